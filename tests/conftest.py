@@ -1,0 +1,136 @@
+"""Test fixtures: one app per session on SQLite (default) or FIREGRID_TEST_DATABASE_URL, clean tables per test."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import MetaData, inspect, text
+
+from webapp import create_app
+from webapp.extensions import db
+from webapp.services import accounts
+from webapp.services import demo as demo_service
+
+SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+# Hashing strength is irrelevant to what the tests check, and scrypt would dominate their run time.
+accounts.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+def _database_url(tmp_dir: Path) -> str:
+    return os.environ.get("FIREGRID_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+def _drop_everything() -> None:
+    """Start each session from an empty database, whatever an earlier run left behind."""
+    reflected = MetaData()
+    reflected.reflect(bind=db.engine)
+    reflected.drop_all(bind=db.engine)
+
+
+def clean_tables() -> None:
+    db.session.rollback()
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
+    data_dir = tmp_path_factory.mktemp("firegrid-data")
+    app = create_app({
+        "TESTING": True,
+        "DATA_DIR": data_dir,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": _database_url(data_dir),
+    })
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        _drop_everything()
+        upgrade()
+        assert set(db.metadata.tables) <= set(inspect(db.engine).get_table_names())
+    yield app
+
+
+@pytest.fixture()
+def session(app: Flask) -> Iterator:
+    """An app context with clean tables and a wall clock; yields the DB session."""
+    with app.app_context():
+        clean_tables()
+        app.extensions["firegrid.clock"].set(None)
+        yield db.session
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.fixture()
+def demo(session, app: Flask) -> demo_service.DemoSummary:  # noqa: ANN001
+    summary = demo_service.load_demo(session, now=app.extensions["firegrid.clock"].now())
+    session.commit()
+    return summary
+
+
+class Browser:
+    """A test client that logs in through the form and sends the CSRF token like a browser.
+
+    Each request runs in a fresh app context, as in production: the test's own context (and its
+    cached `g`, e.g. the logged-in user) would otherwise be reused by every request.
+    """
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.csrf_token = ""
+
+    def request(self, method: str, url: str, **kwargs):  # noqa: ANN003, ANN201
+        with self.client.application.app_context():
+            return self.client.open(url, method=method, **kwargs)
+
+    def get(self, url: str, **kwargs):  # noqa: ANN003, ANN201
+        response = self.request("GET", url, **kwargs)
+        match = response.mimetype == "text/html" and CSRF_PATTERN.search(response.get_data(as_text=True))
+        if match:
+            self.csrf_token = match.group(1)
+        return response
+
+    def post(self, url: str, data: dict | None = None, **kwargs):  # noqa: ANN003, ANN201
+        if not self.csrf_token:
+            self.get("/login")
+        payload = {"csrf_token": self.csrf_token, **(data or {})}
+        return self.request("POST", url, data=payload, **kwargs)
+
+    def login(self, username: str, password: str = demo_service.DEMO_PASSWORD):  # noqa: ANN201
+        self.get("/login")
+        response = self.post("/login", {"username": username, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        self.get("/")
+        return response
+
+
+@pytest.fixture()
+def browser(app: Flask, session) -> Browser:  # noqa: ANN001
+    return Browser(app.test_client())
+
+
+@pytest.fixture()
+def login_as(app: Flask, demo):  # noqa: ANN001, ANN201
+    """login_as("clerk") → a Browser logged in as that demo account."""
+
+    def log_in(username: str) -> Browser:
+        visitor = Browser(app.test_client())
+        visitor.login(username)
+        return visitor
+
+    return log_in

@@ -1,0 +1,40 @@
+from pathlib import Path
+
+from openpyxl import load_workbook
+
+from webapp.cli import main
+
+
+def _run(app, *args):
+    runner = app.test_cli_runner()
+    return runner.invoke(main, list(args))
+
+
+def test_demo_is_idempotent_and_prints_accounts(app, session):
+    first = _run(app, "demo")
+    assert first.exit_code == 0, first.output
+    assert "已加载演示数据" in first.output and "clerk_shiqiao" in first.output and "firegrid-demo" in first.output
+    second = _run(app, "demo")
+    assert "未重复加载" in second.output and "单位：60 个" in second.output
+
+
+def test_units_export_then_import(app, session, demo, tmp_path: Path):
+    out = tmp_path / "units.xlsx"
+    assert _run(app, "units", "export", str(out)).exit_code == 0
+    assert load_workbook(out).active.max_row == 61
+    result = _run(app, "units", "import", str(out))
+    assert result.exit_code == 0 and "新增0个单位，更新60个单位" in result.output
+
+
+def test_units_import_reports_errors_with_exit_code(app, session, demo, tmp_path: Path):
+    from openpyxl import Workbook
+
+    from webapp.services.unit_ledger import HEADERS
+
+    book = Workbook()
+    book.active.append(HEADERS)
+    book.active.append(["某单位", "不知道", "青石村/青石一组"])
+    bad = tmp_path / "bad.xlsx"
+    book.save(bad)
+    result = _run(app, "units", "import", str(bad))
+    assert result.exit_code == 1 and "第2行：未知的单位类别“不知道”" in result.output

@@ -1,0 +1,95 @@
+from sqlalchemy import select
+
+from webapp.models import GridNode, Unit, User
+
+
+def _node(session, name):
+    return session.scalar(select(GridNode).where(GridNode.name == name))
+
+
+def test_admin_creates_user_who_can_log_in(login_as, session, app):
+    admin = login_as("admin")
+    village = _node(session, "河湾社区")
+    response = admin.post("/admin/users/new", {
+        "username": "hewan_clerk", "display_name": "白雪", "roles": ["clerk", "inspector"],
+        "scope_id": village.id, "enabled": "y", "password": "secret-pass-1",
+    })
+    assert response.status_code == 302
+    user = session.scalar(select(User).where(User.username == "hewan_clerk"))
+    assert user.roles == {"clerk", "inspector"} and user.scope.name == "河湾社区"
+    from tests.conftest import Browser
+
+    Browser(app.test_client()).login("hewan_clerk", "secret-pass-1")
+
+
+def test_user_form_errors_keep_input(login_as, session):
+    admin = login_as("admin")
+    response = admin.post("/admin/users/new", {
+        "username": "x_user", "display_name": "王五", "scope_id": _node(session, "青石镇").id, "password": "short",
+    })
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "请至少选择一个角色" in page and 'value="王五"' in page
+
+
+def test_reset_password_unlocks(login_as, session):
+    admin = login_as("admin")
+    user = session.scalar(select(User).where(User.username == "inspector"))
+    assert admin.post(f"/admin/users/{user.id}/password", {"password": "new-password-9"}).status_code == 302
+    session.expire_all()
+    from werkzeug.security import check_password_hash
+
+    assert check_password_hash(session.get(User, user.id).password_hash, "new-password-9")
+
+
+def test_disabled_user_cannot_log_in(login_as, session, app):
+    admin = login_as("admin")
+    user = session.scalar(select(User).where(User.username == "inspector2"))
+    admin.post(f"/admin/users/{user.id}", {
+        "display_name": user.display_name, "roles": ["inspector"], "scope_id": user.scope_id, "phone": "",
+    })
+    from tests.conftest import Browser
+
+    visitor = Browser(app.test_client())
+    visitor.get("/login")
+    response = visitor.post("/login", {"username": "inspector2", "password": "firegrid-demo"})
+    assert response.status_code == 401 and "已停用" in response.get_data(as_text=True)
+
+
+def test_grid_editor_adds_renames_and_refuses_nonempty_delete(login_as, session):
+    admin = login_as("admin")
+    village = _node(session, "石桥村")
+    admin.post(f"/grid/{village.id}/children", {"name": "石桥新区", "sort_order": "4"})
+    area = _node(session, "石桥新区")
+    assert area.level == "area" and area.path.startswith(village.path)
+    admin.post(f"/grid/{area.id}/rename", {"name": "石桥南片", "sort_order": "4"})
+    session.expire_all()
+    assert session.get(GridNode, area.id).name == "石桥南片"
+    response = admin.post(f"/grid/{village.id}/delete", follow_redirects=True)
+    assert "还有下级网格" in response.get_data(as_text=True)
+    assert admin.post(f"/grid/{area.id}/delete").status_code == 302
+    assert _node(session, "石桥南片") is None
+
+
+def test_unit_form_rejects_bad_phone_and_keeps_input(login_as, session):
+    clerk = login_as("clerk")
+    area = _node(session, "石桥东片")
+    response = clerk.post("/units/new", {
+        "name": "新开<小吃>店", "category": "small_restaurant", "grid_id": area.id,
+        "address": "石桥东片8号", "responsible_phone": "12345",
+    })
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "格式不正确" in page
+    assert "新开&lt;小吃&gt;店" in page and "<小吃>" not in page
+    assert session.scalar(select(Unit).where(Unit.name == "新开<小吃>店")) is None
+    ok = clerk.post("/units/new", {"name": "新开<小吃>店", "category": "small_restaurant", "grid_id": area.id,
+                                   "responsible_phone": "13800001111"})
+    assert ok.status_code == 302
+    assert session.scalar(select(Unit).where(Unit.name == "新开<小吃>店")).grid_id == area.id
+
+
+def test_village_clerk_cannot_put_unit_in_other_village(login_as, session):
+    clerk = login_as("clerk_shiqiao")
+    foreign = _node(session, "青石一组")
+    response = clerk.post("/units/new", {"name": "越权单位", "category": "other", "grid_id": foreign.id})
+    assert response.status_code in (200, 403)
+    assert session.scalar(select(Unit).where(Unit.name == "越权单位")) is None

@@ -1,0 +1,117 @@
+"""The `firegrid` command line (design.md §8): one group, commands grouped by noun."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from . import create_app
+from .extensions import db
+from .services import demo as demo_service
+from .services.errors import InvalidInput
+
+
+def _now():  # noqa: ANN202
+    return current_app.extensions["firegrid.clock"].now()
+
+
+def upgrade_schema() -> None:
+    """Create or upgrade the schema with Alembic; existing rows are kept."""
+    from flask_migrate import upgrade
+
+    upgrade()
+
+
+def load_demo_and_print() -> None:
+    summary = demo_service.load_demo(db.session, now=_now())
+    db.session.commit()
+    click.echo("已加载演示数据（江岸区青石镇）。" if summary.created else "演示数据已存在，未重复加载。")
+    click.echo(f"单位：{summary.units} 个。演示账号（密码均为 {demo_service.DEMO_PASSWORD}）：")
+    for username, display_name, roles in summary.users:
+        click.echo(f"  {username:<18} {display_name}  {roles}")
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False)
+def main() -> None:
+    """Firegrid 消防网格公文系统."""
+
+
+@main.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create or upgrade the database schema."""
+    upgrade_schema()
+    click.echo("数据库结构已是最新。")
+
+
+@main.command("demo")
+@click.option("--history", is_flag=True, help="Also play this year's activity through the services.")
+@with_appcontext
+def demo_command(history: bool) -> None:
+    """Load the demo organisation (idempotent)."""
+    upgrade_schema()
+    load_demo_and_print()
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--demo", "with_demo", is_flag=True, help="Initialise and load the demo first.")
+@click.option("--threads", default=8, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int, with_demo: bool, threads: int) -> None:
+    """Run the production WSGI server (waitress)."""
+    from waitress import serve
+
+    upgrade_schema()
+    if with_demo:
+        load_demo_and_print()
+    app = current_app._get_current_object()  # noqa: SLF001
+    click.echo(f"Firegrid 已启动：http://{host}:{port}/login")
+    serve(app, host=host, port=port, threads=threads, ident="firegrid")
+
+
+@main.group("units")
+def units_group() -> None:
+    """Import or export the unit ledger (Excel)."""
+
+
+@units_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--town", default=None, help="Town name (default: the only town).")
+@with_appcontext
+def units_import(path: Path, town: str | None) -> None:
+    from .services import grid, unit_ledger
+
+    towns = [t for t in grid.towns(db.session) if town is None or t.name == town]
+    if len(towns) != 1:
+        raise click.ClickException("请用 --town 指定镇/街道名称。" if towns else "找不到该镇/街道。")
+    try:
+        with path.open("rb") as stream:
+            result = unit_ledger.import_units(db.session, towns[0], stream, now=_now())
+    except InvalidInput as error:
+        db.session.rollback()
+        click.echo(error.message, err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"导入成功：新增{result.created}个单位，更新{result.updated}个单位。")
+
+
+@units_group.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def units_export(path: Path) -> None:
+    from sqlalchemy import select
+
+    from .models import GridNode, Unit
+    from .services import unit_ledger
+
+    rows = db.session.scalars(select(Unit).join(Unit.grid).order_by(GridNode.path, Unit.name))
+    path.write_bytes(unit_ledger.export_units(list(rows)))
+    click.echo(f"已导出到 {path}")

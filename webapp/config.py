@@ -1,0 +1,77 @@
+"""Every setting once, with its default. Environment variables are named FIREGRID_*."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _bundled_or_source(name: str, source_name: str) -> Path:
+    """Installed wheels carry data under webapp/bundled/; a source checkout has it at the top."""
+    bundled = PACKAGE_DIR / "bundled" / name
+    return bundled if bundled.is_dir() else PACKAGE_DIR.parent / source_name
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual postgres:// spellings and use the psycopg 3 driver for them."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _secret_key(data_dir: Path) -> str:
+    """FIREGRID_SECRET_KEY, else a key generated once and kept in the data dir."""
+    if os.environ.get("FIREGRID_SECRET_KEY"):
+        return os.environ["FIREGRID_SECRET_KEY"]
+    key_file = data_dir / "secret_key"
+    if not key_file.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config from the environment, then apply overrides (tests use these)."""
+    overrides = overrides or {}
+    env = os.environ
+    data_dir = Path(overrides.get("DATA_DIR") or env.get("FIREGRID_DATA_DIR", "instance")).resolve()
+    database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env.get(
+        "FIREGRID_DATABASE_URL", f"sqlite:///{data_dir / 'firegrid.db'}"
+    )
+    settings: dict[str, Any] = {
+        # where documents, uploads, the SQLite file and the secret key live
+        "DATA_DIR": data_dir,
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "WORKFLOWS_DIR": Path(env.get("FIREGRID_WORKFLOWS_DIR") or _bundled_or_source("workflows", "workflows")),
+        "TEMPLATES_DIR": Path(
+            env.get("FIREGRID_TEMPLATES_DIR") or _bundled_or_source("doc_templates", "doc_templates")
+        ),
+        # office PCs often serve plain HTTP on the LAN; set FIREGRID_SECURE_COOKIES=1 behind HTTPS
+        "SESSION_COOKIE_SECURE": env.get("FIREGRID_SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_SECURE": env.get("FIREGRID_SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        # failed logins before an account is locked, and for how long
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_LOCK_MINUTES": 15,
+        # uploads (photos, signed scans, attachments)
+        "MAX_CONTENT_LENGTH": int(env.get("FIREGRID_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        "UNITS_PER_PAGE": 25,
+        # seconds between timer sweeps of the in-process loop in `firegrid serve`
+        "TIMER_INTERVAL_SECONDS": int(env.get("FIREGRID_TIMER_INTERVAL", "60")),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "JSON_AS_ASCII": False,
+    }
+    settings.update(overrides)
+    settings["DATA_DIR"] = Path(settings["DATA_DIR"])
+    if "SECRET_KEY" not in settings:
+        settings["SECRET_KEY"] = _secret_key(settings["DATA_DIR"])
+    return settings

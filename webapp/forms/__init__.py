@@ -1,0 +1,1 @@
+"""WTForms classes: English field names (= service/template keys), Chinese labels and messages."""

@@ -1,0 +1,9 @@
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, StringField
+
+from .common import max_length, optional, required
+
+
+class GridNodeForm(FlaskForm):
+    name = StringField("网格名称", validators=[required("请输入网格名称。"), max_length(100)])
+    sort_order = IntegerField("排序", default=0, validators=[optional()])

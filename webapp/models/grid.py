@@ -1,0 +1,154 @@
+"""The grid (网格) tree, its units and places (单位、场所), grid posts and the committee."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .types import AwareDateTime
+
+# Levels: region above the town; town = 大网格, village = 中网格 (村/社区), area = 小网格.
+GRID_LEVELS = {"region": "区县", "town": "镇/街道（大网格）", "village": "村/社区（中网格）", "area": "小网格"}
+CHILD_LEVEL = {"region": "town", "town": "village", "village": "area"}
+
+# 九小场所 kinds first, then the other categories the seeds name.
+NINE_SMALL_CATEGORIES = {
+    "small_school": "小学校/幼儿园",
+    "small_clinic": "小医院/诊所",
+    "small_shop": "小商店",
+    "small_restaurant": "小餐饮",
+    "small_hotel": "小旅馆",
+    "small_entertainment": "小歌舞娱乐场所",
+    "small_internet_cafe": "小网吧",
+    "small_beauty_bath": "小美容洗浴场所",
+    "small_workshop": "小生产加工企业",
+}
+UNIT_CATEGORIES = {
+    **NINE_SMALL_CATEGORIES,
+    "key_unit": "消防安全重点单位",
+    "crowded_place": "人员密集场所",
+    "street_shop": "沿街门店",
+    "rental_housing": "出租屋",
+    "multi_use": "“三合一”场所",
+    "rural_compound": "农村大院",
+    "old_residential": "老旧小区",
+    "factory_warehouse": "厂房库房",
+    "hazchem_retail": "危化品零售点",
+    "other": "其他单位",
+}
+GRID_POSTS = {"grid_head": "网格长", "grid_worker": "网格员", "building_head": "楼院长"}
+COMMITTEE_ROLES = {"head": "组长", "deputy": "副组长", "member": "成员单位"}
+
+
+class GridNode(db.Model):
+    __tablename__ = "grid_node"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("grid_node.id"))
+    level: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    # Materialised path "/1/4/12/": a subtree is one prefix match, the basis of every scope check.
+    path: Mapped[str] = mapped_column(String(255), default="", index=True)
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    parent: Mapped[GridNode | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[GridNode]] = relationship(
+        back_populates="parent", order_by="GridNode.sort_order, GridNode.id"
+    )
+    posts: Mapped[list[GridPost]] = relationship(back_populates="node", cascade="all, delete-orphan")
+
+    __table_args__ = (UniqueConstraint("parent_id", "name", name="uq_grid_node_parent_name"),)
+
+    @property
+    def level_label(self) -> str:
+        return GRID_LEVELS[self.level]
+
+    def contains(self, other: GridNode) -> bool:
+        return other.path.startswith(self.path)
+
+    def ancestors(self) -> list[GridNode]:
+        chain, node = [], self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return list(reversed(chain))
+
+    def display_path(self) -> str:
+        """Names below the town, e.g. "石桥村/石桥一组" — the grid column of the Excel ledger."""
+        names = [n.name for n in [*self.ancestors(), self] if n.level in ("village", "area")]
+        return "/".join(names) or self.name
+
+
+class Unit(db.Model):
+    """A unit or place (单位、场所) inside a grid node."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    address: Mapped[str] = mapped_column(String(300), default="")
+    responsible_person: Mapped[str] = mapped_column(String(50), default="")  # 消防安全责任人
+    responsible_phone: Mapped[str] = mapped_column(String(30), default="")
+    manager: Mapped[str] = mapped_column(String(50), default="")  # 消防安全管理人
+    manager_phone: Mapped[str] = mapped_column(String(30), default="")
+    floor_area: Mapped[float | None] = mapped_column()
+    staff_count: Mapped[int | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+    grid: Mapped[GridNode] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("grid_id", "name", name="uq_unit_grid_name"),
+        Index("ix_unit_name", "name"),
+    )
+
+    @property
+    def category_label(self) -> str:
+        return UNIT_CATEGORIES.get(self.category, self.category)
+
+    @property
+    def is_nine_small(self) -> bool:
+        return self.category in NINE_SMALL_CATEGORIES
+
+
+class GridPost(db.Model):
+    """A person holding a post (网格长, 网格员, 楼院长) on a grid node."""
+
+    __tablename__ = "grid_post"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
+    post: Mapped[str] = mapped_column(String(20))
+    person_name: Mapped[str] = mapped_column(String(50))
+    phone: Mapped[str] = mapped_column(String(30), default="")
+
+    node: Mapped[GridNode] = relationship(back_populates="posts")
+
+    @property
+    def post_label(self) -> str:
+        return GRID_POSTS[self.post]
+
+
+class CommitteeMember(db.Model):
+    """A member unit of the town's fire-safety committee (消防安全委员会/领导小组)."""
+
+    __tablename__ = "committee_member"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
+    organ: Mapped[str] = mapped_column(String(100))  # e.g. 青石派出所
+    committee_role: Mapped[str] = mapped_column(String(16), default="member")
+    contact_person: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    sort_order: Mapped[int] = mapped_column(default=0)
+
+    town: Mapped[GridNode] = relationship()
+
+    @property
+    def role_label(self) -> str:
+        return COMMITTEE_ROLES[self.committee_role]

@@ -1,0 +1,90 @@
+"""The grid tree and scope: every read and write of grid-bound data asks here first."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import GridNode, Unit, User
+from ..models.grid import CHILD_LEVEL, GRID_LEVELS
+from .errors import InvalidInput, NotFound, OutOfScope
+
+
+def add_node(session: Session, *, parent: GridNode | None, level: str, name: str, sort_order: int = 0) -> GridNode:
+    """Create a node below `parent`, checking the level order region → town → village → area."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("网格名称不能为空。")
+    if level not in GRID_LEVELS:
+        raise InvalidInput(f"未知的网格层级：{level}")
+    expected = CHILD_LEVEL.get(parent.level) if parent else "region"
+    if level != expected:
+        raise InvalidInput(f"“{parent.name if parent else '顶层'}”下只能建立{GRID_LEVELS[expected or 'area']}。")
+    if parent is not None and any(child.name == name for child in parent.children):
+        raise InvalidInput(f"“{parent.name}”下已有名为“{name}”的网格。")
+    node = GridNode(parent=parent, level=level, name=name, sort_order=sort_order)
+    session.add(node)
+    session.flush()
+    node.path = f"{parent.path if parent else '/'}{node.id}/"
+    session.flush()
+    return node
+
+
+def rename_node(session: Session, node: GridNode, name: str) -> None:
+    name = name.strip()
+    if not name:
+        raise InvalidInput("网格名称不能为空。")
+    siblings = node.parent.children if node.parent else []
+    if any(s.name == name and s.id != node.id for s in siblings):
+        raise InvalidInput(f"同级已有名为“{name}”的网格。")
+    node.name = name
+    session.flush()
+
+
+def delete_node(session: Session, node: GridNode) -> None:
+    """Only an empty leaf can go: units, users and children keep the tree honest."""
+    if node.children:
+        raise InvalidInput("该网格下还有下级网格，不能删除。")
+    if session.scalar(select(Unit.id).where(Unit.grid_id == node.id).limit(1)):
+        raise InvalidInput("该网格下还有单位，不能删除。")
+    if session.scalar(select(User.id).where(User.scope_id == node.id).limit(1)):
+        raise InvalidInput("还有用户的管辖范围是该网格，不能删除。")
+    session.delete(node)
+    session.flush()
+
+
+def get_node(session: Session, node_id: int) -> GridNode:
+    node = session.get(GridNode, node_id)
+    if node is None:
+        raise NotFound("网格不存在。")
+    return node
+
+
+def ensure_in_scope(user: User, node: GridNode) -> None:
+    if not user.scope.contains(node):
+        raise OutOfScope(f"“{node.name}”不在您的管辖范围内。")
+
+
+def nodes_in_scope(session: Session, user: User) -> list[GridNode]:
+    """The user's subtree in tree order (parents before children)."""
+    stmt = select(GridNode).where(GridNode.path.startswith(user.scope.path)).order_by(GridNode.path)
+    return list(session.scalars(stmt))
+
+
+def find_by_display_path(session: Session, town: GridNode, display_path: str) -> GridNode | None:
+    """Resolve "石桥村/石桥一组" (the ledger's grid column) below a town."""
+    node = town
+    for name in [part.strip() for part in display_path.split("/") if part.strip()]:
+        node = next((child for child in node.children if child.name == name), None)
+        if node is None:
+            return None
+    return node if node is not town else None
+
+
+def towns(session: Session) -> list[GridNode]:
+    return list(session.scalars(select(GridNode).where(GridNode.level == "town").order_by(GridNode.id)))
+
+
+def town_of(node: GridNode) -> GridNode | None:
+    chain = [*node.ancestors(), node]
+    return next((n for n in chain if n.level == "town"), None)

@@ -1,0 +1,176 @@
+"""Units as an Excel ledger (台账): blank template, export, and all-or-nothing import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from io import BytesIO
+from typing import IO
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+from sqlalchemy.orm import Session
+
+from ..models import GridNode, Unit
+from ..models.grid import UNIT_CATEGORIES
+from . import units
+from .errors import InvalidInput
+from .grid import find_by_display_path, town_of
+
+# (header, Unit attribute); the header row is the contract with the clerks' spreadsheets.
+COLUMNS = [
+    ("单位名称", "name"),
+    ("单位类别", "category"),
+    ("所属网格", "grid"),
+    ("地址", "address"),
+    ("消防安全责任人", "responsible_person"),
+    ("责任人电话", "responsible_phone"),
+    ("消防安全管理人", "manager"),
+    ("管理人电话", "manager_phone"),
+    ("建筑面积（平方米）", "floor_area"),
+    ("从业人数", "staff_count"),
+]
+HEADERS = [header for header, _ in COLUMNS]
+CATEGORY_BY_LABEL = {label: key for key, label in UNIT_CATEGORIES.items()}
+
+
+@dataclass
+class ImportResult:
+    created: int
+    updated: int
+
+
+def _workbook_with_header() -> tuple[Workbook, object]:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "单位台账"
+    sheet.append(HEADERS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for index, (header, _) in enumerate(COLUMNS):
+        sheet.column_dimensions[chr(ord("A") + index)].width = max(12, len(header) * 2 + 4)
+    return book, sheet
+
+
+def _save(book: Workbook) -> bytes:
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def blank_template() -> bytes:
+    """The empty ledger with a category drop-down, for clerks to fill in."""
+    book, sheet = _workbook_with_header()
+    lists = book.create_sheet("类别")
+    for label in UNIT_CATEGORIES.values():
+        lists.append([label])
+    validation = DataValidation(type="list", formula1=f"=类别!$A$1:$A${len(UNIT_CATEGORIES)}", allow_blank=False)
+    sheet.add_data_validation(validation)
+    validation.add("B2:B5000")
+    return _save(book)
+
+
+def export_units(unit_rows: list[Unit]) -> bytes:
+    book, sheet = _workbook_with_header()
+    for unit in unit_rows:
+        sheet.append([
+            unit.name, unit.category_label, unit.grid.display_path(), unit.address,
+            unit.responsible_person, unit.responsible_phone, unit.manager, unit.manager_phone,
+            unit.floor_area, unit.staff_count,
+        ])
+    return _save(book)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _number(value: object, kind: type, header: str, problems: list[str]) -> float | int | None:
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        number = kind(float(text)) if kind is int else kind(text)
+    except ValueError:
+        problems.append(f"“{header}”应为数字，实际为“{text}”")
+        return None
+    if number < 0:
+        problems.append(f"“{header}”不能为负数")
+    return number
+
+
+def _parse_row(session: Session, scope: GridNode, row: dict[str, object]) -> tuple[units.UnitFields | None, list[str]]:
+    problems: list[str] = []
+    category_text = _text(row.get("单位类别"))
+    category = CATEGORY_BY_LABEL.get(category_text) or (category_text if category_text in UNIT_CATEGORIES else "")
+    if not category:
+        problems.append(f"未知的单位类别“{category_text}”" if category_text else "单位类别不能为空")
+    grid_text = _text(row.get("所属网格"))
+    town = town_of(scope)
+    grid = find_by_display_path(session, town, grid_text) if grid_text and town else None
+    if grid is None:
+        problems.append(f"未知的网格“{grid_text}”" if grid_text else "所属网格不能为空")
+    elif not scope.contains(grid):
+        problems.append(f"网格“{grid_text}”不在您的管辖范围内")
+    floor_area = _number(row.get("建筑面积（平方米）"), float, "建筑面积", problems)
+    staff_count = _number(row.get("从业人数"), int, "从业人数", problems)
+    if problems:
+        return None, problems
+    fields = units.UnitFields(
+        name=_text(row.get("单位名称")), category=category, grid=grid,
+        address=_text(row.get("地址")), responsible_person=_text(row.get("消防安全责任人")),
+        responsible_phone=_text(row.get("责任人电话")), manager=_text(row.get("消防安全管理人")),
+        manager_phone=_text(row.get("管理人电话")), floor_area=floor_area, staff_count=staff_count,
+    )
+    return fields, units.validate(fields)
+
+
+def _read_rows(stream: IO[bytes]) -> list[dict[str, object]]:
+    try:
+        sheet = load_workbook(stream, read_only=True, data_only=True).worksheets[0]
+    except Exception as error:  # openpyxl raises many types for a file that is not xlsx
+        raise InvalidInput("无法读取该文件，请上传 .xlsx 格式的单位台账。") from error
+    rows = sheet.iter_rows(values_only=True)
+    header = [_text(cell) for cell in next(rows, ())]
+    missing = [h for h in HEADERS[:3] if h not in header]
+    if missing:
+        raise InvalidInput(f"表头缺少：{'、'.join(missing)}。请使用系统提供的导入模板。")
+    return [dict(zip(header, values, strict=False)) for values in rows]
+
+
+def import_units(session: Session, scope: GridNode, stream: IO[bytes], *, now: datetime) -> ImportResult:
+    """Validate every row first; any problem → InvalidInput listing each row, and nothing saved.
+
+    Grid paths ("石桥村/石桥东片") are read below the town of `scope`, and must lie inside `scope`.
+    A row naming an existing unit (same grid and name) updates it, so export → import round-trips.
+    """
+    parsed: list[tuple[int, units.UnitFields]] = []
+    problems: list[str] = []
+    seen: dict[tuple[int, str], int] = {}
+    for row_number, row in enumerate(_read_rows(stream), start=2):
+        if not any(_text(v) for v in row.values()):
+            continue
+        fields, row_problems = _parse_row(session, scope, row)
+        if fields is not None:
+            key = (fields.grid.id, fields.name)
+            if key in seen:
+                row_problems.append(f"与第{seen[key]}行重复（同一网格内单位名称相同）")
+            seen.setdefault(key, row_number)
+        problems.extend(f"第{row_number}行：{p}" for p in row_problems)
+        if fields is not None:
+            parsed.append((row_number, fields))
+    if problems:
+        raise InvalidInput(f"导入失败，共{len(problems)}处错误，未导入任何数据。", problems)
+    if not parsed:
+        raise InvalidInput("文件中没有单位数据。")
+    created = 0
+    for _, fields in parsed:
+        existing = units.find_duplicate(session, fields)
+        created += existing is None
+        units.save_unit(session, fields, now=now, unit=existing)
+    return ImportResult(created=created, updated=len(parsed) - created)

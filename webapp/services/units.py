@@ -1,0 +1,105 @@
+"""Units and places (单位、场所): lookups bound to the user's scope, search, create and edit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..models import GridNode, Unit, User
+from ..models.grid import UNIT_CATEGORIES
+from .errors import InvalidInput, NotFound
+from .grid import ensure_in_scope
+
+# Mainland mobile (11 digits) or a landline with optional area code and extension.
+PHONE_PATTERN = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
+
+
+@dataclass
+class UnitFields:
+    """What a form or a spreadsheet row says about a unit."""
+
+    name: str
+    category: str
+    grid: GridNode
+    address: str = ""
+    responsible_person: str = ""
+    responsible_phone: str = ""
+    manager: str = ""
+    manager_phone: str = ""
+    floor_area: float | None = None
+    staff_count: int | None = None
+
+
+def phone_problem(phone: str) -> str | None:
+    if phone and not PHONE_PATTERN.match(phone):
+        return f"电话号码“{phone}”格式不正确（应为11位手机号或带区号的固定电话）"
+    return None
+
+
+def validate(fields: UnitFields) -> list[str]:
+    problems = []
+    if not fields.name.strip():
+        problems.append("单位名称不能为空")
+    if fields.category not in UNIT_CATEGORIES:
+        problems.append(f"未知的单位类别“{fields.category}”")
+    if fields.grid.level not in ("village", "area"):
+        problems.append("单位只能归属到村/社区或小网格")
+    for phone in (fields.responsible_phone, fields.manager_phone):
+        problem = phone_problem(phone)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def get_unit(session: Session, user: User, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound("单位不存在。")
+    ensure_in_scope(user, unit.grid)
+    return unit
+
+
+def find_duplicate(session: Session, fields: UnitFields, exclude_id: int | None = None) -> Unit | None:
+    stmt = select(Unit).where(Unit.grid_id == fields.grid.id, Unit.name == fields.name.strip())
+    if exclude_id:
+        stmt = stmt.where(Unit.id != exclude_id)
+    return session.scalar(stmt)
+
+
+def save_unit(session: Session, fields: UnitFields, *, now: datetime, unit: Unit | None = None) -> Unit:
+    """Create (unit=None) or update a unit after validating every field."""
+    problems = validate(fields)
+    if find_duplicate(session, fields, unit.id if unit else None):
+        problems.append(f"“{fields.grid.name}”中已有名为“{fields.name}”的单位")
+    if problems:
+        raise InvalidInput("单位信息有误：" + "；".join(problems), problems)
+    if unit is None:
+        unit = Unit(created_at=now)
+        session.add(unit)
+    for name, value in vars(fields).items():
+        setattr(unit, name, value.strip() if isinstance(value, str) else value)
+    session.flush()
+    return unit
+
+
+def search_query(
+    user: User, *, text: str = "", category: str = "", grid: GridNode | None = None
+) -> Select[tuple[Unit]]:
+    """Units in the user's scope (narrowed to `grid` when given), by name/address/person text."""
+    root = grid or user.scope
+    ensure_in_scope(user, root)
+    stmt = select(Unit).join(Unit.grid).where(GridNode.path.startswith(root.path))
+    if text.strip():
+        like = f"%{text.strip()}%"
+        stmt = stmt.where(or_(Unit.name.like(like), Unit.address.like(like), Unit.responsible_person.like(like)))
+    if category:
+        stmt = stmt.where(Unit.category == category)
+    return stmt.order_by(GridNode.path, Unit.name)
+
+
+def count(session: Session, stmt: Select) -> int:
+    return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0

@@ -1,0 +1,106 @@
+from flask import Blueprint, flash, redirect, render_template, url_for
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forms.users import ResetPasswordForm, UserForm
+from ..models import AuditEvent, User
+from ..services import accounts, audit, grid
+from ..services.errors import InvalidInput, NotFound
+from .common import acting_user, client_address, now, roles_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _scope_choices() -> list[tuple[int, str]]:
+    return [(n.id, f"{n.level_label}：{n.display_path()}") for n in grid.nodes_in_scope(db.session, acting_user())]
+
+
+def _user_in_scope(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound("用户不存在。")
+    grid.ensure_in_scope(acting_user(), user.scope)
+    return user
+
+
+def _audit_commit(action: str, user: User, summary: str = "") -> None:
+    audit.record(db.session, at=now(), user=acting_user(), action=action, object_type="user",
+                 object_id=user.id, summary=summary or user.username, remote_addr=client_address())
+    db.session.commit()
+
+
+@bp.get("/users")
+@roles_required("admin")
+def users():  # noqa: ANN201
+    in_scope = grid.nodes_in_scope(db.session, acting_user())
+    rows = db.session.scalars(select(User).where(User.scope_id.in_([n.id for n in in_scope])).order_by(User.username))
+    return render_template("admin/users.html", users=list(rows))
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required("admin")
+def create_user():  # noqa: ANN201
+    form = UserForm()
+    form.scope_id.choices = _scope_choices()
+    if form.validate_on_submit():
+        try:
+            scope = grid.get_node(db.session, form.scope_id.data)
+            grid.ensure_in_scope(acting_user(), scope)
+            user = accounts.create_user(
+                db.session, username=form.username.data, display_name=form.display_name.data,
+                password=form.password.data or "", roles=form.roles.data, scope=scope, now=now(),
+                phone=form.phone.data or "",
+            )
+            _audit_commit("user_create", user)
+            flash(f"已创建用户“{user.username}”。", "success")
+            return redirect(url_for("admin.users"))
+        except InvalidInput as error:
+            db.session.rollback()
+            form.username.errors.append(error.message)
+    return render_template("admin/user_form.html", form=form, user=None)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_user(user_id: int):  # noqa: ANN201
+    user = _user_in_scope(user_id)
+    form = UserForm(obj=user, roles=sorted(user.roles), enabled=user.is_enabled)
+    form.scope_id.choices = _scope_choices()
+    del form.username, form.password
+    if form.validate_on_submit():
+        try:
+            scope = grid.get_node(db.session, form.scope_id.data)
+            grid.ensure_in_scope(acting_user(), scope)
+            accounts.update_user(db.session, user, display_name=form.display_name.data, roles=form.roles.data,
+                                 scope=scope, phone=form.phone.data or "", enabled=form.enabled.data)
+            _audit_commit("user_update", user, f"{user.username} 角色={','.join(sorted(user.roles))}")
+            flash("已保存。", "success")
+            return redirect(url_for("admin.users"))
+        except InvalidInput as error:
+            db.session.rollback()
+            form.roles.errors.append(error.message)
+    return render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm())
+
+
+@bp.post("/users/<int:user_id>/password")
+@roles_required("admin")
+def reset_password(user_id: int):  # noqa: ANN201
+    user = _user_in_scope(user_id)
+    form = ResetPasswordForm()
+    try:
+        if not form.validate_on_submit():
+            raise InvalidInput("请输入新密码。")
+        accounts.reset_password(db.session, user, form.password.data)
+        _audit_commit("user_password_reset", user)
+        flash(f"已重置“{user.username}”的密码，并解除锁定。", "success")
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+@bp.get("/audit")
+@roles_required("admin")
+def audit_log():  # noqa: ANN201
+    page = db.paginate(select(AuditEvent).order_by(AuditEvent.id.desc()), per_page=50, error_out=False)
+    return render_template("admin/audit.html", page=page)

@@ -1,0 +1,47 @@
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required, login_user, logout_user
+
+from ..extensions import db
+from ..forms.auth import LoginForm
+from ..services import accounts, audit
+from .common import acting_user, client_address, now
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths, so a crafted ?next= cannot send users to another site."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("home.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():  # noqa: ANN201
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(
+                db.session, form.username.data, form.password.data, now=now(),
+                max_failures=current_app.config["LOGIN_MAX_FAILURES"],
+                lock_minutes=current_app.config["LOGIN_LOCK_MINUTES"],
+            )
+        except accounts.LoginRefused as refusal:
+            db.session.commit()  # keep the failure count and any lock
+            form.password.errors.append(refusal.message)
+            return render_template("auth/login.html", form=form), 401
+        login_user(user, remember=form.remember.data)
+        audit.record(db.session, at=now(), user=user, action="login", remote_addr=client_address())
+        db.session.commit()
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout():  # noqa: ANN201
+    audit.record(db.session, at=now(), user=acting_user(), action="logout", remote_addr=client_address())
+    db.session.commit()
+    logout_user()
+    flash("您已退出登录。", "info")
+    return redirect(url_for("auth.login"))

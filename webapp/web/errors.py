@@ -1,0 +1,66 @@
+"""One place maps domain errors and HTTP errors to Chinese pages; refusals are audited."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+
+from ..extensions import db
+from ..services import audit
+from ..services.errors import DomainError, OutOfScope
+from .common import client_address, now
+
+log = logging.getLogger(__name__)
+
+HTTP_MESSAGES = {
+    400: "请求无效。",
+    403: "您无权访问该页面。",
+    404: "页面不存在。",
+    405: "不支持该操作。",
+    409: "操作冲突。",
+    413: "上传的文件太大。",
+    500: "服务器内部错误，请稍后再试或联系管理员。",
+}
+
+
+def _page(status: int, message: str):  # noqa: ANN202
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _audit_refusal(message: str) -> None:
+    """Roll back whatever the request did, then record the refusal in its own commit."""
+    db.session.rollback()
+    user = current_user._get_current_object() if current_user.is_authenticated else None  # noqa: SLF001
+    audit.record(
+        db.session, at=now(), user=user, action="access_denied", object_type="url",
+        object_id=request.path[:50], summary=f"{request.method} {request.path}: {message}",
+        remote_addr=client_address(),
+    )
+    db.session.commit()
+    log.warning("access denied: user=%s %s %s", getattr(user, "username", "-"), request.method, request.path)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):  # noqa: ANN202
+        if isinstance(error, OutOfScope):
+            _audit_refusal(error.message)
+        else:
+            db.session.rollback()
+        return _page(error.http_status, error.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):  # noqa: ANN202
+        return _page(400, "表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。")
+
+    @app.errorhandler(403)
+    def forbidden(error: Exception):  # noqa: ANN202
+        _audit_refusal(HTTP_MESSAGES[403])
+        return _page(403, HTTP_MESSAGES[403])
+
+    for status, message in HTTP_MESSAGES.items():
+        if status != 403:
+            app.register_error_handler(status, lambda error, s=status, m=message: _page(s, m))

@@ -1,0 +1,123 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from ..extensions import db
+from ..forms.grid import GridNodeForm
+from ..models import GridPost
+from ..models.grid import CHILD_LEVEL, GRID_LEVELS, GRID_POSTS
+from ..services import audit, grid
+from ..services.errors import InvalidInput
+from .common import acting_user, client_address, now, roles_required
+
+bp = Blueprint("grid", __name__, url_prefix="/grid")
+
+
+def _node_in_scope(node_id: int):  # noqa: ANN202
+    node = grid.get_node(db.session, node_id)
+    grid.ensure_in_scope(acting_user(), node)
+    return node
+
+
+def _commit_with_audit(action: str, node_id: int, summary: str) -> None:
+    audit.record(db.session, at=now(), user=acting_user(), action=action, object_type="grid_node",
+                 object_id=node_id, summary=summary, remote_addr=client_address())
+    db.session.commit()
+
+
+@bp.get("/")
+@login_required
+def tree():  # noqa: ANN201
+    nodes = grid.nodes_in_scope(db.session, acting_user())
+    return render_template("grid/tree.html", nodes=nodes, root=acting_user().scope)
+
+
+@bp.get("/<int:node_id>")
+@login_required
+def node(node_id: int):  # noqa: ANN201
+    current = _node_in_scope(node_id)
+    return render_template(
+        "grid/node.html", node=current, rename_form=GridNodeForm(obj=current), child_form=GridNodeForm(formdata=None),
+        child_level=CHILD_LEVEL.get(current.level), GRID_LEVELS=GRID_LEVELS, GRID_POSTS=GRID_POSTS,
+    )
+
+
+@bp.post("/<int:node_id>/rename")
+@roles_required("admin")
+def rename(node_id: int):  # noqa: ANN201
+    current = _node_in_scope(node_id)
+    form = GridNodeForm()
+    if form.validate_on_submit():
+        try:
+            old = current.name
+            grid.rename_node(db.session, current, form.name.data)
+            current.sort_order = form.sort_order.data or 0
+            _commit_with_audit("grid_rename", current.id, f"{old} → {current.name}")
+            flash("网格已更新。", "success")
+        except InvalidInput as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+    else:
+        flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
+    return redirect(url_for("grid.node", node_id=node_id))
+
+
+@bp.post("/<int:node_id>/children")
+@roles_required("admin")
+def add_child(node_id: int):  # noqa: ANN201
+    parent = _node_in_scope(node_id)
+    form = GridNodeForm()
+    level = CHILD_LEVEL.get(parent.level)
+    if form.validate_on_submit() and level:
+        try:
+            child = grid.add_node(db.session, parent=parent, level=level, name=form.name.data,
+                                  sort_order=form.sort_order.data or 0)
+            _commit_with_audit("grid_add", child.id, f"{parent.name} 下新增 {child.name}")
+            flash(f"已新增“{child.name}”。", "success")
+        except InvalidInput as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+    else:
+        flash("请输入网格名称。" if level else "小网格下不能再建下级网格。", "danger")
+    return redirect(url_for("grid.node", node_id=node_id))
+
+
+@bp.post("/<int:node_id>/delete")
+@roles_required("admin")
+def delete(node_id: int):  # noqa: ANN201
+    current = _node_in_scope(node_id)
+    parent_id, name = current.parent_id, current.name
+    try:
+        grid.delete_node(db.session, current)
+        _commit_with_audit("grid_delete", node_id, name)
+        flash(f"已删除“{name}”。", "success")
+        return redirect(url_for("grid.node", node_id=parent_id) if parent_id else url_for("grid.tree"))
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return redirect(url_for("grid.node", node_id=node_id))
+
+
+@bp.post("/<int:node_id>/posts")
+@roles_required("admin")
+def add_post(node_id: int):  # noqa: ANN201
+    current = _node_in_scope(node_id)
+    post, person = request.form.get("post", ""), request.form.get("person_name", "").strip()
+    if post not in GRID_POSTS or not person:
+        flash("请选择岗位并填写姓名。", "danger")
+    else:
+        current.posts.append(GridPost(post=post, person_name=person, phone=request.form.get("phone", "").strip()))
+        _commit_with_audit("grid_post_add", current.id, f"{GRID_POSTS[post]} {person}")
+        flash("已添加。", "success")
+    return redirect(url_for("grid.node", node_id=node_id))
+
+
+@bp.post("/<int:node_id>/posts/<int:post_id>/delete")
+@roles_required("admin")
+def delete_post(node_id: int, post_id: int):  # noqa: ANN201
+    current = _node_in_scope(node_id)
+    post = next((p for p in current.posts if p.id == post_id), None)
+    if post is not None:
+        current.posts.remove(post)
+        _commit_with_audit("grid_post_delete", current.id, f"{post.post_label} {post.person_name}")
+        flash("已删除。", "success")
+    return redirect(url_for("grid.node", node_id=node_id))

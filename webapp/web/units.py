@@ -1,0 +1,123 @@
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from ..extensions import db
+from ..forms.units import UnitForm, UnitImportForm, UnitSearchForm
+from ..services import audit, grid, unit_ledger, units
+from ..services.errors import InvalidInput
+from .common import acting_user, client_address, now, roles_required
+
+bp = Blueprint("units", __name__, url_prefix="/units")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx_download(content: bytes, filename: str) -> Response:
+    """An .xlsx response whose Chinese file name survives every browser (RFC 5987)."""
+    response = Response(content, mimetype=XLSX)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _grid_choices(levels: tuple[str, ...]) -> list[tuple[int, str]]:
+    nodes = grid.nodes_in_scope(db.session, acting_user())
+    return [(n.id, n.display_path()) for n in nodes if n.level in levels]
+
+
+def _search_from_args() -> tuple[UnitSearchForm, object]:
+    form = UnitSearchForm(request.args)
+    form.grid.choices = [("", "全部网格"), *_grid_choices(("village", "area"))]
+    form.validate()
+    node = grid.get_node(db.session, form.grid.data) if form.grid.data else None
+    query = units.search_query(acting_user(), text=form.q.data or "", category=form.category.data or "", grid=node)
+    return form, query
+
+
+@bp.get("/")
+@login_required
+def index():  # noqa: ANN201
+    form, query = _search_from_args()
+    page = db.paginate(query, per_page=current_app.config["UNITS_PER_PAGE"], error_out=False)
+    return render_template("units/list.html", form=form, page=page)
+
+
+@bp.get("/<int:unit_id>")
+@login_required
+def detail(unit_id: int):  # noqa: ANN201
+    unit = units.get_unit(db.session, acting_user(), unit_id)
+    return render_template("units/detail.html", unit=unit)
+
+
+def _fields_from(form: UnitForm) -> units.UnitFields:
+    node = grid.get_node(db.session, form.grid_id.data)
+    grid.ensure_in_scope(acting_user(), node)
+    return units.UnitFields(
+        name=form.name.data, category=form.category.data, grid=node, address=form.address.data or "",
+        responsible_person=form.responsible_person.data or "", responsible_phone=form.responsible_phone.data or "",
+        manager=form.manager.data or "", manager_phone=form.manager_phone.data or "",
+        floor_area=float(form.floor_area.data) if form.floor_area.data is not None else None,
+        staff_count=form.staff_count.data,
+    )
+
+
+def _save(form: UnitForm, unit=None):  # noqa: ANN001, ANN202
+    """Shared by create and edit: validate, save, audit, commit; or re-render with errors."""
+    form.grid_id.choices = _grid_choices(("village", "area"))
+    if form.validate_on_submit():
+        try:
+            saved = units.save_unit(db.session, _fields_from(form), now=now(), unit=unit)
+            audit.record(db.session, at=now(), user=acting_user(), action="unit_save", object_type="unit",
+                         object_id=saved.id, summary=saved.name, remote_addr=client_address())
+            db.session.commit()
+            flash(f"已保存“{saved.name}”。", "success")
+            return redirect(url_for("units.detail", unit_id=saved.id))
+        except InvalidInput as error:
+            db.session.rollback()
+            form.name.errors.extend(error.problems or [error.message])
+    return render_template("units/form.html", form=form, unit=unit)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required("admin", "clerk")
+def create():  # noqa: ANN201
+    return _save(UnitForm())
+
+
+@bp.route("/<int:unit_id>/edit", methods=["GET", "POST"])
+@roles_required("admin", "clerk")
+def edit(unit_id: int):  # noqa: ANN201
+    unit = units.get_unit(db.session, acting_user(), unit_id)
+    return _save(UnitForm(obj=unit), unit)
+
+
+@bp.get("/export.xlsx")
+@login_required
+def export():  # noqa: ANN201
+    _, query = _search_from_args()
+    return xlsx_download(unit_ledger.export_units(list(db.session.scalars(query))), "单位台账.xlsx")
+
+
+@bp.get("/template.xlsx")
+@login_required
+def blank_template():  # noqa: ANN201
+    return xlsx_download(unit_ledger.blank_template(), "单位台账导入模板.xlsx")
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@roles_required("admin")
+def import_ledger():  # noqa: ANN201
+    form, problems = UnitImportForm(), []
+    if form.validate_on_submit():
+        try:
+            result = unit_ledger.import_units(db.session, acting_user().scope, form.file.data.stream, now=now())
+            audit.record(db.session, at=now(), user=acting_user(), action="unit_import", object_type="unit",
+                         summary=f"新增{result.created}，更新{result.updated}", remote_addr=client_address())
+            db.session.commit()
+            flash(f"导入成功：新增{result.created}个单位，更新{result.updated}个单位。", "success")
+            return redirect(url_for("units.index"))
+        except InvalidInput as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+            problems = error.problems
+    return render_template("units/import.html", form=form, problems=problems)
