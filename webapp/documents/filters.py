@@ -1,0 +1,87 @@
+"""The one Jinja environment every template renders with, and its filters.
+
+docxtpl renders with ``autoescape=False`` by default: ``张三&李四<加油站>`` then silently
+becomes "张三" (standards.md §5).  Here escaping is always on, a missing variable is an
+error, ``None`` prints as nothing, and characters XML 1.0 forbids are dropped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from typing import Any
+
+from jinja2 import Environment, StrictUndefined
+
+DIGITS = "零一二三四五六七八九"
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def cn_date(value: Any) -> str:
+    """date, datetime or ISO string → 2026年5月8日 (Arabic numerals, no zero padding)."""
+    if value in (None, ""):
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(value.strip()[:10])
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def cn_number(value: Any) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 105 → 一百零五 (for 一、 headings and 一式三份)."""
+    number = int(value)
+    if number < 0:
+        return "负" + cn_number(-number)
+    if number < 10:
+        return DIGITS[number]
+    if number < 20:
+        return "十" + (DIGITS[number - 10] if number % 10 else "")
+    return _cn_large(number)
+
+
+def _cn_large(number: int) -> str:
+    units = ["", "十", "百", "千", "万"]
+    digits = [int(d) for d in str(number)][::-1]
+    if len(digits) > len(units):
+        return str(number)
+    parts, zero_pending = [], False
+    for position in range(len(digits) - 1, -1, -1):
+        digit = digits[position]
+        if digit == 0:
+            zero_pending = True
+            continue
+        if zero_pending and parts:
+            parts.append("零")
+        zero_pending = False
+        parts.append(DIGITS[digit] + units[position])
+    return "".join(parts)
+
+
+def amount(value: Any) -> str:
+    """12345.5 → 12,345.50 (money, two decimals)."""
+    if value in (None, ""):
+        return ""
+    return f"{Decimal(str(value)):,.2f}"
+
+
+def num(value: Any) -> str:
+    """Scores: 18.0 → 18, 96.5 → 96.5, None → empty."""
+    if value in (None, ""):
+        return ""
+    number = Decimal(str(value)).normalize()
+    return f"{number:f}"
+
+
+def finalize(value: Any) -> Any:
+    """Runs on every ``{{ }}`` output before escaping."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return _XML_FORBIDDEN.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+    return value
+
+
+def build_environment() -> Environment:
+    env = Environment(autoescape=True, undefined=StrictUndefined, finalize=finalize)
+    env.filters.update(cn_date=cn_date, cn_number=cn_number, amount=amount, num=num)
+    return env

@@ -1,0 +1,56 @@
+"""DocumentRenderer: template key + context → DOCX bytes."""
+
+from __future__ import annotations
+
+import io
+import threading
+from typing import Any
+
+from docxtpl import DocxTemplate
+from jinja2 import Environment
+
+from .filters import build_environment
+from .manifest import TemplateLibrary
+from .prepared import NeedsFullRender, PreparedTemplate
+
+
+class DocumentRenderer:
+    """Renders library templates with one shared, escaping, strict Jinja environment.
+
+    Each template is prepared once (thread-safe, cached); templates using docxtpl features
+    the prepared path does not cover fall back to a plain ``DocxTemplate`` per call.
+    """
+
+    def __init__(self, library: TemplateLibrary, env: Environment | None = None) -> None:
+        self.library = library
+        self.env = env or build_environment()
+        self._prepared: dict[str, PreparedTemplate | None] = {}
+        self._lock = threading.Lock()
+
+    def render(self, key: str, context: dict[str, Any]) -> bytes:
+        prepared = self._prepare(key)
+        if prepared is None:
+            return self.render_unprepared(key, context)
+        return prepared.render(context)
+
+    def render_sample(self, key: str) -> bytes:
+        return self.render(key, self.library.spec(key).sample)
+
+    def render_unprepared(self, key: str, context: dict[str, Any]) -> bytes:
+        """Plain docxtpl (load, patch, compile, render, save) with the same environment."""
+        template = DocxTemplate(str(self.library.path(key)))
+        template.render(context, jinja_env=self.env, autoescape=True)
+        out = io.BytesIO()
+        template.save(out)
+        return out.getvalue()
+
+    def _prepare(self, key: str) -> PreparedTemplate | None:
+        if key in self._prepared:
+            return self._prepared[key]
+        with self._lock:
+            if key not in self._prepared:
+                try:
+                    self._prepared[key] = PreparedTemplate(self.library.path(key), self.env)
+                except NeedsFullRender:
+                    self._prepared[key] = None
+            return self._prepared[key]

@@ -1,0 +1,101 @@
+"""Fire-safety law documents: 隐患整改通知书, 复查意见书 (numbered 代字〔年〕第NNNN号)
+and the 移交函 in 信函格式."""
+
+from __future__ import annotations
+
+from .layout import BODY, FLUSH_LEFT, ORGAN_MARK, GbDocument
+from .ooxml import CHAR_WIDTH, LINE_PITCH, RED, Border
+from .template_builder import (
+    NUMBER_LINE,
+    attachments,
+    banji,
+    red_header,
+    signature_and_date,
+    title_and_addressees,
+)
+
+HAZARD = BODY.but(left=0)
+RECEIPT_RULE = FLUSH_LEFT.but(before=2 * LINE_PITCH, borders=(Border("top", val="dashed", size=6, space=4),))
+KEEP_SAFE = "整改期间，你单位应当采取措施，确保消防安全；对拒不整改的，将依法移交公安派出所或消防救援机构处理。"
+
+
+def _receipt(doc: GbDocument) -> None:
+    """签收 block of the file copy (存根): blank for a pen, filled once a receipt is recorded."""
+    doc.para(RECEIPT_RULE, "被检查单位签收（存档联）")
+    doc.para(BODY, "签收人：{% if receipt %}{{ receipt.name }}{% else %}　　　　　　{% endif %}"
+             "　　签收日期：{% if receipt %}{{ receipt.date|cn_date }}{% else %}　　年　　月　　日{% endif %}")
+
+
+def build_rectification_notice() -> GbDocument:
+    doc = GbDocument(title="火灾隐患整改通知书")
+    red_header(doc)
+    title_and_addressees(doc, "{{ unit.name }}：")
+    doc.para(BODY, "{{ inspection.date|cn_date }}，我镇消防安全检查组"
+             "（检查人员：{{ inspection.inspectors|join('、') }}）"
+             "依据《中华人民共和国消防法》等规定，对你单位（地址：{{ unit.address }}；消防安全责任人："
+             "{{ unit.responsible_person }}）进行了消防安全检查，发现存在下列火灾隐患：")
+    doc.tag("{%p for hazard in hazards %}")
+    doc.para(HAZARD, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）。"
+             "违反{{ hazard.legal_basis }}的规定，责令于{{ hazard.deadline|cn_date }}前改正。")
+    doc.tag("{%p endfor %}")
+    doc.para(BODY, KEEP_SAFE)
+    doc.para(BODY, "整改完毕或整改期限届满后，请向{{ contact_office }}申请复查。")
+    signature_and_date(doc)
+    _receipt(doc)
+    return doc
+
+
+def build_reinspection_opinion() -> GbDocument:
+    doc = GbDocument(title="复查意见书")
+    red_header(doc)
+    title_and_addressees(doc, "{{ unit.name }}：")
+    doc.para(BODY, "根据《火灾隐患整改通知书》（{{ original_number }}），{{ reinspection.date|cn_date }}，"
+             "我镇消防安全检查组（检查人员：{{ reinspection.inspectors|join('、') }}）对你单位火灾隐患"
+             "整改情况进行了复查，情况如下：")
+    doc.tag("{%p for hazard in hazards %}")
+    doc.para(HAZARD, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）："
+             "{% if hazard.corrected %}已整改{% else %}未整改{% endif %}。"
+             "{% if hazard.remark %}{{ hazard.remark }}{% endif %}")
+    doc.tag("{%p endfor %}")
+    doc.para(BODY, "复查结论：{{ conclusion }}")
+    doc.tag("{%p if next_step %}")
+    doc.para(BODY, "{{ next_step }}")
+    doc.tag("{%p endif %}")
+    signature_and_date(doc)
+    _receipt(doc)
+    return doc
+
+
+def build_referral_letter() -> GbDocument:
+    """信函格式: red organ name over a red thick-thin double rule, number at the right under
+    it, no page number on page 1 and a thin-thick double rule at its bottom (footer)."""
+    doc = GbDocument(title="移交函", letter_rule_footer=True)
+    rule = Border("bottom", val="thickThinSmallGap", size=24, color=RED, space=4)
+    doc.para(ORGAN_MARK.but(borders=(rule,)), "{{ organ_mark }}")
+    doc.para(NUMBER_LINE.but(align="right", before=LINE_PITCH // 2, right=CHAR_WIDTH, borders=()),
+             "{{ doc_number }}")
+    title_and_addressees(doc, "{{ addressee }}：")
+    doc.para(BODY, "{{ inspection.date|cn_date }}，我镇消防安全检查组"
+             "（检查人员：{{ inspection.inspectors|join('、') }}）"
+             "在检查中发现，{{ unit.name }}（地址：{{ unit.address }}；负责人：{{ unit.responsible_person }}，"
+             "联系电话：{{ unit.phone }}）存在下列火灾隐患：")
+    doc.tag("{%p for hazard in hazards %}")
+    doc.para(HAZARD, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）。")
+    doc.tag("{%p endfor %}")
+    doc.para(BODY, "{{ actions_taken }}")
+    doc.para(BODY, "根据{{ legal_basis|join('、') }}的规定，现将上述火灾隐患移交你单位依法处理。{{ request }}")
+    doc.para(BODY, "请于收到本函之日起{{ feedback_days }}日内将处理情况书面反馈我镇。")
+    attachments(doc)
+    signature_and_date(doc, note=None)
+    doc.para(BODY, "（联系人：{{ contact.name }}，联系电话：{{ contact.phone }}）")
+    doc.tag("{%p if cc %}")
+    banji(doc, with_issuer=False)
+    doc.tag("{%p endif %}")
+    return doc
+
+
+BUILDERS = {
+    "rectification_notice": build_rectification_notice,
+    "reinspection_opinion": build_reinspection_opinion,
+    "referral_letter": build_referral_letter,
+}

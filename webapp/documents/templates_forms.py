@@ -1,0 +1,160 @@
+"""纪要 (minutes format) and the plain forms: 责任书, 检查记录, 考评表."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from .layout import BODY, CENTERED, FLUSH_LEFT, HEADING_1, ORGAN_MARK, RED_RULE, TEXT_WIDTH, Cell, GbDocument
+from .ooxml import CHAR_WIDTH, HEITI, LINE_PITCH, ParaStyle, RunStyle, paragraph
+from .template_builder import TITLE_BLOCK, attachments, banji
+
+ATTENDANCE = BODY.but(left=5 * CHAR_WIDTH, first_line=-3 * CHAR_WIDTH)
+LABEL = RunStyle(font=HEITI)
+FORM_RUN = RunStyle(size=14, spacing=None)
+FORM_CELL = ParaStyle(align="center", line=None, run=FORM_RUN)
+FORM_TEXT = ParaStyle(align="left", line=None, run=FORM_RUN)
+SMALL_RUN = RunStyle(size=10.5, spacing=None)
+SMALL_CELL = ParaStyle(align="center", line=None, run=SMALL_RUN)
+SMALL_TEXT = ParaStyle(align="left", line=None, run=SMALL_RUN)
+
+
+def _attendance(doc: GbDocument, label: str, variable: str, *, optional: bool = True) -> None:
+    """出席 / 请假 / 列席: 黑体 label, then "单位 姓名" entries in 仿宋."""
+    if optional:
+        doc.tag(f"{{%p if {variable} %}}")
+    doc.para(ATTENDANCE, (f"{label}：", LABEL), f"{{{{ {variable}|join('，') }}}}")
+    if optional:
+        doc.tag("{%p endif %}")
+
+
+def build_minutes() -> GbDocument:
+    doc = GbDocument(title="会议纪要")
+    # The 纪要 mark replaces the organ mark; 22 pt so that it reads as the title.
+    doc.para(ORGAN_MARK.but(before=LINE_PITCH, run=ORGAN_MARK.run.but(size=22)), "{{ mark }}")
+    doc.para(CENTERED.but(before=LINE_PITCH), "第{{ issue_no }}期")
+    header_line = FLUSH_LEFT.but(before=LINE_PITCH, left=CHAR_WIDTH, borders=(RED_RULE,),
+                                 tabs=(("right", TEXT_WIDTH - CHAR_WIDTH),))
+    doc.para(header_line, "{{ issuer }}", "\t", "{{ date|cn_date }}")
+    doc.para(BODY.but(before=2 * LINE_PITCH),
+             "{{ meeting.date|cn_date }}，{{ meeting.chair }}在{{ meeting.place }}主持召开{{ meeting.name }}。"
+             "{{ meeting.summary }}现将会议议定事项纪要如下：")
+    doc.tag("{%p for decision in decisions %}")
+    doc.para(HEADING_1, "{{ loop.index|cn_number }}、{{ decision.title }}")
+    doc.para(BODY, "{{ decision.text }}{% if decision.owner %}（责任单位：{{ decision.owner }}"
+             "{% if decision.deadline %}；完成时限：{{ decision.deadline|cn_date }}前{% endif %}）{% endif %}")
+    doc.tag("{%p endfor %}")
+    attachments(doc)
+    doc.para(BODY.but(before=LINE_PITCH), "")
+    _attendance(doc, "出席", "attendees", optional=False)
+    _attendance(doc, "请假", "absentees")
+    _attendance(doc, "列席", "observers")
+    doc.para(ATTENDANCE, ("记录：", LABEL), "{{ meeting.recorder }}")
+    banji(doc)
+    return doc
+
+
+def _numbered(doc: GbDocument, heading: str, variable: str) -> None:
+    doc.para(HEADING_1, heading)
+    doc.tag(f"{{%p for item in {variable} %}}")
+    doc.para(BODY, "{{ loop.index }}. {{ item }}")
+    doc.tag("{%p endfor %}")
+
+
+def build_responsibility_letter() -> GbDocument:
+    doc = GbDocument(title="消防安全目标责任书")
+    doc.para(TITLE_BLOCK.but(before=LINE_PITCH), "{{ year }}年度消防安全目标责任书")
+    doc.para(FLUSH_LEFT.but(before=LINE_PITCH), "甲方：{{ party_a.name }}")
+    doc.para(FLUSH_LEFT, "乙方：{{ party_b.name }}")
+    doc.para(BODY.but(before=LINE_PITCH), "{{ preamble }}")
+    _numbered(doc, "一、责任目标", "targets")
+    _numbered(doc, "二、乙方职责", "duties")
+    _numbered(doc, "三、考核与奖惩", "assessment")
+    doc.para(HEADING_1, "四、责任期限")
+    doc.para(BODY, "本责任书自{{ term.start|cn_date }}起至{{ term.end|cn_date }}止。")
+    doc.para(HEADING_1, "五、其他")
+    doc.para(BODY, "本责任书一式{{ copies|cn_number }}份，{{ copies_note }}")
+    sign = ParaStyle(align="left", line=LINE_PITCH)
+    doc.para(BODY.but(before=LINE_PITCH), "")
+    doc.table([78, 78], [
+        [Cell("甲方（盖章）：", style=sign), Cell("乙方（盖章）：", style=sign)],
+        [Cell("{{ party_a.name }}", style=sign), Cell("{{ party_b.name }}", style=sign)],
+        [Cell("负责人（签字）：{{ party_a.signatory }}", style=sign),
+         Cell("负责人（签字）：{{ party_b.signatory }}", style=sign)],
+        [Cell("{% if sign_date %}{{ sign_date|cn_date }}{% else %}　　年　　月　　日{% endif %}", style=sign),
+         Cell("{% if sign_date %}{{ sign_date|cn_date }}{% else %}　　年　　月　　日{% endif %}", style=sign)],
+    ], header_rows=0, borders=False)
+    return doc
+
+
+def _form_title(doc: GbDocument, text: str) -> None:
+    doc.para(TITLE_BLOCK.but(before=0, after=LINE_PITCH // 2), text)
+
+
+def build_inspection_record() -> GbDocument:
+    doc = GbDocument(title="消防安全检查记录")
+    _form_title(doc, "消防安全检查记录")
+    doc.para(FLUSH_LEFT.but(align="right", run=FORM_RUN), "编号：{{ record_no }}")
+
+    def label(text: str) -> Cell:
+        return Cell(text, style=FORM_CELL.but(run=FORM_RUN.but(bold=True)))
+
+    def value(text: str, span: int = 1) -> Cell:
+        return Cell(text, span=span, style=FORM_TEXT)
+
+    hazards = [doc_paragraph("{%p for hazard in hazards %}"),
+               doc_paragraph("{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）"),
+               doc_paragraph("{%p endfor %}"),
+               doc_paragraph("{% if not hazards %}未发现火灾隐患。{% endif %}")]
+    doc.table([30, 48, 30, 48], [
+        [label("被检查单位"), value("{{ unit.name }}", 3)],
+        [label("地址"), value("{{ unit.address }}", 3)],
+        [label("消防安全责任人"), value("{{ unit.responsible_person }}"), label("联系电话"),
+         value("{{ unit.phone }}")],
+        [label("检查时间"), value("{{ inspection.date|cn_date }} {{ inspection.time }}", 3)],
+        [label("检查人员"), value("{{ inspection.inspectors|join('、') }}", 3)],
+        [label("序号"), label("检查项目"), label("检查情况"), label("备注")],
+        "{%tr for item in items %}",
+        [Cell("{{ loop.index }}", style=FORM_CELL), value("{{ item.name }}"), value("{{ item.result }}"),
+         value("{{ item.remark|default('') }}")],
+        "{%tr endfor %}",
+        [label("发现的问题"), Cell(hazards, span=3)],
+        [label("处理措施"), value("{{ measures }}", 3)],
+        [label("被检查单位代表（签字）"), value("{{ unit_representative|default('') }}"),
+         label("检查人员（签字）"), value("")],
+    ], run=FORM_RUN, header_rows=0)
+    return doc
+
+
+def doc_paragraph(text: str) -> etree._Element:
+    return paragraph(FORM_TEXT, text)
+
+
+def build_evaluation_sheet() -> GbDocument:
+    doc = GbDocument(title="年终考评表")
+    _form_title(doc, "{{ year }}年度消防安全工作考评表")
+    doc.para(FLUSH_LEFT.but(tabs=(("right", TEXT_WIDTH),), run=FORM_RUN),
+             "被考评单位：{{ assessed.name }}", "\t", "考评日期：{{ date|cn_date }}")
+    head = [Cell(t, style=SMALL_CELL.but(run=SMALL_RUN.but(bold=True)))
+            for t in ("类别", "考评内容", "分值", "评分标准", "自评分", "考评得分", "扣分原因")]
+    row = [Cell("{% if loop.changed(item.category) %}{{ item.category }}{% endif %}", style=SMALL_CELL),
+           Cell("{{ item.content }}", style=SMALL_TEXT), Cell("{{ item.points|num }}", style=SMALL_CELL),
+           Cell("{{ item.rule }}", style=SMALL_TEXT), Cell("{{ item.self_score|num }}", style=SMALL_CELL),
+           Cell("{{ item.score|num }}", style=SMALL_CELL), Cell("{{ item.deduction_reason|default('') }}",
+                                                               style=SMALL_TEXT)]
+    total = [Cell("合计", span=2, style=SMALL_CELL), Cell("{{ items|sum(attribute='points')|num }}",
+                                                          style=SMALL_CELL),
+             Cell("", style=SMALL_CELL), Cell("{{ items|sum(attribute='self_score')|num }}", style=SMALL_CELL),
+             Cell("{{ items|sum(attribute='score')|num }}", style=SMALL_CELL), Cell("", style=SMALL_CELL)]
+    grade = [Cell("等次", span=2, style=SMALL_CELL), Cell("{{ grade }}", span=5, style=SMALL_TEXT)]
+    doc.table([16, 36, 12, 38, 14, 14, 26], [head, "{%tr for item in items %}", row, "{%tr endfor %}",
+                                              total, grade], run=SMALL_RUN)
+    doc.para(FLUSH_LEFT.but(before=LINE_PITCH // 2, run=FORM_RUN), "考评人员：{{ assessors|join('、') }}")
+    return doc
+
+
+BUILDERS = {
+    "minutes": build_minutes,
+    "responsibility_letter": build_responsibility_letter,
+    "inspection_record": build_inspection_record,
+    "evaluation_sheet": build_evaluation_sheet,
+}
