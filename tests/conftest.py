@@ -50,7 +50,10 @@ def clean_tables() -> None:
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     data_dir = tmp_path_factory.mktemp("firegrid-data")
+    from tests import workflow_support
+
     app = create_app({
+        "WORKFLOWS_DIR": workflow_support.install(data_dir / "workflows"),
         "TESTING": True,
         "DATA_DIR": data_dir,
         "SECRET_KEY": "test-secret",

@@ -1,4 +1,4 @@
-"""Firegrid 消防网格公文系统: create_app wires config, extensions, blueprints and the CLI."""
+"""Firegrid 消防网格公文系统: create_app wires config, extensions, services, blueprints and checks."""
 
 from __future__ import annotations
 
@@ -24,8 +24,27 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     csrf.init_app(app)
     login_manager.init_app(app)
     app.extensions["firegrid.clock"] = Clock()
+    app.extensions["firegrid.runtime"] = _build_runtime(app)
 
     from .web import register_web
 
     register_web(app)
     return app
+
+
+def _build_runtime(app: Flask):  # noqa: ANN202
+    """Parse BPMN once, load templates, register procedures; refuse to start when they disagree."""
+    from .engine import SpecRegistry, WorkflowSpecError
+    from .procedures import load_all
+    from .services.documents import DocumentServices
+    from .services.workflow_runtime import WorkflowRuntime, known_keys
+
+    load_all()
+    specs = SpecRegistry.load(app.config["WORKFLOWS_DIR"])
+    documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"])
+    runtime = WorkflowRuntime(specs=specs, documents=documents)
+    if app.config.get("CHECK_WORKFLOWS", True):
+        problems = runtime.problems(known_keys(documents))
+        if problems:
+            raise WorkflowSpecError(problems)
+    return runtime

@@ -22,6 +22,7 @@ from lxml import etree
 
 _PROPERTY_NAMES = ("author", "comments", "identifier", "language", "subject", "title")
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _XML_DECLARATION = '<?xml version="1.0" encoding="{}" standalone="yes"?>\n'
 
 
@@ -82,6 +83,7 @@ class PreparedTemplate:
         with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
             for item in source.infolist():
                 if item.filename not in dynamic:
+                    item.date_time = _FIXED_ZIP_TIME
                     target.writestr(item, source.read(item.filename))
         return out.getvalue()
 
@@ -111,5 +113,8 @@ class PreparedTemplate:
         buffer.seek(0, io.SEEK_END)
         with zipfile.ZipFile(buffer, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
             for name, data in rendered.items():
-                archive.writestr(name, data)
+                # A fixed timestamp makes equal content give equal bytes, so the store keeps one file.
+                entry = zipfile.ZipInfo(name, date_time=_FIXED_ZIP_TIME)
+                entry.compress_type = zipfile.ZIP_DEFLATED
+                archive.writestr(entry, data, compresslevel=1)
         return buffer.getvalue()

@@ -93,7 +93,10 @@ class WorkflowEngine:
         task = _find_task(workflow, task_id)
         if task is None or not isinstance(task.task_spec, UserTask) or task.state != TaskState.COMPLETED:
             raise TaskNotResettable(f"task {task_id} is not a completed user task")
-        workflow.reset_from_task_id(task.id, data=copy.deepcopy(task.data))
+        completed_data = copy.deepcopy(task.data)
+        workflow.reset_from_task_id(task.id, data=copy.deepcopy(completed_data))
+        # Becoming READY re-inherits the parent's data over ours; the form must come back as submitted.
+        _find_task(workflow, task_id).data.update(completed_data)
 
     def completed_user_tasks(self, workflow: BpmnWorkflow) -> list[CompletedTask]:
         return completed_user_tasks(workflow)

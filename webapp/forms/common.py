@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from wtforms import Field, Form
+from wtforms import Field, Form, RadioField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from ..services.units import phone_problem
@@ -24,3 +24,18 @@ def phone_number(form: Form, field: Field) -> None:
     problem = phone_problem((field.data or "").strip())
     if problem:
         raise ValidationError(problem + "。")
+
+
+DECISIONS = {"approve": "同意", "send_back": "退回"}
+
+
+class DecisionMixin:
+    """The approve / send back (退回) pair every review step uses; a send-back needs a reason."""
+
+    decision = RadioField("处理意见", choices=list(DECISIONS.items()), default="approve",
+                          validators=[DataRequired(message="请选择同意或退回。")])
+    opinion = TextAreaField("意见", validators=[Optional(), Length(max=2000, message="不能超过2000个字。")])
+
+    def validate_opinion(self, field: Field) -> None:
+        if self.decision.data == "send_back" and not (field.data or "").strip():
+            raise ValidationError("退回时必须填写退回理由。")

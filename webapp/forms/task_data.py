@@ -1,0 +1,65 @@
+"""Between WTForms and workflow task data, which must stay JSON: dates as ISO text, files as ids."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from werkzeug.datastructures import FileStorage
+from wtforms import Field, Form
+from wtforms.fields import DateField, DateTimeLocalField, FieldList, FileField, FormField, MultipleFileField
+from wtforms.fields.core import UnboundField
+
+# Fields that steer the case rather than carry its content.
+CONTROL_FIELDS = {"csrf_token", "submit", "decision", "opinion"}
+
+StoreUpload = Callable[[FileStorage], dict]
+
+
+def _value(field: Field, store_upload: StoreUpload) -> Any:
+    if isinstance(field, FormField):
+        return form_to_data(field.form, store_upload)
+    if isinstance(field, FieldList):
+        return [_value(entry, store_upload) for entry in field.entries]
+    if isinstance(field, MultipleFileField):
+        return [store_upload(f) for f in field.data or [] if isinstance(f, FileStorage) and f.filename]
+    if isinstance(field, FileField):
+        upload = field.data
+        return store_upload(upload) if isinstance(upload, FileStorage) and upload.filename else None
+    return to_json_value(field.data)
+
+
+def to_json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, str):
+        return value.strip()
+    return value
+
+
+def form_to_data(form: Form, store_upload: StoreUpload) -> dict:
+    """The form's content as JSON-safe task data; uploads are stored and replaced by their ids."""
+    return {name: _value(field, store_upload) for name, field in form._fields.items()  # noqa: SLF001
+            if name not in CONTROL_FIELDS}
+
+
+def data_for_form(form_class: type[Form], data: dict) -> dict:
+    """Task data back into what the form's fields expect (ISO text → date), to prefill a redraft."""
+    prepared = {}
+    for name in dir(form_class):
+        unbound = getattr(form_class, name, None)
+        if name not in data or not isinstance(unbound, UnboundField):
+            continue
+        value = data[name]
+        if issubclass(unbound.field_class, DateField) and isinstance(value, str) and value:
+            value = date.fromisoformat(value[:10])
+        elif issubclass(unbound.field_class, DateTimeLocalField) and isinstance(value, str) and value:
+            value = datetime.fromisoformat(value)
+        elif issubclass(unbound.field_class, FileField):
+            continue
+        prepared[name] = value
+    return prepared

@@ -1,0 +1,125 @@
+"""Generated and uploaded files, official documents, and their numbers (文号)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .grid import GridNode, Unit
+from .types import AwareDateTime
+from .users import User
+
+DOCUMENT_STATUSES = {"draft": "草稿", "issued": "已印发", "superseded": "已更正（旧版）", "void": "已作废"}
+
+
+class StoredFile(db.Model):
+    """A file's bytes live once in the store, named by SHA-256; this row describes them."""
+
+    __tablename__ = "stored_file"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column()
+    media_type: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class Document(db.Model):
+    """One official document or record: a template rendered with a case's data, at a version."""
+
+    __tablename__ = "document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_key: Mapped[str] = mapped_column(String(50), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # 通知, 通报, 函, 纪要 …
+    title: Mapped[str] = mapped_column(String(300))
+    # 文号, once issued; a correction (new version) keeps it, so uniqueness lives in issued_number
+    number: Mapped[str | None] = mapped_column(String(60), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="draft", index=True)
+    version: Mapped[int] = mapped_column(default=1)
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))  # the version it corrects
+    file_sha256: Mapped[str] = mapped_column(ForeignKey("stored_file.sha256"))
+    filename: Mapped[str] = mapped_column(String(200))
+    issuing_organ: Mapped[str] = mapped_column(String(100), default="")  # 责任者
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    step_key: Mapped[str] = mapped_column(String(100), default="")
+    context_json: Mapped[str] = mapped_column(Text, default="{}")  # the data it was rendered from
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    issued_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+
+    file: Mapped[StoredFile] = relationship()
+    grid: Mapped[GridNode] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    created_by: Mapped[User | None] = relationship()
+    previous: Mapped[Document | None] = relationship(remote_side=[id])
+    attachments: Mapped[list[DocumentAttachment]] = relationship(
+        back_populates="document", cascade="all, delete-orphan", order_by="DocumentAttachment.id")
+
+    @property
+    def status_label(self) -> str:
+        return DOCUMENT_STATUSES[self.status]
+
+
+class DocumentAttachment(db.Model):
+    """A file kept with a document: 附件, a signed scan (签收/签订扫描件), a photo."""
+
+    __tablename__ = "document_attachment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
+    file_sha256: Mapped[str] = mapped_column(ForeignKey("stored_file.sha256"))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20), default="attachment")  # attachment | scan | photo
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+    document: Mapped[Document] = relationship(back_populates="attachments")
+    file: Mapped[StoredFile] = relationship()
+
+
+class NumberSequence(db.Model):
+    """The counter of one number prefix (机关代字) or minutes series in one year."""
+
+    __tablename__ = "number_sequence"
+
+    prefix: Mapped[str] = mapped_column(String(50), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_serial: Mapped[int] = mapped_column(default=0)
+
+
+class IssuedNumber(db.Model):
+    """Every number ever allocated, issued or voided: proof that the sequence has no gaps."""
+
+    __tablename__ = "issued_number"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(50))
+    year: Mapped[int] = mapped_column()
+    serial: Mapped[int] = mapped_column()
+    number: Mapped[str] = mapped_column(String(60))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    status: Mapped[str] = mapped_column(String(10), default="issued")  # issued | void
+    void_reason: Mapped[str] = mapped_column(Text, default="")
+    allocated_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+    __table_args__ = (
+        UniqueConstraint("prefix", "year", "serial", name="uq_issued_number_prefix_year_serial"),
+        Index("ix_issued_number_document", "document_id"),
+    )
+
+
+class NumberPrefix(db.Model):
+    """Which 机关代字 and grammar a kind of document uses, per issuing body (admin-editable)."""
+
+    __tablename__ = "number_prefix"
+
+    key: Mapped[str] = mapped_column(String(50), primary_key=True)  # e.g. town_notice, rectification
+    organ: Mapped[str] = mapped_column(String(100))  # 发文机关 / 责任者
+    prefix: Mapped[str] = mapped_column(String(50))  # 青石府发; for minutes the series name
+    grammar: Mapped[str] = mapped_column(String(10))  # wenhao | di | qi
+    description: Mapped[str] = mapped_column(String(100), default="")

@@ -1,0 +1,110 @@
+"""Process instances (the SpiffWorkflow JSON), the READY-task projection, and case history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .grid import GridNode, Unit
+from .types import AwareDateTime
+from .users import User
+
+INSTANCE_STATUSES = {"running": "办理中", "completed": "已办结", "cancelled": "已取消"}
+
+
+class ProcessInstance(db.Model):
+    """One case (案件/流程): a run of a procedure's BPMN, stored as serializer JSON."""
+
+    __tablename__ = "process_instance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    procedure: Mapped[str] = mapped_column(String(50), index=True)  # == BPMN process id
+    title: Mapped[str] = mapped_column(String(300))
+    spec_hash: Mapped[str] = mapped_column(String(64))
+    serializer_version: Mapped[str] = mapped_column(String(50))
+    state_json: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    started_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    completed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    # When the timer poller must next look at this case; NULL when no timer waits.
+    next_timer_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
+    # Optimistic concurrency: every save is UPDATE … WHERE version = <the version read>.
+    version: Mapped[int] = mapped_column(default=1)
+
+    grid: Mapped[GridNode] = relationship()
+    unit: Mapped[Unit | None] = relationship()
+    started_by: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def status_label(self) -> str:
+        return INSTANCE_STATUSES[self.status]
+
+
+class WorkTask(db.Model):
+    """A READY user task, mirrored after every engine step so an inbox is one indexed query."""
+
+    __tablename__ = "work_task"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    engine_task_id: Mapped[str] = mapped_column(String(36))
+    step_key: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    # Copy of the case's grid path: the inbox filters by scope without a join.
+    scope_path: Mapped[str] = mapped_column(String(255))
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    due_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+    instance: Mapped[ProcessInstance] = relationship()
+    assignee: Mapped[User | None] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("instance_id", "engine_task_id", name="uq_work_task_instance_engine_task"),
+        Index("ix_work_task_role_scope", "role", "scope_path"),
+    )
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.due_at is not None and self.due_at < now
+
+
+class CaseEvent(db.Model):
+    """History of a case: every step, who, when, decision, opinion — the archive's audit trail."""
+
+    __tablename__ = "case_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(AwareDateTime())
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    actor_name: Mapped[str] = mapped_column(String(50), default="")  # "系统" for timers
+    action: Mapped[str] = mapped_column(String(20))
+    step_key: Mapped[str] = mapped_column(String(100), default="")
+    step_title: Mapped[str] = mapped_column(String(200), default="")
+    decision: Mapped[str] = mapped_column(String(20), default="")
+    opinion: Mapped[str] = mapped_column(Text, default="")
+    # The SpiffWorkflow task a "complete" event finished: what 撤回 resets to.
+    engine_task_id: Mapped[str] = mapped_column(String(36), default="")
+    document_ids: Mapped[list] = mapped_column(JSON, default=list)
+
+    user: Mapped[User | None] = relationship()
+    instance: Mapped[ProcessInstance] = relationship()
+
+
+class CalendarDay(db.Model):
+    """An admin's entry for a year the holiday package does not know: holiday or make-up workday."""
+
+    __tablename__ = "calendar_day"
+
+    day: Mapped[date] = mapped_column(primary_key=True)
+    is_workday: Mapped[bool] = mapped_column()
+    note: Mapped[str] = mapped_column(String(100), default="")

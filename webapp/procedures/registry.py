@@ -1,0 +1,85 @@
+"""The procedures the app knows, and the cross-check of BPMN, forms, templates and roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ..engine import KnownKeys, Problem, SpecRegistry
+
+
+@dataclass
+class StepContext:
+    """What a step hook sees: plain values and the DB session; no request, no Flask."""
+
+    session: Any
+    instance: Any  # models.ProcessInstance
+    step_key: str
+    data: dict  # the task data after the form was merged in
+    user: Any  # models.User, or None for timers
+    now: datetime
+    services: Any  # services.workflow_runtime.WorkflowRuntime: documents, numbering …
+
+
+# A hook returns the ids of documents it produced, recorded in the case history.
+StepHook = Callable[[StepContext], list[int]]
+
+
+@dataclass
+class Procedure:
+    key: str  # == BPMN process id == workflows/<key>.bpmn
+    title: str  # Chinese, shown to users
+    start_roles: tuple[str, ...]
+    start_form: str | None = None  # form key of the "open a case" page; None: started by a service
+    # Steps may prepare data before the task completes (e.g. compute a deadline), then produce
+    # documents after it completed, inside the same transaction.
+    before_complete: Mapping[str, StepHook] = field(default_factory=dict)
+    after_complete: Mapping[str, StepHook] = field(default_factory=dict)
+    # Deadline of a step's task, when it follows from the case rather than from `due_workdays`.
+    due_date: Callable[[str, dict, Any], datetime | None] | None = None
+    # Functions BPMN expressions of this procedure may call (besides the engine's clock functions).
+    script_functions: Mapping[str, Callable] = field(default_factory=dict)
+    # The case title from the start form's data, e.g. "隐患整改：顺发便利店".
+    case_title: Callable[[dict], str] = lambda data: str(data.get("title") or "")
+    # Context for previewing a step's template before it is issued (the leader reads before signing).
+    preview_context: Callable[[StepContext, str], dict] | None = None
+
+
+_PROCEDURES: dict[str, Procedure] = {}
+
+
+def register(procedure: Procedure) -> Procedure:
+    _PROCEDURES[procedure.key] = procedure
+    return procedure
+
+
+def unregister(key: str) -> None:
+    _PROCEDURES.pop(key, None)
+
+
+def get(key: str) -> Procedure | None:
+    return _PROCEDURES.get(key)
+
+
+def all_procedures() -> list[Procedure]:
+    return list(_PROCEDURES.values())
+
+
+def script_functions() -> dict[str, Callable]:
+    functions: dict[str, Callable] = {}
+    for procedure in _PROCEDURES.values():
+        functions.update(procedure.script_functions)
+    return functions
+
+
+def cross_check(specs: SpecRegistry, known: KnownKeys) -> list[Problem]:
+    """BPMN problems plus: every registered procedure has a BPMN file and every BPMN a procedure."""
+    problems = specs.check(set(known.forms), set(known.templates), set(known.roles))
+    bpmn_ids = set(specs.process_ids())
+    for key in sorted(set(_PROCEDURES) - bpmn_ids):
+        problems.append(Problem(f"{key}.bpmn", key, f"procedure '{key}' is registered but has no BPMN process"))
+    for key in sorted(bpmn_ids - set(_PROCEDURES)):
+        problems.append(Problem(f"{key}.bpmn", key, f"BPMN process '{key}' has no registered procedure module"))
+    return problems

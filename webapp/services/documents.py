@@ -1,0 +1,171 @@
+"""Official documents: render from a template, store once by hash, issue with a number, void, PDF."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from ..documents.manifest import TemplateLibrary
+from ..documents.pdf import PdfConverter
+from ..documents.render import DocumentRenderer
+from ..models import Document, DocumentAttachment, GridNode, NumberPrefix, ProcessInstance, Unit, User
+from . import numbering
+from .errors import InvalidInput, NotFound
+from .file_store import FileStore
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+PDF = "application/pdf"
+
+
+@dataclass
+class DocumentServices:
+    library: TemplateLibrary
+    renderer: DocumentRenderer
+    store: FileStore
+    pdf: PdfConverter
+    pdf_cache_dir: Path
+
+    @classmethod
+    def create(cls, templates_dir: Path, data_dir: Path) -> DocumentServices:
+        library = TemplateLibrary.load(templates_dir)
+        return cls(library, DocumentRenderer(library), FileStore(data_dir / "files"),
+                   PdfConverter(data_dir / "lo-profile"), data_dir / "pdf-cache")
+
+
+@dataclass
+class Subject:
+    """What a document is about and where it came from."""
+
+    grid: GridNode
+    unit: Unit | None = None
+    instance: ProcessInstance | None = None
+    step_key: str = ""
+
+
+def safe_filename(text: str) -> str:
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", text).strip("_")[:120] or "document"
+
+
+def _record(session: Session, docs: DocumentServices, *, template_key: str, context: dict, title: str,
+            subject: Subject, user: User | None, now: datetime, status: str, number: str | None) -> Document:
+    spec = docs.library.spec(template_key)
+    content = docs.renderer.render(template_key, context)
+    stored = docs.store.put(session, content, DOCX, now)
+    document = Document(
+        template_key=template_key, kind=spec.kind, title=title, number=number, status=status, file=stored,
+        filename=safe_filename(f"{number}_{title}" if number else title) + ".docx",
+        issuing_organ=str(context.get("issuer") or context.get("signature") or ""),
+        grid=subject.grid, unit=subject.unit, instance=subject.instance, step_key=subject.step_key,
+        context_json=json.dumps(context, ensure_ascii=False, default=str), created_by=user, created_at=now,
+        issued_at=now if status == "issued" else None,
+    )
+    session.add(document)
+    session.flush()
+    return document
+
+
+def create_record(session: Session, docs: DocumentServices, *, template_key: str, context: dict, title: str,
+                  subject: Subject, user: User | None, now: datetime) -> Document:
+    """A document that carries no number (an inspection record, a letter): issued as it is made."""
+    return _record(session, docs, template_key=template_key, context=context, title=title, subject=subject,
+                   user=user, now=now, status="issued", number=None)
+
+
+def number_prefix(session: Session, key: str) -> NumberPrefix:
+    prefix = session.get(NumberPrefix, key)
+    if prefix is None:
+        raise InvalidInput(f"尚未配置“{key}”的发文字号，请管理员在“发文字号”中设置。")
+    return prefix
+
+
+def issue(session: Session, docs: DocumentServices, *, template_key: str, context: dict[str, Any], title: str,
+          prefix_key: str, subject: Subject, user: User | None, now: datetime,
+          number_field: str = "doc_number") -> Document:
+    """签发 → 编号 → 印发 in one transaction: allocate the next number, render with it, store it."""
+    prefix = number_prefix(session, prefix_key)
+    allocated = numbering.allocate(session, prefix=prefix.prefix, year=now.year, grammar=prefix.grammar, now=now)
+    document = _record(session, docs, template_key=template_key, context={**context, number_field: allocated.number},
+                       title=title, subject=subject, user=user, now=now, status="issued",
+                       number=allocated.number if prefix.grammar != "qi" else f"{prefix.prefix}{allocated.number}")
+    allocated.document_id = document.id
+    session.flush()
+    return document
+
+
+def void(session: Session, document: Document, reason: str) -> None:
+    if document.status == "void":
+        raise InvalidInput("该文件已作废。")
+    if not reason.strip():
+        raise InvalidInput("作废必须填写原因。")
+    from ..models import IssuedNumber
+
+    for allocated in session.query(IssuedNumber).filter_by(document_id=document.id):
+        numbering.void(session, allocated, reason)
+    document.status, document.void_reason = "void", reason.strip()
+    session.flush()
+
+
+def correct(session: Session, docs: DocumentServices, document: Document, *, context: dict[str, Any],
+            user: User | None, now: datetime) -> Document:
+    """更正: a new version with the same number that points to the old one; the old one is kept."""
+    if document.status != "issued":
+        raise InvalidInput("只有已印发的文件可以更正。")
+    number_field = "issue_no" if document.number and document.number.endswith("期") else "doc_number"
+    if document.number:
+        context = {**context, number_field: json.loads(document.context_json).get(number_field, document.number)}
+    subject = Subject(document.grid, document.unit, document.instance, document.step_key)
+    new = _record(session, docs, template_key=document.template_key, context=context, title=document.title,
+                  subject=subject, user=user, now=now, status="issued", number=document.number)
+    new.version, new.previous = document.version + 1, document
+    document.status = "superseded"
+    session.flush()
+    return new
+
+
+def attach(session: Session, docs: DocumentServices, document: Document, *, content: bytes, name: str,
+           media_type: str, role: str, now: datetime) -> DocumentAttachment:
+    stored = docs.store.put(session, content, media_type, now)
+    attachment = DocumentAttachment(document=document, file=stored, name=name, role=role, created_at=now)
+    session.add(attachment)
+    session.flush()
+    return attachment
+
+
+def get_document(session: Session, document_id: int) -> Document:
+    document = session.get(Document, document_id)
+    if document is None:
+        raise NotFound("文件不存在。")
+    return document
+
+
+def pdf_bytes(docs: DocumentServices, document: Document, pdfa: bool = False) -> bytes:
+    """PDF of the stored DOCX, cached by the DOCX's hash (raises PdfUnavailable without LibreOffice)."""
+    cached = docs.pdf_cache_dir / f"{document.file_sha256}{'-a' if pdfa else ''}.pdf"
+    if cached.exists():
+        return cached.read_bytes()
+    pdf = docs.pdf.convert(docs.store.read(document.file_sha256), pdfa=pdfa)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    cached.write_bytes(pdf)
+    return pdf
+
+
+# An issued document is immutable: only voiding (status and reason) may change it.
+_MUTABLE_AFTER_ISSUE = {"status", "void_reason"}
+
+
+@event.listens_for(Document, "before_update")
+def _refuse_changes_to_issued(mapper, connection, target: Document) -> None:  # noqa: ANN001
+    state = inspect(target)
+    was_issued = state.attrs.status.history.deleted == ["issued"] or (
+        not state.attrs.status.history.has_changes() and target.status == "issued")
+    changed = {attr.key for attr in state.attrs if attr.history.has_changes()} - _MUTABLE_AFTER_ISSUE
+    changed -= {rel.key for rel in mapper.relationships}
+    if was_issued and changed:
+        raise InvalidInput("已印发的文件不能修改；如需更正，请作废后重新发文。")

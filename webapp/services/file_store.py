@@ -1,0 +1,69 @@
+"""Content-addressed local store: every file once, under its SHA-256, in the data dir.
+
+Files written during a transaction that rolls back are removed again, so a failed step
+leaves no orphan file behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from ..models import StoredFile
+
+_NEW_FILES = "firegrid_new_files"
+
+
+class FileStore:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def read(self, sha256: str) -> bytes:
+        return self.path(sha256).read_bytes()
+
+    def _write(self, sha256: str, content: bytes) -> bool:
+        """Atomic write (temp file + rename); False when the file was already there."""
+        target = self.path(sha256)
+        if target.exists():
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(content)
+        os.replace(temp_name, target)
+        return True
+
+    def put(self, session: Session, content: bytes, media_type: str, now: datetime) -> StoredFile:
+        sha256 = hashlib.sha256(content).hexdigest()
+        record = session.get(StoredFile, sha256)
+        if self._write(sha256, content):
+            session.info.setdefault(_NEW_FILES, []).append(self.path(sha256))
+        if record is None:
+            record = StoredFile(sha256=sha256, size=len(content), media_type=media_type, created_at=now)
+            session.add(record)
+            session.flush()
+        return record
+
+    def verify(self, sha256: str) -> bool:
+        path = self.path(sha256)
+        return path.exists() and hashlib.sha256(path.read_bytes()).hexdigest() == sha256
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_new_files(session: Session) -> None:
+    session.info.pop(_NEW_FILES, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_new_files(session: Session) -> None:
+    for path in session.info.pop(_NEW_FILES, []):
+        path.unlink(missing_ok=True)

@@ -1,0 +1,45 @@
+"""Inbox (待办) and done list (已办): indexed queries over the projection and the history."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, contains_eager
+
+from ..models import CaseEvent, ProcessInstance, User, WorkTask
+
+
+def inbox_query(user: User) -> Select[tuple[WorkTask]]:
+    """READY tasks of the user's roles inside their scope, unassigned or assigned to them."""
+    return (
+        select(WorkTask)
+        .join(WorkTask.instance)
+        .options(contains_eager(WorkTask.instance))
+        .where(
+            WorkTask.role.in_(sorted(user.roles)),
+            WorkTask.scope_path.startswith(user.scope.path),
+            or_(WorkTask.assignee_id.is_(None), WorkTask.assignee_id == user.id),
+        )
+        .order_by(WorkTask.due_at.is_(None), WorkTask.due_at, WorkTask.id)
+    )
+
+
+def inbox(session: Session, user: User, limit: int = 200) -> list[WorkTask]:
+    return list(session.scalars(inbox_query(user).limit(limit)))
+
+
+def done_list(session: Session, user: User, limit: int = 100) -> list[CaseEvent]:
+    """Steps this user completed, sent back or withdrew, newest first."""
+    stmt = (
+        select(CaseEvent)
+        .join(CaseEvent.instance)
+        .options(contains_eager(CaseEvent.instance))
+        .where(CaseEvent.user_id == user.id, CaseEvent.action.in_(["complete", "send_back", "withdraw", "start"]))
+        .order_by(CaseEvent.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def case_history(session: Session, instance: ProcessInstance) -> list[CaseEvent]:
+    return list(session.scalars(
+        select(CaseEvent).where(CaseEvent.instance_id == instance.id).order_by(CaseEvent.id)))

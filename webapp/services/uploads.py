@@ -1,0 +1,48 @@
+"""Uploaded files (photos, signed scans, attachments): type and size checked, stored by hash."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from .errors import InvalidInput
+from .file_store import FileStore
+
+ALLOWED_TYPES = {
+    "image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+}
+# Magic numbers: the browser's declared type is not trusted.
+SIGNATURES = {
+    b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf",
+    b"PK\x03\x04": "zip",
+}
+MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+
+
+def sniff_type(content: bytes, filename: str) -> str | None:
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    for signature, media_type in SIGNATURES.items():
+        if content.startswith(signature):
+            if media_type != "zip":
+                return media_type
+            suffix = filename.lower().rsplit(".", 1)[-1]
+            return {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}.get(suffix)
+    return None
+
+
+def store_upload(session: Session, store: FileStore, *, content: bytes, filename: str, now: datetime) -> dict:
+    """Check and store one upload; returns the reference kept in task data."""
+    if not content:
+        raise InvalidInput(f"文件“{filename}”是空的。")
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise InvalidInput(f"文件“{filename}”超过{MAX_UPLOAD_BYTES // 1024 // 1024}MB。")
+    media_type = sniff_type(content, filename)
+    if media_type is None:
+        raise InvalidInput(f"文件“{filename}”的类型不支持：只接受 JPG、PNG、WEBP 图片和 PDF、DOCX、XLSX 文件。")
+    stored = store.put(session, content, media_type, now)
+    return {"file": stored.sha256, "name": filename[:200], "type": media_type, "size": len(content)}

@@ -1,0 +1,45 @@
+"""What the case services need besides a session: parsed specs, the engine, the document services.
+
+Built once at start-up by create_app and passed to services as a plain argument.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..engine import KnownKeys, Problem, SpecRegistry, WorkflowEngine
+from ..forms.registry import form_keys
+from ..models import CalendarDay
+from ..models.users import ROLES
+from ..procedures import registry as procedures
+from ..workdays import WorkdayCalendar
+
+
+def known_keys(documents: Any) -> KnownKeys:
+    """What BPMN files may reference: registered forms, library templates, roles."""
+    return KnownKeys(forms=form_keys(), templates=frozenset(documents.library.keys()), roles=frozenset(ROLES))
+
+
+@dataclass
+class WorkflowRuntime:
+    specs: SpecRegistry
+    # Document services (renderer, store, numbering, PDF) are attached by create_app.
+    documents: Any = None
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def calendar(self, session: Session) -> WorkdayCalendar:
+        """The holiday calendar plus the days an admin entered for years the package lacks."""
+        rows = session.execute(select(CalendarDay.day, CalendarDay.is_workday)).all()
+        extra: dict[date, bool] = {day: is_workday for day, is_workday in rows}
+        return WorkdayCalendar(extra)
+
+    def problems(self, known: KnownKeys) -> list[Problem]:
+        return procedures.cross_check(self.specs, known)
+
+    def engine(self, session: Session) -> WorkflowEngine:
+        return WorkflowEngine(self.specs, procedures.script_functions(), self.calendar(session))

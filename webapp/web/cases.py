@@ -1,0 +1,141 @@
+"""Starting a case, the process page (diagram + timeline), withdrawal, and case files."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import login_required
+from markupsafe import Markup
+
+from ..engine.diagram import render_process_svg
+from ..extensions import db
+from ..forms.registry import form_class
+from ..forms.task_data import form_to_data
+from ..models import GridNode, ProcessInstance, Unit
+from ..models.users import ROLES
+from ..procedures import registry as procedures
+from ..services import cases, grid, inbox, uploads
+from ..services.errors import InvalidInput, NotFound
+from .common import acting_user, now
+from .extension_points import NavItem, add_nav_item
+
+bp = Blueprint("cases", __name__)
+add_nav_item(NavItem("cases.start_list", "发起", ("clerk", "inspector", "admin")))
+
+
+def runtime():  # noqa: ANN201
+    return current_app.extensions["firegrid.runtime"]
+
+
+@bp.get("/procedures/")
+@login_required
+def start_list():  # noqa: ANN201
+    user = acting_user()
+    available = [p for p in procedures.all_procedures() if p.start_form and user.has_role(*p.start_roles)]
+    return render_template("cases/start_list.html", procedures=available)
+
+
+def _subject(form) -> tuple[GridNode, Unit | None]:  # noqa: ANN001
+    """Start forms name their subject with a `unit_id` or a `grid_id` field."""
+    user = acting_user()
+    if getattr(form, "unit_id", None) is not None and form.unit_id.data:
+        unit = db.session.get(Unit, form.unit_id.data)
+        if unit is None:
+            raise NotFound("单位不存在。")
+        grid.ensure_in_scope(user, unit.grid)
+        return unit.grid, unit
+    node_id = form.grid_id.data if getattr(form, "grid_id", None) is not None else user.scope_id
+    node = grid.get_node(db.session, node_id)
+    grid.ensure_in_scope(user, node)
+    return node, None
+
+
+@bp.route("/procedures/<key>/start", methods=["GET", "POST"])
+@login_required
+def start(key: str):  # noqa: ANN201
+    procedure = cases.procedure_or_404(key)
+    cls = form_class(procedure.start_form or "")
+    if cls is None or not acting_user().has_role(*procedure.start_roles):
+        abort(403)
+    form = cls()
+    if hasattr(form, "setup"):
+        form.setup(db.session, acting_user(), None)
+    if form.validate_on_submit():
+        try:
+            node, unit = _subject(form)
+            data = form_to_data(form, lambda f: uploads.store_upload(
+                db.session, runtime().documents.store, content=f.read(), filename=f.filename, now=now()))
+            instance = cases.start_case(db.session, runtime(), procedure_key=key, user=acting_user(), grid=node,
+                                        unit=unit, title=procedure.case_title(data), data=data, now=now())
+            db.session.commit()
+            flash(f"已发起“{instance.title}”。", "success")
+            return redirect(url_for("cases.detail", instance_id=instance.id))
+        except InvalidInput as error:
+            db.session.rollback()
+            flash(error.message, "danger")
+    return render_template("cases/start.html", form=form, procedure=procedure)
+
+
+def case_in_scope(instance_id: int) -> ProcessInstance:
+    instance = db.session.get(ProcessInstance, instance_id)
+    if instance is None:
+        raise NotFound("案件不存在。")
+    grid.ensure_in_scope(acting_user(), instance.grid)
+    return instance
+
+
+@bp.get("/cases/<int:instance_id>")
+@login_required
+def detail(instance_id: int):  # noqa: ANN201
+    instance = case_in_scope(instance_id)
+    engine = runtime().engine(db.session)
+    workflow = engine.deserialize(instance.state_json)
+    svg = render_process_svg(
+        runtime().specs.diagram(instance.procedure), instance.procedure,
+        done=engine.path_taken(workflow) - engine.current_element_ids(workflow),
+        current=engine.current_element_ids(workflow), taken_flows=engine.path_taken(workflow), titles=ROLES,
+    )
+    from .tasks import case_documents
+
+    return render_template(
+        "cases/detail.html", instance=instance, diagram=Markup(svg),
+        history=inbox.case_history(db.session, instance), documents=case_documents(instance),
+        open_tasks=[t for t in instance_tasks(instance)], can_withdraw=cases.withdrawable_event(
+            db.session, acting_user(), instance) is not None, now=now(),
+    )
+
+
+def instance_tasks(instance: ProcessInstance) -> list:
+    from sqlalchemy import select
+
+    from ..models import WorkTask
+
+    return list(db.session.scalars(select(WorkTask).where(WorkTask.instance_id == instance.id)))
+
+
+@bp.post("/cases/<int:instance_id>/withdraw")
+@login_required
+def withdraw(instance_id: int):  # noqa: ANN201
+    case_in_scope(instance_id)
+    cases.withdraw(db.session, runtime(), user=acting_user(), instance_id=instance_id, now=now())
+    db.session.commit()
+    flash("已撤回，您可以修改后重新提交。", "success")
+    return redirect(url_for("tasks.inbox"))
+
+
+@bp.get("/cases/<int:instance_id>/files/<sha256>")
+@login_required
+def case_file(instance_id: int, sha256: str):  # noqa: ANN201
+    """An upload (photo, scan) referenced by the case's data; scope is the case's."""
+    instance = case_in_scope(instance_id)
+    if len(sha256) != 64 or sha256 not in instance.state_json:
+        abort(404)
+    from ..models import StoredFile
+
+    stored = db.session.get(StoredFile, sha256)
+    if stored is None:
+        abort(404)
+    response = Response(runtime().documents.store.read(sha256), mimetype=stored.media_type)
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(sha256[:12])}"
+    return response

@@ -1,0 +1,93 @@
+"""Document downloads (scope-checked, Chinese file names), previews, and the template gallery."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, current_app, render_template
+from flask_login import login_required
+
+from ..documents.pdf import PdfUnavailable
+from ..extensions import db
+from ..procedures import registry as procedures
+from ..procedures.registry import StepContext
+from ..services import cases, documents, grid
+from ..services.errors import DomainError, NotFound
+from .common import acting_user, now
+
+bp = Blueprint("documents", __name__)
+DOCX = documents.DOCX
+
+
+def runtime():  # noqa: ANN201
+    return current_app.extensions["firegrid.runtime"]
+
+
+def download_response(content: bytes, filename: str, mimetype: str, inline: bool = False) -> Response:
+    response = Response(content, mimetype=mimetype)
+    disposition = "inline" if inline else "attachment"
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    return response
+
+
+def _document_in_scope(document_id: int):  # noqa: ANN202
+    document = documents.get_document(db.session, document_id)
+    grid.ensure_in_scope(acting_user(), document.grid)
+    return document
+
+
+@bp.get("/documents/<int:document_id>.docx", endpoint="download")
+@login_required
+def download(document_id: int):  # noqa: ANN201
+    document = _document_in_scope(document_id)
+    return download_response(runtime().documents.store.read(document.file_sha256), document.filename, DOCX)
+
+
+class PdfNotAvailable(DomainError):
+    http_status = 503
+
+
+@bp.get("/documents/<int:document_id>.pdf", endpoint="download_pdf")
+@login_required
+def download_pdf(document_id: int):  # noqa: ANN201
+    document = _document_in_scope(document_id)
+    try:
+        pdf = documents.pdf_bytes(runtime().documents, document)
+    except PdfUnavailable as error:
+        raise PdfNotAvailable(str(error)) from error
+    return download_response(pdf, document.filename.removesuffix(".docx") + ".pdf", documents.PDF, inline=True)
+
+
+@bp.get("/tasks/<int:task_id>/preview/<template_key>.docx", endpoint="preview")
+@login_required
+def preview(task_id: int, template_key: str):  # noqa: ANN201
+    """The document as it would be issued from this case's data now (not stored, no number)."""
+    task = cases.task_for_user(db.session, acting_user(), task_id)
+    procedure = cases.procedure_or_404(task.instance.procedure)
+    steps = runtime().specs.steps(task.instance.procedure)
+    if template_key not in steps[task.step_key].template_keys or procedure.preview_context is None:
+        raise NotFound("该步骤没有这份文件的预览。")
+    data = cases.task_data(db.session, runtime(), task)
+    context = procedure.preview_context(
+        StepContext(db.session, task.instance, task.step_key, data, acting_user(), now(), runtime()), template_key)
+    content = runtime().documents.renderer.render(template_key, context)
+    title = runtime().documents.library.spec(template_key).title
+    return download_response(content, documents.safe_filename(f"预览_{title}") + ".docx", DOCX)
+
+
+@bp.get("/templates/", endpoint="gallery")
+@login_required
+def gallery():  # noqa: ANN201
+    library = runtime().documents.library
+    return render_template("documents/gallery.html", specs=list(library),
+                           procedures=procedures.all_procedures())
+
+
+@bp.get("/templates/<key>/sample.docx", endpoint="sample")
+@login_required
+def sample(key: str):  # noqa: ANN201
+    library = runtime().documents.library
+    if key not in {spec.key for spec in library}:
+        raise NotFound("没有这个模板。")
+    content = runtime().documents.renderer.render_sample(key)
+    return download_response(content, documents.safe_filename(f"样例_{library.spec(key).title}") + ".docx", DOCX)

@@ -1,0 +1,136 @@
+"""Inbox (待办), done list (已办), and the step form of a task."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import select
+
+from ..extensions import db
+from ..forms.registry import form_class
+from ..forms.task_data import data_for_form, form_to_data
+from ..models import User
+from ..services import cases, inbox, uploads
+from ..services.errors import InvalidInput, NotFound
+from .common import acting_user, now, roles_required
+from .extension_points import NavItem, add_nav_item
+
+bp = Blueprint("tasks", __name__)
+add_nav_item(NavItem("tasks.inbox", "待办"))
+add_nav_item(NavItem("tasks.done", "已办"))
+
+
+def runtime():  # noqa: ANN201
+    return current_app.extensions["firegrid.runtime"]
+
+
+@bp.get("/tasks/", endpoint="inbox")
+@login_required
+def inbox_page():  # noqa: ANN201
+    return render_template("tasks/inbox.html", tasks=inbox.inbox(db.session, acting_user()), now=now())
+
+
+@bp.get("/tasks/done")
+@login_required
+def done():  # noqa: ANN201
+    return render_template("tasks/done.html", events=inbox.done_list(db.session, acting_user()))
+
+
+def _store_upload(file):  # noqa: ANN001, ANN202
+    return uploads.store_upload(db.session, runtime().documents.store, content=file.read(),
+                                filename=file.filename or "upload", now=now())
+
+
+def _form_for(task, data: dict | None = None):  # noqa: ANN001, ANN202
+    cls = form_class(task_form_key(task))
+    if cls is None:
+        raise NotFound("该步骤没有可用的表单。")
+    form = cls(data=data) if data is not None else cls()
+    if hasattr(form, "setup"):
+        form.setup(db.session, acting_user(), task.instance)
+    return form
+
+
+def task_form_key(task) -> str:  # noqa: ANN001
+    return runtime().specs.steps(task.instance.procedure)[task.step_key].form_key or ""
+
+
+def _task_page(task, form, status: int = 200):  # noqa: ANN001, ANN202
+    instance = task.instance
+    leaders = []
+    if acting_user().has_role("leader"):
+        leaders = [u for u in db.session.scalars(select(User).order_by(User.username))
+                   if u.has_role(task.role) and task.scope_path.startswith(u.scope.path)]
+    return render_template(
+        "tasks/task.html", task=task, instance=instance, form=form, now=now(),
+        history=inbox.case_history(db.session, instance), documents=case_documents(instance),
+        templates=runtime().specs.steps(instance.procedure)[task.step_key].template_keys,
+        library=runtime().documents.library, reassign_candidates=leaders,
+    ), status
+
+
+def case_documents(instance):  # noqa: ANN001, ANN201
+    from ..models import Document
+
+    return list(db.session.scalars(select(Document).where(Document.instance_id == instance.id)
+                                   .order_by(Document.id)))
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def task(task_id: int):  # noqa: ANN201
+    work_task = cases.task_for_user(db.session, acting_user(), task_id)
+    cls = form_class(task_form_key(work_task))
+    data = cases.task_data(db.session, runtime(), work_task)
+    return _task_page(work_task, _form_for(work_task, data_for_form(cls, data) if cls else {}))
+
+
+@bp.post("/tasks/<int:task_id>")
+@login_required
+def submit(task_id: int):  # noqa: ANN201
+    user = acting_user()
+    work_task = cases.task_for_user(db.session, user, task_id)
+    form = _form_for(work_task)
+    version = request.form.get("version", type=int)
+    decision = getattr(form, "decision", None)
+    if decision is not None and decision.data == "send_back":
+        return _send_back(work_task, form, version)
+    if not form.validate_on_submit():
+        return _task_page(work_task, form, 400)
+    try:
+        data = form_to_data(form, _store_upload)
+        instance = cases.submit_task(
+            db.session, runtime(), user=user, work_task_id=task_id, data=data, now=now(), version=version,
+            opinion=(form.opinion.data or "") if hasattr(form, "opinion") else "",
+        )
+    except InvalidInput as error:
+        db.session.rollback()
+        flash(error.message, "danger")
+        return _task_page(cases.task_for_user(db.session, user, task_id), form, 400)
+    db.session.commit()
+    flash(f"“{work_task.title}”已提交。", "success")
+    return redirect(url_for("cases.detail", instance_id=instance.id))
+
+
+def _send_back(work_task, form, version):  # noqa: ANN001, ANN202
+    if not form.opinion.validate(form) or not (form.opinion.data or "").strip():
+        form.opinion.errors = ["退回时必须填写退回理由。"]
+        return _task_page(work_task, form, 400)
+    instance = cases.send_back(db.session, runtime(), user=acting_user(), work_task_id=work_task.id,
+                               reason=form.opinion.data, now=now(), version=version)
+    db.session.commit()
+    flash("已退回上一步。", "success")
+    return redirect(url_for("cases.detail", instance_id=instance.id))
+
+
+@bp.post("/tasks/<int:task_id>/assign")
+@roles_required("leader")
+def assign(task_id: int):  # noqa: ANN201
+    assignee = db.session.get(User, request.form.get("assignee_id", type=int) or 0)
+    if assignee is None:
+        flash("请选择转办对象。", "danger")
+        return redirect(url_for("tasks.task", task_id=task_id))
+    cases.reassign(db.session, user=acting_user(), work_task_id=task_id, assignee=assignee, now=now())
+    db.session.commit()
+    flash(f"已转办给{assignee.display_name}。", "success")
+    return redirect(url_for("tasks.inbox"))
