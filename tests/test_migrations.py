@@ -5,9 +5,10 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import select, text
 
+from webapp import create_app
 from webapp.config import PACKAGE_DIR
 from webapp.extensions import db
 from webapp.models import GridNode
@@ -21,10 +22,16 @@ def test_one_alembic_head():
     assert len(_script().get_heads()) == 1
 
 
-def test_migrations_produce_the_models_schema(session):
-    with db.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, db.metadata)
+def test_migrations_alone_produce_the_models_schema(tmp_path, app):
+    """A database built by migrations only, never by create_all, matches the models exactly."""
+    fresh = create_app({"DATA_DIR": tmp_path, "SECRET_KEY": "x", "CHECK_WORKFLOWS": False,
+                        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'migrated.db'}"})
+    with fresh.app_context():
+        upgrade()
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            differences = compare_metadata(context, db.metadata)
+        db.engine.dispose()
     assert differences == []
 
 
@@ -36,12 +43,10 @@ def test_init_twice_keeps_rows(session, demo, app):
 
 
 def test_upgrade_from_the_first_revision_keeps_rows(session, demo):
-    """Walk down to the first revision (data-bearing tables survive), then back up to head."""
+    """Walk down to the first revision (its data-bearing tables survive), then back up to head."""
     first = _script().get_base()
     units_before = session.execute(text("SELECT COUNT(*) FROM unit")).scalar()
     session.commit()
-    from flask_migrate import downgrade
-
     downgrade(revision=first)
     upgrade()
     assert session.execute(text("SELECT COUNT(*) FROM unit")).scalar() == units_before == 60

@@ -35,7 +35,22 @@ def load_demo_and_print() -> None:
         click.echo(f"  {username:<18} {display_name}  {roles}")
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=False, add_version_option=False)
+def _cli_app():  # noqa: ANN202
+    """Commands load the app without the start-up check, so `check` can report what is broken;
+    `serve` runs the check itself and refuses to start on any problem."""
+    return create_app({"CHECK_WORKFLOWS": False})
+
+
+def workflow_problems() -> list[str]:
+    from .documents.lint import lint
+    from .services.workflow_runtime import known_keys
+
+    runtime = _runtime()
+    problems = [str(p) for p in runtime.problems(known_keys(runtime.documents))]
+    return problems + [f"doc_templates/{p.key}: {p.message}" for p in lint(runtime.documents.library)]
+
+
+@click.group(cls=FlaskGroup, create_app=_cli_app, add_default_commands=False, add_version_option=False)
 def main() -> None:
     """Firegrid 消防网格公文系统."""
 
@@ -55,6 +70,45 @@ def demo_command(history: bool) -> None:
     """Load the demo organisation (idempotent)."""
     upgrade_schema()
     load_demo_and_print()
+    if history:
+        from .services import demo_history
+
+        clock = current_app.extensions["firegrid.clock"]
+        played = demo_history.play(db.session, _runtime(), clock, clock.now())
+        if played is None:
+            click.echo("已有业务记录，未重复生成。")
+        else:
+            click.echo("已生成本年度业务记录：" + ("、".join(played) or "（无）"))
+
+
+def _runtime():  # noqa: ANN202
+    return current_app.extensions["firegrid.runtime"]
+
+
+@main.command("tick")
+@click.option("--now", "moment", default=None, help="Pretend it is this moment (ISO date/time, Beijing time).")
+@with_appcontext
+def tick_command(moment: str | None) -> None:
+    """Fire due timers once (for cron, or when several app hosts share the database)."""
+    from .clock import parse_moment
+    from .services import timers
+
+    now = parse_moment(moment) if moment else _now()
+    fired = timers.fire_due_timers(db.session, _runtime(), now)
+    click.echo(f"{now:%Y-%m-%d %H:%M}：处理到期定时事项 {fired} 件。")
+
+
+@main.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Cross-check workflows, forms, templates and roles; exit non-zero on any problem."""
+    runtime = _runtime()
+    problems = workflow_problems()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo(f"检查通过：{len(runtime.specs.process_ids())} 个流程，{len(runtime.documents.library.keys())} 个模板。")
 
 
 @main.command("serve")
@@ -67,6 +121,9 @@ def serve_command(host: str, port: int, with_demo: bool, threads: int) -> None:
     """Run the production WSGI server (waitress)."""
     from waitress import serve
 
+    problems = workflow_problems()
+    if problems:
+        raise click.ClickException("流程或模板配置有误，服务未启动：\n" + "\n".join(problems))
     upgrade_schema()
     if with_demo:
         load_demo_and_print()

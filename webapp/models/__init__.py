@@ -19,3 +19,15 @@ __all__ = [
     "UserRole",
     "WorkTask",
 ]
+
+
+def _import_procedure_models() -> None:
+    """Procedures keep their tables in modules of their own here; import them so the metadata is whole."""
+    import importlib
+    import pkgutil
+
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+
+
+_import_procedure_models()

@@ -45,6 +45,20 @@ class Procedure:
     case_title: Callable[[dict], str] = lambda data: str(data.get("title") or "")
     # Context for previewing a step's template before it is issued (the leader reads before signing).
     preview_context: Callable[[StepContext, str], dict] | None = None
+    # `firegrid demo --history`: plays this year's activity through the services, in demo_order.
+    play_demo_history: Callable[[DemoContext], None] | None = None
+    demo_order: int = 100
+
+
+@dataclass
+class DemoContext:
+    """What a procedure's demo-history player gets; it sets `clock` to move through the year."""
+
+    session: Any
+    services: Any  # WorkflowRuntime
+    clock: Any  # webapp.clock.Clock, frozen by the player as it goes
+    year: int
+    today: datetime  # play from January 1 up to this moment, then leave the clock here
 
 
 _PROCEDURES: dict[str, Procedure] = {}

@@ -12,7 +12,7 @@ from itertools import cycle
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import CommitteeMember, GridNode, GridPost, Unit, User
+from ..models import CommitteeMember, GridNode, GridPost, NumberPrefix, Unit, User
 from . import accounts, grid
 
 DEMO_PASSWORD = "firegrid-demo"
@@ -22,6 +22,19 @@ VILLAGES = {
     "石桥村": ["石桥东片", "石桥西片", "石桥老街"],
     "河湾社区": ["河湾一号院", "河湾二号院", "滨河片区"],
 }
+# Number prefixes (机关代字) per kind of document: key, issuing body, prefix, grammar, description.
+NUMBER_PREFIXES = [
+    ("town_notice", "青石镇人民政府", "青石府发", "wenhao", "镇政府下行文（通知、通报、意见）"),
+    ("town_upward", "青石镇人民政府", "青石府文", "wenhao", "镇政府上行文（报告、请示）"),
+    ("town_letter", "青石镇人民政府", "青石府函", "wenhao", "镇政府函"),
+    ("committee_notice", "青石镇消防安全委员会", "青石消安委发", "wenhao", "消安委通知、通报"),
+    ("rectification", "青石镇人民政府", "青石消整", "di", "隐患整改通知书"),
+    ("reinspection", "青石镇人民政府", "青石消复", "di", "复查意见书"),
+    ("referral", "青石镇人民政府", "青石消移", "di", "火灾隐患移交函"),
+    ("minutes_joint", "青石镇消防安全委员会", "青石镇消防安全联席会议纪要", "qi", "双月联席会议纪要"),
+    ("minutes_quarterly", "青石镇消防安全委员会", "青石镇消防工作会议纪要", "qi", "季度消防工作会议纪要"),
+    ("minutes_committee", "青石镇消防安全委员会", "青石镇消防安全委员会会议纪要", "qi", "月度消委会会议纪要"),
+]
 # (username, display name, roles, scope: None = town, else a village)
 DEMO_USERS = [
     ("admin", "周立新", ["admin"], None),
@@ -146,6 +159,8 @@ def load_demo(session: Session, *, now: datetime) -> DemoSummary:
             session.add(CommitteeMember(town=town, organ=organ, committee_role=role,
                                         contact_person=person, phone=phone, sort_order=order))
         _add_users(session, nodes, now)
+        for key, organ, prefix, grammar, description in NUMBER_PREFIXES:
+            session.add(NumberPrefix(key=key, organ=organ, prefix=prefix, grammar=grammar, description=description))
         session.flush()
     users = list(session.scalars(select(User).where(User.username.in_([u[0] for u in DEMO_USERS]))))
     unit_count = session.query(Unit).count()
