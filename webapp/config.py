@@ -72,6 +72,10 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     }
     settings.update(overrides)
     settings["DATA_DIR"] = Path(settings["DATA_DIR"])
+    if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # Writers queue for the file lock instead of failing at once when two requests write together.
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {**settings["SQLALCHEMY_ENGINE_OPTIONS"],
+                                                 "connect_args": {"timeout": 30}}
     if "SECRET_KEY" not in settings:
         settings["SECRET_KEY"] = _secret_key(settings["DATA_DIR"])
     return settings

@@ -11,6 +11,7 @@ from ..extensions import db
 from .grid import GridNode, Unit
 from .types import AwareDateTime
 from .users import User
+from .workflow import ProcessInstance
 
 DOCUMENT_STATUSES = {"draft": "草稿", "issued": "已印发", "superseded": "已更正（旧版）", "void": "已作废"}
 
@@ -57,6 +58,7 @@ class Document(db.Model):
     grid: Mapped[GridNode] = relationship()
     unit: Mapped[Unit | None] = relationship()
     created_by: Mapped[User | None] = relationship()
+    instance: Mapped[ProcessInstance | None] = relationship()
     previous: Mapped[Document | None] = relationship(remote_side=[id])
     attachments: Mapped[list[DocumentAttachment]] = relationship(
         back_populates="document", cascade="all, delete-orphan", order_by="DocumentAttachment.id")

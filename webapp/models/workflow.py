@@ -25,7 +25,8 @@ class ProcessInstance(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     spec_hash: Mapped[str] = mapped_column(String(64))
     serializer_version: Mapped[str] = mapped_column(String(50))
-    state_json: Mapped[str] = mapped_column(Text)
+    # Deferred: lists and inboxes never need the (large) workflow JSON.
+    state_json: Mapped[str] = mapped_column(Text, deferred=True)
     status: Mapped[str] = mapped_column(String(16), default="running", index=True)
     grid_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)

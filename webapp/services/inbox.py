@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from ..models import CaseEvent, ProcessInstance, User, WorkTask
@@ -13,7 +13,7 @@ def inbox_query(user: User) -> Select[tuple[WorkTask]]:
     return (
         select(WorkTask)
         .join(WorkTask.instance)
-        .options(contains_eager(WorkTask.instance))
+        .options(contains_eager(WorkTask.instance).joinedload(ProcessInstance.grid))
         .where(
             WorkTask.role.in_(sorted(user.roles)),
             WorkTask.scope_path.startswith(user.scope.path),
@@ -23,8 +23,17 @@ def inbox_query(user: User) -> Select[tuple[WorkTask]]:
     )
 
 
-def inbox(session: Session, user: User, limit: int = 200) -> list[WorkTask]:
-    return list(session.scalars(inbox_query(user).limit(limit)))
+INBOX_PAGE = 50
+
+
+def inbox(session: Session, user: User, limit: int = INBOX_PAGE, offset: int = 0) -> list[WorkTask]:
+    """The most urgent first: earliest due date, then tasks without one."""
+    return list(session.scalars(inbox_query(user).limit(limit).offset(offset)))
+
+
+def inbox_count(session: Session, user: User) -> int:
+    stmt = inbox_query(user).order_by(None).with_only_columns(func.count(WorkTask.id))
+    return session.scalar(stmt) or 0
 
 
 def done_list(session: Session, user: User, limit: int = 100) -> list[CaseEvent]:

@@ -27,7 +27,11 @@ def runtime():  # noqa: ANN201
 @bp.get("/tasks/", endpoint="inbox")
 @login_required
 def inbox_page():  # noqa: ANN201
-    return render_template("tasks/inbox.html", tasks=inbox.inbox(db.session, acting_user()), now=now())
+    page = max(request.args.get("page", 1, type=int), 1)
+    user = acting_user()
+    tasks = inbox.inbox(db.session, user, offset=(page - 1) * inbox.INBOX_PAGE)
+    return render_template("tasks/inbox.html", tasks=tasks, total=inbox.inbox_count(db.session, user), page=page,
+                           page_size=inbox.INBOX_PAGE, now=now())
 
 
 @bp.get("/tasks/done")

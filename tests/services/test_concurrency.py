@@ -1,0 +1,114 @@
+"""Real concurrency on the test database (SQLite file or PostgreSQL): threads, one app, many sessions."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import pytest
+from sqlalchemy import select
+
+from webapp.extensions import db
+from webapp.models import GridNode, IssuedNumber, ProcessInstance, StoredFile, User, WorkTask
+from webapp.services import cases, documents, numbering
+from webapp.services.errors import TaskConflict
+
+
+def _run_in_threads(app, count, work):
+    """Run work(index) in `count` threads released together; return their results or exceptions."""
+    barrier, results = threading.Barrier(count), [None] * count
+
+    def runner(index):
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[index] = work(index)
+                db.session.commit()
+            except Exception as error:  # the test inspects what each thread got
+                db.session.rollback()
+                results[index] = error
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def _user(name):
+    return db.session.scalar(select(User).where(User.username == name))
+
+
+def _case_waiting_for_review(app, session):
+    runtime, now = app.extensions["firegrid.runtime"], app.extensions["firegrid.clock"].now()
+    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    clerk = session.scalar(select(User).where(User.username == "clerk"))
+    instance = cases.start_case(session, runtime, procedure_key="test_notice", user=clerk, grid=town,
+                                title="并发", data={"title": "并发"}, now=now)
+    draft = session.scalar(select(WorkTask).where(WorkTask.instance_id == instance.id))
+    cases.submit_task(session, runtime, user=clerk, work_task_id=draft.id, now=now,
+                      data={"title": "并发", "body": "正文", "approver_names": "leader"})
+    session.commit()
+    return instance.id, session.scalar(select(WorkTask).where(WorkTask.instance_id == instance.id)).id
+
+
+def test_two_leaders_complete_the_same_task_one_wins(app, session, demo):
+    case_id, review_id = _case_waiting_for_review(app, session)
+    runtime, now = app.extensions["firegrid.runtime"], app.extensions["firegrid.clock"].now()
+
+    def approve(index):
+        return cases.submit_task(db.session, runtime, user=_user("leader"), work_task_id=review_id,
+                                 data={}, now=now, opinion=f"同意{index}")
+
+    results = _run_in_threads(app, 2, approve)
+    outcomes = Counter(type(result).__name__ for result in results)
+    assert outcomes == Counter({"ProcessInstance": 1, "TaskConflict": 1}), results
+    conflict = next(r for r in results if isinstance(r, TaskConflict))
+    assert "已由他人办理" in conflict.message
+    session.expire_all()
+    instance = session.get(ProcessInstance, case_id)
+    events = [e for e in cases_history(session, case_id) if e.step_key == "review"]
+    assert len(events) == 1 and instance.version == 4  # start, draft, review: three saves after insert
+    steps = [t.step_key for t in session.scalars(select(WorkTask).where(WorkTask.instance_id == case_id))]
+    assert steps == ["countersign"]
+
+
+def cases_history(session, case_id):
+    from webapp.services.inbox import case_history
+
+    return case_history(session, session.get(ProcessInstance, case_id))
+
+
+def test_fifty_concurrent_allocations_are_distinct_and_consecutive(app, session):
+    now = app.extensions["firegrid.clock"].now()
+
+    def allocate(index):
+        return numbering.allocate(db.session, prefix="青石府发", year=2026, grammar="wenhao", now=now).serial
+
+    serials = _run_in_threads(app, 50, allocate)
+    assert sorted(serials) == list(range(1, 51)), serials
+    numbers = {row.number for row in session.scalars(select(IssuedNumber))}
+    assert len(numbers) == 50 and "青石府发〔2026〕50号" in numbers
+
+
+def test_failure_after_allocation_consumes_no_number_and_leaves_no_file(app, session, demo):
+    runtime, now = app.extensions["firegrid.runtime"], app.extensions["firegrid.clock"].now()
+    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    context = dict(runtime.documents.library.spec("notice").sample, title="会回滚的通知")
+    def stored_files():
+        return {path for path in runtime.documents.store.root.rglob("*") if path.is_file()}
+
+    files_before = stored_files()
+    with pytest.raises(RuntimeError):
+        documents.issue(session, runtime.documents, template_key="notice", context=context, title="会回滚的通知",
+                        prefix_key="town_notice", subject=documents.Subject(town), user=None, now=now)
+        raise RuntimeError("printer on fire")
+    session.rollback()
+    assert stored_files() == files_before
+    assert session.scalar(select(StoredFile.sha256).limit(1)) is None
+    issued = documents.issue(session, runtime.documents, template_key="notice", context=context, title="通知",
+                             prefix_key="town_notice", subject=documents.Subject(town), user=None, now=now)
+    assert issued.number == f"青石府发〔{now.year}〕1号"
