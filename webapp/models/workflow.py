@@ -72,6 +72,8 @@ class WorkTask(db.Model):
     __table_args__ = (
         UniqueConstraint("instance_id", "engine_task_id", name="uq_work_task_instance_engine_task"),
         Index("ix_work_task_role_scope", "role", "scope_path"),
+        # The inbox walks this index in due order and stops after one page.
+        Index("ix_work_task_role_due", "role", "due_at"),
     )
 
     def is_overdue(self, now: datetime) -> bool:

@@ -19,7 +19,7 @@ def inbox_query(user: User) -> Select[tuple[WorkTask]]:
             WorkTask.scope_path.startswith(user.scope.path),
             or_(WorkTask.assignee_id.is_(None), WorkTask.assignee_id == user.id),
         )
-        .order_by(WorkTask.due_at.is_(None), WorkTask.due_at, WorkTask.id)
+        .order_by(WorkTask.due_at.asc().nulls_last(), WorkTask.id)
     )
 
 
