@@ -172,3 +172,59 @@ def units_export(path: Path) -> None:
     rows = db.session.scalars(select(Unit).join(Unit.grid).order_by(GridNode.path, Unit.name))
     path.write_bytes(unit_ledger.export_units(list(rows)))
     click.echo(f"已导出到 {path}")
+
+
+@main.group("templates")
+def templates_group() -> None:
+    """The DOCX template library."""
+
+
+@templates_group.command("list")
+@with_appcontext
+def templates_list() -> None:
+    library = _runtime().documents.library
+    for key in library:
+        click.echo(f"{key}\t{library.spec(key).title}")
+
+
+@templates_group.command("render")
+@click.argument("key")
+@click.option("--sample", is_flag=True, help="Render with the manifest's sample data.")
+@click.option("--data", "data_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", "out_file", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--pdf", is_flag=True, help="Also write a PDF beside the DOCX (needs LibreOffice).")
+@with_appcontext
+def templates_render(key: str, sample: bool, data_file: Path | None, out_file: Path, pdf: bool) -> None:
+    import json
+
+    from .documents.manifest import UnknownTemplate
+    from .documents.pdf import PdfUnavailable
+
+    docs = _runtime().documents
+    if sample == bool(data_file):
+        raise click.UsageError("请指定 --sample 或 --data 其中之一。")
+    try:
+        context = docs.library.spec(key).sample if sample else json.loads(data_file.read_text(encoding="utf-8"))
+        content = docs.renderer.render(key, context)
+    except UnknownTemplate as error:
+        raise click.ClickException(f"没有模板“{key}”，可用：{'、'.join(docs.library)}") from error
+    out_file.write_bytes(content)
+    click.echo(f"已生成 {out_file}")
+    if pdf:
+        try:
+            out_file.with_suffix(".pdf").write_bytes(docs.pdf.convert(content))
+        except PdfUnavailable as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"已生成 {out_file.with_suffix('.pdf')}")
+
+
+@templates_group.command("build")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Directory to write into (default: the templates directory).")
+@with_appcontext
+def templates_build(out_dir: Path | None) -> None:
+    """Regenerate the DOCX templates from the GB/T 9704 layout builder."""
+    from .documents.template_builder import build_all
+
+    written = build_all(out_dir or Path(current_app.config["TEMPLATES_DIR"]))
+    click.echo(f"已生成 {len(written)} 个模板。")

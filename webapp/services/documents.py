@@ -54,7 +54,8 @@ def safe_filename(text: str) -> str:
 
 
 def _record(session: Session, docs: DocumentServices, *, template_key: str, context: dict, title: str,
-            subject: Subject, user: User | None, now: datetime, status: str, number: str | None) -> Document:
+            subject: Subject, user: User | None, now: datetime, status: str, number: str | None,
+            previous: Document | None = None) -> Document:
     spec = docs.library.spec(template_key)
     content = docs.renderer.render(template_key, context)
     stored = docs.store.put(session, content, DOCX, now)
@@ -65,6 +66,7 @@ def _record(session: Session, docs: DocumentServices, *, template_key: str, cont
         grid=subject.grid, unit=subject.unit, instance=subject.instance, step_key=subject.step_key,
         context_json=json.dumps(context, ensure_ascii=False, default=str), created_by=user, created_at=now,
         issued_at=now if status == "issued" else None,
+        previous=previous, version=previous.version + 1 if previous else 1,
     )
     session.add(document)
     session.flush()
@@ -91,7 +93,9 @@ def issue(session: Session, docs: DocumentServices, *, template_key: str, contex
     """签发 → 编号 → 印发 in one transaction: allocate the next number, render with it, store it."""
     prefix = number_prefix(session, prefix_key)
     allocated = numbering.allocate(session, prefix=prefix.prefix, year=now.year, grammar=prefix.grammar, now=now)
-    document = _record(session, docs, template_key=template_key, context={**context, number_field: allocated.number},
+    # A 第N期 template prints "第{{ issue_no }}期" itself, so it gets the serial (manifest type: integer).
+    value = allocated.serial if prefix.grammar == "qi" else allocated.number
+    document = _record(session, docs, template_key=template_key, context={**context, number_field: value},
                        title=title, subject=subject, user=user, now=now, status="issued",
                        number=allocated.number if prefix.grammar != "qi" else f"{prefix.prefix}{allocated.number}")
     allocated.document_id = document.id
@@ -122,8 +126,7 @@ def correct(session: Session, docs: DocumentServices, document: Document, *, con
         context = {**context, number_field: json.loads(document.context_json).get(number_field, document.number)}
     subject = Subject(document.grid, document.unit, document.instance, document.step_key)
     new = _record(session, docs, template_key=document.template_key, context=context, title=document.title,
-                  subject=subject, user=user, now=now, status="issued", number=document.number)
-    new.version, new.previous = document.version + 1, document
+                  subject=subject, user=user, now=now, status="issued", number=document.number, previous=document)
     document.status = "superseded"
     session.flush()
     return new

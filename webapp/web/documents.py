@@ -79,7 +79,7 @@ def preview(task_id: int, template_key: str):  # noqa: ANN201
 @login_required
 def gallery():  # noqa: ANN201
     library = runtime().documents.library
-    return render_template("documents/gallery.html", specs=list(library),
+    return render_template("documents/gallery.html", specs=[library.spec(key) for key in library],
                            procedures=procedures.all_procedures())
 
 
@@ -87,7 +87,7 @@ def gallery():  # noqa: ANN201
 @login_required
 def sample(key: str):  # noqa: ANN201
     library = runtime().documents.library
-    if key not in {spec.key for spec in library}:
+    if key not in set(library):
         raise NotFound("没有这个模板。")
     content = runtime().documents.renderer.render_sample(key)
     return download_response(content, documents.safe_filename(f"样例_{library.spec(key).title}") + ".docx", DOCX)

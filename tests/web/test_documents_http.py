@@ -1,0 +1,127 @@
+"""The document store through services and HTTP: one file per content, immutability, scope, PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+from docx import Document as Docx
+from sqlalchemy import func, select
+
+from tests.conftest import SHARED_DIR
+from webapp.documents.pdf import PdfConverter
+from webapp.models import Document, GridNode, IssuedNumber, StoredFile
+from webapp.services import documents
+from webapp.services.errors import InvalidInput
+
+
+def _docs(app):
+    return app.extensions["firegrid.runtime"].documents
+
+
+def _node(session, name):
+    return session.scalar(select(GridNode).where(GridNode.name == name))
+
+
+def _issue(app, session, grid_name="青石镇", title="关于开展冬季防火检查的通知"):
+    docs, now = _docs(app), app.extensions["firegrid.clock"].now()
+    context = dict(docs.library.spec("notice").sample, title=title)
+    return documents.issue(session, docs, template_key="notice", context=context, title=title,
+                           prefix_key="town_notice", subject=documents.Subject(_node(session, grid_name)),
+                           user=None, now=now)
+
+
+def test_same_content_is_stored_once(app, session, demo):
+    docs, now = _docs(app), app.extensions["firegrid.clock"].now()
+    context = docs.library.spec("inspection_record").sample
+    subject = documents.Subject(_node(session, "石桥村"))
+    first = documents.create_record(session, docs, template_key="inspection_record", context=context,
+                                    title="检查记录", subject=subject, user=None, now=now)
+    second = documents.create_record(session, docs, template_key="inspection_record", context=context,
+                                     title="检查记录", subject=subject, user=None, now=now)
+    assert first.id != second.id and first.file_sha256 == second.file_sha256
+    assert session.scalar(select(func.count()).select_from(StoredFile)) == 1
+    assert docs.store.verify(first.file_sha256)
+
+
+def test_issued_document_is_immutable_and_corrections_are_versions(app, session, demo):
+    issued = _issue(app, session)
+    session.commit()
+    issued.title = "改过的标题"
+    with pytest.raises(InvalidInput, match="不能修改"):
+        session.flush()
+    session.rollback()
+    docs, now = _docs(app), app.extensions["firegrid.clock"].now()
+    context = dict(docs.library.spec("notice").sample, title="关于开展冬季防火检查的通知（更正）")
+    corrected = documents.correct(session, docs, issued, context=context, user=None, now=now)
+    session.commit()
+    assert corrected.version == 2 and corrected.previous_id == issued.id and corrected.number == issued.number
+    assert session.get(Document, issued.id).status == "superseded"
+    text = "\n".join(p.text for p in Docx(io.BytesIO(docs.store.read(corrected.file_sha256))).paragraphs)
+    assert issued.number in text and "（更正）" in text
+
+
+def test_void_keeps_the_number_in_the_ledger(app, session, demo):
+    first = _issue(app, session)
+    documents.void(session, first, "标题有误，重新发文")
+    second = _issue(app, session, title="重新印发的通知")
+    session.commit()
+    ledger = list(session.scalars(select(IssuedNumber).order_by(IssuedNumber.serial)))
+    assert [(n.serial, n.status) for n in ledger] == [(1, "void"), (2, "issued")]
+    assert ledger[0].void_reason == "标题有误，重新发文" and second.number.endswith("〕2号")
+
+
+def test_download_has_chinese_filename_and_enforces_scope(app, session, login_as):
+    issued = _issue(app, session, grid_name="青石村")
+    session.commit()
+    response = login_as("clerk").get(f"/documents/{issued.id}.docx")
+    assert response.status_code == 200
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    assert "%E9%9D%92%E7%9F%B3%E5%BA%9C%E5%8F%91" in response.headers["Content-Disposition"]  # 青石府发
+    assert Docx(io.BytesIO(response.data)).paragraphs
+    assert login_as("clerk_shiqiao").get(f"/documents/{issued.id}.docx").status_code == 403
+
+
+def test_pdf_without_libreoffice_says_so_in_chinese(app, session, login_as, monkeypatch, tmp_path):
+    issued = _issue(app, session)
+    session.commit()
+    monkeypatch.setattr(_docs(app), "pdf", PdfConverter(tmp_path / "profile", soffice="/nonexistent/soffice"))
+    monkeypatch.setattr(_docs(app), "pdf_cache_dir", tmp_path / "cache")
+    response = login_as("clerk").get(f"/documents/{issued.id}.pdf")
+    assert response.status_code == 503 and "未安装 LibreOffice" in response.get_data(as_text=True)
+    assert login_as("clerk").get(f"/documents/{issued.id}.docx").status_code == 200
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_pdf_download_has_the_number_and_drops_no_characters(app, session, login_as, tmp_path):
+    issued = _issue(app, session)
+    session.commit()
+    response = login_as("clerk").get(f"/documents/{issued.id}.pdf")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    first_page = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
+    compact = re.sub(r"\s+", "", first_page)
+    assert "青石镇人民政府" in compact and issued.number in compact
+    if (SHARED_DIR / "tools" / "pdf_text_integrity.py").exists():
+        docx_path, pdf_path = tmp_path / "n.docx", tmp_path / "n.pdf"
+        docx_path.write_bytes(_docs(app).store.read(issued.file_sha256))
+        pdf_path.write_bytes(response.data)
+        check = subprocess.run([sys.executable, str(SHARED_DIR / "tools" / "pdf_text_integrity.py"),
+                                str(docx_path), str(pdf_path)], capture_output=True, text=True)
+        assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_template_gallery_and_samples(login_as, app):
+    clerk = login_as("clerk")
+    page = clerk.get("/templates/").get_data(as_text=True)
+    library = _docs(app).library
+    for key in library:
+        assert library.spec(key).title in page
+    sample = clerk.get("/templates/rectification_notice/sample.docx")
+    assert sample.status_code == 200 and "隐患整改通知书" in "\n".join(
+        p.text for p in Docx(io.BytesIO(sample.data)).paragraphs)
