@@ -35,10 +35,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 def _build_runtime(app: Flask):  # noqa: ANN202
     """Parse BPMN once, load templates, register procedures; refuse to start when they disagree."""
     from .engine import SpecRegistry, WorkflowSpecError
+    from .forms import load_all as load_forms
     from .procedures import load_all
     from .services.documents import DocumentServices
     from .services.workflow_runtime import WorkflowRuntime, known_keys
 
+    load_forms()
     load_all()
     specs = SpecRegistry.load(app.config["WORKFLOWS_DIR"])
     documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"])

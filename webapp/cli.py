@@ -91,11 +91,12 @@ def _runtime():  # noqa: ANN202
 def tick_command(moment: str | None) -> None:
     """Fire due timers once (for cron, or when several app hosts share the database)."""
     from .clock import parse_moment
-    from .services import timers
+    from .services import jobs, timers
 
     now = parse_moment(moment) if moment else _now()
     fired = timers.fire_due_timers(db.session, _runtime(), now)
-    click.echo(f"{now:%Y-%m-%d %H:%M}：处理到期定时事项 {fired} 件。")
+    chunks = jobs.run_due_jobs(db.session, _runtime(), worker=jobs.worker_id(), clock=lambda: now)
+    click.echo(f"{now:%Y-%m-%d %H:%M}：处理到期定时事项 {fired} 件，后台任务 {chunks} 批。")
 
 
 @main.command("check")
@@ -127,7 +128,10 @@ def serve_command(host: str, port: int, with_demo: bool, threads: int) -> None:
     upgrade_schema()
     if with_demo:
         load_demo_and_print()
+    from .services import background
+
     app = current_app._get_current_object()  # noqa: SLF001
+    background.start(app)
     click.echo(f"Firegrid 已启动：http://{host}:{port}/login")
     serve(app, host=host, port=port, threads=threads, ident="firegrid")
 

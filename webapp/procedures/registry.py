@@ -37,6 +37,8 @@ class Procedure:
     # documents after it completed, inside the same transaction.
     before_complete: Mapping[str, StepHook] = field(default_factory=dict)
     after_complete: Mapping[str, StepHook] = field(default_factory=dict)
+    # Runs once the case is started (step_key "start"), e.g. to produce a record from the start form.
+    after_start: StepHook | None = None
     # Deadline of a step's task, when it follows from the case rather than from `due_workdays`.
     due_date: Callable[[str, dict, Any], datetime | None] | None = None
     # Functions BPMN expressions of this procedure may call (besides the engine's clock functions).

@@ -50,8 +50,12 @@ def start_case(
     )
     session.add(instance)
     session.flush()
-    _event(session, instance, user, now, action="start", step_title=procedure.title, opinion=title)
+    event = _event(session, instance, user, now, action="start", step_title=procedure.title, opinion=title)
     _save(session, runtime, engine, instance, workflow, now, starter=user)
+    if procedure.after_start is not None:
+        event.document_ids = procedure.after_start(
+            StepContext(session, instance, "start", start_data, user, now, runtime))
+        session.flush()
     audit.record(session, at=now, user=user, action="case_start", object_type="case", object_id=instance.id,
                  summary=title)
     return instance

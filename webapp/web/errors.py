@@ -44,6 +44,11 @@ def _audit_refusal(message: str) -> None:
 
 
 def register_error_handlers(app: Flask) -> None:
+    @app.teardown_request
+    def rollback_uncommitted(error: BaseException | None) -> None:
+        """A request that did not commit leaves nothing behind: rows, numbers, or stored files."""
+        db.session.rollback()
+
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):  # noqa: ANN202
         if isinstance(error, OutOfScope):

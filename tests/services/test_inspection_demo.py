@@ -1,0 +1,46 @@
+"""The inspection demo history plays through the services quickly and leaves a realistic picture."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+from sqlalchemy import select
+
+from webapp.clock import TZ
+from webapp.models import Document, ProcessInstance, WorkTask
+from webapp.models.inspection import Inspection
+from webapp.procedures import registry
+from webapp.procedures.registry import DemoContext
+from webapp.services import inspection_setup
+
+
+def test_history_from_january_to_today(app, session, demo):
+    today = datetime(2026, 6, 15, 10, 0, tzinfo=TZ)
+    clock = app.extensions["firegrid.clock"]
+    started = time.perf_counter()
+    registry.get("inspection").play_demo_history(DemoContext(
+        session=session, services=app.extensions["firegrid.runtime"], clock=clock, year=2026, today=today))
+    session.commit()
+    assert time.perf_counter() - started < 60
+    assert clock.now() == today
+    inspections = session.scalars(select(Inspection)).all()
+    assert len(inspections) == 6 * demo.units  # one inspection day per month, every unit
+    statuses = {h.status for i in inspections for h in i.hazards}
+    assert {"rectified", "closed", "open"} <= statuses
+    assert session.scalar(select(Document).where(Document.template_key == "referral_letter")) is not None
+    open_steps = {t.step_key for t in session.scalars(select(WorkTask))}
+    assert open_steps and session.scalar(select(ProcessInstance).where(ProcessInstance.status == "completed"))
+
+
+def test_defaults_are_created_once(session, demo):
+    inspection_setup.load_defaults(session)
+    inspection_setup.load_defaults(session)
+    names = [i.name for i in inspection_setup.all_items(session)]
+    assert len(names) == len(set(names)) and "安全出口和疏散通道" in names
+    from webapp.models import GridNode
+
+    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    found = inspection_setup.receivers(session, town)
+    assert found["police"].name == "青石派出所" and found["fire"].name == "江岸区消防救援大队青石消防救援站"
+    assert found["police"].feedback_days == 15

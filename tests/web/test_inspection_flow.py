@@ -1,0 +1,241 @@
+"""Issue 6 end to end through HTTP: inspection → notice → service → timer → re-inspection → referral."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import docx
+from sqlalchemy import select
+
+from webapp.clock import TZ
+from webapp.models import Document, GridNode, ProcessInstance, Unit, User, WorkTask
+from webapp.models.inspection import Inspection
+from webapp.services import timers
+from webapp.workdays import WorkdayCalendar
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+CHECKER = Path(__file__).resolve().parents[3] / "shared" / "tools" / "gbt9704_check.py"
+DI_NUMBER = re.compile(r"〔2026〕第\d{4}号")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=TZ)
+
+
+def unit_in(session, village: str) -> Unit:
+    units = session.scalars(select(Unit).join(GridNode).order_by(Unit.id))
+    return next(u for u in units if u.grid.parent.name == village)
+
+
+def task_id(visitor, step_title: str) -> int:
+    html = visitor.get("/tasks/").get_data(as_text=True)
+    rows = re.findall(r'<a href="/tasks/(\d+)">[^<]*</a></td>\s*<td>([^<]+)<', html)
+    matches = [int(t) for t, title in rows if title.strip() == step_title]
+    assert matches, f"{step_title} not in inbox: {rows}"
+    return matches[0]
+
+
+def tick(app, session, moment: datetime) -> int:
+    app.extensions["firegrid.clock"].set(moment)
+    return timers.fire_due_timers(session, app.extensions["firegrid.runtime"], moment)
+
+
+def record_form(visitor, session, unit: Unit, hazards: dict[int, str], *, major: bool = False,
+                day: str = "2026-09-28") -> dict:
+    """The start form's fields: the entries of the unit's checklist, `hazards` by entry index."""
+    page = visitor.get(f"/procedures/inspection/start?unit_id={unit.id}").get_data(as_text=True)
+    item_ids = re.findall(r'name="items-(\d+)-item_id" type="hidden" value="(\d+)"', page)
+    assert len(item_ids) >= 3, page[:2000]
+    inspectors = [u.id for u in session.scalars(select(User).where(User.username.in_(["inspector", "inspector2"])))]
+    data = {"unit_id": unit.id, "inspected_on": day, "inspected_time": "09:30", "inspector_ids": inspectors,
+            "measures": "", "unit_representative": "店主"}
+    if major:
+        data["major_hazard"] = "y"
+    for index, item_id in item_ids:
+        i = int(index)
+        data[f"items-{i}-item_id"] = item_id
+        data[f"items-{i}-result"] = "hazard" if i in hazards else "passed"
+        if i in hazards:
+            data[f"items-{i}-description"] = hazards[i]
+            data[f"items-{i}-location"] = f"位置{i}"
+            data[f"items-{i}-photos"] = (io.BytesIO(PNG), f"hazard{i}.png")
+    return data
+
+
+def start_inspection(visitor, session, unit, hazards, **kwargs) -> ProcessInstance:
+    response = visitor.post("/procedures/inspection/start", record_form(visitor, session, unit, hazards, **kwargs),
+                            content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    return session.scalar(select(ProcessInstance).order_by(ProcessInstance.id.desc()))
+
+
+def document_text(session, app, template_key: str) -> tuple[Document, str, bytes]:
+    session.expire_all()
+    document = session.scalar(select(Document).where(Document.template_key == template_key)
+                              .order_by(Document.id.desc()))
+    content = app.extensions["firegrid.runtime"].documents.store.read(document.file_sha256)
+    parsed = docx.Document(io.BytesIO(content))
+    text = "\n".join(p.text for p in parsed.paragraphs)
+    text += "\n".join(c.text for t in parsed.tables for r in t.rows for c in r.cells)
+    return document, text, content
+
+
+def check_red_header(content: bytes, tmp_path: Path, name: str) -> None:
+    if not CHECKER.exists():
+        return
+    target = tmp_path / f"{name}.docx"
+    target.write_bytes(content)
+    result = subprocess.run([sys.executable, str(CHECKER), str(target), "--allow-di"], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def draft_and_sign_notice(clerk, leader, session, deadline: date | None = None) -> None:
+    draft = task_id(clerk, "拟制整改通知书")
+    page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)
+    rows = re.findall(r'name="notice_hazards-(\d+)-hazard_id" type="hidden" value="(\d+)"', page)
+    proposed = re.search(r'<input[^>]*name="deadline"[^>]*value="([\d-]+)"', page)
+    assert proposed, page[:3000]
+    proposed = proposed.group(1)
+    data = {"severity": "general", "deadline": (deadline or date.fromisoformat(proposed)).isoformat(), "note": ""}
+    for index, hazard_id in rows:
+        data.update({f"notice_hazards-{index}-hazard_id": hazard_id,
+                     f"notice_hazards-{index}-description": re.search(
+                         rf'name="notice_hazards-{index}-description"[^>]*>([^<]*)<', page).group(1).strip(),
+                     f"notice_hazards-{index}-location": f"位置{index}",
+                     f"notice_hazards-{index}-legal_basis": "《中华人民共和国消防法》第十六条"})
+    assert clerk.post(f"/tasks/{draft}", data).status_code == 302
+    sign = task_id(leader, "签发整改通知书")
+    preview = leader.get(f"/tasks/{sign}/preview/rectification_notice.docx")
+    assert preview.status_code == 200 and preview.data[:2] == b"PK"
+    assert leader.post(f"/tasks/{sign}", {"decision": "approve", "opinion": "同意"}).status_code == 302
+
+
+def serve(clerk, day: str = "2026-09-29") -> None:
+    service = task_id(clerk, "送达整改通知书")
+    response = clerk.post(f"/tasks/{service}", {"served_on": day, "receiver_name": "店主",
+                                                "receipt_scan": (io.BytesIO(PNG), "receipt.png")},
+                          content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
+def reinspect(inspector, rectified: list[str], day: str) -> None:
+    check = task_id(inspector, "复查")
+    page = inspector.get(f"/tasks/{check}").get_data(as_text=True)
+    rows = re.findall(r'name="checks-(\d+)-hazard_id" type="hidden" value="(\d+)"', page)
+    assert len(rows) == len(rectified)
+    data = {"reinspected_on": day}
+    for (index, hazard_id), answer in zip(rows, rectified, strict=True):
+        data.update({f"checks-{index}-hazard_id": hazard_id, f"checks-{index}-rectified": answer,
+                     f"checks-{index}-remark": "", f"checks-{index}-photos": (io.BytesIO(PNG), "after.png")})
+    response = inspector.post(f"/tasks/{check}", data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+
+
+def test_two_hazards_fixed_after_the_deadline_across_national_day(app, session, login_as, tmp_path):
+    clock = app.extensions["firegrid.clock"]
+    clock.set(at("2026-09-28T09:40"))
+    inspector, clerk, leader = login_as("inspector"), login_as("clerk"), login_as("leader")
+    unit = unit_in(session, "青石村")
+    case = start_inspection(inspector, session, unit, {0: "疏散通道堆放杂物", 2: "电线私拉乱接"})
+    assert case.title.startswith(f"消防检查：{unit.name}")
+    _, record, _ = document_text(session, app, "inspection_record")
+    assert unit.name in record and "疏散通道堆放杂物" in record and "2026年9月28日 09:30" in record
+
+    expected_deadline = WorkdayCalendar().add_workdays(date(2026, 9, 28), 5)
+    assert expected_deadline == date(2026, 10, 10)  # across National Day; Sat 10 Oct is a make-up workday
+    draft_and_sign_notice(clerk, leader, session)
+    notice, text, content = document_text(session, app, "rectification_notice")
+    assert DI_NUMBER.search(notice.number) and notice.number.startswith("青石消整")
+    assert unit.name in text and "疏散通道堆放杂物" in text and "电线私拉乱接" in text
+    assert "2026年10月10日前改正" in text and notice.number in text
+    check_red_header(content, tmp_path, "notice")
+
+    service_task = session.scalar(select(WorkTask).where(WorkTask.step_key == "serve_notice"))
+    served_by = WorkdayCalendar().add_workdays(date(2026, 9, 28), 3)
+    assert served_by == date(2026, 10, 8) and service_task.due_at == datetime(2026, 10, 8, 23, 59, 59, tzinfo=TZ)
+    serve(clerk)
+    assert tick(app, session, at("2026-10-10T23:00")) == 0
+    assert tick(app, session, at("2026-10-11T00:00:01")) == 1
+    reinspect_task = session.scalar(select(WorkTask).where(WorkTask.step_key == "reinspect"))
+    assert reinspect_task.role == "inspector"
+    assert reinspect_task.due_at.date() == WorkdayCalendar().add_workdays(expected_deadline, 3)
+    clock.set(at("2026-10-12T10:00"))
+    reinspect(inspector, ["yes", "yes"], "2026-10-12")
+    opinion, text, content = document_text(session, app, "reinspection_opinion")
+    assert opinion.number.startswith("青石消复") and DI_NUMBER.search(opinion.number)
+    assert notice.number in text and "已全部整改" in text and unit.name in text
+    check_red_header(content, tmp_path, "opinion")
+    session.expire_all()
+    assert session.get(ProcessInstance, case.id).status == "completed"
+    assert {h.status for h in session.scalar(select(Inspection)).hazards} == {"rectified"}
+
+
+def test_unfixed_hazard_is_referred_to_the_police_station(app, session, login_as, tmp_path):
+    clock = app.extensions["firegrid.clock"]
+    clock.set(at("2026-09-28T09:40"))
+    inspector, clerk, leader = login_as("inspector"), login_as("clerk"), login_as("leader")
+    unit = unit_in(session, "青石村")
+    case = start_inspection(inspector, session, unit, {1: "灭火器压力不足"})
+    draft_and_sign_notice(clerk, leader, session)
+    serve(clerk)
+    early = task_id(clerk, "提前复查申请")
+    assert clerk.post(f"/tasks/{early}", {"applied_on": "2026-10-08", "applicant": "店主", "note": "已整改"}
+                      ).status_code == 302
+    clock.set(at("2026-10-09T10:00"))
+    reinspect(inspector, ["no"], "2026-10-09")
+    draft = task_id(clerk, "拟制移交函")
+    page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)
+    assert "青石派出所" in page and "江岸区消防救援大队青石消防救援站" in page
+    assert clerk.post(f"/tasks/{draft}", {"receiver_kind": "police", "actions_taken": "", "feedback_days": "15",
+                                          "contact_name": "林晓雯", "contact_phone": "0712-5861002"}
+                      ).status_code == 400  # actions_taken required
+    clerk.post(f"/tasks/{draft}", {"receiver_kind": "police", "actions_taken": "已下发整改通知书并复查，仍未整改。",
+                                   "requested_action": "", "feedback_days": "15", "contact_name": "林晓雯",
+                                   "contact_phone": "0712-5861002"})
+    sign = task_id(leader, "签发移交函")
+    assert leader.get(f"/tasks/{sign}/preview/referral_letter.docx").status_code == 200
+    leader.post(f"/tasks/{sign}", {"decision": "approve"})
+    letter, text, content = document_text(session, app, "referral_letter")
+    notice = session.scalar(select(Document).where(Document.template_key == "rectification_notice"))
+    assert letter.number.startswith("青石消移") and DI_NUMBER.search(letter.number)
+    assert "青石派出所：" in text and unit.name in text and "灭火器压力不足" in text and "15日内" in text
+    assert notice.number in text
+    roles = [a.role for a in letter_attachments(session, letter.id)]
+    assert roles.count("attachment") == 2 and "photo" in roles
+    check_red_header(content, tmp_path, "letter")
+    feedback = session.scalar(select(WorkTask).where(WorkTask.step_key == "record_feedback"))
+    assert feedback.due_at.date() == date(2026, 10, 24)
+    response = clerk.post(f"/tasks/{task_id(clerk, '登记处理反馈')}", {
+        "feedback_on": "2026-10-20", "measures": "责令停业整改", "result": "已整改",
+        "feedback_scan": (io.BytesIO(PNG), "reply.png")}, content_type="multipart/form-data")
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(ProcessInstance, case.id).status == "completed"
+
+
+def letter_attachments(session, document_id: int) -> list:
+    from webapp.models import DocumentAttachment
+
+    return list(session.scalars(select(DocumentAttachment).where(DocumentAttachment.document_id == document_id)))
+
+
+def test_major_hazard_goes_straight_to_referral(app, session, login_as, tmp_path):
+    app.extensions["firegrid.clock"].set(at("2026-09-28T09:40"))
+    inspector, clerk, leader = login_as("inspector"), login_as("clerk"), login_as("leader")
+    unit = unit_in(session, "青石村")
+    case = start_inspection(inspector, session, unit, {0: "仓库与住宿混设（“三合一”）"}, major=True)
+    draft = task_id(clerk, "拟制移交函")
+    clerk.post(f"/tasks/{draft}", {"receiver_kind": "fire", "actions_taken": "已责令采取临时措施。",
+                                   "feedback_days": "10", "contact_name": "林晓雯", "contact_phone": "0712-5861002"})
+    leader.post(f"/tasks/{task_id(leader, '签发移交函')}", {"decision": "approve"})
+    letter, text, content = document_text(session, app, "referral_letter")
+    assert "江岸区消防救援大队青石消防救援站：" in text and "仓库与住宿混设" in text and "10日内" in text
+    assert session.scalar(select(Document).where(Document.template_key == "rectification_notice")) is None
+    check_red_header(content, tmp_path, "major")
+    assert session.get(ProcessInstance, case.id).status == "running"

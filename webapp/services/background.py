@@ -1,0 +1,51 @@
+"""The background loop inside `firegrid serve`: fire due timers and run queued jobs.
+
+Several app processes may each run it: timers and jobs are claimed through the database, so a
+case or a chunk is handled once. Without `serve` (e.g. under another WSGI server), run
+`firegrid tick` from cron instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+from flask import Flask
+
+from ..extensions import db
+from . import jobs, timers
+
+log = logging.getLogger(__name__)
+JOB_INTERVAL_SECONDS = 2.0
+
+
+def sweep(app: Flask, worker: str, fire_timers: bool) -> None:
+    runtime, clock = app.extensions["firegrid.runtime"], app.extensions["firegrid.clock"]
+    with app.app_context():
+        try:
+            if fire_timers:
+                timers.fire_due_timers(db.session, runtime, clock.now())
+            jobs.run_due_jobs(db.session, runtime, worker=worker, clock=clock.now, deadline_seconds=60)
+        finally:
+            db.session.remove()
+
+
+def start(app: Flask) -> threading.Event:
+    """Start the daemon thread; set the returned event to stop it."""
+    stop, worker = threading.Event(), jobs.worker_id()
+
+    def loop() -> None:
+        last_timer_sweep = 0.0
+        while not stop.is_set():
+            due = time.monotonic() - last_timer_sweep >= app.config["TIMER_INTERVAL_SECONDS"]
+            try:
+                sweep(app, worker, fire_timers=due)
+            except Exception:  # a sweep must never end the loop
+                log.exception("background sweep failed; retrying")
+            if due:
+                last_timer_sweep = time.monotonic()
+            stop.wait(JOB_INTERVAL_SECONDS)
+
+    threading.Thread(target=loop, name="firegrid-background", daemon=True).start()
+    return stop

@@ -1,0 +1,148 @@
+"""Generic DB-backed background jobs: a kind registry, claims with heartbeats, one chunk per call.
+
+A kind's `step(session, job, services, now)` does one bounded chunk of work, updates
+`job.done`/`job.total`/`job.phase`, and returns True when the job is finished. The chunk, the
+progress and the heartbeat are committed together, so a worker killed mid-chunk loses only
+that chunk's uncommitted work; after `stale_after` another worker takes the job over.
+
+Drivers: `run_due_jobs` (for `firegrid tick`) and `start_worker_thread` (inside `firegrid serve`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from ..models.jobs import Job
+from .errors import NotFound
+
+log = logging.getLogger(__name__)
+STALE_AFTER = timedelta(minutes=2)
+MAX_ATTEMPTS = 3
+
+JobStep = Callable[[Session, Job, Any, datetime], bool]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    key: str
+    title: str  # Chinese, e.g. "责任书批量生成"
+    step: JobStep
+
+
+_KINDS: dict[str, JobKind] = {}
+
+
+def register_kind(kind: JobKind) -> JobKind:
+    _KINDS[kind.key] = kind
+    return kind
+
+
+def kinds() -> dict[str, JobKind]:
+    return dict(_KINDS)
+
+
+def worker_id() -> str:
+    """host:pid:thread — unique per running worker."""
+    return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
+
+
+def enqueue(session: Session, *, kind: str, now: datetime, params: dict | None = None, total: int = 0,
+            subject: str = "", title: str = "") -> Job:
+    if kind not in _KINDS:
+        raise NotFound(f"未知的后台任务类型：{kind}")
+    job = Job(kind=kind, params=params or {}, total=total, subject=subject, created_at=now,
+              title=title or _KINDS[kind].title, status="pending", done=0, attempts=0)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound("后台任务不存在。")
+    return job
+
+
+def _claimable(worker: str, now: datetime, stale_after: timedelta):  # noqa: ANN202
+    return (Job.status.in_(("pending", "running")),
+            or_(Job.claimed_by.is_(None), Job.claimed_by == worker, Job.heartbeat_at < now - stale_after))
+
+
+def claim(session: Session, *, worker: str, now: datetime, stale_after: timedelta = STALE_AFTER) -> Job | None:
+    """Take the oldest open job that is free, ours, or abandoned; committed at once."""
+    stmt = select(Job).where(*_claimable(worker, now, stale_after)).order_by(Job.id).limit(1)
+    job = session.scalar(stmt.execution_options(populate_existing=True))
+    if job is None:
+        return None
+    if job.claimed_by not in (None, worker):
+        log.warning("job %s: taking over from %s (heartbeat %s)", job.id, job.claimed_by, job.heartbeat_at)
+    job.claimed_by, job.heartbeat_at, job.status = worker, now, "running"
+    try:
+        session.commit()
+    except StaleDataError:
+        session.rollback()  # another worker claimed it between our read and our write
+        return None
+    return job
+
+
+def run_pending(session: Session, services: Any, *, worker: str, now: datetime,
+                stale_after: timedelta = STALE_AFTER) -> bool:
+    """Claim a job and run one chunk of it; False when there was nothing to do."""
+    job = claim(session, worker=worker, now=now, stale_after=stale_after)
+    if job is None:
+        return False
+    kind = _KINDS.get(job.kind)
+    try:
+        if kind is None:
+            raise RuntimeError(f"unknown job kind {job.kind!r}")
+        finished = kind.step(session, job, services, now)
+        job.heartbeat_at, job.attempts, job.error = now, 0, ""
+        if finished:
+            job.status, job.claimed_by, job.finished_at = "done", None, now
+        session.commit()
+    except StaleDataError:
+        session.rollback()  # our claim was taken over: the new owner redoes this chunk
+        log.warning("job %s: claim lost by %s; chunk discarded", job.id, worker)
+    except Exception as error:  # noqa: BLE001  a job loop must survive one bad chunk
+        session.rollback()
+        log.exception("job %s (%s) chunk failed", job.id, job.kind)
+        _record_failure(session, job.id, error, now)
+    return True
+
+
+def _record_failure(session: Session, job_id: int, error: Exception, now: datetime) -> None:
+    job = session.get(Job, job_id, populate_existing=True)
+    if job is None:
+        return
+    job.attempts += 1
+    job.error = f"{type(error).__name__}: {error}"[:2000]
+    job.claimed_by = None
+    if job.attempts >= MAX_ATTEMPTS:
+        job.status, job.finished_at = "failed", now
+    session.commit()
+
+
+def run_due_jobs(session: Session, services: Any, *, worker: str, clock: Callable[[], datetime],
+                 max_chunks: int = 10_000, deadline_seconds: float | None = None) -> int:
+    """Run chunks until no job is left (or the budget is used); returns the number of chunks run."""
+    started = clock()
+    chunks = 0
+    while chunks < max_chunks:
+        if deadline_seconds is not None and (clock() - started).total_seconds() > deadline_seconds:
+            break
+        if not run_pending(session, services, worker=worker, now=clock()):
+            break
+        chunks += 1
+    return chunks

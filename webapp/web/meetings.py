@@ -1,0 +1,102 @@
+"""Meeting pages: the yearly plan (held vs due), the decisions dashboard, and the completion report."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from ..extensions import db
+from ..forms.meetings import CompletionReportForm
+from ..models import ProcessInstance
+from ..services import meeting_decisions, meetings, uploads
+from ..services.errors import InvalidInput
+from .common import acting_user, now
+from .extension_points import NavItem, add_nav_item
+
+bp = Blueprint("meetings", __name__)
+add_nav_item(NavItem("meetings.plan", "会议"))
+add_nav_item(NavItem("meetings.decisions", "议定事项"))
+
+
+def runtime():  # noqa: ANN201
+    return current_app.extensions["firegrid.runtime"]
+
+
+@bp.app_context_processor
+def meeting_helpers() -> dict:
+    """`meeting_case(instance)` for templates/procedures/meeting/context.html."""
+
+    def meeting_case(instance: ProcessInstance) -> dict:
+        meeting = meetings.meeting_of(db.session, instance)
+        earlier = meeting_decisions.open_before(db.session, meeting) if meeting else []
+        return {"meeting": meeting, "open_before": earlier, "today": now().date()}
+
+    return {"meeting_case": meeting_case}
+
+
+@bp.get("/meetings/plan")
+@login_required
+def plan():  # noqa: ANN201
+    today = now().date()
+    year = request.args.get("year", type=int) or today.year
+    town = meetings.town_of(acting_user().scope)
+    rows = [(series, meetings.yearly_plan(db.session, series, year, today))
+            for series in meetings.ensure_default_series(db.session, town)]
+    db.session.commit()  # the default series, created on first use
+    return render_template("meetings/plan.html", rows=rows, year=year, today=today)
+
+
+@bp.get("/meetings/decisions")
+@login_required
+def decisions():  # noqa: ANN201
+    user, today = acting_user(), now().date()
+    items = meeting_decisions.visible_decisions(db.session, user)
+    if request.args.get("show") == "overdue":
+        items = [d for d in items if d.is_overdue(today)]
+    elif request.args.get("show") == "mine":
+        items = [d for d in items if meeting_decisions.is_responsible(user, d)]
+    return render_template("meetings/decisions.html", items=items, today=today, show=request.args.get("show", ""),
+                           summary=meeting_decisions.summarize(items, today),
+                           responsible=lambda d: meeting_decisions.is_responsible(user, d))
+
+
+@bp.route("/meetings/decisions/<int:decision_id>/report", methods=["GET", "POST"])
+@login_required
+def report(decision_id: int):  # noqa: ANN201
+    decision = meeting_decisions.decision_for(db.session, acting_user(), decision_id, report=True)
+    form = CompletionReportForm()
+    if form.validate_on_submit():
+        try:
+            meeting_decisions.report_completion(
+                db.session, user=acting_user(), decision_id=decision_id, text=form.text.data or "",
+                attachment=_stored_attachment(form), now=now())
+            db.session.commit()
+            flash(f"“{decision.title}”已报告完成。", "success")
+            return redirect(url_for("meetings.decisions"))
+        except InvalidInput as error:
+            db.session.rollback()
+            form.attachment.errors = [*form.attachment.errors, error.message]
+    status = 400 if form.is_submitted() else 200
+    return render_template("meetings/report.html", form=form, decision=decision, today=now().date()), status
+
+
+def _stored_attachment(form: CompletionReportForm) -> dict | None:
+    upload = form.attachment.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    return uploads.store_upload(db.session, runtime().documents.store, content=upload.read(),
+                                filename=upload.filename, now=now())
+
+
+@bp.get("/meetings/decisions/<int:decision_id>/file")
+@login_required
+def completion_file(decision_id: int):  # noqa: ANN201
+    decision = meeting_decisions.decision_for(db.session, acting_user(), decision_id)
+    if not decision.completion_file:
+        abort(404)
+    reference = decision.completion_file
+    response = Response(runtime().documents.store.read(reference["file"]), mimetype=reference["type"])
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(reference['name'])}"
+    return response
