@@ -232,3 +232,45 @@ def templates_build(out_dir: Path | None) -> None:
 
     written = build_all(out_dir or Path(current_app.config["TEMPLATES_DIR"]))
     click.echo(f"已生成 {len(written)} 个模板。")
+
+
+@main.group("archive")
+def archive_group() -> None:
+    """Archive export (归档包) and verification."""
+
+
+@archive_group.command("export")
+@click.option("--year", type=int, required=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@click.option("--no-pdf", is_flag=True, help="Skip PDF/A (no LibreOffice call).")
+@with_appcontext
+def archive_export_command(year: int, out: Path | None, no_pdf: bool) -> None:
+    from .services.archive_export import ExportOptions, export_year
+
+    out = out or Path(f"archive-{year}.zip")
+    try:
+        result = export_year(db.session, _runtime().documents, year=year, out=out, now=_now(),
+                             options=ExportOptions(pdf=not no_pdf))
+    except InvalidInput as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()  # the 档号 assigned to new items
+    verdict = "通过" if result.passed else "未通过，详见包内报告"
+    click.echo(f"已导出 {result.item_count} 件到 {out}；四性检测：{verdict}")
+    for note in result.report["说明"]:
+        click.echo(f"  说明：{note}")
+
+
+@archive_group.command("verify")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def archive_verify_command(path: Path) -> None:
+    from .services.archive_verify import verify_package
+
+    result = verify_package(path)
+    for warning in result.warnings:
+        click.echo(f"注意：{warning}", err=True)
+    for problem in result.problems:
+        click.echo(problem, err=True)
+    if not result.ok:
+        sys.exit(1)
+    click.echo(f"校验通过：{result.items} 件，BagIt 完整校验无误。")

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import CommitteeMember, GridNode, GridPost, NumberPrefix, Unit, User
-from . import accounts, grid
+from . import accounts, grid, inspection_setup
 
 DEMO_PASSWORD = "firegrid-demo"
 REGION, TOWN = "江岸区", "青石镇"
@@ -162,6 +162,7 @@ def load_demo(session: Session, *, now: datetime) -> DemoSummary:
         for key, organ, prefix, grammar, description in NUMBER_PREFIXES:
             session.add(NumberPrefix(key=key, organ=organ, prefix=prefix, grammar=grammar, description=description))
         session.flush()
+        inspection_setup.load_defaults(session)
     users = list(session.scalars(select(User).where(User.username.in_([u[0] for u in DEMO_USERS]))))
     unit_count = session.query(Unit).count()
     return DemoSummary(

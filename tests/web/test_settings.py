@@ -1,0 +1,39 @@
+from datetime import date
+
+from sqlalchemy import select
+
+from webapp.models import NumberPrefix
+from webapp.services import settings
+from webapp.services.errors import InvalidInput
+
+
+def test_admin_enters_holidays_for_an_unknown_year_and_deadlines_follow(app, session, login_as):
+    admin = login_as("admin")
+    assert admin.post("/admin/settings/calendar", {"day": "2027-01-04", "is_workday": "0", "note": "元旦调休"}
+                      ).status_code == 302
+    known = admin.post("/admin/settings/calendar", {"day": "2026-10-01", "is_workday": "0", "note": ""})
+    assert known.status_code == 200 and "无需手工录入" in known.get_data(as_text=True)
+    calendar = app.extensions["firegrid.runtime"].calendar(session)
+    assert not calendar.is_workday(date(2027, 1, 4))
+    assert calendar.add_workdays(date(2027, 1, 1), 1) == date(2027, 1, 5)  # Fri → (weekend, holiday) → Tue
+    assert login_as("clerk").get("/admin/settings/calendar").status_code == 403
+
+
+def test_number_prefix_edit_validates(app, session, login_as):
+    admin = login_as("admin")
+    bad = admin.post("/admin/settings/prefixes/town_notice", {"organ": "青石镇人民政府", "prefix": "青石府〔发〕",
+                                                              "grammar": "wenhao"})
+    assert "不要包含括号" in bad.get_data(as_text=True) and 'value="青石府〔发〕"' in bad.get_data(as_text=True)
+    ok = admin.post("/admin/settings/prefixes/town_notice", {"organ": "青石镇人民政府", "prefix": "青府发",
+                                                             "grammar": "wenhao"})
+    assert ok.status_code == 302
+    session.expire_all()
+    assert session.scalar(select(NumberPrefix.prefix).where(NumberPrefix.key == "town_notice")) == "青府发"
+
+
+def test_unknown_grammar_refused(session, demo):
+    try:
+        settings.update_number_prefix(session, "town_notice", organ="x", prefix="y", grammar="roman")
+        raise AssertionError("must refuse")
+    except InvalidInput as error:
+        assert "编号格式" in error.message

@@ -1,0 +1,180 @@
+"""Export a year's archive: assign 档号, write items batch by batch, check, bag and zip.
+
+Entry points: `export_year` (plain: CLI, bench, background job) and `start_export` /
+`run_export` (an ArchiveExport record for the archivist's page). Callers commit.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import Document, DocumentAttachment, User
+from ..models.archive import ArchiveExport, ArchiveItem
+from . import archive_codes
+from .archive_catalogue import CatalogueWriter
+from .archive_inspect import sha256_file
+from .archive_items import ItemPlan, plan_items, select_plans
+from .archive_package import ItemWriter, PdfStage, make_bag, zip_folder
+from .archive_report import ArchiveReport, check_numbers
+from .documents import DocumentServices
+from .errors import InvalidInput, NotFound
+
+BATCH = 20  # items per LibreOffice call; bounds the DOCX bytes held at once
+
+
+@dataclass
+class ExportOptions:
+    organ_codes: set[str] = field(default_factory=set)  # empty: all
+    retentions: set[str] = field(default_factory=set)  # empty: all
+    pdf: bool = True
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    item_count: int
+    passed: bool
+    report: dict
+    codes: list[str]
+
+
+def _batches(plans: list[ItemPlan], size: int) -> Iterator[list[ItemPlan]]:
+    for start in range(0, len(plans), size):
+        yield plans[start:start + size]
+
+
+def _load(session: Session, ids: list[int]) -> dict[int, Document]:
+    stmt = (select(Document).where(Document.id.in_(ids))
+            .options(selectinload(Document.file),
+                     selectinload(Document.attachments).selectinload(DocumentAttachment.file)))
+    return {d.id: d for d in session.scalars(stmt)}
+
+
+def _bag_info(settings, year: int, count: int, now: datetime, organs: list[str]) -> dict[str, str]:  # noqa: ANN001
+    return {
+        "Source-Organization": settings.source_organization or "、".join(organs) or "未设置立档单位",
+        "External-Identifier": f"{settings.fonds_code}-{settings.category_code}-{year}",
+        "External-Description": f"{year}年度文书档案归档文件（{count}件）",
+        "Fonds": settings.fonds_code, "Archive-Year": str(year), "Item-Count": str(count),
+        "Bagging-Date": now.date().isoformat(),
+    }
+
+
+def export_year(session: Session, docs: DocumentServices, *, year: int, out: Path, now: datetime,
+                options: ExportOptions | None = None) -> ExportResult:
+    """Build the zipped bag of a year at `out`; assigns 档号 to new items (flushes, does not commit)."""
+    options = options or ExportOptions()
+    rules = archive_codes.load_rules(session)
+    plans = select_plans(plan_items(session, year, rules), options.organ_codes, options.retentions)
+    if not plans:
+        raise InvalidInput(f"{year}年度没有可归档的文件。")
+    settings = archive_codes.settings(session)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="firegrid-archive-", dir=out.parent) as work:
+        folder = Path(work) / f"{settings.fonds_code}-{settings.category_code}-{year}"
+        folder.mkdir()
+        report = ArchiveReport(year, settings.fonds_code, now.date().isoformat())
+        pdfs = PdfStage(docs, options.pdf)
+        codes, exported = _write_items(session, docs, rules, plans, folder, report, pdfs, now)
+        check_numbers(session, report, exported)
+        report.notes.extend(pdfs.notes)
+        report.write(folder)
+        make_bag(folder, _bag_info(settings, year, len(plans), now, sorted({p.organ for p in plans})))
+        zip_folder(folder, out)
+    return ExportResult(out, len(plans), report.passed, report.as_dict(), codes)
+
+
+def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.CodeRules, plans: list[ItemPlan],
+                 folder: Path, report: ArchiveReport, pdfs: PdfStage, now: datetime) -> tuple[list[str], set[int]]:
+    writer = ItemWriter(docs, folder, report, pdfs)
+    codes: list[str] = []
+    exported: set[int] = set()
+    heading = f"{report.year}年度归档文件目录（全宗号 {report.fonds}）"
+    assigner = archive_codes.Assigner(session, rules, now)
+    with CatalogueWriter(folder, heading) as catalogue:
+        for batch in _batches(plans, BATCH):
+            loaded = _load(session, [i for plan in batch for i in plan.document_ids])
+            pdfs.prepare(list(loaded.values()))
+            for plan in batch:
+                documents = [loaded[i] for i in plan.document_ids]
+                item = assigner.assign(year=report.year, retention=plan.retention, organ=plan.organ_code,
+                                       document_ids=plan.document_ids, item_id=plan.item_id)
+                report.check_code(item.archive_code, rules.format(
+                    year=item.year, retention=item.retention, organ=item.organ_code, serial=item.serial))
+                row = writer.write(session, item, documents)
+                row.seq = len(codes) + 1
+                catalogue.add(row)
+                codes.append(item.archive_code)
+                exported.update(plan.document_ids)
+            session.flush()
+    return codes, exported
+
+
+# --- the archivist's page: an ArchiveExport record per package ------------------------------------
+
+def exports_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "archive-exports"
+
+
+def start_export(session: Session, *, year: int, options: ExportOptions, user: User | None,
+                 now: datetime) -> ArchiveExport:
+    record = ArchiveExport(year=year, status="running", created_by=user, created_at=now, filters={
+        "organ_codes": sorted(options.organ_codes), "retentions": sorted(options.retentions), "pdf": options.pdf})
+    session.add(record)
+    session.flush()
+    return record
+
+
+def run_export(session: Session, docs: DocumentServices, data_dir: Path, export_id: int, now: datetime) -> None:
+    """Build the package of a started export and record the outcome (the caller commits)."""
+    record = get_export(session, export_id)
+    filters = record.filters or {}
+    options = ExportOptions(set(filters.get("organ_codes", [])), set(filters.get("retentions", [])),
+                            filters.get("pdf", True))
+    fonds = archive_codes.settings(session).fonds_code
+    out = exports_dir(data_dir) / f"{record.id:05d}_{fonds}-WS-{record.year}.zip"
+    try:
+        result = export_year(session, docs, year=record.year, out=out, now=now, options=options)
+    except InvalidInput as error:
+        record.status, record.message, record.finished_at = "failed", error.message, now
+        return
+    record.status, record.filename, record.item_count = "done", out.name, result.item_count
+    record.size, record.sha256, record.passed = out.stat().st_size, sha256_file(out), result.passed
+    record.message = "四性检测通过" if result.passed else "四性检测发现问题，详见包内报告"
+    record.finished_at = now
+    session.flush()
+
+
+def get_export(session: Session, export_id: int) -> ArchiveExport:
+    record = session.get(ArchiveExport, export_id)
+    if record is None:
+        raise NotFound("没有这个归档包。")
+    return record
+
+
+def recent_exports(session: Session, limit: int = 20) -> list[ArchiveExport]:
+    return list(session.scalars(select(ArchiveExport).order_by(ArchiveExport.id.desc()).limit(limit)))
+
+
+def export_path(data_dir: Path, record: ArchiveExport) -> Path:
+    if record.status != "done" or not record.filename:
+        raise NotFound("该归档包尚未生成。")
+    path = exports_dir(data_dir) / record.filename
+    if not path.exists():
+        raise NotFound("归档包文件已不存在。")
+    return path
+
+
+def stored_codes(session: Session, year: int) -> dict[int, str]:
+    """main document id → 档号 of the items of a year already filed."""
+    rows = session.execute(select(ArchiveItem.main_document_id, ArchiveItem.archive_code)
+                           .where(ArchiveItem.year == year))
+    return dict(rows.tuples().all())

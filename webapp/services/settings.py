@@ -1,0 +1,54 @@
+"""Admin settings: holidays for years the calendar package does not know, and number prefixes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..models import CalendarDay, NumberPrefix
+from ..workdays import WorkdayCalendar
+from .errors import InvalidInput
+from .numbering import GRAMMARS
+
+
+def calendar_days(session: Session) -> list[CalendarDay]:
+    return list(session.scalars(select(CalendarDay).order_by(CalendarDay.day)))
+
+
+def set_calendar_day(session: Session, *, day: date, is_workday: bool, note: str) -> CalendarDay:
+    """放假 (a holiday on a weekday) or 调休上班 (a make-up working day on a weekend)."""
+    if WorkdayCalendar().known_year(day.year):
+        raise InvalidInput(f"{day.year}年的节假日已由系统内置的国家法定节假日安排确定，无需手工录入。")
+    entry = session.get(CalendarDay, day) or CalendarDay(day=day)
+    entry.is_workday, entry.note = is_workday, note.strip()
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def remove_calendar_day(session: Session, day: date) -> None:
+    entry = session.get(CalendarDay, day)
+    if entry is not None:
+        session.delete(entry)
+        session.flush()
+
+
+def number_prefixes(session: Session) -> list[NumberPrefix]:
+    return list(session.scalars(select(NumberPrefix).order_by(NumberPrefix.key)))
+
+
+def update_number_prefix(session: Session, key: str, *, organ: str, prefix: str, grammar: str) -> NumberPrefix:
+    entry = session.get(NumberPrefix, key)
+    if entry is None:
+        raise InvalidInput("没有这个发文字号设置。")
+    if grammar not in GRAMMARS:
+        raise InvalidInput("编号格式只能是〔年〕N号、〔年〕第NNNN号或第N期。")
+    if not prefix.strip() or not organ.strip():
+        raise InvalidInput("发文机关和机关代字不能为空。")
+    if any(bracket in prefix for bracket in "〔〕[]（）()"):
+        raise InvalidInput("机关代字中不要包含括号，年份括号〔〕由系统自动添加。")
+    entry.organ, entry.prefix, entry.grammar = organ.strip(), prefix.strip(), grammar
+    session.flush()
+    return entry

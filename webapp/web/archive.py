@@ -1,0 +1,118 @@
+"""归档: the archivist's page (preview, export, download) and the archive settings page (admin)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..extensions import db
+from ..models.archive import RETENTIONS
+from ..services import archive_codes, archive_export, archive_items, archive_jobs
+from ..services.errors import InvalidInput
+from .common import acting_user, now, roles_required
+from .extension_points import NavItem, add_nav_item
+
+bp = Blueprint("archive", __name__, url_prefix="/archive")
+add_nav_item(NavItem("archive.index", "归档", ("archivist",)))
+
+
+class CheckboxesField(SelectMultipleField):
+    widget, option_widget = ListWidget(prefix_label=False), CheckboxInput()
+
+
+class ExportForm(FlaskForm):
+    year = IntegerField("年度", validators=[DataRequired("请填写年度。"), NumberRange(2000, 2100, "年度无效。")])
+    organ_codes = CheckboxesField("机构（问题）", choices=[], validate_choice=False)
+    retentions = CheckboxesField("保管期限", choices=list(RETENTIONS.items()))
+    pdf = BooleanField("同时生成 PDF/A（需安装 LibreOffice）", default=True)
+
+
+class SettingsForm(FlaskForm):
+    fonds = StringField("全宗号", validators=[DataRequired("请填写全宗号。"), Length(max=10)])
+    source_organization = StringField("立档单位", validators=[Length(max=100)])
+    pattern = StringField("档号格式", validators=[DataRequired("请填写档号格式。"), Length(max=100)])
+    default_organ = StringField("默认机构（问题）代码", validators=[DataRequired("请填写默认代码。"), Length(max=10)])
+    organ_codes = TextAreaField("机构（问题）代码（每行“责任者=代码”）")
+    retention_rules = TextAreaField("保管期限规则（每行“模板或文种=Y/D30/D10”）")
+    item_groups = TextAreaField("组件规则（每行一组模板，逗号分隔，首个为主件）")
+
+
+def _data_dir():  # noqa: ANN202
+    return current_app.config["DATA_DIR"]
+
+
+@bp.get("/", endpoint="index")
+@roles_required("archivist")
+def index():  # noqa: ANN201
+    year = request.args.get("year", type=int) or now().year
+    preview = archive_items.preview(db.session, year)
+    form = ExportForm(year=year)
+    form.organ_codes.choices = [(c, c) for c in sorted({i.organ_code for i in preview.items})]
+    return render_template("archive/index.html", preview=preview, form=form, retentions=RETENTIONS,
+                           exports=archive_export.recent_exports(db.session),
+                           background=archive_jobs.background_available())
+
+
+@bp.post("/export", endpoint="export")
+@roles_required("archivist")
+def export():  # noqa: ANN201
+    form = ExportForm()
+    if not form.validate_on_submit():
+        flash("；".join(e for errors in form.errors.values() for e in errors), "error")
+        return redirect(url_for("archive.index"))
+    options = archive_export.ExportOptions(set(form.organ_codes.data), set(form.retentions.data), form.pdf.data)
+    items = archive_items.select_plans(archive_items.plan_items(db.session, form.year.data),
+                                       options.organ_codes, options.retentions)
+    record = archive_export.start_export(db.session, year=form.year.data, options=options, user=acting_user(),
+                                         now=now())
+    queued = archive_jobs.submit(db.session, current_app.extensions["firegrid.runtime"], data_dir=_data_dir(),
+                                 record=record, item_count=len(items), now=now(),
+                                 sync_limit=current_app.config.get("ARCHIVE_SYNC_LIMIT", archive_jobs.SYNC_LIMIT))
+    db.session.commit()
+    message = "已提交后台任务，完成后可在下方下载。" if queued else f"归档包已生成：{record.message or record.status}"
+    flash(message, "success" if record.status != "failed" else "error")
+    return redirect(url_for("archive.index", year=form.year.data))
+
+
+@bp.get("/exports/<int:export_id>.zip", endpoint="download")
+@roles_required("archivist")
+def download(export_id: int):  # noqa: ANN201
+    record = archive_export.get_export(db.session, export_id)
+    path = archive_export.export_path(_data_dir(), record)
+    return send_file(path, mimetype="application/zip", as_attachment=True,
+                     download_name=f"归档包_{record.year}年度_{record.id}.zip")
+
+
+@bp.route("/settings", methods=["GET", "POST"], endpoint="settings")
+@roles_required("admin")
+def settings():  # noqa: ANN201
+    form = SettingsForm()
+    if form.validate_on_submit():
+        try:
+            archive_codes.update_settings(
+                db.session, fonds=form.fonds.data, source_organization=form.source_organization.data or "",
+                pattern=form.pattern.data, default_organ=form.default_organ.data,
+                organ_codes=archive_codes.parse_pairs(form.organ_codes.data or "", "机构代码"),
+                retention_rules=archive_codes.parse_pairs(form.retention_rules.data or "", "保管期限规则"),
+                item_groups=archive_codes.parse_groups(form.item_groups.data or ""))
+            db.session.commit()
+            flash("归档设置已保存。已分配的档号保持不变。", "success")
+            return redirect(url_for("archive.settings"))
+        except InvalidInput as error:
+            db.session.rollback()
+            form.pattern.errors = [*form.pattern.errors, error.message]
+    elif request.method == "GET":
+        _fill_settings(form)
+    return render_template("archive/settings.html", form=form)
+
+
+def _fill_settings(form: SettingsForm) -> None:
+    row, rules = archive_codes.settings(db.session), archive_codes.load_rules(db.session)
+    form.fonds.data, form.source_organization.data = row.fonds_code, row.source_organization
+    form.pattern.data, form.default_organ.data = row.code_pattern, row.default_organ_code
+    form.organ_codes.data = archive_codes.format_pairs(rules.organ_codes)
+    form.retention_rules.data = archive_codes.format_pairs(rules.retention_rules)
+    form.item_groups.data = "\n".join(",".join(g) for g in rules.item_groups)

@@ -1,0 +1,68 @@
+"""Admin settings pages: the holiday calendar for new years, and document number prefixes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+
+from ..extensions import db
+from ..forms.settings import CalendarDayForm, NumberPrefixForm
+from ..services import audit, settings
+from ..services.errors import InvalidInput
+from .common import acting_user, client_address, now, roles_required
+from .extension_points import NavItem, add_nav_item
+
+bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
+add_nav_item(NavItem("settings.calendar", "设置", ("admin",)))
+
+
+def _audit_commit(action: str, summary: str) -> None:
+    audit.record(db.session, at=now(), user=acting_user(), action=action, object_type="settings",
+                 summary=summary, remote_addr=client_address())
+    db.session.commit()
+
+
+@bp.route("/calendar", methods=["GET", "POST"])
+@roles_required("admin")
+def calendar():  # noqa: ANN201
+    form = CalendarDayForm()
+    if form.validate_on_submit():
+        try:
+            workday = form.is_workday.data == "1"
+            settings.set_calendar_day(db.session, day=form.day.data, is_workday=workday, note=form.note.data or "")
+            _audit_commit("calendar_day_set", f"{form.day.data} {'调休上班' if workday else '放假'}")
+            flash("已保存。", "success")
+            return redirect(url_for("settings.calendar"))
+        except InvalidInput as error:
+            db.session.rollback()
+            form.day.errors = [error.message]
+    return render_template("settings/calendar.html", form=form, days=settings.calendar_days(db.session),
+                           prefixes=settings.number_prefixes(db.session))
+
+
+@bp.post("/calendar/<day>/delete")
+@roles_required("admin")
+def remove_day(day: str):  # noqa: ANN201
+    settings.remove_calendar_day(db.session, date.fromisoformat(day))
+    _audit_commit("calendar_day_remove", day)
+    flash("已删除。", "success")
+    return redirect(url_for("settings.calendar"))
+
+
+@bp.route("/prefixes/<key>", methods=["GET", "POST"])
+@roles_required("admin")
+def prefix(key: str):  # noqa: ANN201
+    entry = next((p for p in settings.number_prefixes(db.session) if p.key == key), None)
+    form = NumberPrefixForm(obj=entry)
+    if form.validate_on_submit():
+        try:
+            settings.update_number_prefix(db.session, key, organ=form.organ.data, prefix=form.prefix.data,
+                                          grammar=form.grammar.data)
+            _audit_commit("number_prefix_update", f"{key}: {form.prefix.data}")
+            flash("已保存；新的文号从下一次签发起使用。", "success")
+            return redirect(url_for("settings.calendar"))
+        except InvalidInput as error:
+            db.session.rollback()
+            form.prefix.errors = [error.message]
+    return render_template("settings/prefix.html", form=form, entry=entry)
