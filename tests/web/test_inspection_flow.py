@@ -32,12 +32,6 @@ def unit_in(session, village: str) -> Unit:
     return next(u for u in units if u.grid.parent.name == village)
 
 
-def task_id(visitor, step_title: str) -> int:
-    html = visitor.get("/tasks/").get_data(as_text=True)
-    rows = re.findall(r'<a href="/tasks/(\d+)">[^<]*</a></td>\s*<td>([^<]+)<', html)
-    matches = [int(t) for t, title in rows if title.strip() == step_title]
-    assert matches, f"{step_title} not in inbox: {rows}"
-    return matches[0]
 
 
 def tick(app, session, moment: datetime) -> int:
@@ -96,7 +90,7 @@ def check_red_header(content: bytes, tmp_path: Path, name: str) -> None:
 
 
 def draft_and_sign_notice(clerk, leader, session, deadline: date | None = None) -> None:
-    draft = task_id(clerk, "拟制整改通知书")
+    draft = clerk.inbox_task_id("拟制整改通知书")
     page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)
     rows = re.findall(r'name="notice_hazards-(\d+)-hazard_id" type="hidden" value="(\d+)"', page)
     proposed = re.search(r'<input[^>]*name="deadline"[^>]*value="([\d-]+)"', page)
@@ -110,14 +104,14 @@ def draft_and_sign_notice(clerk, leader, session, deadline: date | None = None) 
                      f"notice_hazards-{index}-location": f"位置{index}",
                      f"notice_hazards-{index}-legal_basis": "《中华人民共和国消防法》第十六条"})
     assert clerk.post(f"/tasks/{draft}", data).status_code == 302
-    sign = task_id(leader, "签发整改通知书")
+    sign = leader.inbox_task_id("签发整改通知书")
     preview = leader.get(f"/tasks/{sign}/preview/rectification_notice.docx")
     assert preview.status_code == 200 and preview.data[:2] == b"PK"
     assert leader.post(f"/tasks/{sign}", {"decision": "approve", "opinion": "同意"}).status_code == 302
 
 
 def serve(clerk, day: str = "2026-09-29") -> None:
-    service = task_id(clerk, "送达整改通知书")
+    service = clerk.inbox_task_id("送达整改通知书")
     response = clerk.post(f"/tasks/{service}", {"served_on": day, "receiver_name": "店主",
                                                 "receipt_scan": (io.BytesIO(PNG), "receipt.png")},
                           content_type="multipart/form-data")
@@ -125,7 +119,7 @@ def serve(clerk, day: str = "2026-09-29") -> None:
 
 
 def reinspect(inspector, rectified: list[str], day: str) -> None:
-    check = task_id(inspector, "复查")
+    check = inspector.inbox_task_id("复查")
     page = inspector.get(f"/tasks/{check}").get_data(as_text=True)
     rows = re.findall(r'name="checks-(\d+)-hazard_id" type="hidden" value="(\d+)"', page)
     assert len(rows) == len(rectified)
@@ -184,12 +178,12 @@ def test_unfixed_hazard_is_referred_to_the_police_station(app, session, login_as
     case = start_inspection(inspector, session, unit, {1: "灭火器压力不足"})
     draft_and_sign_notice(clerk, leader, session)
     serve(clerk)
-    early = task_id(clerk, "提前复查申请")
+    early = clerk.inbox_task_id("提前复查申请")
     assert clerk.post(f"/tasks/{early}", {"applied_on": "2026-10-08", "applicant": "店主", "note": "已整改"}
                       ).status_code == 302
     clock.set(at("2026-10-09T10:00"))
     reinspect(inspector, ["no"], "2026-10-09")
-    draft = task_id(clerk, "拟制移交函")
+    draft = clerk.inbox_task_id("拟制移交函")
     page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)
     assert "青石派出所" in page and "江岸区消防救援大队青石消防救援站" in page
     assert clerk.post(f"/tasks/{draft}", {"receiver_kind": "police", "actions_taken": "", "feedback_days": "15",
@@ -198,7 +192,7 @@ def test_unfixed_hazard_is_referred_to_the_police_station(app, session, login_as
     clerk.post(f"/tasks/{draft}", {"receiver_kind": "police", "actions_taken": "已下发整改通知书并复查，仍未整改。",
                                    "requested_action": "", "feedback_days": "15", "contact_name": "林晓雯",
                                    "contact_phone": "0712-5861002"})
-    sign = task_id(leader, "签发移交函")
+    sign = leader.inbox_task_id("签发移交函")
     assert leader.get(f"/tasks/{sign}/preview/referral_letter.docx").status_code == 200
     leader.post(f"/tasks/{sign}", {"decision": "approve"})
     letter, text, content = document_text(session, app, "referral_letter")
@@ -211,7 +205,7 @@ def test_unfixed_hazard_is_referred_to_the_police_station(app, session, login_as
     check_red_header(content, tmp_path, "letter")
     feedback = session.scalar(select(WorkTask).where(WorkTask.step_key == "record_feedback"))
     assert feedback.due_at.date() == date(2026, 10, 24)
-    response = clerk.post(f"/tasks/{task_id(clerk, '登记处理反馈')}", {
+    response = clerk.post(f"/tasks/{clerk.inbox_task_id('登记处理反馈')}", {
         "feedback_on": "2026-10-20", "measures": "责令停业整改", "result": "已整改",
         "feedback_scan": (io.BytesIO(PNG), "reply.png")}, content_type="multipart/form-data")
     assert response.status_code == 302
@@ -230,10 +224,10 @@ def test_major_hazard_goes_straight_to_referral(app, session, login_as, tmp_path
     inspector, clerk, leader = login_as("inspector"), login_as("clerk"), login_as("leader")
     unit = unit_in(session, "青石村")
     case = start_inspection(inspector, session, unit, {0: "仓库与住宿混设（“三合一”）"}, major=True)
-    draft = task_id(clerk, "拟制移交函")
+    draft = clerk.inbox_task_id("拟制移交函")
     clerk.post(f"/tasks/{draft}", {"receiver_kind": "fire", "actions_taken": "已责令采取临时措施。",
                                    "feedback_days": "10", "contact_name": "林晓雯", "contact_phone": "0712-5861002"})
-    leader.post(f"/tasks/{task_id(leader, '签发移交函')}", {"decision": "approve"})
+    leader.post(f"/tasks/{leader.inbox_task_id('签发移交函')}", {"decision": "approve"})
     letter, text, content = document_text(session, app, "referral_letter")
     assert "江岸区消防救援大队青石消防救援站：" in text and "仓库与住宿混设" in text and "10日内" in text
     assert session.scalar(select(Document).where(Document.template_key == "rectification_notice")) is None

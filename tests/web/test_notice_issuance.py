@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 import subprocess
 import sys
 from datetime import datetime
@@ -28,12 +27,6 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=TZ)
 
 
-def _task_id(visitor, step_title: str) -> int:
-    html = visitor.get("/tasks/").get_data(as_text=True)
-    rows = re.findall(r'<a href="/tasks/(\d+)">[^<]*</a></td>\s*<td>([^<]+)<', html)
-    matches = [int(task_id) for task_id, title in rows if title.strip() == step_title]
-    assert matches, f"{step_title} not in inbox: {rows}"
-    return matches[0]
 
 
 def draft_form(**overrides) -> dict:
@@ -50,7 +43,7 @@ def draft_form(**overrides) -> dict:
 def _open_case(clerk, title: str, kind: str = "通知") -> tuple[int, int]:
     assert clerk.post("/procedures/notice_issuance/start", {"kind": kind, "title": title}).status_code == 302
     case_id = max(clerk_case.id for clerk_case in _cases())
-    return case_id, _task_id(clerk, "拟稿")
+    return case_id, clerk.inbox_task_id("拟稿")
 
 
 def _cases():
@@ -64,8 +57,8 @@ def _issue(clerk, office_head, leader, form: dict, files=None) -> Document:
     case_id, draft = _open_case(clerk, form["title"], form["kind"])
     payload = {**form, **({"new_attachments": files} if files else {})}
     assert clerk.post(f"/tasks/{draft}", payload).status_code == 302
-    assert office_head.post(f"/tasks/{_task_id(office_head, '核稿')}", {"decision": "approve"}).status_code == 302
-    assert leader.post(f"/tasks/{_task_id(leader, '签发')}",
+    assert office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"}).status_code == 302
+    assert leader.post(f"/tasks/{leader.inbox_task_id('签发')}",
                        {"decision": "approve", "opinion": "同意印发"}).status_code == 302
     return _document(case_id)
 
@@ -118,21 +111,21 @@ def test_draft_send_back_redraft_sign_off_and_distribute(app, session, people, t
 
     files = [(io.BytesIO(PDF), "冬春火灾防控工作方案.pdf")]
     assert clerk.post(f"/tasks/{draft}", {**draft_form(title=title), "new_attachments": files}).status_code == 302
-    review = _task_id(office_head, "核稿")
+    review = office_head.inbox_task_id("核稿")
     assert office_head.get(f"/tasks/{review}/preview/notice.docx").status_code == 200
     sent_back = office_head.post(f"/tasks/{review}", {"decision": "send_back", "opinion": "请补充工作要求"})
     assert sent_back.status_code == 302
 
-    redraft = _task_id(clerk, "拟稿")
+    redraft = clerk.inbox_task_id("拟稿")
     page = clerk.get(f"/tasks/{redraft}").get_data(as_text=True)
     assert "请补充工作要求" in page and "&lt;青石&gt;&amp;石桥" in page and "冬春火灾防控工作方案.pdf" in page
     kept = f"{hashlib.sha256(PDF).hexdigest()}:冬春火灾防控工作方案.pdf"
     body = draft_form()["body"] + "\n二、工作要求\n各村（社区）于3月底前报送排查情况。"
     redrafted = clerk.post(f"/tasks/{redraft}", draft_form(title=title, body=body, kept_attachments=[kept]))
     assert redrafted.status_code == 302
-    assert office_head.post(f"/tasks/{_task_id(office_head, '核稿')}",
+    assert office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}",
                             {"decision": "approve", "opinion": "已核"}).status_code == 302
-    sign_off = _task_id(leader, "签发")
+    sign_off = leader.inbox_task_id("签发")
     assert leader.get(f"/tasks/{sign_off}/preview/notice.docx").status_code == 200
     assert leader.post(f"/tasks/{sign_off}", {"decision": "approve", "opinion": "同意印发"}).status_code == 302
 
@@ -144,7 +137,7 @@ def test_draft_send_back_redraft_sign_off_and_distribute(app, session, people, t
     assert "冬春火灾防控工作方案" in text and "附件" in text and "工作要求" in text
     _check_gbt9704(path)
 
-    distribute = _task_id(clerk, "印发登记")
+    distribute = clerk.inbox_task_id("印发登记")
     form = clerk.get(f"/tasks/{distribute}").get_data(as_text=True)
     assert "2026-03-02" in form and "各村（社区）、镇直各部门、青石派出所" in form  # prefilled
     assert clerk.post(f"/tasks/{distribute}", {"printed_on": "2026-03-03", "copies": "12",
@@ -184,7 +177,7 @@ def test_failure_after_number_allocation_keeps_nothing(app, session, people, mon
     case_id, draft = _open_case(clerk, "关于开展消防安全大检查的通知")
     files = [(io.BytesIO(PDF), "检查表.pdf")]
     clerk.post(f"/tasks/{draft}", {**draft_form(title="关于开展消防安全大检查的通知"), "new_attachments": files})
-    office_head.post(f"/tasks/{_task_id(office_head, '核稿')}", {"decision": "approve"})
+    office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"})
     store_root = Path(app.config["DATA_DIR"]) / "files"
     files_before = sorted(p for p in store_root.rglob("*") if p.is_file())
 
@@ -192,7 +185,7 @@ def test_failure_after_number_allocation_keeps_nothing(app, session, people, mon
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(notices.documents, "attach", broken_attach)
-    sign_off = _task_id(leader, "签发")
+    sign_off = leader.inbox_task_id("签发")
     failed = leader.post(f"/tasks/{sign_off}", {"decision": "approve", "opinion": "同意"})
     assert failed.status_code == 400 and "文号未被占用" in failed.get_data(as_text=True)
     session.expire_all()
@@ -219,20 +212,20 @@ def test_countersign_any_one_sends_back(app, session, people):
     leader2.login("leader2")
     case_id, draft = _open_case(clerk, "关于联合开展消防检查的通知")
     clerk.post(f"/tasks/{draft}", draft_form(title="关于联合开展消防检查的通知", co_signers=["leader", "leader2"]))
-    office_head.post(f"/tasks/{_task_id(office_head, '核稿')}", {"decision": "approve"})
+    office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"})
     rows = session.scalars(select(WorkTask).where(WorkTask.step_key == "countersign")).all()
     assert sorted(t.assignee.username for t in rows) == ["leader", "leader2"]
-    leader.post(f"/tasks/{_task_id(leader, '会签')}", {"decision": "approve", "opinion": "同意"})
-    leader2.post(f"/tasks/{_task_id(leader2, '会签')}", {"decision": "send_back", "opinion": "第二条需修改"})
+    leader.post(f"/tasks/{leader.inbox_task_id('会签')}", {"decision": "approve", "opinion": "同意"})
+    leader2.post(f"/tasks/{leader2.inbox_task_id('会签')}", {"decision": "send_back", "opinion": "第二条需修改"})
     session.expire_all()
     assert not session.scalars(select(WorkTask).where(WorkTask.step_key == "countersign")).all()
-    office_head.post(f"/tasks/{_task_id(office_head, '核稿')}", {"decision": "approve"})
+    office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"})
     for visitor in (leader, leader2):
-        visitor.post(f"/tasks/{_task_id(visitor, '会签')}", {"decision": "approve", "opinion": "同意"})
+        visitor.post(f"/tasks/{visitor.inbox_task_id('会签')}", {"decision": "approve", "opinion": "同意"})
     session.expire_all()  # work_task ids are reused: drop the rows this session saw earlier
     sign_off = session.scalar(select(WorkTask).where(WorkTask.step_key == "sign_off"))
     assert sign_off is not None and sign_off.assignee_id is None  # the co-signer variable does not leak
-    leader.post(f"/tasks/{_task_id(leader, '签发')}", {"decision": "approve"})
+    leader.post(f"/tasks/{leader.inbox_task_id('签发')}", {"decision": "approve"})
     assert _document(case_id).number == "青石府发〔2026〕1号"
 
 
@@ -242,7 +235,7 @@ def test_withdraw_before_review(app, session, people):
     clerk.post(f"/tasks/{draft}", draft_form(title="关于撤回测试的通知"))
     assert "撤回我的上一步" in clerk.get(f"/cases/{case_id}").get_data(as_text=True)
     assert clerk.post(f"/cases/{case_id}/withdraw").status_code == 302
-    assert _task_id(clerk, "拟稿")
+    assert clerk.inbox_task_id("拟稿")
     assert session.scalar(select(WorkTask).where(WorkTask.instance_id == case_id)).step_key == "draft"
 
 
@@ -257,15 +250,15 @@ def test_start_notice_publishes_a_bulletin_for_other_procedures(app, session, pe
                "body": "现将考评结果通报如下：", "table_title": "2025年度考评结果", "ranking": ranking},
     )
     session.commit()
-    draft = _task_id(clerk, "拟稿")
+    draft = clerk.inbox_task_id("拟稿")
     page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)
     assert "关于2025年度消防安全工作考评结果的通报" in page and "通报（含排名表）" in page
     assert clerk.get(f"/tasks/{draft}/preview/bulletin.docx").status_code == 200
     live = clerk.post(f"/notices/tasks/{draft}/preview.docx", draft_form(kind="通报", title="考评结果通报"))
     assert live.status_code == 200 and live.data[:2] == b"PK"
     clerk.post(f"/tasks/{draft}", draft_form(kind="通报", title="关于2025年度消防安全工作考评结果的通报"))
-    office_head.post(f"/tasks/{_task_id(office_head, '核稿')}", {"decision": "approve"})
-    leader.post(f"/tasks/{_task_id(leader, '签发')}", {"decision": "approve"})
+    office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"})
+    leader.post(f"/tasks/{leader.inbox_task_id('签发')}", {"decision": "approve"})
     document = _document(instance.id)
     assert document.template_key == "bulletin" and document.number == "青石府发〔2026〕1号"
     text, path = _docx(clerk, document, tmp_path)
