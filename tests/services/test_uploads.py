@@ -1,0 +1,34 @@
+import pytest
+
+from webapp.services import uploads
+from webapp.services.errors import InvalidInput
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _store(app, session, content, name):
+    store = app.extensions["firegrid.runtime"].documents.store
+    return uploads.store_upload(session, store, content=content, filename=name,
+                                now=app.extensions["firegrid.clock"].now())
+
+
+def test_photo_is_stored_by_hash_and_only_its_id_is_kept(app, session):
+    reference = _store(app, session, PNG, "现场照片.png")
+    assert reference == {"file": reference["file"], "name": "现场照片.png", "type": "image/png", "size": len(PNG)}
+    assert app.extensions["firegrid.runtime"].documents.store.read(reference["file"]) == PNG
+
+
+@pytest.mark.parametrize(("content", "name", "message"), [
+    (b"MZ\x90\x00 executable", "照片.png", "类型不支持"),
+    (b"<script>alert(1)</script>", "x.html", "类型不支持"),
+    (b"", "空.png", "是空的"),
+])
+def test_unsupported_or_empty_files_are_refused(app, session, content, name, message):
+    with pytest.raises(InvalidInput, match=message):
+        _store(app, session, content, name)
+
+
+def test_oversized_file_is_refused(app, session, monkeypatch):
+    monkeypatch.setattr(uploads, "MAX_UPLOAD_BYTES", 32)
+    with pytest.raises(InvalidInput, match="超过"):
+        _store(app, session, PNG, "大.png")
