@@ -36,9 +36,10 @@ def _build_runtime(app: Flask):  # noqa: ANN202
     """Parse BPMN once, load templates, register procedures; refuse to start when they disagree."""
     from .engine import SpecRegistry, WorkflowSpecError
     from .forms import load_all as load_forms
+    from .forms.registry import form_keys
     from .procedures import load_all
     from .services.documents import DocumentServices
-    from .services.workflow_runtime import WorkflowRuntime, known_keys
+    from .services.workflow_runtime import WorkflowRuntime
 
     load_forms()
     load_all()
@@ -46,7 +47,7 @@ def _build_runtime(app: Flask):  # noqa: ANN202
     documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"])
     runtime = WorkflowRuntime(specs=specs, documents=documents)
     if app.config.get("CHECK_WORKFLOWS", True):
-        problems = runtime.problems(known_keys(documents))
+        problems = runtime.problems(form_keys())
         if problems:
             raise WorkflowSpecError(problems)
     return runtime

@@ -43,10 +43,10 @@ def _cli_app():  # noqa: ANN202
 
 def workflow_problems() -> list[str]:
     from .documents.lint import lint
-    from .services.workflow_runtime import known_keys
+    from .forms.registry import form_keys
 
     runtime = _runtime()
-    problems = [str(p) for p in runtime.problems(known_keys(runtime.documents))]
+    problems = [str(p) for p in runtime.problems(form_keys())]
     return problems + [f"doc_templates/{p.key}: {p.message}" for p in lint(runtime.documents.library)]
 
 

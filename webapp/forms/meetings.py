@@ -13,6 +13,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..services import meeting_decisions, meetings
+from ..services.meetings import split_lines
 from .common import DecisionMixin, max_length, optional, required
 from .registry import register_form
 
@@ -24,12 +25,8 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-def _lines(text: str | None) -> list[str]:
-    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
-
-
 def _check_lines(field: Any, parts: int, example: str) -> None:
-    bad = [line for line in _lines(field.data) if len(line.split()) < parts]
+    bad = [line for line in split_lines(field.data) if len(line.split()) < parts]
     if bad:
         raise ValidationError(f"“{bad[0]}”格式不对，每行应为“{example}”。")
 
@@ -182,7 +179,3 @@ class CompletionReportForm(FlaskForm):
 
     text = TextAreaField("完成情况", validators=[required("请填写完成情况。"), max_length(2000)])
     attachment = FileField("附件（可选：照片、PDF、DOCX）")
-
-
-def split_lines(text: str | None) -> list[str]:
-    return _lines(text)

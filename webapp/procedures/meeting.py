@@ -5,9 +5,9 @@ BPMN (workflows/meeting.bpmn) decides the order; this module decides the content
 
 from __future__ import annotations
 
-from ..forms.meetings import split_lines
 from ..models import CommitteeMember, GridNode
 from ..services import meetings
+from ..services.meetings import split_lines
 from .registry import DemoContext, Procedure, StepContext
 
 NO_NUMBER_YET = "　"  # the preview shows "第　期": the serial is allocated only when the leader signs

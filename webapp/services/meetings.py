@@ -23,6 +23,11 @@ DEFAULT_SERIES = [
 ]
 
 
+
+def split_lines(text: str | None) -> list[str]:
+    """One entry per non-empty line, inner whitespace folded ("单位  姓名" → "单位 姓名")."""
+    return [" ".join(line.split()) for line in (text or "").splitlines() if line.strip()]
+
 def ensure_default_series(session: Session, town: GridNode) -> list[MeetingSeries]:
     """The seeds' three series for a town, created once for each 纪要 prefix that is configured."""
     existing = {s.key for s in session.scalars(select(MeetingSeries).where(MeetingSeries.town_id == town.id))}

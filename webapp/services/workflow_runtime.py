@@ -13,16 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..engine import KnownKeys, Problem, SpecRegistry, WorkflowEngine
-from ..forms.registry import form_keys
 from ..models import CalendarDay
 from ..models.users import ROLES
 from ..procedures import registry as procedures
 from ..workdays import WorkdayCalendar
-
-
-def known_keys(documents: Any) -> KnownKeys:
-    """What BPMN files may reference: registered forms, library templates, roles."""
-    return KnownKeys(forms=form_keys(), templates=frozenset(documents.library.keys()), roles=frozenset(ROLES))
 
 
 @dataclass
@@ -38,7 +32,9 @@ class WorkflowRuntime:
         extra: dict[date, bool] = {day: is_workday for day, is_workday in rows}
         return WorkdayCalendar(extra)
 
-    def problems(self, known: KnownKeys) -> list[Problem]:
+    def problems(self, form_keys: frozenset[str]) -> list[Problem]:
+        """BPMN may reference only registered forms, library templates and roles."""
+        known = KnownKeys(forms=form_keys, templates=frozenset(self.documents.library.keys()), roles=frozenset(ROLES))
         return procedures.cross_check(self.specs, known)
 
     def engine(self, session: Session) -> WorkflowEngine:
