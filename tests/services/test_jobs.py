@@ -75,3 +75,19 @@ def test_failing_chunk_retries_then_fails(session):
 def test_unknown_kind_is_refused(session):
     with pytest.raises(jobs.NotFound):
         jobs.enqueue(session, kind="nope", now=T0)
+
+
+def test_a_long_running_kind_keeps_its_claim_past_the_default_window(app, session):
+    """The archive export is one long chunk: a second worker must not start it after two minutes."""
+    from datetime import timedelta
+
+    from webapp.services import archive_jobs  # noqa: F401  (registers the kind)
+    from webapp.services import jobs
+
+    now = app.extensions["firegrid.clock"].now()
+    job = jobs.enqueue(session, kind="archive_export", now=now, params={})
+    job.claimed_by, job.heartbeat_at, job.status = "host-a:1:1", now, "running"
+    session.commit()
+    assert jobs.claim(session, worker="host-b:2:2", now=now + timedelta(minutes=30)) is None
+    taken = jobs.claim(session, worker="host-b:2:2", now=now + timedelta(hours=4))
+    assert taken is not None and taken.claimed_by == "host-b:2:2"

@@ -32,10 +32,6 @@ def test_archivist_previews_exports_and_downloads(app, session, login_as):
 
 
 def test_export_goes_to_the_background_above_the_limit(app, session, login_as):
-    from webapp.services import archive_jobs
-
-    if not archive_jobs.background_available():
-        return
     from webapp.services import jobs
 
     archivist = login_as("archivist")

@@ -1,21 +1,20 @@
-"""Running an export: in a background job when the jobs service is there and the year is large,
-otherwise at once. The whole export is one job chunk (it is written to a temp dir and zipped)."""
+"""Running an export: in a background job when the year is large, otherwise at once.
+
+The whole export is one job chunk (written to a temp dir, then zipped), so its claim holds for
+hours rather than the jobs' default two minutes: no second worker starts the same export.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ..models.archive import ArchiveExport
+from . import jobs
 from .archive_export import get_export, run_export
-
-try:  # services/jobs.py is built alongside; without it every export runs synchronously
-    from . import jobs
-except ImportError:  # pragma: no cover - depends on the tree
-    jobs = None
 
 JOB_KIND = "archive_export"
 SYNC_LIMIT = 200  # items: a larger export goes to the background
@@ -29,18 +28,13 @@ def _step(session: Session, job: Any, runtime: Any, now: datetime) -> bool:
     return True
 
 
-if jobs is not None:
-    jobs.register_kind(jobs.JobKind(JOB_KIND, "归档包导出", _step))
-
-
-def background_available() -> bool:
-    return jobs is not None
+jobs.register_kind(jobs.JobKind(JOB_KIND, "归档包导出", _step, stale_after=timedelta(hours=3)))
 
 
 def submit(session: Session, runtime: Any, *, data_dir: Path, record: ArchiveExport, item_count: int,
            now: datetime, sync_limit: int = SYNC_LIMIT) -> bool:
     """Run the export now, or queue it; True when it was queued. The caller commits."""
-    if jobs is not None and item_count > sync_limit:
+    if item_count > sync_limit:
         jobs.enqueue(session, kind=JOB_KIND, now=now, total=item_count, subject=f"archive_export:{record.id}",
                      params={"export_id": record.id, "data_dir": str(data_dir)},
                      title=f"{record.year}年度归档包导出")

@@ -5,7 +5,7 @@ A kind's `step(session, job, services, now)` does one bounded chunk of work, upd
 progress and the heartbeat are committed together, so a worker killed mid-chunk loses only
 that chunk's uncommitted work; after `stale_after` another worker takes the job over.
 
-Drivers: `run_due_jobs` (for `firegrid tick`) and `start_worker_thread` (inside `firegrid serve`).
+Drivers: `run_due_jobs`, called by `firegrid tick` and by the background loop of `firegrid serve`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -38,6 +38,8 @@ class JobKind:
     key: str
     title: str  # Chinese, e.g. "责任书批量生成"
     step: JobStep
+    # How long a claim holds without a heartbeat; a kind whose single chunk runs long says so here.
+    stale_after: timedelta = STALE_AFTER
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -75,12 +77,14 @@ def get_job(session: Session, job_id: int) -> Job:
     return job
 
 
-def _claimable(worker: str, now: datetime, stale_after: timedelta):  # noqa: ANN202
+def _claimable(worker: str, now: datetime, stale_after: timedelta | None):  # noqa: ANN202
+    abandoned = [and_(Job.kind == kind.key, Job.heartbeat_at < now - (stale_after or kind.stale_after))
+                 for kind in _KINDS.values()]
     return (Job.status.in_(("pending", "running")),
-            or_(Job.claimed_by.is_(None), Job.claimed_by == worker, Job.heartbeat_at < now - stale_after))
+            or_(Job.claimed_by.is_(None), Job.claimed_by == worker, *abandoned))
 
 
-def claim(session: Session, *, worker: str, now: datetime, stale_after: timedelta = STALE_AFTER) -> Job | None:
+def claim(session: Session, *, worker: str, now: datetime, stale_after: timedelta | None = None) -> Job | None:
     """Take the oldest open job that is free, ours, or abandoned; committed at once."""
     stmt = select(Job).where(*_claimable(worker, now, stale_after)).order_by(Job.id).limit(1)
     job = session.scalar(stmt.execution_options(populate_existing=True))
@@ -98,7 +102,7 @@ def claim(session: Session, *, worker: str, now: datetime, stale_after: timedelt
 
 
 def run_pending(session: Session, services: Any, *, worker: str, now: datetime,
-                stale_after: timedelta = STALE_AFTER) -> bool:
+                stale_after: timedelta | None = None) -> bool:
     """Claim a job and run one chunk of it; False when there was nothing to do."""
     job = claim(session, worker=worker, now=now, stale_after=stale_after)
     if job is None:

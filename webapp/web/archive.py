@@ -52,8 +52,7 @@ def index():  # noqa: ANN201
     form = ExportForm(year=year)
     form.organ_codes.choices = [(c, c) for c in sorted({i.organ_code for i in preview.items})]
     return render_template("archive/index.html", preview=preview, form=form, retentions=RETENTIONS,
-                           exports=archive_export.recent_exports(db.session),
-                           background=archive_jobs.background_available())
+                           exports=archive_export.recent_exports(db.session))
 
 
 @bp.post("/export", endpoint="export")
