@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from wtforms import Field, Form, RadioField, TextAreaField
+from wtforms import Field, Form, RadioField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..services.units import phone_problem
 
@@ -24,6 +25,13 @@ def phone_number(form: Form, field: Field) -> None:
     problem = phone_problem((field.data or "").strip())
     if problem:
         raise ValidationError(problem + "。")
+
+
+class CheckboxList(SelectMultipleField):
+    """A multiple choice shown as checkboxes (roles, retention classes …)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
 
 
 DECISIONS = {"approve": "同意", "send_back": "退回"}

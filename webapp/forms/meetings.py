@@ -8,21 +8,15 @@ from typing import Any
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from markupsafe import Markup, escape
-from wtforms import DateField, FieldList, Form, FormField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..services import meeting_decisions, meetings
 from ..services.meetings import split_lines
-from .common import DecisionMixin, max_length, optional, required
+from .common import CheckboxList, DecisionMixin, max_length, optional, required
 from .registry import register_form
 
 ROWS_OF_DECISIONS = 6
-
-
-class CheckboxList(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
 
 
 def _check_lines(field: Any, parts: int, example: str) -> None:

@@ -18,9 +18,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from ..services import notices
-from .common import DecisionMixin, max_length, optional, required
+from .common import CheckboxList, DecisionMixin, max_length, optional, required
 from .registry import register_form
-from .users import CheckboxList
 
 BODY_HINT = ("每段一行。以“一、”开头的行为一级标题（黑体），以“（一）”开头的为二级标题（楷体），"
              "以“1.”开头的为三级标题；序号由版式自动生成，其余各行为正文段落。")

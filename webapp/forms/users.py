@@ -1,13 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, SelectMultipleField, StringField, widgets
+from wtforms import BooleanField, PasswordField, SelectField, StringField
 
 from ..models.users import ROLES
-from .common import max_length, optional, phone_number, required
-
-
-class CheckboxList(SelectMultipleField):
-    widget = widgets.ListWidget(prefix_label=False)
-    option_widget = widgets.CheckboxInput()
+from .common import CheckboxList, max_length, optional, phone_number, required
 
 
 class UserForm(FlaskForm):

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..extensions import db
+from ..forms.archive import ExportForm, SettingsForm
 from ..models.archive import RETENTIONS
 from ..services import archive_codes, archive_export, archive_items, archive_jobs
 from ..services.errors import InvalidInput
@@ -17,27 +14,6 @@ from .extension_points import NavItem, add_nav_item
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 add_nav_item(NavItem("archive.index", "归档", ("archivist",)))
-
-
-class CheckboxesField(SelectMultipleField):
-    widget, option_widget = ListWidget(prefix_label=False), CheckboxInput()
-
-
-class ExportForm(FlaskForm):
-    year = IntegerField("年度", validators=[DataRequired("请填写年度。"), NumberRange(2000, 2100, "年度无效。")])
-    organ_codes = CheckboxesField("机构（问题）", choices=[], validate_choice=False)
-    retentions = CheckboxesField("保管期限", choices=list(RETENTIONS.items()))
-    pdf = BooleanField("同时生成 PDF/A（需安装 LibreOffice）", default=True)
-
-
-class SettingsForm(FlaskForm):
-    fonds = StringField("全宗号", validators=[DataRequired("请填写全宗号。"), Length(max=10)])
-    source_organization = StringField("立档单位", validators=[Length(max=100)])
-    pattern = StringField("档号格式", validators=[DataRequired("请填写档号格式。"), Length(max=100)])
-    default_organ = StringField("默认机构（问题）代码", validators=[DataRequired("请填写默认代码。"), Length(max=10)])
-    organ_codes = TextAreaField("机构（问题）代码（每行“责任者=代码”）")
-    retention_rules = TextAreaField("保管期限规则（每行“模板或文种=Y/D30/D10”）")
-    item_groups = TextAreaField("组件规则（每行一组模板，逗号分隔，首个为主件）")
 
 
 def _data_dir():  # noqa: ANN202
