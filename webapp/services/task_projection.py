@@ -37,11 +37,20 @@ def sync_tasks(session: Session, runtime, engine: WorkflowEngine, instance: Proc
 
 def _new_row(session: Session, instance: ProcessInstance, view: TaskView, now: datetime, calendar,  # noqa: ANN001
              starter: User | None) -> WorkTask:
+    assignee = _assignee(session, instance, view, starter)
     return WorkTask(
         instance=instance, engine_task_id=view.task_id, step_key=view.step_key, title=view.title,
-        role=view.lane or "", scope_path=instance.grid.path, created_at=now,
-        assignee=_assignee(session, instance, view, starter), due_at=_due_at(instance, view, now, calendar),
+        role=view.lane or "", scope_path=_scope_path(instance, view, assignee), created_at=now,
+        assignee=assignee, due_at=_due_at(instance, view, now, calendar),
     )
+
+
+def _scope_path(instance: ProcessInstance, view: TaskView, assignee: User | None) -> str:
+    """A task named for a user whose scope lies inside the case's grid (e.g. a village clerk's 自评 in a
+    town case) is scoped at that user's node, so the user can see and do it; else the case's grid."""
+    if view.data.get(ASSIGNEE_KEY) and assignee is not None and assignee.scope.path.startswith(instance.grid.path):
+        return assignee.scope.path
+    return instance.grid.path
 
 
 def _assignee(session: Session, instance: ProcessInstance, view: TaskView, starter: User | None) -> User | None:

@@ -113,6 +113,8 @@ def submit(task_id: int):  # noqa: ANN201
         return _task_page(cases.task_for_user(db.session, user, task_id), form, 400)
     db.session.commit()
     flash(f"“{work_task.title}”已提交。", "success")
+    if not user.scope.contains(instance.grid):  # e.g. a village clerk's 自评 in a town case
+        return redirect(url_for("tasks.inbox"))
     return redirect(url_for("cases.detail", instance_id=instance.id))
 
 

@@ -1,0 +1,151 @@
+"""Issue 9 through HTTP: 自评 tasks go to the right users, a deduction needs a reason, the leader approves,
+the 通报 (after its own 核稿/签发) lists every body in rank order, and each 考评表 shows its scores."""
+
+from __future__ import annotations
+
+import html as html_lib
+import io
+import re
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+from docx import Document as DocxFile
+from docx.oxml.ns import qn
+from sqlalchemy import select
+
+from tests.services.test_evaluation_records import YEAR, at, make_world
+from tests.services.test_evaluation_scoring import build_year
+from webapp.models import Document
+from webapp.models.evaluation import Evaluation
+
+GBT9704_CHECK = Path(__file__).resolve().parents[3] / "shared" / "tools" / "gbt9704_check.py"
+ROW = re.compile(r'<a href="/tasks/(\d+)">[^<]*</a></td>\s*<td[^>]*>([^<]+)<')
+
+
+def task_ids(visitor, title: str) -> list[int]:  # noqa: ANN001
+    rows = ROW.findall(visitor.get("/tasks/").get_data(as_text=True))
+    return [int(task_id) for task_id, step in rows if step.strip() == title]
+
+
+def form_values(page: str) -> dict[str, str]:
+    """The entries-N-field inputs of a task page, as the browser would post them back."""
+    values = {}
+    for tag in re.findall(r"<input[^>]*>", page):
+        name = re.search(r'name="(entries-\d+-\w+)"', tag)
+        if name:
+            value = re.search(r'value="([^"]*)"', tag)
+            values[name.group(1)] = html_lib.unescape(value.group(1)) if value else ""
+    return values
+
+
+def docx_text(visitor, document: Document, tmp_path: Path) -> tuple[str, Path]:  # noqa: ANN001
+    response = visitor.get(f"/documents/{document.id}.docx")
+    assert response.status_code == 200
+    path = tmp_path / f"document-{document.id}.docx"
+    path.write_bytes(response.data)
+    docx = DocxFile(io.BytesIO(response.data))
+    parts = ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in docx.element.body.iter(qn("w:p"))]
+    return "\n".join(parts), path
+
+
+def check_gbt9704(path: Path) -> None:
+    if not GBT9704_CHECK.exists():
+        return
+    result = subprocess.run([sys.executable, str(GBT9704_CHECK), str(path)], capture_output=True, text=True,
+                            check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _self_assess(visitor, task_id: int) -> str:  # noqa: ANN001
+    page = visitor.get(f"/tasks/{task_id}").get_data(as_text=True)
+    values = form_values(page)
+    for name in values:
+        if name.endswith("-self_score"):
+            values[name] = "4"
+    response = visitor.post(f"/tasks/{task_id}", values)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return page
+
+
+def test_evaluation_through_http(app, session, login_as, tmp_path):  # noqa: ANN001, C901
+    world = make_world(app, session)
+    build_year(world)
+    world.move(at(date(YEAR, 12, 20), 9))
+    clerk, village_clerk = login_as("clerk"), login_as("clerk_shiqiao")
+    office_head, leader = login_as("office_head"), login_as("leader")
+    assert clerk.post("/procedures/evaluation/start", {"year": str(YEAR)}).status_code == 302
+    assert clerk.post("/procedures/evaluation/start", {"year": str(YEAR)}).status_code == 200  # a second one: refused
+    [measure] = task_ids(clerk, "核对测算数据")
+    assert "考评" in clerk.get(f"/tasks/{measure}").get_data(as_text=True)
+    assert clerk.post(f"/tasks/{measure}", {"note": ""}).status_code == 302
+
+    [village_task] = task_ids(village_clerk, "自评")  # 石桥村 → its own clerk; the rest → the town clerk
+    own = task_ids(clerk, "自评")
+    assert village_task not in own and len(own) == len(world.departments) + 2
+    bad_page = village_clerk.get(f"/tasks/{village_task}").get_data(as_text=True)
+    assert "石桥村自评" in bad_page
+    values = {**form_values(bad_page), "entries-0-self_score": "99"}
+    refused = village_clerk.post(f"/tasks/{village_task}", values)
+    assert refused.status_code == 400 and "分数应在0到10分之间" in refused.get_data(as_text=True)
+    assert village_clerk.get(f"/tasks/{own[0]}").status_code == 403
+    _self_assess(village_clerk, village_task)
+    for task_id in own:
+        _self_assess(clerk, task_id)
+
+    [group] = task_ids(office_head, "考评组评分")
+    values = form_values(office_head.get(f"/tasks/{group}").get_data(as_text=True))
+    assessed = [n.removesuffix("-score") for n in values if n.endswith("-score") and values[n] == "4.0"]
+    values[f"{assessed[0]}-score"] = "2.5"
+    values[f"{assessed[0]}-deduction_reason"] = ""
+    refused = office_head.post(f"/tasks/{group}", values)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "扣分须填写扣分原因" in page and 'value="2.5"' in page
+    for prefix in assessed:
+        values[f"{prefix}-deduction_reason"] = "台账资料不完整"
+    assert office_head.post(f"/tasks/{group}", values).status_code == 302
+
+    [approve] = task_ids(leader, "审定考评结果")
+    assert "一票否决" in leader.get(f"/tasks/{approve}").get_data(as_text=True)
+    assert leader.post(f"/tasks/{approve}", {"decision": "send_back", "opinion": ""}).status_code == 400
+    assert leader.post(f"/tasks/{approve}", {"decision": "approve", "opinion": "同意"}).status_code == 302
+
+    evaluation = session.scalar(select(Evaluation))
+    session.refresh(evaluation)
+    ranked = sorted(evaluation.bodies, key=lambda b: (b.rank, b.sort_order))
+    detail = clerk.get(f"/evaluation/{evaluation.id}").get_data(as_text=True)
+    assert all(b.name in detail for b in ranked)
+    score = next(s for s in ranked[0].scores if s.metric == "signing_rate")
+    drill = clerk.get(f"/evaluation/{evaluation.id}/scores/{score.id}").get_data(as_text=True)
+    assert "责任书" in drill or "签订" in drill
+
+    for body in evaluation.bodies:
+        text, _ = docx_text(clerk, body.document, tmp_path)
+        assert body.name in text
+        for s in body.scores:
+            if s.kind == "assessed" and s.deduction_reason:
+                assert s.deduction_reason in text and f"{s.self_score:g}" in text and f"{s.score:g}" in text
+
+    _issue_bulletin(clerk, office_head, leader)
+    bulletin = session.scalar(select(Document).where(Document.template_key == "bulletin"))
+    text, path = docx_text(clerk, bulletin, tmp_path)
+    positions = [text.index(b.name) for b in ranked]
+    assert positions == sorted(positions)
+    for body in ranked:
+        assert f"{body.total:g}" in text and body.grade in text
+    assert "通报表扬" in text and "通报批评" in text
+    check_gbt9704(path)
+
+
+def _issue_bulletin(clerk, office_head, leader) -> None:  # noqa: ANN001
+    [draft] = task_ids(clerk, "拟稿")
+    page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)
+    assert f"关于{YEAR}年度消防安全工作考评结果的通报" in page
+    form = {"kind": "通报", "issuing_body": "town", "direction": "down",
+            "title": f"关于{YEAR}年度消防安全工作考评结果的通报", "addressees": ["各村（社区）", "镇直各部门"],
+            "addressees_other": "", "cc": "江岸区消防安全委员会办公室",
+            "body": "根据考评细则，现将考评结果通报如下：", "note": "", "copies": "12", "printer": "青石镇党政办公室"}
+    assert clerk.post(f"/tasks/{draft}", form).status_code == 302
+    assert office_head.post(f"/tasks/{task_ids(office_head, '核稿')[0]}", {"decision": "approve"}).status_code == 302
+    assert leader.post(f"/tasks/{task_ids(leader, '签发')[0]}", {"decision": "approve"}).status_code == 302
