@@ -112,3 +112,39 @@ def test_failure_after_allocation_consumes_no_number_and_leaves_no_file(app, ses
     issued = documents.issue(session, runtime.documents, template_key="notice", context=context, title="通知",
                              prefix_key="town_notice", subject=documents.Subject(town), user=None, now=now)
     assert issued.number == f"青石府发〔{now.year}〕1号"
+
+
+def test_same_new_file_stored_by_two_transactions_survives_the_others_rollback(app, session):
+    """A stores new bytes, B stores the same bytes, A rolls back (removing "its" file), B commits:
+    the committed row must still have its file, and B must not fail on the duplicate row."""
+    store, now = app.extensions["firegrid.runtime"].documents.store, app.extensions["firegrid.clock"].now()
+    content = b"%PDF-1.4 shared scan " + now.isoformat().encode()
+    a_stored, b_started = threading.Event(), threading.Event()
+
+    def transaction_a():
+        with app.app_context():
+            store.put(db.session, content, "application/pdf", now)
+            a_stored.set()
+            b_started.wait(10)
+            threading.Event().wait(0.3)  # let B reach its insert
+            db.session.rollback()
+            db.session.remove()
+
+    def transaction_b():
+        with app.app_context():
+            a_stored.wait(10)
+            b_started.set()
+            sha256 = store.put(db.session, content, "application/pdf", now).sha256
+            db.session.commit()
+            db.session.remove()
+            return sha256
+
+    threads = [threading.Thread(target=transaction_a)]
+    result = {}
+    threads.append(threading.Thread(target=lambda: result.setdefault("sha", transaction_b())))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert store.verify(result["sha"])
+    assert session.get(StoredFile, result["sha"]) is not None

@@ -1,7 +1,10 @@
 """Content-addressed local store: every file once, under its SHA-256, in the data dir.
 
 Files written during a transaction that rolls back are removed again, so a failed step
-leaves no orphan file behind.
+leaves no orphan file behind. Two transactions may store the same bytes at once: the row is
+inserted with ON CONFLICT DO NOTHING (the second waits for the first instead of failing), and
+after a commit every file the transaction stored is written again if another transaction's
+rollback removed it meanwhile.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from ..models import StoredFile
 
 _NEW_FILES = "firegrid_new_files"
+_STORED = "firegrid_stored_files"  # {path: bytes} of every put() in the transaction
 
 
 class FileStore:
@@ -44,13 +49,16 @@ class FileStore:
 
     def put(self, session: Session, content: bytes, media_type: str, now: datetime) -> StoredFile:
         sha256 = hashlib.sha256(content).hexdigest()
-        record = session.get(StoredFile, sha256)
         if self._write(sha256, content):
             session.info.setdefault(_NEW_FILES, []).append(self.path(sha256))
+        session.info.setdefault(_STORED, {})[self.path(sha256)] = content
+        record = session.get(StoredFile, sha256)
         if record is None:
-            record = StoredFile(sha256=sha256, size=len(content), media_type=media_type, created_at=now)
-            session.add(record)
-            session.flush()
+            dialect = session.get_bind().dialect.name
+            insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+            session.execute(insert(StoredFile).values(sha256=sha256, size=len(content), media_type=media_type,
+                                                      created_at=now).on_conflict_do_nothing())
+            record = session.get(StoredFile, sha256)
         return record
 
     def verify(self, sha256: str) -> bool:
@@ -59,11 +67,15 @@ class FileStore:
 
 
 @event.listens_for(Session, "after_commit")
-def _forget_new_files(session: Session) -> None:
+def _keep_stored_files(session: Session) -> None:
     session.info.pop(_NEW_FILES, None)
+    for path, content in session.info.pop(_STORED, {}).items():
+        if not path.exists():  # another transaction wrote it first, then rolled back and removed it
+            FileStore(path.parents[2])._write(path.name, content)  # noqa: SLF001
 
 
 @event.listens_for(Session, "after_rollback")
 def _remove_new_files(session: Session) -> None:
+    session.info.pop(_STORED, None)
     for path in session.info.pop(_NEW_FILES, []):
         path.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from datetime import datetime
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..models import Document, GridNode, Unit, User, WorkTask
 from ..models.inspection import Inspection, InspectionPlan
@@ -34,7 +34,8 @@ class GridRow:
 
 def inspections_under(session: Session, grid: GridNode) -> list[Inspection]:
     stmt = (select(Inspection).join(GridNode, Inspection.grid_id == GridNode.id)
-            .where(GridNode.path.startswith(grid.path)).order_by(Inspection.inspected_at.desc()))
+            .where(GridNode.path.startswith(grid.path)).order_by(Inspection.inspected_at.desc())
+            .options(selectinload(Inspection.hazards), selectinload(Inspection.instance)))
     return list(session.scalars(stmt))
 
 
