@@ -152,6 +152,7 @@ def test_draft_send_back_redraft_sign_off_and_distribute(app, session, people, t
         assert expected in page, expected
     register = clerk.get("/notices/register?year=2026").get_data(as_text=True)
     assert "青石府发〔2026〕1号" in register and "郑国栋" in register
+    assert f'href="/documents/{document.id}.docx"' in register  # the archivist downloads from here
     export = clerk.get("/notices/register.xlsx?year=2026")
     assert export.status_code == 200 and export.data[:2] == b"PK"
 

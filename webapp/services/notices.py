@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from io import BytesIO
 from pathlib import PurePath
@@ -208,24 +209,30 @@ def register(session: Session, year: int) -> list[tuple[Document, NoticeDistribu
 REGISTER_HEADERS = ("文号", "文种", "标题", "主送", "签发人", "签发日期", "印发日期", "份数", "分送单位", "状态")
 
 
-def register_rows(session: Session, year: int, scope_path: str) -> list[list[str]]:
-    """发文登记簿 rows (strings), for the page and the Excel export."""
+@dataclass(frozen=True)
+class RegisterRow:
+    document_id: int
+    cells: list[str]  # in REGISTER_HEADERS order
+
+
+def register_rows(session: Session, year: int, scope_path: str) -> list[RegisterRow]:
+    """发文登记簿 rows, for the page (with a link to each document) and the Excel export."""
     rows = []
     for document, distribution in register(session, year):
         if not document.grid.path.startswith(scope_path):
             continue
         context = json.loads(document.context_json)
-        rows.append([
+        rows.append(RegisterRow(document.id, [
             document.number or "", document.kind, document.title, "、".join(context.get("addressees") or []),
             context.get("signer", ""),
             str(context.get("date") or ""), str(distribution.printed_on) if distribution else "",
             str(distribution.copies) if distribution else "", distribution.recipients if distribution else "",
             document.status_label,
-        ])
+        ]))
     return rows
 
 
-def register_workbook(year: int, rows: list[list[str]]) -> bytes:
+def register_workbook(year: int, rows: list[RegisterRow]) -> bytes:
     book = Workbook()
     sheet = book.active
     sheet.title = f"{year}年发文登记簿"
@@ -233,7 +240,7 @@ def register_workbook(year: int, rows: list[list[str]]) -> bytes:
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append(row.cells)
     for letter, width in zip("ABCDEFGHIJ", (22, 8, 48, 30, 10, 12, 12, 8, 40, 10), strict=True):
         sheet.column_dimensions[letter].width = width
     buffer = BytesIO()
