@@ -20,10 +20,14 @@ def _now():  # noqa: ANN202
 
 
 def upgrade_schema() -> None:
-    """Create or upgrade the schema with Alembic; existing rows are kept."""
+    """Create or upgrade the schema with Alembic (existing rows are kept), then add missing defaults."""
     from flask_migrate import upgrade
 
+    from .services import defaults
+
     upgrade()
+    defaults.ensure_defaults(db.session)
+    db.session.commit()
 
 
 def load_demo_and_print() -> None:

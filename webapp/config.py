@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +37,13 @@ def _secret_key(data_dir: Path) -> str:
     return key_file.read_text().strip()
 
 
-def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Build the Flask config from the environment, then apply overrides (tests use these)."""
-    overrides = overrides or {}
-    env = os.environ
+def _paths(env: Mapping[str, str], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Where documents, uploads, the SQLite file and the secret key live; the database; workflows; templates."""
     data_dir = Path(overrides.get("DATA_DIR") or env.get("FIREGRID_DATA_DIR", "instance")).resolve()
     database_url = overrides.get("SQLALCHEMY_DATABASE_URI") or env.get(
         "FIREGRID_DATABASE_URL", f"sqlite:///{data_dir / 'firegrid.db'}"
     )
-    settings: dict[str, Any] = {
-        # where documents, uploads, the SQLite file and the secret key live
+    return {
         "DATA_DIR": data_dir,
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -53,9 +51,16 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "TEMPLATES_DIR": Path(
             env.get("FIREGRID_TEMPLATES_DIR") or _bundled_or_source("doc_templates", "doc_templates")
         ),
+    }
+
+
+def _web(env: Mapping[str, str]) -> dict[str, Any]:
+    """Cookies, logins, uploads, paging and the timer loop."""
+    secure = env.get("FIREGRID_SECURE_COOKIES", "0") == "1"
+    return {
         # office PCs often serve plain HTTP on the LAN; set FIREGRID_SECURE_COOKIES=1 behind HTTPS
-        "SESSION_COOKIE_SECURE": env.get("FIREGRID_SECURE_COOKIES", "0") == "1",
-        "REMEMBER_COOKIE_SECURE": env.get("FIREGRID_SECURE_COOKIES", "0") == "1",
+        "SESSION_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -69,7 +74,15 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "TIMER_INTERVAL_SECONDS": int(env.get("FIREGRID_TIMER_INTERVAL", "60")),
         "WTF_CSRF_TIME_LIMIT": None,
         "JSON_AS_ASCII": False,
+        # WTForms' built-in messages come from the forms' own Chinese locale (forms.common.ChineseForm).
+        "WTF_I18N_ENABLED": False,
     }
+
+
+def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config from the environment, then apply overrides (tests use these)."""
+    overrides = overrides or {}
+    settings: dict[str, Any] = {**_paths(os.environ, overrides), **_web(os.environ)}
     settings.update(overrides)
     settings["DATA_DIR"] = Path(settings["DATA_DIR"])
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from tests.documents.conftest import run_shared_tool
+from tests.docx_checks import check_pdf_text
 from webapp.documents.pdf import PdfConverter, PdfUnavailable
 
 
@@ -36,14 +35,13 @@ def test_every_sample_converts_with_its_text(converter, renderer, library, tmp_p
         for field in ("organ_mark", "doc_number", "mark"):
             if field in sample:
                 assert sample[field].replace(" ", "") in first_page, (key, field)
-        docx_path, pdf_path = Path(tmp_path, f"{key}.docx"), Path(tmp_path, f"{key}.pdf")
-        docx_path.write_bytes(data)
-        pdf_path.write_bytes(pdf)
-        result = run_shared_tool("pdf_text_integrity.py", str(docx_path), str(pdf_path))
-        if result is not None:
-            assert result.returncode == 0, (key, result.stdout)
+        check_pdf_text(data, pdf, tmp_path, name=key)
 
 
-def test_pdfa_option(converter, renderer):
-    pdf = converter.convert(renderer.render_sample("notice"), pdfa=True)
+def test_pdfa_option(converter, renderer, library, tmp_path):
+    content = renderer.render_sample("notice")
+    pdf = converter.convert(content, pdfa=True)
     assert b"pdfaid" in pdf or b"PDF/A" in pdf
+    first_page = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace(" ", "")
+    assert library.spec("notice").sample["doc_number"] in first_page
+    check_pdf_text(content, pdf, tmp_path, name="notice-pdfa")

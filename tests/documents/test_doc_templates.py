@@ -8,7 +8,21 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from tests.documents.conftest import checker_flags, run_shared_tool
+from tests.documents.conftest import REPO
+from tests.docx_checks import (
+    assert_body_font,
+    assert_doc_number,
+    assert_minutes_format,
+    assert_red_mark,
+    assert_title_font,
+    check_gbt9704,
+    checker_flags,
+    text_runs,
+)
+from webapp.documents.manifest import TemplateLibrary
+
+LIBRARY = TemplateLibrary.load(REPO / "doc_templates")
+RED_HEADER = sorted(key for key in LIBRARY if LIBRARY.spec(key).red_header)
 
 EXPECTED = {
     "notice": ["江岸区青石镇人民政府文件", "青石府发〔2026〕7号", "关于开展2026年夏季消防安全大检查的通知",
@@ -65,16 +79,24 @@ def test_page_setup_and_fonts(renderer, key):
     assert document.settings.odd_and_even_pages_header_footer
 
 
-@pytest.mark.parametrize("key", ["notice", "bulletin", "rectification_notice", "referral_letter"])
+@pytest.mark.parametrize("key", RED_HEADER)
 def test_red_header_runs(renderer, library, key):
+    spec = library.spec(key)
     document = docx.Document(io.BytesIO(renderer.render_sample(key)))
-    mark = next(p for p in document.paragraphs if p.text.strip())
-    run = mark.runs[0]
-    assert run.font.color.rgb is not None and str(run.font.color.rgb) == "FF0000"
-    assert run._r.rPr.rFonts.get(qn("w:eastAsia")) == "方正小标宋简体"
+    lines = [p for p in document.paragraphs if p.text.strip()]
+    if spec.format == "minutes":
+        attendance = {"出席": "镇政府 周文，青石村 王建国，石桥村 孙丽，河湾社区 何平", "请假": "镇派出所 吴强"}
+        assert_minutes_format(document, mark=spec.sample["mark"], issue_no=spec.sample["issue_no"],
+                              attendance=attendance)
+        assert_body_font(document, lines[3].text[:12])
+    else:
+        assert_red_mark(document, spec.sample["organ_mark"])
+        assert_doc_number(document, spec.sample["doc_number"])
+        assert_title_font(document, spec.sample["title"])
+        assert_body_font(document, lines[3].text[:12], lines[4].text[:12])
     headings = [p for p in document.paragraphs if p.text.startswith("一、")]
     for heading in headings:
-        assert heading.runs[0]._r.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
+        assert text_runs(heading)[0]._r.rPr.rFonts.get(qn("w:eastAsia")) == "黑体"
         assert heading._p.pPr.find(qn("w:keepNext")) is not None
 
 
@@ -85,21 +107,14 @@ def test_letter_format_has_no_page_number_on_page_one(renderer):
     assert "PAGE" not in section.first_page_footer._element.xml
 
 
-@pytest.mark.parametrize("key", ["notice", "notice_upward", "bulletin", "rectification_notice",
-                                 "reinspection_opinion", "referral_letter", "minutes"])
+@pytest.mark.parametrize("key", RED_HEADER)
 def test_gbt9704_checker_passes(renderer, library, tmp_path, key):
-    path = tmp_path / f"{key}.docx"
-    path.write_bytes(renderer.render_sample(key))
-    result = run_shared_tool("gbt9704_check.py", str(path), *checker_flags(library.spec(key)))
-    if result is None:
-        pytest.skip("shared checker not available")
-    assert result.returncode == 0, result.stdout
-    assert " 0 warn" in result.stdout, result.stdout
+    check_gbt9704(renderer.render_sample(key), *checker_flags(library.spec(key)), tmp_path=tmp_path, name=key,
+                  no_warnings=True)
 
 
-def test_every_red_header_template_is_checked(library):
-    red = {k for k in library if library.spec(k).red_header}
-    assert red == {"notice", "notice_upward", "bulletin", "rectification_notice", "reinspection_opinion",
+def test_every_red_header_template_is_checked():
+    assert set(RED_HEADER) == {"notice", "notice_upward", "bulletin", "rectification_notice", "reinspection_opinion",
                    "referral_letter", "minutes"}
 
 

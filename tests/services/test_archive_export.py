@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import json
+import shutil
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,9 +13,12 @@ from pathlib import Path
 import bagit
 import pytest
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import select
 
+from tests.docx_checks import check_pdf_text
 from webapp.clock import TZ
+from webapp.documents.pdf import PdfConversionError
 from webapp.models import Document, GridNode, IssuedNumber, ProcessInstance, User, WorkTask
 from webapp.models.archive import ArchiveItem
 from webapp.services import archive_codes, cases, documents, numbering
@@ -221,3 +226,35 @@ def test_filters_select_retention_classes(session, demo, app, docs, tmp_path):
     build_year(session, app)
     result, _ = _export(session, docs, tmp_path, pdf=False, retentions={"D10"})
     assert result.codes == ["Z001-WS·2026-D10-BGS-0001"]
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_pdfa_in_the_package_keeps_every_character_of_its_docx(session, demo, app, docs, tmp_path):
+    year = build_year(session, app)
+    _, path = _export(session, docs, tmp_path)  # with PDF/A
+    bag_dir = _unzip(path, tmp_path / "x")
+    notice = session.get(Document, year.notice_ids[0])
+    item = session.scalar(select(ArchiveItem).where(ArchiveItem.main_document_id == notice.id))
+    folder = bag_dir / "data" / item.archive_code
+    [docx_path] = [p for p in folder.iterdir() if p.suffix == ".docx"]
+    [pdf_path] = [p for p in folder.iterdir() if p.suffix == ".pdf"]
+    pdf = pdf_path.read_bytes()
+    assert b"pdfaid" in pdf or b"PDF/A" in pdf
+    first_page = PdfReader(io.BytesIO(pdf)).pages[0].extract_text().replace(" ", "")
+    assert notice.number in first_page
+    check_pdf_text(docx_path, pdf_path, tmp_path, name="archived-notice")
+
+
+def test_failed_pdfa_conversion_is_noted_in_chinese_and_logged(session, demo, app, docs, tmp_path, monkeypatch,
+                                                                caplog):
+    build_year(session, app)
+
+    def broken(contents, pdfa=False):  # noqa: ANN001, ANN202
+        raise PdfConversionError("soffice exited with status 1: source file could not be loaded")
+
+    monkeypatch.setattr(docs.pdf, "convert_many", broken)
+    monkeypatch.setattr(docs, "pdf_cache_dir", tmp_path / "cache")
+    result, _ = _export(session, docs, tmp_path)
+    notes = result.report["说明"]
+    assert "部分文件转换 PDF/A 失败，这些件仅含 DOCX。" in notes
+    assert not any("soffice" in note for note in notes) and "source file could not be loaded" in caplog.text

@@ -1,8 +1,7 @@
-"""The inspection demo history plays through the services quickly and leaves a realistic picture."""
+"""The inspection demo history plays through the services and leaves a realistic picture (speed: bench/)."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,11 +17,9 @@ from webapp.services import inspection_setup
 def test_history_from_january_to_today(app, session, demo):
     today = datetime(2026, 6, 15, 10, 0, tzinfo=TZ)
     clock = app.extensions["firegrid.clock"]
-    started = time.perf_counter()
     registry.get("inspection").play_demo_history(DemoContext(
         session=session, services=app.extensions["firegrid.runtime"], clock=clock, year=2026, today=today))
     session.commit()
-    assert time.perf_counter() - started < 60
     assert clock.now() == today
     inspections = session.scalars(select(Inspection)).all()
     assert len(inspections) == 6 * demo.units  # one inspection day per month, every unit

@@ -62,13 +62,19 @@ def test_worker_that_lost_its_claim_writes_nothing(session):
     assert job.done == 0 and job.claimed_by == "b"
 
 
-def test_failing_chunk_retries_then_fails(session):
+def test_failing_chunk_retries_then_fails(session, caplog):
     job = jobs.enqueue(session, kind="test.count", now=T0, total=2, params={"fail": True})
     session.commit()
-    for _ in range(jobs.MAX_ATTEMPTS):
+    assert jobs.run_pending(session, None, worker="a", now=T0)
+    session.refresh(job)
+    assert job.status == "running" and job.claimed_by is None and job.attempts == 1
+    assert job.error == "处理失败（第1次），系统将自动重试。"
+    for _ in range(jobs.MAX_ATTEMPTS - 1):
         assert jobs.run_pending(session, None, worker="a", now=T0)
     session.refresh(job)
-    assert job.status == "failed" and "boom" in job.error and job.attempts == jobs.MAX_ATTEMPTS
+    assert job.status == "failed" and job.attempts == jobs.MAX_ATTEMPTS
+    assert job.error == "处理失败，已停止，请联系管理员。"  # the user sees Chinese; the raw error is logged
+    assert "boom" in caplog.text and "Traceback" in caplog.text
     assert not jobs.run_pending(session, None, worker="a", now=T0)
 
 

@@ -1,8 +1,7 @@
-"""Demo history: this year's campaigns, town↔villages fully signed, village↔units partly signed, fast."""
+"""Demo history: this year's campaigns, town↔villages fully signed, village↔units partly signed (speed: bench/)."""
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,15 +12,13 @@ from webapp.procedures import registry
 from webapp.procedures.registry import DemoContext
 
 
-def test_demo_history_plays_campaigns_quickly(app, session, demo):
+def test_demo_history_plays_campaigns(app, session, demo):
     clock = app.extensions["firegrid.clock"]
     today = datetime(2026, 6, 15, 16, 0, tzinfo=TZ)
     procedure = registry.get("responsibility_letters")
     assert procedure.demo_order == 10
-    started = time.perf_counter()
     procedure.play_demo_history(DemoContext(session, app.extensions["firegrid.runtime"], clock, 2026, today))
     session.commit()
-    assert time.perf_counter() - started < 30
     campaigns = session.scalars(select(LetterCampaign).order_by(LetterCampaign.id)).all()
     assert len(campaigns) == 4
     town, *villages = campaigns

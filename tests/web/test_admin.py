@@ -1,3 +1,5 @@
+import re
+
 from sqlalchemy import select
 
 from webapp.models import GridNode, Unit, User
@@ -28,7 +30,7 @@ def test_user_form_errors_keep_input(login_as, session):
         "username": "x_user", "display_name": "王五", "scope_id": _node(session, "青石镇").id, "password": "short",
     })
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "请至少选择一个角色" in page and 'value="王五"' in page
+    assert response.status_code == 400 and "请至少选择一个角色" in page and 'value="王五"' in page
 
 
 def test_reset_password_unlocks(login_as, session):
@@ -78,7 +80,7 @@ def test_unit_form_rejects_bad_phone_and_keeps_input(login_as, session):
         "address": "石桥东片8号", "responsible_phone": "12345",
     })
     page = response.get_data(as_text=True)
-    assert response.status_code == 200 and "格式不正确" in page
+    assert response.status_code == 400 and "格式不正确" in page
     assert "新开&lt;小吃&gt;店" in page and "<小吃>" not in page
     assert session.scalar(select(Unit).where(Unit.name == "新开<小吃>店")) is None
     ok = clerk.post("/units/new", {"name": "新开<小吃>店", "category": "small_restaurant", "grid_id": area.id,
@@ -91,5 +93,8 @@ def test_village_clerk_cannot_put_unit_in_other_village(login_as, session):
     clerk = login_as("clerk_shiqiao")
     foreign = _node(session, "青石一组")
     response = clerk.post("/units/new", {"name": "越权单位", "category": "other", "grid_id": foreign.id})
-    assert response.status_code in (200, 403)
+    page = response.get_data(as_text=True)
+    error = re.search(r'<div id="grid_id-error"><p class="error" role="alert">([^<]+)</p>', page)
+    assert response.status_code == 400 and error, page[:2000]
+    assert re.search(r"[\u4e00-\u9fff]", error.group(1)), f"not a Chinese message: {error.group(1)!r}"
     assert session.scalar(select(Unit).where(Unit.name == "越权单位")) is None

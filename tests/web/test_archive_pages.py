@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from tests.services.test_archive_export import build_year
 from webapp.models.archive import ArchiveExport, ArchiveSettings, OrganCode
+from webapp.services.archive_export import export_path
+from webapp.services.archive_verify import verify_package
 
 
 def test_archivist_previews_exports_and_downloads(app, session, login_as):
@@ -38,15 +40,19 @@ def test_export_goes_to_the_background_above_the_limit(app, session, login_as):
     build_year(session, app)
     app.config["ARCHIVE_SYNC_LIMIT"] = 0
     try:
-        archivist.post("/archive/export", {"year": "2026", "pdf": ""})
+        response = archivist.post("/archive/export", {"year": "2026", "pdf": ""})
     finally:
         app.config.pop("ARCHIVE_SYNC_LIMIT")
+    assert response.status_code == 302
     record = session.scalar(select(ArchiveExport))
     assert record.status == "running"
     clock = app.extensions["firegrid.clock"]
-    jobs.run_due_jobs(session, app.extensions["firegrid.runtime"], worker="test", clock=clock.now)
+    assert jobs.run_due_jobs(session, app.extensions["firegrid.runtime"], worker="test", clock=clock.now) >= 1
     session.expire_all()
-    assert session.get(ArchiveExport, record.id).status == "done"
+    record = session.get(ArchiveExport, record.id)
+    assert record.status == "done" and record.passed, record.message
+    result = verify_package(export_path(app.config["DATA_DIR"], record))
+    assert result.ok and result.items == record.item_count, result.problems
 
 
 def test_only_archivists_export_and_admin_edits_settings(app, session, login_as):

@@ -5,15 +5,13 @@ from __future__ import annotations
 import io
 import re
 import shutil
-import subprocess
-import sys
 
 import pytest
 from docx import Document as Docx
 from sqlalchemy import func, select
 
-from tests.conftest import SHARED_DIR
-from webapp.documents.pdf import PdfConverter
+from tests.docx_checks import check_pdf_text
+from webapp.documents.pdf import PdfConversionError, PdfConverter
 from webapp.models import Document, GridNode, IssuedNumber, StoredFile
 from webapp.services import documents
 from webapp.services.errors import InvalidInput
@@ -96,6 +94,21 @@ def test_pdf_without_libreoffice_says_so_in_chinese(app, session, login_as, monk
     assert login_as("clerk").get(f"/documents/{issued.id}.docx").status_code == 200
 
 
+def test_failed_conversion_is_reported_in_chinese_and_logged(app, session, login_as, monkeypatch, tmp_path, caplog):
+    issued = _issue(app, session)
+    session.commit()
+
+    def broken(content, pdfa=False):  # noqa: ANN001, ANN202
+        raise PdfConversionError("soffice exited with status 1: source file could not be loaded")
+
+    monkeypatch.setattr(_docs(app).pdf, "convert", broken)
+    monkeypatch.setattr(_docs(app), "pdf_cache_dir", tmp_path / "cache")
+    response = login_as("clerk").get(f"/documents/{issued.id}.pdf")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 503 and "PDF 转换失败，请稍后重试或下载 DOCX。" in page
+    assert "soffice" not in page and "source file could not be loaded" in caplog.text
+
+
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
 def test_pdf_download_has_the_number_and_drops_no_characters(app, session, login_as, tmp_path):
     issued = _issue(app, session)
@@ -107,13 +120,7 @@ def test_pdf_download_has_the_number_and_drops_no_characters(app, session, login
     first_page = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     compact = re.sub(r"\s+", "", first_page)
     assert "青石镇人民政府" in compact and issued.number in compact
-    if (SHARED_DIR / "tools" / "pdf_text_integrity.py").exists():
-        docx_path, pdf_path = tmp_path / "n.docx", tmp_path / "n.pdf"
-        docx_path.write_bytes(_docs(app).store.read(issued.file_sha256))
-        pdf_path.write_bytes(response.data)
-        check = subprocess.run([sys.executable, str(SHARED_DIR / "tools" / "pdf_text_integrity.py"),
-                                str(docx_path), str(pdf_path)], capture_output=True, text=True)
-        assert check.returncode == 0, check.stdout + check.stderr
+    check_pdf_text(_docs(app).store.read(issued.file_sha256), response.data, tmp_path, name="notice")
 
 
 def test_template_gallery_and_samples(login_as, app):

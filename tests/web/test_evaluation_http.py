@@ -6,21 +6,20 @@ from __future__ import annotations
 import html as html_lib
 import io
 import re
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 from docx import Document as DocxFile
 from docx.oxml.ns import qn
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from tests.docx_checks import assert_red_header_document, check_gbt9704
 from tests.services.test_evaluation_records import YEAR, at, make_world
 from tests.services.test_evaluation_scoring import build_year
 from webapp.models import Document
 from webapp.models.evaluation import Evaluation
+from webapp.models.letters import ResponsibilityLetter
 
-GBT9704_CHECK = Path(__file__).resolve().parents[3] / "shared" / "tools" / "gbt9704_check.py"
 ROW = re.compile(r'<a href="/tasks/(\d+)">[^<]*</a></td>\s*<td[^>]*>([^<]+)<')
 
 
@@ -50,14 +49,6 @@ def docx_text(visitor, document: Document, tmp_path: Path) -> tuple[str, Path]: 
     return "\n".join(parts), path
 
 
-def check_gbt9704(path: Path) -> None:
-    if not GBT9704_CHECK.exists():
-        return
-    result = subprocess.run([sys.executable, str(GBT9704_CHECK), str(path)], capture_output=True, text=True,
-                            check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 def _self_assess(visitor, task_id: int) -> str:  # noqa: ANN001
     page = visitor.get(f"/tasks/{task_id}").get_data(as_text=True)
     values = form_values(page)
@@ -76,7 +67,9 @@ def test_evaluation_through_http(app, session, login_as, tmp_path):  # noqa: ANN
     clerk, village_clerk = login_as("clerk"), login_as("clerk_shiqiao")
     office_head, leader = login_as("office_head"), login_as("leader")
     assert clerk.post("/procedures/evaluation/start", {"year": str(YEAR)}).status_code == 302
-    assert clerk.post("/procedures/evaluation/start", {"year": str(YEAR)}).status_code == 200  # a second one: refused
+    second = clerk.post("/procedures/evaluation/start", {"year": str(YEAR)})
+    assert second.status_code == 400 and f"{YEAR}年度的考评已经发起，不能重复发起。" in second.get_data(as_text=True)
+    assert session.scalar(select(func.count(Evaluation.id))) == 1
     [measure] = task_ids(clerk, "核对测算数据")
     assert "考评" in clerk.get(f"/tasks/{measure}").get_data(as_text=True)
     assert clerk.post(f"/tasks/{measure}", {"note": ""}).status_code == 302
@@ -118,7 +111,13 @@ def test_evaluation_through_http(app, session, login_as, tmp_path):  # noqa: ANN
     assert all(b.name in detail for b in ranked)
     score = next(s for s in ranked[0].scores if s.metric == "signing_rate")
     drill = clerk.get(f"/evaluation/{evaluation.id}/scores/{score.id}").get_data(as_text=True)
-    assert "责任书" in drill or "签订" in drill
+    assert re.fullmatch(r"\d+/\d+（[\d.]+%）", score.measured_text), score.measured_text
+    assert f"测算结果 <strong>{score.measured_text}</strong>" in drill
+    body_grid = ranked[0].grid
+    letters = [letter for letter in session.scalars(select(ResponsibilityLetter))
+               if letter.status != "void" and (letter.counterparty_key == ranked[0].key
+                                               or letter.grid_path.startswith(body_grid.path))]
+    assert letters and f"<td>{letters[0].party_b_name}</td>" in drill
 
     for body in evaluation.bodies:
         text, _ = docx_text(clerk, body.document, tmp_path)
@@ -135,6 +134,8 @@ def test_evaluation_through_http(app, session, login_as, tmp_path):  # noqa: ANN
     for body in ranked:
         assert f"{body.total:g}" in text and body.grade in text
     assert "通报表扬" in text and "通报批评" in text
+    assert_red_header_document(path, mark="青石镇人民政府文件", number=bulletin.number, title=bulletin.title,
+                               body=("各村（社区）、镇直各部门：", "根据考评细则，现将考评结果通报如下："))
     check_gbt9704(path)
 
 

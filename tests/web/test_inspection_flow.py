@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import docx
 from sqlalchemy import select
 
+from tests.docx_checks import assert_red_header_document, check_gbt9704
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, ProcessInstance, Unit, User, WorkTask
 from webapp.models.inspection import Inspection
@@ -19,7 +18,7 @@ from webapp.services import timers
 from webapp.workdays import WorkdayCalendar
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-CHECKER = Path(__file__).resolve().parents[3] / "shared" / "tools" / "gbt9704_check.py"
+ORGAN_MARK = "江岸区青石镇人民政府"
 DI_NUMBER = re.compile(r"〔2026〕第\d{4}号")
 
 
@@ -79,14 +78,11 @@ def document_text(session, app, template_key: str) -> tuple[Document, str, bytes
     return document, text, content
 
 
-def check_red_header(content: bytes, tmp_path: Path, name: str) -> None:
-    if not CHECKER.exists():
-        return
-    target = tmp_path / f"{name}.docx"
-    target.write_bytes(content)
-    result = subprocess.run([sys.executable, str(CHECKER), str(target), "--allow-di"], capture_output=True, text=True,
-                            check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+def check_red_header(document: Document, content: bytes, tmp_path: Path, *body: str, title: str | None = None) -> None:
+    """Own format assertions (red mark, 〔〕第N号, title and body fonts), then the shared checker."""
+    assert_red_header_document(content, mark=ORGAN_MARK, number=document.number, title=title or document.title,
+                               body=body)
+    check_gbt9704(content, "--allow-di", tmp_path=tmp_path, name=f"{document.template_key}-{document.id}")
 
 
 def draft_and_sign_notice(clerk, leader, session, deadline: date | None = None) -> None:
@@ -148,7 +144,7 @@ def test_two_hazards_fixed_after_the_deadline_across_national_day(app, session, 
     assert DI_NUMBER.search(notice.number) and notice.number.startswith("青石消整")
     assert unit.name in text and "疏散通道堆放杂物" in text and "电线私拉乱接" in text
     assert "2026年10月10日前改正" in text and notice.number in text
-    check_red_header(content, tmp_path, "notice")
+    check_red_header(notice, content, tmp_path, f"{unit.name}：", title="火灾隐患整改通知书")
 
     service_task = session.scalar(select(WorkTask).where(WorkTask.step_key == "serve_notice"))
     served_by = WorkdayCalendar().add_workdays(date(2026, 9, 28), 3)
@@ -164,7 +160,7 @@ def test_two_hazards_fixed_after_the_deadline_across_national_day(app, session, 
     opinion, text, content = document_text(session, app, "reinspection_opinion")
     assert opinion.number.startswith("青石消复") and DI_NUMBER.search(opinion.number)
     assert notice.number in text and "已全部整改" in text and unit.name in text
-    check_red_header(content, tmp_path, "opinion")
+    check_red_header(opinion, content, tmp_path, f"{unit.name}：", title="复查意见书")
     session.expire_all()
     assert session.get(ProcessInstance, case.id).status == "completed"
     assert {h.status for h in session.scalar(select(Inspection)).hazards} == {"rectified"}
@@ -202,7 +198,7 @@ def test_unfixed_hazard_is_referred_to_the_police_station(app, session, login_as
     assert notice.number in text
     roles = [a.role for a in letter_attachments(session, letter.id)]
     assert roles.count("attachment") == 2 and "photo" in roles
-    check_red_header(content, tmp_path, "letter")
+    check_red_header(letter, content, tmp_path, "青石派出所：")
     feedback = session.scalar(select(WorkTask).where(WorkTask.step_key == "record_feedback"))
     assert feedback.due_at.date() == date(2026, 10, 24)
     response = clerk.post(f"/tasks/{clerk.inbox_task_id('登记处理反馈')}", {
@@ -231,5 +227,5 @@ def test_major_hazard_goes_straight_to_referral(app, session, login_as, tmp_path
     letter, text, content = document_text(session, app, "referral_letter")
     assert "江岸区消防救援大队青石消防救援站：" in text and "仓库与住宿混设" in text and "10日内" in text
     assert session.scalar(select(Document).where(Document.template_key == "rectification_notice")) is None
-    check_red_header(content, tmp_path, "major")
+    check_red_header(letter, content, tmp_path, "江岸区消防救援大队青石消防救援站：")
     assert session.get(ProcessInstance, case.id).status == "running"

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import io
+import shutil
 from datetime import timedelta
 
+import pytest
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from tests.web.test_letters_http import at, open_campaign
-from webapp.models import Document, GridNode, Unit
+from tests.docx_checks import check_pdf_text
+from tests.web.test_letters_http import at, draft_data, open_campaign, run_jobs, task_id
+from webapp.models import Document, GridNode, ProcessInstance, Unit
 from webapp.models.jobs import Job
 from webapp.models.letters import ResponsibilityLetter
 from webapp.services import jobs, letters_batch
-from webapp.services.letters_campaigns import get_campaign
+from webapp.services.letters_campaigns import get_campaign, organ_name
 
 
 def _add_units(session, count: int) -> None:
@@ -43,6 +48,7 @@ def test_thousand_letters_in_background_survive_a_killed_worker(app, session, lo
 
     # w1 is killed in the middle of its ninth chunk: the claim is committed, the chunk is not.
     job = jobs.claim(session, worker="w1", now=start + timedelta(seconds=5))
+    assert job is not None and job.id == job_id and job.claimed_by == "w1" and job.status == "running"
     letters_batch.generate_chunk(session, runtime.documents, get_campaign(session, campaign.id), start, size=10)
     session.rollback()
 
@@ -61,3 +67,31 @@ def test_thousand_letters_in_background_survive_a_killed_worker(app, session, lo
     assert session.scalar(select(func.count(Document.id))) == 1000
     assert get_campaign(session, campaign.id).combined_docx_sha256
     assert clerk.get(f"/letters/jobs/{job_id}/progress").get_json()["percent"] == 100
+
+
+@pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
+def test_small_campaign_prints_a_combined_pdf_with_every_character(app, session, login_as, tmp_path):
+    app.extensions["firegrid.clock"].set(at("2026-03-02T10:00"))
+    _add_units(session, 4)
+    clerk, leader = login_as("clerk"), login_as("leader")
+    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    assert clerk.post("/procedures/responsibility_letters/start",
+                      {"year": 2026, "grid_id": town.id, "counterparty_set": "units", "print_pdf": "y"}
+                      ).status_code == 302
+    instance = session.scalar(select(ProcessInstance).order_by(ProcessInstance.id.desc()))
+    draft = draft_data(app, 2026, organ_name(town))
+    assert clerk.post(f"/tasks/{task_id(session, instance.id, 'draft')}", draft).status_code == 302
+    approve = task_id(session, instance.id, "approve")
+    assert leader.post(f"/tasks/{approve}", {"decision": "approve", "opinion": "同意"}).status_code == 302
+    run_jobs(app, session)
+    session.expire_all()
+    campaign = get_campaign(session, session.scalar(select(ResponsibilityLetter.campaign_id).limit(1)))
+    assert campaign.print_pdf and campaign.combined_pdf_sha256, campaign.combined_note
+    combined_docx = clerk.get(f"/letters/campaigns/{campaign.id}/combined.docx")
+    combined_pdf = clerk.get(f"/letters/campaigns/{campaign.id}/combined.pdf")
+    assert combined_docx.status_code == combined_pdf.status_code == 200
+    pages = PdfReader(io.BytesIO(combined_pdf.data)).pages
+    text = "".join(page.extract_text() for page in pages).replace(" ", "")
+    for index in range(4):
+        assert f"乙方：批量单位{index:04d}" in text
+    check_pdf_text(combined_docx.data, combined_pdf.data, tmp_path, name="combined-letters")

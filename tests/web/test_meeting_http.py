@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import io
-import tempfile
 from datetime import datetime
-from pathlib import Path
 
 import docx
 from docx.oxml.ns import qn
 from sqlalchemy import select
 
-from tests.documents.conftest import run_shared_tool
+from tests.docx_checks import assert_minutes_format, check_gbt9704
 from webapp.clock import TZ
 from webapp.models import CommitteeMember, Document, GridNode, WorkTask
 from webapp.models.meetings import Meeting, MeetingDecision
@@ -86,7 +84,7 @@ def _docx_text(browser, document_id: int) -> tuple[bytes, list[str]]:
     return content, ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in body.iter(qn("w:p"))]
 
 
-def test_meeting_minutes_numbered_and_listing_attendance(app, session, login_as):
+def test_meeting_minutes_numbered_and_listing_attendance(app, session, login_as, tmp_path):
     clerk, leader = login_as("clerk"), login_as("leader")
     first = _run_meeting(app, session, clerk, leader, "2026-03-10", ("2026-03-31", "2026-04-15"), send_back=True)
     assert first.status == "issued" and first.issue_no == 1
@@ -100,16 +98,16 @@ def test_meeting_minutes_numbered_and_listing_attendance(app, session, login_as)
     assert "列席：江岸区消防救援大队 方志远" in lines
     assert any(line.startswith("一、抓好隐患整改") for line in lines)
     assert any("责任单位：石桥村" in line and "2026年3月31日前" in line for line in lines)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "minutes.docx"
-        path.write_bytes(content)
-        result = run_shared_tool("gbt9704_check.py", str(path), "--no-header")
-    assert result is None or result.returncode == 0, result.stdout
+    assert_minutes_format(content, mark="青石镇消防安全联席会议纪要", issue_no=1, attendance={
+        "出席": "青石派出所 罗振华，青石村村民委员会 孔德厚", "请假": "青石镇综治办 陶丽君（因公出差）",
+        "列席": "江岸区消防救援大队 方志远"})
+    check_gbt9704(content, "--no-header", tmp_path=tmp_path, name="minutes-1")
 
     second = _run_meeting(app, session, clerk, leader, "2026-05-11", ("2026-05-31", "2026-06-15"))
     assert second.issue_no == 2
-    _, lines = _docx_text(clerk, second.document_id)
+    content, lines = _docx_text(clerk, second.document_id)
     assert "第2期" in lines and "第1期" not in lines
+    assert_minutes_format(content, mark="青石镇消防安全联席会议纪要", issue_no=2, attendance={})
     numbers = [d.number for d in session.scalars(select(Document).order_by(Document.id))]
     assert numbers == ["青石镇消防安全联席会议纪要第1期", "青石镇消防安全联席会议纪要第2期"]
     plan = clerk.get("/meetings/plan?year=2026").get_data(as_text=True)
@@ -120,7 +118,7 @@ def test_invalid_input_re_renders_with_chinese_errors(app, session, login_as):
     clerk = login_as("clerk")
     app.extensions["firegrid.clock"].set(at("2026-03-05T09:00"))
     bad_start = clerk.post("/procedures/meeting/start", {"series_key": "joint", "held_on": ""})
-    assert bad_start.status_code == 200 and "请填写会议日期" in bad_start.get_data(as_text=True)
+    assert bad_start.status_code == 400 and "请填写会议日期" in bad_start.get_data(as_text=True)
     clerk.post("/procedures/meeting/start", {"series_key": "joint", "held_on": "2026-03-10"})
     schedule = _task(session, "schedule")
     bad = clerk.post(f"/tasks/{schedule}", {**SCHEDULE, "held_on": "2026-03-10", "place": "", "chair": "郑<国栋>"})

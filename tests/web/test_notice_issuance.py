@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
@@ -14,12 +12,13 @@ from docx import Document as DocxFile
 from docx.oxml.ns import qn
 from sqlalchemy import func, select
 
+from tests.docx_checks import assert_red_header_document, check_gbt9704
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, IssuedNumber, NumberSequence, ProcessInstance, User, WorkTask
 from webapp.models.notices import NoticeDistribution
 from webapp.services import accounts, notices
 
-GBT9704_CHECK = Path(__file__).resolve().parents[3] / "shared" / "tools" / "gbt9704_check.py"
+ORGAN_MARK = "青石镇人民政府文件"
 PDF = b"%PDF-1.4\n% test attachment\n%%EOF\n"
 
 
@@ -81,12 +80,10 @@ def _docx(visitor, document: Document, tmp_path: Path) -> tuple[str, Path]:
     return "\n".join(parts), path
 
 
-def _check_gbt9704(path: Path) -> None:
-    if not GBT9704_CHECK.exists():
-        return
-    result = subprocess.run([sys.executable, str(GBT9704_CHECK), str(path)], capture_output=True, text=True,
-                            check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+def _check_format(path: Path, document: Document, *body: str) -> None:
+    """Own format assertions (red mark, 〔〕 number, title and body fonts), then the shared checker."""
+    assert_red_header_document(path, mark=ORGAN_MARK, number=document.number, title=document.title, body=body)
+    check_gbt9704(path)
 
 
 @pytest.fixture()
@@ -135,7 +132,7 @@ def test_draft_send_back_redraft_sign_off_and_distribute(app, session, people, t
     text, path = _docx(clerk, document, tmp_path)
     assert "青石府发〔2026〕1号" in text and title in text.splitlines()
     assert "冬春火灾防控工作方案" in text and "附件" in text and "工作要求" in text
-    _check_gbt9704(path)
+    _check_format(path, document, "各村（社区）、镇直各部门：", "为做好冬春火灾防控工作，现通知如下：")
 
     distribute = clerk.inbox_task_id("印发登记")
     form = clerk.get(f"/tasks/{distribute}").get_data(as_text=True)
@@ -168,7 +165,7 @@ def test_numbers_follow_each_organ_sequence_and_upward_shows_signer(app, session
     assert report.number == "青石府文〔2026〕1号" and report.template_key == "notice_upward"
     text, path = _docx(clerk, report, tmp_path)
     assert "签发人" in text and "郑国栋" in text and "江岸区人民政府" in text
-    _check_gbt9704(path)
+    _check_format(path, report, "江岸区人民政府：", "为做好冬春火灾防控工作，现通知如下：")
     letter = _issue(clerk, office_head, leader, draft_form(kind="函", title="关于商请协助开展联合检查的函"))
     assert letter.number == "青石府函〔2026〕1号"
 
@@ -264,7 +261,7 @@ def test_start_notice_publishes_a_bulletin_for_other_procedures(app, session, pe
     assert document.template_key == "bulletin" and document.number == "青石府发〔2026〕1号"
     text, path = _docx(clerk, document, tmp_path)
     assert "河湾社区" in text and "96.5" in text
-    _check_gbt9704(path)
+    _check_format(path, document, "各村（社区）、镇直各部门：", "为做好冬春火灾防控工作，现通知如下：")
 
 
 def test_demo_history_plays_notices(app, session, demo):

@@ -1,21 +1,20 @@
 """The archivist's export form and the admin's archive settings."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from ..models.archive import RETENTIONS
-from .common import CheckboxList
+from .common import CheckboxList, ChineseForm
 
 
-class ExportForm(FlaskForm):
+class ExportForm(ChineseForm):
     year = IntegerField("年度", validators=[DataRequired("请填写年度。"), NumberRange(2000, 2100, "年度无效。")])
     organ_codes = CheckboxList("机构（问题）", choices=[], validate_choice=False)
     retentions = CheckboxList("保管期限", choices=list(RETENTIONS.items()))
     pdf = BooleanField("同时生成 PDF/A（需安装 LibreOffice）", default=True)
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(ChineseForm):
     fonds = StringField("全宗号", validators=[DataRequired("请填写全宗号。"), Length(max=10)])
     source_organization = StringField("立档单位", validators=[Length(max=100)])
     pattern = StringField("档号格式", validators=[DataRequired("请填写档号格式。"), Length(max=100)])

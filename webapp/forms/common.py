@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from datetime import date
+
+from flask import current_app
+from flask_wtf import FlaskForm
 from wtforms import Field, Form, RadioField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..services.units import phone_problem
+
+
+class ChineseForm(FlaskForm):
+    """Every form of the app: WTForms' own messages ("不是有效的选择。") in Chinese too."""
+
+    class Meta:
+        locales = ("zh",)
+
+def today() -> date:
+    """Today by the app clock (injectable in tests), not the wall clock."""
+    return current_app.extensions["firegrid.clock"].now().date()
 
 
 def required(message: str = "此项为必填项。") -> DataRequired:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, request
-from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
 from wtforms import FloatField, Form, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
@@ -14,7 +13,7 @@ from ..models import WorkTask
 from ..models.evaluation import CATEGORIES, FIVE_INTO, FORMULAS, ITEM_KINDS, PUBLICITY_KINDS
 from ..services import evaluation_scoring
 from ..services.errors import NotFound
-from .common import DecisionMixin, max_length, optional, required
+from .common import ChineseForm, DecisionMixin, max_length, optional, required
 from .inspection_widgets import CnDateField, EntryList
 from .registry import register_form
 
@@ -40,7 +39,7 @@ class CnIntegerField(IntegerField):
 
 
 @register_form("evaluation_start")
-class EvaluationStartForm(FlaskForm):
+class EvaluationStartForm(ChineseForm):
     year = CnIntegerField("考评年度", validators=[required("请填写考评年度。"),
                                                  NumberRange(2000, 2100, message="年度应在2000到2100之间。")])
 
@@ -50,7 +49,7 @@ class EvaluationStartForm(FlaskForm):
 
 
 @register_form("evaluation_measure")
-class MeasureForm(FlaskForm):
+class MeasureForm(ChineseForm):
     note = TextAreaField("核对说明（可不填）", validators=[optional(), max_length(500)],
                          description="提交后系统按最新台账重新测算一次，并向各村（社区）、部门下发自评任务。")
 
@@ -112,7 +111,7 @@ def _label_all(field: EntryList, scores: dict[int, Any], extra: Any) -> None:
 
 
 @register_form("evaluation_self_assess")
-class SelfAssessForm(FlaskForm):
+class SelfAssessForm(ChineseForm):
     body_key = HiddenField("")
     entries = EntryList(FormField(SelfEntry), label="自评项目（系统测算的项目已按台账计分，无需自评）")
 
@@ -131,7 +130,7 @@ class SelfAssessForm(FlaskForm):
 
 
 @register_form("evaluation_group_score")
-class GroupScoreForm(FlaskForm):
+class GroupScoreForm(ChineseForm):
     entries = EntryList(FormField(GroupEntry), label="考评组评分（低于分值即为扣分，须填写扣分原因）")
 
     def setup(self, session: Any, user: Any, instance: Any) -> None:
@@ -157,11 +156,11 @@ def _group_extra(score: Any) -> str:
 
 
 @register_form("evaluation_approve")
-class ApproveForm(DecisionMixin, FlaskForm):
+class ApproveForm(DecisionMixin, ChineseForm):
     pass
 
 
-class SchemeItemForm(FlaskForm):
+class SchemeItemForm(ChineseForm):
     category = SelectField("类别", choices=[(c, c) for c in CATEGORIES])
     content = StringField("考评内容", validators=[required("请填写考评内容。"), max_length(200)])
     points = CnFloatField("分值", default=0, validators=[optional()])
@@ -179,7 +178,7 @@ class SchemeItemForm(FlaskForm):
                                                    "formula", "target")}
 
 
-class PublicityForm(FlaskForm):
+class PublicityForm(ChineseForm):
     grid_id = SelectField("网格", coerce=int, validate_choice=False)
     member_id = SelectField("组织部门（镇直部门组织的填写）", coerce=int, validate_choice=False)
     held_on = CnDateField("日期", validators=[required("请填写日期。")])
@@ -195,7 +194,7 @@ class PublicityForm(FlaskForm):
 BAD_COUNT = "人数应在0到1000之间。"
 
 
-class FireForm(FlaskForm):
+class FireForm(ChineseForm):
     grid_id = SelectField("网格", coerce=int, validate_choice=False)
     occurred_on = CnDateField("发生日期", validators=[required("请填写发生日期。")])
     place = StringField("地点（单位）", validators=[required("请填写起火地点或单位。"), max_length(200)])

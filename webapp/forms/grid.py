@@ -1,9 +1,8 @@
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, StringField
 
-from .common import max_length, optional, required
+from .common import ChineseForm, max_length, optional, required
 
 
-class GridNodeForm(FlaskForm):
+class GridNodeForm(ChineseForm):
     name = StringField("网格名称", validators=[required("请输入网格名称。"), max_length(100)])
     sort_order = IntegerField("排序", default=0, validators=[optional()])

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import current_app, request
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -29,16 +27,13 @@ from wtforms.validators import NumberRange, Regexp
 from ..models import Unit, User
 from ..models.inspection import ITEM_RESULTS, RECEIVER_KINDS
 from ..services import inspection_records as records
+from ..services.inspection_plans import inspectors_for
 from ..services.inspection_setup import checklist_for, receivers
-from .common import DecisionMixin, max_length, optional, phone_number, required
+from .common import ChineseForm, DecisionMixin, max_length, optional, phone_number, required, today
 from .inspection_widgets import CnDateField, EntryList
 from .registry import register_form
 
 PHOTO_HINT = "可拍照或选择多张图片"
-
-
-def _today() -> date:
-    return current_app.extensions["firegrid.clock"].now().date()
 
 
 def units_in_scope(session: Any, user: User) -> list[Unit]:
@@ -47,13 +42,6 @@ def units_in_scope(session: Any, user: User) -> list[Unit]:
     stmt = (select(Unit).join(GridNode).where(GridNode.path.startswith(user.scope.path))
             .order_by(GridNode.path, Unit.name))
     return list(session.scalars(stmt))
-
-
-def inspectors_for(session: Any, user: User) -> list[User]:
-    """Inspectors whose scope lies on the user's branch of the grid (above or below the user)."""
-    users = session.scalars(select(User).where(User.is_enabled.is_(True)).order_by(User.id))
-    return [u for u in users if u.has_role("inspector")
-            and (u.scope.path.startswith(user.scope.path) or user.scope.path.startswith(u.scope.path))]
 
 
 def _file_required(form: Form, field: Any) -> None:
@@ -85,7 +73,7 @@ class ChecklistEntryForm(Form):
 
 
 @register_form("inspection_record_form")
-class InspectionRecordForm(FlaskForm):
+class InspectionRecordForm(ChineseForm):
     unit_id = SelectField("被检查单位", coerce=int, validate_choice=False)
     unit_name = HiddenField()
     inspected_on = CnDateField("检查日期", validators=[required("请填写检查日期。")])
@@ -104,7 +92,7 @@ class InspectionRecordForm(FlaskForm):
         self.unit_id.choices = [(0, "请选择单位")] + [(u.id, f"{u.name}（{u.grid.display_path()}）") for u in units]
         self.inspector_ids.choices = [(u.id, u.display_name) for u in inspectors_for(session, user)]
         if self.inspected_on.data is None and request.method == "GET":
-            self.inspected_on.data = _today()
+            self.inspected_on.data = today()
         if not self.unit_id.data and request.args.get("unit_id", type=int):
             self.unit_id.data = request.args.get("unit_id", type=int)
         unit = next((u for u in units if u.id == self.unit_id.data), None)
@@ -130,8 +118,10 @@ class InspectionRecordForm(FlaskForm):
             raise ValidationError("请选择被检查单位。")
 
     def validate_inspector_ids(self, field: Any) -> None:
-        allowed = {value for value, _label in field.choices}
-        if len(set(field.data or []) & allowed) < 2:
+        allowed, chosen = {value for value, _label in field.choices}, set(field.data or [])
+        if chosen - allowed:
+            raise ValidationError("只能选择本辖区的检查人员。")
+        if len(chosen) < 2:
             raise ValidationError("检查人员不少于2人，请至少勾选2名检查人员。")
 
     def validate_items(self, field: Any) -> None:
@@ -159,7 +149,7 @@ def _open_hazards(session: Any, instance: Any) -> list:
 
 
 @register_form("inspection_notice_draft")
-class NoticeDraftForm(FlaskForm):
+class NoticeDraftForm(ChineseForm):
     notice_hazards = EntryList(FormField(NoticeHazardForm), label="整改通知书所列隐患")
     severity = SelectField("隐患程度（用于建议整改期限）", choices=list(records.SEVERITIES.items()), default="general")
     deadline = CnDateField("整改期限（默认按隐患程度以工作日计算，可修改）", validators=[required("请填写整改期限。")])
@@ -182,12 +172,12 @@ class NoticeDraftForm(FlaskForm):
 
 
 @register_form("inspection_sign")
-class SignForm(DecisionMixin, FlaskForm):
+class SignForm(DecisionMixin, ChineseForm):
     """签发: the leader reads the preview, then approves (issue) or sends back with a reason."""
 
 
 @register_form("inspection_service")
-class ServiceForm(FlaskForm):
+class ServiceForm(ChineseForm):
     served_on = CnDateField("送达日期", validators=[required("请填写送达日期。")])
     receiver_name = StringField("签收人", validators=[required("请填写签收人。"), max_length(50)])
     receipt_scan = FileField("签收回执扫描件", validators=[_file_required],
@@ -195,7 +185,7 @@ class ServiceForm(FlaskForm):
 
 
 @register_form("inspection_early_application")
-class EarlyApplicationForm(FlaskForm):
+class EarlyApplicationForm(ChineseForm):
     applied_on = CnDateField("申请日期", validators=[required("请填写申请日期。")])
     applicant = StringField("申请人", validators=[required("请填写申请人。"), max_length(50)])
     note = TextAreaField("整改情况说明", validators=[optional(), max_length(500)])
@@ -214,7 +204,7 @@ class ReinspectionCheckForm(Form):
 
 
 @register_form("inspection_reinspection")
-class ReinspectionForm(FlaskForm):
+class ReinspectionForm(ChineseForm):
     reinspected_on = CnDateField("复查日期", validators=[required("请填写复查日期。")])
     checks = EntryList(FormField(ReinspectionCheckForm), label="逐项复查")
 
@@ -228,7 +218,7 @@ class ReinspectionForm(FlaskForm):
             hazard = hazards.get(entry.form.hazard_id.data)
             entry.form.hazard_text.data = f"{hazard.description}（{hazard.location}）" if hazard else ""
         if self.reinspected_on.data is None and request.method == "GET":
-            self.reinspected_on.data = _today()
+            self.reinspected_on.data = today()
 
     def validate_checks(self, field: Any) -> None:
         if not field.entries or any(not e.form.hazard_text.data for e in field.entries):
@@ -236,7 +226,7 @@ class ReinspectionForm(FlaskForm):
 
 
 @register_form("inspection_referral_draft")
-class ReferralDraftForm(FlaskForm):
+class ReferralDraftForm(ChineseForm):
     receiver_kind = RadioField("移交对象", validators=[required("请选择移交对象。")])
     actions_taken = TextAreaField("已采取的措施", validators=[required("请填写已采取的措施。"), max_length(1000)])
     requested_action = TextAreaField("请求事项", validators=[optional(), max_length(500)])
@@ -261,7 +251,7 @@ class ReferralDraftForm(FlaskForm):
 
 
 @register_form("inspection_feedback")
-class FeedbackForm(FlaskForm):
+class FeedbackForm(ChineseForm):
     feedback_on = CnDateField("反馈日期", validators=[required("请填写反馈日期。")])
     measures = TextAreaField("采取的措施", validators=[required("请填写接收单位采取的措施。"), max_length(1000)])
     result = TextAreaField("处理结果", validators=[required("请填写处理结果。"), max_length(1000)])

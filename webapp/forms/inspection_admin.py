@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, ValidationError, widgets
 
 from ..models.grid import UNIT_CATEGORIES
 from ..models.users import User
 from ..services.grid import nodes_in_scope
-from .common import max_length, optional, required
-from .inspection import inspectors_for
+from ..services.inspection_plans import inspectors_for
+from .common import ChineseForm, max_length, optional, required
 from .inspection_widgets import CnDateField
 
 
@@ -20,7 +19,7 @@ class _Checkboxes(SelectMultipleField):
     option_widget = widgets.CheckboxInput()
 
 
-class PlanForm(FlaskForm):
+class PlanForm(ChineseForm):
     grid_id = SelectField("网格", coerce=int, validate_choice=False)
     day = CnDateField("检查日", validators=[required("请填写检查日。")])
     group_1 = _Checkboxes("第1检查组（不少于2人）", coerce=int, validate_choice=False)
@@ -48,7 +47,7 @@ class PlanForm(FlaskForm):
         return [list(f.data) for f in (self.group_1, self.group_2) if f.data]
 
 
-class ChecklistItemForm(FlaskForm):
+class ChecklistItemForm(ChineseForm):
     name = StringField("检查项目", validators=[required("请填写检查项目名称。"), max_length(100)])
     legal_basis = StringField("法律依据", validators=[optional(), max_length(200)])
     categories = _Checkboxes("适用单位类别（不选则适用全部）", choices=list(UNIT_CATEGORIES.items()),

@@ -6,7 +6,6 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -25,7 +24,7 @@ from ..models.grid import UNIT_CATEGORIES
 from ..models.letters import COUNTERPARTY_SETS
 from ..services import grid as grid_service
 from ..services.letters_campaigns import KINDS, default_text, organ_name
-from .common import DecisionMixin, max_length, optional, required
+from .common import ChineseForm, DecisionMixin, max_length, optional, required, today
 from .registry import register_form
 
 LINES_HINT = "每行一条"
@@ -37,7 +36,7 @@ class MultiCheckboxField(SelectMultipleField):
 
 
 @register_form("letters_start_form")
-class CampaignStartForm(FlaskForm):
+class CampaignStartForm(ChineseForm):
     year = IntegerField("年度", validators=[required("请填写年度。"), NumberRange(2000, 2100, "年度不正确。")])
     grid_id = SelectField("甲方（镇政府或村/社区）", coerce=int, validators=[required("请选择甲方。")])
     counterparty_set = RadioField("签订对象", choices=list(COUNTERPARTY_SETS.items()), default="units",
@@ -65,7 +64,7 @@ def _lines_field(label: str) -> TextAreaField:
 
 
 @register_form("letters_draft_form")
-class CampaignDraftForm(FlaskForm):
+class CampaignDraftForm(ChineseForm):
     year = IntegerField("年度", validators=[required("请填写年度。"), NumberRange(2000, 2100, "年度不正确。")])
     party_a_name = StringField("甲方名称", validators=[required("请填写甲方名称。"), max_length(100)])
     party_a_signatory = StringField("甲方负责人（签字处预填，可空）", validators=[optional(), max_length(50)])
@@ -85,7 +84,7 @@ class CampaignDraftForm(FlaskForm):
         """Prefill the manifest's default text (editable for this campaign) on first display."""
         if self.is_submitted():
             return
-        year = self.year.data or date.today().year
+        year = self.year.data or today().year
         text = default_text(current_app.extensions["firegrid.runtime"].documents.library, year)
         defaults = {
             "party_a_name": organ_name(instance.grid) if instance else "", "preamble": text["preamble"],
@@ -105,34 +104,34 @@ class CampaignDraftForm(FlaskForm):
 
 
 @register_form("letters_approve_form")
-class CampaignApproveForm(DecisionMixin, FlaskForm):
+class CampaignApproveForm(DecisionMixin, ChineseForm):
     pass
 
 
 @register_form("letters_signing_form")
-class CampaignSigningForm(FlaskForm):
+class CampaignSigningForm(ChineseForm):
     close_note = TextAreaField("提请关闭说明（全部签订后系统自动办结；尚有未签订时提交，由领导关闭）",
                                validators=[optional(), max_length(2000)])
 
 
 @register_form("letters_close_form")
-class CampaignCloseForm(DecisionMixin, FlaskForm):
+class CampaignCloseForm(DecisionMixin, ChineseForm):
     close_note = TextAreaField("关闭说明（未签订名单将随活动存档）", validators=[optional(), max_length(2000)])
 
 
 # --- signing registration (not workflow steps) ---------------------------------------------
-class SignForm(FlaskForm):
+class SignForm(ChineseForm):
     signed_on = DateField("签订日期", validators=[required("请填写签订日期。")])
     signatory_a = StringField("甲方签字人", validators=[optional(), max_length(50)])
     signatory_b = StringField("乙方签字人", validators=[optional(), max_length(50)])
     scan = FileField("签字盖章件扫描（可选，JPG/PNG/PDF）")
 
 
-class BulkSignForm(FlaskForm):
+class BulkSignForm(ChineseForm):
     signed_on = DateField("签订日期", validators=[required("请填写签订日期。")])
     letter_ids = SelectMultipleField("责任书", coerce=int, validate_choice=False)
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(ChineseForm):
     reason = TextAreaField("原因", validators=[required("请填写原因。"), max_length(1000)])
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from markupsafe import Markup, escape
 from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
@@ -13,7 +12,7 @@ from wtforms.validators import ValidationError
 
 from ..services import meeting_decisions, meetings
 from ..services.meetings import split_lines
-from .common import CheckboxList, DecisionMixin, max_length, optional, required
+from .common import CheckboxList, ChineseForm, DecisionMixin, max_length, optional, required
 from .registry import register_form
 
 ROWS_OF_DECISIONS = 6
@@ -88,11 +87,11 @@ class DecisionList(FieldList):
 
 def _series_choices(session: Any, user: Any) -> list[tuple[str, str]]:
     town = meetings.town_of(user.scope)
-    return [(s.key, f"{s.name}（每{s.interval_months}个月）") for s in meetings.ensure_default_series(session, town)]
+    return [(s.key, f"{s.name}（每{s.interval_months}个月）") for s in meetings.series_of_town(session, town)]
 
 
 @register_form("meeting_start")
-class MeetingStartForm(FlaskForm):
+class MeetingStartForm(ChineseForm):
     series_key = SelectField("会议类型", validators=[required("请选择会议类型。")])
     held_on = DateField("会议日期", validators=[required("请填写会议日期。")])
 
@@ -120,7 +119,7 @@ class MeetingScheduleForm(MeetingStartForm):
 
 
 @register_form("meeting_record")
-class MeetingRecordForm(FlaskForm):
+class MeetingRecordForm(ChineseForm):
     attendees = TextAreaField("出席（每行：单位 姓名）", validators=[required("请填写出席单位和人员。")])
     absentees = TextAreaField("请假（每行：单位 姓名 原因）", validators=[optional()])
     observers = TextAreaField("列席（每行：单位 姓名）", validators=[optional()])
@@ -152,12 +151,12 @@ class MeetingRecordForm(FlaskForm):
 
 
 @register_form("meeting_sign")
-class MeetingSignForm(DecisionMixin, FlaskForm):
+class MeetingSignForm(DecisionMixin, ChineseForm):
     pass
 
 
 @register_form("meeting_distribute")
-class MeetingDistributeForm(FlaskForm):
+class MeetingDistributeForm(ChineseForm):
     recipients = CheckboxList("分送单位（出席单位）", validators=[required("请至少选择一个分送单位。")])
 
     def setup(self, session: Any, user: Any, instance: Any) -> None:
@@ -168,7 +167,7 @@ class MeetingDistributeForm(FlaskForm):
             self.recipients.data = units
 
 
-class CompletionReportForm(FlaskForm):
+class CompletionReportForm(ChineseForm):
     """报告完成情况 of one decision (not a workflow step)."""
 
     text = TextAreaField("完成情况", validators=[required("请填写完成情况。"), max_length(2000)])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     Field,
@@ -18,7 +17,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from ..services import notices
-from .common import CheckboxList, DecisionMixin, max_length, optional, required
+from .common import CheckboxList, ChineseForm, DecisionMixin, max_length, optional, required
 from .registry import register_form
 
 BODY_HINT = ("每段一行。以“一、”开头的行为一级标题（黑体），以“（一）”开头的为二级标题（楷体），"
@@ -27,14 +26,14 @@ KIND_CHOICES = [(kind, kind) for kind in notices.KINDS]
 
 
 @register_form("notice_start")
-class NoticeStartForm(FlaskForm):
+class NoticeStartForm(ChineseForm):
     kind = SelectField("文种", choices=KIND_CHOICES, validators=[required("请选择文种。")])
     title = StringField("标题", validators=[required("请输入标题。"), max_length(100)],
                         description="如：关于开展冬春火灾防控工作的通知")
 
 
 @register_form("notice_draft")
-class NoticeDraftForm(FlaskForm):
+class NoticeDraftForm(ChineseForm):
     kind = SelectField("文种", choices=KIND_CHOICES, validators=[required("请选择文种。")])
     issuing_body = RadioField("发文机关", choices=list(notices.ISSUING_BODIES.items()), default="town",
                               validators=[required("请选择发文机关。")])
@@ -85,22 +84,22 @@ class NoticeDraftForm(FlaskForm):
 
 
 @register_form("notice_review")
-class NoticeReviewForm(DecisionMixin, FlaskForm):
+class NoticeReviewForm(DecisionMixin, ChineseForm):
     """核稿: 同意, or 退回 with the reason."""
 
 
 @register_form("notice_countersign")
-class NoticeCountersignForm(DecisionMixin, FlaskForm):
+class NoticeCountersignForm(DecisionMixin, ChineseForm):
     """会签: 同意, or 退回 (any one co-signer sends the draft back)."""
 
 
 @register_form("notice_sign_off")
-class NoticeSignOffForm(DecisionMixin, FlaskForm):
+class NoticeSignOffForm(DecisionMixin, ChineseForm):
     """签发: 同意 issues the document with the next number; 退回 returns it."""
 
 
 @register_form("notice_distribution")
-class NoticeDistributionForm(FlaskForm):
+class NoticeDistributionForm(ChineseForm):
     printed_on = DateField("印发日期", validators=[required("请填写印发日期。")])
     copies = IntegerField("印发份数", validators=[
         InputRequired("请填写印发份数。"), NumberRange(min=1, max=999, message="份数应在1到999之间。")])

@@ -1,17 +1,16 @@
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectField, StringField
 
-from .common import max_length, optional, required
+from .common import ChineseForm, max_length, optional, required
 
 
-class CalendarDayForm(FlaskForm):
+class CalendarDayForm(ChineseForm):
     day = DateField("日期", validators=[required("请选择日期。")])
     is_workday = RadioField("类型", choices=[("0", "放假"), ("1", "调休上班")], default="0",
                             validators=[required("请选择放假或调休上班。")])
     note = StringField("说明（如：春节）", validators=[optional(), max_length(100)])
 
 
-class NumberPrefixForm(FlaskForm):
+class NumberPrefixForm(ChineseForm):
     organ = StringField("发文机关", validators=[required("请输入发文机关。"), max_length(100)])
     prefix = StringField("机关代字（或纪要系列名称）", validators=[required("请输入机关代字。"), max_length(50)])
     grammar = SelectField("编号格式", choices=[("wenhao", "〔2026〕7号"), ("di", "〔2026〕第0007号"),

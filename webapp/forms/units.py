@@ -1,13 +1,12 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange
 
 from ..models.grid import UNIT_CATEGORIES
-from .common import max_length, optional, phone_number, required
+from .common import ChineseForm, max_length, optional, phone_number, required
 
 
-class UnitForm(FlaskForm):
+class UnitForm(ChineseForm):
     name = StringField("单位名称", validators=[required("请输入单位名称。"), max_length(200)])
     category = SelectField("单位类别", choices=list(UNIT_CATEGORIES.items()), validators=[required()])
     grid_id = SelectField("所属网格", coerce=int, validators=[required("请选择所属网格。")])
@@ -23,13 +22,13 @@ class UnitForm(FlaskForm):
     staff_count = IntegerField("从业人数", validators=[optional(), NumberRange(min=0, message="不能为负数。")])
 
 
-class UnitImportForm(FlaskForm):
+class UnitImportForm(ChineseForm):
     file = FileField("单位台账文件（.xlsx）", validators=[
         FileRequired("请选择要导入的文件。"), FileAllowed(["xlsx"], "只能导入 .xlsx 文件。"),
     ])
 
 
-class UnitSearchForm(FlaskForm):
+class UnitSearchForm(ChineseForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 

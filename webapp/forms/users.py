@@ -1,11 +1,10 @@
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 
 from ..models.users import ROLES
-from .common import CheckboxList, max_length, optional, phone_number, required
+from .common import CheckboxList, ChineseForm, max_length, optional, phone_number, required
 
 
-class UserForm(FlaskForm):
+class UserForm(ChineseForm):
     username = StringField("用户名", validators=[required("请输入用户名。"), max_length(50)])
     display_name = StringField("姓名", validators=[required("请输入姓名。"), max_length(50)])
     phone = StringField("电话", validators=[optional(), phone_number])
@@ -15,5 +14,5 @@ class UserForm(FlaskForm):
     password = PasswordField("初始密码（至少8位）", validators=[optional()])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(ChineseForm):
     password = PasswordField("新密码（至少8位）", validators=[required("请输入新密码。")])

@@ -71,10 +71,6 @@ class ArchiveItem(db.Model):
         UniqueConstraint("year", "retention", "organ_code", "serial", name="uq_archive_item_class_serial"),
     )
 
-    @property
-    def retention_label(self) -> str:
-        return RETENTIONS.get(self.retention, self.retention)
-
 
 class ArchiveItemDocument(db.Model):
     """A document filed in an item (the main one at position 0); a document is in one item only."""

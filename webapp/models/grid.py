@@ -111,10 +111,6 @@ class Unit(db.Model):
     def category_label(self) -> str:
         return UNIT_CATEGORIES.get(self.category, self.category)
 
-    @property
-    def is_nine_small(self) -> bool:
-        return self.category in NINE_SMALL_CATEGORIES
-
 
 class GridPost(db.Model):
     """A person holding a post (网格长, 网格员, 楼院长) on a grid node."""
@@ -148,7 +144,3 @@ class CommitteeMember(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
 
     town: Mapped[GridNode] = relationship()
-
-    @property
-    def role_label(self) -> str:
-        return COMMITTEE_ROLES[self.committee_role]

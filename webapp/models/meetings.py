@@ -40,10 +40,6 @@ class MeetingSeries(db.Model):
     def periods_per_year(self) -> int:
         return 12 // self.interval_months
 
-    def period_of(self, day: date) -> int:
-        """1-based period of the year a day falls in (month 5 of a bimonthly series → period 3)."""
-        return (day.month - 1) // self.interval_months + 1
-
 
 class Meeting(db.Model):
     """One meeting: scheduled by a case, held, its minutes issued and distributed."""

@@ -71,10 +71,6 @@ def register(procedure: Procedure) -> Procedure:
     return procedure
 
 
-def unregister(key: str) -> None:
-    _PROCEDURES.pop(key, None)
-
-
 def get(key: str) -> Procedure | None:
     return _PROCEDURES.get(key)
 

@@ -92,7 +92,8 @@ def _check_pattern(pattern: str) -> None:
     try:
         sample = pattern.format(fonds="Z001", category="WS", year=2026, retention="D30", organ="BGS", serial=7)
     except (KeyError, IndexError, ValueError) as error:
-        raise InvalidInput(f"档号格式有误：{error}") from error
+        raise InvalidInput("档号格式有误：只能使用 {fonds} {category} {year} {retention} {organ} {serial}"
+                           " 这些占位符，例如 {fonds}-{category}·{year}-{retention}-{organ}-{serial:04d}。") from error
     if "{serial" not in pattern or "{year" not in pattern or len(sample) > 80:
         raise InvalidInput("档号格式必须包含 {year} 和 {serial}，且不超过80个字符。")
 

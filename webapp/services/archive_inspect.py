@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,8 +132,3 @@ def safe_name(text: str, limit: int = 80) -> str:
     """A file or folder name every file system and zip tool accepts."""
     cleaned = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', "_", text).strip(" ._")
     return cleaned[:limit] or "file"
-
-
-def copy_file(source: Path, target: Path) -> None:
-    with source.open("rb") as src, target.open("wb") as out:
-        shutil.copyfileobj(src, out, CHUNK)

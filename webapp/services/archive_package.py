@@ -6,6 +6,7 @@ LibreOffice call that converts the batch); every other file is copied from the s
 
 from __future__ import annotations
 
+import logging
 import os
 import zipfile
 from collections.abc import Iterator
@@ -22,10 +23,12 @@ from .archive_catalogue import CatalogueRow
 from .archive_inspect import Inspection, copy_hashed, inspect_file, safe_name
 from .archive_metadata import SECRECY, FileEntry, case_history, date8, item_metadata, write_metadata
 from .archive_report import ArchiveReport
-from .documents import DocumentServices
+from .documents import DocumentServices, pdf_cache_path
 
 STORED_SUFFIXES = {".docx", ".xlsx", ".pdf", ".zip", ".jpg", ".jpeg", ".png"}
 ROLE_PREFIX = {"attachment": "附件", "scan": "扫描件", "photo": "照片"}
+
+log = logging.getLogger(__name__)
 
 
 class PdfStage:
@@ -36,7 +39,7 @@ class PdfStage:
         self.notes: list[str] = [] if enabled else ["本次导出按要求未生成 PDF/A，仅含 DOCX 原件。"]
 
     def cached(self, document: Document) -> Path:
-        return self.docs.pdf_cache_dir / f"{document.file_sha256}-a.pdf"
+        return pdf_cache_path(self.docs, document.file_sha256, pdfa=True)
 
     def prepare(self, documents: list[Document]) -> None:
         missing = list({d.file_sha256: d for d in documents if not self.cached(d).exists()}.values())
@@ -48,8 +51,9 @@ class PdfStage:
             self.enabled = False
             self.notes.append(f"{error} 本包仅含 DOCX 原件，页数为估算。")
             return
-        except PdfConversionError as error:
-            self.notes.append(f"部分文件转换 PDF/A 失败（{str(error)[:200]}），这些件仅含 DOCX。")
+        except PdfConversionError:
+            log.exception("PDF/A conversion of %d documents failed", len(missing))
+            self.notes.append("部分文件转换 PDF/A 失败，这些件仅含 DOCX。")
             return
         self.docs.pdf_cache_dir.mkdir(parents=True, exist_ok=True)
         for document, pdf in zip(missing, pdfs, strict=True):

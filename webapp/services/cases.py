@@ -6,6 +6,7 @@ projection, the history, the documents and the audit entry land together or not 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import select
@@ -161,6 +162,27 @@ def withdraw(session: Session, runtime: WorkflowRuntime, *, user: User, instance
     audit.record(session, at=now, user=user, action="case_withdraw", object_type="case", object_id=instance.id,
                  summary=event.step_title)
     return instance
+
+
+def uploaded_files(instance: ProcessInstance) -> set[str]:
+    """Hashes of the uploads (photos, scans) the case's forms hold: {"file": sha256, "type": …} entries."""
+    found: set[str] = set()
+    pending: list[object] = [json.loads(instance.state_json)]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, dict):
+            if isinstance(value.get("file"), str) and "type" in value:
+                found.add(value["file"])
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return found
+
+
+def reassign_candidates(session: Session, task: WorkTask) -> list[User]:
+    """Who could take over a task (转办): the step's role, and a scope that covers the case."""
+    users = session.scalars(select(User).where(User.is_enabled.is_(True)).order_by(User.username))
+    return [u for u in users if u.has_role(task.role) and task.scope_path.startswith(u.scope.path)]
 
 
 def reassign(session: Session, *, user: User, work_task_id: int, assignee: User, now: datetime) -> WorkTask:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import CommitteeMember, GridNode, GridPost, NumberPrefix, Unit, User
-from . import accounts, grid, inspection_setup
+from . import accounts, defaults, grid
 
 DEMO_PASSWORD = "firegrid-demo"
 REGION, TOWN = "江岸区", "青石镇"
@@ -108,7 +108,7 @@ def _build_grid(session: Session) -> tuple[GridNode, dict[str, GridNode]]:
     return town, nodes
 
 
-def _add_posts(session: Session, nodes: dict[str, GridNode]) -> None:
+def _add_posts(nodes: dict[str, GridNode]) -> None:
     for index, node in enumerate(nodes.values()):
         head, head_phone = _person(index * 3)
         worker, worker_phone = _person(index * 3 + 1)
@@ -153,7 +153,7 @@ def load_demo(session: Session, *, now: datetime) -> DemoSummary:
     created = existing is None
     if created:
         town, nodes = _build_grid(session)
-        _add_posts(session, nodes)
+        _add_posts(nodes)
         _add_units(session, nodes, now)
         for order, (organ, role, person, phone) in enumerate(COMMITTEE):
             session.add(CommitteeMember(town=town, organ=organ, committee_role=role,
@@ -162,7 +162,7 @@ def load_demo(session: Session, *, now: datetime) -> DemoSummary:
         for key, organ, prefix, grammar, description in NUMBER_PREFIXES:
             session.add(NumberPrefix(key=key, organ=organ, prefix=prefix, grammar=grammar, description=description))
         session.flush()
-        inspection_setup.load_defaults(session)
+        defaults.ensure_defaults(session)
     users = list(session.scalars(select(User).where(User.username.in_([u[0] for u in DEMO_USERS]))))
     unit_count = session.query(Unit).count()
     return DemoSummary(

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, inspect
+from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from ..documents.manifest import TemplateLibrary
@@ -141,6 +141,10 @@ def attach(session: Session, docs: DocumentServices, document: Document, *, cont
     return attachment
 
 
+def case_documents(session: Session, instance: ProcessInstance) -> list[Document]:
+    return list(session.scalars(select(Document).where(Document.instance_id == instance.id).order_by(Document.id)))
+
+
 def get_document(session: Session, document_id: int) -> Document:
     document = session.get(Document, document_id)
     if document is None:
@@ -148,9 +152,14 @@ def get_document(session: Session, document_id: int) -> Document:
     return document
 
 
+def pdf_cache_path(docs: DocumentServices, sha256: str, pdfa: bool = False) -> Path:
+    """Where the PDF (or PDF/A) of the DOCX with this hash is cached."""
+    return docs.pdf_cache_dir / f"{sha256}{'-a' if pdfa else ''}.pdf"
+
+
 def pdf_bytes(docs: DocumentServices, document: Document, pdfa: bool = False) -> bytes:
     """PDF of the stored DOCX, cached by the DOCX's hash (raises PdfUnavailable without LibreOffice)."""
-    cached = docs.pdf_cache_dir / f"{document.file_sha256}{'-a' if pdfa else ''}.pdf"
+    cached = pdf_cache_path(docs, document.file_sha256, pdfa)
     if cached.exists():
         return cached.read_bytes()
     pdf = docs.pdf.convert(docs.store.read(document.file_sha256), pdfa=pdfa)

@@ -89,17 +89,22 @@ def ensure_default_schemes(session: Session) -> list[EvaluationScheme]:
     return [existing[kind] for kind in TARGET_KINDS]
 
 
+def schemes(session: Session) -> list[EvaluationScheme]:
+    found = {s.target_kind: s for s in session.scalars(select(EvaluationScheme))}
+    return [found[kind] for kind in TARGET_KINDS if kind in found]
+
+
 def scheme_for(session: Session, target_kind: str) -> EvaluationScheme:
-    schemes = {s.target_kind: s for s in ensure_default_schemes(session)}
-    if target_kind not in schemes:
-        raise NotFound("没有这个考评细则。")
-    return schemes[target_kind]
+    scheme = next((s for s in schemes(session) if s.target_kind == target_kind), None)
+    if scheme is None:
+        raise NotFound("没有这个考评细则（默认细则由 firegrid init 创建）。")
+    return scheme
 
 
-def get_item(session: Session, item_id: int) -> SchemeItem:
+def get_item(session: Session, scheme: EvaluationScheme, item_id: int) -> SchemeItem:
     item = session.get(SchemeItem, item_id)
-    if item is None:
-        raise NotFound("考评项目不存在。")
+    if item is None or item.scheme_id != scheme.id:
+        raise NotFound("该考评细则中没有这个项目。")
     return item
 
 

@@ -71,7 +71,7 @@ def nodes_in_scope(session: Session, user: User) -> list[GridNode]:
     return list(session.scalars(stmt))
 
 
-def find_by_display_path(session: Session, town: GridNode, display_path: str) -> GridNode | None:
+def find_by_display_path(town: GridNode, display_path: str) -> GridNode | None:
     """Resolve "石桥村/石桥一组" (the ledger's grid column) below a town."""
     node = town
     for name in [part.strip() for part in display_path.split("/") if part.strip()]:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from ..models import Document, ProcessInstance, User
-from ..models.inspection import RECEIVER_KINDS, Hazard, Inspection
+from ..models.inspection import Hazard, Inspection
 from . import documents
 from .documents import DocumentServices, Subject
 from .inspection_records import inspection_of, organ, unit_facts
@@ -162,7 +162,3 @@ def record_feedback(session: Session, docs: DocumentServices, *, instance: Proce
         documents.attach(session, docs, letter, content=docs.store.read(scan["file"]), name=scan["name"],
                          media_type=scan["type"], role="feedback", now=now)
     session.flush()
-
-
-def receiver_label(kind: str) -> str:
-    return RECEIVER_KINDS.get(kind, kind)

@@ -47,10 +47,20 @@ def get_plan(session: Session, user: User, plan_id: int) -> InspectionPlan:
     return plan
 
 
-def _check_groups(session: Session, groups: list[list[int]]) -> list[list[User]]:
+def inspectors_for(session: Session, user: User) -> list[User]:
+    """Inspectors whose scope lies on the user's branch of the grid (above or below the user)."""
+    users = session.scalars(select(User).where(User.is_enabled.is_(True)).order_by(User.id))
+    return [u for u in users if u.has_role("inspector")
+            and (u.scope.path.startswith(user.scope.path) or user.scope.path.startswith(u.scope.path))]
+
+
+def _check_groups(session: Session, user: User, groups: list[list[int]]) -> list[list[User]]:
+    allowed = {u.id: u for u in inspectors_for(session, user)}
     checked = []
     for index, ids in enumerate(groups, start=1):
-        members = [u for u in session.scalars(select(User).where(User.id.in_(ids))) if u.has_role("inspector")]
+        if set(ids) - set(allowed):
+            raise InvalidInput(f"第{index}检查组中有不属于本辖区的人员。")
+        members = [allowed[i] for i in dict.fromkeys(ids)]
         if len(members) < 2:
             raise InvalidInput(f"第{index}检查组不少于2名检查人员。")
         checked.append(members)
@@ -67,7 +77,7 @@ def create_plan(session: Session, *, user: User, grid: GridNode, day: date, grou
     if session.scalar(select(InspectionPlan).where(InspectionPlan.grid_id == grid.id, InspectionPlan.month == month)):
         raise InvalidInput(f"{grid.name}{month}的检查计划已存在。")
     plan = InspectionPlan(grid=grid, month=month, day=day, created_by_id=user.id, created_at=now)
-    for index, members in enumerate(_check_groups(session, groups), start=1):
+    for index, members in enumerate(_check_groups(session, user, groups), start=1):
         plan.groups.append(InspectionGroup(name=f"第{index}检查组", member_ids=[m.id for m in members]))
     session.add(plan)
     session.flush()

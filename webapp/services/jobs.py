@@ -121,7 +121,6 @@ def run_pending(session: Session, services: Any, *, worker: str, now: datetime,
         log.warning("job %s: claim lost by %s; chunk discarded", job.id, worker)
     except Exception as error:  # noqa: BLE001  a job loop must survive one bad chunk
         session.rollback()
-        log.exception("job %s (%s) chunk failed", job.id, job.kind)
         _record_failure(session, job.id, error, now)
     return True
 
@@ -130,11 +129,15 @@ def _record_failure(session: Session, job_id: int, error: Exception, now: dateti
     job = session.get(Job, job_id, populate_existing=True)
     if job is None:
         return
+    """Count the attempt; the user sees a Chinese note in job.error, the raw error goes to the log."""
+    log.error("job %s (%s) chunk failed (attempt %d)", job.id, job.kind, job.attempts + 1, exc_info=error)
     job.attempts += 1
-    job.error = f"{type(error).__name__}: {error}"[:2000]
     job.claimed_by = None
     if job.attempts >= MAX_ATTEMPTS:
         job.status, job.finished_at = "failed", now
+        job.error = "处理失败，已停止，请联系管理员。"
+    else:
+        job.error = f"处理失败（第{job.attempts}次），系统将自动重试。"
     session.commit()
 
 

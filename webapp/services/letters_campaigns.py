@@ -188,13 +188,6 @@ def count_letters(session: Session, campaign_id: int, status: str | None = None)
     return session.scalar(stmt) or 0
 
 
-def kind_counts(parties: list[Counterparty]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for party in parties:
-        counts[party.kind] = counts.get(party.kind, 0) + 1
-    return counts
-
-
 def close(session: Session, campaign: LetterCampaign, *, note: str, now: datetime) -> None:
     """End the campaign; the letters still unsigned are listed with it."""
     unsigned = session.scalars(select(ResponsibilityLetter).where(

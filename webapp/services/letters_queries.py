@@ -6,8 +6,9 @@ from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import GridNode, User
+from ..models.jobs import Job
 from ..models.letters import LETTER_STATUSES, LetterCampaign, ResponsibilityLetter
-from .errors import OutOfScope
+from .errors import NotFound, OutOfScope
 from .letters_campaigns import get_campaign
 
 
@@ -17,6 +18,23 @@ def visible_campaign(session: Session, user: User, campaign_id: int) -> LetterCa
     if not (user.scope.contains(campaign.grid) or campaign.grid.contains(user.scope)):
         raise OutOfScope("该签订活动不在您的管辖范围内。")
     return campaign
+
+
+def owned_campaign(session: Session, user: User, campaign_id: int) -> LetterCampaign:
+    """A campaign of the user's own level or below: its combined file holds every counterparty's letter,
+    so users below party A (who see only their own letters) may not have it."""
+    campaign = get_campaign(session, campaign_id)
+    if not user.scope.contains(campaign.grid):
+        raise OutOfScope("合订打印文件只能由签订活动甲方所在层级的用户查看和生成。")
+    return campaign
+
+
+def campaign_of_job(session: Session, user: User, job: Job) -> LetterCampaign:
+    """The campaign a generation job works for, if the user may see it; other jobs are not shown here."""
+    kind, _, campaign_id = (job.subject or "").partition(":")
+    if kind != "letter_campaign" or not campaign_id.isdigit():
+        raise NotFound("后台任务不存在。")
+    return visible_campaign(session, user, int(campaign_id))
 
 
 def campaigns_for(session: Session, user: User) -> list[LetterCampaign]:

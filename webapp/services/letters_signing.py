@@ -130,8 +130,11 @@ def finish_if_all_signed(session: Session, runtime: WorkflowRuntime, campaign: L
                                                  WorkTask.step_key == SIGNING_STEP))
     if task is None:
         return False
+    savepoint = session.begin_nested()  # a refused completion must leave nothing half-done behind
     try:
         cases.submit_task(session, runtime, user=user, work_task_id=task.id, data={"close_note": "全部签订"}, now=now)
     except DomainError:
-        return False  # e.g. a village clerk without the case's scope: the town clerk submits the step
+        savepoint.rollback()
+        return False  # e.g. a village clerk without the case's scope: the town clerk completes the step
+    savepoint.commit()
     return True

@@ -41,10 +41,6 @@ def visible_decisions(session: Session, user: User) -> list[MeetingDecision]:
     return list(session.scalars(stmt))
 
 
-def responsible_decisions(session: Session, user: User) -> list[MeetingDecision]:
-    return [d for d in visible_decisions(session, user) if is_responsible(user, d)]
-
-
 def decision_for(session: Session, user: User, decision_id: int, *, report: bool = False) -> MeetingDecision:
     """The decision if the user may see it (or, with report=True, report on it); else OutOfScope."""
     decision = session.get(MeetingDecision, decision_id)

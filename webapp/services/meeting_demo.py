@@ -78,7 +78,7 @@ def _play_meeting(ctx: DemoContext, town: GridNode, series: MeetingSeries, held_
     record = {"attendees": "\n".join(present), "absentees": f"{absent.organ} {absent.contact_person} 因公出差",
               "observers": "江岸区消防救援大队 方志远" if number % 2 == 0 else "", "agenda": "通报近期消防工作情况",
               "summary": f"会议通报了{held_on.month}月消防安全工作情况，研究部署了下一阶段工作",
-              "decisions": _decisions(ctx, town, members, held_on, number)}
+              "decisions": _decisions(town, members, held_on, number)}
     _submit(ctx, instance.id, clerk, record, _at(held_on, 16))
     _submit(ctx, instance.id, leader, {}, _at(held_on + timedelta(days=1), 10))
     meeting = meetings.meeting_of(ctx.session, instance)
@@ -86,7 +86,7 @@ def _play_meeting(ctx: DemoContext, town: GridNode, series: MeetingSeries, held_
             _at(held_on + timedelta(days=1), 15))
 
 
-def _decisions(ctx: DemoContext, town: GridNode, members: list, held_on: date, number: int) -> list[dict]:
+def _decisions(town: GridNode, members: list, held_on: date, number: int) -> list[dict]:
     villages = meetings.villages(town)
     village = next((v for v in villages if v.name == "石桥村"), villages[0])
     first, second = TOPICS[number % len(TOPICS)], TOPICS[(number + 1) % len(TOPICS)]

@@ -62,7 +62,7 @@ def get_series(session: Session, series_id: int) -> MeetingSeries:
 
 
 def series_by_key(session: Session, town: GridNode, key: str) -> MeetingSeries:
-    series = next((s for s in ensure_default_series(session, town) if s.key == key), None)
+    series = next((s for s in series_of_town(session, town) if s.key == key), None)
     if series is None:
         raise InvalidInput("请选择会议类型。")
     return series

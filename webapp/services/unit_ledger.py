@@ -112,7 +112,7 @@ def _parse_row(session: Session, scope: GridNode, row: dict[str, object]) -> tup
         problems.append(f"未知的单位类别“{category_text}”" if category_text else "单位类别不能为空")
     grid_text = _text(row.get("所属网格"))
     town = town_of(scope)
-    grid = find_by_display_path(session, town, grid_text) if grid_text and town else None
+    grid = find_by_display_path(town, grid_text) if grid_text and town else None
     if grid is None:
         problems.append(f"未知的网格“{grid_text}”" if grid_text else "所属网格不能为空")
     elif not scope.contains(grid):

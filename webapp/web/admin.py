@@ -6,7 +6,7 @@ from ..forms.users import ResetPasswordForm, UserForm
 from ..models import AuditEvent, User
 from ..services import accounts, audit, grid
 from ..services.errors import InvalidInput, NotFound
-from .common import acting_user, client_address, now, roles_required
+from .common import acting_user, client_address, form_status, now, require_town_scope, roles_required
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -57,7 +57,7 @@ def create_user():  # noqa: ANN201
         except InvalidInput as error:
             db.session.rollback()
             form.username.errors.append(error.message)
-    return render_template("admin/user_form.html", form=form, user=None)
+    return render_template("admin/user_form.html", form=form, user=None), form_status()
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -79,7 +79,7 @@ def edit_user(user_id: int):  # noqa: ANN201
         except InvalidInput as error:
             db.session.rollback()
             form.roles.errors.append(error.message)
-    return render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm())
+    return render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm()), form_status()
 
 
 @bp.post("/users/<int:user_id>/password")
@@ -102,5 +102,6 @@ def reset_password(user_id: int):  # noqa: ANN201
 @bp.get("/audit")
 @roles_required("admin")
 def audit_log():  # noqa: ANN201
+    require_town_scope("审计日志")
     page = db.paginate(select(AuditEvent).order_by(AuditEvent.id.desc()), per_page=50, error_out=False)
     return render_template("admin/audit.html", page=page)

@@ -9,11 +9,16 @@ from ..forms.archive import ExportForm, SettingsForm
 from ..models.archive import RETENTIONS
 from ..services import archive_codes, archive_export, archive_items, archive_jobs
 from ..services.errors import InvalidInput
-from .common import acting_user, now, roles_required
+from .common import acting_user, now, require_town_scope, roles_required, year_arg
 from .extension_points import NavItem, add_nav_item
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 add_nav_item(NavItem("archive.index", "归档", ("archivist",)))
+
+
+@bp.before_request
+def _town_level_only() -> None:
+    require_town_scope("归档")
 
 
 def _data_dir():  # noqa: ANN202
@@ -23,7 +28,7 @@ def _data_dir():  # noqa: ANN202
 @bp.get("/", endpoint="index")
 @roles_required("archivist")
 def index():  # noqa: ANN201
-    year = request.args.get("year", type=int) or now().year
+    year = year_arg()
     preview = archive_items.preview(db.session, year)
     form = ExportForm(year=year)
     form.organ_codes.choices = [(c, c) for c in sorted({i.organ_code for i in preview.items})]

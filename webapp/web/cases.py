@@ -12,12 +12,12 @@ from ..engine.diagram import render_process_svg
 from ..extensions import db
 from ..forms.registry import form_class
 from ..forms.task_data import form_to_data
-from ..models import GridNode, ProcessInstance, Unit
+from ..models import GridNode, ProcessInstance, StoredFile, Unit
 from ..models.users import ROLES
 from ..procedures import registry as procedures
-from ..services import cases, grid, inbox, uploads
+from ..services import cases, documents, grid, inbox, uploads
 from ..services.errors import InvalidInput, NotFound
-from .common import acting_user, now
+from .common import acting_user, form_status, now
 from .extension_points import NavItem, add_nav_item
 
 bp = Blueprint("cases", __name__)
@@ -74,7 +74,7 @@ def start(key: str):  # noqa: ANN201
         except InvalidInput as error:
             db.session.rollback()
             flash(error.message, "danger")
-    return render_template("cases/start.html", form=form, procedure=procedure)
+    return render_template("cases/start.html", form=form, procedure=procedure), form_status()
 
 
 def case_in_scope(instance_id: int) -> ProcessInstance:
@@ -96,11 +96,9 @@ def detail(instance_id: int):  # noqa: ANN201
         done=engine.path_taken(workflow) - engine.current_element_ids(workflow),
         current=engine.current_element_ids(workflow), taken_flows=engine.path_taken(workflow), titles=ROLES,
     )
-    from .tasks import case_documents
-
     return render_template(
         "cases/detail.html", instance=instance, diagram=Markup(svg),
-        history=inbox.case_history(db.session, instance), documents=case_documents(instance),
+        history=inbox.case_history(db.session, instance), documents=documents.case_documents(db.session, instance),
         open_tasks=[t for t in instance_tasks(instance)], can_withdraw=cases.withdrawable_event(
             db.session, acting_user(), instance) is not None, now=now(),
     )
@@ -129,10 +127,8 @@ def withdraw(instance_id: int):  # noqa: ANN201
 def case_file(instance_id: int, sha256: str):  # noqa: ANN201
     """An upload (photo, scan) referenced by the case's data; scope is the case's."""
     instance = case_in_scope(instance_id)
-    if len(sha256) != 64 or sha256 not in instance.state_json:
+    if sha256 not in cases.uploaded_files(instance):
         abort(404)
-    from ..models import StoredFile
-
     stored = db.session.get(StoredFile, sha256)
     if stored is None:
         abort(404)

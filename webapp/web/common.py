@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app, request
 from flask_login import current_user, login_required
@@ -13,7 +14,7 @@ from flask_login import current_user, login_required
 from ..clock import Clock
 from ..models import User
 from ..models.users import ROLES
-from ..services.errors import OutOfScope
+from ..services.errors import InvalidInput, OutOfScope
 
 
 def clock() -> Clock:
@@ -31,6 +32,44 @@ def acting_user() -> User:
 
 def client_address() -> str:
     return request.remote_addr or ""
+
+
+def local_url(target: str | None, fallback: str) -> str:
+    """Only a path on this site, so a crafted ?next= or form field cannot send users elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return fallback
+
+
+def year_arg() -> int:
+    """The ?year= of a yearly page, this year by default; nonsense is refused in Chinese, not a 500."""
+    year = request.args.get("year", type=int) or now().year
+    if not 2000 <= year <= 2100:
+        raise InvalidInput("年度无效，请输入2000至2100之间的年份。")
+    return year
+
+
+def page_arg() -> int:
+    return min(max(request.args.get("page", 1, type=int), 1), 100_000)
+
+
+def form_status() -> int:
+    """A page re-rendered after a POST failed validation answers 400; the first GET answers 200."""
+    return 400 if request.method == "POST" else 200
+
+
+def referrer_path() -> str | None:
+    """The page the user came from, when it is a page of this site."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def require_town_scope(what: str) -> None:
+    """Town-wide records (the archive fonds, the audit trail) are for users scoped at a town or above."""
+    if current_user.is_authenticated and current_user.scope.level not in ("region", "town"):
+        raise OutOfScope(f"{what}涉及全镇，只有管辖范围为镇（街道）及以上的用户可以使用。")
 
 
 def roles_required(*roles: str) -> Callable:

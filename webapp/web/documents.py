@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, render_template
 from flask_login import login_required
 
-from ..documents.pdf import PdfUnavailable
+from ..documents.pdf import PdfConversionError, PdfUnavailable
 from ..extensions import db
 from ..procedures import registry as procedures
 from ..procedures.registry import StepContext
@@ -43,8 +44,18 @@ def download(document_id: int):  # noqa: ANN201
     return download_response(runtime().documents.store.read(document.file_sha256), document.filename, DOCX)
 
 
+log = logging.getLogger(__name__)
+
+
 class PdfNotAvailable(DomainError):
     http_status = 503
+
+
+class PdfFailed(DomainError):
+    http_status = 503
+
+    def __init__(self) -> None:
+        super().__init__("PDF 转换失败，请稍后重试或下载 DOCX。")
 
 
 @bp.get("/documents/<int:document_id>.pdf", endpoint="download_pdf")
@@ -55,6 +66,9 @@ def download_pdf(document_id: int):  # noqa: ANN201
         pdf = documents.pdf_bytes(runtime().documents, document)
     except PdfUnavailable as error:
         raise PdfNotAvailable(str(error)) from error
+    except PdfConversionError as error:
+        log.error("PDF conversion of document %s failed: %s", document.id, error)
+        raise PdfFailed() from error
     return download_response(pdf, document.filename.removesuffix(".docx") + ".pdf", documents.PDF, inline=True)
 
 

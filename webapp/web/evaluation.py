@@ -14,7 +14,7 @@ from ..services import evaluation_registers as registers
 from ..services import evaluation_results, evaluation_scheme, evaluation_scoring, grid, uploads
 from ..services.errors import InvalidInput, NotFound
 from ..services.evaluation_metrics import measure
-from .common import acting_user, now, roles_required
+from .common import acting_user, form_status, now, roles_required, year_arg
 from .extension_points import NavItem, add_nav_item
 from .units import xlsx_download
 
@@ -78,11 +78,10 @@ def drill_down(evaluation_id: int, score_id: int):  # noqa: ANN201
 @roles_required(*VIEW_ROLES)
 def scheme(kind: str):  # noqa: ANN201
     chosen = evaluation_scheme.scheme_for(db.session, kind)
-    db.session.commit()  # the defaults, seeded on first use
     form = SchemeItemForm()
     form.setup(evaluation_scheme.METRICS)
     return render_template("evaluation/scheme.html", scheme=chosen, form=form, item=None,
-                           schemes=evaluation_scheme.ensure_default_schemes(db.session),
+                           schemes=evaluation_scheme.schemes(db.session),
                            metrics=evaluation_scheme.METRICS, can_edit=acting_user().has_role("admin"))
 
 
@@ -91,7 +90,7 @@ def scheme(kind: str):  # noqa: ANN201
 @roles_required("admin")
 def scheme_item(kind: str, item_id: int | None):  # noqa: ANN201
     chosen = evaluation_scheme.scheme_for(db.session, kind)
-    item = evaluation_scheme.get_item(db.session, item_id) if item_id else None
+    item = evaluation_scheme.get_item(db.session, chosen, item_id) if item_id else None
     form = SchemeItemForm(obj=item) if request.method == "GET" else SchemeItemForm()
     form.setup(evaluation_scheme.METRICS)
     if request.method == "POST" and form.validate_on_submit():
@@ -104,23 +103,23 @@ def scheme_item(kind: str, item_id: int | None):  # noqa: ANN201
             db.session.rollback()
             flash(error.message, "danger")
             chosen = evaluation_scheme.scheme_for(db.session, kind)
-    status = 400 if request.method == "POST" else 200
     return render_template("evaluation/scheme.html", scheme=chosen, form=form, item=item, can_edit=True,
-                           schemes=evaluation_scheme.ensure_default_schemes(db.session),
-                           metrics=evaluation_scheme.METRICS), status
+                           schemes=evaluation_scheme.schemes(db.session),
+                           metrics=evaluation_scheme.METRICS), form_status()
 
 
 @bp.post("/schemes/<kind>/items/<int:item_id>/delete")
 @roles_required("admin")
 def delete_scheme_item(kind: str, item_id: int):  # noqa: ANN201
-    evaluation_scheme.delete_item(db.session, evaluation_scheme.get_item(db.session, item_id))
+    chosen = evaluation_scheme.scheme_for(db.session, kind)
+    evaluation_scheme.delete_item(db.session, evaluation_scheme.get_item(db.session, chosen, item_id))
     db.session.commit()
     flash("考评项目已删除。", "success")
     return redirect(url_for("evaluation.scheme", kind=kind))
 
 
 def _year() -> int:
-    return request.args.get("year", type=int) or now().year
+    return year_arg()
 
 
 def _grid_choices() -> list[tuple[int, str]]:

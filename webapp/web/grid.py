@@ -5,7 +5,7 @@ from ..extensions import db
 from ..forms.grid import GridNodeForm
 from ..models import GridPost
 from ..models.grid import CHILD_LEVEL, GRID_LEVELS, GRID_POSTS
-from ..services import audit, grid
+from ..services import audit, defaults, grid
 from ..services.errors import InvalidInput
 from .common import acting_user, client_address, now, roles_required
 
@@ -71,6 +71,8 @@ def add_child(node_id: int):  # noqa: ANN201
         try:
             child = grid.add_node(db.session, parent=parent, level=level, name=form.name.data,
                                   sort_order=form.sort_order.data or 0)
+            if child.level == "town":
+                defaults.ensure_defaults(db.session)  # its meeting series and referral receivers
             _commit_with_audit("grid_add", child.id, f"{parent.name} 下新增 {child.name}")
             flash(f"已新增“{child.name}”。", "success")
         except InvalidInput as error:

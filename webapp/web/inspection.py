@@ -9,7 +9,7 @@ from ..forms.inspection_admin import ChecklistItemForm, PlanForm
 from ..models.inspection import ChecklistItem, Inspection
 from ..services import grid, inspection_plans, inspection_reports, inspection_setup
 from ..services.errors import InvalidInput
-from .common import acting_user, now, roles_required
+from .common import acting_user, form_status, now, roles_required, year_arg
 from .documents import download_response
 from .extension_points import NavItem, add_nav_item, add_unit_section
 
@@ -52,7 +52,7 @@ def cases():  # noqa: ANN201
 @bp.get("/ledger.xlsx")
 @roles_required("leader", "clerk", "admin", "archivist")
 def ledger():  # noqa: ANN201
-    year = request.args.get("year", type=int) or now().year
+    year = year_arg()
     content = inspection_reports.ledger_xlsx(db.session, acting_user(), year)
     return download_response(content, f"{year}年火灾隐患台账.xlsx", XLSX)
 
@@ -73,9 +73,8 @@ def plans():  # noqa: ANN201
         except InvalidInput as error:
             db.session.rollback()
             flash(error.message, "danger")
-    status = 400 if form.errors else 200
     return render_template("inspection/plans.html", form=form,
-                           plans=inspection_plans.plans_in_scope(db.session, acting_user())), status
+                           plans=inspection_plans.plans_in_scope(db.session, acting_user())), form_status()
 
 
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])

@@ -18,7 +18,7 @@ from ..services import (
     uploads,
 )
 from ..services.errors import InvalidInput, NotFound
-from .common import acting_user, now, roles_required
+from .common import acting_user, local_url, now, referrer_path, roles_required
 from .documents import DOCX, download_response
 from .extension_points import NavItem, add_nav_item
 from .units import xlsx_download
@@ -61,6 +61,7 @@ def campaign(campaign_id: int):  # noqa: ANN201
 @login_required
 def job_progress(job_id: int):  # noqa: ANN201
     job = jobs.get_job(db.session, job_id)
+    letters_queries.campaign_of_job(db.session, acting_user(), job)
     return jsonify(id=job.id, status=job.status, status_label=job.status_label, phase=job.phase, done=job.done,
                    total=job.total, percent=job.percent, error=job.error)
 
@@ -68,7 +69,7 @@ def job_progress(job_id: int):  # noqa: ANN201
 @bp.get("/campaigns/<int:campaign_id>/combined.<ext>")
 @login_required
 def combined(campaign_id: int, ext: str):  # noqa: ANN201
-    found = letters_queries.visible_campaign(db.session, acting_user(), campaign_id)
+    found = letters_queries.owned_campaign(db.session, acting_user(), campaign_id)
     sha256 = {"docx": found.combined_docx_sha256, "pdf": found.combined_pdf_sha256}.get(ext)
     if not sha256:
         raise NotFound("合订打印文件尚未生成。")
@@ -79,7 +80,7 @@ def combined(campaign_id: int, ext: str):  # noqa: ANN201
 @bp.post("/campaigns/<int:campaign_id>/combined/rebuild")
 @roles_required("clerk", "leader")
 def rebuild_combined(campaign_id: int):  # noqa: ANN201
-    found = letters_queries.visible_campaign(db.session, acting_user(), campaign_id)
+    found = letters_queries.owned_campaign(db.session, acting_user(), campaign_id)
     letters_batch.rebuild_combined(db.session, found, now())
     db.session.commit()
     flash("已提交后台任务，正在重新生成合订打印文件。", "success")
@@ -116,10 +117,16 @@ def bulk_sign(campaign_id: int):  # noqa: ANN201
                                       user=user, now=now())
     finished = letters_signing.finish_if_all_signed(db.session, runtime(), found, user=user, now=now())
     db.session.commit()
-    flash(f"已登记{count}份责任书签订。" + ("全部签订，签订活动已办结。" if finished else ""), "success")
-    back = request.form.get("next", "")
-    safe = back.startswith("/") and not back.startswith("//")
-    return redirect(back if safe else url_for("letters.campaign", campaign_id=campaign_id))
+    flash(f"已登记{count}份责任书签订。" + _closing_note(found, finished), "success")
+    return redirect(local_url(request.form.get("next"), url_for("letters.campaign", campaign_id=campaign_id)))
+
+
+def _closing_note(campaign, finished: bool) -> str:  # noqa: ANN001
+    if finished:
+        return "全部签订，签订活动已办结。"
+    if letters_signing.all_signed(db.session, campaign):
+        return "已全部签订，请甲方层级的文书在待办中完成“组织签订”以办结本次签订活动。"
+    return ""
 
 
 def _letter_page(letter, sign_form=None, reason_form=None, status: int = 200):  # noqa: ANN001, ANN202
@@ -159,7 +166,7 @@ def sign(letter_id: int):  # noqa: ANN201
     letters_signing.sign(db.session, found, signing, user=user, now=now())
     finished = letters_signing.finish_if_all_signed(db.session, runtime(), found.campaign, user=user, now=now())
     db.session.commit()
-    flash(f"已登记“{found.party_b_name}”签订。" + ("全部签订，签订活动已办结。" if finished else ""), "success")
+    flash(f"已登记“{found.party_b_name}”签订。" + _closing_note(found.campaign, finished), "success")
     return redirect(url_for("letters.letter", letter_id=letter_id))
 
 
@@ -197,4 +204,4 @@ def scan(letter_id: int):  # noqa: ANN201
 def _invalid(error: InvalidInput):  # noqa: ANN202
     db.session.rollback()
     flash(error.message, "danger")
-    return redirect(request.referrer or url_for("letters.index"))
+    return redirect(local_url(referrer_path(), url_for("letters.index")))

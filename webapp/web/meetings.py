@@ -12,7 +12,7 @@ from ..forms.meetings import CompletionReportForm
 from ..models import ProcessInstance
 from ..services import meeting_decisions, meetings, uploads
 from ..services.errors import InvalidInput
-from .common import acting_user, now
+from .common import acting_user, now, year_arg
 from .extension_points import NavItem, add_nav_item
 
 bp = Blueprint("meetings", __name__)
@@ -40,11 +40,10 @@ def meeting_helpers() -> dict:
 @login_required
 def plan():  # noqa: ANN201
     today = now().date()
-    year = request.args.get("year", type=int) or today.year
+    year = year_arg()
     town = meetings.town_of(acting_user().scope)
     rows = [(series, meetings.yearly_plan(db.session, series, year, today))
-            for series in meetings.ensure_default_series(db.session, town)]
-    db.session.commit()  # the default series, created on first use
+            for series in meetings.series_of_town(db.session, town)]
     return render_template("meetings/plan.html", rows=rows, year=year, today=today)
 
 

@@ -3,7 +3,7 @@ and the case summary shown on the task and case pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template
 from flask_login import login_required
 
 from ..extensions import db
@@ -11,7 +11,7 @@ from ..forms.notices import NoticeDraftForm
 from ..forms.task_data import form_to_data
 from ..models import ProcessInstance
 from ..services import cases, documents, notices
-from .common import acting_user, now, roles_required
+from .common import acting_user, now, roles_required, year_arg
 from .documents import download_response
 from .extension_points import NavItem, add_nav_item
 from .units import xlsx_download
@@ -39,7 +39,7 @@ def notice_helpers() -> dict:
 
 
 def _year() -> int:
-    return request.args.get("year", type=int) or now().year
+    return year_arg()
 
 
 @bp.get("/register")

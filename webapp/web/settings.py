@@ -9,8 +9,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from ..extensions import db
 from ..forms.settings import CalendarDayForm, NumberPrefixForm
 from ..services import audit, settings
-from ..services.errors import InvalidInput
-from .common import acting_user, client_address, now, roles_required
+from ..services.errors import InvalidInput, NotFound
+from .common import acting_user, client_address, form_status, now, roles_required
 from .extension_points import NavItem, add_nav_item
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
@@ -38,13 +38,16 @@ def calendar():  # noqa: ANN201
             db.session.rollback()
             form.day.errors = [error.message]
     return render_template("settings/calendar.html", form=form, days=settings.calendar_days(db.session),
-                           prefixes=settings.number_prefixes(db.session))
+                           prefixes=settings.number_prefixes(db.session)), form_status()
 
 
 @bp.post("/calendar/<day>/delete")
 @roles_required("admin")
 def remove_day(day: str):  # noqa: ANN201
-    settings.remove_calendar_day(db.session, date.fromisoformat(day))
+    try:
+        settings.remove_calendar_day(db.session, date.fromisoformat(day))
+    except ValueError as error:
+        raise NotFound("没有这个日期。") from error
     _audit_commit("calendar_day_remove", day)
     flash("已删除。", "success")
     return redirect(url_for("settings.calendar"))
@@ -65,4 +68,4 @@ def prefix(key: str):  # noqa: ANN201
         except InvalidInput as error:
             db.session.rollback()
             form.prefix.errors = [error.message]
-    return render_template("settings/prefix.html", form=form, entry=entry)
+    return render_template("settings/prefix.html", form=form, entry=entry), form_status()

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from sqlalchemy import select
 
 from ..extensions import db
 from ..forms.registry import form_class
 from ..forms.task_data import data_for_form, form_to_data
 from ..models import User
-from ..services import cases, inbox, uploads
+from ..services import cases, documents, inbox, uploads
 from ..services.errors import InvalidInput, NotFound
-from .common import acting_user, now, roles_required
+from .common import acting_user, now, page_arg, roles_required
 from .extension_points import NavItem, add_nav_item
 
 bp = Blueprint("tasks", __name__)
@@ -27,7 +26,7 @@ def runtime():  # noqa: ANN201
 @bp.get("/tasks/", endpoint="inbox")
 @login_required
 def inbox_page():  # noqa: ANN201
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     user = acting_user()
     tasks = inbox.inbox(db.session, user, offset=(page - 1) * inbox.INBOX_PAGE)
     return render_template("tasks/inbox.html", tasks=tasks, total=inbox.inbox_count(db.session, user), page=page,
@@ -60,24 +59,18 @@ def task_form_key(task) -> str:  # noqa: ANN001
 
 
 def _task_page(task, form, status: int = 200):  # noqa: ANN001, ANN202
-    instance = task.instance
-    leaders = []
-    if acting_user().has_role("leader"):
-        leaders = [u for u in db.session.scalars(select(User).order_by(User.username))
-                   if u.has_role(task.role) and task.scope_path.startswith(u.scope.path)]
+    user, instance = acting_user(), task.instance
+    # A user below the case's grid (a village clerk's 自评 in a town case) sees only their own part.
+    whole_case = user.scope.contains(instance.grid)
+    history = inbox.case_history(db.session, instance)
     return render_template(
         "tasks/task.html", task=task, instance=instance, form=form, now=now(),
-        history=inbox.case_history(db.session, instance), documents=case_documents(instance),
+        history=history if whole_case else [e for e in history if e.user_id == user.id],
+        documents=documents.case_documents(db.session, instance) if whole_case else [],
         templates=runtime().specs.steps(instance.procedure)[task.step_key].template_keys,
-        library=runtime().documents.library, reassign_candidates=leaders,
+        library=runtime().documents.library,
+        reassign_candidates=cases.reassign_candidates(db.session, task) if user.has_role("leader") else [],
     ), status
-
-
-def case_documents(instance):  # noqa: ANN001, ANN201
-    from ..models import Document
-
-    return list(db.session.scalars(select(Document).where(Document.instance_id == instance.id)
-                                   .order_by(Document.id)))
 
 
 @bp.get("/tasks/<int:task_id>")

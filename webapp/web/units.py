@@ -7,7 +7,7 @@ from ..extensions import db
 from ..forms.units import UnitForm, UnitImportForm, UnitSearchForm
 from ..services import audit, grid, unit_ledger, units
 from ..services.errors import InvalidInput
-from .common import acting_user, client_address, now, roles_required
+from .common import acting_user, client_address, form_status, now, roles_required
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,7 +75,7 @@ def _save(form: UnitForm, unit=None):  # noqa: ANN001, ANN202
         except InvalidInput as error:
             db.session.rollback()
             form.name.errors.extend(error.problems or [error.message])
-    return render_template("units/form.html", form=form, unit=unit)
+    return render_template("units/form.html", form=form, unit=unit), form_status()
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -120,4 +120,4 @@ def import_ledger():  # noqa: ANN201
             db.session.rollback()
             flash(error.message, "danger")
             problems = error.problems
-    return render_template("units/import.html", form=form, problems=problems)
+    return render_template("units/import.html", form=form, problems=problems), form_status()
