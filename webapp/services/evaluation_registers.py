@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from io import BytesIO
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
@@ -46,12 +47,17 @@ def add_publicity(session: Session, *, user: User, grid_id: int, held_on: date, 
     return event
 
 
-def publicity_in_scope(session: Session, user: User, year: int) -> list[PublicityEvent]:
+def _in_scope(session: Session, user: User, model: type, day_column: Any, year: int) -> list:
+    """A register's entries of one year inside the user's scope, oldest first."""
     first, last = _year_range(year)
-    stmt = (select(PublicityEvent).join(GridNode, PublicityEvent.grid_id == GridNode.id)
-            .where(GridNode.path.startswith(user.scope.path), PublicityEvent.held_on >= first,
-                   PublicityEvent.held_on <= last).order_by(PublicityEvent.held_on, PublicityEvent.id))
+    stmt = (select(model).join(GridNode, model.grid_id == GridNode.id)
+            .where(GridNode.path.startswith(user.scope.path), day_column >= first, day_column <= last)
+            .order_by(day_column, model.id))
     return list(session.scalars(stmt))
+
+
+def publicity_in_scope(session: Session, user: User, year: int) -> list[PublicityEvent]:
+    return _in_scope(session, user, PublicityEvent, PublicityEvent.held_on, year)
 
 
 def add_fire(session: Session, *, user: User, grid_id: int, occurred_on: date, place: str, cause: str = "",
@@ -71,11 +77,7 @@ def add_fire(session: Session, *, user: User, grid_id: int, occurred_on: date, p
 
 
 def fires_in_scope(session: Session, user: User, year: int) -> list[FireIncident]:
-    first, last = _year_range(year)
-    stmt = (select(FireIncident).join(GridNode, FireIncident.grid_id == GridNode.id)
-            .where(GridNode.path.startswith(user.scope.path), FireIncident.occurred_on >= first,
-                   FireIncident.occurred_on <= last).order_by(FireIncident.occurred_on, FireIncident.id))
-    return list(session.scalars(stmt))
+    return _in_scope(session, user, FireIncident, FireIncident.occurred_on, year)
 
 
 def _workbook(title: str, headers: tuple[str, ...], rows: list[list], widths: tuple[int, ...]) -> bytes:

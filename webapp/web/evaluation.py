@@ -159,8 +159,7 @@ def publicity():  # noqa: ANN201
             db.session.rollback()
             flash(error.message, "danger")
     events = registers.publicity_in_scope(db.session, acting_user(), year)
-    status = 400 if request.method == "POST" else 200
-    return render_template("evaluation/publicity.html", form=form, events=events, year=year), status
+    return render_template("evaluation/publicity.html", form=form, events=events, year=year), form_status()
 
 
 @bp.get("/publicity.xlsx")
@@ -189,8 +188,7 @@ def fires():  # noqa: ANN201
             db.session.rollback()
             flash(error.message, "danger")
     incidents = registers.fires_in_scope(db.session, acting_user(), year)
-    status = 400 if request.method == "POST" else 200
-    return render_template("evaluation/fires.html", form=form, fires=incidents, year=year), status
+    return render_template("evaluation/fires.html", form=form, fires=incidents, year=year), form_status()
 
 
 @bp.get("/fires.xlsx")

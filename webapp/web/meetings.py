@@ -12,7 +12,7 @@ from ..forms.meetings import CompletionReportForm
 from ..models import ProcessInstance
 from ..services import meeting_decisions, meetings, uploads
 from ..services.errors import InvalidInput
-from .common import acting_user, now, year_arg
+from .common import acting_user, form_status, now, year_arg
 from .extension_points import NavItem, add_nav_item
 
 bp = Blueprint("meetings", __name__)
@@ -77,8 +77,7 @@ def report(decision_id: int):  # noqa: ANN201
         except InvalidInput as error:
             db.session.rollback()
             form.attachment.errors = [*form.attachment.errors, error.message]
-    status = 400 if form.is_submitted() else 200
-    return render_template("meetings/report.html", form=form, decision=decision, today=now().date()), status
+    return render_template("meetings/report.html", form=form, decision=decision, today=now().date()), form_status()
 
 
 def _stored_attachment(form: CompletionReportForm) -> dict | None:
