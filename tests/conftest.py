@@ -24,6 +24,19 @@ CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 accounts.PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
 
 
+def tiny_pdf() -> bytes:
+    """A real one-page PDF for upload tests (uploads are checked to open)."""
+    from io import BytesIO
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    buffer = BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
 def _database_url(tmp_dir: Path) -> str:
     return os.environ.get("FIREGRID_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.db'}"
 

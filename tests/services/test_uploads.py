@@ -22,6 +22,8 @@ def test_photo_is_stored_by_hash_and_only_its_id_is_kept(app, session):
     (b"MZ\x90\x00 executable", "照片.png", "类型不支持"),
     (b"<script>alert(1)</script>", "x.html", "类型不支持"),
     (b"", "空.png", "是空的"),
+    (b"%PDF-1.4 not really a pdf", "坏.pdf", "已损坏"),
+    (b"PK\x03\x04 broken zip", "坏.docx", "已损坏"),
 ])
 def test_unsupported_or_empty_files_are_refused(app, session, content, name, message):
     with pytest.raises(InvalidInput, match=message):

@@ -10,6 +10,7 @@ import docx
 import openpyxl
 from sqlalchemy import func, select
 
+from tests.conftest import tiny_pdf
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, ProcessInstance, Unit, WorkTask
 from webapp.models.grid import NINE_SMALL_CATEGORIES
@@ -152,7 +153,7 @@ def test_villages_and_departments_single_sign_undo_void_and_auto_close(app, sess
     assert "青石派出所" in {letter.party_b_name for letter in letters}
 
     first = letters[0]
-    scan = ("scan.pdf", b"%PDF-1.4 signed paper")
+    scan = ("scan.pdf", tiny_pdf())
     form = {"signed_on": "2026-02-09", "signatory_a": "郑国栋", "signatory_b": "孔德厚",
             "scan": (io.BytesIO(scan[1]), scan[0])}
     response = clerk.post(f"/letters/{first.id}/sign", form, content_type="multipart/form-data")

@@ -12,6 +12,7 @@ from docx import Document as DocxFile
 from docx.oxml.ns import qn
 from sqlalchemy import func, select
 
+from tests.conftest import tiny_pdf
 from tests.docx_checks import assert_red_header_document, check_gbt9704
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, IssuedNumber, NumberSequence, ProcessInstance, User, WorkTask
@@ -19,7 +20,7 @@ from webapp.models.notices import NoticeDistribution
 from webapp.services import accounts, notices
 
 ORGAN_MARK = "青石镇人民政府文件"
-PDF = b"%PDF-1.4\n% test attachment\n%%EOF\n"
+PDF = tiny_pdf()
 
 
 def at(text: str) -> datetime:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta
+from io import BytesIO
 
+from pypdf import PdfWriter
 from sqlalchemy import select
 
 from ..clock import TZ
@@ -96,7 +98,15 @@ DEMO_NOTICES = [
             "body": "现将我镇上半年消防安全工作情况报告如下：\n一、主要工作\n"
                     "全镇签订消防安全目标责任书，开展月度消防安全检查。\n二、下步打算\n继续深化网格化管理。"}),
 ]
-DEMO_PDF = b"%PDF-1.4\n% Firegrid demo attachment\n%%EOF\n"
+
+
+def _demo_pdf() -> bytes:
+    """A real one-page PDF, so the archive's usability check can open the demo's attachment."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)  # A4 in points
+    buffer = BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def _demo_step(ctx: DemoContext, instance_id: int, step_key: str, username: str, data: dict, at: datetime) -> None:
@@ -113,9 +123,10 @@ def _demo_notice(ctx: DemoContext, start: datetime, draft: dict) -> None:
     draft = dict(draft)
     name = draft.pop("demo_attachment", None)
     if name:
-        stored = ctx.services.documents.store.put(ctx.session, DEMO_PDF, "application/pdf", start)
+        attachment = _demo_pdf()
+        stored = ctx.services.documents.store.put(ctx.session, attachment, "application/pdf", start)
         draft["attachments"] = [{"file": stored.sha256, "name": name, "type": "application/pdf",
-                                 "size": len(DEMO_PDF)}]
+                                 "size": len(attachment)}]
     ctx.clock.set(start)
     instance = notices.start_notice(ctx.session, ctx.services, user=clerk, grid=clerk.scope, draft=draft,
                                     now=start)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from io import BytesIO
+from zipfile import ZipFile
 
+from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInput
@@ -35,6 +38,19 @@ def sniff_type(content: bytes, filename: str) -> str | None:
     return None
 
 
+def _opens(content: bytes, media_type: str) -> bool:
+    """The archive must be able to open every file later (四性检测: usability), so check now."""
+    try:
+        if media_type == "application/pdf":
+            PdfReader(BytesIO(content)).pages  # noqa: B018  (parsing is the check)
+        elif media_type.startswith("application/vnd.openxmlformats"):
+            with ZipFile(BytesIO(content)) as archive:
+                return archive.testzip() is None
+    except Exception:  # any parser error means the file is damaged
+        return False
+    return True
+
+
 def store_upload(session: Session, store: FileStore, *, content: bytes, filename: str, now: datetime) -> dict:
     """Check and store one upload; returns the reference kept in task data."""
     if not content:
@@ -44,5 +60,7 @@ def store_upload(session: Session, store: FileStore, *, content: bytes, filename
     media_type = sniff_type(content, filename)
     if media_type is None:
         raise InvalidInput(f"文件“{filename}”的类型不支持：只接受 JPG、PNG、WEBP 图片和 PDF、DOCX、XLSX 文件。")
+    if not _opens(content, media_type):
+        raise InvalidInput(f"文件“{filename}”已损坏，无法打开，请重新上传。")
     stored = store.put(session, content, media_type, now)
     return {"file": stored.sha256, "name": filename[:200], "type": media_type, "size": len(content)}
