@@ -75,14 +75,18 @@ def demo_command(history: bool) -> None:
     upgrade_schema()
     load_demo_and_print()
     if history:
-        from .services import demo_history
+        play_history_and_print()
 
-        clock = current_app.extensions["firegrid.clock"]
-        played = demo_history.play(db.session, _runtime(), clock, clock.now())
-        if played is None:
-            click.echo("已有业务记录，未重复生成。")
-        else:
-            click.echo("已生成本年度业务记录：" + ("、".join(played) or "（无）"))
+
+def play_history_and_print() -> None:
+    from .services import demo_history
+
+    clock = current_app.extensions["firegrid.clock"]
+    played = demo_history.play(db.session, _runtime(), clock, clock.now())
+    if played is None:
+        click.echo("已有业务记录，未重复生成。")
+    else:
+        click.echo("已生成本年度业务记录：" + ("、".join(played) or "（无）"))
 
 
 def _runtime():  # noqa: ANN202
@@ -120,9 +124,10 @@ def check_command() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--demo", "with_demo", is_flag=True, help="Initialise and load the demo first.")
+@click.option("--history", is_flag=True, help="With --demo: also play this year's activity (about a minute).")
 @click.option("--threads", default=8, show_default=True, type=int)
 @with_appcontext
-def serve_command(host: str, port: int, with_demo: bool, threads: int) -> None:
+def serve_command(host: str, port: int, with_demo: bool, history: bool, threads: int) -> None:
     """Run the production WSGI server (waitress)."""
     from waitress import serve
 
@@ -132,6 +137,8 @@ def serve_command(host: str, port: int, with_demo: bool, threads: int) -> None:
     upgrade_schema()
     if with_demo:
         load_demo_and_print()
+        if history:
+            play_history_and_print()
     from .services import background
 
     app = current_app._get_current_object()  # noqa: SLF001
