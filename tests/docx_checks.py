@@ -79,6 +79,18 @@ def _as_file(content: bytes | Path, tmp_path: Path | None, name: str, suffix: st
 
 # -- the project's own format assertions -------------------------------------------------------------------
 
+def download_docx(visitor, document, tmp_path: Path) -> tuple[str, Path]:  # noqa: ANN001
+    """Download an issued document through HTTP; all its text (body, text boxes, headers) and saved path."""
+    response = visitor.get(f"/documents/{document.id}.docx")
+    assert response.status_code == 200
+    path = tmp_path / f"document-{document.id}.docx"
+    path.write_bytes(response.data)
+    opened = docx.Document(io.BytesIO(response.data))
+    parts = ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in opened.element.body.iter(qn("w:p"))]
+    parts += [p.text for section in opened.sections for p in section.header.paragraphs]
+    return "\n".join(parts), path
+
+
 def open_docx(content: bytes | Path | DocxDocument) -> DocxDocument:
     if isinstance(content, DocxDocument):
         return content

@@ -4,16 +4,12 @@ the 通报 (after its own 核稿/签发) lists every body in rank order, and eac
 from __future__ import annotations
 
 import html as html_lib
-import io
 import re
 from datetime import date
-from pathlib import Path
 
-from docx import Document as DocxFile
-from docx.oxml.ns import qn
 from sqlalchemy import func, select
 
-from tests.docx_checks import assert_red_header_document, check_gbt9704
+from tests.docx_checks import assert_red_header_document, check_gbt9704, download_docx
 from tests.services.test_evaluation_records import YEAR, at, make_world
 from tests.services.test_evaluation_scoring import build_year
 from webapp.models import Document
@@ -37,16 +33,6 @@ def form_values(page: str) -> dict[str, str]:
             value = re.search(r'value="([^"]*)"', tag)
             values[name.group(1)] = html_lib.unescape(value.group(1)) if value else ""
     return values
-
-
-def docx_text(visitor, document: Document, tmp_path: Path) -> tuple[str, Path]:  # noqa: ANN001
-    response = visitor.get(f"/documents/{document.id}.docx")
-    assert response.status_code == 200
-    path = tmp_path / f"document-{document.id}.docx"
-    path.write_bytes(response.data)
-    docx = DocxFile(io.BytesIO(response.data))
-    parts = ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in docx.element.body.iter(qn("w:p"))]
-    return "\n".join(parts), path
 
 
 def _self_assess(visitor, task_id: int) -> str:  # noqa: ANN001
@@ -120,7 +106,7 @@ def test_evaluation_through_http(app, session, login_as, tmp_path):  # noqa: ANN
     assert letters and f"<td>{letters[0].party_b_name}</td>" in drill
 
     for body in evaluation.bodies:
-        text, _ = docx_text(clerk, body.document, tmp_path)
+        text, _ = download_docx(clerk, body.document, tmp_path)
         assert body.name in text
         for s in body.scores:
             if s.kind == "assessed" and s.deduction_reason:
@@ -128,7 +114,7 @@ def test_evaluation_through_http(app, session, login_as, tmp_path):  # noqa: ANN
 
     _issue_bulletin(clerk, office_head, leader)
     bulletin = session.scalar(select(Document).where(Document.template_key == "bulletin"))
-    text, path = docx_text(clerk, bulletin, tmp_path)
+    text, path = download_docx(clerk, bulletin, tmp_path)
     positions = [text.index(b.name) for b in ranked]
     assert positions == sorted(positions)
     for body in ranked:

@@ -8,12 +8,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from docx import Document as DocxFile
-from docx.oxml.ns import qn
 from sqlalchemy import func, select
 
 from tests.conftest import tiny_pdf
-from tests.docx_checks import assert_red_header_document, check_gbt9704
+from tests.docx_checks import assert_red_header_document, check_gbt9704, download_docx
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, IssuedNumber, NumberSequence, ProcessInstance, User, WorkTask
 from webapp.models.notices import NoticeDistribution
@@ -69,18 +67,6 @@ def _document(case_id: int) -> Document:
     return db.session.scalar(select(Document).where(Document.instance_id == case_id))
 
 
-def _docx(visitor, document: Document, tmp_path: Path) -> tuple[str, Path]:
-    """All the text of the downloaded DOCX (body, header, tables, the 版记 text box) and its saved path."""
-    response = visitor.get(f"/documents/{document.id}.docx")
-    assert response.status_code == 200
-    path = tmp_path / f"document-{document.id}.docx"
-    path.write_bytes(response.data)
-    docx = DocxFile(io.BytesIO(response.data))
-    parts = ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in docx.element.body.iter(qn("w:p"))]
-    parts += [p.text for section in docx.sections for p in section.header.paragraphs]
-    return "\n".join(parts), path
-
-
 def _check_format(path: Path, document: Document, *body: str) -> None:
     """Own format assertions (red mark, 〔〕 number, title and body fonts), then the shared checker."""
     assert_red_header_document(path, mark=ORGAN_MARK, number=document.number, title=document.title, body=body)
@@ -130,7 +116,7 @@ def test_draft_send_back_redraft_sign_off_and_distribute(app, session, people, t
     document = _document(case_id)
     assert document.number == "青石府发〔2026〕1号" and document.title == title
     assert [a.name for a in document.attachments] == ["冬春火灾防控工作方案.pdf"]
-    text, path = _docx(clerk, document, tmp_path)
+    text, path = download_docx(clerk, document, tmp_path)
     assert "青石府发〔2026〕1号" in text and title in text.splitlines()
     assert "冬春火灾防控工作方案" in text and "附件" in text and "工作要求" in text
     _check_format(path, document, "各村（社区）、镇直各部门：", "为做好冬春火灾防控工作，现通知如下：")
@@ -164,7 +150,7 @@ def test_numbers_follow_each_organ_sequence_and_upward_shows_signer(app, session
         kind="报告", direction="up", title="关于青石镇一季度消防安全工作情况的报告", addressees=[],
         addressees_other="江岸区人民政府"))
     assert report.number == "青石府文〔2026〕1号" and report.template_key == "notice_upward"
-    text, path = _docx(clerk, report, tmp_path)
+    text, path = download_docx(clerk, report, tmp_path)
     assert "签发人" in text and "郑国栋" in text and "江岸区人民政府" in text
     _check_format(path, report, "江岸区人民政府：", "为做好冬春火灾防控工作，现通知如下：")
     letter = _issue(clerk, office_head, leader, draft_form(kind="函", title="关于商请协助开展联合检查的函"))
@@ -260,7 +246,7 @@ def test_start_notice_publishes_a_bulletin_for_other_procedures(app, session, pe
     leader.post(f"/tasks/{leader.inbox_task_id('签发')}", {"decision": "approve"})
     document = _document(instance.id)
     assert document.template_key == "bulletin" and document.number == "青石府发〔2026〕1号"
-    text, path = _docx(clerk, document, tmp_path)
+    text, path = download_docx(clerk, document, tmp_path)
     assert "河湾社区" in text and "96.5" in text
     _check_format(path, document, "各村（社区）、镇直各部门：", "为做好冬春火灾防控工作，现通知如下：")
 
