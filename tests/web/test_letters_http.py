@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from datetime import datetime
@@ -159,10 +160,14 @@ def test_villages_and_departments_single_sign_undo_void_and_auto_close(app, sess
     response = clerk.post(f"/letters/{first.id}/sign", form, content_type="multipart/form-data")
     assert response.status_code == 302
     assert clerk.get(f"/letters/{first.id}/scan").data == scan[1]
+    session.expire_all()
+    filed = session.get(ResponsibilityLetter, first.id).document.attachments
+    assert [(a.role, a.file_sha256) for a in filed] == [("scan", hashlib.sha256(scan[1]).hexdigest())]
     assert clerk.post(f"/letters/{first.id}/undo", {"reason": ""}).status_code == 400
     assert clerk.post(f"/letters/{first.id}/undo", {"reason": "签订日期登记错误"}).status_code == 302
     session.expire_all()
     assert session.get(ResponsibilityLetter, first.id).status == "issued"
+    assert session.get(ResponsibilityLetter, first.id).document.attachments == []
 
     clerk.post(f"/letters/{first.id}/void", {"reason": "乙方名称有误"})
     session.expire_all()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..models import User, WorkTask
+from ..models import DocumentAttachment, User, WorkTask
 from ..models.letters import LetterCampaign, LetterEvent, ResponsibilityLetter
 from . import audit, cases, documents
 from .errors import DomainError, InvalidInput, NotFound, OutOfScope
@@ -57,6 +57,10 @@ def sign(session: Session, letter: ResponsibilityLetter, signing: Signing, *, us
     letter.signatory_a = signing.signatory_a.strip() or letter.campaign.party_a_signatory
     letter.signatory_b = signing.signatory_b.strip() or letter.responsible_person
     letter.scan_sha256 = signing.scan_sha256
+    if signing.scan_sha256 and letter.document is not None:
+        # The signed paper files with its letter: the archive packs it into the same item (件).
+        session.add(DocumentAttachment(document=letter.document, file_sha256=signing.scan_sha256, role="scan",
+                                       name=f"{letter.party_b_name}_签字盖章件", created_at=now))
     _event(session, letter, user, now, "sign", f"签订日期 {signing.signed_on.isoformat()}")
     session.flush()
 
@@ -86,6 +90,10 @@ def undo(session: Session, letter: ResponsibilityLetter, reason: str, *, user: U
         raise InvalidInput("撤销签订登记必须填写原因。")
     letter.status, letter.signed_on, letter.signed_at, letter.signed_by_id = "issued", None, None, None
     letter.signatory_a = letter.signatory_b = ""
+    if letter.scan_sha256 and letter.document is not None:
+        session.execute(delete(DocumentAttachment).where(
+            DocumentAttachment.document_id == letter.document.id, DocumentAttachment.role == "scan",
+            DocumentAttachment.file_sha256 == letter.scan_sha256))
     letter.scan_sha256 = None
     _event(session, letter, user, now, "undo", reason.strip())
     session.flush()
