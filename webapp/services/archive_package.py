@@ -21,12 +21,11 @@ from ..models import Document
 from ..models.archive import ArchiveItem
 from .archive_catalogue import CatalogueRow
 from .archive_inspect import Inspection, copy_hashed, inspect_file, safe_name
-from .archive_metadata import SECRECY, FileEntry, case_history, date8, item_metadata, write_metadata
+from .archive_metadata import FILE_ROLES, SECRECY, FileEntry, case_history, date8, item_metadata, write_metadata
 from .archive_report import ArchiveReport
 from .documents import DocumentServices, pdf_cache_path
 
 STORED_SUFFIXES = {".docx", ".xlsx", ".pdf", ".zip", ".jpg", ".jpeg", ".png"}
-ROLE_PREFIX = {"attachment": "附件", "scan": "扫描件", "photo": "照片"}
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +104,7 @@ class ItemWriter:
             pages = pdf_pages if pdf_pages and pdf_pages.pages else pages
         self._add_pages(files, pages)
         for number, attachment in enumerate(document.attachments, start=1):
-            name = safe_name(f"{index:02d}_{ROLE_PREFIX.get(attachment.role, '附件')}{number}_{attachment.name}")
+            name = safe_name(f"{index:02d}_{FILE_ROLES[attachment.role]}{number}_{attachment.name}")
             added = self._copy(files, name, attachment.role, document, attachment.file_sha256, attachment.file.size)
             self._add_pages(files, self._inspect(files, added))
 

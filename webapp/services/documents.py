@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from ..documents.manifest import TemplateLibrary
 from ..documents.pdf import PdfConverter
 from ..documents.render import DocumentRenderer
-from ..models import Document, DocumentAttachment, GridNode, NumberPrefix, ProcessInstance, Unit, User
+from ..models import AttachmentRole, Document, DocumentAttachment, GridNode, NumberPrefix, ProcessInstance, Unit, User
 from . import numbering
 from .errors import InvalidInput, NotFound
 from .file_store import FileStore
@@ -133,7 +133,7 @@ def correct(session: Session, docs: DocumentServices, document: Document, *, con
 
 
 def attach(session: Session, docs: DocumentServices, document: Document, *, content: bytes, name: str,
-           media_type: str, role: str, now: datetime) -> DocumentAttachment:
+           media_type: str, role: AttachmentRole, now: datetime) -> DocumentAttachment:
     stored = docs.store.put(session, content, media_type, now)
     attachment = DocumentAttachment(document=document, file=stored, name=name, role=role, created_at=now)
     session.add(attachment)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import TZ
-from ..models import Document, ProcessInstance, Unit, User
+from ..models import AttachmentRole, Document, ProcessInstance, Unit, User
 from ..models.inspection import ChecklistItem, Hazard, Inspection
 from ..workdays import WorkdayCalendar
 from . import documents
@@ -182,5 +182,5 @@ def record_service(session: Session, docs: DocumentServices, *, instance: Proces
     scan = data.get("receipt_scan")
     if notice is not None and scan:
         documents.attach(session, docs, notice, content=docs.store.read(scan["file"]), name=scan["name"],
-                         media_type=scan["type"], role="receipt", now=now)
+                         media_type=scan["type"], role=AttachmentRole.RECEIPT, now=now)
     session.flush()
