@@ -6,6 +6,7 @@ import hashlib
 import io
 import re
 from datetime import datetime
+from urllib.parse import quote
 
 import docx
 import openpyxl
@@ -159,7 +160,9 @@ def test_villages_and_departments_single_sign_undo_void_and_auto_close(app, sess
             "scan": (io.BytesIO(scan[1]), scan[0])}
     response = clerk.post(f"/letters/{first.id}/sign", form, content_type="multipart/form-data")
     assert response.status_code == 302
-    assert clerk.get(f"/letters/{first.id}/scan").data == scan[1]
+    download = clerk.get(f"/letters/{first.id}/scan")
+    assert download.data == scan[1] and download.mimetype == "application/pdf"
+    assert download.headers["Content-Disposition"].endswith(quote(f"{first.party_b_name}_签字盖章件.pdf"))
     session.expire_all()
     filed = session.get(ResponsibilityLetter, first.id).document.attachments
     assert [(a.role, a.file_sha256) for a in filed] == [("scan", hashlib.sha256(scan[1]).hexdigest())]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from urllib.parse import quote
 
 import docx
 from docx.oxml.ns import qn
@@ -165,7 +166,8 @@ def test_decisions_follow_up_by_scope_overdue_and_next_meeting(app, session, log
     assert done.status_code == 302
     session.expire_all()
     assert session.get(MeetingDecision, village_item.id).status == "done"
-    assert village_clerk.get(f"/meetings/decisions/{village_item.id}/file").get_data() == PNG
+    download = village_clerk.get(f"/meetings/decisions/{village_item.id}/file")
+    assert download.get_data() == PNG and download.headers["Content-Disposition"].endswith(quote("照片.png"))
 
     app.extensions["firegrid.clock"].set(at("2026-05-06T09:00"))
     clerk.post("/procedures/meeting/start", {"series_key": "joint", "held_on": "2026-05-11"})

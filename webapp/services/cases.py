@@ -164,15 +164,15 @@ def withdraw(session: Session, runtime: WorkflowRuntime, *, user: User, instance
     return instance
 
 
-def uploaded_files(instance: ProcessInstance) -> set[str]:
-    """Hashes of the uploads (photos, scans) the case's forms hold: {"file": sha256, "type": …} entries."""
-    found: set[str] = set()
+def uploaded_files(instance: ProcessInstance) -> dict[str, str]:
+    """Hash → name of the uploads (photos, scans) the case's forms hold: {"file": sha256, "type": …} entries."""
+    found: dict[str, str] = {}
     pending: list[object] = [json.loads(instance.state_json)]
     while pending:
         value = pending.pop()
         if isinstance(value, dict):
             if isinstance(value.get("file"), str) and "type" in value:
-                found.add(value["file"])
+                found[value["file"]] = str(value.get("name") or "")
             pending.extend(value.values())
         elif isinstance(value, list):
             pending.extend(value)

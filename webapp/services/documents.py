@@ -141,6 +141,13 @@ def attach(session: Session, docs: DocumentServices, document: Document, *, cont
     return attachment
 
 
+def get_attachment(document: Document, attachment_id: int) -> DocumentAttachment:
+    found = next((a for a in document.attachments if a.id == attachment_id), None)
+    if found is None:
+        raise NotFound("附件不存在。")
+    return found
+
+
 def case_documents(session: Session, instance: ProcessInstance) -> list[Document]:
     return list(session.scalars(select(Document).where(Document.instance_id == instance.id).order_by(Document.id)))
 

@@ -153,6 +153,8 @@ def record_feedback(session: Session, docs: DocumentServices, *, instance: Proce
     """处理情况反馈: date recorded, scan attached to the letter, referred hazards closed."""
     inspection = inspection_of(session, instance)
     inspection.feedback_on = date.fromisoformat(str(data["feedback_on"])[:10])
+    inspection.feedback_measures = str(data.get("measures") or "")
+    inspection.feedback_result = str(data.get("result") or "")
     for hazard in inspection.hazards:
         if hazard.status == "referred":
             hazard.status = "closed"

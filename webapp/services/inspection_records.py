@@ -178,6 +178,7 @@ def record_service(session: Session, docs: DocumentServices, *, instance: Proces
     """送达: date and receiver recorded; the signed receipt's scan attached to the notice."""
     inspection = inspection_of(session, instance)
     inspection.served_on = date.fromisoformat(str(data["served_on"])[:10])
+    inspection.served_to = str(data.get("receiver_name") or "")
     notice = session.get(Document, inspection.notice_document_id) if inspection.notice_document_id else None
     scan = data.get("receipt_scan")
     if notice is not None and scan:

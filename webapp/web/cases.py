@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import login_required
 from markupsafe import Markup
 
@@ -12,12 +10,13 @@ from ..engine.diagram import render_process_svg
 from ..extensions import db
 from ..forms.registry import form_class
 from ..forms.task_data import form_to_data
-from ..models import GridNode, ProcessInstance, StoredFile, Unit
+from ..models import GridNode, ProcessInstance, Unit
 from ..models.users import ROLES
 from ..procedures import registry as procedures
 from ..services import cases, documents, grid, inbox, uploads
 from ..services.errors import InvalidInput, NotFound
 from .common import acting_user, form_status, now
+from .documents import stored_file_response
 from .extension_points import NavItem, add_nav_item
 
 bp = Blueprint("cases", __name__)
@@ -127,11 +126,7 @@ def withdraw(instance_id: int):  # noqa: ANN201
 def case_file(instance_id: int, sha256: str):  # noqa: ANN201
     """An upload (photo, scan) referenced by the case's data; scope is the case's."""
     instance = case_in_scope(instance_id)
-    if sha256 not in cases.uploaded_files(instance):
+    names = cases.uploaded_files(instance)
+    if sha256 not in names:
         abort(404)
-    stored = db.session.get(StoredFile, sha256)
-    if stored is None:
-        abort(404)
-    response = Response(runtime().documents.store.read(sha256), mimetype=stored.media_type)
-    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(sha256[:12])}"
-    return response
+    return stored_file_response(sha256, names[sha256] or instance.title, inline=True)

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, render_template
 from flask_login import login_required
 
 from ..documents.pdf import PdfConversionError, PdfUnavailable
 from ..extensions import db
+from ..models import StoredFile
 from ..procedures import registry as procedures
 from ..procedures.registry import StepContext
 from ..services import cases, documents, grid
+from ..services.download_names import content_disposition, download_name
 from ..services.errors import DomainError, NotFound
 from .common import acting_user, now
 
@@ -25,10 +26,18 @@ def runtime():  # noqa: ANN201
 
 
 def download_response(content: bytes, filename: str, mimetype: str, inline: bool = False) -> Response:
+    """`filename` gets the extension of `mimetype` (an uploaded "回执" PDF downloads as 回执.pdf)."""
     response = Response(content, mimetype=mimetype)
-    disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    response.headers["Content-Disposition"] = content_disposition(download_name(filename, mimetype), inline)
     return response
+
+
+def stored_file_response(sha256: str, name: str, inline: bool = False) -> Response:
+    """A stored upload under its Chinese name, typed by what the store sniffed at upload."""
+    stored = db.session.get(StoredFile, sha256)
+    if stored is None:
+        raise NotFound("文件不存在。")
+    return download_response(runtime().documents.store.read(sha256), name, stored.media_type, inline)
 
 
 def _document_in_scope(document_id: int):  # noqa: ANN202
@@ -56,6 +65,14 @@ class PdfFailed(DomainError):
 
     def __init__(self) -> None:
         super().__init__("PDF 转换失败，请稍后重试或下载 DOCX。")
+
+
+@bp.get("/documents/<int:document_id>/attachments/<int:attachment_id>", endpoint="attachment")
+@login_required
+def attachment(document_id: int, attachment_id: int):  # noqa: ANN201
+    """A file kept with a document (附件, 送达回执, 反馈函, photo …), scoped like the document."""
+    found = documents.get_attachment(_document_in_scope(document_id), attachment_id)
+    return stored_file_response(found.file_sha256, found.name)
 
 
 @bp.get("/documents/<int:document_id>.pdf", endpoint="download_pdf")

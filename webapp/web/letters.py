@@ -19,7 +19,7 @@ from ..services import (
 )
 from ..services.errors import InvalidInput, NotFound
 from .common import acting_user, local_url, now, referrer_path, roles_required
-from .documents import DOCX, download_response
+from .documents import DOCX, download_response, stored_file_response
 from .extension_points import NavItem, add_nav_item
 from .units import xlsx_download
 
@@ -196,8 +196,7 @@ def scan(letter_id: int):  # noqa: ANN201
     found = letters_signing.get_letter(db.session, acting_user(), letter_id)
     if not found.scan:
         raise NotFound("没有上传签字盖章件。")
-    content = runtime().documents.store.read(found.scan_sha256)
-    return download_response(content, f"{found.party_b_name}_签字件", found.scan.media_type, inline=True)
+    return stored_file_response(found.scan_sha256, f"{found.party_b_name}_签字盖章件", inline=True)
 
 
 @bp.errorhandler(InvalidInput)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..extensions import db
@@ -13,6 +11,7 @@ from ..models import ProcessInstance
 from ..services import meeting_decisions, meetings, uploads
 from ..services.errors import InvalidInput
 from .common import acting_user, form_status, now, year_arg
+from .documents import stored_file_response
 from .extension_points import NavItem, add_nav_item
 
 bp = Blueprint("meetings", __name__)
@@ -94,7 +93,4 @@ def completion_file(decision_id: int):  # noqa: ANN201
     decision = meeting_decisions.decision_for(db.session, acting_user(), decision_id)
     if not decision.completion_file:
         abort(404)
-    reference = decision.completion_file
-    response = Response(runtime().documents.store.read(reference["file"]), mimetype=reference["type"])
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(reference['name'])}"
-    return response
+    return stored_file_response(decision.completion_file["file"], decision.completion_file["name"])
