@@ -207,24 +207,28 @@ def test_unfixed_hazard_is_referred_to_the_police_station(app, session, login_as
     assert response.status_code == 302
     session.expire_all()
     assert session.get(ProcessInstance, case.id).status == "completed"
-    check_case_page_files(clerk, case.id, {"receipt.png": "送达回执", "reply.png": "反馈函"},
-                          ["责令停业整改", "已整改", "签收人 店主"])
+    links = check_case_page_files(clerk, case.id, {"receipt.png": "送达回执", "reply.png": "反馈函"},
+                                  ["责令停业整改", "已整改", "签收人 店主"])
+    assert login_as("clerk_shiqiao").get(links[0]).status_code == 403  # another village's clerk
 
 
-def check_case_page_files(visitor, case_id: int, scans: dict[str, str], texts: list[str]) -> None:
+def check_case_page_files(visitor, case_id: int, scans: dict[str, str], texts: list[str]) -> list[str]:
     """The case page lists each scan under its Chinese role with a link that returns the uploaded bytes."""
     page = visitor.get(f"/cases/{case_id}").get_data(as_text=True)
     for text in texts:
         assert text in page, text
+    links = []
     for name, label in scans.items():
         link = re.search(rf'<span class="tag">{label}</span>\s*<a href="([^"]+)">{re.escape(name)}</a>', page)
         assert link, (name, label)
+        links.append(link.group(1))
         download = visitor.get(link.group(1))
         assert download.status_code == 200 and download.data == PNG and download.mimetype == "image/png"
         assert download.headers["Content-Disposition"] == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     photo = re.search(r'href="(/cases/\d+/files/[0-9a-f]{64})">照片1<', page)
     disposition = visitor.get(photo.group(1)).headers["Content-Disposition"]
     assert disposition.endswith("filename*=UTF-8''hazard1.png")  # named as uploaded, not by its hash
+    return links
 
 
 def letter_attachments(session, document_id: int) -> list:

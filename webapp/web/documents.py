@@ -35,8 +35,8 @@ def download_response(content: bytes, filename: str, mimetype: str, inline: bool
 def stored_file_response(sha256: str, name: str, inline: bool = False) -> Response:
     """A stored upload under its Chinese name, typed by what the store sniffed at upload."""
     stored = db.session.get(StoredFile, sha256)
-    if stored is None:
-        raise NotFound("文件不存在。")
+    if stored is None or not runtime().documents.store.path(sha256).exists():
+        raise NotFound("文件不存在或已从文件库中丢失，请联系管理员。")
     return download_response(runtime().documents.store.read(sha256), name, stored.media_type, inline)
 
 
