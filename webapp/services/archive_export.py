@@ -127,7 +127,9 @@ def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.
 
 
 def _write_item(session: Session, writer: ItemWriter, item: ArchiveItem, documents: list[Document]) -> CatalogueRow:
-    where = f"件 {item.archive_code}（{documents[0].title}）"
+    # The 档号 is rolled back with the failed run, so the item is named by its title and 文号.
+    main = documents[0]
+    where = f"“{main.title}”" + (f"（{main.number}）" if main.number else "")
     try:
         return writer.write(session, item, documents)
     except MissingStoredFile as error:
