@@ -159,3 +159,27 @@ def test_item_list_is_paged(app, session, login_as, monkeypatch):
     assert "第 1 / 2 页，共 4 条" in first and "下一页" in first
     assert "第 2 / 2 页" in second and "上一页" in second
     assert ("消防安全检查记录" in first) != ("消防安全检查记录" in second)
+
+
+def test_background_export_reports_progress_while_it_writes(app, session, login_as, monkeypatch):
+    from webapp.services import archive_export, archive_jobs, jobs
+    from webapp.services.archive_package import ItemWriter
+
+    archivist = login_as("archivist")
+    build_year(session, app)
+    monkeypatch.setitem(app.config, "ARCHIVE_SYNC_LIMIT", 0)
+    archivist.post("/archive/export", {"year": "2026", "pdf": ""})
+    [record] = _records(session)
+    monkeypatch.setattr(archive_export, "BATCH", 2)
+    seen, write = [], ItemWriter.write
+
+    def watched(self, session, item, documents):  # noqa: ANN001, ANN202  (observes, then writes as usual)
+        seen.append(archive_jobs.progress(session, app.config["DATA_DIR"], record))
+        return write(self, session, item, documents)
+
+    monkeypatch.setattr(ItemWriter, "write", watched)
+    clock = app.extensions["firegrid.clock"]
+    jobs.run_due_jobs(session, app.extensions["firegrid.runtime"], worker="t", clock=clock.now)
+    assert [(p.label, p.done, p.total) for p in seen] == [("生成中", 0, 4)] * 2 + [("生成中", 2, 4)] * 2
+    [record] = _records(session)
+    assert record.status == "done" and archive_jobs.progress(session, app.config["DATA_DIR"], record) is None

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ BATCH = 20  # items per LibreOffice call; bounds the DOCX bytes held at once
 UNEXPECTED = "（技术细节已记入系统日志），请重试；如仍失败请联系管理员。"
 
 log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]  # (items written, items in all), called after each batch
 
 
 class ExportFailed(InvalidInput):
@@ -76,7 +77,7 @@ def _bag_info(settings, year: int, count: int, now: datetime, organs: list[str])
 
 
 def export_year(session: Session, docs: DocumentServices, *, year: int, out: Path, now: datetime,
-                options: ExportOptions | None = None) -> ExportResult:
+                options: ExportOptions | None = None, progress: Progress | None = None) -> ExportResult:
     """Build the zipped bag of a year at `out`; assigns 档号 to new items (flushes, does not commit)."""
     options = options or ExportOptions()
     rules = archive_codes.load_rules(session)
@@ -91,7 +92,7 @@ def export_year(session: Session, docs: DocumentServices, *, year: int, out: Pat
         folder.mkdir()
         report = ArchiveReport(year, settings.fonds_code, now.date().isoformat())
         pdfs = PdfStage(docs, options.pdf)
-        codes, exported = _write_items(session, docs, rules, plans, folder, report, pdfs, now)
+        codes, exported = _write_items(session, docs, rules, plans, folder, report, pdfs, now, progress)
         check_numbers(session, report, exported)
         report.notes.extend(pdfs.notes)
         report.write(folder)
@@ -101,7 +102,8 @@ def export_year(session: Session, docs: DocumentServices, *, year: int, out: Pat
 
 
 def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.CodeRules, plans: list[ItemPlan],
-                 folder: Path, report: ArchiveReport, pdfs: PdfStage, now: datetime) -> tuple[list[str], set[int]]:
+                 folder: Path, report: ArchiveReport, pdfs: PdfStage, now: datetime,
+                 progress: Progress | None) -> tuple[list[str], set[int]]:
     writer = ItemWriter(docs, folder, report, pdfs)
     codes: list[str] = []
     exported: set[int] = set()
@@ -123,6 +125,8 @@ def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.
                 codes.append(item.archive_code)
                 exported.update(plan.document_ids)
             session.flush()
+            if progress is not None:
+                progress(len(codes), len(plans))
     return codes, exported
 
 
@@ -155,14 +159,16 @@ def start_export(session: Session, *, year: int, options: ExportOptions, user: U
     return record
 
 
-def run_export(session: Session, docs: DocumentServices, data_dir: Path, export_id: int, now: datetime) -> None:
+def run_export(session: Session, docs: DocumentServices, data_dir: Path, export_id: int, now: datetime,
+               progress: Progress | None = None) -> None:
     """Build the package of a started export and record the outcome (the caller commits)."""
     record = get_export(session, export_id)
     fonds = archive_codes.settings(session).fonds_code
     out = exports_dir(data_dir) / f"{record.id:05d}_{fonds}-WS-{record.year}.zip"
     try:
         with session.begin_nested():  # a failure keeps no 档号 assigned on the way, only the record
-            result = export_year(session, docs, year=record.year, out=out, now=now, options=export_options(record))
+            result = export_year(session, docs, year=record.year, out=out, now=now, options=export_options(record),
+                                 progress=progress)
     except InvalidInput as error:
         fail(record, error.message, now)
         return

@@ -1,11 +1,13 @@
 """Running an export: in a background job when the year is large, otherwise at once; retry and cancel.
 
 The whole export is one job chunk (written to a temp dir, then zipped), so its claim holds for
-hours rather than the jobs' default two minutes: no second worker starts the same export.
+hours rather than the jobs' default two minutes: no second worker starts the same export. The
+chunk commits only at its end, so its progress goes to a small file beside the packages instead.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,17 +15,41 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..models.archive import ArchiveExport
-from ..models.jobs import Job
 from . import archive_items, jobs
-from .archive_export import ExportOptions, export_options, fail, get_export, run_export
+from .archive_export import ExportOptions, export_options, exports_dir, fail, get_export, run_export
 from .errors import InvalidInput
 
 JOB_KIND = "archive_export"
 SYNC_LIMIT = 200  # items: a larger export goes to the background
 
 
+@dataclass
+class ExportProgress:
+    label: str  # 排队中 | 生成中
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return int(self.done * 100 / self.total) if self.total else 0
+
+
+def _progress_file(data_dir: Path, export_id: int) -> Path:
+    return exports_dir(data_dir) / f"{export_id:05d}.progress"
+
+
 def _step(session: Session, job: Any, runtime: Any, now: datetime) -> bool:
-    run_export(session, runtime.documents, Path(job.params["data_dir"]), job.params["export_id"], now)
+    data_dir = Path(job.params["data_dir"])
+    path = _progress_file(data_dir, job.params["export_id"])
+
+    def report(done: int, total: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"{done} {total}", encoding="ascii")
+
+    try:
+        run_export(session, runtime.documents, data_dir, job.params["export_id"], now, progress=report)
+    finally:
+        path.unlink(missing_ok=True)
     record = get_export(session, job.params["export_id"])
     job.done, job.phase = job.total, record.status
     job.result = {"export_id": record.id, "status": record.status, "message": record.message}
@@ -47,9 +73,14 @@ def item_count(session: Session, year: int, options: ExportOptions) -> int:
     return len(archive_items.select_plans(plans, options.organ_codes, options.retentions))
 
 
-def job_of(session: Session, record: ArchiveExport) -> Job | None:
-    """The background job building a running export, for its progress (None when it runs at once)."""
-    return jobs.open_job(session, _subject(record)) if record.status == "running" else None
+def progress(session: Session, data_dir: Path, record: ArchiveExport) -> ExportProgress | None:
+    """How far the background job building a running export is (None when no job builds it)."""
+    job = jobs.open_job(session, _subject(record)) if record.status == "running" else None
+    if job is None:
+        return None
+    path = _progress_file(data_dir, record.id)
+    done, total = (int(n) for n in path.read_text(encoding="ascii").split()) if path.exists() else (0, job.total)
+    return ExportProgress("排队中" if job.status == "pending" else "生成中", done, total)
 
 
 def submit(session: Session, runtime: Any, *, data_dir: Path, record: ArchiveExport, item_count: int,

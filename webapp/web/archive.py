@@ -43,9 +43,10 @@ def index():  # noqa: ANN201
     form = ExportForm(year=year)
     form.organ_codes.choices = [(c, c) for c in sorted({i.organ_code for i in preview.items})]
     exports = archive_export.recent_exports(db.session)
+    progress = {e.id: archive_jobs.progress(db.session, _data_dir(), e) for e in exports}
+    items = ListPage(preview.items, page_arg(), ITEMS_PER_PAGE)
     return render_template("archive/index.html", preview=preview, form=form, retentions=RETENTIONS,
-                           exports=exports, jobs={e.id: archive_jobs.job_of(db.session, e) for e in exports},
-                           items=ListPage(preview.items, page_arg(), ITEMS_PER_PAGE))
+                           exports=exports, progress=progress, items=items)
 
 
 @bp.post("/export", endpoint="export")
