@@ -19,6 +19,7 @@ from ..services import cases, documents, grid, inbox, uploads
 from ..services.errors import InvalidInput, NotFound
 from .common import acting_user, form_status, now
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
 
 bp = Blueprint("cases", __name__)
 add_nav_item(NavItem("cases.start_list", "发起", ("clerk", "inspector", "admin")))
@@ -72,8 +73,7 @@ def start(key: str):  # noqa: ANN201
             flash(f"已发起“{instance.title}”。", "success")
             return redirect(url_for("cases.detail", instance_id=instance.id))
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+            show_invalid(form, error)
     return render_template("cases/start.html", form=form, procedure=procedure), form_status()
 
 

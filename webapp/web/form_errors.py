@@ -25,12 +25,16 @@ def _fields(form: Form) -> Iterator[Field]:
                     yield from _fields(entry.form)
 
 
-def show_invalid(form: Form, error: InvalidInput) -> None:
+def show_invalid(form: Form, error: InvalidInput, beside: Field | None = None) -> None:
     """Roll the failed action back, put each message beside its field, flash what concerns no field.
 
-    The caller then re-renders the form as posted (input kept) with status 400 (`form_status()`).
+    `beside` is the field an error that names none belongs to on this form (e.g. the username of a new
+    account). The caller then re-renders the form as posted (input kept) with status 400 (`form_status()`).
     """
     db.session.rollback()
+    if not error.fields and beside is not None:
+        beside.errors = [*beside.errors, *(error.problems or [error.message])]
+        return
     by_name = {field.name: field for field in _fields(form)}
     unplaced = []
     for name, message in error.fields.items():
