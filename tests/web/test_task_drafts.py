@@ -1,5 +1,5 @@
 """暂存 through HTTP: a draft keeps what was typed (unchecked), changes nothing in the case, reopens with the
-task, is only for the task's holder, and is gone once the step is submitted or sent back."""
+form, is only for who may fill the form, and is gone once the step is submitted or sent back (or the case started)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import io
 from sqlalchemy import func, select
 
 from tests.conftest import tiny_pdf
+from tests.web.test_inspection_flow import at, record_form, unit_in
 from tests.web.test_notice_issuance import _open_case, draft_form, people  # noqa: F401
 from webapp.models import AuditEvent, CaseEvent, IssuedNumber, ProcessInstance
-from webapp.models.drafts import TaskDraft
+from webapp.models.drafts import FormDraft
 
 
 def _count(session, model) -> int:  # noqa: ANN001
@@ -39,13 +40,33 @@ def test_draft_round_trip(app, session, people):  # noqa: ANN001, F811
 
     denied_before = _count(session, AuditEvent)
     assert office_head.post(f"/tasks/{task_id}/draft", {"title": "别人的草稿"}).status_code == 403
-    assert _count(session, TaskDraft) == 1 and _count(session, AuditEvent) == denied_before + 1
+    assert _count(session, FormDraft) == 1 and _count(session, AuditEvent) == denied_before + 1
 
     assert clerk.post(f"/tasks/{task_id}", draft_form()).status_code == 302
-    assert _count(session, TaskDraft) == 0
+    assert _count(session, FormDraft) == 0
 
     review = office_head.inbox_task_id("核稿")
     assert office_head.post(f"/tasks/{review}/draft", {"opinion": "正文第二段再斟酌"}).status_code == 302
     assert "正文第二段再斟酌" in office_head.get(f"/tasks/{review}").get_data(as_text=True)
     sent_back = office_head.post(f"/tasks/{review}", {"decision": "send_back", "opinion": "请补充工作要求"})
-    assert sent_back.status_code == 302 and _count(session, TaskDraft) == 0
+    assert sent_back.status_code == 302 and _count(session, FormDraft) == 0
+
+
+def test_draft_of_a_long_start_form_starts_no_case(app, session, login_as):  # noqa: ANN001
+    app.extensions["firegrid.clock"].set(at("2026-09-28T09:40"))
+    inspector = login_as("inspector")
+    unit = unit_in(session, "青石村")
+    typed = record_form(inspector, session, unit, {1: "灭火器过期（未写完"})
+    assert 'formaction="/procedures/inspection/start/draft"' in inspector.get(
+        f"/procedures/inspection/start?unit_id={unit.id}").get_data(as_text=True)
+    saved = inspector.post("/procedures/inspection/start/draft", typed, content_type="multipart/form-data")
+    assert saved.status_code == 302 and _count(session, ProcessInstance) == 0
+
+    reopened = inspector.get("/procedures/inspection/start").get_data(as_text=True)
+    assert "已恢复您" in reopened and "灭火器过期（未写完" in reopened and 'value="店主"' in reopened
+    assert login_as("clerk").post("/procedures/inspection/start/draft", {"measures": "x"}).status_code == 403
+
+    started = inspector.post("/procedures/inspection/start", record_form(inspector, session, unit, {1: "灭火器过期"}),
+                             content_type="multipart/form-data")
+    assert started.status_code == 302 and _count(session, ProcessInstance) == 1
+    assert _count(session, FormDraft) == 0

@@ -1,25 +1,30 @@
-"""暂存: a user's unfinished input of a step form, kept until the step is done or sent back."""
+"""暂存: a user's unfinished input of a long form, kept until the form is submitted (or its step is gone)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..extensions import db
 from .types import AwareDateTime
 
 
-class TaskDraft(db.Model):
-    """The posted fields of a task's form as [name, value] pairs (uploads are never kept)."""
+class FormDraft(db.Model):
+    """The posted fields of one form as [name, value] pairs (uploads are never kept).
 
-    __tablename__ = "task_draft"
+    `place` names the form: "task:<id>" for a step form (then `task_id` is set, so the draft goes with
+    the step) or "start:<procedure>" for the form that starts a case.
+    """
+
+    __tablename__ = "form_draft"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("work_task.id", ondelete="CASCADE"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    place: Mapped[str] = mapped_column(String(80))
+    task_id: Mapped[int | None] = mapped_column(ForeignKey("work_task.id", ondelete="CASCADE"), index=True)
     fields: Mapped[list] = mapped_column(JSON, default=list)
     saved_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
-    __table_args__ = (UniqueConstraint("task_id", "user_id", name="uq_task_draft_task_user"),)
+    __table_args__ = (UniqueConstraint("user_id", "place", name="uq_form_draft_user_place"),)

@@ -11,7 +11,7 @@ from ..clock import TZ
 from ..engine import TaskView, WorkflowEngine
 from ..models import CaseEvent, ProcessInstance, User, WorkTask
 from ..procedures import registry as procedures
-from .drafts import drop_drafts
+from .drafts import drop_task_drafts
 
 # A multi-instance step (会签) names its participant in this task-data key (its element variable).
 ASSIGNEE_KEY = "assignee"
@@ -24,7 +24,7 @@ def sync_tasks(session: Session, runtime, engine: WorkflowEngine, instance: Proc
     existing = {row.engine_task_id: row for row in session.scalars(
         select(WorkTask).where(WorkTask.instance_id == instance.id))}
     gone = [row for task_id, row in existing.items() if task_id not in ready]
-    drop_drafts(session, [row.id for row in gone])
+    drop_task_drafts(session, [row.id for row in gone])
     for row in gone:
         session.delete(row)
     calendar = runtime.calendar(session)

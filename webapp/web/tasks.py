@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from werkzeug.datastructures import MultiDict
 
 from ..extensions import db
 from ..forms.registry import form_class
@@ -12,6 +11,7 @@ from ..forms.task_data import data_for_form, form_to_data
 from ..models import User
 from ..services import cases, documents, drafts, inbox, uploads
 from ..services.errors import InvalidInput, NotFound
+from . import form_drafts
 from .common import acting_user, now, page_arg, roles_required
 from .extension_points import NavItem, add_nav_item
 from .form_errors import show_invalid
@@ -51,10 +51,11 @@ def _form_for(task, data: dict | None = None, draft=None):  # noqa: ANN001, ANN2
     if cls is None:
         raise NotFound("该步骤没有可用的表单。")
     if draft is not None:
-        form = cls(formdata=MultiDict(draft.fields))
-        form.restored = draft
+        form = form_drafts.restored(cls, draft)
+    elif data is not None:
+        form = cls(data=data)
     else:
-        form = cls(data=data) if data is not None else cls()
+        form = cls()
     if hasattr(form, "setup"):
         form.setup(db.session, acting_user(), task.instance)
     return form
@@ -76,15 +77,8 @@ def _task_page(task, form, status: int = 200):  # noqa: ANN001, ANN202
         templates=runtime().specs.steps(instance.procedure)[task.step_key].template_keys,
         library=runtime().documents.library,
         reassign_candidates=cases.reassign_candidates(db.session, task) if user.has_role("leader") else [],
-        draftable=_draftable(form),
+        draftable=form_drafts.draftable(form),
     ), status
-
-
-def _draftable(form) -> bool:  # noqa: ANN001
-    """暂存 is offered on forms a user fills in, not on a bare 同意/退回 decision or a confirmation."""
-    if hasattr(form, "decision"):
-        return False
-    return any(f.type not in ("HiddenField", "CSRFTokenField") for f in form)
 
 
 @bp.get("/tasks/<int:task_id>")
@@ -92,7 +86,7 @@ def _draftable(form) -> bool:  # noqa: ANN001
 def task(task_id: int):  # noqa: ANN201
     user = acting_user()
     work_task = cases.task_for_user(db.session, user, task_id)
-    draft = drafts.draft_for(db.session, work_task, user)
+    draft = drafts.draft_at(db.session, user, drafts.task_place(work_task))
     if draft is not None:
         return _task_page(work_task, _form_for(work_task, draft=draft))
     cls = form_class(task_form_key(work_task))
@@ -143,11 +137,8 @@ def _send_back(work_task, form, version):  # noqa: ANN001, ANN202
 @login_required
 def save_draft(task_id: int):  # noqa: ANN201
     """暂存: keep what the user typed, unchecked; the case, its numbers and documents stay as they are."""
-    user = acting_user()
-    work_task = cases.task_for_user(db.session, user, task_id)
-    drafts.save_draft(db.session, task=work_task, user=user, fields=request.form.items(multi=True), now=now())
-    db.session.commit()
-    flash("已暂存。下次打开此待办时将恢复暂存的内容（上传的文件不随暂存保存，提交前请重新选择）。", "success")
+    work_task = cases.task_for_user(db.session, acting_user(), task_id)
+    form_drafts.save_posted(drafts.task_place(work_task), task=work_task)
     return redirect(url_for("tasks.task", task_id=task_id))
 
 
