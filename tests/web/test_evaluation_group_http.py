@@ -4,22 +4,15 @@ the step completes only when every body is scored."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from sqlalchemy import select
 
+from tests.form_support import error_beside
 from tests.services.test_evaluation_records import YEAR, at, make_world
 from tests.services.test_evaluation_scoring import build_year
 from tests.web.test_evaluation_http import body_links, form_values, self_assess, task_ids
 from webapp.models.evaluation import Evaluation
-
-
-def error_beside(page: str, name: str, message: str) -> bool:
-    """The message sits in the same field block as the input named `name`."""
-    block = re.search(rf'<div class="field has-error">(?:(?!</div>).)*name="{name}"(?:(?!</div>).)*</div>', page,
-                      re.DOTALL)
-    return block is not None and message in block.group(0)
 
 
 def _at_group_step(app, session, login_as):  # noqa: ANN001, ANN202

@@ -3,7 +3,7 @@ and the view places them (web/form_errors.show_invalid)."""
 
 from __future__ import annotations
 
-from tests.web.test_evaluation_group_http import error_beside
+from tests.form_support import error_beside
 
 
 def test_scheme_item_with_three_bad_fields_shows_all_three_beside_them(app, session, login_as):  # noqa: ANN001
