@@ -65,7 +65,7 @@ class _Entry(Form):
 
 class SelfEntry(_Entry):
     self_score = CnFloatField("自评分", validators=[InputRequired("请填写自评分。")])
-    note = StringField("自评说明", validators=[optional(), max_length(500)])
+    note = StringField("自评说明（低于分值的请写明原因，考评组评分时可见）", validators=[optional(), max_length(500)])
 
     def validate_self_score(self, field: Any) -> None:
         points = getattr(self, "_points", None)
