@@ -19,6 +19,9 @@ class ChineseForm(FlaskForm):
     class Meta:
         locales = ("zh",)
 
+    # The 暂存 draft the form was filled from, if any: setup() must then not overwrite its entries.
+    restored = None
+
 def today() -> date:
     """Today by the app clock (injectable in tests), not the wall clock."""
     return current_app.extensions["firegrid.clock"].now().date()

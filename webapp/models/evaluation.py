@@ -112,6 +112,8 @@ class EvaluatedBody(db.Model):
     assessor: Mapped[str] = mapped_column(String(50), default="")  # username of the self-assessing clerk
     sort_order: Mapped[int] = mapped_column(default=0)
     self_assessed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    # 考评组评分 is saved body by body; the step completes once every body has this set.
+    group_scored_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     total: Mapped[float | None] = mapped_column(Float)
     vetoed: Mapped[bool] = mapped_column(default=False)
     rank: Mapped[int | None] = mapped_column()

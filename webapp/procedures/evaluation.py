@@ -6,7 +6,7 @@ BPMN (workflows/evaluation.bpmn) decides the order; the services decide the numb
 
 from __future__ import annotations
 
-from ..services import evaluation_results, evaluation_scoring
+from ..services import evaluation_group, evaluation_results, evaluation_scoring
 from .registry import DemoContext, Procedure, StepContext
 
 
@@ -38,7 +38,8 @@ def _before_self_assess(ctx: StepContext) -> list[int]:
 
 def _before_group_score(ctx: StepContext) -> list[int]:
     evaluation = evaluation_scoring.evaluation_of(ctx.session, ctx.instance)
-    evaluation_scoring.group_score(ctx.session, evaluation=evaluation, entries=list(ctx.data.get("entries") or []))
+    evaluation_group.group_score(ctx.session, evaluation=evaluation, entries=list(ctx.data.get("entries") or []),
+                                 now=ctx.now)
     ctx.data["scored_by"] = ctx.user.display_name if ctx.user else ""
     return []
 

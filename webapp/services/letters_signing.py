@@ -52,7 +52,7 @@ def sign(session: Session, letter: ResponsibilityLetter, signing: Signing, *, us
     if letter.status != "issued":
         raise InvalidInput(f"“{letter.party_b_name}”的责任书当前为“{letter.status_label}”，不能登记签订。")
     if signing.signed_on > now.date():
-        raise InvalidInput("签订日期不能晚于今天。")
+        raise InvalidInput("签订日期不能晚于今天。", field="signed_on")
     letter.status, letter.signed_on, letter.signed_at, letter.signed_by_id = "signed", signing.signed_on, now, user.id
     letter.signatory_a = signing.signatory_a.strip() or letter.campaign.party_a_signatory
     letter.signatory_b = signing.signatory_b.strip() or letter.responsible_person

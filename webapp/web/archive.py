@@ -11,6 +11,7 @@ from ..services import archive_codes, archive_export, archive_items, archive_job
 from ..services.errors import InvalidInput
 from .common import acting_user, now, page_arg, require_town_scope, roles_required, year_arg
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
 from .paging import ListPage
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
@@ -119,8 +120,7 @@ def settings():  # noqa: ANN201
             flash("归档设置已保存。已分配的档号保持不变。", "success")
             return redirect(url_for("archive.settings"))
         except InvalidInput as error:
-            db.session.rollback()
-            form.pattern.errors = [*form.pattern.errors, error.message]
+            show_invalid(form, error, beside=form.pattern)
     elif request.method == "GET":
         _fill_settings(form)
     return render_template("archive/settings.html", form=form)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup
 
@@ -13,11 +13,13 @@ from ..forms.task_data import form_to_data
 from ..models import GridNode, ProcessInstance, Unit
 from ..models.users import ROLES
 from ..procedures import registry as procedures
-from ..services import cases, documents, grid, inbox, uploads
+from ..services import cases, documents, drafts, grid, inbox, uploads
 from ..services.errors import InvalidInput, NotFound
+from . import form_drafts
 from .common import acting_user, form_status, now
 from .documents import stored_file_response
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
 
 bp = Blueprint("cases", __name__)
 add_nav_item(NavItem("cases.start_list", "发起", ("clerk", "inspector", "admin")))
@@ -50,14 +52,20 @@ def _subject(form) -> tuple[GridNode, Unit | None]:  # noqa: ANN001
     return node, None
 
 
-@bp.route("/procedures/<key>/start", methods=["GET", "POST"])
-@login_required
-def start(key: str):  # noqa: ANN201
+def _start_form_class(key: str):  # noqa: ANN202
     procedure = cases.procedure_or_404(key)
     cls = form_class(procedure.start_form or "")
     if cls is None or not acting_user().has_role(*procedure.start_roles):
         abort(403)
-    form = cls()
+    return procedure, cls
+
+
+@bp.route("/procedures/<key>/start", methods=["GET", "POST"])
+@login_required
+def start(key: str):  # noqa: ANN201
+    procedure, cls = _start_form_class(key)
+    draft = drafts.draft_at(db.session, acting_user(), drafts.start_place(key)) if request.method == "GET" else None
+    form = form_drafts.restored(cls, draft) if draft else cls()
     if hasattr(form, "setup"):
         form.setup(db.session, acting_user(), None)
     if form.validate_on_submit():
@@ -67,13 +75,23 @@ def start(key: str):  # noqa: ANN201
                 db.session, runtime().documents.store, content=f.read(), filename=f.filename, now=now()))
             instance = cases.start_case(db.session, runtime(), procedure_key=key, user=acting_user(), grid=node,
                                         unit=unit, title=procedure.case_title(data), data=data, now=now())
+            drafts.drop_draft(db.session, acting_user(), drafts.start_place(key))
             db.session.commit()
             flash(f"已发起“{instance.title}”。", "success")
             return redirect(url_for("cases.detail", instance_id=instance.id))
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-    return render_template("cases/start.html", form=form, procedure=procedure), form_status()
+            show_invalid(form, error)
+    return render_template("cases/start.html", form=form, procedure=procedure,
+                           draftable=form_drafts.draftable(form)), form_status()
+
+
+@bp.post("/procedures/<key>/start/draft")
+@login_required
+def save_start_draft(key: str):  # noqa: ANN201
+    """暂存 of a long start form (e.g. an inspection record typed on a phone): no case is started."""
+    _start_form_class(key)
+    form_drafts.save_posted(drafts.start_place(key))
+    return redirect(url_for("cases.start", key=key))
 
 
 def case_in_scope(instance_id: int) -> ProcessInstance:

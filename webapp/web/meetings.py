@@ -13,6 +13,7 @@ from ..services.errors import InvalidInput
 from .common import acting_user, form_status, now, year_arg
 from .documents import stored_file_response
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
 
 bp = Blueprint("meetings", __name__)
 add_nav_item(NavItem("meetings.plan", "会议"))
@@ -74,8 +75,7 @@ def report(decision_id: int):  # noqa: ANN201
             flash(f"“{decision.title}”已报告完成。", "success")
             return redirect(url_for("meetings.decisions"))
         except InvalidInput as error:
-            db.session.rollback()
-            form.attachment.errors = [*form.attachment.errors, error.message]
+            show_invalid(form, error, beside=form.attachment)
     return render_template("meetings/report.html", form=form, decision=decision, today=now().date()), form_status()
 
 

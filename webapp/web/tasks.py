@@ -9,10 +9,12 @@ from ..extensions import db
 from ..forms.registry import form_class
 from ..forms.task_data import data_for_form, form_to_data
 from ..models import User
-from ..services import cases, documents, inbox, uploads
+from ..services import cases, documents, drafts, inbox, uploads
 from ..services.errors import InvalidInput, NotFound
+from . import form_drafts
 from .common import acting_user, now, page_arg, roles_required
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
 
 bp = Blueprint("tasks", __name__)
 add_nav_item(NavItem("tasks.inbox", "待办"))
@@ -44,11 +46,16 @@ def _store_upload(file):  # noqa: ANN001, ANN202
                                 filename=file.filename or "upload", now=now())
 
 
-def _form_for(task, data: dict | None = None):  # noqa: ANN001, ANN202
+def _form_for(task, data: dict | None = None, draft=None):  # noqa: ANN001, ANN202
     cls = form_class(task_form_key(task))
     if cls is None:
         raise NotFound("该步骤没有可用的表单。")
-    form = cls(data=data) if data is not None else cls()
+    if draft is not None:
+        form = form_drafts.restored(cls, draft)
+    elif data is not None:
+        form = cls(data=data)
+    else:
+        form = cls()
     if hasattr(form, "setup"):
         form.setup(db.session, acting_user(), task.instance)
     return form
@@ -70,13 +77,18 @@ def _task_page(task, form, status: int = 200):  # noqa: ANN001, ANN202
         templates=runtime().specs.steps(instance.procedure)[task.step_key].template_keys,
         library=runtime().documents.library,
         reassign_candidates=cases.reassign_candidates(db.session, task) if user.has_role("leader") else [],
+        draftable=form_drafts.draftable(form),
     ), status
 
 
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def task(task_id: int):  # noqa: ANN201
-    work_task = cases.task_for_user(db.session, acting_user(), task_id)
+    user = acting_user()
+    work_task = cases.task_for_user(db.session, user, task_id)
+    draft = drafts.draft_at(db.session, user, drafts.task_place(work_task))
+    if draft is not None:
+        return _task_page(work_task, _form_for(work_task, draft=draft))
     cls = form_class(task_form_key(work_task))
     data = cases.task_data(db.session, runtime(), work_task)
     return _task_page(work_task, _form_for(work_task, data_for_form(cls, data) if cls else {}))
@@ -101,8 +113,7 @@ def submit(task_id: int):  # noqa: ANN201
             opinion=(form.opinion.data or "") if hasattr(form, "opinion") else "",
         )
     except InvalidInput as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+        show_invalid(form, error)
         return _task_page(cases.task_for_user(db.session, user, task_id), form, 400)
     db.session.commit()
     flash(f"“{work_task.title}”已提交。", "success")
@@ -120,6 +131,15 @@ def _send_back(work_task, form, version):  # noqa: ANN001, ANN202
     db.session.commit()
     flash("已退回上一步。", "success")
     return redirect(url_for("cases.detail", instance_id=instance.id))
+
+
+@bp.post("/tasks/<int:task_id>/draft")
+@login_required
+def save_draft(task_id: int):  # noqa: ANN201
+    """暂存: keep what the user typed, unchecked; the case, its numbers and documents stay as they are."""
+    work_task = cases.task_for_user(db.session, acting_user(), task_id)
+    form_drafts.save_posted(drafts.task_place(work_task), task=work_task)
+    return redirect(url_for("tasks.task", task_id=task_id))
 
 
 @bp.post("/tasks/<int:task_id>/assign")

@@ -8,6 +8,7 @@ from ..forms.units import UnitForm, UnitImportForm, UnitSearchForm
 from ..services import audit, grid, unit_ledger, units
 from ..services.errors import InvalidInput
 from .common import acting_user, client_address, form_status, now, roles_required
+from .form_errors import show_invalid
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -73,8 +74,7 @@ def _save(form: UnitForm, unit=None):  # noqa: ANN001, ANN202
             flash(f"已保存“{saved.name}”。", "success")
             return redirect(url_for("units.detail", unit_id=saved.id))
         except InvalidInput as error:
-            db.session.rollback()
-            form.name.errors.extend(error.problems or [error.message])
+            show_invalid(form, error, beside=form.name)
     return render_template("units/form.html", form=form, unit=unit), form_status()
 
 
@@ -117,7 +117,6 @@ def import_ledger():  # noqa: ANN201
             flash(f"导入成功：新增{result.created}个单位，更新{result.updated}个单位。", "success")
             return redirect(url_for("units.index"))
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+            show_invalid(form, error)
             problems = error.problems
     return render_template("units/import.html", form=form, problems=problems), form_status()
