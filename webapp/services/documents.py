@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +15,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from ..documents.manifest import TemplateLibrary
+from ..documents.pages import PageRasterizer
 from ..documents.pdf import PdfConverter
 from ..documents.render import DocumentRenderer
 from ..models import Document, DocumentAttachment, GridNode, NumberPrefix, ProcessInstance, Unit, User
@@ -31,12 +34,15 @@ class DocumentServices:
     store: FileStore
     pdf: PdfConverter
     pdf_cache_dir: Path
+    pages: PageRasterizer  # PDF pages as images, for reading a document in the page
+    preview_dir: Path  # previews (DOCX and page images) by content hash; never issued documents
 
     @classmethod
     def create(cls, templates_dir: Path, data_dir: Path) -> DocumentServices:
         library = TemplateLibrary.load(templates_dir)
         return cls(library, DocumentRenderer(library), FileStore(data_dir / "files"),
-                   PdfConverter(data_dir / "lo-profile"), data_dir / "pdf-cache")
+                   PdfConverter(data_dir / "lo-profile"), data_dir / "pdf-cache", PageRasterizer(),
+                   data_dir / "preview-cache")
 
 
 @dataclass
@@ -159,12 +165,19 @@ def pdf_cache_path(docs: DocumentServices, sha256: str, pdfa: bool = False) -> P
 
 def pdf_bytes(docs: DocumentServices, document: Document, pdfa: bool = False) -> bytes:
     """PDF of the stored DOCX, cached by the DOCX's hash (raises PdfUnavailable without LibreOffice)."""
-    cached = pdf_cache_path(docs, document.file_sha256, pdfa)
+    return cached_pdf(docs, document.file_sha256, lambda: docs.store.read(document.file_sha256), pdfa)
+
+
+def cached_pdf(docs: DocumentServices, sha256: str, docx: Callable[[], bytes], pdfa: bool = False) -> bytes:
+    """PDF of the DOCX with this hash: from the cache, else converted (docx() is read only then) and cached."""
+    cached = pdf_cache_path(docs, sha256, pdfa)
     if cached.exists():
         return cached.read_bytes()
-    pdf = docs.pdf.convert(docs.store.read(document.file_sha256), pdfa=pdfa)
+    pdf = docs.pdf.convert(docx(), pdfa=pdfa)
     cached.parent.mkdir(parents=True, exist_ok=True)
-    cached.write_bytes(pdf)
+    partial = cached.with_suffix(f".{os.getpid()}.part")  # two requests may convert the same file at once
+    partial.write_bytes(pdf)
+    partial.replace(cached)
     return pdf
 
 
