@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import html
 import io
-import re
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from docx import Document as Docx
 from sqlalchemy import func, select
 
 from tests.conftest import tiny_pdf
-from tests.docx_checks import assert_red_header_document, check_gbt9704, download_docx
+from tests.docx_checks import assert_red_header_document, check_gbt9704, download_docx, staged_preview_text
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, IssuedNumber, NumberSequence, ProcessInstance, User, WorkTask
 from webapp.models.notices import NoticeDistribution
@@ -28,13 +25,6 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=TZ)
 
 
-
-
-def preview_text(response) -> str:
-    assert response.status_code == 200
-    document = Docx(io.BytesIO(response.data))
-    return "\n".join([p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows
-                                                             for c in r.cells])
 
 
 def draft_form(**overrides) -> dict:
@@ -249,11 +239,9 @@ def test_start_notice_publishes_a_bulletin_for_other_procedures(app, session, pe
     page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)
     assert "关于2025年度消防安全工作考评结果的通报" in page and "通报（含排名表）" in page
     assert clerk.get(f"/tasks/{draft}/preview/bulletin.docx").status_code == 200
-    live = clerk.post(f"/tasks/{draft}/preview", draft_form(kind="通报", title="考评结果通报"))
-    docx = re.search(r'<a href="(/previews/[0-9a-f]{64}\.docx[^"]*)"', live.get_data(as_text=True))
-    preview = clerk.get(html.unescape(docx.group(1)))
-    # The unsaved title over the case's ranking: the form as filled, with what the case already holds.
-    assert "考评结果通报" in preview_text(preview) and "河湾社区" in preview_text(preview)
+    live = staged_preview_text(clerk, clerk.post(f"/tasks/{draft}/preview",
+                                                 draft_form(kind="通报", title="考评结果通报")))
+    assert "考评结果通报" in live and "河湾社区" in live  # the unsaved title over the ranking the case holds
     clerk.post(f"/tasks/{draft}", draft_form(kind="通报", title="关于2025年度消防安全工作考评结果的通报"))
     office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"})
     leader.post(f"/tasks/{leader.inbox_task_id('签发')}", {"decision": "approve"})

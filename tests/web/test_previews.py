@@ -5,16 +5,15 @@ LibreOffice a text preview says so. No decision is preselected."""
 from __future__ import annotations
 
 import html
-import io
 import re
 import shutil
 from datetime import datetime
 
 import pytest
-from docx import Document as Docx
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from tests.docx_checks import PREVIEW_DOCX, staged_preview_text
 from webapp.clock import TZ
 from webapp.documents.pdf import PdfConverter
 from webapp.models import AuditEvent, Document, IssuedNumber, ProcessInstance, StoredFile
@@ -22,7 +21,6 @@ from webapp.services import documents
 
 BODY = "为做好冬春火灾防控工作，现通知如下：\n一、排查隐患\n各村（社区）逐户排查出租屋。"
 FRAME = re.compile(r'<iframe class="doc-frame" src="([^"]+)"')
-DOCX_LINK = re.compile(r'<a href="(/previews/[0-9a-f]{64}\.docx[^"]*)"')
 needs_libreoffice = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
 
 
@@ -51,14 +49,9 @@ def _drafted(clerk, office_head, **overrides) -> int:
 
 
 def _links(page: str) -> tuple[str, str]:
-    frame, docx = FRAME.search(page), DOCX_LINK.search(page)
+    frame, docx = FRAME.search(page), PREVIEW_DOCX.search(page)
     assert frame and docx, page[:3000]
     return html.unescape(frame.group(1)), html.unescape(docx.group(1))
-
-
-def _docx_text(response) -> str:
-    assert response.status_code == 200 and response.data[:2] == b"PK"
-    return "\n".join(p.text for p in Docx(io.BytesIO(response.data)).paragraphs)
 
 
 @needs_libreoffice
@@ -67,8 +60,8 @@ def test_approval_step_shows_the_pages_built_from_the_task_data(app, session, pe
     review = _drafted(clerk, office_head, body=BODY + "\n二、工作要求\n三月底前报送。")
     page = office_head.get(f"/tasks/{review}").get_data(as_text=True)
     assert "预览通知（DOCX）" not in page  # read in the page, not by downloading first
-    frame, docx = _links(page)
-    assert "三月底前报送。" in _docx_text(office_head.get(docx))
+    assert "三月底前报送。" in staged_preview_text(office_head, office_head.get(f"/tasks/{review}"))
+    frame, _ = _links(page)
 
     viewer = office_head.get(frame)
     images = re.findall(r'<img class="doc-page" src="([^"]+)"', viewer.get_data(as_text=True))
@@ -98,7 +91,8 @@ def test_draft_preview_shows_the_unsaved_form_and_changes_nothing(app, session, 
     response = clerk.post(f"/tasks/{draft}/preview", _form(title="关于预览测试的通知", body=BODY + "\n" + unsaved))
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "请于四月十日前完成。</textarea>" in page  # the input is kept
-    text = _docx_text(clerk.get(_links(page)[1]))
+    assert f'action="/tasks/{draft}"' in page  # 提交 from the preview page submits, it does not preview again
+    text = staged_preview_text(clerk, response)
     assert "关于预览测试的通知" in text and "请于四月十日前完成。" in text and "〔2026〕　号" in text
 
     session.expire_all()
