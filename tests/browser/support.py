@@ -115,6 +115,6 @@ def read_preview(page, data_dir: Path) -> str:  # noqa: ANN001
                             ".every(img => img.complete && img.naturalWidth > 0)")
     assert frame.locator("img.doc-page").first.get_attribute("alt").startswith("第1页")
     sha256 = re.search(r"/previews/([0-9a-f]{64})", frame.url).group(1)
-    pdf = PdfReader(data_dir / "pdf-cache" / f"{sha256}.pdf")
+    pdf = PdfReader(data_dir / "preview-cache" / f"{sha256}.pdf")
     assert len(pdf.pages) == frame.locator("img.doc-page").count()
     return re.sub(r"\s+", "", "".join(p.extract_text() for p in pdf.pages))

@@ -83,6 +83,10 @@ def sign_off(leader, live_server) -> None:  # noqa: ANN001
     assert "逐户排查出租屋" in text and "各村（社区）于12月15日前报送排查情况" in text  # the redrafted 正文
     expect(leader.get_by_label("同意", exact=True)).not_to_be_checked()  # the leader decides, nothing preset
     check_page(leader, "25-notice-sign-off")
+    preview = leader.frame_locator("iframe.doc-frame")
+    preview.get_by_role("link", name="文字版（便于手机阅读）").click()  # the same document as text, phone-sized
+    expect(preview.get_by_text("各村（社区）于12月15日前报送排查情况。")).to_be_visible()
+    check_page(leader, "25a-notice-sign-off-text")
     approve(leader, "签发", "同意印发")
     expect(leader.get_by_role("link", name="青石府发〔2026〕1号", exact=True)).to_be_visible()
 

@@ -5,8 +5,10 @@ LibreOffice a text preview says so. No decision is preselected."""
 from __future__ import annotations
 
 import html
+import os
 import re
 import shutil
+import time
 from datetime import datetime
 
 import pytest
@@ -17,7 +19,7 @@ from tests.docx_checks import PREVIEW_DOCX, staged_preview_text
 from webapp.clock import TZ
 from webapp.documents.pdf import PdfConverter
 from webapp.models import AuditEvent, Document, IssuedNumber, ProcessInstance, StoredFile
-from webapp.services import documents
+from webapp.services import previews
 
 BODY = "为做好冬春火灾防控工作，现通知如下：\n一、排查隐患\n各村（社区）逐户排查出租屋。"
 FRAME = re.compile(r'<iframe class="doc-frame" src="([^"]+)"')
@@ -69,11 +71,13 @@ def test_approval_step_shows_the_pages_built_from_the_task_data(app, session, pe
     image = office_head.get(html.unescape(images[0]))
     assert image.status_code == 200 and image.mimetype == "image/png" and image.data[:8] == b"\x89PNG\r\n\x1a\n"
     sha256 = frame.split("/")[2].split("?")[0]
-    pdf = PdfReader(documents.pdf_cache_path(_docs(app), sha256)).pages
+    pdf = PdfReader(_docs(app).preview_dir / f"{sha256}.pdf").pages
     text = re.sub(r"\s+", "", "".join(p.extract_text() for p in pdf))
     assert len(pdf) == len(images) and "逐户排查出租屋" in text and "三月底前报送" in text
     # The same content again is served from the cache: the pages exist once, under the DOCX's hash.
     assert office_head.get(frame).get_data(as_text=True) == viewer.get_data(as_text=True)
+    as_text = office_head.get(frame + "&view=text").get_data(as_text=True)  # easier to read on a phone
+    assert "各村（社区）逐户排查出租屋。" in as_text and "<img" not in as_text and "未安装" not in as_text
     assert session.scalar(select(func.count()).select_from(Document)) == 0
 
 
@@ -153,3 +157,17 @@ def test_no_decision_is_preselected_and_one_is_required(people):
     assert missing.status_code == 400 and "请选择同意或退回。" in page and "看过了</textarea>" in page
     assert re.search(r'<legend>处理意见</legend>.*?请选择同意或退回。', page, re.S)  # beside the field
     assert office_head.post(f"/tasks/{review}", {"decision": "approve"}).status_code == 302
+
+
+def test_preview_cache_keeps_what_is_in_use_and_prunes_the_rest(app, session):
+    docs = _docs(app)
+    old, used = previews.stage(docs, b"old preview"), previews.stage(docs, b"preview in use")
+    (docs.preview_dir / f"{old}.pages").mkdir()
+    week_ago = time.time() - 8 * 86400
+    for path in (docs.preview_dir / f"{old}.docx", docs.preview_dir / f"{old}.pages",
+                 docs.preview_dir / f"{used}.docx"):
+        os.utime(path, (week_ago, week_ago))
+    assert previews.stage(docs, b"preview in use") == used  # staged again: in use
+    previews.stage(docs, b"a new preview")  # a new entry prunes what nobody asked for in a week
+    assert not (docs.preview_dir / f"{old}.docx").exists() and not (docs.preview_dir / f"{old}.pages").exists()
+    assert (docs.preview_dir / f"{used}.docx").exists()

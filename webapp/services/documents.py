@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +33,7 @@ class DocumentServices:
     pdf: PdfConverter
     pdf_cache_dir: Path
     pages: PageRasterizer  # PDF pages as images, for reading a document in the page
-    preview_dir: Path  # previews (DOCX and page images) by content hash; never issued documents
+    preview_dir: Path  # previews (DOCX, PDF, page images) by content hash; never issued documents
 
     @classmethod
     def create(cls, templates_dir: Path, data_dir: Path) -> DocumentServices:
@@ -165,19 +163,12 @@ def pdf_cache_path(docs: DocumentServices, sha256: str, pdfa: bool = False) -> P
 
 def pdf_bytes(docs: DocumentServices, document: Document, pdfa: bool = False) -> bytes:
     """PDF of the stored DOCX, cached by the DOCX's hash (raises PdfUnavailable without LibreOffice)."""
-    return cached_pdf(docs, document.file_sha256, lambda: docs.store.read(document.file_sha256), pdfa)
-
-
-def cached_pdf(docs: DocumentServices, sha256: str, docx: Callable[[], bytes], pdfa: bool = False) -> bytes:
-    """PDF of the DOCX with this hash: from the cache, else converted (docx() is read only then) and cached."""
-    cached = pdf_cache_path(docs, sha256, pdfa)
+    cached = pdf_cache_path(docs, document.file_sha256, pdfa)
     if cached.exists():
         return cached.read_bytes()
-    pdf = docs.pdf.convert(docx(), pdfa=pdfa)
+    pdf = docs.pdf.convert(docs.store.read(document.file_sha256), pdfa=pdfa)
     cached.parent.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_suffix(f".{os.getpid()}.part")  # two requests may convert the same file at once
-    partial.write_bytes(pdf)
-    partial.replace(cached)
+    cached.write_bytes(pdf)
     return pdf
 
 

@@ -7,6 +7,7 @@ they never become documents, take no number and change no case.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -14,6 +15,8 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,15 +29,16 @@ from ..documents.pdf import PdfConversionError, PdfUnavailable
 from ..models import User, WorkTask
 from ..procedures.registry import StepContext
 from . import cases
-from .documents import DocumentServices, cached_pdf
+from .documents import DocumentServices
 from .errors import NotFound, OutOfScope
 from .workflow_runtime import WorkflowRuntime
 
 log = logging.getLogger(__name__)
 SHA256_HEX = 64
+KEEP_DAYS = 7  # a preview not asked for in a week is made again when needed; the cache must not grow forever
 TEXT_ONLY = "以下为文字版预览，版式以正式文件为准。"
 NO_LIBREOFFICE_NOTE = "服务器未安装 LibreOffice，无法按版式显示文件页面。" + TEXT_ONLY
-NO_PAGES_NOTE = "服务器未安装 poppler-utils，无法显示文件页面。" + TEXT_ONLY
+NO_PAGES_NOTE = "服务器未安装 poppler-utils（PDF 页面渲染工具），无法显示文件页面。" + TEXT_ONLY
 FAILED_NOTE = "文件页面生成失败。" + TEXT_ONLY
 
 
@@ -57,12 +61,19 @@ class PreviewPages:
     note: str = ""
 
 
+def has_preview(runtime: WorkflowRuntime, task: WorkTask) -> bool:
+    """The step names a template and its procedure can build the template's context."""
+    steps = runtime.specs.steps(task.instance.procedure)
+    return bool(steps[task.step_key].template_keys) and cases.procedure_or_404(
+        task.instance.procedure).preview_context is not None
+
+
 def preview_templates(runtime: WorkflowRuntime, task: WorkTask, data: dict) -> list[str]:
     """The templates this step previews: of several (发文's 通知/上行文/通报), the one the data issues."""
+    if not has_preview(runtime, task):
+        return []
     keys = list(runtime.specs.steps(task.instance.procedure)[task.step_key].template_keys)
     procedure = cases.procedure_or_404(task.instance.procedure)
-    if procedure.preview_context is None:
-        return []
     if procedure.preview_template is not None and len(keys) > 1:
         chosen = procedure.preview_template(data)
         return [chosen] if chosen in keys else keys[:1]
@@ -94,12 +105,21 @@ def stage(docs: DocumentServices, content: bytes) -> str:
     """Keep a DOCX in the preview cache under its hash; returns the hash."""
     sha256 = hashlib.sha256(content).hexdigest()
     path = _docx_path(docs, sha256)
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{os.getpid()}.part")
-        partial.write_bytes(content)
-        partial.replace(path)
+    if path.exists():
+        path.touch()  # still in use: not pruned
+    else:
+        _write(path, content)
+        prune(docs)
     return sha256
+
+
+def prune(docs: DocumentServices, keep_days: int = KEEP_DAYS) -> None:
+    """Remove previews not staged for `keep_days` (by file time: this is housekeeping, not case time)."""
+    cutoff = time.time() - keep_days * 86400
+    for path in docs.preview_dir.glob(f"{'[0-9a-f]' * 8}*"):
+        with contextlib.suppress(FileNotFoundError):  # another request pruned it first
+            if path.stat().st_mtime < cutoff:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
 
 
 def pages(docs: DocumentServices, sha256: str) -> PreviewPages:
@@ -119,6 +139,11 @@ def pages(docs: DocumentServices, sha256: str) -> PreviewPages:
     return PreviewPages(sha256, pages=len(list(done.glob("page-*.png"))))
 
 
+def text_only(docs: DocumentServices, sha256: str) -> PreviewPages:
+    """The staged DOCX as text (paragraphs, headings, tables): easier to read on a phone than a page."""
+    return PreviewPages(sha256, blocks=docx_blocks(staged_docx(docs, sha256)))
+
+
 def page_image(docs: DocumentServices, sha256: str, number: int) -> Path:
     path = _pages_dir(docs, _checked(sha256)) / f"page-{number}.png"
     if not path.exists():
@@ -136,8 +161,19 @@ def check_token(secret: str, user_id: int, sha256: str, given: str) -> None:
         raise OutOfScope("该预览不是为您生成的。")
 
 
+def _write(path: Path, content: bytes) -> None:
+    """Whole or not at all: two requests may write the same file at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.part")
+    partial.write_bytes(content)
+    partial.replace(path)
+
+
 def _rasterize(docs: DocumentServices, sha256: str, docx: bytes) -> None:
-    pdf = cached_pdf(docs, sha256, lambda: docx)
+    pdf_path = docs.preview_dir / f"{sha256}.pdf"
+    if not pdf_path.exists():
+        _write(pdf_path, docs.pdf.convert(docx))
+    pdf = pdf_path.read_bytes()
     with tempfile.TemporaryDirectory(prefix="firegrid-preview-", dir=docs.preview_dir) as work:
         docs.pages.render(pdf, Path(work) / "pages")
         try:

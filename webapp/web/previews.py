@@ -47,13 +47,13 @@ def _items(staged: list[previews.StagedPreview]) -> list[dict]:
 
 def step_preview(task: WorkTask, staged: list[previews.StagedPreview] | None = None) -> StepPreview | None:
     """None for a step without a document; else the approval step's document from its saved data."""
-    cls = form_class(task_views.task_form_key(task))
-    data = cases.task_data(db.session, runtime(), task)
-    if not previews.preview_templates(runtime(), task, data):
+    if not previews.has_preview(runtime(), task):
         return None
+    cls = form_class(task_views.task_form_key(task))
     drafting = cls is None or not hasattr(cls, "decision")
     if staged is not None or drafting:
         return StepPreview(drafting, _items(staged or []))
+    data = cases.task_data(db.session, runtime(), task)
     try:
         staged = previews.stage_step(db.session, runtime(), task=task, data=data, user=acting_user(), now=now())
     except DomainError as error:  # e.g. a letter campaign whose scope names nobody yet
@@ -97,8 +97,9 @@ def draft(task_id: int):  # noqa: ANN201
 def viewer(sha256: str):  # noqa: ANN201
     """The document's pages (or its text), shown in a frame of the task page."""
     _check_token(sha256)
-    shown = previews.pages(runtime().documents, sha256)
-    return render_template("documents/preview_frame.html", preview=shown, key=request.args["k"])
+    as_text = request.args.get("view") == "text"
+    shown = (previews.text_only if as_text else previews.pages)(runtime().documents, sha256)
+    return render_template("documents/preview_frame.html", preview=shown, key=request.args["k"], as_text=as_text)
 
 
 def _check_token(sha256: str) -> None:
