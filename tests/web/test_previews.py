@@ -5,6 +5,7 @@ LibreOffice a text preview says so. No decision is preselected."""
 from __future__ import annotations
 
 import html
+import io
 import os
 import re
 import shutil
@@ -15,6 +16,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
+from tests.conftest import tiny_pdf
 from tests.docx_checks import PREVIEW_DOCX, staged_preview_text
 from webapp.clock import TZ
 from webapp.documents.pdf import PdfConverter
@@ -92,12 +94,16 @@ def test_draft_preview_shows_the_unsaved_form_and_changes_nothing(app, session, 
     counts = [session.scalar(select(func.count()).select_from(model)) for model in (Document, IssuedNumber, StoredFile)]
 
     unsaved = "二、未保存的新段落\n请于四月十日前完成。"
-    response = clerk.post(f"/tasks/{draft}/preview", _form(title="关于预览测试的通知", body=BODY + "\n" + unsaved))
+    attachment = [(io.BytesIO(tiny_pdf()), "冬春防火工作方案.pdf")]
+    response = clerk.post(f"/tasks/{draft}/preview", {**_form(title="关于预览测试的通知", body=BODY + "\n" + unsaved),
+                                                      "new_attachments": attachment})
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and "请于四月十日前完成。</textarea>" in page  # the input is kept
+    assert "预览未保存所选文件，提交前请重新选择要上传的文件。" in page  # a browser never refills a file input
     assert f'action="/tasks/{draft}"' in page  # 提交 from the preview page submits, it does not preview again
     text = staged_preview_text(clerk, response)
     assert "关于预览测试的通知" in text and "请于四月十日前完成。" in text and "〔2026〕　号" in text
+    assert "附件：冬春防火工作方案" in text  # named in the preview, stored nowhere (counted below)
 
     session.expire_all()
     instance = session.get(ProcessInstance, instance.id)

@@ -33,7 +33,7 @@ class StepPreview:
 
     drafting: bool  # a drafting step previews the form on request; an approval step shows it at once
     items: list[dict] = field(default_factory=list)  # title, frame (viewer URL), docx (download URL)
-    problem: str = ""
+    warning: str = ""
 
 
 def _items(staged: list[previews.StagedPreview]) -> list[dict]:
@@ -57,10 +57,10 @@ def step_preview(task: WorkTask, staged: list[previews.StagedPreview] | None = N
     try:
         staged = previews.stage_step(db.session, runtime(), task=task, data=data, user=acting_user(), now=now())
     except DomainError as error:  # e.g. a letter campaign whose scope names nobody yet
-        return StepPreview(False, problem=error.message)
+        return StepPreview(False, warning=error.message)
     except Exception:  # a broken preview must not keep the leader from the step itself
         log.exception("preview of task %s failed", task.id)
-        return StepPreview(False, problem="文件预览生成失败，请下载 DOCX 查看或联系管理员。")
+        return StepPreview(False, warning="文件预览暂时无法生成，请稍后重试或联系管理员。")
     return StepPreview(False, _items(staged))
 
 
@@ -87,7 +87,10 @@ def draft(task_id: int):  # noqa: ANN201
         shown = step_preview(task, previews.stage_step(db.session, runtime(), task=task, data=data,
                                                        user=acting_user(), now=now()))
     except DomainError as error:  # e.g. the chosen scope names nobody to sign with
-        shown = StepPreview(True, problem=error.message)
+        shown = StepPreview(True, warning=error.message)
+    if any(upload.filename for _, upload in request.files.items(multi=True)):
+        # Browsers never refill a file input: without this the files would be silently left out at 提交.
+        shown.warning = shown.warning or "预览未保存所选文件，提交前请重新选择要上传的文件。"
     db.session.rollback()  # a preview changes nothing, whatever a preview context looked up
     return task_views._task_page(task, form, draft_preview=shown)  # noqa: SLF001
 
