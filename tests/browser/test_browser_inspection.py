@@ -7,7 +7,15 @@ import re
 
 import pytest
 
-from tests.browser.support import check_page, docx_text, field_error, inbox_row, open_inbox, open_task, png
+from tests.browser.support import (
+    check_page,
+    field_error,
+    inbox_row,
+    open_inbox,
+    open_task,
+    png,
+    read_preview,
+)
 
 pytest.importorskip("playwright.sync_api", reason="the `playwright` Python package is not installed")
 from playwright.sync_api import expect  # noqa: E402
@@ -67,7 +75,7 @@ def test_inspection_notice_deadline_and_reinspection(log_in, live_server, tmp_pa
     live_server.set_clock(f"{INSPECTED_ON}T15:00")
     clerk, leader = log_in("clerk"), log_in("leader")
     issue_notice(clerk)
-    number = sign_notice(leader, tmp_path)
+    number = sign_notice(leader, live_server.data_dir)
     live_server.set_clock("2026-10-23T10:00")  # served a day late: the 送达 step is overdue
     serve_notice(clerk, tmp_path)
 
@@ -97,17 +105,12 @@ def issue_notice(clerk) -> None:  # noqa: ANN001
     expect(clerk.get_by_role("status")).to_contain_text("已提交")
 
 
-def sign_notice(leader, tmp_path) -> str:  # noqa: ANN001
-    """The leader opens the task from 待办, reads the preview, then signs (同意); returns the notice number."""
+def sign_notice(leader, data_dir) -> str:  # noqa: ANN001
+    """The leader opens the task from 待办, reads the notice in the page, then signs (同意); returns the number."""
     open_task(leader, "签发整改通知书", UNIT)
-    check_page(leader, "06-leader-sign-notice")
-    with leader.expect_download() as download:
-        leader.get_by_role("link", name="预览火灾隐患整改通知书（DOCX）").click()
-    preview = tmp_path / "preview.docx"
-    download.value.save_as(preview)
-    assert download.value.suggested_filename.endswith(".docx")
-    text = docx_text(preview)
+    text = read_preview(leader, data_dir)
     assert UNIT in text and HAZARD in text
+    check_page(leader, "06-leader-sign-notice")
     leader.get_by_label("同意", exact=True).check()
     leader.get_by_label("意见", exact=True).fill("同意，请尽快送达。")
     leader.get_by_role("button", name="提交").click()

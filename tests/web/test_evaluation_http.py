@@ -9,7 +9,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from tests.docx_checks import assert_red_header_document, check_gbt9704, download_docx
+from tests.docx_checks import assert_red_header_document, check_gbt9704, download_docx, staged_preview_text
 from tests.services.test_evaluation_records import YEAR, at, make_world
 from tests.services.test_evaluation_scoring import build_year
 from webapp.models import Document
@@ -90,7 +90,10 @@ def test_evaluation_through_http(app, session, login_as, tmp_path):  # noqa: ANN
     assert office_head.post(f"/tasks/{group}", {"note": ""}).status_code == 302
 
     [approve] = task_ids(leader, "审定考评结果")
-    assert "一票否决" in leader.get(f"/tasks/{approve}").get_data(as_text=True)
+    page = leader.get(f"/tasks/{approve}")
+    assert "一票否决" in page.get_data(as_text=True)
+    bulletin = staged_preview_text(leader, page)  # the results 通报 the leader's approval will draft
+    assert "考评结果的通报" in bulletin and "石桥村" in bulletin and "一票否决" in bulletin
     assert leader.post(f"/tasks/{approve}", {"decision": "send_back", "opinion": ""}).status_code == 400
     assert leader.post(f"/tasks/{approve}", {"decision": "approve", "opinion": "同意"}).status_code == 302
 

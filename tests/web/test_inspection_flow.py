@@ -10,7 +10,7 @@ from pathlib import Path
 import docx
 from sqlalchemy import select
 
-from tests.docx_checks import assert_red_header_document, check_gbt9704
+from tests.docx_checks import assert_red_header_document, check_gbt9704, staged_preview_text
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, ProcessInstance, Unit, User, WorkTask
 from webapp.models.inspection import Inspection
@@ -99,6 +99,7 @@ def draft_and_sign_notice(clerk, leader, session, deadline: date | None = None) 
                          rf'name="notice_hazards-{index}-description"[^>]*>([^<]*)<', page).group(1).strip(),
                      f"notice_hazards-{index}-location": f"位置{index}",
                      f"notice_hazards-{index}-legal_basis": "《中华人民共和国消防法》第十六条"})
+    assert "位置0" in staged_preview_text(clerk, clerk.post(f"/tasks/{draft}/preview", data))  # as typed
     assert clerk.post(f"/tasks/{draft}", data).status_code == 302
     sign = leader.inbox_task_id("签发整改通知书")
     preview = leader.get(f"/tasks/{sign}/preview/rectification_notice.docx")

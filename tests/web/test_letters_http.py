@@ -13,6 +13,7 @@ import openpyxl
 from sqlalchemy import func, select
 
 from tests.conftest import tiny_pdf
+from tests.docx_checks import staged_preview_text
 from tests.form_support import error_beside
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, ProcessInstance, Unit, WorkTask
@@ -59,6 +60,9 @@ def open_campaign(app, session, clerk, leader, *, grid: GridNode, counterparty_s
     page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)
     party_a = organ_name(grid)
     assert party_a in page and "建立村（社区）消防安全组织" in page  # defaults from the manifest
+    typed = {**draft_data(app, 2026, party_a), "assessment": "考评结果在全镇通报（预览用条款）。"}
+    preview = staged_preview_text(clerk, clerk.post(f"/tasks/{draft}/preview", typed))
+    assert "考评结果在全镇通报（预览用条款）。" in preview  # the clause as typed, not yet saved
     response = clerk.post(f"/tasks/{draft}", draft_data(app, 2026, party_a))
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     approve = task_id(session, instance.id, "approve")

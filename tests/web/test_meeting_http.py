@@ -10,7 +10,7 @@ import docx
 from docx.oxml.ns import qn
 from sqlalchemy import select
 
-from tests.docx_checks import assert_minutes_format, check_gbt9704
+from tests.docx_checks import assert_minutes_format, check_gbt9704, staged_preview_text
 from webapp.clock import TZ
 from webapp.models import CommitteeMember, Document, GridNode, WorkTask
 from webapp.models.meetings import Meeting, MeetingDecision
@@ -113,6 +113,21 @@ def test_meeting_minutes_numbered_and_listing_attendance(app, session, login_as,
     assert numbers == ["青石镇消防安全联席会议纪要第1期", "青石镇消防安全联席会议纪要第2期"]
     plan = clerk.get("/meetings/plan?year=2026").get_data(as_text=True)
     assert "已召开 <strong>2</strong> 次" in plan and "未召开（已逾期）" in plan
+
+
+def test_minutes_draft_previews_as_typed_and_records_nothing(app, session, login_as):
+    clerk = login_as("clerk")
+    app.extensions["firegrid.clock"].set(at("2026-03-10T08:00"))
+    clerk.post("/procedures/meeting/start", {"series_key": "joint", "held_on": "2026-03-10"})
+    clerk.post(f"/tasks/{_task(session, 'schedule')}", {**SCHEDULE, "held_on": "2026-03-10"})
+    record = _task(session, "record")
+    rows = _decision_rows(_ids(session), "2026-03-31", "2026-04-15")
+    lines = staged_preview_text(clerk, clerk.post(f"/tasks/{record}/preview", {**ATTENDANCE, **rows})).splitlines()
+    assert "请假：青石镇综治办 陶丽君（因公出差）" in lines  # the typed lines, as the 纪要 prints them
+    assert any(line.startswith("一、抓好隐患整改") for line in lines)
+    session.expire_all()
+    meeting = session.scalars(select(Meeting)).one()
+    assert meeting.attendees == [] and meeting.status != "held" and _task(session, "record") == record
 
 
 def test_invalid_input_re_renders_with_chinese_errors(app, session, login_as):

@@ -7,7 +7,7 @@ from datetime import date
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import Field, Form, RadioField, SelectMultipleField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..services.units import phone_problem
@@ -55,11 +55,20 @@ class CheckboxList(SelectMultipleField):
 DECISIONS = {"approve": "同意", "send_back": "退回"}
 
 
+class DecisionField(RadioField):
+    """同意 or 退回, chosen by the reviewer: nothing is preselected, and no choice gets one clear message
+    (instead of WTForms' "not a valid choice" beside it)."""
+
+    def pre_validate(self, form: Form) -> None:
+        if not self.data:
+            raise StopValidation("请选择同意或退回。")
+        super().pre_validate(form)
+
+
 class DecisionMixin:
     """The approve / send back (退回) pair every review step uses; a send-back needs a reason."""
 
-    decision = RadioField("处理意见", choices=list(DECISIONS.items()), default="approve",
-                          validators=[DataRequired(message="请选择同意或退回。")])
+    decision = DecisionField("处理意见", choices=list(DECISIONS.items()))
     opinion = TextAreaField("意见", validators=[Optional(), Length(max=2000, message="不能超过2000个字。")])
 
     def validate_opinion(self, field: Field) -> None:

@@ -6,7 +6,7 @@ BPMN (workflows/evaluation.bpmn) decides the order; the services decide the numb
 
 from __future__ import annotations
 
-from ..services import evaluation_group, evaluation_results, evaluation_scoring
+from ..services import evaluation_group, evaluation_results, evaluation_scoring, notices
 from .registry import DemoContext, Procedure, StepContext
 
 
@@ -52,6 +52,13 @@ def _after_approve(ctx: StepContext) -> list[int]:
     return [sheet.id for sheet in sheets]
 
 
+def _preview(ctx: StepContext, template_key: str) -> dict:
+    """审定: the results 通报 as it will be drafted from the scores being approved (no number yet)."""
+    evaluation = evaluation_scoring.evaluation_of(ctx.session, ctx.instance)
+    draft = evaluation_results.bulletin_draft(evaluation, evaluation_results.rank_bodies(evaluation))
+    return notices.document_context(ctx.session, draft, today=ctx.now.date())
+
+
 def _case_title(data: dict) -> str:
     return f"{_year(data)}年度消防安全工作年终考评"
 
@@ -68,5 +75,5 @@ PROCEDURE = Procedure(
     before_complete={"measure": _before_measure, "self_assess": _before_self_assess,
                      "group_score": _before_group_score},
     after_complete={"approve": _after_approve},
-    case_title=_case_title, play_demo_history=_play_demo_history, demo_order=90,
+    case_title=_case_title, preview_context=_preview, play_demo_history=_play_demo_history, demo_order=90,
 )

@@ -76,7 +76,9 @@ def record_distribution(ctx: StepContext) -> list[int]:
 
 
 def preview_context(ctx: StepContext, template_key: str) -> dict:
-    return notices.document_context(ctx.session, ctx.data, today=ctx.now.date())
+    # A draft (also one being previewed from the form) lists the kept attachments and the new uploads.
+    data = notices.preview_data(ctx.data, dict(ctx.data)) if "kept_attachments" in ctx.data else ctx.data
+    return notices.document_context(ctx.session, data, today=ctx.now.date())
 
 
 # Demo history: (month, day, draft) — played through the services, from 拟稿 to 印发登记.
@@ -129,6 +131,7 @@ PROCEDURE = Procedure(
     after_complete={"sign_off": issue_document, "distribute": record_distribution},
     case_title=notices.case_title,
     preview_context=preview_context,
+    preview_template=notices.template_key,
     play_demo_history=play_history,
     demo_order=30,
 )

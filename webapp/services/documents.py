@@ -13,6 +13,7 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from ..documents.manifest import TemplateLibrary
+from ..documents.pages import PageRasterizer
 from ..documents.pdf import PdfConverter
 from ..documents.render import DocumentRenderer
 from ..models import AttachmentRole, Document, DocumentAttachment, GridNode, NumberPrefix, ProcessInstance, Unit, User
@@ -31,12 +32,15 @@ class DocumentServices:
     store: FileStore
     pdf: PdfConverter
     pdf_cache_dir: Path
+    pages: PageRasterizer  # PDF pages as images, for reading a document in the page
+    preview_dir: Path  # previews (DOCX, PDF, page images) by content hash; never issued documents
 
     @classmethod
     def create(cls, templates_dir: Path, data_dir: Path) -> DocumentServices:
         library = TemplateLibrary.load(templates_dir)
         return cls(library, DocumentRenderer(library), FileStore(data_dir / "files"),
-                   PdfConverter(data_dir / "lo-profile"), data_dir / "pdf-cache")
+                   PdfConverter(data_dir / "lo-profile"), data_dir / "pdf-cache", PageRasterizer(),
+                   data_dir / "preview-cache")
 
 
 @dataclass

@@ -11,13 +11,13 @@ from ..documents.pdf import PdfConversionError, PdfUnavailable
 from ..extensions import db
 from ..models import StoredFile
 from ..procedures import registry as procedures
-from ..procedures.registry import StepContext
-from ..services import cases, documents, grid
+from ..services import cases, documents, grid, previews
 from ..services.download_names import content_disposition, download_name
 from ..services.errors import DomainError, NotFound
 from .common import acting_user, now
 
 bp = Blueprint("documents", __name__)
+log = logging.getLogger(__name__)
 DOCX = documents.DOCX
 
 
@@ -52,8 +52,6 @@ def download(document_id: int):  # noqa: ANN201
     document = _document_in_scope(document_id)
     return download_response(runtime().documents.store.read(document.file_sha256), document.filename, DOCX)
 
-
-log = logging.getLogger(__name__)
 
 
 class PdfNotAvailable(DomainError):
@@ -94,14 +92,11 @@ def download_pdf(document_id: int):  # noqa: ANN201
 def preview(task_id: int, template_key: str):  # noqa: ANN201
     """The document as it would be issued from this case's data now (not stored, no number)."""
     task = cases.task_for_user(db.session, acting_user(), task_id)
-    procedure = cases.procedure_or_404(task.instance.procedure)
-    steps = runtime().specs.steps(task.instance.procedure)
-    if template_key not in steps[task.step_key].template_keys or procedure.preview_context is None:
+    if template_key not in runtime().specs.steps(task.instance.procedure)[task.step_key].template_keys:
         raise NotFound("该步骤没有这份文件的预览。")
-    data = cases.task_data(db.session, runtime(), task)
-    context = procedure.preview_context(
-        StepContext(db.session, task.instance, task.step_key, data, acting_user(), now(), runtime()), template_key)
-    content = runtime().documents.renderer.render(template_key, context)
+    content = previews.render_step_document(db.session, runtime(), task=task, template_key=template_key,
+                                            data=cases.task_data(db.session, runtime(), task),
+                                            user=acting_user(), now=now())
     title = runtime().documents.library.spec(template_key).title
     return download_response(content, documents.safe_filename(f"预览_{title}") + ".docx", DOCX)
 

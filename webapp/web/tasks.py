@@ -65,7 +65,7 @@ def task_form_key(task) -> str:  # noqa: ANN001
     return runtime().specs.steps(task.instance.procedure)[task.step_key].form_key or ""
 
 
-def _task_page(task, form, status: int = 200):  # noqa: ANN001, ANN202
+def _task_page(task, form, status: int = 200, **extra):  # noqa: ANN001, ANN003, ANN202
     user, instance = acting_user(), task.instance
     # A user below the case's grid (a village clerk's 自评 in a town case) sees only their own part.
     whole_case = user.scope.contains(instance.grid)
@@ -74,10 +74,9 @@ def _task_page(task, form, status: int = 200):  # noqa: ANN001, ANN202
         "tasks/task.html", task=task, instance=instance, form=form, now=now(),
         history=history if whole_case else [e for e in history if e.user_id == user.id],
         documents=documents.case_documents(db.session, instance) if whole_case else [],
-        templates=runtime().specs.steps(instance.procedure)[task.step_key].template_keys,
-        library=runtime().documents.library,
         reassign_candidates=cases.reassign_candidates(db.session, task) if user.has_role("leader") else [],
         draftable=form_drafts.draftable(form),
+        **extra,
     ), status
 
 
