@@ -204,7 +204,7 @@ def units_import(path: Path, town: str | None) -> None:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
     db.session.commit()
-    click.echo(f"导入成功：新增{result.created}个单位，更新{result.updated}个单位。")
+    click.echo(f"导入成功：{result.summary()}。")
 
 
 @units_group.command("export")
