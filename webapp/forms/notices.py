@@ -59,7 +59,7 @@ class NoticeDraftForm(ChineseForm):
 
     def setup(self, session: Any, user: Any, instance: Any) -> None:
         self.addressees.choices = [(name, name) for name in notices.addressee_choices(session, instance.grid)]
-        self.co_signers.choices = [(u.username, f"{u.display_name}（{u.username}）")
+        self.co_signers.choices = [(u.username, u.choice_label)
                                    for u in notices.co_signer_choices(session, instance.grid)]
         kept = self.kept_attachments.data or []  # "sha256:file name", see notices.kept_value
         self.kept_attachments.choices = [(value, value.partition(":")[2]) for value in kept]

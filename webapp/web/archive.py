@@ -31,7 +31,7 @@ def index():  # noqa: ANN201
     year = year_arg()
     preview = archive_items.preview(db.session, year)
     form = ExportForm(year=year)
-    form.organ_codes.choices = [(c, c) for c in sorted({i.organ_code for i in preview.items})]
+    form.organ_codes.choices = archive_items.organ_code_choices(preview.items)
     return render_template("archive/index.html", preview=preview, form=form, retentions=RETENTIONS,
                            exports=archive_export.recent_exports(db.session))
 

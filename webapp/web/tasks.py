@@ -69,7 +69,7 @@ def _task_page(task, form, status: int = 200):  # noqa: ANN001, ANN202
         documents=documents.case_documents(db.session, instance) if whole_case else [],
         templates=runtime().specs.steps(instance.procedure)[task.step_key].template_keys,
         library=runtime().documents.library,
-        reassign_candidates=cases.reassign_candidates(db.session, task) if user.has_role("leader") else [],
+        reassign_candidates=cases.reassign_candidates(db.session, task, user) if user.has_role("leader") else [],
     ), status
 
 
