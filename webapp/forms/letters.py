@@ -43,7 +43,7 @@ class CampaignStartForm(ChineseForm):
                                   validators=[required("请选择签订对象。")])
     categories = MultiCheckboxField("单位类别（仅对“网格内单位”有效；不选为全部）",
                                     choices=list(UNIT_CATEGORIES.items()), validators=[optional()])
-    print_pdf = BooleanField("同时生成 PDF 合订本（需服务器安装 LibreOffice）", default=True)
+    print_pdf = BooleanField("同时生成 PDF 合订本（需服务器支持 PDF 转换）", default=True)
 
     def setup(self, session: Any, user: Any, instance: Any) -> None:
         nodes = [n for n in grid_service.nodes_in_scope(session, user) if n.level in ("town", "village")]
