@@ -24,7 +24,7 @@ from ..models.grid import UNIT_CATEGORIES
 from ..models.letters import COUNTERPARTY_SETS
 from ..services import grid as grid_service
 from ..services.letters_campaigns import KINDS, default_text, organ_name
-from .common import ChineseForm, DecisionMixin, max_length, optional, required, today
+from .common import ChineseForm, DecisionMixin, max_length, not_in_future, optional, required, today
 from .registry import register_form
 
 LINES_HINT = "每行一条"
@@ -121,14 +121,14 @@ class CampaignCloseForm(DecisionMixin, ChineseForm):
 
 # --- signing registration (not workflow steps) ---------------------------------------------
 class SignForm(ChineseForm):
-    signed_on = DateField("签订日期", validators=[required("请填写签订日期。")])
+    signed_on = DateField("签订日期", validators=[required("请填写签订日期。"), not_in_future])
     signatory_a = StringField("甲方签字人", validators=[optional(), max_length(50)])
     signatory_b = StringField("乙方签字人", validators=[optional(), max_length(50)])
     scan = FileField("签字盖章件扫描（可选，JPG/PNG/PDF）")
 
 
 class BulkSignForm(ChineseForm):
-    signed_on = DateField("签订日期", validators=[required("请填写签订日期。")])
+    signed_on = DateField("签订日期", validators=[required("请填写签订日期。"), not_in_future])
     letter_ids = SelectMultipleField("责任书", coerce=int, validate_choice=False)
 
 
