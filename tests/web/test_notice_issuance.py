@@ -124,10 +124,10 @@ def test_draft_send_back_redraft_sign_off_and_distribute(app, session, people, t
     distribute = clerk.inbox_task_id("印发登记")
     form = clerk.get(f"/tasks/{distribute}").get_data(as_text=True)
     assert "2026-03-02" in form and "各村（社区）、镇直各部门、青石派出所" in form  # prefilled
-    assert clerk.post(f"/tasks/{distribute}", {"printed_on": "2026-03-03", "copies": "12",
+    assert clerk.post(f"/tasks/{distribute}", {"printed_on": "2026-03-02", "copies": "12",
                                                "recipients": "各村（社区）、镇直各部门"}).status_code == 302
     row = session.scalar(select(NoticeDistribution))
-    assert row.document_id == document.id and row.copies == 12 and str(row.printed_on) == "2026-03-03"
+    assert row.document_id == document.id and row.copies == 12 and str(row.printed_on) == "2026-03-02"
 
     session.expire_all()
     assert session.get(ProcessInstance, case_id).status == "completed"
