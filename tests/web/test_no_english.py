@@ -26,7 +26,7 @@ from webapp.services import demo_history
 ROLES = ["clerk", "office_head", "leader", "archivist", "inspector", "clerk_shiqiao", "inspector_shiqiao"]
 # December: the year-end evaluation is played too, so its pages exist.
 MOMENT = datetime(2026, 12, 3, 10, 0, tzinfo=TZ)
-ALLOWED = {"Excel", "Word", "WPS", "QR",
+ALLOWED = {"Excel",
            # 档号 parts fixed by the archival standard (文书 category code, default organ code, shown with its organ)
            "WS", "BGS"}
 # File types, in any case: "PDF" in a caption, ".pdf" ending an uploaded file's name.

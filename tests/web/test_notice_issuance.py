@@ -200,6 +200,8 @@ def test_countersign_any_one_sends_back(app, session, people):
     office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"})
     rows = session.scalars(select(WorkTask).where(WorkTask.step_key == "countersign")).all()
     assert sorted(t.assignee.username for t in rows) == ["leader", "leader2"]
+    summary = clerk.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "<dt>会签</dt><dd>郑国栋、王副镇长</dd>" in summary  # names, not usernames
     leader.post(f"/tasks/{leader.inbox_task_id('会签')}", {"decision": "approve", "opinion": "同意"})
     leader2.post(f"/tasks/{leader2.inbox_task_id('会签')}", {"decision": "send_back", "opinion": "第二条需修改"})
     session.expire_all()

@@ -10,7 +10,7 @@ from ..extensions import db
 from ..forms.notices import NoticeDraftForm
 from ..forms.task_data import form_to_data
 from ..models import ProcessInstance
-from ..services import cases, documents, notices
+from ..services import accounts, cases, documents, notices
 from .common import acting_user, now, roles_required, year_arg
 from .documents import download_response
 from .extension_points import NavItem, add_nav_item
@@ -33,7 +33,8 @@ def notice_helpers() -> dict:
         data = notices.case_data(engine, instance)
         document = notices.issued_document(db.session, instance)
         return {"data": data, "template": notices.template_key(data), "document": document,
-                "distribution": notices.distribution_of(db.session, document)}
+                "distribution": notices.distribution_of(db.session, document),
+                "co_signers": accounts.display_names(db.session, data.get("co_signers") or [])}
 
     return {"notice_case": notice_case}
 
