@@ -4,7 +4,8 @@ once the header row is hidden (≤600px).
 
 Done once for every page after rendering, so no template repeats its headers cell by cell and a new
 table cannot forget them; only the <table> tag changes, the cells' markup stays as the template wrote
-it. A cell with its own data-label keeps that caption (app.css).
+it. A cell with its own data-label keeps that caption (app.css); a table with its own style attribute is
+left alone.
 """
 
 from __future__ import annotations
