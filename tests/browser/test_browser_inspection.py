@@ -99,7 +99,15 @@ def issue_notice(clerk) -> None:  # noqa: ANN001
     check_page(clerk, "05-clerk-notice-draft")
     hazard = clerk.get_by_role("group", name=re.compile(r"^1\. "))
     expect(hazard.get_by_label("隐患描述")).to_have_value(HAZARD)
-    expect(clerk.get_by_label(re.compile(r"^整改期限"))).to_have_value(DEADLINE)  # 5 working days after 10-19
+    deadline, severity = clerk.get_by_label(re.compile(r"^整改期限")), clerk.get_by_label(re.compile(r"^隐患程度"))
+    expect(deadline).to_have_value(DEADLINE)  # 5 working days after 10-19
+    severity.select_option(label="较重（10个工作日）")
+    expect(deadline).to_have_value("2026-11-02")  # the deadline follows the severity …
+    deadline.fill("2026-10-28")
+    severity.select_option(label="轻微（3个工作日）")
+    expect(deadline).to_have_value("2026-10-28")  # … until the clerk sets one
+    deadline.fill(DEADLINE)
+    severity.select_option(label="一般（5个工作日）")
     hazard.get_by_label("法律依据").fill("《中华人民共和国消防法》第二十八条")
     clerk.get_by_role("button", name="提交").click()
     expect(clerk.get_by_role("status")).to_contain_text("已提交")

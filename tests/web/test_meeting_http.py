@@ -192,3 +192,21 @@ def test_decisions_follow_up_by_scope_overdue_and_next_meeting(app, session, log
     clerk.post(f"/tasks/{_task(session, 'schedule')}", {**SCHEDULE, "held_on": "2026-05-11"})
     record_page = clerk.get(f"/tasks/{_task(session, 'record')}").get_data(as_text=True)
     assert "清理电动车违规充电" in record_page.split('id="open-decisions"')[1]
+
+
+def test_minutes_wait_for_the_meeting_day(app, session, login_as):
+    clerk, leader = login_as("clerk"), login_as("leader")
+    clock = app.extensions["firegrid.clock"]
+    clock.set(at("2026-05-06T09:00"))
+    assert clerk.post("/procedures/meeting/start", {"series_key": "joint", "held_on": "2026-05-08"}).status_code == 302
+    assert clerk.post(f"/tasks/{_task(session, 'schedule')}", {**SCHEDULE, "held_on": "2026-05-08"}).status_code == 302
+    rows = _decision_rows(_ids(session), "2026-06-30", "2026-06-30")
+    early = clerk.post(f"/tasks/{_task(session, 'record')}", {**ATTENDANCE, **rows})
+    assert early.status_code == 400 and "会议定于2026-05-08召开，会后才能记录纪要。" in early.get_data(as_text=True)
+    clock.set(at("2026-05-08T16:00"))
+    assert clerk.post(f"/tasks/{_task(session, 'record')}", {**ATTENDANCE, **rows}).status_code == 302
+    session.scalar(select(Meeting)).held_on = at("2026-05-09T00:00").date()  # postponed after the record
+    session.commit()
+    refused = leader.post(f"/tasks/{_task(session, 'sign')}", {"decision": "approve"})
+    assert refused.status_code == 400 and "纪要不能在会议之前签发" in refused.get_data(as_text=True)
+    assert session.scalar(select(Document).where(Document.template_key == "minutes")) is None

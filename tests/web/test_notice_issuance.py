@@ -124,10 +124,10 @@ def test_draft_send_back_redraft_sign_off_and_distribute(app, session, people, t
     distribute = clerk.inbox_task_id("印发登记")
     form = clerk.get(f"/tasks/{distribute}").get_data(as_text=True)
     assert "2026-03-02" in form and "各村（社区）、镇直各部门、青石派出所" in form  # prefilled
-    assert clerk.post(f"/tasks/{distribute}", {"printed_on": "2026-03-03", "copies": "12",
+    assert clerk.post(f"/tasks/{distribute}", {"printed_on": "2026-03-02", "copies": "12",
                                                "recipients": "各村（社区）、镇直各部门"}).status_code == 302
     row = session.scalar(select(NoticeDistribution))
-    assert row.document_id == document.id and row.copies == 12 and str(row.printed_on) == "2026-03-03"
+    assert row.document_id == document.id and row.copies == 12 and str(row.printed_on) == "2026-03-02"
 
     session.expire_all()
     assert session.get(ProcessInstance, case_id).status == "completed"
@@ -200,6 +200,8 @@ def test_countersign_any_one_sends_back(app, session, people):
     office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"})
     rows = session.scalars(select(WorkTask).where(WorkTask.step_key == "countersign")).all()
     assert sorted(t.assignee.username for t in rows) == ["leader", "leader2"]
+    summary = clerk.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "<dt>会签</dt><dd>郑国栋、王副镇长</dd>" in summary  # names, not usernames
     leader.post(f"/tasks/{leader.inbox_task_id('会签')}", {"decision": "approve", "opinion": "同意"})
     leader2.post(f"/tasks/{leader2.inbox_task_id('会签')}", {"decision": "send_back", "opinion": "第二条需修改"})
     session.expire_all()

@@ -27,6 +27,18 @@ def today() -> date:
     return current_app.extensions["firegrid.clock"].now().date()
 
 
+def not_in_future(form: Form, field: Field) -> None:
+    """A date of something that has happened (送达, 复查, 反馈, 签订 …) cannot lie after today."""
+    if field.data and field.data > today():
+        raise ValidationError(f"日期不能晚于今天（{today().isoformat()}）。")
+
+
+def not_before(field: Field, earliest: date | None, what: str) -> None:
+    """The process order: e.g. a re-inspection not before the notice was served."""
+    if field.data and earliest and field.data < earliest:
+        raise ValidationError(f"不能早于{what}（{earliest.isoformat()}）。")
+
+
 def required(message: str = "此项为必填项。") -> DataRequired:
     return DataRequired(message=message)
 

@@ -13,7 +13,7 @@ from ..models import WorkTask
 from ..models.evaluation import CATEGORIES, FIVE_INTO, FORMULAS, ITEM_KINDS, PUBLICITY_KINDS
 from ..services import evaluation_group, evaluation_scoring
 from ..services.errors import NotFound
-from .common import ChineseForm, DecisionMixin, max_length, optional, required
+from .common import ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
 from .inspection_widgets import CnDateField, EntryList
 from .registry import register_form
 
@@ -191,7 +191,7 @@ class SchemeItemForm(ChineseForm):
 class PublicityForm(ChineseForm):
     grid_id = SelectField("网格", coerce=int, validate_choice=False)
     member_id = SelectField("组织部门（镇直部门组织的填写）", coerce=int, validate_choice=False)
-    held_on = CnDateField("日期", validators=[required("请填写日期。")])
+    held_on = CnDateField("日期", validators=[required("请填写日期。"), not_in_future])
     kind = SelectField("类型", choices=list(PUBLICITY_KINDS.items()))
     five_into = SelectField("“五进”类别", choices=[(v, v) for v in FIVE_INTO])
     title = StringField("主题", validators=[required("请填写活动主题。"), max_length(200)])
@@ -206,7 +206,7 @@ BAD_COUNT = "人数应在0到1000之间。"
 
 class FireForm(ChineseForm):
     grid_id = SelectField("网格", coerce=int, validate_choice=False)
-    occurred_on = CnDateField("发生日期", validators=[required("请填写发生日期。")])
+    occurred_on = CnDateField("发生日期", validators=[required("请填写发生日期。"), not_in_future])
     place = StringField("地点（单位）", validators=[required("请填写起火地点或单位。"), max_length(200)])
     cause = TextAreaField("起火原因", validators=[optional(), max_length(1000)])
     deaths = CnIntegerField("死亡人数", default=0, validators=[optional(), NumberRange(0, 1000, message=BAD_COUNT)])

@@ -112,3 +112,9 @@ def authenticate(
     user.failed_logins = 0
     user.locked_until = None
     return user
+
+
+def display_names(session: Session, usernames: list[str]) -> list[str]:
+    """The display names of these accounts, in the given order (a username is an internal code)."""
+    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(usernames)))}
+    return [users[name].display_name if name in users else name for name in usernames]

@@ -179,9 +179,10 @@ def uploaded_files(instance: ProcessInstance) -> dict[str, str]:
     return found
 
 
-def reassign_candidates(session: Session, task: WorkTask) -> list[User]:
-    """Who could take over a task (转办): the step's role, and a scope that covers the case."""
-    users = session.scalars(select(User).where(User.is_enabled.is_(True)).order_by(User.username))
+def reassign_candidates(session: Session, task: WorkTask, user: User) -> list[User]:
+    """Who `user` could hand a task to (转办): anyone else holding the step's role with a scope that
+    covers the case."""
+    users = session.scalars(select(User).where(User.is_enabled.is_(True), User.id != user.id).order_by(User.id))
     return [u for u in users if u.has_role(task.role) and task.scope_path.startswith(u.scope.path)]
 
 

@@ -42,7 +42,7 @@ def index():  # noqa: ANN201
     year = year_arg()
     preview = archive_items.preview(db.session, year)
     form = ExportForm(year=year)
-    form.organ_codes.choices = [(c, c) for c in sorted({i.organ_code for i in preview.items})]
+    form.organ_codes.choices = archive_items.organ_code_choices(preview.items)
     exports = archive_export.recent_exports(db.session)
     progress = {e.id: archive_jobs.progress(db.session, _data_dir(), e) for e in exports}
     items = ListPage(preview.items, page_arg(), ITEMS_PER_PAGE)

@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, render_template
 
 from ..extensions import db
 from ..models import ProcessInstance
-from ..services import notices
+from ..services import accounts, notices
 from .common import acting_user, roles_required, year_arg
 from .extension_points import NavItem, add_nav_item
 from .units import xlsx_download
@@ -29,7 +29,8 @@ def notice_helpers() -> dict:
         data = notices.case_data(engine, instance)
         document = notices.issued_document(db.session, instance)
         return {"data": data, "template": notices.template_key(data), "document": document,
-                "distribution": notices.distribution_of(db.session, document)}
+                "distribution": notices.distribution_of(db.session, document),
+                "co_signers": accounts.display_names(db.session, data.get("co_signers") or [])}
 
     return {"notice_case": notice_case}
 

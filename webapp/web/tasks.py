@@ -74,7 +74,7 @@ def _task_page(task, form, status: int = 200, **extra):  # noqa: ANN001, ANN003,
         "tasks/task.html", task=task, instance=instance, form=form, now=now(),
         history=history if whole_case else [e for e in history if e.user_id == user.id],
         documents=documents.case_documents(db.session, instance) if whole_case else [],
-        reassign_candidates=cases.reassign_candidates(db.session, task) if user.has_role("leader") else [],
+        reassign_candidates=cases.reassign_candidates(db.session, task, user) if user.has_role("leader") else [],
         draftable=form_drafts.draftable(form),
         **extra,
     ), status

@@ -112,9 +112,9 @@ def import_ledger():  # noqa: ANN201
         try:
             result = unit_ledger.import_units(db.session, acting_user().scope, form.file.data.stream, now=now())
             audit.record(db.session, at=now(), user=acting_user(), action="unit_import", object_type="unit",
-                         summary=f"新增{result.created}，更新{result.updated}", remote_addr=client_address())
+                         summary=result.summary(), remote_addr=client_address())
             db.session.commit()
-            flash(f"导入成功：新增{result.created}个单位，更新{result.updated}个单位。", "success")
+            flash(f"导入成功：{result.summary()}。", "success")
             return redirect(url_for("units.index"))
         except InvalidInput as error:
             show_invalid(form, error)
