@@ -165,7 +165,7 @@ def test_villages_and_departments_single_sign_undo_void_and_auto_close(app, sess
               "scan": (io.BytesIO(scan[1]), scan[0])}
     refused = clerk.post(f"/letters/{first.id}/sign", future, content_type="multipart/form-data")
     assert refused.status_code == 400 and 'value="孔德厚"' in refused.get_data(as_text=True)
-    assert error_beside(refused.get_data(as_text=True), "signed_on", "签订日期不能晚于今天。")
+    assert error_beside(refused.get_data(as_text=True), "signed_on", "不能晚于今天")
     form = {"signed_on": "2026-02-09", "signatory_a": "郑国栋", "signatory_b": "孔德厚",
             "scan": (io.BytesIO(scan[1]), scan[0])}
     response = clerk.post(f"/letters/{first.id}/sign", form, content_type="multipart/form-data")
