@@ -6,6 +6,7 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
 from ..models import CaseEvent, ProcessInstance, User, WorkTask
+from .errors import OutOfScope
 
 
 def inbox_query(user: User) -> Select[tuple[WorkTask]]:
@@ -52,3 +53,15 @@ def done_list(session: Session, user: User, limit: int = 100) -> list[CaseEvent]
 def case_history(session: Session, instance: ProcessInstance) -> list[CaseEvent]:
     return list(session.scalars(
         select(CaseEvent).where(CaseEvent.instance_id == instance.id).order_by(CaseEvent.id)))
+
+
+def finished_step(session: Session, user: User, work_task_id: int) -> CaseEvent | None:
+    """The 办理/退回 that finished this task id, for its actor or a user whose scope holds the case.
+
+    None when no user's action finished it (withdrawn, a timer moved on, or the id never existed):
+    the page then only says the step is no longer open."""
+    event = session.scalar(select(CaseEvent).where(CaseEvent.work_task_id == work_task_id)
+                           .order_by(CaseEvent.id.desc()).limit(1))
+    if event is not None and event.user_id != user.id and not user.scope.contains(event.instance.grid):
+        raise OutOfScope("该任务不在您的管辖范围内。")
+    return event

@@ -8,7 +8,7 @@ from flask_login import login_required
 from ..extensions import db
 from ..forms.registry import form_class
 from ..forms.task_data import data_for_form, form_to_data
-from ..models import User
+from ..models import User, WorkTask
 from ..services import cases, documents, inbox, uploads
 from ..services.errors import InvalidInput, NotFound
 from .common import acting_user, now, page_arg, roles_required
@@ -76,10 +76,20 @@ def _task_page(task, form, status: int = 200):  # noqa: ANN001, ANN202
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def task(task_id: int):  # noqa: ANN201
+    if db.session.get(WorkTask, task_id) is None:  # finished: e.g. Back after submitting
+        return _finished_page(task_id)
     work_task = cases.task_for_user(db.session, acting_user(), task_id)
     cls = form_class(task_form_key(work_task))
     data = cases.task_data(db.session, runtime(), work_task)
     return _task_page(work_task, _form_for(work_task, data_for_form(cls, data) if cls else {}))
+
+
+def _finished_page(task_id: int):  # noqa: ANN202
+    """Not a refusal: nothing is audited; the case link only for users whose scope holds the case."""
+    user = acting_user()
+    event = inbox.finished_step(db.session, user, task_id)
+    case_visible = event is not None and user.scope.contains(event.instance.grid)
+    return render_template("tasks/finished.html", event=event, case_visible=case_visible)
 
 
 @bp.post("/tasks/<int:task_id>")
