@@ -33,6 +33,11 @@ def procedure_or_404(key: str) -> Procedure:
     return procedure
 
 
+def startable_procedures(user: User) -> list[Procedure]:
+    """The procedures this user may open from a form (the 发起 page, the workbench's quick actions)."""
+    return [p for p in procedures.all_procedures() if p.start_form and user.has_role(*p.start_roles)]
+
+
 def start_case(
     session: Session, runtime: WorkflowRuntime, *, procedure_key: str, user: User, grid: GridNode,
     title: str, data: dict, now: datetime, unit: Unit | None = None,

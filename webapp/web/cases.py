@@ -14,14 +14,13 @@ from ..forms.registry import form_class
 from ..forms.task_data import form_to_data
 from ..models import GridNode, ProcessInstance, StoredFile, Unit
 from ..models.users import ROLES
-from ..procedures import registry as procedures
 from ..services import cases, documents, grid, inbox, uploads
 from ..services.errors import InvalidInput, NotFound
 from .common import acting_user, form_status, now
 from .extension_points import NavItem, add_nav_item
 
 bp = Blueprint("cases", __name__)
-add_nav_item(NavItem("cases.start_list", "发起", ("clerk", "inspector", "admin")))
+add_nav_item(NavItem("cases.start_list", "发起", order=20, visible=lambda user: bool(cases.startable_procedures(user))))
 
 
 def runtime():  # noqa: ANN201
@@ -31,9 +30,7 @@ def runtime():  # noqa: ANN201
 @bp.get("/procedures/")
 @login_required
 def start_list():  # noqa: ANN201
-    user = acting_user()
-    available = [p for p in procedures.all_procedures() if p.start_form and user.has_role(*p.start_roles)]
-    return render_template("cases/start_list.html", procedures=available)
+    return render_template("cases/start_list.html", procedures=cases.startable_procedures(acting_user()))
 
 
 def _subject(form) -> tuple[GridNode, Unit | None]:  # noqa: ANN001

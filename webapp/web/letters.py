@@ -24,7 +24,7 @@ from .extension_points import NavItem, add_nav_item
 from .units import xlsx_download
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
-add_nav_item(NavItem("letters.index", "责任书"))
+add_nav_item(NavItem("letters.index", "责任书", ("clerk", "office_head", "leader", "inspector")))
 PDF = "application/pdf"
 
 

@@ -14,7 +14,7 @@ from .common import acting_user, client_address, form_status, now, roles_require
 from .extension_points import NavItem, add_nav_item
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
-add_nav_item(NavItem("settings.calendar", "设置", ("admin",)))
+add_nav_item(NavItem("settings.calendar", "设置", ("admin",), order=92))
 
 
 def _audit_commit(action: str, summary: str) -> None:
