@@ -48,7 +48,8 @@ def index():  # noqa: ANN201
     user = acting_user()
     evaluations = [e for e in db.session.scalars(select(Evaluation).order_by(Evaluation.year.desc()))
                    if user.scope.contains(e.town)]
-    return render_template("evaluation/index.html", evaluations=evaluations)
+    return render_template("evaluation/index.html", evaluations=evaluations,
+                           can_register=user.has_role(*REGISTER_ROLES))
 
 
 @bp.get("/<int:evaluation_id>")
