@@ -63,6 +63,8 @@ class WorkTask(db.Model):
     # Copy of the case's grid path: the inbox filters by scope without a join.
     scope_path: Mapped[str] = mapped_column(String(255))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # A step that only waits (Procedure.waiting_steps): kept for its form and timer, left out of inboxes.
+    waiting: Mapped[bool] = mapped_column(default=False)
     # What the task is about, for inbox rows: the unit, the village, or the evaluated body.
     subject: Mapped[str] = mapped_column(String(200), default="")
     due_at: Mapped[datetime | None] = mapped_column(AwareDateTime())

@@ -36,7 +36,7 @@ class DueWindow:
 
 
 def inbox_query(user: User, due: str = "", window: DueWindow | None = None) -> Select[tuple[WorkTask]]:
-    """READY tasks of the user's roles inside their scope, unassigned or assigned to them."""
+    """READY tasks of the user's roles inside their scope, unassigned or assigned to them; not waits."""
     stmt = (
         select(WorkTask)
         .join(WorkTask.instance)
@@ -45,6 +45,7 @@ def inbox_query(user: User, due: str = "", window: DueWindow | None = None) -> S
             WorkTask.role.in_(sorted(user.roles)),
             WorkTask.scope_path.startswith(user.scope.path),
             or_(WorkTask.assignee_id.is_(None), WorkTask.assignee_id == user.id),
+            WorkTask.waiting.is_(False),
         )
         .order_by(WorkTask.due_at.asc().nulls_last(), WorkTask.id)
     )

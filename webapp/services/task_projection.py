@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
 
 from sqlalchemy import select
@@ -42,6 +43,7 @@ def _new_row(session: Session, instance: ProcessInstance, view: TaskView, now: d
         instance=instance, engine_task_id=view.task_id, step_key=view.step_key, title=view.title,
         role=view.lane or "", scope_path=_scope_path(instance, view, assignee), created_at=now,
         subject=_subject(session, instance, view, assignee), assignee=assignee,
+        waiting=view.step_key in _procedure_waits(instance),
         due_at=_due_at(instance, view, now, calendar),
     )
 
@@ -84,6 +86,11 @@ def _assignee(session: Session, instance: ProcessInstance, view: TaskView, start
     if starter is not None and view.lane and starter.has_role(view.lane):
         return starter
     return None
+
+
+def _procedure_waits(instance: ProcessInstance) -> Mapping[str, str]:
+    procedure = procedures.get(instance.procedure)
+    return procedure.waiting_steps if procedure else {}
 
 
 def _due_at(instance: ProcessInstance, view: TaskView, now: datetime, calendar) -> datetime | None:  # noqa: ANN001

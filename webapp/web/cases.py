@@ -96,7 +96,8 @@ def detail(instance_id: int):  # noqa: ANN201
     return render_template(
         "cases/detail.html", instance=instance, diagram=Markup(svg),
         history=inbox.case_history(db.session, instance), documents=documents.case_documents(db.session, instance),
-        open_tasks=[t for t in instance_tasks(instance)], can_withdraw=cases.withdrawable_event(
+        open_tasks=instance_tasks(instance), waits=cases.procedure_or_404(instance.procedure).waiting_steps,
+        can_withdraw=cases.withdrawable_event(
             db.session, acting_user(), instance) is not None, now=now(),
     )
 

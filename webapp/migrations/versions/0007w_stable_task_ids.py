@@ -1,4 +1,4 @@
-"""stable task ids: work_task ids never reused; case_event names the task it finished; task subject
+"""stable task ids: work_task ids never reused; case_event names the task it finished; task subject; waiting steps
 
 Revision ID: 0007w
 Revises: 0006
@@ -19,6 +19,7 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('work_task', schema=None) as batch_op:
         batch_op.add_column(sa.Column('subject', sa.String(length=200), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('waiting', sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table('case_event', schema=None) as batch_op:
         batch_op.add_column(sa.Column('work_task_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_case_event_work_task_id'), ['work_task_id'], unique=False)
@@ -37,4 +38,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_case_event_work_task_id'))
         batch_op.drop_column('work_task_id')
     with op.batch_alter_table('work_task', schema=None) as batch_op:
+        batch_op.drop_column('waiting')
         batch_op.drop_column('subject')
