@@ -72,9 +72,9 @@ def open_inbox(page):  # noqa: ANN001, ANN201
 
 
 def inbox_row(page, step: str):  # noqa: ANN001, ANN201
-    """Rows of the inbox (or 已办) whose step cell is `step`, possibly tagged 指定给我; on a phone a cell's
+    """Rows of the inbox (or 已办) whose step cell is `step`, possibly tagged 被退回 and 指定给我; on a phone a cell's
     accessible name may start with its column caption (CSS generated content, e.g. "步骤：")."""
-    cell = page.get_by_role("cell", name=re.compile(rf"^(步骤：)?{re.escape(step)}(\s+指定给我)?$"))
+    cell = page.get_by_role("cell", name=re.compile(rf"^(步骤：)?{re.escape(step)}(\s+被退回)?(\s+指定给我)?$"))
     return page.get_by_role("row").filter(has=cell)
 
 

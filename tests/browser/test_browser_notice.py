@@ -58,7 +58,7 @@ def send_back(office_head) -> None:  # noqa: ANN001
 
 def redraft(clerk) -> None:  # noqa: ANN001
     open_task(clerk, "拟稿", TITLE)
-    expect(clerk.get_by_text(OPINION)).to_be_visible()  # the reason, in the history on the same page
+    expect(clerk.get_by_role("alert").filter(has_text="已被退回")).to_contain_text(OPINION)  # above the form
     body = clerk.get_by_label("正文", exact=True)
     expect(body).to_have_value(BODY)
     check_page(clerk, "24-notice-redraft")
