@@ -26,7 +26,8 @@ class DoneSearch:
 def _query(user: User, search: DoneSearch) -> Select[tuple[CaseEvent]]:
     """Always narrowed by the user's own events (the user_id index) before any text condition."""
     stmt = (
-        select(CaseEvent).join(CaseEvent.instance).options(contains_eager(CaseEvent.instance))
+        select(CaseEvent).join(CaseEvent.instance)
+        .options(contains_eager(CaseEvent.instance).joinedload(ProcessInstance.grid))
         .where(CaseEvent.user_id == user.id, CaseEvent.action.in_(DONE_ACTIONS))
     )
     if search.text:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
-from ..models import Document, GridNode, User
+from ..models import Document, GridNode, ProcessInstance, User
 
 RECENT_DOCUMENTS = 8
 
@@ -14,6 +14,7 @@ def recent_documents(session: Session, user: User, limit: int = RECENT_DOCUMENTS
     """The newest issued or drafted documents of cases inside the user's scope (voided ones left out)."""
     stmt = (
         select(Document).join(Document.grid)
+        .options(joinedload(Document.instance).joinedload(ProcessInstance.grid))
         .where(GridNode.path.startswith(user.scope.path), Document.status.in_(("issued", "draft")))
         .order_by(Document.id.desc()).limit(limit)
     )

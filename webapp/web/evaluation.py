@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
@@ -31,7 +32,8 @@ def evaluation_helpers() -> dict:
         evaluation = db.session.scalar(select(Evaluation).where(Evaluation.instance_id == instance.id))
         if evaluation is None:
             return {"evaluation": None, "rows": []}
-        return {"evaluation": evaluation, "rows": evaluation_results.results_table(evaluation)}
+        return {"evaluation": evaluation, "rows": evaluation_results.results_table(evaluation),
+                "may_open": current_user.has_role(*VIEW_ROLES)}
 
     return {"evaluation_case": evaluation_case}
 
