@@ -7,6 +7,7 @@ run on top of them when that directory exists.
 
 from __future__ import annotations
 
+import html
 import io
 import re
 import subprocess
@@ -85,10 +86,28 @@ def download_docx(visitor, document, tmp_path: Path) -> tuple[str, Path]:  # noq
     assert response.status_code == 200
     path = tmp_path / f"document-{document.id}.docx"
     path.write_bytes(response.data)
-    opened = docx.Document(io.BytesIO(response.data))
+    return docx_all_text(response.data), path
+
+
+def docx_all_text(content: bytes) -> str:
+    """Every paragraph of a DOCX (body, table cells, text boxes, headers), one per line."""
+    opened = docx.Document(io.BytesIO(content))
     parts = ["".join(t.text or "" for t in p.iter(qn("w:t"))) for p in opened.element.body.iter(qn("w:p"))]
     parts += [p.text for section in opened.sections for p in section.header.paragraphs]
-    return "\n".join(parts), path
+    return "\n".join(parts)
+
+
+PREVIEW_DOCX = re.compile(r'<a href="(/previews/[0-9a-f]{64}\.docx[^"]*)"')
+
+
+def staged_preview_text(visitor, response) -> str:  # noqa: ANN001
+    """From a task page showing a preview (文件预览): the text of the DOCX behind it, fetched as its viewer."""
+    page = response.get_data(as_text=True)
+    link = PREVIEW_DOCX.search(page)
+    assert response.status_code == 200 and link, page[:3000]
+    download = visitor.get(html.unescape(link.group(1)))
+    assert download.status_code == 200 and download.data[:2] == b"PK"
+    return docx_all_text(download.data)
 
 
 def open_docx(content: bytes | Path | DocxDocument) -> DocxDocument:

@@ -23,7 +23,7 @@ def test_units_export_then_import(app, session, demo, tmp_path: Path):
     assert _run(app, "units", "export", str(out)).exit_code == 0
     assert load_workbook(out).active.max_row == 61
     result = _run(app, "units", "import", str(out))
-    assert result.exit_code == 0 and "新增0个单位，更新60个单位" in result.output
+    assert result.exit_code == 0 and "新增0个单位，更新0个单位，60个单位无变化" in result.output
 
 
 def test_units_import_reports_errors_with_exit_code(app, session, demo, tmp_path: Path):

@@ -13,7 +13,8 @@ from .extensions import csrf, db, login_manager, migrate
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     settings = load_settings(overrides)
-    settings["DATA_DIR"].mkdir(parents=True, exist_ok=True)
+    if not settings["READ_ONLY"]:
+        settings["DATA_DIR"].mkdir(parents=True, exist_ok=True)
     app = Flask(__name__, instance_path=str(settings["DATA_DIR"]))
     app.config.update(settings)
 

@@ -41,8 +41,28 @@ def load_demo_and_print() -> None:
 
 def _cli_app():  # noqa: ANN202
     """Commands load the app without the start-up check, so `check` can report what is broken;
-    `serve` runs the check itself and refuses to start on any problem."""
-    return create_app({"CHECK_WORKFLOWS": False})
+    `serve` runs the check itself and refuses to start on any problem. Commands marked read_only
+    create no data dir and no secret key."""
+    context = click.get_current_context(silent=True)
+    read_only = bool(context and getattr(context.command, "read_only", False))
+    return create_app({"CHECK_WORKFLOWS": False, "READ_ONLY": read_only})
+
+
+def read_only(command: click.Command) -> click.Command:
+    """Mark a command that only reads: its app writes nothing to the working directory."""
+    command.read_only = True
+    return command
+
+
+class FiregridGroup(FlaskGroup):
+    """Flask's group loads the app to list app-provided commands (so `--help` would create the data
+    dir and secret key); Firegrid declares all its commands here, so listing needs no app."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return click.Group.list_commands(self, ctx)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        return click.Group.get_command(self, ctx, name)
 
 
 def workflow_problems() -> list[str]:
@@ -54,7 +74,7 @@ def workflow_problems() -> list[str]:
     return problems + [f"doc_templates/{p.key}: {p.message}" for p in lint(runtime.documents.library)]
 
 
-@click.group(cls=FlaskGroup, create_app=_cli_app, add_default_commands=False, add_version_option=False)
+@click.group(cls=FiregridGroup, create_app=_cli_app, add_default_commands=False, add_version_option=False)
 def main() -> None:
     """Firegrid 消防网格公文系统."""
 
@@ -107,6 +127,7 @@ def tick_command(moment: str | None) -> None:
     click.echo(f"{now:%Y-%m-%d %H:%M}：处理到期定时事项 {fired} 件，后台任务 {chunks} 批。")
 
 
+@read_only
 @main.command("check")
 @with_appcontext
 def check_command() -> None:
@@ -129,11 +150,11 @@ def check_command() -> None:
 @with_appcontext
 def serve_command(host: str, port: int, with_demo: bool, history: bool, threads: int) -> None:
     """Run the production WSGI server (waitress)."""
-    from waitress import serve
-
     problems = workflow_problems()
     if problems:
         raise click.ClickException("流程或模板配置有误，服务未启动：\n" + "\n".join(problems))
+    app = current_app._get_current_object()  # noqa: SLF001
+    server = _bind(app, host, port, threads)
     upgrade_schema()
     if with_demo:
         load_demo_and_print()
@@ -141,10 +162,21 @@ def serve_command(host: str, port: int, with_demo: bool, history: bool, threads:
             play_history_and_print()
     from .services import background
 
-    app = current_app._get_current_object()  # noqa: SLF001
     background.start(app)
     click.echo(f"Firegrid 已启动：http://{host}:{port}/login")
-    serve(app, host=host, port=port, threads=threads, ident="firegrid")
+    server.run()
+
+
+def _bind(app, host: str, port: int, threads: int):  # noqa: ANN001, ANN202
+    """Bind the port before announcing anything, so a busy port is one clear message, not a traceback."""
+    from waitress import create_server
+
+    try:
+        return create_server(app, host=host, port=port, threads=threads, ident="firegrid")
+    except OSError as error:
+        click.echo(f"端口 {port} 已被占用或无法使用（{host}:{port}），服务未启动。"
+                   f"请先关闭占用该端口的程序，或用 --port 指定其他端口，例如 --port {port + 1}。", err=True)
+        raise SystemExit(1) from error
 
 
 @main.group("units")
@@ -172,7 +204,7 @@ def units_import(path: Path, town: str | None) -> None:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
     db.session.commit()
-    click.echo(f"导入成功：新增{result.created}个单位，更新{result.updated}个单位。")
+    click.echo(f"导入成功：{result.summary()}。")
 
 
 @units_group.command("export")
@@ -194,6 +226,7 @@ def templates_group() -> None:
     """The DOCX template library."""
 
 
+@read_only
 @templates_group.command("list")
 @with_appcontext
 def templates_list() -> None:
@@ -285,3 +318,7 @@ def archive_verify_command(path: Path) -> None:
     if not result.ok:
         sys.exit(1)
     click.echo(f"校验通过：{result.items} 件，BagIt 完整校验无误。")
+
+
+if __name__ == "__main__":
+    main()

@@ -25,12 +25,15 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def _secret_key(data_dir: Path) -> str:
-    """FIREGRID_SECRET_KEY, else a key generated once and kept in the data dir."""
+def _secret_key(data_dir: Path, create: bool) -> str | None:
+    """FIREGRID_SECRET_KEY, else a key generated once and kept in the data dir (None when read-only
+    and no key exists yet: a read-only command serves no sessions)."""
     if os.environ.get("FIREGRID_SECRET_KEY"):
         return os.environ["FIREGRID_SECRET_KEY"]
     key_file = data_dir / "secret_key"
     if not key_file.exists():
+        if not create:
+            return None
         data_dir.mkdir(parents=True, exist_ok=True)
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
@@ -84,11 +87,13 @@ def load_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     overrides = overrides or {}
     settings: dict[str, Any] = {**_paths(os.environ, overrides), **_web(os.environ)}
     settings.update(overrides)
+    # READ_ONLY (set by read-only CLI commands such as `check`): create no data dir and no secret key.
+    settings.setdefault("READ_ONLY", False)
     settings["DATA_DIR"] = Path(settings["DATA_DIR"])
     if settings["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Writers queue for the file lock instead of failing at once when two requests write together.
         settings["SQLALCHEMY_ENGINE_OPTIONS"] = {**settings["SQLALCHEMY_ENGINE_OPTIONS"],
                                                  "connect_args": {"timeout": 30}}
     if "SECRET_KEY" not in settings:
-        settings["SECRET_KEY"] = _secret_key(settings["DATA_DIR"])
+        settings["SECRET_KEY"] = _secret_key(settings["DATA_DIR"], create=not settings.get("READ_ONLY"))
     return settings

@@ -27,6 +27,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
 PASSWORD = "firegrid-demo"
 START = "2026-10-19T08:00"  # the server's "now" when the demo is loaded (a Monday)
+HISTORY_NOW = "2026-12-03T10:00"  # December: the history includes the year-end evaluation
 CLI = [str(Path(__file__).with_name("run_with_clock.py"))]
 # Variables of the developer's or CI's shell that must not reach the server under test.
 FOREIGN_SETTINGS = ("FIREGRID_DATABASE_URL", "FIREGRID_TEST_DATABASE_URL", "FIREGRID_WORKFLOWS_DIR",
@@ -75,9 +76,8 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path, seconds: floa
     pytest.fail(f"firegrid serve did not answer within {seconds}s:\n{log.read_text(errors='replace')}")
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    data_dir = tmp_path_factory.mktemp("browser-data")
+def _serve(data_dir: Path, now: str, *demo_args: str) -> Iterator[LiveServer]:
+    """`firegrid demo DEMO_ARGS…` at `now`, then `firegrid serve` on a free port until the caller is done."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in FOREIGN_SETTINGS}
     env.update({
@@ -89,8 +89,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[2]), env.get("PYTHONPATH", "")]),
     })
     server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, data_dir=data_dir)
-    server.set_clock(START)
-    server.firegrid("demo")
+    server.set_clock(now)
+    server.firegrid("demo", *demo_args, timeout=600)
     log = data_dir / "serve.log"
     with log.open("wb") as sink:
         process = subprocess.Popen([sys.executable, *CLI, "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -105,6 +105,18 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    yield from _serve(tmp_path_factory.mktemp("browser-data"), START)
+
+
+@pytest.fixture(scope="session")
+def history_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A second server whose demo has this year's activity up to early December (`demo --history`), for
+    pages that need records; the scenario tests keep the plain demo of `live_server` to themselves."""
+    yield from _serve(tmp_path_factory.mktemp("history-data"), HISTORY_NOW, "--history")
 
 
 @pytest.fixture(scope="session")
@@ -133,12 +145,14 @@ FAILED = pytest.StashKey[bool]()
 
 @pytest.fixture()
 def log_in(request: pytest.FixtureRequest, chromium, live_server: LiveServer) -> Iterator[Callable]:  # noqa: ANN001
-    """log_in("inspector") → a Playwright page of that demo account on a 390 × 844 phone viewport."""
+    """log_in("inspector") → a Playwright page of that demo account on a 390 × 844 phone viewport
+    (of `live_server`, or of the server given)."""
     contexts = []
 
-    def open_as(username: str, viewport: dict | None = None):  # noqa: ANN202
+    def open_as(username: str, viewport: dict | None = None, server: LiveServer | None = None):  # noqa: ANN202
+        server = server or live_server
         context = chromium.new_context(viewport=viewport or PHONE, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                       accept_downloads=True, base_url=live_server.url)
+                                       accept_downloads=True, base_url=server.url)
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
@@ -146,7 +160,7 @@ def log_in(request: pytest.FixtureRequest, chromium, live_server: LiveServer) ->
         page.get_by_label("用户名").fill(username)
         page.get_by_label("密码").fill(PASSWORD)
         page.get_by_role("button", name="登录").click()
-        page.wait_for_url(live_server.url + "/")
+        page.wait_for_url(server.url + "/")
         return page
 
     yield open_as

@@ -111,3 +111,19 @@ def docx_text(path: Path) -> str:
 
 
 NUMBER = re.compile(r"〔(\d{4})〕")
+
+
+def read_preview(page, data_dir: Path) -> str:  # noqa: ANN001
+    """The 文件预览 of a task page: waits until its first page images have loaded (naturalWidth > 0) and
+    returns the text of the PDF the server rendered them from (in its preview cache, by the DOCX's hash)."""
+    from pypdf import PdfReader
+
+    frame = page.locator("iframe.doc-frame").first.element_handle().content_frame()
+    frame.wait_for_url(re.compile(r"/previews/[0-9a-f]{64}"), timeout=60_000)  # LibreOffice lays it out first
+    frame.wait_for_function("() => document.images.length > 0 && [...document.images].slice(0, 2)"
+                            ".every(img => img.complete && img.naturalWidth > 0)")
+    assert frame.locator("img.doc-page").first.get_attribute("alt").startswith("第1页")
+    sha256 = re.search(r"/previews/([0-9a-f]{64})", frame.url).group(1)
+    pdf = PdfReader(data_dir / "preview-cache" / f"{sha256}.pdf")
+    assert len(pdf.pages) == frame.locator("img.doc-page").count()
+    return re.sub(r"\s+", "", "".join(p.extract_text() for p in pdf.pages))

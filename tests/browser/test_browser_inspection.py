@@ -9,13 +9,13 @@ import pytest
 
 from tests.browser.support import (
     check_page,
-    docx_text,
     field_error,
     follow_menu,
     inbox_row,
     open_inbox,
     open_task,
     png,
+    read_preview,
 )
 
 pytest.importorskip("playwright.sync_api", reason="the `playwright` Python package is not installed")
@@ -76,7 +76,7 @@ def test_inspection_notice_deadline_and_reinspection(log_in, live_server, tmp_pa
     live_server.set_clock(f"{INSPECTED_ON}T15:00")
     clerk, leader = log_in("clerk"), log_in("leader")
     issue_notice(clerk)
-    number = sign_notice(leader, tmp_path)
+    number = sign_notice(leader, live_server.data_dir)
     live_server.set_clock("2026-10-23T10:00")  # served a day late: the 送达 step is overdue
     serve_notice(clerk, tmp_path)
 
@@ -100,23 +100,26 @@ def issue_notice(clerk) -> None:  # noqa: ANN001
     check_page(clerk, "05-clerk-notice-draft")
     hazard = clerk.get_by_role("group", name=re.compile(r"^1\. "))
     expect(hazard.get_by_label("隐患描述")).to_have_value(HAZARD)
-    expect(clerk.get_by_label(re.compile(r"^整改期限"))).to_have_value(DEADLINE)  # 5 working days after 10-19
+    deadline, severity = clerk.get_by_label(re.compile(r"^整改期限")), clerk.get_by_label(re.compile(r"^隐患程度"))
+    expect(deadline).to_have_value(DEADLINE)  # 5 working days after 10-19
+    severity.select_option(label="较重（10个工作日）")
+    expect(deadline).to_have_value("2026-11-02")  # the deadline follows the severity …
+    deadline.fill("2026-10-28")
+    severity.select_option(label="轻微（3个工作日）")
+    expect(deadline).to_have_value("2026-10-28")  # … until the clerk sets one
+    deadline.fill(DEADLINE)
+    severity.select_option(label="一般（5个工作日）")
     hazard.get_by_label("法律依据").fill("《中华人民共和国消防法》第二十八条")
     clerk.get_by_role("button", name="提交").click()
     expect(clerk.get_by_role("status")).to_contain_text("已提交")
 
 
-def sign_notice(leader, tmp_path) -> str:  # noqa: ANN001
-    """The leader opens the task from 待办, reads the preview, then signs (同意); returns the notice number."""
+def sign_notice(leader, data_dir) -> str:  # noqa: ANN001
+    """The leader opens the task from 待办, reads the notice in the page, then signs (同意); returns the number."""
     open_task(leader, "签发整改通知书", UNIT)
-    check_page(leader, "06-leader-sign-notice")
-    with leader.expect_download() as download:
-        leader.get_by_role("link", name="预览火灾隐患整改通知书（DOCX）").click()
-    preview = tmp_path / "preview.docx"
-    download.value.save_as(preview)
-    assert download.value.suggested_filename.endswith(".docx")
-    text = docx_text(preview)
+    text = read_preview(leader, data_dir)
     assert UNIT in text and HAZARD in text
+    check_page(leader, "06-leader-sign-notice")
     leader.get_by_label("同意", exact=True).check()
     leader.get_by_label("意见", exact=True).fill("同意，请尽快送达。")
     leader.get_by_role("button", name="提交").click()

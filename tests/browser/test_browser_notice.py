@@ -3,11 +3,9 @@ redrafts, the leader signs after reading the preview, and the issued DOCX is dow
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from tests.browser.support import check_page, docx_text, field_error, follow_menu, open_task
+from tests.browser.support import check_page, docx_text, field_error, follow_menu, open_task, read_preview
 
 pytest.importorskip("playwright.sync_api", reason="the `playwright` Python package is not installed")
 from playwright.sync_api import expect  # noqa: E402
@@ -56,13 +54,17 @@ def send_back(office_head) -> None:  # noqa: ANN001
     expect(office_head.get_by_role("status")).to_contain_text("已退回")
 
 
-def redraft(clerk) -> None:  # noqa: ANN001
+def redraft(clerk, data_dir) -> None:  # noqa: ANN001
     open_task(clerk, "拟稿", TITLE)
     expect(clerk.get_by_role("alert").filter(has_text="已被退回")).to_contain_text(OPINION)  # above the form
     body = clerk.get_by_label("正文", exact=True)
     expect(body).to_have_value(BODY)
     check_page(clerk, "24-notice-redraft")
     body.fill(BODY + MORE)
+    clerk.get_by_role("button", name="预览（不保存）").click()  # what is typed, before it is saved
+    assert "各村（社区）于12月15日前报送排查情况" in read_preview(clerk, data_dir)
+    expect(clerk.get_by_label("正文", exact=True)).to_have_value(BODY + MORE)
+    check_page(clerk, "24a-notice-draft-preview")
     clerk.get_by_role("button", name="提交").click()
     expect(clerk.get_by_role("status")).to_contain_text("已提交")
 
@@ -74,14 +76,17 @@ def approve(page, step: str, opinion: str):  # noqa: ANN001, ANN201
     expect(page.get_by_role("status")).to_contain_text(f"“{step}”已提交")
 
 
-def sign_off(leader, tmp_path) -> None:  # noqa: ANN001
+def sign_off(leader, live_server) -> None:  # noqa: ANN001
+    """On the phone, the leader reads the notice's pages in the task page (nothing to download), then signs."""
     open_task(leader, "签发", TITLE)
+    text = read_preview(leader, live_server.data_dir)
+    assert "逐户排查出租屋" in text and "各村（社区）于12月15日前报送排查情况" in text  # the redrafted 正文
+    expect(leader.get_by_label("同意", exact=True)).not_to_be_checked()  # the leader decides, nothing preset
     check_page(leader, "25-notice-sign-off")
-    with leader.expect_download() as download:
-        leader.get_by_role("link", name=re.compile(r"^预览.*（DOCX）$")).first.click()
-    preview = tmp_path / "preview.docx"
-    download.value.save_as(preview)
-    assert "工作要求" in docx_text(preview)  # the redrafted text is what the leader signs
+    preview = leader.frame_locator("iframe.doc-frame")
+    preview.get_by_role("link", name="文字版（便于手机阅读）").click()  # the same document as text, phone-sized
+    expect(preview.get_by_text("各村（社区）于12月15日前报送排查情况。")).to_be_visible()
+    check_page(leader, "25a-notice-sign-off-text")
     approve(leader, "签发", "同意印发")
     expect(leader.get_by_role("link", name="青石府发〔2026〕1号", exact=True)).to_be_visible()
 
@@ -110,10 +115,10 @@ def test_notice_sent_back_redrafted_signed_and_downloaded(log_in, live_server, t
     start_draft(clerk)
     first_draft(clerk)
     send_back(office_head)
-    redraft(clerk)
+    redraft(clerk, live_server.data_dir)
     open_task(office_head, "核稿", TITLE)
     approve(office_head, "核稿", "已核")
-    sign_off(leader, tmp_path)
+    sign_off(leader, live_server)
     download_issued(clerk, tmp_path)
 
     archivist = log_in("archivist")

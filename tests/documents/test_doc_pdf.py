@@ -21,7 +21,7 @@ def converter(tmp_path_factory):
 
 def test_missing_soffice_raises_chinese_message(tmp_path):
     converter = PdfConverter(tmp_path, soffice="/nonexistent/soffice")
-    with pytest.raises(PdfUnavailable, match="未安装 LibreOffice"):
+    with pytest.raises(PdfUnavailable, match="未安装 PDF 转换组件"):
         converter.convert(b"")
 
 

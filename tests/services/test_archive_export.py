@@ -19,7 +19,7 @@ from sqlalchemy import select
 from tests.docx_checks import check_pdf_text
 from webapp.clock import TZ
 from webapp.documents.pdf import PdfConversionError
-from webapp.models import Document, GridNode, IssuedNumber, ProcessInstance, User, WorkTask
+from webapp.models import AttachmentRole, Document, GridNode, IssuedNumber, ProcessInstance, User, WorkTask
 from webapp.models.archive import ArchiveItem
 from webapp.services import archive_codes, cases, documents, numbering
 from webapp.services.archive_catalogue import COLUMNS
@@ -81,7 +81,8 @@ def build_year(session, app, *, finish_case: bool = True) -> Year:
     in_case = Subject(town, instance=case)
     notice = _issue(session, docs, "rectification_notice", "rectification", in_case, at("2026-05-08T10:00"),
                     "火灾隐患整改通知书")
-    documents.attach(session, docs, notice, content=JPEG, name="签收回执.jpg", media_type="image/jpeg", role="scan",
+    documents.attach(session, docs, notice, content=JPEG, name="签收回执.jpg", media_type="image/jpeg",
+                     role=AttachmentRole.RECEIPT,
                      now=at("2026-05-09T10:00"))
     opinion = _issue(session, docs, "reinspection_opinion", "reinspection", in_case, at("2026-05-22T10:00"),
                      "复查意见书")
@@ -91,7 +92,7 @@ def build_year(session, app, *, finish_case: bool = True) -> Year:
                                      context=docs.library.spec("inspection_record").sample, title="消防安全检查记录",
                                      subject=plain, user=clerk, now=at("2026-06-01T10:00"))
     documents.attach(session, docs, record, content=JPEG + b"2", name="检查照片.jpg", media_type="image/jpeg",
-                     role="photo", now=at("2026-06-01T11:00"))
+                     role=AttachmentRole.PHOTO, now=at("2026-06-01T11:00"))
     session.commit()
     return Year([n.id for n in notices], notice.id, opinion.id, record.id, notices[1].number)
 
@@ -137,7 +138,7 @@ def test_export_builds_a_valid_bag_with_items_codes_catalogue_and_report(session
     assert metadata["保管期限"] == "定期30年" and metadata["文件编号"].startswith("青石消整〔2026〕第")
     steps = [(e["动作"], e["办理人"]) for e in metadata["办理过程"]]
     assert steps[0] == ("发起", "林晓雯") and ("办理", "郑国栋") in steps
-    assert {f["用途"] for f in metadata["电子文件"]} >= {"正文", "签收/签订扫描件"}
+    assert {f["用途"] for f in metadata["电子文件"]} >= {"正文", "送达回执"}
     record_code = session.scalar(select(ArchiveItem.archive_code).where(ArchiveItem.main_document_id == year.record_id))
     assert record_code == "Z001-WS·2026-D10-BGS-0001"
 

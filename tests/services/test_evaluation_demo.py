@@ -38,4 +38,7 @@ def test_demo_in_december_runs_the_evaluation(app, session, demo):  # noqa: ANN0
         Document.template_key == "evaluation_sheet"))
     assert sheets == len(evaluation.bodies)
     notice = session.get(ProcessInstance, evaluation.notice_instance_id)
-    assert notice.procedure == "notice_issuance" and notice.status == "running"
+    assert notice.procedure == "notice_issuance" and notice.status == "completed"  # the 通报 is issued
+    bulletin = session.scalar(select(Document).where(Document.instance_id == notice.id))
+    assert bulletin.template_key == "bulletin" and bulletin.kind == "通报" and bulletin.status == "issued"
+    assert bulletin.number and "考评结果" in bulletin.title

@@ -21,7 +21,14 @@ from tests.services.test_evaluation_records import (
     units_of,
 )
 from webapp.models import Document, ProcessInstance, WorkTask
-from webapp.services import cases, evaluation_registers, evaluation_results, evaluation_scoring, meeting_decisions
+from webapp.services import (
+    cases,
+    evaluation_group,
+    evaluation_registers,
+    evaluation_results,
+    evaluation_scoring,
+    meeting_decisions,
+)
 from webapp.services.errors import InvalidInput
 from webapp.services.evaluation_scoring import round_score
 
@@ -144,8 +151,10 @@ def test_totals_caps_vetoes_grades_and_ranks(year):  # noqa: ANN001
     missing_reason = [dict(e) for e in entries]
     deduction = next(e for e in missing_reason if e["deduction_reason"] == "网格员名册未及时更新")
     deduction["deduction_reason"] = ""
-    with pytest.raises(InvalidInput, match="扣分须填写扣分原因"):
-        evaluation_scoring.group_score(world.session, evaluation=evaluation, entries=missing_reason)
+    with pytest.raises(InvalidInput, match="青石村的评分有1处需要修改") as refused:
+        evaluation_group.group_score(world.session, evaluation=evaluation, entries=missing_reason,
+                                     now=at(date(YEAR, 12, 22)))
+    assert list(refused.value.fields.values()) == ["扣分须填写扣分原因。"]
     world.submit(instance.id, "group_score", "office_head", {"entries": entries}, at(date(YEAR, 12, 22)))
     world.submit(instance.id, "approve", "leader", {}, at(date(YEAR, 12, 23)))
     world.session.commit()

@@ -5,7 +5,7 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from webapp.models import GridNode, Unit
-from webapp.services import unit_ledger
+from webapp.services import unit_ledger, units
 from webapp.services.errors import InvalidInput
 
 
@@ -51,15 +51,37 @@ def test_bad_rows_are_all_named_and_nothing_is_imported(session, demo):
 def test_fixed_file_imports_fifty_and_round_trips(session, demo):
     result = unit_ledger.import_units(session, _town(session), _sheet(_good_rows(50)), now=demo_now(session))
     session.commit()
-    assert (result.created, result.updated) == (50, 0)
+    assert (result.created, result.changed, result.unchanged) == (50, 0, 0)
     assert session.query(Unit).count() == 110
 
     units_before = _snapshot(session)
     exported = unit_ledger.export_units(list(session.scalars(select(Unit))))
     again = unit_ledger.import_units(session, _town(session), BytesIO(exported), now=demo_now(session))
     session.commit()
-    assert (again.created, again.updated) == (0, 110)
+    assert (again.created, again.changed, again.unchanged) == (0, 0, 110)
     assert _snapshot(session) == units_before
+
+
+def test_reimport_counts_only_the_row_that_changed(session, demo):
+    book = load_workbook(BytesIO(unit_ledger.export_units(list(session.scalars(select(Unit))))))
+    book.active.cell(row=5, column=4).value = "新地址路1号"
+    edited = BytesIO()
+    book.save(edited)
+    edited.seek(0)
+    result = unit_ledger.import_units(session, _town(session), edited, now=demo_now(session))
+    assert (result.created, result.changed, result.unchanged) == (0, 1, 59)
+    assert result.summary() == "新增0个单位，更新1个单位，59个单位无变化"
+    assert session.scalar(select(Unit).where(Unit.address == "新地址路1号")) is not None
+
+
+@pytest.mark.parametrize("phone", ["12345", "1234567", "12812345678", "0571-8123"])
+def test_phone_numbers_need_a_mobile_or_an_area_code(phone):
+    assert "格式不正确" in units.phone_problem(phone)
+
+
+@pytest.mark.parametrize("phone", ["13907120001", "0571-81234567", "057181234567", "0712-5861234-801"])
+def test_valid_phone_numbers_pass(phone):
+    assert units.phone_problem(phone) is None
 
 
 def test_export_import_into_empty_town_recreates_units(session, demo):

@@ -8,7 +8,8 @@ import zipfile
 from sqlalchemy import select
 
 from tests.services.test_archive_export import build_year
-from webapp.models.archive import ArchiveExport, ArchiveSettings, OrganCode
+from webapp.models import Document
+from webapp.models.archive import ArchiveExport, ArchiveItem, ArchiveSettings, OrganCode
 from webapp.services.archive_export import export_path
 from webapp.services.archive_verify import verify_package
 
@@ -71,3 +72,114 @@ def test_only_archivists_export_and_admin_edits_settings(app, session, login_as)
     session.expire_all()
     assert session.get(ArchiveSettings, 1).fonds_code == "0194"
     assert session.get(OrganCode, "青石镇人民政府").code == "QSF"
+
+
+def _records(session) -> list[ArchiveExport]:
+    session.expire_all()
+    return list(session.scalars(select(ArchiveExport).order_by(ArchiveExport.id)))
+
+
+def test_failed_export_says_why_and_succeeds_on_retry_after_the_file_is_restored(app, session, login_as):
+    archivist = login_as("archivist")
+    year = build_year(session, app)
+    scan = session.get(Document, year.rectification_id).attachments[0]
+    stored = app.extensions["firegrid.runtime"].documents.store.path(scan.file_sha256)
+    kept = stored.read_bytes()
+    stored.unlink()  # a damaged file store: the receipt scan is gone
+
+    archivist.post("/archive/export", {"year": "2026", "pdf": ""})
+    [record] = _records(session)
+    assert record.status == "failed" and "签收回执.jpg" in record.message, record.message
+    assert session.scalar(select(ArchiveItem)) is None  # the failed run keeps no 档号
+    page = archivist.get("/archive/?year=2026").get_data(as_text=True)
+    assert "失败" in page and "文件“签收回执.jpg”在文件库中缺失" in page and "Traceback" not in page
+    assert page.index("归档包") < page.index("将归档的件")  # progress and outcome above the item list
+
+    stored.write_bytes(kept)
+    assert login_as("clerk").post(f"/archive/exports/{record.id}/retry").status_code == 403
+    assert archivist.post(f"/archive/exports/{record.id}/retry").status_code == 302
+    [record] = _records(session)
+    assert record.status == "done" and record.passed, record.message
+    assert archivist.get(f"/archive/exports/{record.id}.zip").status_code == 200
+    assert archivist.post(f"/archive/exports/{record.id}/cancel").status_code == 400  # done: nothing to cancel
+
+
+def test_queued_export_can_be_cancelled(app, session, login_as):
+    from webapp.services import jobs
+
+    archivist = login_as("archivist")
+    build_year(session, app)
+    app.config["ARCHIVE_SYNC_LIMIT"] = 0
+    try:
+        archivist.post("/archive/export", {"year": "2026", "pdf": ""})
+        [record] = _records(session)
+        assert "排队中" in archivist.get("/archive/?year=2026").get_data(as_text=True)
+        assert login_as("clerk").post(f"/archive/exports/{record.id}/cancel").status_code == 403
+        assert archivist.post(f"/archive/exports/{record.id}/cancel").status_code == 302
+        clock = app.extensions["firegrid.clock"]
+        assert jobs.run_due_jobs(session, app.extensions["firegrid.runtime"], worker="t", clock=clock.now) == 0
+        [record] = _records(session)
+        assert record.status == "cancelled" and "已取消" in archivist.get("/archive/?year=2026").get_data(as_text=True)
+    finally:
+        app.config.pop("ARCHIVE_SYNC_LIMIT")
+
+
+def test_background_export_that_keeps_failing_is_marked_failed(app, session, login_as, monkeypatch):
+    from webapp.services import jobs
+
+    archivist = login_as("archivist")
+    build_year(session, app)
+    app.config["ARCHIVE_SYNC_LIMIT"] = 0
+    try:
+        archivist.post("/archive/export", {"year": "2026", "pdf": ""})
+    finally:
+        app.config.pop("ARCHIVE_SYNC_LIMIT")
+
+    def broken(*args, **kwargs):  # the worker itself breaks (not the export, which records its own failures)
+        raise OSError("disk full")
+
+    monkeypatch.setattr("webapp.services.archive_jobs.run_export", broken)
+    clock = app.extensions["firegrid.clock"]
+    for _ in range(jobs.MAX_ATTEMPTS):
+        jobs.run_pending(session, app.extensions["firegrid.runtime"], worker="t", now=clock.now())
+    monkeypatch.undo()
+    [record] = _records(session)
+    assert record.status == "failed" and "已停止" in record.message
+    assert "重试" in archivist.get("/archive/?year=2026").get_data(as_text=True)
+
+
+def test_item_list_is_paged(app, session, login_as, monkeypatch):
+    from webapp.web import archive as archive_view
+
+    monkeypatch.setattr(archive_view, "ITEMS_PER_PAGE", 2)
+    archivist = login_as("archivist")
+    build_year(session, app)
+    first = archivist.get("/archive/?year=2026").get_data(as_text=True)
+    second = archivist.get("/archive/?year=2026&page=2").get_data(as_text=True)
+    assert "第 1 / 2 页，共 4 条" in first and "下一页" in first
+    assert "第 2 / 2 页" in second and "上一页" in second
+    assert ("消防安全检查记录" in first) != ("消防安全检查记录" in second)
+
+
+def test_background_export_reports_progress_while_it_writes(app, session, login_as, monkeypatch):
+    from webapp.services import archive_export, archive_jobs, jobs
+    from webapp.services.archive_package import ItemWriter
+
+    archivist = login_as("archivist")
+    build_year(session, app)
+    monkeypatch.setitem(app.config, "ARCHIVE_SYNC_LIMIT", 0)
+    archivist.post("/archive/export", {"year": "2026", "pdf": ""})
+    [record] = _records(session)
+    monkeypatch.setattr(archive_export, "BATCH", 2)
+    seen, write = [], ItemWriter.write
+
+    def watched(self, session, item, documents):  # noqa: ANN001, ANN202  (observes, then writes as usual)
+        seen.append(archive_jobs.progress(session, app.config["DATA_DIR"], record))
+        return write(self, session, item, documents)
+
+    monkeypatch.setattr(ItemWriter, "write", watched)
+    clock = app.extensions["firegrid.clock"]
+    jobs.run_due_jobs(session, app.extensions["firegrid.runtime"], worker="t", clock=clock.now)
+    assert [(p.label, p.done, p.total) for p in seen] == [("生成中", 0, 4)] * 2 + [("生成中", 2, 4)] * 2
+    [record] = _records(session)
+    assert record.status == "done" and archive_jobs.progress(session, app.config["DATA_DIR"], record) is None

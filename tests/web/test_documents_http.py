@@ -90,7 +90,7 @@ def test_pdf_without_libreoffice_says_so_in_chinese(app, session, login_as, monk
     monkeypatch.setattr(_docs(app), "pdf", PdfConverter(tmp_path / "profile", soffice="/nonexistent/soffice"))
     monkeypatch.setattr(_docs(app), "pdf_cache_dir", tmp_path / "cache")
     response = login_as("clerk").get(f"/documents/{issued.id}.pdf")
-    assert response.status_code == 503 and "未安装 LibreOffice" in response.get_data(as_text=True)
+    assert response.status_code == 503 and "未安装 PDF 转换组件" in response.get_data(as_text=True)
     assert login_as("clerk").get(f"/documents/{issued.id}.docx").status_code == 200
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import html
 import io
+import json
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -10,7 +12,7 @@ from pathlib import Path
 import docx
 from sqlalchemy import select
 
-from tests.docx_checks import assert_red_header_document, check_gbt9704
+from tests.docx_checks import assert_red_header_document, check_gbt9704, staged_preview_text
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, ProcessInstance, Unit, User, WorkTask
 from webapp.models.inspection import Inspection
@@ -99,6 +101,7 @@ def draft_and_sign_notice(clerk, leader, session, deadline: date | None = None) 
                          rf'name="notice_hazards-{index}-description"[^>]*>([^<]*)<', page).group(1).strip(),
                      f"notice_hazards-{index}-location": f"位置{index}",
                      f"notice_hazards-{index}-legal_basis": "《中华人民共和国消防法》第十六条"})
+    assert "位置0" in staged_preview_text(clerk, clerk.post(f"/tasks/{draft}/preview", data))  # as typed
     assert clerk.post(f"/tasks/{draft}", data).status_code == 302
     sign = leader.inbox_task_id("签发整改通知书")
     preview = leader.get(f"/tasks/{sign}/preview/rectification_notice.docx")
@@ -106,7 +109,7 @@ def draft_and_sign_notice(clerk, leader, session, deadline: date | None = None) 
     assert leader.post(f"/tasks/{sign}", {"decision": "approve", "opinion": "同意"}).status_code == 302
 
 
-def serve(clerk, day: str = "2026-09-29") -> None:
+def serve(clerk, day: str = "2026-09-28") -> None:
     service = clerk.inbox_task_id("送达整改通知书")
     response = clerk.post(f"/tasks/{service}", {"served_on": day, "receiver_name": "店主",
                                                 "receipt_scan": (io.BytesIO(PNG), "receipt.png")},
@@ -179,6 +182,7 @@ def test_unfixed_hazard_is_referred_to_the_police_station(app, session, login_as
     case_page = clerk.get(f"/cases/{case.id}").get_data(as_text=True)
     assert "等待单位整改，期限届满后自动转入复查" in case_page
     early = int(re.search(r'href="/tasks/(\d+)">登记提前复查申请', case_page).group(1))
+    clock.set(at("2026-10-08T09:00"))  # the unit applies (the date may not lie in the future)
     assert clerk.post(f"/tasks/{early}", {"applied_on": "2026-10-08", "applicant": "店主", "note": "已整改"}
                       ).status_code == 302
     clock.set(at("2026-10-09T10:00"))
@@ -205,12 +209,35 @@ def test_unfixed_hazard_is_referred_to_the_police_station(app, session, login_as
     check_red_header(letter, content, tmp_path, "青石派出所：")
     feedback = session.scalar(select(WorkTask).where(WorkTask.step_key == "record_feedback"))
     assert feedback.due_at.date() == date(2026, 10, 24)
+    clock.set(at("2026-10-20T15:00"))  # the feedback arrives (its date may not lie in the future)
     response = clerk.post(f"/tasks/{clerk.inbox_task_id('登记处理反馈')}", {
         "feedback_on": "2026-10-20", "measures": "责令停业整改", "result": "已整改",
         "feedback_scan": (io.BytesIO(PNG), "reply.png")}, content_type="multipart/form-data")
     assert response.status_code == 302
     session.expire_all()
     assert session.get(ProcessInstance, case.id).status == "completed"
+    links = check_case_page_files(clerk, case.id, {"receipt.png": "送达回执", "reply.png": "反馈函"},
+                                  ["责令停业整改", "已整改", "签收人 店主"])
+    assert login_as("clerk_shiqiao").get(links[0]).status_code == 403  # another village's clerk
+
+
+def check_case_page_files(visitor, case_id: int, scans: dict[str, str], texts: list[str]) -> list[str]:
+    """The case page lists each scan under its Chinese role with a link that returns the uploaded bytes."""
+    page = visitor.get(f"/cases/{case_id}").get_data(as_text=True)
+    for text in texts:
+        assert text in page, text
+    links = []
+    for name, label in scans.items():
+        link = re.search(rf'<span class="tag">{label}</span>\s*<a href="([^"]+)">{re.escape(name)}</a>', page)
+        assert link, (name, label)
+        links.append(link.group(1))
+        download = visitor.get(link.group(1))
+        assert download.status_code == 200 and download.data == PNG and download.mimetype == "image/png"
+        assert download.headers["Content-Disposition"] == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
+    photo = re.search(r'href="(/cases/\d+/files/[0-9a-f]{64})">照片1<', page)
+    disposition = visitor.get(photo.group(1)).headers["Content-Disposition"]
+    assert disposition.endswith("filename*=UTF-8''hazard1.png")  # named as uploaded, not by its hash
+    return links
 
 
 def letter_attachments(session, document_id: int) -> list:
@@ -233,3 +260,36 @@ def test_major_hazard_goes_straight_to_referral(app, session, login_as, tmp_path
     assert session.scalar(select(Document).where(Document.template_key == "rectification_notice")) is None
     check_red_header(letter, content, tmp_path, "江岸区消防救援大队青石消防救援站：")
     assert session.get(ProcessInstance, case.id).status == "running"
+
+
+def _notice_draft(clerk, session, login_as):  # noqa: ANN001, ANN202
+    start_inspection(login_as("inspector"), session, unit_in(session, "青石村"), {1: "灭火器压力不足"})
+    draft = clerk.inbox_task_id("拟制整改通知书")
+    return draft, clerk.get(f"/tasks/{draft}").get_data(as_text=True)
+
+
+def test_deadline_follows_the_chosen_severity_unless_the_clerk_set_one(app, session, login_as):
+    app.extensions["firegrid.clock"].set(at("2026-09-28T09:40"))  # Monday; National Day week follows
+    clerk = login_as("clerk")
+    draft, page = _notice_draft(clerk, session, login_as)
+    proposals = json.loads(html.unescape(re.search(r'data-by-severity="([^"]+)"', page).group(1)))
+    assert "2026-09-28" < proposals["minor"] < proposals["general"] < proposals["serious"]
+    shown = re.search(r'name="proposed_deadline"[^>]*value="([^"]+)"', page).group(1)
+    assert shown == proposals["general"] and f'name="deadline" type="date" value="{shown}"' in page
+    hazard = re.search(r'name="notice_hazards-0-hazard_id"[^>]*value="(\d+)"', page).group(1)
+    base = {"notice_hazards-0-hazard_id": hazard, "notice_hazards-0-description": "灭火器压力不足",
+            "notice_hazards-0-location": "前台", "notice_hazards-0-legal_basis": "《消防法》第十六条", "note": ""}
+    # The page's script is not run here: the deadline still shows the proposal for 一般, the clerk picks 较重.
+    assert clerk.post(f"/tasks/{draft}", {**base, "severity": "serious", "deadline": shown,
+                                          "proposed_deadline": shown}).status_code == 302
+    leader = login_as("leader")
+    assert leader.post(f"/tasks/{leader.inbox_task_id('签发整改通知书')}", {"decision": "approve"}).status_code == 302
+    session.expire_all()
+    assert session.scalar(select(Inspection)).deadline.isoformat() == proposals["serious"]
+
+
+def test_dates_of_what_happened_cannot_lie_in_the_future(app, session, login_as):
+    app.extensions["firegrid.clock"].set(at("2026-09-28T09:40"))
+    inspector = login_as("inspector")
+    page = inspector.post("/procedures/inspection/start", {"inspected_on": "2026-09-30"}).get_data(as_text=True)
+    assert "日期不能晚于今天（2026-09-28）。" in page

@@ -6,12 +6,15 @@ import hashlib
 import io
 import re
 from datetime import datetime
+from urllib.parse import quote
 
 import docx
 import openpyxl
 from sqlalchemy import func, select
 
 from tests.conftest import tiny_pdf
+from tests.docx_checks import staged_preview_text
+from tests.form_support import error_beside
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, ProcessInstance, Unit, WorkTask
 from webapp.models.grid import NINE_SMALL_CATEGORIES
@@ -57,6 +60,9 @@ def open_campaign(app, session, clerk, leader, *, grid: GridNode, counterparty_s
     page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)
     party_a = organ_name(grid)
     assert party_a in page and "建立村（社区）消防安全组织" in page  # defaults from the manifest
+    typed = {**draft_data(app, 2026, party_a), "assessment": "考评结果在全镇通报（预览用条款）。"}
+    preview = staged_preview_text(clerk, clerk.post(f"/tasks/{draft}/preview", typed))
+    assert "考评结果在全镇通报（预览用条款）。" in preview  # the clause as typed, not yet saved
     response = clerk.post(f"/tasks/{draft}", draft_data(app, 2026, party_a))
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     approve = task_id(session, instance.id, "approve")
@@ -155,11 +161,18 @@ def test_villages_and_departments_single_sign_undo_void_and_auto_close(app, sess
 
     first = letters[0]
     scan = ("scan.pdf", tiny_pdf())
+    future = {"signed_on": "2026-02-11", "signatory_a": "郑国栋", "signatory_b": "孔德厚",
+              "scan": (io.BytesIO(scan[1]), scan[0])}
+    refused = clerk.post(f"/letters/{first.id}/sign", future, content_type="multipart/form-data")
+    assert refused.status_code == 400 and 'value="孔德厚"' in refused.get_data(as_text=True)
+    assert error_beside(refused.get_data(as_text=True), "signed_on", "签订日期不能晚于今天。")
     form = {"signed_on": "2026-02-09", "signatory_a": "郑国栋", "signatory_b": "孔德厚",
             "scan": (io.BytesIO(scan[1]), scan[0])}
     response = clerk.post(f"/letters/{first.id}/sign", form, content_type="multipart/form-data")
     assert response.status_code == 302
-    assert clerk.get(f"/letters/{first.id}/scan").data == scan[1]
+    download = clerk.get(f"/letters/{first.id}/scan")
+    assert download.data == scan[1] and download.mimetype == "application/pdf"
+    assert download.headers["Content-Disposition"].endswith(quote(f"{first.party_b_name}_签字盖章件.pdf"))
     session.expire_all()
     filed = session.get(ResponsibilityLetter, first.id).document.attachments
     assert [(a.role, a.file_sha256) for a in filed] == [("scan", hashlib.sha256(scan[1]).hexdigest())]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 from datetime import datetime
+from urllib.parse import quote
 
 import docx
 from docx.oxml.ns import qn
 from sqlalchemy import select
 
-from tests.docx_checks import assert_minutes_format, check_gbt9704
+from tests.docx_checks import assert_minutes_format, check_gbt9704, staged_preview_text
 from webapp.clock import TZ
 from webapp.models import CommitteeMember, Document, GridNode, WorkTask
 from webapp.models.meetings import Meeting, MeetingDecision
@@ -114,6 +115,21 @@ def test_meeting_minutes_numbered_and_listing_attendance(app, session, login_as,
     assert "已召开 <strong>2</strong> 次" in plan and "未召开（已逾期）" in plan
 
 
+def test_minutes_draft_previews_as_typed_and_records_nothing(app, session, login_as):
+    clerk = login_as("clerk")
+    app.extensions["firegrid.clock"].set(at("2026-03-10T08:00"))
+    clerk.post("/procedures/meeting/start", {"series_key": "joint", "held_on": "2026-03-10"})
+    clerk.post(f"/tasks/{_task(session, 'schedule')}", {**SCHEDULE, "held_on": "2026-03-10"})
+    record = _task(session, "record")
+    rows = _decision_rows(_ids(session), "2026-03-31", "2026-04-15")
+    lines = staged_preview_text(clerk, clerk.post(f"/tasks/{record}/preview", {**ATTENDANCE, **rows})).splitlines()
+    assert "请假：青石镇综治办 陶丽君（因公出差）" in lines  # the typed lines, as the 纪要 prints them
+    assert any(line.startswith("一、抓好隐患整改") for line in lines)
+    session.expire_all()
+    meeting = session.scalars(select(Meeting)).one()
+    assert meeting.attendees == [] and meeting.status != "held" and _task(session, "record") == record
+
+
 def test_invalid_input_re_renders_with_chinese_errors(app, session, login_as):
     clerk = login_as("clerk")
     app.extensions["firegrid.clock"].set(at("2026-03-05T09:00"))
@@ -165,7 +181,8 @@ def test_decisions_follow_up_by_scope_overdue_and_next_meeting(app, session, log
     assert done.status_code == 302
     session.expire_all()
     assert session.get(MeetingDecision, village_item.id).status == "done"
-    assert village_clerk.get(f"/meetings/decisions/{village_item.id}/file").get_data() == PNG
+    download = village_clerk.get(f"/meetings/decisions/{village_item.id}/file")
+    assert download.get_data() == PNG and download.headers["Content-Disposition"].endswith(quote("照片.png"))
 
     app.extensions["firegrid.clock"].set(at("2026-05-06T09:00"))
     clerk.post("/procedures/meeting/start", {"series_key": "joint", "held_on": "2026-05-11"})
@@ -175,3 +192,21 @@ def test_decisions_follow_up_by_scope_overdue_and_next_meeting(app, session, log
     clerk.post(f"/tasks/{_task(session, 'schedule')}", {**SCHEDULE, "held_on": "2026-05-11"})
     record_page = clerk.get(f"/tasks/{_task(session, 'record')}").get_data(as_text=True)
     assert "清理电动车违规充电" in record_page.split('id="open-decisions"')[1]
+
+
+def test_minutes_wait_for_the_meeting_day(app, session, login_as):
+    clerk, leader = login_as("clerk"), login_as("leader")
+    clock = app.extensions["firegrid.clock"]
+    clock.set(at("2026-05-06T09:00"))
+    assert clerk.post("/procedures/meeting/start", {"series_key": "joint", "held_on": "2026-05-08"}).status_code == 302
+    assert clerk.post(f"/tasks/{_task(session, 'schedule')}", {**SCHEDULE, "held_on": "2026-05-08"}).status_code == 302
+    rows = _decision_rows(_ids(session), "2026-06-30", "2026-06-30")
+    early = clerk.post(f"/tasks/{_task(session, 'record')}", {**ATTENDANCE, **rows})
+    assert early.status_code == 400 and "会议定于2026-05-08召开，会后才能记录纪要。" in early.get_data(as_text=True)
+    clock.set(at("2026-05-08T16:00"))
+    assert clerk.post(f"/tasks/{_task(session, 'record')}", {**ATTENDANCE, **rows}).status_code == 302
+    session.scalar(select(Meeting)).held_on = at("2026-05-09T00:00").date()  # postponed after the record
+    session.commit()
+    refused = leader.post(f"/tasks/{_task(session, 'sign')}", {"decision": "approve"})
+    assert refused.status_code == 400 and "纪要不能在会议之前签发" in refused.get_data(as_text=True)
+    assert session.scalar(select(Document).where(Document.template_key == "minutes")) is None

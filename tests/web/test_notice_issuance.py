@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import tiny_pdf
-from tests.docx_checks import assert_red_header_document, check_gbt9704, download_docx
+from tests.docx_checks import assert_red_header_document, check_gbt9704, download_docx, staged_preview_text
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, IssuedNumber, NumberSequence, ProcessInstance, User, WorkTask
 from webapp.models.notices import NoticeDistribution
@@ -124,10 +124,10 @@ def test_draft_send_back_redraft_sign_off_and_distribute(app, session, people, t
     distribute = clerk.inbox_task_id("印发登记")
     form = clerk.get(f"/tasks/{distribute}").get_data(as_text=True)
     assert "2026-03-02" in form and "各村（社区）、镇直各部门、青石派出所" in form  # prefilled
-    assert clerk.post(f"/tasks/{distribute}", {"printed_on": "2026-03-03", "copies": "12",
+    assert clerk.post(f"/tasks/{distribute}", {"printed_on": "2026-03-02", "copies": "12",
                                                "recipients": "各村（社区）、镇直各部门"}).status_code == 302
     row = session.scalar(select(NoticeDistribution))
-    assert row.document_id == document.id and row.copies == 12 and str(row.printed_on) == "2026-03-03"
+    assert row.document_id == document.id and row.copies == 12 and str(row.printed_on) == "2026-03-02"
 
     session.expire_all()
     assert session.get(ProcessInstance, case_id).status == "completed"
@@ -200,6 +200,8 @@ def test_countersign_any_one_sends_back(app, session, people):
     office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"})
     rows = session.scalars(select(WorkTask).where(WorkTask.step_key == "countersign")).all()
     assert sorted(t.assignee.username for t in rows) == ["leader", "leader2"]
+    summary = clerk.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "<dt>会签</dt><dd>郑国栋、王副镇长</dd>" in summary  # names, not usernames
     leader.post(f"/tasks/{leader.inbox_task_id('会签')}", {"decision": "approve", "opinion": "同意"})
     leader2.post(f"/tasks/{leader2.inbox_task_id('会签')}", {"decision": "send_back", "opinion": "第二条需修改"})
     session.expire_all()
@@ -239,8 +241,9 @@ def test_start_notice_publishes_a_bulletin_for_other_procedures(app, session, pe
     page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)
     assert "关于2025年度消防安全工作考评结果的通报" in page and "通报（含排名表）" in page
     assert clerk.get(f"/tasks/{draft}/preview/bulletin.docx").status_code == 200
-    live = clerk.post(f"/notices/tasks/{draft}/preview.docx", draft_form(kind="通报", title="考评结果通报"))
-    assert live.status_code == 200 and live.data[:2] == b"PK"
+    live = staged_preview_text(clerk, clerk.post(f"/tasks/{draft}/preview",
+                                                 draft_form(kind="通报", title="考评结果通报")))
+    assert "考评结果通报" in live and "河湾社区" in live  # the unsaved title over the ranking the case holds
     clerk.post(f"/tasks/{draft}", draft_form(kind="通报", title="关于2025年度消防安全工作考评结果的通报"))
     office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"})
     leader.post(f"/tasks/{leader.inbox_task_id('签发')}", {"decision": "approve"})

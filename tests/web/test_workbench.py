@@ -119,7 +119,7 @@ def test_self_assessment_rows_name_their_body_and_the_village_part_refuses_nothi
     from tests.services.test_evaluation_records import YEAR, make_world
     from tests.services.test_evaluation_records import at as eval_at
     from tests.services.test_evaluation_scoring import build_year
-    from tests.web.test_evaluation_http import _self_assess, task_ids
+    from tests.web.test_evaluation_http import self_assess, task_ids
     from tests.web.test_role_pages import crawl
 
     world = make_world(app, session)
@@ -137,7 +137,7 @@ def test_self_assessment_rows_name_their_body_and_the_village_part_refuses_nothi
     # the village clerk's own 自评 in the town's case: done, listed in 已办, the town case not linked
     village_clerk = login_as("clerk_shiqiao")
     [own] = task_ids(village_clerk, "自评")
-    _self_assess(village_clerk, own)
+    self_assess(village_clerk, own)
     done = village_clerk.get("/tasks/done").get_data(as_text=True)
     assert "自评" in done and 'href="/cases/' not in done
     assert [url for url, status in crawl(village_clerk).items() if status == 403] == []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import select
@@ -137,6 +138,9 @@ def test_leader_reassigns_task(app, session, login_as):
     clerk.post("/procedures/test_notice/start", {"title": "转办"})
     clerk.post(f"/tasks/{clerk.inbox_task_id('拟稿')}", {"title": "转办", "body": "正文", "approver_names": "leader"})
     review = leader.inbox_task_id("审核")
+    options = re.findall(r'<option value="\d+">([^<]*)</option>',
+                         leader.get(f"/tasks/{review}").get_data(as_text=True).split('id="assignee_id"')[1])
+    assert options == ["副镇长（青石镇）"]  # the other leader by name and grid; not oneself, no username
     target = session.scalar(select(accounts.User).where(accounts.User.username == "leader2"))
     assert leader.post(f"/tasks/{review}/assign", {"assignee_id": target.id}).status_code == 302
     assert leader.get(f"/tasks/{review}").status_code == 403

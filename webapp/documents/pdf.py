@@ -28,7 +28,7 @@ _REGISTRY_LOCK = threading.Lock()
 class PdfUnavailable(RuntimeError):
     """LibreOffice is not installed: PDFs cannot be produced (DOCX still can)."""
 
-    def __init__(self, message: str = "未安装 LibreOffice，暂不能生成 PDF；DOCX 文件可正常下载。") -> None:
+    def __init__(self, message: str = "服务器未安装 PDF 转换组件，暂不能生成 PDF；DOCX 文件可正常下载。") -> None:
         super().__init__(message)
 
 

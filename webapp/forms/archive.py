@@ -11,7 +11,7 @@ class ExportForm(ChineseForm):
     year = IntegerField("年度", validators=[DataRequired("请填写年度。"), NumberRange(2000, 2100, "年度无效。")])
     organ_codes = CheckboxList("机构（问题）", choices=[], validate_choice=False)
     retentions = CheckboxList("保管期限", choices=list(RETENTIONS.items()))
-    pdf = BooleanField("同时生成 PDF/A（需安装 LibreOffice）", default=True)
+    pdf = BooleanField("同时生成 PDF/A（需服务器支持 PDF 转换）", default=True)
 
 
 class SettingsForm(ChineseForm):

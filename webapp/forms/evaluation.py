@@ -11,9 +11,9 @@ from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from ..models import WorkTask
 from ..models.evaluation import CATEGORIES, FIVE_INTO, FORMULAS, ITEM_KINDS, PUBLICITY_KINDS
-from ..services import evaluation_scoring
+from ..services import evaluation_group, evaluation_scoring
 from ..services.errors import NotFound
-from .common import ChineseForm, DecisionMixin, max_length, optional, required
+from .common import ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
 from .inspection_widgets import CnDateField, EntryList
 from .registry import register_form
 
@@ -65,7 +65,7 @@ class _Entry(Form):
 
 class SelfEntry(_Entry):
     self_score = CnFloatField("自评分", validators=[InputRequired("请填写自评分。")])
-    note = StringField("自评说明", validators=[optional(), max_length(500)])
+    note = StringField("自评说明（低于分值的请写明原因，考评组评分时可见）", validators=[optional(), max_length(500)])
 
     def validate_self_score(self, field: Any) -> None:
         points = getattr(self, "_points", None)
@@ -75,7 +75,8 @@ class SelfEntry(_Entry):
 
 class GroupEntry(_Entry):
     score = CnFloatField("考评得分", validators=[InputRequired("请填写考评得分。")])
-    deduction_reason = StringField("扣分原因", validators=[optional(), max_length(500)])
+    # No optional(): it would stop the chain on an empty reason before validate_deduction_reason runs.
+    deduction_reason = StringField("扣分原因", validators=[max_length(500)])
 
     def validate_score(self, field: Any) -> None:
         points = getattr(self, "_points", None)
@@ -83,17 +84,17 @@ class GroupEntry(_Entry):
             raise ValidationError(f"分数应在0到{points:g}分之间。")
 
     def validate_deduction_reason(self, field: Any) -> None:
-        points, value = getattr(self, "_points", None), self.score.data
-        if getattr(self, "_bonus", False) or points is None or value is None:
+        score, value = getattr(self, "_score", None), self.score.data
+        if score is None or value is None or not 0 <= value <= score.points:
             return
-        if value < points and not (field.data or "").strip():
+        if evaluation_group.needs_reason(score, value) and not (field.data or "").strip():
             raise ValidationError(evaluation_scoring.DEDUCTION_REASON_REQUIRED)
 
 
 def _label(entry: Any, score: Any, extra: str) -> None:
     entry.form._legend = f"{score.category} · {score.content}（{score.points:g}分）{extra}"  # noqa: SLF001
     entry.form._points = score.points  # noqa: SLF001
-    entry.form._bonus = score.kind == "bonus"  # noqa: SLF001
+    entry.form._score = score  # noqa: SLF001
     entry.form.score_id.description = score.rule
 
 
@@ -123,23 +124,23 @@ class SelfAssessForm(ChineseForm):
         self.body_key.data = body.key
         self.entries.label.text = f"{body.name}自评（系统测算的项目已按台账计分，无需自评）"
         scores = {s.id: s for s in body.scores if s.kind in ("assessed", "bonus")}
-        if request.method == "GET":
+        if request.method == "GET" and self.restored is None:
             _fill(self.entries, [{"score_id": str(s.id), "self_score": s.self_score, "note": s.self_note}
                                  for s in scores.values()])
         _label_all(self.entries, scores, lambda s: "")
 
 
-@register_form("evaluation_group_score")
-class GroupScoreForm(ChineseForm):
-    entries = EntryList(FormField(GroupEntry), label="考评组评分（低于分值即为扣分，须填写扣分原因）")
+class GroupBodyForm(ChineseForm):
+    """考评组评分 of one body: one page, one submit (evaluation_group.score_body)."""
 
-    def setup(self, session: Any, user: Any, instance: Any) -> None:
-        evaluation = evaluation_scoring.evaluation_of(session, instance)
-        rows = evaluation_scoring.scoring_rows(evaluation)
-        scores = {s.id: s for _body, s in rows}
+    entries = EntryList(FormField(GroupEntry), label="评分项目")
+
+    def setup(self, body: Any) -> None:
+        self.entries.label.text = f"{body.name}评分"
+        scores = {s.id: s for s in evaluation_group.scored_items(body)}
         if request.method == "GET":
             filled = []
-            for _body, s in rows:
+            for s in scores.values():
                 value, reason = evaluation_scoring.group_defaults(s)
                 filled.append({"score_id": str(s.id), "score": value, "deduction_reason": reason})
             _fill(self.entries, filled)
@@ -147,12 +148,21 @@ class GroupScoreForm(ChineseForm):
 
 
 def _group_extra(score: Any) -> str:
-    parts = [f" · {score.body.name}"]
+    """What the group weighs its score against: the measured result, or the body's 自评 and its note."""
     if score.kind == "measured":
-        parts.append(f" · 测算：{score.measured_text}")
-    elif score.self_score is not None:
-        parts.append(f" · 自评{score.self_score:g}分")
-    return "".join(parts)
+        got = f"，得{score.measured_score:g}分" if score.measured_score is not None else ""
+        return f" · 测算：{score.measured_text}{got}"
+    if score.self_score is not None:
+        return f" · 自评{score.self_score:g}分" + (f"（{score.self_note}）" if score.self_note else "")
+    return ""
+
+
+@register_form("evaluation_group_score")
+class GroupScoreForm(ChineseForm):
+    """The step itself only confirms: the bodies are scored one by one on their own pages first."""
+
+    note = TextAreaField("评分说明（可不填）", validators=[optional(), max_length(500)],
+                         description="各单位均已评分后提交，评分结果送领导审定。")
 
 
 @register_form("evaluation_approve")
@@ -181,7 +191,7 @@ class SchemeItemForm(ChineseForm):
 class PublicityForm(ChineseForm):
     grid_id = SelectField("网格", coerce=int, validate_choice=False)
     member_id = SelectField("组织部门（镇直部门组织的填写）", coerce=int, validate_choice=False)
-    held_on = CnDateField("日期", validators=[required("请填写日期。")])
+    held_on = CnDateField("日期", validators=[required("请填写日期。"), not_in_future])
     kind = SelectField("类型", choices=list(PUBLICITY_KINDS.items()))
     five_into = SelectField("“五进”类别", choices=[(v, v) for v in FIVE_INTO])
     title = StringField("主题", validators=[required("请填写活动主题。"), max_length(200)])
@@ -196,7 +206,7 @@ BAD_COUNT = "人数应在0到1000之间。"
 
 class FireForm(ChineseForm):
     grid_id = SelectField("网格", coerce=int, validate_choice=False)
-    occurred_on = CnDateField("发生日期", validators=[required("请填写发生日期。")])
+    occurred_on = CnDateField("发生日期", validators=[required("请填写发生日期。"), not_in_future])
     place = StringField("地点（单位）", validators=[required("请填写起火地点或单位。"), max_length(200)])
     cause = TextAreaField("起火原因", validators=[optional(), max_length(1000)])
     deaths = CnIntegerField("死亡人数", default=0, validators=[optional(), NumberRange(0, 1000, message=BAD_COUNT)])

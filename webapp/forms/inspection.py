@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
 from typing import Any
 
 from flask import current_app, request
@@ -29,7 +31,17 @@ from ..models.inspection import ITEM_RESULTS, RECEIVER_KINDS
 from ..services import inspection_records as records
 from ..services.inspection_plans import inspectors_for
 from ..services.inspection_setup import checklist_for, receivers
-from .common import ChineseForm, DecisionMixin, max_length, optional, phone_number, required, today
+from .common import (
+    ChineseForm,
+    DecisionMixin,
+    max_length,
+    not_before,
+    not_in_future,
+    optional,
+    phone_number,
+    required,
+    today,
+)
 from .inspection_widgets import CnDateField, EntryList
 from .registry import register_form
 
@@ -76,7 +88,7 @@ class ChecklistEntryForm(Form):
 class InspectionRecordForm(ChineseForm):
     unit_id = SelectField("被检查单位", coerce=int, validate_choice=False)
     unit_name = HiddenField()
-    inspected_on = CnDateField("检查日期", validators=[required("请填写检查日期。")])
+    inspected_on = CnDateField("检查日期", validators=[required("请填写检查日期。"), not_in_future])
     inspected_time = StringField("检查时间", default="09:00", validators=[
         required("请填写检查时间。"), Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message="时间格式应为“09:30”。")])
     inspector_ids = SelectMultipleField("检查人员（不少于2人）", coerce=int, validate_choice=False,
@@ -152,7 +164,10 @@ def _open_hazards(session: Any, instance: Any) -> list:
 class NoticeDraftForm(ChineseForm):
     notice_hazards = EntryList(FormField(NoticeHazardForm), label="整改通知书所列隐患")
     severity = SelectField("隐患程度（用于建议整改期限）", choices=list(records.SEVERITIES.items()), default="general")
-    deadline = CnDateField("整改期限（默认按隐患程度以工作日计算，可修改）", validators=[required("请填写整改期限。")])
+    deadline = CnDateField("整改期限（默认按隐患程度以工作日计算，可修改）", validators=[optional()])
+    # The deadline proposed when the page was shown: a deadline still equal to it was not chosen by the
+    # user, so it follows the severity chosen with it (also without the page's script).
+    proposed_deadline = HiddenField()
     note = StringField("附注", validators=[optional(), max_length(200)])
 
     def setup(self, session: Any, user: User, instance: Any) -> None:
@@ -162,9 +177,18 @@ class NoticeDraftForm(ChineseForm):
             for hazard in _open_hazards(session, instance):
                 self.notice_hazards.append_entry({"hazard_id": str(hazard.id), "description": hazard.description,
                                                   "location": hazard.location, "legal_basis": hazard.legal_basis})
-        if self.deadline.data is None and request.method == "GET":
-            calendar = current_app.extensions["firegrid.runtime"].calendar(session)
-            self.deadline.data = records.proposed_deadline(calendar, self._inspected_on, self.severity.data)
+        self._follow_severity(session)
+
+    def _follow_severity(self, session: Any) -> None:
+        calendar = current_app.extensions["firegrid.runtime"].calendar(session)
+        proposals = {key: records.proposed_deadline(calendar, self._inspected_on, key).isoformat()
+                     for key in records.SEVERITIES}
+        proposal = proposals.get(self.severity.data, proposals["general"])
+        self.deadline.render_kw = {"data-by-severity": json.dumps(proposals)}
+        untouched = self.deadline.data is None or self.deadline.data.isoformat() == self.proposed_deadline.data
+        if untouched and not self.deadline.process_errors:
+            self.deadline.data = date.fromisoformat(proposal)
+        self.proposed_deadline.data = proposal
 
     def validate_deadline(self, field: Any) -> None:
         if field.data and field.data <= self._inspected_on:
@@ -176,17 +200,27 @@ class SignForm(DecisionMixin, ChineseForm):
     """签发: the leader reads the preview, then approves (issue) or sends back with a reason."""
 
 
+class _AfterInspection:
+    """A step whose date cannot precede the inspection (送达, 反馈)."""
+
+    def setup(self, session: Any, user: User, instance: Any) -> None:
+        self._inspected_on = records.inspection_of(session, instance).inspected_at.date()
+
+
 @register_form("inspection_service")
-class ServiceForm(ChineseForm):
-    served_on = CnDateField("送达日期", validators=[required("请填写送达日期。")])
+class ServiceForm(_AfterInspection, ChineseForm):
+    served_on = CnDateField("送达日期", validators=[required("请填写送达日期。"), not_in_future])
     receiver_name = StringField("签收人", validators=[required("请填写签收人。"), max_length(50)])
     receipt_scan = FileField("签收回执扫描件", validators=[_file_required],
                              render_kw={"accept": "image/*,application/pdf"})
 
+    def validate_served_on(self, field: Any) -> None:
+        not_before(field, self._inspected_on, "检查日期")
+
 
 @register_form("inspection_early_application")
 class EarlyApplicationForm(ChineseForm):
-    applied_on = CnDateField("申请日期", validators=[required("请填写申请日期。")])
+    applied_on = CnDateField("申请日期", validators=[required("请填写申请日期。"), not_in_future])
     applicant = StringField("申请人", validators=[required("请填写申请人。"), max_length(50)])
     note = TextAreaField("整改情况说明", validators=[optional(), max_length(500)])
 
@@ -205,7 +239,7 @@ class ReinspectionCheckForm(Form):
 
 @register_form("inspection_reinspection")
 class ReinspectionForm(ChineseForm):
-    reinspected_on = CnDateField("复查日期", validators=[required("请填写复查日期。")])
+    reinspected_on = CnDateField("复查日期", validators=[required("请填写复查日期。"), not_in_future])
     checks = EntryList(FormField(ReinspectionCheckForm), label="逐项复查")
 
     def setup(self, session: Any, user: User, instance: Any) -> None:
@@ -219,6 +253,10 @@ class ReinspectionForm(ChineseForm):
             entry.form.hazard_text.data = f"{hazard.description}（{hazard.location}）" if hazard else ""
         if self.reinspected_on.data is None and request.method == "GET":
             self.reinspected_on.data = today()
+        self._served_on = records.inspection_of(session, instance).served_on
+
+    def validate_reinspected_on(self, field: Any) -> None:
+        not_before(field, self._served_on, "整改通知书送达日期")
 
     def validate_checks(self, field: Any) -> None:
         if not field.entries or any(not e.form.hazard_text.data for e in field.entries):
@@ -251,9 +289,12 @@ class ReferralDraftForm(ChineseForm):
 
 
 @register_form("inspection_feedback")
-class FeedbackForm(ChineseForm):
-    feedback_on = CnDateField("反馈日期", validators=[required("请填写反馈日期。")])
+class FeedbackForm(_AfterInspection, ChineseForm):
+    feedback_on = CnDateField("反馈日期", validators=[required("请填写反馈日期。"), not_in_future])
     measures = TextAreaField("采取的措施", validators=[required("请填写接收单位采取的措施。"), max_length(1000)])
     result = TextAreaField("处理结果", validators=[required("请填写处理结果。"), max_length(1000)])
     feedback_scan = FileField("反馈函扫描件", validators=[_file_required],
                               render_kw={"accept": "image/*,application/pdf"})
+
+    def validate_feedback_on(self, field: Any) -> None:
+        not_before(field, self._inspected_on, "检查日期")

@@ -24,7 +24,7 @@ from ..models.grid import UNIT_CATEGORIES
 from ..models.letters import COUNTERPARTY_SETS
 from ..services import grid as grid_service
 from ..services.letters_campaigns import KINDS, default_text, organ_name
-from .common import ChineseForm, DecisionMixin, max_length, optional, required, today
+from .common import ChineseForm, DecisionMixin, max_length, not_in_future, optional, required, today
 from .registry import register_form
 
 LINES_HINT = "每行一条"
@@ -43,7 +43,7 @@ class CampaignStartForm(ChineseForm):
                                   validators=[required("请选择签订对象。")])
     categories = MultiCheckboxField("单位类别（仅对“网格内单位”有效；不选为全部）",
                                     choices=list(UNIT_CATEGORIES.items()), validators=[optional()])
-    print_pdf = BooleanField("同时生成 PDF 合订本（需服务器安装 LibreOffice）", default=True)
+    print_pdf = BooleanField("同时生成 PDF 合订本（需服务器支持 PDF 转换）", default=True)
 
     def setup(self, session: Any, user: Any, instance: Any) -> None:
         nodes = [n for n in grid_service.nodes_in_scope(session, user) if n.level in ("town", "village")]
@@ -121,14 +121,14 @@ class CampaignCloseForm(DecisionMixin, ChineseForm):
 
 # --- signing registration (not workflow steps) ---------------------------------------------
 class SignForm(ChineseForm):
-    signed_on = DateField("签订日期", validators=[required("请填写签订日期。")])
+    signed_on = DateField("签订日期", validators=[required("请填写签订日期。"), not_in_future])
     signatory_a = StringField("甲方签字人", validators=[optional(), max_length(50)])
     signatory_b = StringField("乙方签字人", validators=[optional(), max_length(50)])
     scan = FileField("签字盖章件扫描（可选，JPG/PNG/PDF）")
 
 
 class BulkSignForm(ChineseForm):
-    signed_on = DateField("签订日期", validators=[required("请填写签订日期。")])
+    signed_on = DateField("签订日期", validators=[required("请填写签订日期。"), not_in_future])
     letter_ids = SelectMultipleField("责任书", coerce=int, validate_choice=False)
 
 

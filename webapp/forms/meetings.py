@@ -12,7 +12,7 @@ from wtforms.validators import ValidationError
 
 from ..services import meeting_decisions, meetings
 from ..services.meetings import split_lines
-from .common import CheckboxList, ChineseForm, DecisionMixin, max_length, optional, required
+from .common import CheckboxList, ChineseForm, DecisionMixin, max_length, optional, required, today
 from .registry import register_form
 
 ROWS_OF_DECISIONS = 6
@@ -132,6 +132,10 @@ class MeetingRecordForm(ChineseForm):
     def validate_attendees(self, field: Any) -> None:
         _check_lines(field, 2, "单位 姓名")
 
+    def validate_summary(self, field: Any) -> None:
+        if self._held_on and today() < self._held_on:
+            raise ValidationError(f"会议定于{self._held_on.isoformat()}召开，会后才能记录纪要。")
+
     def validate_absentees(self, field: Any) -> None:
         _check_lines(field, 3, "单位 姓名 请假原因")
 
@@ -145,6 +149,7 @@ class MeetingRecordForm(ChineseForm):
                    *[(f"village:{v.id}", v.name) for v in meetings.villages(town)]]
         for entry in self.decisions:
             entry.form.owner.choices = choices
+        self._held_on = meeting.held_on if meeting else None
         if meeting and not self.is_submitted() and not self.attendees.data:
             contacts = {m.organ: m.contact_person for m in meetings.members(session, town)}
             self.attendees.data = "\n".join(f"{organ} {contacts.get(organ, '')}".strip() for organ in meeting.invited)
@@ -152,7 +157,13 @@ class MeetingRecordForm(ChineseForm):
 
 @register_form("meeting_sign")
 class MeetingSignForm(DecisionMixin, ChineseForm):
-    pass
+    def setup(self, session: Any, user: Any, instance: Any) -> None:
+        meeting = meetings.meeting_of(session, instance)
+        self._held_on = meeting.held_on if meeting else None
+
+    def validate_decision(self, field: Any) -> None:
+        if field.data == "approve" and self._held_on and today() < self._held_on:
+            raise ValidationError(f"会议定于{self._held_on.isoformat()}召开，纪要不能在会议之前签发。")
 
 
 @register_form("meeting_distribute")

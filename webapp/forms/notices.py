@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from ..services import notices
-from .common import CheckboxList, ChineseForm, DecisionMixin, max_length, optional, required
+from .common import CheckboxList, ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
 from .registry import register_form
 
 BODY_HINT = ("每段一行。以“一、”开头的行为一级标题（黑体），以“（一）”开头的为二级标题（楷体），"
@@ -59,7 +59,7 @@ class NoticeDraftForm(ChineseForm):
 
     def setup(self, session: Any, user: Any, instance: Any) -> None:
         self.addressees.choices = [(name, name) for name in notices.addressee_choices(session, instance.grid)]
-        self.co_signers.choices = [(u.username, f"{u.display_name}（{u.username}）")
+        self.co_signers.choices = [(u.username, u.choice_label)
                                    for u in notices.co_signer_choices(session, instance.grid)]
         kept = self.kept_attachments.data or []  # "sha256:file name", see notices.kept_value
         self.kept_attachments.choices = [(value, value.partition(":")[2]) for value in kept]
@@ -100,7 +100,7 @@ class NoticeSignOffForm(DecisionMixin, ChineseForm):
 
 @register_form("notice_distribution")
 class NoticeDistributionForm(ChineseForm):
-    printed_on = DateField("印发日期", validators=[required("请填写印发日期。")])
+    printed_on = DateField("印发日期", validators=[required("请填写印发日期。"), not_in_future])
     copies = IntegerField("印发份数", validators=[
         InputRequired("请填写印发份数。"), NumberRange(min=1, max=999, message="份数应在1到999之间。")])
     recipients = TextAreaField("分送单位", validators=[required("请填写分送单位。"), max_length(2000)],

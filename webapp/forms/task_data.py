@@ -52,7 +52,8 @@ def data_for_form(form_class: type[Form], data: dict) -> dict:
     prepared = {}
     for name in dir(form_class):
         unbound = getattr(form_class, name, None)
-        if name not in data or not isinstance(unbound, UnboundField):
+        # The case data carries the last step's routing decision; a reviewer always chooses anew.
+        if name not in data or name in CONTROL_FIELDS or not isinstance(unbound, UnboundField):
             continue
         value = data[name]
         if issubclass(unbound.field_class, DateField) and isinstance(value, str) and value:

@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .document import (
+    AttachmentRole,
     Document,
     DocumentAttachment,
     IssuedNumber,
@@ -14,9 +15,9 @@ from .users import User, UserRole
 from .workflow import CalendarDay, CaseEvent, ProcessInstance, WorkTask
 
 __all__ = [
-    "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Document", "DocumentAttachment", "GridNode",
-    "GridPost", "IssuedNumber", "NumberPrefix", "NumberSequence", "ProcessInstance", "StoredFile", "Unit", "User",
-    "UserRole",
+    "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Document", "DocumentAttachment",
+    "GridNode", "GridPost", "IssuedNumber", "NumberPrefix", "NumberSequence", "ProcessInstance", "StoredFile", "Unit",
+    "User", "UserRole",
     "WorkTask",
 ]
 

@@ -13,6 +13,7 @@ from .types import AwareDateTime
 from .users import User
 
 RETENTIONS = {"Y": "永久", "D30": "定期30年", "D10": "定期10年"}
+EXPORT_STATUSES = {"running": "生成中", "done": "已完成", "failed": "失败", "cancelled": "已取消"}
 DEFAULT_CODE_PATTERN = "{fonds}-{category}·{year}-{retention}-{organ}-{serial:04d}"
 
 
@@ -92,7 +93,7 @@ class ArchiveExport(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(index=True)
-    status: Mapped[str] = mapped_column(String(10), default="running")  # running | done | failed
+    status: Mapped[str] = mapped_column(String(10), default="running")  # a key of EXPORT_STATUSES
     filename: Mapped[str] = mapped_column(String(200), default="")
     item_count: Mapped[int] = mapped_column(default=0)
     size: Mapped[int] = mapped_column(default=0)
@@ -105,3 +106,7 @@ class ArchiveExport(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     created_by: Mapped[User | None] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return EXPORT_STATUSES[self.status]

@@ -10,6 +10,23 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .types import AwareDateTime
 
+# What the audit page shows for each recorded action and object type (tests/test_audit_labels.py
+# checks that every action the code records has a label here).
+AUDIT_ACTIONS = {
+    "login": "登录", "logout": "退出登录", "account_locked": "账号锁定", "access_denied": "拒绝访问",
+    "case_start": "发起案件", "task_complete": "办理步骤", "task_send_back": "退回", "case_withdraw": "撤回",
+    "letters_bulk_sign": "批量登记签订", "unit_save": "保存单位", "unit_import": "导入单位台账",
+    "grid_rename": "网格改名", "grid_add": "新增网格", "grid_delete": "删除网格",
+    "grid_post_add": "新增网格职务", "grid_post_delete": "删除网格职务",
+    "calendar_day_set": "设置节假日/调休", "calendar_day_remove": "删除节假日/调休",
+    "number_prefix_update": "修改发文字号", "user_create": "新增用户", "user_update": "修改用户",
+    "user_password_reset": "重置密码",
+}
+AUDIT_OBJECT_TYPES = {
+    "case": "案件", "grid_node": "网格", "letter_campaign": "责任书签订", "settings": "设置", "unit": "单位",
+    "url": "页面", "user": "用户",
+}
+
 
 class AuditEvent(db.Model):
     __tablename__ = "audit_event"
@@ -23,6 +40,14 @@ class AuditEvent(db.Model):
     object_id: Mapped[str] = mapped_column(String(50), default="")
     summary: Mapped[str] = mapped_column(Text, default="")
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
+
+    @property
+    def action_label(self) -> str:
+        return AUDIT_ACTIONS.get(self.action, self.action)
+
+    @property
+    def object_label(self) -> str:
+        return f"{AUDIT_OBJECT_TYPES.get(self.object_type, self.object_type)} {self.object_id}".strip()
 
 
 class AuditLogIsAppendOnly(RuntimeError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -14,6 +15,26 @@ from .users import User
 from .workflow import ProcessInstance
 
 DOCUMENT_STATUSES = {"draft": "草稿", "issued": "已印发", "superseded": "已更正（旧版）", "void": "已作废"}
+
+
+class AttachmentRole(StrEnum):
+    """Every role a file kept with a document can have, declared once: callers attach with these
+    members and the archive and the case page name files by `label`, so a new role is known to
+    all of them as soon as it is added here."""
+
+    ATTACHMENT = "attachment"
+    SCAN = "scan"  # the signed paper of a responsibility letter
+    PHOTO = "photo"
+    RECEIPT = "receipt"  # 送达回执 of a served notice
+    FEEDBACK = "feedback"  # the receiver's 反馈函 to a referral
+
+    @property
+    def label(self) -> str:
+        return _ROLE_LABELS[self]
+
+
+_ROLE_LABELS = {AttachmentRole.ATTACHMENT: "附件", AttachmentRole.SCAN: "签字盖章件", AttachmentRole.PHOTO: "照片",
+                AttachmentRole.RECEIPT: "送达回执", AttachmentRole.FEEDBACK: "反馈函"}
 
 
 class StoredFile(db.Model):
@@ -77,11 +98,15 @@ class DocumentAttachment(db.Model):
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), index=True)
     file_sha256: Mapped[str] = mapped_column(ForeignKey("stored_file.sha256"))
     name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20), default="attachment")  # attachment | scan | photo
+    role: Mapped[str] = mapped_column(String(20), default=AttachmentRole.ATTACHMENT.value)  # an AttachmentRole
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
     document: Mapped[Document] = relationship(back_populates="attachments")
     file: Mapped[StoredFile] = relationship()
+
+    @property
+    def role_label(self) -> str:
+        return AttachmentRole(self.role).label
 
 
 class NumberSequence(db.Model):

@@ -19,10 +19,11 @@ TARGET_KINDS = {"village": "村（社区）", "department": "镇直部门"}
 ITEM_KINDS = {"measured": "系统测算", "assessed": "人工评定", "bonus": "加分项", "veto": "一票否决"}
 FORMULAS = {
     "ratio": "得分 = 比率 × 分值",
-    "count": "得分 = min(次数 ÷ 目标次数, 1) × 分值",
+    "count": "得分 = 次数 ÷ 目标次数 × 分值（不超过分值）",
     "deduct": "得分 = 分值 − 次数 × 每次扣分（不低于0）",
     "any": "次数大于0即否决",
 }
+FORMULA_TARGETS = {"count": "目标次数", "deduct": "每次扣分"}  # what `target` means for each formula
 CATEGORIES = ("火灾预防", "消防安全基础", "消防安全责任", "加分项目", "否决项目")
 FIVE_INTO = ("进机关", "进学校", "进社区", "进企业", "进农村", "进家庭", "进场所")
 PUBLICITY_KINDS = {"publicity": "宣传活动", "training": "培训", "drill": "演练"}
@@ -72,6 +73,14 @@ class SchemeItem(db.Model):
     def kind_label(self) -> str:
         return ITEM_KINDS.get(self.kind, self.kind)
 
+    @property
+    def formula_label(self) -> str:
+        """The formula in words, with its target (e.g. "…，目标次数4")."""
+        words = FORMULAS.get(self.formula, "")
+        if self.formula in FORMULA_TARGETS and self.target:
+            words += f"；{FORMULA_TARGETS[self.formula]}{self.target:g}"
+        return words
+
 
 class Evaluation(db.Model):
     """One year's evaluation, run by one case."""
@@ -112,6 +121,8 @@ class EvaluatedBody(db.Model):
     assessor: Mapped[str] = mapped_column(String(50), default="")  # username of the self-assessing clerk
     sort_order: Mapped[int] = mapped_column(default=0)
     self_assessed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    # 考评组评分 is saved body by body; the step completes once every body has this set.
+    group_scored_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     total: Mapped[float | None] = mapped_column(Float)
     vetoed: Mapped[bool] = mapped_column(default=False)
     rank: Mapped[int | None] = mapped_column()
@@ -122,6 +133,9 @@ class EvaluatedBody(db.Model):
     grid: Mapped[GridNode] = relationship()
     member: Mapped[CommitteeMember | None] = relationship()
     document: Mapped[Document | None] = relationship()
+    # The account behind `assessor`, for showing its display name (the username is an internal code).
+    assessor_user: Mapped[User | None] = relationship(
+        primaryjoin="foreign(EvaluatedBody.assessor) == User.username", viewonly=True)
     scores: Mapped[list[ItemScore]] = relationship(
         back_populates="body", cascade="all, delete-orphan", order_by="ItemScore.sort_order")
 

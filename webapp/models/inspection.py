@@ -103,10 +103,13 @@ class Inspection(db.Model):
     notice_number: Mapped[str] = mapped_column(String(60), default="")
     deadline: Mapped[date | None] = mapped_column(Date)
     served_on: Mapped[date | None] = mapped_column(Date)
+    served_to: Mapped[str] = mapped_column(String(50), default="")  # 签收人
     reinspected_on: Mapped[date | None] = mapped_column(Date)
     referral_receiver: Mapped[str] = mapped_column(String(100), default="")
     referred_on: Mapped[date | None] = mapped_column(Date)
     feedback_on: Mapped[date | None] = mapped_column(Date)
+    feedback_measures: Mapped[str] = mapped_column(Text, default="")  # what the receiver did
+    feedback_result: Mapped[str] = mapped_column(Text, default="")
 
     instance: Mapped[ProcessInstance] = relationship()
     unit: Mapped[Unit] = relationship()

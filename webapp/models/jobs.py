@@ -15,7 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..extensions import db
 from .types import AwareDateTime
 
-JOB_STATUSES = {"pending": "排队中", "running": "进行中", "done": "已完成", "failed": "失败"}
+JOB_STATUSES = {"pending": "排队中", "running": "进行中", "done": "已完成", "failed": "失败", "cancelled": "已取消"}
 
 
 class Job(db.Model):

@@ -53,6 +53,11 @@ class User(UserMixin, db.Model):
         return [ROLES[r] for r in ROLES if r in self.roles]
 
     @property
+    def choice_label(self) -> str:
+        """How a list of people names this user: display name and grid (namesakes happen)."""
+        return f"{self.display_name}（{self.scope.name}）"
+
+    @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
         return self.is_enabled
 

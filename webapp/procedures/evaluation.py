@@ -6,7 +6,7 @@ BPMN (workflows/evaluation.bpmn) decides the order; the services decide the numb
 
 from __future__ import annotations
 
-from ..services import evaluation_results, evaluation_scoring
+from ..services import evaluation_group, evaluation_results, evaluation_scoring, notices
 from .registry import DemoContext, Procedure, StepContext
 
 
@@ -38,7 +38,8 @@ def _before_self_assess(ctx: StepContext) -> list[int]:
 
 def _before_group_score(ctx: StepContext) -> list[int]:
     evaluation = evaluation_scoring.evaluation_of(ctx.session, ctx.instance)
-    evaluation_scoring.group_score(ctx.session, evaluation=evaluation, entries=list(ctx.data.get("entries") or []))
+    evaluation_group.group_score(ctx.session, evaluation=evaluation, entries=list(ctx.data.get("entries") or []),
+                                 now=ctx.now)
     ctx.data["scored_by"] = ctx.user.display_name if ctx.user else ""
     return []
 
@@ -49,6 +50,13 @@ def _after_approve(ctx: StepContext) -> list[int]:
     sheets, _notice = evaluation_results.finalize(ctx.session, ctx.services, evaluation=evaluation, leader=ctx.user,
                                                   assessors=list(dict.fromkeys(assessors)), now=ctx.now)
     return [sheet.id for sheet in sheets]
+
+
+def _preview(ctx: StepContext, template_key: str) -> dict:
+    """审定: the results 通报 as it will be drafted from the scores being approved (no number yet)."""
+    evaluation = evaluation_scoring.evaluation_of(ctx.session, ctx.instance)
+    draft = evaluation_results.bulletin_draft(evaluation, evaluation_results.rank_bodies(evaluation))
+    return notices.document_context(ctx.session, draft, today=ctx.now.date())
 
 
 def _case_title(data: dict) -> str:
@@ -71,5 +79,6 @@ PROCEDURE = Procedure(
     before_complete={"measure": _before_measure, "self_assess": _before_self_assess,
                      "group_score": _before_group_score},
     after_complete={"approve": _after_approve},
-    case_title=_case_title, task_subject=_task_subject, play_demo_history=_play_demo_history, demo_order=90,
+    case_title=_case_title, preview_context=_preview, task_subject=_task_subject,
+    play_demo_history=_play_demo_history, demo_order=90,
 )

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from ..clock import TZ
 from ..models import Unit, User, WorkTask
-from ..services import cases, timers
+from ..services import cases, demo_scans, timers
 from ..services.inspection_records import inspection_of
 from ..services.inspection_setup import checklist_for, load_defaults
 from .registry import DemoContext
@@ -36,22 +36,30 @@ def _inspection_day(calendar, year: int, month: int) -> date:  # noqa: ANN001
     return day
 
 
-def _record_data(session, unit: Unit, day: date, seed: int, inspectors: list[User]) -> dict:  # noqa: ANN001
-    found = seed % 6 == 0
+def _record_data(context: DemoContext, unit: Unit, moment: datetime, seed: int, inspectors: list[User]) -> dict:
+    session, day, found = context.session, moment.date(), seed % 6 == 0
     items = []
     for index, item in enumerate(checklist_for(session, unit.category)):
         hazard = found and index == seed % 3
         description, location = HAZARDS[(seed + index) % len(HAZARDS)] if hazard else ("", "")
+        photos = [demo_scans.upload_photo(session, context.services.documents.store, f"{unit.name}_{description}",
+                                          seed * 10 + index, moment)] if hazard else []
         items.append({"item_id": str(item.id), "item_name": item.name, "result": "hazard" if hazard else "passed",
-                      "description": description, "location": location, "photos": [],
+                      "description": description, "location": location, "photos": photos,
                       "corrected_on_spot": bool(hazard and seed % 4 == 0)})
     return {"unit_id": unit.id, "unit_name": unit.name, "inspected_on": day.isoformat(), "inspected_time": "09:30",
             "inspector_ids": [u.id for u in inspectors], "items": items, "major_hazard": found and seed % 37 == 0,
             "measures": "", "unit_representative": unit.manager}
 
 
-def _step_data(context: DemoContext, task: WorkTask, today: date) -> dict:
-    runtime, session = context.services, context.session
+def _scan(context: DemoContext, task: WorkTask, what: str, moment: datetime) -> dict:
+    """The paper the step needs, scanned and uploaded as the clerk must (a real, openable PDF)."""
+    name = f"{task.instance.unit.name}_{what}_{moment:%Y%m%d}"
+    return demo_scans.upload_scan(context.session, context.services.documents.store, name, moment)
+
+
+def _step_data(context: DemoContext, task: WorkTask, moment: datetime) -> dict:
+    runtime, session, today = context.services, context.session, moment.date()
     if task.step_key == "draft_notice":
         hazards = [h for h in inspection_of(session, task.instance).hazards if h.status == "open"]
         deadline = runtime.calendar(session).add_workdays(today, 5)
@@ -60,7 +68,7 @@ def _step_data(context: DemoContext, task: WorkTask, today: date) -> dict:
                 "severity": "general", "deadline": deadline.isoformat(), "note": ""}
     if task.step_key == "serve_notice":
         return {"served_on": today.isoformat(), "receiver_name": task.instance.unit.responsible_person,
-                "receipt_scan": None}
+                "receipt_scan": _scan(context, task, "送达回执", moment)}
     if task.step_key == "reinspect":
         hazards = [h for h in inspection_of(session, task.instance).hazards if h.status == "open"]
         fixed = "no" if task.instance.id % 4 == 0 else "yes"
@@ -72,7 +80,7 @@ def _step_data(context: DemoContext, task: WorkTask, today: date) -> dict:
                 "requested_action": "", "feedback_days": 15, "contact_name": "林晓雯", "contact_phone": "0712-5861002"}
     if task.step_key == "record_feedback":
         return {"feedback_on": today.isoformat(), "measures": "责令限期改正", "result": "已整改到位",
-                "feedback_scan": None}
+                "feedback_scan": _scan(context, task, "反馈函", moment)}
     return {}
 
 
@@ -88,7 +96,7 @@ def _work_ready_tasks(context: DemoContext, moment: datetime) -> None:
         if (context.today.date() - task.created_at.date()).days < LEAVE_OPEN_DAYS:
             continue
         cases.submit_task(session, context.services, user=users[task.role], work_task_id=task.id,
-                          data=_step_data(context, task, today), now=moment, opinion="同意")
+                          data=_step_data(context, task, moment), now=moment, opinion="同意")
         worked = True
     if worked:
         session.commit()
@@ -99,7 +107,7 @@ def _inspect_all(context: DemoContext, day: date, units: list[Unit], inspectors:
     for index, unit in enumerate(units):
         moment = datetime.combine(day, time(9, 0), TZ) + timedelta(minutes=5 * index)
         context.clock.set(moment)
-        data = _record_data(session, unit, day, unit.id + day.month, inspectors)
+        data = _record_data(context, unit, moment, unit.id + day.month, inspectors)
         cases.start_case(session, context.services, procedure_key="inspection", user=inspectors[0], grid=unit.grid,
                          unit=unit, title=f"消防检查：{unit.name}（{day.isoformat()}）", data=data, now=moment)
     session.commit()

@@ -20,15 +20,21 @@ def _after_schedule(context: StepContext) -> list[int]:
 
 def _parse_attendance(context: StepContext) -> list[int]:
     """Before 记录 completes: the typed lines become the lists the 纪要 prints; rows become decisions."""
-    data = context.data
-    data["attendee_list"] = split_lines(data.get("attendees"))
-    data["absentee_list"] = [_absentee(line) for line in split_lines(data.get("absentees"))]
-    data["observer_list"] = split_lines(data.get("observers"))
-    data["agenda_items"] = split_lines(data.get("agenda"))
-    data["attachment_names"] = split_lines(data.get("attachments"))
-    data["decision_items"] = [_decision_item(context, row) for row in data.get("decisions") or []
-                              if (row.get("title") or "").strip()]
+    context.data.update(_parsed(context))
     return []
+
+
+def _parsed(context: StepContext) -> dict:
+    data = context.data
+    return {
+        "attendee_list": split_lines(data.get("attendees")),
+        "absentee_list": [_absentee(line) for line in split_lines(data.get("absentees"))],
+        "observer_list": split_lines(data.get("observers")),
+        "agenda_items": split_lines(data.get("agenda")),
+        "attachment_names": split_lines(data.get("attachments")),
+        "decision_items": [_decision_item(context, row) for row in data.get("decisions") or []
+                           if (row.get("title") or "").strip()],
+    }
 
 
 def _absentee(line: str) -> str:
@@ -65,8 +71,11 @@ def _preview(context: StepContext, template_key: str) -> dict:
     meeting = meetings.meeting_of(context.session, context.instance)
     if meeting is None:
         return {}
-    preview = meetings.minutes_context(context.session, meeting, context.data, context.now.date())
-    return {**preview, "issue_no": NO_NUMBER_YET}
+    # From the typed lines (the 拟稿 form as filled, or the recorded data at 签发): a draft previews as typed.
+    data = {**context.data, **_parsed(context)}
+    preview = meetings.minutes_context(context.session, meeting, data, context.now.date())
+    return {**preview, "attendees": data["attendee_list"], "absentees": data["absentee_list"],
+            "observers": data["observer_list"], "issue_no": NO_NUMBER_YET}
 
 
 def _case_title(data: dict) -> str:

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, time, timedelta
-from io import BytesIO
 
-from pypdf import PdfWriter
 from sqlalchemy import select
 
 from ..clock import TZ
-from ..models import User, WorkTask
-from ..services import cases, notices
+from ..models import User
+from ..services import demo_scans, notice_demo, notices
 from ..services.errors import DomainError, InvalidInput
 from .registry import DemoContext, Procedure, StepContext
 
@@ -78,7 +76,9 @@ def record_distribution(ctx: StepContext) -> list[int]:
 
 
 def preview_context(ctx: StepContext, template_key: str) -> dict:
-    return notices.document_context(ctx.session, ctx.data, today=ctx.now.date())
+    # A draft (also one being previewed from the form) lists the kept attachments and the new uploads.
+    data = notices.preview_data(ctx.data, dict(ctx.data)) if "kept_attachments" in ctx.data else ctx.data
+    return notices.document_context(ctx.session, data, today=ctx.now.date())
 
 
 # Demo history: (month, day, draft) — played through the services, from 拟稿 to 印发登记.
@@ -92,7 +92,7 @@ DEMO_NOTICES = [
     (2, 24, {"kind": "通知", "title": "关于印发《青石镇消防安全网格化管理实施方案》的通知",
              "addressees": ["各村（社区）", "镇直各部门"], "cc": "江岸区消防安全委员会办公室",
              "body": "现将《青石镇消防安全网格化管理实施方案》印发给你们，请认真贯彻执行。",
-             "demo_attachment": "青石镇消防安全网格化管理实施方案.pdf"}),
+             "demo_attachment": "青石镇消防安全网格化管理实施方案"}),
     (7, 8, {"kind": "报告", "direction": "up", "title": "关于青石镇2026年上半年消防安全工作情况的报告",
             "addressees": ["江岸区人民政府"], "copies": 5,
             "body": "现将我镇上半年消防安全工作情况报告如下：\n一、主要工作\n"
@@ -100,45 +100,16 @@ DEMO_NOTICES = [
 ]
 
 
-def _demo_pdf() -> bytes:
-    """A real one-page PDF, so the archive's usability check can open the demo's attachment."""
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)  # A4 in points
-    buffer = BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
-def _demo_step(ctx: DemoContext, instance_id: int, step_key: str, username: str, data: dict, at: datetime) -> None:
-    ctx.clock.set(at)
-    user = ctx.session.scalar(select(User).where(User.username == username))
-    task = ctx.session.scalar(select(WorkTask).where(WorkTask.instance_id == instance_id,
-                                                     WorkTask.step_key == step_key))
-    cases.submit_task(ctx.session, ctx.services, user=user, work_task_id=task.id, data=data, now=at,
-                      opinion="同意。" if step_key in ("review", "sign_off") else "")
-
-
 def _demo_notice(ctx: DemoContext, start: datetime, draft: dict) -> None:
     clerk = ctx.session.scalar(select(User).where(User.username == "clerk"))
     draft = dict(draft)
     name = draft.pop("demo_attachment", None)
     if name:
-        attachment = _demo_pdf()
-        stored = ctx.services.documents.store.put(ctx.session, attachment, "application/pdf", start)
-        draft["attachments"] = [{"file": stored.sha256, "name": name, "type": "application/pdf",
-                                 "size": len(attachment)}]
+        draft["attachments"] = [demo_scans.upload_scan(ctx.session, ctx.services.documents.store, name, start)]
     ctx.clock.set(start)
     instance = notices.start_notice(ctx.session, ctx.services, user=clerk, grid=clerk.scope, draft=draft,
                                     now=start)
-    data = {**notices.DRAFT_DEFAULTS, **draft}
-    data["kept_attachments"] = [notices.kept_value(a) for a in data["attachments"]]
-    _demo_step(ctx, instance.id, "draft", "clerk", data, start + timedelta(hours=1))
-    _demo_step(ctx, instance.id, "review", "office_head", {}, start + timedelta(days=1))
-    _demo_step(ctx, instance.id, "sign_off", "leader", {}, start + timedelta(days=1, hours=3))
-    signed = start + timedelta(days=2)
-    _demo_step(ctx, instance.id, "distribute", "clerk",
-               {"printed_on": signed.date().isoformat(), "copies": data["copies"],
-                "recipients": "、".join(notices.addressees(data))}, signed)
+    notice_demo.walk_notice(ctx, instance.id, draft, start)
 
 
 def play_history(ctx: DemoContext) -> None:
@@ -160,6 +131,7 @@ PROCEDURE = Procedure(
     after_complete={"sign_off": issue_document, "distribute": record_distribution},
     case_title=notices.case_title,
     preview_context=preview_context,
+    preview_template=notices.template_key,
     play_demo_history=play_history,
     demo_order=30,
 )

@@ -53,6 +53,8 @@ class Procedure:
     task_subject: Callable[[Any, Any, str], str] | None = None
     # Context for previewing a step's template before it is issued (the leader reads before signing).
     preview_context: Callable[[StepContext, str], dict] | None = None
+    # Which of a step's several templates the data would issue (发文: 通知, 上行文 or 通报); None: all.
+    preview_template: Callable[[dict], str] | None = None
     # `firegrid demo --history`: plays this year's activity through the services, in demo_order.
     play_demo_history: Callable[[DemoContext], None] | None = None
     demo_order: int = 100

@@ -27,15 +27,15 @@ class LoginRefused(Exception):
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"密码至少需要{MIN_PASSWORD_LENGTH}位。")
+        raise InvalidInput(f"密码至少需要{MIN_PASSWORD_LENGTH}位。", field="password")
 
 
 def _check_roles(roles: list[str]) -> None:
     if not roles:
-        raise InvalidInput("请至少选择一个角色。")
+        raise InvalidInput("请至少选择一个角色。", field="roles")
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
-        raise InvalidInput(f"未知角色：{'、'.join(unknown)}")
+        raise InvalidInput(f"未知角色：{'、'.join(unknown)}", field="roles")
 
 
 def create_user(
@@ -51,7 +51,7 @@ def create_user(
 ) -> User:
     username = username.strip()
     if session.scalar(select(User.id).where(User.username == username)):
-        raise InvalidInput(f"用户名“{username}”已被使用。")
+        raise InvalidInput(f"用户名“{username}”已被使用。", field="username")
     _check_password(password)
     _check_roles(roles)
     user = User(
@@ -112,3 +112,9 @@ def authenticate(
     user.failed_logins = 0
     user.locked_until = None
     return user
+
+
+def display_names(session: Session, usernames: list[str]) -> list[str]:
+    """The display names of these accounts, in the given order (a username is an internal code)."""
+    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(usernames)))}
+    return [users[name].display_name if name in users else name for name in usernames]

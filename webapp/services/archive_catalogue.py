@@ -72,6 +72,7 @@ class CatalogueWriter:
             self.close()
         else:
             self._docx.abort()
+            self._sheet.close()  # ends the write-only sheet's row stream, which would otherwise warn at exit
 
 
 def _landscape_shell(heading: str) -> GbDocument:

@@ -6,8 +6,9 @@ Entry points: `export_year` (plain: CLI, bench, background job) and `start_expor
 
 from __future__ import annotations
 
+import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,15 +19,23 @@ from sqlalchemy.orm import Session, selectinload
 from ..models import Document, DocumentAttachment, User
 from ..models.archive import ArchiveExport, ArchiveItem
 from . import archive_codes
-from .archive_catalogue import CatalogueWriter
+from .archive_catalogue import CatalogueRow, CatalogueWriter
 from .archive_inspect import sha256_file
 from .archive_items import ItemPlan, plan_items, select_plans
-from .archive_package import ItemWriter, PdfStage, make_bag, zip_folder
+from .archive_package import ItemWriter, MissingStoredFile, PdfStage, make_bag, zip_folder
 from .archive_report import ArchiveReport, check_numbers
 from .documents import DocumentServices
 from .errors import InvalidInput, NotFound
 
 BATCH = 20  # items per LibreOffice call; bounds the DOCX bytes held at once
+UNEXPECTED = "（技术细节已记入系统日志），请重试；如仍失败请联系管理员。"
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]  # (items written, items in all), called after each batch
+
+
+class ExportFailed(InvalidInput):
+    """The package cannot be built; the message tells the archivist which item and file, in Chinese."""
 
 
 @dataclass
@@ -68,7 +77,7 @@ def _bag_info(settings, year: int, count: int, now: datetime, organs: list[str])
 
 
 def export_year(session: Session, docs: DocumentServices, *, year: int, out: Path, now: datetime,
-                options: ExportOptions | None = None) -> ExportResult:
+                options: ExportOptions | None = None, progress: Progress | None = None) -> ExportResult:
     """Build the zipped bag of a year at `out`; assigns 档号 to new items (flushes, does not commit)."""
     options = options or ExportOptions()
     rules = archive_codes.load_rules(session)
@@ -83,7 +92,7 @@ def export_year(session: Session, docs: DocumentServices, *, year: int, out: Pat
         folder.mkdir()
         report = ArchiveReport(year, settings.fonds_code, now.date().isoformat())
         pdfs = PdfStage(docs, options.pdf)
-        codes, exported = _write_items(session, docs, rules, plans, folder, report, pdfs, now)
+        codes, exported = _write_items(session, docs, rules, plans, folder, report, pdfs, now, progress)
         check_numbers(session, report, exported)
         report.notes.extend(pdfs.notes)
         report.write(folder)
@@ -93,7 +102,8 @@ def export_year(session: Session, docs: DocumentServices, *, year: int, out: Pat
 
 
 def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.CodeRules, plans: list[ItemPlan],
-                 folder: Path, report: ArchiveReport, pdfs: PdfStage, now: datetime) -> tuple[list[str], set[int]]:
+                 folder: Path, report: ArchiveReport, pdfs: PdfStage, now: datetime,
+                 progress: Progress | None) -> tuple[list[str], set[int]]:
     writer = ItemWriter(docs, folder, report, pdfs)
     codes: list[str] = []
     exported: set[int] = set()
@@ -109,13 +119,29 @@ def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.
                                        document_ids=plan.document_ids, item_id=plan.item_id)
                 report.check_code(item.archive_code, rules.format(
                     year=item.year, retention=item.retention, organ=item.organ_code, serial=item.serial))
-                row = writer.write(session, item, documents)
+                row = _write_item(session, writer, item, documents)
                 row.seq = len(codes) + 1
                 catalogue.add(row)
                 codes.append(item.archive_code)
                 exported.update(plan.document_ids)
             session.flush()
+            if progress is not None:
+                progress(len(codes), len(plans))
     return codes, exported
+
+
+def _write_item(session: Session, writer: ItemWriter, item: ArchiveItem, documents: list[Document]) -> CatalogueRow:
+    # The 档号 is rolled back with the failed run, so the item is named by its title and 文号.
+    main = documents[0]
+    where = f"“{main.title}”" + (f"（{main.number}）" if main.number else "")
+    try:
+        return writer.write(session, item, documents)
+    except MissingStoredFile as error:
+        log.error("archive export: %s", error)
+        raise ExportFailed(f"{where}：文件“{error.name}”在文件库中缺失，请从备份恢复该文件后重试。") from error
+    except Exception as error:
+        log.exception("archive export: writing item %s failed", item.archive_code)
+        raise ExportFailed(f"{where}写入失败{UNEXPECTED}") from error
 
 
 # --- the archivist's page: an ArchiveExport record per package ------------------------------------
@@ -133,24 +159,38 @@ def start_export(session: Session, *, year: int, options: ExportOptions, user: U
     return record
 
 
-def run_export(session: Session, docs: DocumentServices, data_dir: Path, export_id: int, now: datetime) -> None:
+def run_export(session: Session, docs: DocumentServices, data_dir: Path, export_id: int, now: datetime,
+               progress: Progress | None = None) -> None:
     """Build the package of a started export and record the outcome (the caller commits)."""
     record = get_export(session, export_id)
-    filters = record.filters or {}
-    options = ExportOptions(set(filters.get("organ_codes", [])), set(filters.get("retentions", [])),
-                            filters.get("pdf", True))
     fonds = archive_codes.settings(session).fonds_code
     out = exports_dir(data_dir) / f"{record.id:05d}_{fonds}-WS-{record.year}.zip"
     try:
-        result = export_year(session, docs, year=record.year, out=out, now=now, options=options)
+        with session.begin_nested():  # a failure keeps no 档号 assigned on the way, only the record
+            result = export_year(session, docs, year=record.year, out=out, now=now, options=export_options(record),
+                                 progress=progress)
     except InvalidInput as error:
-        record.status, record.message, record.finished_at = "failed", error.message, now
+        fail(record, error.message, now)
+        return
+    except Exception:  # noqa: BLE001  any other error must still end the record, never leave it running
+        log.exception("archive export %s failed", record.id)
+        fail(record, f"生成归档包时出错{UNEXPECTED}", now)
         return
     record.status, record.filename, record.item_count = "done", out.name, result.item_count
     record.size, record.sha256, record.passed = out.stat().st_size, sha256_file(out), result.passed
     record.message = "四性检测通过" if result.passed else "四性检测发现问题，详见包内报告"
     record.finished_at = now
     session.flush()
+
+
+def export_options(record: ArchiveExport) -> ExportOptions:
+    filters = record.filters or {}
+    return ExportOptions(set(filters.get("organ_codes", [])), set(filters.get("retentions", [])),
+                         filters.get("pdf", True))
+
+
+def fail(record: ArchiveExport, message: str, now: datetime) -> None:
+    record.status, record.message, record.finished_at = "failed", message, now
 
 
 def get_export(session: Session, export_id: int) -> ArchiveExport:

@@ -122,6 +122,15 @@ def select_plans(plans: list[ItemPlan], organ_codes: set[str] | None, retentions
             and (not retentions or p.retention in retentions)]
 
 
+def organ_code_choices(plans: list[ItemPlan]) -> list[tuple[str, str]]:
+    """Each 机构（问题）code with the 责任者 it stands for, e.g. ("BGS", "BGS（某镇人民政府）"): a bare code means
+    nothing to a reader."""
+    organs: dict[str, set[str]] = {}
+    for plan in plans:
+        organs.setdefault(plan.organ_code, set()).add(plan.organ)
+    return [(code, f"{code}（{'、'.join(sorted(names))}）") for code, names in sorted(organs.items())]
+
+
 def unfinished(session: Session, year: int) -> list[Unfinished]:
     """What is not filed yet and why: drafts, and cases still running."""
     start, end = year_bounds(year)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import CaseEvent, Document
+from ..models import AttachmentRole, CaseEvent, Document
 from ..models.archive import RETENTIONS, ArchiveItem
 
 SECRECY = "无"  # not classified: the catalogue leaves 密级 blank
@@ -20,7 +20,8 @@ ACTION_LABELS = {
     "start": "发起", "complete": "办理", "send_back": "退回", "withdraw": "撤回", "reassign": "转办", "timer": "到期",
 }
 DECISION_LABELS = {"approve": "同意", "send_back": "退回", "reject": "不同意"}
-FILE_ROLES = {"main": "正文", "pdf": "正文（PDF/A）", "attachment": "附件", "scan": "签收/签订扫描件", "photo": "照片"}
+# The document's own files, then every attachment role under the label it is declared with.
+FILE_ROLES = {"main": "正文", "pdf": "正文（PDF/A）", **{role.value: role.label for role in AttachmentRole}}
 FORMATS = {".docx": "DOCX（Office Open XML）", ".pdf": "PDF/A-2b", ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
 CREATORS = {"main": "Firegrid（docxtpl 生成）", "pdf": "LibreOffice（PDF/A-2b 导出）"}
 
@@ -30,7 +31,7 @@ class FileEntry:
     """A file written into an item folder."""
 
     name: str
-    role: str  # main | pdf | attachment | scan | photo
+    role: str  # a key of FILE_ROLES
     size: int
     sha256: str
     document_id: int

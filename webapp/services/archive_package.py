@@ -21,14 +21,21 @@ from ..models import Document
 from ..models.archive import ArchiveItem
 from .archive_catalogue import CatalogueRow
 from .archive_inspect import Inspection, copy_hashed, inspect_file, safe_name
-from .archive_metadata import SECRECY, FileEntry, case_history, date8, item_metadata, write_metadata
+from .archive_metadata import FILE_ROLES, SECRECY, FileEntry, case_history, date8, item_metadata, write_metadata
 from .archive_report import ArchiveReport
 from .documents import DocumentServices, pdf_cache_path
 
 STORED_SUFFIXES = {".docx", ".xlsx", ".pdf", ".zip", ".jpg", ".jpeg", ".png"}
-ROLE_PREFIX = {"attachment": "附件", "scan": "扫描件", "photo": "照片"}
 
 log = logging.getLogger(__name__)
+
+
+class MissingStoredFile(Exception):
+    """A file the database records is absent from the file store: the package would be incomplete."""
+
+    def __init__(self, name: str, sha256: str) -> None:
+        super().__init__(f"{name} ({sha256}) is missing from the file store")
+        self.name, self.sha256 = name, sha256
 
 
 class PdfStage:
@@ -42,7 +49,9 @@ class PdfStage:
         return pdf_cache_path(self.docs, document.file_sha256, pdfa=True)
 
     def prepare(self, documents: list[Document]) -> None:
-        missing = list({d.file_sha256: d for d in documents if not self.cached(d).exists()}.values())
+        # An absent DOCX is left to the item writer, which names it in the export's failure.
+        missing = list({d.file_sha256: d for d in documents
+                        if not self.cached(d).exists() and self.docs.store.path(d.file_sha256).exists()}.values())
         if not self.enabled or not missing:
             return
         try:
@@ -97,7 +106,8 @@ class ItemWriter:
 
     def _document(self, files: ItemFiles, index: int, document: Document) -> None:
         stem = safe_name(f"{index:02d}_{document.filename.removesuffix('.docx')}")
-        entry = self._copy(files, f"{stem}.docx", "main", document, document.file_sha256, document.file.size)
+        entry = self._copy(files, f"{stem}.docx", "main", document, document.file_sha256, document.file.size,
+                           document.filename)
         pages = self._inspect(files, entry)
         pdf = self.pdfs.path(document)
         if pdf is not None:
@@ -105,16 +115,16 @@ class ItemWriter:
             pages = pdf_pages if pdf_pages and pdf_pages.pages else pages
         self._add_pages(files, pages)
         for number, attachment in enumerate(document.attachments, start=1):
-            name = safe_name(f"{index:02d}_{ROLE_PREFIX.get(attachment.role, '附件')}{number}_{attachment.name}")
-            added = self._copy(files, name, attachment.role, document, attachment.file_sha256, attachment.file.size)
+            name = safe_name(f"{index:02d}_{FILE_ROLES[attachment.role]}{number}_{attachment.name}")
+            added = self._copy(files, name, attachment.role, document, attachment.file_sha256, attachment.file.size,
+                               attachment.name)
             self._add_pages(files, self._inspect(files, added))
 
     def _copy(self, files: ItemFiles, name: str, role: str, document: Document, sha256: str,
-              size: int) -> FileEntry | None:
+              size: int, shown_name: str) -> FileEntry:
         source, label = self.docs.store.path(sha256), f"{files.folder.name}/{name}"
         if not source.exists():
-            self.report.missing(label)
-            return None
+            raise MissingStoredFile(shown_name, sha256)
         with source.open("rb") as stream:
             digest, written = copy_hashed(stream, files.folder / name)
         self.report.check_file(label, expected_sha=sha256, sha=digest, expected_size=size, size=written)
@@ -132,10 +142,8 @@ class ItemWriter:
         files.entries.append(entry)
         return entry
 
-    def _inspect(self, files: ItemFiles, entry: FileEntry | None) -> Inspection | None:
+    def _inspect(self, files: ItemFiles, entry: FileEntry) -> Inspection:
         """Open the file (usability) and look for macros or programs (security)."""
-        if entry is None:
-            return None
         inspection = inspect_file(files.folder / entry.name)
         self.report.check_opens(f"{files.folder.name}/{entry.name}", inspection)
         return inspection

@@ -55,9 +55,6 @@ class ArchiveReport:
         if inspection.unsafe:
             self.fail("security", f"{label}：{inspection.unsafe}")
 
-    def missing(self, label: str) -> None:
-        self.fail("integrity", f"{label}：文件缺失")
-
     @property
     def passed(self) -> bool:
         return not any(self.problems.values())

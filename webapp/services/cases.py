@@ -170,24 +170,25 @@ def withdraw(session: Session, runtime: WorkflowRuntime, *, user: User, instance
     return instance
 
 
-def uploaded_files(instance: ProcessInstance) -> set[str]:
-    """Hashes of the uploads (photos, scans) the case's forms hold: {"file": sha256, "type": …} entries."""
-    found: set[str] = set()
+def uploaded_files(instance: ProcessInstance) -> dict[str, str]:
+    """Hash → name of the uploads (photos, scans) the case's forms hold: {"file": sha256, "type": …} entries."""
+    found: dict[str, str] = {}
     pending: list[object] = [json.loads(instance.state_json)]
     while pending:
         value = pending.pop()
         if isinstance(value, dict):
             if isinstance(value.get("file"), str) and "type" in value:
-                found.add(value["file"])
+                found[value["file"]] = str(value.get("name") or "")
             pending.extend(value.values())
         elif isinstance(value, list):
             pending.extend(value)
     return found
 
 
-def reassign_candidates(session: Session, task: WorkTask) -> list[User]:
-    """Who could take over a task (转办): the step's role, and a scope that covers the case."""
-    users = session.scalars(select(User).where(User.is_enabled.is_(True)).order_by(User.username))
+def reassign_candidates(session: Session, task: WorkTask, user: User) -> list[User]:
+    """Who `user` could hand a task to (转办): anyone else holding the step's role with a scope that
+    covers the case."""
+    users = session.scalars(select(User).where(User.is_enabled.is_(True), User.id != user.id).order_by(User.id))
     return [u for u in users if u.has_role(task.role) and task.scope_path.startswith(u.scope.path)]
 
 

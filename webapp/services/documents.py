@@ -13,9 +13,10 @@ from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
 from ..documents.manifest import TemplateLibrary
+from ..documents.pages import PageRasterizer
 from ..documents.pdf import PdfConverter
 from ..documents.render import DocumentRenderer
-from ..models import Document, DocumentAttachment, GridNode, NumberPrefix, ProcessInstance, Unit, User
+from ..models import AttachmentRole, Document, DocumentAttachment, GridNode, NumberPrefix, ProcessInstance, Unit, User
 from . import numbering
 from .errors import InvalidInput, NotFound
 from .file_store import FileStore
@@ -31,12 +32,15 @@ class DocumentServices:
     store: FileStore
     pdf: PdfConverter
     pdf_cache_dir: Path
+    pages: PageRasterizer  # PDF pages as images, for reading a document in the page
+    preview_dir: Path  # previews (DOCX, PDF, page images) by content hash; never issued documents
 
     @classmethod
     def create(cls, templates_dir: Path, data_dir: Path) -> DocumentServices:
         library = TemplateLibrary.load(templates_dir)
         return cls(library, DocumentRenderer(library), FileStore(data_dir / "files"),
-                   PdfConverter(data_dir / "lo-profile"), data_dir / "pdf-cache")
+                   PdfConverter(data_dir / "lo-profile"), data_dir / "pdf-cache", PageRasterizer(),
+                   data_dir / "preview-cache")
 
 
 @dataclass
@@ -133,12 +137,19 @@ def correct(session: Session, docs: DocumentServices, document: Document, *, con
 
 
 def attach(session: Session, docs: DocumentServices, document: Document, *, content: bytes, name: str,
-           media_type: str, role: str, now: datetime) -> DocumentAttachment:
+           media_type: str, role: AttachmentRole, now: datetime) -> DocumentAttachment:
     stored = docs.store.put(session, content, media_type, now)
     attachment = DocumentAttachment(document=document, file=stored, name=name, role=role, created_at=now)
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def get_attachment(document: Document, attachment_id: int) -> DocumentAttachment:
+    found = next((a for a in document.attachments if a.id == attachment_id), None)
+    if found is None:
+        raise NotFound("附件不存在。")
+    return found
 
 
 def case_documents(session: Session, instance: ProcessInstance) -> list[Document]:

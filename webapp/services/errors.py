@@ -24,11 +24,19 @@ class OutOfScope(DomainError):
 
 
 class InvalidInput(DomainError):
-    """Bad input that a form could not catch; `problems` lists every one of them."""
+    """Bad input that a form could not catch; `problems` lists every one of them.
 
-    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+    `field` names the form field the message belongs to; `fields` maps several field names to their
+    messages, so a form shows every problem of one submit beside its field at once.
+    """
+
+    def __init__(self, message: str, problems: list[str] | None = None, *, field: str = "",
+                 fields: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
+        self.fields = dict(fields or {})
+        if field:
+            self.fields[field] = message
 
 
 class TaskConflict(DomainError):

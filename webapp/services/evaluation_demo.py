@@ -1,5 +1,6 @@
 """`firegrid demo --history` for the evaluation: a few 宣传培训 records and one minor fire; in December,
-this year's evaluation runs through the case services from opening to the leader's approval."""
+this year's evaluation runs through the case services from opening to the leader's approval, and
+its results 通报 is drafted, signed and issued like any notice."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from ..clock import TZ
 from ..models import CommitteeMember, GridNode, User, WorkTask
 from ..procedures.registry import DemoContext
-from . import cases, evaluation_registers, evaluation_scoring
+from . import cases, evaluation_registers, evaluation_results, evaluation_scoring, notice_demo
 
 # (month, day, village name or None for a department, kind, 五进, title, audience, attendance)
 PUBLICITY = [
@@ -77,7 +78,7 @@ def _group_entries(evaluation) -> list[dict]:  # noqa: ANN001
 
 
 def _run_evaluation(ctx: DemoContext, town: GridNode, clerk: User) -> None:
-    start = ctx.today - timedelta(days=6)
+    start = ctx.today - timedelta(days=8)
     ctx.clock.set(start)
     instance = cases.start_case(ctx.session, ctx.services, procedure_key="evaluation", user=clerk, grid=town,
                                 title=f"{ctx.year}年度消防安全工作年终考评", data={"year": ctx.year}, now=start)
@@ -89,7 +90,11 @@ def _run_evaluation(ctx: DemoContext, town: GridNode, clerk: User) -> None:
                 start + timedelta(days=1))
     _submit(ctx, _tasks(ctx, instance.id, "group_score")[0], "office_head",
             {"entries": _group_entries(evaluation)}, start + timedelta(days=3))
-    _submit(ctx, _tasks(ctx, instance.id, "approve")[0], "leader", {}, start + timedelta(days=4))
+    approved = start + timedelta(days=4)
+    _submit(ctx, _tasks(ctx, instance.id, "approve")[0], "leader", {}, approved)
+    # The clerk checks the prefilled 通报 and sends it through 核稿 and 签发 like any notice.
+    draft = evaluation_results.bulletin_draft(evaluation, evaluation_results.rank_bodies(evaluation))
+    notice_demo.walk_notice(ctx, evaluation.notice_instance_id, draft, approved + timedelta(hours=1))
 
 
 def play(ctx: DemoContext) -> None:

@@ -109,21 +109,27 @@ def get_item(session: Session, scheme: EvaluationScheme, item_id: int) -> Scheme
 
 
 def check_item(values: dict, target_kind: str) -> None:
-    """The rules an item must keep, whatever form it came from (Chinese messages)."""
+    """The rules an item must keep, whatever form it came from (Chinese messages, all at once, by field)."""
     kind, metric, formula = values["kind"], values.get("metric") or "", values.get("formula") or ""
+    problems = {}
     if kind not in ITEM_KINDS:
-        raise InvalidInput("项目类型无效。")
+        problems["kind"] = "项目类型无效。"
     if values["category"] not in CATEGORIES:
-        raise InvalidInput("类别无效。")
+        problems["category"] = "类别无效。"
     if kind in ("measured", "veto"):
         if metric not in METRICS or target_kind not in METRICS[metric].applies_to:
-            raise InvalidInput("系统测算项目和否决项目必须选择适用于该类被考评对象的测算指标。")
+            problems["metric"] = "系统测算项目和否决项目必须选择适用于该类被考评对象的测算指标。"
         if formula not in FORMULAS or (kind == "veto") != (formula == "any"):
-            raise InvalidInput("请选择计分公式：否决项目用“次数大于0即否决”，测算项目用其余公式。")
+            problems["formula"] = "请选择计分公式：否决项目用“次数大于0即否决”，测算项目用其余公式。"
         if formula in ("count", "deduct") and not values.get("target"):
-            raise InvalidInput("按次数计分的项目必须填写目标次数或每次扣分。")
+            problems["target"] = "按次数计分的项目必须填写目标次数或每次扣分。"
     if kind != "veto" and float(values.get("points") or 0) <= 0:
-        raise InvalidInput("分值必须大于0。")
+        problems["points"] = "分值必须大于0。"
+    if len(problems) == 1:
+        [(field, message)] = problems.items()
+        raise InvalidInput(message, field=field)
+    if problems:
+        raise InvalidInput(f"该项目有{len(problems)}处需要修改，已在各项旁标出。", fields=problems)
 
 
 def save_item(session: Session, scheme: EvaluationScheme, values: dict, item: SchemeItem | None = None) -> SchemeItem:

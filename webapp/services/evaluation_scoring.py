@@ -138,7 +138,7 @@ def body_for_task(session: Session, runtime, task: WorkTask) -> EvaluatedBody:  
     return body_by_key(evaluation_of(session, task.instance), str(view.multi_instance_index))
 
 
-def _score_in_range(score: ItemScore, value: object) -> float:
+def score_in_range(score: ItemScore, value: object) -> float:
     try:
         number = float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError) as error:
@@ -157,7 +157,7 @@ def self_assess(session: Session, *, body: EvaluatedBody, user: User, entries: l
         score = by_id.get(int(entry.get("score_id") or 0))
         if score is None:
             raise InvalidInput("自评项目与考评细则不符，请刷新页面后重试。")
-        score.self_score = _score_in_range(score, entry.get("self_score"))
+        score.self_score = score_in_range(score, entry.get("self_score"))
         score.self_note = str(entry.get("note") or "").strip()
     missing = [s.content for s in by_id.values() if s.self_score is None]
     if missing:
@@ -178,23 +178,6 @@ def group_defaults(score: ItemScore) -> tuple[float | None, str]:
         reason = auto_reason(score, score.measured_score) if is_deduction(score, score.measured_score) else ""
         return score.measured_score, reason
     return score.self_score, ""
-
-
-def group_score(session: Session, *, evaluation: Evaluation, entries: list[dict]) -> None:
-    """考评组评分: every scored item of every body; a deduction needs its reason."""
-    by_id = {s.id: s for body in evaluation.bodies for s in body.scores if s.kind in SCORED_KINDS}
-    for entry in entries:
-        score = by_id.pop(int(entry.get("score_id") or 0), None)
-        if score is None:
-            raise InvalidInput("评分项目与考评细则不符，请刷新页面后重试。")
-        value = _score_in_range(score, entry.get("score"))
-        reason = str(entry.get("deduction_reason") or "").strip()
-        if is_deduction(score, value) and not reason:
-            raise InvalidInput(f"{score.body.name}“{score.content}”：{DEDUCTION_REASON_REQUIRED}")
-        score.score, score.deduction_reason = value, reason
-    if by_id:
-        raise InvalidInput("还有项目未评分，请刷新页面后重试。")
-    session.flush()
 
 
 def scoring_rows(evaluation: Evaluation) -> list[tuple[EvaluatedBody, ItemScore]]:

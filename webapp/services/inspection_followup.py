@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from ..models import Document, ProcessInstance, User
+from ..models import AttachmentRole, Document, ProcessInstance, User
 from ..models.inspection import Hazard, Inspection
 from . import documents
 from .documents import DocumentServices, Subject
@@ -141,11 +141,11 @@ def _attach_evidence(session: Session, docs: DocumentServices, letter: Document,
         earlier = session.get(Document, document_id) if document_id else None
         if earlier is not None:
             documents.attach(session, docs, letter, content=docs.store.read(earlier.file_sha256),
-                             name=earlier.filename, media_type=documents.DOCX, role="attachment", now=now)
+                             name=earlier.filename, media_type=documents.DOCX, role=AttachmentRole.ATTACHMENT, now=now)
     for hazard in inspection.hazards:
         for photo in hazard.photos:
             documents.attach(session, docs, letter, content=docs.store.read(photo["file"]), name=photo["name"],
-                             media_type=photo["type"], role="photo", now=now)
+                             media_type=photo["type"], role=AttachmentRole.PHOTO, now=now)
 
 
 def record_feedback(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
@@ -153,6 +153,8 @@ def record_feedback(session: Session, docs: DocumentServices, *, instance: Proce
     """处理情况反馈: date recorded, scan attached to the letter, referred hazards closed."""
     inspection = inspection_of(session, instance)
     inspection.feedback_on = date.fromisoformat(str(data["feedback_on"])[:10])
+    inspection.feedback_measures = str(data.get("measures") or "")
+    inspection.feedback_result = str(data.get("result") or "")
     for hazard in inspection.hazards:
         if hazard.status == "referred":
             hazard.status = "closed"
@@ -160,5 +162,5 @@ def record_feedback(session: Session, docs: DocumentServices, *, instance: Proce
     scan = data.get("feedback_scan")
     if letter is not None and scan:
         documents.attach(session, docs, letter, content=docs.store.read(scan["file"]), name=scan["name"],
-                         media_type=scan["type"], role="feedback", now=now)
+                         media_type=scan["type"], role=AttachmentRole.FEEDBACK, now=now)
     session.flush()

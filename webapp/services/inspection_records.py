@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import TZ
-from ..models import Document, ProcessInstance, Unit, User
+from ..models import AttachmentRole, Document, ProcessInstance, Unit, User
 from ..models.inspection import ChecklistItem, Hazard, Inspection
 from ..workdays import WorkdayCalendar
 from . import documents
@@ -178,9 +178,10 @@ def record_service(session: Session, docs: DocumentServices, *, instance: Proces
     """送达: date and receiver recorded; the signed receipt's scan attached to the notice."""
     inspection = inspection_of(session, instance)
     inspection.served_on = date.fromisoformat(str(data["served_on"])[:10])
+    inspection.served_to = str(data.get("receiver_name") or "")
     notice = session.get(Document, inspection.notice_document_id) if inspection.notice_document_id else None
     scan = data.get("receipt_scan")
     if notice is not None and scan:
         documents.attach(session, docs, notice, content=docs.store.read(scan["file"]), name=scan["name"],
-                         media_type=scan["type"], role="receipt", now=now)
+                         media_type=scan["type"], role=AttachmentRole.RECEIPT, now=now)
     session.flush()

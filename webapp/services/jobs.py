@@ -40,6 +40,8 @@ class JobKind:
     step: JobStep
     # How long a claim holds without a heartbeat; a kind whose single chunk runs long says so here.
     stale_after: timedelta = STALE_AFTER
+    # Called (in the failure's own transaction) when the job gives up, so the kind's record shows it.
+    on_failed: Callable[[Session, Job, datetime], None] | None = None
 
 
 _KINDS: dict[str, JobKind] = {}
@@ -75,6 +77,19 @@ def get_job(session: Session, job_id: int) -> Job:
     if job is None:
         raise NotFound("后台任务不存在。")
     return job
+
+
+def cancel(session: Session, job: Job, now: datetime) -> None:
+    """Stop an open job; a worker running its chunk now loses its claim (version check) at commit."""
+    if job.status in ("pending", "running"):
+        job.status, job.claimed_by, job.finished_at = "cancelled", None, now
+        session.flush()
+
+
+def open_job(session: Session, subject: str) -> Job | None:
+    """The newest pending or running job about `subject` (e.g. "archive_export:7")."""
+    return session.scalar(select(Job).where(Job.subject == subject, Job.status.in_(("pending", "running")))
+                          .order_by(Job.id.desc()).limit(1))
 
 
 def _claimable(worker: str, now: datetime, stale_after: timedelta | None):  # noqa: ANN202
@@ -136,6 +151,9 @@ def _record_failure(session: Session, job_id: int, error: Exception, now: dateti
     if job.attempts >= MAX_ATTEMPTS:
         job.status, job.finished_at = "failed", now
         job.error = "处理失败，已停止，请联系管理员。"
+        kind = _KINDS.get(job.kind)
+        if kind is not None and kind.on_failed is not None:
+            kind.on_failed(session, job, now)
     else:
         job.error = f"处理失败（第{job.attempts}次），系统将自动重试。"
     session.commit()

@@ -115,7 +115,7 @@ def text_from_data(library: TemplateLibrary, data: dict) -> dict:
     text["term"] = {"start": str(data.get("term_start") or text["term"]["start"])[:10],
                     "end": str(data.get("term_end") or text["term"]["end"])[:10]}
     if text["term"]["end"] < text["term"]["start"]:
-        raise InvalidInput("责任期限的截止日期不能早于开始日期。")
+        raise InvalidInput("责任期限的截止日期不能早于开始日期。", field="term_end")
     text["copies_note"] = str(data.get("copies_note") or text["copies_note"]).strip()
     return text
 

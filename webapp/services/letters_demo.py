@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..models import GridNode, User, WorkTask
 from ..models.letters import ResponsibilityLetter
 from ..procedures.registry import DemoContext
-from . import cases, jobs
+from . import cases, demo_scans, jobs
 from .letters_campaigns import KINDS, campaign_for_instance, default_text, organ_name
 from .letters_signing import Signing, finish_if_all_signed, sign
 
@@ -63,7 +63,9 @@ def _sign(context: DemoContext, clerk: User, campaign, keep_unsigned_every: int 
             continue
         signed_on = min(_moment(context, 1, 20) + timedelta(days=index % 30), context.today)
         context.clock.set(signed_on)
-        sign(context.session, letter, Signing(signed_on.date()), user=clerk, now=signed_on)
+        scan = demo_scans.upload_scan(context.session, context.services.documents.store,
+                                      f"{letter.party_b_name}_签字盖章件", signed_on)
+        sign(context.session, letter, Signing(signed_on.date(), scan_sha256=scan["file"]), user=clerk, now=signed_on)
     finish_if_all_signed(context.session, context.services, campaign, user=clerk, now=context.clock.now())
     context.session.commit()
 

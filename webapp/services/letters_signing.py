@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..models import DocumentAttachment, User, WorkTask
+from ..models import AttachmentRole, DocumentAttachment, User, WorkTask
 from ..models.letters import LetterCampaign, LetterEvent, ResponsibilityLetter
 from . import audit, cases, documents
 from .errors import DomainError, InvalidInput, NotFound, OutOfScope
@@ -52,15 +52,16 @@ def sign(session: Session, letter: ResponsibilityLetter, signing: Signing, *, us
     if letter.status != "issued":
         raise InvalidInput(f"“{letter.party_b_name}”的责任书当前为“{letter.status_label}”，不能登记签订。")
     if signing.signed_on > now.date():
-        raise InvalidInput("签订日期不能晚于今天。")
+        raise InvalidInput("签订日期不能晚于今天。", field="signed_on")
     letter.status, letter.signed_on, letter.signed_at, letter.signed_by_id = "signed", signing.signed_on, now, user.id
     letter.signatory_a = signing.signatory_a.strip() or letter.campaign.party_a_signatory
     letter.signatory_b = signing.signatory_b.strip() or letter.responsible_person
     letter.scan_sha256 = signing.scan_sha256
     if signing.scan_sha256 and letter.document is not None:
         # The signed paper files with its letter: the archive packs it into the same item (件).
-        session.add(DocumentAttachment(document=letter.document, file_sha256=signing.scan_sha256, role="scan",
-                                       name=f"{letter.party_b_name}_签字盖章件", created_at=now))
+        session.add(DocumentAttachment(document=letter.document, file_sha256=signing.scan_sha256,
+                                       role=AttachmentRole.SCAN, name=f"{letter.party_b_name}_签字盖章件",
+                                       created_at=now))
     _event(session, letter, user, now, "sign", f"签订日期 {signing.signed_on.isoformat()}")
     session.flush()
 
@@ -92,7 +93,7 @@ def undo(session: Session, letter: ResponsibilityLetter, reason: str, *, user: U
     letter.signatory_a = letter.signatory_b = ""
     if letter.scan_sha256 and letter.document is not None:
         session.execute(delete(DocumentAttachment).where(
-            DocumentAttachment.document_id == letter.document.id, DocumentAttachment.role == "scan",
+            DocumentAttachment.document_id == letter.document.id, DocumentAttachment.role == AttachmentRole.SCAN,
             DocumentAttachment.file_sha256 == letter.scan_sha256))
     letter.scan_sha256 = None
     _event(session, letter, user, now, "undo", reason.strip())

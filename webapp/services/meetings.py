@@ -153,6 +153,8 @@ def issue_minutes(session: Session, docs: DocumentServices, *, instance: Process
                   user: User | None, now: datetime) -> Issued:
     """签发 → 第N期 → 纪要 rendered and stored, and every decision becomes a tracked item."""
     meeting = _meeting_or_404(session, instance)
+    if now.date() < meeting.held_on:
+        raise InvalidInput(f"会议定于{meeting.held_on.isoformat()}召开，纪要不能在会议之前签发。")
     context = minutes_context(session, meeting, data, now.date())
     document = documents.issue(session, docs, template_key="minutes", context=context,
                                title=f"{meeting_name(meeting)}纪要", prefix_key=meeting.series.prefix_key,

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..clock import TZ
-from ..models import CommitteeMember, Document, GridNode, ProcessInstance, User
+from ..models import AttachmentRole, CommitteeMember, Document, GridNode, ProcessInstance, User
 from ..models.notices import NoticeDistribution
 from . import cases, documents
 from .errors import InvalidInput
@@ -152,7 +152,8 @@ def issue_from_case(session: Session, runtime: WorkflowRuntime, *, instance: Pro
     )
     for attachment in data.get("attachments") or []:
         documents.attach(session, docs, document, content=docs.store.read(attachment["file"]),
-                         name=attachment["name"], media_type=attachment["type"], role="attachment", now=now)
+                         name=attachment["name"], media_type=attachment["type"], role=AttachmentRole.ATTACHMENT,
+                         now=now)
     return document
 
 

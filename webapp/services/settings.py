@@ -44,11 +44,11 @@ def update_number_prefix(session: Session, key: str, *, organ: str, prefix: str,
     if entry is None:
         raise InvalidInput("没有这个发文字号设置。")
     if grammar not in GRAMMARS:
-        raise InvalidInput("编号格式只能是〔年〕N号、〔年〕第NNNN号或第N期。")
+        raise InvalidInput("编号格式只能是〔年〕N号、〔年〕第NNNN号或第N期。", field="grammar")
     if not prefix.strip() or not organ.strip():
         raise InvalidInput("发文机关和机关代字不能为空。")
     if any(bracket in prefix for bracket in "〔〕[]（）()"):
-        raise InvalidInput("机关代字中不要包含括号，年份括号〔〕由系统自动添加。")
+        raise InvalidInput("机关代字中不要包含括号，年份括号〔〕由系统自动添加。", field="prefix")
     entry.organ, entry.prefix, entry.grammar = organ.strip(), prefix.strip(), grammar
     session.flush()
     return entry

@@ -12,6 +12,7 @@ from ..clock import TZ
 from ..engine import TaskView, WorkflowEngine
 from ..models import CaseEvent, ProcessInstance, User, WorkTask
 from ..procedures import registry as procedures
+from .drafts import drop_task_drafts
 
 # A multi-instance step (会签) names its participant in this task-data key (its element variable).
 ASSIGNEE_KEY = "assignee"
@@ -23,9 +24,10 @@ def sync_tasks(session: Session, runtime, engine: WorkflowEngine, instance: Proc
     ready = {view.task_id: view for view in engine.ready_user_tasks(workflow)}
     existing = {row.engine_task_id: row for row in session.scalars(
         select(WorkTask).where(WorkTask.instance_id == instance.id))}
-    for task_id, row in existing.items():
-        if task_id not in ready:
-            session.delete(row)
+    gone = [row for task_id, row in existing.items() if task_id not in ready]
+    drop_task_drafts(session, [row.id for row in gone])
+    for row in gone:
+        session.delete(row)
     calendar = runtime.calendar(session)
     added = [
         _new_row(session, instance, view, now, calendar, starter)

@@ -37,8 +37,14 @@ CATEGORY_BY_LABEL = {label: key for key, label in UNIT_CATEGORIES.items()}
 
 @dataclass
 class ImportResult:
+    """Rows that created a unit, changed one, or repeated what was already recorded."""
+
     created: int
-    updated: int
+    changed: int
+    unchanged: int
+
+    def summary(self) -> str:
+        return f"新增{self.created}个单位，更新{self.changed}个单位，{self.unchanged}个单位无变化"
 
 
 def _workbook_with_header() -> tuple[Workbook, object]:
@@ -168,9 +174,15 @@ def import_units(session: Session, scope: GridNode, stream: IO[bytes], *, now: d
         raise InvalidInput(f"导入失败，共{len(problems)}处错误，未导入任何数据。", problems)
     if not parsed:
         raise InvalidInput("文件中没有单位数据。")
-    created = 0
+    result = ImportResult(created=0, changed=0, unchanged=0)
     for _, fields in parsed:
         existing = units.find_duplicate(session, fields)
-        created += existing is None
+        if existing is None:
+            result.created += 1
+        elif units.differs(existing, fields):
+            result.changed += 1
+        else:
+            result.unchanged += 1
+            continue
         units.save_unit(session, fields, now=now, unit=existing)
-    return ImportResult(created=created, updated=len(parsed) - created)
+    return result

@@ -14,8 +14,8 @@ from ..models.grid import UNIT_CATEGORIES
 from .errors import InvalidInput, NotFound
 from .grid import ensure_in_scope
 
-# Mainland mobile (11 digits) or a landline with optional area code and extension.
-PHONE_PATTERN = re.compile(r"^(1\d{10}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8})$")
+# Mainland mobile (11 digits, 13x–19x) or a landline with its area code and an optional extension.
+PHONE_PATTERN = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
 
 
 @dataclass
@@ -36,7 +36,7 @@ class UnitFields:
 
 def phone_problem(phone: str) -> str | None:
     if phone and not PHONE_PATTERN.match(phone):
-        return f"电话号码“{phone}”格式不正确（应为11位手机号或带区号的固定电话）"
+        return f"电话号码“{phone}”格式不正确（应为11位手机号，或带区号的固定电话，如0571-81234567）"
     return None
 
 
@@ -68,6 +68,12 @@ def find_duplicate(session: Session, fields: UnitFields, exclude_id: int | None 
     if exclude_id:
         stmt = stmt.where(Unit.id != exclude_id)
     return session.scalar(stmt)
+
+
+def differs(unit: Unit, fields: UnitFields) -> bool:
+    """Whether saving `fields` would change `unit` (so an unchanged re-import counts as unchanged)."""
+    return any(getattr(unit, name) != (value.strip() if isinstance(value, str) else value)
+               for name, value in vars(fields).items())
 
 
 def save_unit(session: Session, fields: UnitFields, *, now: datetime, unit: Unit | None = None) -> Unit:

@@ -38,11 +38,13 @@ def _blueprint_modules() -> list:
 
 
 def register_web(app: Flask) -> None:
+    from . import stack_labels
     from .errors import register_error_handlers
 
     for module in _blueprint_modules():
         app.register_blueprint(module.bp)
     register_error_handlers(app)
+    stack_labels.install(app)
     app.jinja_env.globals.update(ROLES=ROLES, UNIT_CATEGORIES=UNIT_CATEGORIES, ACTIONS=CASE_ACTIONS, now=now,
                                   DUE_FILTERS=DUE_FILTERS)
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}

@@ -8,6 +8,7 @@ from ..services import accounts, audit, grid
 from ..services.errors import InvalidInput, NotFound
 from .common import acting_user, client_address, form_status, now, require_town_scope, roles_required, town_scoped
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 add_nav_item(NavItem("admin.users", "用户", ("admin",), order=90))
@@ -58,8 +59,7 @@ def create_user():  # noqa: ANN201
             flash(f"已创建用户“{user.username}”。", "success")
             return redirect(url_for("admin.users"))
         except InvalidInput as error:
-            db.session.rollback()
-            form.username.errors.append(error.message)
+            show_invalid(form, error, beside=form.username)
     return render_template("admin/user_form.html", form=form, user=None), form_status()
 
 
@@ -80,8 +80,7 @@ def edit_user(user_id: int):  # noqa: ANN201
             flash("已保存。", "success")
             return redirect(url_for("admin.users"))
         except InvalidInput as error:
-            db.session.rollback()
-            form.roles.errors.append(error.message)
+            show_invalid(form, error, beside=form.roles)
     return render_template("admin/user_form.html", form=form, user=user, reset_form=ResetPasswordForm()), form_status()
 
 

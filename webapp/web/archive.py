@@ -1,4 +1,4 @@
-"""归档: the archivist's page (preview, export, download) and the archive settings page (admin)."""
+"""归档: the archivist's page (exports with progress, retry, cancel; paged preview; download) and settings."""
 
 from __future__ import annotations
 
@@ -9,11 +9,14 @@ from ..forms.archive import ExportForm, SettingsForm
 from ..models.archive import RETENTIONS
 from ..services import archive_codes, archive_export, archive_items, archive_jobs
 from ..services.errors import InvalidInput
-from .common import acting_user, now, require_town_scope, roles_required, year_arg
+from .common import acting_user, now, page_arg, require_town_scope, roles_required, year_arg
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
+from .paging import ListPage
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 add_nav_item(NavItem("archive.index", "归档", ("archivist",)))
+ITEMS_PER_PAGE = 50
 
 
 @bp.before_request
@@ -25,15 +28,26 @@ def _data_dir():  # noqa: ANN202
     return current_app.config["DATA_DIR"]
 
 
+def _runtime():  # noqa: ANN202
+    return current_app.extensions["firegrid.runtime"]
+
+
+def _sync_limit() -> int:
+    return current_app.config.get("ARCHIVE_SYNC_LIMIT", archive_jobs.SYNC_LIMIT)
+
+
 @bp.get("/", endpoint="index")
 @roles_required("archivist")
 def index():  # noqa: ANN201
     year = year_arg()
     preview = archive_items.preview(db.session, year)
     form = ExportForm(year=year)
-    form.organ_codes.choices = [(c, c) for c in sorted({i.organ_code for i in preview.items})]
+    form.organ_codes.choices = archive_items.organ_code_choices(preview.items)
+    exports = archive_export.recent_exports(db.session)
+    progress = {e.id: archive_jobs.progress(db.session, _data_dir(), e) for e in exports}
+    items = ListPage(preview.items, page_arg(), ITEMS_PER_PAGE)
     return render_template("archive/index.html", preview=preview, form=form, retentions=RETENTIONS,
-                           exports=archive_export.recent_exports(db.session))
+                           exports=exports, progress=progress, items=items)
 
 
 @bp.post("/export", endpoint="export")
@@ -44,17 +58,41 @@ def export():  # noqa: ANN201
         flash("；".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for("archive.index"))
     options = archive_export.ExportOptions(set(form.organ_codes.data), set(form.retentions.data), form.pdf.data)
-    items = archive_items.select_plans(archive_items.plan_items(db.session, form.year.data),
-                                       options.organ_codes, options.retentions)
     record = archive_export.start_export(db.session, year=form.year.data, options=options, user=acting_user(),
                                          now=now())
-    queued = archive_jobs.submit(db.session, current_app.extensions["firegrid.runtime"], data_dir=_data_dir(),
-                                 record=record, item_count=len(items), now=now(),
-                                 sync_limit=current_app.config.get("ARCHIVE_SYNC_LIMIT", archive_jobs.SYNC_LIMIT))
+    queued = archive_jobs.submit(db.session, _runtime(), data_dir=_data_dir(), record=record, now=now(),
+                                 item_count=archive_jobs.item_count(db.session, record.year, options),
+                                 sync_limit=_sync_limit())
     db.session.commit()
-    message = "已提交后台任务，完成后可在下方下载。" if queued else f"归档包已生成：{record.message or record.status}"
-    flash(message, "success" if record.status != "failed" else "error")
-    return redirect(url_for("archive.index", year=form.year.data))
+    return _outcome(record, queued)
+
+
+def _outcome(record, queued: bool):  # noqa: ANN001, ANN202
+    if queued:
+        flash("已提交后台任务，生成进度见上方“归档包”。", "success")
+    elif record.status == "failed":
+        flash(f"归档包生成失败：{record.message}", "error")
+    else:
+        flash(f"归档包已生成：{record.message}", "success")
+    return redirect(url_for("archive.index", year=record.year))
+
+
+@bp.post("/exports/<int:export_id>/retry", endpoint="retry")
+@roles_required("archivist")
+def retry(export_id: int):  # noqa: ANN201
+    record = archive_jobs.retry(db.session, _runtime(), data_dir=_data_dir(), export_id=export_id, now=now(),
+                                sync_limit=_sync_limit())
+    db.session.commit()
+    return _outcome(record, record.status == "running")
+
+
+@bp.post("/exports/<int:export_id>/cancel", endpoint="cancel")
+@roles_required("archivist")
+def cancel(export_id: int):  # noqa: ANN201
+    record = archive_jobs.cancel(db.session, export_id=export_id, now=now())
+    db.session.commit()
+    flash(f"已取消{record.year}年度的归档包。", "success")
+    return redirect(url_for("archive.index", year=record.year))
 
 
 @bp.get("/exports/<int:export_id>.zip", endpoint="download")
@@ -82,8 +120,7 @@ def settings():  # noqa: ANN201
             flash("归档设置已保存。已分配的档号保持不变。", "success")
             return redirect(url_for("archive.settings"))
         except InvalidInput as error:
-            db.session.rollback()
-            form.pattern.errors = [*form.pattern.errors, error.message]
+            show_invalid(form, error, beside=form.pattern)
     elif request.method == "GET":
         _fill_settings(form)
     return render_template("archive/settings.html", form=form)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup
 
@@ -12,12 +10,15 @@ from ..engine.diagram import render_process_svg
 from ..extensions import db
 from ..forms.registry import form_class
 from ..forms.task_data import form_to_data
-from ..models import GridNode, ProcessInstance, StoredFile, Unit
+from ..models import GridNode, ProcessInstance, Unit
 from ..models.users import ROLES
-from ..services import cases, documents, grid, inbox, uploads
+from ..services import cases, documents, drafts, grid, inbox, uploads
 from ..services.errors import InvalidInput, NotFound
+from . import form_drafts
 from .common import acting_user, form_status, now
+from .documents import stored_file_response
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
 
 bp = Blueprint("cases", __name__)
 add_nav_item(NavItem("cases.start_list", "发起", order=20, visible=lambda user: bool(cases.startable_procedures(user))))
@@ -48,14 +49,20 @@ def _subject(form) -> tuple[GridNode, Unit | None]:  # noqa: ANN001
     return node, None
 
 
-@bp.route("/procedures/<key>/start", methods=["GET", "POST"])
-@login_required
-def start(key: str):  # noqa: ANN201
+def _start_form_class(key: str):  # noqa: ANN202
     procedure = cases.procedure_or_404(key)
     cls = form_class(procedure.start_form or "")
     if cls is None or not acting_user().has_role(*procedure.start_roles):
         abort(403)
-    form = cls()
+    return procedure, cls
+
+
+@bp.route("/procedures/<key>/start", methods=["GET", "POST"])
+@login_required
+def start(key: str):  # noqa: ANN201
+    procedure, cls = _start_form_class(key)
+    draft = drafts.draft_at(db.session, acting_user(), drafts.start_place(key)) if request.method == "GET" else None
+    form = form_drafts.restored(cls, draft) if draft else cls()
     if hasattr(form, "setup"):
         form.setup(db.session, acting_user(), None)
     if form.validate_on_submit():
@@ -65,13 +72,23 @@ def start(key: str):  # noqa: ANN201
                 db.session, runtime().documents.store, content=f.read(), filename=f.filename, now=now()))
             instance = cases.start_case(db.session, runtime(), procedure_key=key, user=acting_user(), grid=node,
                                         unit=unit, title=procedure.case_title(data), data=data, now=now())
+            drafts.drop_draft(db.session, acting_user(), drafts.start_place(key))
             db.session.commit()
             flash(f"已发起“{instance.title}”。", "success")
             return redirect(url_for("cases.detail", instance_id=instance.id))
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-    return render_template("cases/start.html", form=form, procedure=procedure), form_status()
+            show_invalid(form, error)
+    return render_template("cases/start.html", form=form, procedure=procedure,
+                           draftable=form_drafts.draftable(form)), form_status()
+
+
+@bp.post("/procedures/<key>/start/draft")
+@login_required
+def save_start_draft(key: str):  # noqa: ANN201
+    """暂存 of a long start form (e.g. an inspection record typed on a phone): no case is started."""
+    _start_form_class(key)
+    form_drafts.save_posted(drafts.start_place(key))
+    return redirect(url_for("cases.start", key=key))
 
 
 def case_in_scope(instance_id: int) -> ProcessInstance:
@@ -125,11 +142,7 @@ def withdraw(instance_id: int):  # noqa: ANN201
 def case_file(instance_id: int, sha256: str):  # noqa: ANN201
     """An upload (photo, scan) referenced by the case's data; scope is the case's."""
     instance = case_in_scope(instance_id)
-    if sha256 not in cases.uploaded_files(instance):
+    names = cases.uploaded_files(instance)
+    if sha256 not in names:
         abort(404)
-    stored = db.session.get(StoredFile, sha256)
-    if stored is None:
-        abort(404)
-    response = Response(runtime().documents.store.read(sha256), mimetype=stored.media_type)
-    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(sha256[:12])}"
-    return response
+    return stored_file_response(sha256, names[sha256] or instance.title, inline=True)

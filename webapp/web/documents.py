@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import logging
-from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, render_template
 from flask_login import login_required
 
 from ..documents.pdf import PdfConversionError, PdfUnavailable
 from ..extensions import db
+from ..models import StoredFile
 from ..procedures import registry as procedures
-from ..procedures.registry import StepContext
-from ..services import cases, documents, grid
+from ..services import cases, documents, grid, previews
+from ..services.download_names import content_disposition, download_name
 from ..services.errors import DomainError, NotFound
 from .common import acting_user, now
 
 bp = Blueprint("documents", __name__)
+log = logging.getLogger(__name__)
 DOCX = documents.DOCX
 
 
@@ -25,10 +26,18 @@ def runtime():  # noqa: ANN201
 
 
 def download_response(content: bytes, filename: str, mimetype: str, inline: bool = False) -> Response:
+    """`filename` gets the extension of `mimetype` (an uploaded "回执" PDF downloads as 回执.pdf)."""
     response = Response(content, mimetype=mimetype)
-    disposition = "inline" if inline else "attachment"
-    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{quote(filename)}"
+    response.headers["Content-Disposition"] = content_disposition(download_name(filename, mimetype), inline)
     return response
+
+
+def stored_file_response(sha256: str, name: str, inline: bool = False) -> Response:
+    """A stored upload under its Chinese name, typed by what the store sniffed at upload."""
+    stored = db.session.get(StoredFile, sha256)
+    if stored is None or not runtime().documents.store.path(sha256).exists():
+        raise NotFound("文件不存在或已从文件库中丢失，请联系管理员。")
+    return download_response(runtime().documents.store.read(sha256), name, stored.media_type, inline)
 
 
 def _document_in_scope(document_id: int):  # noqa: ANN202
@@ -44,8 +53,6 @@ def download(document_id: int):  # noqa: ANN201
     return download_response(runtime().documents.store.read(document.file_sha256), document.filename, DOCX)
 
 
-log = logging.getLogger(__name__)
-
 
 class PdfNotAvailable(DomainError):
     http_status = 503
@@ -56,6 +63,14 @@ class PdfFailed(DomainError):
 
     def __init__(self) -> None:
         super().__init__("PDF 转换失败，请稍后重试或下载 DOCX。")
+
+
+@bp.get("/documents/<int:document_id>/attachments/<int:attachment_id>", endpoint="attachment")
+@login_required
+def attachment(document_id: int, attachment_id: int):  # noqa: ANN201
+    """A file kept with a document (附件, 送达回执, 反馈函, photo …), scoped like the document."""
+    found = documents.get_attachment(_document_in_scope(document_id), attachment_id)
+    return stored_file_response(found.file_sha256, found.name)
 
 
 @bp.get("/documents/<int:document_id>.pdf", endpoint="download_pdf")
@@ -77,14 +92,11 @@ def download_pdf(document_id: int):  # noqa: ANN201
 def preview(task_id: int, template_key: str):  # noqa: ANN201
     """The document as it would be issued from this case's data now (not stored, no number)."""
     task = cases.task_for_user(db.session, acting_user(), task_id)
-    procedure = cases.procedure_or_404(task.instance.procedure)
-    steps = runtime().specs.steps(task.instance.procedure)
-    if template_key not in steps[task.step_key].template_keys or procedure.preview_context is None:
+    if template_key not in runtime().specs.steps(task.instance.procedure)[task.step_key].template_keys:
         raise NotFound("该步骤没有这份文件的预览。")
-    data = cases.task_data(db.session, runtime(), task)
-    context = procedure.preview_context(
-        StepContext(db.session, task.instance, task.step_key, data, acting_user(), now(), runtime()), template_key)
-    content = runtime().documents.renderer.render(template_key, context)
+    content = previews.render_step_document(db.session, runtime(), task=task, template_key=template_key,
+                                            data=cases.task_data(db.session, runtime(), task),
+                                            user=acting_user(), now=now())
     title = runtime().documents.library.spec(template_key).title
     return download_response(content, documents.safe_filename(f"预览_{title}") + ".docx", DOCX)
 

@@ -17,6 +17,7 @@ from ..services.errors import InvalidInput, NotFound
 from ..services.evaluation_metrics import measure
 from .common import acting_user, form_status, now, roles_required, year_arg
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
 from .units import xlsx_download
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
@@ -103,8 +104,7 @@ def scheme_item(kind: str, item_id: int | None):  # noqa: ANN201
             flash("考评项目已保存。", "success")
             return redirect(url_for("evaluation.scheme", kind=kind))
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+            show_invalid(form, error)
             chosen = evaluation_scheme.scheme_for(db.session, kind)
     return render_template("evaluation/scheme.html", scheme=chosen, form=form, item=item, can_edit=True,
                            schemes=evaluation_scheme.schemes(db.session),
@@ -159,8 +159,7 @@ def publicity():  # noqa: ANN201
             flash("宣传培训记录已登记。", "success")
             return redirect(url_for("evaluation.publicity", year=form.held_on.data.year))
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+            show_invalid(form, error)
     events = registers.publicity_in_scope(db.session, acting_user(), year)
     return render_template("evaluation/publicity.html", form=form, events=events, year=year), form_status()
 
@@ -188,8 +187,7 @@ def fires():  # noqa: ANN201
             flash("火灾事故已登记。", "success")
             return redirect(url_for("evaluation.fires", year=form.occurred_on.data.year))
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+            show_invalid(form, error)
     incidents = registers.fires_in_scope(db.session, acting_user(), year)
     return render_template("evaluation/fires.html", form=form, fires=incidents, year=year), form_status()
 

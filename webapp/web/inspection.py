@@ -12,6 +12,7 @@ from ..services.errors import InvalidInput
 from .common import acting_user, form_status, now, roles_required, year_arg
 from .documents import download_response
 from .extension_points import NavItem, add_nav_item, add_unit_section
+from .form_errors import show_invalid
 
 bp = Blueprint("inspection", __name__, url_prefix="/inspection")
 add_nav_item(NavItem("inspection.dashboard", "检查整改", ("leader", "clerk", "inspector", "admin")))
@@ -71,8 +72,7 @@ def plans():  # noqa: ANN201
             flash("检查计划已建立。", "success")
             return redirect(url_for("inspection.plan", plan_id=plan.id))
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+            show_invalid(form, error)
     return render_template("inspection/plans.html", form=form,
                            plans=inspection_plans.plans_in_scope(db.session, acting_user())), form_status()
 
@@ -108,8 +108,7 @@ def checklist():  # noqa: ANN201
             flash("检查项目已保存。", "success")
             return redirect(url_for("inspection.checklist"))
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+            show_invalid(form, error)
     return render_template("inspection/checklist.html", form=form, item=item,
-                           items=inspection_setup.all_items(db.session)), 400 if form.errors else 200
+                           items=inspection_setup.all_items(db.session)), form_status()
 

@@ -19,8 +19,9 @@ from ..services import (
 )
 from ..services.errors import InvalidInput, NotFound
 from .common import acting_user, local_url, now, referrer_path, roles_required
-from .documents import DOCX, download_response
+from .documents import DOCX, download_response, stored_file_response
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
 from .units import xlsx_download
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
@@ -163,7 +164,11 @@ def sign(letter_id: int):  # noqa: ANN201
         return _letter_page(found, sign_form=form, status=400)
     signing = letters_signing.Signing(form.signed_on.data, form.signatory_a.data or "", form.signatory_b.data or "",
                                       _store_scan(form))
-    letters_signing.sign(db.session, found, signing, user=user, now=now())
+    try:
+        letters_signing.sign(db.session, found, signing, user=user, now=now())
+    except InvalidInput as error:
+        show_invalid(form, error)
+        return _letter_page(found, sign_form=form, status=400)
     finished = letters_signing.finish_if_all_signed(db.session, runtime(), found.campaign, user=user, now=now())
     db.session.commit()
     flash(f"已登记“{found.party_b_name}”签订。" + _closing_note(found.campaign, finished), "success")
@@ -196,8 +201,7 @@ def scan(letter_id: int):  # noqa: ANN201
     found = letters_signing.get_letter(db.session, acting_user(), letter_id)
     if not found.scan:
         raise NotFound("没有上传签字盖章件。")
-    content = runtime().documents.store.read(found.scan_sha256)
-    return download_response(content, f"{found.party_b_name}_签字件", found.scan.media_type, inline=True)
+    return stored_file_response(found.scan_sha256, f"{found.party_b_name}_签字盖章件", inline=True)
 
 
 @bp.errorhandler(InvalidInput)

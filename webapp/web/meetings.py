@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..extensions import db
@@ -13,7 +11,9 @@ from ..models import ProcessInstance
 from ..services import meeting_decisions, meetings, uploads
 from ..services.errors import InvalidInput
 from .common import acting_user, form_status, now, year_arg
+from .documents import stored_file_response
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
 
 bp = Blueprint("meetings", __name__)
 MEETING_ROLES = ("clerk", "office_head", "leader")
@@ -76,8 +76,7 @@ def report(decision_id: int):  # noqa: ANN201
             flash(f"“{decision.title}”已报告完成。", "success")
             return redirect(url_for("meetings.decisions"))
         except InvalidInput as error:
-            db.session.rollback()
-            form.attachment.errors = [*form.attachment.errors, error.message]
+            show_invalid(form, error, beside=form.attachment)
     return render_template("meetings/report.html", form=form, decision=decision, today=now().date()), form_status()
 
 
@@ -95,7 +94,4 @@ def completion_file(decision_id: int):  # noqa: ANN201
     decision = meeting_decisions.decision_for(db.session, acting_user(), decision_id)
     if not decision.completion_file:
         abort(404)
-    reference = decision.completion_file
-    response = Response(runtime().documents.store.read(reference["file"]), mimetype=reference["type"])
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(reference['name'])}"
-    return response
+    return stored_file_response(decision.completion_file["file"], decision.completion_file["name"])

@@ -1,18 +1,14 @@
-"""发文 pages: the register of issued numbers (发文登记簿) with Excel export, the live draft preview,
-and the case summary shown on the task and case pages."""
+"""发文 pages: the register of issued numbers (发文登记簿) with Excel export, and the case summary
+shown on the task and case pages."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
-from flask_login import login_required
 
 from ..extensions import db
-from ..forms.notices import NoticeDraftForm
-from ..forms.task_data import form_to_data
 from ..models import ProcessInstance
-from ..services import cases, documents, notices
-from .common import acting_user, now, roles_required, year_arg
-from .documents import download_response
+from ..services import accounts, notices
+from .common import acting_user, roles_required, year_arg
 from .extension_points import NavItem, add_nav_item
 from .units import xlsx_download
 
@@ -33,7 +29,8 @@ def notice_helpers() -> dict:
         data = notices.case_data(engine, instance)
         document = notices.issued_document(db.session, instance)
         return {"data": data, "template": notices.template_key(data), "document": document,
-                "distribution": notices.distribution_of(db.session, document)}
+                "distribution": notices.distribution_of(db.session, document),
+                "co_signers": accounts.display_names(db.session, data.get("co_signers") or [])}
 
     return {"notice_case": notice_case}
 
@@ -57,18 +54,3 @@ def register_export():  # noqa: ANN201
     year = _year()
     rows = notices.register_rows(db.session, year, acting_user().scope.path)
     return xlsx_download(notices.register_workbook(year, rows), f"{year}年发文登记簿.xlsx")
-
-
-@bp.post("/tasks/<int:task_id>/preview.docx")
-@login_required
-def live_preview(task_id: int):  # noqa: ANN201
-    """The draft as typed (not saved, no number): the task's data with the posted form laid over it."""
-    task = cases.task_for_user(db.session, acting_user(), task_id)
-    form = NoticeDraftForm()
-    form.setup(db.session, acting_user(), task.instance)
-    posted = form_to_data(form, lambda upload: {"file": "", "name": upload.filename or "附件", "type": ""})
-    data = notices.preview_data(cases.task_data(db.session, runtime(), task), posted)
-    key = notices.template_key(data)
-    content = runtime().documents.renderer.render(key, notices.document_context(db.session, data, today=now().date()))
-    return download_response(content, documents.safe_filename(f"预览_{data.get('title') or '公文'}") + ".docx",
-                             documents.DOCX)

@@ -12,6 +12,7 @@ from ..services import audit, settings
 from ..services.errors import InvalidInput, NotFound
 from .common import acting_user, client_address, form_status, now, roles_required
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
 add_nav_item(NavItem("settings.calendar", "设置", ("admin",), order=92))
@@ -35,8 +36,7 @@ def calendar():  # noqa: ANN201
             flash("已保存。", "success")
             return redirect(url_for("settings.calendar"))
         except InvalidInput as error:
-            db.session.rollback()
-            form.day.errors = [error.message]
+            show_invalid(form, error, beside=form.day)
     return render_template("settings/calendar.html", form=form, days=settings.calendar_days(db.session),
                            prefixes=settings.number_prefixes(db.session)), form_status()
 
@@ -66,6 +66,5 @@ def prefix(key: str):  # noqa: ANN201
             flash("已保存；新的文号从下一次签发起使用。", "success")
             return redirect(url_for("settings.calendar"))
         except InvalidInput as error:
-            db.session.rollback()
-            form.prefix.errors = [error.message]
+            show_invalid(form, error, beside=form.prefix)
     return render_template("settings/prefix.html", form=form, entry=entry), form_status()

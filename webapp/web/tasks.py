@@ -10,10 +10,12 @@ from ..forms.done_search import DoneSearchForm
 from ..forms.registry import form_class
 from ..forms.task_data import data_for_form, form_to_data
 from ..models import User, WorkTask
-from ..services import cases, documents, done_list, inbox, uploads
+from ..services import cases, documents, done_list, drafts, inbox, uploads
 from ..services.errors import InvalidInput, NotFound
+from . import form_drafts
 from .common import acting_user, now, page_arg, roles_required
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
 
 bp = Blueprint("tasks", __name__)
 
@@ -60,11 +62,16 @@ def _store_upload(file):  # noqa: ANN001, ANN202
                                 filename=file.filename or "upload", now=now())
 
 
-def _form_for(task, data: dict | None = None):  # noqa: ANN001, ANN202
+def _form_for(task, data: dict | None = None, draft=None):  # noqa: ANN001, ANN202
     cls = form_class(task_form_key(task))
     if cls is None:
         raise NotFound("该步骤没有可用的表单。")
-    form = cls(data=data) if data is not None else cls()
+    if draft is not None:
+        form = form_drafts.restored(cls, draft)
+    elif data is not None:
+        form = cls(data=data)
+    else:
+        form = cls()
     if hasattr(form, "setup"):
         form.setup(db.session, acting_user(), task.instance)
     return form
@@ -74,7 +81,7 @@ def task_form_key(task) -> str:  # noqa: ANN001
     return runtime().specs.steps(task.instance.procedure)[task.step_key].form_key or ""
 
 
-def _task_page(task, form, status: int = 200):  # noqa: ANN001, ANN202
+def _task_page(task, form, status: int = 200, **extra):  # noqa: ANN001, ANN003, ANN202
     user, instance = acting_user(), task.instance
     # A user below the case's grid (a village clerk's 自评 in a town case) sees only their own part.
     whole_case = user.scope.contains(instance.grid)
@@ -85,9 +92,9 @@ def _task_page(task, form, status: int = 200):  # noqa: ANN001, ANN202
         returned=history[-1] if history and history[-1].action == "send_back" else None,
         history=history if whole_case else [e for e in history if e.user_id == user.id],
         documents=documents.case_documents(db.session, instance) if whole_case else [],
-        templates=runtime().specs.steps(instance.procedure)[task.step_key].template_keys,
-        library=runtime().documents.library,
-        reassign_candidates=cases.reassign_candidates(db.session, task) if user.has_role("leader") else [],
+        reassign_candidates=cases.reassign_candidates(db.session, task, user) if user.has_role("leader") else [],
+        draftable=form_drafts.draftable(form),
+        **extra,
     ), status
 
 
@@ -96,7 +103,11 @@ def _task_page(task, form, status: int = 200):  # noqa: ANN001, ANN202
 def task(task_id: int):  # noqa: ANN201
     if db.session.get(WorkTask, task_id) is None:  # finished: e.g. Back after submitting
         return _finished_page(task_id)
-    work_task = cases.task_for_user(db.session, acting_user(), task_id)
+    user = acting_user()
+    work_task = cases.task_for_user(db.session, user, task_id)
+    draft = drafts.draft_at(db.session, user, drafts.task_place(work_task))
+    if draft is not None:
+        return _task_page(work_task, _form_for(work_task, draft=draft))
     cls = form_class(task_form_key(work_task))
     data = cases.task_data(db.session, runtime(), work_task)
     return _task_page(work_task, _form_for(work_task, data_for_form(cls, data) if cls else {}))
@@ -129,8 +140,7 @@ def submit(task_id: int):  # noqa: ANN201
             opinion=(form.opinion.data or "") if hasattr(form, "opinion") else "",
         )
     except InvalidInput as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+        show_invalid(form, error)
         return _task_page(cases.task_for_user(db.session, user, task_id), form, 400)
     db.session.commit()
     flash(f"“{work_task.title}”已提交。", "success")
@@ -148,6 +158,15 @@ def _send_back(work_task, form, version):  # noqa: ANN001, ANN202
     db.session.commit()
     flash("已退回上一步。", "success")
     return redirect(url_for("cases.detail", instance_id=instance.id))
+
+
+@bp.post("/tasks/<int:task_id>/draft")
+@login_required
+def save_draft(task_id: int):  # noqa: ANN201
+    """暂存: keep what the user typed, unchecked; the case, its numbers and documents stay as they are."""
+    work_task = cases.task_for_user(db.session, acting_user(), task_id)
+    form_drafts.save_posted(drafts.task_place(work_task), task=work_task)
+    return redirect(url_for("tasks.task", task_id=task_id))
 
 
 @bp.post("/tasks/<int:task_id>/assign")

@@ -9,6 +9,7 @@ from ..services import audit, grid, unit_ledger, units
 from ..services.errors import InvalidInput
 from .common import acting_user, client_address, form_status, now, roles_required
 from .extension_points import NavItem, add_nav_item
+from .form_errors import show_invalid
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 add_nav_item(NavItem("units.index", "单位", ("admin", "clerk", "inspector", "leader"), order=75))
@@ -75,8 +76,7 @@ def _save(form: UnitForm, unit=None):  # noqa: ANN001, ANN202
             flash(f"已保存“{saved.name}”。", "success")
             return redirect(url_for("units.detail", unit_id=saved.id))
         except InvalidInput as error:
-            db.session.rollback()
-            form.name.errors.extend(error.problems or [error.message])
+            show_invalid(form, error, beside=form.name)
     return render_template("units/form.html", form=form, unit=unit), form_status()
 
 
@@ -114,12 +114,11 @@ def import_ledger():  # noqa: ANN201
         try:
             result = unit_ledger.import_units(db.session, acting_user().scope, form.file.data.stream, now=now())
             audit.record(db.session, at=now(), user=acting_user(), action="unit_import", object_type="unit",
-                         summary=f"新增{result.created}，更新{result.updated}", remote_addr=client_address())
+                         summary=result.summary(), remote_addr=client_address())
             db.session.commit()
-            flash(f"导入成功：新增{result.created}个单位，更新{result.updated}个单位。", "success")
+            flash(f"导入成功：{result.summary()}。", "success")
             return redirect(url_for("units.index"))
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+            show_invalid(form, error)
             problems = error.problems
     return render_template("units/import.html", form=form, problems=problems), form_status()

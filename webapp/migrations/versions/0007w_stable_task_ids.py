@@ -1,7 +1,7 @@
 """stable task ids: work_task ids never reused; case_event names the task it finished; task subject; waiting steps
 
 Revision ID: 0007w
-Revises: 0006
+Revises: 0007f
 Create Date: 2026-12-03 21:50:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007w'
-down_revision = '0006'
+down_revision = '0007f'
 branch_labels = None
 depends_on = None
 

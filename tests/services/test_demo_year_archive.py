@@ -1,0 +1,44 @@
+"""The demo history's year exercises every attachment role and every document kind, and exports (issue 14)."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import datetime
+
+import bagit
+from pypdf import PdfReader
+from sqlalchemy import select
+
+from webapp.clock import TZ
+from webapp.models import AttachmentRole, Document, DocumentAttachment
+from webapp.services import demo_history
+from webapp.services.archive_export import ExportOptions, export_year
+
+
+def test_demo_year_files_every_role_and_kind_and_exports(app, session, demo, tmp_path):
+    runtime, clock = app.extensions["firegrid.runtime"], app.extensions["firegrid.clock"]
+    assert demo_history.play(session, runtime, clock, datetime(2026, 12, 20, 10, tzinfo=TZ))
+    roles = set(session.scalars(select(DocumentAttachment.role)))
+    assert roles == {r.value for r in AttachmentRole}, roles  # every declared role is uploaded by some step
+    kinds = set(session.scalars(select(Document.template_key)))
+    assert kinds == set(runtime.documents.library), kinds  # every template, the results 通报 included
+    for attachment in session.scalars(select(DocumentAttachment).where(DocumentAttachment.role.in_(
+            [AttachmentRole.RECEIPT, AttachmentRole.FEEDBACK, AttachmentRole.SCAN])).limit(3)):
+        assert PdfReader(runtime.documents.store.path(attachment.file_sha256)).pages  # real, openable scans
+
+    result = export_year(session, runtime.documents, year=2026, out=tmp_path / "year.zip",
+                         now=datetime(2026, 12, 31, 16, tzinfo=TZ), options=ExportOptions(pdf=False))
+    session.commit()
+    with zipfile.ZipFile(result.path) as archive:
+        archive.extractall(tmp_path / "bag")
+    bag_dir = next((tmp_path / "bag").iterdir())
+    bagit.Bag(str(bag_dir)).validate()
+    uses, titles = set(), []
+    for metadata_path in (bag_dir / "data").glob("*/元数据.json"):
+        metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+        uses |= {f["用途"] for f in metadata["电子文件"]}
+        titles.append(metadata["题名"])
+    assert {r.label for r in AttachmentRole} <= uses, uses
+    assert any("考评结果" in t and "通报" in t for t in titles), titles
+    assert result.passed, result.report

@@ -1,0 +1,69 @@
+"""A DOCX as plain blocks (paragraphs, headings, tables) in document order, for a text preview when
+LibreOffice cannot lay out pages. The template decides the HTML; this only reads the file."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.table import Table
+from docx.text.paragraph import Paragraph
+
+# The red-header templates style by direct formatting, not by heading styles: a centred line of
+# 18 pt or more is the organ mark or the title (standards: title 2号 = 22 pt, body 3号 = 16 pt).
+HEADING_PT = 18
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+ALIGNMENTS = {WD_ALIGN_PARAGRAPH.CENTER: "center", WD_ALIGN_PARAGRAPH.RIGHT: "right"}
+
+
+@dataclass
+class Block:
+    kind: str  # "heading", "paragraph" or "table"
+    text: str = ""
+    align: str = ""  # "", "center" or "right"
+    rows: list[list[str]] = field(default_factory=list)
+
+
+def _paragraph(paragraph: Paragraph) -> Block:
+    sizes = [run.font.size.pt for run in paragraph.runs if run.font.size]
+    align = ALIGNMENTS.get(paragraph.alignment, "")
+    style = (paragraph.style.name or "") if paragraph.style is not None else ""
+    heading = style.startswith(("Heading", "Title")) or (align == "center" and sizes and max(sizes) >= HEADING_PT)
+    return Block("heading" if heading else "paragraph", paragraph.text, align)
+
+
+def _table(table: Table) -> Block:
+    rows = []
+    for row in table.rows:
+        # A horizontally merged cell is listed once per column it spans, as the same XML cell.
+        unique = list({id(cell._tc): cell for cell in row.cells}.values())  # noqa: SLF001
+        rows.append([cell.text for cell in unique])
+    return Block("table", rows=rows)
+
+
+def _text_box_paragraphs(element, document) -> list[Paragraph]:  # noqa: ANN001
+    """Text boxes anchored in a paragraph (the 版记 sits in one), without their legacy VML copies."""
+    found = []
+    for box in element.iter(qn("w:txbxContent")):
+        if not any(ancestor.tag == MC_FALLBACK for ancestor in box.iterancestors()):
+            found += [Paragraph(p, document) for p in box.iterchildren(qn("w:p"))]
+    return found
+
+
+def docx_blocks(content: bytes) -> list[Block]:
+    """Paragraphs and tables of the body in order; empty paragraphs are dropped."""
+    document = Document(io.BytesIO(content))
+    blocks = []
+    for element in document.element.body.iterchildren():
+        tag = element.tag.rpartition("}")[2]
+        if tag == "p":
+            for paragraph in [Paragraph(element, document), *_text_box_paragraphs(element, document)]:
+                block = _paragraph(paragraph)
+                if block.text.strip():
+                    blocks.append(block)
+        elif tag == "tbl":
+            blocks.append(_table(Table(element, document)))
+    return blocks
