@@ -57,15 +57,24 @@ def field_error(page, label: str):  # noqa: ANN001, ANN201
     return page.locator(".field", has=page.get_by_label(label, exact=True)).get_by_role("alert")
 
 
-def open_inbox(page):  # noqa: ANN001, ANN201
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="待办", exact=True).click()
+def follow_menu(page, label: str):  # noqa: ANN001, ANN201
+    """Follow a main-menu entry as a user would: on a phone the menu first opens behind 菜单. An entry's
+    name may go on with its badge (待办 3项)."""
+    menu = page.get_by_role("navigation", name="主菜单")
+    if not menu.is_visible():
+        page.locator("label.menu-button").click()
+    menu.get_by_role("link", name=re.compile(rf"^{re.escape(label)}(\s|$)")).click()
     return page
 
 
+def open_inbox(page):  # noqa: ANN001, ANN201
+    return follow_menu(page, "待办")
+
+
 def inbox_row(page, step: str):  # noqa: ANN001, ANN201
-    """Rows of the inbox (or 已办) whose step cell is `step`, possibly tagged 指定给我; on a phone a cell's
+    """Rows of the inbox (or 已办) whose step cell is `step`, possibly tagged 被退回 and 指定给我; on a phone a cell's
     accessible name may start with its column caption (CSS generated content, e.g. "步骤：")."""
-    cell = page.get_by_role("cell", name=re.compile(rf"^(步骤：)?{re.escape(step)}(\s+指定给我)?$"))
+    cell = page.get_by_role("cell", name=re.compile(rf"^(步骤：)?{re.escape(step)}(\s+被退回)?(\s+指定给我)?$"))
     return page.get_by_role("row").filter(has=cell)
 
 

@@ -10,6 +10,7 @@ import pytest
 from tests.browser.support import (
     check_page,
     field_error,
+    follow_menu,
     inbox_row,
     open_inbox,
     open_task,
@@ -34,7 +35,7 @@ def first_item(page):  # noqa: ANN001, ANN201
 
 def record_inspection(page, tmp_path) -> None:  # noqa: ANN001
     """The inspector finds the unit, opens 记录检查 and records a hazard with a photo."""
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="单位", exact=True).click()
+    follow_menu(page, "单位")
     check_page(page, "01-inspector-units")
     page.get_by_label("关键词").fill(UNIT)
     page.get_by_role("button", name="查询").click()
@@ -84,11 +85,11 @@ def test_inspection_notice_deadline_and_reinspection(log_in, live_server, tmp_pa
     expect(inbox_row(inspector, "复查")).to_have_count(0)
     assert "处理到期定时事项 1 件" in live_server.tick("2026-10-27T00:00:01")
     live_server.set_clock("2026-11-02T09:00")  # the inspector comes back after the 复查 due date
-    leader.get_by_role("navigation", name="主菜单").get_by_role("link", name="检查整改").click()
+    follow_menu(leader, "检查整改")
     check_page(leader, "08-leader-inspection-dashboard")
     reinspect(inspector, tmp_path)
     expect(inspector.get_by_role("link", name=re.compile(re.escape(number)))).to_be_visible()  # the notice, on file
-    inspector.get_by_role("navigation", name="主菜单").get_by_role("link", name="已办").click()
+    follow_menu(inspector, "已办")
     expect(inbox_row(inspector, "复查")).to_contain_text("已办结")
     check_page(inspector, "12-inspector-done")
 

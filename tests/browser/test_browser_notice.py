@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import check_page, docx_text, field_error, open_task, read_preview
+from tests.browser.support import check_page, docx_text, field_error, follow_menu, open_task, read_preview
 
 pytest.importorskip("playwright.sync_api", reason="the `playwright` Python package is not installed")
 from playwright.sync_api import expect  # noqa: E402
@@ -18,7 +18,7 @@ OPINION = "请补充工作要求和报送时限"
 
 def start_draft(clerk) -> None:  # noqa: ANN001
     """发文登记 → 拟稿发文: choose the kind, give the title, then the 拟稿 step opens from the inbox."""
-    clerk.get_by_role("navigation", name="主菜单").get_by_role("link", name="发文登记").click()
+    follow_menu(clerk, "发文登记")
     check_page(clerk, "20-notice-register-empty")
     clerk.get_by_role("link", name="拟稿发文").click()
     clerk.get_by_label("文种").select_option("通知")
@@ -56,7 +56,7 @@ def send_back(office_head) -> None:  # noqa: ANN001
 
 def redraft(clerk, data_dir) -> None:  # noqa: ANN001
     open_task(clerk, "拟稿", TITLE)
-    expect(clerk.get_by_text(OPINION)).to_be_visible()  # the reason, in the history on the same page
+    expect(clerk.get_by_role("alert").filter(has_text="已被退回")).to_contain_text(OPINION)  # above the form
     body = clerk.get_by_label("正文", exact=True)
     expect(body).to_have_value(BODY)
     check_page(clerk, "24-notice-redraft")
@@ -122,7 +122,7 @@ def test_notice_sent_back_redrafted_signed_and_downloaded(log_in, live_server, t
     download_issued(clerk, tmp_path)
 
     archivist = log_in("archivist")
-    archivist.get_by_role("navigation", name="主菜单").get_by_role("link", name="发文登记").click()
+    follow_menu(archivist, "发文登记")
     row = archivist.get_by_role("row").filter(has_text="青石府发〔2026〕1号")
     expect(row).to_contain_text(TITLE)
     check_page(archivist, "28-archivist-register")
@@ -131,6 +131,6 @@ def test_notice_sent_back_redrafted_signed_and_downloaded(log_in, live_server, t
     archived = tmp_path / "archived.docx"
     download.value.save_as(archived)
     assert {TITLE, "青石府发〔2026〕1号"} <= set(docx_text(archived).splitlines())
-    archivist.get_by_role("navigation", name="主菜单").get_by_role("link", name="归档").click()
+    follow_menu(archivist, "归档")
     expect(archivist.get_by_role("cell", name="青石府发〔2026〕1号")).to_be_visible()
     check_page(archivist, "29-archive")

@@ -177,7 +177,11 @@ def test_unfixed_hazard_is_referred_to_the_police_station(app, session, login_as
     case = start_inspection(inspector, session, unit, {1: "灭火器压力不足"})
     draft_and_sign_notice(clerk, leader, session)
     serve(clerk)
-    early = clerk.inbox_task_id("提前复查申请")
+    # waiting for the deadline is not a task: not in 待办, offered on the case page
+    assert "提前复查申请" not in clerk.get("/tasks/").get_data(as_text=True)
+    case_page = clerk.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "等待单位整改，期限届满后自动转入复查" in case_page
+    early = int(re.search(r'href="/tasks/(\d+)">登记提前复查申请', case_page).group(1))
     clock.set(at("2026-10-08T09:00"))  # the unit applies (the date may not lie in the future)
     assert clerk.post(f"/tasks/{early}", {"applied_on": "2026-10-08", "applicant": "店主", "note": "已整改"}
                       ).status_code == 302

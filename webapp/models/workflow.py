@@ -63,6 +63,10 @@ class WorkTask(db.Model):
     # Copy of the case's grid path: the inbox filters by scope without a join.
     scope_path: Mapped[str] = mapped_column(String(255))
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    # A step that only waits (Procedure.waiting_steps): kept for its form and timer, left out of inboxes.
+    waiting: Mapped[bool] = mapped_column(default=False)
+    # What the task is about, for inbox rows: the unit, the village, or the evaluated body.
+    subject: Mapped[str] = mapped_column(String(200), default="")
     due_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
@@ -74,6 +78,9 @@ class WorkTask(db.Model):
         Index("ix_work_task_role_scope", "role", "scope_path"),
         # The inbox walks this index in due order and stops after one page.
         Index("ix_work_task_role_due", "role", "due_at"),
+        # A finished task's row is deleted; its id must never name another task (a bookmarked or
+        # Back-button URL would open someone else's step). PostgreSQL sequences never reuse ids.
+        {"sqlite_autoincrement": True},
     )
 
     def is_overdue(self, now: datetime) -> bool:
@@ -97,6 +104,8 @@ class CaseEvent(db.Model):
     opinion: Mapped[str] = mapped_column(Text, default="")
     # The SpiffWorkflow task a "complete" event finished: what 撤回 resets to.
     engine_task_id: Mapped[str] = mapped_column(String(36), default="")
+    # The work_task row a user's 办理/退回 finished: a later visit to that task's URL finds this event.
+    work_task_id: Mapped[int | None] = mapped_column(index=True)
     document_ids: Mapped[list] = mapped_column(JSON, default=list)
 
     user: Mapped[User | None] = relationship()

@@ -69,11 +69,16 @@ def _play_demo_history(ctx: DemoContext) -> None:
     evaluation_demo.play(ctx)
 
 
+def _task_subject(session, instance, key: str) -> str:  # noqa: ANN001
+    return evaluation_scoring.body_by_key(evaluation_scoring.evaluation_of(session, instance), key).name
+
+
 PROCEDURE = Procedure(
     key="evaluation", title="年终考评", start_roles=("clerk",), start_form="evaluation_start",
     after_start=_after_start,
     before_complete={"measure": _before_measure, "self_assess": _before_self_assess,
                      "group_score": _before_group_score},
     after_complete={"approve": _after_approve},
-    case_title=_case_title, preview_context=_preview, play_demo_history=_play_demo_history, demo_order=90,
+    case_title=_case_title, preview_context=_preview, task_subject=_task_subject,
+    play_demo_history=_play_demo_history, demo_order=90,
 )

@@ -89,6 +89,9 @@ PROCEDURE = Procedure(
     before_complete={"reinspect": _mark_rectified, "sign_referral": _date_referred},
     after_complete={"sign_notice": _issue_notice, "serve_notice": _serve, "reinspect": _issue_reinspection,
                     "sign_referral": _issue_referral, "record_feedback": _feedback},
+    # Until the deadline the unit rectifies; the timer opens 复查. A unit's early application is
+    # recorded from the case page, so the wait does not sit in 待办 as if someone had to act.
+    waiting_steps={"early_application": "等待单位整改，期限届满后自动转入复查"},
     due_date=due_date, script_functions={"inspection_route": records.inspection_route},
     case_title=lambda data: f"消防检查：{data.get('unit_name') or '单位'}（{str(data.get('inspected_on'))[:10]}）",
     preview_context=preview_context, play_demo_history=play_demo_history, demo_order=20,

@@ -45,6 +45,12 @@ class Procedure:
     script_functions: Mapping[str, Callable] = field(default_factory=dict)
     # The case title from the start form's data, e.g. "隐患整改：顺发便利店".
     case_title: Callable[[dict], str] = lambda data: str(data.get("title") or "")
+    # Steps that only wait (e.g. for a deadline timer) and are no one's work: step key → what is awaited.
+    # They stay out of inboxes; the case page shows "等待…" and still offers the step's form.
+    waiting_steps: Mapping[str, str] = field(default_factory=dict)
+    # What one item of a multi-instance step is about (e.g. the evaluated body of a 自评), for inbox rows;
+    # called with (session, instance, item key) when the task is created.
+    task_subject: Callable[[Any, Any, str], str] | None = None
     # Context for previewing a step's template before it is issued (the leader reads before signing).
     preview_context: Callable[[StepContext, str], dict] | None = None
     # Which of a step's several templates the data would issue (发文: 通知, 上行文 or 通报); None: all.

@@ -33,6 +33,11 @@ def procedure_or_404(key: str) -> Procedure:
     return procedure
 
 
+def startable_procedures(user: User) -> list[Procedure]:
+    """The procedures this user may open from a form (the 发起 page, the workbench's quick actions)."""
+    return [p for p in procedures.all_procedures() if p.start_form and user.has_role(*p.start_roles)]
+
+
 def start_case(
     session: Session, runtime: WorkflowRuntime, *, procedure_key: str, user: User, grid: GridNode,
     title: str, data: dict, now: datetime, unit: Unit | None = None,
@@ -104,7 +109,8 @@ def submit_task(
     after = procedure.after_complete.get(task.step_key)
     document_ids = after(context) if after else []
     _event(session, instance, user, now, action="complete", step_key=task.step_key, step_title=task.title,
-           decision=decision, opinion=opinion, engine_task_id=task.engine_task_id, document_ids=document_ids)
+           decision=decision, opinion=opinion, engine_task_id=task.engine_task_id, document_ids=document_ids,
+           work_task_id=task.id)
     _save(session, runtime, engine, instance, workflow, now)
     audit.record(session, at=now, user=user, action="task_complete", object_type="case", object_id=instance.id,
                  summary=f"{task.title}（{instance.title}）")
@@ -127,7 +133,7 @@ def send_back(
         raise InvalidInput("这是流程的第一步，没有可退回的上一步。")
     engine.reset_to(workflow, earlier[-1].task_id)
     _event(session, instance, user, now, action="send_back", step_key=task.step_key, step_title=task.title,
-           decision="send_back", opinion=reason.strip())
+           decision="send_back", opinion=reason.strip(), work_task_id=task.id)
     _save(session, runtime, engine, instance, workflow, now)
     audit.record(session, at=now, user=user, action="task_send_back", object_type="case", object_id=instance.id,
                  summary=f"{task.title}: {reason.strip()}")
@@ -244,11 +250,12 @@ def _save(session: Session, runtime: WorkflowRuntime, engine: WorkflowEngine, in
 
 def _event(session: Session, instance: ProcessInstance, user: User | None, now: datetime, *, action: str,
            step_key: str = "", step_title: str = "", decision: str = "", opinion: str = "",
-           engine_task_id: str = "", document_ids: list[int] | None = None) -> CaseEvent:
+           engine_task_id: str = "", document_ids: list[int] | None = None,
+           work_task_id: int | None = None) -> CaseEvent:
     event = CaseEvent(
         instance=instance, at=now, user=user, actor_name=user.display_name if user else "系统", action=action,
         step_key=step_key, step_title=step_title, decision=decision, opinion=opinion,
-        engine_task_id=engine_task_id, document_ids=document_ids or [],
+        engine_task_id=engine_task_id, document_ids=document_ids or [], work_task_id=work_task_id,
     )
     session.add(event)
     return event

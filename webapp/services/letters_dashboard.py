@@ -93,7 +93,8 @@ def build(session: Session, user: User, campaign: LetterCampaign, node_id: int |
     own = Rate("本级（镇直部门）" if node.level == "town" else "本级", required[node.path], signed[node.path])
     if own.required:
         rows.append(own)
-    trail = [n for n in [*node.ancestors(), node] if campaign.grid.contains(n)]
+    # Only nodes the user may open: a village user's trail starts at the village, not the town.
+    trail = [n for n in [*node.ancestors(), node] if campaign.grid.contains(n) and user.scope.contains(n)]
     return Dashboard(campaign, node, total, [r for r in rows if r.required], unsigned_letters(session, campaign, node),
                      trail)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, time
 
 from sqlalchemy import select
@@ -43,16 +44,34 @@ def _new_row(session: Session, instance: ProcessInstance, view: TaskView, now: d
     return WorkTask(
         instance=instance, engine_task_id=view.task_id, step_key=view.step_key, title=view.title,
         role=view.lane or "", scope_path=_scope_path(instance, view, assignee), created_at=now,
-        assignee=assignee, due_at=_due_at(instance, view, now, calendar),
+        subject=_subject(session, instance, view, assignee), assignee=assignee,
+        waiting=view.step_key in _procedure_waits(instance),
+        due_at=_due_at(instance, view, now, calendar),
     )
 
 
+def _subject(session: Session, instance: ProcessInstance, view: TaskView, assignee: User | None) -> str:
+    """The item of a multi-instance step as its procedure names it; else the unit; else the node whose
+    people do the task (a village's own part of a town case); else the case's grid."""
+    procedure = procedures.get(instance.procedure)
+    if view.multi_instance_index is not None and procedure and procedure.task_subject:
+        return procedure.task_subject(session, instance, str(view.multi_instance_index))
+    if instance.unit is not None:
+        return instance.unit.name
+    if _own_part(instance, view, assignee):
+        return assignee.scope.name
+    return instance.grid.name
+
+
+def _own_part(instance: ProcessInstance, view: TaskView, assignee: User | None) -> bool:
+    """A task named for a user whose scope lies inside the case's grid: e.g. a village clerk's 自评 in a
+    town case."""
+    return bool(view.data.get(ASSIGNEE_KEY)) and assignee is not None and instance.grid.contains(assignee.scope)
+
+
 def _scope_path(instance: ProcessInstance, view: TaskView, assignee: User | None) -> str:
-    """A task named for a user whose scope lies inside the case's grid (e.g. a village clerk's 自评 in a
-    town case) is scoped at that user's node, so the user can see and do it; else the case's grid."""
-    if view.data.get(ASSIGNEE_KEY) and assignee is not None and assignee.scope.path.startswith(instance.grid.path):
-        return assignee.scope.path
-    return instance.grid.path
+    """Such a task is scoped at the user's node, so the user can see and do it; else the case's grid."""
+    return assignee.scope.path if _own_part(instance, view, assignee) else instance.grid.path
 
 
 def _assignee(session: Session, instance: ProcessInstance, view: TaskView, starter: User | None) -> User | None:
@@ -69,6 +88,11 @@ def _assignee(session: Session, instance: ProcessInstance, view: TaskView, start
     if starter is not None and view.lane and starter.has_role(view.lane):
         return starter
     return None
+
+
+def _procedure_waits(instance: ProcessInstance) -> Mapping[str, str]:
+    procedure = procedures.get(instance.procedure)
+    return procedure.waiting_steps if procedure else {}
 
 
 def _due_at(instance: ProcessInstance, view: TaskView, now: datetime, calendar) -> datetime | None:  # noqa: ANN001

@@ -12,6 +12,7 @@ from ..extensions import db, login_manager
 from ..models import User
 from ..models.grid import UNIT_CATEGORIES
 from ..models.users import ROLES
+from ..services.inbox import DUE_FILTERS
 from .common import now
 from .extension_points import NAV_ITEMS, UNIT_SECTIONS
 
@@ -44,16 +45,20 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(module.bp)
     register_error_handlers(app)
     stack_labels.install(app)
-    app.jinja_env.globals.update(ROLES=ROLES, UNIT_CATEGORIES=UNIT_CATEGORIES, ACTIONS=CASE_ACTIONS, now=now)
+    app.jinja_env.globals.update(ROLES=ROLES, UNIT_CATEGORIES=UNIT_CATEGORIES, ACTIONS=CASE_ACTIONS, now=now,
+                                  DUE_FILTERS=DUE_FILTERS)
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
 
     @app.context_processor
     def extension_points() -> dict:
-        def nav_items() -> list[dict[str, str]]:
+        def nav_items() -> list[dict]:
+            if not current_user.is_authenticated:
+                return []
+            user = current_user._get_current_object()  # noqa: SLF001
             return [
-                {"url": url_for(item.endpoint), "label": item.label}
-                for item in NAV_ITEMS
-                if current_user.is_authenticated and (not item.roles or current_user.has_role(*item.roles))
+                {"url": url_for(item.endpoint), "label": item.label, "endpoint": item.endpoint,
+                 "badge": item.badge(user) if item.badge else None}
+                for item in NAV_ITEMS if item.shown_to(user)
             ]
 
         return {"nav_items": nav_items, "unit_sections": lambda unit: list(UNIT_SECTIONS)}

@@ -6,10 +6,13 @@ from ..forms.users import ResetPasswordForm, UserForm
 from ..models import AuditEvent, User
 from ..services import accounts, audit, grid
 from ..services.errors import InvalidInput, NotFound
-from .common import acting_user, client_address, form_status, now, require_town_scope, roles_required
+from .common import acting_user, client_address, form_status, now, require_town_scope, roles_required, town_scoped
+from .extension_points import NavItem, add_nav_item
 from .form_errors import show_invalid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+add_nav_item(NavItem("admin.users", "用户", ("admin",), order=90))
+add_nav_item(NavItem("admin.audit_log", "审计日志", ("admin",), order=91, visible=town_scoped))
 
 
 def _scope_choices() -> list[tuple[int, str]]:

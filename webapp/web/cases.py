@@ -12,7 +12,6 @@ from ..forms.registry import form_class
 from ..forms.task_data import form_to_data
 from ..models import GridNode, ProcessInstance, Unit
 from ..models.users import ROLES
-from ..procedures import registry as procedures
 from ..services import cases, documents, drafts, grid, inbox, uploads
 from ..services.errors import InvalidInput, NotFound
 from . import form_drafts
@@ -22,7 +21,7 @@ from .extension_points import NavItem, add_nav_item
 from .form_errors import show_invalid
 
 bp = Blueprint("cases", __name__)
-add_nav_item(NavItem("cases.start_list", "发起", ("clerk", "inspector", "admin")))
+add_nav_item(NavItem("cases.start_list", "发起", order=20, visible=lambda user: bool(cases.startable_procedures(user))))
 
 
 def runtime():  # noqa: ANN201
@@ -32,9 +31,7 @@ def runtime():  # noqa: ANN201
 @bp.get("/procedures/")
 @login_required
 def start_list():  # noqa: ANN201
-    user = acting_user()
-    available = [p for p in procedures.all_procedures() if p.start_form and user.has_role(*p.start_roles)]
-    return render_template("cases/start_list.html", procedures=available)
+    return render_template("cases/start_list.html", procedures=cases.startable_procedures(acting_user()))
 
 
 def _subject(form) -> tuple[GridNode, Unit | None]:  # noqa: ANN001
@@ -116,7 +113,8 @@ def detail(instance_id: int):  # noqa: ANN201
     return render_template(
         "cases/detail.html", instance=instance, diagram=Markup(svg),
         history=inbox.case_history(db.session, instance), documents=documents.case_documents(db.session, instance),
-        open_tasks=[t for t in instance_tasks(instance)], can_withdraw=cases.withdrawable_event(
+        open_tasks=instance_tasks(instance), waits=cases.procedure_or_404(instance.procedure).waiting_steps,
+        can_withdraw=cases.withdrawable_event(
             db.session, acting_user(), instance) is not None, now=now(),
     )
 

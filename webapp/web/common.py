@@ -66,9 +66,13 @@ def referrer_path() -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def require_town_scope(what: str) -> None:
+def town_scoped(user: User) -> bool:
     """Town-wide records (the archive fonds, the audit trail) are for users scoped at a town or above."""
-    if current_user.is_authenticated and current_user.scope.level not in ("region", "town"):
+    return user.scope.level in ("region", "town")
+
+
+def require_town_scope(what: str) -> None:
+    if current_user.is_authenticated and not town_scoped(current_user):
         raise OutOfScope(f"{what}涉及全镇，只有管辖范围为镇（街道）及以上的用户可以使用。")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import select
 
 from ..extensions import db
@@ -32,7 +33,8 @@ def evaluation_helpers() -> dict:
         evaluation = db.session.scalar(select(Evaluation).where(Evaluation.instance_id == instance.id))
         if evaluation is None:
             return {"evaluation": None, "rows": []}
-        return {"evaluation": evaluation, "rows": evaluation_results.results_table(evaluation)}
+        return {"evaluation": evaluation, "rows": evaluation_results.results_table(evaluation),
+                "may_open": current_user.has_role(*VIEW_ROLES)}
 
     return {"evaluation_case": evaluation_case}
 
@@ -49,7 +51,8 @@ def index():  # noqa: ANN201
     user = acting_user()
     evaluations = [e for e in db.session.scalars(select(Evaluation).order_by(Evaluation.year.desc()))
                    if user.scope.contains(e.town)]
-    return render_template("evaluation/index.html", evaluations=evaluations)
+    return render_template("evaluation/index.html", evaluations=evaluations,
+                           can_register=user.has_role(*REGISTER_ROLES))
 
 
 @bp.get("/<int:evaluation_id>")

@@ -8,8 +8,10 @@ from ..models.grid import CHILD_LEVEL, GRID_LEVELS, GRID_POSTS
 from ..services import audit, defaults, grid
 from ..services.errors import InvalidInput
 from .common import acting_user, client_address, now, roles_required
+from .extension_points import NavItem, add_nav_item
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
+add_nav_item(NavItem("grid.tree", "网格", ("admin", "leader"), order=80))
 
 
 def _node_in_scope(node_id: int):  # noqa: ANN202

@@ -1,9 +1,10 @@
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_login import login_required
 
 from ..extensions import db
-from ..services import grid, units
-from .common import acting_user
+from ..services import cases, inbox, workbench
+from .common import acting_user, now
+from .tasks import todo_count
 
 bp = Blueprint("home", __name__)
 
@@ -11,7 +12,10 @@ bp = Blueprint("home", __name__)
 @bp.get("/")
 @login_required
 def index():  # noqa: ANN201
+    """工作台: 待办 with 逾期/即将到期, the procedures this user starts, the latest documents in scope."""
     user = acting_user()
-    unit_count = units.count(db.session, units.search_query(user))
-    nodes = grid.nodes_in_scope(db.session, user)
-    return render_template("home/index.html", user=user, unit_count=unit_count, node_count=len(nodes))
+    window = inbox.DueWindow.starting(now(), current_app.extensions["firegrid.runtime"].calendar(db.session))
+    return render_template(
+        "home/index.html", user=user, todo=todo_count(user), due=inbox.due_counts(db.session, user, window),
+        startable=cases.startable_procedures(user), documents=workbench.recent_documents(db.session, user),
+    )

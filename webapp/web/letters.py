@@ -25,7 +25,7 @@ from .form_errors import show_invalid
 from .units import xlsx_download
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
-add_nav_item(NavItem("letters.index", "责任书"))
+add_nav_item(NavItem("letters.index", "责任书", ("clerk", "office_head", "leader", "inspector")))
 PDF = "application/pdf"
 
 

@@ -16,8 +16,9 @@ from .extension_points import NavItem, add_nav_item
 from .form_errors import show_invalid
 
 bp = Blueprint("meetings", __name__)
-add_nav_item(NavItem("meetings.plan", "会议"))
-add_nav_item(NavItem("meetings.decisions", "议定事项"))
+MEETING_ROLES = ("clerk", "office_head", "leader")
+add_nav_item(NavItem("meetings.plan", "会议", MEETING_ROLES))
+add_nav_item(NavItem("meetings.decisions", "议定事项", MEETING_ROLES))
 
 
 def runtime():  # noqa: ANN201

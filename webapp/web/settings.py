@@ -15,7 +15,7 @@ from .extension_points import NavItem, add_nav_item
 from .form_errors import show_invalid
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
-add_nav_item(NavItem("settings.calendar", "设置", ("admin",)))
+add_nav_item(NavItem("settings.calendar", "设置", ("admin",), order=92))
 
 
 def _audit_commit(action: str, summary: str) -> None:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..extensions import db
+from ..forms.done_search import DoneSearchForm
 from ..forms.registry import form_class
 from ..forms.task_data import data_for_form, form_to_data
-from ..models import User
-from ..services import cases, documents, drafts, inbox, uploads
+from ..models import User, WorkTask
+from ..services import cases, documents, done_list, drafts, inbox, uploads
 from ..services.errors import InvalidInput, NotFound
 from . import form_drafts
 from .common import acting_user, now, page_arg, roles_required
@@ -17,8 +18,17 @@ from .extension_points import NavItem, add_nav_item
 from .form_errors import show_invalid
 
 bp = Blueprint("tasks", __name__)
-add_nav_item(NavItem("tasks.inbox", "待办"))
-add_nav_item(NavItem("tasks.done", "已办"))
+
+
+def todo_count(user: User) -> int:
+    """The 待办 count, counted once per request (the menu badge and the page itself share it)."""
+    if "todo_count" not in g:
+        g.todo_count = inbox.inbox_count(db.session, user)
+    return g.todo_count
+
+
+add_nav_item(NavItem("tasks.inbox", "待办", order=10, badge=todo_count))
+add_nav_item(NavItem("tasks.done", "已办", order=11))
 
 
 def runtime():  # noqa: ANN201
@@ -28,17 +38,23 @@ def runtime():  # noqa: ANN201
 @bp.get("/tasks/", endpoint="inbox")
 @login_required
 def inbox_page():  # noqa: ANN201
-    page = page_arg()
-    user = acting_user()
-    tasks = inbox.inbox(db.session, user, offset=(page - 1) * inbox.INBOX_PAGE)
-    return render_template("tasks/inbox.html", tasks=tasks, total=inbox.inbox_count(db.session, user), page=page,
-                           page_size=inbox.INBOX_PAGE, now=now())
+    page, user = page_arg(), acting_user()
+    due = request.args.get("due", "") if request.args.get("due") in inbox.DUE_FILTERS else ""
+    window = inbox.DueWindow.starting(now(), runtime().calendar(db.session))
+    tasks = inbox.inbox(db.session, user, offset=(page - 1) * inbox.INBOX_PAGE, due=due, window=window)
+    total = inbox.inbox_count(db.session, user, due, window) if due else todo_count(user)
+    return render_template("tasks/inbox.html", tasks=tasks, total=total, page=page, due=due,
+                           arrivals=inbox.arrivals(db.session, tasks), page_size=inbox.INBOX_PAGE, now=now())
 
 
 @bp.get("/tasks/done")
 @login_required
 def done():  # noqa: ANN201
-    return render_template("tasks/done.html", events=inbox.done_list(db.session, acting_user()))
+    form, page = DoneSearchForm(request.args), page_arg()
+    form.validate()
+    events, total = done_list.done_page(db.session, acting_user(), form.search(), page)
+    return render_template("tasks/done.html", form=form, events=events, total=total, page=page,
+                           page_size=done_list.DONE_PAGE)
 
 
 def _store_upload(file):  # noqa: ANN001, ANN202
@@ -72,6 +88,8 @@ def _task_page(task, form, status: int = 200, **extra):  # noqa: ANN001, ANN003,
     history = inbox.case_history(db.session, instance)
     return render_template(
         "tasks/task.html", task=task, instance=instance, form=form, now=now(),
+        # The latest action on the case was a 退回 of this step: its reason goes above the form.
+        returned=history[-1] if history and history[-1].action == "send_back" else None,
         history=history if whole_case else [e for e in history if e.user_id == user.id],
         documents=documents.case_documents(db.session, instance) if whole_case else [],
         reassign_candidates=cases.reassign_candidates(db.session, task, user) if user.has_role("leader") else [],
@@ -83,6 +101,8 @@ def _task_page(task, form, status: int = 200, **extra):  # noqa: ANN001, ANN003,
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def task(task_id: int):  # noqa: ANN201
+    if db.session.get(WorkTask, task_id) is None:  # finished: e.g. Back after submitting
+        return _finished_page(task_id)
     user = acting_user()
     work_task = cases.task_for_user(db.session, user, task_id)
     draft = drafts.draft_at(db.session, user, drafts.task_place(work_task))
@@ -91,6 +111,14 @@ def task(task_id: int):  # noqa: ANN201
     cls = form_class(task_form_key(work_task))
     data = cases.task_data(db.session, runtime(), work_task)
     return _task_page(work_task, _form_for(work_task, data_for_form(cls, data) if cls else {}))
+
+
+def _finished_page(task_id: int):  # noqa: ANN202
+    """Not a refusal: nothing is audited; the case link only for users whose scope holds the case."""
+    user = acting_user()
+    event = inbox.finished_step(db.session, user, task_id)
+    case_visible = event is not None and user.scope.contains(event.instance.grid)
+    return render_template("tasks/finished.html", event=event, case_visible=case_visible)
 
 
 @bp.post("/tasks/<int:task_id>")

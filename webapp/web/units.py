@@ -8,9 +8,11 @@ from ..forms.units import UnitForm, UnitImportForm, UnitSearchForm
 from ..services import audit, grid, unit_ledger, units
 from ..services.errors import InvalidInput
 from .common import acting_user, client_address, form_status, now, roles_required
+from .extension_points import NavItem, add_nav_item
 from .form_errors import show_invalid
 
 bp = Blueprint("units", __name__, url_prefix="/units")
+add_nav_item(NavItem("units.index", "单位", ("admin", "clerk", "inspector", "leader"), order=75))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
