@@ -1,7 +1,7 @@
 """stable task ids: work_task ids never reused; case_event names the task it finished; task subject; waiting steps
 
-Revision ID: 0007w
-Revises: 0007f
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-03 21:50:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007w'
-down_revision = '0007f'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

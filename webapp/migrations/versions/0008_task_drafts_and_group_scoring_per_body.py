@@ -1,7 +1,7 @@
 """form drafts (暂存) and group scoring saved per evaluated body
 
-Revision ID: 0007f
-Revises: 0007c
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-03 21:40:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007f'
-down_revision = '0007c'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """inspection: who signed the receipt, and the referral feedback's text
 
-Revision ID: 0007c
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-03 21:40:00
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007c'
+revision = '0007'
 down_revision = '0006'
 branch_labels = None
 depends_on = None
