@@ -60,10 +60,12 @@ def field_error(page, label: str):  # noqa: ANN001, ANN201
 def follow_menu(page, label: str):  # noqa: ANN001, ANN201
     """Follow a main-menu entry as a user would: on a phone the menu first opens behind 菜单. An entry's
     name may go on with its badge (待办 3项)."""
-    menu = page.get_by_role("navigation", name="主菜单")
-    if not menu.is_visible():
+    page.wait_for_load_state()  # a menu looked at during a navigation would be the old page's
+    toggle = page.locator("#menu-toggle")
+    if page.locator("label.menu-button").is_visible() and not toggle.is_checked():
         page.locator("label.menu-button").click()
-    menu.get_by_role("link", name=re.compile(rf"^{re.escape(label)}(\s|$)")).click()
+    page.get_by_role("navigation", name="主菜单").get_by_role(
+        "link", name=re.compile(rf"^{re.escape(label)}(\s|$)")).click()
     return page
 
 
