@@ -3,8 +3,8 @@
 from wtforms import BooleanField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from ..models.archive import RETENTIONS
-from .common import CheckboxList, ChineseForm
+from webapp.forms.common import CheckboxList, ChineseForm
+from webapp.models.archive import RETENTIONS
 
 
 class ExportForm(ChineseForm):

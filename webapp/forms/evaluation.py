@@ -9,13 +9,13 @@ from flask_wtf.file import MultipleFileField
 from wtforms import FloatField, Form, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from ..models import WorkTask
-from ..models.evaluation import CATEGORIES, FIVE_INTO, FORMULAS, ITEM_KINDS, PUBLICITY_KINDS
-from ..services import evaluation_group, evaluation_scoring
-from ..services.errors import NotFound
-from .common import ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
-from .inspection_widgets import CnDateField, EntryList
-from .registry import register_form
+from webapp.forms.common import ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
+from webapp.forms.inspection_widgets import CnDateField, EntryList
+from webapp.forms.registry import register_form
+from webapp.models import WorkTask
+from webapp.models.evaluation import CATEGORIES, FIVE_INTO, FORMULAS, ITEM_KINDS, PUBLICITY_KINDS
+from webapp.services import evaluation_group, evaluation_scoring
+from webapp.services.errors import NotFound
 
 
 class CnFloatField(FloatField):

@@ -26,12 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Regexp
 
-from ..models import Unit, User
-from ..models.inspection import ITEM_RESULTS, RECEIVER_KINDS
-from ..services import inspection_records as records
-from ..services.inspection_plans import inspectors_for
-from ..services.inspection_setup import checklist_for, receivers
-from .common import (
+from webapp.forms.common import (
     ChineseForm,
     DecisionMixin,
     max_length,
@@ -42,14 +37,19 @@ from .common import (
     required,
     today,
 )
-from .inspection_widgets import CnDateField, EntryList
-from .registry import register_form
+from webapp.forms.inspection_widgets import CnDateField, EntryList
+from webapp.forms.registry import register_form
+from webapp.models import Unit, User
+from webapp.models.inspection import ITEM_RESULTS, RECEIVER_KINDS
+from webapp.services import inspection_records as records
+from webapp.services.inspection_plans import inspectors_for
+from webapp.services.inspection_setup import checklist_for, receivers
 
 PHOTO_HINT = "可拍照或选择多张图片"
 
 
 def units_in_scope(session: Any, user: User) -> list[Unit]:
-    from ..models import GridNode
+    from webapp.models import GridNode
 
     stmt = (select(Unit).join(GridNode).where(GridNode.path.startswith(user.scope.path))
             .order_by(GridNode.path, Unit.name))
@@ -278,7 +278,7 @@ class ReferralDraftForm(ChineseForm):
         self.receiver_kind.choices = [(k, f"{RECEIVER_KINDS[k]}：{r.name}") for k, r in found.items()]
         if request.method != "GET":
             return
-        from ..services.inspection_followup import actions_taken
+        from webapp.services.inspection_followup import actions_taken
 
         inspection = records.inspection_of(session, instance)
         self.receiver_kind.data = self.receiver_kind.data or "police"

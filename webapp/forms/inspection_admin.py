@@ -6,12 +6,12 @@ from typing import Any
 
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, ValidationError, widgets
 
-from ..models.grid import UNIT_CATEGORIES
-from ..models.users import User
-from ..services.grid import nodes_in_scope
-from ..services.inspection_plans import inspectors_for
-from .common import ChineseForm, max_length, optional, required
-from .inspection_widgets import CnDateField
+from webapp.forms.common import ChineseForm, max_length, optional, required
+from webapp.forms.inspection_widgets import CnDateField
+from webapp.models.grid import UNIT_CATEGORIES
+from webapp.models.users import User
+from webapp.services.grid import nodes_in_scope
+from webapp.services.inspection_plans import inspectors_for
 
 
 class _Checkboxes(SelectMultipleField):

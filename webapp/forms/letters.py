@@ -20,12 +20,12 @@ from wtforms import (
 from wtforms.validators import NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..models.grid import UNIT_CATEGORIES
-from ..models.letters import COUNTERPARTY_SETS
-from ..services import grid as grid_service
-from ..services.letters_campaigns import KINDS, default_text, organ_name
-from .common import ChineseForm, DecisionMixin, max_length, not_in_future, optional, required, today
-from .registry import register_form
+from webapp.forms.common import ChineseForm, DecisionMixin, max_length, not_in_future, optional, required, today
+from webapp.forms.registry import register_form
+from webapp.models.grid import UNIT_CATEGORIES
+from webapp.models.letters import COUNTERPARTY_SETS
+from webapp.services import grid as grid_service
+from webapp.services.letters_campaigns import KINDS, default_text, organ_name
 
 LINES_HINT = "每行一条"
 

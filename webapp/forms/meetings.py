@@ -10,10 +10,10 @@ from markupsafe import Markup, escape
 from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from ..services import meeting_decisions, meetings
-from ..services.meetings import split_lines
-from .common import CheckboxList, ChineseForm, DecisionMixin, max_length, optional, required, today
-from .registry import register_form
+from webapp.forms.common import CheckboxList, ChineseForm, DecisionMixin, max_length, optional, required, today
+from webapp.forms.registry import register_form
+from webapp.services import meeting_decisions, meetings
+from webapp.services.meetings import split_lines
 
 ROWS_OF_DECISIONS = 6
 

@@ -16,9 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from ..services import notices
-from .common import CheckboxList, ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
-from .registry import register_form
+from webapp.forms.common import CheckboxList, ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
+from webapp.forms.registry import register_form
+from webapp.services import notices
 
 BODY_HINT = ("每段一行。以“一、”开头的行为一级标题（黑体），以“（一）”开头的为二级标题（楷体），"
              "以“1.”开头的为三级标题；序号由版式自动生成，其余各行为正文段落。")

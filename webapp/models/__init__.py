@@ -1,7 +1,7 @@
 """Tables only, one module per aggregate. Importing this package registers every table."""
 
-from .audit import AuditEvent
-from .document import (
+from webapp.models.audit import AuditEvent
+from webapp.models.document import (
     AttachmentRole,
     Document,
     DocumentAttachment,
@@ -10,9 +10,9 @@ from .document import (
     NumberSequence,
     StoredFile,
 )
-from .grid import CommitteeMember, GridNode, GridPost, Unit
-from .users import User, UserRole
-from .workflow import CalendarDay, CaseEvent, ProcessInstance, WorkTask
+from webapp.models.grid import CommitteeMember, GridNode, GridPost, Unit
+from webapp.models.users import User, UserRole
+from webapp.models.workflow import CalendarDay, CaseEvent, ProcessInstance, WorkTask
 
 __all__ = [
     "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Document", "DocumentAttachment",

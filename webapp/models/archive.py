@@ -7,10 +7,10 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .document import Document
-from .types import AwareDateTime
-from .users import User
+from webapp.extensions import db
+from webapp.models.document import Document
+from webapp.models.types import AwareDateTime
+from webapp.models.users import User
 
 RETENTIONS = {"Y": "永久", "D30": "定期30年", "D10": "定期10年"}
 EXPORT_STATUSES = {"running": "生成中", "done": "已完成", "failed": "失败", "cancelled": "已取消"}

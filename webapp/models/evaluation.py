@@ -8,12 +8,12 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .document import Document
-from .grid import CommitteeMember, GridNode
-from .types import AwareDateTime
-from .users import User
-from .workflow import ProcessInstance
+from webapp.extensions import db
+from webapp.models.document import Document
+from webapp.models.grid import CommitteeMember, GridNode
+from webapp.models.types import AwareDateTime
+from webapp.models.users import User
+from webapp.models.workflow import ProcessInstance
 
 TARGET_KINDS = {"village": "村（社区）", "department": "镇直部门"}
 ITEM_KINDS = {"measured": "系统测算", "assessed": "人工评定", "bonus": "加分项", "veto": "一票否决"}

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .grid import GridNode, Unit
-from .types import AwareDateTime
-from .workflow import ProcessInstance
+from webapp.extensions import db
+from webapp.models.grid import GridNode, Unit
+from webapp.models.types import AwareDateTime
+from webapp.models.workflow import ProcessInstance
 
 ITEM_RESULTS = {"passed": "合格", "hazard": "存在隐患", "na": "不适用"}
 HAZARD_STATUSES = {

@@ -7,13 +7,13 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .document import Document, StoredFile
-from .grid import GridNode, Unit
-from .jobs import Job
-from .types import AwareDateTime
-from .users import User
-from .workflow import ProcessInstance
+from webapp.extensions import db
+from webapp.models.document import Document, StoredFile
+from webapp.models.grid import GridNode, Unit
+from webapp.models.jobs import Job
+from webapp.models.types import AwareDateTime
+from webapp.models.users import User
+from webapp.models.workflow import ProcessInstance
 
 # Party B kinds: the keys of the template manifest's defaults.duty_clauses.
 COUNTERPARTY_KINDS = {

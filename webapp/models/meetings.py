@@ -7,12 +7,12 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .document import Document
-from .grid import CommitteeMember, GridNode
-from .types import AwareDateTime
-from .users import User
-from .workflow import ProcessInstance
+from webapp.extensions import db
+from webapp.models.document import Document
+from webapp.models.grid import CommitteeMember, GridNode
+from webapp.models.types import AwareDateTime
+from webapp.models.users import User
+from webapp.models.workflow import ProcessInstance
 
 MEETING_STATUSES = {"scheduled": "已安排", "held": "已召开（纪要待签发）", "issued": "纪要已印发"}
 DECISION_STATUSES = {"open": "办理中", "done": "已完成"}

@@ -7,10 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .document import Document
-from .types import AwareDateTime
-from .users import User
+from webapp.extensions import db
+from webapp.models.document import Document
+from webapp.models.types import AwareDateTime
+from webapp.models.users import User
 
 
 class NoticeDistribution(db.Model):

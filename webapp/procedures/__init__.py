@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from . import registry
+from webapp.procedures import registry
 
 
 def load_all() -> list[registry.Procedure]:

@@ -6,8 +6,8 @@ BPMN (workflows/evaluation.bpmn) decides the order; the services decide the numb
 
 from __future__ import annotations
 
-from ..services import evaluation_group, evaluation_results, evaluation_scoring, notices
-from .registry import DemoContext, Procedure, StepContext
+from webapp.procedures.registry import DemoContext, Procedure, StepContext
+from webapp.services import evaluation_group, evaluation_results, evaluation_scoring, notices
 
 
 def _year(data: dict) -> int:
@@ -64,7 +64,7 @@ def _case_title(data: dict) -> str:
 
 
 def _play_demo_history(ctx: DemoContext) -> None:
-    from ..services import evaluation_demo
+    from webapp.services import evaluation_demo
 
     evaluation_demo.play(ctx)
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from ..services import inspection_followup as followup
-from ..services import inspection_records as records
-from ..workdays import WorkdayCalendar
-from .inspection_demo import play_demo_history
-from .registry import Procedure, StepContext
+from webapp.procedures.inspection_demo import play_demo_history
+from webapp.procedures.registry import Procedure, StepContext
+from webapp.services import inspection_followup as followup
+from webapp.services import inspection_records as records
+from webapp.workdays import WorkdayCalendar
 
 
 def _docs(context: StepContext):  # noqa: ANN202

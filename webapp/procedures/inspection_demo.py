@@ -11,12 +11,12 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from ..clock import TZ
-from ..models import Unit, User, WorkTask
-from ..services import cases, demo_scans, timers
-from ..services.inspection_records import inspection_of
-from ..services.inspection_setup import checklist_for, load_defaults
-from .registry import DemoContext
+from webapp.clock import TZ
+from webapp.models import Unit, User, WorkTask
+from webapp.procedures.registry import DemoContext
+from webapp.services import cases, demo_scans, timers
+from webapp.services.inspection_records import inspection_of
+from webapp.services.inspection_setup import checklist_for, load_defaults
 
 HAZARDS = [("疏散通道堆放杂物", "后门通道"), ("灭火器压力不足", "收银台旁"), ("电线私拉乱接", "仓库"),
            ("住人区域与经营区域未分隔", "二楼")]

@@ -5,10 +5,10 @@ BPMN (workflows/meeting.bpmn) decides the order; this module decides the content
 
 from __future__ import annotations
 
-from ..models import CommitteeMember, GridNode
-from ..services import meetings
-from ..services.meetings import split_lines
-from .registry import DemoContext, Procedure, StepContext
+from webapp.models import CommitteeMember, GridNode
+from webapp.procedures.registry import DemoContext, Procedure, StepContext
+from webapp.services import meetings
+from webapp.services.meetings import split_lines
 
 NO_NUMBER_YET = "　"  # the preview shows "第　期": the serial is allocated only when the leader signs
 
@@ -84,7 +84,7 @@ def _case_title(data: dict) -> str:
 
 
 def _play_demo_history(context: DemoContext) -> None:
-    from ..services import meeting_demo
+    from webapp.services import meeting_demo
 
     meeting_demo.play(context)
 

@@ -11,11 +11,11 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import select
 
-from ..clock import TZ
-from ..models import User
-from ..services import demo_scans, notice_demo, notices
-from ..services.errors import DomainError, InvalidInput
-from .registry import DemoContext, Procedure, StepContext
+from webapp.clock import TZ
+from webapp.models import User
+from webapp.procedures.registry import DemoContext, Procedure, StepContext
+from webapp.services import demo_scans, notice_demo, notices
+from webapp.services.errors import DomainError, InvalidInput
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..engine import KnownKeys, Problem, SpecRegistry
+from webapp.engine import KnownKeys, Problem, SpecRegistry
 
 
 @dataclass

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..models.letters import LetterCampaign
-from ..services import letters_batch, letters_campaigns, letters_signing
-from ..services.errors import InvalidInput
-from .registry import DemoContext, Procedure, StepContext
+from webapp.models.letters import LetterCampaign
+from webapp.procedures.registry import DemoContext, Procedure, StepContext
+from webapp.services import letters_batch, letters_campaigns, letters_signing
+from webapp.services.errors import InvalidInput
 
 
 def _library(context: StepContext):  # noqa: ANN202
@@ -83,7 +83,7 @@ def _preview_context(context: StepContext, template_key: str) -> dict:
 
 
 def _play_demo(context: DemoContext) -> None:
-    from ..services.letters_demo import play
+    from webapp.services.letters_demo import play
 
     play(context)
 

@@ -16,8 +16,8 @@ from docx.enum.section import WD_ORIENT
 from docx.shared import Mm
 from openpyxl import Workbook
 
-from ..documents.layout import CENTERED, Cell, GbDocument, build_table
-from ..documents.ooxml import HEITI, SONGTI, ParaStyle, RunStyle, paragraph
+from webapp.documents.layout import CENTERED, Cell, GbDocument, build_table
+from webapp.documents.ooxml import HEITI, SONGTI, ParaStyle, RunStyle, paragraph
 
 COLUMNS = ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
 WIDTHS_MM = [12, 52, 42, 34, 72, 20, 10, 10, 15]

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models.archive import (
+from webapp.models.archive import (
     DEFAULT_CODE_PATTERN,
     RETENTIONS,
     ArchiveItem,
@@ -22,7 +22,7 @@ from ..models.archive import (
     OrganCode,
     RetentionRule,
 )
-from .errors import InvalidInput
+from webapp.services.errors import InvalidInput
 
 # Retention by template key, then by document kind (standards.md §4; admin rules override both).
 DEFAULT_RETENTION_BY_TEMPLATE = {

@@ -16,16 +16,16 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Document, DocumentAttachment, User
-from ..models.archive import ArchiveExport, ArchiveItem
-from . import archive_codes
-from .archive_catalogue import CatalogueRow, CatalogueWriter
-from .archive_inspect import sha256_file
-from .archive_items import ItemPlan, plan_items, select_plans
-from .archive_package import ItemWriter, MissingStoredFile, PdfStage, make_bag, zip_folder
-from .archive_report import ArchiveReport, check_numbers
-from .documents import DocumentServices
-from .errors import InvalidInput, NotFound
+from webapp.models import Document, DocumentAttachment, User
+from webapp.models.archive import ArchiveExport, ArchiveItem
+from webapp.services import archive_codes
+from webapp.services.archive_catalogue import CatalogueRow, CatalogueWriter
+from webapp.services.archive_inspect import sha256_file
+from webapp.services.archive_items import ItemPlan, plan_items, select_plans
+from webapp.services.archive_package import ItemWriter, MissingStoredFile, PdfStage, make_bag, zip_folder
+from webapp.services.archive_report import ArchiveReport, check_numbers
+from webapp.services.documents import DocumentServices
+from webapp.services.errors import InvalidInput, NotFound
 
 BATCH = 20  # items per LibreOffice call; bounds the DOCX bytes held at once
 UNEXPECTED = "（技术细节已记入系统日志），请重试；如仍失败请联系管理员。"

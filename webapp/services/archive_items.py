@@ -14,10 +14,10 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from ..clock import TZ
-from ..models import Document, IssuedNumber, ProcessInstance
-from ..models.archive import ArchiveItem, ArchiveItemDocument
-from .archive_codes import RETENTION_ORDER, CodeRules, load_rules
+from webapp.clock import TZ
+from webapp.models import Document, IssuedNumber, ProcessInstance
+from webapp.models.archive import ArchiveItem, ArchiveItemDocument
+from webapp.services.archive_codes import RETENTION_ORDER, CodeRules, load_rules
 
 
 @dataclass

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..models.archive import ArchiveExport
-from . import archive_items, jobs
-from .archive_export import ExportOptions, export_options, exports_dir, fail, get_export, run_export
-from .errors import InvalidInput
+from webapp.models.archive import ArchiveExport
+from webapp.services import archive_items, jobs
+from webapp.services.archive_export import ExportOptions, export_options, exports_dir, fail, get_export, run_export
+from webapp.services.errors import InvalidInput
 
 JOB_KIND = "archive_export"
 SYNC_LIMIT = 200  # items: a larger export goes to the background

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import AttachmentRole, CaseEvent, Document
-from ..models.archive import RETENTIONS, ArchiveItem
+from webapp.models import AttachmentRole, CaseEvent, Document
+from webapp.models.archive import RETENTIONS, ArchiveItem
 
 SECRECY = "无"  # not classified: the catalogue leaves 密级 blank
 ACTION_LABELS = {

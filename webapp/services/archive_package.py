@@ -16,14 +16,22 @@ from pathlib import Path
 import bagit
 from sqlalchemy.orm import Session
 
-from ..documents.pdf import PdfConversionError, PdfUnavailable
-from ..models import Document
-from ..models.archive import ArchiveItem
-from .archive_catalogue import CatalogueRow
-from .archive_inspect import Inspection, copy_hashed, inspect_file, safe_name
-from .archive_metadata import FILE_ROLES, SECRECY, FileEntry, case_history, date8, item_metadata, write_metadata
-from .archive_report import ArchiveReport
-from .documents import DocumentServices, pdf_cache_path
+from webapp.documents.pdf import PdfConversionError, PdfUnavailable
+from webapp.models import Document
+from webapp.models.archive import ArchiveItem
+from webapp.services.archive_catalogue import CatalogueRow
+from webapp.services.archive_inspect import Inspection, copy_hashed, inspect_file, safe_name
+from webapp.services.archive_metadata import (
+    FILE_ROLES,
+    SECRECY,
+    FileEntry,
+    case_history,
+    date8,
+    item_metadata,
+    write_metadata,
+)
+from webapp.services.archive_report import ArchiveReport
+from webapp.services.documents import DocumentServices, pdf_cache_path
 
 STORED_SUFFIXES = {".docx", ".xlsx", ".pdf", ".zip", ".jpg", ".jpeg", ".png"}
 

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Document, IssuedNumber
-from .archive_inspect import Inspection
+from webapp.models import Document, IssuedNumber
+from webapp.services.archive_inspect import Inspection
 
 PROPERTIES = {"authenticity": "真实性", "integrity": "完整性", "usability": "可用性", "security": "安全性"}
 REPORT_JSON, REPORT_TXT = "四性检测报告.json", "四性检测报告.txt"

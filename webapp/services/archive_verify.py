@@ -15,8 +15,8 @@ from pathlib import Path, PurePosixPath
 
 import bagit
 
-from .archive_inspect import copy_hashed, inspect_file
-from .archive_report import REPORT_JSON
+from webapp.services.archive_inspect import copy_hashed, inspect_file
+from webapp.services.archive_report import REPORT_JSON
 
 _NOT_INSPECTED = {".json", ".xml", ".txt"}
 

@@ -13,8 +13,8 @@ import time
 
 from flask import Flask
 
-from ..extensions import db
-from . import jobs, timers
+from webapp.extensions import db
+from webapp.services import jobs, timers
 
 log = logging.getLogger(__name__)
 JOB_INTERVAL_SECONDS = 2.0

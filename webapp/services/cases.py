@@ -13,15 +13,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..engine import TaskNotReady, WorkflowEngine
-from ..models import CaseEvent, GridNode, ProcessInstance, Unit, User, WorkTask
-from ..procedures import registry as procedures
-from ..procedures.registry import Procedure, StepContext
-from . import audit
-from .errors import InvalidInput, NotFound, OutOfScope, TaskConflict
-from .grid import ensure_in_scope
-from .task_projection import sync_tasks
-from .workflow_runtime import WorkflowRuntime
+from webapp.engine import TaskNotReady, WorkflowEngine
+from webapp.models import CaseEvent, GridNode, ProcessInstance, Unit, User, WorkTask
+from webapp.procedures import registry as procedures
+from webapp.procedures.registry import Procedure, StepContext
+from webapp.services import audit
+from webapp.services.errors import InvalidInput, NotFound, OutOfScope, TaskConflict
+from webapp.services.grid import ensure_in_scope
+from webapp.services.task_projection import sync_tasks
+from webapp.services.workflow_runtime import WorkflowRuntime
 
 ALREADY_DONE = "该任务已由他人办理或已被退回，您的提交未生效。请返回待办列表查看最新情况。"
 
@@ -234,7 +234,7 @@ def _task_data_after(engine: WorkflowEngine, workflow: object, engine_task_id: s
 
 def _save(session: Session, runtime: WorkflowRuntime, engine: WorkflowEngine, instance: ProcessInstance,
           workflow: object, now: datetime, starter: User | None = None) -> None:
-    from ..engine import SERIALIZER_VERSION
+    from webapp.engine import SERIALIZER_VERSION
 
     instance.state_json = engine.serialize(workflow)
     instance.serializer_version = SERIALIZER_VERSION

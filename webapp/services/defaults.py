@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from . import evaluation_scheme, grid, inspection_setup, meetings
+from webapp.services import evaluation_scheme, grid, inspection_setup, meetings
 
 
 def ensure_defaults(session: Session) -> None:

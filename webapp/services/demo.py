@@ -12,8 +12,8 @@ from itertools import cycle
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import CommitteeMember, GridNode, GridPost, NumberPrefix, Unit, User
-from . import accounts, defaults, grid
+from webapp.models import CommitteeMember, GridNode, GridPost, NumberPrefix, Unit, User
+from webapp.services import accounts, defaults, grid
 
 DEMO_PASSWORD = "firegrid-demo"
 REGION, TOWN = "江岸区", "青石镇"

@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clock import Clock
-from ..models import ProcessInstance
-from ..procedures import registry as procedures
-from ..procedures.registry import DemoContext
-from .workflow_runtime import WorkflowRuntime
+from webapp.clock import Clock
+from webapp.models import ProcessInstance
+from webapp.procedures import registry as procedures
+from webapp.procedures.registry import DemoContext
+from webapp.services.workflow_runtime import WorkflowRuntime
 
 
 def play(session: Session, runtime: WorkflowRuntime, clock: Clock, today: datetime) -> list[str] | None:

@@ -12,8 +12,8 @@ from io import BytesIO
 from pypdf import PdfWriter
 from sqlalchemy.orm import Session
 
-from . import uploads
-from .file_store import FileStore
+from webapp.services import uploads
+from webapp.services.file_store import FileStore
 
 
 def scan_pdf(title: str) -> bytes:

@@ -8,8 +8,8 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased, contains_eager
 
-from ..clock import TZ
-from ..models import CaseEvent, Document, ProcessInstance, User
+from webapp.clock import TZ
+from webapp.models import CaseEvent, Document, ProcessInstance, User
 
 DONE_ACTIONS = ("complete", "send_back", "withdraw", "start")
 DONE_PAGE = 50

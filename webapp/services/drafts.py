@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..models import User, WorkTask
-from ..models.drafts import FormDraft
+from webapp.models import User, WorkTask
+from webapp.models.drafts import FormDraft
 
 # Fields that are not the user's input: the form's own token and the case version it was read at.
 NOT_KEPT = {"csrf_token", "version"}

@@ -8,10 +8,10 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from ..clock import TZ
-from ..models import CommitteeMember, GridNode, User, WorkTask
-from ..procedures.registry import DemoContext
-from . import cases, evaluation_registers, evaluation_results, evaluation_scoring, notice_demo
+from webapp.clock import TZ
+from webapp.models import CommitteeMember, GridNode, User, WorkTask
+from webapp.procedures.registry import DemoContext
+from webapp.services import cases, evaluation_registers, evaluation_results, evaluation_scoring, notice_demo
 
 # (month, day, village name or None for a department, kind, 五进, title, audience, attendance)
 PUBLICITY = [

@@ -13,9 +13,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..models.evaluation import EvaluatedBody, Evaluation, ItemScore
-from .errors import InvalidInput
-from .evaluation_scoring import DEDUCTION_REASON_REQUIRED, SCORED_KINDS, auto_reason, is_deduction, score_in_range
+from webapp.models.evaluation import EvaluatedBody, Evaluation, ItemScore
+from webapp.services.errors import InvalidInput
+from webapp.services.evaluation_scoring import (
+    DEDUCTION_REASON_REQUIRED,
+    SCORED_KINDS,
+    auto_reason,
+    is_deduction,
+    score_in_range,
+)
 
 REASON_RULE = ("得分低于分值即为扣分。评分与自评分（系统测算的项目为测算得分）相同时沿用被考评单位的自评，"
                "无需另写原因；评分低于自评分或测算得分时，须填写扣分原因。")

@@ -13,15 +13,15 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import CalendarDay, CommitteeMember, GridNode
-from ..models.evaluation import FireIncident, PublicityEvent
-from ..models.inspection import Inspection
-from ..models.letters import LetterCampaign, ResponsibilityLetter
-from ..models.meetings import Meeting, MeetingDecision
-from ..workdays import WorkdayCalendar
-from .inspection_plans import units_under
-from .letters_campaigns import organ_name
-from .meetings import attending_units
+from webapp.models import CalendarDay, CommitteeMember, GridNode
+from webapp.models.evaluation import FireIncident, PublicityEvent
+from webapp.models.inspection import Inspection
+from webapp.models.letters import LetterCampaign, ResponsibilityLetter
+from webapp.models.meetings import Meeting, MeetingDecision
+from webapp.services.inspection_plans import units_under
+from webapp.services.letters_campaigns import organ_name
+from webapp.services.meetings import attending_units
+from webapp.workdays import WorkdayCalendar
 
 REINSPECTION_WORKDAYS = 3  # 复查 within 3 working days after the rectification deadline
 

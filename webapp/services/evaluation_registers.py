@@ -11,10 +11,10 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import CommitteeMember, GridNode, User
-from ..models.evaluation import FIVE_INTO, PUBLICITY_KINDS, FireIncident, PublicityEvent
-from .errors import InvalidInput, NotFound
-from .grid import ensure_in_scope, get_node
+from webapp.models import CommitteeMember, GridNode, User
+from webapp.models.evaluation import FIVE_INTO, PUBLICITY_KINDS, FireIncident, PublicityEvent
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.grid import ensure_in_scope, get_node
 
 PUBLICITY_HEADERS = ("序号", "日期", "类型", "“五进”", "主题", "对象", "参加人数", "网格", "组织部门", "照片数",
                      "登记人")

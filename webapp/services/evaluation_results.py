@@ -6,11 +6,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..models import Document, ProcessInstance, User
-from ..models.evaluation import EvaluatedBody, Evaluation, ItemScore
-from . import documents, notices
-from .evaluation_scoring import round_score
-from .workflow_runtime import WorkflowRuntime
+from webapp.models import Document, ProcessInstance, User
+from webapp.models.evaluation import EvaluatedBody, Evaluation, ItemScore
+from webapp.services import documents, notices
+from webapp.services.evaluation_scoring import round_score
+from webapp.services.workflow_runtime import WorkflowRuntime
 
 GRADE_BANDS = ((90, "优秀"), (80, "良好"), (60, "合格"), (0, "不合格"))
 VETO_REASON = "触发一票否决项目，总分记0分"

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models.evaluation import CATEGORIES, FORMULAS, ITEM_KINDS, TARGET_KINDS, EvaluationScheme, SchemeItem
-from .errors import InvalidInput, NotFound
+from webapp.models.evaluation import CATEGORIES, FORMULAS, ITEM_KINDS, TARGET_KINDS, EvaluationScheme, SchemeItem
+from webapp.services.errors import InvalidInput, NotFound
 
 
 @dataclass(frozen=True)

@@ -8,11 +8,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import ProcessInstance, User, WorkTask
-from ..models.evaluation import EvaluatedBody, Evaluation, ItemScore
-from . import evaluation_metrics as metrics
-from .errors import InvalidInput, NotFound, OutOfScope
-from .evaluation_scheme import METRICS, scheme_for
+from webapp.models import ProcessInstance, User, WorkTask
+from webapp.models.evaluation import EvaluatedBody, Evaluation, ItemScore
+from webapp.services import evaluation_metrics as metrics
+from webapp.services.errors import InvalidInput, NotFound, OutOfScope
+from webapp.services.evaluation_scheme import METRICS, scheme_for
 
 SCORED_KINDS = ("measured", "assessed", "bonus")
 DEDUCTION_REASON_REQUIRED = "扣分须填写扣分原因。"

@@ -8,9 +8,9 @@ from datetime import datetime, time
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
 
-from ..clock import TZ
-from ..models import CaseEvent, ProcessInstance, User, WorkTask
-from .errors import OutOfScope
+from webapp.clock import TZ
+from webapp.models import CaseEvent, ProcessInstance, User, WorkTask
+from webapp.services.errors import OutOfScope
 
 # "即将到期": due by the end of this many working days from today.
 SOON_WORKDAYS = 3

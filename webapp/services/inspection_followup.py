@@ -6,12 +6,12 @@ from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
-from ..models import AttachmentRole, Document, ProcessInstance, User
-from ..models.inspection import Hazard, Inspection
-from . import documents
-from .documents import DocumentServices, Subject
-from .inspection_records import inspection_of, organ, unit_facts
-from .inspection_setup import receivers
+from webapp.models import AttachmentRole, Document, ProcessInstance, User
+from webapp.models.inspection import Hazard, Inspection
+from webapp.services import documents
+from webapp.services.documents import DocumentServices, Subject
+from webapp.services.inspection_records import inspection_of, organ, unit_facts
+from webapp.services.inspection_setup import receivers
 
 REFERRAL_BASIS = ["《中华人民共和国消防法》第十六条", "《消防监督检查规定》第二十四条"]
 

@@ -8,10 +8,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import GridNode, Unit, User
-from ..models.inspection import Inspection, InspectionGroup, InspectionPlan, PlanAssignment
-from .errors import InvalidInput, NotFound
-from .grid import ensure_in_scope
+from webapp.models import GridNode, Unit, User
+from webapp.models.inspection import Inspection, InspectionGroup, InspectionPlan, PlanAssignment
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.grid import ensure_in_scope
 
 
 @dataclass

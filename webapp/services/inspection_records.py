@@ -7,13 +7,13 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clock import TZ
-from ..models import AttachmentRole, Document, ProcessInstance, Unit, User
-from ..models.inspection import ChecklistItem, Hazard, Inspection
-from ..workdays import WorkdayCalendar
-from . import documents
-from .documents import DocumentServices, Subject
-from .errors import InvalidInput, NotFound
+from webapp.clock import TZ
+from webapp.models import AttachmentRole, Document, ProcessInstance, Unit, User
+from webapp.models.inspection import ChecklistItem, Hazard, Inspection
+from webapp.services import documents
+from webapp.services.documents import DocumentServices, Subject
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.workdays import WorkdayCalendar
 
 # 整改期限 proposed from severity, in working days after the inspection (editable in the draft).
 SEVERITY_WORKDAYS = {"minor": 3, "general": 5, "serious": 10}

@@ -12,9 +12,9 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from ..models import Document, GridNode, Unit, User, WorkTask
-from ..models.inspection import Inspection, InspectionPlan
-from .inspection_plans import units_under
+from webapp.models import Document, GridNode, Unit, User, WorkTask
+from webapp.models.inspection import Inspection, InspectionPlan
+from webapp.services.inspection_plans import units_under
 
 METRICS = {
     "inspected": "本月已检查", "open": "有未办结隐患", "overdue_rectification": "整改逾期未复查",

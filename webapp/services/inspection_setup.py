@@ -9,11 +9,11 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import CommitteeMember, GridNode
-from ..models.grid import NINE_SMALL_CATEGORIES
-from ..models.inspection import RECEIVER_KINDS, ChecklistItem, ReferralReceiver
-from .errors import InvalidInput, NotFound
-from .grid import town_of
+from webapp.models import CommitteeMember, GridNode
+from webapp.models.grid import NINE_SMALL_CATEGORIES
+from webapp.models.inspection import RECEIVER_KINDS, ChecklistItem, ReferralReceiver
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.grid import town_of
 
 FIRE_LAW_16 = "《中华人民共和国消防法》第十六条"
 FIRE_LAW_28 = "《中华人民共和国消防法》第二十八条"

@@ -17,13 +17,13 @@ from lxml import etree
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..documents.filters import cn_number
-from ..documents.pdf import PdfConversionError, PdfUnavailable
-from ..models.jobs import Job
-from ..models.letters import LetterCampaign, ResponsibilityLetter
-from . import jobs
-from .documents import DOCX, PDF, DocumentServices, Subject, create_record
-from .letters_campaigns import TEMPLATE_KEY, get_campaign, letter_context
+from webapp.documents.filters import cn_number
+from webapp.documents.pdf import PdfConversionError, PdfUnavailable
+from webapp.models.jobs import Job
+from webapp.models.letters import LetterCampaign, ResponsibilityLetter
+from webapp.services import jobs
+from webapp.services.documents import DOCX, PDF, DocumentServices, Subject, create_record
+from webapp.services.letters_campaigns import TEMPLATE_KEY, get_campaign, letter_context
 
 JOB_KIND = "letters.generate"
 CHUNK_SIZE = 25

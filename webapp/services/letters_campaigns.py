@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..documents.manifest import TemplateLibrary
-from ..models import CommitteeMember, GridNode, ProcessInstance, Unit
-from ..models.grid import NINE_SMALL_CATEGORIES
-from ..models.letters import LetterCampaign, ResponsibilityLetter
-from .errors import InvalidInput, NotFound
+from webapp.documents.manifest import TemplateLibrary
+from webapp.models import CommitteeMember, GridNode, ProcessInstance, Unit
+from webapp.models.grid import NINE_SMALL_CATEGORIES
+from webapp.models.letters import LetterCampaign, ResponsibilityLetter
+from webapp.services.errors import InvalidInput, NotFound
 
 TEMPLATE_KEY = "responsibility_letter"
 KINDS = ("village", "department", "key_unit", "small_venue", "other_unit")

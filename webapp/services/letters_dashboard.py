@@ -11,10 +11,10 @@ from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..models import GridNode, User
-from ..models.letters import LetterCampaign, ResponsibilityLetter
-from .errors import OutOfScope
-from .grid import ensure_in_scope, get_node
+from webapp.models import GridNode, User
+from webapp.models.letters import LetterCampaign, ResponsibilityLetter
+from webapp.services.errors import OutOfScope
+from webapp.services.grid import ensure_in_scope, get_node
 
 OPEN = ("pending", "issued")
 

@@ -8,12 +8,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ..models import GridNode, User, WorkTask
-from ..models.letters import ResponsibilityLetter
-from ..procedures.registry import DemoContext
-from . import cases, demo_scans, jobs
-from .letters_campaigns import KINDS, campaign_for_instance, default_text, organ_name
-from .letters_signing import Signing, finish_if_all_signed, sign
+from webapp.models import GridNode, User, WorkTask
+from webapp.models.letters import ResponsibilityLetter
+from webapp.procedures.registry import DemoContext
+from webapp.services import cases, demo_scans, jobs
+from webapp.services.letters_campaigns import KINDS, campaign_for_instance, default_text, organ_name
+from webapp.services.letters_signing import Signing, finish_if_all_signed, sign
 
 PROCEDURE = "responsibility_letters"
 

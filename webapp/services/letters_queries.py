@@ -5,11 +5,11 @@ from __future__ import annotations
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import GridNode, User
-from ..models.jobs import Job
-from ..models.letters import LETTER_STATUSES, LetterCampaign, ResponsibilityLetter
-from .errors import NotFound, OutOfScope
-from .letters_campaigns import get_campaign
+from webapp.models import GridNode, User
+from webapp.models.jobs import Job
+from webapp.models.letters import LETTER_STATUSES, LetterCampaign, ResponsibilityLetter
+from webapp.services.errors import NotFound, OutOfScope
+from webapp.services.letters_campaigns import get_campaign
 
 
 def visible_campaign(session: Session, user: User, campaign_id: int) -> LetterCampaign:

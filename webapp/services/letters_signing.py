@@ -8,14 +8,14 @@ from datetime import date, datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from ..models import AttachmentRole, DocumentAttachment, User, WorkTask
-from ..models.letters import LetterCampaign, LetterEvent, ResponsibilityLetter
-from . import audit, cases, documents
-from .errors import DomainError, InvalidInput, NotFound, OutOfScope
-from .grid import ensure_in_scope
-from .letters_batch import render_letter
-from .letters_campaigns import count_letters
-from .workflow_runtime import WorkflowRuntime
+from webapp.models import AttachmentRole, DocumentAttachment, User, WorkTask
+from webapp.models.letters import LetterCampaign, LetterEvent, ResponsibilityLetter
+from webapp.services import audit, cases, documents
+from webapp.services.errors import DomainError, InvalidInput, NotFound, OutOfScope
+from webapp.services.grid import ensure_in_scope
+from webapp.services.letters_batch import render_letter
+from webapp.services.letters_campaigns import count_letters
+from webapp.services.workflow_runtime import WorkflowRuntime
 
 SIGNING_STEP = "signing"
 

@@ -16,9 +16,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import GridNode, User
-from ..models.meetings import Meeting, MeetingDecision
-from .errors import InvalidInput, NotFound, OutOfScope
+from webapp.models import GridNode, User
+from webapp.models.meetings import Meeting, MeetingDecision
+from webapp.services.errors import InvalidInput, NotFound, OutOfScope
 
 REPORT_ROLES = ("clerk", "inspector", "leader")
 

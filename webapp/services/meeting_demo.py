@@ -10,11 +10,11 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
-from ..clock import TZ
-from ..models import GridNode, User, WorkTask
-from ..models.meetings import MeetingDecision, MeetingSeries
-from ..procedures.registry import DemoContext
-from . import cases, meeting_decisions, meetings
+from webapp.clock import TZ
+from webapp.models import GridNode, User, WorkTask
+from webapp.models.meetings import MeetingDecision, MeetingSeries
+from webapp.procedures.registry import DemoContext
+from webapp.services import cases, meeting_decisions, meetings
 
 PLACES = ["镇政府三楼会议室", "镇综治中心会议室", "镇应急指挥中心"]
 TOPICS = [

@@ -9,11 +9,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import CommitteeMember, Document, GridNode, NumberPrefix, ProcessInstance, User
-from ..models.meetings import Meeting, MeetingDecision, MeetingSeries
-from . import documents
-from .documents import DocumentServices, Subject
-from .errors import InvalidInput, NotFound
+from webapp.models import CommitteeMember, Document, GridNode, NumberPrefix, ProcessInstance, User
+from webapp.models.meetings import Meeting, MeetingDecision, MeetingSeries
+from webapp.services import documents
+from webapp.services.documents import DocumentServices, Subject
+from webapp.services.errors import InvalidInput, NotFound
 
 # key, name, months between meetings, NumberPrefix key (grammar qi), issuer
 DEFAULT_SERIES = [

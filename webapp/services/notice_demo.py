@@ -6,9 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ..models import User, WorkTask
-from ..procedures.registry import DemoContext
-from . import cases, notices
+from webapp.models import User, WorkTask
+from webapp.procedures.registry import DemoContext
+from webapp.services import cases, notices
 
 
 def _step(ctx: DemoContext, instance_id: int, step_key: str, username: str, data: dict, at: datetime) -> None:

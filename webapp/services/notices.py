@@ -18,13 +18,13 @@ from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clock import TZ
-from ..models import AttachmentRole, CommitteeMember, Document, GridNode, ProcessInstance, User
-from ..models.notices import NoticeDistribution
-from . import cases, documents
-from .errors import InvalidInput
-from .grid import town_of
-from .workflow_runtime import WorkflowRuntime
+from webapp.clock import TZ
+from webapp.models import AttachmentRole, CommitteeMember, Document, GridNode, ProcessInstance, User
+from webapp.models.notices import NoticeDistribution
+from webapp.services import cases, documents
+from webapp.services.errors import InvalidInput
+from webapp.services.grid import town_of
+from webapp.services.workflow_runtime import WorkflowRuntime
 
 PROCEDURE_KEY = "notice_issuance"
 KINDS = ("通知", "通报", "意见", "函", "报告", "请示")

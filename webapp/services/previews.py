@@ -23,15 +23,15 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
-from ..documents.docx_text import Block, docx_blocks
-from ..documents.pages import PagesUnavailable
-from ..documents.pdf import PdfConversionError, PdfUnavailable
-from ..models import User, WorkTask
-from ..procedures.registry import StepContext
-from . import cases
-from .documents import DocumentServices
-from .errors import NotFound, OutOfScope
-from .workflow_runtime import WorkflowRuntime
+from webapp.documents.docx_text import Block, docx_blocks
+from webapp.documents.pages import PagesUnavailable
+from webapp.documents.pdf import PdfConversionError, PdfUnavailable
+from webapp.models import User, WorkTask
+from webapp.procedures.registry import StepContext
+from webapp.services import cases
+from webapp.services.documents import DocumentServices
+from webapp.services.errors import NotFound, OutOfScope
+from webapp.services.workflow_runtime import WorkflowRuntime
 
 log = logging.getLogger(__name__)
 SHA256_HEX = 64

@@ -8,11 +8,11 @@ from datetime import datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..clock import TZ
-from ..engine import TaskView, WorkflowEngine
-from ..models import CaseEvent, ProcessInstance, User, WorkTask
-from ..procedures import registry as procedures
-from .drafts import drop_task_drafts
+from webapp.clock import TZ
+from webapp.engine import TaskView, WorkflowEngine
+from webapp.models import CaseEvent, ProcessInstance, User, WorkTask
+from webapp.procedures import registry as procedures
+from webapp.services.drafts import drop_task_drafts
 
 # A multi-instance step (会签) names its participant in this task-data key (its element variable).
 ASSIGNEE_KEY = "assignee"

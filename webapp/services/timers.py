@@ -12,10 +12,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import ProcessInstance
-from . import cases
-from .errors import TaskConflict
-from .workflow_runtime import WorkflowRuntime
+from webapp.models import ProcessInstance
+from webapp.services import cases
+from webapp.services.errors import TaskConflict
+from webapp.services.workflow_runtime import WorkflowRuntime
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from ..models import Document, GridNode, ProcessInstance, User
+from webapp.models import Document, GridNode, ProcessInstance, User
 
 RECENT_DOCUMENTS = 8
 

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..engine import KnownKeys, Problem, SpecRegistry, WorkflowEngine
-from ..models import CalendarDay
-from ..models.users import ROLES
-from ..procedures import registry as procedures
-from ..workdays import WorkdayCalendar
+from webapp.engine import KnownKeys, Problem, SpecRegistry, WorkflowEngine
+from webapp.models import CalendarDay
+from webapp.models.users import ROLES
+from webapp.procedures import registry as procedures
+from webapp.workdays import WorkdayCalendar
 
 
 @dataclass

@@ -8,13 +8,13 @@ import pkgutil
 from flask import Blueprint, Flask, url_for
 from flask_login import current_user
 
-from ..extensions import db, login_manager
-from ..models import User
-from ..models.grid import UNIT_CATEGORIES
-from ..models.users import ROLES
-from ..services.inbox import DUE_FILTERS
-from .common import now
-from .extension_points import NAV_ITEMS, UNIT_SECTIONS
+from webapp.extensions import db, login_manager
+from webapp.models import User
+from webapp.models.grid import UNIT_CATEGORIES
+from webapp.models.users import ROLES
+from webapp.services.inbox import DUE_FILTERS
+from webapp.web.common import now
+from webapp.web.extension_points import NAV_ITEMS, UNIT_SECTIONS
 
 
 @login_manager.user_loader
@@ -38,8 +38,8 @@ def _blueprint_modules() -> list:
 
 
 def register_web(app: Flask) -> None:
-    from . import stack_labels
-    from .errors import register_error_handlers
+    from webapp.web import stack_labels
+    from webapp.web.errors import register_error_handlers
 
     for module in _blueprint_modules():
         app.register_blueprint(module.bp)

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 
-from ..extensions import db
-from ..forms.archive import ExportForm, SettingsForm
-from ..models.archive import RETENTIONS
-from ..services import archive_codes, archive_export, archive_items, archive_jobs
-from ..services.errors import InvalidInput
-from .common import acting_user, now, page_arg, require_town_scope, roles_required, year_arg
-from .extension_points import NavItem, add_nav_item
-from .form_errors import show_invalid
-from .paging import ListPage
+from webapp.extensions import db
+from webapp.forms.archive import ExportForm, SettingsForm
+from webapp.models.archive import RETENTIONS
+from webapp.services import archive_codes, archive_export, archive_items, archive_jobs
+from webapp.services.errors import InvalidInput
+from webapp.web.common import acting_user, now, page_arg, require_town_scope, roles_required, year_arg
+from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.form_errors import show_invalid
+from webapp.web.paging import ListPage
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 add_nav_item(NavItem("archive.index", "归档", ("archivist",)))

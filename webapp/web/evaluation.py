@@ -6,19 +6,19 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..extensions import db
-from ..forms.evaluation import FireForm, PublicityForm, SchemeItemForm
-from ..forms.task_data import form_to_data
-from ..models import CommitteeMember, ProcessInstance
-from ..models.evaluation import Evaluation, ItemScore
-from ..services import evaluation_registers as registers
-from ..services import evaluation_results, evaluation_scheme, evaluation_scoring, grid, uploads
-from ..services.errors import InvalidInput, NotFound
-from ..services.evaluation_metrics import measure
-from .common import acting_user, form_status, now, roles_required, year_arg
-from .extension_points import NavItem, add_nav_item
-from .form_errors import show_invalid
-from .units import xlsx_download
+from webapp.extensions import db
+from webapp.forms.evaluation import FireForm, PublicityForm, SchemeItemForm
+from webapp.forms.task_data import form_to_data
+from webapp.models import CommitteeMember, ProcessInstance
+from webapp.models.evaluation import Evaluation, ItemScore
+from webapp.services import evaluation_registers as registers
+from webapp.services import evaluation_results, evaluation_scheme, evaluation_scoring, grid, uploads
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.evaluation_metrics import measure
+from webapp.web.common import acting_user, form_status, now, roles_required, year_arg
+from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.form_errors import show_invalid
+from webapp.web.units import xlsx_download
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 VIEW_ROLES = ("clerk", "office_head", "leader", "admin")

@@ -5,14 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 
-from ..extensions import db
-from ..forms.evaluation import GroupBodyForm
-from ..models import WorkTask
-from ..models.evaluation import EvaluatedBody, Evaluation
-from ..services import cases, evaluation_group, evaluation_scoring
-from ..services.errors import InvalidInput, NotFound
-from .common import acting_user, form_status, now
-from .form_errors import show_invalid
+from webapp.extensions import db
+from webapp.forms.evaluation import GroupBodyForm
+from webapp.models import WorkTask
+from webapp.models.evaluation import EvaluatedBody, Evaluation
+from webapp.services import cases, evaluation_group, evaluation_scoring
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.web.common import acting_user, form_status, now
+from webapp.web.form_errors import show_invalid
 
 bp = Blueprint("evaluation_group", __name__, url_prefix="/evaluation")
 

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from ..extensions import db
-from ..forms.inspection_admin import ChecklistItemForm, PlanForm
-from ..models.inspection import ChecklistItem, Inspection
-from ..services import grid, inspection_plans, inspection_reports, inspection_setup
-from ..services.errors import InvalidInput
-from .common import acting_user, form_status, now, roles_required, year_arg
-from .documents import download_response
-from .extension_points import NavItem, add_nav_item, add_unit_section
-from .form_errors import show_invalid
+from webapp.extensions import db
+from webapp.forms.inspection_admin import ChecklistItemForm, PlanForm
+from webapp.models.inspection import ChecklistItem, Inspection
+from webapp.services import grid, inspection_plans, inspection_reports, inspection_setup
+from webapp.services.errors import InvalidInput
+from webapp.web.common import acting_user, form_status, now, roles_required, year_arg
+from webapp.web.documents import download_response
+from webapp.web.extension_points import NavItem, add_nav_item, add_unit_section
+from webapp.web.form_errors import show_invalid
 
 bp = Blueprint("inspection", __name__, url_prefix="/inspection")
 add_nav_item(NavItem("inspection.dashboard", "检查整改", ("leader", "clerk", "inspector", "admin")))

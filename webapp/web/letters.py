@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..extensions import db
-from ..forms.letters import BulkSignForm, ReasonForm, SignForm
-from ..models.letters import COUNTERPARTY_KINDS, COUNTERPARTY_SETS, LETTER_STATUSES
-from ..services import (
+from webapp.extensions import db
+from webapp.forms.letters import BulkSignForm, ReasonForm, SignForm
+from webapp.models.letters import COUNTERPARTY_KINDS, COUNTERPARTY_SETS, LETTER_STATUSES
+from webapp.services import (
     jobs,
     letters_batch,
     letters_campaigns,
@@ -17,12 +17,12 @@ from ..services import (
     letters_signing,
     uploads,
 )
-from ..services.errors import InvalidInput, NotFound
-from .common import acting_user, local_url, now, referrer_path, roles_required
-from .documents import DOCX, download_response, stored_file_response
-from .extension_points import NavItem, add_nav_item
-from .form_errors import show_invalid
-from .units import xlsx_download
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.web.common import acting_user, local_url, now, referrer_path, roles_required
+from webapp.web.documents import DOCX, download_response, stored_file_response
+from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.form_errors import show_invalid
+from webapp.web.units import xlsx_download
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 add_nav_item(NavItem("letters.index", "责任书", ("clerk", "office_head", "leader", "inspector")))
@@ -131,7 +131,7 @@ def _closing_note(campaign, finished: bool) -> str:  # noqa: ANN001
 
 
 def _letter_page(letter, sign_form=None, reason_form=None, status: int = 200):  # noqa: ANN001, ANN202
-    from ..models.letters import LetterEvent
+    from webapp.models.letters import LetterEvent
 
     events = db.session.query(LetterEvent).filter_by(letter_id=letter.id).order_by(LetterEvent.id).all()
     return render_template("letters/letter.html", letter=letter, events=events,

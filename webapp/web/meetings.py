@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..extensions import db
-from ..forms.meetings import CompletionReportForm
-from ..models import ProcessInstance
-from ..services import meeting_decisions, meetings, uploads
-from ..services.errors import InvalidInput
-from .common import acting_user, form_status, now, year_arg
-from .documents import stored_file_response
-from .extension_points import NavItem, add_nav_item
-from .form_errors import show_invalid
+from webapp.extensions import db
+from webapp.forms.meetings import CompletionReportForm
+from webapp.models import ProcessInstance
+from webapp.services import meeting_decisions, meetings, uploads
+from webapp.services.errors import InvalidInput
+from webapp.web.common import acting_user, form_status, now, year_arg
+from webapp.web.documents import stored_file_response
+from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.form_errors import show_invalid
 
 bp = Blueprint("meetings", __name__)
 MEETING_ROLES = ("clerk", "office_head", "leader")

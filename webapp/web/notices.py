@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
-from ..extensions import db
-from ..models import ProcessInstance
-from ..services import accounts, notices
-from .common import acting_user, roles_required, year_arg
-from .extension_points import NavItem, add_nav_item
-from .units import xlsx_download
+from webapp.extensions import db
+from webapp.models import ProcessInstance
+from webapp.services import accounts, notices
+from webapp.web.common import acting_user, roles_required, year_arg
+from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.units import xlsx_download
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 add_nav_item(NavItem("notices.register", "发文登记", ("clerk", "office_head", "leader", "archivist")))
