@@ -27,23 +27,26 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["firegrid.clock"] = Clock()
     app.extensions["firegrid.runtime"] = _build_runtime(app)
 
+    from webapp.archive import views as archive_views
     from webapp.web import register_web
 
     register_web(app)
+    app.register_blueprint(archive_views.bp)
     return app
 
 
 def _build_runtime(app: Flask):  # noqa: ANN202
     """Parse BPMN once, load templates, register procedures; refuse to start when they disagree."""
+    from webapp.archive import jobs as archive_jobs
+    from webapp.cases.runtime import WorkflowRuntime
     from webapp.engine import SpecRegistry, WorkflowSpecError
-    from webapp.forms import load_all as load_forms
     from webapp.forms.registry import form_keys
     from webapp.procedures import load_all
+    from webapp.services import jobs
     from webapp.services.documents import DocumentServices
-    from webapp.services.workflow_runtime import WorkflowRuntime
 
-    load_forms()
     load_all()
+    jobs.register_kind(archive_jobs.JOB)  # the archive is no procedure but queues export jobs
     specs = SpecRegistry.load(app.config["WORKFLOWS_DIR"])
     documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"])
     runtime = WorkflowRuntime(specs=specs, documents=documents)

@@ -10,8 +10,8 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from webapp import create_app
+from webapp.demo import organisation as demo_service
 from webapp.extensions import db
-from webapp.services import demo as demo_service
 from webapp.services.errors import InvalidInput
 
 
@@ -23,7 +23,7 @@ def upgrade_schema() -> None:
     """Create or upgrade the schema with Alembic (existing rows are kept), then add missing defaults."""
     from flask_migrate import upgrade
 
-    from webapp.services import defaults
+    from webapp.cases import defaults
 
     upgrade()
     defaults.ensure_defaults(db.session)
@@ -99,7 +99,7 @@ def demo_command(history: bool) -> None:
 
 
 def play_history_and_print() -> None:
-    from webapp.services import demo_history
+    from webapp.demo import history as demo_history
 
     clock = current_app.extensions["firegrid.clock"]
     played = demo_history.play(db.session, _runtime(), clock, clock.now())
@@ -118,8 +118,9 @@ def _runtime():  # noqa: ANN202
 @with_appcontext
 def tick_command(moment: str | None) -> None:
     """Fire due timers once (for cron, or when several app hosts share the database)."""
+    from webapp.cases import timers
     from webapp.clock import parse_moment
-    from webapp.services import jobs, timers
+    from webapp.services import jobs
 
     now = parse_moment(moment) if moment else _now()
     fired = timers.fire_due_timers(db.session, _runtime(), now)
@@ -289,7 +290,7 @@ def archive_group() -> None:
 @click.option("--no-pdf", is_flag=True, help="Skip PDF/A (no LibreOffice call).")
 @with_appcontext
 def archive_export_command(year: int, out: Path | None, no_pdf: bool) -> None:
-    from webapp.services.archive_export import ExportOptions, export_year
+    from webapp.archive.export import ExportOptions, export_year
 
     out = out or Path(f"archive-{year}.zip")
     try:
@@ -308,7 +309,7 @@ def archive_export_command(year: int, out: Path | None, no_pdf: bool) -> None:
 @archive_group.command("verify")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def archive_verify_command(path: Path) -> None:
-    from webapp.services.archive_verify import verify_package
+    from webapp.archive.verify import verify_package
 
     result = verify_package(path)
     for warning in result.warnings:

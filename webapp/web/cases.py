@@ -6,13 +6,15 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import login_required
 from markupsafe import Markup
 
+from webapp.cases import actions as cases
+from webapp.cases import drafts, inbox
 from webapp.engine.diagram import render_process_svg
 from webapp.extensions import db
 from webapp.forms.registry import form_class
 from webapp.forms.task_data import form_to_data
 from webapp.models import GridNode, ProcessInstance, Unit
 from webapp.models.users import ROLES
-from webapp.services import cases, documents, drafts, grid, inbox, uploads
+from webapp.services import documents, grid, uploads
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web import form_drafts
 from webapp.web.common import acting_user, form_status, now

@@ -7,11 +7,13 @@ import logging
 from flask import Blueprint, Response, current_app, render_template
 from flask_login import login_required
 
+from webapp.cases import actions as cases
+from webapp.cases import previews
+from webapp.cases import registry as procedures
 from webapp.documents.pdf import PdfConversionError, PdfUnavailable
 from webapp.extensions import db
 from webapp.models import StoredFile
-from webapp.procedures import registry as procedures
-from webapp.services import cases, documents, grid, previews
+from webapp.services import documents, grid
 from webapp.services.download_names import content_disposition, download_name
 from webapp.services.errors import DomainError, NotFound
 from webapp.web.common import acting_user, now

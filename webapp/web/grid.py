@@ -1,11 +1,12 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from webapp.cases import defaults
 from webapp.extensions import db
 from webapp.forms.grid import GridNodeForm
 from webapp.models import GridPost
 from webapp.models.grid import CHILD_LEVEL, GRID_LEVELS, GRID_POSTS
-from webapp.services import audit, defaults, grid
+from webapp.services import audit, grid
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, client_address, now, roles_required
 from webapp.web.extension_points import NavItem, add_nav_item

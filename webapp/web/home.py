@@ -1,8 +1,9 @@
 from flask import Blueprint, current_app, render_template
 from flask_login import login_required
 
+from webapp.cases import actions as cases
+from webapp.cases import inbox, workbench
 from webapp.extensions import db
-from webapp.services import cases, inbox, workbench
 from webapp.web.common import acting_user, now
 from webapp.web.tasks import todo_count
 

@@ -9,11 +9,13 @@ from dataclasses import dataclass, field
 from flask import Blueprint, current_app, render_template, request, send_file, url_for
 from flask_login import login_required
 
+from webapp.cases import actions as cases
+from webapp.cases import previews
 from webapp.extensions import db
 from webapp.forms.registry import form_class
 from webapp.forms.task_data import form_to_data
 from webapp.models import WorkTask
-from webapp.services import cases, documents, previews
+from webapp.services import documents
 from webapp.services.errors import DomainError
 from webapp.web import tasks as task_views
 from webapp.web.common import acting_user, now

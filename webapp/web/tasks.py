@@ -5,12 +5,14 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from webapp.cases import actions as cases
+from webapp.cases import done_list, drafts, inbox
 from webapp.extensions import db
 from webapp.forms.done_search import DoneSearchForm
 from webapp.forms.registry import form_class
 from webapp.forms.task_data import data_for_form, form_to_data
 from webapp.models import User, WorkTask
-from webapp.services import cases, documents, done_list, drafts, inbox, uploads
+from webapp.services import documents, uploads
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web import form_drafts
 from webapp.web.common import acting_user, now, page_arg, roles_required
