@@ -28,9 +28,10 @@ from webapp import create_app  # noqa: E402
 from webapp.clock import TZ  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import Document, GridNode, User  # noqa: E402
-from webapp.models.archive import ArchiveItem, ArchiveItemDocument  # noqa: E402
-from webapp.services import demo, documents  # noqa: E402
-from webapp.services.archive_export import ExportOptions, export_year  # noqa: E402
+from webapp.archive.models import ArchiveItem, ArchiveItemDocument
+from webapp.services import documents
+from webapp.demo import organisation as demo
+from webapp.archive.export import ExportOptions, export_year
 from webapp.services.documents import Subject  # noqa: E402
 
 SCAN = b"\xff\xd8\xff\xe0" + b"scan" * 20_000 + b"\xff\xd9"  # an 80 kB "signed scan"

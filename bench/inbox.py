@@ -22,7 +22,8 @@ from tests.inbox_support import bulk_cases  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import User  # noqa: E402
-from webapp.services import demo, inbox  # noqa: E402
+from webapp.demo import organisation as demo
+from webapp.cases import inbox
 
 
 def median_ms(user_id: int, repeat: int) -> float:

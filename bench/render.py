@@ -69,8 +69,11 @@ def bench_campaign(count: int) -> None:
     from webapp.clock import TZ
     from webapp.extensions import db
     from webapp.models import Unit
-    from webapp.services import demo, jobs, letters_batch, letters_campaigns
-    from webapp.services.letters_campaigns import TEMPLATE_KEY, letter_context
+    from webapp.services import jobs
+    from webapp.demo import organisation as demo
+    from webapp.procedures.responsibility_letters import batch as letters_batch
+    from webapp.procedures.responsibility_letters import campaigns as letters_campaigns
+    from webapp.procedures.responsibility_letters.campaigns import TEMPLATE_KEY, letter_context
 
     now = datetime(2026, 3, 2, 10, 0, tzinfo=TZ)
     with tempfile.TemporaryDirectory() as data_dir:
@@ -105,8 +108,8 @@ def bench_campaign(count: int) -> None:
 
 def _bench_campaign(session, runtime, now):  # noqa: ANN001, ANN202
     from webapp.models import GridNode, ProcessInstance
-    from webapp.models.letters import LetterCampaign
-    from webapp.services.letters_campaigns import default_text
+    from webapp.procedures.responsibility_letters.models import LetterCampaign
+    from webapp.procedures.responsibility_letters.campaigns import default_text
 
     town = session.query(GridNode).filter_by(level="town").one()
     instance = ProcessInstance(procedure="responsibility_letters", title="bench", spec_hash="", serializer_version="",
@@ -120,7 +123,7 @@ def _bench_campaign(session, runtime, now):  # noqa: ANN001, ANN202
 
 
 def letters_campaigns_letters(session, campaign):  # noqa: ANN001, ANN201
-    from webapp.models.letters import ResponsibilityLetter
+    from webapp.procedures.responsibility_letters.models import ResponsibilityLetter
 
     return session.query(ResponsibilityLetter).filter_by(campaign_id=campaign.id).all()
 

@@ -13,9 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import MetaData, inspect, text
 
 from webapp import create_app
+from webapp.demo import organisation as demo_service
 from webapp.extensions import db
 from webapp.services import accounts
-from webapp.services import demo as demo_service
 
 SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
 CSRF_PATTERN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

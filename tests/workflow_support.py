@@ -9,10 +9,10 @@ from pathlib import Path
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
+from webapp.cases import registry
+from webapp.cases.registry import Procedure
 from webapp.forms.common import DecisionMixin, max_length, required
 from webapp.forms.registry import register_form
-from webapp.procedures import registry
-from webapp.procedures.registry import Procedure
 
 BPMN = Path(__file__).parent / "engine" / "bpmn" / "test_notice.bpmn"
 REPO_WORKFLOWS = Path(__file__).resolve().parents[1] / "workflows"

@@ -6,9 +6,9 @@ from typing import Any
 
 from flask import Flask
 
-from .clock import Clock
-from .config import PACKAGE_DIR, load_settings
-from .extensions import csrf, db, login_manager, migrate
+from webapp.clock import Clock
+from webapp.config import PACKAGE_DIR, load_settings
+from webapp.extensions import csrf, db, login_manager, migrate
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -18,7 +18,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(settings["DATA_DIR"]))
     app.config.update(settings)
 
-    from . import models  # noqa: F401  (registers the tables with the metadata)
+    from webapp import models  # noqa: F401  (registers the tables with the metadata)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_DIR / "migrations"), render_as_batch=True)
@@ -27,23 +27,26 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["firegrid.clock"] = Clock()
     app.extensions["firegrid.runtime"] = _build_runtime(app)
 
-    from .web import register_web
+    from webapp.archive import views as archive_views
+    from webapp.web import register_web
 
     register_web(app)
+    app.register_blueprint(archive_views.bp)
     return app
 
 
 def _build_runtime(app: Flask):  # noqa: ANN202
     """Parse BPMN once, load templates, register procedures; refuse to start when they disagree."""
-    from .engine import SpecRegistry, WorkflowSpecError
-    from .forms import load_all as load_forms
-    from .forms.registry import form_keys
-    from .procedures import load_all
-    from .services.documents import DocumentServices
-    from .services.workflow_runtime import WorkflowRuntime
+    from webapp.archive import jobs as archive_jobs
+    from webapp.cases.runtime import WorkflowRuntime
+    from webapp.engine import SpecRegistry, WorkflowSpecError
+    from webapp.forms.registry import form_keys
+    from webapp.procedures import load_all
+    from webapp.services import jobs
+    from webapp.services.documents import DocumentServices
 
-    load_forms()
     load_all()
+    jobs.register_kind(archive_jobs.JOB)  # the archive is no procedure but queues export jobs
     specs = SpecRegistry.load(app.config["WORKFLOWS_DIR"])
     documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"])
     runtime = WorkflowRuntime(specs=specs, documents=documents)

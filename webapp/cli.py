@@ -9,10 +9,10 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from . import create_app
-from .extensions import db
-from .services import demo as demo_service
-from .services.errors import InvalidInput
+from webapp import create_app
+from webapp.demo import organisation as demo_service
+from webapp.extensions import db
+from webapp.services.errors import InvalidInput
 
 
 def _now():  # noqa: ANN202
@@ -23,7 +23,7 @@ def upgrade_schema() -> None:
     """Create or upgrade the schema with Alembic (existing rows are kept), then add missing defaults."""
     from flask_migrate import upgrade
 
-    from .services import defaults
+    from webapp.cases import defaults
 
     upgrade()
     defaults.ensure_defaults(db.session)
@@ -66,8 +66,8 @@ class FiregridGroup(FlaskGroup):
 
 
 def workflow_problems() -> list[str]:
-    from .documents.lint import lint
-    from .forms.registry import form_keys
+    from webapp.documents.lint import lint
+    from webapp.forms.registry import form_keys
 
     runtime = _runtime()
     problems = [str(p) for p in runtime.problems(form_keys())]
@@ -99,7 +99,7 @@ def demo_command(history: bool) -> None:
 
 
 def play_history_and_print() -> None:
-    from .services import demo_history
+    from webapp.demo import history as demo_history
 
     clock = current_app.extensions["firegrid.clock"]
     played = demo_history.play(db.session, _runtime(), clock, clock.now())
@@ -118,8 +118,9 @@ def _runtime():  # noqa: ANN202
 @with_appcontext
 def tick_command(moment: str | None) -> None:
     """Fire due timers once (for cron, or when several app hosts share the database)."""
-    from .clock import parse_moment
-    from .services import jobs, timers
+    from webapp.cases import timers
+    from webapp.clock import parse_moment
+    from webapp.services import jobs
 
     now = parse_moment(moment) if moment else _now()
     fired = timers.fire_due_timers(db.session, _runtime(), now)
@@ -160,7 +161,7 @@ def serve_command(host: str, port: int, with_demo: bool, history: bool, threads:
         load_demo_and_print()
         if history:
             play_history_and_print()
-    from .services import background
+    from webapp.services import background
 
     background.start(app)
     click.echo(f"Firegrid 已启动：http://{host}:{port}/login")
@@ -189,7 +190,7 @@ def units_group() -> None:
 @click.option("--town", default=None, help="Town name (default: the only town).")
 @with_appcontext
 def units_import(path: Path, town: str | None) -> None:
-    from .services import grid, unit_ledger
+    from webapp.services import grid, unit_ledger
 
     towns = [t for t in grid.towns(db.session) if town is None or t.name == town]
     if len(towns) != 1:
@@ -213,8 +214,8 @@ def units_import(path: Path, town: str | None) -> None:
 def units_export(path: Path) -> None:
     from sqlalchemy import select
 
-    from .models import GridNode, Unit
-    from .services import unit_ledger
+    from webapp.models import GridNode, Unit
+    from webapp.services import unit_ledger
 
     rows = db.session.scalars(select(Unit).join(Unit.grid).order_by(GridNode.path, Unit.name))
     path.write_bytes(unit_ledger.export_units(list(rows)))
@@ -245,8 +246,8 @@ def templates_list() -> None:
 def templates_render(key: str, sample: bool, data_file: Path | None, out_file: Path, pdf: bool) -> None:
     import json
 
-    from .documents.manifest import UnknownTemplate
-    from .documents.pdf import PdfUnavailable
+    from webapp.documents.manifest import UnknownTemplate
+    from webapp.documents.pdf import PdfUnavailable
 
     docs = _runtime().documents
     if sample == bool(data_file):
@@ -272,7 +273,7 @@ def templates_render(key: str, sample: bool, data_file: Path | None, out_file: P
 @with_appcontext
 def templates_build(out_dir: Path | None) -> None:
     """Regenerate the DOCX templates from the GB/T 9704 layout builder."""
-    from .documents.template_builder import build_all
+    from webapp.documents.template_builder import build_all
 
     written = build_all(out_dir or Path(current_app.config["TEMPLATES_DIR"]))
     click.echo(f"已生成 {len(written)} 个模板。")
@@ -289,7 +290,7 @@ def archive_group() -> None:
 @click.option("--no-pdf", is_flag=True, help="Skip PDF/A (no LibreOffice call).")
 @with_appcontext
 def archive_export_command(year: int, out: Path | None, no_pdf: bool) -> None:
-    from .services.archive_export import ExportOptions, export_year
+    from webapp.archive.export import ExportOptions, export_year
 
     out = out or Path(f"archive-{year}.zip")
     try:
@@ -308,7 +309,7 @@ def archive_export_command(year: int, out: Path | None, no_pdf: bool) -> None:
 @archive_group.command("verify")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def archive_verify_command(path: Path) -> None:
-    from .services.archive_verify import verify_package
+    from webapp.archive.verify import verify_package
 
     result = verify_package(path)
     for warning in result.warnings:

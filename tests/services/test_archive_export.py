@@ -17,14 +17,16 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from tests.docx_checks import check_pdf_text
+from webapp.archive import codes as archive_codes
+from webapp.archive.catalogue import COLUMNS
+from webapp.archive.export import ExportOptions, export_year, stored_codes
+from webapp.archive.models import ArchiveItem
+from webapp.archive.verify import verify_package
+from webapp.cases import actions as cases
 from webapp.clock import TZ
 from webapp.documents.pdf import PdfConversionError
 from webapp.models import AttachmentRole, Document, GridNode, IssuedNumber, ProcessInstance, User, WorkTask
-from webapp.models.archive import ArchiveItem
-from webapp.services import archive_codes, cases, documents, numbering
-from webapp.services.archive_catalogue import COLUMNS
-from webapp.services.archive_export import ExportOptions, export_year, stored_codes
-from webapp.services.archive_verify import verify_package
+from webapp.services import documents, numbering
 from webapp.services.documents import Subject
 
 JPEG = b"\xff\xd8\xff\xe0" + b"signed scan " * 50 + b"\xff\xd9"

@@ -8,8 +8,8 @@ import bagit
 
 from tests.conftest import tiny_pdf
 from tests.services.test_archive_export import _export, _unzip, at, build_year
+from webapp.archive.models import ArchiveItem
 from webapp.models import AttachmentRole, Document
-from webapp.models.archive import ArchiveItem
 from webapp.services import documents
 
 

@@ -8,9 +8,10 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
+from webapp.cases import actions as cases
 from webapp.extensions import db
 from webapp.models import GridNode, IssuedNumber, ProcessInstance, StoredFile, User, WorkTask
-from webapp.services import cases, documents, numbering
+from webapp.services import documents, numbering
 from webapp.services.errors import TaskConflict
 
 
@@ -77,7 +78,7 @@ def test_two_leaders_complete_the_same_task_one_wins(app, session, demo):
 
 
 def cases_history(session, case_id):
-    from webapp.services.inbox import case_history
+    from webapp.cases.inbox import case_history
 
     return case_history(session, session.get(ProcessInstance, case_id))
 

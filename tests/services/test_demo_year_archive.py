@@ -10,10 +10,10 @@ import bagit
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from webapp.archive.export import ExportOptions, export_year
 from webapp.clock import TZ
+from webapp.demo import history as demo_history
 from webapp.models import AttachmentRole, Document, DocumentAttachment
-from webapp.services import demo_history
-from webapp.services.archive_export import ExportOptions, export_year
 
 
 def test_demo_year_files_every_role_and_kind_and_exports(app, session, demo, tmp_path):

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from webapp.cases import registry
+from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
 from webapp.models import Document, ProcessInstance
-from webapp.models.evaluation import Evaluation, FireIncident, PublicityEvent
-from webapp.procedures import registry
-from webapp.procedures.registry import DemoContext
+from webapp.procedures.evaluation.models import Evaluation, FireIncident, PublicityEvent
 
 
 def _play(app, session, today: datetime) -> None:  # noqa: ANN001

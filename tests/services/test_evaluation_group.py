@@ -3,8 +3,8 @@ no new reason; awarding less than the body's own figure does; bonus items never 
 
 from __future__ import annotations
 
-from webapp.models.evaluation import ItemScore
-from webapp.services.evaluation_group import needs_reason, own_figure
+from webapp.procedures.evaluation.group import needs_reason, own_figure
+from webapp.procedures.evaluation.models import ItemScore
 
 
 def item(kind: str, points: float = 10, self_score: float | None = None, measured: float | None = None) -> ItemScore:

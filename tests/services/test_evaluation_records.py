@@ -10,15 +10,19 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
+from webapp.cases import actions as cases
+from webapp.cases import timers
 from webapp.clock import TZ
 from webapp.models import CommitteeMember, GridNode, User, WorkTask
-from webapp.models.letters import ResponsibilityLetter
-from webapp.services import cases, evaluation_registers, jobs, meetings, timers
-from webapp.services.inspection_plans import units_under
-from webapp.services.inspection_records import inspection_of
-from webapp.services.inspection_setup import checklist_for, load_defaults
-from webapp.services.letters_campaigns import campaign_for_instance, organ_name
-from webapp.services.letters_signing import Signing, sign
+from webapp.procedures.evaluation import registers as evaluation_registers
+from webapp.procedures.inspection.plans import units_under
+from webapp.procedures.inspection.records import inspection_of
+from webapp.procedures.inspection.setup import checklist_for, load_defaults
+from webapp.procedures.meeting import meetings
+from webapp.procedures.responsibility_letters.campaigns import campaign_for_instance, organ_name
+from webapp.procedures.responsibility_letters.models import ResponsibilityLetter
+from webapp.procedures.responsibility_letters.signing import Signing, sign
+from webapp.services import jobs
 
 YEAR = 2026
 
@@ -75,8 +79,8 @@ def sign_town_letters(world: World, unsigned: set[str]) -> None:
             "print_pdf": False}
     instance = cases.start_case(world.session, world.runtime, procedure_key="responsibility_letters",
                                 user=world.users["clerk"], grid=town, title="责任书", data=data, now=moment)
-    from webapp.procedures.registry import DemoContext
-    from webapp.services.letters_demo import _draft_data
+    from webapp.cases.registry import DemoContext
+    from webapp.procedures.responsibility_letters.demo import _draft_data
 
     context = DemoContext(world.session, world.runtime, world.app.extensions["firegrid.clock"], YEAR, moment)
     world.submit(instance.id, "draft", "clerk", _draft_data(context, town), moment)

@@ -20,17 +20,15 @@ from tests.services.test_evaluation_records import (
     sign_town_letters,
     units_of,
 )
+from webapp.cases import actions as cases
 from webapp.models import Document, ProcessInstance, WorkTask
-from webapp.services import (
-    cases,
-    evaluation_group,
-    evaluation_registers,
-    evaluation_results,
-    evaluation_scoring,
-    meeting_decisions,
-)
+from webapp.procedures.evaluation import group as evaluation_group
+from webapp.procedures.evaluation import registers as evaluation_registers
+from webapp.procedures.evaluation import results as evaluation_results
+from webapp.procedures.evaluation import scoring as evaluation_scoring
+from webapp.procedures.evaluation.scoring import round_score
+from webapp.procedures.meeting import decisions as meeting_decisions
 from webapp.services.errors import InvalidInput
-from webapp.services.evaluation_scoring import round_score
 
 
 def build_year(world: World) -> dict:
@@ -52,7 +50,7 @@ def build_year(world: World) -> dict:
     absent = ("石桥村村民委员会", "河湾社区居民委员会")
     hold_meeting(world, date(YEAR, 2, 10), [o for o in everyone if o not in absent], decisions)
     hold_meeting(world, date(YEAR, 6, 10), [o for o in everyone if o not in ("河湾社区居民委员会", depts[1].organ)])
-    from webapp.models.meetings import MeetingDecision
+    from webapp.procedures.meeting.models import MeetingDecision
 
     done = world.session.scalar(select(MeetingDecision).where(MeetingDecision.grid_id == shiqiao.id))
     meeting_decisions.report_completion(world.session, user=world.users["clerk_shiqiao"], decision_id=done.id,
@@ -184,7 +182,7 @@ def test_totals_caps_vetoes_grades_and_ranks(year):  # noqa: ANN001
 def test_caps_and_grade_bands():
     assert [evaluation_results.grade_of(v) for v in (100, 90, 89.9, 80, 79.9, 60, 59.9, 0)] == [
         "优秀", "优秀", "良好", "良好", "合格", "合格", "不合格", "不合格"]
-    from webapp.models.evaluation import EvaluatedBody, ItemScore
+    from webapp.procedures.evaluation.models import EvaluatedBody, ItemScore
 
     body = EvaluatedBody(name="测试村", scores=[
         ItemScore(kind="assessed", points=10, score=12, category="", content=""),  # over its points: capped

@@ -6,12 +6,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from webapp.cases import registry
+from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
 from webapp.models import Document, ProcessInstance, WorkTask
-from webapp.models.inspection import Inspection
-from webapp.procedures import registry
-from webapp.procedures.registry import DemoContext
-from webapp.services import inspection_setup
+from webapp.procedures.inspection import setup as inspection_setup
+from webapp.procedures.inspection.models import Inspection
 
 
 def test_history_from_january_to_today(app, session, demo):

@@ -87,10 +87,7 @@ def test_a_long_running_kind_keeps_its_claim_past_the_default_window(app, sessio
     """The archive export is one long chunk: a second worker must not start it after two minutes."""
     from datetime import timedelta
 
-    from webapp.services import (
-        archive_jobs,  # noqa: F401  (registers the kind)
-        jobs,
-    )
+    from webapp.services import jobs
 
     now = app.extensions["firegrid.clock"].now()
     job = jobs.enqueue(session, kind="archive_export", now=now, params={})

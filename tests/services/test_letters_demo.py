@@ -6,10 +6,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from webapp.cases import registry
+from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
-from webapp.models.letters import LetterCampaign, ResponsibilityLetter
-from webapp.procedures import registry
-from webapp.procedures.registry import DemoContext
+from webapp.procedures.responsibility_letters.models import LetterCampaign, ResponsibilityLetter
 
 
 def test_demo_history_plays_campaigns(app, session, demo):

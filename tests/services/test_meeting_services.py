@@ -6,12 +6,13 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from webapp.cases import registry
+from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
 from webapp.models import GridNode, User
-from webapp.models.meetings import Meeting, MeetingDecision
-from webapp.procedures import registry
-from webapp.procedures.registry import DemoContext
-from webapp.services import meeting_decisions, meetings
+from webapp.procedures.meeting import decisions as meeting_decisions
+from webapp.procedures.meeting import meetings
+from webapp.procedures.meeting.models import Meeting, MeetingDecision
 
 
 def _town(session) -> GridNode:

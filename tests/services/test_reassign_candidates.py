@@ -2,8 +2,8 @@
 
 from sqlalchemy import select
 
+from webapp.cases import actions as cases
 from webapp.models import GridNode, User, WorkTask
-from webapp.services import cases
 
 
 def _user(session, username):

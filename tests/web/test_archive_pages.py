@@ -8,10 +8,10 @@ import zipfile
 from sqlalchemy import select
 
 from tests.services.test_archive_export import build_year
+from webapp.archive.export import export_path
+from webapp.archive.models import ArchiveExport, ArchiveItem, ArchiveSettings, OrganCode
+from webapp.archive.verify import verify_package
 from webapp.models import Document
-from webapp.models.archive import ArchiveExport, ArchiveItem, ArchiveSettings, OrganCode
-from webapp.services.archive_export import export_path
-from webapp.services.archive_verify import verify_package
 
 
 def test_archivist_previews_exports_and_downloads(app, session, login_as):
@@ -138,7 +138,7 @@ def test_background_export_that_keeps_failing_is_marked_failed(app, session, log
     def broken(*args, **kwargs):  # the worker itself breaks (not the export, which records its own failures)
         raise OSError("disk full")
 
-    monkeypatch.setattr("webapp.services.archive_jobs.run_export", broken)
+    monkeypatch.setattr("webapp.archive.jobs.run_export", broken)
     clock = app.extensions["firegrid.clock"]
     for _ in range(jobs.MAX_ATTEMPTS):
         jobs.run_pending(session, app.extensions["firegrid.runtime"], worker="t", now=clock.now())
@@ -149,7 +149,7 @@ def test_background_export_that_keeps_failing_is_marked_failed(app, session, log
 
 
 def test_item_list_is_paged(app, session, login_as, monkeypatch):
-    from webapp.web import archive as archive_view
+    from webapp.archive import views as archive_view
 
     monkeypatch.setattr(archive_view, "ITEMS_PER_PAGE", 2)
     archivist = login_as("archivist")
@@ -162,8 +162,10 @@ def test_item_list_is_paged(app, session, login_as, monkeypatch):
 
 
 def test_background_export_reports_progress_while_it_writes(app, session, login_as, monkeypatch):
-    from webapp.services import archive_export, archive_jobs, jobs
-    from webapp.services.archive_package import ItemWriter
+    from webapp.archive import export as archive_export
+    from webapp.archive import jobs as archive_jobs
+    from webapp.archive.package import ItemWriter
+    from webapp.services import jobs
 
     archivist = login_as("archivist")
     build_year(session, app)

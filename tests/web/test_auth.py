@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import select
 
 from webapp.clock import TZ
+from webapp.demo.organisation import DEMO_USERS
 from webapp.models import AuditEvent
-from webapp.services.demo import DEMO_USERS
 
 
 def test_login_page_is_chinese(browser):

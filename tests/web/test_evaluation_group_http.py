@@ -12,7 +12,7 @@ from tests.form_support import error_beside
 from tests.services.test_evaluation_records import YEAR, at, make_world
 from tests.services.test_evaluation_scoring import build_year
 from tests.web.test_evaluation_http import body_links, form_values, self_assess, task_ids
-from webapp.models.evaluation import Evaluation
+from webapp.procedures.evaluation.models import Evaluation
 
 
 def _at_group_step(app, session, login_as):  # noqa: ANN001, ANN202

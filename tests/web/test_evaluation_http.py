@@ -13,8 +13,8 @@ from tests.docx_checks import assert_red_header_document, check_gbt9704, downloa
 from tests.services.test_evaluation_records import YEAR, at, make_world
 from tests.services.test_evaluation_scoring import build_year
 from webapp.models import Document
-from webapp.models.evaluation import Evaluation
-from webapp.models.letters import ResponsibilityLetter
+from webapp.procedures.evaluation.models import Evaluation
+from webapp.procedures.responsibility_letters.models import ResponsibilityLetter
 
 ROW = re.compile(r'<a href="/tasks/(\d+)">[^<]*</a></td>\s*<td[^>]*>([^<]+)<')
 

@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from webapp.models import GridNode
-from webapp.models.evaluation import EvaluationScheme
+from webapp.procedures.evaluation.models import EvaluationScheme
 
 
 def _village(session, name: str) -> GridNode:  # noqa: ANN001

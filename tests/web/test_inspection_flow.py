@@ -13,10 +13,10 @@ import docx
 from sqlalchemy import select
 
 from tests.docx_checks import assert_red_header_document, check_gbt9704, staged_preview_text
+from webapp.cases import timers
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, ProcessInstance, Unit, User, WorkTask
-from webapp.models.inspection import Inspection
-from webapp.services import timers
+from webapp.procedures.inspection.models import Inspection
 from webapp.workdays import WorkdayCalendar
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

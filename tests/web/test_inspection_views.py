@@ -18,7 +18,7 @@ from tests.web.test_inspection_flow import (
     unit_in,
 )
 from webapp.models import GridNode, ProcessInstance, User
-from webapp.models.inspection import Inspection
+from webapp.procedures.inspection.models import Inspection
 
 
 def metric(page: str, name: str, row: str = "青石村") -> int:

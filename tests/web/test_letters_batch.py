@@ -14,9 +14,10 @@ from tests.docx_checks import check_pdf_text
 from tests.web.test_letters_http import at, draft_data, open_campaign, run_jobs, task_id
 from webapp.models import Document, GridNode, ProcessInstance, Unit
 from webapp.models.jobs import Job
-from webapp.models.letters import ResponsibilityLetter
-from webapp.services import jobs, letters_batch
-from webapp.services.letters_campaigns import get_campaign, organ_name
+from webapp.procedures.responsibility_letters import batch as letters_batch
+from webapp.procedures.responsibility_letters.campaigns import get_campaign, organ_name
+from webapp.procedures.responsibility_letters.models import ResponsibilityLetter
+from webapp.services import jobs
 
 
 def _add_units(session, count: int) -> None:

@@ -18,9 +18,9 @@ from tests.form_support import error_beside
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, ProcessInstance, Unit, WorkTask
 from webapp.models.grid import NINE_SMALL_CATEGORIES
-from webapp.models.letters import LetterCampaign, ResponsibilityLetter
+from webapp.procedures.responsibility_letters.campaigns import KINDS, default_text, organ_name
+from webapp.procedures.responsibility_letters.models import LetterCampaign, ResponsibilityLetter
 from webapp.services import jobs
-from webapp.services.letters_campaigns import KINDS, default_text, organ_name
 
 CUSTOM_CLAUSE = "本年度重点单位须开展一次消防安全评估。"
 

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tests.docx_checks import assert_minutes_format, check_gbt9704, staged_preview_text
 from webapp.clock import TZ
 from webapp.models import CommitteeMember, Document, GridNode, WorkTask
-from webapp.models.meetings import Meeting, MeetingDecision
+from webapp.procedures.meeting.models import Meeting, MeetingDecision
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

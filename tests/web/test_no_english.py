@@ -19,9 +19,9 @@ from flask import Flask
 
 from tests.conftest import Browser, clean_tables
 from webapp.clock import TZ
+from webapp.demo import history as demo_history
+from webapp.demo import organisation as demo_service
 from webapp.extensions import db
-from webapp.services import demo as demo_service
-from webapp.services import demo_history
 
 ROLES = ["clerk", "office_head", "leader", "archivist", "inspector", "clerk_shiqiao", "inspector_shiqiao"]
 # December: the year-end evaluation is played too, so its pages exist.

@@ -14,8 +14,9 @@ from tests.conftest import tiny_pdf
 from tests.docx_checks import assert_red_header_document, check_gbt9704, download_docx, staged_preview_text
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, IssuedNumber, NumberSequence, ProcessInstance, User, WorkTask
-from webapp.models.notices import NoticeDistribution
-from webapp.services import accounts, notices
+from webapp.procedures.notice_issuance import notices
+from webapp.procedures.notice_issuance.models import NoticeDistribution
+from webapp.services import accounts
 
 ORGAN_MARK = "青石镇人民政府文件"
 PDF = tiny_pdf()
@@ -255,8 +256,8 @@ def test_start_notice_publishes_a_bulletin_for_other_procedures(app, session, pe
 
 
 def test_demo_history_plays_notices(app, session, demo):
-    from webapp.procedures import registry
-    from webapp.procedures.registry import DemoContext
+    from webapp.cases import registry
+    from webapp.cases.registry import DemoContext
 
     clock = app.extensions["firegrid.clock"]
     context = DemoContext(session=session, services=app.extensions["firegrid.runtime"], clock=clock, year=2026,

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 
 from tests.conftest import tiny_pdf
 from tests.docx_checks import PREVIEW_DOCX, staged_preview_text
+from webapp.cases import previews
 from webapp.clock import TZ
 from webapp.documents.pdf import PdfConverter
 from webapp.models import AuditEvent, Document, IssuedNumber, ProcessInstance, StoredFile
-from webapp.services import previews
 
 BODY = "为做好冬春火灾防控工作，现通知如下：\n一、排查隐患\n各村（社区）逐户排查出租屋。"
 FRAME = re.compile(r'<iframe class="doc-frame" src="([^"]+)"')

@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl, urldefrag, urlsplit
 
 from sqlalchemy import func, select
 
+from webapp.demo.organisation import DEMO_USERS
 from webapp.models import AuditEvent
-from webapp.services.demo import DEMO_USERS
 
 LINK = re.compile(r'<a\b[^>]*\bhref="([^"]+)"')
 FORM = re.compile(r'<form\b([^>]*)>')
@@ -72,8 +72,8 @@ def crawl(visitor, start: str = "/", limit: int = 300) -> dict[str, int]:
 def _play_town_cases(app, session) -> None:
     """Town meetings with minutes and a town campaign with a letter per village: a village user's pages
     list them, and the town's cases lie outside the village's scope."""
-    from webapp.procedures import registry
-    from webapp.procedures.registry import DemoContext
+    from webapp.cases import registry
+    from webapp.cases.registry import DemoContext
 
     clock = app.extensions["firegrid.clock"]
     today = clock.now()

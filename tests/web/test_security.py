@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from webapp.cases.registry import DemoContext
 from webapp.models import GridNode, User
-from webapp.models.letters import LetterCampaign
-from webapp.procedures.registry import DemoContext
-from webapp.services import letters_demo
+from webapp.procedures.responsibility_letters import demo as letters_demo
+from webapp.procedures.responsibility_letters.models import LetterCampaign
 
 
 @pytest.fixture()
@@ -99,7 +99,7 @@ def test_health_check_does_not_leak_driver_errors(browser, monkeypatch):
 
 
 def test_meeting_plan_page_writes_nothing(session, login_as):
-    from webapp.models.meetings import MeetingSeries
+    from webapp.procedures.meeting.models import MeetingSeries
 
     before = session.query(MeetingSeries).count()
     assert login_as("clerk_shiqiao").get("/meetings/plan").status_code == 200

@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from webapp.cases import timers
 from webapp.clock import TZ
 from webapp.models import CaseEvent, GridNode, ProcessInstance, WorkTask
-from webapp.services import accounts, timers
+from webapp.services import accounts
 
 
 def at(text: str) -> datetime:

@@ -16,7 +16,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 from lxml import etree
 
-from .ooxml import (
+from webapp.documents.ooxml import (
     CHAR_WIDTH,
     HEITI,
     KAITI,

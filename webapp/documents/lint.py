@@ -11,9 +11,9 @@ from docxtpl import DocxTemplate
 from jinja2 import TemplateError
 from lxml import etree
 
-from .filters import build_environment
-from .manifest import TemplateLibrary
-from .render import DocumentRenderer
+from webapp.documents.filters import build_environment
+from webapp.documents.manifest import TemplateLibrary
+from webapp.documents.render import DocumentRenderer
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 TAG = re.compile(r"\{[{%#].*?[}%#]\}")

@@ -9,9 +9,9 @@ from typing import Any
 from docxtpl import DocxTemplate
 from jinja2 import Environment
 
-from .filters import build_environment
-from .manifest import TemplateLibrary
-from .prepared import NeedsFullRender, PreparedTemplate
+from webapp.documents.filters import build_environment
+from webapp.documents.manifest import TemplateLibrary
+from webapp.documents.prepared import NeedsFullRender, PreparedTemplate
 
 
 class DocumentRenderer:

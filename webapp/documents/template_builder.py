@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .drawing import anchored_text_box
-from .layout import (
+from webapp.documents.drawing import anchored_text_box
+from webapp.documents.layout import (
     BODY,
     CENTERED,
     DATE_LINE,
@@ -28,7 +28,7 @@ from .layout import (
     TITLE,
     GbDocument,
 )
-from .ooxml import CHAR_WIDTH, KAITI, LINE_PITCH, Border, ParaStyle, RunStyle, mm, paragraph
+from webapp.documents.ooxml import CHAR_WIDTH, KAITI, LINE_PITCH, Border, ParaStyle, RunStyle, mm, paragraph
 
 NUMBER_LINE = CENTERED.but(before=2 * LINE_PITCH, borders=(RED_RULE,))
 TITLE_BLOCK = TITLE.but(before=2 * LINE_PITCH)
@@ -129,7 +129,7 @@ TemplateBuilder = Callable[[], GbDocument]
 
 
 def builders() -> dict[str, TemplateBuilder]:
-    from . import templates_fire, templates_forms, templates_official
+    from webapp.documents import templates_fire, templates_forms, templates_official
 
     found: dict[str, TemplateBuilder] = {}
     for module in (templates_official, templates_fire, templates_forms):

@@ -3,9 +3,9 @@ and the 移交函 in 信函格式."""
 
 from __future__ import annotations
 
-from .layout import BODY, FLUSH_LEFT, ORGAN_MARK, GbDocument
-from .ooxml import CHAR_WIDTH, LINE_PITCH, RED, Border
-from .template_builder import (
+from webapp.documents.layout import BODY, FLUSH_LEFT, ORGAN_MARK, GbDocument
+from webapp.documents.ooxml import CHAR_WIDTH, LINE_PITCH, RED, Border
+from webapp.documents.template_builder import (
     NUMBER_LINE,
     attachments,
     banji,

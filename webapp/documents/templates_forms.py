@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from lxml import etree
 
-from .layout import BODY, CENTERED, FLUSH_LEFT, HEADING_1, ORGAN_MARK, RED_RULE, TEXT_WIDTH, Cell, GbDocument
-from .ooxml import CHAR_WIDTH, HEITI, LINE_PITCH, ParaStyle, RunStyle, paragraph
-from .template_builder import TITLE_BLOCK, attachments, banji
+from webapp.documents.layout import (
+    BODY,
+    CENTERED,
+    FLUSH_LEFT,
+    HEADING_1,
+    ORGAN_MARK,
+    RED_RULE,
+    TEXT_WIDTH,
+    Cell,
+    GbDocument,
+)
+from webapp.documents.ooxml import CHAR_WIDTH, HEITI, LINE_PITCH, ParaStyle, RunStyle, paragraph
+from webapp.documents.template_builder import TITLE_BLOCK, attachments, banji
 
 ATTENDANCE = BODY.but(left=5 * CHAR_WIDTH, first_line=-3 * CHAR_WIDTH)
 LABEL = RunStyle(font=HEITI)

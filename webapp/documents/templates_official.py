@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .layout import BODY, CENTERED, Cell, GbDocument
-from .ooxml import ParaStyle, RunStyle
-from .template_builder import (
+from webapp.documents.layout import BODY, CENTERED, Cell, GbDocument
+from webapp.documents.ooxml import ParaStyle, RunStyle
+from webapp.documents.template_builder import (
     attachments,
     banji,
     body_blocks,

@@ -1,7 +1,7 @@
 """The workflow engine: the only importer of SpiffWorkflow. Plain values in, plain values out."""
 
-from .checks import KnownKeys
-from .errors import (
+from webapp.engine.checks import KnownKeys
+from webapp.engine.errors import (
     ClockNotSet,
     EngineError,
     Problem,
@@ -10,10 +10,10 @@ from .errors import (
     TaskNotResettable,
     WorkflowSpecError,
 )
-from .history import CompletedTask
-from .runtime import TaskView, WorkflowEngine
-from .serialization import SERIALIZER_VERSION
-from .specs import SpecRegistry, StepInfo
+from webapp.engine.history import CompletedTask
+from webapp.engine.runtime import TaskView, WorkflowEngine
+from webapp.engine.serialization import SERIALIZER_VERSION
+from webapp.engine.specs import SpecRegistry, StepInfo
 
 __all__ = [
     "SERIALIZER_VERSION",

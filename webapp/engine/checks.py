@@ -12,8 +12,8 @@ from SpiffWorkflow.bpmn.parser.util import DEFAULT_NSMAP
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.spiff.parser.task_spec import SPIFFWORKFLOW_NSMAP
 
-from .errors import Problem, ScriptRefused
-from .scripting import RestrictedEnvironment, compile_expression
+from webapp.engine.errors import Problem, ScriptRefused
+from webapp.engine.scripting import RestrictedEnvironment, compile_expression
 
 NSMAP = {**DEFAULT_NSMAP, **SPIFFWORKFLOW_NSMAP}
 _DRAWN_TAGS = (

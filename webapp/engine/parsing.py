@@ -9,7 +9,7 @@ from SpiffWorkflow.spiff.parser.event_parsers import (
 )
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
-from .timers import clocked
+from webapp.engine.timers import clocked
 
 
 class _ClockedTimerParsing:

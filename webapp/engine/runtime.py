@@ -18,13 +18,13 @@ from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from ..workdays import WorkdayCalendar
-from .errors import TaskNotReady, TaskNotResettable
-from .history import CompletedTask, completed_user_tasks, current_element_ids, inherited_lane, path_taken
-from .scripting import RestrictedScriptEngine
-from .serialization import from_json, to_json
-from .specs import SpecRegistry, step_info
-from .timers import clock_functions, due_moments
+from webapp.engine.errors import TaskNotReady, TaskNotResettable
+from webapp.engine.history import CompletedTask, completed_user_tasks, current_element_ids, inherited_lane, path_taken
+from webapp.engine.scripting import RestrictedScriptEngine
+from webapp.engine.serialization import from_json, to_json
+from webapp.engine.specs import SpecRegistry, step_info
+from webapp.engine.timers import clock_functions, due_moments
+from webapp.workdays import WorkdayCalendar
 
 
 @dataclass(frozen=True)

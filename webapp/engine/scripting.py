@@ -25,7 +25,7 @@ from RestrictedPython.Guards import (
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from .errors import ScriptRefused
+from webapp.engine.errors import ScriptRefused
 
 _EXTRA_BUILTINS = (
     "all", "any", "dict", "enumerate", "filter", "list", "map", "max", "min",

@@ -8,7 +8,7 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SPIFF_SERIALIZER_V
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
-from .timers import CLOCKED_TIMERS
+from webapp.engine.timers import CLOCKED_TIMERS
 
 # Stored next to the JSON; bump the first part when our own conventions change.
 SERIALIZER_VERSION = f"firegrid-1/spiff-{SPIFF_SERIALIZER_VERSION}"

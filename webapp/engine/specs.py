@@ -12,9 +12,9 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWo
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from .checks import KnownKeys, check_document
-from .errors import Problem, WorkflowSpecError
-from .parsing import FiregridBpmnParser
+from webapp.engine.checks import KnownKeys, check_document
+from webapp.engine.errors import Problem, WorkflowSpecError
+from webapp.engine.parsing import FiregridBpmnParser
 
 
 @dataclass(frozen=True)

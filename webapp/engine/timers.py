@@ -15,9 +15,9 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 
-from ..clock import TZ, parse_moment
-from ..workdays import WorkdayCalendar
-from .errors import ClockNotSet
+from webapp.clock import TZ, parse_moment
+from webapp.engine.errors import ClockNotSet
+from webapp.workdays import WorkdayCalendar
 
 END_OF_WORKDAY = time(23, 59, 59)
 

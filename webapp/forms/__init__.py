@@ -1,15 +1,5 @@
-"""WTForms classes: English field names (= service/template keys), Chinese labels and messages.
+"""Shared WTForms classes: English field names (= service/template keys), Chinese labels and messages.
 
-Every module here registers its forms on import; `load_all` imports them before the start-up
-cross-check, so procedures never need to import forms (and Flask) themselves.
+A procedure's forms live in its package and are imported by the procedure loader; the forms here
+need no registration (only step forms are looked up by key, see registry.py).
 """
-
-from __future__ import annotations
-
-import importlib
-import pkgutil
-
-
-def load_all() -> None:
-    for info in pkgutil.iter_modules(__path__):
-        importlib.import_module(f"{__name__}.{info.name}")

@@ -1,6 +1,6 @@
 from wtforms import BooleanField, PasswordField, StringField
 
-from .common import ChineseForm, max_length, required
+from webapp.forms.common import ChineseForm, max_length, required
 
 
 class LoginForm(ChineseForm):

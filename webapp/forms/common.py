@@ -10,7 +10,7 @@ from wtforms import Field, Form, RadioField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..services.units import phone_problem
+from webapp.services.units import phone_problem
 
 
 class ChineseForm(FlaskForm):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from wtforms import StringField
 
-from ..services.done_list import DoneSearch
-from .common import ChineseForm, max_length, optional
-from .inspection_widgets import CnDateField
+from webapp.cases.done_list import DoneSearch
+from webapp.forms.common import ChineseForm, max_length, optional
+from webapp.forms.widgets import CnDateField
 
 
 class DoneSearchForm(ChineseForm):

@@ -1,6 +1,6 @@
 from wtforms import IntegerField, StringField
 
-from .common import ChineseForm, max_length, optional, required
+from webapp.forms.common import ChineseForm, max_length, optional, required
 
 
 class GridNodeForm(ChineseForm):

@@ -1,6 +1,6 @@
 from wtforms import DateField, RadioField, SelectField, StringField
 
-from .common import ChineseForm, max_length, optional, required
+from webapp.forms.common import ChineseForm, max_length, optional, required
 
 
 class CalendarDayForm(ChineseForm):

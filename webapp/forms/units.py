@@ -2,8 +2,8 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange
 
-from ..models.grid import UNIT_CATEGORIES
-from .common import ChineseForm, max_length, optional, phone_number, required
+from webapp.forms.common import ChineseForm, max_length, optional, phone_number, required
+from webapp.models.grid import UNIT_CATEGORIES
 
 
 class UnitForm(ChineseForm):

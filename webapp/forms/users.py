@@ -1,7 +1,7 @@
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 
-from ..models.users import ROLES
-from .common import CheckboxList, ChineseForm, max_length, optional, phone_number, required
+from webapp.forms.common import CheckboxList, ChineseForm, max_length, optional, phone_number, required
+from webapp.models.users import ROLES
 
 
 class UserForm(ChineseForm):

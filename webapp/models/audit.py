@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .types import AwareDateTime
+from webapp.extensions import db
+from webapp.models.types import AwareDateTime
 
 # What the audit page shows for each recorded action and object type (tests/test_audit_labels.py
 # checks that every action the code records has a label here).

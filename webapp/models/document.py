@@ -8,11 +8,11 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .grid import GridNode, Unit
-from .types import AwareDateTime
-from .users import User
-from .workflow import ProcessInstance
+from webapp.extensions import db
+from webapp.models.grid import GridNode, Unit
+from webapp.models.types import AwareDateTime
+from webapp.models.users import User
+from webapp.models.workflow import ProcessInstance
 
 DOCUMENT_STATUSES = {"draft": "草稿", "issued": "已印发", "superseded": "已更正（旧版）", "void": "已作废"}
 

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .types import AwareDateTime
+from webapp.extensions import db
+from webapp.models.types import AwareDateTime
 
 
 class FormDraft(db.Model):

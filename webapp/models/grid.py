@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .types import AwareDateTime
+from webapp.extensions import db
+from webapp.models.types import AwareDateTime
 
 # Levels: region above the town; town = 大网格, village = 中网格 (村/社区), area = 小网格.
 GRID_LEVELS = {"region": "区县", "town": "镇/街道（大网格）", "village": "村/社区（中网格）", "area": "小网格"}

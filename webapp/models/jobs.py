@@ -12,8 +12,8 @@ from datetime import datetime
 from sqlalchemy import JSON, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
-from .types import AwareDateTime
+from webapp.extensions import db
+from webapp.models.types import AwareDateTime
 
 JOB_STATUSES = {"pending": "排队中", "running": "进行中", "done": "已完成", "failed": "失败", "cancelled": "已取消"}
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-from ..clock import TZ
+from webapp.clock import TZ
 
 
 class AwareDateTime(TypeDecorator):

@@ -8,9 +8,9 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .grid import GridNode
-from .types import AwareDateTime
+from webapp.extensions import db
+from webapp.models.grid import GridNode
+from webapp.models.types import AwareDateTime
 
 ROLES = {
     "clerk": "文书",

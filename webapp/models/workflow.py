@@ -7,10 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..extensions import db
-from .grid import GridNode, Unit
-from .types import AwareDateTime
-from .users import User
+from webapp.extensions import db
+from webapp.models.grid import GridNode, Unit
+from webapp.models.types import AwareDateTime
+from webapp.models.users import User
 
 INSTANCE_STATUSES = {"running": "办理中", "completed": "已办结", "cancelled": "已取消"}
 

@@ -1,7 +1,8 @@
-"""Procedures: each is a BPMN file in workflows/ + forms + document templates + a module here.
+"""Procedure packages: one folder per procedure, the same inner shape each time.
 
-Every module in this package that defines `PROCEDURE` is registered at start-up; adding a
-procedure never means editing the engine or this file.
+`webapp/procedures/<key>/procedure.py` declares `PROCEDURE` (steps and hooks, defaults, job kinds,
+web modules); the rest of the package holds its models, forms, views and services. `load_all` is the
+one loader: the app factory calls it, and nothing else imports procedure packages by scanning.
 """
 
 from __future__ import annotations
@@ -9,15 +10,23 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from . import registry
+from webapp.cases import registry
 
 
-def load_all() -> list[registry.Procedure]:
-    for module_info in pkgutil.iter_modules(__path__):
-        if module_info.name == "registry":
+def load_all(with_web: bool = True) -> list[registry.Procedure]:
+    """Import and register every procedure package; with `with_web`, also its forms and views."""
+    for info in pkgutil.iter_modules(__path__):
+        if not info.ispkg:
             continue
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        procedure = getattr(module, "PROCEDURE", None)
-        if procedure is not None:
-            registry.register(procedure)
+        package = f"{__name__}.{info.name}"
+        procedure = importlib.import_module(f"{package}.procedure").PROCEDURE
+        procedure.package = package
+        if with_web:
+            procedure.blueprints = _web_blueprints(procedure)
+        registry.register(procedure)
     return registry.all_procedures()
+
+
+def _web_blueprints(procedure: registry.Procedure) -> list:
+    modules = [importlib.import_module(f"{procedure.package}.{name}") for name in procedure.web_modules]
+    return [module.bp for module in modules if hasattr(module, "bp")]

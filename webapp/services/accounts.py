@@ -8,10 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import GridNode, User, UserRole
-from ..models.users import ROLES
-from . import audit
-from .errors import InvalidInput
+from webapp.models import GridNode, User, UserRole
+from webapp.models.users import ROLES
+from webapp.services import audit
+from webapp.services.errors import InvalidInput
 
 MIN_PASSWORD_LENGTH = 8
 PASSWORD_HASH_METHOD = "scrypt"

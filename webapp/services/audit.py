@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from ..models import AuditEvent, User
+from webapp.models import AuditEvent, User
 
 
 def record(

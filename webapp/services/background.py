@@ -13,8 +13,9 @@ import time
 
 from flask import Flask
 
-from ..extensions import db
-from . import jobs, timers
+from webapp.cases import timers
+from webapp.extensions import db
+from webapp.services import jobs
 
 log = logging.getLogger(__name__)
 JOB_INTERVAL_SECONDS = 2.0

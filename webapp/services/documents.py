@@ -12,14 +12,23 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from ..documents.manifest import TemplateLibrary
-from ..documents.pages import PageRasterizer
-from ..documents.pdf import PdfConverter
-from ..documents.render import DocumentRenderer
-from ..models import AttachmentRole, Document, DocumentAttachment, GridNode, NumberPrefix, ProcessInstance, Unit, User
-from . import numbering
-from .errors import InvalidInput, NotFound
-from .file_store import FileStore
+from webapp.documents.manifest import TemplateLibrary
+from webapp.documents.pages import PageRasterizer
+from webapp.documents.pdf import PdfConverter
+from webapp.documents.render import DocumentRenderer
+from webapp.models import (
+    AttachmentRole,
+    Document,
+    DocumentAttachment,
+    GridNode,
+    NumberPrefix,
+    ProcessInstance,
+    Unit,
+    User,
+)
+from webapp.services import numbering
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.file_store import FileStore
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
@@ -112,7 +121,7 @@ def void(session: Session, document: Document, reason: str) -> None:
         raise InvalidInput("该文件已作废。")
     if not reason.strip():
         raise InvalidInput("作废必须填写原因。")
-    from ..models import IssuedNumber
+    from webapp.models import IssuedNumber
 
     for allocated in session.query(IssuedNumber).filter_by(document_id=document.id):
         numbering.void(session, allocated, reason)

@@ -6,8 +6,8 @@ import re
 from pathlib import PurePath
 from urllib.parse import quote
 
-from .documents import DOCX, PDF, safe_filename
-from .uploads import ALLOWED_TYPES
+from webapp.services.documents import DOCX, PDF, safe_filename
+from webapp.services.uploads import ALLOWED_TYPES
 
 # Media type → extension; uploads are sniffed into ALLOWED_TYPES, generated files are DOCX, PDF, XLSX or ZIP.
 EXTENSIONS = {**ALLOWED_TYPES, DOCX: ".docx", PDF: ".pdf", "application/zip": ".zip"}

@@ -19,7 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..models import StoredFile
+from webapp.models import StoredFile
 
 _NEW_FILES = "firegrid_new_files"
 _STORED = "firegrid_stored_files"  # {path: bytes} of every put() in the transaction

@@ -5,9 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import GridNode, Unit, User
-from ..models.grid import CHILD_LEVEL, GRID_LEVELS
-from .errors import InvalidInput, NotFound, OutOfScope
+from webapp.models import GridNode, Unit, User
+from webapp.models.grid import CHILD_LEVEL, GRID_LEVELS
+from webapp.services.errors import InvalidInput, NotFound, OutOfScope
 
 
 def add_node(session: Session, *, parent: GridNode | None, level: str, name: str, sort_order: int = 0) -> GridNode:

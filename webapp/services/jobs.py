@@ -23,8 +23,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from ..models.jobs import Job
-from .errors import NotFound
+from webapp.models.jobs import Job
+from webapp.services.errors import NotFound
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=2)

@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from ..models import IssuedNumber, NumberSequence
-from .errors import InvalidInput
+from webapp.models import IssuedNumber, NumberSequence
+from webapp.services.errors import InvalidInput
 
 GRAMMARS = ("wenhao", "di", "qi")
 

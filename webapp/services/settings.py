@@ -7,10 +7,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import CalendarDay, NumberPrefix
-from ..workdays import WorkdayCalendar
-from .errors import InvalidInput
-from .numbering import GRAMMARS
+from webapp.models import CalendarDay, NumberPrefix
+from webapp.services.errors import InvalidInput
+from webapp.services.numbering import GRAMMARS
+from webapp.workdays import WorkdayCalendar
 
 
 def calendar_days(session: Session) -> list[CalendarDay]:

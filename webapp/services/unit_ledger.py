@@ -12,11 +12,11 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy.orm import Session
 
-from ..models import GridNode, Unit
-from ..models.grid import UNIT_CATEGORIES
-from . import units
-from .errors import InvalidInput
-from .grid import find_by_display_path, town_of
+from webapp.models import GridNode, Unit
+from webapp.models.grid import UNIT_CATEGORIES
+from webapp.services import units
+from webapp.services.errors import InvalidInput
+from webapp.services.grid import find_by_display_path, town_of
 
 # (header, Unit attribute); the header row is the contract with the clerks' spreadsheets.
 COLUMNS = [

@@ -9,10 +9,10 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import GridNode, Unit, User
-from ..models.grid import UNIT_CATEGORIES
-from .errors import InvalidInput, NotFound
-from .grid import ensure_in_scope
+from webapp.models import GridNode, Unit, User
+from webapp.models.grid import UNIT_CATEGORIES
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.grid import ensure_in_scope
 
 # Mainland mobile (11 digits, 13x–19x) or a landline with its area code and an optional extension.
 PHONE_PATTERN = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")

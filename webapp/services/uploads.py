@@ -9,8 +9,8 @@ from zipfile import ZipFile
 from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
-from .errors import InvalidInput
-from .file_store import FileStore
+from webapp.services.errors import InvalidInput
+from webapp.services.file_store import FileStore
 
 ALLOWED_TYPES = {
     "image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf",

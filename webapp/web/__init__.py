@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
-
 from flask import Blueprint, Flask, url_for
 from flask_login import current_user
 
-from ..extensions import db, login_manager
-from ..models import User
-from ..models.grid import UNIT_CATEGORIES
-from ..models.users import ROLES
-from ..services.inbox import DUE_FILTERS
-from .common import now
-from .extension_points import NAV_ITEMS, UNIT_SECTIONS
+from webapp.cases import registry
+from webapp.cases.inbox import DUE_FILTERS
+from webapp.extensions import db, login_manager
+from webapp.models import User
+from webapp.models.grid import UNIT_CATEGORIES
+from webapp.models.users import ROLES
+from webapp.web.common import now
+from webapp.web.extension_points import NAV_ITEMS, UNIT_SECTIONS
 
 
 @login_manager.user_loader
@@ -27,22 +25,23 @@ CASE_ACTIONS = {
 }
 
 
-def _blueprint_modules() -> list:
-    """Every module of this package with a `bp` is a blueprint: procedures add pages without edits here."""
-    modules = []
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        if isinstance(getattr(module, "bp", None), Blueprint):
-            modules.append(module)
-    return modules
+def _shared_blueprints() -> list[Blueprint]:
+    """The pages every install has; procedures bring their own (registry), the app factory the archive's."""
+    from webapp.web import admin, auth, cases, documents, grid, health, home, previews, settings, tasks, units
+
+    modules = (auth, home, tasks, cases, documents, previews, grid, units, admin, settings, health)
+    return [module.bp for module in modules]
 
 
 def register_web(app: Flask) -> None:
-    from . import stack_labels
-    from .errors import register_error_handlers
+    from webapp.web import stack_labels
+    from webapp.web.errors import register_error_handlers
 
-    for module in _blueprint_modules():
-        app.register_blueprint(module.bp)
+    for blueprint in _shared_blueprints():
+        app.register_blueprint(blueprint)
+    for procedure in registry.all_procedures():
+        for blueprint in procedure.blueprints:
+            app.register_blueprint(blueprint)
     register_error_handlers(app)
     stack_labels.install(app)
     app.jinja_env.globals.update(ROLES=ROLES, UNIT_CATEGORIES=UNIT_CATEGORIES, ACTIONS=CASE_ACTIONS, now=now,

@@ -1,14 +1,22 @@
 from flask import Blueprint, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
-from ..extensions import db
-from ..forms.users import ResetPasswordForm, UserForm
-from ..models import AuditEvent, User
-from ..services import accounts, audit, grid
-from ..services.errors import InvalidInput, NotFound
-from .common import acting_user, client_address, form_status, now, require_town_scope, roles_required, town_scoped
-from .extension_points import NavItem, add_nav_item
-from .form_errors import show_invalid
+from webapp.extensions import db
+from webapp.forms.users import ResetPasswordForm, UserForm
+from webapp.models import AuditEvent, User
+from webapp.services import accounts, audit, grid
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.web.common import (
+    acting_user,
+    client_address,
+    form_status,
+    now,
+    require_town_scope,
+    roles_required,
+    town_scoped,
+)
+from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.form_errors import show_invalid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 add_nav_item(NavItem("admin.users", "用户", ("admin",), order=90))

@@ -1,10 +1,10 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 
-from ..extensions import db
-from ..forms.auth import LoginForm
-from ..services import accounts, audit
-from .common import acting_user, client_address, local_url, now
+from webapp.extensions import db
+from webapp.forms.auth import LoginForm
+from webapp.services import accounts, audit
+from webapp.web.common import acting_user, client_address, local_url, now
 
 bp = Blueprint("auth", __name__)
 

@@ -6,19 +6,21 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import login_required
 from markupsafe import Markup
 
-from ..engine.diagram import render_process_svg
-from ..extensions import db
-from ..forms.registry import form_class
-from ..forms.task_data import form_to_data
-from ..models import GridNode, ProcessInstance, Unit
-from ..models.users import ROLES
-from ..services import cases, documents, drafts, grid, inbox, uploads
-from ..services.errors import InvalidInput, NotFound
-from . import form_drafts
-from .common import acting_user, form_status, now
-from .documents import stored_file_response
-from .extension_points import NavItem, add_nav_item
-from .form_errors import show_invalid
+from webapp.cases import actions as cases
+from webapp.cases import drafts, inbox
+from webapp.engine.diagram import render_process_svg
+from webapp.extensions import db
+from webapp.forms.registry import form_class
+from webapp.forms.task_data import form_to_data
+from webapp.models import GridNode, ProcessInstance, Unit
+from webapp.models.users import ROLES
+from webapp.services import documents, grid, uploads
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.web import form_drafts
+from webapp.web.common import acting_user, form_status, now
+from webapp.web.documents import stored_file_response
+from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.form_errors import show_invalid
 
 bp = Blueprint("cases", __name__)
 add_nav_item(NavItem("cases.start_list", "发起", order=20, visible=lambda user: bool(cases.startable_procedures(user))))
@@ -122,7 +124,7 @@ def detail(instance_id: int):  # noqa: ANN201
 def instance_tasks(instance: ProcessInstance) -> list:
     from sqlalchemy import select
 
-    from ..models import WorkTask
+    from webapp.models import WorkTask
 
     return list(db.session.scalars(select(WorkTask).where(WorkTask.instance_id == instance.id)))
 

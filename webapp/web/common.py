@@ -11,10 +11,10 @@ from urllib.parse import urlsplit
 from flask import current_app, request
 from flask_login import current_user, login_required
 
-from ..clock import Clock
-from ..models import User
-from ..models.users import ROLES
-from ..services.errors import InvalidInput, OutOfScope
+from webapp.clock import Clock
+from webapp.models import User
+from webapp.models.users import ROLES
+from webapp.services.errors import InvalidInput, OutOfScope
 
 
 def clock() -> Clock:

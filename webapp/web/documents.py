@@ -7,14 +7,16 @@ import logging
 from flask import Blueprint, Response, current_app, render_template
 from flask_login import login_required
 
-from ..documents.pdf import PdfConversionError, PdfUnavailable
-from ..extensions import db
-from ..models import StoredFile
-from ..procedures import registry as procedures
-from ..services import cases, documents, grid, previews
-from ..services.download_names import content_disposition, download_name
-from ..services.errors import DomainError, NotFound
-from .common import acting_user, now
+from webapp.cases import actions as cases
+from webapp.cases import previews
+from webapp.cases import registry as procedures
+from webapp.documents.pdf import PdfConversionError, PdfUnavailable
+from webapp.extensions import db
+from webapp.models import StoredFile
+from webapp.services import documents, grid
+from webapp.services.download_names import content_disposition, download_name
+from webapp.services.errors import DomainError, NotFound
+from webapp.web.common import acting_user, now
 
 bp = Blueprint("documents", __name__)
 log = logging.getLogger(__name__)

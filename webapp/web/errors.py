@@ -8,10 +8,10 @@ from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
-from ..extensions import db
-from ..services import audit
-from ..services.errors import DomainError, OutOfScope
-from .common import client_address, now
+from webapp.extensions import db
+from webapp.services import audit
+from webapp.services.errors import DomainError, OutOfScope
+from webapp.web.common import client_address, now
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..models import User
+from webapp.models import User
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from werkzeug.datastructures import MultiDict
 from wtforms import Form
 from wtforms.fields import FieldList
 
-from ..extensions import db
-from ..models import WorkTask
-from ..models.drafts import FormDraft
-from ..services import drafts
-from .common import acting_user, now
+from webapp.cases import drafts
+from webapp.extensions import db
+from webapp.models import WorkTask
+from webapp.models.drafts import FormDraft
+from webapp.web.common import acting_user, now
 
 # A form with fewer visible fields than this is filled in a minute: a 暂存 button would only be noise.
 LONG_FORM_FIELDS = 4

@@ -8,8 +8,8 @@ from flask import flash
 from wtforms import Field, Form
 from wtforms.fields import FieldList, FormField
 
-from ..extensions import db
-from ..services.errors import InvalidInput
+from webapp.extensions import db
+from webapp.services.errors import InvalidInput
 
 
 def _fields(form: Form) -> Iterator[Field]:

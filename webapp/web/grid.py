@@ -1,14 +1,15 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..extensions import db
-from ..forms.grid import GridNodeForm
-from ..models import GridPost
-from ..models.grid import CHILD_LEVEL, GRID_LEVELS, GRID_POSTS
-from ..services import audit, defaults, grid
-from ..services.errors import InvalidInput
-from .common import acting_user, client_address, now, roles_required
-from .extension_points import NavItem, add_nav_item
+from webapp.cases import defaults
+from webapp.extensions import db
+from webapp.forms.grid import GridNodeForm
+from webapp.models import GridPost
+from webapp.models.grid import CHILD_LEVEL, GRID_LEVELS, GRID_POSTS
+from webapp.services import audit, grid
+from webapp.services.errors import InvalidInput
+from webapp.web.common import acting_user, client_address, now, roles_required
+from webapp.web.extension_points import NavItem, add_nav_item
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
 add_nav_item(NavItem("grid.tree", "网格", ("admin", "leader"), order=80))

@@ -3,7 +3,7 @@ import logging
 from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from ..extensions import db
+from webapp.extensions import db
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

@@ -1,10 +1,11 @@
 from flask import Blueprint, current_app, render_template
 from flask_login import login_required
 
-from ..extensions import db
-from ..services import cases, inbox, workbench
-from .common import acting_user, now
-from .tasks import todo_count
+from webapp.cases import actions as cases
+from webapp.cases import inbox, workbench
+from webapp.extensions import db
+from webapp.web.common import acting_user, now
+from webapp.web.tasks import todo_count
 
 bp = Blueprint("home", __name__)
 

@@ -9,15 +9,17 @@ from dataclasses import dataclass, field
 from flask import Blueprint, current_app, render_template, request, send_file, url_for
 from flask_login import login_required
 
-from ..extensions import db
-from ..forms.registry import form_class
-from ..forms.task_data import form_to_data
-from ..models import WorkTask
-from ..services import cases, documents, previews
-from ..services.errors import DomainError
-from . import tasks as task_views
-from .common import acting_user, now
-from .documents import download_response
+from webapp.cases import actions as cases
+from webapp.cases import previews
+from webapp.extensions import db
+from webapp.forms.registry import form_class
+from webapp.forms.task_data import form_to_data
+from webapp.models import WorkTask
+from webapp.services import documents
+from webapp.services.errors import DomainError
+from webapp.web import tasks as task_views
+from webapp.web.common import acting_user, now
+from webapp.web.documents import download_response
 
 bp = Blueprint("previews", __name__)
 log = logging.getLogger(__name__)

@@ -6,13 +6,13 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 
-from ..extensions import db
-from ..forms.settings import CalendarDayForm, NumberPrefixForm
-from ..services import audit, settings
-from ..services.errors import InvalidInput, NotFound
-from .common import acting_user, client_address, form_status, now, roles_required
-from .extension_points import NavItem, add_nav_item
-from .form_errors import show_invalid
+from webapp.extensions import db
+from webapp.forms.settings import CalendarDayForm, NumberPrefixForm
+from webapp.services import audit, settings
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.web.common import acting_user, client_address, form_status, now, roles_required
+from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.form_errors import show_invalid
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
 add_nav_item(NavItem("settings.calendar", "设置", ("admin",), order=92))

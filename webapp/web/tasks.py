@@ -5,17 +5,19 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..extensions import db
-from ..forms.done_search import DoneSearchForm
-from ..forms.registry import form_class
-from ..forms.task_data import data_for_form, form_to_data
-from ..models import User, WorkTask
-from ..services import cases, documents, done_list, drafts, inbox, uploads
-from ..services.errors import InvalidInput, NotFound
-from . import form_drafts
-from .common import acting_user, now, page_arg, roles_required
-from .extension_points import NavItem, add_nav_item
-from .form_errors import show_invalid
+from webapp.cases import actions as cases
+from webapp.cases import done_list, drafts, inbox
+from webapp.extensions import db
+from webapp.forms.done_search import DoneSearchForm
+from webapp.forms.registry import form_class
+from webapp.forms.task_data import data_for_form, form_to_data
+from webapp.models import User, WorkTask
+from webapp.services import documents, uploads
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.web import form_drafts
+from webapp.web.common import acting_user, now, page_arg, roles_required
+from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.form_errors import show_invalid
 
 bp = Blueprint("tasks", __name__)
 

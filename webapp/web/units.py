@@ -3,13 +3,13 @@ from urllib.parse import quote
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..extensions import db
-from ..forms.units import UnitForm, UnitImportForm, UnitSearchForm
-from ..services import audit, grid, unit_ledger, units
-from ..services.errors import InvalidInput
-from .common import acting_user, client_address, form_status, now, roles_required
-from .extension_points import NavItem, add_nav_item
-from .form_errors import show_invalid
+from webapp.extensions import db
+from webapp.forms.units import UnitForm, UnitImportForm, UnitSearchForm
+from webapp.services import audit, grid, unit_ledger, units
+from webapp.services.errors import InvalidInput
+from webapp.web.common import acting_user, client_address, form_status, now, roles_required
+from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.form_errors import show_invalid
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 add_nav_item(NavItem("units.index", "单位", ("admin", "clerk", "inspector", "leader"), order=75))

@@ -1,0 +1,191 @@
+"""档号 (archive references): settings, organ codes, retention rules, and assigning codes once.
+
+A code is assigned the first time an item is exported and stored with the item; later exports
+reuse it, so 档号 stay stable. 件号 restart per class (year, retention, organ code).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from webapp.archive.models import (
+    DEFAULT_CODE_PATTERN,
+    RETENTIONS,
+    ArchiveItem,
+    ArchiveItemDocument,
+    ArchiveSettings,
+    OrganCode,
+    RetentionRule,
+)
+from webapp.services.errors import InvalidInput
+
+# Retention by template key, then by document kind (standards.md §4; admin rules override both).
+DEFAULT_RETENTION_BY_TEMPLATE = {
+    "notice": "D30", "notice_upward": "D30", "bulletin": "D30", "minutes": "D30",
+    "rectification_notice": "D30", "reinspection_opinion": "D30", "referral_letter": "D30",
+    "responsibility_letter": "D10", "inspection_record": "D10", "evaluation_sheet": "Y",
+}
+DEFAULT_RETENTION_BY_KIND = {
+    "通知": "D30", "通报": "D30", "纪要": "D30", "报告": "D30", "函": "D30", "通知书": "D30", "意见书": "D30",
+    "责任书": "D10", "记录": "D10", "考评表": "Y",
+}
+FALLBACK_RETENTION = "D30"
+# A rectification notice and its re-inspection opinion of the same case form one item.
+DEFAULT_ITEM_GROUPS = [["rectification_notice", "reinspection_opinion"]]
+RETENTION_ORDER = {"Y": 0, "D30": 1, "D10": 2}
+_CODE_PART = re.compile(r"^[A-Za-z0-9]{1,10}$")
+
+
+@dataclass(frozen=True)
+class CodeRules:
+    """Everything needed to classify and code items, read once per export."""
+
+    fonds: str
+    category: str
+    pattern: str
+    default_organ: str
+    organ_codes: dict[str, str]
+    retention_rules: dict[str, str]
+    item_groups: list[list[str]]
+
+    def organ_code(self, organ: str) -> str:
+        return self.organ_codes.get(organ.strip(), self.default_organ)
+
+    def retention(self, template_key: str, kind: str) -> str:
+        for table, key in ((self.retention_rules, template_key), (DEFAULT_RETENTION_BY_TEMPLATE, template_key),
+                           (self.retention_rules, kind), (DEFAULT_RETENTION_BY_KIND, kind)):
+            if key in table:
+                return table[key]
+        return FALLBACK_RETENTION
+
+    def format(self, *, year: int, retention: str, organ: str, serial: int) -> str:
+        return self.pattern.format(fonds=self.fonds, category=self.category, year=year, retention=retention,
+                                   organ=organ, serial=serial)
+
+
+def settings(session: Session) -> ArchiveSettings:
+    """The settings row, created with defaults on first use."""
+    row = session.get(ArchiveSettings, 1)
+    if row is None:
+        row = ArchiveSettings(id=1, fonds_code="Z001", source_organization="", category_code="WS",
+                              code_pattern=DEFAULT_CODE_PATTERN, default_organ_code="BGS",
+                              item_groups=DEFAULT_ITEM_GROUPS)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def load_rules(session: Session) -> CodeRules:
+    row = settings(session)
+    organs = {o.organ: o.code for o in session.scalars(select(OrganCode))}
+    rules = {r.key: r.retention for r in session.scalars(select(RetentionRule))}
+    return CodeRules(row.fonds_code, row.category_code, row.code_pattern, row.default_organ_code, organs, rules,
+                     [list(g) for g in row.item_groups or []])
+
+
+def _check_pattern(pattern: str) -> None:
+    try:
+        sample = pattern.format(fonds="Z001", category="WS", year=2026, retention="D30", organ="BGS", serial=7)
+    except (KeyError, IndexError, ValueError) as error:
+        raise InvalidInput("档号格式有误：只能使用 {fonds} {category} {year} {retention} {organ} {serial}"
+                           " 这些占位符，例如 {fonds}-{category}·{year}-{retention}-{organ}-{serial:04d}。") from error
+    if "{serial" not in pattern or "{year" not in pattern or len(sample) > 80:
+        raise InvalidInput("档号格式必须包含 {year} 和 {serial}，且不超过80个字符。")
+
+
+def _check_code(label: str, value: str) -> str:
+    value = value.strip()
+    if not _CODE_PART.match(value):
+        raise InvalidInput(f"{label}只能由1至10位字母或数字组成：{value or '（空）'}")
+    return value
+
+
+def update_settings(session: Session, *, fonds: str, source_organization: str, pattern: str,
+                    default_organ: str, organ_codes: dict[str, str], retention_rules: dict[str, str],
+                    item_groups: list[list[str]]) -> ArchiveSettings:
+    """Replace the archive settings; codes already assigned are kept (they never change)."""
+    _check_pattern(pattern)
+    for key, retention in retention_rules.items():
+        if retention not in RETENTIONS:
+            raise InvalidInput(f"保管期限“{retention}”无效（{key}），应为 Y、D30 或 D10。")
+    row = settings(session)
+    row.fonds_code, row.default_organ_code = _check_code("全宗号", fonds), _check_code("机构代码", default_organ)
+    row.source_organization, row.code_pattern = source_organization.strip(), pattern.strip()
+    row.item_groups = [g for g in item_groups if len(g) >= 2]
+    _replace(session, OrganCode, [OrganCode(organ=o, code=_check_code("机构代码", c)) for o, c in organ_codes.items()])
+    _replace(session, RetentionRule, [RetentionRule(key=k, retention=v) for k, v in retention_rules.items()])
+    session.flush()
+    return row
+
+
+def _replace(session: Session, model: type, rows: list) -> None:
+    for old in session.scalars(select(model)):
+        session.delete(old)
+    session.flush()
+    session.add_all(rows)
+
+
+class Assigner:
+    """Gives items their 档号 during one export: the stored one, else the next 件号 of the class.
+
+    The highest 件号 of each class is read once per export, not once per item.
+    """
+
+    def __init__(self, session: Session, rules: CodeRules, now: datetime) -> None:
+        self.session, self.rules, self.now = session, rules, now
+        self._last: dict[tuple[int, str, str], int] = {}
+
+    def _next_serial(self, year: int, retention: str, organ: str) -> int:
+        key = (year, retention, organ)
+        if key not in self._last:
+            self._last[key] = self.session.scalar(select(func.max(ArchiveItem.serial)).where(
+                ArchiveItem.year == year, ArchiveItem.retention == retention, ArchiveItem.organ_code == organ)) or 0
+        self._last[key] += 1
+        return self._last[key]
+
+    def assign(self, *, year: int, retention: str, organ: str, document_ids: list[int],
+               item_id: int | None) -> ArchiveItem:
+        """The item of these documents (main first): the stored one, completed with new members, or a new one."""
+        item = self.session.get(ArchiveItem, item_id) if item_id else None
+        if item is None:
+            serial = self._next_serial(year, retention, organ)
+            item = ArchiveItem(year=year, retention=retention, organ_code=organ, serial=serial, assigned_at=self.now,
+                               main_document_id=document_ids[0], archive_code=self.rules.format(
+                                   year=year, retention=retention, organ=organ, serial=serial))
+            self.session.add(item)
+            known: set[int] = set()
+        else:
+            known = {m.document_id for m in item.members}
+        for document_id in document_ids:
+            if document_id not in known:
+                item.members.append(ArchiveItemDocument(document_id=document_id, position=len(known)))
+                known.add(document_id)
+        return item
+
+
+# --- the settings page's text boxes: one "name=value" or "key,key" a line -------------------------
+
+def parse_pairs(text: str, label: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        name, sep, value = line.partition("=")
+        if not sep or not name.strip() or not value.strip():
+            raise InvalidInput(f"{label}第{number}行应写成“名称=代码”：{line.strip()}")
+        pairs[name.strip()] = value.strip()
+    return pairs
+
+
+def parse_groups(text: str) -> list[list[str]]:
+    groups = [[k.strip() for k in line.replace("，", ",").split(",") if k.strip()] for line in text.splitlines()]
+    return [g for g in groups if g]
+
+
+def format_pairs(pairs: dict[str, str]) -> str:
+    return "\n".join(f"{k}={v}" for k, v in pairs.items())

@@ -1,0 +1,220 @@
+"""Export a year's archive: assign 档号, write items batch by batch, check, bag and zip.
+
+Entry points: `export_year` (plain: CLI, bench, background job) and `start_export` /
+`run_export` (an ArchiveExport record for the archivist's page). Callers commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from webapp.archive import codes as archive_codes
+from webapp.archive.catalogue import CatalogueRow, CatalogueWriter
+from webapp.archive.inspect import sha256_file
+from webapp.archive.items import ItemPlan, plan_items, select_plans
+from webapp.archive.models import ArchiveExport, ArchiveItem
+from webapp.archive.package import ItemWriter, MissingStoredFile, PdfStage, make_bag, zip_folder
+from webapp.archive.report import ArchiveReport, check_numbers
+from webapp.models import Document, DocumentAttachment, User
+from webapp.services.documents import DocumentServices
+from webapp.services.errors import InvalidInput, NotFound
+
+BATCH = 20  # items per LibreOffice call; bounds the DOCX bytes held at once
+UNEXPECTED = "（技术细节已记入系统日志），请重试；如仍失败请联系管理员。"
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int], None]  # (items written, items in all), called after each batch
+
+
+class ExportFailed(InvalidInput):
+    """The package cannot be built; the message tells the archivist which item and file, in Chinese."""
+
+
+@dataclass
+class ExportOptions:
+    organ_codes: set[str] = field(default_factory=set)  # empty: all
+    retentions: set[str] = field(default_factory=set)  # empty: all
+    pdf: bool = True
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    item_count: int
+    passed: bool
+    report: dict
+    codes: list[str]
+
+
+def _batches(plans: list[ItemPlan], size: int) -> Iterator[list[ItemPlan]]:
+    for start in range(0, len(plans), size):
+        yield plans[start:start + size]
+
+
+def _load(session: Session, ids: list[int]) -> dict[int, Document]:
+    stmt = (select(Document).where(Document.id.in_(ids))
+            .options(selectinload(Document.file),
+                     selectinload(Document.attachments).selectinload(DocumentAttachment.file)))
+    return {d.id: d for d in session.scalars(stmt)}
+
+
+def _bag_info(settings, year: int, count: int, now: datetime, organs: list[str]) -> dict[str, str]:  # noqa: ANN001
+    return {
+        "Source-Organization": settings.source_organization or "、".join(organs) or "未设置立档单位",
+        "External-Identifier": f"{settings.fonds_code}-{settings.category_code}-{year}",
+        "External-Description": f"{year}年度文书档案归档文件（{count}件）",
+        "Fonds": settings.fonds_code, "Archive-Year": str(year), "Item-Count": str(count),
+        "Bagging-Date": now.date().isoformat(),
+    }
+
+
+def export_year(session: Session, docs: DocumentServices, *, year: int, out: Path, now: datetime,
+                options: ExportOptions | None = None, progress: Progress | None = None) -> ExportResult:
+    """Build the zipped bag of a year at `out`; assigns 档号 to new items (flushes, does not commit)."""
+    options = options or ExportOptions()
+    rules = archive_codes.load_rules(session)
+    plans = select_plans(plan_items(session, year, rules), options.organ_codes, options.retentions)
+    if not plans:
+        raise InvalidInput(f"{year}年度没有可归档的文件。")
+    settings = archive_codes.settings(session)
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="firegrid-archive-", dir=out.parent) as work:
+        folder = Path(work) / f"{settings.fonds_code}-{settings.category_code}-{year}"
+        folder.mkdir()
+        report = ArchiveReport(year, settings.fonds_code, now.date().isoformat())
+        pdfs = PdfStage(docs, options.pdf)
+        codes, exported = _write_items(session, docs, rules, plans, folder, report, pdfs, now, progress)
+        check_numbers(session, report, exported)
+        report.notes.extend(pdfs.notes)
+        report.write(folder)
+        make_bag(folder, _bag_info(settings, year, len(plans), now, sorted({p.organ for p in plans})))
+        zip_folder(folder, out)
+    return ExportResult(out, len(plans), report.passed, report.as_dict(), codes)
+
+
+def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.CodeRules, plans: list[ItemPlan],
+                 folder: Path, report: ArchiveReport, pdfs: PdfStage, now: datetime,
+                 progress: Progress | None) -> tuple[list[str], set[int]]:
+    writer = ItemWriter(docs, folder, report, pdfs)
+    codes: list[str] = []
+    exported: set[int] = set()
+    heading = f"{report.year}年度归档文件目录（全宗号 {report.fonds}）"
+    assigner = archive_codes.Assigner(session, rules, now)
+    with CatalogueWriter(folder, heading) as catalogue:
+        for batch in _batches(plans, BATCH):
+            loaded = _load(session, [i for plan in batch for i in plan.document_ids])
+            pdfs.prepare(list(loaded.values()))
+            for plan in batch:
+                documents = [loaded[i] for i in plan.document_ids]
+                item = assigner.assign(year=report.year, retention=plan.retention, organ=plan.organ_code,
+                                       document_ids=plan.document_ids, item_id=plan.item_id)
+                report.check_code(item.archive_code, rules.format(
+                    year=item.year, retention=item.retention, organ=item.organ_code, serial=item.serial))
+                row = _write_item(session, writer, item, documents)
+                row.seq = len(codes) + 1
+                catalogue.add(row)
+                codes.append(item.archive_code)
+                exported.update(plan.document_ids)
+            session.flush()
+            if progress is not None:
+                progress(len(codes), len(plans))
+    return codes, exported
+
+
+def _write_item(session: Session, writer: ItemWriter, item: ArchiveItem, documents: list[Document]) -> CatalogueRow:
+    # The 档号 is rolled back with the failed run, so the item is named by its title and 文号.
+    main = documents[0]
+    where = f"“{main.title}”" + (f"（{main.number}）" if main.number else "")
+    try:
+        return writer.write(session, item, documents)
+    except MissingStoredFile as error:
+        log.error("archive export: %s", error)
+        raise ExportFailed(f"{where}：文件“{error.name}”在文件库中缺失，请从备份恢复该文件后重试。") from error
+    except Exception as error:
+        log.exception("archive export: writing item %s failed", item.archive_code)
+        raise ExportFailed(f"{where}写入失败{UNEXPECTED}") from error
+
+
+# --- the archivist's page: an ArchiveExport record per package ------------------------------------
+
+def exports_dir(data_dir: Path) -> Path:
+    return Path(data_dir) / "archive-exports"
+
+
+def start_export(session: Session, *, year: int, options: ExportOptions, user: User | None,
+                 now: datetime) -> ArchiveExport:
+    record = ArchiveExport(year=year, status="running", created_by=user, created_at=now, filters={
+        "organ_codes": sorted(options.organ_codes), "retentions": sorted(options.retentions), "pdf": options.pdf})
+    session.add(record)
+    session.flush()
+    return record
+
+
+def run_export(session: Session, docs: DocumentServices, data_dir: Path, export_id: int, now: datetime,
+               progress: Progress | None = None) -> None:
+    """Build the package of a started export and record the outcome (the caller commits)."""
+    record = get_export(session, export_id)
+    fonds = archive_codes.settings(session).fonds_code
+    out = exports_dir(data_dir) / f"{record.id:05d}_{fonds}-WS-{record.year}.zip"
+    try:
+        with session.begin_nested():  # a failure keeps no 档号 assigned on the way, only the record
+            result = export_year(session, docs, year=record.year, out=out, now=now, options=export_options(record),
+                                 progress=progress)
+    except InvalidInput as error:
+        fail(record, error.message, now)
+        return
+    except Exception:  # noqa: BLE001  any other error must still end the record, never leave it running
+        log.exception("archive export %s failed", record.id)
+        fail(record, f"生成归档包时出错{UNEXPECTED}", now)
+        return
+    record.status, record.filename, record.item_count = "done", out.name, result.item_count
+    record.size, record.sha256, record.passed = out.stat().st_size, sha256_file(out), result.passed
+    record.message = "四性检测通过" if result.passed else "四性检测发现问题，详见包内报告"
+    record.finished_at = now
+    session.flush()
+
+
+def export_options(record: ArchiveExport) -> ExportOptions:
+    filters = record.filters or {}
+    return ExportOptions(set(filters.get("organ_codes", [])), set(filters.get("retentions", [])),
+                         filters.get("pdf", True))
+
+
+def fail(record: ArchiveExport, message: str, now: datetime) -> None:
+    record.status, record.message, record.finished_at = "failed", message, now
+
+
+def get_export(session: Session, export_id: int) -> ArchiveExport:
+    record = session.get(ArchiveExport, export_id)
+    if record is None:
+        raise NotFound("没有这个归档包。")
+    return record
+
+
+def recent_exports(session: Session, limit: int = 20) -> list[ArchiveExport]:
+    return list(session.scalars(select(ArchiveExport).order_by(ArchiveExport.id.desc()).limit(limit)))
+
+
+def export_path(data_dir: Path, record: ArchiveExport) -> Path:
+    if record.status != "done" or not record.filename:
+        raise NotFound("该归档包尚未生成。")
+    path = exports_dir(data_dir) / record.filename
+    if not path.exists():
+        raise NotFound("归档包文件已不存在。")
+    return path
+
+
+def stored_codes(session: Session, year: int) -> dict[int, str]:
+    """main document id → 档号 of the items of a year already filed."""
+    rows = session.execute(select(ArchiveItem.main_document_id, ArchiveItem.archive_code)
+                           .where(ArchiveItem.year == year))
+    return dict(rows.tuples().all())

@@ -1,0 +1,158 @@
+"""Item assembly (组件): which issued documents of a year are filed, and which belong together.
+
+Rules: only issued documents of finished (or case-less) work are filed; a document whose case is
+still running waits. Documents of one case whose template keys form a configured group (e.g. a
+rectification notice with its re-inspection opinion) are one item, the group's first key being
+the main document. Attachments and signed scans always travel with their document.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from webapp.archive.codes import RETENTION_ORDER, CodeRules, load_rules
+from webapp.archive.models import ArchiveItem, ArchiveItemDocument
+from webapp.clock import TZ
+from webapp.models import Document, IssuedNumber, ProcessInstance
+
+
+@dataclass
+class ItemPlan:
+    """One item to file: its documents (main first), class and, once assigned, its code."""
+
+    document_ids: list[int]
+    title: str
+    number: str
+    organ: str
+    issued_at: datetime
+    retention: str
+    organ_code: str
+    archive_code: str = ""
+    item_id: int | None = None
+    serial: int = 0
+
+    def sort_key(self) -> tuple:
+        return (RETENTION_ORDER.get(self.retention, 9), self.organ_code, self.serial or 10**6, self.issued_at)
+
+
+@dataclass
+class Unfinished:
+    what: str
+    title: str
+    reason: str
+
+
+@dataclass
+class Preview:
+    year: int
+    items: list[ItemPlan]
+    unfinished: list[Unfinished] = field(default_factory=list)
+    voided: list[IssuedNumber] = field(default_factory=list)
+
+    def classes(self) -> list[tuple[str, str]]:
+        return sorted({(i.retention, i.organ_code) for i in self.items}, key=lambda c: (RETENTION_ORDER[c[0]], c[1]))
+
+
+def year_bounds(year: int) -> tuple[datetime, datetime]:
+    return datetime(year, 1, 1, tzinfo=TZ), datetime(year + 1, 1, 1, tzinfo=TZ)
+
+
+def _candidates(session: Session, year: int) -> list:
+    start, end = year_bounds(year)
+    stmt = (select(Document.id, Document.instance_id, Document.template_key, Document.kind, Document.title,
+                   Document.number, Document.issuing_organ, Document.issued_at)
+            .outerjoin(ProcessInstance, Document.instance_id == ProcessInstance.id)
+            .where(Document.status == "issued", Document.issued_at >= start, Document.issued_at < end,
+                   or_(Document.instance_id.is_(None), ProcessInstance.status != "running"))
+            .order_by(Document.issued_at, Document.id))
+    return list(session.execute(stmt))
+
+
+def _main_of(row, by_case: dict[tuple[int, str], int], groups: list[list[str]]) -> int | None:
+    """The main document this row joins, if its case holds the group's first template."""
+    if row.instance_id is None:
+        return None
+    for group in groups:
+        if row.template_key in group[1:]:
+            main = by_case.get((row.instance_id, group[0]))
+            if main is not None and main != row.id:
+                return main
+    return None
+
+
+def plan_items(session: Session, year: int, rules: CodeRules | None = None) -> list[ItemPlan]:
+    """The items of a year in catalogue order, with stored codes where an item was filed before."""
+    rules = rules or load_rules(session)
+    rows = _candidates(session, year)
+    by_case = {(r.instance_id, r.template_key): r.id for r in rows if r.instance_id is not None}
+    plans: dict[int, ItemPlan] = {}
+    for row in rows:
+        main = _main_of(row, by_case, rules.item_groups)
+        if main is not None and main in plans:
+            plans[main].document_ids.append(row.id)
+            continue
+        plans[row.id] = ItemPlan(
+            document_ids=[row.id], title=row.title, number=row.number or "", organ=row.issuing_organ,
+            issued_at=row.issued_at, retention=rules.retention(row.template_key, row.kind),
+            organ_code=rules.organ_code(row.issuing_organ))
+    _apply_stored(session, year, list(plans.values()))
+    return sorted(plans.values(), key=ItemPlan.sort_key)
+
+
+def _apply_stored(session: Session, year: int, plans: list[ItemPlan]) -> None:
+    """An item filed before keeps its class and code, whatever the rules say now."""
+    stmt = (select(ArchiveItemDocument.document_id, ArchiveItem.id, ArchiveItem.archive_code,
+                   ArchiveItem.retention, ArchiveItem.organ_code, ArchiveItem.serial)
+            .join(ArchiveItem, ArchiveItem.id == ArchiveItemDocument.item_id)
+            .where(ArchiveItemDocument.position == 0, ArchiveItem.year == year))
+    stored = {row.document_id: row for row in session.execute(stmt)}
+    for plan in plans:
+        row = stored.get(plan.document_ids[0])
+        if row is not None:
+            plan.item_id, plan.archive_code, plan.serial = row.id, row.archive_code, row.serial
+            plan.retention, plan.organ_code = row.retention, row.organ_code
+
+
+def select_plans(plans: list[ItemPlan], organ_codes: set[str] | None, retentions: set[str] | None) -> list[ItemPlan]:
+    return [p for p in plans if (not organ_codes or p.organ_code in organ_codes)
+            and (not retentions or p.retention in retentions)]
+
+
+def organ_code_choices(plans: list[ItemPlan]) -> list[tuple[str, str]]:
+    """Each 机构（问题）code with the 责任者 it stands for, e.g. ("BGS", "BGS（某镇人民政府）"): a bare code means
+    nothing to a reader."""
+    organs: dict[str, set[str]] = {}
+    for plan in plans:
+        organs.setdefault(plan.organ_code, set()).add(plan.organ)
+    return [(code, f"{code}（{'、'.join(sorted(names))}）") for code, names in sorted(organs.items())]
+
+
+def unfinished(session: Session, year: int) -> list[Unfinished]:
+    """What is not filed yet and why: drafts, and cases still running."""
+    start, end = year_bounds(year)
+    drafts = session.execute(select(Document.title, Document.template_key).where(
+        Document.status == "draft", Document.created_at >= start, Document.created_at < end))
+    result = [Unfinished("草稿", title, "文件尚未印发") for title, _ in drafts]
+    with_documents = select(Document.instance_id).where(Document.issued_at >= start, Document.issued_at < end)
+    running = session.scalars(select(ProcessInstance).where(ProcessInstance.status == "running", or_(
+        ProcessInstance.id.in_(with_documents),
+        (ProcessInstance.started_at >= start) & (ProcessInstance.started_at < end),
+    )).order_by(ProcessInstance.started_at))
+    for case in running:
+        count = session.query(Document).filter_by(instance_id=case.id, status="issued").count()
+        reason = f"案件办理中，其{count}份已印发文件待办结后归档" if count else "案件办理中，尚无已印发文件"
+        result.append(Unfinished("案件", case.title, reason))
+    return result
+
+
+def voided_numbers(session: Session, year: int) -> list[IssuedNumber]:
+    stmt = select(IssuedNumber).where(IssuedNumber.year == year, IssuedNumber.status == "void")
+    return list(session.scalars(stmt.order_by(IssuedNumber.prefix, IssuedNumber.serial)))
+
+
+def preview(session: Session, year: int) -> Preview:
+    return Preview(year, plan_items(session, year), unfinished(session, year), voided_numbers(session, year))

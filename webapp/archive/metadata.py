@@ -1,0 +1,110 @@
+"""Electronic-record metadata of one item (GB/T 18894-2016 names), as JSON and XML."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.archive.models import RETENTIONS, ArchiveItem
+from webapp.models import AttachmentRole, CaseEvent, Document
+
+SECRECY = "无"  # not classified: the catalogue leaves 密级 blank
+ACTION_LABELS = {
+    "start": "发起", "complete": "办理", "send_back": "退回", "withdraw": "撤回", "reassign": "转办", "timer": "到期",
+}
+DECISION_LABELS = {"approve": "同意", "send_back": "退回", "reject": "不同意"}
+# The document's own files, then every attachment role under the label it is declared with.
+FILE_ROLES = {"main": "正文", "pdf": "正文（PDF/A）", **{role.value: role.label for role in AttachmentRole}}
+FORMATS = {".docx": "DOCX（Office Open XML）", ".pdf": "PDF/A-2b", ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
+CREATORS = {"main": "Firegrid（docxtpl 生成）", "pdf": "LibreOffice（PDF/A-2b 导出）"}
+
+
+@dataclass
+class FileEntry:
+    """A file written into an item folder."""
+
+    name: str
+    role: str  # a key of FILE_ROLES
+    size: int
+    sha256: str
+    document_id: int
+    media_type: str = ""
+
+
+def date8(moment: datetime | None) -> str:
+    return f"{moment:%Y%m%d}" if moment else ""
+
+
+def case_history(session: Session, documents: list[Document]) -> list[dict[str, Any]]:
+    """Every event of the cases these documents came from, oldest first."""
+    instance_ids = sorted({d.instance_id for d in documents if d.instance_id})
+    if not instance_ids:
+        return []
+    events = session.scalars(select(CaseEvent).where(CaseEvent.instance_id.in_(instance_ids))
+                             .order_by(CaseEvent.at, CaseEvent.id))
+    return [{
+        "时间": event.at.isoformat(timespec="seconds"), "办理人": event.actor_name,
+        "动作": ACTION_LABELS.get(event.action, event.action), "步骤": event.step_title or event.step_key,
+        "决定": DECISION_LABELS.get(event.decision, event.decision), "意见": event.opinion,
+        "关联文件": list(event.document_ids or []),
+    } for event in events]
+
+
+def _file_record(entry: FileEntry) -> dict[str, Any]:
+    suffix = Path(entry.name).suffix.lower()
+    return {
+        "计算机文件名": entry.name, "计算机文件大小": entry.size, "SHA-256": entry.sha256,
+        "格式信息": FORMATS.get(suffix, entry.media_type or suffix.lstrip(".").upper()),
+        "文档创建程序": CREATORS.get(entry.role, "上传（扫描/拍照设备）"), "用途": FILE_ROLES[entry.role],
+        "所属文件": entry.document_id,
+    }
+
+
+def item_metadata(item: ArchiveItem, documents: list[Document], files: list[FileEntry],
+                  history: list[dict[str, Any]], pages: int, pages_estimated: bool) -> dict[str, Any]:
+    main = documents[0]
+    return {
+        "档号": item.archive_code, "题名": main.title, "文件编号": main.number or "",
+        "责任者": main.issuing_organ, "日期": date8(main.issued_at), "机构或问题": item.organ_code,
+        "保管期限": RETENTIONS.get(item.retention, item.retention), "保管期限代码": item.retention,
+        "年度": item.year, "件号": item.serial, "密级": SECRECY, "页数": pages, "页数为估算": pages_estimated,
+        "组成文件": [{
+            "文件标识": d.id, "题名": d.title, "文件编号": d.number or "", "文种": d.kind, "模板": d.template_key,
+            "版本": d.version, "日期": date8(d.issued_at), "责任者": d.issuing_organ,
+        } for d in documents],
+        "电子文件": [_file_record(f) for f in files],
+        "办理过程": history,
+    }
+
+
+def _append(parent: ET.Element, key: str, value: Any) -> None:
+    if isinstance(value, list):
+        holder = ET.SubElement(parent, key)
+        for entry in value:
+            _append(holder, "条目", entry)
+    elif isinstance(value, dict):
+        holder = ET.SubElement(parent, key)
+        for child_key, child in value.items():
+            _append(holder, child_key.replace("-", ""), child)
+    else:
+        ET.SubElement(parent, key).text = "" if value is None else str(value).lower() if isinstance(value, bool) \
+            else str(value)
+
+
+def write_metadata(folder: Path, metadata: dict[str, Any]) -> list[Path]:
+    """元数据.json and 元数据.xml in the item folder."""
+    json_path, xml_path = folder / "元数据.json", folder / "元数据.xml"
+    json_path.write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
+    root = ET.Element("电子文件")
+    for key, value in metadata.items():
+        _append(root, key.replace("-", ""), value)
+    ET.indent(root)
+    ET.ElementTree(root).write(xml_path, encoding="utf-8", xml_declaration=True)
+    return [json_path, xml_path]

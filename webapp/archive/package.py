@@ -1,0 +1,178 @@
+"""Writing an export: one folder per item (files, PDF/A, metadata), then the BagIt bag and its zip.
+
+Items are written in small batches: only one batch's DOCX bytes are ever in memory (for the one
+LibreOffice call that converts the batch); every other file is copied from the store in chunks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import bagit
+from sqlalchemy.orm import Session
+
+from webapp.archive.catalogue import CatalogueRow
+from webapp.archive.inspect import Inspection, copy_hashed, inspect_file, safe_name
+from webapp.archive.metadata import FILE_ROLES, SECRECY, FileEntry, case_history, date8, item_metadata, write_metadata
+from webapp.archive.models import ArchiveItem
+from webapp.archive.report import ArchiveReport
+from webapp.documents.pdf import PdfConversionError, PdfUnavailable
+from webapp.models import Document
+from webapp.services.documents import DocumentServices, pdf_cache_path
+
+STORED_SUFFIXES = {".docx", ".xlsx", ".pdf", ".zip", ".jpg", ".jpeg", ".png"}
+
+log = logging.getLogger(__name__)
+
+
+class MissingStoredFile(Exception):
+    """A file the database records is absent from the file store: the package would be incomplete."""
+
+    def __init__(self, name: str, sha256: str) -> None:
+        super().__init__(f"{name} ({sha256}) is missing from the file store")
+        self.name, self.sha256 = name, sha256
+
+
+class PdfStage:
+    """PDF/A of each document, from the cache or one LibreOffice call per batch; notes what failed."""
+
+    def __init__(self, docs: DocumentServices, enabled: bool = True) -> None:
+        self.docs, self.enabled = docs, enabled
+        self.notes: list[str] = [] if enabled else ["本次导出按要求未生成 PDF/A，仅含 DOCX 原件。"]
+
+    def cached(self, document: Document) -> Path:
+        return pdf_cache_path(self.docs, document.file_sha256, pdfa=True)
+
+    def prepare(self, documents: list[Document]) -> None:
+        # An absent DOCX is left to the item writer, which names it in the export's failure.
+        missing = list({d.file_sha256: d for d in documents
+                        if not self.cached(d).exists() and self.docs.store.path(d.file_sha256).exists()}.values())
+        if not self.enabled or not missing:
+            return
+        try:
+            pdfs = self.docs.pdf.convert_many([self.docs.store.read(d.file_sha256) for d in missing], pdfa=True)
+        except PdfUnavailable as error:
+            self.enabled = False
+            self.notes.append(f"{error} 本包仅含 DOCX 原件，页数为估算。")
+            return
+        except PdfConversionError:
+            log.exception("PDF/A conversion of %d documents failed", len(missing))
+            self.notes.append("部分文件转换 PDF/A 失败，这些件仅含 DOCX。")
+            return
+        self.docs.pdf_cache_dir.mkdir(parents=True, exist_ok=True)
+        for document, pdf in zip(missing, pdfs, strict=True):
+            self.cached(document).write_bytes(pdf)
+
+    def path(self, document: Document) -> Path | None:
+        path = self.cached(document)
+        return path if self.enabled and path.exists() else None
+
+
+@dataclass
+class ItemFiles:
+    folder: Path
+    entries: list[FileEntry] = field(default_factory=list)
+    pages: int = 0
+    estimated: bool = False
+
+
+class ItemWriter:
+    """Writes one item's folder and reports on each file it writes."""
+
+    def __init__(self, docs: DocumentServices, root: Path, report: ArchiveReport, pdfs: PdfStage) -> None:
+        self.docs, self.root, self.report, self.pdfs = docs, root, report, pdfs
+
+    def write(self, session: Session, item: ArchiveItem, documents: list[Document]) -> CatalogueRow:
+        files = ItemFiles(self.root / safe_name(item.archive_code))
+        files.folder.mkdir()
+        for index, document in enumerate(documents, start=1):
+            self._document(files, index, document)
+        history = case_history(session, documents)
+        if any(d.instance_id for d in documents) and not history:
+            self.report.fail("integrity", f"{item.archive_code}：案件办理过程记录缺失")
+        metadata = item_metadata(item, documents, files.entries, history, files.pages, files.estimated)
+        for path in write_metadata(files.folder, metadata):
+            self.report.check_opens(f"{item.archive_code}/{path.name}", inspect_file(path))
+        self.report.counts["items"] += 1
+        main = documents[0]
+        note = "页数为估算" if files.estimated else ""
+        return CatalogueRow(0, item.archive_code, main.number or "", main.issuing_organ, main.title,
+                            date8(main.issued_at), "" if SECRECY == "无" else SECRECY, files.pages, note)
+
+    def _document(self, files: ItemFiles, index: int, document: Document) -> None:
+        stem = safe_name(f"{index:02d}_{document.filename.removesuffix('.docx')}")
+        entry = self._copy(files, f"{stem}.docx", "main", document, document.file_sha256, document.file.size,
+                           document.filename)
+        pages = self._inspect(files, entry)
+        pdf = self.pdfs.path(document)
+        if pdf is not None:
+            pdf_pages = self._inspect(files, self._copy_path(files, f"{stem}.pdf", "pdf", document, pdf))
+            pages = pdf_pages if pdf_pages and pdf_pages.pages else pages
+        self._add_pages(files, pages)
+        for number, attachment in enumerate(document.attachments, start=1):
+            name = safe_name(f"{index:02d}_{FILE_ROLES[attachment.role]}{number}_{attachment.name}")
+            added = self._copy(files, name, attachment.role, document, attachment.file_sha256, attachment.file.size,
+                               attachment.name)
+            self._add_pages(files, self._inspect(files, added))
+
+    def _copy(self, files: ItemFiles, name: str, role: str, document: Document, sha256: str,
+              size: int, shown_name: str) -> FileEntry:
+        source, label = self.docs.store.path(sha256), f"{files.folder.name}/{name}"
+        if not source.exists():
+            raise MissingStoredFile(shown_name, sha256)
+        with source.open("rb") as stream:
+            digest, written = copy_hashed(stream, files.folder / name)
+        self.report.check_file(label, expected_sha=sha256, sha=digest, expected_size=size, size=written)
+        return self._entry(files, name, role, document, written, digest)
+
+    def _copy_path(self, files: ItemFiles, name: str, role: str, document: Document, source: Path) -> FileEntry:
+        with source.open("rb") as stream:
+            digest, written = copy_hashed(stream, files.folder / name)
+        self.report.counts["files"] += 1
+        return self._entry(files, name, role, document, written, digest)
+
+    def _entry(self, files: ItemFiles, name: str, role: str, document: Document, size: int,
+               digest: str) -> FileEntry:
+        entry = FileEntry(name, role, size, digest, document.id)
+        files.entries.append(entry)
+        return entry
+
+    def _inspect(self, files: ItemFiles, entry: FileEntry) -> Inspection:
+        """Open the file (usability) and look for macros or programs (security)."""
+        inspection = inspect_file(files.folder / entry.name)
+        self.report.check_opens(f"{files.folder.name}/{entry.name}", inspection)
+        return inspection
+
+    @staticmethod
+    def _add_pages(files: ItemFiles, inspection: Inspection | None) -> None:
+        if inspection is not None and inspection.pages:
+            files.pages += inspection.pages
+            files.estimated = files.estimated or inspection.pages_estimated
+
+
+def make_bag(folder: Path, info: dict[str, str]) -> bagit.Bag:
+    """Turn the folder into a BagIt bag: payload under data/, SHA-256 manifests, bag-info.txt."""
+    return bagit.make_bag(str(folder), bag_info=info, processes=1, checksums=["sha256"])
+
+
+def zip_folder(folder: Path, out: Path) -> None:
+    """Zip the bag under one top folder; already-compressed formats are stored, text is deflated."""
+    tmp = out.with_name(out.name + ".part")
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        for path in _walk(folder):
+            compress = zipfile.ZIP_STORED if path.suffix.lower() in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
+            archive.write(path, f"{folder.name}/{path.relative_to(folder).as_posix()}", compress_type=compress)
+    tmp.replace(out)
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """Files in name order, one directory listing at a time."""
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            yield Path(root) / name

@@ -1,0 +1,108 @@
+"""四性检测 (DA/T 70-2018) of an export: authenticity, integrity, usability, security.
+
+The report is filled while items are written (each file once) and finished with the
+number-ledger check; it is saved as 四性检测报告.json (read by verify) and .txt (for people).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.archive.inspect import Inspection
+from webapp.models import Document, IssuedNumber
+
+PROPERTIES = {"authenticity": "真实性", "integrity": "完整性", "usability": "可用性", "security": "安全性"}
+REPORT_JSON, REPORT_TXT = "四性检测报告.json", "四性检测报告.txt"
+
+
+@dataclass
+class ArchiveReport:
+    year: int
+    fonds: str
+    export_date: str
+    problems: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    notes: list[str] = field(default_factory=list)
+    explained: list[str] = field(default_factory=list)  # voided numbers and why
+    counts: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    codes: set[str] = field(default_factory=set)
+
+    def fail(self, prop: str, message: str) -> None:
+        self.problems[prop].append(message)
+
+    def check_code(self, code: str, expected: str) -> None:
+        """档号: unique in the package, and as the pattern makes it (else the pattern changed since)."""
+        if code in self.codes:
+            self.fail("authenticity", f"档号重复：{code}")
+        self.codes.add(code)
+        if code != expected:
+            self.notes.append(f"档号 {code} 按原规则分配，与现行档号格式（{expected}）不同，保持不变。")
+
+    def check_file(self, label: str, *, expected_sha: str, sha: str, expected_size: int, size: int) -> None:
+        self.counts["files"] += 1
+        if sha != expected_sha or size != expected_size:
+            self.fail("authenticity", f"{label}：存储内容与登记的摘要或大小不符")
+
+    def check_opens(self, label: str, inspection: Inspection) -> None:
+        if not inspection.opens:
+            self.fail("usability", f"{label}：{inspection.problem}")
+        if inspection.unsafe:
+            self.fail("security", f"{label}：{inspection.unsafe}")
+
+    @property
+    def passed(self) -> bool:
+        return not any(self.problems.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "年度": self.year, "全宗号": self.fonds, "检测日期": self.export_date, "通过": self.passed,
+            "统计": dict(self.counts),
+            "检测项": {label: {"通过": not self.problems.get(key), "问题": list(self.problems.get(key, []))}
+                     for key, label in PROPERTIES.items()},
+            "作废文号说明": self.explained, "说明": self.notes,
+        }
+
+    def write(self, folder: Path) -> None:
+        data = self.as_dict()
+        (folder / REPORT_JSON).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+        (folder / REPORT_TXT).write_text(render_text(data), encoding="utf-8")
+
+
+def render_text(data: dict[str, Any]) -> str:
+    lines = [f"四性检测报告　全宗号 {data['全宗号']}　年度 {data['年度']}　检测日期 {data['检测日期']}",
+             f"结论：{'通过' if data['通过'] else '未通过'}", ""]
+    stats = data["统计"]
+    lines.append(f"件数 {stats.get('items', 0)}，文件数 {stats.get('files', 0)}。")
+    for label, result in data["检测项"].items():
+        lines.append(f"{label}：{'通过' if result['通过'] else '未通过'}")
+        lines.extend(f"  - {problem}" for problem in result["问题"])
+    if data["作废文号说明"]:
+        lines += ["", "作废文号说明："] + [f"  - {line}" for line in data["作废文号说明"]]
+    if data["说明"]:
+        lines += ["", "说明："] + [f"  - {line}" for line in data["说明"]]
+    return "\n".join(lines) + "\n"
+
+
+def check_numbers(session: Session, report: ArchiveReport, exported: set[int] | None = None) -> None:
+    """Each prefix's numbers of the year: a hole in the ledger is a gap; a void record explains itself."""
+    rows = session.execute(select(IssuedNumber, Document.status).outerjoin(
+        Document, Document.id == IssuedNumber.document_id).where(IssuedNumber.year == report.year)
+        .order_by(IssuedNumber.prefix, IssuedNumber.serial))
+    serials: dict[str, set[int]] = defaultdict(set)
+    for number, status in rows:
+        serials[number.prefix].add(number.serial)
+        if number.status == "void":
+            report.explained.append(f"{number.number}（{number.prefix}第{number.serial}号）已作废："
+                                    f"{number.void_reason or '未填写原因'}，不作为归档件。")
+        elif exported is not None and number.document_id not in exported and status == "issued":
+            report.notes.append(f"{number.number} 未纳入本次导出（案件办理中或未选择该类别）。")
+    for prefix, used in serials.items():
+        for serial in sorted(set(range(1, max(used) + 1)) - used):
+            report.fail("integrity", f"文号断号：{prefix}〔{report.year}〕第{serial}号 无登记，也无作废记录")
+    report.counts["numbers"] = sum(len(v) for v in serials.values())

@@ -1,0 +1,118 @@
+"""The procedures the app knows, and the cross-check of BPMN, forms, templates and roles."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from webapp.engine import KnownKeys, Problem, SpecRegistry
+from webapp.services import jobs
+
+
+@dataclass
+class StepContext:
+    """What a step hook sees: plain values and the DB session; no request, no Flask."""
+
+    session: Any
+    instance: Any  # models.ProcessInstance
+    step_key: str
+    data: dict  # the task data after the form was merged in
+    user: Any  # models.User, or None for timers
+    now: datetime
+    services: Any  # services.workflow_runtime.WorkflowRuntime: documents, numbering …
+
+
+# A hook returns the ids of documents it produced, recorded in the case history.
+StepHook = Callable[[StepContext], list[int]]
+
+
+@dataclass
+class Procedure:
+    key: str  # == BPMN process id == workflows/<key>.bpmn
+    title: str  # Chinese, shown to users
+    start_roles: tuple[str, ...]
+    start_form: str | None = None  # form key of the "open a case" page; None: started by a service
+    # Steps may prepare data before the task completes (e.g. compute a deadline), then produce
+    # documents after it completed, inside the same transaction.
+    before_complete: Mapping[str, StepHook] = field(default_factory=dict)
+    after_complete: Mapping[str, StepHook] = field(default_factory=dict)
+    # Runs once the case is started (step_key "start"), e.g. to produce a record from the start form.
+    after_start: StepHook | None = None
+    # Deadline of a step's task, when it follows from the case rather than from `due_workdays`.
+    due_date: Callable[[str, dict, Any], datetime | None] | None = None
+    # Functions BPMN expressions of this procedure may call (besides the engine's clock functions).
+    script_functions: Mapping[str, Callable] = field(default_factory=dict)
+    # The case title from the start form's data, e.g. "隐患整改：顺发便利店".
+    case_title: Callable[[dict], str] = lambda data: str(data.get("title") or "")
+    # Steps that only wait (e.g. for a deadline timer) and are no one's work: step key → what is awaited.
+    # They stay out of inboxes; the case page shows "等待…" and still offers the step's form.
+    waiting_steps: Mapping[str, str] = field(default_factory=dict)
+    # What one item of a multi-instance step is about (e.g. the evaluated body of a 自评), for inbox rows;
+    # called with (session, instance, item key) when the task is created.
+    task_subject: Callable[[Any, Any, str], str] | None = None
+    # Context for previewing a step's template before it is issued (the leader reads before signing).
+    preview_context: Callable[[StepContext, str], dict] | None = None
+    # Which of a step's several templates the data would issue (发文: 通知, 上行文 or 通报); None: all.
+    preview_template: Callable[[dict], str] | None = None
+    # `firegrid demo --history`: plays this year's activity through the services, in demo_order.
+    play_demo_history: Callable[[DemoContext], None] | None = None
+    demo_order: int = 100
+    # What `firegrid init` (and a new town) must find in the database, e.g. the default checklist.
+    ensure_defaults: Callable[[Any], None] | None = None
+    # Background job kinds (services.jobs.JobKind) this procedure queues, registered when it loads.
+    job_kinds: tuple[Any, ...] = ()
+    # Modules of the procedure's package that the web layer imports: forms (registered by key) and
+    # views (a module-level Blueprint `bp`). Names relative to the package.
+    web_modules: tuple[str, ...] = ("forms", "views")
+    # Set by the loader: the package the procedure lives in, and the blueprints of its web modules.
+    package: str = ""
+    blueprints: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class DemoContext:
+    """What a procedure's demo-history player gets; it sets `clock` to move through the year."""
+
+    session: Any
+    services: Any  # WorkflowRuntime
+    clock: Any  # webapp.clock.Clock, frozen by the player as it goes
+    year: int
+    today: datetime  # play from January 1 up to this moment, then leave the clock here
+
+
+_PROCEDURES: dict[str, Procedure] = {}
+
+
+def register(procedure: Procedure) -> Procedure:
+    _PROCEDURES[procedure.key] = procedure
+    for kind in procedure.job_kinds:
+        jobs.register_kind(kind)
+    return procedure
+
+
+def get(key: str) -> Procedure | None:
+    return _PROCEDURES.get(key)
+
+
+def all_procedures() -> list[Procedure]:
+    return list(_PROCEDURES.values())
+
+
+def script_functions() -> dict[str, Callable]:
+    functions: dict[str, Callable] = {}
+    for procedure in _PROCEDURES.values():
+        functions.update(procedure.script_functions)
+    return functions
+
+
+def cross_check(specs: SpecRegistry, known: KnownKeys) -> list[Problem]:
+    """BPMN problems plus: every registered procedure has a BPMN file and every BPMN a procedure."""
+    problems = specs.check(set(known.forms), set(known.templates), set(known.roles))
+    bpmn_ids = set(specs.process_ids())
+    for key in sorted(set(_PROCEDURES) - bpmn_ids):
+        problems.append(Problem(f"{key}.bpmn", key, f"procedure '{key}' is registered but has no BPMN process"))
+    for key in sorted(bpmn_ids - set(_PROCEDURES)):
+        problems.append(Problem(f"{key}.bpmn", key, f"BPMN process '{key}' has no registered procedure module"))
+    return problems

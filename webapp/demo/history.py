@@ -1,0 +1,30 @@
+"""`firegrid demo --history`: each procedure plays this year's activity through the real services."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.cases import registry as procedures
+from webapp.cases.registry import DemoContext
+from webapp.cases.runtime import WorkflowRuntime
+from webapp.clock import Clock
+from webapp.models import ProcessInstance
+
+
+def play(session: Session, runtime: WorkflowRuntime, clock: Clock, today: datetime) -> list[str] | None:
+    """Play every procedure's history (in demo_order); None when cases exist already."""
+    if session.scalar(select(ProcessInstance.id).limit(1)) is not None:
+        return None
+    played = []
+    for procedure in sorted(procedures.all_procedures(), key=lambda p: p.demo_order):
+        if procedure.play_demo_history is None:
+            continue
+        context = DemoContext(session=session, services=runtime, clock=clock, year=today.year, today=today)
+        procedure.play_demo_history(context)
+        session.commit()
+        played.append(procedure.title)
+    clock.set(None)
+    return played

@@ -1,0 +1,109 @@
+"""The registers the evaluation reads: publicity and training (宣传培训“五进”) and fire incidents (火灾事故)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from io import BytesIO
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.models import CommitteeMember, GridNode, User
+from webapp.procedures.evaluation.models import FIVE_INTO, PUBLICITY_KINDS, FireIncident, PublicityEvent
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.grid import ensure_in_scope, get_node
+
+PUBLICITY_HEADERS = ("序号", "日期", "类型", "“五进”", "主题", "对象", "参加人数", "网格", "组织部门", "照片数",
+                     "登记人")
+FIRE_HEADERS = ("序号", "日期", "地点（单位）", "网格", "原因", "死亡", "受伤", "直接损失（万元）", "登记人")
+
+
+def _year_range(year: int) -> tuple[date, date]:
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def add_publicity(session: Session, *, user: User, grid_id: int, held_on: date, kind: str, five_into: str,
+                  title: str, audience: str = "", attendance: int = 0, photos: list | None = None,
+                  member_id: int | None = None, now: datetime) -> PublicityEvent:
+    grid = get_node(session, grid_id)
+    ensure_in_scope(user, grid)
+    if kind not in PUBLICITY_KINDS or five_into not in FIVE_INTO:
+        raise InvalidInput("请选择活动类型和“五进”类别。")
+    if not title.strip():
+        raise InvalidInput("请填写活动主题。")
+    if attendance < 0:
+        raise InvalidInput("参加人数不能为负数。")
+    member = session.get(CommitteeMember, member_id) if member_id else None
+    if member_id and member is None:
+        raise NotFound("组织部门不存在。")
+    event = PublicityEvent(grid=grid, member=member, held_on=held_on, kind=kind, five_into=five_into,
+                           title=title.strip(), audience=audience.strip(), attendance=attendance,
+                           photos=list(photos or []), recorded_by=user, recorded_at=now)
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _in_scope(session: Session, user: User, model: type, day_column: Any, year: int) -> list:
+    """A register's entries of one year inside the user's scope, oldest first."""
+    first, last = _year_range(year)
+    stmt = (select(model).join(GridNode, model.grid_id == GridNode.id)
+            .where(GridNode.path.startswith(user.scope.path), day_column >= first, day_column <= last)
+            .order_by(day_column, model.id))
+    return list(session.scalars(stmt))
+
+
+def publicity_in_scope(session: Session, user: User, year: int) -> list[PublicityEvent]:
+    return _in_scope(session, user, PublicityEvent, PublicityEvent.held_on, year)
+
+
+def add_fire(session: Session, *, user: User, grid_id: int, occurred_on: date, place: str, cause: str = "",
+             deaths: int = 0, injuries: int = 0, loss: float = 0.0, unit_id: int | None = None,
+             now: datetime) -> FireIncident:
+    grid = get_node(session, grid_id)
+    ensure_in_scope(user, grid)
+    if not place.strip():
+        raise InvalidInput("请填写起火地点或单位。")
+    if deaths < 0 or injuries < 0 or loss < 0:
+        raise InvalidInput("伤亡人数和损失不能为负数。")
+    fire = FireIncident(grid=grid, unit_id=unit_id, occurred_on=occurred_on, place=place.strip(), cause=cause.strip(),
+                        deaths=deaths, injuries=injuries, loss=loss, recorded_by=user, recorded_at=now)
+    session.add(fire)
+    session.flush()
+    return fire
+
+
+def fires_in_scope(session: Session, user: User, year: int) -> list[FireIncident]:
+    return _in_scope(session, user, FireIncident, FireIncident.occurred_on, year)
+
+
+def _workbook(title: str, headers: tuple[str, ...], rows: list[list], widths: tuple[int, ...]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(list(headers))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    for index, width in enumerate(widths):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    buffer = BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def publicity_xlsx(year: int, events: list[PublicityEvent]) -> bytes:
+    rows = [[n, e.held_on, e.kind_label, e.five_into, e.title, e.audience, e.attendance, e.grid.display_path(),
+             e.member.organ if e.member else "", len(e.photos or []),
+             e.recorded_by.display_name if e.recorded_by else ""] for n, e in enumerate(events, start=1)]
+    return _workbook(f"{year}年宣传培训台账", PUBLICITY_HEADERS, rows, (6, 12, 10, 10, 36, 20, 10, 20, 24, 8, 10))
+
+
+def fires_xlsx(year: int, fires: list[FireIncident]) -> bytes:
+    rows = [[n, f.occurred_on, f.place, f.grid.display_path(), f.cause, f.deaths, f.injuries, f.loss,
+             f.recorded_by.display_name if f.recorded_by else ""] for n, f in enumerate(fires, start=1)]
+    return _workbook(f"{year}年火灾事故登记", FIRE_HEADERS, rows, (6, 12, 30, 20, 36, 8, 8, 16, 10))

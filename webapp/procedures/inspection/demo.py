@@ -1,0 +1,133 @@
+"""`firegrid demo --history` for the inspection procedure: monthly inspection days from January to today.
+
+Everything goes through the case services and the timer sweep, with the clock moved day by day:
+some hazards are found, most are rectified, some are referred, and a few re-inspections are left
+overdue at the end.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from webapp.cases import actions as cases
+from webapp.cases import timers
+from webapp.cases.registry import DemoContext
+from webapp.clock import TZ
+from webapp.demo import scans as demo_scans
+from webapp.models import Unit, User, WorkTask
+from webapp.procedures.inspection.records import inspection_of
+from webapp.procedures.inspection.setup import checklist_for, load_defaults
+
+HAZARDS = [("疏散通道堆放杂物", "后门通道"), ("灭火器压力不足", "收银台旁"), ("电线私拉乱接", "仓库"),
+           ("住人区域与经营区域未分隔", "二楼")]
+DELAY_DAYS = {"draft_notice": 0, "sign_notice": 0, "serve_notice": 1, "reinspect": 0, "draft_referral": 1,
+              "sign_referral": 1, "record_feedback": 9}
+LEAVE_OPEN_DAYS = 12  # tasks created this close to "today" are left for the demo users (some become overdue)
+
+
+def _user(session, username: str) -> User:  # noqa: ANN001
+    return session.scalar(select(User).where(User.username == username))
+
+
+def _inspection_day(calendar, year: int, month: int) -> date:  # noqa: ANN001
+    day = date(year, month, 5)
+    while not calendar.is_workday(day):
+        day += timedelta(days=1)
+    return day
+
+
+def _record_data(context: DemoContext, unit: Unit, moment: datetime, seed: int, inspectors: list[User]) -> dict:
+    session, day, found = context.session, moment.date(), seed % 6 == 0
+    items = []
+    for index, item in enumerate(checklist_for(session, unit.category)):
+        hazard = found and index == seed % 3
+        description, location = HAZARDS[(seed + index) % len(HAZARDS)] if hazard else ("", "")
+        photos = [demo_scans.upload_photo(session, context.services.documents.store, f"{unit.name}_{description}",
+                                          seed * 10 + index, moment)] if hazard else []
+        items.append({"item_id": str(item.id), "item_name": item.name, "result": "hazard" if hazard else "passed",
+                      "description": description, "location": location, "photos": photos,
+                      "corrected_on_spot": bool(hazard and seed % 4 == 0)})
+    return {"unit_id": unit.id, "unit_name": unit.name, "inspected_on": day.isoformat(), "inspected_time": "09:30",
+            "inspector_ids": [u.id for u in inspectors], "items": items, "major_hazard": found and seed % 37 == 0,
+            "measures": "", "unit_representative": unit.manager}
+
+
+def _scan(context: DemoContext, task: WorkTask, what: str, moment: datetime) -> dict:
+    """The paper the step needs, scanned and uploaded as the clerk must (a real, openable PDF)."""
+    name = f"{task.instance.unit.name}_{what}_{moment:%Y%m%d}"
+    return demo_scans.upload_scan(context.session, context.services.documents.store, name, moment)
+
+
+def _step_data(context: DemoContext, task: WorkTask, moment: datetime) -> dict:
+    runtime, session, today = context.services, context.session, moment.date()
+    if task.step_key == "draft_notice":
+        hazards = [h for h in inspection_of(session, task.instance).hazards if h.status == "open"]
+        deadline = runtime.calendar(session).add_workdays(today, 5)
+        return {"notice_hazards": [{"hazard_id": str(h.id), "description": h.description, "location": h.location,
+                                    "legal_basis": h.legal_basis} for h in hazards],
+                "severity": "general", "deadline": deadline.isoformat(), "note": ""}
+    if task.step_key == "serve_notice":
+        return {"served_on": today.isoformat(), "receiver_name": task.instance.unit.responsible_person,
+                "receipt_scan": _scan(context, task, "送达回执", moment)}
+    if task.step_key == "reinspect":
+        hazards = [h for h in inspection_of(session, task.instance).hazards if h.status == "open"]
+        fixed = "no" if task.instance.id % 4 == 0 else "yes"
+        return {"reinspected_on": today.isoformat(), "checks": [
+            {"hazard_id": str(h.id), "hazard_text": h.description, "rectified": fixed, "remark": "", "photos": []}
+            for h in hazards]}
+    if task.step_key == "draft_referral":
+        return {"receiver_kind": "fire" if task.instance.id % 2 else "police", "actions_taken": "",
+                "requested_action": "", "feedback_days": 15, "contact_name": "林晓雯", "contact_phone": "0712-5861002"}
+    if task.step_key == "record_feedback":
+        return {"feedback_on": today.isoformat(), "measures": "责令限期改正", "result": "已整改到位",
+                "feedback_scan": _scan(context, task, "反馈函", moment)}
+    return {}
+
+
+def _work_ready_tasks(context: DemoContext, moment: datetime) -> None:
+    session, today = context.session, moment.date()
+    users = {"clerk": _user(session, "clerk"), "leader": _user(session, "leader"),
+             "inspector": _user(session, "inspector")}
+    worked = False
+    for task in list(session.scalars(select(WorkTask).order_by(WorkTask.id))):
+        waited = (today - task.created_at.date()).days
+        if task.step_key not in DELAY_DAYS or waited < DELAY_DAYS[task.step_key]:
+            continue
+        if (context.today.date() - task.created_at.date()).days < LEAVE_OPEN_DAYS:
+            continue
+        cases.submit_task(session, context.services, user=users[task.role], work_task_id=task.id,
+                          data=_step_data(context, task, moment), now=moment, opinion="同意")
+        worked = True
+    if worked:
+        session.commit()
+
+
+def _inspect_all(context: DemoContext, day: date, units: list[Unit], inspectors: list[User]) -> None:
+    session = context.session
+    for index, unit in enumerate(units):
+        moment = datetime.combine(day, time(9, 0), TZ) + timedelta(minutes=5 * index)
+        context.clock.set(moment)
+        data = _record_data(context, unit, moment, unit.id + day.month, inspectors)
+        cases.start_case(session, context.services, procedure_key="inspection", user=inspectors[0], grid=unit.grid,
+                         unit=unit, title=f"消防检查：{unit.name}（{day.isoformat()}）", data=data, now=moment)
+    session.commit()
+
+
+def play_demo_history(context: DemoContext) -> None:
+    session = context.session
+    load_defaults(session)
+    inspectors = [_user(session, "inspector"), _user(session, "inspector2")]
+    units = list(session.scalars(select(Unit).order_by(Unit.id)))
+    calendar = context.services.calendar(session)
+    day = date(context.year, 1, 1)
+    while day <= context.today.date():
+        if day == _inspection_day(calendar, context.year, day.month) and day < context.today.date():
+            _inspect_all(context, day, units, inspectors)
+        moment = datetime.combine(day, time(16, 0), TZ)
+        context.clock.set(moment)
+        timers.fire_due_timers(session, context.services, moment)
+        _work_ready_tasks(context, moment)
+        day += timedelta(days=1)
+    context.clock.set(context.today)

@@ -1,0 +1,166 @@
+"""Re-inspection (复查意见书), referral (移交函) and the receiver's feedback: the second half of a case."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from webapp.models import AttachmentRole, Document, ProcessInstance, User
+from webapp.procedures.inspection.models import Hazard, Inspection
+from webapp.procedures.inspection.records import inspection_of, organ, unit_facts
+from webapp.procedures.inspection.setup import receivers
+from webapp.services import documents
+from webapp.services.documents import DocumentServices, Subject
+
+REFERRAL_BASIS = ["《中华人民共和国消防法》第十六条", "《消防监督检查规定》第二十四条"]
+
+
+def all_rectified(checks: list) -> bool:
+    return bool(checks) and all(c.get("rectified") == "yes" for c in checks)
+
+
+def reinspection_context(session: Session, instance: ProcessInstance, data: dict, now: datetime) -> dict:
+    inspection = inspection_of(session, instance)
+    mark, signature = organ(session, "reinspection", instance)
+    by_id = {h.id: h for h in inspection.hazards}
+    rows, fixed = [], True
+    for check in data.get("checks") or []:
+        hazard = by_id.get(int(check.get("hazard_id") or 0))
+        if hazard is None:
+            continue
+        corrected = check.get("rectified") == "yes"
+        fixed = fixed and corrected
+        rows.append({"description": hazard.description, "location": hazard.location, "corrected": corrected,
+                     "remark": check.get("remark") or None})
+    return {
+        "organ_mark": mark, "doc_number": "（印发时编号）", "title": "复查意见书", "unit": unit_facts(inspection.unit),
+        "original_number": inspection.notice_number,
+        "reinspection": {"date": str(data.get("reinspected_on") or now.date().isoformat())[:10],
+                         "inspectors": inspection.inspectors},
+        "hazards": rows,
+        "conclusion": "所列火灾隐患已全部整改。" if fixed else "部分火灾隐患未整改。",
+        "next_step": None if fixed else "对未整改的火灾隐患，依法移交公安派出所或消防救援机构处理。",
+        "signature": signature, "date": now.date().isoformat(), "note": None, "receipt": None,
+    }
+
+
+def issue_reinspection(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
+                       user: User | None, now: datetime) -> Document:
+    """Mark each hazard and issue the 复查意见书 (prefix `reinspection`) citing the notice's number."""
+    inspection = inspection_of(session, instance)
+    context = reinspection_context(session, instance, data, now)
+    context.pop("doc_number")
+    day = date.fromisoformat(context["reinspection"]["date"])
+    by_id = {h.id: h for h in inspection.hazards}
+    for check in data.get("checks") or []:
+        hazard = by_id.get(int(check.get("hazard_id") or 0))
+        if hazard is not None and check.get("rectified") == "yes":
+            hazard.status, hazard.rectified_on = "rectified", day
+        if hazard is not None:
+            hazard.photos = [*hazard.photos, *[p for p in check.get("photos") or [] if p]]
+    document = documents.issue(
+        session, docs, template_key="reinspection_opinion", context=context, prefix_key="reinspection",
+        title=f"复查意见书（{inspection.unit.name}）", user=user, now=now,
+        subject=Subject(instance.grid, inspection.unit, instance, "reinspect"))
+    inspection.reinspection_document_id, inspection.reinspected_on = document.id, day
+    session.flush()
+    return document
+
+
+def referred_hazards(inspection: Inspection) -> list[Hazard]:
+    if inspection.major_hazard and not inspection.notice_number:
+        return [h for h in inspection.hazards if h.status != "corrected_on_spot"] or list(inspection.hazards)
+    return [h for h in inspection.hazards if h.status in ("open", "referred")]
+
+
+def actions_taken(session: Session, inspection: Inspection) -> str:
+    if not inspection.notice_number:
+        return (f"我镇检查组于{_cn(inspection.inspected_at.date())}检查时认定上述情形属重大火灾隐患，"
+                "已当场责令该单位采取临时防范措施。")
+    text = f"我镇已下发《火灾隐患整改通知书》（{inspection.notice_number}）"
+    if inspection.reinspected_on:
+        opinion = session.get(Document, inspection.reinspection_document_id)
+        text += f"，并于{_cn(inspection.reinspected_on)}复查（{opinion.number if opinion else ''}）"
+    return text + "，该单位仍未整改。"
+
+
+def _cn(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def referral_context(session: Session, instance: ProcessInstance, data: dict, now: datetime) -> dict:
+    inspection = inspection_of(session, instance)
+    mark, signature = organ(session, "referral", instance)
+    receiver = receivers(session, instance.grid)[data.get("receiver_kind") or "police"]
+    attachments = []
+    if inspection.notice_number:
+        attachments.append(f"火灾隐患整改通知书（{inspection.notice_number}）")
+    if inspection.reinspection_document_id:
+        attachments.append("复查意见书")
+    photos = sum(len(h.photos) for h in inspection.hazards)
+    if photos:
+        attachments.append(f"现场照片{photos}张")
+    return {
+        "organ_mark": mark, "doc_number": "（签发后编号）", "addressee": receiver.name,
+        "title": f"关于移交{inspection.unit.name}火灾隐患的函", "unit": unit_facts(inspection.unit),
+        "inspection": {"date": inspection.inspected_at.date().isoformat(), "inspectors": inspection.inspectors},
+        "hazards": [{"description": h.description, "location": h.location} for h in referred_hazards(inspection)],
+        "actions_taken": data.get("actions_taken") or actions_taken(session, inspection),
+        "legal_basis": sorted({h.legal_basis for h in referred_hazards(inspection) if h.legal_basis}) or REFERRAL_BASIS,
+        "request": data.get("requested_action") or "请依法督促整改，并将处理情况反馈我镇。",
+        "feedback_days": int(data.get("feedback_days") or receiver.feedback_days),
+        "attachments": attachments, "signature": signature, "date": now.date().isoformat(),
+        "contact": {"name": data.get("contact_name") or "", "phone": data.get("contact_phone") or ""},
+        "cc": [r.name for k, r in receivers(session, instance.grid).items() if k != receiver.kind],
+    }
+
+
+def issue_referral(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
+                   user: User | None, now: datetime) -> Document:
+    """签发 → 编号 (prefix `referral`) → 印发, with the notice, opinion and photos attached."""
+    inspection = inspection_of(session, instance)
+    context = referral_context(session, instance, data, now)
+    context.pop("doc_number")
+    document = documents.issue(
+        session, docs, template_key="referral_letter", context=context, prefix_key="referral",
+        title=context["title"], user=user, now=now,
+        subject=Subject(instance.grid, inspection.unit, instance, "sign_referral"))
+    _attach_evidence(session, docs, document, inspection, now)
+    for hazard in referred_hazards(inspection):
+        hazard.status = "referred"
+    inspection.referral_document_id, inspection.referred_on = document.id, now.date()
+    inspection.referral_receiver = context["addressee"]
+    session.flush()
+    return document
+
+
+def _attach_evidence(session: Session, docs: DocumentServices, letter: Document, inspection: Inspection,
+                     now: datetime) -> None:
+    for document_id in (inspection.notice_document_id, inspection.reinspection_document_id):
+        earlier = session.get(Document, document_id) if document_id else None
+        if earlier is not None:
+            documents.attach(session, docs, letter, content=docs.store.read(earlier.file_sha256),
+                             name=earlier.filename, media_type=documents.DOCX, role=AttachmentRole.ATTACHMENT, now=now)
+    for hazard in inspection.hazards:
+        for photo in hazard.photos:
+            documents.attach(session, docs, letter, content=docs.store.read(photo["file"]), name=photo["name"],
+                             media_type=photo["type"], role=AttachmentRole.PHOTO, now=now)
+
+
+def record_feedback(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
+                    now: datetime) -> None:
+    """处理情况反馈: date recorded, scan attached to the letter, referred hazards closed."""
+    inspection = inspection_of(session, instance)
+    inspection.feedback_on = date.fromisoformat(str(data["feedback_on"])[:10])
+    inspection.feedback_measures = str(data.get("measures") or "")
+    inspection.feedback_result = str(data.get("result") or "")
+    for hazard in inspection.hazards:
+        if hazard.status == "referred":
+            hazard.status = "closed"
+    letter = session.get(Document, inspection.referral_document_id) if inspection.referral_document_id else None
+    scan = data.get("feedback_scan")
+    if letter is not None and scan:
+        documents.attach(session, docs, letter, content=docs.store.read(scan["file"]), name=scan["name"],
+                         media_type=scan["type"], role=AttachmentRole.FEEDBACK, now=now)
+    session.flush()

@@ -1,0 +1,163 @@
+"""Inspection (检查) and hazard rectification: checklists, monthly plans, inspections, hazards, referral receivers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.grid import GridNode, Unit
+from webapp.models.types import AwareDateTime
+from webapp.models.workflow import ProcessInstance
+
+ITEM_RESULTS = {"passed": "合格", "hazard": "存在隐患", "na": "不适用"}
+HAZARD_STATUSES = {
+    "corrected_on_spot": "当场改正", "open": "整改中", "rectified": "已整改", "referred": "已移交", "closed": "已办结",
+}
+RECEIVER_KINDS = {"police": "派出所", "fire": "消防救援机构"}
+
+
+class ChecklistItem(db.Model):
+    """One item of the inspection checklist (检查项目); `categories` empty means every unit category."""
+
+    __tablename__ = "inspection_checklist_item"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    legal_basis: Mapped[str] = mapped_column(String(200), default="")
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    sort_order: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    def applies_to(self, category: str) -> bool:
+        return self.is_active and (not self.categories or category in self.categories)
+
+
+class InspectionPlan(db.Model):
+    """A month's inspection day (检查日) for a grid node; each unit in scope goes to a group."""
+
+    __tablename__ = "inspection_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
+    month: Mapped[str] = mapped_column(String(7), index=True)  # "2026-09"
+    day: Mapped[date] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+    grid: Mapped[GridNode] = relationship()
+    groups: Mapped[list[InspectionGroup]] = relationship(
+        back_populates="plan", cascade="all, delete-orphan", order_by="InspectionGroup.id")
+    assignments: Mapped[list[PlanAssignment]] = relationship(back_populates="plan", cascade="all, delete-orphan")
+
+    __table_args__ = (UniqueConstraint("grid_id", "month", name="uq_inspection_plan_grid_month"),)
+
+
+class InspectionGroup(db.Model):
+    """检查组: at least two inspectors (user ids)."""
+
+    __tablename__ = "inspection_group"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plan.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(50))
+    member_ids: Mapped[list] = mapped_column(JSON, default=list)
+
+    plan: Mapped[InspectionPlan] = relationship(back_populates="groups")
+
+
+class PlanAssignment(db.Model):
+    __tablename__ = "inspection_plan_assignment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("inspection_plan.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("inspection_group.id", ondelete="CASCADE"))
+
+    plan: Mapped[InspectionPlan] = relationship(back_populates="assignments")
+    unit: Mapped[Unit] = relationship()
+    group: Mapped[InspectionGroup] = relationship()
+
+    __table_args__ = (UniqueConstraint("plan_id", "unit_id", name="uq_inspection_plan_unit"),)
+
+
+class Inspection(db.Model):
+    """One inspection of a unit, i.e. one case of the `inspection` procedure."""
+
+    __tablename__ = "inspection"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
+    inspected_at: Mapped[datetime] = mapped_column(AwareDateTime(), index=True)
+    inspectors: Mapped[list] = mapped_column(JSON, default=list)  # display names
+    major_hazard: Mapped[bool] = mapped_column(default=False)
+    record_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_plan.id", ondelete="SET NULL"))
+    notice_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    reinspection_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    referral_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+    notice_number: Mapped[str] = mapped_column(String(60), default="")
+    deadline: Mapped[date | None] = mapped_column(Date)
+    served_on: Mapped[date | None] = mapped_column(Date)
+    served_to: Mapped[str] = mapped_column(String(50), default="")  # 签收人
+    reinspected_on: Mapped[date | None] = mapped_column(Date)
+    referral_receiver: Mapped[str] = mapped_column(String(100), default="")
+    referred_on: Mapped[date | None] = mapped_column(Date)
+    feedback_on: Mapped[date | None] = mapped_column(Date)
+    feedback_measures: Mapped[str] = mapped_column(Text, default="")  # what the receiver did
+    feedback_result: Mapped[str] = mapped_column(Text, default="")
+
+    instance: Mapped[ProcessInstance] = relationship()
+    unit: Mapped[Unit] = relationship()
+    grid: Mapped[GridNode] = relationship()
+    hazards: Mapped[list[Hazard]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan", order_by="Hazard.position")
+
+
+class Hazard(db.Model):
+    """A hazard (火灾隐患) found in an inspection: a row of the hazard ledger (台账)."""
+
+    __tablename__ = "inspection_hazard"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    item_name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    location: Mapped[str] = mapped_column(String(200), default="")
+    legal_basis: Mapped[str] = mapped_column(String(200), default="")
+    photos: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    rectified_on: Mapped[date | None] = mapped_column(Date)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="hazards")
+
+    @property
+    def status_label(self) -> str:
+        return HAZARD_STATUSES.get(self.status, self.status)
+
+
+class ReferralReceiver(db.Model):
+    """Where a grid refers hazards (派出所 / 消防救援机构), and how long their feedback may take."""
+
+    __tablename__ = "inspection_referral_receiver"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(100))
+    contact_person: Mapped[str] = mapped_column(String(50), default="")
+    phone: Mapped[str] = mapped_column(String(30), default="")
+    feedback_days: Mapped[int] = mapped_column(default=15)
+
+    grid: Mapped[GridNode] = relationship()
+
+    __table_args__ = (UniqueConstraint("grid_id", "kind", name="uq_referral_receiver_grid_kind"),)
+
+
+__all__ = ["ChecklistItem", "Hazard", "Inspection", "InspectionGroup", "InspectionPlan", "PlanAssignment",
+           "ReferralReceiver"]

@@ -1,0 +1,99 @@
+"""Procedure `inspection` (检查 → 隐患整改通知书 → 复查 → 移交): step hooks, deadlines, previews."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from webapp.cases.registry import Procedure, StepContext
+from webapp.procedures.inspection import followup, records
+from webapp.procedures.inspection import setup as inspection_setup
+from webapp.procedures.inspection.demo import play_demo_history
+from webapp.workdays import WorkdayCalendar
+
+
+def _docs(context: StepContext):  # noqa: ANN202
+    return context.services.documents
+
+
+def _record(context: StepContext) -> list[int]:
+    inspection = records.record_inspection(context.session, _docs(context), instance=context.instance,
+                                           data=context.data, user=context.user, now=context.now)
+    return [inspection.record_document_id]
+
+
+def _issue_notice(context: StepContext) -> list[int]:
+    return [records.issue_notice(context.session, _docs(context), instance=context.instance, data=context.data,
+                                 user=context.user, now=context.now).id]
+
+
+def _serve(context: StepContext) -> list[int]:
+    records.record_service(context.session, _docs(context), instance=context.instance, data=context.data,
+                           now=context.now)
+    return []
+
+
+def _mark_rectified(context: StepContext) -> list[int]:
+    context.data["all_rectified"] = followup.all_rectified(context.data.get("checks") or [])
+    return []
+
+
+def _issue_reinspection(context: StepContext) -> list[int]:
+    return [followup.issue_reinspection(context.session, _docs(context), instance=context.instance,
+                                        data=context.data, user=context.user, now=context.now).id]
+
+
+def _date_referred(context: StepContext) -> list[int]:
+    context.data["referred_on"] = context.now.date().isoformat()
+    return []
+
+
+def _issue_referral(context: StepContext) -> list[int]:
+    return [followup.issue_referral(context.session, _docs(context), instance=context.instance, data=context.data,
+                                    user=context.user, now=context.now).id]
+
+
+def _feedback(context: StepContext) -> list[int]:
+    followup.record_feedback(context.session, _docs(context), instance=context.instance, data=context.data,
+                             now=context.now)
+    return []
+
+
+def _day(value: object) -> date | None:
+    return date.fromisoformat(str(value)[:10]) if value else None
+
+
+def due_date(step_key: str, data: dict, calendar: WorkdayCalendar) -> datetime | None:
+    """送达 within 3 WD of the inspection; 复查 within 3 WD of the deadline (or of an early application);
+    feedback within the letter's period in calendar days."""
+    deadline, applied = _day(data.get("deadline")), _day(data.get("applied_on"))
+    if step_key == "serve_notice" and data.get("inspected_on"):
+        return records.end_of_day(calendar.add_workdays(_day(data["inspected_on"]), records.SERVICE_WORKDAYS))
+    if step_key == "early_application" and deadline:
+        return records.end_of_day(deadline)
+    if step_key == "reinspect" and (applied or deadline):
+        return records.end_of_day(calendar.add_workdays(applied or deadline, 3))
+    if step_key == "record_feedback" and data.get("referred_on"):
+        return records.end_of_day(_day(data["referred_on"]) + timedelta(days=int(data.get("feedback_days") or 15)))
+    return None
+
+
+def preview_context(context: StepContext, template_key: str) -> dict:
+    if template_key == "rectification_notice":
+        return records.notice_context(context.session, context.instance, context.data, context.now)
+    return followup.referral_context(context.session, context.instance, context.data, context.now)
+
+
+PROCEDURE = Procedure(
+    ensure_defaults=inspection_setup.load_defaults,
+    key="inspection", title="消防安全检查与隐患整改", start_roles=("inspector",), start_form="inspection_record_form",
+    after_start=_record,
+    before_complete={"reinspect": _mark_rectified, "sign_referral": _date_referred},
+    after_complete={"sign_notice": _issue_notice, "serve_notice": _serve, "reinspect": _issue_reinspection,
+                    "sign_referral": _issue_referral, "record_feedback": _feedback},
+    # Until the deadline the unit rectifies; the timer opens 复查. A unit's early application is
+    # recorded from the case page, so the wait does not sit in 待办 as if someone had to act.
+    waiting_steps={"early_application": "等待单位整改，期限届满后自动转入复查"},
+    due_date=due_date, script_functions={"inspection_route": records.inspection_route},
+    case_title=lambda data: f"消防检查：{data.get('unit_name') or '单位'}（{str(data.get('inspected_on'))[:10]}）",
+    preview_context=preview_context, play_demo_history=play_demo_history, demo_order=20,
+)

@@ -1,0 +1,187 @@
+"""Inspection records (检查记录) and rectification notices (隐患整改通知书): the first half of a case."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.clock import TZ
+from webapp.models import AttachmentRole, Document, ProcessInstance, Unit, User
+from webapp.procedures.inspection.models import ChecklistItem, Hazard, Inspection
+from webapp.services import documents
+from webapp.services.documents import DocumentServices, Subject
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.workdays import WorkdayCalendar
+
+# 整改期限 proposed from severity, in working days after the inspection (editable in the draft).
+SEVERITY_WORKDAYS = {"minor": 3, "general": 5, "serious": 10}
+SEVERITIES = {"minor": "轻微（3个工作日）", "general": "一般（5个工作日）", "serious": "较重（10个工作日）"}
+SERVICE_WORKDAYS = 3  # 送达 within 3 working days of the inspection
+CONTACT_OFFICE = "{town}消防安全委员会办公室"
+
+
+def inspection_route(items: list, major_hazard: bool) -> str:
+    """BPMN routing after the record: 'major' → referral, 'notice' → rectification, 'none' → closed."""
+    if major_hazard:
+        return "major"
+    open_items = [i for i in items or [] if i.get("result") == "hazard" and not i.get("corrected_on_spot")]
+    return "notice" if open_items else "none"
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=TZ)
+
+
+def proposed_deadline(calendar: WorkdayCalendar, inspected_on: date, severity: str) -> date:
+    return calendar.add_workdays(inspected_on, SEVERITY_WORKDAYS.get(severity, SEVERITY_WORKDAYS["general"]))
+
+
+def inspection_of(session: Session, instance: ProcessInstance) -> Inspection:
+    found = session.scalar(select(Inspection).where(Inspection.instance_id == instance.id))
+    if found is None:
+        raise NotFound("该案件没有检查记录。")
+    return found
+
+
+def inspector_names(session: Session, ids: list) -> list[str]:
+    users = {u.id: u for u in session.scalars(select(User).where(User.id.in_([int(i) for i in ids or []])))}
+    return [users[int(i)].display_name for i in ids if int(i) in users]
+
+
+def _hazards_from_items(session: Session, items: list) -> list[Hazard]:
+    bases = {i.id: i.legal_basis for i in session.scalars(select(ChecklistItem))}
+    hazards = []
+    for item in items:
+        if item.get("result") != "hazard":
+            continue
+        hazards.append(Hazard(
+            position=len(hazards) + 1, item_name=item.get("item_name") or "", description=item.get("description") or "",
+            location=item.get("location") or "", legal_basis=bases.get(int(item.get("item_id") or 0), ""),
+            photos=[p for p in item.get("photos") or [] if p],
+            status="corrected_on_spot" if item.get("corrected_on_spot") else "open"))
+    return hazards
+
+
+def record_inspection(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
+                      user: User | None, now: datetime) -> Inspection:
+    """The start form's content as an Inspection with its hazards, and the 检查记录 document."""
+    unit = instance.unit
+    if unit is None:
+        raise InvalidInput("检查记录必须选择被检查单位。")
+    inspected_at = datetime.combine(date.fromisoformat(data["inspected_on"][:10]),
+                                    time.fromisoformat(data.get("inspected_time") or "09:00"), tzinfo=TZ)
+    inspection = Inspection(
+        instance=instance, unit=unit, grid=unit.grid, inspected_at=inspected_at,
+        inspectors=inspector_names(session, data.get("inspector_ids") or []),
+        major_hazard=bool(data.get("major_hazard")), plan_id=data.get("plan_id") or None,
+        hazards=_hazards_from_items(session, data.get("items") or []))
+    session.add(inspection)
+    session.flush()
+    context = record_context(inspection, data)
+    document = documents.create_record(
+        session, docs, template_key="inspection_record", context=context, title=f"消防安全检查记录（{unit.name}）",
+        subject=Subject(unit.grid, unit, instance, "start"), user=user, now=now)
+    inspection.record_document_id = document.id
+    session.flush()
+    return inspection
+
+
+def unit_facts(unit: Unit) -> dict:
+    return {"name": unit.name, "address": unit.address, "responsible_person": unit.responsible_person,
+            "phone": unit.responsible_phone or unit.manager_phone}
+
+
+def record_context(inspection: Inspection, data: dict) -> dict:
+    results = {"passed": "合格", "hazard": "存在隐患", "na": "不适用"}
+    items = [{"name": i.get("item_name") or "", "result": results.get(i.get("result"), ""),
+              "remark": (i.get("description") or None) if i.get("result") == "hazard" else None}
+             for i in data.get("items") or []]
+    return {
+        "record_no": f"JC-{inspection.inspected_at.year}-{inspection.id:04d}",
+        "unit": unit_facts(inspection.unit),
+        "inspection": {"date": inspection.inspected_at.date().isoformat(),
+                       "time": inspection.inspected_at.strftime("%H:%M"), "inspectors": inspection.inspectors},
+        "items": items,
+        "hazards": [{"description": h.description, "location": h.location} for h in inspection.hazards],
+        "measures": data.get("measures") or _default_measures(inspection),
+        "unit_representative": data.get("unit_representative") or None,
+    }
+
+
+def _default_measures(inspection: Inspection) -> str:
+    if inspection.major_hazard:
+        return "发现重大火灾隐患，移交有关部门依法处理。"
+    if any(h.status == "open" for h in inspection.hazards):
+        return "未能当场改正的隐患，另行下发火灾隐患整改通知书。"
+    return "未发现需限期整改的火灾隐患。" if not inspection.hazards else "发现的问题已当场改正。"
+
+
+def organ(session: Session, prefix_key: str, instance: ProcessInstance) -> tuple[str, str]:
+    """(organ mark, signature) of the body that issues a document of this prefix."""
+    name = documents.number_prefix(session, prefix_key).organ
+    region = next((n.name for n in instance.grid.ancestors() if n.level == "region"), "")
+    return f"{region}{name}", f"{region}{name}"
+
+
+def town_name(instance: ProcessInstance) -> str:
+    return next((n.name for n in [*instance.grid.ancestors(), instance.grid] if n.level == "town"), "")
+
+
+def notice_context(session: Session, instance: ProcessInstance, data: dict, now: datetime) -> dict:
+    """The 隐患整改通知书 from the draft's data (preview: the number is still a placeholder)."""
+    inspection = inspection_of(session, instance)
+    mark, signature = organ(session, "rectification", instance)
+    deadline = data.get("deadline") or ""
+    return {
+        "organ_mark": mark, "doc_number": "（签发后编号）", "title": "火灾隐患整改通知书",
+        "unit": unit_facts(inspection.unit),
+        "inspection": {"date": inspection.inspected_at.date().isoformat(), "inspectors": inspection.inspectors},
+        "hazards": [{"description": h.get("description") or "", "location": h.get("location") or "",
+                     "legal_basis": h.get("legal_basis") or "", "deadline": deadline}
+                    for h in data.get("notice_hazards") or []],
+        "contact_office": CONTACT_OFFICE.format(town=town_name(instance)),
+        "signature": signature, "date": now.date().isoformat(), "note": data.get("note") or None, "receipt": None,
+    }
+
+
+def issue_notice(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
+                 user: User | None, now: datetime) -> Document:
+    """签发 → 编号 (prefix `rectification`, 第NNNN号) → 印发."""
+    inspection = inspection_of(session, instance)
+    context = notice_context(session, instance, data, now)
+    context.pop("doc_number")
+    document = documents.issue(
+        session, docs, template_key="rectification_notice", context=context, prefix_key="rectification",
+        title=f"火灾隐患整改通知书（{inspection.unit.name}）", user=user, now=now,
+        subject=Subject(instance.grid, inspection.unit, instance, "sign_notice"))
+    inspection.notice_document_id, inspection.notice_number = document.id, document.number or ""
+    inspection.deadline = date.fromisoformat(str(data["deadline"])[:10])
+    _apply_notice_edits(inspection, data)
+    session.flush()
+    return document
+
+
+def _apply_notice_edits(inspection: Inspection, data: dict) -> None:
+    """The clerk may sharpen a hazard's wording, location and legal basis in the notice."""
+    by_id = {h.id: h for h in inspection.hazards}
+    for row in data.get("notice_hazards") or []:
+        hazard = by_id.get(int(row.get("hazard_id") or 0))
+        if hazard is not None:
+            hazard.description, hazard.location = row.get("description") or "", row.get("location") or ""
+            hazard.legal_basis = row.get("legal_basis") or ""
+
+
+def record_service(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
+                   now: datetime) -> None:
+    """送达: date and receiver recorded; the signed receipt's scan attached to the notice."""
+    inspection = inspection_of(session, instance)
+    inspection.served_on = date.fromisoformat(str(data["served_on"])[:10])
+    inspection.served_to = str(data.get("receiver_name") or "")
+    notice = session.get(Document, inspection.notice_document_id) if inspection.notice_document_id else None
+    scan = data.get("receipt_scan")
+    if notice is not None and scan:
+        documents.attach(session, docs, notice, content=docs.store.read(scan["file"]), name=scan["name"],
+                         media_type=scan["type"], role=AttachmentRole.RECEIPT, now=now)
+    session.flush()

@@ -1,0 +1,135 @@
+"""Leader dashboard per grid, a unit's history (一户一档), and the hazard ledger (台账) as Excel."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from webapp.models import Document, GridNode, Unit, User, WorkTask
+from webapp.procedures.inspection.models import Inspection, InspectionPlan
+from webapp.procedures.inspection.plans import units_under
+
+METRICS = {
+    "inspected": "本月已检查", "open": "有未办结隐患", "overdue_rectification": "整改逾期未复查",
+    "overdue_reinspection": "复查逾期", "awaiting_feedback": "移交待反馈", "feedback_overdue": "反馈逾期",
+}
+
+
+@dataclass
+class GridRow:
+    grid: GridNode
+    planned: int = 0
+    cases: dict[str, list[Inspection]] = field(default_factory=dict)
+
+    def count(self, metric: str) -> int:
+        return len(self.cases.get(metric, []))
+
+
+def inspections_under(session: Session, grid: GridNode) -> list[Inspection]:
+    stmt = (select(Inspection).join(GridNode, Inspection.grid_id == GridNode.id)
+            .where(GridNode.path.startswith(grid.path)).order_by(Inspection.inspected_at.desc())
+            .options(selectinload(Inspection.hazards), selectinload(Inspection.instance)))
+    return list(session.scalars(stmt))
+
+
+def _open_tasks(session: Session, step_key: str) -> dict[int, WorkTask]:
+    return {t.instance_id: t for t in session.scalars(select(WorkTask).where(WorkTask.step_key == step_key))}
+
+
+def metric_tests(session: Session, now: datetime) -> dict[str, Callable[[Inspection], bool]]:
+    """Each metric as a test of one case, so a count is always the length of its case list."""
+    month, today = now.strftime("%Y-%m"), now.date()
+    reinspect, feedback = _open_tasks(session, "reinspect"), _open_tasks(session, "record_feedback")
+
+    def overdue(tasks: dict[int, WorkTask]) -> Callable[[Inspection], bool]:
+        return lambda i: i.instance_id in tasks and tasks[i.instance_id].is_overdue(now)
+
+    return {
+        "inspected": lambda i: i.inspected_at.strftime("%Y-%m") == month,
+        "open": lambda i: any(h.status in ("open", "referred") for h in i.hazards),
+        "overdue_rectification": lambda i: bool(i.deadline and i.deadline < today and i.reinspected_on is None
+                                                and i.instance.status == "running"
+                                                and any(h.status == "open" for h in i.hazards)),
+        "overdue_reinspection": overdue(reinspect),
+        "awaiting_feedback": lambda i: i.instance_id in feedback,
+        "feedback_overdue": overdue(feedback),
+    }
+
+
+def dashboard(session: Session, user: User, now: datetime) -> list[GridRow]:
+    """One row per grid directly below the user's scope (or the scope itself when it has none)."""
+    grids = list(user.scope.children) or [user.scope]
+    tests = metric_tests(session, now)
+    month = now.strftime("%Y-%m")
+    rows = []
+    for grid in grids:
+        row = GridRow(grid, planned=_planned(session, grid, month))
+        cases = inspections_under(session, grid)
+        row.cases = {metric: [i for i in cases if test(i)] for metric, test in tests.items()}
+        rows.append(row)
+    return rows
+
+
+def _planned(session: Session, grid: GridNode, month: str) -> int:
+    """Units under `grid` assigned in any plan of the month (a plan above or below the grid)."""
+    units = {u.id for u in units_under(session, grid)}
+    plans = session.scalars(select(InspectionPlan).where(InspectionPlan.month == month))
+    return len({a.unit_id for p in plans for a in p.assignments if a.unit_id in units})
+
+
+def drill_down(session: Session, grid: GridNode, metric: str, now: datetime) -> list[Inspection]:
+    test = metric_tests(session, now)[metric]
+    return [i for i in inspections_under(session, grid) if test(i)]
+
+
+def unit_history(session: Session, unit: Unit) -> tuple[list[Inspection], list[Document]]:
+    inspections = list(session.scalars(select(Inspection).where(Inspection.unit_id == unit.id)
+                                       .order_by(Inspection.inspected_at.desc())))
+    ids = [i.instance_id for i in inspections]
+    docs = list(session.scalars(select(Document).where(Document.instance_id.in_(ids)).order_by(Document.id.desc())))
+    return inspections, docs
+
+
+LEDGER_COLUMNS = ["序号", "网格", "单位", "类别", "检查日期", "检查人员", "检查项目", "隐患描述", "位置", "法律依据",
+                  "重大隐患", "整改通知书文号", "整改期限", "送达日期", "复查日期", "隐患状态", "移交单位", "移交日期",
+                  "反馈日期"]
+
+
+def _ledger_row(index: int, inspection: Inspection, hazard) -> list:  # noqa: ANN001
+    return [
+        index, inspection.grid.display_path(), inspection.unit.name, inspection.unit.category_label,
+        inspection.inspected_at.strftime("%Y-%m-%d %H:%M"), "、".join(inspection.inspectors), hazard.item_name,
+        hazard.description, hazard.location, hazard.legal_basis, "是" if inspection.major_hazard else "否",
+        inspection.notice_number, inspection.deadline, inspection.served_on, inspection.reinspected_on,
+        hazard.status_label, inspection.referral_receiver, inspection.referred_on, inspection.feedback_on,
+    ]
+
+
+def ledger_xlsx(session: Session, user: User, year: int) -> bytes:
+    """隐患台账: one row per hazard found in the year within the user's scope."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = f"{year}年火灾隐患台账"
+    sheet.append(LEDGER_COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    index = 0
+    for inspection in reversed(inspections_under(session, user.scope)):
+        if inspection.inspected_at.year != year:
+            continue
+        for hazard in inspection.hazards:
+            index += 1
+            sheet.append(_ledger_row(index, inspection, hazard))
+    sheet.freeze_panes = "A2"
+    for letter, width in zip("ABCDEFGHIJKLMNOPQRS", [6, 18, 22, 14, 17, 16, 16, 30, 16, 28], strict=False):
+        sheet.column_dimensions[letter].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,111 @@
+"""Inspection reference data: the checklist (检查项目) and the referral receivers of each grid.
+
+Both are created on first use with defaults, so no migration seeds them; the demo loader may
+call `load_defaults` to create them up front.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.models import CommitteeMember, GridNode
+from webapp.models.grid import NINE_SMALL_CATEGORIES
+from webapp.procedures.inspection.models import RECEIVER_KINDS, ChecklistItem, ReferralReceiver
+from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.grid import town_of
+
+FIRE_LAW_16 = "《中华人民共和国消防法》第十六条"
+FIRE_LAW_28 = "《中华人民共和国消防法》第二十八条"
+FIRE_LAW_19 = "《中华人民共和国消防法》第十九条"
+FIRE_LAW_21 = "《中华人民共和国消防法》第二十一条"
+SMALL_PLACES = [*NINE_SMALL_CATEGORIES, "street_shop", "multi_use", "rental_housing"]
+# (name, legal basis, categories — empty: all)
+DEFAULT_CHECKLIST = [
+    ("安全出口和疏散通道", FIRE_LAW_28, []),
+    ("灭火器和消防栓", FIRE_LAW_16, []),
+    ("电气线路", FIRE_LAW_21, []),
+    ("防火分隔", FIRE_LAW_28, ["key_unit", "crowded_place", "factory_warehouse", "multi_use", "small_hotel"]),
+    ("易燃易爆物品存放", FIRE_LAW_19, ["factory_warehouse", "hazchem_retail", "small_workshop", "multi_use"]),
+    ("“三合一”住人", FIRE_LAW_19, SMALL_PLACES),
+    ("消防安全管理制度与台账", FIRE_LAW_16, ["key_unit", "crowded_place", "factory_warehouse", "hazchem_retail",
+                                           "small_school", "small_hotel", "small_entertainment"]),
+    ("电动自行车停放充电", FIRE_LAW_28, ["rental_housing", "old_residential", "rural_compound", "multi_use"]),
+]
+DEFAULT_RECEIVERS = {"police": "派出所", "fire": "消防救援"}
+DEFAULT_FEEDBACK_DAYS = 15
+
+
+def ensure_checklist(session: Session) -> None:
+    """Create the default checklist the first time it is needed."""
+    if session.scalar(select(ChecklistItem.id).limit(1)) is not None:
+        return
+    for order, (name, basis, categories) in enumerate(DEFAULT_CHECKLIST):
+        session.add(ChecklistItem(name=name, legal_basis=basis, categories=categories, sort_order=order))
+    session.flush()
+
+
+def checklist_for(session: Session, category: str) -> list[ChecklistItem]:
+    ensure_checklist(session)
+    items = session.scalars(select(ChecklistItem).order_by(ChecklistItem.sort_order, ChecklistItem.id))
+    return [item for item in items if item.applies_to(category)]
+
+
+def all_items(session: Session) -> list[ChecklistItem]:
+    ensure_checklist(session)
+    return list(session.scalars(select(ChecklistItem).order_by(ChecklistItem.sort_order, ChecklistItem.id)))
+
+
+def save_item(session: Session, *, item_id: int | None, name: str, legal_basis: str, categories: list[str],
+              sort_order: int, is_active: bool) -> ChecklistItem:
+    """Add or change a checklist item (admin)."""
+    item = session.get(ChecklistItem, item_id) if item_id else ChecklistItem()
+    if item is None:
+        raise NotFound("检查项目不存在。")
+    clash = session.scalar(select(ChecklistItem).where(ChecklistItem.name == name.strip()))
+    if clash is not None and clash is not item:
+        raise InvalidInput(f"检查项目“{name}”已存在。")
+    item.name, item.legal_basis, item.categories = name.strip(), legal_basis.strip(), list(categories)
+    item.sort_order, item.is_active = sort_order, is_active
+    session.add(item)
+    session.flush()
+    return item
+
+
+def receivers(session: Session, grid: GridNode) -> dict[str, ReferralReceiver]:
+    """The town's receivers by kind, created from the committee members on first use."""
+    town = town_of(grid) or grid
+    rows = {r.kind: r for r in session.scalars(select(ReferralReceiver).where(ReferralReceiver.grid_id == town.id))}
+    for kind, marker in DEFAULT_RECEIVERS.items():
+        if kind not in rows:
+            rows[kind] = _default_receiver(session, town, kind, marker)
+    session.flush()
+    return rows
+
+
+def _default_receiver(session: Session, town: GridNode, kind: str, marker: str) -> ReferralReceiver:
+    member = session.scalar(select(CommitteeMember).where(
+        CommitteeMember.town_id == town.id, CommitteeMember.organ.contains(marker),
+    ).order_by(CommitteeMember.sort_order))
+    receiver = ReferralReceiver(
+        grid=town, kind=kind, name=member.organ if member else f"{town.name}{RECEIVER_KINDS[kind]}",
+        contact_person=member.contact_person if member else "", phone=member.phone if member else "",
+        feedback_days=DEFAULT_FEEDBACK_DAYS)
+    session.add(receiver)
+    return receiver
+
+
+def update_receiver(session: Session, receiver: ReferralReceiver, *, name: str, contact_person: str, phone: str,
+                    feedback_days: int) -> None:
+    if feedback_days < 1:
+        raise InvalidInput("反馈期限至少为1日。")
+    receiver.name, receiver.contact_person, receiver.phone = name.strip(), contact_person.strip(), phone.strip()
+    receiver.feedback_days = feedback_days
+    session.flush()
+
+
+def load_defaults(session: Session) -> None:
+    """For the demo loader: the checklist and every town's receivers."""
+    ensure_checklist(session)
+    for town in session.scalars(select(GridNode).where(GridNode.level == "town")):
+        receivers(session, town)

@@ -1,0 +1,99 @@
+"""Procedure "meeting" (会议 → 会议纪要): schedule → record → sign (签发) → 纪要 第N期 issued → distribute.
+
+BPMN (workflows/meeting.bpmn) decides the order; this module decides the content of each step.
+"""
+
+from __future__ import annotations
+
+from webapp.cases.registry import DemoContext, Procedure, StepContext
+from webapp.models import CommitteeMember, GridNode
+from webapp.procedures.meeting import meetings
+from webapp.procedures.meeting.meetings import split_lines
+
+NO_NUMBER_YET = "　"  # the preview shows "第　期": the serial is allocated only when the leader signs
+
+
+def _after_schedule(context: StepContext) -> list[int]:
+    meetings.schedule(context.session, context.instance, context.data)
+    return []
+
+
+def _parse_attendance(context: StepContext) -> list[int]:
+    """Before 记录 completes: the typed lines become the lists the 纪要 prints; rows become decisions."""
+    context.data.update(_parsed(context))
+    return []
+
+
+def _parsed(context: StepContext) -> dict:
+    data = context.data
+    return {
+        "attendee_list": split_lines(data.get("attendees")),
+        "absentee_list": [_absentee(line) for line in split_lines(data.get("absentees"))],
+        "observer_list": split_lines(data.get("observers")),
+        "agenda_items": split_lines(data.get("agenda")),
+        "attachment_names": split_lines(data.get("attachments")),
+        "decision_items": [_decision_item(context, row) for row in data.get("decisions") or []
+                           if (row.get("title") or "").strip()],
+    }
+
+
+def _absentee(line: str) -> str:
+    unit, name, *reason = line.split()
+    return f"{unit} {name}（{''.join(reason)}）"
+
+
+def _decision_item(context: StepContext, row: dict) -> dict:
+    kind, _, ident = str(row["owner"]).partition(":")
+    model = CommitteeMember if kind == "member" else GridNode
+    owner = context.session.get(model, int(ident))
+    owner_name = owner.organ if kind == "member" else owner.name
+    return {"title": row["title"].strip(), "text": row["text"].strip(), "owner": row["owner"],
+            "owner_name": owner_name, "deadline": row["deadline"].strip()}
+
+
+def _after_record(context: StepContext) -> list[int]:
+    meetings.record(context.session, context.instance, context.data)
+    return []
+
+
+def _after_sign(context: StepContext) -> list[int]:
+    issued = meetings.issue_minutes(context.session, context.services.documents, instance=context.instance,
+                                    data=context.data, user=context.user, now=context.now)
+    return [issued.document.id]
+
+
+def _after_distribute(context: StepContext) -> list[int]:
+    meetings.distribute(context.session, context.instance, list(context.data.get("recipients") or []), context.now)
+    return []
+
+
+def _preview(context: StepContext, template_key: str) -> dict:
+    meeting = meetings.meeting_of(context.session, context.instance)
+    if meeting is None:
+        return {}
+    # From the typed lines (the 拟稿 form as filled, or the recorded data at 签发): a draft previews as typed.
+    data = {**context.data, **_parsed(context)}
+    preview = meetings.minutes_context(context.session, meeting, data, context.now.date())
+    return {**preview, "attendees": data["attendee_list"], "absentees": data["absentee_list"],
+            "observers": data["observer_list"], "issue_no": NO_NUMBER_YET}
+
+
+def _case_title(data: dict) -> str:
+    names = {key: name for key, name, _, _ in meetings.DEFAULT_SERIES}
+    return f"{names.get(str(data.get('series_key')), '会议')}（{str(data.get('held_on'))[:10]}）"
+
+
+def _play_demo_history(context: DemoContext) -> None:
+    from webapp.procedures.meeting import demo as meeting_demo
+
+    meeting_demo.play(context)
+
+
+PROCEDURE = Procedure(
+    ensure_defaults=meetings.ensure_town_series,
+    key="meeting", title="会议与纪要", start_roles=("clerk",), start_form="meeting_start",
+    before_complete={"record": _parse_attendance},
+    after_complete={"schedule": _after_schedule, "record": _after_record, "sign": _after_sign,
+                    "distribute": _after_distribute},
+    case_title=_case_title, preview_context=_preview, play_demo_history=_play_demo_history, demo_order=40,
+)

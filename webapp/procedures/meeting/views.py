@@ -1,0 +1,99 @@
+"""Meeting pages: the yearly plan (held vs due), the decisions dashboard, and the completion report."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from webapp.extensions import db
+from webapp.models import ProcessInstance
+from webapp.procedures.meeting import decisions as meeting_decisions
+from webapp.procedures.meeting import meetings
+from webapp.procedures.meeting.forms import CompletionReportForm
+from webapp.services import uploads
+from webapp.services.errors import InvalidInput
+from webapp.web.common import acting_user, form_status, now, year_arg
+from webapp.web.documents import stored_file_response
+from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.form_errors import show_invalid
+
+bp = Blueprint("meetings", __name__)
+MEETING_ROLES = ("clerk", "office_head", "leader")
+add_nav_item(NavItem("meetings.plan", "会议", MEETING_ROLES))
+add_nav_item(NavItem("meetings.decisions", "议定事项", MEETING_ROLES))
+
+
+def runtime():  # noqa: ANN201
+    return current_app.extensions["firegrid.runtime"]
+
+
+@bp.app_context_processor
+def meeting_helpers() -> dict:
+    """`meeting_case(instance)` for templates/procedures/meeting/context.html."""
+
+    def meeting_case(instance: ProcessInstance) -> dict:
+        meeting = meetings.meeting_of(db.session, instance)
+        earlier = meeting_decisions.open_before(db.session, meeting) if meeting else []
+        return {"meeting": meeting, "open_before": earlier, "today": now().date()}
+
+    return {"meeting_case": meeting_case}
+
+
+@bp.get("/meetings/plan")
+@login_required
+def plan():  # noqa: ANN201
+    today = now().date()
+    year = year_arg()
+    town = meetings.town_of(acting_user().scope)
+    rows = [(series, meetings.yearly_plan(db.session, series, year, today))
+            for series in meetings.series_of_town(db.session, town)]
+    return render_template("meetings/plan.html", rows=rows, year=year, today=today)
+
+
+@bp.get("/meetings/decisions")
+@login_required
+def decisions():  # noqa: ANN201
+    user, today = acting_user(), now().date()
+    items = meeting_decisions.visible_decisions(db.session, user)
+    if request.args.get("show") == "overdue":
+        items = [d for d in items if d.is_overdue(today)]
+    elif request.args.get("show") == "mine":
+        items = [d for d in items if meeting_decisions.is_responsible(user, d)]
+    return render_template("meetings/decisions.html", items=items, today=today, show=request.args.get("show", ""),
+                           summary=meeting_decisions.summarize(items, today),
+                           responsible=lambda d: meeting_decisions.is_responsible(user, d))
+
+
+@bp.route("/meetings/decisions/<int:decision_id>/report", methods=["GET", "POST"])
+@login_required
+def report(decision_id: int):  # noqa: ANN201
+    decision = meeting_decisions.decision_for(db.session, acting_user(), decision_id, report=True)
+    form = CompletionReportForm()
+    if form.validate_on_submit():
+        try:
+            meeting_decisions.report_completion(
+                db.session, user=acting_user(), decision_id=decision_id, text=form.text.data or "",
+                attachment=_stored_attachment(form), now=now())
+            db.session.commit()
+            flash(f"“{decision.title}”已报告完成。", "success")
+            return redirect(url_for("meetings.decisions"))
+        except InvalidInput as error:
+            show_invalid(form, error, beside=form.attachment)
+    return render_template("meetings/report.html", form=form, decision=decision, today=now().date()), form_status()
+
+
+def _stored_attachment(form: CompletionReportForm) -> dict | None:
+    upload = form.attachment.data
+    if upload is None or not getattr(upload, "filename", ""):
+        return None
+    return uploads.store_upload(db.session, runtime().documents.store, content=upload.read(),
+                                filename=upload.filename, now=now())
+
+
+@bp.get("/meetings/decisions/<int:decision_id>/file")
+@login_required
+def completion_file(decision_id: int):  # noqa: ANN201
+    decision = meeting_decisions.decision_for(db.session, acting_user(), decision_id)
+    if not decision.completion_file:
+        abort(404)
+    return stored_file_response(decision.completion_file["file"], decision.completion_file["name"])

@@ -1,0 +1,107 @@
+"""Forms of the 发文 procedure: start, 拟稿, 核稿, 会签, 签发, 印发登记."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from wtforms import (
+    DateField,
+    Field,
+    IntegerField,
+    MultipleFileField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, NumberRange, ValidationError
+
+from webapp.forms.common import CheckboxList, ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
+from webapp.forms.registry import register_form
+from webapp.procedures.notice_issuance import notices
+
+BODY_HINT = ("每段一行。以“一、”开头的行为一级标题（黑体），以“（一）”开头的为二级标题（楷体），"
+             "以“1.”开头的为三级标题；序号由版式自动生成，其余各行为正文段落。")
+KIND_CHOICES = [(kind, kind) for kind in notices.KINDS]
+
+
+@register_form("notice_start")
+class NoticeStartForm(ChineseForm):
+    kind = SelectField("文种", choices=KIND_CHOICES, validators=[required("请选择文种。")])
+    title = StringField("标题", validators=[required("请输入标题。"), max_length(100)],
+                        description="如：关于开展冬春火灾防控工作的通知")
+
+
+@register_form("notice_draft")
+class NoticeDraftForm(ChineseForm):
+    kind = SelectField("文种", choices=KIND_CHOICES, validators=[required("请选择文种。")])
+    issuing_body = RadioField("发文机关", choices=list(notices.ISSUING_BODIES.items()), default="town",
+                              validators=[required("请选择发文机关。")])
+    direction = RadioField("行文方向", choices=[("down", "下行文（通知、通报、意见、函）"),
+                                            ("up", "上行文（报告、请示，版头标注签发人）")],
+                           default="down", validators=[required("请选择行文方向。")])
+    title = StringField("标题", validators=[required("请输入标题。"), max_length(100)])
+    addressees = CheckboxList("主送机关", choices=[], validate_choice=False)
+    addressees_other = StringField("其他主送机关", validators=[optional(), max_length(300)],
+                                   description="不在上面列表中的机关，多个用顿号或逗号分隔")
+    body = TextAreaField("正文", validators=[required("请输入正文。"), max_length(20000)], description=BODY_HINT,
+                         render_kw={"rows": 16, "placeholder": BODY_HINT})
+    new_attachments = MultipleFileField("附件（上传文件，文件名即附件名称）",
+                                        description="可一次选择多个文件；已上传的附件保留在下面的列表中")
+    kept_attachments = CheckboxList("已上传的附件（取消勾选即删除）", choices=[], validate_choice=False)
+    cc = StringField("抄送", validators=[optional(), max_length(300)], description="多个机关用顿号或逗号分隔")
+    note = StringField("附注", validators=[optional(), max_length(200)], description="如：联系人及电话；不含括号")
+    copies = IntegerField("印发份数", default=10, validators=[
+        InputRequired("请填写印发份数。"), NumberRange(min=1, max=999, message="份数应在1到999之间。")])
+    printer = StringField("印发机关", default=notices.DEFAULT_PRINTER["town"],
+                          validators=[required("请填写印发机关。"), max_length(50)])
+    co_signers = CheckboxList("会签领导（需要其他部门会签时勾选）", choices=[], validate_choice=False)
+
+    def setup(self, session: Any, user: Any, instance: Any) -> None:
+        self.addressees.choices = [(name, name) for name in notices.addressee_choices(session, instance.grid)]
+        self.co_signers.choices = [(u.username, u.choice_label)
+                                   for u in notices.co_signer_choices(session, instance.grid)]
+        kept = self.kept_attachments.data or []  # "sha256:file name", see notices.kept_value
+        self.kept_attachments.choices = [(value, value.partition(":")[2]) for value in kept]
+
+    def validate_direction(self, field: Field) -> None:
+        if self.kind.data in notices.UPWARD_KINDS and field.data != "up":
+            raise ValidationError("报告、请示属于上行文，请选择“上行文”。")
+        if self.kind.data not in notices.UPWARD_KINDS and field.data == "up":
+            raise ValidationError(f"{self.kind.data}一般为下行文；上行文请选择文种“报告”或“请示”。")
+
+    def validate_addressees(self, field: Field) -> None:
+        if not field.data and not (self.addressees_other.data or "").strip():
+            raise ValidationError("请至少选择或填写一个主送机关。")
+        allowed = {value for value, _ in self.addressees.choices}
+        if any(name not in allowed for name in field.data or []):
+            raise ValidationError("主送机关不在可选列表中，请在“其他主送机关”中填写。")
+
+    def validate_co_signers(self, field: Field) -> None:
+        allowed = {value for value, _ in self.co_signers.choices}
+        if any(name not in allowed for name in field.data or []):
+            raise ValidationError("会签人不在可选范围内。")
+
+
+@register_form("notice_review")
+class NoticeReviewForm(DecisionMixin, ChineseForm):
+    """核稿: 同意, or 退回 with the reason."""
+
+
+@register_form("notice_countersign")
+class NoticeCountersignForm(DecisionMixin, ChineseForm):
+    """会签: 同意, or 退回 (any one co-signer sends the draft back)."""
+
+
+@register_form("notice_sign_off")
+class NoticeSignOffForm(DecisionMixin, ChineseForm):
+    """签发: 同意 issues the document with the next number; 退回 returns it."""
+
+
+@register_form("notice_distribution")
+class NoticeDistributionForm(ChineseForm):
+    printed_on = DateField("印发日期", validators=[required("请填写印发日期。"), not_in_future])
+    copies = IntegerField("印发份数", validators=[
+        InputRequired("请填写印发份数。"), NumberRange(min=1, max=999, message="份数应在1到999之间。")])
+    recipients = TextAreaField("分送单位", validators=[required("请填写分送单位。"), max_length(2000)],
+                               description="多个单位用顿号或逗号分隔")

@@ -1,0 +1,127 @@
+"""签订率 per grid node with drill-down, the unsigned list, and its Excel reminder list."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from webapp.models import GridNode, User
+from webapp.procedures.responsibility_letters.models import LetterCampaign, ResponsibilityLetter
+from webapp.services.errors import OutOfScope
+from webapp.services.grid import ensure_in_scope, get_node
+
+OPEN = ("pending", "issued")
+
+
+@dataclass
+class Rate:
+    label: str
+    required: int = 0
+    signed: int = 0
+    node: GridNode | None = None  # set when the row can be drilled into
+
+    @property
+    def unsigned(self) -> int:
+        return self.required - self.signed
+
+    @property
+    def rate(self) -> float:
+        return self.signed / self.required if self.required else 0.0
+
+    @property
+    def rate_text(self) -> str:
+        if not self.required:
+            return "—"
+        percent = self.rate * 100
+        return f"{percent:.0f}%" if percent == int(percent) else f"{percent:.1f}%"
+
+
+@dataclass
+class Dashboard:
+    campaign: LetterCampaign
+    node: GridNode
+    total: Rate
+    rows: list[Rate] = field(default_factory=list)
+    unsigned: list[ResponsibilityLetter] = field(default_factory=list)
+    trail: list[GridNode] = field(default_factory=list)  # from the campaign's node down to this one
+
+
+def dashboard_node(session: Session, user: User, campaign: LetterCampaign, node_id: int | None) -> GridNode:
+    """The node to show: the one asked for, else the campaign's, narrowed to the user's scope."""
+    if node_id:
+        node = get_node(session, node_id)
+    elif user.scope.contains(campaign.grid):
+        node = campaign.grid
+    else:
+        node = user.scope
+    if not campaign.grid.contains(node):
+        raise OutOfScope("该网格不在本次签订活动的范围内。")
+    ensure_in_scope(user, node)
+    return node
+
+
+def _counts(session: Session, campaign: LetterCampaign, node: GridNode) -> tuple[Counter, Counter]:
+    rows = session.execute(
+        select(ResponsibilityLetter.grid_path, ResponsibilityLetter.status, func.count())
+        .where(ResponsibilityLetter.campaign_id == campaign.id, ResponsibilityLetter.status != "void",
+               ResponsibilityLetter.grid_path.startswith(node.path))
+        .group_by(ResponsibilityLetter.grid_path, ResponsibilityLetter.status))
+    required, signed = Counter(), Counter()
+    for path, status, count in rows:
+        required[path] += count
+        if status == "signed":
+            signed[path] += count
+    return required, signed
+
+
+def _rate(label: str, required: Counter, signed: Counter, prefix: str, node: GridNode | None = None) -> Rate:
+    return Rate(label, sum(c for p, c in required.items() if p.startswith(prefix)),
+                sum(c for p, c in signed.items() if p.startswith(prefix)), node)
+
+
+def build(session: Session, user: User, campaign: LetterCampaign, node_id: int | None = None) -> Dashboard:
+    node = dashboard_node(session, user, campaign, node_id)
+    required, signed = _counts(session, campaign, node)
+    total = _rate(node.name, required, signed, node.path)
+    rows = [_rate(child.name, required, signed, child.path, child) for child in node.children]
+    own = Rate("本级（镇直部门）" if node.level == "town" else "本级", required[node.path], signed[node.path])
+    if own.required:
+        rows.append(own)
+    # Only nodes the user may open: a village user's trail starts at the village, not the town.
+    trail = [n for n in [*node.ancestors(), node] if campaign.grid.contains(n) and user.scope.contains(n)]
+    return Dashboard(campaign, node, total, [r for r in rows if r.required], unsigned_letters(session, campaign, node),
+                     trail)
+
+
+def unsigned_letters(session: Session, campaign: LetterCampaign, node: GridNode) -> list[ResponsibilityLetter]:
+    return list(session.scalars(
+        select(ResponsibilityLetter)
+        .where(ResponsibilityLetter.campaign_id == campaign.id, ResponsibilityLetter.status.in_(OPEN),
+               ResponsibilityLetter.grid_path.startswith(node.path))
+        .order_by(ResponsibilityLetter.grid_path, ResponsibilityLetter.id)))
+
+
+def reminder_xlsx(dashboard: Dashboard) -> bytes:
+    """催签名单: every unsigned counterparty below the node, with responsible person and phone."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "未签订名单"
+    title = f"{dashboard.campaign.title} 未签订名单（{dashboard.node.name}，签订率 {dashboard.total.rate_text}）"
+    sheet.append([title])
+    sheet.append(["序号", "签订对象", "类别", "所属网格", "责任人", "联系电话", "状态"])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for index, letter in enumerate(dashboard.unsigned, start=1):
+        sheet.append([index, letter.party_b_name, letter.kind_label, letter.grid.display_path(),
+                      letter.responsible_person, letter.phone, letter.status_label])
+    for column, width in zip("ABCDEFG", (6, 30, 16, 22, 12, 16, 10), strict=True):
+        sheet.column_dimensions[column].width = width
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
