@@ -3,6 +3,7 @@
 `webapp/procedures/<key>/procedure.py` declares `PROCEDURE` (steps and hooks, defaults, job kinds,
 web modules); the rest of the package holds its models, forms, views and services. `load_all` is the
 one loader: the app factory calls it, and nothing else imports procedure packages by scanning.
+`load_package` loads one package, also one kept outside this folder.
 """
 
 from __future__ import annotations
@@ -14,17 +15,21 @@ from webapp.cases import registry
 
 
 def load_all(with_web: bool = True) -> list[registry.Procedure]:
-    """Import and register every procedure package; with `with_web`, also its forms and views."""
+    """Import and register every procedure package here; with `with_web`, also its forms and views."""
     for info in pkgutil.iter_modules(__path__):
-        if not info.ispkg:
-            continue
-        package = f"{__name__}.{info.name}"
-        procedure = importlib.import_module(f"{package}.procedure").PROCEDURE
-        procedure.package = package
-        if with_web:
-            procedure.blueprints = _web_blueprints(procedure)
-        registry.register(procedure)
+        if info.ispkg:
+            load_package(f"{__name__}.{info.name}", with_web=with_web)
     return registry.all_procedures()
+
+
+def load_package(package: str, with_web: bool = True) -> registry.Procedure:
+    """Import and register one procedure package (any importable package with a `procedure` module)."""
+    procedure = importlib.import_module(f"{package}.procedure").PROCEDURE
+    procedure.package = package
+    if with_web:
+        procedure.blueprints = _web_blueprints(procedure)
+    registry.register(procedure)
+    return procedure
 
 
 def _web_blueprints(procedure: registry.Procedure) -> list:
