@@ -16,6 +16,7 @@ from webapp.web.common import acting_user, now, page_arg, require_town_scope, ro
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
 from webapp.web.paging import ListPage
+from webapp.web.responses import runtime
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 add_nav_item(NavItem("archive.index", "归档", ("archivist",)))
@@ -29,10 +30,6 @@ def _town_level_only() -> None:
 
 def _data_dir():  # noqa: ANN202
     return current_app.config["DATA_DIR"]
-
-
-def _runtime():  # noqa: ANN202
-    return current_app.extensions["firegrid.runtime"]
 
 
 def _sync_limit() -> int:
@@ -63,7 +60,7 @@ def export():  # noqa: ANN201
     options = archive_export.ExportOptions(set(form.organ_codes.data), set(form.retentions.data), form.pdf.data)
     record = archive_export.start_export(db.session, year=form.year.data, options=options, user=acting_user(),
                                          now=now())
-    queued = archive_jobs.submit(db.session, _runtime(), data_dir=_data_dir(), record=record, now=now(),
+    queued = archive_jobs.submit(db.session, runtime(), data_dir=_data_dir(), record=record, now=now(),
                                  item_count=archive_jobs.item_count(db.session, record.year, options),
                                  sync_limit=_sync_limit())
     db.session.commit()
@@ -83,7 +80,7 @@ def _outcome(record, queued: bool):  # noqa: ANN001, ANN202
 @bp.post("/exports/<int:export_id>/retry", endpoint="retry")
 @roles_required("archivist")
 def retry(export_id: int):  # noqa: ANN201
-    record = archive_jobs.retry(db.session, _runtime(), data_dir=_data_dir(), export_id=export_id, now=now(),
+    record = archive_jobs.retry(db.session, runtime(), data_dir=_data_dir(), export_id=export_id, now=now(),
                                 sync_limit=_sync_limit())
     db.session.commit()
     return _outcome(record, record.status == "running")

@@ -86,5 +86,14 @@ def towns(session: Session) -> list[GridNode]:
 
 
 def town_of(node: GridNode) -> GridNode | None:
+    """The town (大网格) a node is in, itself if it is one; None above a town (a region-scoped user)."""
     chain = [*node.ancestors(), node]
     return next((n for n in chain if n.level == "town"), None)
+
+
+def required_town(node: GridNode, feature: str) -> GridNode:
+    """The town of `node`, for a feature that works town by town; refused in Chinese above a town."""
+    town = town_of(node)
+    if town is None:
+        raise InvalidInput(f"请在镇（街道）范围内使用{feature}。")
+    return town

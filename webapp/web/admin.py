@@ -16,7 +16,7 @@ from webapp.web.common import (
     town_scoped,
 )
 from webapp.web.extension_points import NavItem, add_nav_item
-from webapp.web.form_errors import show_invalid
+from webapp.web.form_errors import flash_invalid, show_invalid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 add_nav_item(NavItem("admin.users", "用户", ("admin",), order=90))
@@ -104,8 +104,7 @@ def reset_password(user_id: int):  # noqa: ANN201
         _audit_commit("user_password_reset", user)
         flash(f"已重置“{user.username}”的密码，并解除锁定。", "success")
     except InvalidInput as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+        flash_invalid(error)
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 

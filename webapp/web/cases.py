@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup
 
@@ -18,16 +18,12 @@ from webapp.services import documents, grid, uploads
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web import form_drafts
 from webapp.web.common import acting_user, form_status, now
-from webapp.web.documents import stored_file_response
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
+from webapp.web.responses import runtime, stored_file_response
 
 bp = Blueprint("cases", __name__)
 add_nav_item(NavItem("cases.start_list", "发起", order=20, visible=lambda user: bool(cases.startable_procedures(user))))
-
-
-def runtime():  # noqa: ANN201
-    return current_app.extensions["firegrid.runtime"]
 
 
 @bp.get("/procedures/")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, render_template
 from flask_login import login_required
 
 from webapp.cases import actions as cases
@@ -12,34 +12,13 @@ from webapp.cases import previews
 from webapp.cases import registry as procedures
 from webapp.documents.pdf import PdfConversionError, PdfUnavailable
 from webapp.extensions import db
-from webapp.models import StoredFile
 from webapp.services import documents, grid
-from webapp.services.download_names import content_disposition, download_name
 from webapp.services.errors import DomainError, NotFound
 from webapp.web.common import acting_user, now
+from webapp.web.responses import DOCX, download_response, runtime, stored_file_response
 
 bp = Blueprint("documents", __name__)
 log = logging.getLogger(__name__)
-DOCX = documents.DOCX
-
-
-def runtime():  # noqa: ANN201
-    return current_app.extensions["firegrid.runtime"]
-
-
-def download_response(content: bytes, filename: str, mimetype: str, inline: bool = False) -> Response:
-    """`filename` gets the extension of `mimetype` (an uploaded "回执" PDF downloads as 回执.pdf)."""
-    response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = content_disposition(download_name(filename, mimetype), inline)
-    return response
-
-
-def stored_file_response(sha256: str, name: str, inline: bool = False) -> Response:
-    """A stored upload under its Chinese name, typed by what the store sniffed at upload."""
-    stored = db.session.get(StoredFile, sha256)
-    if stored is None or not runtime().documents.store.path(sha256).exists():
-        raise NotFound("文件不存在或已从文件库中丢失，请联系管理员。")
-    return download_response(runtime().documents.store.read(sha256), name, stored.media_type, inline)
 
 
 def _document_in_scope(document_id: int):  # noqa: ANN202

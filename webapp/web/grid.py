@@ -10,6 +10,7 @@ from webapp.services import audit, grid
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, client_address, now, roles_required
 from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.form_errors import flash_invalid
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
 add_nav_item(NavItem("grid.tree", "网格", ("admin", "leader"), order=80))
@@ -57,8 +58,7 @@ def rename(node_id: int):  # noqa: ANN201
             _commit_with_audit("grid_rename", current.id, f"{old} → {current.name}")
             flash("网格已更新。", "success")
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+            flash_invalid(error)
     else:
         flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
     return redirect(url_for("grid.node", node_id=node_id))
@@ -79,8 +79,7 @@ def add_child(node_id: int):  # noqa: ANN201
             _commit_with_audit("grid_add", child.id, f"{parent.name} 下新增 {child.name}")
             flash(f"已新增“{child.name}”。", "success")
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+            flash_invalid(error)
     else:
         flash("请输入网格名称。" if level else "小网格下不能再建下级网格。", "danger")
     return redirect(url_for("grid.node", node_id=node_id))
@@ -97,8 +96,7 @@ def delete(node_id: int):  # noqa: ANN201
         flash(f"已删除“{name}”。", "success")
         return redirect(url_for("grid.node", node_id=parent_id) if parent_id else url_for("grid.tree"))
     except InvalidInput as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+        flash_invalid(error)
         return redirect(url_for("grid.node", node_id=node_id))
 
 

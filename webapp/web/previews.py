@@ -19,14 +19,10 @@ from webapp.services import documents
 from webapp.services.errors import DomainError
 from webapp.web import tasks as task_views
 from webapp.web.common import acting_user, now
-from webapp.web.documents import download_response
+from webapp.web.responses import download_response, runtime
 
 bp = Blueprint("previews", __name__)
 log = logging.getLogger(__name__)
-
-
-def runtime():  # noqa: ANN201
-    return current_app.extensions["firegrid.runtime"]
 
 
 @dataclass

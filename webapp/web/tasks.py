@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.cases import actions as cases
@@ -18,6 +18,7 @@ from webapp.web import form_drafts
 from webapp.web.common import acting_user, now, page_arg, roles_required
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
+from webapp.web.responses import runtime
 
 bp = Blueprint("tasks", __name__)
 
@@ -31,10 +32,6 @@ def todo_count(user: User) -> int:
 
 add_nav_item(NavItem("tasks.inbox", "待办", order=10, badge=todo_count))
 add_nav_item(NavItem("tasks.done", "已办", order=11))
-
-
-def runtime():  # noqa: ANN201
-    return current_app.extensions["firegrid.runtime"]
 
 
 @bp.get("/tasks/", endpoint="inbox")

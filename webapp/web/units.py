@@ -1,6 +1,4 @@
-from urllib.parse import quote
-
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.extensions import db
@@ -10,19 +8,10 @@ from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, client_address, form_status, now, roles_required
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
+from webapp.web.responses import xlsx_download
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 add_nav_item(NavItem("units.index", "单位", ("admin", "clerk", "inspector", "leader"), order=75))
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def xlsx_download(content: bytes, filename: str) -> Response:
-    """An .xlsx response whose Chinese file name survives every browser (RFC 5987)."""
-    response = Response(content, mimetype=XLSX)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
-
-
 def _grid_choices(levels: tuple[str, ...]) -> list[tuple[int, str]]:
     nodes = grid.nodes_in_scope(db.session, acting_user())
     return [(n.id, n.display_path()) for n in nodes if n.level in levels]

@@ -8,6 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.cases.runtime import CaseRuntime
 from webapp.models import ProcessInstance, User, WorkTask
 from webapp.procedures.evaluation import metrics
 from webapp.procedures.evaluation.models import EvaluatedBody, Evaluation, ItemScore
@@ -128,11 +129,9 @@ def body_by_key(evaluation: Evaluation, key: str) -> EvaluatedBody:
     return body
 
 
-def body_for_task(session: Session, runtime, task: WorkTask) -> EvaluatedBody:  # noqa: ANN001
+def body_for_task(session: Session, runtime: CaseRuntime, task: WorkTask) -> EvaluatedBody:
     """The body a 自评 task is for: the key of its multi-instance item."""
-    engine = runtime.engine(session)
-    workflow = engine.deserialize(task.instance.state_json)
-    view = next((v for v in engine.ready_user_tasks(workflow) if v.task_id == task.engine_task_id), None)
+    view = runtime.ready_task(session, task.instance, task_id=task.engine_task_id)
     if view is None or view.multi_instance_index is None:
         raise NotFound("该任务不是自评任务。")
     return body_by_key(evaluation_of(session, task.instance), str(view.multi_instance_index))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -21,7 +21,7 @@ from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, form_status, now, roles_required, year_arg
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
-from webapp.web.units import xlsx_download
+from webapp.web.responses import runtime, xlsx_download
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 VIEW_ROLES = ("clerk", "office_head", "leader", "admin")
@@ -142,7 +142,7 @@ def _publicity_form() -> PublicityForm:
 
 
 def _store(file):  # noqa: ANN001, ANN202
-    return uploads.store_upload(db.session, current_app.extensions["firegrid.runtime"].documents.store,
+    return uploads.store_upload(db.session, runtime().documents.store,
                                 content=file.read(), filename=file.filename or "photo", now=now())
 
 

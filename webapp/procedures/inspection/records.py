@@ -13,6 +13,7 @@ from webapp.procedures.inspection.models import ChecklistItem, Hazard, Inspectio
 from webapp.services import documents
 from webapp.services.documents import DocumentServices, Subject
 from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.grid import town_of
 from webapp.workdays import WorkdayCalendar
 
 # 整改期限 proposed from severity, in working days after the inspection (editable in the draft).
@@ -126,7 +127,8 @@ def organ(session: Session, prefix_key: str, instance: ProcessInstance) -> tuple
 
 
 def town_name(instance: ProcessInstance) -> str:
-    return next((n.name for n in [*instance.grid.ancestors(), instance.grid] if n.level == "town"), "")
+    town = town_of(instance.grid)
+    return town.name if town else ""
 
 
 def notice_context(session: Session, instance: ProcessInstance, data: dict, now: datetime) -> dict:

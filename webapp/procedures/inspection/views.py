@@ -13,15 +13,14 @@ from webapp.procedures.inspection.models import ChecklistItem, Inspection
 from webapp.services import grid
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, form_status, now, roles_required, year_arg
-from webapp.web.documents import download_response
 from webapp.web.extension_points import NavItem, add_nav_item, add_unit_section
 from webapp.web.form_errors import show_invalid
+from webapp.web.responses import xlsx_download
 
 bp = Blueprint("inspection", __name__, url_prefix="/inspection")
 add_nav_item(NavItem("inspection.dashboard", "检查整改", ("leader", "clerk", "inspector", "admin")))
 add_nav_item(NavItem("inspection.plans", "检查计划", ("clerk", "inspector", "leader")))
 add_unit_section("inspection/unit_section.html")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.app_context_processor
@@ -58,7 +57,7 @@ def cases():  # noqa: ANN201
 def ledger():  # noqa: ANN201
     year = year_arg()
     content = inspection_reports.ledger_xlsx(db.session, acting_user(), year)
-    return download_response(content, f"{year}年火灾隐患台账.xlsx", XLSX)
+    return xlsx_download(content, f"{year}年火灾隐患台账.xlsx")
 
 
 @bp.route("/plans", methods=["GET", "POST"])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.extensions import db
@@ -13,18 +13,14 @@ from webapp.procedures.meeting.forms import CompletionReportForm
 from webapp.services import uploads
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, form_status, now, year_arg
-from webapp.web.documents import stored_file_response
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
+from webapp.web.responses import runtime, stored_file_response
 
 bp = Blueprint("meetings", __name__)
 MEETING_ROLES = ("clerk", "office_head", "leader")
 add_nav_item(NavItem("meetings.plan", "会议", MEETING_ROLES))
 add_nav_item(NavItem("meetings.decisions", "议定事项", MEETING_ROLES))
-
-
-def runtime():  # noqa: ANN201
-    return current_app.extensions["firegrid.runtime"]
 
 
 @bp.app_context_processor

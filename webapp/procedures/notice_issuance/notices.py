@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import actions as cases
-from webapp.cases.runtime import WorkflowRuntime
+from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
 from webapp.models import AttachmentRole, CommitteeMember, Document, GridNode, ProcessInstance, User
 from webapp.procedures.notice_issuance.models import NoticeDistribution
@@ -142,7 +142,7 @@ def document_context(session: Session, data: dict, *, today: date, number: str =
     }
 
 
-def issue_from_case(session: Session, runtime: WorkflowRuntime, *, instance: ProcessInstance, data: dict,
+def issue_from_case(session: Session, runtime: CaseRuntime, *, instance: ProcessInstance, data: dict,
                     user: User | None, now: datetime) -> Document:
     """签发 → 编号 → 成文: allocate the number, render and store the red-header DOCX, keep the attachments."""
     docs = runtime.documents
@@ -178,7 +178,7 @@ def record_distribution(session: Session, *, instance: ProcessInstance, data: di
     return row
 
 
-def start_notice(session: Session, runtime: WorkflowRuntime, *, user: User, grid: GridNode, draft: dict,
+def start_notice(session: Session, runtime: CaseRuntime, *, user: User, grid: GridNode, draft: dict,
                  now: datetime) -> ProcessInstance:
     """Open a 发文 case with a prefilled draft (e.g. the year-end 通报 with `ranking`, `table_title`,
     `closing`); the starting clerk finds the 拟稿 task in the inbox, checks it and submits it."""

@@ -23,10 +23,7 @@ def _campaign(context: StepContext) -> LetterCampaign:
 
 def _with_earlier_data(context: StepContext) -> dict:
     """A before-hook sees only the submitted form; the start form's choices live in the task data."""
-    engine = context.services.engine(context.session)
-    workflow = engine.deserialize(context.instance.state_json)
-    view = next((v for v in engine.ready_user_tasks(workflow) if v.step_key == context.step_key), None)
-    return {**(view.data if view else {}), **context.data}
+    return {**context.ready_data(), **context.data}
 
 
 def _save_draft(context: StepContext) -> list[int]:

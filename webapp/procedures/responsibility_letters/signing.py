@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from webapp.cases import actions as cases
-from webapp.cases.runtime import WorkflowRuntime
+from webapp.cases.runtime import CaseRuntime
 from webapp.models import AttachmentRole, DocumentAttachment, User, WorkTask
 from webapp.procedures.responsibility_letters.batch import render_letter
 from webapp.procedures.responsibility_letters.campaigns import count_letters
@@ -131,7 +131,7 @@ def all_signed(session: Session, campaign: LetterCampaign) -> bool:
     return required > 0 and count_letters(session, campaign.id, "signed") == required
 
 
-def finish_if_all_signed(session: Session, runtime: WorkflowRuntime, campaign: LetterCampaign, *, user: User,
+def finish_if_all_signed(session: Session, runtime: CaseRuntime, campaign: LetterCampaign, *, user: User,
                          now: datetime) -> bool:
     """When the last letter is signed, the clerk's 组织签订 step completes and the campaign closes."""
     if campaign.status != "signing" or not all_signed(session, campaign):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.extensions import db
@@ -16,18 +16,13 @@ from webapp.procedures.responsibility_letters.models import COUNTERPARTY_KINDS, 
 from webapp.services import jobs, uploads
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, local_url, now, referrer_path, roles_required
-from webapp.web.documents import DOCX, download_response, stored_file_response
 from webapp.web.extension_points import NavItem, add_nav_item
-from webapp.web.form_errors import show_invalid
-from webapp.web.units import xlsx_download
+from webapp.web.form_errors import flash_invalid, show_invalid
+from webapp.web.responses import DOCX, download_response, runtime, stored_file_response, xlsx_download
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 add_nav_item(NavItem("letters.index", "责任书", ("clerk", "office_head", "leader", "inspector")))
 PDF = "application/pdf"
-
-
-def runtime():  # noqa: ANN201
-    return current_app.extensions["firegrid.runtime"]
 
 
 @bp.app_context_processor
@@ -203,6 +198,5 @@ def scan(letter_id: int):  # noqa: ANN201
 
 @bp.errorhandler(InvalidInput)
 def _invalid(error: InvalidInput):  # noqa: ANN202
-    db.session.rollback()
-    flash(error.message, "danger")
+    flash_invalid(error)
     return redirect(local_url(referrer_path(), url_for("letters.index")))
