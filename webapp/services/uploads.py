@@ -22,7 +22,6 @@ SIGNATURES = {
     b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf",
     b"PK\x03\x04": "zip",
 }
-MAX_UPLOAD_BYTES = 15 * 1024 * 1024
 
 
 def sniff_type(content: bytes, filename: str) -> str | None:
@@ -51,12 +50,16 @@ def _opens(content: bytes, media_type: str) -> bool:
     return True
 
 
-def store_upload(session: Session, store: FileStore, *, content: bytes, filename: str, now: datetime) -> dict:
-    """Check and store one upload; returns the reference kept in task data."""
+def store_upload(session: Session, store: FileStore, *, content: bytes, filename: str, now: datetime,
+                 max_bytes: int | None = None) -> dict:
+    """Check and store one upload; returns the reference kept in task data.
+
+    `max_bytes` is the configured upload limit (FIREGRID_MAX_UPLOAD_MB); None for files the app made itself.
+    """
     if not content:
         raise InvalidInput(f"文件“{filename}”是空的。")
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"文件“{filename}”超过{MAX_UPLOAD_BYTES // 1024 // 1024}MB。")
+    if max_bytes is not None and len(content) > max_bytes:
+        raise InvalidInput(f"文件“{filename}”超过{max_bytes / 1024 / 1024:g}MB。")
     media_type = sniff_type(content, filename)
     if media_type is None:
         raise InvalidInput(f"文件“{filename}”的类型不支持：只接受 JPG、PNG、WEBP 图片和 PDF、DOCX、XLSX 文件。")

@@ -14,12 +14,13 @@ from webapp.forms.registry import form_class
 from webapp.forms.task_data import form_to_data
 from webapp.models import GridNode, ProcessInstance, Unit
 from webapp.models.users import ROLES
-from webapp.services import documents, grid, uploads
+from webapp.services import documents, grid
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web import form_drafts
 from webapp.web.common import acting_user, form_status, now
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
+from webapp.web.posted_files import store_posted
 from webapp.web.responses import runtime, stored_file_response
 
 bp = Blueprint("cases", __name__)
@@ -66,8 +67,7 @@ def start(key: str):  # noqa: ANN201
     if form.validate_on_submit():
         try:
             node, unit = _subject(form)
-            data = form_to_data(form, lambda f: uploads.store_upload(
-                db.session, runtime().documents.store, content=f.read(), filename=f.filename, now=now()))
+            data = form_to_data(form, store_posted)
             instance = cases.start_case(db.session, runtime(), procedure_key=key, user=acting_user(), grid=node,
                                         unit=unit, title=procedure.case_title(data), data=data, now=now())
             drafts.drop_draft(db.session, acting_user(), drafts.start_place(key))

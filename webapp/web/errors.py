@@ -66,6 +66,11 @@ def register_error_handlers(app: Flask) -> None:
         _audit_refusal(HTTP_MESSAGES[403])
         return _page(403, HTTP_MESSAGES[403])
 
+    @app.errorhandler(413)
+    def too_large(error: Exception):  # noqa: ANN202
+        limit = app.config["MAX_CONTENT_LENGTH"] / 1024 / 1024
+        return _page(413, f"{HTTP_MESSAGES[413]}一次提交的文件合计不能超过{limit:g}MB。")
+
     for status, message in HTTP_MESSAGES.items():
-        if status != 403:
+        if status not in (403, 413):
             app.register_error_handler(status, lambda error, s=status, m=message: _page(s, m))

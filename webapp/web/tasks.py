@@ -12,12 +12,13 @@ from webapp.forms.done_search import DoneSearchForm
 from webapp.forms.registry import form_class
 from webapp.forms.task_data import data_for_form, form_to_data
 from webapp.models import User, WorkTask
-from webapp.services import documents, uploads
+from webapp.services import documents
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web import form_drafts
 from webapp.web.common import acting_user, now, page_arg, roles_required
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
+from webapp.web.posted_files import store_posted
 from webapp.web.responses import runtime
 
 bp = Blueprint("tasks", __name__)
@@ -54,11 +55,6 @@ def done():  # noqa: ANN201
     events, total = done_list.done_page(db.session, acting_user(), form.search(), page)
     return render_template("tasks/done.html", form=form, events=events, total=total, page=page,
                            page_size=done_list.DONE_PAGE)
-
-
-def _store_upload(file):  # noqa: ANN001, ANN202
-    return uploads.store_upload(db.session, runtime().documents.store, content=file.read(),
-                                filename=file.filename or "upload", now=now())
 
 
 def _form_for(task, data: dict | None = None, draft=None):  # noqa: ANN001, ANN202
@@ -133,7 +129,7 @@ def submit(task_id: int):  # noqa: ANN201
     if not form.validate_on_submit():
         return _task_page(work_task, form, 400)
     try:
-        data = form_to_data(form, _store_upload)
+        data = form_to_data(form, store_posted)
         instance = cases.submit_task(
             db.session, runtime(), user=user, work_task_id=task_id, data=data, now=now(), version=version,
             opinion=(form.opinion.data or "") if hasattr(form, "opinion") else "",

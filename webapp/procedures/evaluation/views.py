@@ -16,12 +16,13 @@ from webapp.procedures.evaluation import scoring as evaluation_scoring
 from webapp.procedures.evaluation.forms import FireForm, PublicityForm, SchemeItemForm
 from webapp.procedures.evaluation.metrics import measure
 from webapp.procedures.evaluation.models import Evaluation, ItemScore
-from webapp.services import grid, uploads
+from webapp.services import grid
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, form_status, now, roles_required, year_arg
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
-from webapp.web.responses import runtime, xlsx_download
+from webapp.web.posted_files import store_posted
+from webapp.web.responses import xlsx_download
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 VIEW_ROLES = ("clerk", "office_head", "leader", "admin")
@@ -141,18 +142,13 @@ def _publicity_form() -> PublicityForm:
     return form
 
 
-def _store(file):  # noqa: ANN001, ANN202
-    return uploads.store_upload(db.session, runtime().documents.store,
-                                content=file.read(), filename=file.filename or "photo", now=now())
-
-
 @bp.route("/publicity", methods=["GET", "POST"])
 @roles_required(*REGISTER_ROLES)
 def publicity():  # noqa: ANN201
     form, year = _publicity_form(), _year()
     if form.validate_on_submit():
         try:
-            data = form_to_data(form, _store)
+            data = form_to_data(form, store_posted)
             registers.add_publicity(
                 db.session, user=acting_user(), grid_id=form.grid_id.data, held_on=form.held_on.data,
                 kind=form.kind.data, five_into=form.five_into.data, title=form.title.data or "",

@@ -10,12 +10,12 @@ from webapp.models import ProcessInstance
 from webapp.procedures.meeting import decisions as meeting_decisions
 from webapp.procedures.meeting import meetings
 from webapp.procedures.meeting.forms import CompletionReportForm
-from webapp.services import uploads
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, form_status, now, year_arg
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
-from webapp.web.responses import runtime, stored_file_response
+from webapp.web.posted_files import store_posted
+from webapp.web.responses import stored_file_response
 
 bp = Blueprint("meetings", __name__)
 MEETING_ROLES = ("clerk", "office_head", "leader")
@@ -82,8 +82,7 @@ def _stored_attachment(form: CompletionReportForm) -> dict | None:
     upload = form.attachment.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    return uploads.store_upload(db.session, runtime().documents.store, content=upload.read(),
-                                filename=upload.filename, now=now())
+    return store_posted(upload)
 
 
 @bp.get("/meetings/decisions/<int:decision_id>/file")

@@ -13,11 +13,12 @@ from webapp.procedures.responsibility_letters import queries as letters_queries
 from webapp.procedures.responsibility_letters import signing as letters_signing
 from webapp.procedures.responsibility_letters.forms import BulkSignForm, ReasonForm, SignForm
 from webapp.procedures.responsibility_letters.models import COUNTERPARTY_KINDS, COUNTERPARTY_SETS, LETTER_STATUSES
-from webapp.services import jobs, uploads
+from webapp.services import jobs
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, local_url, now, referrer_path, roles_required
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import flash_invalid, show_invalid
+from webapp.web.posted_files import store_posted
 from webapp.web.responses import DOCX, download_response, runtime, stored_file_response, xlsx_download
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
@@ -141,9 +142,7 @@ def _store_scan(form: SignForm) -> str | None:
     upload = form.scan.data
     if not upload or not getattr(upload, "filename", ""):
         return None
-    stored = uploads.store_upload(db.session, runtime().documents.store, content=upload.read(),
-                                  filename=upload.filename, now=now())
-    return stored["file"]
+    return store_posted(upload)["file"]
 
 
 @bp.post("/<int:letter_id>/sign")
