@@ -35,7 +35,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _build_runtime(app: Flask):  # noqa: ANN202
+def _build_runtime(app: Flask):
     """Parse BPMN once, load templates, register procedures; refuse to start when they disagree."""
     from webapp.archive import jobs as archive_jobs
     from webapp.cases.runtime import CaseRuntime

@@ -66,7 +66,7 @@ def _load(session: Session, ids: list[int]) -> dict[int, Document]:
     return {d.id: d for d in session.scalars(stmt)}
 
 
-def _bag_info(settings, year: int, count: int, now: datetime, organs: list[str]) -> dict[str, str]:  # noqa: ANN001
+def _bag_info(settings, year: int, count: int, now: datetime, organs: list[str]) -> dict[str, str]:
     return {
         "Source-Organization": settings.source_organization or "、".join(organs) or "未设置立档单位",
         "External-Identifier": f"{settings.fonds_code}-{settings.category_code}-{year}",
@@ -172,7 +172,7 @@ def run_export(session: Session, docs: DocumentServices, data_dir: Path, export_
     except InvalidInput as error:
         fail(record, error.message, now)
         return
-    except Exception:  # noqa: BLE001  any other error must still end the record, never leave it running
+    except Exception:
         log.exception("archive export %s failed", record.id)
         fail(record, f"生成归档包时出错{UNEXPECTED}", now)
         return

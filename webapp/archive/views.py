@@ -28,7 +28,7 @@ def _town_level_only() -> None:
     require_town_scope("归档")
 
 
-def _data_dir():  # noqa: ANN202
+def _data_dir():
     return current_app.config["DATA_DIR"]
 
 
@@ -38,7 +38,7 @@ def _sync_limit() -> int:
 
 @bp.get("/", endpoint="index")
 @roles_required("archivist")
-def index():  # noqa: ANN201
+def index():
     year = year_arg()
     preview = archive_items.preview(db.session, year)
     form = ExportForm(year=year)
@@ -52,7 +52,7 @@ def index():  # noqa: ANN201
 
 @bp.post("/export", endpoint="export")
 @roles_required("archivist")
-def export():  # noqa: ANN201
+def export():
     form = ExportForm()
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "error")
@@ -67,7 +67,7 @@ def export():  # noqa: ANN201
     return _outcome(record, queued)
 
 
-def _outcome(record, queued: bool):  # noqa: ANN001, ANN202
+def _outcome(record, queued: bool):
     if queued:
         flash("已提交后台任务，生成进度见上方“归档包”。", "success")
     elif record.status == "failed":
@@ -79,7 +79,7 @@ def _outcome(record, queued: bool):  # noqa: ANN001, ANN202
 
 @bp.post("/exports/<int:export_id>/retry", endpoint="retry")
 @roles_required("archivist")
-def retry(export_id: int):  # noqa: ANN201
+def retry(export_id: int):
     record = archive_jobs.retry(db.session, runtime(), data_dir=_data_dir(), export_id=export_id, now=now(),
                                 sync_limit=_sync_limit())
     db.session.commit()
@@ -88,7 +88,7 @@ def retry(export_id: int):  # noqa: ANN201
 
 @bp.post("/exports/<int:export_id>/cancel", endpoint="cancel")
 @roles_required("archivist")
-def cancel(export_id: int):  # noqa: ANN201
+def cancel(export_id: int):
     record = archive_jobs.cancel(db.session, export_id=export_id, now=now())
     db.session.commit()
     flash(f"已取消{record.year}年度的归档包。", "success")
@@ -97,7 +97,7 @@ def cancel(export_id: int):  # noqa: ANN201
 
 @bp.get("/exports/<int:export_id>.zip", endpoint="download")
 @roles_required("archivist")
-def download(export_id: int):  # noqa: ANN201
+def download(export_id: int):
     record = archive_export.get_export(db.session, export_id)
     path = archive_export.export_path(_data_dir(), record)
     return send_file(path, mimetype="application/zip", as_attachment=True,
@@ -106,7 +106,7 @@ def download(export_id: int):  # noqa: ANN201
 
 @bp.route("/settings", methods=["GET", "POST"], endpoint="settings")
 @roles_required("admin")
-def settings():  # noqa: ANN201
+def settings():
     form = SettingsForm()
     if form.validate_on_submit():
         try:

@@ -193,7 +193,7 @@ _MUTABLE_AFTER_ISSUE = {"status", "void_reason"}
 
 
 @event.listens_for(Document, "before_update")
-def _refuse_changes_to_issued(mapper, connection, target: Document) -> None:  # noqa: ANN001
+def _refuse_changes_to_issued(mapper, connection, target: Document) -> None:
     state = inspect(target)
     was_issued = state.attrs.status.history.deleted == ["issued"] or (
         not state.attrs.status.history.has_changes() and target.status == "issued")

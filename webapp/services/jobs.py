@@ -92,7 +92,7 @@ def open_job(session: Session, subject: str) -> Job | None:
                           .order_by(Job.id.desc()).limit(1))
 
 
-def _claimable(worker: str, now: datetime, stale_after: timedelta | None):  # noqa: ANN202
+def _claimable(worker: str, now: datetime, stale_after: timedelta | None):
     abandoned = [and_(Job.kind == kind.key, Job.heartbeat_at < now - (stale_after or kind.stale_after))
                  for kind in _KINDS.values()]
     return (Job.status.in_(("pending", "running")),
@@ -134,7 +134,7 @@ def run_pending(session: Session, services: Any, *, worker: str, now: datetime,
     except StaleDataError:
         session.rollback()  # our claim was taken over: the new owner redoes this chunk
         log.warning("job %s: claim lost by %s; chunk discarded", job.id, worker)
-    except Exception as error:  # noqa: BLE001  a job loop must survive one bad chunk
+    except Exception as error:
         session.rollback()
         _record_failure(session, job.id, error, now)
     return True

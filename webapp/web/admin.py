@@ -43,7 +43,7 @@ def _audit_commit(action: str, user: User, summary: str = "") -> None:
 
 @bp.get("/users")
 @roles_required("admin")
-def users():  # noqa: ANN201
+def users():
     in_scope = grid.nodes_in_scope(db.session, acting_user())
     rows = db.session.scalars(select(User).where(User.scope_id.in_([n.id for n in in_scope])).order_by(User.username))
     return render_template("admin/users.html", users=list(rows))
@@ -51,7 +51,7 @@ def users():  # noqa: ANN201
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles_required("admin")
-def create_user():  # noqa: ANN201
+def create_user():
     form = UserForm()
     form.scope_id.choices = _scope_choices()
     if form.validate_on_submit():
@@ -73,7 +73,7 @@ def create_user():  # noqa: ANN201
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required("admin")
-def edit_user(user_id: int):  # noqa: ANN201
+def edit_user(user_id: int):
     user = _user_in_scope(user_id)
     form = UserForm(obj=user, roles=sorted(user.roles), enabled=user.is_enabled)
     form.scope_id.choices = _scope_choices()
@@ -94,7 +94,7 @@ def edit_user(user_id: int):  # noqa: ANN201
 
 @bp.post("/users/<int:user_id>/password")
 @roles_required("admin")
-def reset_password(user_id: int):  # noqa: ANN201
+def reset_password(user_id: int):
     user = _user_in_scope(user_id)
     form = ResetPasswordForm()
     try:
@@ -110,7 +110,7 @@ def reset_password(user_id: int):  # noqa: ANN201
 
 @bp.get("/audit")
 @roles_required("admin")
-def audit_log():  # noqa: ANN201
+def audit_log():
     require_town_scope("审计日志")
     page = db.paginate(select(AuditEvent).order_by(AuditEvent.id.desc()), per_page=50, error_out=False)
     return render_template("admin/audit.html", page=page)

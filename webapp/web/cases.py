@@ -29,11 +29,11 @@ add_nav_item(NavItem("cases.start_list", "发起", order=20, visible=lambda user
 
 @bp.get("/procedures/")
 @login_required
-def start_list():  # noqa: ANN201
+def start_list():
     return render_template("cases/start_list.html", procedures=cases.startable_procedures(acting_user()))
 
 
-def _subject(form) -> tuple[GridNode, Unit | None]:  # noqa: ANN001
+def _subject(form) -> tuple[GridNode, Unit | None]:
     """Start forms name their subject with a `unit_id` or a `grid_id` field."""
     user = acting_user()
     if getattr(form, "unit_id", None) is not None and form.unit_id.data:
@@ -48,7 +48,7 @@ def _subject(form) -> tuple[GridNode, Unit | None]:  # noqa: ANN001
     return node, None
 
 
-def _start_form_class(key: str):  # noqa: ANN202
+def _start_form_class(key: str):
     procedure = cases.procedure_or_404(key)
     cls = form_class(procedure.start_form or "")
     if cls is None or not acting_user().has_role(*procedure.start_roles):
@@ -58,7 +58,7 @@ def _start_form_class(key: str):  # noqa: ANN202
 
 @bp.route("/procedures/<key>/start", methods=["GET", "POST"])
 @login_required
-def start(key: str):  # noqa: ANN201
+def start(key: str):
     procedure, cls = _start_form_class(key)
     draft = drafts.draft_at(db.session, acting_user(), drafts.start_place(key)) if request.method == "GET" else None
     form = form_drafts.restored(cls, draft) if draft else cls()
@@ -82,7 +82,7 @@ def start(key: str):  # noqa: ANN201
 
 @bp.post("/procedures/<key>/start/draft")
 @login_required
-def save_start_draft(key: str):  # noqa: ANN201
+def save_start_draft(key: str):
     """暂存 of a long start form (e.g. an inspection record typed on a phone): no case is started."""
     _start_form_class(key)
     form_drafts.save_posted(drafts.start_place(key))
@@ -99,7 +99,7 @@ def case_in_scope(instance_id: int) -> ProcessInstance:
 
 @bp.get("/cases/<int:instance_id>")
 @login_required
-def detail(instance_id: int):  # noqa: ANN201
+def detail(instance_id: int):
     instance = case_in_scope(instance_id)
     engine = runtime().engine(db.session)
     workflow = engine.deserialize(instance.state_json)
@@ -127,7 +127,7 @@ def instance_tasks(instance: ProcessInstance) -> list:
 
 @bp.post("/cases/<int:instance_id>/withdraw")
 @login_required
-def withdraw(instance_id: int):  # noqa: ANN201
+def withdraw(instance_id: int):
     case_in_scope(instance_id)
     cases.withdraw(db.session, runtime(), user=acting_user(), instance_id=instance_id, now=now())
     db.session.commit()
@@ -137,7 +137,7 @@ def withdraw(instance_id: int):  # noqa: ANN201
 
 @bp.get("/cases/<int:instance_id>/files/<sha256>")
 @login_required
-def case_file(instance_id: int, sha256: str):  # noqa: ANN201
+def case_file(instance_id: int, sha256: str):
     """An upload (photo, scan) referenced by the case's data; scope is the case's."""
     instance = case_in_scope(instance_id)
     names = cases.uploaded_files(instance)

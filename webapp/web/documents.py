@@ -21,7 +21,7 @@ bp = Blueprint("documents", __name__)
 log = logging.getLogger(__name__)
 
 
-def _document_in_scope(document_id: int):  # noqa: ANN202
+def _document_in_scope(document_id: int):
     document = documents.get_document(db.session, document_id)
     grid.ensure_in_scope(acting_user(), document.grid)
     return document
@@ -29,7 +29,7 @@ def _document_in_scope(document_id: int):  # noqa: ANN202
 
 @bp.get("/documents/<int:document_id>.docx", endpoint="download")
 @login_required
-def download(document_id: int):  # noqa: ANN201
+def download(document_id: int):
     document = _document_in_scope(document_id)
     return download_response(runtime().documents.store.read(document.file_sha256), document.filename, DOCX)
 
@@ -48,7 +48,7 @@ class PdfFailed(DomainError):
 
 @bp.get("/documents/<int:document_id>/attachments/<int:attachment_id>", endpoint="attachment")
 @login_required
-def attachment(document_id: int, attachment_id: int):  # noqa: ANN201
+def attachment(document_id: int, attachment_id: int):
     """A file kept with a document (附件, 送达回执, 反馈函, photo …), scoped like the document."""
     found = documents.get_attachment(_document_in_scope(document_id), attachment_id)
     return stored_file_response(found.file_sha256, found.name)
@@ -56,7 +56,7 @@ def attachment(document_id: int, attachment_id: int):  # noqa: ANN201
 
 @bp.get("/documents/<int:document_id>.pdf", endpoint="download_pdf")
 @login_required
-def download_pdf(document_id: int):  # noqa: ANN201
+def download_pdf(document_id: int):
     document = _document_in_scope(document_id)
     try:
         pdf = documents.pdf_bytes(runtime().documents, document)
@@ -70,7 +70,7 @@ def download_pdf(document_id: int):  # noqa: ANN201
 
 @bp.get("/tasks/<int:task_id>/preview/<template_key>.docx", endpoint="preview")
 @login_required
-def preview(task_id: int, template_key: str):  # noqa: ANN201
+def preview(task_id: int, template_key: str):
     """The document as it would be issued from this case's data now (not stored, no number)."""
     task = cases.task_for_user(db.session, acting_user(), task_id)
     if template_key not in runtime().specs.steps(task.instance.procedure)[task.step_key].template_keys:
@@ -84,7 +84,7 @@ def preview(task_id: int, template_key: str):  # noqa: ANN201
 
 @bp.get("/templates/", endpoint="gallery")
 @login_required
-def gallery():  # noqa: ANN201
+def gallery():
     library = runtime().documents.library
     return render_template("documents/gallery.html", specs=[library.spec(key) for key in library],
                            procedures=procedures.all_procedures())
@@ -92,7 +92,7 @@ def gallery():  # noqa: ANN201
 
 @bp.get("/templates/<key>/sample.docx", endpoint="sample")
 @login_required
-def sample(key: str):  # noqa: ANN201
+def sample(key: str):
     library = runtime().documents.library
     if key not in set(library):
         raise NotFound("没有这个模板。")

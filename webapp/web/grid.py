@@ -16,7 +16,7 @@ bp = Blueprint("grid", __name__, url_prefix="/grid")
 add_nav_item(NavItem("grid.tree", "网格", ("admin", "leader"), order=80))
 
 
-def _node_in_scope(node_id: int):  # noqa: ANN202
+def _node_in_scope(node_id: int):
     node = grid.get_node(db.session, node_id)
     grid.ensure_in_scope(acting_user(), node)
     return node
@@ -30,14 +30,14 @@ def _commit_with_audit(action: str, node_id: int, summary: str) -> None:
 
 @bp.get("/")
 @login_required
-def tree():  # noqa: ANN201
+def tree():
     nodes = grid.nodes_in_scope(db.session, acting_user())
     return render_template("grid/tree.html", nodes=nodes, root=acting_user().scope)
 
 
 @bp.get("/<int:node_id>")
 @login_required
-def node(node_id: int):  # noqa: ANN201
+def node(node_id: int):
     current = _node_in_scope(node_id)
     return render_template(
         "grid/node.html", node=current, rename_form=GridNodeForm(obj=current), child_form=GridNodeForm(formdata=None),
@@ -47,7 +47,7 @@ def node(node_id: int):  # noqa: ANN201
 
 @bp.post("/<int:node_id>/rename")
 @roles_required("admin")
-def rename(node_id: int):  # noqa: ANN201
+def rename(node_id: int):
     current = _node_in_scope(node_id)
     form = GridNodeForm()
     if form.validate_on_submit():
@@ -66,7 +66,7 @@ def rename(node_id: int):  # noqa: ANN201
 
 @bp.post("/<int:node_id>/children")
 @roles_required("admin")
-def add_child(node_id: int):  # noqa: ANN201
+def add_child(node_id: int):
     parent = _node_in_scope(node_id)
     form = GridNodeForm()
     level = CHILD_LEVEL.get(parent.level)
@@ -87,7 +87,7 @@ def add_child(node_id: int):  # noqa: ANN201
 
 @bp.post("/<int:node_id>/delete")
 @roles_required("admin")
-def delete(node_id: int):  # noqa: ANN201
+def delete(node_id: int):
     current = _node_in_scope(node_id)
     parent_id, name = current.parent_id, current.name
     try:
@@ -102,7 +102,7 @@ def delete(node_id: int):  # noqa: ANN201
 
 @bp.post("/<int:node_id>/posts")
 @roles_required("admin")
-def add_post(node_id: int):  # noqa: ANN201
+def add_post(node_id: int):
     current = _node_in_scope(node_id)
     post, person = request.form.get("post", ""), request.form.get("person_name", "").strip()
     if post not in GRID_POSTS or not person:
@@ -116,7 +116,7 @@ def add_post(node_id: int):  # noqa: ANN201
 
 @bp.post("/<int:node_id>/posts/<int:post_id>/delete")
 @roles_required("admin")
-def delete_post(node_id: int, post_id: int):  # noqa: ANN201
+def delete_post(node_id: int, post_id: int):
     current = _node_in_scope(node_id)
     post = next((p for p in current.posts if p.id == post_id), None)
     if post is not None:

@@ -13,7 +13,7 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 @login_required
-def index():  # noqa: ANN201
+def index():
     """工作台: 待办 with 逾期/即将到期, the procedures this user starts, the latest documents in scope."""
     user = acting_user()
     window = inbox.DueWindow.starting(now(), runtime().calendar(db.session))

@@ -28,7 +28,7 @@ def _search_from_args() -> tuple[UnitSearchForm, object]:
 
 @bp.get("/")
 @login_required
-def index():  # noqa: ANN201
+def index():
     form, query = _search_from_args()
     page = db.paginate(query, per_page=current_app.config["UNITS_PER_PAGE"], error_out=False)
     return render_template("units/list.html", form=form, page=page)
@@ -36,7 +36,7 @@ def index():  # noqa: ANN201
 
 @bp.get("/<int:unit_id>")
 @login_required
-def detail(unit_id: int):  # noqa: ANN201
+def detail(unit_id: int):
     unit = units.get_unit(db.session, acting_user(), unit_id)
     return render_template("units/detail.html", unit=unit)
 
@@ -53,7 +53,7 @@ def _fields_from(form: UnitForm) -> units.UnitFields:
     )
 
 
-def _save(form: UnitForm, unit=None):  # noqa: ANN001, ANN202
+def _save(form: UnitForm, unit=None):
     """Shared by create and edit: validate, save, audit, commit; or re-render with errors."""
     form.grid_id.choices = _grid_choices(("village", "area"))
     if form.validate_on_submit():
@@ -71,33 +71,33 @@ def _save(form: UnitForm, unit=None):  # noqa: ANN001, ANN202
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("admin", "clerk")
-def create():  # noqa: ANN201
+def create():
     return _save(UnitForm())
 
 
 @bp.route("/<int:unit_id>/edit", methods=["GET", "POST"])
 @roles_required("admin", "clerk")
-def edit(unit_id: int):  # noqa: ANN201
+def edit(unit_id: int):
     unit = units.get_unit(db.session, acting_user(), unit_id)
     return _save(UnitForm(obj=unit), unit)
 
 
 @bp.get("/export.xlsx")
 @login_required
-def export():  # noqa: ANN201
+def export():
     _, query = _search_from_args()
     return xlsx_download(unit_ledger.export_units(list(db.session.scalars(query))), "单位台账.xlsx")
 
 
 @bp.get("/template.xlsx")
 @login_required
-def blank_template():  # noqa: ANN201
+def blank_template():
     return xlsx_download(unit_ledger.blank_template(), "单位台账导入模板.xlsx")
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required("admin")
-def import_ledger():  # noqa: ANN201
+def import_ledger():
     form, problems = UnitImportForm(), []
     if form.validate_on_submit():
         try:

@@ -66,12 +66,12 @@ def _tasks(ctx: DemoContext, instance_id: int, step_key: str) -> list[WorkTask]:
                                                            WorkTask.step_key == step_key).order_by(WorkTask.id)))
 
 
-def _self_entries(body) -> list[dict]:  # noqa: ANN001
+def _self_entries(body) -> list[dict]:
     return [{"score_id": s.id, "self_score": s.points if s.kind != "bonus" else 0, "note": "已落实"}
             for s in body.scores if s.kind in ("assessed", "bonus")]
 
 
-def _group_entries(evaluation) -> list[dict]:  # noqa: ANN001
+def _group_entries(evaluation) -> list[dict]:
     entries = []
     for body, score in evaluation_scoring.scoring_rows(evaluation):
         value, reason = evaluation_scoring.group_defaults(score)

@@ -93,9 +93,9 @@ class GroupEntry(_Entry):
 
 
 def _label(entry: Any, score: Any, extra: str) -> None:
-    entry.form._legend = f"{score.category} · {score.content}（{score.points:g}分）{extra}"  # noqa: SLF001
-    entry.form._points = score.points  # noqa: SLF001
-    entry.form._score = score  # noqa: SLF001
+    entry.form._legend = f"{score.category} · {score.content}（{score.points:g}分）{extra}"
+    entry.form._points = score.points
+    entry.form._score = score
     entry.form.score_id.description = score.rule
 
 

@@ -44,7 +44,7 @@ def _after_saving(task: WorkTask, evaluation: Evaluation) -> str:
 
 @bp.route("/tasks/<int:task_id>/bodies/<int:body_id>", methods=["GET", "POST"])
 @login_required
-def body(task_id: int, body_id: int):  # noqa: ANN201
+def body(task_id: int, body_id: int):
     task, evaluation = _group_task(task_id)
     scored = _body(evaluation, body_id)
     form = GroupBodyForm()

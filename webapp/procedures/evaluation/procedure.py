@@ -73,7 +73,7 @@ def _play_demo_history(ctx: DemoContext) -> None:
     evaluation_demo.play(ctx)
 
 
-def _task_subject(session, instance, key: str) -> str:  # noqa: ANN001
+def _task_subject(session, instance, key: str) -> str:
     return evaluation_scoring.body_by_key(evaluation_scoring.evaluation_of(session, instance), key).name
 
 

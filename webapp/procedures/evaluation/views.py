@@ -51,7 +51,7 @@ def _evaluation(evaluation_id: int) -> Evaluation:
 
 @bp.get("/")
 @roles_required(*VIEW_ROLES)
-def index():  # noqa: ANN201
+def index():
     user = acting_user()
     evaluations = [e for e in db.session.scalars(select(Evaluation).order_by(Evaluation.year.desc()))
                    if user.scope.contains(e.town)]
@@ -61,7 +61,7 @@ def index():  # noqa: ANN201
 
 @bp.get("/<int:evaluation_id>")
 @roles_required(*VIEW_ROLES)
-def detail(evaluation_id: int):  # noqa: ANN201
+def detail(evaluation_id: int):
     evaluation = _evaluation(evaluation_id)
     rows = evaluation_results.results_table(evaluation)
     notice = db.session.get(ProcessInstance, evaluation.notice_instance_id) if evaluation.notice_instance_id else None
@@ -70,7 +70,7 @@ def detail(evaluation_id: int):  # noqa: ANN201
 
 @bp.get("/<int:evaluation_id>/scores/<int:score_id>")
 @roles_required(*VIEW_ROLES)
-def drill_down(evaluation_id: int, score_id: int):  # noqa: ANN201
+def drill_down(evaluation_id: int, score_id: int):
     """The records behind one measured number, as the system counted them."""
     evaluation = _evaluation(evaluation_id)
     score = db.session.get(ItemScore, score_id)
@@ -84,7 +84,7 @@ def drill_down(evaluation_id: int, score_id: int):  # noqa: ANN201
 
 @bp.get("/schemes/<kind>")
 @roles_required(*VIEW_ROLES)
-def scheme(kind: str):  # noqa: ANN201
+def scheme(kind: str):
     chosen = evaluation_scheme.scheme_for(db.session, kind)
     form = SchemeItemForm()
     form.setup(evaluation_scheme.METRICS)
@@ -96,7 +96,7 @@ def scheme(kind: str):  # noqa: ANN201
 @bp.route("/schemes/<kind>/items/new", methods=["POST"], defaults={"item_id": None})
 @bp.route("/schemes/<kind>/items/<int:item_id>", methods=["GET", "POST"])
 @roles_required("admin")
-def scheme_item(kind: str, item_id: int | None):  # noqa: ANN201
+def scheme_item(kind: str, item_id: int | None):
     chosen = evaluation_scheme.scheme_for(db.session, kind)
     item = evaluation_scheme.get_item(db.session, chosen, item_id) if item_id else None
     form = SchemeItemForm(obj=item) if request.method == "GET" else SchemeItemForm()
@@ -117,7 +117,7 @@ def scheme_item(kind: str, item_id: int | None):  # noqa: ANN201
 
 @bp.post("/schemes/<kind>/items/<int:item_id>/delete")
 @roles_required("admin")
-def delete_scheme_item(kind: str, item_id: int):  # noqa: ANN201
+def delete_scheme_item(kind: str, item_id: int):
     chosen = evaluation_scheme.scheme_for(db.session, kind)
     evaluation_scheme.delete_item(db.session, evaluation_scheme.get_item(db.session, chosen, item_id))
     db.session.commit()
@@ -144,7 +144,7 @@ def _publicity_form() -> PublicityForm:
 
 @bp.route("/publicity", methods=["GET", "POST"])
 @roles_required(*REGISTER_ROLES)
-def publicity():  # noqa: ANN201
+def publicity():
     form, year = _publicity_form(), _year()
     if form.validate_on_submit():
         try:
@@ -165,7 +165,7 @@ def publicity():  # noqa: ANN201
 
 @bp.get("/publicity.xlsx")
 @roles_required(*REGISTER_ROLES)
-def publicity_xlsx():  # noqa: ANN201
+def publicity_xlsx():
     year = _year()
     events = registers.publicity_in_scope(db.session, acting_user(), year)
     return xlsx_download(registers.publicity_xlsx(year, events), f"{year}年宣传培训台账.xlsx")
@@ -173,7 +173,7 @@ def publicity_xlsx():  # noqa: ANN201
 
 @bp.route("/fires", methods=["GET", "POST"])
 @roles_required(*REGISTER_ROLES)
-def fires():  # noqa: ANN201
+def fires():
     form, year = FireForm(), _year()
     form.grid_id.choices = _grid_choices()
     if form.validate_on_submit():
@@ -193,7 +193,7 @@ def fires():  # noqa: ANN201
 
 @bp.get("/fires.xlsx")
 @roles_required(*REGISTER_ROLES)
-def fires_xlsx():  # noqa: ANN201
+def fires_xlsx():
     year = _year()
     incidents = registers.fires_in_scope(db.session, acting_user(), year)
     return xlsx_download(registers.fires_xlsx(year, incidents), f"{year}年火灾事故登记.xlsx")

@@ -11,7 +11,7 @@ from webapp.procedures.inspection.demo import play_demo_history
 from webapp.workdays import WorkdayCalendar
 
 
-def _docs(context: StepContext):  # noqa: ANN202
+def _docs(context: StepContext):
     return context.services.documents
 
 

@@ -25,7 +25,7 @@ add_unit_section("inspection/unit_section.html")
 
 @bp.app_context_processor
 def inspection_helpers() -> dict:
-    def inspection_of(instance):  # noqa: ANN001, ANN202
+    def inspection_of(instance):
         return db.session.query(Inspection).filter_by(instance_id=instance.id).one_or_none()
 
     return {"inspection_of": inspection_of,
@@ -34,14 +34,14 @@ def inspection_helpers() -> dict:
 
 @bp.get("/")
 @roles_required("leader", "clerk", "inspector", "admin")
-def dashboard():  # noqa: ANN201
+def dashboard():
     rows = inspection_reports.dashboard(db.session, acting_user(), now())
     return render_template("inspection/dashboard.html", rows=rows, metrics=inspection_reports.METRICS, now=now())
 
 
 @bp.get("/cases")
 @roles_required("leader", "clerk", "inspector", "admin")
-def cases():  # noqa: ANN201
+def cases():
     node = grid.get_node(db.session, request.args.get("grid_id", type=int) or 0)
     grid.ensure_in_scope(acting_user(), node)
     metric = request.args.get("metric", "open")
@@ -54,7 +54,7 @@ def cases():  # noqa: ANN201
 
 @bp.get("/ledger.xlsx")
 @roles_required("leader", "clerk", "admin", "archivist")
-def ledger():  # noqa: ANN201
+def ledger():
     year = year_arg()
     content = inspection_reports.ledger_xlsx(db.session, acting_user(), year)
     return xlsx_download(content, f"{year}年火灾隐患台账.xlsx")
@@ -62,7 +62,7 @@ def ledger():  # noqa: ANN201
 
 @bp.route("/plans", methods=["GET", "POST"])
 @roles_required("clerk", "inspector", "leader")
-def plans():  # noqa: ANN201
+def plans():
     form = PlanForm()
     form.setup(db.session, acting_user())
     if acting_user().has_role("clerk") and form.validate_on_submit():
@@ -81,7 +81,7 @@ def plans():  # noqa: ANN201
 
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
 @roles_required("clerk", "inspector", "leader")
-def plan(plan_id: int):  # noqa: ANN201
+def plan(plan_id: int):
     found = inspection_plans.get_plan(db.session, acting_user(), plan_id)
     if request.method == "POST" and acting_user().has_role("clerk"):
         group_id = request.form.get("group_id", type=int) or None
@@ -97,7 +97,7 @@ def plan(plan_id: int):  # noqa: ANN201
 
 @bp.route("/checklist", methods=["GET", "POST"])
 @roles_required("admin")
-def checklist():  # noqa: ANN201
+def checklist():
     item = db.session.get(ChecklistItem, request.args.get("item_id", type=int) or 0)
     form = ChecklistItemForm(obj=item)
     if form.validate_on_submit():

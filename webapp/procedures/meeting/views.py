@@ -37,7 +37,7 @@ def meeting_helpers() -> dict:
 
 @bp.get("/meetings/plan")
 @login_required
-def plan():  # noqa: ANN201
+def plan():
     today = now().date()
     year = year_arg()
     town = meetings.town_of(acting_user().scope)
@@ -48,7 +48,7 @@ def plan():  # noqa: ANN201
 
 @bp.get("/meetings/decisions")
 @login_required
-def decisions():  # noqa: ANN201
+def decisions():
     user, today = acting_user(), now().date()
     items = meeting_decisions.visible_decisions(db.session, user)
     if request.args.get("show") == "overdue":
@@ -62,7 +62,7 @@ def decisions():  # noqa: ANN201
 
 @bp.route("/meetings/decisions/<int:decision_id>/report", methods=["GET", "POST"])
 @login_required
-def report(decision_id: int):  # noqa: ANN201
+def report(decision_id: int):
     decision = meeting_decisions.decision_for(db.session, acting_user(), decision_id, report=True)
     form = CompletionReportForm()
     if form.validate_on_submit():
@@ -87,7 +87,7 @@ def _stored_attachment(form: CompletionReportForm) -> dict | None:
 
 @bp.get("/meetings/decisions/<int:decision_id>/file")
 @login_required
-def completion_file(decision_id: int):  # noqa: ANN201
+def completion_file(decision_id: int):
     decision = meeting_decisions.decision_for(db.session, acting_user(), decision_id)
     if not decision.completion_file:
         abort(404)

@@ -38,7 +38,7 @@ def _year() -> int:
 
 @bp.get("/register")
 @roles_required(*REGISTER_ROLES)
-def register():  # noqa: ANN201
+def register():
     year = _year()
     rows = notices.register_rows(db.session, year, acting_user().scope.path)
     return render_template("procedures/notice_issuance/register.html", year=year, rows=rows,
@@ -47,7 +47,7 @@ def register():  # noqa: ANN201
 
 @bp.get("/register.xlsx")
 @roles_required(*REGISTER_ROLES)
-def register_export():  # noqa: ANN201
+def register_export():
     year = _year()
     rows = notices.register_rows(db.session, year, acting_user().scope.path)
     return xlsx_download(notices.register_workbook(year, rows), f"{year}年发文登记簿.xlsx")

@@ -10,7 +10,7 @@ from webapp.procedures.responsibility_letters.models import LetterCampaign
 from webapp.services.errors import InvalidInput
 
 
-def _library(context: StepContext):  # noqa: ANN202
+def _library(context: StepContext):
     return context.services.documents.library
 
 

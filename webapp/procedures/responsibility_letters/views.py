@@ -34,13 +34,13 @@ def _helpers() -> dict:
 
 @bp.get("/")
 @login_required
-def index():  # noqa: ANN201
+def index():
     return render_template("letters/index.html", campaigns=letters_queries.campaigns_for(db.session, acting_user()))
 
 
 @bp.get("/campaigns/<int:campaign_id>")
 @login_required
-def campaign(campaign_id: int):  # noqa: ANN201
+def campaign(campaign_id: int):
     user = acting_user()
     found = letters_queries.visible_campaign(db.session, user, campaign_id)
     status, text = request.args.get("status", ""), request.args.get("q", "").strip()
@@ -53,7 +53,7 @@ def campaign(campaign_id: int):  # noqa: ANN201
 
 @bp.get("/jobs/<int:job_id>/progress")
 @login_required
-def job_progress(job_id: int):  # noqa: ANN201
+def job_progress(job_id: int):
     job = jobs.get_job(db.session, job_id)
     letters_queries.campaign_of_job(db.session, acting_user(), job)
     return jsonify(id=job.id, status=job.status, status_label=job.status_label, phase=job.phase, done=job.done,
@@ -62,7 +62,7 @@ def job_progress(job_id: int):  # noqa: ANN201
 
 @bp.get("/campaigns/<int:campaign_id>/combined.<ext>")
 @login_required
-def combined(campaign_id: int, ext: str):  # noqa: ANN201
+def combined(campaign_id: int, ext: str):
     found = letters_queries.owned_campaign(db.session, acting_user(), campaign_id)
     sha256 = {"docx": found.combined_docx_sha256, "pdf": found.combined_pdf_sha256}.get(ext)
     if not sha256:
@@ -73,7 +73,7 @@ def combined(campaign_id: int, ext: str):  # noqa: ANN201
 
 @bp.post("/campaigns/<int:campaign_id>/combined/rebuild")
 @roles_required("clerk", "leader")
-def rebuild_combined(campaign_id: int):  # noqa: ANN201
+def rebuild_combined(campaign_id: int):
     found = letters_queries.owned_campaign(db.session, acting_user(), campaign_id)
     letters_batch.rebuild_combined(db.session, found, now())
     db.session.commit()
@@ -83,7 +83,7 @@ def rebuild_combined(campaign_id: int):  # noqa: ANN201
 
 @bp.get("/campaigns/<int:campaign_id>/dashboard")
 @login_required
-def dashboard(campaign_id: int):  # noqa: ANN201
+def dashboard(campaign_id: int):
     found = letters_queries.visible_campaign(db.session, acting_user(), campaign_id)
     board = letters_dashboard.build(db.session, acting_user(), found, request.args.get("node", type=int))
     return render_template("letters/dashboard.html", board=board, campaign=found)
@@ -91,7 +91,7 @@ def dashboard(campaign_id: int):  # noqa: ANN201
 
 @bp.get("/campaigns/<int:campaign_id>/unsigned.xlsx")
 @login_required
-def unsigned_xlsx(campaign_id: int):  # noqa: ANN201
+def unsigned_xlsx(campaign_id: int):
     found = letters_queries.visible_campaign(db.session, acting_user(), campaign_id)
     board = letters_dashboard.build(db.session, acting_user(), found, request.args.get("node", type=int))
     name = f"{found.year}年度责任书未签订名单_{board.node.name}.xlsx"
@@ -100,7 +100,7 @@ def unsigned_xlsx(campaign_id: int):  # noqa: ANN201
 
 @bp.post("/campaigns/<int:campaign_id>/bulk-sign")
 @roles_required("clerk", "leader")
-def bulk_sign(campaign_id: int):  # noqa: ANN201
+def bulk_sign(campaign_id: int):
     user = acting_user()
     found = letters_queries.visible_campaign(db.session, user, campaign_id)
     form = BulkSignForm()
@@ -115,7 +115,7 @@ def bulk_sign(campaign_id: int):  # noqa: ANN201
     return redirect(local_url(request.form.get("next"), url_for("letters.campaign", campaign_id=campaign_id)))
 
 
-def _closing_note(campaign, finished: bool) -> str:  # noqa: ANN001
+def _closing_note(campaign, finished: bool) -> str:
     if finished:
         return "全部签订，签订活动已办结。"
     if letters_signing.all_signed(db.session, campaign):
@@ -123,7 +123,7 @@ def _closing_note(campaign, finished: bool) -> str:  # noqa: ANN001
     return ""
 
 
-def _letter_page(letter, sign_form=None, reason_form=None, status: int = 200):  # noqa: ANN001, ANN202
+def _letter_page(letter, sign_form=None, reason_form=None, status: int = 200):
     from webapp.procedures.responsibility_letters.models import LetterEvent
 
     events = db.session.query(LetterEvent).filter_by(letter_id=letter.id).order_by(LetterEvent.id).all()
@@ -134,7 +134,7 @@ def _letter_page(letter, sign_form=None, reason_form=None, status: int = 200):  
 
 @bp.get("/<int:letter_id>")
 @login_required
-def letter(letter_id: int):  # noqa: ANN201
+def letter(letter_id: int):
     return _letter_page(letters_signing.get_letter(db.session, acting_user(), letter_id))
 
 
@@ -147,7 +147,7 @@ def _store_scan(form: SignForm) -> str | None:
 
 @bp.post("/<int:letter_id>/sign")
 @roles_required("clerk", "leader")
-def sign(letter_id: int):  # noqa: ANN201
+def sign(letter_id: int):
     user = acting_user()
     found = letters_signing.get_letter(db.session, user, letter_id)
     form = SignForm()
@@ -168,7 +168,7 @@ def sign(letter_id: int):  # noqa: ANN201
 
 @bp.post("/<int:letter_id>/<any(undo, void):action>")
 @roles_required("clerk", "leader")
-def change(letter_id: int, action: str):  # noqa: ANN201
+def change(letter_id: int, action: str):
     user = acting_user()
     found = letters_signing.get_letter(db.session, user, letter_id)
     form = ReasonForm()
@@ -188,7 +188,7 @@ def change(letter_id: int, action: str):  # noqa: ANN201
 
 @bp.get("/<int:letter_id>/scan")
 @login_required
-def scan(letter_id: int):  # noqa: ANN201
+def scan(letter_id: int):
     found = letters_signing.get_letter(db.session, acting_user(), letter_id)
     if not found.scan:
         raise NotFound("没有上传签字盖章件。")
@@ -196,6 +196,6 @@ def scan(letter_id: int):  # noqa: ANN201
 
 
 @bp.errorhandler(InvalidInput)
-def _invalid(error: InvalidInput):  # noqa: ANN202
+def _invalid(error: InvalidInput):
     flash_invalid(error)
     return redirect(local_url(referrer_path(), url_for("letters.index")))
