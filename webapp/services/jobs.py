@@ -52,10 +52,6 @@ def register_kind(kind: JobKind) -> JobKind:
     return kind
 
 
-def kinds() -> dict[str, JobKind]:
-    return dict(_KINDS)
-
-
 def worker_id() -> str:
     """host:pid:thread — unique per running worker."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"

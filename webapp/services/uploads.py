@@ -22,6 +22,7 @@ SIGNATURES = {
     b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf",
     b"PK\x03\x04": "zip",
 }
+_OOXML = "application/vnd.openxmlformats"
 
 
 def sniff_type(content: bytes, filename: str) -> str | None:
@@ -31,9 +32,9 @@ def sniff_type(content: bytes, filename: str) -> str | None:
         if content.startswith(signature):
             if media_type != "zip":
                 return media_type
-            suffix = filename.lower().rsplit(".", 1)[-1]
-            return {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}.get(suffix)
+            # A ZIP is a DOCX or XLSX by its name; _opens then checks it really is one.
+            suffix = "." + filename.lower().rsplit(".", 1)[-1]
+            return next((t for t, ext in ALLOWED_TYPES.items() if ext == suffix and t.startswith(_OOXML)), None)
     return None
 
 
@@ -42,7 +43,7 @@ def _opens(content: bytes, media_type: str) -> bool:
     try:
         if media_type == "application/pdf":
             PdfReader(BytesIO(content)).pages  # noqa: B018  (parsing is the check)
-        elif media_type.startswith("application/vnd.openxmlformats"):
+        elif media_type.startswith(_OOXML):
             with ZipFile(BytesIO(content)) as archive:
                 return archive.testzip() is None
     except Exception:  # any parser error means the file is damaged

@@ -58,13 +58,6 @@ def town_of(node: GridNode) -> GridNode:
     return grid.required_town(node, "会议功能")
 
 
-def get_series(session: Session, series_id: int) -> MeetingSeries:
-    series = session.get(MeetingSeries, series_id)
-    if series is None:
-        raise NotFound("会议类型不存在。")
-    return series
-
-
 def series_by_key(session: Session, town: GridNode, key: str) -> MeetingSeries:
     series = next((s for s in series_of_town(session, town) if s.key == key), None)
     if series is None:
