@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 
-from webapp.archive import codes as archive_codes
+from webapp.archive import codes, jobs
 from webapp.archive import export as archive_export
 from webapp.archive import items as archive_items
-from webapp.archive import jobs as archive_jobs
 from webapp.archive.forms import ExportForm, SettingsForm
 from webapp.archive.models import RETENTIONS
 from webapp.extensions import db
@@ -33,7 +32,7 @@ def _data_dir():
 
 
 def _sync_limit() -> int:
-    return current_app.config.get("ARCHIVE_SYNC_LIMIT", archive_jobs.SYNC_LIMIT)
+    return current_app.config.get("ARCHIVE_SYNC_LIMIT", jobs.SYNC_LIMIT)
 
 
 @bp.get("/", endpoint="index")
@@ -44,7 +43,7 @@ def index():
     form = ExportForm(year=year)
     form.organ_codes.choices = archive_items.organ_code_choices(preview.items)
     exports = archive_export.recent_exports(db.session)
-    progress = {e.id: archive_jobs.progress(db.session, _data_dir(), e) for e in exports}
+    progress = {e.id: jobs.progress(db.session, _data_dir(), e) for e in exports}
     items = ListPage(preview.items, page_arg(), ITEMS_PER_PAGE)
     return render_template("archive/index.html", preview=preview, form=form, retentions=RETENTIONS,
                            exports=exports, progress=progress, items=items)
@@ -60,8 +59,8 @@ def export():
     options = archive_export.ExportOptions(set(form.organ_codes.data), set(form.retentions.data), form.pdf.data)
     record = archive_export.start_export(db.session, year=form.year.data, options=options, user=acting_user(),
                                          now=now())
-    queued = archive_jobs.submit(db.session, runtime(), data_dir=_data_dir(), record=record, now=now(),
-                                 item_count=archive_jobs.item_count(db.session, record.year, options),
+    queued = jobs.submit(db.session, runtime(), data_dir=_data_dir(), record=record, now=now(),
+                                 item_count=jobs.item_count(db.session, record.year, options),
                                  sync_limit=_sync_limit())
     db.session.commit()
     return _outcome(record, queued)
@@ -80,7 +79,7 @@ def _outcome(record, queued: bool):
 @bp.post("/exports/<int:export_id>/retry", endpoint="retry")
 @roles_required("archivist")
 def retry(export_id: int):
-    record = archive_jobs.retry(db.session, runtime(), data_dir=_data_dir(), export_id=export_id, now=now(),
+    record = jobs.retry(db.session, runtime(), data_dir=_data_dir(), export_id=export_id, now=now(),
                                 sync_limit=_sync_limit())
     db.session.commit()
     return _outcome(record, record.status == "running")
@@ -89,7 +88,7 @@ def retry(export_id: int):
 @bp.post("/exports/<int:export_id>/cancel", endpoint="cancel")
 @roles_required("archivist")
 def cancel(export_id: int):
-    record = archive_jobs.cancel(db.session, export_id=export_id, now=now())
+    record = jobs.cancel(db.session, export_id=export_id, now=now())
     db.session.commit()
     flash(f"已取消{record.year}年度的归档包。", "success")
     return redirect(url_for("archive.index", year=record.year))
@@ -110,12 +109,12 @@ def settings():
     form = SettingsForm()
     if form.validate_on_submit():
         try:
-            archive_codes.update_settings(
+            codes.update_settings(
                 db.session, fonds=form.fonds.data, source_organization=form.source_organization.data or "",
                 pattern=form.pattern.data, default_organ=form.default_organ.data,
-                organ_codes=archive_codes.parse_pairs(form.organ_codes.data or "", "机构代码"),
-                retention_rules=archive_codes.parse_pairs(form.retention_rules.data or "", "保管期限规则"),
-                item_groups=archive_codes.parse_groups(form.item_groups.data or ""))
+                organ_codes=codes.parse_pairs(form.organ_codes.data or "", "机构代码"),
+                retention_rules=codes.parse_pairs(form.retention_rules.data or "", "保管期限规则"),
+                item_groups=codes.parse_groups(form.item_groups.data or ""))
             db.session.commit()
             flash("归档设置已保存。已分配的档号保持不变。", "success")
             return redirect(url_for("archive.settings"))
@@ -127,9 +126,9 @@ def settings():
 
 
 def _fill_settings(form: SettingsForm) -> None:
-    row, rules = archive_codes.settings(db.session), archive_codes.load_rules(db.session)
+    row, rules = codes.settings(db.session), codes.load_rules(db.session)
     form.fonds.data, form.source_organization.data = row.fonds_code, row.source_organization
     form.pattern.data, form.default_organ.data = row.code_pattern, row.default_organ_code
-    form.organ_codes.data = archive_codes.format_pairs(rules.organ_codes)
-    form.retention_rules.data = archive_codes.format_pairs(rules.retention_rules)
+    form.organ_codes.data = codes.format_pairs(rules.organ_codes)
+    form.retention_rules.data = codes.format_pairs(rules.retention_rules)
     form.item_groups.data = "\n".join(",".join(g) for g in rules.item_groups)

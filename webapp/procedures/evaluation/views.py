@@ -9,10 +9,8 @@ from sqlalchemy import select
 from webapp.extensions import db
 from webapp.forms.task_data import form_to_data
 from webapp.models import CommitteeMember, ProcessInstance
-from webapp.procedures.evaluation import registers
-from webapp.procedures.evaluation import results as evaluation_results
+from webapp.procedures.evaluation import registers, results, scoring
 from webapp.procedures.evaluation import scheme as evaluation_scheme
-from webapp.procedures.evaluation import scoring as evaluation_scoring
 from webapp.procedures.evaluation.forms import FireForm, PublicityForm, SchemeItemForm
 from webapp.procedures.evaluation.metrics import measure
 from webapp.procedures.evaluation.models import Evaluation, ItemScore
@@ -37,14 +35,14 @@ def evaluation_helpers() -> dict:
         evaluation = db.session.scalar(select(Evaluation).where(Evaluation.instance_id == instance.id))
         if evaluation is None:
             return {"evaluation": None, "rows": []}
-        return {"evaluation": evaluation, "rows": evaluation_results.results_table(evaluation),
+        return {"evaluation": evaluation, "rows": results.results_table(evaluation),
                 "may_open": current_user.has_role(*VIEW_ROLES)}
 
     return {"evaluation_case": evaluation_case}
 
 
 def _evaluation(evaluation_id: int) -> Evaluation:
-    evaluation = evaluation_scoring.get_evaluation(db.session, evaluation_id)
+    evaluation = scoring.get_evaluation(db.session, evaluation_id)
     grid.ensure_in_scope(acting_user(), evaluation.town)
     return evaluation
 
@@ -63,7 +61,7 @@ def index():
 @roles_required(*VIEW_ROLES)
 def detail(evaluation_id: int):
     evaluation = _evaluation(evaluation_id)
-    rows = evaluation_results.results_table(evaluation)
+    rows = results.results_table(evaluation)
     notice = db.session.get(ProcessInstance, evaluation.notice_instance_id) if evaluation.notice_instance_id else None
     return render_template("evaluation/detail.html", evaluation=evaluation, rows=rows, notice=notice)
 
@@ -76,8 +74,8 @@ def drill_down(evaluation_id: int, score_id: int):
     score = db.session.get(ItemScore, score_id)
     if score is None or score.body.evaluation_id != evaluation.id or not score.metric:
         raise NotFound("没有这个测算项目。")
-    cutoff = evaluation_scoring.cutoff_of(evaluation.year, evaluation.computed_at or now())
-    result = measure(db.session, score.metric, evaluation_scoring.target_of(score.body), evaluation.year, cutoff)
+    cutoff = scoring.cutoff_of(evaluation.year, evaluation.computed_at or now())
+    result = measure(db.session, score.metric, scoring.target_of(score.body), evaluation.year, cutoff)
     return render_template("evaluation/drill_down.html", evaluation=evaluation, score=score, result=result,
                            cutoff=cutoff)
 

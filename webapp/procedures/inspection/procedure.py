@@ -5,8 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from webapp.cases.registry import Procedure, StepContext
-from webapp.procedures.inspection import followup, records
-from webapp.procedures.inspection import setup as inspection_setup
+from webapp.procedures.inspection import followup, records, setup
 from webapp.procedures.inspection.demo import play_demo_history
 from webapp.workdays import WorkdayCalendar
 
@@ -84,7 +83,7 @@ def preview_context(context: StepContext, template_key: str) -> dict:
 
 
 PROCEDURE = Procedure(
-    ensure_defaults=inspection_setup.load_defaults,
+    ensure_defaults=setup.load_defaults,
     key="inspection", title="消防安全检查与隐患整改", start_roles=("inspector",), start_form="inspection_record_form",
     after_start=_record,
     before_complete={"reinspect": _mark_rectified, "sign_referral": _date_referred},

@@ -6,8 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from webapp.extensions import db
 from webapp.procedures.inspection import plans as inspection_plans
-from webapp.procedures.inspection import reports as inspection_reports
-from webapp.procedures.inspection import setup as inspection_setup
+from webapp.procedures.inspection import reports, setup
 from webapp.procedures.inspection.forms_admin import ChecklistItemForm, PlanForm
 from webapp.procedures.inspection.models import ChecklistItem, Inspection
 from webapp.services import grid
@@ -29,14 +28,14 @@ def inspection_helpers() -> dict:
         return db.session.query(Inspection).filter_by(instance_id=instance.id).one_or_none()
 
     return {"inspection_of": inspection_of,
-            "inspection_history": lambda unit: inspection_reports.unit_history(db.session, unit)}
+            "inspection_history": lambda unit: reports.unit_history(db.session, unit)}
 
 
 @bp.get("/")
 @roles_required("leader", "clerk", "inspector", "admin")
 def dashboard():
-    rows = inspection_reports.dashboard(db.session, acting_user(), now())
-    return render_template("inspection/dashboard.html", rows=rows, metrics=inspection_reports.METRICS, now=now())
+    rows = reports.dashboard(db.session, acting_user(), now())
+    return render_template("inspection/dashboard.html", rows=rows, metrics=reports.METRICS, now=now())
 
 
 @bp.get("/cases")
@@ -45,18 +44,18 @@ def cases():
     node = grid.get_node(db.session, request.args.get("grid_id", type=int) or 0)
     grid.ensure_in_scope(acting_user(), node)
     metric = request.args.get("metric", "open")
-    if metric not in inspection_reports.METRICS:
+    if metric not in reports.METRICS:
         metric = "open"
-    found = inspection_reports.drill_down(db.session, node, metric, now())
+    found = reports.drill_down(db.session, node, metric, now())
     return render_template("inspection/cases.html", node=node, metric=metric, inspections=found,
-                           label=inspection_reports.METRICS[metric])
+                           label=reports.METRICS[metric])
 
 
 @bp.get("/ledger.xlsx")
 @roles_required("leader", "clerk", "admin", "archivist")
 def ledger():
     year = year_arg()
-    content = inspection_reports.ledger_xlsx(db.session, acting_user(), year)
+    content = reports.ledger_xlsx(db.session, acting_user(), year)
     return xlsx_download(content, f"{year}年火灾隐患台账.xlsx")
 
 
@@ -102,7 +101,7 @@ def checklist():
     form = ChecklistItemForm(obj=item)
     if form.validate_on_submit():
         try:
-            inspection_setup.save_item(
+            setup.save_item(
                 db.session, item_id=item.id if item else None, name=form.name.data, legal_basis=form.legal_basis.data,
                 categories=form.categories.data or [], sort_order=form.sort_order.data or 0,
                 is_active=form.is_active.data)
@@ -112,5 +111,5 @@ def checklist():
         except InvalidInput as error:
             show_invalid(form, error)
     return render_template("inspection/checklist.html", form=form, item=item,
-                           items=inspection_setup.all_items(db.session)), form_status()
+                           items=setup.all_items(db.session)), form_status()
 

@@ -15,8 +15,7 @@ from webapp.cases.registry import DemoContext, Procedure, StepContext
 from webapp.clock import TZ
 from webapp.demo import scans as demo_scans
 from webapp.models import User
-from webapp.procedures.notice_issuance import demo as notice_demo
-from webapp.procedures.notice_issuance import notices
+from webapp.procedures.notice_issuance import demo, notices
 from webapp.services.errors import DomainError, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -103,7 +102,7 @@ def _demo_notice(ctx: DemoContext, start: datetime, draft: dict) -> None:
     ctx.clock.set(start)
     instance = notices.start_notice(ctx.session, ctx.services, user=clerk, grid=clerk.scope, draft=draft,
                                     now=start)
-    notice_demo.walk_notice(ctx, instance.id, draft, start)
+    demo.walk_notice(ctx, instance.id, draft, start)
 
 
 def play_history(ctx: DemoContext) -> None:

@@ -6,10 +6,8 @@ from flask import Blueprint, flash, jsonify, redirect, render_template, request,
 from flask_login import login_required
 
 from webapp.extensions import db
-from webapp.procedures.responsibility_letters import batch as letters_batch
-from webapp.procedures.responsibility_letters import campaigns as letters_campaigns
+from webapp.procedures.responsibility_letters import batch, campaigns, queries
 from webapp.procedures.responsibility_letters import dashboard as letters_dashboard
-from webapp.procedures.responsibility_letters import queries as letters_queries
 from webapp.procedures.responsibility_letters import signing as letters_signing
 from webapp.procedures.responsibility_letters.forms import BulkSignForm, ReasonForm, SignForm
 from webapp.procedures.responsibility_letters.models import COUNTERPARTY_KINDS, COUNTERPARTY_SETS, LETTER_STATUSES
@@ -28,23 +26,23 @@ PDF = "application/pdf"
 
 @bp.app_context_processor
 def _helpers() -> dict:
-    return {"letter_campaign_for": lambda instance: letters_campaigns.campaign_for_instance(db.session, instance.id),
+    return {"letter_campaign_for": lambda instance: campaigns.campaign_for_instance(db.session, instance.id),
             "COUNTERPARTY_KINDS": COUNTERPARTY_KINDS, "COUNTERPARTY_SETS": COUNTERPARTY_SETS}
 
 
 @bp.get("/")
 @login_required
 def index():
-    return render_template("letters/index.html", campaigns=letters_queries.campaigns_for(db.session, acting_user()))
+    return render_template("letters/index.html", campaigns=queries.campaigns_for(db.session, acting_user()))
 
 
 @bp.get("/campaigns/<int:campaign_id>")
 @login_required
 def campaign(campaign_id: int):
     user = acting_user()
-    found = letters_queries.visible_campaign(db.session, user, campaign_id)
+    found = queries.visible_campaign(db.session, user, campaign_id)
     status, text = request.args.get("status", ""), request.args.get("q", "").strip()
-    page = db.paginate(letters_queries.letters_query(user, found, status=status, text=text), per_page=100,
+    page = db.paginate(queries.letters_query(user, found, status=status, text=text), per_page=100,
                        error_out=False)
     bulk = BulkSignForm(signed_on=now().date())
     return render_template("letters/campaign.html", campaign=found, page=page, bulk=bulk, status=status, q=text,
@@ -55,7 +53,7 @@ def campaign(campaign_id: int):
 @login_required
 def job_progress(job_id: int):
     job = jobs.get_job(db.session, job_id)
-    letters_queries.campaign_of_job(db.session, acting_user(), job)
+    queries.campaign_of_job(db.session, acting_user(), job)
     return jsonify(id=job.id, status=job.status, status_label=job.status_label, phase=job.phase, done=job.done,
                    total=job.total, percent=job.percent, error=job.error)
 
@@ -63,7 +61,7 @@ def job_progress(job_id: int):
 @bp.get("/campaigns/<int:campaign_id>/combined.<ext>")
 @login_required
 def combined(campaign_id: int, ext: str):
-    found = letters_queries.owned_campaign(db.session, acting_user(), campaign_id)
+    found = queries.owned_campaign(db.session, acting_user(), campaign_id)
     sha256 = {"docx": found.combined_docx_sha256, "pdf": found.combined_pdf_sha256}.get(ext)
     if not sha256:
         raise NotFound("合订打印文件尚未生成。")
@@ -74,8 +72,8 @@ def combined(campaign_id: int, ext: str):
 @bp.post("/campaigns/<int:campaign_id>/combined/rebuild")
 @roles_required("clerk", "leader")
 def rebuild_combined(campaign_id: int):
-    found = letters_queries.owned_campaign(db.session, acting_user(), campaign_id)
-    letters_batch.rebuild_combined(db.session, found, now())
+    found = queries.owned_campaign(db.session, acting_user(), campaign_id)
+    batch.rebuild_combined(db.session, found, now())
     db.session.commit()
     flash("已提交后台任务，正在重新生成合订打印文件。", "success")
     return redirect(url_for("letters.campaign", campaign_id=campaign_id))
@@ -84,7 +82,7 @@ def rebuild_combined(campaign_id: int):
 @bp.get("/campaigns/<int:campaign_id>/dashboard")
 @login_required
 def dashboard(campaign_id: int):
-    found = letters_queries.visible_campaign(db.session, acting_user(), campaign_id)
+    found = queries.visible_campaign(db.session, acting_user(), campaign_id)
     board = letters_dashboard.build(db.session, acting_user(), found, request.args.get("node", type=int))
     return render_template("letters/dashboard.html", board=board, campaign=found)
 
@@ -92,7 +90,7 @@ def dashboard(campaign_id: int):
 @bp.get("/campaigns/<int:campaign_id>/unsigned.xlsx")
 @login_required
 def unsigned_xlsx(campaign_id: int):
-    found = letters_queries.visible_campaign(db.session, acting_user(), campaign_id)
+    found = queries.visible_campaign(db.session, acting_user(), campaign_id)
     board = letters_dashboard.build(db.session, acting_user(), found, request.args.get("node", type=int))
     name = f"{found.year}年度责任书未签订名单_{board.node.name}.xlsx"
     return xlsx_download(letters_dashboard.reminder_xlsx(board), name)
@@ -102,7 +100,7 @@ def unsigned_xlsx(campaign_id: int):
 @roles_required("clerk", "leader")
 def bulk_sign(campaign_id: int):
     user = acting_user()
-    found = letters_queries.visible_campaign(db.session, user, campaign_id)
+    found = queries.visible_campaign(db.session, user, campaign_id)
     form = BulkSignForm()
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
