@@ -25,7 +25,7 @@ from webapp.archive.package import ItemWriter, MissingStoredFile, PdfStage, make
 from webapp.archive.report import ArchiveReport, check_numbers
 from webapp.models import Document, DocumentAttachment, User
 from webapp.services.documents import DocumentServices
-from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.errors import InvalidInput, NotFound, found
 
 BATCH = 20  # items per LibreOffice call; bounds the DOCX bytes held at once
 UNEXPECTED = "（技术细节已记入系统日志），请重试；如仍失败请联系管理员。"
@@ -194,10 +194,7 @@ def fail(record: ArchiveExport, message: str, now: datetime) -> None:
 
 
 def get_export(session: Session, export_id: int) -> ArchiveExport:
-    record = session.get(ArchiveExport, export_id)
-    if record is None:
-        raise NotFound("没有这个归档包。")
-    return record
+    return found(session.get(ArchiveExport, export_id), "没有这个归档包。")
 
 
 def recent_exports(session: Session, limit: int = 20) -> list[ArchiveExport]:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.models.jobs import Job
-from webapp.services.errors import NotFound
+from webapp.services.errors import NotFound, found
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=2)
@@ -69,10 +69,7 @@ def enqueue(session: Session, *, kind: str, now: datetime, params: dict | None =
 
 
 def get_job(session: Session, job_id: int) -> Job:
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound("后台任务不存在。")
-    return job
+    return found(session.get(Job, job_id), "后台任务不存在。")
 
 
 def cancel(session: Session, job: Job, now: datetime) -> None:

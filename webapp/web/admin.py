@@ -5,7 +5,7 @@ from webapp.extensions import db
 from webapp.forms.users import ResetPasswordForm, UserForm
 from webapp.models import AuditEvent, User
 from webapp.services import accounts, audit, grid
-from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.errors import InvalidInput, found
 from webapp.web.common import (
     acting_user,
     client_address,
@@ -28,9 +28,7 @@ def _scope_choices() -> list[tuple[int, str]]:
 
 
 def _user_in_scope(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在。")
+    user = found(db.session.get(User, user_id), "用户不存在。")
     grid.ensure_in_scope(acting_user(), user.scope)
     return user
 

@@ -90,11 +90,7 @@ def save_start_draft(key: str):
 
 
 def case_in_scope(instance_id: int) -> ProcessInstance:
-    instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None:
-        raise NotFound("案件不存在。")
-    grid.ensure_in_scope(acting_user(), instance.grid)
-    return instance
+    return grid.get_in_scope(db.session, acting_user(), ProcessInstance, instance_id, "案件不存在。")
 
 
 @bp.get("/cases/<int:instance_id>")

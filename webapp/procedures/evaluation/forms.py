@@ -6,27 +6,16 @@ from typing import Any
 
 from flask import current_app, request
 from flask_wtf.file import MultipleFileField
-from wtforms import FloatField, Form, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import Form, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from webapp.forms.common import ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
 from webapp.forms.registry import register_form
-from webapp.forms.widgets import CnDateField, EntryList
+from webapp.forms.widgets import CnDateField, CnFloatField, EntryList
 from webapp.models import WorkTask
 from webapp.procedures.evaluation import group, scoring
 from webapp.procedures.evaluation.models import CATEGORIES, FIVE_INTO, FORMULAS, ITEM_KINDS, PUBLICITY_KINDS
 from webapp.services.errors import NotFound
-
-
-class CnFloatField(FloatField):
-    """A number field whose parse error is in Chinese."""
-
-    def process_formdata(self, valuelist: list) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            self.data = None
-            raise ValueError("请填写数字。") from error
 
 
 class CnIntegerField(IntegerField):

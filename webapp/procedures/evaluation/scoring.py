@@ -13,7 +13,7 @@ from webapp.models import ProcessInstance, User, WorkTask
 from webapp.procedures.evaluation import metrics
 from webapp.procedures.evaluation.models import EvaluatedBody, Evaluation, ItemScore
 from webapp.procedures.evaluation.scheme import METRICS, scheme_for
-from webapp.services.errors import InvalidInput, NotFound, OutOfScope
+from webapp.services.errors import InvalidInput, NotFound, OutOfScope, found
 
 SCORED_KINDS = ("measured", "assessed", "bonus")
 DEDUCTION_REASON_REQUIRED = "扣分须填写扣分原因。"
@@ -48,10 +48,7 @@ def evaluation_of(session: Session, instance: ProcessInstance) -> Evaluation:
 
 
 def get_evaluation(session: Session, evaluation_id: int) -> Evaluation:
-    evaluation = session.get(Evaluation, evaluation_id)
-    if evaluation is None:
-        raise NotFound("考评不存在。")
-    return evaluation
+    return found(session.get(Evaluation, evaluation_id), "考评不存在。")
 
 
 def _assessor(session: Session, target: metrics.Target, town_clerk: User) -> str:

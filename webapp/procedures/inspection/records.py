@@ -148,16 +148,25 @@ def notice_context(session: Session, instance: ProcessInstance, data: dict, now:
     }
 
 
+def issue_step_document(session: Session, docs: DocumentServices, inspection: Inspection, step_key: str, *,
+                        template_key: str, prefix_key: str, context: dict, title: str, user: User | None,
+                        now: datetime) -> Document:
+    """签发 → 编号 → 印发 of one of the case's documents: the number its preview left open is allocated now."""
+    context = {key: value for key, value in context.items() if key != "doc_number"}
+    instance = inspection.instance
+    return documents.issue(session, docs, template_key=template_key, context=context, prefix_key=prefix_key,
+                           title=title, user=user, now=now,
+                           subject=Subject(instance.grid, inspection.unit, instance, step_key))
+
+
 def issue_notice(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
                  user: User | None, now: datetime) -> Document:
     """签发 → 编号 (prefix `rectification`, 第NNNN号) → 印发."""
     inspection = inspection_of(session, instance)
-    context = notice_context(session, instance, data, now)
-    context.pop("doc_number")
-    document = documents.issue(
-        session, docs, template_key="rectification_notice", context=context, prefix_key="rectification",
-        title=f"火灾隐患整改通知书（{inspection.unit.name}）", user=user, now=now,
-        subject=Subject(instance.grid, inspection.unit, instance, "sign_notice"))
+    document = issue_step_document(
+        session, docs, inspection, "sign_notice", template_key="rectification_notice", prefix_key="rectification",
+        context=notice_context(session, instance, data, now), title=f"火灾隐患整改通知书（{inspection.unit.name}）",
+        user=user, now=now)
     inspection.notice_document_id, inspection.notice_number = document.id, document.number or ""
     inspection.deadline = date.fromisoformat(str(data["deadline"])[:10])
     _apply_notice_edits(inspection, data)
