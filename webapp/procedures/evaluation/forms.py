@@ -16,6 +16,7 @@ from webapp.models import WorkTask
 from webapp.procedures.evaluation import group, scoring
 from webapp.procedures.evaluation.models import CATEGORIES, FIVE_INTO, FORMULAS, ITEM_KINDS, PUBLICITY_KINDS
 from webapp.services.errors import NotFound
+from webapp.web.responses import runtime
 
 
 class CnIntegerField(IntegerField):
@@ -109,7 +110,7 @@ class SelfAssessForm(ChineseForm):
         task = session.get(WorkTask, (request.view_args or {}).get("task_id") or 0)
         if task is None:
             raise NotFound("任务不存在。")
-        body = scoring.body_for_task(session, current_app.extensions["firegrid.runtime"], task)
+        body = scoring.body_for_task(session, runtime(), task)
         self.body_key.data = body.key
         self.entries.label.text = f"{body.name}自评（系统测算的项目已按台账计分，无需自评）"
         scores = {s.id: s for s in body.scores if s.kind in ("assessed", "bonus")}
