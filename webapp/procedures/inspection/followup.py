@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from webapp.models import AttachmentRole, Document, ProcessInstance, User
 from webapp.procedures.inspection.models import Hazard, Inspection
-from webapp.procedures.inspection.records import inspection_of, issue_step_document, organ, unit_facts
+from webapp.procedures.inspection.records import attach_scan, inspection_of, issue_step_document, organ, unit_facts
 from webapp.procedures.inspection.setup import receivers
 from webapp.services import documents
 from webapp.services.documents import DocumentServices
@@ -154,9 +154,6 @@ def record_feedback(session: Session, docs: DocumentServices, *, instance: Proce
     for hazard in inspection.hazards:
         if hazard.status == "referred":
             hazard.status = "closed"
-    letter = session.get(Document, inspection.referral_document_id) if inspection.referral_document_id else None
-    scan = data.get("feedback_scan")
-    if letter is not None and scan:
-        documents.attach(session, docs, letter, content=docs.store.read(scan["file"]), name=scan["name"],
-                         media_type=scan["type"], role=AttachmentRole.FEEDBACK, now=now)
+    attach_scan(session, docs, inspection.referral_document_id, data.get("feedback_scan"), AttachmentRole.FEEDBACK,
+                now)
     session.flush()

@@ -184,15 +184,20 @@ def _apply_notice_edits(inspection: Inspection, data: dict) -> None:
             hazard.legal_basis = row.get("legal_basis") or ""
 
 
+def attach_scan(session: Session, docs: DocumentServices, document_id: int | None, scan: dict | None,
+                role: AttachmentRole, now: datetime) -> None:
+    """A signed paper that came back (送达回执, 反馈函) is kept with the document it answers, when both exist."""
+    document = session.get(Document, document_id) if document_id else None
+    if document is not None and scan:
+        documents.attach(session, docs, document, content=docs.store.read(scan["file"]), name=scan["name"],
+                         media_type=scan["type"], role=role, now=now)
+
+
 def record_service(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
                    now: datetime) -> None:
     """送达: date and receiver recorded; the signed receipt's scan attached to the notice."""
     inspection = inspection_of(session, instance)
     inspection.served_on = date.fromisoformat(str(data["served_on"])[:10])
     inspection.served_to = str(data.get("receiver_name") or "")
-    notice = session.get(Document, inspection.notice_document_id) if inspection.notice_document_id else None
-    scan = data.get("receipt_scan")
-    if notice is not None and scan:
-        documents.attach(session, docs, notice, content=docs.store.read(scan["file"]), name=scan["name"],
-                         media_type=scan["type"], role=AttachmentRole.RECEIPT, now=now)
+    attach_scan(session, docs, inspection.notice_document_id, data.get("receipt_scan"), AttachmentRole.RECEIPT, now)
     session.flush()
