@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from webapp.cases import actions as cases
 from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
+from webapp.engine import WorkflowEngine
 from webapp.models import AttachmentRole, CommitteeMember, Document, GridNode, ProcessInstance, User
 from webapp.procedures.notice_issuance.models import NoticeDistribution
 from webapp.services import documents
@@ -250,7 +251,7 @@ def register_workbook(year: int, rows: list[RegisterRow]) -> bytes:
     return buffer.getvalue()
 
 
-def case_data(engine: object, instance: ProcessInstance) -> dict:
+def case_data(engine: WorkflowEngine, instance: ProcessInstance) -> dict:
     """The case's latest data: the open task's, or the last completed step's."""
     workflow = engine.deserialize(instance.state_json)
     ready = engine.ready_user_tasks(workflow)
