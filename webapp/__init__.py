@@ -35,10 +35,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     return app
 
 
-def _build_runtime(app: Flask):  # noqa: ANN202
+def _build_runtime(app: Flask):
     """Parse BPMN once, load templates, register procedures; refuse to start when they disagree."""
     from webapp.archive import jobs as archive_jobs
-    from webapp.cases.runtime import WorkflowRuntime
+    from webapp.cases.runtime import CaseRuntime
     from webapp.engine import SpecRegistry, WorkflowSpecError
     from webapp.forms.registry import form_keys
     from webapp.procedures import load_all
@@ -49,7 +49,7 @@ def _build_runtime(app: Flask):  # noqa: ANN202
     jobs.register_kind(archive_jobs.JOB)  # the archive is no procedure but queues export jobs
     specs = SpecRegistry.load(app.config["WORKFLOWS_DIR"])
     documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"])
-    runtime = WorkflowRuntime(specs=specs, documents=documents)
+    runtime = CaseRuntime(specs=specs, documents=documents)
     if app.config.get("CHECK_WORKFLOWS", True):
         problems = runtime.problems(form_keys())
         if problems:

@@ -15,7 +15,7 @@ from webapp.extensions import db
 from webapp.services.errors import InvalidInput
 
 
-def _now():  # noqa: ANN202
+def _now():
     return current_app.extensions["firegrid.clock"].now()
 
 
@@ -39,7 +39,7 @@ def load_demo_and_print() -> None:
         click.echo(f"  {username:<18} {display_name}  {roles}")
 
 
-def _cli_app():  # noqa: ANN202
+def _cli_app():
     """Commands load the app without the start-up check, so `check` can report what is broken;
     `serve` runs the check itself and refuses to start on any problem. Commands marked read_only
     create no data dir and no secret key."""
@@ -109,7 +109,7 @@ def play_history_and_print() -> None:
         click.echo("已生成本年度业务记录：" + ("、".join(played) or "（无）"))
 
 
-def _runtime():  # noqa: ANN202
+def _runtime():
     return current_app.extensions["firegrid.runtime"]
 
 
@@ -154,7 +154,7 @@ def serve_command(host: str, port: int, with_demo: bool, history: bool, threads:
     problems = workflow_problems()
     if problems:
         raise click.ClickException("流程或模板配置有误，服务未启动：\n" + "\n".join(problems))
-    app = current_app._get_current_object()  # noqa: SLF001
+    app = current_app._get_current_object()
     server = _bind(app, host, port, threads)
     upgrade_schema()
     if with_demo:
@@ -168,7 +168,7 @@ def serve_command(host: str, port: int, with_demo: bool, history: bool, threads:
     server.run()
 
 
-def _bind(app, host: str, port: int, threads: int):  # noqa: ANN001, ANN202
+def _bind(app, host: str, port: int, threads: int):
     """Bind the port before announcing anything, so a busy port is one clear message, not a traceback."""
     from waitress import create_server
 

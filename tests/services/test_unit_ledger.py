@@ -131,6 +131,15 @@ def test_import_through_the_web_reports_errors(login_as, session):
     assert "新增5个单位" in ok.get_data(as_text=True)
 
 
+
+def test_upload_over_the_configured_limit_is_refused_in_chinese(app, login_as, monkeypatch):
+    admin = login_as("admin")
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)  # FIREGRID_MAX_UPLOAD_MB=2
+    big = BytesIO(b"PK\x03\x04" + b"\x00" * (2 * 1024 * 1024))
+    response = admin.post("/units/import", {"file": (big, "台账.xlsx")}, content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert "一次提交的文件合计不能超过2MB" in response.get_data(as_text=True)
+
 def test_export_download_has_chinese_filename(login_as):
     response = login_as("clerk_shiqiao").get("/units/export.xlsx")
     assert "filename*=UTF-8''%E5%8D%95%E4%BD%8D" in response.headers["Content-Disposition"]

@@ -6,10 +6,10 @@ from webapp.services.errors import InvalidInput
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
-def _store(app, session, content, name):
+def _store(app, session, content, name, max_bytes=None):
     store = app.extensions["firegrid.runtime"].documents.store
     return uploads.store_upload(session, store, content=content, filename=name,
-                                now=app.extensions["firegrid.clock"].now())
+                                now=app.extensions["firegrid.clock"].now(), max_bytes=max_bytes)
 
 
 def test_photo_is_stored_by_hash_and_only_its_id_is_kept(app, session):
@@ -30,7 +30,7 @@ def test_unsupported_or_empty_files_are_refused(app, session, content, name, mes
         _store(app, session, content, name)
 
 
-def test_oversized_file_is_refused(app, session, monkeypatch):
-    monkeypatch.setattr(uploads, "MAX_UPLOAD_BYTES", 32)
+def test_oversized_file_is_refused(app, session):
     with pytest.raises(InvalidInput, match="超过"):
-        _store(app, session, PNG, "大.png")
+        _store(app, session, PNG, "大.png", max_bytes=32)
+    assert _store(app, session, PNG, "小.png", max_bytes=len(PNG))["size"] == len(PNG)

@@ -72,6 +72,17 @@ def test_grid_editor_adds_renames_and_refuses_nonempty_delete(login_as, session)
     assert _node(session, "石桥南片") is None
 
 
+
+def test_failed_rename_is_rolled_back_and_said_in_chinese(login_as, session):
+    admin = login_as("admin")
+    village = _node(session, "石桥村")
+    sibling = next(n for n in village.parent.children if n.id != village.id)
+    response = admin.post(f"/grid/{village.id}/rename", {"name": sibling.name, "sort_order": "9"},
+                          follow_redirects=True)
+    assert f"已有名为“{sibling.name}”的网格" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(GridNode, village.id).name == "石桥村"
+
 def test_unit_form_rejects_bad_phone_and_keeps_input(login_as, session):
     clerk = login_as("clerk")
     area = _node(session, "石桥东片")

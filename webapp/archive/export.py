@@ -25,7 +25,7 @@ from webapp.archive.package import ItemWriter, MissingStoredFile, PdfStage, make
 from webapp.archive.report import ArchiveReport, check_numbers
 from webapp.models import Document, DocumentAttachment, User
 from webapp.services.documents import DocumentServices
-from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.errors import InvalidInput, NotFound, found
 
 BATCH = 20  # items per LibreOffice call; bounds the DOCX bytes held at once
 UNEXPECTED = "（技术细节已记入系统日志），请重试；如仍失败请联系管理员。"
@@ -66,7 +66,7 @@ def _load(session: Session, ids: list[int]) -> dict[int, Document]:
     return {d.id: d for d in session.scalars(stmt)}
 
 
-def _bag_info(settings, year: int, count: int, now: datetime, organs: list[str]) -> dict[str, str]:  # noqa: ANN001
+def _bag_info(settings, year: int, count: int, now: datetime, organs: list[str]) -> dict[str, str]:
     return {
         "Source-Organization": settings.source_organization or "、".join(organs) or "未设置立档单位",
         "External-Identifier": f"{settings.fonds_code}-{settings.category_code}-{year}",
@@ -172,7 +172,7 @@ def run_export(session: Session, docs: DocumentServices, data_dir: Path, export_
     except InvalidInput as error:
         fail(record, error.message, now)
         return
-    except Exception:  # noqa: BLE001  any other error must still end the record, never leave it running
+    except Exception:
         log.exception("archive export %s failed", record.id)
         fail(record, f"生成归档包时出错{UNEXPECTED}", now)
         return
@@ -194,10 +194,7 @@ def fail(record: ArchiveExport, message: str, now: datetime) -> None:
 
 
 def get_export(session: Session, export_id: int) -> ArchiveExport:
-    record = session.get(ArchiveExport, export_id)
-    if record is None:
-        raise NotFound("没有这个归档包。")
-    return record
+    return found(session.get(ArchiveExport, export_id), "没有这个归档包。")
 
 
 def recent_exports(session: Session, limit: int = 20) -> list[ArchiveExport]:

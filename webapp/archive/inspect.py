@@ -100,7 +100,7 @@ def _inspect_pdf(path: Path) -> Inspection:
         return Inspection(False, f"无法打开：{error}")
 
 
-def _pdf_active_content(root) -> bool:  # noqa: ANN001
+def _pdf_active_content(root) -> bool:
     """JavaScript, launch actions or embedded files: an opening destination alone is harmless."""
     names = root.get("/Names", {})
     if "/JavaScript" in names or "/EmbeddedFiles" in names or "/AA" in root:

@@ -53,9 +53,6 @@ class Preview:
     unfinished: list[Unfinished] = field(default_factory=list)
     voided: list[IssuedNumber] = field(default_factory=list)
 
-    def classes(self) -> list[tuple[str, str]]:
-        return sorted({(i.retention, i.organ_code) for i in self.items}, key=lambda c: (RETENTION_ORDER[c[0]], c[1]))
-
 
 def year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=TZ), datetime(year + 1, 1, 1, tzinfo=TZ)

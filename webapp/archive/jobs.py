@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from webapp.archive import items as archive_items
+from webapp.archive import items
 from webapp.archive.export import ExportOptions, export_options, exports_dir, fail, get_export, run_export
 from webapp.archive.models import ArchiveExport
 from webapp.services import jobs
@@ -70,8 +70,8 @@ def _subject(record: ArchiveExport) -> str:
 
 
 def item_count(session: Session, year: int, options: ExportOptions) -> int:
-    plans = archive_items.plan_items(session, year)
-    return len(archive_items.select_plans(plans, options.organ_codes, options.retentions))
+    plans = items.plan_items(session, year)
+    return len(items.select_plans(plans, options.organ_codes, options.retentions))
 
 
 def progress(session: Session, data_dir: Path, record: ArchiveExport) -> ExportProgress | None:

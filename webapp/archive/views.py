@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
 
-from webapp.archive import codes as archive_codes
+from webapp.archive import codes, jobs
 from webapp.archive import export as archive_export
 from webapp.archive import items as archive_items
-from webapp.archive import jobs as archive_jobs
 from webapp.archive.forms import ExportForm, SettingsForm
 from webapp.archive.models import RETENTIONS
 from webapp.extensions import db
@@ -16,6 +15,7 @@ from webapp.web.common import acting_user, now, page_arg, require_town_scope, ro
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
 from webapp.web.paging import ListPage
+from webapp.web.responses import runtime
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
 add_nav_item(NavItem("archive.index", "归档", ("archivist",)))
@@ -27,27 +27,23 @@ def _town_level_only() -> None:
     require_town_scope("归档")
 
 
-def _data_dir():  # noqa: ANN202
+def _data_dir():
     return current_app.config["DATA_DIR"]
 
 
-def _runtime():  # noqa: ANN202
-    return current_app.extensions["firegrid.runtime"]
-
-
 def _sync_limit() -> int:
-    return current_app.config.get("ARCHIVE_SYNC_LIMIT", archive_jobs.SYNC_LIMIT)
+    return current_app.config.get("ARCHIVE_SYNC_LIMIT", jobs.SYNC_LIMIT)
 
 
 @bp.get("/", endpoint="index")
 @roles_required("archivist")
-def index():  # noqa: ANN201
+def index():
     year = year_arg()
     preview = archive_items.preview(db.session, year)
     form = ExportForm(year=year)
     form.organ_codes.choices = archive_items.organ_code_choices(preview.items)
     exports = archive_export.recent_exports(db.session)
-    progress = {e.id: archive_jobs.progress(db.session, _data_dir(), e) for e in exports}
+    progress = {e.id: jobs.progress(db.session, _data_dir(), e) for e in exports}
     items = ListPage(preview.items, page_arg(), ITEMS_PER_PAGE)
     return render_template("archive/index.html", preview=preview, form=form, retentions=RETENTIONS,
                            exports=exports, progress=progress, items=items)
@@ -55,7 +51,7 @@ def index():  # noqa: ANN201
 
 @bp.post("/export", endpoint="export")
 @roles_required("archivist")
-def export():  # noqa: ANN201
+def export():
     form = ExportForm()
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "error")
@@ -63,14 +59,14 @@ def export():  # noqa: ANN201
     options = archive_export.ExportOptions(set(form.organ_codes.data), set(form.retentions.data), form.pdf.data)
     record = archive_export.start_export(db.session, year=form.year.data, options=options, user=acting_user(),
                                          now=now())
-    queued = archive_jobs.submit(db.session, _runtime(), data_dir=_data_dir(), record=record, now=now(),
-                                 item_count=archive_jobs.item_count(db.session, record.year, options),
+    queued = jobs.submit(db.session, runtime(), data_dir=_data_dir(), record=record, now=now(),
+                                 item_count=jobs.item_count(db.session, record.year, options),
                                  sync_limit=_sync_limit())
     db.session.commit()
     return _outcome(record, queued)
 
 
-def _outcome(record, queued: bool):  # noqa: ANN001, ANN202
+def _outcome(record, queued: bool):
     if queued:
         flash("已提交后台任务，生成进度见上方“归档包”。", "success")
     elif record.status == "failed":
@@ -82,8 +78,8 @@ def _outcome(record, queued: bool):  # noqa: ANN001, ANN202
 
 @bp.post("/exports/<int:export_id>/retry", endpoint="retry")
 @roles_required("archivist")
-def retry(export_id: int):  # noqa: ANN201
-    record = archive_jobs.retry(db.session, _runtime(), data_dir=_data_dir(), export_id=export_id, now=now(),
+def retry(export_id: int):
+    record = jobs.retry(db.session, runtime(), data_dir=_data_dir(), export_id=export_id, now=now(),
                                 sync_limit=_sync_limit())
     db.session.commit()
     return _outcome(record, record.status == "running")
@@ -91,8 +87,8 @@ def retry(export_id: int):  # noqa: ANN201
 
 @bp.post("/exports/<int:export_id>/cancel", endpoint="cancel")
 @roles_required("archivist")
-def cancel(export_id: int):  # noqa: ANN201
-    record = archive_jobs.cancel(db.session, export_id=export_id, now=now())
+def cancel(export_id: int):
+    record = jobs.cancel(db.session, export_id=export_id, now=now())
     db.session.commit()
     flash(f"已取消{record.year}年度的归档包。", "success")
     return redirect(url_for("archive.index", year=record.year))
@@ -100,7 +96,7 @@ def cancel(export_id: int):  # noqa: ANN201
 
 @bp.get("/exports/<int:export_id>.zip", endpoint="download")
 @roles_required("archivist")
-def download(export_id: int):  # noqa: ANN201
+def download(export_id: int):
     record = archive_export.get_export(db.session, export_id)
     path = archive_export.export_path(_data_dir(), record)
     return send_file(path, mimetype="application/zip", as_attachment=True,
@@ -109,16 +105,16 @@ def download(export_id: int):  # noqa: ANN201
 
 @bp.route("/settings", methods=["GET", "POST"], endpoint="settings")
 @roles_required("admin")
-def settings():  # noqa: ANN201
+def settings():
     form = SettingsForm()
     if form.validate_on_submit():
         try:
-            archive_codes.update_settings(
+            codes.update_settings(
                 db.session, fonds=form.fonds.data, source_organization=form.source_organization.data or "",
                 pattern=form.pattern.data, default_organ=form.default_organ.data,
-                organ_codes=archive_codes.parse_pairs(form.organ_codes.data or "", "机构代码"),
-                retention_rules=archive_codes.parse_pairs(form.retention_rules.data or "", "保管期限规则"),
-                item_groups=archive_codes.parse_groups(form.item_groups.data or ""))
+                organ_codes=codes.parse_pairs(form.organ_codes.data or "", "机构代码"),
+                retention_rules=codes.parse_pairs(form.retention_rules.data or "", "保管期限规则"),
+                item_groups=codes.parse_groups(form.item_groups.data or ""))
             db.session.commit()
             flash("归档设置已保存。已分配的档号保持不变。", "success")
             return redirect(url_for("archive.settings"))
@@ -130,9 +126,9 @@ def settings():  # noqa: ANN201
 
 
 def _fill_settings(form: SettingsForm) -> None:
-    row, rules = archive_codes.settings(db.session), archive_codes.load_rules(db.session)
+    row, rules = codes.settings(db.session), codes.load_rules(db.session)
     form.fonds.data, form.source_organization.data = row.fonds_code, row.source_organization
     form.pattern.data, form.default_organ.data = row.code_pattern, row.default_organ_code
-    form.organ_codes.data = archive_codes.format_pairs(rules.organ_codes)
-    form.retention_rules.data = archive_codes.format_pairs(rules.retention_rules)
+    form.organ_codes.data = codes.format_pairs(rules.organ_codes)
+    form.retention_rules.data = codes.format_pairs(rules.retention_rules)
     form.item_groups.data = "\n".join(",".join(g) for g in rules.item_groups)

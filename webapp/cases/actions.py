@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.cases import registry as procedures
 from webapp.cases.registry import Procedure, StepContext
-from webapp.cases.runtime import WorkflowRuntime
+from webapp.cases.runtime import CaseRuntime
 from webapp.cases.task_projection import sync_tasks
 from webapp.engine import TaskNotReady, WorkflowEngine
 from webapp.models import CaseEvent, GridNode, ProcessInstance, Unit, User, WorkTask
@@ -39,7 +39,7 @@ def startable_procedures(user: User) -> list[Procedure]:
 
 
 def start_case(
-    session: Session, runtime: WorkflowRuntime, *, procedure_key: str, user: User, grid: GridNode,
+    session: Session, runtime: CaseRuntime, *, procedure_key: str, user: User, grid: GridNode,
     title: str, data: dict, now: datetime, unit: Unit | None = None,
 ) -> ProcessInstance:
     """Open a case; its first steps in the starter's roles are assigned to the starter."""
@@ -79,16 +79,14 @@ def task_for_user(session: Session, user: User, work_task_id: int) -> WorkTask:
     return task
 
 
-def task_data(session: Session, runtime: WorkflowRuntime, task: WorkTask) -> dict:
+def task_data(session: Session, runtime: CaseRuntime, task: WorkTask) -> dict:
     """The data the task holds now: what earlier steps recorded, or the form a send-back reopened."""
-    engine = runtime.engine(session)
-    workflow = engine.deserialize(task.instance.state_json)
-    view = next((v for v in engine.ready_user_tasks(workflow) if v.task_id == task.engine_task_id), None)
+    view = runtime.ready_task(session, task.instance, task_id=task.engine_task_id)
     return view.data if view else {}
 
 
 def submit_task(
-    session: Session, runtime: WorkflowRuntime, *, user: User, work_task_id: int, data: dict, now: datetime,
+    session: Session, runtime: CaseRuntime, *, user: User, work_task_id: int, data: dict, now: datetime,
     opinion: str = "", decision: str = "approve", version: int | None = None,
 ) -> ProcessInstance:
     """Complete a step with the form's data and run the workflow to its next wait state."""
@@ -118,7 +116,7 @@ def submit_task(
 
 
 def send_back(
-    session: Session, runtime: WorkflowRuntime, *, user: User, work_task_id: int, reason: str, now: datetime,
+    session: Session, runtime: CaseRuntime, *, user: User, work_task_id: int, reason: str, now: datetime,
     version: int | None = None,
 ) -> ProcessInstance:
     """退回: the previous step becomes current again, for whoever did it; a reason is required."""
@@ -150,7 +148,7 @@ def withdrawable_event(session: Session, user: User, instance: ProcessInstance) 
     return latest if latest.action == "complete" and latest.user_id == user.id and latest.engine_task_id else None
 
 
-def withdraw(session: Session, runtime: WorkflowRuntime, *, user: User, instance_id: int, now: datetime,
+def withdraw(session: Session, runtime: CaseRuntime, *, user: User, instance_id: int, now: datetime,
              version: int | None = None) -> ProcessInstance:
     instance = session.get(ProcessInstance, instance_id)
     if instance is None:
@@ -214,7 +212,7 @@ def record_timer_event(session: Session, instance: ProcessInstance, now: datetim
     _event(session, instance, None, now, action="timer", step_title="定时器", opinion=f"到期触发：{summary}")
 
 
-def save_workflow(session: Session, runtime: WorkflowRuntime, engine: WorkflowEngine, instance: ProcessInstance,
+def save_workflow(session: Session, runtime: CaseRuntime, engine: WorkflowEngine, instance: ProcessInstance,
                   workflow: object, now: datetime) -> None:
     """Persist after an engine step that no user made (timers)."""
     _save(session, runtime, engine, instance, workflow, now)
@@ -232,7 +230,7 @@ def _task_data_after(engine: WorkflowEngine, workflow: object, engine_task_id: s
     return done[-1].data if done else fallback
 
 
-def _save(session: Session, runtime: WorkflowRuntime, engine: WorkflowEngine, instance: ProcessInstance,
+def _save(session: Session, runtime: CaseRuntime, engine: WorkflowEngine, instance: ProcessInstance,
           workflow: object, now: datetime, starter: User | None = None) -> None:
     from webapp.engine import SERIALIZER_VERSION
 

@@ -25,11 +25,11 @@ class DueWindow:
     soon_until: datetime
 
     @classmethod
-    def starting(cls, now: datetime, calendar) -> DueWindow:  # noqa: ANN001
+    def starting(cls, now: datetime, calendar) -> DueWindow:
         day = calendar.add_workdays(now.astimezone(TZ).date(), SOON_WORKDAYS)
         return cls(now, datetime.combine(day, time(23, 59, 59), tzinfo=TZ))
 
-    def condition(self, due: str):  # noqa: ANN201
+    def condition(self, due: str):
         if due == "overdue":
             return WorkTask.due_at < self.now
         return WorkTask.due_at.between(self.now, self.soon_until)

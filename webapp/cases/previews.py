@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from webapp.cases import actions as cases
 from webapp.cases.registry import StepContext
-from webapp.cases.runtime import WorkflowRuntime
+from webapp.cases.runtime import CaseRuntime
 from webapp.documents.docx_text import Block, docx_blocks
 from webapp.documents.pages import PagesUnavailable
 from webapp.documents.pdf import PdfConversionError, PdfUnavailable
@@ -61,14 +61,14 @@ class PreviewPages:
     note: str = ""
 
 
-def has_preview(runtime: WorkflowRuntime, task: WorkTask) -> bool:
+def has_preview(runtime: CaseRuntime, task: WorkTask) -> bool:
     """The step names a template and its procedure can build the template's context."""
     steps = runtime.specs.steps(task.instance.procedure)
     return bool(steps[task.step_key].template_keys) and cases.procedure_or_404(
         task.instance.procedure).preview_context is not None
 
 
-def preview_templates(runtime: WorkflowRuntime, task: WorkTask, data: dict) -> list[str]:
+def preview_templates(runtime: CaseRuntime, task: WorkTask, data: dict) -> list[str]:
     """The templates this step previews: of several (发文's 通知/上行文/通报), the one the data issues."""
     if not has_preview(runtime, task):
         return []
@@ -80,7 +80,7 @@ def preview_templates(runtime: WorkflowRuntime, task: WorkTask, data: dict) -> l
     return keys
 
 
-def render_step_document(session: Session, runtime: WorkflowRuntime, *, task: WorkTask, template_key: str,
+def render_step_document(session: Session, runtime: CaseRuntime, *, task: WorkTask, template_key: str,
                          data: dict, user: User, now: datetime) -> bytes:
     """The DOCX this step would issue from `data` now: no number, nothing stored."""
     procedure = cases.procedure_or_404(task.instance.procedure)
@@ -91,7 +91,7 @@ def render_step_document(session: Session, runtime: WorkflowRuntime, *, task: Wo
     return runtime.documents.renderer.render(template_key, context)
 
 
-def stage_step(session: Session, runtime: WorkflowRuntime, *, task: WorkTask, data: dict, user: User,
+def stage_step(session: Session, runtime: CaseRuntime, *, task: WorkTask, data: dict, user: User,
                now: datetime) -> list[StagedPreview]:
     """Render the step's document(s) from `data` into the preview cache."""
     docs, staged = runtime.documents, []

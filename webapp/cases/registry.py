@@ -5,23 +5,36 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from webapp.engine import KnownKeys, Problem, SpecRegistry
 from webapp.services import jobs
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from webapp.cases.runtime import CaseRuntime
+    from webapp.clock import Clock
+    from webapp.models import ProcessInstance, User
+    from webapp.workdays import WorkdayCalendar
 
 
 @dataclass
 class StepContext:
     """What a step hook sees: plain values and the DB session; no request, no Flask."""
 
-    session: Any
-    instance: Any  # models.ProcessInstance
+    session: Session
+    instance: ProcessInstance
     step_key: str
     data: dict  # the task data after the form was merged in
-    user: Any  # models.User, or None for timers
+    user: User | None  # None for timers
     now: datetime
-    services: Any  # services.workflow_runtime.WorkflowRuntime: documents, numbering …
+    services: CaseRuntime  # the engine, documents, numbering …
+
+    def ready_data(self) -> dict:
+        """The data the step's task held before this submission (earlier steps, a previous draft)."""
+        view = self.services.ready_task(self.session, self.instance, step_key=self.step_key)
+        return view.data if view else {}
 
 
 # A hook returns the ids of documents it produced, recorded in the case history.
@@ -41,7 +54,7 @@ class Procedure:
     # Runs once the case is started (step_key "start"), e.g. to produce a record from the start form.
     after_start: StepHook | None = None
     # Deadline of a step's task, when it follows from the case rather than from `due_workdays`.
-    due_date: Callable[[str, dict, Any], datetime | None] | None = None
+    due_date: Callable[[str, dict, WorkdayCalendar], datetime | None] | None = None
     # Functions BPMN expressions of this procedure may call (besides the engine's clock functions).
     script_functions: Mapping[str, Callable] = field(default_factory=dict)
     # The case title from the start form's data, e.g. "隐患整改：顺发便利店".
@@ -51,7 +64,7 @@ class Procedure:
     waiting_steps: Mapping[str, str] = field(default_factory=dict)
     # What one item of a multi-instance step is about (e.g. the evaluated body of a 自评), for inbox rows;
     # called with (session, instance, item key) when the task is created.
-    task_subject: Callable[[Any, Any, str], str] | None = None
+    task_subject: Callable[[Session, ProcessInstance, str], str] | None = None
     # Context for previewing a step's template before it is issued (the leader reads before signing).
     preview_context: Callable[[StepContext, str], dict] | None = None
     # Which of a step's several templates the data would issue (发文: 通知, 上行文 or 通报); None: all.
@@ -60,9 +73,9 @@ class Procedure:
     play_demo_history: Callable[[DemoContext], None] | None = None
     demo_order: int = 100
     # What `firegrid init` (and a new town) must find in the database, e.g. the default checklist.
-    ensure_defaults: Callable[[Any], None] | None = None
-    # Background job kinds (services.jobs.JobKind) this procedure queues, registered when it loads.
-    job_kinds: tuple[Any, ...] = ()
+    ensure_defaults: Callable[[Session], None] | None = None
+    # Background job kinds this procedure queues, registered when it loads.
+    job_kinds: tuple[jobs.JobKind, ...] = ()
     # Modules of the procedure's package that the web layer imports: forms (registered by key) and
     # views (a module-level Blueprint `bp`). Names relative to the package.
     web_modules: tuple[str, ...] = ("forms", "views")
@@ -75,9 +88,9 @@ class Procedure:
 class DemoContext:
     """What a procedure's demo-history player gets; it sets `clock` to move through the year."""
 
-    session: Any
-    services: Any  # WorkflowRuntime
-    clock: Any  # webapp.clock.Clock, frozen by the player as it goes
+    session: Session
+    services: CaseRuntime
+    clock: Clock  # frozen by the player as it goes
     year: int
     today: datetime  # play from January 1 up to this moment, then leave the clock here
 

@@ -7,23 +7,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import registry as procedures
-from webapp.engine import KnownKeys, Problem, SpecRegistry, WorkflowEngine
-from webapp.models import CalendarDay
+from webapp.engine import KnownKeys, Problem, SpecRegistry, TaskView, WorkflowEngine
+from webapp.models import CalendarDay, ProcessInstance
 from webapp.models.users import ROLES
 from webapp.workdays import WorkdayCalendar
 
+if TYPE_CHECKING:
+    from webapp.services.documents import DocumentServices
+
 
 @dataclass
-class WorkflowRuntime:
+class CaseRuntime:
     specs: SpecRegistry
     # Document services (renderer, store, numbering, PDF) are attached by create_app.
-    documents: Any = None
+    documents: DocumentServices = None  # type: ignore[assignment]
     extras: dict[str, Any] = field(default_factory=dict)
 
     def calendar(self, session: Session) -> WorkdayCalendar:
@@ -39,3 +42,10 @@ class WorkflowRuntime:
 
     def engine(self, session: Session) -> WorkflowEngine:
         return WorkflowEngine(self.specs, procedures.script_functions(), self.calendar(session))
+
+    def ready_task(self, session: Session, instance: ProcessInstance, *, task_id: str | None = None,
+                   step_key: str | None = None) -> TaskView | None:
+        """The case's open user task with that engine task id (or of that step); None if there is none."""
+        engine = self.engine(session)
+        views = engine.ready_user_tasks(engine.deserialize(instance.state_json))
+        return next((v for v in views if task_id in (None, v.task_id) and step_key in (None, v.step_key)), None)

@@ -18,7 +18,7 @@ from webapp.models import CaseEvent, ProcessInstance, User, WorkTask
 ASSIGNEE_KEY = "assignee"
 
 
-def sync_tasks(session: Session, runtime, engine: WorkflowEngine, instance: ProcessInstance,  # noqa: ANN001
+def sync_tasks(session: Session, runtime, engine: WorkflowEngine, instance: ProcessInstance,
                workflow: object, now: datetime, starter: User | None = None) -> list[WorkTask]:
     """Delete rows of tasks no longer READY, add rows for new ones; keep rows that stay READY."""
     ready = {view.task_id: view for view in engine.ready_user_tasks(workflow)}
@@ -38,7 +38,7 @@ def sync_tasks(session: Session, runtime, engine: WorkflowEngine, instance: Proc
     return added
 
 
-def _new_row(session: Session, instance: ProcessInstance, view: TaskView, now: datetime, calendar,  # noqa: ANN001
+def _new_row(session: Session, instance: ProcessInstance, view: TaskView, now: datetime, calendar,
              starter: User | None) -> WorkTask:
     assignee = _assignee(session, instance, view, starter)
     return WorkTask(
@@ -95,7 +95,7 @@ def _procedure_waits(instance: ProcessInstance) -> Mapping[str, str]:
     return procedure.waiting_steps if procedure else {}
 
 
-def _due_at(instance: ProcessInstance, view: TaskView, now: datetime, calendar) -> datetime | None:  # noqa: ANN001
+def _due_at(instance: ProcessInstance, view: TaskView, now: datetime, calendar) -> datetime | None:
     procedure = procedures.get(instance.procedure)
     if procedure and procedure.due_date:
         due = procedure.due_date(view.step_key, view.data, calendar)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import actions as cases
-from webapp.cases.runtime import WorkflowRuntime
+from webapp.cases.runtime import CaseRuntime
 from webapp.models import ProcessInstance
 from webapp.services.errors import TaskConflict
 
@@ -27,7 +27,7 @@ def due_case_ids(session: Session, now: datetime, limit: int = 500) -> list[int]
     return list(session.scalars(stmt))
 
 
-def fire_case_timers(session: Session, runtime: WorkflowRuntime, case_id: int, now: datetime) -> bool:
+def fire_case_timers(session: Session, runtime: CaseRuntime, case_id: int, now: datetime) -> bool:
     """Advance one case past its due timers; False when another process holds or already did it."""
     stmt = select(ProcessInstance).where(
         ProcessInstance.id == case_id, ProcessInstance.status == "running", ProcessInstance.next_timer_at <= now)
@@ -45,7 +45,7 @@ def fire_case_timers(session: Session, runtime: WorkflowRuntime, case_id: int, n
     return True
 
 
-def fire_due_timers(session: Session, runtime: WorkflowRuntime, now: datetime) -> int:
+def fire_due_timers(session: Session, runtime: CaseRuntime, now: datetime) -> int:
     """A batch job, so it commits per case: one broken case must not hold back the others."""
     fired = 0
     for case_id in due_case_ids(session, now):

@@ -9,12 +9,12 @@ from sqlalchemy.orm import Session
 
 from webapp.cases import registry as procedures
 from webapp.cases.registry import DemoContext
-from webapp.cases.runtime import WorkflowRuntime
+from webapp.cases.runtime import CaseRuntime
 from webapp.clock import Clock
 from webapp.models import ProcessInstance
 
 
-def play(session: Session, runtime: WorkflowRuntime, clock: Clock, today: datetime) -> list[str] | None:
+def play(session: Session, runtime: CaseRuntime, clock: Clock, today: datetime) -> list[str] | None:
     """Play every procedure's history (in demo_order); None when cases exist already."""
     if session.scalar(select(ProcessInstance.id).limit(1)) is not None:
         return None

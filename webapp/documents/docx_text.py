@@ -39,12 +39,12 @@ def _table(table: Table) -> Block:
     rows = []
     for row in table.rows:
         # A horizontally merged cell is listed once per column it spans, as the same XML cell.
-        unique = list({id(cell._tc): cell for cell in row.cells}.values())  # noqa: SLF001
+        unique = list({id(cell._tc): cell for cell in row.cells}.values())
         rows.append([cell.text for cell in unique])
     return Block("table", rows=rows)
 
 
-def _text_box_paragraphs(element, document) -> list[Paragraph]:  # noqa: ANN001
+def _text_box_paragraphs(element, document) -> list[Paragraph]:
     """Text boxes anchored in a paragraph (the 版记 sits in one), without their legacy VML copies."""
     found = []
     for box in element.iter(qn("w:txbxContent")):

@@ -19,6 +19,21 @@ RECEIPT_RULE = FLUSH_LEFT.but(before=2 * LINE_PITCH, borders=(Border("top", val=
 KEEP_SAFE = "整改期间，你单位应当采取措施，确保消防安全；对拒不整改的，将依法移交公安派出所或消防救援机构处理。"
 
 
+def _to_unit(title: str) -> GbDocument:
+    """A red-header document of the town addressed to the inspected unit."""
+    doc = GbDocument(title=title)
+    red_header(doc)
+    title_and_addressees(doc, "{{ unit.name }}：")
+    return doc
+
+
+def _hazard_rows(doc: GbDocument, line: str) -> None:
+    """One numbered paragraph per hazard of the case (docxtpl repeats the paragraph)."""
+    doc.tag("{%p for hazard in hazards %}")
+    doc.para(HAZARD, line)
+    doc.tag("{%p endfor %}")
+
+
 def _receipt(doc: GbDocument) -> None:
     """签收 block of the file copy (存根): blank for a pen, filled once a receipt is recorded."""
     doc.para(RECEIPT_RULE, "被检查单位签收（存档联）")
@@ -27,17 +42,13 @@ def _receipt(doc: GbDocument) -> None:
 
 
 def build_rectification_notice() -> GbDocument:
-    doc = GbDocument(title="火灾隐患整改通知书")
-    red_header(doc)
-    title_and_addressees(doc, "{{ unit.name }}：")
+    doc = _to_unit("火灾隐患整改通知书")
     doc.para(BODY, "{{ inspection.date|cn_date }}，我镇消防安全检查组"
              "（检查人员：{{ inspection.inspectors|join('、') }}）"
              "依据《中华人民共和国消防法》等规定，对你单位（地址：{{ unit.address }}；消防安全责任人："
              "{{ unit.responsible_person }}）进行了消防安全检查，发现存在下列火灾隐患：")
-    doc.tag("{%p for hazard in hazards %}")
-    doc.para(HAZARD, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）。"
-             "违反{{ hazard.legal_basis }}的规定，责令于{{ hazard.deadline|cn_date }}前改正。")
-    doc.tag("{%p endfor %}")
+    _hazard_rows(doc, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）。"
+                 "违反{{ hazard.legal_basis }}的规定，责令于{{ hazard.deadline|cn_date }}前改正。")
     doc.para(BODY, KEEP_SAFE)
     doc.para(BODY, "整改完毕或整改期限届满后，请向{{ contact_office }}申请复查。")
     signature_and_date(doc)
@@ -46,17 +57,13 @@ def build_rectification_notice() -> GbDocument:
 
 
 def build_reinspection_opinion() -> GbDocument:
-    doc = GbDocument(title="复查意见书")
-    red_header(doc)
-    title_and_addressees(doc, "{{ unit.name }}：")
+    doc = _to_unit("复查意见书")
     doc.para(BODY, "根据《火灾隐患整改通知书》（{{ original_number }}），{{ reinspection.date|cn_date }}，"
              "我镇消防安全检查组（检查人员：{{ reinspection.inspectors|join('、') }}）对你单位火灾隐患"
              "整改情况进行了复查，情况如下：")
-    doc.tag("{%p for hazard in hazards %}")
-    doc.para(HAZARD, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）："
-             "{% if hazard.corrected %}已整改{% else %}未整改{% endif %}。"
-             "{% if hazard.remark %}{{ hazard.remark }}{% endif %}")
-    doc.tag("{%p endfor %}")
+    _hazard_rows(doc, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）："
+                 "{% if hazard.corrected %}已整改{% else %}未整改{% endif %}。"
+                 "{% if hazard.remark %}{{ hazard.remark }}{% endif %}")
     doc.para(BODY, "复查结论：{{ conclusion }}")
     doc.tag("{%p if next_step %}")
     doc.para(BODY, "{{ next_step }}")
@@ -79,9 +86,7 @@ def build_referral_letter() -> GbDocument:
              "（检查人员：{{ inspection.inspectors|join('、') }}）"
              "在检查中发现，{{ unit.name }}（地址：{{ unit.address }}；负责人：{{ unit.responsible_person }}，"
              "联系电话：{{ unit.phone }}）存在下列火灾隐患：")
-    doc.tag("{%p for hazard in hazards %}")
-    doc.para(HAZARD, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）。")
-    doc.tag("{%p endfor %}")
+    _hazard_rows(doc, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）。")
     doc.para(BODY, "{{ actions_taken }}")
     doc.para(BODY, "根据{{ legal_basis|join('、') }}的规定，现将上述火灾隐患移交你单位依法处理。{{ request }}")
     doc.para(BODY, "请于收到本函之日起{{ feedback_days }}日内将处理情况书面反馈我镇。")

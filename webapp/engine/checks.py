@@ -96,7 +96,7 @@ def _timer_expression_problem(kind: str, expression: str) -> str | None:
         return f"{kind} expression does not compile (quote ISO literals): {error}"
     except NameError:
         return None  # depends on task data or app functions: evaluated when the timer starts
-    except Exception as error:  # noqa: BLE001 - whatever fails here is the author's to fix
+    except Exception as error:
         return f"{kind} expression {expression!r} does not evaluate: {error}"
     return _timer_value_problem(kind, value)
 
@@ -105,7 +105,7 @@ def _timer_value_problem(kind: str, value: object) -> str | None:
     if kind == "timeDuration":
         try:
             TimerEventDefinition.parse_iso_duration(value)
-        except Exception as error:  # noqa: BLE001 - Spiff raises a bare Exception
+        except Exception as error:
             return f"timeDuration {value!r} is not an ISO 8601 duration: {error}"
         return None
     try:

@@ -21,7 +21,7 @@ class DoneSearchForm(ChineseForm):
 
     def search(self) -> DoneSearch:
         """What was entered and valid; a field with an error is left out of the search."""
-        def value(field):  # noqa: ANN001, ANN202
+        def value(field):
             return None if field.errors else field.data
 
         return DoneSearch(text=(value(self.text) or "").strip(), person=(value(self.person) or "").strip(),

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 _FORMS: dict[str, type[FlaskForm]] = {}
 
 
-def register_form(key: str):  # noqa: ANN201
+def register_form(key: str):
     """Class decorator: `@register_form("inspection_record")`."""
 
     def decorator(form_class: type[FlaskForm]) -> type[FlaskForm]:

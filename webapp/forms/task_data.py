@@ -43,7 +43,7 @@ def to_json_value(value: Any) -> Any:
 
 def form_to_data(form: Form, store_upload: StoreUpload) -> dict:
     """The form's content as JSON-safe task data; uploads are stored and replaced by their ids."""
-    return {name: _value(field, store_upload) for name, field in form._fields.items()  # noqa: SLF001
+    return {name: _value(field, store_upload) for name, field in form._fields.items()
             if name not in CONTROL_FIELDS}
 
 

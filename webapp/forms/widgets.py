@@ -5,19 +5,29 @@ from __future__ import annotations
 from typing import Any
 
 from markupsafe import Markup, escape
-from wtforms import DateField, Field, FieldList, Form
+from wtforms import DateField, Field, FieldList, FloatField, Form
 from wtforms.fields import BooleanField, HiddenField, RadioField
 
 
-class CnDateField(DateField):
-    """A DateField whose parse error is in Chinese."""
+class ChineseParseError:
+    """Mixed into a WTForms field: what cannot be parsed leaves no value and says `parse_error` in Chinese."""
+
+    parse_error = "格式不正确。"
 
     def process_formdata(self, valuelist: list) -> None:
         try:
-            super().process_formdata(valuelist)
+            super().process_formdata(valuelist)  # type: ignore[misc]
         except ValueError as error:
             self.data = None
-            raise ValueError("日期格式不正确，请按“年-月-日”填写。") from error
+            raise ValueError(self.parse_error) from error
+
+
+class CnDateField(ChineseParseError, DateField):
+    parse_error = "日期格式不正确，请按“年-月-日”填写。"
+
+
+class CnFloatField(ChineseParseError, FloatField):
+    parse_error = "请填写数字。"
 
 
 def _errors(field: Field) -> str:

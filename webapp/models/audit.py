@@ -56,5 +56,5 @@ class AuditLogIsAppendOnly(RuntimeError):
 
 @event.listens_for(AuditEvent, "before_update")
 @event.listens_for(AuditEvent, "before_delete")
-def _refuse_change(mapper, connection, target) -> None:  # noqa: ANN001
+def _refuse_change(mapper, connection, target) -> None:
     raise AuditLogIsAppendOnly("审计日志只能追加，不能修改或删除。")

@@ -27,7 +27,7 @@ from webapp.models import (
     User,
 )
 from webapp.services import numbering
-from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.errors import InvalidInput, NotFound, found
 from webapp.services.file_store import FileStore
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -166,10 +166,7 @@ def case_documents(session: Session, instance: ProcessInstance) -> list[Document
 
 
 def get_document(session: Session, document_id: int) -> Document:
-    document = session.get(Document, document_id)
-    if document is None:
-        raise NotFound("文件不存在。")
-    return document
+    return found(session.get(Document, document_id), "文件不存在。")
 
 
 def pdf_cache_path(docs: DocumentServices, sha256: str, pdfa: bool = False) -> Path:
@@ -193,7 +190,7 @@ _MUTABLE_AFTER_ISSUE = {"status", "void_reason"}
 
 
 @event.listens_for(Document, "before_update")
-def _refuse_changes_to_issued(mapper, connection, target: Document) -> None:  # noqa: ANN001
+def _refuse_changes_to_issued(mapper, connection, target: Document) -> None:
     state = inspect(target)
     was_issued = state.attrs.status.history.deleted == ["issued"] or (
         not state.attrs.status.history.has_changes() and target.status == "issued")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+T = TypeVar("T")
+
 
 class DomainError(Exception):
     """Base: `message` is shown to the user as it is, so it is written in Chinese."""
@@ -43,3 +47,10 @@ class TaskConflict(DomainError):
     """Someone else changed the same thing first: nothing was changed."""
 
     http_status = 409
+
+
+def found(row: T | None, message: str) -> T:
+    """`row` as looked up (e.g. `session.get(Model, id)`), or NotFound with the Chinese `message`."""
+    if row is None:
+        raise NotFound(message)
+    return row

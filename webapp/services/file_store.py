@@ -71,7 +71,7 @@ def _keep_stored_files(session: Session) -> None:
     session.info.pop(_NEW_FILES, None)
     for path, content in session.info.pop(_STORED, {}).items():
         if not path.exists():  # another transaction wrote it first, then rolled back and removed it
-            FileStore(path.parents[2])._write(path.name, content)  # noqa: SLF001
+            FileStore(path.parents[2])._write(path.name, content)
 
 
 @event.listens_for(Session, "after_rollback")

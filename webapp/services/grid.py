@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.models import GridNode, Unit, User
 from webapp.models.grid import CHILD_LEVEL, GRID_LEVELS
-from webapp.services.errors import InvalidInput, NotFound, OutOfScope
+from webapp.services.errors import InvalidInput, OutOfScope, found
+
+Row = TypeVar("Row")
 
 
 def add_node(session: Session, *, parent: GridNode | None, level: str, name: str, sort_order: int = 0) -> GridNode:
@@ -54,15 +58,19 @@ def delete_node(session: Session, node: GridNode) -> None:
 
 
 def get_node(session: Session, node_id: int) -> GridNode:
-    node = session.get(GridNode, node_id)
-    if node is None:
-        raise NotFound("网格不存在。")
-    return node
+    return found(session.get(GridNode, node_id), "网格不存在。")
 
 
 def ensure_in_scope(user: User, node: GridNode) -> None:
     if not user.scope.contains(node):
         raise OutOfScope(f"“{node.name}”不在您的管辖范围内。")
+
+
+def get_in_scope(session: Session, user: User, model: type[Row], row_id: int, message: str) -> Row:
+    """A record that belongs to a grid node (`.grid`), if it exists (else `message`) and is in the user's scope."""
+    row = found(session.get(model, row_id), message)
+    ensure_in_scope(user, row.grid)  # type: ignore[attr-defined]
+    return row
 
 
 def nodes_in_scope(session: Session, user: User) -> list[GridNode]:
@@ -86,5 +94,14 @@ def towns(session: Session) -> list[GridNode]:
 
 
 def town_of(node: GridNode) -> GridNode | None:
+    """The town (大网格) a node is in, itself if it is one; None above a town (a region-scoped user)."""
     chain = [*node.ancestors(), node]
     return next((n for n in chain if n.level == "town"), None)
+
+
+def required_town(node: GridNode, feature: str) -> GridNode:
+    """The town of `node`, for a feature that works town by town; refused in Chinese above a town."""
+    town = town_of(node)
+    if town is None:
+        raise InvalidInput(f"请在镇（街道）范围内使用{feature}。")
+    return town

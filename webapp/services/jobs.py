@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from webapp.models.jobs import Job
-from webapp.services.errors import NotFound
+from webapp.services.errors import NotFound, found
 
 log = logging.getLogger(__name__)
 STALE_AFTER = timedelta(minutes=2)
@@ -52,10 +52,6 @@ def register_kind(kind: JobKind) -> JobKind:
     return kind
 
 
-def kinds() -> dict[str, JobKind]:
-    return dict(_KINDS)
-
-
 def worker_id() -> str:
     """host:pid:thread — unique per running worker."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
@@ -73,10 +69,7 @@ def enqueue(session: Session, *, kind: str, now: datetime, params: dict | None =
 
 
 def get_job(session: Session, job_id: int) -> Job:
-    job = session.get(Job, job_id)
-    if job is None:
-        raise NotFound("后台任务不存在。")
-    return job
+    return found(session.get(Job, job_id), "后台任务不存在。")
 
 
 def cancel(session: Session, job: Job, now: datetime) -> None:
@@ -92,7 +85,7 @@ def open_job(session: Session, subject: str) -> Job | None:
                           .order_by(Job.id.desc()).limit(1))
 
 
-def _claimable(worker: str, now: datetime, stale_after: timedelta | None):  # noqa: ANN202
+def _claimable(worker: str, now: datetime, stale_after: timedelta | None):
     abandoned = [and_(Job.kind == kind.key, Job.heartbeat_at < now - (stale_after or kind.stale_after))
                  for kind in _KINDS.values()]
     return (Job.status.in_(("pending", "running")),
@@ -134,7 +127,7 @@ def run_pending(session: Session, services: Any, *, worker: str, now: datetime,
     except StaleDataError:
         session.rollback()  # our claim was taken over: the new owner redoes this chunk
         log.warning("job %s: claim lost by %s; chunk discarded", job.id, worker)
-    except Exception as error:  # noqa: BLE001  a job loop must survive one bad chunk
+    except Exception as error:
         session.rollback()
         _record_failure(session, job.id, error, now)
     return True

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -61,13 +61,3 @@ def void(session: Session, issued: IssuedNumber, reason: str) -> None:
         raise InvalidInput("作废文号必须填写原因。")
     issued.status, issued.void_reason = "void", reason.strip()
     session.flush()
-
-
-def ledger(session: Session, prefix: str, year: int) -> list[IssuedNumber]:
-    stmt = select(IssuedNumber).where(IssuedNumber.prefix == prefix, IssuedNumber.year == year)
-    return list(session.scalars(stmt.order_by(IssuedNumber.serial)))
-
-
-def gaps(session: Session, prefix: str, year: int) -> list[int]:
-    serials = [row.serial for row in ledger(session, prefix, year)]
-    return sorted(set(range(1, max(serials, default=0) + 1)) - set(serials))

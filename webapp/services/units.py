@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 
 from webapp.models import GridNode, Unit, User
 from webapp.models.grid import UNIT_CATEGORIES
-from webapp.services.errors import InvalidInput, NotFound
-from webapp.services.grid import ensure_in_scope
+from webapp.services.errors import InvalidInput
+from webapp.services.grid import ensure_in_scope, get_in_scope
 
 # Mainland mobile (11 digits, 13x–19x) or a landline with its area code and an optional extension.
 PHONE_PATTERN = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
@@ -56,11 +56,7 @@ def validate(fields: UnitFields) -> list[str]:
 
 
 def get_unit(session: Session, user: User, unit_id: int) -> Unit:
-    unit = session.get(Unit, unit_id)
-    if unit is None:
-        raise NotFound("单位不存在。")
-    ensure_in_scope(user, unit.grid)
-    return unit
+    return get_in_scope(session, user, Unit, unit_id, "单位不存在。")
 
 
 def find_duplicate(session: Session, fields: UnitFields, exclude_id: int | None = None) -> Unit | None:

@@ -22,7 +22,7 @@ SIGNATURES = {
     b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"%PDF-": "application/pdf",
     b"PK\x03\x04": "zip",
 }
-MAX_UPLOAD_BYTES = 15 * 1024 * 1024
+_OOXML = "application/vnd.openxmlformats"
 
 
 def sniff_type(content: bytes, filename: str) -> str | None:
@@ -32,9 +32,9 @@ def sniff_type(content: bytes, filename: str) -> str | None:
         if content.startswith(signature):
             if media_type != "zip":
                 return media_type
-            suffix = filename.lower().rsplit(".", 1)[-1]
-            return {"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}.get(suffix)
+            # A ZIP is a DOCX or XLSX by its name; _opens then checks it really is one.
+            suffix = "." + filename.lower().rsplit(".", 1)[-1]
+            return next((t for t, ext in ALLOWED_TYPES.items() if ext == suffix and t.startswith(_OOXML)), None)
     return None
 
 
@@ -43,7 +43,7 @@ def _opens(content: bytes, media_type: str) -> bool:
     try:
         if media_type == "application/pdf":
             PdfReader(BytesIO(content)).pages  # noqa: B018  (parsing is the check)
-        elif media_type.startswith("application/vnd.openxmlformats"):
+        elif media_type.startswith(_OOXML):
             with ZipFile(BytesIO(content)) as archive:
                 return archive.testzip() is None
     except Exception:  # any parser error means the file is damaged
@@ -51,12 +51,16 @@ def _opens(content: bytes, media_type: str) -> bool:
     return True
 
 
-def store_upload(session: Session, store: FileStore, *, content: bytes, filename: str, now: datetime) -> dict:
-    """Check and store one upload; returns the reference kept in task data."""
+def store_upload(session: Session, store: FileStore, *, content: bytes, filename: str, now: datetime,
+                 max_bytes: int | None = None) -> dict:
+    """Check and store one upload; returns the reference kept in task data.
+
+    `max_bytes` is the configured upload limit (FIREGRID_MAX_UPLOAD_MB); None for files the app made itself.
+    """
     if not content:
         raise InvalidInput(f"文件“{filename}”是空的。")
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"文件“{filename}”超过{MAX_UPLOAD_BYTES // 1024 // 1024}MB。")
+    if max_bytes is not None and len(content) > max_bytes:
+        raise InvalidInput(f"文件“{filename}”超过{max_bytes / 1024 / 1024:g}MB。")
     media_type = sniff_type(content, filename)
     if media_type is None:
         raise InvalidInput(f"文件“{filename}”的类型不支持：只接受 JPG、PNG、WEBP 图片和 PDF、DOCX、XLSX 文件。")

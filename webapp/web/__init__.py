@@ -53,7 +53,7 @@ def register_web(app: Flask) -> None:
         def nav_items() -> list[dict]:
             if not current_user.is_authenticated:
                 return []
-            user = current_user._get_current_object()  # noqa: SLF001
+            user = current_user._get_current_object()
             return [
                 {"url": url_for(item.endpoint), "label": item.label, "endpoint": item.endpoint,
                  "badge": item.badge(user) if item.badge else None}
@@ -63,7 +63,7 @@ def register_web(app: Flask) -> None:
         return {"nav_items": nav_items, "unit_sections": lambda unit: list(UNIT_SECTIONS)}
 
     @app.after_request
-    def security_headers(response):  # noqa: ANN001, ANN202
+    def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -5,7 +5,7 @@ from webapp.extensions import db
 from webapp.forms.users import ResetPasswordForm, UserForm
 from webapp.models import AuditEvent, User
 from webapp.services import accounts, audit, grid
-from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.errors import InvalidInput, found
 from webapp.web.common import (
     acting_user,
     client_address,
@@ -16,7 +16,7 @@ from webapp.web.common import (
     town_scoped,
 )
 from webapp.web.extension_points import NavItem, add_nav_item
-from webapp.web.form_errors import show_invalid
+from webapp.web.form_errors import flash_invalid, show_invalid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 add_nav_item(NavItem("admin.users", "用户", ("admin",), order=90))
@@ -28,9 +28,7 @@ def _scope_choices() -> list[tuple[int, str]]:
 
 
 def _user_in_scope(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound("用户不存在。")
+    user = found(db.session.get(User, user_id), "用户不存在。")
     grid.ensure_in_scope(acting_user(), user.scope)
     return user
 
@@ -43,7 +41,7 @@ def _audit_commit(action: str, user: User, summary: str = "") -> None:
 
 @bp.get("/users")
 @roles_required("admin")
-def users():  # noqa: ANN201
+def users():
     in_scope = grid.nodes_in_scope(db.session, acting_user())
     rows = db.session.scalars(select(User).where(User.scope_id.in_([n.id for n in in_scope])).order_by(User.username))
     return render_template("admin/users.html", users=list(rows))
@@ -51,7 +49,7 @@ def users():  # noqa: ANN201
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles_required("admin")
-def create_user():  # noqa: ANN201
+def create_user():
     form = UserForm()
     form.scope_id.choices = _scope_choices()
     if form.validate_on_submit():
@@ -73,7 +71,7 @@ def create_user():  # noqa: ANN201
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
 @roles_required("admin")
-def edit_user(user_id: int):  # noqa: ANN201
+def edit_user(user_id: int):
     user = _user_in_scope(user_id)
     form = UserForm(obj=user, roles=sorted(user.roles), enabled=user.is_enabled)
     form.scope_id.choices = _scope_choices()
@@ -94,7 +92,7 @@ def edit_user(user_id: int):  # noqa: ANN201
 
 @bp.post("/users/<int:user_id>/password")
 @roles_required("admin")
-def reset_password(user_id: int):  # noqa: ANN201
+def reset_password(user_id: int):
     user = _user_in_scope(user_id)
     form = ResetPasswordForm()
     try:
@@ -104,14 +102,13 @@ def reset_password(user_id: int):  # noqa: ANN201
         _audit_commit("user_password_reset", user)
         flash(f"已重置“{user.username}”的密码，并解除锁定。", "success")
     except InvalidInput as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+        flash_invalid(error)
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 
 @bp.get("/audit")
 @roles_required("admin")
-def audit_log():  # noqa: ANN201
+def audit_log():
     require_town_scope("审计日志")
     page = db.paginate(select(AuditEvent).order_by(AuditEvent.id.desc()), per_page=50, error_out=False)
     return render_template("admin/audit.html", page=page)

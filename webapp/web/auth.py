@@ -10,7 +10,7 @@ bp = Blueprint("auth", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # noqa: ANN201
+def login():
     form = LoginForm()
     if form.validate_on_submit():
         try:
@@ -32,7 +32,7 @@ def login():  # noqa: ANN201
 
 @bp.post("/logout")
 @login_required
-def logout():  # noqa: ANN201
+def logout():
     audit.record(db.session, at=now(), user=acting_user(), action="logout", remote_addr=client_address())
     db.session.commit()
     logout_user()

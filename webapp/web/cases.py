@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup
 
@@ -14,29 +14,26 @@ from webapp.forms.registry import form_class
 from webapp.forms.task_data import form_to_data
 from webapp.models import GridNode, ProcessInstance, Unit
 from webapp.models.users import ROLES
-from webapp.services import documents, grid, uploads
+from webapp.services import documents, grid
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web import form_drafts
 from webapp.web.common import acting_user, form_status, now
-from webapp.web.documents import stored_file_response
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
+from webapp.web.posted_files import store_posted
+from webapp.web.responses import runtime, stored_file_response
 
 bp = Blueprint("cases", __name__)
 add_nav_item(NavItem("cases.start_list", "发起", order=20, visible=lambda user: bool(cases.startable_procedures(user))))
 
 
-def runtime():  # noqa: ANN201
-    return current_app.extensions["firegrid.runtime"]
-
-
 @bp.get("/procedures/")
 @login_required
-def start_list():  # noqa: ANN201
+def start_list():
     return render_template("cases/start_list.html", procedures=cases.startable_procedures(acting_user()))
 
 
-def _subject(form) -> tuple[GridNode, Unit | None]:  # noqa: ANN001
+def _subject(form) -> tuple[GridNode, Unit | None]:
     """Start forms name their subject with a `unit_id` or a `grid_id` field."""
     user = acting_user()
     if getattr(form, "unit_id", None) is not None and form.unit_id.data:
@@ -51,7 +48,7 @@ def _subject(form) -> tuple[GridNode, Unit | None]:  # noqa: ANN001
     return node, None
 
 
-def _start_form_class(key: str):  # noqa: ANN202
+def _start_form_class(key: str):
     procedure = cases.procedure_or_404(key)
     cls = form_class(procedure.start_form or "")
     if cls is None or not acting_user().has_role(*procedure.start_roles):
@@ -61,7 +58,7 @@ def _start_form_class(key: str):  # noqa: ANN202
 
 @bp.route("/procedures/<key>/start", methods=["GET", "POST"])
 @login_required
-def start(key: str):  # noqa: ANN201
+def start(key: str):
     procedure, cls = _start_form_class(key)
     draft = drafts.draft_at(db.session, acting_user(), drafts.start_place(key)) if request.method == "GET" else None
     form = form_drafts.restored(cls, draft) if draft else cls()
@@ -70,8 +67,7 @@ def start(key: str):  # noqa: ANN201
     if form.validate_on_submit():
         try:
             node, unit = _subject(form)
-            data = form_to_data(form, lambda f: uploads.store_upload(
-                db.session, runtime().documents.store, content=f.read(), filename=f.filename, now=now()))
+            data = form_to_data(form, store_posted)
             instance = cases.start_case(db.session, runtime(), procedure_key=key, user=acting_user(), grid=node,
                                         unit=unit, title=procedure.case_title(data), data=data, now=now())
             drafts.drop_draft(db.session, acting_user(), drafts.start_place(key))
@@ -86,7 +82,7 @@ def start(key: str):  # noqa: ANN201
 
 @bp.post("/procedures/<key>/start/draft")
 @login_required
-def save_start_draft(key: str):  # noqa: ANN201
+def save_start_draft(key: str):
     """暂存 of a long start form (e.g. an inspection record typed on a phone): no case is started."""
     _start_form_class(key)
     form_drafts.save_posted(drafts.start_place(key))
@@ -94,16 +90,12 @@ def save_start_draft(key: str):  # noqa: ANN201
 
 
 def case_in_scope(instance_id: int) -> ProcessInstance:
-    instance = db.session.get(ProcessInstance, instance_id)
-    if instance is None:
-        raise NotFound("案件不存在。")
-    grid.ensure_in_scope(acting_user(), instance.grid)
-    return instance
+    return grid.get_in_scope(db.session, acting_user(), ProcessInstance, instance_id, "案件不存在。")
 
 
 @bp.get("/cases/<int:instance_id>")
 @login_required
-def detail(instance_id: int):  # noqa: ANN201
+def detail(instance_id: int):
     instance = case_in_scope(instance_id)
     engine = runtime().engine(db.session)
     workflow = engine.deserialize(instance.state_json)
@@ -131,7 +123,7 @@ def instance_tasks(instance: ProcessInstance) -> list:
 
 @bp.post("/cases/<int:instance_id>/withdraw")
 @login_required
-def withdraw(instance_id: int):  # noqa: ANN201
+def withdraw(instance_id: int):
     case_in_scope(instance_id)
     cases.withdraw(db.session, runtime(), user=acting_user(), instance_id=instance_id, now=now())
     db.session.commit()
@@ -141,7 +133,7 @@ def withdraw(instance_id: int):  # noqa: ANN201
 
 @bp.get("/cases/<int:instance_id>/files/<sha256>")
 @login_required
-def case_file(instance_id: int, sha256: str):  # noqa: ANN201
+def case_file(instance_id: int, sha256: str):
     """An upload (photo, scan) referenced by the case's data; scope is the case's."""
     instance = case_in_scope(instance_id)
     names = cases.uploaded_files(instance)

@@ -27,7 +27,7 @@ def now() -> datetime:
 
 def acting_user() -> User:
     """The logged-in user as a model instance (services take plain models, not proxies)."""
-    return current_user._get_current_object()  # noqa: SLF001
+    return current_user._get_current_object()
 
 
 def client_address() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, render_template
+from flask import Blueprint, render_template
 from flask_login import login_required
 
 from webapp.cases import actions as cases
@@ -12,37 +12,16 @@ from webapp.cases import previews
 from webapp.cases import registry as procedures
 from webapp.documents.pdf import PdfConversionError, PdfUnavailable
 from webapp.extensions import db
-from webapp.models import StoredFile
 from webapp.services import documents, grid
-from webapp.services.download_names import content_disposition, download_name
 from webapp.services.errors import DomainError, NotFound
 from webapp.web.common import acting_user, now
+from webapp.web.responses import DOCX, download_response, runtime, stored_file_response
 
 bp = Blueprint("documents", __name__)
 log = logging.getLogger(__name__)
-DOCX = documents.DOCX
 
 
-def runtime():  # noqa: ANN201
-    return current_app.extensions["firegrid.runtime"]
-
-
-def download_response(content: bytes, filename: str, mimetype: str, inline: bool = False) -> Response:
-    """`filename` gets the extension of `mimetype` (an uploaded "回执" PDF downloads as 回执.pdf)."""
-    response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = content_disposition(download_name(filename, mimetype), inline)
-    return response
-
-
-def stored_file_response(sha256: str, name: str, inline: bool = False) -> Response:
-    """A stored upload under its Chinese name, typed by what the store sniffed at upload."""
-    stored = db.session.get(StoredFile, sha256)
-    if stored is None or not runtime().documents.store.path(sha256).exists():
-        raise NotFound("文件不存在或已从文件库中丢失，请联系管理员。")
-    return download_response(runtime().documents.store.read(sha256), name, stored.media_type, inline)
-
-
-def _document_in_scope(document_id: int):  # noqa: ANN202
+def _document_in_scope(document_id: int):
     document = documents.get_document(db.session, document_id)
     grid.ensure_in_scope(acting_user(), document.grid)
     return document
@@ -50,7 +29,7 @@ def _document_in_scope(document_id: int):  # noqa: ANN202
 
 @bp.get("/documents/<int:document_id>.docx", endpoint="download")
 @login_required
-def download(document_id: int):  # noqa: ANN201
+def download(document_id: int):
     document = _document_in_scope(document_id)
     return download_response(runtime().documents.store.read(document.file_sha256), document.filename, DOCX)
 
@@ -69,7 +48,7 @@ class PdfFailed(DomainError):
 
 @bp.get("/documents/<int:document_id>/attachments/<int:attachment_id>", endpoint="attachment")
 @login_required
-def attachment(document_id: int, attachment_id: int):  # noqa: ANN201
+def attachment(document_id: int, attachment_id: int):
     """A file kept with a document (附件, 送达回执, 反馈函, photo …), scoped like the document."""
     found = documents.get_attachment(_document_in_scope(document_id), attachment_id)
     return stored_file_response(found.file_sha256, found.name)
@@ -77,7 +56,7 @@ def attachment(document_id: int, attachment_id: int):  # noqa: ANN201
 
 @bp.get("/documents/<int:document_id>.pdf", endpoint="download_pdf")
 @login_required
-def download_pdf(document_id: int):  # noqa: ANN201
+def download_pdf(document_id: int):
     document = _document_in_scope(document_id)
     try:
         pdf = documents.pdf_bytes(runtime().documents, document)
@@ -91,7 +70,7 @@ def download_pdf(document_id: int):  # noqa: ANN201
 
 @bp.get("/tasks/<int:task_id>/preview/<template_key>.docx", endpoint="preview")
 @login_required
-def preview(task_id: int, template_key: str):  # noqa: ANN201
+def preview(task_id: int, template_key: str):
     """The document as it would be issued from this case's data now (not stored, no number)."""
     task = cases.task_for_user(db.session, acting_user(), task_id)
     if template_key not in runtime().specs.steps(task.instance.procedure)[task.step_key].template_keys:
@@ -105,7 +84,7 @@ def preview(task_id: int, template_key: str):  # noqa: ANN201
 
 @bp.get("/templates/", endpoint="gallery")
 @login_required
-def gallery():  # noqa: ANN201
+def gallery():
     library = runtime().documents.library
     return render_template("documents/gallery.html", specs=[library.spec(key) for key in library],
                            procedures=procedures.all_procedures())
@@ -113,7 +92,7 @@ def gallery():  # noqa: ANN201
 
 @bp.get("/templates/<key>/sample.docx", endpoint="sample")
 @login_required
-def sample(key: str):  # noqa: ANN201
+def sample(key: str):
     library = runtime().documents.library
     if key not in set(library):
         raise NotFound("没有这个模板。")

@@ -26,14 +26,14 @@ HTTP_MESSAGES = {
 }
 
 
-def _page(status: int, message: str):  # noqa: ANN202
+def _page(status: int, message: str):
     return render_template("errors/error.html", status=status, message=message), status
 
 
 def _audit_refusal(message: str) -> None:
     """Roll back whatever the request did, then record the refusal in its own commit."""
     db.session.rollback()
-    user = current_user._get_current_object() if current_user.is_authenticated else None  # noqa: SLF001
+    user = current_user._get_current_object() if current_user.is_authenticated else None
     audit.record(
         db.session, at=now(), user=user, action="access_denied", object_type="url",
         object_id=request.path[:50], summary=f"{request.method} {request.path}: {message}",
@@ -50,7 +50,7 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
 
     @app.errorhandler(DomainError)
-    def domain_error(error: DomainError):  # noqa: ANN202
+    def domain_error(error: DomainError):
         if isinstance(error, OutOfScope):
             _audit_refusal(error.message)
         else:
@@ -58,14 +58,19 @@ def register_error_handlers(app: Flask) -> None:
         return _page(error.http_status, error.message)
 
     @app.errorhandler(CSRFError)
-    def csrf_error(error: CSRFError):  # noqa: ANN202
+    def csrf_error(error: CSRFError):
         return _page(400, "表单已过期或缺少安全令牌（CSRF），请刷新页面后重新提交。")
 
     @app.errorhandler(403)
-    def forbidden(error: Exception):  # noqa: ANN202
+    def forbidden(error: Exception):
         _audit_refusal(HTTP_MESSAGES[403])
         return _page(403, HTTP_MESSAGES[403])
 
+    @app.errorhandler(413)
+    def too_large(error: Exception):
+        limit = app.config["MAX_CONTENT_LENGTH"] / 1024 / 1024
+        return _page(413, f"{HTTP_MESSAGES[413]}一次提交的文件合计不能超过{limit:g}MB。")
+
     for status, message in HTTP_MESSAGES.items():
-        if status != 403:
+        if status not in (403, 413):
             app.register_error_handler(status, lambda error, s=status, m=message: _page(s, m))

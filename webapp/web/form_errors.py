@@ -48,3 +48,12 @@ def show_invalid(form: Form, error: InvalidInput, beside: Field | None = None) -
         flash(error.message, "danger")
     for message in unplaced:
         flash(message, "danger")
+
+
+def flash_invalid(error: InvalidInput) -> None:
+    """Roll the failed action back and flash its messages, for a button with no form page of its own.
+
+    The caller redirects back to the page the button is on (a rename on the grid page, a password reset).
+    """
+    db.session.rollback()
+    flash(error.message, "danger")

@@ -10,12 +10,13 @@ from webapp.services import audit, grid
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, client_address, now, roles_required
 from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.form_errors import flash_invalid
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
 add_nav_item(NavItem("grid.tree", "网格", ("admin", "leader"), order=80))
 
 
-def _node_in_scope(node_id: int):  # noqa: ANN202
+def _node_in_scope(node_id: int):
     node = grid.get_node(db.session, node_id)
     grid.ensure_in_scope(acting_user(), node)
     return node
@@ -29,14 +30,14 @@ def _commit_with_audit(action: str, node_id: int, summary: str) -> None:
 
 @bp.get("/")
 @login_required
-def tree():  # noqa: ANN201
+def tree():
     nodes = grid.nodes_in_scope(db.session, acting_user())
     return render_template("grid/tree.html", nodes=nodes, root=acting_user().scope)
 
 
 @bp.get("/<int:node_id>")
 @login_required
-def node(node_id: int):  # noqa: ANN201
+def node(node_id: int):
     current = _node_in_scope(node_id)
     return render_template(
         "grid/node.html", node=current, rename_form=GridNodeForm(obj=current), child_form=GridNodeForm(formdata=None),
@@ -46,7 +47,7 @@ def node(node_id: int):  # noqa: ANN201
 
 @bp.post("/<int:node_id>/rename")
 @roles_required("admin")
-def rename(node_id: int):  # noqa: ANN201
+def rename(node_id: int):
     current = _node_in_scope(node_id)
     form = GridNodeForm()
     if form.validate_on_submit():
@@ -57,8 +58,7 @@ def rename(node_id: int):  # noqa: ANN201
             _commit_with_audit("grid_rename", current.id, f"{old} → {current.name}")
             flash("网格已更新。", "success")
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+            flash_invalid(error)
     else:
         flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
     return redirect(url_for("grid.node", node_id=node_id))
@@ -66,7 +66,7 @@ def rename(node_id: int):  # noqa: ANN201
 
 @bp.post("/<int:node_id>/children")
 @roles_required("admin")
-def add_child(node_id: int):  # noqa: ANN201
+def add_child(node_id: int):
     parent = _node_in_scope(node_id)
     form = GridNodeForm()
     level = CHILD_LEVEL.get(parent.level)
@@ -79,8 +79,7 @@ def add_child(node_id: int):  # noqa: ANN201
             _commit_with_audit("grid_add", child.id, f"{parent.name} 下新增 {child.name}")
             flash(f"已新增“{child.name}”。", "success")
         except InvalidInput as error:
-            db.session.rollback()
-            flash(error.message, "danger")
+            flash_invalid(error)
     else:
         flash("请输入网格名称。" if level else "小网格下不能再建下级网格。", "danger")
     return redirect(url_for("grid.node", node_id=node_id))
@@ -88,7 +87,7 @@ def add_child(node_id: int):  # noqa: ANN201
 
 @bp.post("/<int:node_id>/delete")
 @roles_required("admin")
-def delete(node_id: int):  # noqa: ANN201
+def delete(node_id: int):
     current = _node_in_scope(node_id)
     parent_id, name = current.parent_id, current.name
     try:
@@ -97,14 +96,13 @@ def delete(node_id: int):  # noqa: ANN201
         flash(f"已删除“{name}”。", "success")
         return redirect(url_for("grid.node", node_id=parent_id) if parent_id else url_for("grid.tree"))
     except InvalidInput as error:
-        db.session.rollback()
-        flash(error.message, "danger")
+        flash_invalid(error)
         return redirect(url_for("grid.node", node_id=node_id))
 
 
 @bp.post("/<int:node_id>/posts")
 @roles_required("admin")
-def add_post(node_id: int):  # noqa: ANN201
+def add_post(node_id: int):
     current = _node_in_scope(node_id)
     post, person = request.form.get("post", ""), request.form.get("person_name", "").strip()
     if post not in GRID_POSTS or not person:
@@ -118,7 +116,7 @@ def add_post(node_id: int):  # noqa: ANN201
 
 @bp.post("/<int:node_id>/posts/<int:post_id>/delete")
 @roles_required("admin")
-def delete_post(node_id: int, post_id: int):  # noqa: ANN201
+def delete_post(node_id: int, post_id: int):
     current = _node_in_scope(node_id)
     post = next((p for p in current.posts if p.id == post_id), None)
     if post is not None:

@@ -1,10 +1,11 @@
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask_login import login_required
 
 from webapp.cases import actions as cases
 from webapp.cases import inbox, workbench
 from webapp.extensions import db
 from webapp.web.common import acting_user, now
+from webapp.web.responses import runtime
 from webapp.web.tasks import todo_count
 
 bp = Blueprint("home", __name__)
@@ -12,10 +13,10 @@ bp = Blueprint("home", __name__)
 
 @bp.get("/")
 @login_required
-def index():  # noqa: ANN201
+def index():
     """工作台: 待办 with 逾期/即将到期, the procedures this user starts, the latest documents in scope."""
     user = acting_user()
-    window = inbox.DueWindow.starting(now(), current_app.extensions["firegrid.runtime"].calendar(db.session))
+    window = inbox.DueWindow.starting(now(), runtime().calendar(db.session))
     return render_template(
         "home/index.html", user=user, todo=todo_count(user), due=inbox.due_counts(db.session, user, window),
         startable=cases.startable_procedures(user), documents=workbench.recent_documents(db.session, user),

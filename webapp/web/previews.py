@@ -19,14 +19,10 @@ from webapp.services import documents
 from webapp.services.errors import DomainError
 from webapp.web import tasks as task_views
 from webapp.web.common import acting_user, now
-from webapp.web.documents import download_response
+from webapp.web.responses import download_response, runtime
 
 bp = Blueprint("previews", __name__)
 log = logging.getLogger(__name__)
-
-
-def runtime():  # noqa: ANN201
-    return current_app.extensions["firegrid.runtime"]
 
 
 @dataclass
@@ -71,19 +67,19 @@ def preview_helpers() -> dict:
     return {"step_preview": step_preview}
 
 
-def _upload_name(upload) -> dict:  # noqa: ANN001
+def _upload_name(upload) -> dict:
     """A preview stores nothing: an upload counts only by its name (e.g. an attachment's title)."""
     return {"file": "", "name": upload.filename or "附件", "type": "", "size": 0}
 
 
 @bp.post("/tasks/<int:task_id>/preview", endpoint="draft")
 @login_required
-def draft(task_id: int):  # noqa: ANN201
+def draft(task_id: int):
     """预览 on a drafting step: the document as the form is filled now, beside the same form (input kept)."""
     task = cases.task_for_user(db.session, acting_user(), task_id)
-    form = task_views._form_for(task)  # noqa: SLF001 - the same form and checks as 提交
+    form = task_views._form_for(task)
     if not form.validate_on_submit():
-        return task_views._task_page(task, form, 400)  # noqa: SLF001
+        return task_views._task_page(task, form, 400)
     data = {**cases.task_data(db.session, runtime(), task), **form_to_data(form, _upload_name)}
     try:
         shown = step_preview(task, previews.stage_step(db.session, runtime(), task=task, data=data,
@@ -94,12 +90,12 @@ def draft(task_id: int):  # noqa: ANN201
         # Browsers never refill a file input: without this the files would be silently left out at 提交.
         shown.warning = shown.warning or "预览未保存所选文件，提交前请重新选择要上传的文件。"
     db.session.rollback()  # a preview changes nothing, whatever a preview context looked up
-    return task_views._task_page(task, form, draft_preview=shown)  # noqa: SLF001
+    return task_views._task_page(task, form, draft_preview=shown)
 
 
 @bp.get("/previews/<sha256>", endpoint="viewer")
 @login_required
-def viewer(sha256: str):  # noqa: ANN201
+def viewer(sha256: str):
     """The document's pages (or its text), shown in a frame of the task page."""
     _check_token(sha256)
     as_text = request.args.get("view") == "text"
@@ -113,7 +109,7 @@ def _check_token(sha256: str) -> None:
 
 @bp.get("/previews/<sha256>/<int:number>.png", endpoint="page")
 @login_required
-def page(sha256: str, number: int):  # noqa: ANN201
+def page(sha256: str, number: int):
     _check_token(sha256)
     response = send_file(previews.page_image(runtime().documents, sha256, number), mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=86400"  # the content behind a hash never changes
@@ -122,7 +118,7 @@ def page(sha256: str, number: int):  # noqa: ANN201
 
 @bp.get("/previews/<sha256>.docx", endpoint="docx")
 @login_required
-def docx(sha256: str):  # noqa: ANN201
+def docx(sha256: str):
     """Exactly the DOCX shown in the preview, for printing or reading elsewhere."""
     _check_token(sha256)
     name = documents.safe_filename(f"预览_{request.args.get('title') or '公文'}") + ".docx"

@@ -26,7 +26,7 @@ def _audit_commit(action: str, summary: str) -> None:
 
 @bp.route("/calendar", methods=["GET", "POST"])
 @roles_required("admin")
-def calendar():  # noqa: ANN201
+def calendar():
     form = CalendarDayForm()
     if form.validate_on_submit():
         try:
@@ -43,7 +43,7 @@ def calendar():  # noqa: ANN201
 
 @bp.post("/calendar/<day>/delete")
 @roles_required("admin")
-def remove_day(day: str):  # noqa: ANN201
+def remove_day(day: str):
     try:
         settings.remove_calendar_day(db.session, date.fromisoformat(day))
     except ValueError as error:
@@ -55,7 +55,7 @@ def remove_day(day: str):  # noqa: ANN201
 
 @bp.route("/prefixes/<key>", methods=["GET", "POST"])
 @roles_required("admin")
-def prefix(key: str):  # noqa: ANN201
+def prefix(key: str):
     entry = next((p for p in settings.number_prefixes(db.session) if p.key == key), None)
     form = NumberPrefixForm(obj=entry)
     if form.validate_on_submit():

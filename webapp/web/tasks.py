@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.cases import actions as cases
@@ -12,12 +12,14 @@ from webapp.forms.done_search import DoneSearchForm
 from webapp.forms.registry import form_class
 from webapp.forms.task_data import data_for_form, form_to_data
 from webapp.models import User, WorkTask
-from webapp.services import documents, uploads
+from webapp.services import documents
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web import form_drafts
 from webapp.web.common import acting_user, now, page_arg, roles_required
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
+from webapp.web.posted_files import store_posted
+from webapp.web.responses import runtime
 
 bp = Blueprint("tasks", __name__)
 
@@ -33,13 +35,9 @@ add_nav_item(NavItem("tasks.inbox", "待办", order=10, badge=todo_count))
 add_nav_item(NavItem("tasks.done", "已办", order=11))
 
 
-def runtime():  # noqa: ANN201
-    return current_app.extensions["firegrid.runtime"]
-
-
 @bp.get("/tasks/", endpoint="inbox")
 @login_required
-def inbox_page():  # noqa: ANN201
+def inbox_page():
     page, user = page_arg(), acting_user()
     due = request.args.get("due", "") if request.args.get("due") in inbox.DUE_FILTERS else ""
     window = inbox.DueWindow.starting(now(), runtime().calendar(db.session))
@@ -51,7 +49,7 @@ def inbox_page():  # noqa: ANN201
 
 @bp.get("/tasks/done")
 @login_required
-def done():  # noqa: ANN201
+def done():
     form, page = DoneSearchForm(request.args), page_arg()
     form.validate()
     events, total = done_list.done_page(db.session, acting_user(), form.search(), page)
@@ -59,12 +57,7 @@ def done():  # noqa: ANN201
                            page_size=done_list.DONE_PAGE)
 
 
-def _store_upload(file):  # noqa: ANN001, ANN202
-    return uploads.store_upload(db.session, runtime().documents.store, content=file.read(),
-                                filename=file.filename or "upload", now=now())
-
-
-def _form_for(task, data: dict | None = None, draft=None):  # noqa: ANN001, ANN202
+def _form_for(task, data: dict | None = None, draft=None):
     cls = form_class(task_form_key(task))
     if cls is None:
         raise NotFound("该步骤没有可用的表单。")
@@ -79,11 +72,11 @@ def _form_for(task, data: dict | None = None, draft=None):  # noqa: ANN001, ANN2
     return form
 
 
-def task_form_key(task) -> str:  # noqa: ANN001
+def task_form_key(task) -> str:
     return runtime().specs.steps(task.instance.procedure)[task.step_key].form_key or ""
 
 
-def _task_page(task, form, status: int = 200, **extra):  # noqa: ANN001, ANN003, ANN202
+def _task_page(task, form, status: int = 200, **extra):
     user, instance = acting_user(), task.instance
     # A user below the case's grid (a village clerk's 自评 in a town case) sees only their own part.
     whole_case = user.scope.contains(instance.grid)
@@ -102,7 +95,7 @@ def _task_page(task, form, status: int = 200, **extra):  # noqa: ANN001, ANN003,
 
 @bp.get("/tasks/<int:task_id>")
 @login_required
-def task(task_id: int):  # noqa: ANN201
+def task(task_id: int):
     if db.session.get(WorkTask, task_id) is None:  # finished: e.g. Back after submitting
         return _finished_page(task_id)
     user = acting_user()
@@ -115,7 +108,7 @@ def task(task_id: int):  # noqa: ANN201
     return _task_page(work_task, _form_for(work_task, data_for_form(cls, data) if cls else {}))
 
 
-def _finished_page(task_id: int):  # noqa: ANN202
+def _finished_page(task_id: int):
     """Not a refusal: nothing is audited; the case link only for users whose scope holds the case."""
     user = acting_user()
     event = inbox.finished_step(db.session, user, task_id)
@@ -125,7 +118,7 @@ def _finished_page(task_id: int):  # noqa: ANN202
 
 @bp.post("/tasks/<int:task_id>")
 @login_required
-def submit(task_id: int):  # noqa: ANN201
+def submit(task_id: int):
     user = acting_user()
     work_task = cases.task_for_user(db.session, user, task_id)
     form = _form_for(work_task)
@@ -136,7 +129,7 @@ def submit(task_id: int):  # noqa: ANN201
     if not form.validate_on_submit():
         return _task_page(work_task, form, 400)
     try:
-        data = form_to_data(form, _store_upload)
+        data = form_to_data(form, store_posted)
         instance = cases.submit_task(
             db.session, runtime(), user=user, work_task_id=task_id, data=data, now=now(), version=version,
             opinion=(form.opinion.data or "") if hasattr(form, "opinion") else "",
@@ -151,7 +144,7 @@ def submit(task_id: int):  # noqa: ANN201
     return redirect(url_for("cases.detail", instance_id=instance.id))
 
 
-def _send_back(work_task, form, version):  # noqa: ANN001, ANN202
+def _send_back(work_task, form, version):
     if not form.opinion.validate(form) or not (form.opinion.data or "").strip():
         form.opinion.errors = ["退回时必须填写退回理由。"]
         return _task_page(work_task, form, 400)
@@ -164,7 +157,7 @@ def _send_back(work_task, form, version):  # noqa: ANN001, ANN202
 
 @bp.post("/tasks/<int:task_id>/draft")
 @login_required
-def save_draft(task_id: int):  # noqa: ANN201
+def save_draft(task_id: int):
     """暂存: keep what the user typed, unchecked; the case, its numbers and documents stay as they are."""
     work_task = cases.task_for_user(db.session, acting_user(), task_id)
     form_drafts.save_posted(drafts.task_place(work_task), task=work_task)
@@ -173,7 +166,7 @@ def save_draft(task_id: int):  # noqa: ANN201
 
 @bp.post("/tasks/<int:task_id>/assign")
 @roles_required("leader")
-def assign(task_id: int):  # noqa: ANN201
+def assign(task_id: int):
     assignee = db.session.get(User, request.form.get("assignee_id", type=int) or 0)
     if assignee is None:
         flash("请选择转办对象。", "danger")

@@ -1,6 +1,4 @@
-from urllib.parse import quote
-
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.extensions import db
@@ -10,19 +8,10 @@ from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, client_address, form_status, now, roles_required
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
+from webapp.web.responses import xlsx_download
 
 bp = Blueprint("units", __name__, url_prefix="/units")
 add_nav_item(NavItem("units.index", "单位", ("admin", "clerk", "inspector", "leader"), order=75))
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def xlsx_download(content: bytes, filename: str) -> Response:
-    """An .xlsx response whose Chinese file name survives every browser (RFC 5987)."""
-    response = Response(content, mimetype=XLSX)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    return response
-
-
 def _grid_choices(levels: tuple[str, ...]) -> list[tuple[int, str]]:
     nodes = grid.nodes_in_scope(db.session, acting_user())
     return [(n.id, n.display_path()) for n in nodes if n.level in levels]
@@ -39,7 +28,7 @@ def _search_from_args() -> tuple[UnitSearchForm, object]:
 
 @bp.get("/")
 @login_required
-def index():  # noqa: ANN201
+def index():
     form, query = _search_from_args()
     page = db.paginate(query, per_page=current_app.config["UNITS_PER_PAGE"], error_out=False)
     return render_template("units/list.html", form=form, page=page)
@@ -47,7 +36,7 @@ def index():  # noqa: ANN201
 
 @bp.get("/<int:unit_id>")
 @login_required
-def detail(unit_id: int):  # noqa: ANN201
+def detail(unit_id: int):
     unit = units.get_unit(db.session, acting_user(), unit_id)
     return render_template("units/detail.html", unit=unit)
 
@@ -64,7 +53,7 @@ def _fields_from(form: UnitForm) -> units.UnitFields:
     )
 
 
-def _save(form: UnitForm, unit=None):  # noqa: ANN001, ANN202
+def _save(form: UnitForm, unit=None):
     """Shared by create and edit: validate, save, audit, commit; or re-render with errors."""
     form.grid_id.choices = _grid_choices(("village", "area"))
     if form.validate_on_submit():
@@ -82,33 +71,33 @@ def _save(form: UnitForm, unit=None):  # noqa: ANN001, ANN202
 
 @bp.route("/new", methods=["GET", "POST"])
 @roles_required("admin", "clerk")
-def create():  # noqa: ANN201
+def create():
     return _save(UnitForm())
 
 
 @bp.route("/<int:unit_id>/edit", methods=["GET", "POST"])
 @roles_required("admin", "clerk")
-def edit(unit_id: int):  # noqa: ANN201
+def edit(unit_id: int):
     unit = units.get_unit(db.session, acting_user(), unit_id)
     return _save(UnitForm(obj=unit), unit)
 
 
 @bp.get("/export.xlsx")
 @login_required
-def export():  # noqa: ANN201
+def export():
     _, query = _search_from_args()
     return xlsx_download(unit_ledger.export_units(list(db.session.scalars(query))), "单位台账.xlsx")
 
 
 @bp.get("/template.xlsx")
 @login_required
-def blank_template():  # noqa: ANN201
+def blank_template():
     return xlsx_download(unit_ledger.blank_template(), "单位台账导入模板.xlsx")
 
 
 @bp.route("/import", methods=["GET", "POST"])
 @roles_required("admin")
-def import_ledger():  # noqa: ANN201
+def import_ledger():
     form, problems = UnitImportForm(), []
     if form.validate_on_submit():
         try:

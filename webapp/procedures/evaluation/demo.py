@@ -12,9 +12,7 @@ from webapp.cases import actions as cases
 from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
 from webapp.models import CommitteeMember, GridNode, User, WorkTask
-from webapp.procedures.evaluation import registers as evaluation_registers
-from webapp.procedures.evaluation import results as evaluation_results
-from webapp.procedures.evaluation import scoring as evaluation_scoring
+from webapp.procedures.evaluation import registers, results, scoring
 from webapp.procedures.notice_issuance import demo as notice_demo
 
 # (month, day, village name or None for a department, kind, 五进, title, audience, attendance)
@@ -43,13 +41,13 @@ def _registers(ctx: DemoContext, town: GridNode, clerk: User) -> None:
         if _at(held_on) >= ctx.today or (village and village not in villages):
             continue
         grid = villages[village] if village else town
-        evaluation_registers.add_publicity(
+        registers.add_publicity(
             ctx.session, user=clerk, grid_id=grid.id, held_on=held_on, kind=kind, five_into=five_into, title=title,
             audience=audience, attendance=attendance, member_id=department.id if department and not village else None,
             now=_at(held_on, 17))
     fire_day = date(ctx.year, 2, 8)
     if _at(fire_day) < ctx.today and "青石村" in villages:
-        evaluation_registers.add_fire(ctx.session, user=clerk, grid_id=villages["青石村"].id, occurred_on=fire_day,
+        registers.add_fire(ctx.session, user=clerk, grid_id=villages["青石村"].id, occurred_on=fire_day,
                                       place="青石村三组村民柴草堆", cause="燃放烟花爆竹引燃柴草", loss=0.2,
                                       now=_at(fire_day, 18))
 
@@ -66,15 +64,15 @@ def _tasks(ctx: DemoContext, instance_id: int, step_key: str) -> list[WorkTask]:
                                                            WorkTask.step_key == step_key).order_by(WorkTask.id)))
 
 
-def _self_entries(body) -> list[dict]:  # noqa: ANN001
+def _self_entries(body) -> list[dict]:
     return [{"score_id": s.id, "self_score": s.points if s.kind != "bonus" else 0, "note": "已落实"}
             for s in body.scores if s.kind in ("assessed", "bonus")]
 
 
-def _group_entries(evaluation) -> list[dict]:  # noqa: ANN001
+def _group_entries(evaluation) -> list[dict]:
     entries = []
-    for body, score in evaluation_scoring.scoring_rows(evaluation):
-        value, reason = evaluation_scoring.group_defaults(score)
+    for body, score in scoring.scoring_rows(evaluation):
+        value, reason = scoring.group_defaults(score)
         if score.kind == "assessed" and body.sort_order % 3 == 1:
             value, reason = score.points - 2, "台账资料不够完整"
         entries.append({"score_id": score.id, "score": value or 0, "deduction_reason": reason})
@@ -87,9 +85,9 @@ def _run_evaluation(ctx: DemoContext, town: GridNode, clerk: User) -> None:
     instance = cases.start_case(ctx.session, ctx.services, procedure_key="evaluation", user=clerk, grid=town,
                                 title=f"{ctx.year}年度消防安全工作年终考评", data={"year": ctx.year}, now=start)
     _submit(ctx, _tasks(ctx, instance.id, "measure")[0], clerk.username, {"note": ""}, start + timedelta(hours=1))
-    evaluation = evaluation_scoring.evaluation_of(ctx.session, instance)
+    evaluation = scoring.evaluation_of(ctx.session, instance)
     for task in _tasks(ctx, instance.id, "self_assess"):
-        body = evaluation_scoring.body_for_task(ctx.session, ctx.services, task)
+        body = scoring.body_for_task(ctx.session, ctx.services, task)
         _submit(ctx, task, body.assessor, {"body_key": body.key, "entries": _self_entries(body)},
                 start + timedelta(days=1))
     _submit(ctx, _tasks(ctx, instance.id, "group_score")[0], "office_head",
@@ -97,7 +95,7 @@ def _run_evaluation(ctx: DemoContext, town: GridNode, clerk: User) -> None:
     approved = start + timedelta(days=4)
     _submit(ctx, _tasks(ctx, instance.id, "approve")[0], "leader", {}, approved)
     # The clerk checks the prefilled 通报 and sends it through 核稿 and 签发 like any notice.
-    draft = evaluation_results.bulletin_draft(evaluation, evaluation_results.rank_bodies(evaluation))
+    draft = results.bulletin_draft(evaluation, results.rank_bodies(evaluation))
     notice_demo.walk_notice(ctx, evaluation.notice_instance_id, draft, approved + timedelta(hours=1))
 
 

@@ -6,28 +6,17 @@ from typing import Any
 
 from flask import current_app, request
 from flask_wtf.file import MultipleFileField
-from wtforms import FloatField, Form, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import Form, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from webapp.forms.common import ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
 from webapp.forms.registry import register_form
-from webapp.forms.widgets import CnDateField, EntryList
+from webapp.forms.widgets import CnDateField, CnFloatField, EntryList
 from webapp.models import WorkTask
-from webapp.procedures.evaluation import group as evaluation_group
-from webapp.procedures.evaluation import scoring as evaluation_scoring
+from webapp.procedures.evaluation import group, scoring
 from webapp.procedures.evaluation.models import CATEGORIES, FIVE_INTO, FORMULAS, ITEM_KINDS, PUBLICITY_KINDS
 from webapp.services.errors import NotFound
-
-
-class CnFloatField(FloatField):
-    """A number field whose parse error is in Chinese."""
-
-    def process_formdata(self, valuelist: list) -> None:
-        try:
-            super().process_formdata(valuelist)
-        except ValueError as error:
-            self.data = None
-            raise ValueError("请填写数字。") from error
+from webapp.web.responses import runtime
 
 
 class CnIntegerField(IntegerField):
@@ -88,14 +77,14 @@ class GroupEntry(_Entry):
         score, value = getattr(self, "_score", None), self.score.data
         if score is None or value is None or not 0 <= value <= score.points:
             return
-        if evaluation_group.needs_reason(score, value) and not (field.data or "").strip():
-            raise ValidationError(evaluation_scoring.DEDUCTION_REASON_REQUIRED)
+        if group.needs_reason(score, value) and not (field.data or "").strip():
+            raise ValidationError(scoring.DEDUCTION_REASON_REQUIRED)
 
 
 def _label(entry: Any, score: Any, extra: str) -> None:
-    entry.form._legend = f"{score.category} · {score.content}（{score.points:g}分）{extra}"  # noqa: SLF001
-    entry.form._points = score.points  # noqa: SLF001
-    entry.form._score = score  # noqa: SLF001
+    entry.form._legend = f"{score.category} · {score.content}（{score.points:g}分）{extra}"
+    entry.form._points = score.points
+    entry.form._score = score
     entry.form.score_id.description = score.rule
 
 
@@ -121,7 +110,7 @@ class SelfAssessForm(ChineseForm):
         task = session.get(WorkTask, (request.view_args or {}).get("task_id") or 0)
         if task is None:
             raise NotFound("任务不存在。")
-        body = evaluation_scoring.body_for_task(session, current_app.extensions["firegrid.runtime"], task)
+        body = scoring.body_for_task(session, runtime(), task)
         self.body_key.data = body.key
         self.entries.label.text = f"{body.name}自评（系统测算的项目已按台账计分，无需自评）"
         scores = {s.id: s for s in body.scores if s.kind in ("assessed", "bonus")}
@@ -132,17 +121,17 @@ class SelfAssessForm(ChineseForm):
 
 
 class GroupBodyForm(ChineseForm):
-    """考评组评分 of one body: one page, one submit (evaluation_group.score_body)."""
+    """考评组评分 of one body: one page, one submit (group.score_body)."""
 
     entries = EntryList(FormField(GroupEntry), label="评分项目")
 
     def setup(self, body: Any) -> None:
         self.entries.label.text = f"{body.name}评分"
-        scores = {s.id: s for s in evaluation_group.scored_items(body)}
+        scores = {s.id: s for s in group.scored_items(body)}
         if request.method == "GET":
             filled = []
             for s in scores.values():
-                value, reason = evaluation_scoring.group_defaults(s)
+                value, reason = scoring.group_defaults(s)
                 filled.append({"score_id": str(s.id), "score": value, "deduction_reason": reason})
             _fill(self.entries, filled)
         _label_all(self.entries, scores, _group_extra)

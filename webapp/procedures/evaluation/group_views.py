@@ -8,8 +8,7 @@ from flask_login import login_required
 from webapp.cases import actions as cases
 from webapp.extensions import db
 from webapp.models import WorkTask
-from webapp.procedures.evaluation import group as evaluation_group
-from webapp.procedures.evaluation import scoring as evaluation_scoring
+from webapp.procedures.evaluation import group, scoring
 from webapp.procedures.evaluation.forms import GroupBodyForm
 from webapp.procedures.evaluation.models import EvaluatedBody, Evaluation
 from webapp.services.errors import InvalidInput, NotFound
@@ -23,7 +22,7 @@ def _group_task(task_id: int) -> tuple[WorkTask, Evaluation]:
     task = cases.task_for_user(db.session, acting_user(), task_id)
     if task.instance.procedure != "evaluation" or task.step_key != "group_score":
         raise NotFound("该待办不是考评组评分。")
-    return task, evaluation_scoring.evaluation_of(db.session, task.instance)
+    return task, scoring.evaluation_of(db.session, task.instance)
 
 
 def _body(evaluation: Evaluation, body_id: int) -> EvaluatedBody:
@@ -35,7 +34,7 @@ def _body(evaluation: Evaluation, body_id: int) -> EvaluatedBody:
 
 def _after_saving(task: WorkTask, evaluation: Evaluation) -> str:
     """On to the next body still to score; when none is left, back to the step to submit it."""
-    missing = evaluation_group.unscored(evaluation)
+    missing = group.unscored(evaluation)
     if missing:
         return url_for("evaluation_group.body", task_id=task.id, body_id=missing[0].id)
     flash("各单位均已评分，请核对后提交。", "success")
@@ -44,18 +43,18 @@ def _after_saving(task: WorkTask, evaluation: Evaluation) -> str:
 
 @bp.route("/tasks/<int:task_id>/bodies/<int:body_id>", methods=["GET", "POST"])
 @login_required
-def body(task_id: int, body_id: int):  # noqa: ANN201
+def body(task_id: int, body_id: int):
     task, evaluation = _group_task(task_id)
     scored = _body(evaluation, body_id)
     form = GroupBodyForm()
     form.setup(scored)
     if form.validate_on_submit():
         try:
-            evaluation_group.score_body(db.session, body=scored, entries=form.entries.data, now=now())
+            group.score_body(db.session, body=scored, entries=form.entries.data, now=now())
             db.session.commit()
             flash(f"{scored.name}的评分已保存。", "success")
             return redirect(_after_saving(task, evaluation))
         except InvalidInput as error:
             show_invalid(form, error)
     return render_template("evaluation/group_body.html", task=task, evaluation=evaluation, body=scored, form=form,
-                           rule=evaluation_group.REASON_RULE), form_status()
+                           rule=group.REASON_RULE), form_status()

@@ -7,10 +7,7 @@ BPMN (workflows/evaluation.bpmn) decides the order; the services decide the numb
 from __future__ import annotations
 
 from webapp.cases.registry import DemoContext, Procedure, StepContext
-from webapp.procedures.evaluation import group as evaluation_group
-from webapp.procedures.evaluation import results as evaluation_results
-from webapp.procedures.evaluation import scheme as evaluation_scheme
-from webapp.procedures.evaluation import scoring as evaluation_scoring
+from webapp.procedures.evaluation import group, results, scheme, scoring
 from webapp.procedures.notice_issuance import notices
 
 
@@ -19,47 +16,47 @@ def _year(data: dict) -> int:
 
 
 def _after_start(ctx: StepContext) -> list[int]:
-    evaluation_scoring.open_evaluation(ctx.session, instance=ctx.instance, year=_year(ctx.data), user=ctx.user,
+    scoring.open_evaluation(ctx.session, instance=ctx.instance, year=_year(ctx.data), user=ctx.user,
                                        now=ctx.now)
     return []
 
 
 def _before_measure(ctx: StepContext) -> list[int]:
     """The clerk confirmed the numbers: measure once more (records may have changed) and name the assessors."""
-    evaluation = evaluation_scoring.evaluation_of(ctx.session, ctx.instance)
-    evaluation_scoring.measure_all(ctx.session, evaluation, ctx.now)
-    ctx.data["self_assessors"] = evaluation_scoring.self_assessors(evaluation)
+    evaluation = scoring.evaluation_of(ctx.session, ctx.instance)
+    scoring.measure_all(ctx.session, evaluation, ctx.now)
+    ctx.data["self_assessors"] = scoring.self_assessors(evaluation)
     return []
 
 
 def _before_self_assess(ctx: StepContext) -> list[int]:
-    evaluation = evaluation_scoring.evaluation_of(ctx.session, ctx.instance)
-    body = evaluation_scoring.body_by_key(evaluation, str(ctx.data.get("body_key") or ""))
-    evaluation_scoring.self_assess(ctx.session, body=body, user=ctx.user, entries=list(ctx.data.get("entries") or []),
+    evaluation = scoring.evaluation_of(ctx.session, ctx.instance)
+    body = scoring.body_by_key(evaluation, str(ctx.data.get("body_key") or ""))
+    scoring.self_assess(ctx.session, body=body, user=ctx.user, entries=list(ctx.data.get("entries") or []),
                                    now=ctx.now)
     return []
 
 
 def _before_group_score(ctx: StepContext) -> list[int]:
-    evaluation = evaluation_scoring.evaluation_of(ctx.session, ctx.instance)
-    evaluation_group.group_score(ctx.session, evaluation=evaluation, entries=list(ctx.data.get("entries") or []),
+    evaluation = scoring.evaluation_of(ctx.session, ctx.instance)
+    group.group_score(ctx.session, evaluation=evaluation, entries=list(ctx.data.get("entries") or []),
                                  now=ctx.now)
     ctx.data["scored_by"] = ctx.user.display_name if ctx.user else ""
     return []
 
 
 def _after_approve(ctx: StepContext) -> list[int]:
-    evaluation = evaluation_scoring.evaluation_of(ctx.session, ctx.instance)
+    evaluation = scoring.evaluation_of(ctx.session, ctx.instance)
     assessors = [name for name in (ctx.data.get("scored_by"), ctx.user.display_name if ctx.user else "") if name]
-    sheets, _notice = evaluation_results.finalize(ctx.session, ctx.services, evaluation=evaluation, leader=ctx.user,
+    sheets, _notice = results.finalize(ctx.session, ctx.services, evaluation=evaluation, leader=ctx.user,
                                                   assessors=list(dict.fromkeys(assessors)), now=ctx.now)
     return [sheet.id for sheet in sheets]
 
 
 def _preview(ctx: StepContext, template_key: str) -> dict:
     """审定: the results 通报 as it will be drafted from the scores being approved (no number yet)."""
-    evaluation = evaluation_scoring.evaluation_of(ctx.session, ctx.instance)
-    draft = evaluation_results.bulletin_draft(evaluation, evaluation_results.rank_bodies(evaluation))
+    evaluation = scoring.evaluation_of(ctx.session, ctx.instance)
+    draft = results.bulletin_draft(evaluation, results.rank_bodies(evaluation))
     return notices.document_context(ctx.session, draft, today=ctx.now.date())
 
 
@@ -68,17 +65,17 @@ def _case_title(data: dict) -> str:
 
 
 def _play_demo_history(ctx: DemoContext) -> None:
-    from webapp.procedures.evaluation import demo as evaluation_demo
+    from webapp.procedures.evaluation import demo
 
-    evaluation_demo.play(ctx)
+    demo.play(ctx)
 
 
-def _task_subject(session, instance, key: str) -> str:  # noqa: ANN001
-    return evaluation_scoring.body_by_key(evaluation_scoring.evaluation_of(session, instance), key).name
+def _task_subject(session, instance, key: str) -> str:
+    return scoring.body_by_key(scoring.evaluation_of(session, instance), key).name
 
 
 PROCEDURE = Procedure(
-    ensure_defaults=evaluation_scheme.ensure_default_schemes, web_modules=("forms", "views", "group_views"),
+    ensure_defaults=scheme.ensure_default_schemes, web_modules=("forms", "views", "group_views"),
     key="evaluation", title="年终考评", start_roles=("clerk",), start_form="evaluation_start",
     after_start=_after_start,
     before_complete={"measure": _before_measure, "self_assess": _before_self_assess,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from webapp.cases.runtime import WorkflowRuntime
+from webapp.cases.runtime import CaseRuntime
 from webapp.models import Document, ProcessInstance, User
 from webapp.procedures.evaluation.models import EvaluatedBody, Evaluation, ItemScore
 from webapp.procedures.evaluation.scoring import round_score
@@ -111,7 +111,7 @@ def bulletin_draft(evaluation: Evaluation, ordered: list[EvaluatedBody]) -> dict
     }
 
 
-def finalize(session: Session, runtime: WorkflowRuntime, *, evaluation: Evaluation, leader: User | None,
+def finalize(session: Session, runtime: CaseRuntime, *, evaluation: Evaluation, leader: User | None,
              assessors: list[str], now: datetime) -> tuple[list[Document], ProcessInstance]:
     """After the leader approved: results, one 考评表 per body, and the 通报 case for the clerk."""
     ordered = rank_bodies(evaluation)

@@ -8,11 +8,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.cases.runtime import CaseRuntime
 from webapp.models import ProcessInstance, User, WorkTask
 from webapp.procedures.evaluation import metrics
 from webapp.procedures.evaluation.models import EvaluatedBody, Evaluation, ItemScore
 from webapp.procedures.evaluation.scheme import METRICS, scheme_for
-from webapp.services.errors import InvalidInput, NotFound, OutOfScope
+from webapp.services.errors import InvalidInput, NotFound, OutOfScope, found
 
 SCORED_KINDS = ("measured", "assessed", "bonus")
 DEDUCTION_REASON_REQUIRED = "扣分须填写扣分原因。"
@@ -47,10 +48,7 @@ def evaluation_of(session: Session, instance: ProcessInstance) -> Evaluation:
 
 
 def get_evaluation(session: Session, evaluation_id: int) -> Evaluation:
-    evaluation = session.get(Evaluation, evaluation_id)
-    if evaluation is None:
-        raise NotFound("考评不存在。")
-    return evaluation
+    return found(session.get(Evaluation, evaluation_id), "考评不存在。")
 
 
 def _assessor(session: Session, target: metrics.Target, town_clerk: User) -> str:
@@ -128,11 +126,9 @@ def body_by_key(evaluation: Evaluation, key: str) -> EvaluatedBody:
     return body
 
 
-def body_for_task(session: Session, runtime, task: WorkTask) -> EvaluatedBody:  # noqa: ANN001
+def body_for_task(session: Session, runtime: CaseRuntime, task: WorkTask) -> EvaluatedBody:
     """The body a 自评 task is for: the key of its multi-instance item."""
-    engine = runtime.engine(session)
-    workflow = engine.deserialize(task.instance.state_json)
-    view = next((v for v in engine.ready_user_tasks(workflow) if v.task_id == task.engine_task_id), None)
+    view = runtime.ready_task(session, task.instance, task_id=task.engine_task_id)
     if view is None or view.multi_instance_index is None:
         raise NotFound("该任务不是自评任务。")
     return body_by_key(evaluation_of(session, task.instance), str(view.multi_instance_index))

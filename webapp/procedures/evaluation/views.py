@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
 from webapp.extensions import db
 from webapp.forms.task_data import form_to_data
 from webapp.models import CommitteeMember, ProcessInstance
-from webapp.procedures.evaluation import registers
-from webapp.procedures.evaluation import results as evaluation_results
+from webapp.procedures.evaluation import registers, results, scoring
 from webapp.procedures.evaluation import scheme as evaluation_scheme
-from webapp.procedures.evaluation import scoring as evaluation_scoring
 from webapp.procedures.evaluation.forms import FireForm, PublicityForm, SchemeItemForm
 from webapp.procedures.evaluation.metrics import measure
 from webapp.procedures.evaluation.models import Evaluation, ItemScore
-from webapp.services import grid, uploads
+from webapp.services import grid
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, form_status, now, roles_required, year_arg
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
-from webapp.web.units import xlsx_download
+from webapp.web.posted_files import store_posted
+from webapp.web.responses import xlsx_download
 
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 VIEW_ROLES = ("clerk", "office_head", "leader", "admin")
@@ -36,21 +35,21 @@ def evaluation_helpers() -> dict:
         evaluation = db.session.scalar(select(Evaluation).where(Evaluation.instance_id == instance.id))
         if evaluation is None:
             return {"evaluation": None, "rows": []}
-        return {"evaluation": evaluation, "rows": evaluation_results.results_table(evaluation),
+        return {"evaluation": evaluation, "rows": results.results_table(evaluation),
                 "may_open": current_user.has_role(*VIEW_ROLES)}
 
     return {"evaluation_case": evaluation_case}
 
 
 def _evaluation(evaluation_id: int) -> Evaluation:
-    evaluation = evaluation_scoring.get_evaluation(db.session, evaluation_id)
+    evaluation = scoring.get_evaluation(db.session, evaluation_id)
     grid.ensure_in_scope(acting_user(), evaluation.town)
     return evaluation
 
 
 @bp.get("/")
 @roles_required(*VIEW_ROLES)
-def index():  # noqa: ANN201
+def index():
     user = acting_user()
     evaluations = [e for e in db.session.scalars(select(Evaluation).order_by(Evaluation.year.desc()))
                    if user.scope.contains(e.town)]
@@ -60,30 +59,30 @@ def index():  # noqa: ANN201
 
 @bp.get("/<int:evaluation_id>")
 @roles_required(*VIEW_ROLES)
-def detail(evaluation_id: int):  # noqa: ANN201
+def detail(evaluation_id: int):
     evaluation = _evaluation(evaluation_id)
-    rows = evaluation_results.results_table(evaluation)
+    rows = results.results_table(evaluation)
     notice = db.session.get(ProcessInstance, evaluation.notice_instance_id) if evaluation.notice_instance_id else None
     return render_template("evaluation/detail.html", evaluation=evaluation, rows=rows, notice=notice)
 
 
 @bp.get("/<int:evaluation_id>/scores/<int:score_id>")
 @roles_required(*VIEW_ROLES)
-def drill_down(evaluation_id: int, score_id: int):  # noqa: ANN201
+def drill_down(evaluation_id: int, score_id: int):
     """The records behind one measured number, as the system counted them."""
     evaluation = _evaluation(evaluation_id)
     score = db.session.get(ItemScore, score_id)
     if score is None or score.body.evaluation_id != evaluation.id or not score.metric:
         raise NotFound("没有这个测算项目。")
-    cutoff = evaluation_scoring.cutoff_of(evaluation.year, evaluation.computed_at or now())
-    result = measure(db.session, score.metric, evaluation_scoring.target_of(score.body), evaluation.year, cutoff)
+    cutoff = scoring.cutoff_of(evaluation.year, evaluation.computed_at or now())
+    result = measure(db.session, score.metric, scoring.target_of(score.body), evaluation.year, cutoff)
     return render_template("evaluation/drill_down.html", evaluation=evaluation, score=score, result=result,
                            cutoff=cutoff)
 
 
 @bp.get("/schemes/<kind>")
 @roles_required(*VIEW_ROLES)
-def scheme(kind: str):  # noqa: ANN201
+def scheme(kind: str):
     chosen = evaluation_scheme.scheme_for(db.session, kind)
     form = SchemeItemForm()
     form.setup(evaluation_scheme.METRICS)
@@ -95,7 +94,7 @@ def scheme(kind: str):  # noqa: ANN201
 @bp.route("/schemes/<kind>/items/new", methods=["POST"], defaults={"item_id": None})
 @bp.route("/schemes/<kind>/items/<int:item_id>", methods=["GET", "POST"])
 @roles_required("admin")
-def scheme_item(kind: str, item_id: int | None):  # noqa: ANN201
+def scheme_item(kind: str, item_id: int | None):
     chosen = evaluation_scheme.scheme_for(db.session, kind)
     item = evaluation_scheme.get_item(db.session, chosen, item_id) if item_id else None
     form = SchemeItemForm(obj=item) if request.method == "GET" else SchemeItemForm()
@@ -116,7 +115,7 @@ def scheme_item(kind: str, item_id: int | None):  # noqa: ANN201
 
 @bp.post("/schemes/<kind>/items/<int:item_id>/delete")
 @roles_required("admin")
-def delete_scheme_item(kind: str, item_id: int):  # noqa: ANN201
+def delete_scheme_item(kind: str, item_id: int):
     chosen = evaluation_scheme.scheme_for(db.session, kind)
     evaluation_scheme.delete_item(db.session, evaluation_scheme.get_item(db.session, chosen, item_id))
     db.session.commit()
@@ -141,18 +140,13 @@ def _publicity_form() -> PublicityForm:
     return form
 
 
-def _store(file):  # noqa: ANN001, ANN202
-    return uploads.store_upload(db.session, current_app.extensions["firegrid.runtime"].documents.store,
-                                content=file.read(), filename=file.filename or "photo", now=now())
-
-
 @bp.route("/publicity", methods=["GET", "POST"])
 @roles_required(*REGISTER_ROLES)
-def publicity():  # noqa: ANN201
+def publicity():
     form, year = _publicity_form(), _year()
     if form.validate_on_submit():
         try:
-            data = form_to_data(form, _store)
+            data = form_to_data(form, store_posted)
             registers.add_publicity(
                 db.session, user=acting_user(), grid_id=form.grid_id.data, held_on=form.held_on.data,
                 kind=form.kind.data, five_into=form.five_into.data, title=form.title.data or "",
@@ -169,7 +163,7 @@ def publicity():  # noqa: ANN201
 
 @bp.get("/publicity.xlsx")
 @roles_required(*REGISTER_ROLES)
-def publicity_xlsx():  # noqa: ANN201
+def publicity_xlsx():
     year = _year()
     events = registers.publicity_in_scope(db.session, acting_user(), year)
     return xlsx_download(registers.publicity_xlsx(year, events), f"{year}年宣传培训台账.xlsx")
@@ -177,7 +171,7 @@ def publicity_xlsx():  # noqa: ANN201
 
 @bp.route("/fires", methods=["GET", "POST"])
 @roles_required(*REGISTER_ROLES)
-def fires():  # noqa: ANN201
+def fires():
     form, year = FireForm(), _year()
     form.grid_id.choices = _grid_choices()
     if form.validate_on_submit():
@@ -197,7 +191,7 @@ def fires():  # noqa: ANN201
 
 @bp.get("/fires.xlsx")
 @roles_required(*REGISTER_ROLES)
-def fires_xlsx():  # noqa: ANN201
+def fires_xlsx():
     year = _year()
     incidents = registers.fires_in_scope(db.session, acting_user(), year)
     return xlsx_download(registers.fires_xlsx(year, incidents), f"{year}年火灾事故登记.xlsx")

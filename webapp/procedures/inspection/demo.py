@@ -27,11 +27,11 @@ DELAY_DAYS = {"draft_notice": 0, "sign_notice": 0, "serve_notice": 1, "reinspect
 LEAVE_OPEN_DAYS = 12  # tasks created this close to "today" are left for the demo users (some become overdue)
 
 
-def _user(session, username: str) -> User:  # noqa: ANN001
+def _user(session, username: str) -> User:
     return session.scalar(select(User).where(User.username == username))
 
 
-def _inspection_day(calendar, year: int, month: int) -> date:  # noqa: ANN001
+def _inspection_day(calendar, year: int, month: int) -> date:
     day = date(year, month, 5)
     while not calendar.is_workday(day):
         day += timedelta(days=1)

@@ -8,10 +8,10 @@ from sqlalchemy.orm import Session
 
 from webapp.models import AttachmentRole, Document, ProcessInstance, User
 from webapp.procedures.inspection.models import Hazard, Inspection
-from webapp.procedures.inspection.records import inspection_of, organ, unit_facts
+from webapp.procedures.inspection.records import attach_scan, inspection_of, issue_step_document, organ, unit_facts
 from webapp.procedures.inspection.setup import receivers
 from webapp.services import documents
-from webapp.services.documents import DocumentServices, Subject
+from webapp.services.documents import DocumentServices
 
 REFERRAL_BASIS = ["《中华人民共和国消防法》第十六条", "《消防监督检查规定》第二十四条"]
 
@@ -50,7 +50,6 @@ def issue_reinspection(session: Session, docs: DocumentServices, *, instance: Pr
     """Mark each hazard and issue the 复查意见书 (prefix `reinspection`) citing the notice's number."""
     inspection = inspection_of(session, instance)
     context = reinspection_context(session, instance, data, now)
-    context.pop("doc_number")
     day = date.fromisoformat(context["reinspection"]["date"])
     by_id = {h.id: h for h in inspection.hazards}
     for check in data.get("checks") or []:
@@ -59,10 +58,9 @@ def issue_reinspection(session: Session, docs: DocumentServices, *, instance: Pr
             hazard.status, hazard.rectified_on = "rectified", day
         if hazard is not None:
             hazard.photos = [*hazard.photos, *[p for p in check.get("photos") or [] if p]]
-    document = documents.issue(
-        session, docs, template_key="reinspection_opinion", context=context, prefix_key="reinspection",
-        title=f"复查意见书（{inspection.unit.name}）", user=user, now=now,
-        subject=Subject(instance.grid, inspection.unit, instance, "reinspect"))
+    document = issue_step_document(
+        session, docs, inspection, "reinspect", template_key="reinspection_opinion", prefix_key="reinspection",
+        context=context, title=f"复查意见书（{inspection.unit.name}）", user=user, now=now)
     inspection.reinspection_document_id, inspection.reinspected_on = document.id, day
     session.flush()
     return document
@@ -121,11 +119,9 @@ def issue_referral(session: Session, docs: DocumentServices, *, instance: Proces
     """签发 → 编号 (prefix `referral`) → 印发, with the notice, opinion and photos attached."""
     inspection = inspection_of(session, instance)
     context = referral_context(session, instance, data, now)
-    context.pop("doc_number")
-    document = documents.issue(
-        session, docs, template_key="referral_letter", context=context, prefix_key="referral",
-        title=context["title"], user=user, now=now,
-        subject=Subject(instance.grid, inspection.unit, instance, "sign_referral"))
+    document = issue_step_document(
+        session, docs, inspection, "sign_referral", template_key="referral_letter", prefix_key="referral",
+        context=context, title=context["title"], user=user, now=now)
     _attach_evidence(session, docs, document, inspection, now)
     for hazard in referred_hazards(inspection):
         hazard.status = "referred"
@@ -158,9 +154,6 @@ def record_feedback(session: Session, docs: DocumentServices, *, instance: Proce
     for hazard in inspection.hazards:
         if hazard.status == "referred":
             hazard.status = "closed"
-    letter = session.get(Document, inspection.referral_document_id) if inspection.referral_document_id else None
-    scan = data.get("feedback_scan")
-    if letter is not None and scan:
-        documents.attach(session, docs, letter, content=docs.store.read(scan["file"]), name=scan["name"],
-                         media_type=scan["type"], role=AttachmentRole.FEEDBACK, now=now)
+    attach_scan(session, docs, inspection.referral_document_id, data.get("feedback_scan"), AttachmentRole.FEEDBACK,
+                now)
     session.flush()

@@ -6,7 +6,7 @@ import json
 from datetime import date
 from typing import Any
 
-from flask import current_app, request
+from flask import request
 from sqlalchemy import select
 from wtforms import (
     BooleanField,
@@ -44,6 +44,7 @@ from webapp.procedures.inspection import records
 from webapp.procedures.inspection.models import ITEM_RESULTS, RECEIVER_KINDS
 from webapp.procedures.inspection.plans import inspectors_for
 from webapp.procedures.inspection.setup import checklist_for, receivers
+from webapp.web.responses import runtime
 
 PHOTO_HINT = "可拍照或选择多张图片"
 
@@ -180,7 +181,7 @@ class NoticeDraftForm(ChineseForm):
         self._follow_severity(session)
 
     def _follow_severity(self, session: Any) -> None:
-        calendar = current_app.extensions["firegrid.runtime"].calendar(session)
+        calendar = runtime().calendar(session)
         proposals = {key: records.proposed_deadline(calendar, self._inspected_on, key).isoformat()
                      for key in records.SEVERITIES}
         proposal = proposals.get(self.severity.data, proposals["general"])

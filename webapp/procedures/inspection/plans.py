@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from webapp.models import GridNode, Unit, User
 from webapp.procedures.inspection.models import Inspection, InspectionGroup, InspectionPlan, PlanAssignment
-from webapp.services.errors import InvalidInput, NotFound
-from webapp.services.grid import ensure_in_scope
+from webapp.services.errors import InvalidInput
+from webapp.services.grid import ensure_in_scope, get_in_scope
 
 
 @dataclass
@@ -40,11 +40,7 @@ def plans_in_scope(session: Session, user: User, month: str | None = None) -> li
 
 
 def get_plan(session: Session, user: User, plan_id: int) -> InspectionPlan:
-    plan = session.get(InspectionPlan, plan_id)
-    if plan is None:
-        raise NotFound("检查计划不存在。")
-    ensure_in_scope(user, plan.grid)
-    return plan
+    return get_in_scope(session, user, InspectionPlan, plan_id, "检查计划不存在。")
 
 
 def inspectors_for(session: Session, user: User) -> list[User]:

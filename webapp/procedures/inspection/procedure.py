@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from webapp.cases.registry import Procedure, StepContext
-from webapp.procedures.inspection import followup, records
-from webapp.procedures.inspection import setup as inspection_setup
+from webapp.cases.registry import Procedure, StepContext, StepHook
+from webapp.models import Document
+from webapp.procedures.inspection import followup, records, setup
 from webapp.procedures.inspection.demo import play_demo_history
+from webapp.services.documents import DocumentServices
 from webapp.workdays import WorkdayCalendar
 
 
-def _docs(context: StepContext):  # noqa: ANN202
+def _docs(context: StepContext) -> DocumentServices:
     return context.services.documents
 
 
@@ -21,15 +23,24 @@ def _record(context: StepContext) -> list[int]:
     return [inspection.record_document_id]
 
 
-def _issue_notice(context: StepContext) -> list[int]:
-    return [records.issue_notice(context.session, _docs(context), instance=context.instance, data=context.data,
-                                 user=context.user, now=context.now).id]
+def _issues(issue: Callable[..., Document]) -> StepHook:
+    """A hook that issues the step's document: issue(session, docs, instance=, data=, user=, now=)."""
+
+    def hook(context: StepContext) -> list[int]:
+        return [issue(context.session, _docs(context), instance=context.instance, data=context.data,
+                      user=context.user, now=context.now).id]
+
+    return hook
 
 
-def _serve(context: StepContext) -> list[int]:
-    records.record_service(context.session, _docs(context), instance=context.instance, data=context.data,
-                           now=context.now)
-    return []
+def _records(record: Callable[..., None]) -> StepHook:
+    """A hook that records what the step reports (送达, 反馈) and produces no document."""
+
+    def hook(context: StepContext) -> list[int]:
+        record(context.session, _docs(context), instance=context.instance, data=context.data, now=context.now)
+        return []
+
+    return hook
 
 
 def _mark_rectified(context: StepContext) -> list[int]:
@@ -37,24 +48,8 @@ def _mark_rectified(context: StepContext) -> list[int]:
     return []
 
 
-def _issue_reinspection(context: StepContext) -> list[int]:
-    return [followup.issue_reinspection(context.session, _docs(context), instance=context.instance,
-                                        data=context.data, user=context.user, now=context.now).id]
-
-
 def _date_referred(context: StepContext) -> list[int]:
     context.data["referred_on"] = context.now.date().isoformat()
-    return []
-
-
-def _issue_referral(context: StepContext) -> list[int]:
-    return [followup.issue_referral(context.session, _docs(context), instance=context.instance, data=context.data,
-                                    user=context.user, now=context.now).id]
-
-
-def _feedback(context: StepContext) -> list[int]:
-    followup.record_feedback(context.session, _docs(context), instance=context.instance, data=context.data,
-                             now=context.now)
     return []
 
 
@@ -84,12 +79,14 @@ def preview_context(context: StepContext, template_key: str) -> dict:
 
 
 PROCEDURE = Procedure(
-    ensure_defaults=inspection_setup.load_defaults,
+    ensure_defaults=setup.load_defaults,
     key="inspection", title="消防安全检查与隐患整改", start_roles=("inspector",), start_form="inspection_record_form",
     after_start=_record,
     before_complete={"reinspect": _mark_rectified, "sign_referral": _date_referred},
-    after_complete={"sign_notice": _issue_notice, "serve_notice": _serve, "reinspect": _issue_reinspection,
-                    "sign_referral": _issue_referral, "record_feedback": _feedback},
+    after_complete={"sign_notice": _issues(records.issue_notice), "serve_notice": _records(records.record_service),
+                    "reinspect": _issues(followup.issue_reinspection),
+                    "sign_referral": _issues(followup.issue_referral),
+                    "record_feedback": _records(followup.record_feedback)},
     # Until the deadline the unit rectifies; the timer opens 复查. A unit's early application is
     # recorded from the case page, so the wait does not sit in 待办 as if someone had to act.
     waiting_steps={"early_application": "等待单位整改，期限届满后自动转入复查"},

@@ -13,6 +13,7 @@ from webapp.procedures.inspection.models import ChecklistItem, Hazard, Inspectio
 from webapp.services import documents
 from webapp.services.documents import DocumentServices, Subject
 from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.grid import town_of
 from webapp.workdays import WorkdayCalendar
 
 # 整改期限 proposed from severity, in working days after the inspection (editable in the draft).
@@ -126,7 +127,8 @@ def organ(session: Session, prefix_key: str, instance: ProcessInstance) -> tuple
 
 
 def town_name(instance: ProcessInstance) -> str:
-    return next((n.name for n in [*instance.grid.ancestors(), instance.grid] if n.level == "town"), "")
+    town = town_of(instance.grid)
+    return town.name if town else ""
 
 
 def notice_context(session: Session, instance: ProcessInstance, data: dict, now: datetime) -> dict:
@@ -146,16 +148,25 @@ def notice_context(session: Session, instance: ProcessInstance, data: dict, now:
     }
 
 
+def issue_step_document(session: Session, docs: DocumentServices, inspection: Inspection, step_key: str, *,
+                        template_key: str, prefix_key: str, context: dict, title: str, user: User | None,
+                        now: datetime) -> Document:
+    """签发 → 编号 → 印发 of one of the case's documents: the number its preview left open is allocated now."""
+    context = {key: value for key, value in context.items() if key != "doc_number"}
+    instance = inspection.instance
+    return documents.issue(session, docs, template_key=template_key, context=context, prefix_key=prefix_key,
+                           title=title, user=user, now=now,
+                           subject=Subject(instance.grid, inspection.unit, instance, step_key))
+
+
 def issue_notice(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
                  user: User | None, now: datetime) -> Document:
     """签发 → 编号 (prefix `rectification`, 第NNNN号) → 印发."""
     inspection = inspection_of(session, instance)
-    context = notice_context(session, instance, data, now)
-    context.pop("doc_number")
-    document = documents.issue(
-        session, docs, template_key="rectification_notice", context=context, prefix_key="rectification",
-        title=f"火灾隐患整改通知书（{inspection.unit.name}）", user=user, now=now,
-        subject=Subject(instance.grid, inspection.unit, instance, "sign_notice"))
+    document = issue_step_document(
+        session, docs, inspection, "sign_notice", template_key="rectification_notice", prefix_key="rectification",
+        context=notice_context(session, instance, data, now), title=f"火灾隐患整改通知书（{inspection.unit.name}）",
+        user=user, now=now)
     inspection.notice_document_id, inspection.notice_number = document.id, document.number or ""
     inspection.deadline = date.fromisoformat(str(data["deadline"])[:10])
     _apply_notice_edits(inspection, data)
@@ -173,15 +184,20 @@ def _apply_notice_edits(inspection: Inspection, data: dict) -> None:
             hazard.legal_basis = row.get("legal_basis") or ""
 
 
+def attach_scan(session: Session, docs: DocumentServices, document_id: int | None, scan: dict | None,
+                role: AttachmentRole, now: datetime) -> None:
+    """A signed paper that came back (送达回执, 反馈函) is kept with the document it answers, when both exist."""
+    document = session.get(Document, document_id) if document_id else None
+    if document is not None and scan:
+        documents.attach(session, docs, document, content=docs.store.read(scan["file"]), name=scan["name"],
+                         media_type=scan["type"], role=role, now=now)
+
+
 def record_service(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
                    now: datetime) -> None:
     """送达: date and receiver recorded; the signed receipt's scan attached to the notice."""
     inspection = inspection_of(session, instance)
     inspection.served_on = date.fromisoformat(str(data["served_on"])[:10])
     inspection.served_to = str(data.get("receiver_name") or "")
-    notice = session.get(Document, inspection.notice_document_id) if inspection.notice_document_id else None
-    scan = data.get("receipt_scan")
-    if notice is not None and scan:
-        documents.attach(session, docs, notice, content=docs.store.read(scan["file"]), name=scan["name"],
-                         media_type=scan["type"], role=AttachmentRole.RECEIPT, now=now)
+    attach_scan(session, docs, inspection.notice_document_id, data.get("receipt_scan"), AttachmentRole.RECEIPT, now)
     session.flush()

@@ -102,7 +102,7 @@ LEDGER_COLUMNS = ["序号", "网格", "单位", "类别", "检查日期", "检�
                   "反馈日期"]
 
 
-def _ledger_row(index: int, inspection: Inspection, hazard) -> list:  # noqa: ANN001
+def _ledger_row(index: int, inspection: Inspection, hazard) -> list:
     return [
         index, inspection.grid.display_path(), inspection.unit.name, inspection.unit.category_label,
         inspection.inspected_at.strftime("%Y-%m-%d %H:%M"), "、".join(inspection.inspectors), hazard.item_name,

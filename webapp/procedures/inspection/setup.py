@@ -95,15 +95,6 @@ def _default_receiver(session: Session, town: GridNode, kind: str, marker: str) 
     return receiver
 
 
-def update_receiver(session: Session, receiver: ReferralReceiver, *, name: str, contact_person: str, phone: str,
-                    feedback_days: int) -> None:
-    if feedback_days < 1:
-        raise InvalidInput("反馈期限至少为1日。")
-    receiver.name, receiver.contact_person, receiver.phone = name.strip(), contact_person.strip(), phone.strip()
-    receiver.feedback_days = feedback_days
-    session.flush()
-
-
 def load_defaults(session: Session) -> None:
     """For the demo loader: the checklist and every town's receivers."""
     ensure_checklist(session)

@@ -6,64 +6,62 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from webapp.extensions import db
 from webapp.procedures.inspection import plans as inspection_plans
-from webapp.procedures.inspection import reports as inspection_reports
-from webapp.procedures.inspection import setup as inspection_setup
+from webapp.procedures.inspection import reports, setup
 from webapp.procedures.inspection.forms_admin import ChecklistItemForm, PlanForm
 from webapp.procedures.inspection.models import ChecklistItem, Inspection
 from webapp.services import grid
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, form_status, now, roles_required, year_arg
-from webapp.web.documents import download_response
 from webapp.web.extension_points import NavItem, add_nav_item, add_unit_section
 from webapp.web.form_errors import show_invalid
+from webapp.web.responses import xlsx_download
 
 bp = Blueprint("inspection", __name__, url_prefix="/inspection")
 add_nav_item(NavItem("inspection.dashboard", "检查整改", ("leader", "clerk", "inspector", "admin")))
 add_nav_item(NavItem("inspection.plans", "检查计划", ("clerk", "inspector", "leader")))
 add_unit_section("inspection/unit_section.html")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @bp.app_context_processor
 def inspection_helpers() -> dict:
-    def inspection_of(instance):  # noqa: ANN001, ANN202
+    def inspection_of(instance):
         return db.session.query(Inspection).filter_by(instance_id=instance.id).one_or_none()
 
     return {"inspection_of": inspection_of,
-            "inspection_history": lambda unit: inspection_reports.unit_history(db.session, unit)}
+            "inspection_history": lambda unit: reports.unit_history(db.session, unit)}
 
 
 @bp.get("/")
 @roles_required("leader", "clerk", "inspector", "admin")
-def dashboard():  # noqa: ANN201
-    rows = inspection_reports.dashboard(db.session, acting_user(), now())
-    return render_template("inspection/dashboard.html", rows=rows, metrics=inspection_reports.METRICS, now=now())
+def dashboard():
+    rows = reports.dashboard(db.session, acting_user(), now())
+    return render_template("inspection/dashboard.html", rows=rows, metrics=reports.METRICS, now=now())
 
 
 @bp.get("/cases")
 @roles_required("leader", "clerk", "inspector", "admin")
-def cases():  # noqa: ANN201
+def cases():
     node = grid.get_node(db.session, request.args.get("grid_id", type=int) or 0)
     grid.ensure_in_scope(acting_user(), node)
     metric = request.args.get("metric", "open")
-    if metric not in inspection_reports.METRICS:
+    if metric not in reports.METRICS:
         metric = "open"
-    found = inspection_reports.drill_down(db.session, node, metric, now())
+    found = reports.drill_down(db.session, node, metric, now())
     return render_template("inspection/cases.html", node=node, metric=metric, inspections=found,
-                           label=inspection_reports.METRICS[metric])
+                           label=reports.METRICS[metric])
 
 
 @bp.get("/ledger.xlsx")
 @roles_required("leader", "clerk", "admin", "archivist")
-def ledger():  # noqa: ANN201
+def ledger():
     year = year_arg()
-    content = inspection_reports.ledger_xlsx(db.session, acting_user(), year)
-    return download_response(content, f"{year}年火灾隐患台账.xlsx", XLSX)
+    content = reports.ledger_xlsx(db.session, acting_user(), year)
+    return xlsx_download(content, f"{year}年火灾隐患台账.xlsx")
 
 
 @bp.route("/plans", methods=["GET", "POST"])
 @roles_required("clerk", "inspector", "leader")
-def plans():  # noqa: ANN201
+def plans():
     form = PlanForm()
     form.setup(db.session, acting_user())
     if acting_user().has_role("clerk") and form.validate_on_submit():
@@ -82,7 +80,7 @@ def plans():  # noqa: ANN201
 
 @bp.route("/plans/<int:plan_id>", methods=["GET", "POST"])
 @roles_required("clerk", "inspector", "leader")
-def plan(plan_id: int):  # noqa: ANN201
+def plan(plan_id: int):
     found = inspection_plans.get_plan(db.session, acting_user(), plan_id)
     if request.method == "POST" and acting_user().has_role("clerk"):
         group_id = request.form.get("group_id", type=int) or None
@@ -98,12 +96,12 @@ def plan(plan_id: int):  # noqa: ANN201
 
 @bp.route("/checklist", methods=["GET", "POST"])
 @roles_required("admin")
-def checklist():  # noqa: ANN201
+def checklist():
     item = db.session.get(ChecklistItem, request.args.get("item_id", type=int) or 0)
     form = ChecklistItemForm(obj=item)
     if form.validate_on_submit():
         try:
-            inspection_setup.save_item(
+            setup.save_item(
                 db.session, item_id=item.id if item else None, name=form.name.data, legal_basis=form.legal_basis.data,
                 categories=form.categories.data or [], sort_order=form.sort_order.data or 0,
                 is_active=form.is_active.data)
@@ -113,5 +111,5 @@ def checklist():  # noqa: ANN201
         except InvalidInput as error:
             show_invalid(form, error)
     return render_template("inspection/checklist.html", form=form, item=item,
-                           items=inspection_setup.all_items(db.session)), form_status()
+                           items=setup.all_items(db.session)), form_status()
 

@@ -14,8 +14,7 @@ from webapp.cases import actions as cases
 from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
 from webapp.models import GridNode, User, WorkTask
-from webapp.procedures.meeting import decisions as meeting_decisions
-from webapp.procedures.meeting import meetings
+from webapp.procedures.meeting import decisions, meetings
 from webapp.procedures.meeting.models import MeetingDecision, MeetingSeries
 
 PLACES = ["镇政府三楼会议室", "镇综治中心会议室", "镇应急指挥中心"]
@@ -114,11 +113,11 @@ def _report_some(ctx: DemoContext, town_clerk: User) -> None:
             continue
         moment = _at(decision.deadline - timedelta(days=3), 11)
         ctx.clock.set(moment)
-        meeting_decisions.report_completion(ctx.session, user=reporter, decision_id=decision.id,
+        decisions.report_completion(ctx.session, user=reporter, decision_id=decision.id,
                                             text="已按会议要求落实完毕。", attachment=None, now=moment)
 
 
 def _village_user(ctx: DemoContext, village: GridNode) -> User | None:
     users = ctx.session.scalars(select(User).join(GridNode, User.scope_id == GridNode.id)
                                 .where(GridNode.path.startswith(village.path)).order_by(User.id))
-    return next((u for u in users if meeting_decisions.responsible_for_node(u, village)), None)
+    return next((u for u in users if decisions.responsible_for_node(u, village)), None)

@@ -54,18 +54,8 @@ def series_of_town(session: Session, town: GridNode) -> list[MeetingSeries]:
 
 
 def town_of(node: GridNode) -> GridNode:
-    """The town (大网格) a node belongs to; a region-scoped node has no single town."""
-    for candidate in [node, *reversed(node.ancestors())]:
-        if candidate.level == "town":
-            return candidate
-    raise InvalidInput("请在镇（街道）范围内使用会议功能。")
-
-
-def get_series(session: Session, series_id: int) -> MeetingSeries:
-    series = session.get(MeetingSeries, series_id)
-    if series is None:
-        raise NotFound("会议类型不存在。")
-    return series
+    """The town whose meetings a node sees; a region-scoped node has no single town."""
+    return grid.required_town(node, "会议功能")
 
 
 def series_by_key(session: Session, town: GridNode, key: str) -> MeetingSeries:

@@ -84,9 +84,9 @@ def _case_title(data: dict) -> str:
 
 
 def _play_demo_history(context: DemoContext) -> None:
-    from webapp.procedures.meeting import demo as meeting_demo
+    from webapp.procedures.meeting import demo
 
-    meeting_demo.play(context)
+    demo.play(context)
 
 
 PROCEDURE = Procedure(

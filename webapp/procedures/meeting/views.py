@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.extensions import db
@@ -10,21 +10,17 @@ from webapp.models import ProcessInstance
 from webapp.procedures.meeting import decisions as meeting_decisions
 from webapp.procedures.meeting import meetings
 from webapp.procedures.meeting.forms import CompletionReportForm
-from webapp.services import uploads
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, form_status, now, year_arg
-from webapp.web.documents import stored_file_response
 from webapp.web.extension_points import NavItem, add_nav_item
 from webapp.web.form_errors import show_invalid
+from webapp.web.posted_files import store_posted
+from webapp.web.responses import stored_file_response
 
 bp = Blueprint("meetings", __name__)
 MEETING_ROLES = ("clerk", "office_head", "leader")
 add_nav_item(NavItem("meetings.plan", "会议", MEETING_ROLES))
 add_nav_item(NavItem("meetings.decisions", "议定事项", MEETING_ROLES))
-
-
-def runtime():  # noqa: ANN201
-    return current_app.extensions["firegrid.runtime"]
 
 
 @bp.app_context_processor
@@ -41,7 +37,7 @@ def meeting_helpers() -> dict:
 
 @bp.get("/meetings/plan")
 @login_required
-def plan():  # noqa: ANN201
+def plan():
     today = now().date()
     year = year_arg()
     town = meetings.town_of(acting_user().scope)
@@ -52,7 +48,7 @@ def plan():  # noqa: ANN201
 
 @bp.get("/meetings/decisions")
 @login_required
-def decisions():  # noqa: ANN201
+def decisions():
     user, today = acting_user(), now().date()
     items = meeting_decisions.visible_decisions(db.session, user)
     if request.args.get("show") == "overdue":
@@ -66,7 +62,7 @@ def decisions():  # noqa: ANN201
 
 @bp.route("/meetings/decisions/<int:decision_id>/report", methods=["GET", "POST"])
 @login_required
-def report(decision_id: int):  # noqa: ANN201
+def report(decision_id: int):
     decision = meeting_decisions.decision_for(db.session, acting_user(), decision_id, report=True)
     form = CompletionReportForm()
     if form.validate_on_submit():
@@ -86,13 +82,12 @@ def _stored_attachment(form: CompletionReportForm) -> dict | None:
     upload = form.attachment.data
     if upload is None or not getattr(upload, "filename", ""):
         return None
-    return uploads.store_upload(db.session, runtime().documents.store, content=upload.read(),
-                                filename=upload.filename, now=now())
+    return store_posted(upload)
 
 
 @bp.get("/meetings/decisions/<int:decision_id>/file")
 @login_required
-def completion_file(decision_id: int):  # noqa: ANN201
+def completion_file(decision_id: int):
     decision = meeting_decisions.decision_for(db.session, acting_user(), decision_id)
     if not decision.completion_file:
         abort(404)

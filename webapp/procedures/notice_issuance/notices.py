@@ -19,8 +19,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import actions as cases
-from webapp.cases.runtime import WorkflowRuntime
+from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
+from webapp.engine import WorkflowEngine
 from webapp.models import AttachmentRole, CommitteeMember, Document, GridNode, ProcessInstance, User
 from webapp.procedures.notice_issuance.models import NoticeDistribution
 from webapp.services import documents
@@ -142,7 +143,7 @@ def document_context(session: Session, data: dict, *, today: date, number: str =
     }
 
 
-def issue_from_case(session: Session, runtime: WorkflowRuntime, *, instance: ProcessInstance, data: dict,
+def issue_from_case(session: Session, runtime: CaseRuntime, *, instance: ProcessInstance, data: dict,
                     user: User | None, now: datetime) -> Document:
     """签发 → 编号 → 成文: allocate the number, render and store the red-header DOCX, keep the attachments."""
     docs = runtime.documents
@@ -178,7 +179,7 @@ def record_distribution(session: Session, *, instance: ProcessInstance, data: di
     return row
 
 
-def start_notice(session: Session, runtime: WorkflowRuntime, *, user: User, grid: GridNode, draft: dict,
+def start_notice(session: Session, runtime: CaseRuntime, *, user: User, grid: GridNode, draft: dict,
                  now: datetime) -> ProcessInstance:
     """Open a 发文 case with a prefilled draft (e.g. the year-end 通报 with `ranking`, `table_title`,
     `closing`); the starting clerk finds the 拟稿 task in the inbox, checks it and submits it."""
@@ -250,7 +251,7 @@ def register_workbook(year: int, rows: list[RegisterRow]) -> bytes:
     return buffer.getvalue()
 
 
-def case_data(engine: object, instance: ProcessInstance) -> dict:
+def case_data(engine: WorkflowEngine, instance: ProcessInstance) -> dict:
     """The case's latest data: the open task's, or the last completed step's."""
     workflow = engine.deserialize(instance.state_json)
     ready = engine.ready_user_tasks(workflow)

@@ -15,8 +15,7 @@ from webapp.cases.registry import DemoContext, Procedure, StepContext
 from webapp.clock import TZ
 from webapp.demo import scans as demo_scans
 from webapp.models import User
-from webapp.procedures.notice_issuance import demo as notice_demo
-from webapp.procedures.notice_issuance import notices
+from webapp.procedures.notice_issuance import demo, notices
 from webapp.services.errors import DomainError, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -26,16 +25,8 @@ class IssueFailed(InvalidInput):
     """Rendering or storing the document failed after the number was allocated: nothing was kept."""
 
 
-def _ready_data(ctx: StepContext) -> dict:
-    """The data the step's task holds before this submission (earlier steps, a previous draft)."""
-    engine = ctx.services.engine(ctx.session)
-    workflow = engine.deserialize(ctx.instance.state_json)
-    views = [v for v in engine.ready_user_tasks(workflow) if v.step_key == ctx.step_key]
-    return views[0].data if views else {}
-
-
 def prepare_draft(ctx: StepContext) -> list[int]:
-    existing = _ready_data(ctx).get("attachments") or []
+    existing = ctx.ready_data().get("attachments") or []
     uploaded = ctx.data.pop("new_attachments", None) or []
     attachments = notices.merge_attachments(existing, ctx.data.get("kept_attachments") or [], uploaded)
     ctx.data.update(
@@ -52,7 +43,7 @@ def record_countersign(ctx: StepContext) -> list[int]:
 
 def prepare_sign_off(ctx: StepContext) -> list[int]:
     """签发人 and date go into the case data; they appear in the header of an 上行文."""
-    full = {**_ready_data(ctx), **ctx.data}
+    full = {**ctx.ready_data(), **ctx.data}
     signed_on = ctx.now.date().isoformat()
     recipients = notices.addressees(full) + notices.split_names(full.get("cc", ""))
     ctx.data.update(signer=ctx.user.display_name if ctx.user else "", signed_on=signed_on,
@@ -111,7 +102,7 @@ def _demo_notice(ctx: DemoContext, start: datetime, draft: dict) -> None:
     ctx.clock.set(start)
     instance = notices.start_notice(ctx.session, ctx.services, user=clerk, grid=clerk.scope, draft=draft,
                                     now=start)
-    notice_demo.walk_notice(ctx, instance.id, draft, start)
+    demo.walk_notice(ctx, instance.id, draft, start)
 
 
 def play_history(ctx: DemoContext) -> None:

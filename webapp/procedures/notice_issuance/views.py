@@ -3,7 +3,7 @@ shown on the task and case pages."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 
 from webapp.extensions import db
 from webapp.models import ProcessInstance
@@ -11,15 +11,11 @@ from webapp.procedures.notice_issuance import notices
 from webapp.services import accounts
 from webapp.web.common import acting_user, roles_required, year_arg
 from webapp.web.extension_points import NavItem, add_nav_item
-from webapp.web.units import xlsx_download
+from webapp.web.responses import runtime, xlsx_download
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
 add_nav_item(NavItem("notices.register", "发文登记", ("clerk", "office_head", "leader", "archivist")))
 REGISTER_ROLES = ("clerk", "office_head", "leader", "archivist", "admin")
-
-
-def runtime():  # noqa: ANN201
-    return current_app.extensions["firegrid.runtime"]
 
 
 @bp.app_context_processor
@@ -42,7 +38,7 @@ def _year() -> int:
 
 @bp.get("/register")
 @roles_required(*REGISTER_ROLES)
-def register():  # noqa: ANN201
+def register():
     year = _year()
     rows = notices.register_rows(db.session, year, acting_user().scope.path)
     return render_template("procedures/notice_issuance/register.html", year=year, rows=rows,
@@ -51,7 +47,7 @@ def register():  # noqa: ANN201
 
 @bp.get("/register.xlsx")
 @roles_required(*REGISTER_ROLES)
-def register_export():  # noqa: ANN201
+def register_export():
     year = _year()
     rows = notices.register_rows(db.session, year, acting_user().scope.path)
     return xlsx_download(notices.register_workbook(year, rows), f"{year}年发文登记簿.xlsx")

@@ -16,7 +16,7 @@ from webapp.documents.manifest import TemplateLibrary
 from webapp.models import CommitteeMember, GridNode, ProcessInstance, Unit
 from webapp.models.grid import NINE_SMALL_CATEGORIES
 from webapp.procedures.responsibility_letters.models import LetterCampaign, ResponsibilityLetter
-from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.errors import InvalidInput, found
 
 TEMPLATE_KEY = "responsibility_letter"
 KINDS = ("village", "department", "key_unit", "small_venue", "other_unit")
@@ -139,10 +139,7 @@ def campaign_for_instance(session: Session, instance_id: int) -> LetterCampaign 
 
 
 def get_campaign(session: Session, campaign_id: int) -> LetterCampaign:
-    campaign = session.get(LetterCampaign, campaign_id)
-    if campaign is None:
-        raise NotFound("责任书签订活动不存在。")
-    return campaign
+    return found(session.get(LetterCampaign, campaign_id), "责任书签订活动不存在。")
 
 
 def save_draft(session: Session, library: TemplateLibrary, instance: ProcessInstance, data: dict,

@@ -42,7 +42,7 @@ def _submit(context: DemoContext, user: User, instance_id: int, step: str, data:
                       now=context.clock.now())
 
 
-def _campaign(context: DemoContext, clerk: User, leader: User, node: GridNode, counterparty_set: str, day: int):  # noqa: ANN202
+def _campaign(context: DemoContext, clerk: User, leader: User, node: GridNode, counterparty_set: str, day: int):
     context.clock.set(_moment(context, 1, day))
     data = {"year": context.year, "grid_id": node.id, "counterparty_set": counterparty_set, "categories": [],
             "print_pdf": False}
@@ -56,7 +56,7 @@ def _campaign(context: DemoContext, clerk: User, leader: User, node: GridNode, c
     return campaign_for_instance(context.session, instance.id)
 
 
-def _sign(context: DemoContext, clerk: User, campaign, keep_unsigned_every: int | None) -> None:  # noqa: ANN001
+def _sign(context: DemoContext, clerk: User, campaign, keep_unsigned_every: int | None) -> None:
     letters = list(context.session.scalars(select(ResponsibilityLetter).where(
         ResponsibilityLetter.campaign_id == campaign.id, ResponsibilityLetter.status == "issued")
         .order_by(ResponsibilityLetter.id)))

@@ -26,6 +26,7 @@ from webapp.models.grid import UNIT_CATEGORIES
 from webapp.procedures.responsibility_letters.campaigns import KINDS, default_text, organ_name
 from webapp.procedures.responsibility_letters.models import COUNTERPARTY_SETS
 from webapp.services import grid as grid_service
+from webapp.web.responses import runtime
 
 LINES_HINT = "每行一条"
 
@@ -85,7 +86,7 @@ class CampaignDraftForm(ChineseForm):
         if self.is_submitted():
             return
         year = self.year.data or today().year
-        text = default_text(current_app.extensions["firegrid.runtime"].documents.library, year)
+        text = default_text(runtime().documents.library, year)
         defaults = {
             "party_a_name": organ_name(instance.grid) if instance else "", "preamble": text["preamble"],
             "term_start": date.fromisoformat(text["term"]["start"]),

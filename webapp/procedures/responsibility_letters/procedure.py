@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 from webapp.cases.registry import DemoContext, Procedure, StepContext
-from webapp.procedures.responsibility_letters import batch as letters_batch
-from webapp.procedures.responsibility_letters import campaigns as letters_campaigns
-from webapp.procedures.responsibility_letters import signing as letters_signing
+from webapp.procedures.responsibility_letters import batch, campaigns, signing
 from webapp.procedures.responsibility_letters.models import LetterCampaign
 from webapp.services.errors import InvalidInput
 
 
-def _library(context: StepContext):  # noqa: ANN202
+def _library(context: StepContext):
     return context.services.documents.library
 
 
 def _campaign(context: StepContext) -> LetterCampaign:
-    campaign = letters_campaigns.campaign_for_instance(context.session, context.instance.id)
+    campaign = campaigns.campaign_for_instance(context.session, context.instance.id)
     if campaign is None:
         raise InvalidInput("尚未拟定责任书文本。")
     return campaign
@@ -23,17 +21,14 @@ def _campaign(context: StepContext) -> LetterCampaign:
 
 def _with_earlier_data(context: StepContext) -> dict:
     """A before-hook sees only the submitted form; the start form's choices live in the task data."""
-    engine = context.services.engine(context.session)
-    workflow = engine.deserialize(context.instance.state_json)
-    view = next((v for v in engine.ready_user_tasks(workflow) if v.step_key == context.step_key), None)
-    return {**(view.data if view else {}), **context.data}
+    return {**context.ready_data(), **context.data}
 
 
 def _save_draft(context: StepContext) -> list[int]:
     """拟定文本: keep the campaign's text; refuse a scope with nobody to sign with."""
     data = _with_earlier_data(context)
-    campaign = letters_campaigns.save_draft(context.session, _library(context), context.instance, data, context.now)
-    parties = letters_campaigns.counterparties(context.session, campaign.grid, campaign.counterparty_set,
+    campaign = campaigns.save_draft(context.session, _library(context), context.instance, data, context.now)
+    parties = campaigns.counterparties(context.session, campaign.grid, campaign.counterparty_set,
                                                campaign.categories)
     if not parties:
         raise InvalidInput("按所选范围没有找到任何签订对象。")
@@ -44,8 +39,8 @@ def _save_draft(context: StepContext) -> list[int]:
 def _start_generation(context: StepContext) -> list[int]:
     """审定同意: one letter row per counterparty, then the background job renders them."""
     campaign = _campaign(context)
-    letters_campaigns.plan_letters(context.session, campaign, context.now)
-    letters_batch.start_generation(context.session, campaign, context.now)
+    campaigns.plan_letters(context.session, campaign, context.now)
+    batch.start_generation(context.session, campaign, context.now)
     return []
 
 
@@ -53,35 +48,35 @@ def _check_signing(context: StepContext) -> list[int]:
     campaign = _campaign(context)
     if campaign.status == "generating":
         raise InvalidInput("责任书仍在批量生成中，请生成完成后再提交。")
-    context.data["all_signed"] = letters_signing.all_signed(context.session, campaign)
+    context.data["all_signed"] = signing.all_signed(context.session, campaign)
     return []
 
 
 def _close_when_all_signed(context: StepContext) -> list[int]:
     if context.data.get("all_signed"):
-        letters_campaigns.close(context.session, _campaign(context), note="全部签订", now=context.now)
+        campaigns.close(context.session, _campaign(context), note="全部签订", now=context.now)
     return []
 
 
 def _close(context: StepContext) -> list[int]:
     note = str(context.data.get("close_note") or "领导关闭")
-    letters_campaigns.close(context.session, _campaign(context), note=note, now=context.now)
+    campaigns.close(context.session, _campaign(context), note=note, now=context.now)
     return []
 
 
 def _preview_context(context: StepContext, template_key: str) -> dict:
     """The letter the first counterparty would get, from the text as drafted now."""
     data = context.data
-    text = letters_campaigns.text_from_data(_library(context), data)
+    text = campaigns.text_from_data(_library(context), data)
     campaign = LetterCampaign(year=int(data["year"]), party_a_name=data.get("party_a_name") or
-                              letters_campaigns.organ_name(context.instance.grid),
+                              campaigns.organ_name(context.instance.grid),
                               party_a_signatory=data.get("party_a_signatory") or "", text=text)
-    parties = letters_campaigns.counterparties(context.session, context.instance.grid,
+    parties = campaigns.counterparties(context.session, context.instance.grid,
                                                str(data.get("counterparty_set") or "units"),
                                                list(data.get("categories") or []))
     if not parties:
         raise InvalidInput("按所选范围没有找到任何签订对象。")
-    return letters_campaigns.letter_context(campaign, parties[0])
+    return campaigns.letter_context(campaign, parties[0])
 
 
 def _play_demo(context: DemoContext) -> None:
@@ -91,7 +86,7 @@ def _play_demo(context: DemoContext) -> None:
 
 
 PROCEDURE = Procedure(
-    job_kinds=(letters_batch.JOB,),
+    job_kinds=(batch.JOB,),
     key="responsibility_letters", title="消防安全目标责任书签订", start_roles=("clerk",),
     start_form="letters_start_form",
     before_complete={"draft": _save_draft, "signing": _check_signing},

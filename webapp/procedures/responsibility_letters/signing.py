@@ -9,14 +9,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from webapp.cases import actions as cases
-from webapp.cases.runtime import WorkflowRuntime
+from webapp.cases.runtime import CaseRuntime
 from webapp.models import AttachmentRole, DocumentAttachment, User, WorkTask
 from webapp.procedures.responsibility_letters.batch import render_letter
 from webapp.procedures.responsibility_letters.campaigns import count_letters
 from webapp.procedures.responsibility_letters.models import LetterCampaign, LetterEvent, ResponsibilityLetter
 from webapp.services import audit, documents
-from webapp.services.errors import DomainError, InvalidInput, NotFound, OutOfScope
-from webapp.services.grid import ensure_in_scope
+from webapp.services.errors import DomainError, InvalidInput, OutOfScope
+from webapp.services.grid import ensure_in_scope, get_in_scope
 
 SIGNING_STEP = "signing"
 
@@ -30,11 +30,7 @@ class Signing:
 
 
 def get_letter(session: Session, user: User, letter_id: int) -> ResponsibilityLetter:
-    letter = session.get(ResponsibilityLetter, letter_id)
-    if letter is None:
-        raise NotFound("责任书不存在。")
-    ensure_in_scope(user, letter.grid)
-    return letter
+    return get_in_scope(session, user, ResponsibilityLetter, letter_id, "责任书不存在。")
 
 
 def _may_record(user: User, campaign: LetterCampaign) -> None:
@@ -131,7 +127,7 @@ def all_signed(session: Session, campaign: LetterCampaign) -> bool:
     return required > 0 and count_letters(session, campaign.id, "signed") == required
 
 
-def finish_if_all_signed(session: Session, runtime: WorkflowRuntime, campaign: LetterCampaign, *, user: User,
+def finish_if_all_signed(session: Session, runtime: CaseRuntime, campaign: LetterCampaign, *, user: User,
                          now: datetime) -> bool:
     """When the last letter is signed, the clerk's 组织签订 step completes and the campaign closes."""
     if campaign.status != "signing" or not all_signed(session, campaign):

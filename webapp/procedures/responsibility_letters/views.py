@@ -2,53 +2,47 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.extensions import db
-from webapp.procedures.responsibility_letters import batch as letters_batch
-from webapp.procedures.responsibility_letters import campaigns as letters_campaigns
+from webapp.procedures.responsibility_letters import batch, campaigns, queries
 from webapp.procedures.responsibility_letters import dashboard as letters_dashboard
-from webapp.procedures.responsibility_letters import queries as letters_queries
 from webapp.procedures.responsibility_letters import signing as letters_signing
 from webapp.procedures.responsibility_letters.forms import BulkSignForm, ReasonForm, SignForm
 from webapp.procedures.responsibility_letters.models import COUNTERPARTY_KINDS, COUNTERPARTY_SETS, LETTER_STATUSES
-from webapp.services import jobs, uploads
+from webapp.services import jobs
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, local_url, now, referrer_path, roles_required
-from webapp.web.documents import DOCX, download_response, stored_file_response
 from webapp.web.extension_points import NavItem, add_nav_item
-from webapp.web.form_errors import show_invalid
-from webapp.web.units import xlsx_download
+from webapp.web.form_errors import flash_invalid, show_invalid
+from webapp.web.posted_files import store_posted
+from webapp.web.responses import DOCX, download_response, runtime, stored_file_response, xlsx_download
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 add_nav_item(NavItem("letters.index", "责任书", ("clerk", "office_head", "leader", "inspector")))
 PDF = "application/pdf"
 
 
-def runtime():  # noqa: ANN201
-    return current_app.extensions["firegrid.runtime"]
-
-
 @bp.app_context_processor
 def _helpers() -> dict:
-    return {"letter_campaign_for": lambda instance: letters_campaigns.campaign_for_instance(db.session, instance.id),
+    return {"letter_campaign_for": lambda instance: campaigns.campaign_for_instance(db.session, instance.id),
             "COUNTERPARTY_KINDS": COUNTERPARTY_KINDS, "COUNTERPARTY_SETS": COUNTERPARTY_SETS}
 
 
 @bp.get("/")
 @login_required
-def index():  # noqa: ANN201
-    return render_template("letters/index.html", campaigns=letters_queries.campaigns_for(db.session, acting_user()))
+def index():
+    return render_template("letters/index.html", campaigns=queries.campaigns_for(db.session, acting_user()))
 
 
 @bp.get("/campaigns/<int:campaign_id>")
 @login_required
-def campaign(campaign_id: int):  # noqa: ANN201
+def campaign(campaign_id: int):
     user = acting_user()
-    found = letters_queries.visible_campaign(db.session, user, campaign_id)
+    found = queries.visible_campaign(db.session, user, campaign_id)
     status, text = request.args.get("status", ""), request.args.get("q", "").strip()
-    page = db.paginate(letters_queries.letters_query(user, found, status=status, text=text), per_page=100,
+    page = db.paginate(queries.letters_query(user, found, status=status, text=text), per_page=100,
                        error_out=False)
     bulk = BulkSignForm(signed_on=now().date())
     return render_template("letters/campaign.html", campaign=found, page=page, bulk=bulk, status=status, q=text,
@@ -57,17 +51,17 @@ def campaign(campaign_id: int):  # noqa: ANN201
 
 @bp.get("/jobs/<int:job_id>/progress")
 @login_required
-def job_progress(job_id: int):  # noqa: ANN201
+def job_progress(job_id: int):
     job = jobs.get_job(db.session, job_id)
-    letters_queries.campaign_of_job(db.session, acting_user(), job)
+    queries.campaign_of_job(db.session, acting_user(), job)
     return jsonify(id=job.id, status=job.status, status_label=job.status_label, phase=job.phase, done=job.done,
                    total=job.total, percent=job.percent, error=job.error)
 
 
 @bp.get("/campaigns/<int:campaign_id>/combined.<ext>")
 @login_required
-def combined(campaign_id: int, ext: str):  # noqa: ANN201
-    found = letters_queries.owned_campaign(db.session, acting_user(), campaign_id)
+def combined(campaign_id: int, ext: str):
+    found = queries.owned_campaign(db.session, acting_user(), campaign_id)
     sha256 = {"docx": found.combined_docx_sha256, "pdf": found.combined_pdf_sha256}.get(ext)
     if not sha256:
         raise NotFound("合订打印文件尚未生成。")
@@ -77,9 +71,9 @@ def combined(campaign_id: int, ext: str):  # noqa: ANN201
 
 @bp.post("/campaigns/<int:campaign_id>/combined/rebuild")
 @roles_required("clerk", "leader")
-def rebuild_combined(campaign_id: int):  # noqa: ANN201
-    found = letters_queries.owned_campaign(db.session, acting_user(), campaign_id)
-    letters_batch.rebuild_combined(db.session, found, now())
+def rebuild_combined(campaign_id: int):
+    found = queries.owned_campaign(db.session, acting_user(), campaign_id)
+    batch.rebuild_combined(db.session, found, now())
     db.session.commit()
     flash("已提交后台任务，正在重新生成合订打印文件。", "success")
     return redirect(url_for("letters.campaign", campaign_id=campaign_id))
@@ -87,16 +81,16 @@ def rebuild_combined(campaign_id: int):  # noqa: ANN201
 
 @bp.get("/campaigns/<int:campaign_id>/dashboard")
 @login_required
-def dashboard(campaign_id: int):  # noqa: ANN201
-    found = letters_queries.visible_campaign(db.session, acting_user(), campaign_id)
+def dashboard(campaign_id: int):
+    found = queries.visible_campaign(db.session, acting_user(), campaign_id)
     board = letters_dashboard.build(db.session, acting_user(), found, request.args.get("node", type=int))
     return render_template("letters/dashboard.html", board=board, campaign=found)
 
 
 @bp.get("/campaigns/<int:campaign_id>/unsigned.xlsx")
 @login_required
-def unsigned_xlsx(campaign_id: int):  # noqa: ANN201
-    found = letters_queries.visible_campaign(db.session, acting_user(), campaign_id)
+def unsigned_xlsx(campaign_id: int):
+    found = queries.visible_campaign(db.session, acting_user(), campaign_id)
     board = letters_dashboard.build(db.session, acting_user(), found, request.args.get("node", type=int))
     name = f"{found.year}年度责任书未签订名单_{board.node.name}.xlsx"
     return xlsx_download(letters_dashboard.reminder_xlsx(board), name)
@@ -104,9 +98,9 @@ def unsigned_xlsx(campaign_id: int):  # noqa: ANN201
 
 @bp.post("/campaigns/<int:campaign_id>/bulk-sign")
 @roles_required("clerk", "leader")
-def bulk_sign(campaign_id: int):  # noqa: ANN201
+def bulk_sign(campaign_id: int):
     user = acting_user()
-    found = letters_queries.visible_campaign(db.session, user, campaign_id)
+    found = queries.visible_campaign(db.session, user, campaign_id)
     form = BulkSignForm()
     if not form.validate_on_submit():
         flash("；".join(e for errors in form.errors.values() for e in errors), "danger")
@@ -119,7 +113,7 @@ def bulk_sign(campaign_id: int):  # noqa: ANN201
     return redirect(local_url(request.form.get("next"), url_for("letters.campaign", campaign_id=campaign_id)))
 
 
-def _closing_note(campaign, finished: bool) -> str:  # noqa: ANN001
+def _closing_note(campaign, finished: bool) -> str:
     if finished:
         return "全部签订，签订活动已办结。"
     if letters_signing.all_signed(db.session, campaign):
@@ -127,7 +121,7 @@ def _closing_note(campaign, finished: bool) -> str:  # noqa: ANN001
     return ""
 
 
-def _letter_page(letter, sign_form=None, reason_form=None, status: int = 200):  # noqa: ANN001, ANN202
+def _letter_page(letter, sign_form=None, reason_form=None, status: int = 200):
     from webapp.procedures.responsibility_letters.models import LetterEvent
 
     events = db.session.query(LetterEvent).filter_by(letter_id=letter.id).order_by(LetterEvent.id).all()
@@ -138,7 +132,7 @@ def _letter_page(letter, sign_form=None, reason_form=None, status: int = 200):  
 
 @bp.get("/<int:letter_id>")
 @login_required
-def letter(letter_id: int):  # noqa: ANN201
+def letter(letter_id: int):
     return _letter_page(letters_signing.get_letter(db.session, acting_user(), letter_id))
 
 
@@ -146,14 +140,12 @@ def _store_scan(form: SignForm) -> str | None:
     upload = form.scan.data
     if not upload or not getattr(upload, "filename", ""):
         return None
-    stored = uploads.store_upload(db.session, runtime().documents.store, content=upload.read(),
-                                  filename=upload.filename, now=now())
-    return stored["file"]
+    return store_posted(upload)["file"]
 
 
 @bp.post("/<int:letter_id>/sign")
 @roles_required("clerk", "leader")
-def sign(letter_id: int):  # noqa: ANN201
+def sign(letter_id: int):
     user = acting_user()
     found = letters_signing.get_letter(db.session, user, letter_id)
     form = SignForm()
@@ -174,7 +166,7 @@ def sign(letter_id: int):  # noqa: ANN201
 
 @bp.post("/<int:letter_id>/<any(undo, void):action>")
 @roles_required("clerk", "leader")
-def change(letter_id: int, action: str):  # noqa: ANN201
+def change(letter_id: int, action: str):
     user = acting_user()
     found = letters_signing.get_letter(db.session, user, letter_id)
     form = ReasonForm()
@@ -194,7 +186,7 @@ def change(letter_id: int, action: str):  # noqa: ANN201
 
 @bp.get("/<int:letter_id>/scan")
 @login_required
-def scan(letter_id: int):  # noqa: ANN201
+def scan(letter_id: int):
     found = letters_signing.get_letter(db.session, acting_user(), letter_id)
     if not found.scan:
         raise NotFound("没有上传签字盖章件。")
@@ -202,7 +194,6 @@ def scan(letter_id: int):  # noqa: ANN201
 
 
 @bp.errorhandler(InvalidInput)
-def _invalid(error: InvalidInput):  # noqa: ANN202
-    db.session.rollback()
-    flash(error.message, "danger")
+def _invalid(error: InvalidInput):
+    flash_invalid(error)
     return redirect(local_url(referrer_path(), url_for("letters.index")))

@@ -1,0 +1,22 @@
+"""Files posted with a form, stored through the upload service under the one configured size limit."""
+
+from __future__ import annotations
+
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+
+from webapp.extensions import db
+from webapp.services import uploads
+from webapp.web.common import now
+from webapp.web.responses import runtime
+
+
+def upload_limit() -> int:
+    """FIREGRID_MAX_UPLOAD_MB in bytes: Flask refuses a larger request (413), the service a larger file."""
+    return current_app.config["MAX_CONTENT_LENGTH"]
+
+
+def store_posted(upload: FileStorage) -> dict:
+    """Check and store one posted file; returns the reference kept in task data (see uploads.store_upload)."""
+    return uploads.store_upload(db.session, runtime().documents.store, content=upload.read(),
+                                filename=upload.filename or "upload", now=now(), max_bytes=upload_limit())

@@ -1,0 +1,44 @@
+"""What every view answers with: the runtime the app was built with, and file downloads under Chinese names."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Response, current_app
+
+from webapp.extensions import db
+from webapp.models import StoredFile
+from webapp.services.documents import DOCX
+from webapp.services.download_names import content_disposition, download_name
+from webapp.services.errors import NotFound
+
+if TYPE_CHECKING:
+    from webapp.cases.runtime import CaseRuntime
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+__all__ = ["DOCX", "XLSX", "download_response", "runtime", "stored_file_response", "xlsx_download"]
+
+
+def runtime() -> CaseRuntime:
+    """The engine, documents and numbering the app was built with (see webapp.create_app)."""
+    return current_app.extensions["firegrid.runtime"]
+
+
+def download_response(content: bytes, filename: str, mimetype: str, inline: bool = False) -> Response:
+    """`filename` gets the extension of `mimetype` (an uploaded "回执" PDF downloads as 回执.pdf)."""
+    response = Response(content, mimetype=mimetype)
+    response.headers["Content-Disposition"] = content_disposition(download_name(filename, mimetype), inline)
+    return response
+
+
+def xlsx_download(content: bytes, filename: str) -> Response:
+    return download_response(content, filename, XLSX)
+
+
+def stored_file_response(sha256: str, name: str, inline: bool = False) -> Response:
+    """A stored upload under its Chinese name, typed by what the store sniffed at upload."""
+    stored = db.session.get(StoredFile, sha256)
+    store = runtime().documents.store
+    if stored is None or not store.path(sha256).exists():
+        raise NotFound("文件不存在或已从文件库中丢失，请联系管理员。")
+    return download_response(store.read(sha256), name, stored.media_type, inline)
