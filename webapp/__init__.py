@@ -30,8 +30,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     from webapp.archive import views as archive_views
     from webapp.web import register_web
 
-    register_web(app)
-    app.register_blueprint(archive_views.bp)
+    register_web(app, extra_modules=(archive_views,))
     return app
 
 

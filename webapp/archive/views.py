@@ -12,13 +12,16 @@ from webapp.archive.models import RETENTIONS
 from webapp.extensions import db
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, now, page_arg, require_town_scope, roles_required, year_arg
-from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 from webapp.web.paging import ListPage
 from webapp.web.responses import runtime
 
 bp = Blueprint("archive", __name__, url_prefix="/archive")
-add_nav_item(NavItem("archive.index", "归档", ("archivist",)))
+# Menu entries of these pages (the web layer reads them when it registers the blueprint).
+NAV = (
+    NavItem("archive.index", "归档", ("archivist",)),
+)
 ITEMS_PER_PAGE = 50
 
 

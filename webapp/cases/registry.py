@@ -79,9 +79,10 @@ class Procedure:
     # Modules of the procedure's package that the web layer imports: forms (registered by key) and
     # views (a module-level Blueprint `bp`). Names relative to the package.
     web_modules: tuple[str, ...] = ("forms", "views")
-    # Set by the loader: the package the procedure lives in, and the blueprints of its web modules.
+    # Set by the loader: the package the procedure lives in, and its web modules (each with a Blueprint
+    # `bp`, and optionally `NAV` menu entries and `UNIT_SECTIONS`).
     package: str = ""
-    blueprints: list[Any] = field(default_factory=list)
+    web: list[Any] = field(default_factory=list)
 
 
 @dataclass

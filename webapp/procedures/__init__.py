@@ -27,11 +27,6 @@ def load_package(package: str, with_web: bool = True) -> registry.Procedure:
     procedure = importlib.import_module(f"{package}.procedure").PROCEDURE
     procedure.package = package
     if with_web:
-        procedure.blueprints = _web_blueprints(procedure)
+        procedure.web = [importlib.import_module(f"{package}.{name}") for name in procedure.web_modules]
     registry.register(procedure)
     return procedure
-
-
-def _web_blueprints(procedure: registry.Procedure) -> list:
-    modules = [importlib.import_module(f"{procedure.package}.{name}") for name in procedure.web_modules]
-    return [module.bp for module in modules if hasattr(module, "bp")]

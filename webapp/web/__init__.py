@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, url_for
+from flask import Flask, url_for
 from flask_login import current_user
 
 from webapp.cases import registry
@@ -12,7 +12,7 @@ from webapp.models import User
 from webapp.models.grid import UNIT_CATEGORIES
 from webapp.models.users import ROLES
 from webapp.web.common import now
-from webapp.web.extension_points import NAV_ITEMS, UNIT_SECTIONS
+from webapp.web.extension_points import WebParts
 
 
 @login_manager.user_loader
@@ -25,23 +25,23 @@ CASE_ACTIONS = {
 }
 
 
-def _shared_blueprints() -> list[Blueprint]:
+def _shared_modules() -> list:
     """The pages every install has; procedures bring their own (registry), the app factory the archive's."""
     from webapp.web import admin, auth, cases, documents, grid, health, home, previews, settings, tasks, units
 
-    modules = (auth, home, tasks, cases, documents, previews, grid, units, admin, settings, health)
-    return [module.bp for module in modules]
+    return [auth, home, tasks, cases, documents, previews, grid, units, admin, settings, health]
 
 
-def register_web(app: Flask) -> None:
+def register_web(app: Flask, extra_modules: tuple = ()) -> None:
+    """Register the shared pages, every procedure's, and `extra_modules` (the archive's), with their menus."""
     from webapp.web import stack_labels
     from webapp.web.errors import register_error_handlers
 
-    for blueprint in _shared_blueprints():
-        app.register_blueprint(blueprint)
-    for procedure in registry.all_procedures():
-        for blueprint in procedure.blueprints:
-            app.register_blueprint(blueprint)
+    modules = _shared_modules() + [m for p in registry.all_procedures() for m in p.web] + list(extra_modules)
+    for module in modules:
+        if hasattr(module, "bp"):
+            app.register_blueprint(module.bp)
+    parts = WebParts.of(modules)
     register_error_handlers(app)
     stack_labels.install(app)
     app.jinja_env.globals.update(ROLES=ROLES, UNIT_CATEGORIES=UNIT_CATEGORIES, ACTIONS=CASE_ACTIONS, now=now,
@@ -57,10 +57,10 @@ def register_web(app: Flask) -> None:
             return [
                 {"url": url_for(item.endpoint), "label": item.label, "endpoint": item.endpoint,
                  "badge": item.badge(user) if item.badge else None}
-                for item in NAV_ITEMS if item.shown_to(user)
+                for item in parts.nav if item.shown_to(user)
             ]
 
-        return {"nav_items": nav_items, "unit_sections": lambda unit: list(UNIT_SECTIONS)}
+        return {"nav_items": nav_items, "unit_sections": lambda unit: list(parts.unit_sections)}
 
     @app.after_request
     def security_headers(response):

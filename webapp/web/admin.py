@@ -15,12 +15,15 @@ from webapp.web.common import (
     roles_required,
     town_scoped,
 )
-from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import flash_invalid, show_invalid
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-add_nav_item(NavItem("admin.users", "用户", ("admin",), order=90))
-add_nav_item(NavItem("admin.audit_log", "审计日志", ("admin",), order=91, visible=town_scoped))
+# Menu entries of these pages (the web layer reads them when it registers the blueprint).
+NAV = (
+    NavItem("admin.users", "用户", ("admin",), order=90),
+    NavItem("admin.audit_log", "审计日志", ("admin",), order=91, visible=town_scoped),
+)
 
 
 def _scope_choices() -> list[tuple[int, str]]:

@@ -18,13 +18,16 @@ from webapp.services import documents, grid
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web import form_drafts
 from webapp.web.common import acting_user, form_status, now
-from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 from webapp.web.posted_files import store_posted
 from webapp.web.responses import runtime, stored_file_response
 
 bp = Blueprint("cases", __name__)
-add_nav_item(NavItem("cases.start_list", "发起", order=20, visible=lambda user: bool(cases.startable_procedures(user))))
+# Menu entries of these pages (the web layer reads them when it registers the blueprint).
+NAV = (
+    NavItem("cases.start_list", "发起", order=20, visible=lambda user: bool(cases.startable_procedures(user))),
+)
 
 
 @bp.get("/procedures/")

@@ -1,4 +1,5 @@
-"""Where procedures plug into shared pages: menu entries and sections of a unit's page (一户一档)."""
+"""Where page modules plug into shared pages: menu entries and sections of a unit's page (一户一档).
+A module declares `NAV` and `UNIT_SECTIONS`; the web layer collects them from the modules it registers."""
 
 from __future__ import annotations
 
@@ -26,17 +27,15 @@ class NavItem:
         return self.visible is None or self.visible(user)
 
 
-NAV_ITEMS: list[NavItem] = []
-# Jinja templates included on the unit page, each receiving `unit`.
-UNIT_SECTIONS: list[str] = []
+@dataclass
+class WebParts:
+    """What the registered page modules declare: menu entries (by order) and unit-page sections."""
 
+    nav: list[NavItem]
+    unit_sections: list[str]
 
-def add_nav_item(item: NavItem) -> None:
-    if item not in NAV_ITEMS:
-        NAV_ITEMS.append(item)
-        NAV_ITEMS.sort(key=lambda entry: entry.order)
-
-
-def add_unit_section(template: str) -> None:
-    if template not in UNIT_SECTIONS:
-        UNIT_SECTIONS.append(template)
+    @classmethod
+    def of(cls, modules: list) -> WebParts:
+        nav = sorted((item for module in modules for item in getattr(module, "NAV", ())), key=lambda e: e.order)
+        sections = [s for module in modules for s in getattr(module, "UNIT_SECTIONS", ())]
+        return cls(nav=nav, unit_sections=sections)

@@ -9,11 +9,14 @@ from webapp.models.grid import CHILD_LEVEL, GRID_LEVELS, GRID_POSTS
 from webapp.services import audit, grid
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, client_address, now, roles_required
-from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import flash_invalid
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
-add_nav_item(NavItem("grid.tree", "网格", ("admin", "leader"), order=80))
+# Menu entries of these pages (the web layer reads them when it registers the blueprint).
+NAV = (
+    NavItem("grid.tree", "网格", ("admin", "leader"), order=80),
+)
 
 
 def _node_in_scope(node_id: int):

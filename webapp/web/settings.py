@@ -11,11 +11,14 @@ from webapp.forms.settings import CalendarDayForm, NumberPrefixForm
 from webapp.services import audit, settings
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, client_address, form_status, now, roles_required
-from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
-add_nav_item(NavItem("settings.calendar", "设置", ("admin",), order=92))
+# Menu entries of these pages (the web layer reads them when it registers the blueprint).
+NAV = (
+    NavItem("settings.calendar", "设置", ("admin",), order=92),
+)
 
 
 def _audit_commit(action: str, summary: str) -> None:

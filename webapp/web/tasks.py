@@ -16,7 +16,7 @@ from webapp.services import documents
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web import form_drafts
 from webapp.web.common import acting_user, now, page_arg, roles_required
-from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 from webapp.web.posted_files import store_posted
 from webapp.web.responses import runtime
@@ -31,8 +31,11 @@ def todo_count(user: User) -> int:
     return g.todo_count
 
 
-add_nav_item(NavItem("tasks.inbox", "待办", order=10, badge=todo_count))
-add_nav_item(NavItem("tasks.done", "已办", order=11))
+# Menu entries of these pages (the web layer reads them when it registers the blueprint).
+NAV = (
+    NavItem("tasks.inbox", "待办", order=10, badge=todo_count),
+    NavItem("tasks.done", "已办", order=11),
+)
 
 
 @bp.get("/tasks/", endpoint="inbox")

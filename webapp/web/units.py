@@ -6,12 +6,15 @@ from webapp.forms.units import UnitForm, UnitImportForm, UnitSearchForm
 from webapp.services import audit, grid, unit_ledger, units
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, client_address, form_status, now, roles_required
-from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 from webapp.web.responses import xlsx_download
 
 bp = Blueprint("units", __name__, url_prefix="/units")
-add_nav_item(NavItem("units.index", "单位", ("admin", "clerk", "inspector", "leader"), order=75))
+# Menu entries of these pages (the web layer reads them when it registers the blueprint).
+NAV = (
+    NavItem("units.index", "单位", ("admin", "clerk", "inspector", "leader"), order=75),
+)
 def _grid_choices(levels: tuple[str, ...]) -> list[tuple[int, str]]:
     nodes = grid.nodes_in_scope(db.session, acting_user())
     return [(n.id, n.display_path()) for n in nodes if n.level in levels]

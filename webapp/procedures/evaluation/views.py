@@ -17,7 +17,7 @@ from webapp.procedures.evaluation.models import Evaluation, ItemScore
 from webapp.services import grid
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, form_status, now, roles_required, year_arg
-from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 from webapp.web.posted_files import store_posted
 from webapp.web.responses import xlsx_download
@@ -25,8 +25,11 @@ from webapp.web.responses import xlsx_download
 bp = Blueprint("evaluation", __name__, url_prefix="/evaluation")
 VIEW_ROLES = ("clerk", "office_head", "leader", "admin")
 REGISTER_ROLES = ("clerk", "inspector", "office_head", "leader")
-add_nav_item(NavItem("evaluation.index", "年终考评", VIEW_ROLES))
-add_nav_item(NavItem("evaluation.publicity", "宣传培训·火灾登记", REGISTER_ROLES))
+# Menu entries of these pages (the web layer reads them when it registers the blueprint).
+NAV = (
+    NavItem("evaluation.index", "年终考评", VIEW_ROLES),
+    NavItem("evaluation.publicity", "宣传培训·火灾登记", REGISTER_ROLES),
+)
 
 
 @bp.app_context_processor

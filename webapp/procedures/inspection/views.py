@@ -12,14 +12,18 @@ from webapp.procedures.inspection.models import ChecklistItem, Inspection
 from webapp.services import grid
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, form_status, now, roles_required, year_arg
-from webapp.web.extension_points import NavItem, add_nav_item, add_unit_section
+from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 from webapp.web.responses import xlsx_download
 
 bp = Blueprint("inspection", __name__, url_prefix="/inspection")
-add_nav_item(NavItem("inspection.dashboard", "检查整改", ("leader", "clerk", "inspector", "admin")))
-add_nav_item(NavItem("inspection.plans", "检查计划", ("clerk", "inspector", "leader")))
-add_unit_section("inspection/unit_section.html")
+# Menu entries of these pages (the web layer reads them when it registers the blueprint).
+NAV = (
+    NavItem("inspection.dashboard", "检查整改", ("leader", "clerk", "inspector", "admin")),
+    NavItem("inspection.plans", "检查计划", ("clerk", "inspector", "leader")),
+)
+# Sections this procedure adds to a unit's page (一户一档).
+UNIT_SECTIONS = ("inspection/unit_section.html",)
 
 
 @bp.app_context_processor

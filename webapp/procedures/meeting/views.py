@@ -12,15 +12,18 @@ from webapp.procedures.meeting import meetings
 from webapp.procedures.meeting.forms import CompletionReportForm
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, form_status, now, year_arg
-from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 from webapp.web.posted_files import store_posted
 from webapp.web.responses import stored_file_response
 
 bp = Blueprint("meetings", __name__)
 MEETING_ROLES = ("clerk", "office_head", "leader")
-add_nav_item(NavItem("meetings.plan", "会议", MEETING_ROLES))
-add_nav_item(NavItem("meetings.decisions", "议定事项", MEETING_ROLES))
+# Menu entries of these pages (the web layer reads them when it registers the blueprint).
+NAV = (
+    NavItem("meetings.plan", "会议", MEETING_ROLES),
+    NavItem("meetings.decisions", "议定事项", MEETING_ROLES),
+)
 
 
 @bp.app_context_processor

@@ -10,11 +10,14 @@ from webapp.models import ProcessInstance
 from webapp.procedures.notice_issuance import notices
 from webapp.services import accounts
 from webapp.web.common import acting_user, roles_required, year_arg
-from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.extension_points import NavItem
 from webapp.web.responses import runtime, xlsx_download
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
-add_nav_item(NavItem("notices.register", "发文登记", ("clerk", "office_head", "leader", "archivist")))
+# Menu entries of these pages (the web layer reads them when it registers the blueprint).
+NAV = (
+    NavItem("notices.register", "发文登记", ("clerk", "office_head", "leader", "archivist")),
+)
 REGISTER_ROLES = ("clerk", "office_head", "leader", "archivist", "admin")
 
 

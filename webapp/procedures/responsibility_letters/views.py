@@ -14,13 +14,16 @@ from webapp.procedures.responsibility_letters.models import COUNTERPARTY_KINDS, 
 from webapp.services import jobs
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, local_url, now, referrer_path, roles_required
-from webapp.web.extension_points import NavItem, add_nav_item
+from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import flash_invalid, show_invalid
 from webapp.web.posted_files import store_posted
 from webapp.web.responses import DOCX, download_response, runtime, stored_file_response, xlsx_download
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
-add_nav_item(NavItem("letters.index", "责任书", ("clerk", "office_head", "leader", "inspector")))
+# Menu entries of these pages (the web layer reads them when it registers the blueprint).
+NAV = (
+    NavItem("letters.index", "责任书", ("clerk", "office_head", "leader", "inspector")),
+)
 PDF = "application/pdf"
 
 
