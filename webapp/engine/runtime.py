@@ -22,22 +22,16 @@ from webapp.engine.errors import TaskNotReady, TaskNotResettable
 from webapp.engine.history import CompletedTask, completed_user_tasks, current_element_ids, inherited_lane, path_taken
 from webapp.engine.scripting import RestrictedScriptEngine
 from webapp.engine.serialization import from_json, to_json
-from webapp.engine.specs import SpecRegistry, step_info
+from webapp.engine.specs import SpecRegistry, StepInfo, step_info
 from webapp.engine.timers import clock_functions, due_moments
 from webapp.workdays import WorkdayCalendar
 
 
 @dataclass(frozen=True)
-class TaskView:
-    """A READY user task as plain values, for inboxes and forms."""
+class TaskView(StepInfo):
+    """A READY user task as plain values, for inboxes and forms: its step, and what this task holds."""
 
     task_id: str
-    step_key: str
-    title: str
-    lane: str | None
-    form_key: str | None
-    template_keys: tuple[str, ...]
-    due_workdays: int | None
     data: dict
     multi_instance_index: int | str | None
 
@@ -126,17 +120,8 @@ class WorkflowEngine:
 
     def _view(self, task: Task) -> TaskView:
         step = step_info(task.task_spec, inherited_lane(task))
-        return TaskView(
-            task_id=str(task.id),
-            step_key=step.step_key,
-            title=step.title,
-            lane=step.lane,
-            form_key=step.form_key,
-            template_keys=step.template_keys,
-            due_workdays=step.due_workdays,
-            data=copy.deepcopy(task.data),
-            multi_instance_index=_multi_instance_index(task),
-        )
+        return TaskView(**vars(step), task_id=str(task.id), data=copy.deepcopy(task.data),
+                        multi_instance_index=_multi_instance_index(task))
 
 
 def _find_task(workflow: BpmnWorkflow, task_id: str) -> Task | None:
