@@ -161,7 +161,7 @@ def test_reexport_keeps_codes_and_new_documents_get_the_next_number(session, dem
     codes_before = stored_codes(session, 2026)
     archive_codes.update_settings(session, fonds="Z009", source_organization="青石镇人民政府",
                                   pattern=archive_codes.DEFAULT_CODE_PATTERN, default_organ="XF",
-                                  organ_codes={}, retention_rules={}, item_groups=archive_codes.DEFAULT_ITEM_GROUPS)
+                                  organ_codes={}, retention_rules={}, item_groups=archive_codes.default_item_groups())
     session.commit()
     town = session.scalar(select(GridNode).where(GridNode.level == "town"))
     _issue(session, docs, "notice", "town_notice", Subject(town), at("2026-11-02T10:00"), "关于冬季防火的通知")

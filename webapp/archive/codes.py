@@ -22,21 +22,25 @@ from webapp.archive.models import (
     OrganCode,
     RetentionRule,
 )
+from webapp.cases import registry
 from webapp.services.errors import InvalidInput
 
-# Retention by template key, then by document kind (standards.md §4; admin rules override both).
-DEFAULT_RETENTION_BY_TEMPLATE = {
-    "notice": "D30", "notice_upward": "D30", "bulletin": "D30", "minutes": "D30",
-    "rectification_notice": "D30", "reinspection_opinion": "D30", "referral_letter": "D30",
-    "responsibility_letter": "D10", "inspection_record": "D10", "evaluation_sheet": "Y",
-}
+# Retention by template key (declared by each procedure), then by document kind (standards.md §4); admin
+# rules override both.
 DEFAULT_RETENTION_BY_KIND = {
     "通知": "D30", "通报": "D30", "纪要": "D30", "报告": "D30", "函": "D30", "通知书": "D30", "意见书": "D30",
     "责任书": "D10", "记录": "D10", "考评表": "Y",
 }
 FALLBACK_RETENTION = "D30"
-# A rectification notice and its re-inspection opinion of the same case form one item.
-DEFAULT_ITEM_GROUPS = [["rectification_notice", "reinspection_opinion"]]
+
+
+def default_retention_by_template() -> dict[str, str]:
+    return {key: code for procedure in registry.all_procedures() for key, code in procedure.retention.items()}
+
+
+def default_item_groups() -> list[list[str]]:
+    """Templates a procedure files together as one item (e.g. a notice and its re-inspection opinion)."""
+    return [list(group) for procedure in registry.all_procedures() for group in procedure.archive_groups]
 RETENTION_ORDER = {"Y": 0, "D30": 1, "D10": 2}
 _CODE_PART = re.compile(r"^[A-Za-z0-9]{1,10}$")
 
@@ -57,7 +61,7 @@ class CodeRules:
         return self.organ_codes.get(organ.strip(), self.default_organ)
 
     def retention(self, template_key: str, kind: str) -> str:
-        for table, key in ((self.retention_rules, template_key), (DEFAULT_RETENTION_BY_TEMPLATE, template_key),
+        for table, key in ((self.retention_rules, template_key), (default_retention_by_template(), template_key),
                            (self.retention_rules, kind), (DEFAULT_RETENTION_BY_KIND, kind)):
             if key in table:
                 return table[key]
@@ -74,7 +78,7 @@ def settings(session: Session) -> ArchiveSettings:
     if row is None:
         row = ArchiveSettings(id=1, fonds_code="Z001", source_organization="", category_code="WS",
                               code_pattern=DEFAULT_CODE_PATTERN, default_organ_code="BGS",
-                              item_groups=DEFAULT_ITEM_GROUPS)
+                              item_groups=default_item_groups())
         session.add(row)
         session.flush()
     return row

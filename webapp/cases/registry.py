@@ -79,6 +79,12 @@ class Procedure:
     # Modules of the procedure's package that the web layer imports: forms (registered by key) and
     # views (a module-level Blueprint `bp`). Names relative to the package.
     web_modules: tuple[str, ...] = ("forms", "views")
+    # The Jinja template shown on the case and task pages of this procedure (its summary panel).
+    case_panel: str | None = None
+    # Archive retention (保管期限 Y | D30 | D10) of each template this procedure issues, and the templates
+    # of one case that are filed together as one item (件).
+    retention: Mapping[str, str] = field(default_factory=dict)
+    archive_groups: tuple[tuple[str, ...], ...] = ()
     # Set by the loader: the package the procedure lives in, and its web modules (each with a Blueprint
     # `bp`, and optionally `NAV` menu entries and `UNIT_SECTIONS`).
     package: str = ""

@@ -45,7 +45,8 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
     register_error_handlers(app)
     stack_labels.install(app)
     app.jinja_env.globals.update(ROLES=ROLES, UNIT_CATEGORIES=UNIT_CATEGORIES, ACTIONS=CASE_ACTIONS, now=now,
-                                  DUE_FILTERS=DUE_FILTERS)
+                                  DUE_FILTERS=DUE_FILTERS,
+                                  case_panel=lambda key: getattr(registry.get(key), "case_panel", None))
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
 
     @app.context_processor

@@ -93,4 +93,8 @@ PROCEDURE = Procedure(
     due_date=due_date, script_functions={"inspection_route": records.inspection_route},
     case_title=lambda data: f"消防检查：{data.get('unit_name') or '单位'}（{str(data.get('inspected_on'))[:10]}）",
     preview_context=preview_context, play_demo_history=play_demo_history, demo_order=20,
+    retention={"inspection_record": "D10", "rectification_notice": "D30", "reinspection_opinion": "D30",
+               "referral_letter": "D30"},
+    archive_groups=(("rectification_notice", "reinspection_opinion"),),
+    case_panel="procedures/inspection/context.html",
 )

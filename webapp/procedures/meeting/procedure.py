@@ -96,4 +96,6 @@ PROCEDURE = Procedure(
     after_complete={"schedule": _after_schedule, "record": _after_record, "sign": _after_sign,
                     "distribute": _after_distribute},
     case_title=_case_title, preview_context=_preview, play_demo_history=_play_demo_history, demo_order=40,
+    retention={"minutes": "D30"},
+    case_panel="procedures/meeting/context.html",
 )

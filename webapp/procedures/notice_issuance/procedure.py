@@ -127,4 +127,6 @@ PROCEDURE = Procedure(
     preview_template=notices.template_key,
     play_demo_history=play_history,
     demo_order=30,
+    retention={"notice": "D30", "notice_upward": "D30", "bulletin": "D30"},
+    case_panel="procedures/notice_issuance/context.html",
 )
