@@ -104,6 +104,11 @@ class SmallTown:
     users: dict[str, User] = field(default_factory=dict)
 
 
+# username → display name (fictitious); the first six hold the role of their username, town-wide.
+STAFF = {
+    "admin": "严正华", "clerk": "苏晓梅", "office_head": "秦志远", "leader": "郝国强", "archivist": "温秋兰",
+    "inspector": "白建业", "inspector2": "邱海霞", "village_clerk": "柯佳怡", "village_inspector": "鲁卫平",
+}
 TOWN_ROLES = ["admin", "clerk", "office_head", "leader", "archivist", "inspector"]
 
 
@@ -117,10 +122,10 @@ def small_town(session: Session) -> SmallTown:
         (second.children[0], "快乐网咖", "small_internet_cafe"), (second.children[1], "柳岸客栈", "small_hotel"),
     ]:
         built.units[name] = unit(session, grid_node, name, category)
-    for role in TOWN_ROLES:
-        built.users[role] = user(session, role, role, scope=town_node)
-    built.users["inspector2"] = user(session, "inspector2", "inspector", scope=town_node)
-    built.users["village_clerk"] = user(session, "village_clerk", "clerk", scope=first)
-    built.users["village_inspector"] = user(session, "village_inspector", "inspector", scope=first)
+    accounts_to_make = [(role, role, town_node) for role in TOWN_ROLES] + [
+        ("inspector2", "inspector", town_node), ("village_clerk", "clerk", first),
+        ("village_inspector", "inspector", first)]
+    for username, role, scope in accounts_to_make:
+        built.users[username] = user(session, username, role, scope=scope, display_name=STAFF[username])
     session.commit()
     return built
