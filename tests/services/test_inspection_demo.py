@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 
 from webapp.cases import registry
@@ -14,6 +15,7 @@ from webapp.procedures.inspection import setup as inspection_setup
 from webapp.procedures.inspection.models import Inspection
 
 
+@pytest.mark.slow
 def test_history_from_january_to_today(app, session, demo):
     today = datetime(2026, 6, 15, 10, 0, tzinfo=TZ)
     clock = app.extensions["firegrid.clock"]

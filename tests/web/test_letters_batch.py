@@ -30,6 +30,7 @@ def _add_units(session, count: int) -> None:
     session.commit()
 
 
+@pytest.mark.slow
 def test_thousand_letters_in_background_survive_a_killed_worker(app, session, sign_in, small_town):
     clock = app.extensions["firegrid.clock"]
     start = at("2026-03-02T10:00")

@@ -22,6 +22,7 @@ def campaigns(app, session, demo):
     return session.scalar(select(LetterCampaign).where(LetterCampaign.grid_id == town.id))
 
 
+@pytest.mark.slow
 def test_village_user_cannot_take_the_towns_combined_letters(campaigns, login_as):
     village_clerk = login_as("clerk_shiqiao")
     assert login_as("clerk").get(f"/letters/campaigns/{campaigns.id}/combined.docx").status_code == 200
@@ -29,6 +30,7 @@ def test_village_user_cannot_take_the_towns_combined_letters(campaigns, login_as
     assert village_clerk.post(f"/letters/campaigns/{campaigns.id}/combined/rebuild").status_code == 403
 
 
+@pytest.mark.slow
 def test_job_progress_only_for_visible_campaigns(campaigns, session, login_as):
     shiqiao = session.scalar(select(GridNode).where(GridNode.name == "石桥村"))
     other = session.scalar(select(LetterCampaign).join(LetterCampaign.grid).where(

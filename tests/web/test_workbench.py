@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.inbox_support import bulk_cases
@@ -115,6 +116,7 @@ def _row(html: str, step: str) -> str:
     return rows[0]
 
 
+@pytest.mark.slow
 def test_self_assessment_rows_name_their_body_and_the_village_part_refuses_nothing(app, session, login_as):
     from tests.services.test_evaluation_records import YEAR, make_world
     from tests.services.test_evaluation_records import at as eval_at
@@ -143,6 +145,7 @@ def test_self_assessment_rows_name_their_body_and_the_village_part_refuses_nothi
     assert [url for url, status in crawl(village_clerk).items() if status == 403] == []
 
 
+@pytest.mark.slow
 def test_done_is_paged_and_found_by_number_title_date_and_person(app, session, sign_in, small_town):
     clock = app.extensions["firegrid.clock"]
     clerk, leader = sign_in("clerk"), sign_in("leader")
