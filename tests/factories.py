@@ -36,14 +36,18 @@ PREFIX_KINDS = {
 
 
 def town(session: Session, name: str = "松林镇", *, region: str = "示例区") -> GridNode:
-    """A town under its region, with the number prefixes of its organs and every procedure's defaults."""
+    """A town under its region: its organs' number prefixes, a committee with a police station and a fire
+    station, and every procedure's defaults (made after the committee, so referral receivers come from it)."""
     parent = grid.add_node(session, parent=None, level="region", name=region)
     node = grid.add_node(session, parent=parent, level="town", name=name)
     short = name.removesuffix("镇")
     for key, (organ, prefix, grammar) in PREFIX_KINDS.items():
         series = f"{name}{prefix}" if grammar == "qi" else f"{short}{prefix}"
         session.add(NumberPrefix(key=key, organ=f"{name}{organ}", prefix=series, grammar=grammar))
-    session.flush()
+    committee = [(f"{name}人民政府", "head"), (f"{short}派出所", "member"),
+                 (f"{region}消防救援大队{short}消防救援站", "member")]
+    for order, (organ, role) in enumerate(committee):
+        committee_member(session, node, organ, role=role, sort_order=order)
     defaults.ensure_defaults(session)
     return node
 
@@ -54,10 +58,6 @@ def village(session: Session, town_node: GridNode, name: str = "松林村", *, a
     for order, area_name in enumerate(areas):
         grid.add_node(session, parent=node, level="area", name=area_name, sort_order=order)
     return node
-
-
-def area(session: Session, village_node: GridNode, name: str) -> GridNode:
-    return grid.add_node(session, parent=village_node, level="area", name=name)
 
 
 def unit(session: Session, grid_node: GridNode, name: str, category: str = "small_shop", **extra: object) -> Unit:
@@ -80,13 +80,6 @@ def committee_member(session: Session, town_node: GridNode, organ: str, *, role:
     session.add(member)
     session.flush()
     return member
-
-
-def referral_receivers(session: Session, town_node: GridNode) -> dict:
-    """The town's referral receivers (派出所, 消防救援站 …), made from its committee members."""
-    from webapp.procedures.inspection import setup  # a procedure's service; the core builders above need none
-
-    return setup.receivers(session, town_node)
 
 
 @dataclass
