@@ -1,7 +1,9 @@
-"""Small builders for the data one test needs, made through the product's own services.
+"""Small builders for the data one test needs, made through the product's own services where it has
+them (grid, units, accounts, defaults); number prefixes and committee members have no creating service
+(the admin only edits them), so they are added as rows, as the demo loader does.
 
 The demo town (`demo` fixture) is for tests whose subject is the demo; most tests need one town,
-a village or two, a unit and a few users, and say so here. Every name is fictitious and not a demo
+a village or two, a unit and a few users (`small_town`, `sign_in` fixtures). Every name is fictitious and not a demo
 name, so a test that still leans on the demo without asking for it fails instead of passing by luck.
 """
 
