@@ -138,7 +138,7 @@ def test_background_export_that_keeps_failing_is_marked_failed(app, session, sig
     def broken(*args, **kwargs):  # the worker itself breaks (not the export, which records its own failures)
         raise OSError("disk full")
 
-    monkeypatch.setattr("webapp.services.archive_jobs.run_export", broken)
+    monkeypatch.setattr("webapp.archive.jobs.run_export", broken)
     clock = app.extensions["firegrid.clock"]
     for _ in range(jobs.MAX_ATTEMPTS):
         jobs.run_pending(session, app.extensions["firegrid.runtime"], worker="t", now=clock.now())
