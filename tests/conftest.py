@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import MetaData, inspect, text
 
+from tests import factories
 from webapp import create_app
 from webapp.demo import organisation as demo_service
 from webapp.extensions import db
@@ -152,12 +153,24 @@ def browser(app: Flask, session) -> Browser:  # noqa: ANN001
 
 
 @pytest.fixture()
-def login_as(app: Flask, demo):  # noqa: ANN001, ANN201
-    """login_as("clerk") → a Browser logged in as that demo account."""
+def small_town(session) -> factories.SmallTown:  # noqa: ANN001
+    """One town, two villages, four units, a user per role (see factories.small_town)."""
+    return factories.small_town(session)
 
-    def log_in(username: str) -> Browser:
+
+@pytest.fixture()
+def sign_in(app: Flask, session):  # noqa: ANN001, ANN201
+    """sign_in("clerk") → a Browser logged in as an account made by the factories."""
+
+    def log_in(username: str, password: str = factories.PASSWORD) -> Browser:
         visitor = Browser(app.test_client())
-        visitor.login(username)
+        visitor.login(username, password)
         return visitor
 
     return log_in
+
+
+@pytest.fixture()
+def login_as(demo, sign_in):  # noqa: ANN001, ANN201
+    """login_as("clerk") → a Browser logged in as that demo account."""
+    return lambda username: sign_in(username, demo_service.DEMO_PASSWORD)

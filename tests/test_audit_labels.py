@@ -23,9 +23,9 @@ def test_every_recorded_action_and_object_type_has_a_label():
     assert _recorded(OBJECT_TYPE) - set(AUDIT_OBJECT_TYPES) == set()
 
 
-def test_audit_page_shows_labels_not_codes(login_as):
-    admin = login_as("admin")
-    assert login_as("clerk").get("/admin/users").status_code == 403
+def test_audit_page_shows_labels_not_codes(sign_in, small_town):
+    admin = sign_in("admin")
+    assert sign_in("clerk").get("/admin/users").status_code == 403
     html = admin.get("/admin/audit").get_data(as_text=True)
     assert "拒绝访问" in html and "登录" in html
     assert "access_denied" not in html and ">login<" not in html

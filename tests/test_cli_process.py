@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -18,6 +20,7 @@ def _firegrid(cwd: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_help_and_check_write_nothing(tmp_path: Path) -> None:
     for args in (["--help"], ["serve", "--help"], ["check"], ["templates", "list"]):
         result = _firegrid(tmp_path, *args)
@@ -25,6 +28,7 @@ def test_help_and_check_write_nothing(tmp_path: Path) -> None:
         assert list(tmp_path.iterdir()) == [], f"firegrid {' '.join(args)} wrote {list(tmp_path.iterdir())}"
 
 
+@pytest.mark.slow
 def test_serve_on_a_busy_port_says_so_in_chinese(tmp_path: Path) -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

@@ -9,6 +9,7 @@ from pathlib import Path
 from docx import Document as Docx
 from sqlalchemy import select
 
+from tests.factories import PASSWORD
 from tests.workflow_support import BPMN
 from webapp import create_app
 from webapp.cli import main
@@ -89,24 +90,24 @@ def test_templates_build_writes_every_template(app, tmp_path):
     assert Docx(io.BytesIO((tmp_path / "notice.docx").read_bytes())).sections[0].page_height
 
 
-def test_restart_between_steps_loses_nothing(app, session, login_as):
+def test_restart_between_steps_loses_nothing(app, session, sign_in, small_town):
     """A second app process on the same database and data dir carries the case on."""
     from tests.conftest import Browser
 
-    clerk = login_as("clerk")
+    clerk = sign_in("clerk")
     clerk.post("/procedures/test_notice/start", {"title": "重启测试"})
     draft = session.scalar(select(WorkTask)).id
     clerk.post(f"/tasks/{draft}", {"title": "重启测试", "body": "正文", "approver_names": "leader"})
     restarted = create_app({key: app.config[key] for key in (
         "DATA_DIR", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WORKFLOWS_DIR", "TESTING")})
     leader = Browser(restarted.test_client())
-    leader.login("leader")
+    leader.login("leader", PASSWORD)
     review = session.scalar(select(WorkTask).where(WorkTask.step_key == "review")).id
     assert leader.post(f"/tasks/{review}", {"decision": "approve", "opinion": "同意"}).status_code == 302
     countersign = session.scalar(select(WorkTask).where(WorkTask.step_key == "countersign")).id
     again = Browser(create_app({key: app.config[key] for key in (
         "DATA_DIR", "SECRET_KEY", "SQLALCHEMY_DATABASE_URI", "WORKFLOWS_DIR", "TESTING")}).test_client())
-    again.login("leader")
+    again.login("leader", PASSWORD)
     assert again.post(f"/tasks/{countersign}", {"decision": "approve"}).status_code == 302
     session.expire_all()
     assert session.scalar(select(ProcessInstance)).status == "completed"

@@ -40,6 +40,7 @@ def _entry(page, nth: int):  # noqa: ANN001, ANN201
     return page.locator("fieldset.entry").filter(has_text=re.compile("（10分） · 自评4分")).nth(nth)
 
 
+@pytest.mark.slow
 def test_group_scores_one_body_in_one_submit(log_in, live_server):  # noqa: ANN001
     live_server.set_clock("2026-12-21T09:00")
     _open_evaluation(log_in("clerk"), log_in("clerk_shiqiao"))

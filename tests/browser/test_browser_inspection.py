@@ -68,6 +68,7 @@ def record_inspection(page, tmp_path) -> None:  # noqa: ANN001
     check_page(page, "04-inspection-case")
 
 
+@pytest.mark.slow
 def test_inspection_notice_deadline_and_reinspection(log_in, live_server, tmp_path):
     live_server.set_clock(f"{INSPECTED_ON}T09:40")
     inspector = log_in("inspector")

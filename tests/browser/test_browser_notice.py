@@ -109,6 +109,7 @@ def download_issued(clerk, tmp_path) -> None:  # noqa: ANN001
     check_page(clerk, "27-notice-case-closed")
 
 
+@pytest.mark.slow
 def test_notice_sent_back_redrafted_signed_and_downloaded(log_in, live_server, tmp_path):
     live_server.set_clock("2026-11-09T09:00")
     clerk, office_head, leader = log_in("clerk"), log_in("office_head"), log_in("leader")

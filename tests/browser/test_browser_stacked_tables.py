@@ -37,6 +37,7 @@ def assert_every_cell_captioned(cells: list[dict], path: str) -> None:
     assert not missing, f"{path}: cells without their column caption: {sorted(set(missing))}"
 
 
+@pytest.mark.slow
 def test_stacked_tables_keep_their_captions_on_a_phone(log_in, history_server):  # noqa: ANN001
     page = log_in("clerk", server=history_server)
     page.goto("/letters/")

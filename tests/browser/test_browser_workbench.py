@@ -20,6 +20,7 @@ def badge_count(page) -> int:  # noqa: ANN001
     return int(badge.inner_text()) if badge.count() else 0
 
 
+@pytest.mark.slow
 def test_phone_menu_folds_and_shows_the_todo_badge(log_in):
     clerk = log_in("clerk")
     menu = clerk.get_by_role("navigation", name="主菜单")
@@ -48,6 +49,7 @@ def test_phone_menu_folds_and_shows_the_todo_badge(log_in):
     check_page(clerk, "62-workbench-inbox-phone")
 
 
+@pytest.mark.slow
 def test_desktop_menu_is_open_without_a_toggle(log_in):
     leader = log_in("leader", {"width": 1280, "height": 800})
     expect(leader.get_by_role("navigation", name="主菜单")).to_be_visible()

@@ -117,7 +117,7 @@ def _unzip(path: Path, target: Path) -> Path:
     return next(target.iterdir())
 
 
-def test_export_builds_a_valid_bag_with_items_codes_catalogue_and_report(session, demo, app, docs, tmp_path):
+def test_export_builds_a_valid_bag_with_items_codes_catalogue_and_report(session, small_town, app, docs, tmp_path):
     year = build_year(session, app)
     result, path = _export(session, docs, tmp_path)
     assert result.item_count == 4  # 2 notices, notice + opinion as one item, the record
@@ -137,9 +137,9 @@ def test_export_builds_a_valid_bag_with_items_codes_catalogue_and_report(session
     names = sorted(p.name for p in folder.iterdir())
     assert any(n.endswith("签收回执.jpg") for n in names) and "元数据.xml" in names
     metadata = json.loads((folder / "元数据.json").read_text(encoding="utf-8"))
-    assert metadata["保管期限"] == "定期30年" and metadata["文件编号"].startswith("青石消整〔2026〕第")
+    assert metadata["保管期限"] == "定期30年" and metadata["文件编号"].startswith("松林消整〔2026〕第")
     steps = [(e["动作"], e["办理人"]) for e in metadata["办理过程"]]
-    assert steps[0] == ("发起", "林晓雯") and ("办理", "郑国栋") in steps
+    assert steps[0] == ("发起", "苏晓梅") and ("办理", "郝国强") in steps
     assert {f["用途"] for f in metadata["电子文件"]} >= {"正文", "送达回执"}
     record_code = session.scalar(select(ArchiveItem.archive_code).where(ArchiveItem.main_document_id == year.record_id))
     assert record_code == "Z001-WS·2026-D10-BGS-0001"
@@ -155,11 +155,11 @@ def test_export_builds_a_valid_bag_with_items_codes_catalogue_and_report(session
     assert any(year.voided_number in line and "文字有误" in line for line in report["作废文号说明"])
 
 
-def test_reexport_keeps_codes_and_new_documents_get_the_next_number(session, demo, app, docs, tmp_path):
+def test_reexport_keeps_codes_and_new_documents_get_the_next_number(session, small_town, app, docs, tmp_path):
     build_year(session, app)
     first, _ = _export(session, docs, tmp_path, "1.zip", pdf=False)
     codes_before = stored_codes(session, 2026)
-    archive_codes.update_settings(session, fonds="Z009", source_organization="青石镇人民政府",
+    archive_codes.update_settings(session, fonds="Z009", source_organization="松林镇人民政府",
                                   pattern=archive_codes.DEFAULT_CODE_PATTERN, default_organ="XF",
                                   organ_codes={}, retention_rules={}, item_groups=archive_codes.default_item_groups())
     session.commit()
@@ -175,7 +175,7 @@ def test_reexport_keeps_codes_and_new_documents_get_the_next_number(session, dem
     assert any("档号" in note for note in second.report["说明"])
 
 
-def test_changing_one_byte_of_a_payload_file_fails_verify_naming_it(session, demo, app, docs, tmp_path):
+def test_changing_one_byte_of_a_payload_file_fails_verify_naming_it(session, small_town, app, docs, tmp_path):
     build_year(session, app)
     _, path = _export(session, docs, tmp_path, pdf=False)
     with zipfile.ZipFile(path) as archive:
@@ -195,7 +195,7 @@ def test_changing_one_byte_of_a_payload_file_fails_verify_naming_it(session, dem
     assert len(result.problems) >= 1
 
 
-def test_raw_byte_flip_inside_the_zip_is_named(session, demo, app, docs, tmp_path):
+def test_raw_byte_flip_inside_the_zip_is_named(session, small_town, app, docs, tmp_path):
     build_year(session, app)
     _, path = _export(session, docs, tmp_path, pdf=False)
     with zipfile.ZipFile(path) as archive:
@@ -208,9 +208,9 @@ def test_raw_byte_flip_inside_the_zip_is_named(session, demo, app, docs, tmp_pat
     assert not result.ok and any("元数据.xml" in p for p in result.problems), result.problems
 
 
-def test_real_gap_is_reported_and_running_cases_wait(session, demo, app, docs, tmp_path):
+def test_real_gap_is_reported_and_running_cases_wait(session, small_town, app, docs, tmp_path):
     build_year(session, app, finish_case=False)
-    lost = numbering.allocate(session, prefix="青石府发", year=2026, grammar="wenhao", now=at("2026-07-01T10:00"))
+    lost = numbering.allocate(session, prefix="松林府发", year=2026, grammar="wenhao", now=at("2026-07-01T10:00"))
     session.delete(lost)  # a number allocated and lost: a real gap
     town = session.scalar(select(GridNode).where(GridNode.level == "town"))
     _issue(session, docs, "notice", "town_notice", Subject(town), at("2026-07-02T10:00"), "关于汛期防火的通知")
@@ -218,21 +218,21 @@ def test_real_gap_is_reported_and_running_cases_wait(session, demo, app, docs, t
     result, path = _export(session, docs, tmp_path, pdf=False)
     assert result.item_count == 4  # the running case's notice and opinion wait
     integrity = result.report["检测项"]["完整性"]
-    assert not integrity["通过"] and any("青石府发〔2026〕第4号" in p for p in integrity["问题"])
-    assert any("青石消整" in note for note in result.report["说明"])  # issued but not in this export
+    assert not integrity["通过"] and any("松林府发〔2026〕第4号" in p for p in integrity["问题"])
+    assert any("松林消整" in note for note in result.report["说明"])  # issued but not in this export
     verified = verify_package(path)
     assert verified.ok and any("断号" in w for w in verified.warnings)
     assert session.scalar(select(IssuedNumber).where(IssuedNumber.status == "void")) is not None
 
 
-def test_filters_select_retention_classes(session, demo, app, docs, tmp_path):
+def test_filters_select_retention_classes(session, small_town, app, docs, tmp_path):
     build_year(session, app)
     result, _ = _export(session, docs, tmp_path, pdf=False, retentions={"D10"})
     assert result.codes == ["Z001-WS·2026-D10-BGS-0001"]
 
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
-def test_pdfa_in_the_package_keeps_every_character_of_its_docx(session, demo, app, docs, tmp_path):
+def test_pdfa_in_the_package_keeps_every_character_of_its_docx(session, small_town, app, docs, tmp_path):
     year = build_year(session, app)
     _, path = _export(session, docs, tmp_path)  # with PDF/A
     bag_dir = _unzip(path, tmp_path / "x")
@@ -248,7 +248,7 @@ def test_pdfa_in_the_package_keeps_every_character_of_its_docx(session, demo, ap
     check_pdf_text(docx_path, pdf_path, tmp_path, name="archived-notice")
 
 
-def test_failed_pdfa_conversion_is_noted_in_chinese_and_logged(session, demo, app, docs, tmp_path, monkeypatch,
+def test_failed_pdfa_conversion_is_noted_in_chinese_and_logged(session, small_town, app, docs, tmp_path, monkeypatch,
                                                                 caplog):
     build_year(session, app)
 

@@ -13,7 +13,7 @@ from webapp.models import AttachmentRole, Document
 from webapp.services import documents
 
 
-def test_one_file_of_every_declared_role_is_exported(session, demo, app, tmp_path):
+def test_one_file_of_every_declared_role_is_exported(session, small_town, app, tmp_path):
     docs = app.extensions["firegrid.runtime"].documents
     year = build_year(session, app)
     record = session.get(Document, year.record_id)

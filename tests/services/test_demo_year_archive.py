@@ -7,6 +7,7 @@ import zipfile
 from datetime import datetime
 
 import bagit
+import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from webapp.demo import history as demo_history
 from webapp.models import AttachmentRole, Document, DocumentAttachment
 
 
+@pytest.mark.slow
 def test_demo_year_files_every_role_and_kind_and_exports(app, session, demo, tmp_path):
     runtime, clock = app.extensions["firegrid.runtime"], app.extensions["firegrid.clock"]
     assert demo_history.play(session, runtime, clock, datetime(2026, 12, 20, 10, tzinfo=TZ))

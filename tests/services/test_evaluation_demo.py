@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import func, select
 
 from webapp.cases import registry
@@ -29,6 +30,7 @@ def test_demo_before_december_leaves_the_evaluation_unopened(app, session, demo)
     assert session.scalar(select(Evaluation)) is None
 
 
+@pytest.mark.slow
 def test_demo_in_december_runs_the_evaluation(app, session, demo):  # noqa: ANN001
     _play(app, session, datetime(2026, 12, 20, 10, tzinfo=TZ))
     evaluation = session.scalar(select(Evaluation))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 
 from webapp.cases import registry
@@ -11,9 +12,10 @@ from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
 from webapp.models import Document, ProcessInstance, WorkTask
 from webapp.procedures.inspection import setup as inspection_setup
-from webapp.procedures.inspection.models import Inspection
+from webapp.procedures.inspection.models import Inspection, ReferralReceiver
 
 
+@pytest.mark.slow
 def test_history_from_january_to_today(app, session, demo):
     today = datetime(2026, 6, 15, 10, 0, tzinfo=TZ)
     clock = app.extensions["firegrid.clock"]
@@ -30,14 +32,12 @@ def test_history_from_january_to_today(app, session, demo):
     assert open_steps and session.scalar(select(ProcessInstance).where(ProcessInstance.status == "completed"))
 
 
-def test_defaults_are_created_once(session, demo):
+def test_defaults_are_created_once(session, small_town):
     inspection_setup.load_defaults(session)
     inspection_setup.load_defaults(session)
     names = [i.name for i in inspection_setup.all_items(session)]
     assert len(names) == len(set(names)) and "安全出口和疏散通道" in names
-    from webapp.models import GridNode
-
-    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
-    found = inspection_setup.receivers(session, town)
-    assert found["police"].name == "青石派出所" and found["fire"].name == "江岸区消防救援大队青石消防救援站"
+    found = inspection_setup.receivers(session, small_town.town)
+    assert found["police"].name == "松林派出所" and found["fire"].name == "示例区消防救援大队松林消防救援站"
     assert found["police"].feedback_days == 15
+    assert len(session.scalars(select(ReferralReceiver)).all()) == 2  # made once, from the committee

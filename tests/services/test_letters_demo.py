@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
 from sqlalchemy import select
 
 from webapp.cases import registry
@@ -12,6 +13,7 @@ from webapp.clock import TZ
 from webapp.procedures.responsibility_letters.models import LetterCampaign, ResponsibilityLetter
 
 
+@pytest.mark.slow
 def test_demo_history_plays_campaigns(app, session, demo):
     clock = app.extensions["firegrid.clock"]
     today = datetime(2026, 6, 15, 16, 0, tzinfo=TZ)

@@ -4,39 +4,30 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from sqlalchemy import select
 
 from webapp.cases import registry
 from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
-from webapp.models import GridNode, User
 from webapp.procedures.meeting import decisions as meeting_decisions
 from webapp.procedures.meeting import meetings
 from webapp.procedures.meeting.models import Meeting, MeetingDecision
 
 
-def _town(session) -> GridNode:
-    return session.scalar(select(GridNode).where(GridNode.level == "town"))
-
-
-def _user(session, username: str) -> User:
-    return session.scalar(select(User).where(User.username == username))
-
-
-def test_default_series_follow_the_configured_prefixes(session, demo):
-    series = meetings.ensure_default_series(session, _town(session))
+def test_default_series_follow_the_configured_prefixes(session, small_town):
+    series = meetings.ensure_default_series(session, small_town.town)
     assert [(s.key, s.interval_months, s.prefix_key) for s in series] == [
         ("joint", 2, "minutes_joint"), ("quarterly", 3, "minutes_quarterly"), ("committee", 1, "minutes_committee")]
-    assert meetings.ensure_default_series(session, _town(session)) == series  # idempotent
+    assert meetings.ensure_default_series(session, small_town.town) == series  # idempotent
     plan = meetings.yearly_plan(session, series[1], 2026, date(2026, 5, 20))
     assert [p.label for p in plan] == ["1—3月", "4—6月", "7—9月", "10—12月"]
     assert [p.state for p in plan] == ["missed", "due", "future", "future"]
 
 
-def test_responsibility_rule_by_scope(session, demo):
-    town = _town(session)
-    village = session.scalar(select(GridNode).where(GridNode.name == "石桥村"))
-    clerk, village_clerk, leader = (_user(session, n) for n in ("clerk", "clerk_shiqiao", "leader"))
+def test_responsibility_rule_by_scope(session, small_town):
+    town, village = small_town.town, small_town.village
+    clerk, village_clerk, leader = (small_town.users[n] for n in ("clerk", "village_clerk", "leader"))
     assert meeting_decisions.responsible_for_node(village_clerk, village)
     assert not meeting_decisions.responsible_for_node(clerk, village)
     assert meeting_decisions.responsible_for_node(clerk, town)
@@ -44,6 +35,7 @@ def test_responsibility_rule_by_scope(session, demo):
     assert not meeting_decisions.responsible_for_node(village_clerk, town)
 
 
+@pytest.mark.slow
 def test_demo_history_plays_this_years_meetings(app, session, demo):
     runtime, clock = app.extensions["firegrid.runtime"], app.extensions["firegrid.clock"]
     today = datetime(2026, 7, 20, 9, tzinfo=TZ)

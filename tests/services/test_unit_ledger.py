@@ -1,16 +1,16 @@
+from datetime import datetime
 from io import BytesIO
 
 import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
-from webapp.models import GridNode, Unit
+from webapp.clock import TZ
+from webapp.models import Unit
 from webapp.services import unit_ledger, units
 from webapp.services.errors import InvalidInput
 
-
-def _town(session):
-    return session.scalar(select(GridNode).where(GridNode.level == "town"))
+IMPORT_NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
 
 
 def _sheet(rows):
@@ -26,7 +26,7 @@ def _sheet(rows):
 
 
 def _good_rows(count):
-    grids = ["青石村/青石一组", "石桥村/石桥东片", "河湾社区/滨河片区"]
+    grids = ["松林村/松林一组", "松林村/松林二组", "柳岸社区/柳岸一号院"]
     return [
         [f"导入测试商店{i:02d}", "小商店", grids[i % 3], f"测试路{i}号", "张三", "13800000000", "李四", "0712-5861234",
          120.5, 6]
@@ -34,43 +34,43 @@ def _good_rows(count):
     ]
 
 
-def test_bad_rows_are_all_named_and_nothing_is_imported(session, demo):
+def test_bad_rows_are_all_named_and_nothing_is_imported(session, small_town):
     rows = _good_rows(50)
     rows[6][2] = "不存在村/一组"  # sheet row 8
     rows[31][5] = "12345"  # sheet row 33
     with pytest.raises(InvalidInput) as raised:
-        unit_ledger.import_units(session, _town(session), _sheet(rows), now=demo_now(session))
+        unit_ledger.import_units(session, small_town.town, _sheet(rows), now=IMPORT_NOW)
     problems = raised.value.problems
     assert len(problems) == 2
     assert problems[0].startswith("第8行") and "未知的网格" in problems[0]
     assert problems[1].startswith("第33行") and "电话号码" in problems[1]
     session.rollback()
-    assert session.query(Unit).count() == 60
+    assert session.query(Unit).count() == 4
 
 
-def test_fixed_file_imports_fifty_and_round_trips(session, demo):
-    result = unit_ledger.import_units(session, _town(session), _sheet(_good_rows(50)), now=demo_now(session))
+def test_fixed_file_imports_fifty_and_round_trips(session, small_town):
+    result = unit_ledger.import_units(session, small_town.town, _sheet(_good_rows(50)), now=IMPORT_NOW)
     session.commit()
     assert (result.created, result.changed, result.unchanged) == (50, 0, 0)
-    assert session.query(Unit).count() == 110
+    assert session.query(Unit).count() == 54
 
     units_before = _snapshot(session)
     exported = unit_ledger.export_units(list(session.scalars(select(Unit))))
-    again = unit_ledger.import_units(session, _town(session), BytesIO(exported), now=demo_now(session))
+    again = unit_ledger.import_units(session, small_town.town, BytesIO(exported), now=IMPORT_NOW)
     session.commit()
-    assert (again.created, again.changed, again.unchanged) == (0, 0, 110)
+    assert (again.created, again.changed, again.unchanged) == (0, 0, 54)
     assert _snapshot(session) == units_before
 
 
-def test_reimport_counts_only_the_row_that_changed(session, demo):
+def test_reimport_counts_only_the_row_that_changed(session, small_town):
     book = load_workbook(BytesIO(unit_ledger.export_units(list(session.scalars(select(Unit))))))
     book.active.cell(row=5, column=4).value = "新地址路1号"
     edited = BytesIO()
     book.save(edited)
     edited.seek(0)
-    result = unit_ledger.import_units(session, _town(session), edited, now=demo_now(session))
-    assert (result.created, result.changed, result.unchanged) == (0, 1, 59)
-    assert result.summary() == "新增0个单位，更新1个单位，59个单位无变化"
+    result = unit_ledger.import_units(session, small_town.town, edited, now=IMPORT_NOW)
+    assert (result.created, result.changed, result.unchanged) == (0, 1, 3)
+    assert result.summary() == "新增0个单位，更新1个单位，3个单位无变化"
     assert session.scalar(select(Unit).where(Unit.address == "新地址路1号")) is not None
 
 
@@ -84,32 +84,32 @@ def test_valid_phone_numbers_pass(phone):
     assert units.phone_problem(phone) is None
 
 
-def test_export_import_into_empty_town_recreates_units(session, demo):
+def test_export_import_into_empty_town_recreates_units(session, small_town):
     exported = unit_ledger.export_units(list(session.scalars(select(Unit))))
     before = _snapshot(session)
     for unit in session.scalars(select(Unit)):
         session.delete(unit)
     session.flush()
-    result = unit_ledger.import_units(session, _town(session), BytesIO(exported), now=demo_now(session))
-    assert result.created == 60 and _snapshot(session) == before
+    result = unit_ledger.import_units(session, small_town.town, BytesIO(exported), now=IMPORT_NOW)
+    assert result.created == 4 and _snapshot(session) == before
 
 
-def test_duplicates_and_missing_fields_are_reported(session, demo):
+def test_duplicates_and_missing_fields_are_reported(session, small_town):
     rows = _good_rows(3)
     rows[2][0] = rows[0][0]
     rows[2][2] = rows[0][2]
     rows.append(["", "火星类别", "", "", "", "", "", "", "abc", -1])
     with pytest.raises(InvalidInput) as raised:
-        unit_ledger.import_units(session, _town(session), _sheet(rows), now=demo_now(session))
+        unit_ledger.import_units(session, small_town.town, _sheet(rows), now=IMPORT_NOW)
     text = "\n".join(raised.value.problems)
     assert "第4行：与第2行重复" in text
     assert "第5行：未知的单位类别“火星类别”" in text and "所属网格不能为空" in text
     assert "建筑面积”应为数字" in text
 
 
-def test_not_an_xlsx(session, demo):
+def test_not_an_xlsx(session, small_town):
     with pytest.raises(InvalidInput, match="xlsx"):
-        unit_ledger.import_units(session, _town(session), BytesIO(b"not excel"), now=demo_now(session))
+        unit_ledger.import_units(session, small_town.town, BytesIO(b"not excel"), now=IMPORT_NOW)
 
 
 def test_blank_template_has_headers_and_category_list():
@@ -118,8 +118,8 @@ def test_blank_template_has_headers_and_category_list():
     assert book["类别"]["A1"].value == "小学校/幼儿园"
 
 
-def test_import_through_the_web_reports_errors(login_as, session):
-    admin = login_as("admin")
+def test_import_through_the_web_reports_errors(sign_in, small_town):
+    admin = sign_in("admin")
     rows = _good_rows(5)
     rows[1][1] = "未知类"
     response = admin.post("/units/import", {"file": (_sheet(rows), "台账.xlsx")},
@@ -131,29 +131,21 @@ def test_import_through_the_web_reports_errors(login_as, session):
     assert "新增5个单位" in ok.get_data(as_text=True)
 
 
-
-def test_upload_over_the_configured_limit_is_refused_in_chinese(app, login_as, monkeypatch):
-    admin = login_as("admin")
+def test_upload_over_the_configured_limit_is_refused_in_chinese(app, sign_in, small_town, monkeypatch):
+    admin = sign_in("admin")
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 2 * 1024 * 1024)  # FIREGRID_MAX_UPLOAD_MB=2
     big = BytesIO(b"PK\x03\x04" + b"\x00" * (2 * 1024 * 1024))
     response = admin.post("/units/import", {"file": (big, "台账.xlsx")}, content_type="multipart/form-data")
     assert response.status_code == 413
     assert "一次提交的文件合计不能超过2MB" in response.get_data(as_text=True)
 
-def test_export_download_has_chinese_filename(login_as):
-    response = login_as("clerk_shiqiao").get("/units/export.xlsx")
+
+def test_export_download_has_chinese_filename(sign_in, small_town):
+    response = sign_in("village_clerk").get("/units/export.xlsx")
     assert "filename*=UTF-8''%E5%8D%95%E4%BD%8D" in response.headers["Content-Disposition"]
     sheet = load_workbook(BytesIO(response.data)).active
     grids = {row[2] for row in sheet.iter_rows(min_row=2, values_only=True)}
-    assert grids and all(g.startswith("石桥村/") for g in grids)
-
-
-def demo_now(session):
-    from datetime import datetime
-
-    from webapp.clock import TZ
-
-    return datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
+    assert grids and all(g.startswith("松林村/") for g in grids)
 
 
 def _snapshot(session):

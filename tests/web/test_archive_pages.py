@@ -14,8 +14,8 @@ from webapp.archive.verify import verify_package
 from webapp.models import Document
 
 
-def test_archivist_previews_exports_and_downloads(app, session, login_as):
-    archivist = login_as("archivist")
+def test_archivist_previews_exports_and_downloads(app, session, sign_in, small_town):
+    archivist = sign_in("archivist")
     build_year(session, app, finish_case=False)
     page = archivist.get("/archive/?year=2026").get_data(as_text=True)
     assert "归档" in page and "（导出时分配）" in page
@@ -34,10 +34,10 @@ def test_archivist_previews_exports_and_downloads(app, session, login_as):
     assert "Z001-WS·2026-D30-BGS-0001" in archivist.get("/archive/?year=2026").get_data(as_text=True)
 
 
-def test_export_goes_to_the_background_above_the_limit(app, session, login_as):
+def test_export_goes_to_the_background_above_the_limit(app, session, sign_in, small_town):
     from webapp.services import jobs
 
-    archivist = login_as("archivist")
+    archivist = sign_in("archivist")
     build_year(session, app)
     app.config["ARCHIVE_SYNC_LIMIT"] = 0
     try:
@@ -56,22 +56,22 @@ def test_export_goes_to_the_background_above_the_limit(app, session, login_as):
     assert result.ok and result.items == record.item_count, result.problems
 
 
-def test_only_archivists_export_and_admin_edits_settings(app, session, login_as):
-    assert login_as("clerk").get("/archive/").status_code == 403
-    admin = login_as("admin")
+def test_only_archivists_export_and_admin_edits_settings(app, session, sign_in, small_town):
+    assert sign_in("clerk").get("/archive/").status_code == 403
+    admin = sign_in("admin")
     form = admin.get("/archive/settings").get_data(as_text=True)
     assert "rectification_notice,reinspection_opinion" in form
     bad = admin.post("/archive/settings", {"fonds": "Z001", "pattern": "{fonds}-{nope}", "default_organ": "BGS"})
     assert "档号格式有误" in bad.get_data(as_text=True)
     ok = admin.post("/archive/settings", {
-        "fonds": "0194", "source_organization": "青石镇人民政府", "default_organ": "BGS",
+        "fonds": "0194", "source_organization": "松林镇人民政府", "default_organ": "BGS",
         "pattern": "{fonds}-{category}·{year}-{retention}-{organ}-{serial:04d}",
-        "organ_codes": "青石镇人民政府=QSF\n青石镇消防安全委员会=XAW", "retention_rules": "notice=D10",
+        "organ_codes": "松林镇人民政府=QSF\n松林镇消防安全委员会=XAW", "retention_rules": "notice=D10",
         "item_groups": "rectification_notice,reinspection_opinion"})
     assert ok.status_code == 302
     session.expire_all()
     assert session.get(ArchiveSettings, 1).fonds_code == "0194"
-    assert session.get(OrganCode, "青石镇人民政府").code == "QSF"
+    assert session.get(OrganCode, "松林镇人民政府").code == "QSF"
 
 
 def _records(session) -> list[ArchiveExport]:
@@ -79,8 +79,8 @@ def _records(session) -> list[ArchiveExport]:
     return list(session.scalars(select(ArchiveExport).order_by(ArchiveExport.id)))
 
 
-def test_failed_export_says_why_and_succeeds_on_retry_after_the_file_is_restored(app, session, login_as):
-    archivist = login_as("archivist")
+def test_failed_export_says_why_and_succeeds_on_retry_after_the_file_is_restored(app, session, sign_in, small_town):
+    archivist = sign_in("archivist")
     year = build_year(session, app)
     scan = session.get(Document, year.rectification_id).attachments[0]
     stored = app.extensions["firegrid.runtime"].documents.store.path(scan.file_sha256)
@@ -96,7 +96,7 @@ def test_failed_export_says_why_and_succeeds_on_retry_after_the_file_is_restored
     assert page.index("归档包") < page.index("将归档的件")  # progress and outcome above the item list
 
     stored.write_bytes(kept)
-    assert login_as("clerk").post(f"/archive/exports/{record.id}/retry").status_code == 403
+    assert sign_in("clerk").post(f"/archive/exports/{record.id}/retry").status_code == 403
     assert archivist.post(f"/archive/exports/{record.id}/retry").status_code == 302
     [record] = _records(session)
     assert record.status == "done" and record.passed, record.message
@@ -104,17 +104,17 @@ def test_failed_export_says_why_and_succeeds_on_retry_after_the_file_is_restored
     assert archivist.post(f"/archive/exports/{record.id}/cancel").status_code == 400  # done: nothing to cancel
 
 
-def test_queued_export_can_be_cancelled(app, session, login_as):
+def test_queued_export_can_be_cancelled(app, session, sign_in, small_town):
     from webapp.services import jobs
 
-    archivist = login_as("archivist")
+    archivist = sign_in("archivist")
     build_year(session, app)
     app.config["ARCHIVE_SYNC_LIMIT"] = 0
     try:
         archivist.post("/archive/export", {"year": "2026", "pdf": ""})
         [record] = _records(session)
         assert "排队中" in archivist.get("/archive/?year=2026").get_data(as_text=True)
-        assert login_as("clerk").post(f"/archive/exports/{record.id}/cancel").status_code == 403
+        assert sign_in("clerk").post(f"/archive/exports/{record.id}/cancel").status_code == 403
         assert archivist.post(f"/archive/exports/{record.id}/cancel").status_code == 302
         clock = app.extensions["firegrid.clock"]
         assert jobs.run_due_jobs(session, app.extensions["firegrid.runtime"], worker="t", clock=clock.now) == 0
@@ -124,10 +124,10 @@ def test_queued_export_can_be_cancelled(app, session, login_as):
         app.config.pop("ARCHIVE_SYNC_LIMIT")
 
 
-def test_background_export_that_keeps_failing_is_marked_failed(app, session, login_as, monkeypatch):
+def test_background_export_that_keeps_failing_is_marked_failed(app, session, sign_in, small_town, monkeypatch):
     from webapp.services import jobs
 
-    archivist = login_as("archivist")
+    archivist = sign_in("archivist")
     build_year(session, app)
     app.config["ARCHIVE_SYNC_LIMIT"] = 0
     try:
@@ -148,11 +148,11 @@ def test_background_export_that_keeps_failing_is_marked_failed(app, session, log
     assert "重试" in archivist.get("/archive/?year=2026").get_data(as_text=True)
 
 
-def test_item_list_is_paged(app, session, login_as, monkeypatch):
+def test_item_list_is_paged(app, session, sign_in, small_town, monkeypatch):
     from webapp.archive import views as archive_view
 
     monkeypatch.setattr(archive_view, "ITEMS_PER_PAGE", 2)
-    archivist = login_as("archivist")
+    archivist = sign_in("archivist")
     build_year(session, app)
     first = archivist.get("/archive/?year=2026").get_data(as_text=True)
     second = archivist.get("/archive/?year=2026&page=2").get_data(as_text=True)
@@ -161,13 +161,13 @@ def test_item_list_is_paged(app, session, login_as, monkeypatch):
     assert ("消防安全检查记录" in first) != ("消防安全检查记录" in second)
 
 
-def test_background_export_reports_progress_while_it_writes(app, session, login_as, monkeypatch):
+def test_background_export_reports_progress_while_it_writes(app, session, sign_in, small_town, monkeypatch):
     from webapp.archive import export as archive_export
     from webapp.archive import jobs as archive_jobs
     from webapp.archive.package import ItemWriter
     from webapp.services import jobs
 
-    archivist = login_as("archivist")
+    archivist = sign_in("archivist")
     build_year(session, app)
     monkeypatch.setitem(app.config, "ARCHIVE_SYNC_LIMIT", 0)
     archivist.post("/archive/export", {"year": "2026", "pdf": ""})

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+from urllib.parse import quote
 
 import pytest
 from docx import Document as Docx
@@ -21,22 +22,18 @@ def _docs(app):
     return app.extensions["firegrid.runtime"].documents
 
 
-def _node(session, name):
-    return session.scalar(select(GridNode).where(GridNode.name == name))
-
-
-def _issue(app, session, grid_name="青石镇", title="关于开展冬季防火检查的通知"):
+def _issue(app, session, grid: GridNode, title="关于开展冬季防火检查的通知"):
     docs, now = _docs(app), app.extensions["firegrid.clock"].now()
     context = dict(docs.library.spec("notice").sample, title=title)
     return documents.issue(session, docs, template_key="notice", context=context, title=title,
-                           prefix_key="town_notice", subject=documents.Subject(_node(session, grid_name)),
+                           prefix_key="town_notice", subject=documents.Subject(grid),
                            user=None, now=now)
 
 
-def test_same_content_is_stored_once(app, session, demo):
+def test_same_content_is_stored_once(app, session, small_town):
     docs, now = _docs(app), app.extensions["firegrid.clock"].now()
     context = docs.library.spec("inspection_record").sample
-    subject = documents.Subject(_node(session, "石桥村"))
+    subject = documents.Subject(small_town.village)
     first = documents.create_record(session, docs, template_key="inspection_record", context=context,
                                     title="检查记录", subject=subject, user=None, now=now)
     second = documents.create_record(session, docs, template_key="inspection_record", context=context,
@@ -46,8 +43,8 @@ def test_same_content_is_stored_once(app, session, demo):
     assert docs.store.verify(first.file_sha256)
 
 
-def test_issued_document_is_immutable_and_corrections_are_versions(app, session, demo):
-    issued = _issue(app, session)
+def test_issued_document_is_immutable_and_corrections_are_versions(app, session, small_town):
+    issued = _issue(app, session, small_town.town)
     session.commit()
     issued.title = "改过的标题"
     with pytest.raises(InvalidInput, match="不能修改"):
@@ -63,39 +60,40 @@ def test_issued_document_is_immutable_and_corrections_are_versions(app, session,
     assert issued.number in text and "（更正）" in text
 
 
-def test_void_keeps_the_number_in_the_ledger(app, session, demo):
-    first = _issue(app, session)
+def test_void_keeps_the_number_in_the_ledger(app, session, small_town):
+    first = _issue(app, session, small_town.town)
     documents.void(session, first, "标题有误，重新发文")
-    second = _issue(app, session, title="重新印发的通知")
+    second = _issue(app, session, small_town.town, title="重新印发的通知")
     session.commit()
     ledger = list(session.scalars(select(IssuedNumber).order_by(IssuedNumber.serial)))
     assert [(n.serial, n.status) for n in ledger] == [(1, "void"), (2, "issued")]
     assert ledger[0].void_reason == "标题有误，重新发文" and second.number.endswith("〕2号")
 
 
-def test_download_has_chinese_filename_and_enforces_scope(app, session, login_as):
-    issued = _issue(app, session, grid_name="青石村")
+def test_download_has_chinese_filename_and_enforces_scope(app, session, sign_in, small_town):
+    issued = _issue(app, session, small_town.other_village)
     session.commit()
-    response = login_as("clerk").get(f"/documents/{issued.id}.docx")
+    response = sign_in("clerk").get(f"/documents/{issued.id}.docx")
     assert response.status_code == 200
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
-    assert "%E9%9D%92%E7%9F%B3%E5%BA%9C%E5%8F%91" in response.headers["Content-Disposition"]  # 青石府发
+    assert quote("松林府发") in response.headers["Content-Disposition"]
     assert Docx(io.BytesIO(response.data)).paragraphs
-    assert login_as("clerk_shiqiao").get(f"/documents/{issued.id}.docx").status_code == 403
+    assert sign_in("village_clerk").get(f"/documents/{issued.id}.docx").status_code == 403
 
 
-def test_pdf_without_libreoffice_says_so_in_chinese(app, session, login_as, monkeypatch, tmp_path):
-    issued = _issue(app, session)
+def test_pdf_without_libreoffice_says_so_in_chinese(app, session, sign_in, small_town, monkeypatch, tmp_path):
+    issued = _issue(app, session, small_town.town)
     session.commit()
     monkeypatch.setattr(_docs(app), "pdf", PdfConverter(tmp_path / "profile", soffice="/nonexistent/soffice"))
     monkeypatch.setattr(_docs(app), "pdf_cache_dir", tmp_path / "cache")
-    response = login_as("clerk").get(f"/documents/{issued.id}.pdf")
+    response = sign_in("clerk").get(f"/documents/{issued.id}.pdf")
     assert response.status_code == 503 and "未安装 PDF 转换组件" in response.get_data(as_text=True)
-    assert login_as("clerk").get(f"/documents/{issued.id}.docx").status_code == 200
+    assert sign_in("clerk").get(f"/documents/{issued.id}.docx").status_code == 200
 
 
-def test_failed_conversion_is_reported_in_chinese_and_logged(app, session, login_as, monkeypatch, tmp_path, caplog):
-    issued = _issue(app, session)
+def test_failed_conversion_is_reported_in_chinese_and_logged(app, session, sign_in, small_town, monkeypatch, tmp_path,
+                                                             caplog):
+    issued = _issue(app, session, small_town.town)
     session.commit()
 
     def broken(content, pdfa=False):  # noqa: ANN001, ANN202
@@ -103,17 +101,17 @@ def test_failed_conversion_is_reported_in_chinese_and_logged(app, session, login
 
     monkeypatch.setattr(_docs(app).pdf, "convert", broken)
     monkeypatch.setattr(_docs(app), "pdf_cache_dir", tmp_path / "cache")
-    response = login_as("clerk").get(f"/documents/{issued.id}.pdf")
+    response = sign_in("clerk").get(f"/documents/{issued.id}.pdf")
     page = response.get_data(as_text=True)
     assert response.status_code == 503 and "PDF 转换失败，请稍后重试或下载 DOCX。" in page
     assert "soffice" not in page and "source file could not be loaded" in caplog.text
 
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
-def test_pdf_download_has_the_number_and_drops_no_characters(app, session, login_as, tmp_path):
-    issued = _issue(app, session)
+def test_pdf_download_has_the_number_and_drops_no_characters(app, session, sign_in, small_town, tmp_path):
+    issued = _issue(app, session, small_town.town)
     session.commit()
-    response = login_as("clerk").get(f"/documents/{issued.id}.pdf")
+    response = sign_in("clerk").get(f"/documents/{issued.id}.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     from pypdf import PdfReader
 
@@ -123,8 +121,8 @@ def test_pdf_download_has_the_number_and_drops_no_characters(app, session, login
     check_pdf_text(_docs(app).store.read(issued.file_sha256), response.data, tmp_path, name="notice")
 
 
-def test_template_gallery_and_samples(login_as, app):
-    clerk = login_as("clerk")
+def test_template_gallery_and_samples(sign_in, small_town, app):
+    clerk = sign_in("clerk")
     page = clerk.get("/templates/").get_data(as_text=True)
     library = _docs(app).library
     for key in library:

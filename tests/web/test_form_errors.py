@@ -6,8 +6,8 @@ from __future__ import annotations
 from tests.form_support import error_beside
 
 
-def test_scheme_item_with_three_bad_fields_shows_all_three_beside_them(app, session, login_as):  # noqa: ANN001
-    admin = login_as("admin")
+def test_scheme_item_with_three_bad_fields_shows_all_three_beside_them(app, session, sign_in, small_town):  # noqa: ANN001
+    admin = sign_in("admin")
     form = {"category": "消防安全责任", "content": "我的新测算项目", "points": "0", "rule": "按签订率计分",
             "kind": "measured", "metric": "", "formula": "", "target": "0"}
     refused = admin.post("/evaluation/schemes/village/items/new", form)
@@ -20,8 +20,8 @@ def test_scheme_item_with_three_bad_fields_shows_all_three_beside_them(app, sess
     assert 'value="我的新测算项目"' in page and "按签订率计分</textarea>" in page
 
 
-def test_a_service_error_without_a_field_goes_beside_the_field_the_view_names(app, session, login_as):  # noqa: ANN001
-    admin = login_as("admin")
+def test_a_service_error_without_a_field_goes_beside_the_field_the_view_names(app, session, sign_in, small_town):  # noqa: ANN001
+    admin = sign_in("admin")
     taken = admin.post("/admin/users/new", {"username": "clerk", "display_name": "重名", "password": "abcdefgh12",
                                             "roles": ["clerk"], "scope_id": "2", "enabled": "y"})
     page = taken.get_data(as_text=True)

@@ -27,10 +27,10 @@ def metric(page: str, name: str, row: str = "青石村") -> int:
     return int(cell.group(1))
 
 
-def test_invalid_record_rerenders_with_chinese_errors_and_input_kept(app, session, login_as):
+def test_invalid_record_rerenders_with_chinese_errors_and_input_kept(app, session, sign_in, small_town):
     app.extensions["firegrid.clock"].set(at("2026-09-28T09:40"))
-    inspector = login_as("inspector")
-    unit = unit_in(session, "青石村")
+    inspector = sign_in("inspector")
+    unit = small_town.units["快乐网咖"]
     data = record_form(inspector, session, unit, {0: "堵塞"})
     data["inspector_ids"] = data["inspector_ids"][:1]
     data["items-0-description"], data["items-0-location"] = "", "后门<仓库>"
@@ -41,16 +41,16 @@ def test_invalid_record_rerenders_with_chinese_errors_and_input_kept(app, sessio
     assert "后门&lt;仓库&gt;" in html and session.scalar(select(ProcessInstance)) is None
 
 
-def test_other_village_users_are_refused(app, session, login_as):
+def test_other_village_users_are_refused(app, session, sign_in, small_town):
     app.extensions["firegrid.clock"].set(at("2026-09-28T09:40"))
-    case = start_inspection(login_as("inspector"), session, unit_in(session, "青石村"), {0: "堵塞"})
-    outsider, outsider_inspector = login_as("clerk_shiqiao"), login_as("inspector_shiqiao")
+    unit, village = small_town.units["快乐网咖"], small_town.other_village
+    case = start_inspection(sign_in("inspector"), session, unit, {0: "堵塞"})
+    outsider, outsider_inspector = sign_in("village_clerk"), sign_in("village_inspector")
     assert outsider.get(f"/cases/{case.id}").status_code == 403
-    village = session.scalar(select(GridNode).where(GridNode.name == "青石村"))
     assert outsider.get(f"/inspection/cases?grid_id={village.id}&metric=open").status_code == 403
-    task = re.search(r"/tasks/(\d+)", login_as("clerk").get("/tasks/").get_data(as_text=True)).group(1)
+    task = re.search(r"/tasks/(\d+)", sign_in("clerk").get("/tasks/").get_data(as_text=True)).group(1)
     assert outsider.get(f"/tasks/{task}").status_code == 403
-    data = record_form(login_as("inspector"), session, unit_in(session, "青石村"), {})
+    data = record_form(sign_in("inspector"), session, unit, {})
     refused = outsider_inspector.post("/procedures/inspection/start", data, content_type="multipart/form-data")
     assert refused.status_code == 400 and "请选择被检查单位。" in refused.get_data(as_text=True)
     assert session.scalar(select(ProcessInstance.id).where(ProcessInstance.id != case.id)) is None

@@ -30,12 +30,13 @@ def _add_units(session, count: int) -> None:
     session.commit()
 
 
-def test_thousand_letters_in_background_survive_a_killed_worker(app, session, login_as):
+@pytest.mark.slow
+def test_thousand_letters_in_background_survive_a_killed_worker(app, session, sign_in, small_town):
     clock = app.extensions["firegrid.clock"]
     start = at("2026-03-02T10:00")
     clock.set(start)
     _add_units(session, 1000)
-    clerk, leader = login_as("clerk"), login_as("leader")
+    clerk, leader = sign_in("clerk"), sign_in("leader")
     town = session.scalar(select(GridNode).where(GridNode.level == "town"))
     campaign = open_campaign(app, session, clerk, leader, grid=town)
     runtime = app.extensions["firegrid.runtime"]
@@ -71,10 +72,10 @@ def test_thousand_letters_in_background_survive_a_killed_worker(app, session, lo
 
 
 @pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
-def test_small_campaign_prints_a_combined_pdf_with_every_character(app, session, login_as, tmp_path):
+def test_small_campaign_prints_a_combined_pdf_with_every_character(app, session, sign_in, small_town, tmp_path):
     app.extensions["firegrid.clock"].set(at("2026-03-02T10:00"))
     _add_units(session, 4)
-    clerk, leader = login_as("clerk"), login_as("leader")
+    clerk, leader = sign_in("clerk"), sign_in("leader")
     town = session.scalar(select(GridNode).where(GridNode.level == "town"))
     assert clerk.post("/procedures/responsibility_letters/start",
                       {"year": 2026, "grid_id": town.id, "counterparty_set": "units", "print_pdf": "y"}

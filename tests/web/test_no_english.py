@@ -140,11 +140,13 @@ def test_visible_text_ignores_markup_and_finds_words():
     assert links == ["/units/1"]
 
 
+@pytest.mark.slow
 def test_login_page_is_chinese(app: Flask, history_year):
     words, _links = english_words(Browser(app.test_client()).get("/login").get_data(as_text=True))
     assert words == {}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("username", ROLES)
 def test_no_english_on_any_page_the_role_reaches(app: Flask, history_year, username: str):
     visitor = Browser(app.test_client())

@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests import factories
 from tests.conftest import tiny_pdf
 from tests.docx_checks import assert_red_header_document, check_gbt9704, download_docx, staged_preview_text
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, IssuedNumber, NumberSequence, ProcessInstance, User, WorkTask
 from webapp.procedures.notice_issuance import notices
 from webapp.procedures.notice_issuance.models import NoticeDistribution
-from webapp.services import accounts
 
-ORGAN_MARK = "青石镇人民政府文件"
+ORGAN_MARK = "松林镇人民政府文件"
 PDF = tiny_pdf()
 
 
@@ -31,9 +31,9 @@ def at(text: str) -> datetime:
 def draft_form(**overrides) -> dict:
     form = {
         "kind": "通知", "issuing_body": "town", "direction": "down", "title": "关于开展冬春火灾防控工作的通知",
-        "addressees": ["各村（社区）", "镇直各部门"], "addressees_other": "", "cc": "青石派出所",
+        "addressees": ["各村（社区）", "镇直各部门"], "addressees_other": "", "cc": "松林派出所",
         "body": "为做好冬春火灾防控工作，现通知如下：\n一、排查隐患\n（一）入户检查\n1.逐户建立台账。\n请遵照执行。",
-        "note": "", "copies": "12", "printer": "青石镇党政办公室",
+        "note": "", "copies": "12", "printer": "松林镇党政办公室",
     }
     form.update(overrides)
     return form
@@ -75,9 +75,9 @@ def _check_format(path: Path, document: Document, *body: str) -> None:
 
 
 @pytest.fixture()
-def people(app, login_as):  # noqa: ANN001, ANN201
+def people(app, sign_in, small_town):  # noqa: ANN001, ANN201
     app.extensions["firegrid.clock"].set(at("2026-03-02T09:00"))
-    return login_as("clerk"), login_as("office_head"), login_as("leader")
+    return sign_in("clerk"), sign_in("office_head"), sign_in("leader")
 
 
 def test_draft_send_back_redraft_sign_off_and_distribute(app, session, people, tmp_path):
@@ -85,7 +85,7 @@ def test_draft_send_back_redraft_sign_off_and_distribute(app, session, people, t
     title = "关于<青石>&石桥消防检查的通知"
     case_id, draft = _open_case(clerk, title)
     page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)
-    assert "以“一、”开头的行为一级标题" in page and "青石派出所" in page  # hint, 主送 list
+    assert "以“一、”开头的行为一级标题" in page and "松林派出所" in page  # hint, 主送 list
 
     bad = clerk.post(f"/tasks/{draft}", draft_form(title=title, body="", copies="0"))
     html = bad.get_data(as_text=True)
@@ -115,16 +115,16 @@ def test_draft_send_back_redraft_sign_off_and_distribute(app, session, people, t
     assert leader.post(f"/tasks/{sign_off}", {"decision": "approve", "opinion": "同意印发"}).status_code == 302
 
     document = _document(case_id)
-    assert document.number == "青石府发〔2026〕1号" and document.title == title
+    assert document.number == "松林府发〔2026〕1号" and document.title == title
     assert [a.name for a in document.attachments] == ["冬春火灾防控工作方案.pdf"]
     text, path = download_docx(clerk, document, tmp_path)
-    assert "青石府发〔2026〕1号" in text and title in text.splitlines()
+    assert "松林府发〔2026〕1号" in text and title in text.splitlines()
     assert "冬春火灾防控工作方案" in text and "附件" in text and "工作要求" in text
     _check_format(path, document, "各村（社区）、镇直各部门：", "为做好冬春火灾防控工作，现通知如下：")
 
     distribute = clerk.inbox_task_id("印发登记")
     form = clerk.get(f"/tasks/{distribute}").get_data(as_text=True)
-    assert "2026-03-02" in form and "各村（社区）、镇直各部门、青石派出所" in form  # prefilled
+    assert "2026-03-02" in form and "各村（社区）、镇直各部门、松林派出所" in form  # prefilled
     assert clerk.post(f"/tasks/{distribute}", {"printed_on": "2026-03-02", "copies": "12",
                                                "recipients": "各村（社区）、镇直各部门"}).status_code == 302
     row = session.scalar(select(NoticeDistribution))
@@ -136,7 +136,7 @@ def test_draft_send_back_redraft_sign_off_and_distribute(app, session, people, t
     for expected in ("拟稿", "核稿", "签发", "印发登记", "请补充工作要求", "已核", "同意印发", "&lt;青石&gt;&amp;石桥"):
         assert expected in page, expected
     register = clerk.get("/notices/register?year=2026").get_data(as_text=True)
-    assert "青石府发〔2026〕1号" in register and "郑国栋" in register
+    assert "松林府发〔2026〕1号" in register and "郝国强" in register
     assert f'href="/documents/{document.id}.docx"' in register  # the archivist downloads from here
     export = clerk.get("/notices/register.xlsx?year=2026")
     assert export.status_code == 200 and export.data[:2] == b"PK"
@@ -146,16 +146,16 @@ def test_numbers_follow_each_organ_sequence_and_upward_shows_signer(app, session
     clerk, office_head, leader = people
     first = _issue(clerk, office_head, leader, draft_form(title="关于开展冬春火灾防控工作的通知"))
     second = _issue(clerk, office_head, leader, draft_form(title="关于加强春节期间消防安全工作的通知"))
-    assert (first.number, second.number) == ("青石府发〔2026〕1号", "青石府发〔2026〕2号")
+    assert (first.number, second.number) == ("松林府发〔2026〕1号", "松林府发〔2026〕2号")
     report = _issue(clerk, office_head, leader, draft_form(
         kind="报告", direction="up", title="关于青石镇一季度消防安全工作情况的报告", addressees=[],
         addressees_other="江岸区人民政府"))
-    assert report.number == "青石府文〔2026〕1号" and report.template_key == "notice_upward"
+    assert report.number == "松林府文〔2026〕1号" and report.template_key == "notice_upward"
     text, path = download_docx(clerk, report, tmp_path)
-    assert "签发人" in text and "郑国栋" in text and "江岸区人民政府" in text
+    assert "签发人" in text and "郝国强" in text and "江岸区人民政府" in text
     _check_format(path, report, "江岸区人民政府：", "为做好冬春火灾防控工作，现通知如下：")
     letter = _issue(clerk, office_head, leader, draft_form(kind="函", title="关于商请协助开展联合检查的函"))
-    assert letter.number == "青石府函〔2026〕1号"
+    assert letter.number == "松林府函〔2026〕1号"
 
 
 def test_failure_after_number_allocation_keeps_nothing(app, session, people, monkeypatch):
@@ -183,26 +183,25 @@ def test_failure_after_number_allocation_keeps_nothing(app, session, people, mon
 
     monkeypatch.undo()
     assert leader.post(f"/tasks/{sign_off}", {"decision": "approve", "opinion": "同意"}).status_code == 302
-    assert _document(case_id).number == "青石府发〔2026〕1号"
+    assert _document(case_id).number == "松林府发〔2026〕1号"
 
 
 def test_countersign_any_one_sends_back(app, session, people):
     clerk, office_head, leader = people
     town = session.scalar(select(GridNode).where(GridNode.level == "town"))
-    accounts.create_user(session, username="leader2", display_name="王副镇长", password="firegrid-demo",
-                         roles=["leader"], scope=town, now=at("2026-03-02T09:00"))
+    factories.user(session, "leader2", "leader", scope=town, display_name="王副镇长")
     session.commit()
     from tests.conftest import Browser
 
     leader2 = Browser(app.test_client())
-    leader2.login("leader2")
+    leader2.login("leader2", factories.PASSWORD)
     case_id, draft = _open_case(clerk, "关于联合开展消防检查的通知")
     clerk.post(f"/tasks/{draft}", draft_form(title="关于联合开展消防检查的通知", co_signers=["leader", "leader2"]))
     office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"})
     rows = session.scalars(select(WorkTask).where(WorkTask.step_key == "countersign")).all()
     assert sorted(t.assignee.username for t in rows) == ["leader", "leader2"]
     summary = clerk.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert "<dt>会签</dt><dd>郑国栋、王副镇长</dd>" in summary  # names, not usernames
+    assert "<dt>会签</dt><dd>郝国强、王副镇长</dd>" in summary  # names, not usernames
     leader.post(f"/tasks/{leader.inbox_task_id('会签')}", {"decision": "approve", "opinion": "同意"})
     leader2.post(f"/tasks/{leader2.inbox_task_id('会签')}", {"decision": "send_back", "opinion": "第二条需修改"})
     session.expire_all()
@@ -214,7 +213,7 @@ def test_countersign_any_one_sends_back(app, session, people):
     sign_off = session.scalar(select(WorkTask).where(WorkTask.step_key == "sign_off"))
     assert sign_off is not None and sign_off.assignee_id is None  # the co-signer variable does not leak
     leader.post(f"/tasks/{leader.inbox_task_id('签发')}", {"decision": "approve"})
-    assert _document(case_id).number == "青石府发〔2026〕1号"
+    assert _document(case_id).number == "松林府发〔2026〕1号"
 
 
 def test_withdraw_before_review(app, session, people):
@@ -249,12 +248,13 @@ def test_start_notice_publishes_a_bulletin_for_other_procedures(app, session, pe
     office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"})
     leader.post(f"/tasks/{leader.inbox_task_id('签发')}", {"decision": "approve"})
     document = _document(instance.id)
-    assert document.template_key == "bulletin" and document.number == "青石府发〔2026〕1号"
+    assert document.template_key == "bulletin" and document.number == "松林府发〔2026〕1号"
     text, path = download_docx(clerk, document, tmp_path)
     assert "河湾社区" in text and "96.5" in text
     _check_format(path, document, "各村（社区）、镇直各部门：", "为做好冬春火灾防控工作，现通知如下：")
 
 
+@pytest.mark.slow
 def test_demo_history_plays_notices(app, session, demo):
     from webapp.cases import registry
     from webapp.cases.registry import DemoContext

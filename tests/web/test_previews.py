@@ -35,14 +35,14 @@ def _docs(app):
 def _form(**overrides) -> dict:
     form = {"kind": "通知", "issuing_body": "town", "direction": "down", "title": "关于开展冬春火灾防控工作的通知",
             "addressees": ["各村（社区）"], "addressees_other": "", "cc": "", "body": BODY, "note": "",
-            "copies": "12", "printer": "青石镇党政办公室"}
+            "copies": "12", "printer": "松林镇党政办公室"}
     return {**form, **overrides}
 
 
 @pytest.fixture()
-def people(app, login_as):  # noqa: ANN001, ANN201
+def people(app, sign_in, small_town):  # noqa: ANN001, ANN201
     app.extensions["firegrid.clock"].set(datetime(2026, 3, 2, 9, 0, tzinfo=TZ))
-    return login_as("clerk"), login_as("office_head")
+    return sign_in("clerk"), sign_in("office_head")
 
 
 def _drafted(clerk, office_head, **overrides) -> int:
@@ -124,11 +124,11 @@ def test_draft_preview_checks_the_form_like_submit(people):
     assert no_token.status_code == 400  # CSRF-protected like every form
 
 
-def test_previews_are_for_the_task_holder_only(app, session, people, login_as):
+def test_previews_are_for_the_task_holder_only(app, session, people, sign_in, small_town):
     clerk, office_head = people
     review = _drafted(clerk, office_head)
     frame, docx = _links(office_head.get(f"/tasks/{review}").get_data(as_text=True))
-    village_clerk = login_as("clerk_shiqiao")
+    village_clerk = sign_in("village_clerk")
     assert village_clerk.get(f"/tasks/{review}").status_code == 403
     assert village_clerk.get(frame).status_code == 403  # the link was made for the office head
     assert village_clerk.get(docx).status_code == 403
@@ -149,7 +149,7 @@ def test_without_libreoffice_the_preview_is_text_and_says_so(app, session, peopl
     assert viewer.status_code == 200 and "服务器未安装 LibreOffice，无法按版式显示文件页面。" in page
     assert "<img" not in page
     assert '<p class="doc-heading center" role="heading" aria-level="3">关于开展冬春火灾防控工作的通知</p>' in page
-    assert "各村（社区）逐户排查出租屋。" in page and "青石府发〔2026〕　号" in page
+    assert "各村（社区）逐户排查出租屋。" in page and "松林府发〔2026〕　号" in page
 
 
 def test_no_decision_is_preselected_and_one_is_required(people):

@@ -7,6 +7,7 @@ from collections import deque
 from html import unescape
 from urllib.parse import parse_qsl, urldefrag, urlsplit
 
+import pytest
 from sqlalchemy import func, select
 
 from webapp.demo.organisation import DEMO_USERS
@@ -84,6 +85,7 @@ def _play_town_cases(app, session) -> None:
     clock.set(None)
 
 
+@pytest.mark.slow
 def test_no_role_is_offered_a_page_or_button_that_refuses(app, session, login_as):
     """Every demo account (one per role, and a village clerk and inspector), from its home page."""
     _play_town_cases(app, session)

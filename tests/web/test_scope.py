@@ -2,11 +2,11 @@ import re
 
 from sqlalchemy import select
 
+from tests import factories
 from webapp.models import AuditEvent, GridNode, Unit
 
 
-def _unit_ids_in(session, village_name):
-    village = session.scalar(select(GridNode).where(GridNode.name == village_name))
+def _unit_ids_in(session, village):
     units = session.scalars(select(Unit).join(Unit.grid).where(GridNode.path.startswith(village.path)))
     return {u.id for u in units}
 
@@ -22,46 +22,52 @@ def _listed_unit_ids(visitor):
         page += 1
 
 
-def test_village_clerk_sees_exactly_her_village(login_as, session):
-    clerk = login_as("clerk_shiqiao")
-    expected = _unit_ids_in(session, "石桥村")
+def test_village_clerk_sees_exactly_her_village(sign_in, session, small_town):
+    clerk = sign_in("village_clerk")
+    expected = _unit_ids_in(session, small_town.village)
     assert expected and _listed_unit_ids(clerk) == expected
 
 
-def test_town_clerk_sees_all_sixty_units(login_as, session):
-    assert len(_listed_unit_ids(login_as("clerk"))) == 60
+def test_town_clerk_sees_all_units_across_pages(sign_in, session, small_town):
+    # More units than one page holds, so the town clerk's list must page through all of them.
+    area = small_town.other_village.children[0]
+    for n in range(60):
+        factories.unit(session, area, f"测试商店{n:02d}")
+    session.commit()
+    assert len(_listed_unit_ids(sign_in("clerk"))) == 64
 
 
-def test_unit_outside_scope_is_403_and_audited(login_as, session):
-    clerk = login_as("clerk_shiqiao")
-    other = next(iter(_unit_ids_in(session, "青石村")))
+def test_unit_outside_scope_is_403_and_audited(sign_in, session, small_town):
+    clerk = sign_in("village_clerk")
+    other = next(iter(_unit_ids_in(session, small_town.other_village)))
     response = clerk.get(f"/units/{other}")
     assert response.status_code == 403
     assert "不在您的管辖范围内" in response.get_data(as_text=True)
     denial = session.scalar(select(AuditEvent).where(AuditEvent.action == "access_denied"))
-    assert denial.username == "clerk_shiqiao" and str(other) in denial.summary
+    assert denial.username == "village_clerk" and str(other) in denial.summary
 
 
-def test_own_unit_opens(login_as, session):
-    clerk = login_as("clerk_shiqiao")
-    own = next(iter(_unit_ids_in(session, "石桥村")))
+def test_own_unit_opens(sign_in, session, small_town):
+    clerk = sign_in("village_clerk")
+    own = next(iter(_unit_ids_in(session, small_town.village)))
     assert clerk.get(f"/units/{own}").status_code == 200
 
 
-def test_grid_node_outside_scope_is_403(login_as, session):
-    village = session.scalar(select(GridNode).where(GridNode.name == "青石村"))
-    assert login_as("inspector_shiqiao").get(f"/grid/{village.id}").status_code == 403
+def test_grid_node_outside_scope_is_403(sign_in, small_town):
+    assert sign_in("village_inspector").get(f"/grid/{small_town.other_village.id}").status_code == 403
 
 
-def test_admin_pages_refuse_other_roles(login_as):
-    clerk = login_as("clerk")
+def test_admin_pages_refuse_other_roles(sign_in, small_town):
+    clerk = sign_in("clerk")
     assert clerk.get("/admin/users").status_code == 403
     assert clerk.get("/units/import").status_code == 403
 
 
-def test_search_filters_by_category_and_text(login_as):
-    clerk = login_as("clerk")
+def test_search_filters_by_category_and_text(sign_in, session, small_town):
+    factories.unit(session, small_town.village.children[0], "星空网吧", "small_internet_cafe")
+    session.commit()
+    clerk = sign_in("clerk")
     html = clerk.get("/units/?category=small_internet_cafe").get_data(as_text=True)
-    assert "极速网吧" in html and "星空网咖" in html and "惠民超市" not in html
+    assert "快乐网咖" in html and "星空网吧" in html and "丰收便利店" not in html
     html = clerk.get("/units/?q=网咖").get_data(as_text=True)
-    assert "星空网咖" in html and "极速网吧" not in html
+    assert "快乐网咖" in html and "星空网吧" not in html

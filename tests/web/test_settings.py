@@ -8,8 +8,8 @@ from webapp.services import settings
 from webapp.services.errors import InvalidInput
 
 
-def test_admin_enters_holidays_for_an_unknown_year_and_deadlines_follow(app, session, login_as):
-    admin = login_as("admin")
+def test_admin_enters_holidays_for_an_unknown_year_and_deadlines_follow(app, session, sign_in, small_town):
+    admin = sign_in("admin")
     assert admin.post("/admin/settings/calendar", {"day": "2027-01-04", "is_workday": "0", "note": "元旦调休"}
                       ).status_code == 302
     known = admin.post("/admin/settings/calendar", {"day": "2026-10-01", "is_workday": "0", "note": ""})
@@ -17,22 +17,22 @@ def test_admin_enters_holidays_for_an_unknown_year_and_deadlines_follow(app, ses
     calendar = app.extensions["firegrid.runtime"].calendar(session)
     assert not calendar.is_workday(date(2027, 1, 4))
     assert calendar.add_workdays(date(2027, 1, 1), 1) == date(2027, 1, 5)  # Fri → (weekend, holiday) → Tue
-    assert login_as("clerk").get("/admin/settings/calendar").status_code == 403
+    assert sign_in("clerk").get("/admin/settings/calendar").status_code == 403
 
 
-def test_number_prefix_edit_validates(app, session, login_as):
-    admin = login_as("admin")
-    bad = admin.post("/admin/settings/prefixes/town_notice", {"organ": "青石镇人民政府", "prefix": "青石府〔发〕",
+def test_number_prefix_edit_validates(app, session, sign_in, small_town):
+    admin = sign_in("admin")
+    bad = admin.post("/admin/settings/prefixes/town_notice", {"organ": "松林镇人民政府", "prefix": "松林府〔发〕",
                                                               "grammar": "wenhao"})
     page = bad.get_data(as_text=True)
-    assert bad.status_code == 400 and "不要包含括号" in page and 'value="青石府〔发〕"' in page
-    ok = admin.post("/admin/settings/prefixes/town_notice", {"organ": "青石镇人民政府", "prefix": "青府发",
+    assert bad.status_code == 400 and "不要包含括号" in page and 'value="松林府〔发〕"' in page
+    ok = admin.post("/admin/settings/prefixes/town_notice", {"organ": "松林镇人民政府", "prefix": "松府发",
                                                              "grammar": "wenhao"})
     assert ok.status_code == 302
     session.expire_all()
-    assert session.scalar(select(NumberPrefix.prefix).where(NumberPrefix.key == "town_notice")) == "青府发"
+    assert session.scalar(select(NumberPrefix.prefix).where(NumberPrefix.key == "town_notice")) == "松府发"
 
 
-def test_unknown_grammar_refused(session, demo):
+def test_unknown_grammar_refused(session, small_town):
     with pytest.raises(InvalidInput, match="编号格式"):
         settings.update_number_prefix(session, "town_notice", organ="x", prefix="y", grammar="roman")

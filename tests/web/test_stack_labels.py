@@ -24,6 +24,6 @@ def test_header_row_without_thead_counts():
     assert html.startswith('<table class="stack" style="--c1:&quot;甲&quot;">')
 
 
-def test_unit_list_page_carries_its_captions(login_as):
-    html = login_as("clerk").get("/units/").get_data(as_text=True)
+def test_unit_list_page_carries_its_captions(sign_in, small_town):
+    html = sign_in("clerk").get("/units/").get_data(as_text=True)
     assert '<table class="stack" style="--c1:&quot;单位名称&quot;;--c2:&quot;类别&quot;' in html

@@ -8,7 +8,7 @@ import io
 from sqlalchemy import func, select
 
 from tests.conftest import tiny_pdf
-from tests.web.test_inspection_flow import at, record_form, unit_in
+from tests.web.test_inspection_flow import at, record_form
 from tests.web.test_notice_issuance import _open_case, draft_form, people  # noqa: F401
 from webapp.models import AuditEvent, CaseEvent, IssuedNumber, ProcessInstance
 from webapp.models.drafts import FormDraft
@@ -52,10 +52,10 @@ def test_draft_round_trip(app, session, people):  # noqa: ANN001, F811
     assert sent_back.status_code == 302 and _count(session, FormDraft) == 0
 
 
-def test_draft_of_a_long_start_form_starts_no_case(app, session, login_as):  # noqa: ANN001
+def test_draft_of_a_long_start_form_starts_no_case(app, session, sign_in, small_town):  # noqa: ANN001
     app.extensions["firegrid.clock"].set(at("2026-09-28T09:40"))
-    inspector = login_as("inspector")
-    unit = unit_in(session, "青石村")
+    inspector = sign_in("inspector")
+    unit = small_town.units["丰收便利店"]
     typed = record_form(inspector, session, unit, {1: "灭火器过期（未写完"})
     assert 'formaction="/procedures/inspection/start/draft"' in inspector.get(
         f"/procedures/inspection/start?unit_id={unit.id}").get_data(as_text=True)
@@ -64,7 +64,7 @@ def test_draft_of_a_long_start_form_starts_no_case(app, session, login_as):  # n
 
     reopened = inspector.get("/procedures/inspection/start").get_data(as_text=True)
     assert "已恢复您" in reopened and "灭火器过期（未写完" in reopened and 'value="店主"' in reopened
-    assert login_as("clerk").post("/procedures/inspection/start/draft", {"measures": "x"}).status_code == 403
+    assert sign_in("clerk").post("/procedures/inspection/start/draft", {"measures": "x"}).status_code == 403
 
     started = inspector.post("/procedures/inspection/start", record_form(inspector, session, unit, {1: "灭火器过期"}),
                              content_type="multipart/form-data")

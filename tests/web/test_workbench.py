@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from tests.inbox_support import bulk_cases
@@ -35,22 +36,22 @@ def _start_notice(clerk, title: str = "冬季防火通知") -> None:
     assert clerk.post("/procedures/test_notice/start", {"title": title}).status_code == 302
 
 
-def test_menu_lists_only_each_roles_entries_in_work_order(login_as):
-    assert menu(login_as("clerk"))[:4] == ["首页", "待办", "已办", "发起"]
-    leader = menu(login_as("leader"))
+def test_menu_lists_only_each_roles_entries_in_work_order(sign_in, small_town):
+    assert menu(sign_in("clerk"))[:4] == ["首页", "待办", "已办", "发起"]
+    leader = menu(sign_in("leader"))
     assert "发起" not in leader and "归档" not in leader and "用户" not in leader and "网格" in leader
-    archivist = menu(login_as("archivist"))
+    archivist = menu(sign_in("archivist"))
     assert "归档" in archivist and "会议" not in archivist and "网格" not in archivist and "单位" not in archivist
-    admin = menu(login_as("admin"))
+    admin = menu(sign_in("admin"))
     assert admin[-3:] == ["用户", "审计日志", "设置"]
     assert "发起" not in admin  # no procedure starts with the admin role
-    village_clerk = menu(login_as("clerk_shiqiao"))
+    village_clerk = menu(sign_in("village_clerk"))
     assert "网格" not in village_clerk and "审计日志" not in village_clerk and "发起" in village_clerk
     assert len(village_clerk) < 15
 
 
-def test_todo_badge_on_every_page_with_one_count_query(app, login_as):
-    clerk = login_as("clerk")
+def test_todo_badge_on_every_page_with_one_count_query(app, sign_in, small_town):
+    clerk = sign_in("clerk")
     assert badge(clerk, "/units/") == ""  # nothing to do: no badge
     _start_notice(clerk)
     for url in ("/", "/units/", "/tasks/done", "/letters/"):
@@ -65,10 +66,10 @@ def test_todo_badge_on_every_page_with_one_count_query(app, login_as):
     assert sum("count(" in s.lower() and "work_task" in s for s in statements) == 1
 
 
-def test_home_counts_overdue_and_due_within_three_working_days_with_links(app, session, login_as):
+def test_home_counts_overdue_and_due_within_three_working_days_with_links(app, session, sign_in, small_town):
     clock = app.extensions["firegrid.clock"]
     clock.set(at("2026-09-29T10:00"))  # Tuesday before National Day: 3 working days end on 10-09
-    leader = login_as("leader")
+    leader = sign_in("leader")
     bulk_cases(session, 40, at("2026-09-29T10:00"))  # due from now-10 days to now+19 days
     mine = [t for t in session.scalars(select(WorkTask)) if t.role == "leader"]
     overdue = sum(t.due_at < at("2026-09-29T10:00") for t in mine)
@@ -84,26 +85,26 @@ def test_home_counts_overdue_and_due_within_three_working_days_with_links(app, s
         assert len(re.findall(r'href="/tasks/\d+"', page)) == expected
 
 
-def test_quick_actions_are_what_the_user_may_start(login_as):
-    clerk = login_as("clerk").get("/").get_data(as_text=True)
+def test_quick_actions_are_what_the_user_may_start(sign_in, small_town):
+    clerk = sign_in("clerk").get("/").get_data(as_text=True)
     assert 'href="/procedures/notice_issuance/start"' in clerk and 'href="/procedures/meeting/start"' in clerk
     assert 'href="/procedures/inspection/start"' not in clerk
-    inspector = login_as("inspector").get("/").get_data(as_text=True)
+    inspector = sign_in("inspector").get("/").get_data(as_text=True)
     assert 'href="/procedures/inspection/start"' in inspector and "notice_issuance/start" not in inspector
-    assert "快捷发起" not in login_as("leader").get("/").get_data(as_text=True)
+    assert "快捷发起" not in sign_in("leader").get("/").get_data(as_text=True)
 
 
-def test_inbox_row_names_sender_and_marks_a_return_whose_reason_heads_the_form(login_as):
-    clerk, leader = login_as("clerk"), login_as("leader")
+def test_inbox_row_names_sender_and_marks_a_return_whose_reason_heads_the_form(sign_in, small_town):
+    clerk, leader = sign_in("clerk"), sign_in("leader")
     _start_notice(clerk)
     draft = clerk.inbox_task_id("拟稿")
     clerk.post(f"/tasks/{draft}", {"title": "冬季防火通知", "body": "各村：……", "approver_names": "leader"})
     row = _row(leader.get("/tasks/").get_data(as_text=True), "审核")
-    assert "林晓雯" in row and "青石镇" in row and "被退回" not in row
+    assert "苏晓梅" in row and "松林镇" in row and "被退回" not in row
     review = leader.inbox_task_id("审核")
     leader.post(f"/tasks/{review}", {"decision": "send_back", "opinion": "请补充检查范围"})
     row = _row(clerk.get("/tasks/").get_data(as_text=True), "拟稿")
-    assert "被退回" in row and "郑国栋" in row and "row-returned" in row
+    assert "被退回" in row and "郝国强" in row and "row-returned" in row
     page = clerk.get(f"/tasks/{clerk.inbox_task_id('拟稿')}").get_data(as_text=True)
     banner = page.index("退回理由：请补充检查范围")
     assert banner < page.index("<form method=\"post\"")
@@ -115,6 +116,7 @@ def _row(html: str, step: str) -> str:
     return rows[0]
 
 
+@pytest.mark.slow
 def test_self_assessment_rows_name_their_body_and_the_village_part_refuses_nothing(app, session, login_as):
     from tests.services.test_evaluation_records import YEAR, make_world
     from tests.services.test_evaluation_records import at as eval_at
@@ -143,9 +145,10 @@ def test_self_assessment_rows_name_their_body_and_the_village_part_refuses_nothi
     assert [url for url, status in crawl(village_clerk).items() if status == 403] == []
 
 
-def test_done_is_paged_and_found_by_number_title_date_and_person(app, session, login_as):
+@pytest.mark.slow
+def test_done_is_paged_and_found_by_number_title_date_and_person(app, session, sign_in, small_town):
     clock = app.extensions["firegrid.clock"]
-    clerk, leader = login_as("clerk"), login_as("leader")
+    clerk, leader = sign_in("clerk"), sign_in("leader")
     for day in range(55):
         clock.set(at("2026-03-02T09:00") + timedelta(days=day))
         _start_notice(clerk, f"通知{day:02d}")
@@ -164,7 +167,7 @@ def test_done_is_paged_and_found_by_number_title_date_and_person(app, session, l
     march = clerk.get("/tasks/done?date_from=2026-03-10&date_to=2026-03-12").get_data(as_text=True)
     assert '<span class="tag">3</span>' in march and "通知08" in march and "通知11" not in march
     # the leader finds what the clerk drafted by the clerk's name
-    assert "测试：" in leader.get("/tasks/done?person=林晓雯").get_data(as_text=True)
+    assert "测试：" in leader.get("/tasks/done?person=苏晓梅").get_data(as_text=True)
     assert '<span class="tag">0</span>' in leader.get("/tasks/done?person=无此人").get_data(as_text=True)
     wrong = clerk.get("/tasks/done?date_from=2026-13-40")
     assert wrong.status_code == 200 and "日期格式不正确" in wrong.get_data(as_text=True)

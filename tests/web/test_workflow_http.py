@@ -7,9 +7,10 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from tests import factories
 from webapp.cases import timers
 from webapp.clock import TZ
-from webapp.models import CaseEvent, GridNode, ProcessInstance, WorkTask
+from webapp.models import CaseEvent, ProcessInstance, WorkTask
 from webapp.services import accounts
 
 
@@ -24,18 +25,16 @@ def _tick(app, session, moment):
     return timers.fire_due_timers(session, app.extensions["firegrid.runtime"], moment)
 
 
-def _second_leader(session, app):
-    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
-    accounts.create_user(session, username="leader2", display_name="副镇长", password="firegrid-demo",
-                         roles=["leader"], scope=town, now=app.extensions["firegrid.clock"].now())
+def _second_leader(session, small_town):
+    factories.user(session, "leader2", "leader", scope=small_town.town, display_name="副镇长")
     session.commit()
 
 
-def test_case_runs_end_to_end_with_send_back_timer_and_countersign(app, session, login_as):
+def test_case_runs_end_to_end_with_send_back_timer_and_countersign(app, session, sign_in, small_town):
     clock = app.extensions["firegrid.clock"]
     clock.set(at("2026-09-29T10:00"))  # Tuesday before National Day
-    _second_leader(session, app)
-    clerk, leader, leader2 = login_as("clerk"), login_as("leader"), login_as("leader2")
+    _second_leader(session, small_town)
+    clerk, leader, leader2 = sign_in("clerk"), sign_in("leader"), sign_in("leader2")
 
     response = clerk.post("/procedures/test_notice/start", {"title": "国庆消防检查通知"})
     assert response.status_code == 302
@@ -98,8 +97,8 @@ def test_case_runs_end_to_end_with_send_back_timer_and_countersign(app, session,
     assert 'class="bpmn-endEvent done"' in page
 
 
-def test_withdraw_before_the_next_step_is_touched(app, session, login_as):
-    clerk = login_as("clerk")
+def test_withdraw_before_the_next_step_is_touched(app, session, sign_in, small_town):
+    clerk = sign_in("clerk")
     clerk.post("/procedures/test_notice/start", {"title": "撤回测试"})
     draft = clerk.inbox_task_id("拟稿")
     clerk.post(f"/tasks/{draft}", {"title": "撤回测试", "body": "正文", "approver_names": "leader"})
@@ -110,8 +109,8 @@ def test_withdraw_before_the_next_step_is_touched(app, session, login_as):
     assert session.scalar(select(WorkTask)).step_key == "draft"
 
 
-def test_withdraw_refused_once_next_step_acted(app, session, login_as):
-    clerk, leader = login_as("clerk"), login_as("leader")
+def test_withdraw_refused_once_next_step_acted(app, session, sign_in, small_town):
+    clerk, leader = sign_in("clerk"), sign_in("leader")
     clerk.post("/procedures/test_notice/start", {"title": "不可撤回"})
     draft = clerk.inbox_task_id("拟稿")
     clerk.post(f"/tasks/{draft}", {"title": "不可撤回", "body": "正文", "approver_names": "leader"})
@@ -121,8 +120,8 @@ def test_withdraw_refused_once_next_step_acted(app, session, login_as):
     assert response.status_code == 409 and "不能撤回" in response.get_data(as_text=True)
 
 
-def test_stale_submission_is_told_someone_else_did_it(app, session, login_as):
-    clerk, leader = login_as("clerk"), login_as("leader")
+def test_stale_submission_is_told_someone_else_did_it(app, session, sign_in, small_town):
+    clerk, leader = sign_in("clerk"), sign_in("leader")
     clerk.post("/procedures/test_notice/start", {"title": "冲突"})
     clerk.post(f"/tasks/{clerk.inbox_task_id('拟稿')}", {"title": "冲突", "body": "正文", "approver_names": "leader"})
     review = leader.inbox_task_id("审核")
@@ -133,15 +132,15 @@ def test_stale_submission_is_told_someone_else_did_it(app, session, login_as):
     assert again.status_code == 409 and "已由他人办理" in again.get_data(as_text=True)
 
 
-def test_leader_reassigns_task(app, session, login_as):
-    _second_leader(session, app)
-    clerk, leader, leader2 = login_as("clerk"), login_as("leader"), login_as("leader2")
+def test_leader_reassigns_task(app, session, sign_in, small_town):
+    _second_leader(session, small_town)
+    clerk, leader, leader2 = sign_in("clerk"), sign_in("leader"), sign_in("leader2")
     clerk.post("/procedures/test_notice/start", {"title": "转办"})
     clerk.post(f"/tasks/{clerk.inbox_task_id('拟稿')}", {"title": "转办", "body": "正文", "approver_names": "leader"})
     review = leader.inbox_task_id("审核")
     options = re.findall(r'<option value="\d+">([^<]*)</option>',
                          leader.get(f"/tasks/{review}").get_data(as_text=True).split('id="assignee_id"')[1])
-    assert options == ["副镇长（青石镇）"]  # the other leader by name and grid; not oneself, no username
+    assert options == ["副镇长（松林镇）"]  # the other leader by name and grid; not oneself, no username
     target = session.scalar(select(accounts.User).where(accounts.User.username == "leader2"))
     assert leader.post(f"/tasks/{review}/assign", {"assignee_id": target.id}).status_code == 302
     assert leader.get(f"/tasks/{review}").status_code == 403
