@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from webapp.cases.runtime import CaseRuntime
-from webapp.models import Document, ProcessInstance, User
+from webapp.models import Document, GridNode, ProcessInstance, User
 from webapp.procedures.evaluation.models import EvaluatedBody, Evaluation, ItemScore
 from webapp.procedures.evaluation.scoring import round_score
 from webapp.procedures.notice_issuance import notices
@@ -85,6 +85,11 @@ def _names(bodies: list[EvaluatedBody]) -> str:
     return "、".join(b.name for b in bodies)
 
 
+def _county_committee_office(town: GridNode) -> str:
+    """抄送 the fire-safety committee office of the level above the town (区/县), when the grid has one."""
+    return f"{town.parent.name}消防安全委员会办公室" if town.parent is not None else ""
+
+
 def bulletin_draft(evaluation: Evaluation, ordered: list[EvaluatedBody]) -> dict:
     year = evaluation.year
     closing = [{"level": 1, "text": "表扬与批评"}]
@@ -102,8 +107,8 @@ def bulletin_draft(evaluation: Evaluation, ordered: list[EvaluatedBody]) -> dict
                                      "推动消防安全网格化管理工作再上新台阶。"}]
     return {
         "kind": "通报", "template": "bulletin", "title": f"关于{year}年度消防安全工作考评结果的通报",
-        "addressees": ["各村（社区）", "镇直各部门"], "cc": "江岸区消防安全委员会办公室",
-        "body": f"根据《青石镇消防安全网格化管理实施方案》和考评细则，镇消防安全委员会对各村（社区）、"
+        "addressees": ["各村（社区）", "镇直各部门"], "cc": _county_committee_office(evaluation.town),
+        "body": f"根据《{evaluation.town.name}消防安全网格化管理实施方案》和考评细则，镇消防安全委员会对各村（社区）、"
                 f"镇直各部门{year}年度消防安全工作进行了考评。现将考评结果通报如下：",
         "table_title": f"{year}年度消防安全工作考评结果",
         "ranking": [{"rank": b.rank, "unit": b.name, "score": b.total, "grade": b.grade} for b in ordered],
