@@ -57,7 +57,7 @@ def _preview(ctx: StepContext, template_key: str) -> dict:
     """审定: the results 通报 as it will be drafted from the scores being approved (no number yet)."""
     evaluation = scoring.evaluation_of(ctx.session, ctx.instance)
     draft = results.bulletin_draft(evaluation, results.rank_bodies(evaluation))
-    return notices.document_context(ctx.session, draft, today=ctx.now.date())
+    return notices.document_context(ctx.session, draft, today=ctx.now.date(), town=evaluation.town)
 
 
 def _case_title(data: dict) -> str:

@@ -19,6 +19,7 @@ from wtforms.validators import InputRequired, NumberRange, ValidationError
 from webapp.forms.common import CheckboxList, ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
 from webapp.forms.registry import register_form
 from webapp.procedures.notice_issuance import notices
+from webapp.services.grid import town_of
 
 BODY_HINT = ("每段一行。以“一、”开头的行为一级标题（黑体），以“（一）”开头的为二级标题（楷体），"
              "以“1.”开头的为三级标题；序号由版式自动生成，其余各行为正文段落。")
@@ -53,11 +54,13 @@ class NoticeDraftForm(ChineseForm):
     note = StringField("附注", validators=[optional(), max_length(200)], description="如：联系人及电话；不含括号")
     copies = IntegerField("印发份数", default=10, validators=[
         InputRequired("请填写印发份数。"), NumberRange(min=1, max=999, message="份数应在1到999之间。")])
-    printer = StringField("印发机关", default=notices.DEFAULT_PRINTER["town"],
+    printer = StringField("印发机关",
                           validators=[required("请填写印发机关。"), max_length(50)])
     co_signers = CheckboxList("会签领导（需要其他部门会签时勾选）", choices=[], validate_choice=False)
 
     def setup(self, session: Any, user: Any, instance: Any) -> None:
+        if not self.printer.data:
+            self.printer.data = notices.default_printer(town_of(instance.grid), self.issuing_body.data or "town")
         self.addressees.choices = [(name, name) for name in notices.addressee_choices(session, instance.grid)]
         self.co_signers.choices = [(u.username, u.choice_label)
                                    for u in notices.co_signer_choices(session, instance.grid)]

@@ -32,7 +32,8 @@ PROCEDURE_KEY = "notice_issuance"
 KINDS = ("通知", "通报", "意见", "函", "报告", "请示")
 UPWARD_KINDS = ("报告", "请示")
 ISSUING_BODIES = {"town": "镇人民政府", "committee": "镇消防安全委员会"}
-DEFAULT_PRINTER = {"town": "青石镇党政办公室", "committee": "青石镇消防安全委员会办公室"}
+# 印发机关 by issuing body, after the town's name, until the clerk writes another.
+PRINTER_SUFFIX = {"town": "党政办公室", "committee": "消防安全委员会办公室"}
 ADDRESSEE_GROUPS = ("各村（社区）", "镇直各部门", "辖区各单位")
 DRAFT_DEFAULTS = {
     "kind": "通知", "issuing_body": "town", "direction": "down", "addressees": [], "addressees_other": "",
@@ -119,7 +120,13 @@ def merge_attachments(existing: list[dict], kept_values: list[str], uploaded: li
     return list({a["file"]: a for a in merged}.values())
 
 
-def document_context(session: Session, data: dict, *, today: date, number: str = "") -> dict:
+def default_printer(town: GridNode | None, issuing_body: str) -> str:
+    """The 印发机关 a draft starts with: the town's office of the body that issues it."""
+    return f"{town.name if town else ''}{PRINTER_SUFFIX.get(issuing_body, PRINTER_SUFFIX['town'])}"
+
+
+def document_context(session: Session, data: dict, *, today: date, number: str = "",
+                     town: GridNode | None = None) -> dict:
     """Everything any of the three templates needs, from the case data (preview or issue)."""
     prefix = documents.number_prefix(session, prefix_key(data))
     signed_on = data.get("signed_on") or today.isoformat()
@@ -138,7 +145,7 @@ def document_context(session: Session, data: dict, *, today: date, number: str =
         "date": signed_on,
         "note": data.get("note") or None,
         "cc": split_names(data.get("cc", "")),
-        "issuer": data.get("printer") or DEFAULT_PRINTER.get(data.get("issuing_body", "town"), ""),
+        "issuer": data.get("printer") or default_printer(town, data.get("issuing_body", "town")),
         "issue_date": data.get("printed_on") or signed_on,
     }
 
@@ -148,7 +155,8 @@ def issue_from_case(session: Session, runtime: CaseRuntime, *, instance: Process
     """签发 → 编号 → 成文: allocate the number, render and store the red-header DOCX, keep the attachments."""
     docs = runtime.documents
     document = documents.issue(
-        session, docs, template_key=template_key(data), context=document_context(session, data, today=now.date()),
+        session, docs, template_key=template_key(data), context=document_context(session, data, today=now.date(),
+                                                                              town=town_of(instance.grid)),
         title=str(data["title"]), prefix_key=prefix_key(data),
         subject=documents.Subject(instance.grid, instance.unit, instance, "sign_off"), user=user, now=now,
     )
