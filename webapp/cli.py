@@ -33,7 +33,7 @@ def upgrade_schema() -> None:
 def load_demo_and_print() -> None:
     summary = demo_service.load_demo(db.session, now=_now())
     db.session.commit()
-    click.echo("已加载演示数据（江岸区青石镇）。" if summary.created else "演示数据已存在，未重复加载。")
+    click.echo("已加载演示数据。" if summary.created else "演示数据已存在，未重复加载。")
     click.echo(f"单位：{summary.units} 个。演示账号（密码均为 {demo_service.DEMO_PASSWORD}）：")
     for username, display_name, roles in summary.users:
         click.echo(f"  {username:<18} {display_name}  {roles}")

@@ -147,6 +147,6 @@ class NumberPrefix(db.Model):
 
     key: Mapped[str] = mapped_column(String(50), primary_key=True)  # e.g. town_notice, rectification
     organ: Mapped[str] = mapped_column(String(100))  # 发文机关 / 责任者
-    prefix: Mapped[str] = mapped_column(String(50))  # 青石府发; for minutes the series name
+    prefix: Mapped[str] = mapped_column(String(50))  # e.g. 某府发; for minutes the series name
     grammar: Mapped[str] = mapped_column(String(10))  # wenhao | di | qi
     description: Mapped[str] = mapped_column(String(100), default="")

@@ -77,7 +77,7 @@ class GridNode(db.Model):
         return list(reversed(chain))
 
     def display_path(self) -> str:
-        """Names below the town, e.g. "石桥村/石桥一组" — the grid column of the Excel ledger."""
+        """Names below the town, e.g. "某村/某组" — the grid column of the Excel ledger."""
         names = [n.name for n in [*self.ancestors(), self] if n.level in ("village", "area")]
         return "/".join(names) or self.name
 
@@ -137,7 +137,7 @@ class CommitteeMember(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
-    organ: Mapped[str] = mapped_column(String(100))  # e.g. 青石派出所
+    organ: Mapped[str] = mapped_column(String(100))  # e.g. 某某派出所
     committee_role: Mapped[str] = mapped_column(String(16), default="member")
     contact_person: Mapped[str] = mapped_column(String(50), default="")
     phone: Mapped[str] = mapped_column(String(30), default="")

@@ -80,7 +80,7 @@ def nodes_in_scope(session: Session, user: User) -> list[GridNode]:
 
 
 def find_by_display_path(town: GridNode, display_path: str) -> GridNode | None:
-    """Resolve "石桥村/石桥一组" (the ledger's grid column) below a town."""
+    """Resolve "某村/某组" (the ledger's grid column) below a town."""
     node = town
     for name in [part.strip() for part in display_path.split("/") if part.strip()]:
         node = next((child for child in node.children if child.name == name), None)

@@ -1,6 +1,6 @@
 """Document numbers (文号): gap-free per prefix and year, allocated inside the issuing transaction.
 
-Grammars: wenhao 青石府发〔2026〕7号, di 青石消整〔2026〕第0007号, qi 第7期 (minutes series).
+Grammars: wenhao 某府发〔2026〕7号, di 某消整〔2026〕第0007号, qi 第7期 (minutes series).
 The counter row is incremented with one UPDATE … RETURNING: the row stays locked until the
 transaction ends, so concurrent issuers queue, and a rollback gives the number back.
 """

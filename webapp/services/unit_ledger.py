@@ -152,7 +152,7 @@ def _read_rows(stream: IO[bytes]) -> list[dict[str, object]]:
 def import_units(session: Session, scope: GridNode, stream: IO[bytes], *, now: datetime) -> ImportResult:
     """Validate every row first; any problem → InvalidInput listing each row, and nothing saved.
 
-    Grid paths ("石桥村/石桥东片") are read below the town of `scope`, and must lie inside `scope`.
+    Grid paths ("某村/某片区") are read below the town of `scope`, and must lie inside `scope`.
     A row naming an existing unit (same grid and name) updates it, so export → import round-trips.
     """
     parsed: list[tuple[int, units.UnitFields]] = []
