@@ -29,7 +29,7 @@ class MeetingSeries(db.Model):
     name: Mapped[str] = mapped_column(String(100))  # 双月联席会议
     interval_months: Mapped[int] = mapped_column(default=1)  # 1 monthly, 2 bimonthly, 3 quarterly
     prefix_key: Mapped[str] = mapped_column(String(32))  # NumberPrefix.key with grammar qi
-    issuer: Mapped[str] = mapped_column(String(100))  # 编发机关, e.g. 青石镇消防安全委员会办公室
+    issuer: Mapped[str] = mapped_column(String(100))  # 编发机关, e.g. 某镇消防安全委员会办公室
     sort_order: Mapped[int] = mapped_column(default=0)
 
     town: Mapped[GridNode] = relationship()
@@ -54,7 +54,7 @@ class Meeting(db.Model):
     chair: Mapped[str] = mapped_column(String(50), default="")
     recorder: Mapped[str] = mapped_column(String(50), default="")
     invited: Mapped[list] = mapped_column(JSON, default=list)  # committee member organ names
-    attendees: Mapped[list] = mapped_column(JSON, default=list)  # ["青石派出所 罗振华", …]
+    attendees: Mapped[list] = mapped_column(JSON, default=list)  # ["某某派出所 张某", …]
     absentees: Mapped[list] = mapped_column(JSON, default=list)  # ["… 姓名（原因）"]
     observers: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
