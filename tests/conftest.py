@@ -134,7 +134,7 @@ class Browser:
     def inbox_task_id(self, step_title: str) -> int:
         """The id of the first task in this user's inbox (待办) whose step is `step_title`."""
         html = self.get("/tasks/").get_data(as_text=True)
-        rows = re.findall(r'<a href="/tasks/(\d+)">[^<]*</a></td>\s*<td>([^<]+)<', html)
+        rows = re.findall(r'<a href="/tasks/(\d+)">[^<]*</a></td>\s*<td[^>]*>([^<]+)<', html)
         matches = [int(task_id) for task_id, title in rows if title.strip() == step_title]
         assert matches, f"{step_title} not in inbox: {rows}"
         return matches[0]

@@ -22,7 +22,7 @@ from webapp.procedures.inspection.models import Inspection
 
 
 def metric(page: str, name: str, row: str = "青石村") -> int:
-    line = next(r for r in page.split("<tr>") if f"<td>{row}</td>" in r)
+    line = next(r for r in page.split("<tr>") if re.search(rf"<td[^>]*>{row}</td>", r))
     cell = re.search(rf'data-metric="{name}">(?:<a [^>]*>)?(\d+)', line)
     return int(cell.group(1))
 

@@ -19,6 +19,16 @@ if TYPE_CHECKING:
     from webapp.workdays import WorkdayCalendar
 
 
+@dataclass(frozen=True)
+class NumberUse:
+    """A document number prefix (发文字号) a procedure issues under: the admin sets its 发文机关 and
+    机关代字 per town in 设置 → 发文字号; issuing stops with a message naming it until then."""
+
+    key: str  # NumberPrefix.key
+    description: str  # Chinese, shown on the settings page
+    grammar: str  # the usual numbering grammar: wenhao | di | qi (services.numbering)
+
+
 @dataclass
 class StepContext:
     """What a step hook sees: plain values and the DB session; no request, no Flask."""
@@ -85,6 +95,8 @@ class Procedure:
     # of one case that are filed together as one item (件).
     retention: Mapping[str, str] = field(default_factory=dict)
     archive_groups: tuple[tuple[str, ...], ...] = ()
+    # The number prefixes this procedure's documents are numbered under.
+    number_prefixes: tuple[NumberUse, ...] = ()
     # Set by the loader: the package the procedure lives in, and its web modules (each with a Blueprint
     # `bp`, and optionally `NAV` menu entries and `UNIT_SECTIONS`).
     package: str = ""
@@ -118,6 +130,15 @@ def get(key: str) -> Procedure | None:
 
 def all_procedures() -> list[Procedure]:
     return list(_PROCEDURES.values())
+
+
+def number_uses() -> list[NumberUse]:
+    """Every number prefix some procedure issues under, once each, in procedure order."""
+    uses: dict[str, NumberUse] = {}
+    for procedure in _PROCEDURES.values():
+        for use in procedure.number_prefixes:
+            uses.setdefault(use.key, use)
+    return list(uses.values())
 
 
 def script_functions() -> dict[str, Callable]:

@@ -39,10 +39,13 @@ def number_prefixes(session: Session) -> list[NumberPrefix]:
     return list(session.scalars(select(NumberPrefix).order_by(NumberPrefix.key)))
 
 
-def update_number_prefix(session: Session, key: str, *, organ: str, prefix: str, grammar: str) -> NumberPrefix:
+def update_number_prefix(session: Session, key: str, *, organ: str, prefix: str, grammar: str,
+                         description: str = "") -> NumberPrefix:
+    """Set a prefix; one a procedure declares but the town has not configured yet is created here."""
     entry = session.get(NumberPrefix, key)
     if entry is None:
-        raise InvalidInput("没有这个发文字号设置。")
+        entry = NumberPrefix(key=key, description=description)
+        session.add(entry)
     if grammar not in GRAMMARS:
         raise InvalidInput("编号格式只能是〔年〕N号、〔年〕第NNNN号或第N期。", field="grammar")
     if not prefix.strip() or not organ.strip():

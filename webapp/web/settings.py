@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 
+from webapp.cases import registry
 from webapp.extensions import db
 from webapp.forms.settings import CalendarDayForm, NumberPrefixForm
 from webapp.services import audit, settings
@@ -41,7 +42,15 @@ def calendar():
         except InvalidInput as error:
             show_invalid(form, error, beside=form.day)
     return render_template("settings/calendar.html", form=form, days=settings.calendar_days(db.session),
-                           prefixes=settings.number_prefixes(db.session)), form_status()
+                           prefixes=_prefix_rows()), form_status()
+
+
+def _prefix_rows() -> list:
+    """The configured prefixes, and each one a procedure issues under but the town has not set (未配置)."""
+    configured = settings.number_prefixes(db.session)
+    known = {p.key for p in configured}
+    missing = [use for use in registry.number_uses() if use.key not in known]
+    return [*missing, *configured]
 
 
 @bp.post("/calendar/<day>/delete")
@@ -60,14 +69,17 @@ def remove_day(day: str):
 @roles_required("admin")
 def prefix(key: str):
     entry = next((p for p in settings.number_prefixes(db.session) if p.key == key), None)
-    form = NumberPrefixForm(obj=entry)
+    use = next((u for u in registry.number_uses() if u.key == key), None)
+    if entry is None and use is None:
+        raise NotFound("没有这个发文字号设置。")
+    form = NumberPrefixForm(obj=entry, grammar=use.grammar if entry is None else entry.grammar)
     if form.validate_on_submit():
         try:
             settings.update_number_prefix(db.session, key, organ=form.organ.data, prefix=form.prefix.data,
-                                          grammar=form.grammar.data)
+                                          grammar=form.grammar.data, description=(entry or use).description)
             _audit_commit("number_prefix_update", f"{key}: {form.prefix.data}")
             flash("已保存；新的文号从下一次签发起使用。", "success")
             return redirect(url_for("settings.calendar"))
         except InvalidInput as error:
             show_invalid(form, error, beside=form.prefix)
-    return render_template("settings/prefix.html", form=form, entry=entry), form_status()
+    return render_template("settings/prefix.html", form=form, entry=entry or use), form_status()

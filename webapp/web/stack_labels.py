@@ -1,11 +1,10 @@
-"""Column captions for stacked tables on a phone: each <table class="stack"> gets its column headers as
-CSS variables (style="--c1:'网格';--c2:'应签'…"), which app.css shows before the cells of those columns
-once the header row is hidden (≤600px).
+"""Column captions for stacked tables on a phone: each data cell of a <table class="stack"> gets its
+column header as data-label="…", which app.css shows before the cell once the header row is hidden
+(≤600px).
 
 Done once for every page after rendering, so no template repeats its headers cell by cell and a new
-table cannot forget them; only the <table> tag changes, the cells' markup stays as the template wrote
-it. A cell with its own data-label keeps that caption (app.css); a table with its own style attribute is
-left alone.
+table cannot forget them; only <td> tags change (an attribute is added), never their content. A cell
+with its own data-label keeps it; a cell spanning columns (e.g. "暂无…") gets none.
 """
 
 from __future__ import annotations
@@ -18,16 +17,15 @@ from html.parser import HTMLParser
 from flask import Flask, Response
 
 STACK_CLASS = re.compile(r"""class=["'][^"']*\bstack\b""")
-MAX_COLUMNS = 12  # app.css has a caption rule for each of the first 12 columns
 
 
 @dataclass
 class _Table:
-    offset: int  # of the ">" that ends the <table …> tag
     stacked: bool
     headers: list[str] = field(default_factory=list)
     row: list[str] | None = None  # header texts of the row being read; None outside a header row
     in_head: bool = False
+    column: int = 0  # of the next data cell in the current row
 
 
 class _Captions(HTMLParser):
@@ -35,7 +33,7 @@ class _Captions(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
         self.tables: list[_Table] = []
-        self.insertions: list[tuple[int, list[str]]] = []
+        self.insertions: list[tuple[int, str]] = []  # (offset just after "<td", caption)
         self.text: list[str] | None = None  # of the <th> being read
         self.span = 1
 
@@ -45,21 +43,29 @@ class _Captions(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         if tag == "table":
-            stacked = bool(STACK_CLASS.search(self.get_starttag_text() or "")) and "style" not in dict(attrs)
-            self.tables.append(_Table(self._offset() + len(self.get_starttag_text() or "") - 1, stacked))
+            self.tables.append(_Table(bool(STACK_CLASS.search(self.get_starttag_text() or ""))))
         elif not self.tables:
             return
-        table = self.tables[-1]
+        table, named = self.tables[-1], dict(attrs)
+        span = _span(named)
         if tag == "thead":
             table.in_head = True
         elif tag == "tr":
             table.row = [] if (table.in_head or not table.headers) else None
+            table.column = 0
         elif tag == "td" and not table.in_head:
             table.row = None  # a row with data cells is not a header row
+            self._caption_cell(table, named, span)
+            table.column += span
         elif tag == "th" and table.row is not None:
-            self.text = []
-            span = dict(attrs).get("colspan") or "1"
-            self.span = int(span) if span.isdigit() else 1
+            self.text, self.span = [], span
+
+    def _caption_cell(self, table: _Table, attrs: dict, span: int) -> None:
+        if not table.stacked or span != 1 or "data-label" in attrs or table.column >= len(table.headers):
+            return
+        caption = table.headers[table.column]
+        if caption:
+            self.insertions.append((self._offset() + len("<td"), caption))
 
     def handle_endtag(self, tag: str) -> None:
         if not self.tables:
@@ -75,29 +81,27 @@ class _Captions(HTMLParser):
             table.in_head = False
         elif tag == "table":
             self.tables.pop()
-            if table.stacked and any(table.headers):
-                self.insertions.append((table.offset, table.headers[:MAX_COLUMNS]))
 
     def handle_data(self, data: str) -> None:
         if self.text is not None:
             self.text.append(data)
 
 
-def _css_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _span(attrs: dict) -> int:
+    span = attrs.get("colspan") or "1"
+    return int(span) if span.isdigit() else 1
 
 
 def label_stacked_tables(html: str) -> str:
-    """The page with each stacked table's column captions set on its <table> tag."""
+    """The page with each data cell of a stacked table captioned by its column header."""
     if not STACK_CLASS.search(html):
         return html
     parser = _Captions(html)
     parser.feed(html)
     parser.close()
     parts, last = [], 0
-    for offset, headers in sorted(parser.insertions):
-        style = ";".join(f"--c{i}:{_css_string(h)}" for i, h in enumerate(headers, start=1) if h)
-        parts += [html[last:offset], f' style="{escape(style)}"']
+    for offset, caption in sorted(parser.insertions):
+        parts += [html[last:offset], f' data-label="{escape(caption)}"']
         last = offset
     return "".join(parts) + html[last:]
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -143,59 +146,74 @@ def _publicity_form() -> PublicityForm:
     return form
 
 
+def _register_page(form, add: Callable[[], date], saved: str, endpoint: str,
+                   rows: Callable[[int], list], template: str, rows_name: str):
+    """One register page: record an entry (``add`` returns its date), then list the year's entries."""
+    year = _year()
+    if form.validate_on_submit():
+        try:
+            on = add()
+            db.session.commit()
+            flash(saved, "success")
+            return redirect(url_for(endpoint, year=on.year))
+        except InvalidInput as error:
+            show_invalid(form, error)
+    return render_template(template, form=form, year=year, **{rows_name: rows(year)}), form_status()
+
+
 @bp.route("/publicity", methods=["GET", "POST"])
 @roles_required(*REGISTER_ROLES)
 def publicity():
-    form, year = _publicity_form(), _year()
-    if form.validate_on_submit():
-        try:
-            data = form_to_data(form, store_posted)
-            registers.add_publicity(
-                db.session, user=acting_user(), grid_id=form.grid_id.data, held_on=form.held_on.data,
-                kind=form.kind.data, five_into=form.five_into.data, title=form.title.data or "",
-                audience=form.audience.data or "", attendance=form.attendance.data or 0, photos=data["photos"],
-                member_id=form.member_id.data or None, now=now())
-            db.session.commit()
-            flash("宣传培训记录已登记。", "success")
-            return redirect(url_for("evaluation.publicity", year=form.held_on.data.year))
-        except InvalidInput as error:
-            show_invalid(form, error)
-    events = registers.publicity_in_scope(db.session, acting_user(), year)
-    return render_template("evaluation/publicity.html", form=form, events=events, year=year), form_status()
+    form = _publicity_form()
+
+    def add() -> date:
+        data = form_to_data(form, store_posted)
+        registers.add_publicity(
+            db.session, user=acting_user(), grid_id=form.grid_id.data, held_on=form.held_on.data,
+            kind=form.kind.data, five_into=form.five_into.data, title=form.title.data or "",
+            audience=form.audience.data or "", attendance=form.attendance.data or 0, photos=data["photos"],
+            member_id=form.member_id.data or None, now=now())
+        return form.held_on.data
+
+    return _register_page(form, add, "宣传培训记录已登记。", "evaluation.publicity", _publicity_rows,
+                          "evaluation/publicity.html", "events")
+
+
+def _publicity_rows(year: int) -> list:
+    return registers.publicity_in_scope(db.session, acting_user(), year)
+
+
+def _fire_rows(year: int) -> list:
+    return registers.fires_in_scope(db.session, acting_user(), year)
 
 
 @bp.get("/publicity.xlsx")
 @roles_required(*REGISTER_ROLES)
 def publicity_xlsx():
     year = _year()
-    events = registers.publicity_in_scope(db.session, acting_user(), year)
-    return xlsx_download(registers.publicity_xlsx(year, events), f"{year}年宣传培训台账.xlsx")
+    return xlsx_download(registers.publicity_xlsx(year, _publicity_rows(year)), f"{year}年宣传培训台账.xlsx")
 
 
 @bp.route("/fires", methods=["GET", "POST"])
 @roles_required(*REGISTER_ROLES)
 def fires():
-    form, year = FireForm(), _year()
+    form = FireForm()
     form.grid_id.choices = _grid_choices()
-    if form.validate_on_submit():
-        try:
-            registers.add_fire(db.session, user=acting_user(), grid_id=form.grid_id.data,
-                               occurred_on=form.occurred_on.data, place=form.place.data or "",
-                               cause=form.cause.data or "", deaths=form.deaths.data or 0,
-                               injuries=form.injuries.data or 0, loss=form.loss.data or 0.0, now=now())
-            db.session.commit()
-            flash("火灾事故已登记。", "success")
-            return redirect(url_for("evaluation.fires", year=form.occurred_on.data.year))
-        except InvalidInput as error:
-            show_invalid(form, error)
-    incidents = registers.fires_in_scope(db.session, acting_user(), year)
-    return render_template("evaluation/fires.html", form=form, fires=incidents, year=year), form_status()
+
+    def add() -> date:
+        registers.add_fire(db.session, user=acting_user(), grid_id=form.grid_id.data,
+                           occurred_on=form.occurred_on.data, place=form.place.data or "",
+                           cause=form.cause.data or "", deaths=form.deaths.data or 0,
+                           injuries=form.injuries.data or 0, loss=form.loss.data or 0.0, now=now())
+        return form.occurred_on.data
+
+    return _register_page(form, add, "火灾事故已登记。", "evaluation.fires", _fire_rows,
+                          "evaluation/fires.html", "fires")
 
 
 @bp.get("/fires.xlsx")
 @roles_required(*REGISTER_ROLES)
 def fires_xlsx():
     year = _year()
-    incidents = registers.fires_in_scope(db.session, acting_user(), year)
-    return xlsx_download(registers.fires_xlsx(year, incidents), f"{year}年火灾事故登记.xlsx")
+    return xlsx_download(registers.fires_xlsx(year, _fire_rows(year)), f"{year}年火灾事故登记.xlsx")
 

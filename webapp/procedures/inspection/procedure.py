@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
-from webapp.cases.registry import Procedure, StepContext, StepHook
+from webapp.cases.registry import NumberUse, Procedure, StepContext, StepHook
 from webapp.models import Document
 from webapp.procedures.inspection import followup, records, setup
 from webapp.procedures.inspection.demo import play_demo_history
@@ -93,6 +93,9 @@ PROCEDURE = Procedure(
     due_date=due_date, script_functions={"inspection_route": records.inspection_route},
     case_title=lambda data: f"消防检查：{data.get('unit_name') or '单位'}（{str(data.get('inspected_on'))[:10]}）",
     preview_context=preview_context, play_demo_history=play_demo_history, demo_order=20,
+    number_prefixes=(NumberUse("rectification", "隐患整改通知书", "di"),
+                     NumberUse("reinspection", "复查意见书", "di"),
+                     NumberUse("referral", "火灾隐患移交函", "di")),
     retention={"inspection_record": "D10", "rectification_notice": "D30", "reinspection_opinion": "D30",
                "referral_letter": "D30"},
     archive_groups=(("rectification_notice", "reinspection_opinion"),),

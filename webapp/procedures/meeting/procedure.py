@@ -5,7 +5,7 @@ BPMN (workflows/meeting.bpmn) decides the order; this module decides the content
 
 from __future__ import annotations
 
-from webapp.cases.registry import DemoContext, Procedure, StepContext
+from webapp.cases.registry import DemoContext, NumberUse, Procedure, StepContext
 from webapp.models import CommitteeMember, GridNode
 from webapp.procedures.meeting import meetings
 from webapp.procedures.meeting.meetings import split_lines
@@ -96,6 +96,8 @@ PROCEDURE = Procedure(
     after_complete={"schedule": _after_schedule, "record": _after_record, "sign": _after_sign,
                     "distribute": _after_distribute},
     case_title=_case_title, preview_context=_preview, play_demo_history=_play_demo_history, demo_order=40,
+    number_prefixes=tuple(NumberUse(prefix_key, f"{name}纪要", "qi")
+                          for _key, name, _interval, prefix_key in meetings.DEFAULT_SERIES),
     retention={"minutes": "D30"},
     case_panel="procedures/meeting/context.html",
 )

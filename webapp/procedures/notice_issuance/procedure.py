@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from webapp.cases.registry import Procedure, StepContext
+from webapp.cases.registry import NumberUse, Procedure, StepContext
 from webapp.procedures.notice_issuance import demo, notices
 from webapp.services.errors import DomainError, InvalidInput
 from webapp.services.grid import town_of
@@ -81,6 +81,10 @@ PROCEDURE = Procedure(
     preview_template=notices.template_key,
     play_demo_history=demo.play_history,
     demo_order=30,
+    number_prefixes=(NumberUse("town_notice", "镇政府下行文（通知、通报、意见）", "wenhao"),
+                     NumberUse("town_upward", "镇政府上行文（报告、请示）", "wenhao"),
+                     NumberUse("town_letter", "镇政府函", "wenhao"),
+                     NumberUse("committee_notice", "消安委通知、通报", "wenhao")),
     retention={"notice": "D30", "notice_upward": "D30", "bulletin": "D30"},
     case_panel="procedures/notice_issuance/context.html",
 )
