@@ -3,6 +3,8 @@ the header, shown by CSS before each cell) — 签订率, 议定事项, 宣传�
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.support import check_page
@@ -30,9 +32,9 @@ def captions_on(page, path: str, name: str) -> list[dict]:  # noqa: ANN001
 
 def assert_every_cell_captioned(cells: list[dict], path: str) -> None:
     assert not any(c["headVisible"] for c in cells), f"{path}: the header row should be hidden on a phone"
-    # Chromium reports the ::before content as `attr(data-label) "："`: the cell's label must be its header
-    shown = [(c["header"], c["label"], c["caption"]) for c in cells if c["header"]]
-    missing = [header for header, label, caption in shown if label != header or not caption.startswith("attr(")]
+    # the computed ::before content, e.g. `"签订率："`: the cell's data-label is its column header
+    shown = [(c["header"], c["label"], re.sub(r'["\s]', "", c["caption"])) for c in cells if c["header"]]
+    missing = [header for header, label, caption in shown if label != header or caption != f"{header}："]
     assert not missing, f"{path}: cells without their column caption: {sorted(set(missing))}"
 
 
