@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,58 +40,19 @@ METRICS = {
     "fire_deaths": Metric("火灾死亡人数", "count", ("village",)),
 }
 
-# (category, content, points, rule, kind, metric, formula, target)
-VILLAGE_ITEMS = [
-    ("火灾预防", "辖区单位、场所消防安全检查全覆盖", 10, "全年每个单位、场所至少检查一次，按覆盖率计分", "measured",
-     "inspection_coverage", "ratio", 0),
-    ("火灾预防", "火灾隐患按期整改", 10, "期限届满后3个工作日内复查认定已整改的为按期整改，按按期整改率计分",
-     "measured", "hazards_on_time", "ratio", 0),
-    ("火灾预防", "无法整改的隐患及时移交并跟踪反馈", 5, "按移交隐患已反馈办结的比例计分；无移交的得满分", "measured",
-     "referrals_handled", "ratio", 0),
-    ("火灾预防", "开展消防宣传“五进”和培训演练", 10, "全年不少于4次，每少1次扣2.5分", "measured",
-     "publicity_events", "count", 4),
-    ("火灾预防", "辖区火灾形势平稳", 5, "每发生一起火灾扣2分，扣完为止", "measured", "fire_incidents", "deduct", 2),
-    ("消防安全基础", "网格组织健全，网格长、网格员落实到位", 10, "组织不健全扣5分，人员不落实每处扣2分", "assessed",
-     "", "", 0),
-    ("消防安全基础", "义务消防队、微型消防站建设", 10, "未建立扣10分，人员、器材不齐每项扣2分", "assessed", "", "", 0),
-    ("消防安全基础", "消防器材配备、维护和公共消防设施", 10, "器材缺失、失效每处扣2分", "assessed", "", "", 0),
-    ("消防安全责任", "签订消防安全目标责任书", 10, "签订率100%得满分，按签订率计分", "measured", "signing_rate",
-     "ratio", 0),
-    ("消防安全责任", "参加镇消防安全联席会议", 10, "按出席次数占应出席次数的比例计分", "measured",
-     "meetings_attended", "ratio", 0),
-    ("消防安全责任", "会议议定事项按期落实", 10, "按期完成的议定事项占到期事项的比例计分；无到期事项的得满分",
-     "measured", "decisions_done", "ratio", 0),
-    ("加分项目", "工作创新、经验被上级推广或受上级表彰", 5, "每项加1至5分，最多加5分", "bonus", "", "", 0),
-    ("否决项目", "辖区发生亡人火灾事故", 0, "发生亡人火灾的，总分记0分", "veto", "fire_deaths", "any", 0),
-]
-DEPARTMENT_ITEMS = [
-    ("消防安全责任", "签订消防安全目标责任书", 10, "签订得满分，未签订不得分", "measured", "signing_rate", "ratio", 0),
-    ("消防安全责任", "参加镇消防安全联席会议", 15, "按出席次数占应出席次数的比例计分", "measured",
-     "meetings_attended", "ratio", 0),
-    ("消防安全责任", "会议议定事项按期落实", 15, "按期完成的议定事项占到期事项的比例计分；无到期事项的得满分",
-     "measured", "decisions_done", "ratio", 0),
-    ("火灾预防", "本行业、本系统消防安全检查和隐患整治", 20, "未开展行业检查扣10分，隐患整治不力每处扣2分", "assessed",
-     "", "", 0),
-    ("火灾预防", "开展消防宣传“五进”和培训", 10, "全年不少于2次，每少1次扣5分", "measured", "publicity_events",
-     "count", 2),
-    ("消防安全基础", "消防工作机构、制度和人员落实", 15, "无专人负责扣5分，制度不健全扣5分", "assessed", "", "", 0),
-    ("消防安全基础", "消防工作档案、台账规范完整", 15, "台账缺失每项扣3分", "assessed", "", "", 0),
-    ("加分项目", "工作创新、经验被上级推广或受上级表彰", 5, "每项加1至5分，最多加5分", "bonus", "", "", 0),
-]
-DEFAULTS = {"village": ("村（社区）消防安全工作考评细则", VILLAGE_ITEMS),
-            "department": ("镇直部门消防安全工作考评细则", DEPARTMENT_ITEMS)}
+# The two default schemes (村（社区）and 镇直部门), as data: name and items per target kind.
+DEFAULTS_FILE = Path(__file__).with_name("default_schemes.json")
 
 
 def ensure_default_schemes(session: Session) -> list[EvaluationScheme]:
     """The two schemes, seeded with the defaults the first time they are needed."""
     existing = {s.target_kind: s for s in session.scalars(select(EvaluationScheme))}
-    for kind, (name, rows) in DEFAULTS.items():
+    defaults = json.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+    for kind, default in defaults.items():
         if kind in existing:
             continue
-        scheme = EvaluationScheme(target_kind=kind, name=name)
-        scheme.items = [SchemeItem(category=c, content=t, points=p, rule=r, kind=k, metric=m, formula=f, target=g,
-                                   sort_order=index)
-                        for index, (c, t, p, r, k, m, f, g) in enumerate(rows, start=1)]
+        scheme = EvaluationScheme(target_kind=kind, name=default["name"])
+        scheme.items = [SchemeItem(**item, sort_order=index) for index, item in enumerate(default["items"], start=1)]
         session.add(scheme)
         existing[kind] = scheme
     session.flush()
