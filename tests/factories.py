@@ -37,17 +37,18 @@ PREFIX_KINDS = {
 }
 
 
-def town(session: Session, name: str = "松林镇", *, region: str = "示例区") -> GridNode:
+def town(session: Session, name: str = "松林镇", *, region: str | GridNode = "示例区") -> GridNode:
     """A town under its region: its organs' number prefixes, a committee with a police station and a fire
     station, and every procedure's defaults (made after the committee, so referral receivers come from it)."""
-    parent = grid.add_node(session, parent=None, level="region", name=region)
+    parent = region if isinstance(region, GridNode) else grid.add_node(session, parent=None, level="region",
+                                                                       name=region)
     node = grid.add_node(session, parent=parent, level="town", name=name)
     short = name.removesuffix("镇")
     for key, (organ, prefix, grammar) in PREFIX_KINDS.items():
         series = f"{name}{prefix}" if grammar == "qi" else f"{short}{prefix}"
-        session.add(NumberPrefix(key=key, organ=f"{name}{organ}", prefix=series, grammar=grammar))
+        session.add(NumberPrefix(town_id=node.id, key=key, organ=f"{name}{organ}", prefix=series, grammar=grammar))
     committee = [(f"{name}人民政府", "head"), (f"{short}派出所", "member"),
-                 (f"{region}消防救援大队{short}消防救援站", "member")]
+                 (f"{parent.name}消防救援大队{short}消防救援站", "member")]
     for order, (organ, role) in enumerate(committee):
         committee_member(session, node, organ, role=role, sort_order=order)
     defaults.ensure_defaults(session)

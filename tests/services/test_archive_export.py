@@ -210,9 +210,10 @@ def test_raw_byte_flip_inside_the_zip_is_named(session, small_town, app, docs, t
 
 def test_real_gap_is_reported_and_running_cases_wait(session, small_town, app, docs, tmp_path):
     build_year(session, app, finish_case=False)
-    lost = numbering.allocate(session, prefix="松林府发", year=2026, grammar="wenhao", now=at("2026-07-01T10:00"))
-    session.delete(lost)  # a number allocated and lost: a real gap
     town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    lost = numbering.allocate(session, town_id=town.id, prefix="松林府发", year=2026, grammar="wenhao",
+                              now=at("2026-07-01T10:00"))
+    session.delete(lost)  # a number allocated and lost: a real gap
     _issue(session, docs, "notice", "town_notice", Subject(town), at("2026-07-02T10:00"), "关于汛期防火的通知")
     session.commit()
     result, path = _export(session, docs, tmp_path, pdf=False)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from webapp.cases import actions as cases
 from webapp.extensions import db
 from webapp.models import GridNode, IssuedNumber, ProcessInstance, StoredFile, User, WorkTask
-from webapp.services import documents, numbering
+from webapp.services import documents, grid, numbering
 from webapp.services.errors import TaskConflict
 
 
@@ -83,16 +83,23 @@ def cases_history(session, case_id):
     return case_history(session, session.get(ProcessInstance, case_id))
 
 
-def test_fifty_concurrent_allocations_are_distinct_and_consecutive(app, session):
+def test_fifty_concurrent_allocations_are_distinct_and_consecutive_per_town(app, session):
+    """Two towns on one server number under the same 代字 at once: each counts 1…25 on its own."""
     now = app.extensions["firegrid.clock"].now()
+    region = grid.add_node(session, parent=None, level="region", name="示例区")
+    towns = [grid.add_node(session, parent=region, level="town", name=name).id for name in ("松林镇", "柏树镇")]
+    session.commit()
 
     def allocate(index):
-        return numbering.allocate(db.session, prefix="青石府发", year=2026, grammar="wenhao", now=now).serial
+        issued = numbering.allocate(db.session, town_id=towns[index % 2], prefix="某府发", year=2026,
+                                    grammar="wenhao", now=now)
+        return issued.town_id, issued.serial
 
-    serials = _run_in_threads(app, 50, allocate)
-    assert sorted(serials) == list(range(1, 51)), serials
-    numbers = {row.number for row in session.scalars(select(IssuedNumber))}
-    assert len(numbers) == 50 and "青石府发〔2026〕50号" in numbers
+    allocated = _run_in_threads(app, 50, allocate)
+    for town_id in towns:
+        assert sorted(serial for town, serial in allocated if town == town_id) == list(range(1, 26)), allocated
+    numbers = [(row.town_id, row.number) for row in session.scalars(select(IssuedNumber))]
+    assert len(set(numbers)) == 50 and {(town_id, "某府发〔2026〕25号") for town_id in towns} <= set(numbers)
 
 
 def test_failure_after_allocation_consumes_no_number_and_leaves_no_file(app, session, small_town):

@@ -2,7 +2,6 @@ import re
 from datetime import date
 
 import pytest
-from sqlalchemy import select
 
 from webapp.models import NumberPrefix
 from webapp.services import settings
@@ -31,12 +30,12 @@ def test_number_prefix_edit_validates(app, session, sign_in, small_town):
                                                              "grammar": "wenhao"})
     assert ok.status_code == 302
     session.expire_all()
-    assert session.scalar(select(NumberPrefix.prefix).where(NumberPrefix.key == "town_notice")) == "松府发"
+    assert session.get(NumberPrefix, (small_town.town.id, "town_notice")).prefix == "松府发"
 
 
 def test_unknown_grammar_refused(session, small_town):
     with pytest.raises(InvalidInput, match="编号格式"):
-        settings.update_number_prefix(session, "town_notice", organ="x", prefix="y", grammar="roman")
+        settings.update_number_prefix(session, small_town.town, "town_notice", organ="x", prefix="y", grammar="roman")
 
 
 def test_every_prefix_a_procedure_issues_under_is_declared_once():
@@ -50,18 +49,36 @@ def test_every_prefix_a_procedure_issues_under_is_declared_once():
 
 
 def test_a_town_without_a_prefix_sees_it_unset_and_sets_it(app, session, sign_in, small_town):
-    session.delete(session.get(NumberPrefix, "referral"))
+    session.delete(session.get(NumberPrefix, (small_town.town.id, "referral")))
     session.commit()
     admin = sign_in("admin")
     page = admin.get("/admin/settings/calendar").get_data(as_text=True)
     row = re.search(r"<tr><td>火灾隐患移交函</td>.*?</tr>", page, re.S).group(0)
-    assert "未配置" in row and 'href="/admin/settings/prefixes/referral">设置<' in row
-    form = admin.get("/admin/settings/prefixes/referral").get_data(as_text=True)
+    url = f"/admin/settings/prefixes/referral?town={small_town.town.id}"
+    assert "未配置" in row and f'href="{url}">设置<' in row
+    form = admin.get(url).get_data(as_text=True)
     assert re.search(r'<option selected value="di">|<option value="di" selected>', form)
-    assert admin.post("/admin/settings/prefixes/referral", {"organ": "松林镇人民政府", "prefix": "松消移",
-                                                            "grammar": "di"}).status_code == 302
+    assert admin.post(url, {"organ": "松林镇人民政府", "prefix": "松消移", "grammar": "di"}).status_code == 302
     session.expire_all()
-    created = session.get(NumberPrefix, "referral")
+    created = session.get(NumberPrefix, (small_town.town.id, "referral"))
     assert (created.organ, created.prefix, created.description) == ("松林镇人民政府", "松消移", "火灾隐患移交函")
     assert "未配置" not in admin.get("/admin/settings/calendar").get_data(as_text=True)
     assert admin.get("/admin/settings/prefixes/nonsense").status_code == 404
+
+
+def test_a_county_admin_sets_each_towns_prefixes_apart(app, session, sign_in, small_town):
+    from tests import factories
+
+    other = factories.town(session, "柏树镇", region=small_town.town.parent)
+    factories.user(session, "county_admin", "admin", scope=small_town.town.parent)
+    session.commit()
+    admin = sign_in("county_admin")
+    page = admin.get(f"/admin/settings/calendar?town={other.id}").get_data(as_text=True)
+    assert "发文字号：柏树镇" in page and f'href="/admin/settings/calendar?town={small_town.town.id}">松林镇<' in page
+    url = f"/admin/settings/prefixes/town_notice?town={other.id}"
+    assert admin.post(url, {"organ": "柏树镇人民政府", "prefix": "柏府发", "grammar": "wenhao"}).status_code == 302
+    session.expire_all()
+    assert session.get(NumberPrefix, (other.id, "town_notice")).prefix == "柏府发"
+    assert session.get(NumberPrefix, (small_town.town.id, "town_notice")).prefix == "松林府发"
+    assert sign_in("admin").get(url).status_code == 200  # a town admin sees only their own town …
+    assert "柏树镇" not in sign_in("admin").get(url).get_data(as_text=True)  # … whatever ?town= says

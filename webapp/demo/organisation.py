@@ -161,7 +161,8 @@ def load_demo(session: Session, *, now: datetime) -> DemoSummary:
                                         contact_person=person, phone=phone, sort_order=order))
         _add_users(session, nodes, now)
         for key, organ, prefix, grammar, description in NUMBER_PREFIXES:
-            session.add(NumberPrefix(key=key, organ=organ, prefix=prefix, grammar=grammar, description=description))
+            session.add(NumberPrefix(town_id=town.id, key=key, organ=organ, prefix=prefix, grammar=grammar,
+                                     description=description))
         session.flush()
         defaults.ensure_defaults(session)
     users = list(session.scalars(select(User).where(User.username.in_([u[0] for u in DEMO_USERS]))))

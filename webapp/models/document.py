@@ -110,10 +110,11 @@ class DocumentAttachment(db.Model):
 
 
 class NumberSequence(db.Model):
-    """The counter of one number prefix (机关代字) or minutes series in one year."""
+    """The counter of one number prefix (机关代字) or minutes series of one town in one year."""
 
     __tablename__ = "number_sequence"
 
+    town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), primary_key=True)
     prefix: Mapped[str] = mapped_column(String(50), primary_key=True)
     year: Mapped[int] = mapped_column(primary_key=True)
     last_serial: Mapped[int] = mapped_column(default=0)
@@ -125,6 +126,7 @@ class IssuedNumber(db.Model):
     __tablename__ = "issued_number"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"))
     prefix: Mapped[str] = mapped_column(String(50))
     year: Mapped[int] = mapped_column()
     serial: Mapped[int] = mapped_column()
@@ -135,16 +137,18 @@ class IssuedNumber(db.Model):
     allocated_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
     __table_args__ = (
-        UniqueConstraint("prefix", "year", "serial", name="uq_issued_number_prefix_year_serial"),
+        UniqueConstraint("town_id", "prefix", "year", "serial", name="uq_issued_number_town_prefix_year_serial"),
         Index("ix_issued_number_document", "document_id"),
     )
 
 
 class NumberPrefix(db.Model):
-    """Which 机关代字 and grammar a kind of document uses, per issuing body (admin-editable)."""
+    """Which 发文机关, 机关代字 and grammar a kind of document uses in one town (admin-editable): each town
+    of a county server numbers under its own prefixes, gap-free per town, prefix and year."""
 
     __tablename__ = "number_prefix"
 
+    town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), primary_key=True)
     key: Mapped[str] = mapped_column(String(50), primary_key=True)  # e.g. town_notice, rectification
     organ: Mapped[str] = mapped_column(String(100))  # 发文机关 / 责任者
     prefix: Mapped[str] = mapped_column(String(50))  # e.g. 某府发; for minutes the series name

@@ -26,7 +26,7 @@ from webapp.models import (
     Unit,
     User,
 )
-from webapp.services import numbering
+from webapp.services import grid, numbering
 from webapp.services.errors import InvalidInput, NotFound, found
 from webapp.services.file_store import FileStore
 
@@ -93,10 +93,11 @@ def create_record(session: Session, docs: DocumentServices, *, template_key: str
                    user=user, now=now, status="issued", number=None)
 
 
-def number_prefix(session: Session, key: str) -> NumberPrefix:
-    prefix = session.get(NumberPrefix, key)
+def number_prefix(session: Session, town: GridNode, key: str) -> NumberPrefix:
+    """The town's prefix for a kind of document; refused in Chinese until an admin has set it."""
+    prefix = session.get(NumberPrefix, (town.id, key))
     if prefix is None:
-        raise InvalidInput(f"尚未配置“{key}”的发文字号，请管理员在“发文字号”中设置。")
+        raise InvalidInput(f"{town.name}尚未配置“{key}”的发文字号，请管理员在“设置 → 发文字号”中设置。")
     return prefix
 
 
@@ -104,8 +105,9 @@ def issue(session: Session, docs: DocumentServices, *, template_key: str, contex
           prefix_key: str, subject: Subject, user: User | None, now: datetime,
           number_field: str = "doc_number") -> Document:
     """签发 → 编号 → 印发 in one transaction: allocate the next number, render with it, store it."""
-    prefix = number_prefix(session, prefix_key)
-    allocated = numbering.allocate(session, prefix=prefix.prefix, year=now.year, grammar=prefix.grammar, now=now)
+    prefix = number_prefix(session, grid.required_town(subject.grid, "发文编号"), prefix_key)
+    allocated = numbering.allocate(session, town_id=prefix.town_id, prefix=prefix.prefix, year=now.year,
+                                   grammar=prefix.grammar, now=now)
     # A 第N期 template prints "第{{ issue_no }}期" itself, so it gets the serial (manifest type: integer).
     value = allocated.serial if prefix.grammar == "qi" else allocated.number
     document = _record(session, docs, template_key=template_key, context={**context, number_field: value},

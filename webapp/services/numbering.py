@@ -1,4 +1,4 @@
-"""Document numbers (文号): gap-free per prefix and year, allocated inside the issuing transaction.
+"""Document numbers (文号): gap-free per town, prefix and year, allocated inside the issuing transaction.
 
 Grammars: wenhao 某府发〔2026〕7号, di 某消整〔2026〕第0007号, qi 第7期 (minutes series).
 The counter row is incremented with one UPDATE … RETURNING: the row stays locked until the
@@ -29,27 +29,27 @@ def format_number(prefix: str, year: int, serial: int, grammar: str) -> str:
     raise InvalidInput(f"未知的编号格式：{grammar}")
 
 
-def _ensure_sequence(session: Session, prefix: str, year: int) -> None:
+def _ensure_sequence(session: Session, town_id: int, prefix: str, year: int) -> None:
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    session.execute(insert(NumberSequence).values(prefix=prefix, year=year, last_serial=0)
-                    .on_conflict_do_nothing(index_elements=["prefix", "year"]))
+    session.execute(insert(NumberSequence).values(town_id=town_id, prefix=prefix, year=year, last_serial=0)
+                    .on_conflict_do_nothing(index_elements=["town_id", "prefix", "year"]))
 
 
-def allocate(session: Session, *, prefix: str, year: int, grammar: str, now: datetime,
+def allocate(session: Session, *, town_id: int, prefix: str, year: int, grammar: str, now: datetime,
              document_id: int | None = None) -> IssuedNumber:
-    """The next number of (prefix, year), recorded in the number ledger."""
+    """The next number of (town, prefix, year), recorded in the number ledger."""
     if grammar not in GRAMMARS:
         raise InvalidInput(f"未知的编号格式：{grammar}")
-    _ensure_sequence(session, prefix, year)
+    _ensure_sequence(session, town_id, prefix, year)
     serial = session.execute(
         update(NumberSequence)
-        .where(NumberSequence.prefix == prefix, NumberSequence.year == year)
+        .where(NumberSequence.town_id == town_id, NumberSequence.prefix == prefix, NumberSequence.year == year)
         .values(last_serial=NumberSequence.last_serial + 1)
         .returning(NumberSequence.last_serial)
     ).scalar_one()
-    issued = IssuedNumber(prefix=prefix, year=year, serial=serial, document_id=document_id, allocated_at=now,
-                          number=format_number(prefix, year, serial, grammar))
+    issued = IssuedNumber(town_id=town_id, prefix=prefix, year=year, serial=serial, document_id=document_id,
+                          allocated_at=now, number=format_number(prefix, year, serial, grammar))
     session.add(issued)
     session.flush()
     return issued

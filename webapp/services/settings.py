@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models import CalendarDay, NumberPrefix
+from webapp.models import CalendarDay, GridNode, NumberPrefix
 from webapp.services.errors import InvalidInput
 from webapp.services.numbering import GRAMMARS
 from webapp.workdays import WorkdayCalendar
@@ -35,16 +35,17 @@ def remove_calendar_day(session: Session, day: date) -> None:
         session.flush()
 
 
-def number_prefixes(session: Session) -> list[NumberPrefix]:
-    return list(session.scalars(select(NumberPrefix).order_by(NumberPrefix.key)))
+def number_prefixes(session: Session, town: GridNode) -> list[NumberPrefix]:
+    stmt = select(NumberPrefix).where(NumberPrefix.town_id == town.id).order_by(NumberPrefix.key)
+    return list(session.scalars(stmt))
 
 
-def update_number_prefix(session: Session, key: str, *, organ: str, prefix: str, grammar: str,
+def update_number_prefix(session: Session, town: GridNode, key: str, *, organ: str, prefix: str, grammar: str,
                          description: str = "") -> NumberPrefix:
-    """Set a prefix; one a procedure declares but the town has not configured yet is created here."""
-    entry = session.get(NumberPrefix, key)
+    """Set a town's prefix; one a procedure declares but the town has not configured yet is created here."""
+    entry = session.get(NumberPrefix, (town.id, key))
     if entry is None:
-        entry = NumberPrefix(key=key, description=description)
+        entry = NumberPrefix(town_id=town.id, key=key, description=description)
         session.add(entry)
     if grammar not in GRAMMARS:
         raise InvalidInput("编号格式只能是〔年〕N号、〔年〕第NNNN号或第N期。", field="grammar")

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from webapp.cases import registry
 from webapp.extensions import db
 from webapp.forms.settings import CalendarDayForm, NumberPrefixForm
-from webapp.services import audit, settings
+from webapp.models import GridNode
+from webapp.services import audit, grid, settings
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, client_address, form_status, now, roles_required
 from webapp.web.extension_points import NavItem
@@ -41,13 +42,24 @@ def calendar():
             return redirect(url_for("settings.calendar"))
         except InvalidInput as error:
             show_invalid(form, error, beside=form.day)
+    town, towns = _town()
     return render_template("settings/calendar.html", form=form, days=settings.calendar_days(db.session),
-                           prefixes=_prefix_rows()), form_status()
+                           prefixes=_prefix_rows(town), town=town, towns=towns), form_status()
 
 
-def _prefix_rows() -> list:
+def _town() -> tuple[GridNode, list[GridNode]]:
+    """The town whose number prefixes are shown (`?town=`), and every town in the admin's scope."""
+    user = acting_user()
+    towns = [t for t in grid.towns(db.session) if user.scope.contains(t) or t.contains(user.scope)]
+    if not towns:
+        raise NotFound("管辖范围内还没有镇（街道）。")
+    wanted = request.args.get("town", type=int)
+    return next((t for t in towns if t.id == wanted), towns[0]), towns
+
+
+def _prefix_rows(town: GridNode) -> list:
     """The configured prefixes, and each one a procedure issues under but the town has not set (未配置)."""
-    configured = settings.number_prefixes(db.session)
+    configured = settings.number_prefixes(db.session, town)
     known = {p.key for p in configured}
     missing = [use for use in registry.number_uses() if use.key not in known]
     return [*missing, *configured]
@@ -68,18 +80,19 @@ def remove_day(day: str):
 @bp.route("/prefixes/<key>", methods=["GET", "POST"])
 @roles_required("admin")
 def prefix(key: str):
-    entry = next((p for p in settings.number_prefixes(db.session) if p.key == key), None)
+    town, _towns = _town()
+    entry = next((p for p in settings.number_prefixes(db.session, town) if p.key == key), None)
     use = next((u for u in registry.number_uses() if u.key == key), None)
     if entry is None and use is None:
         raise NotFound("没有这个发文字号设置。")
     form = NumberPrefixForm(obj=entry, grammar=use.grammar if entry is None else entry.grammar)
     if form.validate_on_submit():
         try:
-            settings.update_number_prefix(db.session, key, organ=form.organ.data, prefix=form.prefix.data,
+            settings.update_number_prefix(db.session, town, key, organ=form.organ.data, prefix=form.prefix.data,
                                           grammar=form.grammar.data, description=(entry or use).description)
-            _audit_commit("number_prefix_update", f"{key}: {form.prefix.data}")
+            _audit_commit("number_prefix_update", f"{town.name} {key}: {form.prefix.data}")
             flash("已保存；新的文号从下一次签发起使用。", "success")
-            return redirect(url_for("settings.calendar"))
+            return redirect(url_for("settings.calendar", town=town.id))
         except InvalidInput as error:
             show_invalid(form, error, beside=form.prefix)
-    return render_template("settings/prefix.html", form=form, entry=entry or use), form_status()
+    return render_template("settings/prefix.html", form=form, entry=entry or use, town=town), form_status()

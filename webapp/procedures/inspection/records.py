@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from webapp.clock import TZ
 from webapp.models import AttachmentRole, Document, ProcessInstance, Unit, User
 from webapp.procedures.inspection.models import ChecklistItem, Hazard, Inspection
-from webapp.services import documents
+from webapp.services import documents, grid
 from webapp.services.documents import DocumentServices, Subject
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.grid import town_of
@@ -121,7 +121,7 @@ def _default_measures(inspection: Inspection) -> str:
 
 def organ(session: Session, prefix_key: str, instance: ProcessInstance) -> tuple[str, str]:
     """(organ mark, signature) of the body that issues a document of this prefix."""
-    name = documents.number_prefix(session, prefix_key).organ
+    name = documents.number_prefix(session, grid.required_town(instance.grid, "发文编号"), prefix_key).organ
     region = next((n.name for n in instance.grid.ancestors() if n.level == "region"), "")
     return f"{region}{name}", f"{region}{name}"
 

@@ -39,7 +39,7 @@ def ensure_default_series(session: Session, town: GridNode) -> list[MeetingSerie
     """The seeds' three series for a town, created once for each 纪要 prefix that is configured."""
     existing = {s.key for s in session.scalars(select(MeetingSeries).where(MeetingSeries.town_id == town.id))}
     for order, (key, name, interval, prefix_key) in enumerate(DEFAULT_SERIES):
-        prefix = session.get(NumberPrefix, prefix_key)
+        prefix = session.get(NumberPrefix, (town.id, prefix_key))
         if key in existing or prefix is None:
             continue
         session.add(MeetingSeries(town=town, key=key, name=name, interval_months=interval, prefix_key=prefix_key,
@@ -111,7 +111,7 @@ def _meeting_or_404(session: Session, instance: ProcessInstance) -> Meeting:
 
 def minutes_context(session: Session, meeting: Meeting, data: dict, today: date) -> dict:
     """The `minutes` template context (manifest fields) from the meeting and the recorded data."""
-    prefix = documents.number_prefix(session, meeting.series.prefix_key)
+    prefix = documents.number_prefix(session, meeting.series.town, meeting.series.prefix_key)
     return {
         "mark": prefix.prefix, "issue_no": meeting.issue_no or 0, "issuer": meeting.series.issuer,
         "date": today.isoformat(), "issue_date": today.isoformat(),

@@ -26,7 +26,7 @@ from webapp.models import AttachmentRole, CommitteeMember, Document, GridNode, P
 from webapp.procedures.notice_issuance.models import NoticeDistribution
 from webapp.services import documents
 from webapp.services.errors import InvalidInput
-from webapp.services.grid import town_of
+from webapp.services.grid import required_town, town_of
 
 PROCEDURE_KEY = "notice_issuance"
 KINDS = ("通知", "通报", "意见", "函", "报告", "请示")
@@ -125,10 +125,9 @@ def default_printer(town: GridNode | None, issuing_body: str) -> str:
     return f"{town.name if town else ''}{PRINTER_SUFFIX.get(issuing_body, PRINTER_SUFFIX['town'])}"
 
 
-def document_context(session: Session, data: dict, *, today: date, number: str = "",
-                     town: GridNode | None = None) -> dict:
+def document_context(session: Session, data: dict, *, today: date, town: GridNode, number: str = "") -> dict:
     """Everything any of the three templates needs, from the case data (preview or issue)."""
-    prefix = documents.number_prefix(session, prefix_key(data))
+    prefix = documents.number_prefix(session, town, prefix_key(data))
     signed_on = data.get("signed_on") or today.isoformat()
     return {
         "organ_mark": f"{prefix.organ}文件",
@@ -156,7 +155,7 @@ def issue_from_case(session: Session, runtime: CaseRuntime, *, instance: Process
     docs = runtime.documents
     document = documents.issue(
         session, docs, template_key=template_key(data), context=document_context(session, data, today=now.date(),
-                                                                              town=town_of(instance.grid)),
+                                                                              town=_town(instance)),
         title=str(data["title"]), prefix_key=prefix_key(data),
         subject=documents.Subject(instance.grid, instance.unit, instance, "sign_off"), user=user, now=now,
     )
@@ -165,6 +164,10 @@ def issue_from_case(session: Session, runtime: CaseRuntime, *, instance: Process
                          name=attachment["name"], media_type=attachment["type"], role=AttachmentRole.ATTACHMENT,
                          now=now)
     return document
+
+
+def _town(instance: ProcessInstance) -> GridNode:
+    return required_town(instance.grid, "发文")
 
 
 def issued_document(session: Session, instance: ProcessInstance) -> Document | None:

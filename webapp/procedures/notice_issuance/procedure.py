@@ -11,7 +11,7 @@ import logging
 from webapp.cases.registry import NumberUse, Procedure, StepContext
 from webapp.procedures.notice_issuance import demo, notices
 from webapp.services.errors import DomainError, InvalidInput
-from webapp.services.grid import town_of
+from webapp.services.grid import required_town
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,8 @@ def record_distribution(ctx: StepContext) -> list[int]:
 def preview_context(ctx: StepContext, template_key: str) -> dict:
     # A draft (also one being previewed from the form) lists the kept attachments and the new uploads.
     data = notices.preview_data(ctx.data, dict(ctx.data)) if "kept_attachments" in ctx.data else ctx.data
-    return notices.document_context(ctx.session, data, today=ctx.now.date(), town=town_of(ctx.instance.grid))
+    town = required_town(ctx.instance.grid, "发文")
+    return notices.document_context(ctx.session, data, today=ctx.now.date(), town=town)
 
 
 PROCEDURE = Procedure(
