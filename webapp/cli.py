@@ -180,6 +180,47 @@ def _bind(app, host: str, port: int, threads: int):
         raise SystemExit(1) from error
 
 
+@main.command("setup")
+@click.option("--file", "setup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON with the same names as the options (region, town, admin, password, …).")
+@click.option("--region", default=None, help="区（县）名称")
+@click.option("--town", default=None, help="镇（街道）名称")
+@click.option("--government", default=None, help="发文机关（默认：镇名＋人民政府）")
+@click.option("--committee", default=None, help="消防安全委员会（默认：镇名＋消防安全委员会）")
+@click.option("--admin", default=None, help="The town's first admin account (username).")
+@click.option("--admin-name", default=None, help="管理员姓名")
+@click.option("--password", default=None, envvar="FIREGRID_SETUP_PASSWORD",
+              help="The admin's password (or FIREGRID_SETUP_PASSWORD).")
+@click.option("--prefix", "prefixes", multiple=True, metavar="KEY=代字",
+              help="A 机关代字 other than the suggested one.")
+@with_appcontext
+def setup_command(setup_file: Path | None, prefixes: tuple[str, ...], **given: str | None) -> None:
+    """Set up a town and its first admin (a first start, or a county's next town); upgrades the schema."""
+    import json
+
+    from webapp.cases import setup
+
+    values = json.loads(setup_file.read_text(encoding="utf-8")) if setup_file else {}
+    values.update({key: value for key, value in given.items() if value is not None})
+    codes = dict(values.get("prefixes") or {}) | dict(p.split("=", 1) for p in prefixes if "=" in p)
+    upgrade_schema()
+    try:
+        done = setup.set_up_town(db.session, setup.TownSetup(
+            region=values.get("region") or "", town=values.get("town") or "",
+            admin_username=values.get("admin") or "", admin_password=values.get("password") or "",
+            admin_name=values.get("admin_name") or "", government=values.get("government") or "",
+            committee=values.get("committee") or "", prefixes=codes), now=_now())
+    except InvalidInput as error:
+        db.session.rollback()
+        for message in error.fields.values() or [error.message]:
+            click.echo(message, err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"已设置 {done.town.name}，管理员 {done.admin.username} 可以登录。发文字号：")
+    for code in setup.town_prefixes(db.session, done.town):
+        click.echo(f"  {code.description}：{code.organ} {code.prefix}")
+
+
 @main.group("units")
 def units_group() -> None:
     """Import or export the unit ledger (Excel)."""

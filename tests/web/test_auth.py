@@ -9,7 +9,7 @@ from webapp.demo.organisation import DEMO_USERS
 from webapp.models import AuditEvent
 
 
-def test_login_page_is_chinese(browser):
+def test_login_page_is_chinese(browser, small_town):
     response = browser.get("/login")
     assert response.status_code == 200
     page = response.get_data(as_text=True)

@@ -41,11 +41,9 @@ def test_unknown_grammar_refused(session, small_town):
 def test_every_prefix_a_procedure_issues_under_is_declared_once():
     from tests.factories import PREFIX_KINDS
     from webapp.cases import registry
-    from webapp.demo.organisation import NUMBER_PREFIXES
 
     declared = {use.key: use.grammar for use in registry.number_uses()}
     assert declared == {key: grammar for key, (_o, _p, grammar) in PREFIX_KINDS.items()}
-    assert declared == {key: grammar for key, _o, _p, grammar, _d in NUMBER_PREFIXES}
 
 
 def test_a_town_without_a_prefix_sees_it_unset_and_sets_it(app, session, sign_in, small_town):

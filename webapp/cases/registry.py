@@ -27,6 +27,10 @@ class NumberUse:
     key: str  # NumberPrefix.key
     description: str  # Chinese, shown on the settings page
     grammar: str  # the usual numbering grammar: wenhao | di | qi (services.numbering)
+    # What a new town starts with (`firegrid setup`): the issuing organ (government | committee) and the
+    # 机关代字, from the town's name ({town} 松林镇, {short} 松林); the admin can change both.
+    organ: str = "government"
+    suggested: str = ""
 
 
 @dataclass

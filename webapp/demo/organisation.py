@@ -12,8 +12,8 @@ from itertools import cycle
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.cases import defaults
-from webapp.models import CommitteeMember, GridNode, GridPost, NumberPrefix, Unit, User
+from webapp.cases import defaults, setup
+from webapp.models import GridNode, GridPost, Unit, User
 from webapp.services import accounts, grid
 
 DEMO_PASSWORD = "firegrid-demo"
@@ -23,20 +23,7 @@ VILLAGES = {
     "石桥村": ["石桥东片", "石桥西片", "石桥老街"],
     "河湾社区": ["河湾一号院", "河湾二号院", "滨河片区"],
 }
-# Number prefixes (机关代字) per kind of document: key, issuing body, prefix, grammar, description.
-NUMBER_PREFIXES = [
-    ("town_notice", "青石镇人民政府", "青石府发", "wenhao", "镇政府下行文（通知、通报、意见）"),
-    ("town_upward", "青石镇人民政府", "青石府文", "wenhao", "镇政府上行文（报告、请示）"),
-    ("town_letter", "青石镇人民政府", "青石府函", "wenhao", "镇政府函"),
-    ("committee_notice", "青石镇消防安全委员会", "青石消安委发", "wenhao", "消安委通知、通报"),
-    ("rectification", "青石镇人民政府", "青石消整", "di", "隐患整改通知书"),
-    ("reinspection", "青石镇人民政府", "青石消复", "di", "复查意见书"),
-    ("referral", "青石镇人民政府", "青石消移", "di", "火灾隐患移交函"),
-    ("minutes_joint", "青石镇消防安全委员会", "青石镇消防安全联席会议纪要", "qi", "双月联席会议纪要"),
-    ("minutes_quarterly", "青石镇消防安全委员会", "青石镇消防工作会议纪要", "qi", "季度消防工作会议纪要"),
-    ("minutes_committee", "青石镇消防安全委员会", "青石镇消防安全委员会会议纪要", "qi", "月度消委会会议纪要"),
-]
-# (username, display name, roles, scope: None = town, else a village)
+# (username, display name, roles, scope: None = town, else a village); the first is the town setup's admin
 DEMO_USERS = [
     ("admin", "周立新", ["admin"], None),
     ("clerk", "林晓雯", ["clerk"], None),
@@ -48,6 +35,7 @@ DEMO_USERS = [
     ("clerk_shiqiao", "吴佳琪", ["clerk"], "石桥村"),
     ("inspector_shiqiao", "钱卫东", ["inspector"], "石桥村"),
 ]
+# The committee (organ, role, contact, phone), given to the town setup: the government heads it.
 COMMITTEE = [
     ("青石镇人民政府", "head", "郑国栋", "0712-5861001"),
     ("青石镇党政办公室", "deputy", "韩志明", "0712-5861002"),
@@ -97,16 +85,14 @@ def _person(index: int) -> tuple[str, str]:
     return name, f"139{(71200000 + index * 37) % 100_000_000:08d}"
 
 
-def _build_grid(session: Session) -> tuple[GridNode, dict[str, GridNode]]:
-    region = grid.add_node(session, parent=None, level="region", name=REGION)
-    town = grid.add_node(session, parent=region, level="town", name=TOWN)
+def _build_grid(session: Session, town: GridNode) -> dict[str, GridNode]:
     nodes: dict[str, GridNode] = {TOWN: town}
     for v_index, (village_name, areas) in enumerate(VILLAGES.items()):
         village = grid.add_node(session, parent=town, level="village", name=village_name, sort_order=v_index)
         nodes[village_name] = village
         for a_index, area_name in enumerate(areas):
             nodes[area_name] = grid.add_node(session, parent=village, level="area", name=area_name, sort_order=a_index)
-    return town, nodes
+    return nodes
 
 
 def _add_posts(nodes: dict[str, GridNode]) -> None:
@@ -141,7 +127,7 @@ def _add_units(session: Session, nodes: dict[str, GridNode], now: datetime) -> i
 
 
 def _add_users(session: Session, nodes: dict[str, GridNode], now: datetime) -> None:
-    for username, display_name, roles, scope_name in DEMO_USERS:
+    for username, display_name, roles, scope_name in DEMO_USERS[1:]:  # the admin comes from the town's setup
         accounts.create_user(
             session, username=username, display_name=display_name, password=DEMO_PASSWORD,
             roles=roles, scope=nodes[scope_name or TOWN], now=now,
@@ -153,16 +139,14 @@ def load_demo(session: Session, *, now: datetime) -> DemoSummary:
     existing = session.scalar(select(GridNode).where(GridNode.level == "town", GridNode.name == TOWN))
     created = existing is None
     if created:
-        town, nodes = _build_grid(session)
+        admin = DEMO_USERS[0]
+        town = setup.set_up_town(session, setup.TownSetup(
+            region=REGION, town=TOWN, admin_username=admin[0], admin_password=DEMO_PASSWORD, admin_name=admin[1],
+            members=tuple(COMMITTEE)), now=now).town
+        nodes = _build_grid(session, town)
         _add_posts(nodes)
         _add_units(session, nodes, now)
-        for order, (organ, role, person, phone) in enumerate(COMMITTEE):
-            session.add(CommitteeMember(town=town, organ=organ, committee_role=role,
-                                        contact_person=person, phone=phone, sort_order=order))
         _add_users(session, nodes, now)
-        for key, organ, prefix, grammar, description in NUMBER_PREFIXES:
-            session.add(NumberPrefix(town_id=town.id, key=key, organ=organ, prefix=prefix, grammar=grammar,
-                                     description=description))
         session.flush()
         defaults.ensure_defaults(session)
     users = list(session.scalars(select(User).where(User.username.in_([u[0] for u in DEMO_USERS]))))

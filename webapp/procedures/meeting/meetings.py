@@ -15,11 +15,12 @@ from webapp.services import documents, grid
 from webapp.services.documents import DocumentServices, Subject
 from webapp.services.errors import InvalidInput, NotFound
 
-# key, name, months between meetings, NumberPrefix key (grammar qi), issuer
+# key, name, months between meetings, NumberPrefix key (grammar qi), and the 纪要's mark (版头) a new town
+# starts with ({town}: its name)
 DEFAULT_SERIES = [
-    ("joint", "双月联席会议", 2, "minutes_joint"),
-    ("quarterly", "季度消防工作会议", 3, "minutes_quarterly"),
-    ("committee", "月度消委会会议", 1, "minutes_committee"),
+    ("joint", "双月联席会议", 2, "minutes_joint", "{town}消防安全联席会议纪要"),
+    ("quarterly", "季度消防工作会议", 3, "minutes_quarterly", "{town}消防工作会议纪要"),
+    ("committee", "月度消委会会议", 1, "minutes_committee", "{town}消防安全委员会会议纪要"),
 ]
 
 
@@ -38,7 +39,7 @@ def ensure_town_series(session: Session) -> None:
 def ensure_default_series(session: Session, town: GridNode) -> list[MeetingSeries]:
     """The seeds' three series for a town, created once for each 纪要 prefix that is configured."""
     existing = {s.key for s in session.scalars(select(MeetingSeries).where(MeetingSeries.town_id == town.id))}
-    for order, (key, name, interval, prefix_key) in enumerate(DEFAULT_SERIES):
+    for order, (key, name, interval, prefix_key, _mark) in enumerate(DEFAULT_SERIES):
         prefix = session.get(NumberPrefix, (town.id, prefix_key))
         if key in existing or prefix is None:
             continue

@@ -79,7 +79,7 @@ def _preview(context: StepContext, template_key: str) -> dict:
 
 
 def _case_title(data: dict) -> str:
-    names = {key: name for key, name, _, _ in meetings.DEFAULT_SERIES}
+    names = {key: name for key, name, *_ in meetings.DEFAULT_SERIES}
     return f"{names.get(str(data.get('series_key')), '会议')}（{str(data.get('held_on'))[:10]}）"
 
 
@@ -96,8 +96,8 @@ PROCEDURE = Procedure(
     after_complete={"schedule": _after_schedule, "record": _after_record, "sign": _after_sign,
                     "distribute": _after_distribute},
     case_title=_case_title, preview_context=_preview, play_demo_history=_play_demo_history, demo_order=40,
-    number_prefixes=tuple(NumberUse(prefix_key, f"{name}纪要", "qi")
-                          for _key, name, _interval, prefix_key in meetings.DEFAULT_SERIES),
+    number_prefixes=tuple(NumberUse(prefix_key, f"{name}纪要", "qi", organ="committee", suggested=mark)
+                          for _key, name, _interval, prefix_key, mark in meetings.DEFAULT_SERIES),
     retention={"minutes": "D30"},
     case_panel="procedures/meeting/context.html",
 )
