@@ -21,10 +21,11 @@ AUDIT_ACTIONS = {
     "calendar_day_set": "设置节假日/调休", "calendar_day_remove": "删除节假日/调休",
     "number_prefix_update": "修改发文字号", "user_create": "新增用户", "user_update": "修改用户",
     "user_password_reset": "重置密码", "town_setup": "首次启动设置（新建镇）",
+    "number_void": "作废文号",
 }
 AUDIT_OBJECT_TYPES = {
     "case": "案件", "grid_node": "网格", "letter_campaign": "责任书签订", "settings": "设置", "unit": "单位",
-    "url": "页面", "user": "用户",
+    "url": "页面", "user": "用户", "issued_number": "文号",
 }
 
 

@@ -136,6 +136,9 @@ class IssuedNumber(db.Model):
     void_reason: Mapped[str] = mapped_column(Text, default="")
     allocated_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
+    document: Mapped[Document | None] = relationship()
+    town: Mapped[GridNode] = relationship()
+
     __table_args__ = (
         UniqueConstraint("town_id", "prefix", "year", "serial", name="uq_issued_number_town_prefix_year_serial"),
         Index("ix_issued_number_document", "document_id"),

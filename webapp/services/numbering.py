@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from webapp.models import IssuedNumber, NumberSequence
-from webapp.services.errors import InvalidInput
+from webapp.services.errors import InvalidInput, found
 
 GRAMMARS = ("wenhao", "di", "qi")
 
@@ -53,6 +53,18 @@ def allocate(session: Session, *, town_id: int, prefix: str, year: int, grammar:
     session.add(issued)
     session.flush()
     return issued
+
+
+def ledger(session: Session, town_id: int, year: int) -> list[IssuedNumber]:
+    """文号台账: every number of the town in the year, by prefix and serial, voided ones included."""
+    stmt = (select(IssuedNumber).options(joinedload(IssuedNumber.document))
+            .where(IssuedNumber.town_id == town_id, IssuedNumber.year == year)
+            .order_by(IssuedNumber.prefix, IssuedNumber.serial))
+    return list(session.scalars(stmt))
+
+
+def get_number(session: Session, number_id: int) -> IssuedNumber:
+    return found(session.get(IssuedNumber, number_id), "没有这个文号。")
 
 
 def void(session: Session, issued: IssuedNumber, reason: str) -> None:

@@ -12,9 +12,9 @@ from flask import current_app, request
 from flask_login import current_user, login_required
 
 from webapp.clock import Clock
-from webapp.models import User
+from webapp.models import GridNode, User
 from webapp.models.users import ROLES
-from webapp.services.errors import InvalidInput, OutOfScope
+from webapp.services.errors import InvalidInput, NotFound, OutOfScope
 
 
 def clock() -> Clock:
@@ -64,6 +64,20 @@ def referrer_path() -> str | None:
     if parts.netloc != request.host:
         return None
     return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def chosen_town() -> tuple[GridNode, list[GridNode]]:
+    """The town a town-by-town page shows (`?town=`, else the first), and every town the user may choose:
+    those in their scope, or the one their scope lies in."""
+    from webapp.extensions import db
+    from webapp.services import grid
+
+    user = acting_user()
+    towns = [t for t in grid.towns(db.session) if user.scope.contains(t) or t.contains(user.scope)]
+    if not towns:
+        raise NotFound("管辖范围内还没有镇（街道）。")
+    wanted = request.args.get("town", type=int)
+    return next((t for t in towns if t.id == wanted), towns[0]), towns
 
 
 def town_scoped(user: User) -> bool:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 
 from webapp.cases import registry
 from webapp.extensions import db
 from webapp.forms.settings import CalendarDayForm, NumberPrefixForm
 from webapp.models import GridNode
-from webapp.services import audit, grid, settings
+from webapp.services import audit, settings
 from webapp.services.errors import InvalidInput, NotFound
-from webapp.web.common import acting_user, client_address, form_status, now, roles_required
+from webapp.web.common import acting_user, chosen_town, client_address, form_status, now, roles_required
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 
@@ -42,19 +42,9 @@ def calendar():
             return redirect(url_for("settings.calendar"))
         except InvalidInput as error:
             show_invalid(form, error, beside=form.day)
-    town, towns = _town()
+    town, towns = chosen_town()
     return render_template("settings/calendar.html", form=form, days=settings.calendar_days(db.session),
                            prefixes=_prefix_rows(town), town=town, towns=towns), form_status()
-
-
-def _town() -> tuple[GridNode, list[GridNode]]:
-    """The town whose number prefixes are shown (`?town=`), and every town in the admin's scope."""
-    user = acting_user()
-    towns = [t for t in grid.towns(db.session) if user.scope.contains(t) or t.contains(user.scope)]
-    if not towns:
-        raise NotFound("管辖范围内还没有镇（街道）。")
-    wanted = request.args.get("town", type=int)
-    return next((t for t in towns if t.id == wanted), towns[0]), towns
 
 
 def _prefix_rows(town: GridNode) -> list:
@@ -80,7 +70,7 @@ def remove_day(day: str):
 @bp.route("/prefixes/<key>", methods=["GET", "POST"])
 @roles_required("admin")
 def prefix(key: str):
-    town, _towns = _town()
+    town, _towns = chosen_town()
     entry = next((p for p in settings.number_prefixes(db.session, town) if p.key == key), None)
     use = next((u for u in registry.number_uses() if u.key == key), None)
     if entry is None and use is None:
