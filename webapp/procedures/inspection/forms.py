@@ -41,9 +41,9 @@ from webapp.forms.registry import register_form
 from webapp.forms.widgets import CnDateField, EntryList
 from webapp.models import Unit, User
 from webapp.procedures.inspection import records
-from webapp.procedures.inspection.models import ITEM_RESULTS, RECEIVER_KINDS
+from webapp.procedures.inspection.models import ITEM_RESULTS
 from webapp.procedures.inspection.plans import inspectors_for
-from webapp.procedures.inspection.setup import checklist_for, receivers
+from webapp.procedures.inspection.setup import checklist_for, receiver_label, receivers
 from webapp.web.responses import runtime
 
 PHOTO_HINT = "可拍照或选择多张图片"
@@ -276,7 +276,7 @@ class ReferralDraftForm(ChineseForm):
 
     def setup(self, session: Any, user: User, instance: Any) -> None:
         found = receivers(session, instance.grid)
-        self.receiver_kind.choices = [(k, f"{RECEIVER_KINDS[k]}：{r.name}") for k, r in found.items()]
+        self.receiver_kind.choices = [(k, f"{receiver_label(r)}：{r.name}") for k, r in found.items()]
         if request.method != "GET":
             return
         from webapp.procedures.inspection.followup import actions_taken

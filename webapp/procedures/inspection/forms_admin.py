@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, ValidationError, widgets
+from wtforms.validators import NumberRange
 
 from webapp.forms.common import ChineseForm, max_length, optional, required
 from webapp.forms.widgets import CnDateField
@@ -54,3 +55,11 @@ class ChecklistItemForm(ChineseForm):
                              validate_choice=False)
     sort_order = IntegerField("排序", default=0, validators=[optional()])
     is_active = BooleanField("启用", default=True)
+
+
+class ReceiverForm(ChineseForm):
+    name = StringField("部门名称", validators=[required("请填写部门名称。"), max_length(100)])
+    contact_person = StringField("联系人", validators=[optional(), max_length(50)])
+    phone = StringField("联系电话", validators=[optional(), max_length(30)])
+    feedback_days = IntegerField("反馈期限（日）", default=15,
+                                 validators=[NumberRange(min=1, max=90, message="反馈期限应为1至90日。")])

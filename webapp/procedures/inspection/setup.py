@@ -100,3 +100,36 @@ def load_defaults(session: Session) -> None:
     ensure_checklist(session)
     for town in session.scalars(select(GridNode).where(GridNode.level == "town")):
         receivers(session, town)
+
+
+def receiver_label(receiver: ReferralReceiver) -> str:
+    """派出所 / 消防救援机构 for the two every town has; 主管部门 for a department an admin added."""
+    return RECEIVER_KINDS.get(receiver.kind, "主管部门")
+
+
+def save_receiver(session: Session, town: GridNode, *, receiver_id: int | None, name: str, contact_person: str,
+                  phone: str, feedback_days: int) -> ReferralReceiver:
+    """Change one of the town's receivers, or add a department (安监站, 市场监管所 …) hazards can be referred to."""
+    rows = receivers(session, town)
+    if receiver_id is None:
+        taken = {r.kind for r in rows.values()}
+        kind = next(f"dept{n}" for n in range(1, 1000) if f"dept{n}" not in taken)
+        receiver = ReferralReceiver(grid=town, kind=kind)
+        session.add(receiver)
+    else:
+        receiver = next((r for r in rows.values() if r.id == receiver_id), None)
+        if receiver is None:
+            raise NotFound("本镇没有这个移交接收部门。")
+    problems = {}
+    if not name.strip():
+        problems["name"] = "请填写部门名称。"
+    if any(r.name == name.strip() and r is not receiver for r in rows.values()):
+        problems["name"] = f"“{name.strip()}”已在移交接收部门中。"
+    if not 1 <= feedback_days <= 90:
+        problems["feedback_days"] = "反馈期限应为1至90日。"
+    if problems:
+        raise InvalidInput("；".join(problems.values()), fields=problems)
+    receiver.name, receiver.contact_person, receiver.phone = name.strip(), contact_person.strip(), phone.strip()
+    receiver.feedback_days = feedback_days
+    session.flush()
+    return receiver

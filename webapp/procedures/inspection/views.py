@@ -7,11 +7,11 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from webapp.extensions import db
 from webapp.procedures.inspection import plans as inspection_plans
 from webapp.procedures.inspection import reports, setup
-from webapp.procedures.inspection.forms_admin import ChecklistItemForm, PlanForm
+from webapp.procedures.inspection.forms_admin import ChecklistItemForm, PlanForm, ReceiverForm
 from webapp.procedures.inspection.models import ChecklistItem, Inspection
 from webapp.services import grid
 from webapp.services.errors import InvalidInput
-from webapp.web.common import acting_user, form_status, now, roles_required, year_arg
+from webapp.web.common import acting_user, chosen_town, form_status, now, roles_required, year_arg
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 from webapp.web.responses import xlsx_download
@@ -117,3 +117,26 @@ def checklist():
     return render_template("inspection/checklist.html", form=form, item=item,
                            items=setup.all_items(db.session)), form_status()
 
+
+
+@bp.route("/receivers", methods=["GET", "POST"])
+@roles_required("admin")
+def receivers():
+    """移交接收部门: where the town refers hazards it cannot get fixed, and how long their feedback may take."""
+    town, towns = chosen_town()
+    rows = setup.receivers(db.session, town)
+    chosen = next((r for r in rows.values() if r.id == request.args.get("receiver_id", type=int)), None)
+    form = ReceiverForm(obj=chosen)
+    if form.validate_on_submit():
+        try:
+            setup.save_receiver(db.session, town, receiver_id=chosen.id if chosen else None, name=form.name.data,
+                                contact_person=form.contact_person.data or "", phone=form.phone.data or "",
+                                feedback_days=form.feedback_days.data)
+            db.session.commit()
+            flash("移交接收部门已保存。", "success")
+            return redirect(url_for("inspection.receivers", town=town.id))
+        except InvalidInput as error:
+            show_invalid(form, error)
+    db.session.commit()  # the two defaults a town always has, if this is their first use
+    return render_template("inspection/receivers.html", form=form, chosen=chosen, town=town, towns=towns,
+                           rows=list(rows.values()), label=setup.receiver_label), form_status()
