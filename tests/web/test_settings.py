@@ -2,6 +2,7 @@ import re
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 
 from webapp.models import NumberPrefix
 from webapp.services import settings
@@ -80,3 +81,25 @@ def test_a_county_admin_sets_each_towns_prefixes_apart(app, session, sign_in, sm
     assert session.get(NumberPrefix, (small_town.town.id, "town_notice")).prefix == "松林府发"
     assert sign_in("admin").get(url).status_code == 200  # a town admin sees only their own town …
     assert "柏树镇" not in sign_in("admin").get(url).get_data(as_text=True)  # … whatever ?town= says
+
+
+def test_admin_keeps_the_committee_member_units(app, session, sign_in, small_town):
+    from webapp.models import CommitteeMember
+
+    admin = sign_in("admin")
+    page = admin.get("/admin/settings/committee").get_data(as_text=True)
+    assert "松林派出所" in page and "组长" in page
+    bad = admin.post("/admin/settings/committee", {"organ": "松林派出所", "committee_role": "member",
+                                                   "contact_person": "甲"})
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "已是成员单位" in text and 'value="甲"' in text
+    assert admin.post("/admin/settings/committee", {"organ": "松林镇市场监督管理所", "committee_role": "member",
+                                                    "contact_person": "范所长", "sort_order": "9"}).status_code == 302
+    session.expire_all()
+    added = session.scalar(select(CommitteeMember).where(CommitteeMember.organ == "松林镇市场监督管理所"))
+    assert (added.town_id, added.contact_person) == (small_town.town.id, "范所长")
+    added_id = added.id
+    assert admin.post(f"/admin/settings/committee/{added_id}/delete").status_code == 302
+    session.expire_all()
+    assert session.get(CommitteeMember, added_id) is None
+    assert sign_in("clerk").get("/admin/settings/committee").status_code == 403

@@ -1,6 +1,7 @@
-from wtforms import DateField, RadioField, SelectField, StringField
+from wtforms import DateField, IntegerField, RadioField, SelectField, StringField
 
 from webapp.forms.common import ChineseForm, max_length, optional, required
+from webapp.models.grid import COMMITTEE_ROLES
 
 
 class CalendarDayForm(ChineseForm):
@@ -15,3 +16,11 @@ class NumberPrefixForm(ChineseForm):
     prefix = StringField("机关代字（或纪要系列名称）", validators=[required("请输入机关代字。"), max_length(50)])
     grammar = SelectField("编号格式", choices=[("wenhao", "〔2026〕7号"), ("di", "〔2026〕第0007号"),
                                            ("qi", "第7期")])
+
+
+class CommitteeMemberForm(ChineseForm):
+    organ = StringField("成员单位", validators=[required("请填写成员单位名称。"), max_length(100)])
+    committee_role = SelectField("职务", choices=list(COMMITTEE_ROLES.items()), default="member")
+    contact_person = StringField("联系人", validators=[optional(), max_length(50)])
+    phone = StringField("联系电话", validators=[optional(), max_length(30)])
+    sort_order = IntegerField("排序", default=0, validators=[optional()])

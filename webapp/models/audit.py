@@ -21,7 +21,8 @@ AUDIT_ACTIONS = {
     "calendar_day_set": "设置节假日/调休", "calendar_day_remove": "删除节假日/调休",
     "number_prefix_update": "修改发文字号", "user_create": "新增用户", "user_update": "修改用户",
     "user_password_reset": "重置密码", "town_setup": "首次启动设置（新建镇）",
-    "number_void": "作废文号",
+    "number_void": "作废文号", "committee_member_save": "保存消安委成员单位",
+    "committee_member_remove": "移除消安委成员单位",
 }
 AUDIT_OBJECT_TYPES = {
     "case": "案件", "grid_node": "网格", "letter_campaign": "责任书签订", "settings": "设置", "unit": "单位",

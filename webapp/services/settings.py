@@ -7,8 +7,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models import CalendarDay, GridNode, NumberPrefix
-from webapp.services.errors import InvalidInput
+from webapp.models import CalendarDay, CommitteeMember, GridNode, NumberPrefix
+from webapp.models.grid import COMMITTEE_ROLES
+from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.numbering import GRAMMARS
 from webapp.workdays import WorkdayCalendar
 
@@ -56,3 +57,41 @@ def update_number_prefix(session: Session, town: GridNode, key: str, *, organ: s
     entry.organ, entry.prefix, entry.grammar = organ.strip(), prefix.strip(), grammar
     session.flush()
     return entry
+
+
+def committee_members(session: Session, town: GridNode) -> list[CommitteeMember]:
+    stmt = select(CommitteeMember).where(CommitteeMember.town_id == town.id).order_by(CommitteeMember.sort_order,
+                                                                                     CommitteeMember.id)
+    return list(session.scalars(stmt))
+
+
+def save_committee_member(session: Session, town: GridNode, *, member_id: int | None, organ: str, role: str,
+                          contact_person: str, phone: str, sort_order: int) -> CommitteeMember:
+    """Add or change a member unit of the town's committee (meetings invite them; 发文 lists them)."""
+    members = committee_members(session, town)
+    member = next((m for m in members if m.id == member_id), None) if member_id else CommitteeMember(town=town)
+    if member is None:
+        raise NotFound("本镇消安委没有这个成员单位。")
+    problems = {}
+    if not organ.strip():
+        problems["organ"] = "请填写成员单位名称。"
+    elif any(m.organ == organ.strip() and m is not member for m in members):
+        problems["organ"] = f"“{organ.strip()}”已是成员单位。"
+    if role not in COMMITTEE_ROLES:
+        problems["committee_role"] = "请选择组长、副组长或成员单位。"
+    if problems:
+        raise InvalidInput("；".join(problems.values()), fields=problems)
+    member.organ, member.committee_role = organ.strip(), role
+    member.contact_person, member.phone, member.sort_order = contact_person.strip(), phone.strip(), sort_order
+    session.add(member)
+    session.flush()
+    return member
+
+
+def remove_committee_member(session: Session, town: GridNode, member_id: int) -> CommitteeMember:
+    member = next((m for m in committee_members(session, town) if m.id == member_id), None)
+    if member is None:
+        raise NotFound("本镇消安委没有这个成员单位。")
+    session.delete(member)
+    session.flush()
+    return member

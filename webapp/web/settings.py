@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from webapp.cases import registry
 from webapp.extensions import db
-from webapp.forms.settings import CalendarDayForm, NumberPrefixForm
+from webapp.forms.settings import CalendarDayForm, CommitteeMemberForm, NumberPrefixForm
 from webapp.models import GridNode
+from webapp.models.grid import COMMITTEE_ROLES
 from webapp.services import audit, settings
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, chosen_town, client_address, form_status, now, roles_required
@@ -86,3 +87,36 @@ def prefix(key: str):
         except InvalidInput as error:
             show_invalid(form, error, beside=form.prefix)
     return render_template("settings/prefix.html", form=form, entry=entry or use, town=town), form_status()
+
+
+@bp.route("/committee", methods=["GET", "POST"])
+@roles_required("admin")
+def committee():
+    """消安委成员单位: who is invited to the joint meetings and listed as the committee's members."""
+    town, towns = chosen_town()
+    members = settings.committee_members(db.session, town)
+    chosen = next((m for m in members if m.id == request.args.get("member_id", type=int)), None)
+    form = CommitteeMemberForm(obj=chosen)
+    if form.validate_on_submit():
+        try:
+            member = settings.save_committee_member(
+                db.session, town, member_id=chosen.id if chosen else None, organ=form.organ.data,
+                role=form.committee_role.data, contact_person=form.contact_person.data or "",
+                phone=form.phone.data or "", sort_order=form.sort_order.data or 0)
+            _audit_commit("committee_member_save", f"{town.name} {member.organ}")
+            flash("成员单位已保存。", "success")
+            return redirect(url_for("settings.committee", town=town.id))
+        except InvalidInput as error:
+            show_invalid(form, error)
+    return render_template("settings/committee.html", form=form, chosen=chosen, town=town, towns=towns,
+                           members=members, roles=COMMITTEE_ROLES), form_status()
+
+
+@bp.post("/committee/<int:member_id>/delete")
+@roles_required("admin")
+def remove_member(member_id: int):
+    town, _towns = chosen_town()
+    organ = settings.remove_committee_member(db.session, town, member_id).organ
+    _audit_commit("committee_member_remove", f"{town.name} {organ}")
+    flash(f"已移除成员单位：{organ}。", "success")
+    return redirect(url_for("settings.committee", town=town.id))
