@@ -184,3 +184,11 @@ class CompletionReportForm(ChineseForm):
 
     text = TextAreaField("完成情况", validators=[required("请填写完成情况。"), max_length(2000)])
     attachment = FileField("附件（可选：照片、PDF、DOCX）")
+
+
+class SeriesForm(ChineseForm):
+    """A meeting series as the admin keeps it (设置 → 会议系列)."""
+
+    name = StringField("会议名称", validators=[required("请填写会议名称。"), max_length(100)])
+    interval_months = SelectField("召开周期", coerce=int, choices=list(meetings.INTERVALS.items()))
+    issuer = StringField("纪要编发机关", validators=[required("请填写纪要的编发机关。"), max_length(100)])

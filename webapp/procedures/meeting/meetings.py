@@ -218,12 +218,18 @@ class PlanPeriod:
 
 
 PLAN_STATES = {"held": "已召开", "scheduled": "已安排", "missed": "未召开（已逾期）", "due": "本期待召开",
-               "future": "未到期"}
+               "future": "未到期", "as_needed": "不定期，按需召开"}
+# How often a series meets (months between meetings); 0: as needed, never due.
+INTERVALS = {1: "每月", 2: "每两个月", 3: "每季度", 6: "每半年", 12: "每年", 0: "不定期"}
 
 
 def yearly_plan(session: Session, series: MeetingSeries, year: int, today: date) -> list[PlanPeriod]:
     """Each period of the year with its meetings: held (纪要 issued or meeting held) vs due."""
     meetings = meetings_of_series(session, series, year)
+    if not series.interval_months:
+        state = _state(meetings, date(year, 1, 1), date(year, 12, 31), date.min)
+        return [PlanPeriod("全年", date(year, 1, 1), date(year, 12, 31), meetings,
+                           "as_needed" if state == "future" else state)]
     plan = []
     for index in range(series.periods_per_year):
         first_month = index * series.interval_months + 1
@@ -243,6 +249,28 @@ def _state(meetings: list[Meeting], first_day: date, last_day: date, today: date
     if today > last_day:
         return "missed"
     return "due" if today >= first_day else "future"
+
+
+def save_series(session: Session, town: GridNode, series_id: int, *, name: str, interval_months: int,
+                issuer: str) -> MeetingSeries:
+    """Change how a series of the town is named, how often it meets and who issues its 纪要."""
+    series = next((s for s in series_of_town(session, town) if s.id == series_id), None)
+    if series is None:
+        raise NotFound("本镇没有这个会议系列。")
+    problems = {}
+    if not name.strip():
+        problems["name"] = "请填写会议名称。"
+    elif any(s.name == name.strip() and s is not series for s in series_of_town(session, town)):
+        problems["name"] = f"已有会议系列“{name.strip()}”。"
+    if interval_months not in INTERVALS:
+        problems["interval_months"] = "请选择召开周期。"
+    if not issuer.strip():
+        problems["issuer"] = "请填写纪要的编发机关。"
+    if problems:
+        raise InvalidInput("；".join(problems.values()), fields=problems)
+    series.name, series.interval_months, series.issuer = name.strip(), interval_months, issuer.strip()
+    session.flush()
+    return series
 
 
 def _month_end(year: int, month: int) -> date:

@@ -27,7 +27,7 @@ class MeetingSeries(db.Model):
     town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
     key: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))  # 双月联席会议
-    interval_months: Mapped[int] = mapped_column(default=1)  # 1 monthly, 2 bimonthly, 3 quarterly
+    interval_months: Mapped[int] = mapped_column(default=1)  # 1 monthly, 2 bimonthly, 3 quarterly; 0 as needed
     prefix_key: Mapped[str] = mapped_column(String(32))  # NumberPrefix.key with grammar qi
     issuer: Mapped[str] = mapped_column(String(100))  # 编发机关, e.g. 某镇消防安全委员会办公室
     sort_order: Mapped[int] = mapped_column(default=0)
@@ -38,7 +38,8 @@ class MeetingSeries(db.Model):
 
     @property
     def periods_per_year(self) -> int:
-        return 12 // self.interval_months
+        """Meetings due in a year; 0 for a series held as needed (不定期), which is never overdue."""
+        return 12 // self.interval_months if self.interval_months else 0
 
 
 class Meeting(db.Model):
