@@ -80,6 +80,12 @@ def chosen_town() -> tuple[GridNode, list[GridNode]]:
     return next((t for t in towns if t.id == wanted), towns[0]), towns
 
 
+def chosen_row(rows: list, arg: str) -> Any:
+    """The row of a settings list whose id the `?<arg>=` names (the one being edited), or None."""
+    wanted = request.args.get(arg, type=int)
+    return next((row for row in rows if row.id == wanted), None)
+
+
 def town_scoped(user: User) -> bool:
     """Town-wide records (the archive fonds, the audit trail) are for users scoped at a town or above."""
     return user.scope.level in ("region", "town")

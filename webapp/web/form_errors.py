@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-from flask import flash
+from flask import flash, redirect
+from werkzeug.wrappers import Response
 from wtforms import Field, Form
 from wtforms.fields import FieldList, FormField
 
@@ -23,6 +24,22 @@ def _fields(form: Form) -> Iterator[Field]:
                 yield entry
                 if isinstance(entry, FormField):
                     yield from _fields(entry.form)
+
+
+def saved(form: Form, save: Callable[[], object], message: str, target: str) -> Response | None:
+    """The POST half of an edit page: when the form validates, run `save`, commit, flash `message` and
+    redirect to `target`; on InvalidInput the messages go beside their fields and None says: render the
+    form again as posted (status from `form_status()`)."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        save()
+    except InvalidInput as error:
+        show_invalid(form, error)
+        return None
+    db.session.commit()
+    flash(message, "success")
+    return redirect(target)
 
 
 def show_invalid(form: Form, error: InvalidInput, beside: Field | None = None) -> None:

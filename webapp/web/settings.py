@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 
 from webapp.cases import registry
 from webapp.extensions import db
@@ -13,9 +13,9 @@ from webapp.models import GridNode
 from webapp.models.grid import COMMITTEE_ROLES
 from webapp.services import audit, settings
 from webapp.services.errors import InvalidInput, NotFound
-from webapp.web.common import acting_user, chosen_town, client_address, form_status, now, roles_required
+from webapp.web.common import acting_user, chosen_row, chosen_town, client_address, form_status, now, roles_required
 from webapp.web.extension_points import NavItem
-from webapp.web.form_errors import show_invalid
+from webapp.web.form_errors import saved, show_invalid
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
 # Menu entries of these pages (the web layer reads them when it registers the blueprint).
@@ -24,9 +24,13 @@ NAV = (
 )
 
 
-def _audit_commit(action: str, summary: str) -> None:
+def _audit(action: str, summary: str) -> None:
     audit.record(db.session, at=now(), user=acting_user(), action=action, object_type="settings",
                  summary=summary, remote_addr=client_address())
+
+
+def _audit_commit(action: str, summary: str) -> None:
+    _audit(action, summary)
     db.session.commit()
 
 
@@ -95,21 +99,19 @@ def committee():
     """消安委成员单位: who is invited to the joint meetings and listed as the committee's members."""
     town, towns = chosen_town()
     members = settings.committee_members(db.session, town)
-    chosen = next((m for m in members if m.id == request.args.get("member_id", type=int)), None)
+    chosen = chosen_row(members, "member_id")
     form = CommitteeMemberForm(obj=chosen)
-    if form.validate_on_submit():
-        try:
-            member = settings.save_committee_member(
-                db.session, town, member_id=chosen.id if chosen else None, organ=form.organ.data,
-                role=form.committee_role.data, contact_person=form.contact_person.data or "",
-                phone=form.phone.data or "", sort_order=form.sort_order.data or 0)
-            _audit_commit("committee_member_save", f"{town.name} {member.organ}")
-            flash("成员单位已保存。", "success")
-            return redirect(url_for("settings.committee", town=town.id))
-        except InvalidInput as error:
-            show_invalid(form, error)
-    return render_template("settings/committee.html", form=form, chosen=chosen, town=town, towns=towns,
-                           members=members, roles=COMMITTEE_ROLES), form_status()
+
+    def save() -> None:
+        member = settings.save_committee_member(
+            db.session, town, member_id=chosen.id if chosen else None, organ=form.organ.data,
+            role=form.committee_role.data, contact_person=form.contact_person.data or "",
+            phone=form.phone.data or "", sort_order=form.sort_order.data or 0)
+        _audit("committee_member_save", f"{town.name} {member.organ}")
+
+    done = saved(form, save, "成员单位已保存。", url_for("settings.committee", town=town.id))
+    return done or (render_template("settings/committee.html", form=form, chosen=chosen, town=town, towns=towns,
+                           members=members, roles=COMMITTEE_ROLES), form_status())
 
 
 @bp.post("/committee/<int:member_id>/delete")

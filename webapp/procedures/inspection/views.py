@@ -11,9 +11,9 @@ from webapp.procedures.inspection.forms_admin import ChecklistItemForm, PlanForm
 from webapp.procedures.inspection.models import ChecklistItem, Inspection
 from webapp.services import grid
 from webapp.services.errors import InvalidInput
-from webapp.web.common import acting_user, chosen_town, form_status, now, roles_required, year_arg
+from webapp.web.common import acting_user, chosen_row, chosen_town, form_status, now, roles_required, year_arg
 from webapp.web.extension_points import NavItem
-from webapp.web.form_errors import show_invalid
+from webapp.web.form_errors import saved, show_invalid
 from webapp.web.responses import xlsx_download
 
 bp = Blueprint("inspection", __name__, url_prefix="/inspection")
@@ -125,18 +125,14 @@ def receivers():
     """移交接收部门: where the town refers hazards it cannot get fixed, and how long their feedback may take."""
     town, towns = chosen_town()
     rows = setup.receivers(db.session, town)
-    chosen = next((r for r in rows.values() if r.id == request.args.get("receiver_id", type=int)), None)
+    chosen = chosen_row(list(rows.values()), "receiver_id")
     form = ReceiverForm(obj=chosen)
-    if form.validate_on_submit():
-        try:
-            setup.save_receiver(db.session, town, receiver_id=chosen.id if chosen else None, name=form.name.data,
-                                contact_person=form.contact_person.data or "", phone=form.phone.data or "",
-                                feedback_days=form.feedback_days.data)
-            db.session.commit()
-            flash("移交接收部门已保存。", "success")
-            return redirect(url_for("inspection.receivers", town=town.id))
-        except InvalidInput as error:
-            show_invalid(form, error)
+    done = saved(form, lambda: setup.save_receiver(
+        db.session, town, receiver_id=chosen.id if chosen else None, name=form.name.data,
+        contact_person=form.contact_person.data or "", phone=form.phone.data or "",
+        feedback_days=form.feedback_days.data), "移交接收部门已保存。", url_for("inspection.receivers", town=town.id))
+    if done:
+        return done
     db.session.commit()  # the two defaults a town always has, if this is their first use
     return render_template("inspection/receivers.html", form=form, chosen=chosen, town=town, towns=towns,
                            rows=list(rows.values()), label=setup.receiver_label), form_status()

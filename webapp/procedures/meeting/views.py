@@ -11,9 +11,9 @@ from webapp.procedures.meeting import decisions as meeting_decisions
 from webapp.procedures.meeting import meetings
 from webapp.procedures.meeting.forms import CompletionReportForm, SeriesForm
 from webapp.services.errors import InvalidInput
-from webapp.web.common import acting_user, chosen_town, form_status, now, roles_required, year_arg
+from webapp.web.common import acting_user, chosen_row, chosen_town, form_status, now, roles_required, year_arg
 from webapp.web.extension_points import NavItem
-from webapp.web.form_errors import show_invalid
+from webapp.web.form_errors import saved, show_invalid
 from webapp.web.posted_files import store_posted
 from webapp.web.responses import stored_file_response
 
@@ -55,19 +55,13 @@ def series():
     """会议系列: which recurring meetings the town holds, how often, and who issues their 纪要."""
     town, towns = chosen_town()
     rows = meetings.series_of_town(db.session, town)
-    chosen = next((s for s in rows if s.id == request.args.get("series_id", type=int)), None)
+    chosen = chosen_row(rows, "series_id")
     form = SeriesForm(obj=chosen)
-    if chosen is not None and form.validate_on_submit():
-        try:
-            meetings.save_series(db.session, town, chosen.id, name=form.name.data,
-                                 interval_months=form.interval_months.data, issuer=form.issuer.data)
-            db.session.commit()
-            flash("会议系列已保存。", "success")
-            return redirect(url_for("meetings.series", town=town.id))
-        except InvalidInput as error:
-            show_invalid(form, error)
-    return render_template("meetings/series.html", form=form, chosen=chosen, rows=rows, town=town, towns=towns,
-                           intervals=meetings.INTERVALS), form_status()
+    done = chosen and saved(form, lambda: meetings.save_series(
+        db.session, town, chosen.id, name=form.name.data, interval_months=form.interval_months.data,
+        issuer=form.issuer.data), "会议系列已保存。", url_for("meetings.series", town=town.id))
+    return done or (render_template("meetings/series.html", form=form, chosen=chosen, rows=rows, town=town,
+                                    towns=towns, intervals=meetings.INTERVALS), form_status())
 
 
 @bp.get("/meetings/decisions")
