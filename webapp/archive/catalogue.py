@@ -6,6 +6,7 @@ written into the zip as the rows come, between the XML before and after one temp
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ _TITLE = ParaStyle(align="center", line=None, after=240, run=RunStyle(font=HEITI
 _CELL_RUN = RunStyle(font=SONGTI, size=10.5, spacing=None)
 _LEFT = ParaStyle(align="left", line=None)
 _MARK = "@@C{}@@"
+_ROW_START = re.compile(r"<w:tr[ >]")
 
 
 @dataclass
@@ -106,7 +108,8 @@ class _StreamingDocx:
                 if info.filename != "word/document.xml":
                     self._zip.writestr(info, source.read(info))
         shell_path.unlink()
-        row_start = xml.rindex("<w:tr", 0, xml.index(_MARK.format(0)))
+        # the template row's own start tag, not its <w:trPr> (nor the header row before it)
+        row_start = [m.start() for m in _ROW_START.finditer(xml, 0, xml.index(_MARK.format(0)))][-1]
         row_end = xml.index("</w:tr>", row_start) + len("</w:tr>")
         self._row, self._after = xml[row_start:row_end], xml[row_end:]
         self._stream = self._zip.open("word/document.xml", "w", force_zip64=True)

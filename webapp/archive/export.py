@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.archive import codes as archive_codes
 from webapp.archive.catalogue import CatalogueRow, CatalogueWriter
-from webapp.archive.inspect import sha256_file
+from webapp.archive.inspect import inspect_file, sha256_file
 from webapp.archive.items import ItemPlan, plan_items, select_plans
 from webapp.archive.models import ArchiveExport, ArchiveItem
 from webapp.archive.package import ItemWriter, MissingStoredFile, PdfStage, make_bag, zip_folder
@@ -127,7 +127,18 @@ def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.
             session.flush()
             if progress is not None:
                 progress(len(codes), len(plans))
+    _check_catalogue(catalogue, report)
     return codes, exported
+
+
+def _check_catalogue(catalogue: CatalogueWriter, report: ArchiveReport) -> None:
+    """The catalogue is opened like every packed file; one nobody can open stops the export."""
+    for path in (catalogue.xlsx_path, catalogue.docx_path):
+        inspection = inspect_file(path)
+        report.check_opens(path.name, inspection)
+        if not inspection.opens:
+            log.error("archive export: catalogue %s does not open: %s", path.name, inspection.problem)
+            raise ExportFailed(f"归档文件目录“{path.name}”生成后无法打开{UNEXPECTED}")
 
 
 def _write_item(session: Session, writer: ItemWriter, item: ArchiveItem, documents: list[Document]) -> CatalogueRow:

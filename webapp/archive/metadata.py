@@ -22,8 +22,10 @@ ACTION_LABELS = {
 DECISION_LABELS = {"approve": "同意", "send_back": "退回", "reject": "不同意"}
 # The document's own files, then every attachment role under the label it is declared with.
 FILE_ROLES = {"main": "正文", "pdf": "正文（PDF/A）", **{role.value: role.label for role in AttachmentRole}}
-FORMATS = {".docx": "DOCX（Office Open XML）", ".pdf": "PDF/A-2b", ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
-CREATORS = {"main": "Firegrid（docxtpl 生成）", "pdf": "LibreOffice（PDF/A-2b 导出）"}
+# A PDF is recorded as PDF/A only when it passed the PDF/A check (FileEntry.format), else as plain PDF.
+FORMATS = {".docx": "DOCX（Office Open XML）", ".xlsx": "XLSX（Office Open XML）", ".pdf": "PDF", ".jpg": "JPEG",
+           ".jpeg": "JPEG", ".png": "PNG"}
+CREATORS = {"main": "Firegrid（docxtpl 生成）", "pdf": "LibreOffice（{format} 导出）"}
 
 
 @dataclass
@@ -36,6 +38,7 @@ class FileEntry:
     sha256: str
     document_id: int
     media_type: str = ""
+    format: str = ""  # what inspecting the file found, e.g. "PDF/A-2b" or "PDF"
 
 
 def date8(moment: datetime | None) -> str:
@@ -59,12 +62,20 @@ def case_history(session: Session, documents: list[Document]) -> list[dict[str, 
 
 def _file_record(entry: FileEntry) -> dict[str, Any]:
     suffix = Path(entry.name).suffix.lower()
+    shown = entry.format or FORMATS.get(suffix, entry.media_type or suffix.lstrip(".").upper())
+    use = FILE_ROLES[entry.role]
+    if entry.role == "pdf" and not is_pdfa(shown):
+        use = "正文（PDF）"
     return {
-        "计算机文件名": entry.name, "计算机文件大小": entry.size, "SHA-256": entry.sha256,
-        "格式信息": FORMATS.get(suffix, entry.media_type or suffix.lstrip(".").upper()),
-        "文档创建程序": CREATORS.get(entry.role, "上传（扫描/拍照设备）"), "用途": FILE_ROLES[entry.role],
+        "计算机文件名": entry.name, "计算机文件大小": entry.size, "SHA-256": entry.sha256, "格式信息": shown,
+        "文档创建程序": CREATORS.get(entry.role, "上传（扫描/拍照设备）").format(format=shown), "用途": use,
         "所属文件": entry.document_id,
     }
+
+
+def is_pdfa(format_info: str) -> bool:
+    """Whether a 格式信息 value claims PDF/A (verify re-checks every such claim)."""
+    return format_info.startswith("PDF/A")
 
 
 def item_metadata(item: ArchiveItem, documents: list[Document], files: list[FileEntry],

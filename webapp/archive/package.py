@@ -18,7 +18,16 @@ from sqlalchemy.orm import Session
 
 from webapp.archive.catalogue import CatalogueRow
 from webapp.archive.inspect import Inspection, copy_hashed, inspect_file, safe_name
-from webapp.archive.metadata import FILE_ROLES, SECRECY, FileEntry, case_history, date8, item_metadata, write_metadata
+from webapp.archive.metadata import (
+    FILE_ROLES,
+    SECRECY,
+    FileEntry,
+    case_history,
+    date8,
+    is_pdfa,
+    item_metadata,
+    write_metadata,
+)
 from webapp.archive.models import ArchiveItem
 from webapp.archive.report import ArchiveReport
 from webapp.documents.pdf import PdfConversionError, PdfUnavailable
@@ -143,9 +152,13 @@ class ItemWriter:
         return entry
 
     def _inspect(self, files: ItemFiles, entry: FileEntry) -> Inspection:
-        """Open the file (usability) and look for macros or programs (security)."""
+        """Open the file (usability), look for macros or programs (security), name its format (PDF/A?)."""
         inspection = inspect_file(files.folder / entry.name)
-        self.report.check_opens(f"{files.folder.name}/{entry.name}", inspection)
+        label = f"{files.folder.name}/{entry.name}"
+        self.report.check_opens(label, inspection)
+        entry.format = inspection.format
+        if entry.role == "pdf" and inspection.opens and not is_pdfa(inspection.format):
+            self.report.notes.append(f"{label}：未通过 PDF/A 检查，按普通 PDF 著录。")
         return inspection
 
     @staticmethod
