@@ -12,6 +12,7 @@ from pathlib import Path
 import bagit
 import docx
 import pytest
+from openpyxl import load_workbook
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -23,6 +24,7 @@ from webapp.archive.models import ArchiveItem
 from webapp.archive.package import zip_folder
 from webapp.archive.pdfa import check_pdfa
 from webapp.archive.verify import verify_package
+from webapp.documents.properties import CoreProperties
 from webapp.models import AttachmentRole, Document
 from webapp.services import documents
 
@@ -70,7 +72,8 @@ def _break_xml_part(path: Path, part: str) -> None:
 
 
 def test_catalogue_with_several_rows_opens_in_python_docx(tmp_path):
-    with CatalogueWriter(tmp_path, "2026年度归档文件目录（全宗号 Z001）") as catalogue:
+    properties = CoreProperties("2026年度归档文件目录（全宗号 Z001）", "某镇人民政府", at("2026-12-31T16:00"))
+    with CatalogueWriter(tmp_path, properties.title, properties) as catalogue:
         for seq in range(1, 4):
             catalogue.add(CatalogueRow(seq, f"Z001-WS·2026-D10-BGS-{seq:04d}", f"府发〔2026〕{seq}号",
                                        "某镇人民政府", f"关于<检查>&“整改”的通知{seq}", "20260208", "", 2, ""))
@@ -79,6 +82,11 @@ def test_catalogue_with_several_rows_opens_in_python_docx(tmp_path):
     assert rows[0] == COLUMNS and len(rows) == 4
     assert [r[1] for r in rows[1:]] == [f"Z001-WS·2026-D10-BGS-{n:04d}" for n in (1, 2, 3)]
     assert rows[3][4] == "关于<检查>&“整改”的通知3"
+    core = docx.Document(str(tmp_path / "归档文件目录.docx")).core_properties
+    assert (core.title, core.author, core.last_modified_by) == (properties.title, "某镇人民政府", "Firegrid")
+    assert core.created == at("2026-12-31T16:00")
+    book = load_workbook(tmp_path / "归档文件目录.xlsx")
+    assert book.properties.creator == "某镇人民政府" and book.properties.title == properties.title
 
 
 def test_exported_catalogue_opens_and_converts_in_libreoffice(session, small_town, app, docs, tmp_path):

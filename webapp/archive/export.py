@@ -23,6 +23,7 @@ from webapp.archive.items import ItemPlan, plan_items, select_plans
 from webapp.archive.models import ArchiveExport, ArchiveItem
 from webapp.archive.package import ItemWriter, MissingStoredFile, PdfStage, make_bag, zip_folder
 from webapp.archive.report import ArchiveReport, check_numbers
+from webapp.documents.properties import CoreProperties
 from webapp.models import Document, DocumentAttachment, User
 from webapp.services.documents import DocumentServices
 from webapp.services.errors import InvalidInput, NotFound, found
@@ -108,8 +109,10 @@ def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.
     codes: list[str] = []
     exported: set[int] = set()
     heading = f"{report.year}年度归档文件目录（全宗号 {report.fonds}）"
+    properties = CoreProperties(title=heading, author=archive_codes.settings(session).source_organization or "",
+                                created=now, category="归档文件目录")
     assigner = archive_codes.Assigner(session, rules, now)
-    with CatalogueWriter(folder, heading) as catalogue:
+    with CatalogueWriter(folder, heading, properties) as catalogue:
         for batch in _batches(plans, BATCH):
             loaded = _load(session, [i for plan in batch for i in plan.document_ids])
             pdfs.prepare(list(loaded.values()))
