@@ -105,11 +105,12 @@ def export_year(session: Session, docs: DocumentServices, *, year: int, out: Pat
 def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.CodeRules, plans: list[ItemPlan],
                  folder: Path, report: ArchiveReport, pdfs: PdfStage, now: datetime,
                  progress: Progress | None) -> tuple[list[str], set[int]]:
-    writer = ItemWriter(docs, folder, report, pdfs)
+    settings = archive_codes.settings(session)
+    writer = ItemWriter(docs, folder, report, pdfs, settings.source_organization)
     codes: list[str] = []
     exported: set[int] = set()
     heading = f"{report.year}年度归档文件目录（全宗号 {report.fonds}）"
-    properties = CoreProperties(title=heading, author=archive_codes.settings(session).source_organization or "",
+    properties = CoreProperties(title=heading, author=settings.source_organization or "",
                                 created=now, category="归档文件目录")
     assigner = archive_codes.Assigner(session, rules, now)
     with CatalogueWriter(folder, heading, properties) as catalogue:

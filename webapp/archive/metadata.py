@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.archive.models import RETENTIONS, ArchiveItem
-from webapp.models import AttachmentRole, CaseEvent, Document
+from webapp.models import AttachmentRole, CaseEvent, Document, GridNode
+from webapp.services.documents import responsible_party
 
 SECRECY = "无"  # not classified: the catalogue leaves 密级 blank
 ACTION_LABELS = {
@@ -39,6 +40,20 @@ class FileEntry:
     document_id: int
     media_type: str = ""
     format: str = ""  # what inspecting the file found, e.g. "PDF/A-2b" or "PDF"
+
+
+def responsible(context_json: str, grid: GridNode | None, stored: str) -> str:
+    """责任者 of a document: derived from its data and town as new documents record it (older records may hold
+    nothing, or the 印发机关 instead of the 发文机关), else what the record holds."""
+    try:
+        context = json.loads(context_json or "{}")
+    except ValueError:
+        context = {}
+    return responsible_party(context if isinstance(context, dict) else {}, grid) or stored
+
+
+def document_responsible(document: Document) -> str:
+    return responsible(document.context_json, document.grid, document.issuing_organ)
 
 
 def date8(moment: datetime | None) -> str:
@@ -79,16 +94,17 @@ def is_pdfa(format_info: str) -> bool:
 
 
 def item_metadata(item: ArchiveItem, documents: list[Document], files: list[FileEntry],
-                  history: list[dict[str, Any]], pages: int, pages_estimated: bool) -> dict[str, Any]:
+                  history: list[dict[str, Any]], pages: int, pages_estimated: bool, organ: str) -> dict[str, Any]:
+    """`organ`: the item's 责任者 (its main document's, else the 立档单位)."""
     main = documents[0]
     return {
         "档号": item.archive_code, "题名": main.title, "文件编号": main.number or "",
-        "责任者": main.issuing_organ, "日期": date8(main.issued_at), "机构或问题": item.organ_code,
+        "责任者": organ, "日期": date8(main.issued_at), "机构或问题": item.organ_code,
         "保管期限": RETENTIONS.get(item.retention, item.retention), "保管期限代码": item.retention,
         "年度": item.year, "件号": item.serial, "密级": SECRECY, "页数": pages, "页数为估算": pages_estimated,
         "组成文件": [{
             "文件标识": d.id, "题名": d.title, "文件编号": d.number or "", "文种": d.kind, "模板": d.template_key,
-            "版本": d.version, "日期": date8(d.issued_at), "责任者": d.issuing_organ,
+            "版本": d.version, "日期": date8(d.issued_at), "责任者": document_responsible(d) or organ,
         } for d in documents],
         "电子文件": [_file_record(f) for f in files],
         "办理过程": history,
