@@ -4,7 +4,6 @@ documents stored it."""
 
 from __future__ import annotations
 
-import copy
 import json
 import zipfile
 from pathlib import Path
@@ -14,6 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from tests.services.test_archive_export import at
+from tests.services.test_document_properties import TOWN_GOVERNMENT, sample_with
 from webapp.archive.catalogue import COLUMNS
 from webapp.archive.export import ExportOptions, export_year
 from webapp.archive.models import ArchiveItem
@@ -21,18 +21,10 @@ from webapp.models import Document
 from webapp.services import documents
 from webapp.services.documents import Subject
 
-TOWN_GOVERNMENT = "示例区松林镇人民政府"  # the factories' town under its region
-
 
 @pytest.fixture()
 def docs(app):
     return app.extensions["firegrid.runtime"].documents
-
-
-def _context(docs, key: str, **changes) -> dict:
-    context = copy.deepcopy(docs.library.spec(key).sample)
-    context.update(changes)
-    return context
 
 
 def _year_of_kinds(session, small_town, docs) -> dict[int, str]:
@@ -40,22 +32,22 @@ def _year_of_kinds(session, small_town, docs) -> dict[int, str]:
     town, village, other = small_town.town, small_town.village, small_town.other_village
     notice = documents.issue(
         session, docs, template_key="notice", prefix_key="town_notice", title="关于冬季防火的通知",
-        context=_context(docs, "notice", signature="松林镇人民政府", issuer="松林镇党政办公室"),
+        context=sample_with(docs, "notice", signature="松林镇人民政府", issuer="松林镇党政办公室"),
         subject=Subject(town), user=None, now=at("2026-02-03T10:00"))
     minutes = documents.issue(
         session, docs, template_key="minutes", prefix_key="minutes_joint", title="联席会议纪要",
-        context=_context(docs, "minutes", issuer="松林镇消防安全委员会办公室"), number_field="issue_no",
+        context=sample_with(docs, "minutes", issuer="松林镇消防安全委员会办公室"), number_field="issue_no",
         subject=Subject(town), user=None, now=at("2026-03-03T10:00"))
     record = documents.create_record(
         session, docs, template_key="inspection_record", title="消防安全检查记录（丰收便利店）",
-        context=_context(docs, "inspection_record"), subject=Subject(village), user=None, now=at("2026-04-03T10:00"))
+        context=sample_with(docs, "inspection_record"), subject=Subject(village), user=None, now=at("2026-04-03T10:00"))
     sheet = documents.create_record(
         session, docs, template_key="evaluation_sheet", title="年度消防安全工作考评表（柳岸社区）",
-        context=_context(docs, "evaluation_sheet", assessed={"name": "柳岸社区居民委员会"}), subject=Subject(other),
+        context=sample_with(docs, "evaluation_sheet", assessed={"name": "柳岸社区居民委员会"}), subject=Subject(other),
         user=None, now=at("2026-05-03T10:00"))
     letter = documents.create_record(
         session, docs, template_key="responsibility_letter", title="消防安全目标责任书（松林村）",
-        context=_context(docs, "responsibility_letter", party_a={"name": "松林镇人民政府", "signatory": ""}),
+        context=sample_with(docs, "responsibility_letter", party_a={"name": "松林镇人民政府", "signatory": ""}),
         subject=Subject(village), user=None, now=at("2026-06-03T10:00"))
     session.commit()
     return {notice.id: "松林镇人民政府", minutes.id: "松林镇消防安全委员会办公室", record.id: TOWN_GOVERNMENT,

@@ -126,12 +126,17 @@ def test_verify_fails_naming_an_office_file_that_does_not_open(session, small_to
     assert not any("摘要不符" in p for p in result.problems)  # the bag itself is consistent: only usability fails
 
 
-def test_verify_fails_naming_a_pdf_that_does_not_open(session, small_town, app, docs, tmp_path):
-    year = build_year(session, app)
-    record = session.get(Document, year.record_id)
-    documents.attach(session, docs, record, content=tiny_pdf(), name="检查照片.pdf", media_type="application/pdf",
-                     role=AttachmentRole.PHOTO, now=at("2026-06-02T10:00"))
+def _year_with_file_on_the_record(session, app, docs, name: str, content: bytes, media_type: str) -> Document:
+    """build_year's year, its inspection record carrying one more uploaded file."""
+    record = session.get(Document, build_year(session, app).record_id)
+    documents.attach(session, docs, record, content=content, name=name, media_type=media_type,
+                     role=AttachmentRole.ATTACHMENT, now=at("2026-06-02T10:00"))
     session.commit()
+    return record
+
+
+def test_verify_fails_naming_a_pdf_that_does_not_open(session, small_town, app, docs, tmp_path):
+    _year_with_file_on_the_record(session, app, docs, "检查照片.pdf", tiny_pdf(), "application/pdf")
     _, path = _export(session, docs, tmp_path)
     assert verify_package(path).ok
     bag_dir = _unzip(path, tmp_path / "x")
@@ -142,15 +147,10 @@ def test_verify_fails_naming_a_pdf_that_does_not_open(session, small_town, app, 
 
 
 def test_export_reports_an_archived_file_that_does_not_open(session, small_town, app, docs, tmp_path):
-    year = build_year(session, app)
     broken = tmp_path / "broken.docx"
     broken.write_bytes(docs.renderer.render_sample("notice"))
     _break_xml_part(broken, "word/document.xml")
-    record = session.get(Document, year.record_id)
-    documents.attach(session, docs, record, content=broken.read_bytes(), name="现场说明.docx",
-                     media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-                     role=AttachmentRole.ATTACHMENT, now=at("2026-06-02T10:00"))
-    session.commit()
+    _year_with_file_on_the_record(session, app, docs, "现场说明.docx", broken.read_bytes(), documents.DOCX)
     report, path = _export(session, docs, tmp_path)
     usability = report["检测项"]["可用性"]
     assert not report["通过"] and not usability["通过"]
@@ -159,11 +159,7 @@ def test_export_reports_an_archived_file_that_does_not_open(session, small_town,
 
 
 def test_an_uploaded_plain_pdf_is_not_described_as_pdfa(session, small_town, app, docs, tmp_path):
-    year = build_year(session, app)
-    record = session.get(Document, year.record_id)
-    documents.attach(session, docs, record, content=tiny_pdf(), name="扫描件.pdf", media_type="application/pdf",
-                     role=AttachmentRole.ATTACHMENT, now=at("2026-06-02T10:00"))
-    session.commit()
+    record = _year_with_file_on_the_record(session, app, docs, "扫描件.pdf", tiny_pdf(), "application/pdf")
     _, path = _export(session, docs, tmp_path)
     bag_dir = _unzip(path, tmp_path / "x")
     code = session.scalar(select(ArchiveItem.archive_code).where(ArchiveItem.main_document_id == record.id))

@@ -25,7 +25,8 @@ def docs(app):
     return app.extensions["firegrid.runtime"].documents
 
 
-def _sample(docs, key: str, **changes) -> dict:
+def sample_with(docs, key: str, **changes) -> dict:
+    """A template's sample data with some fields changed."""
     context = copy.deepcopy(docs.library.spec(key).sample)
     context.update(changes)
     return context
@@ -48,7 +49,7 @@ def _assert_no_template_leftovers(data: bytes) -> None:
 
 def test_issued_notice_carries_organ_title_number_and_issue_time(session, small_town, docs):
     title = "关于开展冬季防火检查的通知"
-    context = _sample(docs, "notice", title=title, signature="松林镇人民政府", issuer="松林镇党政办公室")
+    context = sample_with(docs, "notice", title=title, signature="松林镇人民政府", issuer="松林镇党政办公室")
     document = documents.issue(session, docs, template_key="notice", context=context, title=title,
                                prefix_key="town_notice", subject=Subject(small_town.town), user=None, now=NOW)
     data = docs.store.read(document.file_sha256)
@@ -67,7 +68,7 @@ def test_issued_notice_carries_organ_title_number_and_issue_time(session, small_
 ])
 def test_records_get_their_responsible_party_from_data_or_town(session, small_town, docs, key, grid, changes, organ):
     title = f"记录（{key}）"
-    document = documents.create_record(session, docs, template_key=key, context=_sample(docs, key, **changes),
+    document = documents.create_record(session, docs, template_key=key, context=sample_with(docs, key, **changes),
                                        title=title, subject=Subject(getattr(small_town, grid)), user=None, now=NOW)
     assert document.issuing_organ == organ
     core, _ = _package(docs.store.read(document.file_sha256))
@@ -75,7 +76,7 @@ def test_records_get_their_responsible_party_from_data_or_town(session, small_to
 
 
 def test_a_preview_render_takes_title_organ_and_date_from_its_data(docs):
-    context = _sample(docs, "rectification_notice", signature="松林镇人民政府", date="2026-05-07")
+    context = sample_with(docs, "rectification_notice", signature="松林镇人民政府", date="2026-05-07")
     data = docs.renderer.render("rectification_notice", context)
     core, _ = _package(data)
     assert (core.author, core.created) == ("松林镇人民政府", datetime(2026, 5, 7, tzinfo=TZ))
@@ -94,7 +95,7 @@ def test_every_template_renders_without_leftover_properties(docs):
 
 def test_correction_keeps_the_organ_and_number(session, small_town, docs):
     title = "关于开展冬季防火检查的通知"
-    context = _sample(docs, "notice", title=title, signature="松林镇人民政府")
+    context = sample_with(docs, "notice", title=title, signature="松林镇人民政府")
     first = documents.issue(session, docs, template_key="notice", context=context, title=title,
                             prefix_key="town_notice", subject=Subject(small_town.town), user=None, now=NOW)
     later = datetime(2026, 5, 9, 9, 0, tzinfo=TZ)
