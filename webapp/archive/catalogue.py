@@ -6,8 +6,10 @@ written into the zip as the rows come, between the XML before and after one temp
 
 from __future__ import annotations
 
+import re
 import zipfile
 from dataclasses import astuple, dataclass
+from datetime import UTC
 from pathlib import Path
 from types import TracebackType
 from xml.sax.saxutils import escape
@@ -18,6 +20,7 @@ from openpyxl import Workbook
 
 from webapp.documents.layout import CENTERED, Cell, GbDocument, build_table
 from webapp.documents.ooxml import HEITI, SONGTI, ParaStyle, RunStyle, paragraph
+from webapp.documents.properties import PRODUCER, RELS_PART, CoreProperties, package_parts
 
 COLUMNS = ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
 WIDTHS_MM = [12, 52, 42, 34, 72, 20, 10, 10, 15]
@@ -26,6 +29,8 @@ _TITLE = ParaStyle(align="center", line=None, after=240, run=RunStyle(font=HEITI
 _CELL_RUN = RunStyle(font=SONGTI, size=10.5, spacing=None)
 _LEFT = ParaStyle(align="left", line=None)
 _MARK = "@@C{}@@"
+_ROW_START = re.compile(r"<w:tr[ >]")
+_XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML 1.0 cannot hold
 
 
 @dataclass
@@ -44,15 +49,18 @@ class CatalogueRow:
 class CatalogueWriter:
     """Opens both files, takes rows one at a time, finishes both on close."""
 
-    def __init__(self, folder: Path, heading: str) -> None:
+    def __init__(self, folder: Path, heading: str, properties: CoreProperties) -> None:
         self.xlsx_path, self.docx_path = folder / "归档文件目录.xlsx", folder / "归档文件目录.docx"
         self._book = Workbook(write_only=True)
+        book = self._book.properties
+        book.title, book.creator, book.lastModifiedBy = heading, properties.author or PRODUCER, PRODUCER
+        book.created = book.modified = properties.created.astimezone(UTC).replace(tzinfo=None)
         self._sheet = self._book.create_sheet("归档文件目录")
         for index, width in enumerate(XLSX_WIDTHS):
             self._sheet.column_dimensions[chr(ord("A") + index)].width = width
         self._sheet.append([heading])
         self._sheet.append(COLUMNS)
-        self._docx = _StreamingDocx(self.docx_path, heading)
+        self._docx = _StreamingDocx(self.docx_path, heading, properties)
         self.count = 0
 
     def add(self, row: CatalogueRow) -> None:
@@ -95,18 +103,20 @@ def _landscape_shell(heading: str) -> GbDocument:
 class _StreamingDocx:
     """A DOCX whose table rows are appended to document.xml inside the zip as they arrive."""
 
-    def __init__(self, path: Path, heading: str) -> None:
+    def __init__(self, path: Path, heading: str, properties: CoreProperties) -> None:
         shell = _landscape_shell(heading)
         shell_path = path.with_suffix(".shell.docx")
         shell.save(shell_path)
         with zipfile.ZipFile(shell_path) as source:
             xml = source.read("word/document.xml").decode("utf-8")
+            replaced = package_parts(properties, source.read(RELS_PART))
             self._zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED)
             for info in source.infolist():
-                if info.filename != "word/document.xml":
-                    self._zip.writestr(info, source.read(info))
+                if info.filename != "word/document.xml" and not info.filename.startswith("docProps/thumbnail"):
+                    self._zip.writestr(info, replaced.pop(info.filename, None) or source.read(info))
         shell_path.unlink()
-        row_start = xml.rindex("<w:tr", 0, xml.index(_MARK.format(0)))
+        # the template row's own start tag, not its <w:trPr> (nor the header row before it)
+        row_start = [m.start() for m in _ROW_START.finditer(xml, 0, xml.index(_MARK.format(0)))][-1]
         row_end = xml.index("</w:tr>", row_start) + len("</w:tr>")
         self._row, self._after = xml[row_start:row_end], xml[row_end:]
         self._stream = self._zip.open("word/document.xml", "w", force_zip64=True)
@@ -115,7 +125,7 @@ class _StreamingDocx:
     def add(self, values: list[str]) -> None:
         row = self._row
         for index, value in enumerate(values):
-            row = row.replace(_MARK.format(index), escape(value))
+            row = row.replace(_MARK.format(index), escape(_XML_INVALID.sub("", value)))
         self._stream.write(row.encode("utf-8"))
 
     def close(self) -> None:

@@ -18,11 +18,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.archive import codes as archive_codes
 from webapp.archive.catalogue import CatalogueRow, CatalogueWriter
-from webapp.archive.inspect import sha256_file
+from webapp.archive.inspect import inspect_file, sha256_file
 from webapp.archive.items import ItemPlan, plan_items, select_plans
 from webapp.archive.models import ArchiveExport, ArchiveItem
 from webapp.archive.package import ItemWriter, MissingStoredFile, PdfStage, make_bag, zip_folder
 from webapp.archive.report import ArchiveReport, check_numbers
+from webapp.documents.properties import CoreProperties
 from webapp.models import Document, DocumentAttachment, User
 from webapp.services.documents import DocumentServices
 from webapp.services.errors import InvalidInput, NotFound, found
@@ -104,12 +105,15 @@ def export_year(session: Session, docs: DocumentServices, *, year: int, out: Pat
 def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.CodeRules, plans: list[ItemPlan],
                  folder: Path, report: ArchiveReport, pdfs: PdfStage, now: datetime,
                  progress: Progress | None) -> tuple[list[str], set[int]]:
-    writer = ItemWriter(docs, folder, report, pdfs)
+    settings = archive_codes.settings(session)
+    writer = ItemWriter(docs, folder, report, pdfs, settings.source_organization)
     codes: list[str] = []
     exported: set[int] = set()
     heading = f"{report.year}年度归档文件目录（全宗号 {report.fonds}）"
+    properties = CoreProperties(title=heading, author=settings.source_organization or "",
+                                created=now, category="归档文件目录")
     assigner = archive_codes.Assigner(session, rules, now)
-    with CatalogueWriter(folder, heading) as catalogue:
+    with CatalogueWriter(folder, heading, properties) as catalogue:
         for batch in _batches(plans, BATCH):
             loaded = _load(session, [i for plan in batch for i in plan.document_ids])
             pdfs.prepare(list(loaded.values()))
@@ -127,7 +131,18 @@ def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.
             session.flush()
             if progress is not None:
                 progress(len(codes), len(plans))
+    _check_catalogue(catalogue, report)
     return codes, exported
+
+
+def _check_catalogue(catalogue: CatalogueWriter, report: ArchiveReport) -> None:
+    """The catalogue is opened like every packed file; one nobody can open stops the export."""
+    for path in (catalogue.xlsx_path, catalogue.docx_path):
+        inspection = inspect_file(path)
+        report.check_opens(path.name, inspection)
+        if not inspection.opens:
+            log.error("archive export: catalogue %s does not open: %s", path.name, inspection.problem)
+            raise ExportFailed(f"归档文件目录“{path.name}”生成后无法打开{UNEXPECTED}")
 
 
 def _write_item(session: Session, writer: ItemWriter, item: ArchiveItem, documents: list[Document]) -> CatalogueRow:

@@ -1,6 +1,8 @@
 """Looking inside archived files: do they open, do they hide macros or programs, how many pages.
 
-Used at export (四性检测: usability and security) and again by `firegrid archive verify`.
+Used at export (四性检测: usability and security) and again by `firegrid archive verify`. A file is
+usable when the library a reader's program relies on opens it: python-docx (every XML part parsed),
+openpyxl (every row read), pypdf (every page's content); a broken file fails the check by name.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from lxml import etree
+from webapp.archive.pdfa import check_pdfa
 
 CHUNK = 1 << 20
 CHARS_PER_PAGE = 22 * 28  # GB/T 9704: 22 lines of 28 characters
@@ -30,6 +32,7 @@ class Inspection:
     unsafe: str = ""  # macro or executable found
     pages: int | None = None
     pages_estimated: bool = False
+    format: str = ""  # for a PDF: "PDF/A-2b" when it passes the PDF/A check, else "PDF"
 
 
 def copy_hashed(source: BinaryIO, target: Path) -> tuple[str, int]:
@@ -62,42 +65,69 @@ def _executable(path: Path) -> str:
 def _inspect_ooxml(path: Path, thorough: bool) -> Inspection:
     try:
         with zipfile.ZipFile(path) as package:
-            names = package.namelist()
             bad = package.testzip() if thorough else None
             if bad:
                 return Inspection(False, f"压缩包内 {bad} 已损坏")
-            if any(n.lower().endswith("vbaproject.bin") for n in names):
+            if any(n.lower().endswith("vbaproject.bin") for n in package.namelist()):
                 return Inspection(True, unsafe="含宏（vbaProject.bin）")
-            if path.suffix.lower() in {".docx", ".docm"}:
-                return _docx_pages(package)
-            return Inspection(True)
-    except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, OSError) as error:
-        return Inspection(False, f"无法打开：{error}")
+    except (zipfile.BadZipFile, OSError) as error:
+        return Inspection(False, f"无法打开：不是有效的 Office 文件（{error}）")
+    if path.suffix.lower() in {".docx", ".docm"}:
+        return _open_docx(path)
+    return _open_xlsx(path)
 
 
-def _docx_pages(package: zipfile.ZipFile) -> Inspection:
-    """A DOCX has no page count of its own: estimate from characters and explicit page breaks."""
-    with package.open("word/document.xml") as stream:
-        root = etree.parse(stream).getroot()
-    chars = sum(len(t.text or "") for t in root.iter(f"{_W}t"))
-    breaks = sum(1 for b in root.iter(f"{_W}br") if b.get(f"{_W}type") == "page")
+def _open_docx(path: Path) -> Inspection:
+    """Open it as python-docx does (every XML part parsed); pages estimated from its text."""
+    import docx
+
+    try:
+        body = docx.Document(str(path)).element.body
+    except Exception as error:  # noqa: BLE001 - whatever stops python-docx makes the file unusable
+        return Inspection(False, f"无法以 Word 文档打开（{_reason(error)}）")
+    chars = sum(len(t.text or "") for t in body.iter(f"{_W}t"))
+    breaks = sum(1 for b in body.iter(f"{_W}br") if b.get(f"{_W}type") == "page")
     return Inspection(True, pages=max(1, -(-chars // CHARS_PER_PAGE)) + breaks, pages_estimated=True)
+
+
+def _open_xlsx(path: Path) -> Inspection:
+    """Open it with openpyxl and read every row of every sheet (read-only mode streams them)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(str(path), read_only=True)
+        try:
+            for sheet in book.worksheets:
+                for _ in sheet.iter_rows(values_only=True):
+                    pass
+        finally:
+            book.close()
+    except Exception as error:  # noqa: BLE001 - whatever stops openpyxl makes the file unusable
+        return Inspection(False, f"无法以 Excel 工作簿打开（{_reason(error)}）")
+    return Inspection(True)
 
 
 def _inspect_pdf(path: Path) -> Inspection:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             return Inspection(False, "PDF 已加密")
+        for page in reader.pages:
+            page.get_contents()
         pages = len(reader.pages)
-        if _pdf_active_content(reader.trailer["/Root"]):
-            return Inspection(True, unsafe="PDF 含脚本、启动动作或嵌入文件", pages=pages)
-        return Inspection(True, pages=pages)
-    except (PdfReadError, ValueError, KeyError, OSError) as error:
-        return Inspection(False, f"无法打开：{error}")
+        active = _pdf_active_content(reader.trailer["/Root"])
+    except Exception as error:  # noqa: BLE001 - whatever stops pypdf makes the file unusable
+        return Inspection(False, f"无法以 PDF 打开（{_reason(error)}）")
+    label = check_pdfa(path).label
+    if active:
+        return Inspection(True, unsafe="PDF 含脚本、启动动作或嵌入文件", pages=pages, format=label)
+    return Inspection(True, pages=pages, format=label)
+
+
+def _reason(error: Exception) -> str:
+    return str(error).strip()[:200] or type(error).__name__
 
 
 def _pdf_active_content(root) -> bool:

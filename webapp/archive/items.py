@@ -15,9 +15,10 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from webapp.archive.codes import RETENTION_ORDER, CodeRules, load_rules
+from webapp.archive.metadata import responsible
 from webapp.archive.models import ArchiveItem, ArchiveItemDocument
 from webapp.clock import TZ
-from webapp.models import Document, IssuedNumber, ProcessInstance
+from webapp.models import Document, GridNode, IssuedNumber, ProcessInstance
 
 
 @dataclass
@@ -61,7 +62,8 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
 def _candidates(session: Session, year: int) -> list:
     start, end = year_bounds(year)
     stmt = (select(Document.id, Document.instance_id, Document.template_key, Document.kind, Document.title,
-                   Document.number, Document.issuing_organ, Document.issued_at)
+                   Document.number, Document.issuing_organ, Document.issued_at, Document.context_json,
+                   Document.grid_id)
             .outerjoin(ProcessInstance, Document.instance_id == ProcessInstance.id)
             .where(Document.status == "issued", Document.issued_at >= start, Document.issued_at < end,
                    or_(Document.instance_id.is_(None), ProcessInstance.status != "running"))
@@ -92,10 +94,11 @@ def plan_items(session: Session, year: int, rules: CodeRules | None = None) -> l
         if main is not None and main in plans:
             plans[main].document_ids.append(row.id)
             continue
+        organ = responsible(row.context_json, session.get(GridNode, row.grid_id), row.issuing_organ)
         plans[row.id] = ItemPlan(
-            document_ids=[row.id], title=row.title, number=row.number or "", organ=row.issuing_organ,
+            document_ids=[row.id], title=row.title, number=row.number or "", organ=organ,
             issued_at=row.issued_at, retention=rules.retention(row.template_key, row.kind),
-            organ_code=rules.organ_code(row.issuing_organ))
+            organ_code=rules.organ_code(organ))
     _apply_stored(session, year, list(plans.values()))
     return sorted(plans.values(), key=ItemPlan.sort_key)
 

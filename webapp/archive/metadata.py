@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.archive.models import RETENTIONS, ArchiveItem
-from webapp.models import AttachmentRole, CaseEvent, Document
+from webapp.models import AttachmentRole, CaseEvent, Document, GridNode
+from webapp.services.documents import responsible_party
 
 SECRECY = "无"  # not classified: the catalogue leaves 密级 blank
 ACTION_LABELS = {
@@ -22,8 +23,10 @@ ACTION_LABELS = {
 DECISION_LABELS = {"approve": "同意", "send_back": "退回", "reject": "不同意"}
 # The document's own files, then every attachment role under the label it is declared with.
 FILE_ROLES = {"main": "正文", "pdf": "正文（PDF/A）", **{role.value: role.label for role in AttachmentRole}}
-FORMATS = {".docx": "DOCX（Office Open XML）", ".pdf": "PDF/A-2b", ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG"}
-CREATORS = {"main": "Firegrid（docxtpl 生成）", "pdf": "LibreOffice（PDF/A-2b 导出）"}
+# A PDF is recorded as PDF/A only when it passed the PDF/A check (FileEntry.format), else as plain PDF.
+FORMATS = {".docx": "DOCX（Office Open XML）", ".xlsx": "XLSX（Office Open XML）", ".pdf": "PDF", ".jpg": "JPEG",
+           ".jpeg": "JPEG", ".png": "PNG"}
+CREATORS = {"main": "Firegrid（docxtpl 生成）", "pdf": "LibreOffice（{format} 导出）"}
 
 
 @dataclass
@@ -36,6 +39,21 @@ class FileEntry:
     sha256: str
     document_id: int
     media_type: str = ""
+    format: str = ""  # what inspecting the file found, e.g. "PDF/A-2b" or "PDF"
+
+
+def responsible(context_json: str, grid: GridNode | None, stored: str) -> str:
+    """责任者 of a document: derived from its data and town as new documents record it (older records may hold
+    nothing, or the 印发机关 instead of the 发文机关), else what the record holds."""
+    try:
+        context = json.loads(context_json or "{}")
+    except ValueError:
+        context = {}
+    return responsible_party(context if isinstance(context, dict) else {}, grid) or stored
+
+
+def document_responsible(document: Document) -> str:
+    return responsible(document.context_json, document.grid, document.issuing_organ)
 
 
 def date8(moment: datetime | None) -> str:
@@ -59,25 +77,34 @@ def case_history(session: Session, documents: list[Document]) -> list[dict[str, 
 
 def _file_record(entry: FileEntry) -> dict[str, Any]:
     suffix = Path(entry.name).suffix.lower()
+    shown = entry.format or FORMATS.get(suffix, entry.media_type or suffix.lstrip(".").upper())
+    use = FILE_ROLES[entry.role]
+    if entry.role == "pdf" and not is_pdfa(shown):
+        use = "正文（PDF）"
     return {
-        "计算机文件名": entry.name, "计算机文件大小": entry.size, "SHA-256": entry.sha256,
-        "格式信息": FORMATS.get(suffix, entry.media_type or suffix.lstrip(".").upper()),
-        "文档创建程序": CREATORS.get(entry.role, "上传（扫描/拍照设备）"), "用途": FILE_ROLES[entry.role],
+        "计算机文件名": entry.name, "计算机文件大小": entry.size, "SHA-256": entry.sha256, "格式信息": shown,
+        "文档创建程序": CREATORS.get(entry.role, "上传（扫描/拍照设备）").format(format=shown), "用途": use,
         "所属文件": entry.document_id,
     }
 
 
+def is_pdfa(format_info: str) -> bool:
+    """Whether a 格式信息 value claims PDF/A (verify re-checks every such claim)."""
+    return format_info.startswith("PDF/A")
+
+
 def item_metadata(item: ArchiveItem, documents: list[Document], files: list[FileEntry],
-                  history: list[dict[str, Any]], pages: int, pages_estimated: bool) -> dict[str, Any]:
+                  history: list[dict[str, Any]], pages: int, pages_estimated: bool, organ: str) -> dict[str, Any]:
+    """`organ`: the item's 责任者 (its main document's, else the 立档单位)."""
     main = documents[0]
     return {
         "档号": item.archive_code, "题名": main.title, "文件编号": main.number or "",
-        "责任者": main.issuing_organ, "日期": date8(main.issued_at), "机构或问题": item.organ_code,
+        "责任者": organ, "日期": date8(main.issued_at), "机构或问题": item.organ_code,
         "保管期限": RETENTIONS.get(item.retention, item.retention), "保管期限代码": item.retention,
         "年度": item.year, "件号": item.serial, "密级": SECRECY, "页数": pages, "页数为估算": pages_estimated,
         "组成文件": [{
             "文件标识": d.id, "题名": d.title, "文件编号": d.number or "", "文种": d.kind, "模板": d.template_key,
-            "版本": d.version, "日期": date8(d.issued_at), "责任者": d.issuing_organ,
+            "版本": d.version, "日期": date8(d.issued_at), "责任者": document_responsible(d) or organ,
         } for d in documents],
         "电子文件": [_file_record(f) for f in files],
         "办理过程": history,

@@ -18,7 +18,17 @@ from sqlalchemy.orm import Session
 
 from webapp.archive.catalogue import CatalogueRow
 from webapp.archive.inspect import Inspection, copy_hashed, inspect_file, safe_name
-from webapp.archive.metadata import FILE_ROLES, SECRECY, FileEntry, case_history, date8, item_metadata, write_metadata
+from webapp.archive.metadata import (
+    FILE_ROLES,
+    SECRECY,
+    FileEntry,
+    case_history,
+    date8,
+    document_responsible,
+    is_pdfa,
+    item_metadata,
+    write_metadata,
+)
 from webapp.archive.models import ArchiveItem
 from webapp.archive.report import ArchiveReport
 from webapp.documents.pdf import PdfConversionError, PdfUnavailable
@@ -84,8 +94,10 @@ class ItemFiles:
 class ItemWriter:
     """Writes one item's folder and reports on each file it writes."""
 
-    def __init__(self, docs: DocumentServices, root: Path, report: ArchiveReport, pdfs: PdfStage) -> None:
+    def __init__(self, docs: DocumentServices, root: Path, report: ArchiveReport, pdfs: PdfStage,
+                 fallback_organ: str = "") -> None:
         self.docs, self.root, self.report, self.pdfs = docs, root, report, pdfs
+        self.fallback_organ = fallback_organ  # the 立档单位, for a document neither data nor town names a body for
 
     def write(self, session: Session, item: ArchiveItem, documents: list[Document]) -> CatalogueRow:
         files = ItemFiles(self.root / safe_name(item.archive_code))
@@ -95,13 +107,16 @@ class ItemWriter:
         history = case_history(session, documents)
         if any(d.instance_id for d in documents) and not history:
             self.report.fail("integrity", f"{item.archive_code}：案件办理过程记录缺失")
-        metadata = item_metadata(item, documents, files.entries, history, files.pages, files.estimated)
+        main = documents[0]
+        organ = document_responsible(main) or self.fallback_organ
+        if not organ:
+            self.report.fail("integrity", f"{item.archive_code}：缺少责任者（文件未写明发文机关，也不属于某个镇）")
+        metadata = item_metadata(item, documents, files.entries, history, files.pages, files.estimated, organ)
         for path in write_metadata(files.folder, metadata):
             self.report.check_opens(f"{item.archive_code}/{path.name}", inspect_file(path))
         self.report.counts["items"] += 1
-        main = documents[0]
         note = "页数为估算" if files.estimated else ""
-        return CatalogueRow(0, item.archive_code, main.number or "", main.issuing_organ, main.title,
+        return CatalogueRow(0, item.archive_code, main.number or "", organ, main.title,
                             date8(main.issued_at), "" if SECRECY == "无" else SECRECY, files.pages, note)
 
     def _document(self, files: ItemFiles, index: int, document: Document) -> None:
@@ -143,9 +158,13 @@ class ItemWriter:
         return entry
 
     def _inspect(self, files: ItemFiles, entry: FileEntry) -> Inspection:
-        """Open the file (usability) and look for macros or programs (security)."""
+        """Open the file (usability), look for macros or programs (security), name its format (PDF/A?)."""
         inspection = inspect_file(files.folder / entry.name)
-        self.report.check_opens(f"{files.folder.name}/{entry.name}", inspection)
+        label = f"{files.folder.name}/{entry.name}"
+        self.report.check_opens(label, inspection)
+        entry.format = inspection.format
+        if entry.role == "pdf" and inspection.opens and not is_pdfa(inspection.format):
+            self.report.notes.append(f"{label}：未通过 PDF/A 检查，按普通 PDF 著录。")
         return inspection
 
     @staticmethod

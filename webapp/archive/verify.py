@@ -16,9 +16,12 @@ from pathlib import Path, PurePosixPath
 import bagit
 
 from webapp.archive.inspect import copy_hashed, inspect_file
+from webapp.archive.metadata import is_pdfa
+from webapp.archive.pdfa import check_pdfa
 from webapp.archive.report import REPORT_JSON
 
 _NOT_INSPECTED = {".json", ".xml", ".txt"}
+_OPENED_FILES = {".docx", ".xlsx", ".pdf"}  # at the top of data/: the catalogue
 
 
 @dataclass
@@ -102,7 +105,11 @@ def _describe(detail: bagit.BagValidationError) -> str:
 
 
 def _check_files(data: Path, result: VerifyResult) -> None:
-    """Every item folder: metadata parses, listed files exist with their sizes, files open safely."""
+    """The catalogue opens; every item folder: metadata parses, listed files exist with their sizes, files open
+    safely, and a file described as PDF/A passes the PDF/A check."""
+    for path in sorted(data.iterdir()) if data.is_dir() else []:
+        if path.is_file() and path.suffix.lower() in _OPENED_FILES:
+            _check_opens(path, f"data/{path.name}", result)
     for folder in sorted(p for p in data.iterdir() if p.is_dir()) if data.is_dir() else []:
         result.items += 1
         metadata_path = folder / "元数据.json"
@@ -125,6 +132,15 @@ def _check_entry(folder: Path, entry: dict, result: VerifyResult) -> None:
         result.problems.append(f"{label}：大小与元数据不符")
     if path.suffix.lower() in _NOT_INSPECTED:
         return
+    _check_opens(path, label, result)
+    claimed = str(entry.get("格式信息", ""))
+    if is_pdfa(claimed):
+        check = check_pdfa(path)
+        if not check.passed:
+            result.problems.append(f"{label}：著录为 {claimed}，但未通过 PDF/A 检查（{'；'.join(check.problems)}）")
+
+
+def _check_opens(path: Path, label: str, result: VerifyResult) -> None:
     inspection = inspect_file(path, thorough=True)
     if not inspection.opens:
         result.problems.append(f"{label}：{inspection.problem}")

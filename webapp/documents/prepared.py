@@ -20,6 +20,8 @@ from docxtpl import DocxTemplate
 from jinja2 import Environment, Template
 from lxml import etree
 
+from webapp.documents.properties import APP_PART, CORE_PART, RELS_PART, CoreProperties, package_parts
+
 _PROPERTY_NAMES = ("author", "comments", "identifier", "language", "subject", "title")
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 _FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -54,8 +56,8 @@ class PreparedTemplate:
         self._parts = [self._compile(helper, env, part)
                        for uri in (helper.HEADER_URI, helper.FOOTER_URI)
                        for _, part in helper.get_headers_footers(uri)]
-        dynamic = {"word/document.xml", *(p.zip_name for p in self._parts)}
-        self._static_zip = self._zip_without(helper, dynamic)
+        dynamic = {"word/document.xml", *(p.zip_name for p in self._parts), CORE_PART, APP_PART, RELS_PART}
+        self._static_zip, self._package_rels = self._zip_without(helper, dynamic)
 
     # --- preparation -------------------------------------------------------------------
     @staticmethod
@@ -76,19 +78,21 @@ class PreparedTemplate:
         return _XML_DECLARATION.format("UTF-8") + xml[:start], xml[end:]
 
     @staticmethod
-    def _zip_without(helper: DocxTemplate, dynamic: set[str]) -> bytes:
+    def _zip_without(helper: DocxTemplate, dynamic: set[str]) -> tuple[bytes, bytes | None]:
+        """The unchanging parts (the template's thumbnail left out) and the package .rels to write each time."""
         saved = io.BytesIO()
         helper.docx.save(saved)
         out = io.BytesIO()
         with zipfile.ZipFile(saved) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+            rels = source.read(RELS_PART) if RELS_PART in source.namelist() else None
             for item in source.infolist():
-                if item.filename not in dynamic:
+                if item.filename not in dynamic and not item.filename.startswith("docProps/thumbnail"):
                     item.date_time = _FIXED_ZIP_TIME
                     target.writestr(item, source.read(item.filename))
-        return out.getvalue()
+        return out.getvalue(), rels
 
     # --- rendering ---------------------------------------------------------------------
-    def render(self, context: dict[str, Any]) -> bytes:
+    def render(self, context: dict[str, Any], properties: CoreProperties) -> bytes:
         helper = DocxTemplate(str(self.path))  # no I/O: only used for its post-processing methods
         helper.docx_ids_index = 1000
         body = self._finish(helper, self._body.render(context))
@@ -99,6 +103,7 @@ class PreparedTemplate:
         for part in self._parts:
             xml = self._finish(helper, part.template.render(context))
             rendered[part.zip_name] = (_XML_DECLARATION.format(part.encoding.upper()) + xml).encode(part.encoding)
+        rendered.update(package_parts(properties, self._package_rels))
         return self._zip_with(rendered)
 
     @staticmethod

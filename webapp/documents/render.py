@@ -12,6 +12,7 @@ from jinja2 import Environment
 from webapp.documents.filters import build_environment
 from webapp.documents.manifest import TemplateLibrary
 from webapp.documents.prepared import NeedsFullRender, PreparedTemplate
+from webapp.documents.properties import CoreProperties, default_properties, stamp
 
 
 class DocumentRenderer:
@@ -27,11 +28,14 @@ class DocumentRenderer:
         self._prepared: dict[str, PreparedTemplate | None] = {}
         self._lock = threading.Lock()
 
-    def render(self, key: str, context: dict[str, Any]) -> bytes:
+    def render(self, key: str, context: dict[str, Any], properties: CoreProperties | None = None) -> bytes:
+        """The DOCX with its core properties: `properties` for an issued document, else from the data."""
+        spec = self.library.spec(key)
+        properties = properties or default_properties(spec.title, context, spec.kind)
         prepared = self._prepare(key)
         if prepared is None:
-            return self.render_unprepared(key, context)
-        return prepared.render(context)
+            return stamp(self.render_unprepared(key, context), properties)
+        return prepared.render(context, properties)
 
     def render_sample(self, key: str) -> bytes:
         return self.render(key, self.library.spec(key).sample)

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from webapp.documents.manifest import TemplateLibrary
 from webapp.documents.pages import PageRasterizer
 from webapp.documents.pdf import PdfConverter
+from webapp.documents.properties import CoreProperties, organ_in_context
 from webapp.documents.render import DocumentRenderer
 from webapp.models import (
     AttachmentRole,
@@ -29,6 +30,7 @@ from webapp.models import (
 from webapp.services import grid, numbering
 from webapp.services.errors import InvalidInput, NotFound, found
 from webapp.services.file_store import FileStore
+from webapp.services.grid import organ_name, town_of
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
@@ -70,12 +72,13 @@ def _record(session: Session, docs: DocumentServices, *, template_key: str, cont
             subject: Subject, user: User | None, now: datetime, status: str, number: str | None,
             previous: Document | None = None) -> Document:
     spec = docs.library.spec(template_key)
-    content = docs.renderer.render(template_key, context)
+    organ = responsible_party(context, subject.grid)
+    properties = CoreProperties(title=title, author=organ, created=now, identifier=number or "", category=spec.kind)
+    content = docs.renderer.render(template_key, context, properties)
     stored = docs.store.put(session, content, DOCX, now)
     document = Document(
         template_key=template_key, kind=spec.kind, title=title, number=number, status=status, file=stored,
-        filename=safe_filename(f"{number}_{title}" if number else title) + ".docx",
-        issuing_organ=str(context.get("issuer") or context.get("signature") or ""),
+        filename=safe_filename(f"{number}_{title}" if number else title) + ".docx", issuing_organ=organ,
         grid=subject.grid, unit=subject.unit, instance=subject.instance, step_key=subject.step_key,
         context_json=json.dumps(context, ensure_ascii=False, default=str), created_by=user, created_at=now,
         issued_at=now if status == "issued" else None,
@@ -84,6 +87,16 @@ def _record(session: Session, docs: DocumentServices, *, template_key: str, cont
     session.add(document)
     session.flush()
     return document
+
+
+def responsible_party(context: dict[str, Any], grid: GridNode | None) -> str:
+    """责任者: the body the document's data names (署名, 甲方, 印发机关), else the government of its town
+    (an inspection record or an evaluation sheet is the town's work)."""
+    organ = organ_in_context(context)
+    if organ or grid is None:
+        return organ
+    town = town_of(grid)
+    return organ_name(town) if town is not None else ""
 
 
 def create_record(session: Session, docs: DocumentServices, *, template_key: str, context: dict, title: str,

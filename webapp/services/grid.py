@@ -99,6 +99,14 @@ def town_of(node: GridNode) -> GridNode | None:
     return next((n for n in chain if n.level == "town"), None)
 
 
+def organ_name(node: GridNode) -> str:
+    """The body that signs for a grid node: 镇人民政府, 村民委员会, 社区居民委员会."""
+    if node.level == "town":
+        region = node.parent.name if node.parent is not None and node.parent.level == "region" else ""
+        return f"{region}{node.name}人民政府"
+    return node.name + ("居民委员会" if node.name.endswith("社区") else "村民委员会")
+
+
 def required_town(node: GridNode, feature: str) -> GridNode:
     """The town of `node`, for a feature that works town by town; refused in Chinese above a town."""
     town = town_of(node)

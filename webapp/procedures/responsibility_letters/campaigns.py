@@ -17,6 +17,7 @@ from webapp.models import CommitteeMember, GridNode, ProcessInstance, Unit
 from webapp.models.grid import NINE_SMALL_CATEGORIES
 from webapp.procedures.responsibility_letters.models import LetterCampaign, ResponsibilityLetter
 from webapp.services.errors import InvalidInput, found
+from webapp.services.grid import organ_name
 
 TEMPLATE_KEY = "responsibility_letter"
 KINDS = ("village", "department", "key_unit", "small_venue", "other_unit")
@@ -39,14 +40,6 @@ def unit_kind(category: str) -> str:
     if category == "key_unit":
         return "key_unit"
     return "small_venue" if category in NINE_SMALL_CATEGORIES else "other_unit"
-
-
-def organ_name(node: GridNode) -> str:
-    """The body that signs for a grid node: 镇人民政府, 村民委员会, 社区居民委员会."""
-    if node.level == "town":
-        region = node.parent.name if node.parent is not None and node.parent.level == "region" else ""
-        return f"{region}{node.name}人民政府"
-    return node.name + ("居民委员会" if node.name.endswith("社区") else "村民委员会")
 
 
 def _grid_head(node: GridNode) -> tuple[str, str]:
