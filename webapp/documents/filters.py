@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined
@@ -65,11 +65,21 @@ def amount(value: Any) -> str:
 
 
 def num(value: Any) -> str:
-    """Scores: 18.0 → 18, 96.5 → 96.5, None → empty."""
+    """Scores: 18.0 → 18, 96.5 → 96.5, 83.39999999999999 → 83.4 (at most two decimals), None → empty."""
     if value in (None, ""):
         return ""
-    number = Decimal(str(value)).normalize()
+    number = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
     return f"{number:f}"
+
+
+def total(values: Any, attribute: str) -> Decimal:
+    """Sum of one attribute as Decimal (``items|total('score')``): float sums print 83.39999999999999."""
+    result = Decimal(0)
+    for value in values or ():
+        item = value.get(attribute) if isinstance(value, dict) else getattr(value, attribute, None)
+        if item not in (None, ""):
+            result += Decimal(str(item))
+    return result
 
 
 def finalize(value: Any) -> Any:
@@ -83,5 +93,6 @@ def finalize(value: Any) -> Any:
 
 def build_environment() -> Environment:
     env = Environment(autoescape=True, undefined=StrictUndefined, finalize=finalize)
-    env.filters.update(cn_date=cn_date, cn_number=cn_number, amount=amount, num=num)
+    env.filters.update(cn_date=cn_date, cn_number=cn_number, amount=amount, num=num,
+                       total=total)
     return env

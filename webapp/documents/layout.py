@@ -62,6 +62,8 @@ class Cell:
     content: str | list[etree._Element]
     span: int = 1
     style: ParaStyle = ParaStyle(align="center", line=None)
+    no_wrap: bool = False  # a label: never broken inside a word (its column is wide enough)
+    vmerge: str | None = None  # w:vMerge value (may be a Jinja expression: restart / continue)
 
 
 class GbDocument:
@@ -204,6 +206,10 @@ def _table_row(cells: list[Cell], widths: list[int], run: RunStyle, repeat: bool
         tc_pr.append(_el("w:tcW", w=sum(widths[column:column + cell.span]), type="dxa"))
         if cell.span > 1:
             tc_pr.append(_el("w:gridSpan", val=cell.span))
+        if cell.vmerge:
+            tc_pr.append(_el("w:vMerge", val=cell.vmerge))
+        if cell.no_wrap:
+            tc_pr.append(_el("w:noWrap"))
         tc_pr.append(_el("w:vAlign", val="center"))
         tc.append(tc_pr)
         if isinstance(cell.content, str):
