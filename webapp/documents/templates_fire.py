@@ -1,5 +1,5 @@
 """Fire-safety law documents: 隐患整改通知书, 复查意见书 (numbered 代字〔年〕第NNNN号)
-and the 移交函 in 信函格式."""
+and the 移交函 in 信函格式 (a 函: the ordinary 文号 代字〔年〕N号)."""
 
 from __future__ import annotations
 
@@ -88,8 +88,9 @@ def build_referral_letter() -> GbDocument:
              "联系电话：{{ unit.phone }}）存在下列火灾隐患：")
     _hazard_rows(doc, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）。")
     doc.para(BODY, "{{ actions_taken }}")
-    doc.para(BODY, "根据{{ legal_basis|join('、') }}的规定，现将上述火灾隐患移交你单位依法处理。{{ request }}")
-    doc.para(BODY, "请于收到本函之日起{{ feedback_days }}日内将处理情况书面反馈我镇。")
+    # one request: the clerk's own words (if any), then the feedback deadline, never twice
+    doc.para(BODY, "根据{{ legal_basis|join('、') }}的规定，现将上述火灾隐患移交你单位依法处理。"
+             "{% if request %}{{ request }}{% endif %}请于收到本函之日起{{ feedback_days }}日内将处理情况书面反馈我镇。")
     attachments(doc)
     signature_and_date(doc, note=None)
     doc.para(BODY, "（联系人：{{ contact.name }}，联系电话：{{ contact.phone }}）")
