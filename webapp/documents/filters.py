@@ -82,6 +82,19 @@ def total(values: Any, attribute: str) -> Decimal:
     return result
 
 
+def paragraphs(blocks: Any) -> list[dict[str, Any]]:
+    """Body blocks with their newlines made paragraphs: ``{"level": 1, "text": "标题\\n正文"}`` gives
+    the heading and then a body paragraph, so no justified line is stretched across the page."""
+    out: list[dict[str, Any]] = []
+    for block in blocks or ():
+        block = block if isinstance(block, dict) else {"level": 0, "text": block}
+        text = str(block.get("text") or "").replace("\r\n", "\n").replace("\r", "\n")
+        lines = [line.strip() for line in text.split("\n") if line.strip()] or [""]
+        out.append({**block, "text": lines[0]})
+        out.extend({**block, "level": 0, "text": line} for line in lines[1:])
+    return out
+
+
 def finalize(value: Any) -> Any:
     """Runs on every ``{{ }}`` output before escaping."""
     if value is None:
@@ -94,5 +107,5 @@ def finalize(value: Any) -> Any:
 def build_environment() -> Environment:
     env = Environment(autoescape=True, undefined=StrictUndefined, finalize=finalize)
     env.filters.update(cn_date=cn_date, cn_number=cn_number, amount=amount, num=num,
-                       total=total)
+                       total=total, paragraphs=paragraphs)
     return env

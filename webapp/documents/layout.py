@@ -78,6 +78,7 @@ class GbDocument:
         self._setup_page()
         self._setup_styles()
         self._setup_footers(page_numbers, letter_rule_footer)
+        self._keep_manual_breaks_unstretched()
 
     # --- setup -------------------------------------------------------------------------
     def _setup_page(self) -> None:
@@ -128,6 +129,15 @@ class GbDocument:
             rule = ParaStyle(line=None, borders=(Border("top", val="thinThickSmallGap", size=24,
                                                          color=RED, space=1),), run=PAGE_NUMBER_RUN)
             self._replace_paragraphs(first._element, [paragraph(rule)])
+
+    def _keep_manual_breaks_unstretched(self) -> None:
+        """A line ended by a newline inside a field (w:br) stays as long as its text instead of
+        being justified across the block (Word and LibreOffice both read this setting)."""
+        compat = self.document.settings.element.find(qn("w:compat"))
+        if compat is None:
+            compat = _el("w:compat")
+            self.document.settings.element.append(compat)
+        compat.insert(0, _el("w:doNotExpandShiftReturn"))  # first in the schema's compat order
 
     def _fill_footer(self, footer, style: ParaStyle, page_numbers: bool) -> None:
         p = paragraph(style)

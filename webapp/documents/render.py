@@ -10,7 +10,7 @@ from docxtpl import DocxTemplate
 from jinja2 import Environment
 
 from webapp.documents.filters import build_environment
-from webapp.documents.manifest import TemplateLibrary
+from webapp.documents.manifest import TemplateLibrary, prepare_context
 from webapp.documents.prepared import NeedsFullRender, PreparedTemplate
 
 
@@ -28,6 +28,8 @@ class DocumentRenderer:
         self._lock = threading.Lock()
 
     def render(self, key: str, context: dict[str, Any]) -> bytes:
+        """Raises ``ContextError`` (Chinese, naming the field) for data the manifest refuses."""
+        context = prepare_context(self.library.spec(key), context)
         prepared = self._prepare(key)
         if prepared is None:
             return self.render_unprepared(key, context)
@@ -38,6 +40,7 @@ class DocumentRenderer:
 
     def render_unprepared(self, key: str, context: dict[str, Any]) -> bytes:
         """Plain docxtpl (load, patch, compile, render, save) with the same environment."""
+        context = prepare_context(self.library.spec(key), context)
         template = DocxTemplate(str(self.library.path(key)))
         template.render(context, jinja_env=self.env, autoescape=True)
         out = io.BytesIO()

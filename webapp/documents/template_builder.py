@@ -63,7 +63,7 @@ def body_blocks(doc: GbDocument, variable: str = "body", *, start_numbering: boo
     headings (一、 黑体 / （一） 楷体 / 1. 仿宋) so the levels always get the right fonts."""
     if start_numbering:
         doc.tag("{%p set ns = namespace(h1=0, h2=0, h3=0) %}")
-    doc.tag(f"{{%p for block in {variable} %}}")
+    doc.tag(f"{{%p for block in {variable}|paragraphs %}}")  # a newline in a block starts a paragraph
     doc.tag("{%p if block.level|default(0) == 1 %}")
     doc.tag("{%p set ns.h1 = ns.h1 + 1 %}")
     doc.tag("{%p set ns.h2 = 0 %}")

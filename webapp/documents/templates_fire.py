@@ -90,7 +90,8 @@ def build_referral_letter() -> GbDocument:
     doc.para(BODY, "{{ actions_taken }}")
     # one request: the clerk's own words (if any), then the feedback deadline, never twice
     doc.para(BODY, "根据{{ legal_basis|join('、') }}的规定，现将上述火灾隐患移交你单位依法处理。"
-             "{% if request %}{{ request }}{% endif %}请于收到本函之日起{{ feedback_days }}日内将处理情况书面反馈我镇。")
+             "{% if request %}{{ request }}{% endif %}"
+             "请于收到本函之日起{{ feedback_days }}日内将处理情况书面反馈我镇。")
     attachments(doc)
     signature_and_date(doc, note=None)
     doc.para(BODY, "（联系人：{{ contact.name }}，联系电话：{{ contact.phone }}）")

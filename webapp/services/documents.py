@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from webapp.documents.manifest import TemplateLibrary
+from webapp.documents.manifest import ContextError, TemplateLibrary
 from webapp.documents.pages import PageRasterizer
 from webapp.documents.pdf import PdfConverter
 from webapp.documents.render import DocumentRenderer
@@ -70,7 +70,10 @@ def _record(session: Session, docs: DocumentServices, *, template_key: str, cont
             subject: Subject, user: User | None, now: datetime, status: str, number: str | None,
             previous: Document | None = None) -> Document:
     spec = docs.library.spec(template_key)
-    content = docs.renderer.render(template_key, context)
+    try:
+        content = docs.renderer.render(template_key, context)
+    except ContextError as error:  # the data misses a required field: say which, in Chinese
+        raise InvalidInput(str(error)) from error
     stored = docs.store.put(session, content, DOCX, now)
     document = Document(
         template_key=template_key, kind=spec.kind, title=title, number=number, status=status, file=stored,
