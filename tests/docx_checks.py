@@ -144,7 +144,8 @@ def text_runs(paragraph: Paragraph) -> list[Run]:
 def paragraph_with(document: DocxDocument, text: str, *, exact: bool = False) -> Paragraph:
     """The first body paragraph whose text is (or contains) `text`."""
     for paragraph in document.paragraphs:
-        found = paragraph.text.strip() == text if exact else text in paragraph.text
+        joined = paragraph.text.replace("\n", "")  # a title broken into lines (w:br) is one paragraph
+        found = joined.strip() == text if exact else text in joined
         if found:
             return paragraph
     raise AssertionError(f"no paragraph {'is' if exact else 'contains'} {text!r}")

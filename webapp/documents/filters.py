@@ -14,6 +14,8 @@ from typing import Any
 
 from jinja2 import Environment, StrictUndefined
 
+from webapp.documents.fitting import fit_title, mark_half_points, mark_scale
+
 DIGITS = "零一二三四五六七八九"
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -107,5 +109,6 @@ def finalize(value: Any) -> Any:
 def build_environment() -> Environment:
     env = Environment(autoescape=True, undefined=StrictUndefined, finalize=finalize)
     env.filters.update(cn_date=cn_date, cn_number=cn_number, amount=amount, num=num,
-                       total=total, paragraphs=paragraphs)
+                       total=total, paragraphs=paragraphs,
+                       fit_title=fit_title, mark_half_points=mark_half_points, mark_scale=mark_scale)
     return env

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from webapp.documents.fitting import strip_breaks
 from webapp.documents.manifest import ContextError, TemplateLibrary
 from webapp.documents.pages import PageRasterizer
 from webapp.documents.pdf import PdfConverter
@@ -76,8 +77,9 @@ def _record(session: Session, docs: DocumentServices, *, template_key: str, cont
         raise InvalidInput(str(error)) from error
     stored = docs.store.put(session, content, DOCX, now)
     document = Document(
-        template_key=template_key, kind=spec.kind, title=title, number=number, status=status, file=stored,
-        filename=safe_filename(f"{number}_{title}" if number else title) + ".docx",
+        template_key=template_key, kind=spec.kind, title=strip_breaks(title), number=number, status=status,
+        file=stored,
+        filename=safe_filename(strip_breaks(f"{number}_{title}" if number else title)) + ".docx",
         issuing_organ=str(context.get("issuer") or context.get("signature") or ""),
         grid=subject.grid, unit=subject.unit, instance=subject.instance, step_key=subject.step_key,
         context_json=json.dumps(context, ensure_ascii=False, default=str), created_by=user, created_at=now,
