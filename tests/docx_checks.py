@@ -20,6 +20,8 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from webapp.documents.docx_text import paragraph_text
+
 SHARED_TOOLS = Path(__file__).resolve().parents[1].parent / "shared" / "tools"
 RED = {"FF0000", "E60012", "C00000", "D40000", "E00000", "FF0101"}  # what 红色 is spelled as in office files
 MARK_FONT, BODY_FONT, HEADING_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体"
@@ -218,7 +220,8 @@ def assert_minutes_format(content: bytes | Path | DocxDocument, *, mark: str, is
     for prefix, expected in attendance.items():
         paragraph = next((p for p in lines if p.text.startswith(f"{prefix}：")), None)
         assert paragraph is not None, f"no {prefix}： line"
-        assert paragraph.text.strip() == f"{prefix}：{expected}", paragraph.text
+        text = paragraph_text(paragraph._p)  # names sit in unbreakable runs python-docx does not read
+        assert text.strip() == f"{prefix}：{expected}", text
         label, *names = text_runs(paragraph)
         assert label.text == f"{prefix}：" and run_font(label) == HEADING_FONT, label.text
         for run in names:

@@ -93,3 +93,30 @@ def test_pdf_keeps_mark_on_one_line_and_title_lines_as_fitted(converter, rendere
         assert line in lines
     check_gbt9704(content, tmp_path=tmp_path, name="fitted")
     check_pdf_text(content, pdf, tmp_path, name="fitted")
+
+
+def test_names_and_numbers_never_split_across_lines(converter, renderer, library, tmp_path):
+    """At four offsets one of the names (and one 文号) straddles a line end without the unbreakable runs."""
+    contents = []
+    for lead in ("", "林", "林晓", "林晓雯"):
+        context = copy.deepcopy(library.spec("referral_letter").sample)
+        context["inspection"]["inspectors"] = [name for name in (lead, "欧阳明远") if name]
+        context["actions_taken"] = "已" * (16 + len(lead)) + "（示例消整〔2026〕第0049号）。"
+        contents.append(renderer.render("referral_letter", context))
+    for content, pdf in zip(contents, converter.convert_many(contents), strict=True):
+        with pdfplumber.open(io.BytesIO(pdf)) as document:
+            lines = [line.replace(" ", "") for page in document.pages for line in page.extract_text().splitlines()]
+        assert any("欧阳明远" in line for line in lines), lines[:12]
+        assert any("〔2026〕第0049号" in line for line in lines), lines[:12]
+        check_pdf_text(content, pdf, tmp_path, name="nobreak")
+    check_gbt9704(contents[0], tmp_path=tmp_path, name="nobreak")
+
+
+def test_unbroken_names_are_read_back_by_the_text_preview(renderer, library):
+    from webapp.documents.docx_text import docx_blocks
+
+    context = copy.deepcopy(library.spec("referral_letter").sample)
+    context["inspection"]["inspectors"] = ["彭秀兰", "欧阳明远"]
+    texts = [b.text for b in docx_blocks(renderer.render("referral_letter", context))]
+    assert any("（检查人员：彭秀兰、欧阳明远）" in text for text in texts)
+    assert any("（青石消整〔2026〕第0007号）" in text for text in texts)

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from tests.docx_checks import assert_red_header_document, check_gbt9704, staged_preview_text
 from webapp.cases import timers
 from webapp.clock import TZ
+from webapp.documents.docx_text import paragraph_text
 from webapp.models import Document, GridNode, ProcessInstance, Unit, User, WorkTask
 from webapp.procedures.inspection.models import Inspection
 from webapp.workdays import WorkdayCalendar
@@ -76,7 +77,7 @@ def document_text(session, app, template_key: str) -> tuple[Document, str, bytes
                               .order_by(Document.id.desc()))
     content = app.extensions["firegrid.runtime"].documents.store.read(document.file_sha256)
     parsed = docx.Document(io.BytesIO(content))
-    text = "\n".join(p.text for p in parsed.paragraphs)
+    text = "\n".join(paragraph_text(p._p) for p in parsed.paragraphs)  # names/文号 in unbreakable runs
     text += "\n".join(c.text for t in parsed.tables for r in t.rows for c in r.cells)
     return document, text, content
 

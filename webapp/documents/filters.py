@@ -13,8 +13,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup
 
-from webapp.documents.fitting import fit_title, mark_half_points, mark_scale
+from webapp.documents.fitting import fit_title, mark_half_points, mark_scale, nobreak, nobreak_numbers
 
 DIGITS = "零一二三四五六七八九"
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -101,6 +102,8 @@ def finalize(value: Any) -> Any:
     """Runs on every ``{{ }}`` output before escaping."""
     if value is None:
         return ""
+    if isinstance(value, Markup):  # run XML from nobreak/nobreak_numbers, built escaped
+        return value
     if isinstance(value, str):
         return _XML_FORBIDDEN.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     return value
@@ -110,5 +113,6 @@ def build_environment() -> Environment:
     env = Environment(autoescape=True, undefined=StrictUndefined, finalize=finalize)
     env.filters.update(cn_date=cn_date, cn_number=cn_number, amount=amount, num=num,
                        total=total, paragraphs=paragraphs,
-                       fit_title=fit_title, mark_half_points=mark_half_points, mark_scale=mark_scale)
+                       fit_title=fit_title, mark_half_points=mark_half_points, mark_scale=mark_scale,
+                       nobreak=nobreak, nobreak_numbers=nobreak_numbers)
     return env

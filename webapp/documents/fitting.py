@@ -152,3 +152,76 @@ def fit_marks(root: etree._Element, variables: tuple[str, ...] = ("organ_mark",)
                 size.set(f"{W}val", f"{{{{ {variable}|mark_half_points }}}}")
         scale = _el("w:w", val=f"{{{{ {variable}|mark_scale }}}}")
         rpr.find(f"{W}sz").addprevious(scale)  # schema order: … spacing, w, kern, position, sz …
+
+
+# --- names and 文号 that must not be split across lines ------------------------------------------
+
+# the part of a 文号 a line must not split: 〔2026〕14号, 〔2026〕第0049号
+WENHAO_CORE = re.compile(r"〔\d{4}〕第?\d+号")
+_EMPTY_RUBY = ('<w:rubyPr><w:rubyAlign w:val="center"/><w:hps w:val="2"/><w:hpsRaise w:val="0"/>'
+               '<w:hpsBaseText w:val="{half_points}"/><w:lid w:val="zh-CN"/></w:rubyPr>'
+               '<w:rt><w:r><w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr><w:t></w:t></w:r></w:rt>')
+
+
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml_text(text: str) -> str:
+    return _XML_FORBIDDEN.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@lru_cache(maxsize=8)
+def _body_rpr() -> str:
+    from webapp.documents.ooxml import RunStyle, run_properties
+
+    xml = etree.tostring(run_properties(RunStyle()), encoding="unicode")
+    return re.sub(r' xmlns:w="[^"]+"', "", xml)
+
+
+def _plain_runs(text: str) -> str:
+    parts = text.split("\n")
+    runs = []
+    for index, part in enumerate(parts):
+        if index:
+            runs.append(f"<w:r>{_body_rpr()}<w:br/></w:r>")
+        if part:
+            runs.append(f'<w:r>{_body_rpr()}<w:t xml:space="preserve">{_xml_text(part)}</w:t></w:r>')
+    return "".join(runs)
+
+
+def _unbroken_run(text: str) -> str:
+    """One run LibreOffice and Word keep on one line: the text as the base of an empty ruby
+    (a CJK line may otherwise break between any two characters, word joiners included)."""
+    ruby = _EMPTY_RUBY.format(half_points=32)
+    return (f"<w:r>{_body_rpr()}<w:ruby>{ruby}<w:rubyBase><w:r>{_body_rpr()}"
+            f'<w:t xml:space="preserve">{_xml_text(text)}</w:t></w:r></w:rubyBase></w:ruby></w:r>')
+
+
+def nobreak(value: object, separator: str = "、") -> str:
+    """Jinja filter for ``{{r … }}`` in a body paragraph: a name (or a list of names joined by
+    ``separator``) as runs that never break inside a name."""
+    from markupsafe import Markup
+
+    names = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value or "")]
+    runs = []
+    for index, entry in enumerate(n for n in names if n.strip()):
+        if index:
+            runs.append(_plain_runs(separator))
+        # "单位 姓名" (an attendance entry): only the person's name is kept whole
+        unit, space, name = entry.strip().rpartition(" ") if " " in entry.strip() else ("", "", entry.strip())
+        runs.append(_plain_runs(unit + space) + _unbroken_run(name))
+    return Markup("".join(runs))
+
+
+def nobreak_numbers(value: object) -> str:
+    """Jinja filter for ``{{r … }}``: free text whose 文号 cores (〔2026〕第0049号) never break."""
+    from markupsafe import Markup
+
+    text = str(value or "").replace("\r\n", "\n").replace("\r", "\n")
+    runs, position = [], 0
+    for match in WENHAO_CORE.finditer(text):
+        runs.append(_plain_runs(text[position:match.start()]))
+        runs.append(_unbroken_run(match.group()))
+        position = match.end()
+    runs.append(_plain_runs(text[position:]))
+    return Markup("".join(runs))

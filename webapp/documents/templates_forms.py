@@ -34,7 +34,7 @@ def _attendance(doc: GbDocument, label: str, variable: str, *, optional: bool = 
     """出席 / 请假 / 列席: 黑体 label, then "单位 姓名" entries in 仿宋."""
     if optional:
         doc.tag(f"{{%p if {variable} %}}")
-    doc.para(ATTENDANCE, (f"{label}：", LABEL), f"{{{{ {variable}|join('，') }}}}")
+    doc.para(ATTENDANCE, (f"{label}：", LABEL), f"{{{{r {variable}|nobreak('，') }}}}")  # names kept whole
     if optional:
         doc.tag("{%p endif %}")
 
@@ -47,9 +47,8 @@ def build_minutes() -> GbDocument:
     header_line = FLUSH_LEFT.but(before=LINE_PITCH, left=CHAR_WIDTH, borders=(RED_RULE,),
                                  tabs=(("right", TEXT_WIDTH - CHAR_WIDTH),))
     doc.para(header_line, "{{ issuer }}", "\t", "{{ date|cn_date }}")
-    doc.para(BODY.but(before=2 * LINE_PITCH),
-             "{{ meeting.date|cn_date }}，{{ meeting.chair }}在{{ meeting.place }}主持召开{{ meeting.name }}。"
-             "{{ meeting.summary }}现将会议议定事项纪要如下：")
+    doc.para(BODY.but(before=2 * LINE_PITCH), "{{ meeting.date|cn_date }}，", "{{r meeting.chair|nobreak }}",
+             "在{{ meeting.place }}主持召开{{ meeting.name }}。{{ meeting.summary }}现将会议议定事项纪要如下：")
     doc.tag("{%p for decision in decisions %}")
     doc.para(HEADING_1, "{{ loop.index|cn_number }}、{{ decision.title }}")
     doc.para(BODY, "{{ decision.text }}{% if decision.owner %}（责任单位：{{ decision.owner }}"
@@ -60,7 +59,7 @@ def build_minutes() -> GbDocument:
     _attendance(doc, "出席", "attendees", optional=False)
     _attendance(doc, "请假", "absentees")
     _attendance(doc, "列席", "observers")
-    doc.para(ATTENDANCE, ("记录：", LABEL), "{{ meeting.recorder }}")
+    doc.para(ATTENDANCE, ("记录：", LABEL), "{{r meeting.recorder|nobreak }}")
     banji(doc)
     return doc
 
