@@ -66,3 +66,23 @@ def test_prepare_leaves_the_callers_data_alone(library):
     del context["attachments"]
     prepared = prepare_context(library.spec("referral_letter"), context)
     assert prepared["attachments"] == [] and "attachments" not in context
+
+
+@pytest.mark.parametrize(("key", "field"), [("notice", "title"), ("notice", "organ_mark"),
+                                            ("referral_letter", "addressee"), ("minutes", "mark")])
+def test_newline_in_a_one_line_field_is_refused(library, key, field):
+    context = sample(library, key)
+    context[field] = "第一行\n第二行"
+    with pytest.raises(ContextError, match=rf"（{field}）只能填写一行"):
+        prepare_context(library.spec(key), context)
+
+
+def test_newline_in_a_list_of_one_line_entries_and_in_a_name_is_refused(library):
+    context = sample(library, "notice")
+    context["addressees"] = ["各村（社区）", "镇直\n各部门"]
+    with pytest.raises(ContextError, match=r"（addressees）只能填写一行"):
+        prepare_context(library.spec("notice"), context)
+    letter = sample(library, "referral_letter")
+    letter["unit"]["name"] = "恒发\r\n超市"
+    with pytest.raises(ContextError, match=r"（unit\.name）只能填写一行"):
+        prepare_context(library.spec("referral_letter"), letter)

@@ -96,7 +96,8 @@ _EMPTY_DEFAULTS = {"string": "", "text": "", "list[string]": [], "list[object]":
 def prepare_context(spec: TemplateSpec, context: dict[str, Any]) -> dict[str, Any]:
     """The render context checked against the manifest fields: optional fields that are missing
     get their empty default ('' / [] / None), so no template crashes on ``'attachments' is
-    undefined``; a missing or empty required field, a bad date or number raises ContextError.
+    undefined``; a missing or empty required field, a bad date or number, or a newline in a field
+    marked ``one_line`` (mark, title, 主送, 署名, names …) raises ContextError.
     Fields the manifest does not declare pass through unchanged."""
     if not isinstance(context, dict):
         raise ContextError(spec.key, ["数据应为一个 JSON 对象"])
@@ -121,8 +122,16 @@ def _check_fields(fields: dict[str, Any], data: dict[str, Any], prefix: str, pro
             elif value is None:
                 out[name] = _default(kind)
             continue
+        if field_spec.get("one_line") and any("\n" in v or "\r" in v for v in _strings(value)):
+            problems.append(f"{label}只能填写一行，不能包含换行")
         out[name] = _check_value(kind, field_spec, value, path, label, problems)
     return out
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, (list, tuple)) else []
 
 
 def _default(kind: str) -> Any:
