@@ -13,20 +13,11 @@ from docx.oxml.ns import qn
 
 from tests.docx_checks import check_gbt9704, check_pdf_text
 from webapp.documents.fitting import TITLE_CHARS, mark_fit, strip_breaks, title_lines, width
-from webapp.documents.pdf import PdfConverter
 
 LONG_TITLE = "关于印发《青石镇消防安全网格化管理工作实施方案》的通知"
 SIXTY = ("关于表彰2025年度消防安全工作先进集体和先进个人的决定暨召开全镇消防安全工作推进会议"
          "并部署2026年冬春火灾防控工作的通知")
 LONG_MARK = "青石镇消防安全委员会办公室文件"  # 15 characters: wrapped "…办 / 公室文件" at 30 pt
-
-
-@pytest.fixture(scope="module")
-def converter(tmp_path_factory):
-    converter = PdfConverter(tmp_path_factory.mktemp("lo-profile"))
-    if not converter.available():
-        pytest.skip("LibreOffice (soffice) is not installed")
-    return converter
 
 
 def word_ends(text: str) -> set[int]:

@@ -8,24 +8,14 @@ import io
 
 import docx
 import pdfplumber
-import pytest
 from docx.oxml.ns import qn
 
 from tests.docx_checks import check_gbt9704, check_pdf_text
-from webapp.documents.pdf import PdfConverter
 
 # Ten 0.1-step scores whose float sum is 83.39999999999999.
 SCORES = [9.5, 8.3, 7.2, 9.1, 8.7, 9.8, 6.4, 9.9, 7.6, 6.9]
 CATEGORIES = ("消防安全责任", "火灾预防", "消防安全基础")
 RULE = "按期完成的议定事项占到期事项的比例计分；无到期事项的得满分"
-
-
-@pytest.fixture(scope="module")
-def converter(tmp_path_factory):
-    converter = PdfConverter(tmp_path_factory.mktemp("lo-profile"))
-    if not converter.available():
-        pytest.skip("LibreOffice (soffice) is not installed")
-    return converter
 
 
 def sheet(library, scores: list[float], count: int | None = None) -> dict:
