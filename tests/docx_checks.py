@@ -20,6 +20,8 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from webapp.documents.docx_text import paragraph_text
+
 SHARED_TOOLS = Path(__file__).resolve().parents[1].parent / "shared" / "tools"
 RED = {"FF0000", "E60012", "C00000", "D40000", "E00000", "FF0101"}  # what 红色 is spelled as in office files
 MARK_FONT, BODY_FONT, HEADING_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体"
@@ -144,7 +146,8 @@ def text_runs(paragraph: Paragraph) -> list[Run]:
 def paragraph_with(document: DocxDocument, text: str, *, exact: bool = False) -> Paragraph:
     """The first body paragraph whose text is (or contains) `text`."""
     for paragraph in document.paragraphs:
-        found = paragraph.text.strip() == text if exact else text in paragraph.text
+        joined = paragraph.text.replace("\n", "")  # a title broken into lines (w:br) is one paragraph
+        found = joined.strip() == text if exact else text in joined
         if found:
             return paragraph
     raise AssertionError(f"no paragraph {'is' if exact else 'contains'} {text!r}")
@@ -217,7 +220,8 @@ def assert_minutes_format(content: bytes | Path | DocxDocument, *, mark: str, is
     for prefix, expected in attendance.items():
         paragraph = next((p for p in lines if p.text.startswith(f"{prefix}：")), None)
         assert paragraph is not None, f"no {prefix}： line"
-        assert paragraph.text.strip() == f"{prefix}：{expected}", paragraph.text
+        text = paragraph_text(paragraph._p)  # names sit in unbreakable runs python-docx does not read
+        assert text.strip() == f"{prefix}：{expected}", text
         label, *names = text_runs(paragraph)
         assert label.text == f"{prefix}：" and run_font(label) == HEADING_FONT, label.text
         for run in names:

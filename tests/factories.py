@@ -30,7 +30,7 @@ PREFIX_KINDS = {
     "committee_notice": ("消防安全委员会", "消安委发", "wenhao"),
     "rectification": ("人民政府", "消整", "di"),
     "reinspection": ("人民政府", "消复", "di"),
-    "referral": ("人民政府", "消移", "di"),
+    "referral": ("人民政府", "消移", "wenhao"),
     "minutes_joint": ("消防安全委员会", "消防安全联席会议纪要", "qi"),
     "minutes_quarterly": ("消防安全委员会", "消防工作会议纪要", "qi"),
     "minutes_committee": ("消防安全委员会", "消防安全委员会会议纪要", "qi"),

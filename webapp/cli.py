@@ -287,7 +287,7 @@ def templates_list() -> None:
 def templates_render(key: str, sample: bool, data_file: Path | None, out_file: Path, pdf: bool) -> None:
     import json
 
-    from webapp.documents.manifest import UnknownTemplate
+    from webapp.documents.manifest import ContextError, UnknownTemplate
     from webapp.documents.pdf import PdfUnavailable
 
     docs = _runtime().documents
@@ -298,6 +298,10 @@ def templates_render(key: str, sample: bool, data_file: Path | None, out_file: P
         content = docs.renderer.render(key, context)
     except UnknownTemplate as error:
         raise click.ClickException(f"没有模板“{key}”，可用：{'、'.join(docs.library)}") from error
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise click.ClickException(f"数据文件不是有效的 UTF-8 JSON：{error}") from error
+    except ContextError as error:
+        raise click.ClickException(str(error)) from error
     out_file.write_bytes(content)
     click.echo(f"已生成 {out_file}")
     if pdf:

@@ -32,13 +32,25 @@ def test_user_text_is_escaped_and_kept(renderer, library):
         assert value in text
 
 
-def test_line_breaks_become_w_br_and_long_paragraphs_survive(renderer, library):
+def test_body_newlines_become_paragraphs_and_long_paragraphs_survive(renderer, library):
     long_text = "消防安全" * 1250
-    context = notice_with(library, body=[{"level": 0, "text": "第一行\n第二行"}, {"level": 0, "text": long_text}])
+    context = notice_with(library, body=[{"level": 0, "text": "第一行\n第二行"}, {"level": 1, "text": "标题\r\n正文"},
+                                         {"level": 0, "text": long_text}])
     document = docx.Document(io.BytesIO(renderer.render("notice", context)))
-    broken = [p for p in document.paragraphs if "第一行" in p.text]
-    assert broken and broken[0]._p.find(f".//{qn('w:br')}") is not None
+    texts = [p.text for p in document.paragraphs]
+    assert "第一行" in texts and "第二行" in texts and "一、标题" in texts and "正文" in texts
+    assert not any(p._p.find(f".//{qn('w:br')}") is not None for p in document.paragraphs if "第" in p.text)
     assert long_text in all_text(document)
+
+
+def test_newlines_in_other_fields_are_line_breaks_that_are_not_stretched(renderer, library):
+    context = copy.deepcopy(library.spec("referral_letter").sample)
+    context["actions_taken"] = "已下发整改通知书。\n已复查，仍未整改。"
+    document = docx.Document(io.BytesIO(renderer.render("referral_letter", context)))
+    broken = [p for p in document.paragraphs if "已下发整改通知书。" in p.text]
+    assert broken and broken[0]._p.find(f".//{qn('w:br')}") is not None
+    compat = document.settings.element.find(qn("w:compat"))
+    assert compat[0].tag == qn("w:doNotExpandShiftReturn")
 
 
 def test_empty_optional_fields_leave_nothing(renderer, library):

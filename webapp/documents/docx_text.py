@@ -32,7 +32,21 @@ def _paragraph(paragraph: Paragraph) -> Block:
     align = ALIGNMENTS.get(paragraph.alignment, "")
     style = (paragraph.style.name or "") if paragraph.style is not None else ""
     heading = style.startswith(("Heading", "Title")) or (align == "center" and sizes and max(sizes) >= HEADING_PT)
-    return Block("heading" if heading else "paragraph", paragraph.text, align)
+    return Block("heading" if heading else "paragraph", paragraph_text(paragraph._p), align)
+
+
+def paragraph_text(p) -> str:  # noqa: ANN001 - a w:p element
+    """The paragraph's text like python-docx's, plus names kept whole in an empty ruby (fitting.nobreak),
+    whose base text python-docx does not read."""
+    parts = []
+    for element in p.iter(qn("w:t"), qn("w:tab"), qn("w:br")):
+        ancestors = list(element.iterancestors())
+        if (element.getparent().tag != qn("w:r")  # a tab stop in w:tabs, not a tab character
+                or next(a for a in ancestors if a.tag == qn("w:p")) is not p
+                or any(a.tag == qn("w:rt") for a in ancestors)):
+            continue  # a text box's own paragraph (read on its own), or the empty ruby annotation
+        parts.append({qn("w:tab"): "\t", qn("w:br"): "\n"}.get(element.tag, element.text or ""))
+    return "".join(parts)
 
 
 def _table(table: Table) -> Block:

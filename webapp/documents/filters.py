@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup
+
+from webapp.documents.fitting import fit_title, mark_half_points, mark_scale, nobreak, nobreak_numbers
 
 DIGITS = "零一二三四五六七八九"
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -65,17 +68,42 @@ def amount(value: Any) -> str:
 
 
 def num(value: Any) -> str:
-    """Scores: 18.0 → 18, 96.5 → 96.5, None → empty."""
+    """Scores: 18.0 → 18, 96.5 → 96.5, 83.39999999999999 → 83.4 (at most two decimals), None → empty."""
     if value in (None, ""):
         return ""
-    number = Decimal(str(value)).normalize()
+    number = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).normalize()
     return f"{number:f}"
+
+
+def total(values: Any, attribute: str) -> Decimal:
+    """Sum of one attribute as Decimal (``items|total('score')``): float sums print 83.39999999999999."""
+    result = Decimal(0)
+    for value in values or ():
+        item = value.get(attribute) if isinstance(value, dict) else getattr(value, attribute, None)
+        if item not in (None, ""):
+            result += Decimal(str(item))
+    return result
+
+
+def paragraphs(blocks: Any) -> list[dict[str, Any]]:
+    """Body blocks with their newlines made paragraphs: ``{"level": 1, "text": "标题\\n正文"}`` gives
+    the heading and then a body paragraph, so no justified line is stretched across the page."""
+    out: list[dict[str, Any]] = []
+    for block in blocks or ():
+        block = block if isinstance(block, dict) else {"level": 0, "text": block}
+        text = str(block.get("text") or "").replace("\r\n", "\n").replace("\r", "\n")
+        lines = [line.strip() for line in text.split("\n") if line.strip()] or [""]
+        out.append({**block, "text": lines[0]})
+        out.extend({**block, "level": 0, "text": line} for line in lines[1:])
+    return out
 
 
 def finalize(value: Any) -> Any:
     """Runs on every ``{{ }}`` output before escaping."""
     if value is None:
         return ""
+    if isinstance(value, Markup):  # run XML from nobreak/nobreak_numbers, built escaped
+        return value
     if isinstance(value, str):
         return _XML_FORBIDDEN.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
     return value
@@ -83,5 +111,8 @@ def finalize(value: Any) -> Any:
 
 def build_environment() -> Environment:
     env = Environment(autoescape=True, undefined=StrictUndefined, finalize=finalize)
-    env.filters.update(cn_date=cn_date, cn_number=cn_number, amount=amount, num=num)
+    env.filters.update(cn_date=cn_date, cn_number=cn_number, amount=amount, num=num,
+                       total=total, paragraphs=paragraphs,
+                       fit_title=fit_title, mark_half_points=mark_half_points, mark_scale=mark_scale,
+                       nobreak=nobreak, nobreak_numbers=nobreak_numbers)
     return env

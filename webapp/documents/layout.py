@@ -62,6 +62,8 @@ class Cell:
     content: str | list[etree._Element]
     span: int = 1
     style: ParaStyle = ParaStyle(align="center", line=None)
+    no_wrap: bool = False  # a label: never broken inside a word (its column is wide enough)
+    vmerge: str | None = None  # w:vMerge value (may be a Jinja expression: restart / continue)
 
 
 class GbDocument:
@@ -76,6 +78,7 @@ class GbDocument:
         self._setup_page()
         self._setup_styles()
         self._setup_footers(page_numbers, letter_rule_footer)
+        self._keep_manual_breaks_unstretched()
 
     # --- setup -------------------------------------------------------------------------
     def _setup_page(self) -> None:
@@ -126,6 +129,15 @@ class GbDocument:
             rule = ParaStyle(line=None, borders=(Border("top", val="thinThickSmallGap", size=24,
                                                          color=RED, space=1),), run=PAGE_NUMBER_RUN)
             self._replace_paragraphs(first._element, [paragraph(rule)])
+
+    def _keep_manual_breaks_unstretched(self) -> None:
+        """A line ended by a newline inside a field (w:br) stays as long as its text instead of
+        being justified across the block (Word and LibreOffice both read this setting)."""
+        compat = self.document.settings.element.find(qn("w:compat"))
+        if compat is None:
+            compat = _el("w:compat")
+            self.document.settings.element.append(compat)
+        compat.insert(0, _el("w:doNotExpandShiftReturn"))  # first in the schema's compat order
 
     def _fill_footer(self, footer, style: ParaStyle, page_numbers: bool) -> None:
         p = paragraph(style)
@@ -204,6 +216,10 @@ def _table_row(cells: list[Cell], widths: list[int], run: RunStyle, repeat: bool
         tc_pr.append(_el("w:tcW", w=sum(widths[column:column + cell.span]), type="dxa"))
         if cell.span > 1:
             tc_pr.append(_el("w:gridSpan", val=cell.span))
+        if cell.vmerge:
+            tc_pr.append(_el("w:vMerge", val=cell.vmerge))
+        if cell.no_wrap:
+            tc_pr.append(_el("w:noWrap"))
         tc_pr.append(_el("w:vAlign", val="center"))
         tc.append(tc_pr)
         if isinstance(cell.content, str):

@@ -10,7 +10,7 @@ from docxtpl import DocxTemplate
 from jinja2 import Environment
 
 from webapp.documents.filters import build_environment
-from webapp.documents.manifest import TemplateLibrary
+from webapp.documents.manifest import TemplateLibrary, prepare_context
 from webapp.documents.prepared import NeedsFullRender, PreparedTemplate
 from webapp.documents.properties import CoreProperties, default_properties, stamp
 
@@ -29,8 +29,10 @@ class DocumentRenderer:
         self._lock = threading.Lock()
 
     def render(self, key: str, context: dict[str, Any], properties: CoreProperties | None = None) -> bytes:
-        """The DOCX with its core properties: `properties` for an issued document, else from the data."""
+        """The DOCX with its core properties: `properties` for an issued document, else from the data.
+        Raises ``ContextError`` (Chinese, naming the field) for data the manifest refuses."""
         spec = self.library.spec(key)
+        context = prepare_context(spec, context)
         properties = properties or default_properties(spec.title, context, spec.kind)
         prepared = self._prepare(key)
         if prepared is None:
@@ -42,6 +44,7 @@ class DocumentRenderer:
 
     def render_unprepared(self, key: str, context: dict[str, Any]) -> bytes:
         """Plain docxtpl (load, patch, compile, render, save) with the same environment."""
+        context = prepare_context(self.library.spec(key), context)
         template = DocxTemplate(str(self.library.path(key)))
         template.render(context, jinja_env=self.env, autoescape=True)
         out = io.BytesIO()

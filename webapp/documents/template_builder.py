@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from webapp.documents.drawing import anchored_text_box
+from webapp.documents.fitting import fit_marks
 from webapp.documents.layout import (
     BODY,
     CENTERED,
@@ -54,7 +55,7 @@ def red_header(doc: GbDocument, *, upward: bool = False) -> None:
 
 
 def title_and_addressees(doc: GbDocument, addressee: str = "{{ addressees|join('、') }}：") -> None:
-    doc.para(TITLE_BLOCK, "{{ title }}")
+    doc.para(TITLE_BLOCK, "{{ title|fit_title }}")  # broken between words: 梯形/菱形
     doc.para(ADDRESSEE, addressee)
 
 
@@ -63,7 +64,7 @@ def body_blocks(doc: GbDocument, variable: str = "body", *, start_numbering: boo
     headings (一、 黑体 / （一） 楷体 / 1. 仿宋) so the levels always get the right fonts."""
     if start_numbering:
         doc.tag("{%p set ns = namespace(h1=0, h2=0, h3=0) %}")
-    doc.tag(f"{{%p for block in {variable} %}}")
+    doc.tag(f"{{%p for block in {variable}|paragraphs %}}")  # a newline in a block starts a paragraph
     doc.tag("{%p if block.level|default(0) == 1 %}")
     doc.tag("{%p set ns.h1 = ns.h1 + 1 %}")
     doc.tag("{%p set ns.h2 = 0 %}")
@@ -142,6 +143,8 @@ def build_all(out_dir: Path) -> list[Path]:
     written = []
     for key, build in sorted(builders().items()):
         path = Path(out_dir) / f"{key}.docx"
-        build().save(path)
+        doc = build()
+        fit_marks(doc.document.element)  # the 发文机关标志 shrinks to one line
+        doc.save(path)
         written.append(path)
     return written

@@ -1,5 +1,5 @@
 """Fire-safety law documents: 隐患整改通知书, 复查意见书 (numbered 代字〔年〕第NNNN号)
-and the 移交函 in 信函格式."""
+and the 移交函 in 信函格式 (a 函: the ordinary 文号 代字〔年〕N号)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ from webapp.documents.template_builder import (
 
 HAZARD = BODY.but(left=0)
 RECEIPT_RULE = FLUSH_LEFT.but(before=2 * LINE_PITCH, borders=(Border("top", val="dashed", size=6, space=4),))
+# Names and 文号 print as runs no line breaks inside (彭秀兰, not 彭 / 秀兰; fitting.nobreak).
+INSPECTORS = "{{r inspection.inspectors|nobreak }}"
 KEEP_SAFE = "整改期间，你单位应当采取措施，确保消防安全；对拒不整改的，将依法移交公安派出所或消防救援机构处理。"
 
 
@@ -43,10 +45,9 @@ def _receipt(doc: GbDocument) -> None:
 
 def build_rectification_notice() -> GbDocument:
     doc = _to_unit("火灾隐患整改通知书")
-    doc.para(BODY, "{{ inspection.date|cn_date }}，我镇消防安全检查组"
-             "（检查人员：{{ inspection.inspectors|join('、') }}）"
-             "依据《中华人民共和国消防法》等规定，对你单位（地址：{{ unit.address }}；消防安全责任人："
-             "{{ unit.responsible_person }}）进行了消防安全检查，发现存在下列火灾隐患：")
+    doc.para(BODY, "{{ inspection.date|cn_date }}，我镇消防安全检查组（检查人员：", INSPECTORS,
+             "）依据《中华人民共和国消防法》等规定，对你单位（地址：{{ unit.address }}；消防安全责任人：",
+             "{{r unit.responsible_person|nobreak }}", "）进行了消防安全检查，发现存在下列火灾隐患：")
     _hazard_rows(doc, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）。"
                  "违反{{ hazard.legal_basis }}的规定，责令于{{ hazard.deadline|cn_date }}前改正。")
     doc.para(BODY, KEEP_SAFE)
@@ -58,9 +59,9 @@ def build_rectification_notice() -> GbDocument:
 
 def build_reinspection_opinion() -> GbDocument:
     doc = _to_unit("复查意见书")
-    doc.para(BODY, "根据《火灾隐患整改通知书》（{{ original_number }}），{{ reinspection.date|cn_date }}，"
-             "我镇消防安全检查组（检查人员：{{ reinspection.inspectors|join('、') }}）对你单位火灾隐患"
-             "整改情况进行了复查，情况如下：")
+    doc.para(BODY, "根据《火灾隐患整改通知书》（", "{{r original_number|nobreak_numbers }}",
+             "），{{ reinspection.date|cn_date }}，我镇消防安全检查组（检查人员：",
+             "{{r reinspection.inspectors|nobreak }}", "）对你单位火灾隐患整改情况进行了复查，情况如下：")
     _hazard_rows(doc, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）："
                  "{% if hazard.corrected %}已整改{% else %}未整改{% endif %}。"
                  "{% if hazard.remark %}{{ hazard.remark }}{% endif %}")
@@ -82,17 +83,18 @@ def build_referral_letter() -> GbDocument:
     doc.para(NUMBER_LINE.but(align="right", before=LINE_PITCH // 2, right=CHAR_WIDTH, borders=()),
              "{{ doc_number }}")
     title_and_addressees(doc, "{{ addressee }}：")
-    doc.para(BODY, "{{ inspection.date|cn_date }}，我镇消防安全检查组"
-             "（检查人员：{{ inspection.inspectors|join('、') }}）"
-             "在检查中发现，{{ unit.name }}（地址：{{ unit.address }}；负责人：{{ unit.responsible_person }}，"
-             "联系电话：{{ unit.phone }}）存在下列火灾隐患：")
+    doc.para(BODY, "{{ inspection.date|cn_date }}，我镇消防安全检查组（检查人员：", INSPECTORS,
+             "）在检查中发现，{{ unit.name }}（地址：{{ unit.address }}；负责人：",
+             "{{r unit.responsible_person|nobreak }}", "，联系电话：{{ unit.phone }}）存在下列火灾隐患：")
     _hazard_rows(doc, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）。")
-    doc.para(BODY, "{{ actions_taken }}")
-    doc.para(BODY, "根据{{ legal_basis|join('、') }}的规定，现将上述火灾隐患移交你单位依法处理。{{ request }}")
-    doc.para(BODY, "请于收到本函之日起{{ feedback_days }}日内将处理情况书面反馈我镇。")
+    doc.para(BODY, "{{r actions_taken|nobreak_numbers }}")
+    # one request: the clerk's own words (if any), then the feedback deadline, never twice
+    doc.para(BODY, "根据{{ legal_basis|join('、') }}的规定，现将上述火灾隐患移交你单位依法处理。"
+             "{% if request %}{{ request }}{% endif %}"
+             "请于收到本函之日起{{ feedback_days }}日内将处理情况书面反馈我镇。")
     attachments(doc)
     signature_and_date(doc, note=None)
-    doc.para(BODY, "（联系人：{{ contact.name }}，联系电话：{{ contact.phone }}）")
+    doc.para(BODY, "（联系人：", "{{r contact.name|nobreak }}", "，联系电话：{{ contact.phone }}）")
     doc.tag("{%p if cc %}")
     banji(doc, with_issuer=False)
     doc.tag("{%p endif %}")

@@ -2,25 +2,80 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from datetime import date
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import Field, Form, RadioField, SelectMultipleField, TextAreaField
+from wtforms import (
+    Field,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.services.units import phone_problem
 
+# Emoji and pictographs: no official font has them, so they vanish from the printed PDF.
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u26FF\u2700-\u2775\u2794-\u27BF\u2B00-\u2BFF"
+                    "\u231A\u231B\u23E9-\u23FA\uFE0F\u200D\U000E0020-\U000E007F]")
+
+
+def official_text_problem(text: str, *, one_line: bool) -> str | None:
+    """Why a text cannot go on an official document, in Chinese (None when it can)."""
+    emoji = _EMOJI.search(text or "")
+    if emoji:
+        return f"不能包含表情符号（“{emoji.group()}”），公文用字体无法打印，请删除。"
+    if one_line and ("\n" in (text or "") or "\r" in (text or "")):
+        return "此项只能填写一行，请删除换行。"
+    return None
+
+
+def _official_text_errors(fields, report: Field | None = None,  # noqa: ANN001 - a form or field list
+                          prefix: str = "") -> Iterator[tuple[Field, str]]:
+    """(field to show the message beside, message) for every text input and text area that fails
+    ``official_text``; a field inside a list entry reports beside its list as "第2项“…”：…"."""
+    for field in fields:
+        if isinstance(field, FieldList):
+            for index, entry in enumerate(field.entries, start=1):
+                form = entry.form if isinstance(entry, FormField) else None
+                legend = form.legend() if form is not None and hasattr(form, "legend") else ""
+                label = f"{prefix}第{index}项“{legend}”：" if legend else f"{prefix}第{index}项："
+                yield from _official_text_errors(form if form is not None else [entry], report or field, label)
+        elif isinstance(field, FormField):
+            yield from _official_text_errors(field.form, report or field, prefix)
+        elif isinstance(field, StringField) and not isinstance(field, (PasswordField, HiddenField)):
+            problem = official_text_problem(field.data if isinstance(field.data, str) else "",
+                                            one_line=not isinstance(field, TextAreaField))
+            if problem:
+                yield report or field, prefix + problem
+
 
 class ChineseForm(FlaskForm):
-    """Every form of the app: WTForms' own messages ("不是有效的选择。") in Chinese too."""
+    """Every form of the app: WTForms' own messages ("不是有效的选择。") in Chinese too, and the
+    ``official_text`` check on every text field (its message beside the field)."""
 
     class Meta:
         locales = ("zh",)
 
     # The 暂存 draft the form was filled from, if any: setup() must then not overwrite its entries.
     restored = None
+
+    def validate(self, extra_validators=None) -> bool:  # noqa: ANN001 - WTForms' signature
+        valid = super().validate(extra_validators)
+        for field, message in _official_text_errors(self):
+            field.errors = [*field.errors, message]
+            valid = False
+        return valid
 
 def today() -> date:
     """Today by the app clock (injectable in tests), not the wall clock."""

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from webapp.documents.manifest import TemplateLibrary
+from webapp.documents.fitting import strip_breaks
+from webapp.documents.manifest import ContextError, TemplateLibrary
 from webapp.documents.pages import PageRasterizer
 from webapp.documents.pdf import PdfConverter
 from webapp.documents.properties import CoreProperties, organ_in_context
@@ -73,12 +74,17 @@ def _record(session: Session, docs: DocumentServices, *, template_key: str, cont
             previous: Document | None = None) -> Document:
     spec = docs.library.spec(template_key)
     organ = responsible_party(context, subject.grid)
-    properties = CoreProperties(title=title, author=organ, created=now, identifier=number or "", category=spec.kind)
-    content = docs.renderer.render(template_key, context, properties)
+    properties = CoreProperties(title=strip_breaks(title), author=organ, created=now, identifier=number or "",
+                                category=spec.kind)
+    try:
+        content = docs.renderer.render(template_key, context, properties)
+    except ContextError as error:  # the data misses a required field: say which, in Chinese
+        raise InvalidInput(str(error)) from error
     stored = docs.store.put(session, content, DOCX, now)
     document = Document(
-        template_key=template_key, kind=spec.kind, title=title, number=number, status=status, file=stored,
-        filename=safe_filename(f"{number}_{title}" if number else title) + ".docx", issuing_organ=organ,
+        template_key=template_key, kind=spec.kind, title=strip_breaks(title), number=number, status=status,
+        file=stored, filename=safe_filename(strip_breaks(f"{number}_{title}" if number else title)) + ".docx",
+        issuing_organ=organ,
         grid=subject.grid, unit=subject.unit, instance=subject.instance, step_key=subject.step_key,
         context_json=json.dumps(context, ensure_ascii=False, default=str), created_by=user, created_at=now,
         issued_at=now if status == "issued" else None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -33,7 +34,10 @@ def total_of(body: EvaluatedBody) -> float:
     """Base items capped at their points, plus bonus items capped at theirs; a veto makes it 0."""
     if vetoes(body):
         return 0.0
-    return round_score(sum(capped(s) for s in body.scores if s.kind in ("measured", "assessed", "bonus")))
+    # Decimal: a float sum of 0.1-steps is 83.39999999999999, which then prints on the 考评表
+    exact = sum((Decimal(str(capped(s))) for s in body.scores if s.kind in ("measured", "assessed", "bonus")),
+                Decimal(0))
+    return round_score(float(exact))
 
 
 def rank_bodies(evaluation: Evaluation) -> list[EvaluatedBody]:

@@ -106,7 +106,7 @@ def referral_context(session: Session, instance: ProcessInstance, data: dict, no
         "hazards": [{"description": h.description, "location": h.location} for h in referred_hazards(inspection)],
         "actions_taken": data.get("actions_taken") or actions_taken(session, inspection),
         "legal_basis": sorted({h.legal_basis for h in referred_hazards(inspection) if h.legal_basis}) or REFERRAL_BASIS,
-        "request": data.get("requested_action") or "请依法督促整改，并将处理情况反馈我镇。",
+        "request": (data.get("requested_action") or "").strip(),  # the letter itself asks for feedback
         "feedback_days": int(data.get("feedback_days") or receiver.feedback_days),
         "attachments": attachments, "signature": signature, "date": now.date().isoformat(),
         "contact": {"name": data.get("contact_name") or "", "phone": data.get("contact_phone") or ""},

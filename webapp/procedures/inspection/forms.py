@@ -268,7 +268,8 @@ class ReinspectionForm(ChineseForm):
 class ReferralDraftForm(ChineseForm):
     receiver_kind = RadioField("移交对象", validators=[required("请选择移交对象。")])
     actions_taken = TextAreaField("已采取的措施", validators=[required("请填写已采取的措施。"), max_length(1000)])
-    requested_action = TextAreaField("请求事项", validators=[optional(), max_length(500)])
+    requested_action = TextAreaField("请求事项", validators=[optional(), max_length(500)],
+                                     description="可不填；函中已写明“请于收到本函之日起N日内将处理情况书面反馈”")
     feedback_days = IntegerField("反馈期限（日）", validators=[
         required("请填写反馈期限。"), NumberRange(min=1, max=90, message="反馈期限应为1至90日。")])
     contact_name = StringField("联系人", validators=[required("请填写联系人。"), max_length(50)])

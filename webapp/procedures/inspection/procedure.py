@@ -95,7 +95,7 @@ PROCEDURE = Procedure(
     preview_context=preview_context, play_demo_history=play_demo_history, demo_order=20,
     number_prefixes=(NumberUse("rectification", "隐患整改通知书", "di", suggested="{short}消整"),
                      NumberUse("reinspection", "复查意见书", "di", suggested="{short}消复"),
-                     NumberUse("referral", "火灾隐患移交函", "di", suggested="{short}消移")),
+                     NumberUse("referral", "火灾隐患移交函", "wenhao", suggested="{short}消移")),
     retention={"inspection_record": "D10", "rectification_notice": "D30", "reinspection_opinion": "D30",
                "referral_letter": "D30"},
     archive_groups=(("rectification_notice", "reinspection_opinion"),),

@@ -41,7 +41,8 @@ class NoticeDraftForm(ChineseForm):
     direction = RadioField("行文方向", choices=[("down", "下行文（通知、通报、意见、函）"),
                                             ("up", "上行文（报告、请示，版头标注签发人）")],
                            default="down", validators=[required("请选择行文方向。")])
-    title = StringField("标题", validators=[required("请输入标题。"), max_length(100)])
+    title = StringField("标题", validators=[required("请输入标题。"), max_length(100)],
+                        description="标题较长需要回行时，可用“|”标出回行位置；不标则按词语自动排成梯形或菱形")
     addressees = CheckboxList("主送机关", choices=[], validate_choice=False)
     addressees_other = StringField("其他主送机关", validators=[optional(), max_length(300)],
                                    description="不在上面列表中的机关，多个用顿号或逗号分隔")
