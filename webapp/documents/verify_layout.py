@@ -82,8 +82,8 @@ class LayoutReport:
         return "未通过：" + "；".join(f.message for f in self.failures)
 
     def to_json(self) -> dict[str, Any]:
-        return {"status": self.status, "failures": [asdict(f) for f in self.failures], "note": self.note,
-                "conversions": self.conversions}
+        return {"status": self.status, "label": self.label, "failures": [asdict(f) for f in self.failures],
+                "note": self.note, "conversions": self.conversions}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> LayoutReport | None:
