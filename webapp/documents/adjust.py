@@ -102,3 +102,54 @@ def tighten_line_pitch(content: bytes, pitch: int = TIGHT_PITCH) -> bytes:
             if spacing.get(qn("w:line")) == str(LINE_PITCH) and spacing.get(qn("w:lineRule")) == "exact":
                 spacing.set(qn("w:line"), str(pitch))
     return _rewrite(_rewrite(content, STYLES_XML, change), DOCUMENT_XML, change)
+
+
+# --- the 版记 box sized from its text ------------------------------------------------------------------
+BANJI_BOX = "版记"
+BANJI_CHARS_PER_LINE = 28  # 4号 characters between the one-character indents (146 mm), rounded down
+BANJI_LINE_MM = 500 / 56.7  # BANJI_LINE pitch: 500 twips
+RULE_MM = 1.2  # a 1 pt rule paragraph with its border
+EMU_PER_MM = 36000
+_WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+_A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+
+
+def banji_height_mm(box: etree._Element) -> float:
+    """Height the 版记 text needs, counting every character as a full-width one (never too small)."""
+    lines, rules = 0, 0
+    for p in box.iter(qn("w:p")):
+        text = _text(p)
+        if p.find(f"{qn('w:pPr')}/{qn('w:pBdr')}") is not None and not text.strip():
+            rules += 1
+        elif text.strip():
+            for part in text.split("\n"):
+                width = len(part.replace("\t", "　　"))
+                lines += max(1, -(-width // BANJI_CHARS_PER_LINE))
+    return lines * BANJI_LINE_MM + rules * RULE_MM + 1
+
+
+def _fit_banji(root: etree._Element) -> bool:
+    changed = False
+    for anchor in root.iter(f"{_WP}anchor"):
+        doc_pr = anchor.find(f"{_WP}docPr")
+        if doc_pr is None or doc_pr.get("name") != BANJI_BOX:
+            continue
+        height = str(round(banji_height_mm(anchor) * EMU_PER_MM))
+        anchor.find(f"{_WP}extent").set("cy", height)
+        for ext in anchor.iter(f"{_A}ext"):
+            ext.set("cy", height)
+        changed = True
+    return changed
+
+
+def fit_banji(content: bytes) -> bytes:
+    """The 版记 box as tall as its text needs, so body text flows around all of it (the box also grows
+    in the reader, so nothing is cut even if a line wraps more than counted)."""
+    parts = _parts(content)
+    if BANJI_BOX.encode() not in parts[DOCUMENT_XML]:
+        return content
+    root = etree.fromstring(parts[DOCUMENT_XML])
+    if not _fit_banji(root):
+        return content
+    parts[DOCUMENT_XML] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    return _zip(parts, content)

@@ -35,7 +35,7 @@ _TEMPLATE = """<w:r {ns}><w:drawing>
 <a:prstGeom prst="rect"><a:avLst/></a:prstGeom><a:noFill/><a:ln><a:noFill/></a:ln></wps:spPr>
 <wps:txbx><w:txbxContent/></wps:txbx>
 <wps:bodyPr rot="0" vert="horz" wrap="square" lIns="0" tIns="0" rIns="0" bIns="0" anchor="{anchor}"
- anchorCtr="0"><a:noAutofit/></wps:bodyPr>
+ anchorCtr="0">{autofit}</wps:bodyPr>
 </wps:wsp></a:graphicData></a:graphic></wp:anchor></w:drawing></w:r>"""
 
 
@@ -47,12 +47,15 @@ def anchored_text_box(
     height_mm: float,
     at_bottom: bool = True,
     top_from_page_mm: float | None = None,
+    grow: bool = False,
 ) -> etree._Element:
     """A run holding a text box of fixed size.
 
     ``at_bottom`` pins it to the bottom margin with its text aligned to the box's bottom
     edge (so a one-line 抄送 and a two-line one both end on the last rule);
     ``top_from_page_mm`` places it at a distance from the top edge of the page instead.
+    ``grow`` lets the box grow with its text (Word's and LibreOffice's "resize shape to fit text"):
+    ``height_mm`` is then only the starting size, and nothing is clipped.
     """
     if top_from_page_mm is not None:
         v_from, v_pos = "page", f"<wp:posOffset>{round(top_from_page_mm * EMU_PER_MM)}</wp:posOffset>"
@@ -61,7 +64,7 @@ def anchored_text_box(
     xml = _TEMPLATE.format(
         ns=_NAMESPACES, v_from=v_from, v_pos=v_pos, name=name,
         cx=round(width_mm * EMU_PER_MM), cy=round(height_mm * EMU_PER_MM),
-        anchor="b" if at_bottom else "t",
+        anchor="b" if at_bottom else "t", autofit="<a:spAutoFit/>" if grow else "<a:noAutofit/>",
     ).replace("\n", "")
     run = parse_xml(xml)
     content = run.find(".//{http://schemas.openxmlformats.org/wordprocessingml/2006/main}txbxContent")

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from lxml import etree
+
 from webapp.documents.drawing import anchored_text_box
 from webapp.documents.layout import (
     BODY,
@@ -103,23 +105,26 @@ def signature_and_date(doc: GbDocument, *, note: str | None = "note") -> None:
 
 
 def banji(doc: GbDocument, *, with_issuer: bool = True) -> None:
-    """版记 pinned to the bottom of the last page: rules, 抄送, 印发机关 + 印发日期."""
-    boxed = []
-    if with_issuer:
-        # the top rule is its own 1 pt-high paragraph; its border spacing differs from the
-        # last one so neither Word nor LibreOffice merges the two into one bordered group
-        boxed.append(paragraph(ParaStyle(line=20, borders=(Border("bottom", size=THICK, space=0),),
-                                         run=BANJI_RUN)))
+    """版记 pinned to the bottom of the last page: rules, 抄送, 印发机关 + 印发日期.
+
+    The text box grows with its content (a 15-entry 抄送 list or a wrapped 印发 line is never
+    cut); each rule is its own 1 pt paragraph without indents, so every rule is exactly as wide
+    as the 156 mm text block while the 抄送 and 印发 lines stay one character in on each side."""
+    def rule(size: int, space: int) -> etree._Element:
+        # neighbouring rules differ in border spacing so no reader merges them into one group
+        return paragraph(ParaStyle(line=20, borders=(Border("bottom", size=size, space=space),), run=BANJI_RUN))
+
+    boxed = [rule(THICK, 0)] if with_issuer else []
     boxed.append(paragraph(FLUSH_LEFT, "{%p if cc %}"))
-    cc_rule = (Border("bottom", size=THIN, space=1),) if with_issuer else ()
-    boxed.append(paragraph(BANJI_LINE.but(left=280 + 3 * 280, first_line=-3 * 280, borders=cc_rule),
-                           "抄送：{{ cc|join('，') }}。"))
+    boxed.append(paragraph(BANJI_LINE.but(left=280 + 3 * 280, first_line=-3 * 280), "抄送：{{ cc|join('，') }}。"))
+    if with_issuer:
+        boxed.append(rule(THIN, 1))
     boxed.append(paragraph(FLUSH_LEFT, "{%p endif %}"))
     if with_issuer:
-        issued = BANJI_LINE.but(tabs=(("right", TEXT_WIDTH - 280),),
-                                borders=(Border("bottom", size=THICK, space=1),))
+        issued = BANJI_LINE.but(align="left", tabs=(("right", TEXT_WIDTH - 280),))
         boxed.append(paragraph(issued, "{{ issuer }}", "\t", "{{ issue_date|cn_date }}印发"))
-    box = anchored_text_box(boxed, name="版记", width_mm=156, height_mm=30)
+        boxed.append(rule(THICK, 0))
+    box = anchored_text_box(boxed, name="版记", width_mm=156, height_mm=12, grow=True)
     anchor = paragraph(ParaStyle(line=20, run=BANJI_RUN))
     anchor.append(box)
     doc.add(anchor)

@@ -160,6 +160,8 @@ def read_docx(content: bytes) -> DocxFacts:
         facts.attachments = "".join(before)
     every = list(body.iter(qn("w:p")))
     for p in every:
+        if p.find(".//" + qn("w:p")) is not None:
+            continue  # the paragraph anchoring a text box
         text = squeeze(_text(p))
         if text.startswith("抄送：") or (text.endswith("印发") and len(text) > 2):
             facts.banji.append(text)
