@@ -15,13 +15,14 @@ import zipfile
 from docx.oxml.ns import qn
 from lxml import etree
 
-from webapp.documents.ooxml import LINE_PITCH
+from webapp.documents.ooxml import CHAR_WIDTH, LINE_PITCH
 from webapp.documents.verify_layout import CN_DATE, _text, body_paragraphs, is_attachment, signature_index, squeeze
 
 DOCUMENT_XML, STYLES_XML = "word/document.xml", "word/styles.xml"
 TEXT_HEIGHT_TWIPS = 12756  # 225 mm
 TIGHT_PITCH = TEXT_HEIGHT_TWIPS // (TEXT_HEIGHT_TWIPS // LINE_PITCH + 1)  # 23 lines: 554 twips
 _PPR_BEFORE_KEEP_NEXT = {qn("w:pStyle")}
+DATE_RIGHT_CHARS = 4  # 成文日期 four characters from the right (sealed documents)
 
 
 def _parts(content: bytes) -> dict[str, bytes]:
@@ -142,14 +143,42 @@ def _fit_banji(root: etree._Element) -> bool:
     return changed
 
 
-def fit_banji(content: bytes) -> bytes:
-    """The 版记 box as tall as its text needs, so body text flows around all of it (the box also grows
-    in the reader, so nothing is cut even if a line wraps more than counted)."""
+def _width_in_chars(text: str) -> float:
+    """Width in 3号 characters: ASCII digits and letters are half as wide as a Chinese character."""
+    return sum(0.5 if ord(char) < 0x2E80 else 1.0 for char in squeeze(text))
+
+
+def _place_signature(root: etree._Element) -> bool:
+    """GB/T 9704-2012 §7.3.5.1: the 成文日期 four characters from the right, the 署名 centred over
+    it (by the date's and the name's widths), never beyond the right edge of the 版心."""
+    paragraphs = body_paragraphs(root.find(qn("w:body")))
+    index = signature_index(paragraphs)
+    if index is None:
+        return False
+    signature, date = paragraphs[index], paragraphs[index + 1]
+    shift = (_width_in_chars(_text(date)) - _width_in_chars(_text(signature))) / 2
+    indent = max(0, round((DATE_RIGHT_CHARS + shift) * CHAR_WIDTH))
+    for p, right in ((signature, indent), (date, DATE_RIGHT_CHARS * CHAR_WIDTH)):
+        ind = p.find(f"{qn('w:pPr')}/{qn('w:ind')}")
+        if ind is not None:
+            ind.set(qn("w:right"), str(right))
+    return True
+
+
+def finish(content: bytes) -> bytes:
+    """After every render: the closing kept together (``keep_closing_together``), the 署名 placed
+    over the date and the 版记 box sized from its text — one parse of the body."""
     parts = _parts(content)
-    if BANJI_BOX.encode() not in parts[DOCUMENT_XML]:
-        return content
     root = etree.fromstring(parts[DOCUMENT_XML])
-    if not _fit_banji(root):
+    changed = _place_signature(root)
+    if changed:
+        _keep_last_body_with_signature(root.find(qn("w:body")))
+    if "签收（存档联）".encode() in parts[DOCUMENT_XML] or "（签".encode() in parts[DOCUMENT_XML]:
+        _keep_sign_stubs(root.find(qn("w:body")))
+        changed = True
+    if BANJI_BOX.encode() in parts[DOCUMENT_XML]:
+        changed = _fit_banji(root) or changed
+    if not changed:
         return content
     parts[DOCUMENT_XML] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return _zip(parts, content)

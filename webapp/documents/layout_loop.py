@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from webapp.documents.adjust import keep_closing_together, tighten_line_pitch
+from webapp.documents.adjust import tighten_line_pitch
 from webapp.documents.pdf import PdfConversionError, PdfConverter
 from webapp.documents.verify_layout import LayoutReport, not_run, verify
 
@@ -24,8 +24,9 @@ class Outcome:
 
 
 def produce(content: bytes, converter: PdfConverter, *, layout: str, check: bool = True) -> Outcome:
-    """The issued DOCX, its PDF and the verifier's report; never raises for layout reasons."""
-    content = keep_closing_together(content)
+    """The issued DOCX, its PDF and the verifier's report; never raises for layout reasons.
+    ``content`` comes from ``DocumentRenderer.render``, whose ``adjust.finish`` already kept the closing
+    together (the first, free adjustment)."""
     if not check:
         return Outcome(content, None, not_run(NOT_ENABLED))
     if not converter.available():

@@ -9,7 +9,7 @@ from typing import Any
 from docxtpl import DocxTemplate
 from jinja2 import Environment
 
-from webapp.documents.adjust import fit_banji
+from webapp.documents.adjust import finish
 from webapp.documents.filters import build_environment
 from webapp.documents.manifest import TemplateLibrary
 from webapp.documents.prepared import NeedsFullRender, PreparedTemplate
@@ -32,7 +32,7 @@ class DocumentRenderer:
         prepared = self._prepare(key)
         if prepared is None:
             return self.render_unprepared(key, context)
-        return fit_banji(prepared.render(context))
+        return finish(prepared.render(context))
 
     def render_sample(self, key: str) -> bytes:
         return self.render(key, self.library.spec(key).sample)
@@ -43,7 +43,7 @@ class DocumentRenderer:
         template.render(context, jinja_env=self.env, autoescape=True)
         out = io.BytesIO()
         template.save(out)
-        return fit_banji(out.getvalue())
+        return finish(out.getvalue())
 
     def _prepare(self, key: str) -> PreparedTemplate | None:
         if key in self._prepared:

@@ -140,7 +140,9 @@ def signature_index(paragraphs: list[etree._Element]) -> int | None:
 
 
 def is_attachment(p: etree._Element) -> bool:
-    return _ppr_value(p, qn("w:ind"), "left") == str(ATTACHMENT_INDENT)
+    """附件说明 lines hang at five (unnumbered) or seven (numbered) characters; body text at none."""
+    left = _ppr_value(p, qn("w:ind"), "left")
+    return left is not None and left.isdigit() and int(left) >= ATTACHMENT_INDENT
 
 
 def read_docx(content: bytes) -> DocxFacts:
@@ -329,6 +331,8 @@ def check_rules(pages: list[Page], layout: str) -> list[Failure]:
 def check_mark(pages: list[Page], layout: str) -> list[Failure]:
     if not pages or not pages[0].red_marks or layout not in MARK_FROM_TOP_MM:
         return []
+    if not any(rule["red"] for rule in pages[0].rules):
+        return [Failure("mark", "发文机关标志下没有红色分隔线")]
     top = min(c["top"] for c in pages[0].red_marks) / PT_PER_MM
     expected = MARK_FROM_TOP_MM[layout]
     if abs(top - expected) > TOLERANCE_MM:
