@@ -54,6 +54,7 @@ def _keep_last_body_with_signature(body: etree._Element) -> None:
     index = signature_index(paragraphs)
     if index is None:
         return
+    _keep_next(paragraphs[index])  # the 署名 with its date
     for p in reversed(paragraphs[:index]):
         _keep_next(p)
         if squeeze(_text(p)) and not is_attachment(p):

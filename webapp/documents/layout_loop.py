@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from webapp.documents.adjust import tighten_line_pitch
+from webapp.documents.adjust import keep_closing_together, tighten_line_pitch
 from webapp.documents.pdf import PdfConversionError, PdfConverter
 from webapp.documents.verify_layout import LayoutReport, not_run, verify
 
@@ -36,7 +36,7 @@ def produce(content: bytes, converter: PdfConverter, *, layout: str, check: bool
         report = verify(content, pdf, layout=layout)
         if report.passed or not any(report.failed(rule) for rule in ADJUSTABLE):
             return Outcome(content, pdf, report)
-        tight = tighten_line_pitch(content)
+        tight = tighten_line_pitch(keep_closing_together(content))
         tight_pdf = converter.convert(tight)
     except PdfConversionError:
         return Outcome(content, None, not_run(CONVERSION_FAILED))
