@@ -11,14 +11,6 @@ from tests.docx_checks import check_pdf_text
 from webapp.documents.pdf import PdfConverter, PdfUnavailable
 
 
-@pytest.fixture(scope="module")
-def converter(tmp_path_factory):
-    converter = PdfConverter(tmp_path_factory.mktemp("lo-profile"))
-    if not converter.available():
-        pytest.skip("LibreOffice (soffice) is not installed")
-    return converter
-
-
 def test_missing_soffice_raises_chinese_message(tmp_path):
     converter = PdfConverter(tmp_path, soffice="/nonexistent/soffice")
     with pytest.raises(PdfUnavailable, match="未安装 PDF 转换组件"):

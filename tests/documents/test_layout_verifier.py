@@ -25,14 +25,6 @@ from webapp.documents.verify_layout import LayoutReport, verify
 SENTENCE = "各村（社区）要成立检查组，逐户检查出租屋、沿街门店和人员密集场所，建立隐患台账并跟踪整改到位。"
 
 
-@pytest.fixture(scope="module")
-def converter(tmp_path_factory):
-    converter = PdfConverter(tmp_path_factory.mktemp("lo-profile"))
-    if not converter.available():
-        pytest.skip("LibreOffice (soffice) is not installed")
-    return converter
-
-
 def pages_text(pdf: bytes) -> list[str]:
     with pdfplumber.open(io.BytesIO(pdf)) as opened:
         return [re.sub(r"\s", "", page.extract_text() or "") for page in opened.pages]
@@ -197,3 +189,56 @@ def test_report_round_trips_through_json():
     report = LayoutReport("failed", [], note="x")
     assert LayoutReport.from_json(report.to_json()) == report
     assert LayoutReport.from_json(None) is None
+
+
+def char_lines(pdf: bytes, page_no: int = 0) -> list[list[dict]]:
+    """The characters of a page grouped into lines (top within 3 pt), left to right."""
+    with pdfplumber.open(io.BytesIO(pdf)) as opened:
+        chars = [c for c in opened.pages[page_no].chars if c["text"].strip()]
+    lines: list[list[dict]] = []
+    for char in sorted(chars, key=lambda c: (round(c["top"]), c["x0"])):
+        if lines and abs(lines[-1][0]["top"] - char["top"]) < 3:
+            lines[-1].append(char)
+        else:
+            lines.append([char])
+    return [sorted(line, key=lambda c: c["x0"]) for line in lines]
+
+
+def line_starting(lines: list[list[dict]], text: str) -> list[dict]:
+    return next(line for line in lines if "".join(c["text"] for c in line).startswith(text))
+
+
+def x_of(line: list[dict], text: str) -> float:
+    joined = "".join(c["text"] for c in line)
+    return line[joined.index(text)]["x0"]
+
+
+def test_signers_attachments_and_signature_are_placed_per_the_standard(converter, renderer, library):
+    """Three 签发人 two a line, the last beside the 发文字号 and aligned under the first name; a long
+    附件说明 name wraps under its own first character; the 署名 centred over the date."""
+    sample = library.spec("notice_upward").sample
+    long_name = "关于进一步加强全镇人员密集场所和九小场所消防安全隐患排查整治工作的实施方案（试行）"
+    context = {**sample, "signer": ["周文", "欧阳明远", "李强"], "attachments": [long_name, "检查记录表"]}
+    pdf = converter.convert(renderer.render("notice_upward", context))
+    first = char_lines(pdf)
+    row_one = line_starting(first, "签发人：")
+    row_two = line_starting(first, sample["doc_number"])
+    assert "".join(c["text"] for c in row_one).endswith("周文欧阳明远")
+    assert abs(x_of(row_two, "李强") - x_of(row_one, "周文")) < 1
+    assert row_two[0]["x0"] == pytest.approx(72 / 25.4 * 28 + 16 - 0.3, abs=2)  # one character in
+    page = len(pages_text(pdf)) - 1
+    lines = char_lines(pdf, page) if "附件：" in pages_text(pdf)[page] else char_lines(pdf, page - 1)
+    attachment = line_starting(lines, "附件：")
+    wrapped = lines[lines.index(attachment) + 1]
+    second = lines[lines.index(attachment) + 2]
+    assert abs(wrapped[0]["x0"] - x_of(attachment, "关于")) < 1
+    assert abs(second[0]["x0"] - x_of(attachment, "1.")) < 1 and "".join(c["text"] for c in second).startswith("2.")
+    closing = char_lines(pdf, len(pages_text(pdf)) - 1)
+    signature = line_starting(closing, sample["signature"])
+    date = line_starting(closing, cn_date(sample["date"]))
+
+    def centre(line: list[dict]) -> float:
+        return (line[0]["x0"] + line[-1]["x1"]) / 2
+
+    assert abs(centre(signature) - centre(date)) < 8  # within half a character
+    assert date[-1]["x1"] == pytest.approx(72 / 25.4 * (28 + 156) - 4 * 16, abs=4)  # four characters in
