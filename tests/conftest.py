@@ -13,6 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import MetaData, inspect, text
 
 from tests import factories
+
+# The layout check makes a LibreOffice run per issued document; the layout tests turn it on themselves
+# (also for the CLI subprocesses the tests start, which read the environment).
+os.environ.setdefault("FIREGRID_LAYOUT_CHECK", "0")
 from webapp import create_app
 from webapp.demo import organisation as demo_service
 from webapp.extensions import db

@@ -153,10 +153,22 @@ def paragraph_with(document: DocxDocument, text: str, *, exact: bool = False) ->
     raise AssertionError(f"no paragraph {'is' if exact else 'contains'} {text!r}")
 
 
+def text_lines(document: DocxDocument) -> list[Paragraph]:
+    """Non-empty paragraphs in reading order, those in text boxes included (the 信函格式 mark sits in a
+    box placed 30 mm from the page top), without the paragraphs that only anchor a box."""
+    found = []
+    for element in document.element.body.iter(qn("w:p")):
+        if element.find(".//" + qn("w:p")) is None:
+            paragraph = Paragraph(element, document._body)
+            if paragraph.text.strip():
+                found.append(paragraph)
+    return found
+
+
 def assert_red_mark(content: bytes | Path | DocxDocument, mark: str | None = None) -> Paragraph:
     """The first line is the red 发文机关标志 (or 纪要 mark) in 方正小标宋简体; returns that paragraph."""
     document = open_docx(content)
-    paragraph = next(p for p in document.paragraphs if p.text.strip())
+    paragraph = text_lines(document)[0]
     if mark is not None:
         assert paragraph.text.strip() == mark, paragraph.text
     for run in text_runs(paragraph):
@@ -186,7 +198,7 @@ def assert_body_font(content: bytes | Path | DocxDocument, *snippets: str) -> No
 def assert_doc_number(content: bytes | Path | DocxDocument, number: str | None = None) -> str:
     """The 发文字号 line under the mark carries a number with 〔YYYY〕 (not [] or ()); returns it."""
     document = open_docx(content)
-    lines = [p for p in document.paragraphs if p.text.strip()]
+    lines = text_lines(document)
     found = NUMBER.search(lines[1].text)
     assert found, f"no 〔YYYY〕 number under the mark: {lines[1].text!r}"
     line = lines[1].text.split("\t")[0].strip()

@@ -38,3 +38,15 @@ def test_units_import_reports_errors_with_exit_code(app, session, demo, tmp_path
     book.save(bad)
     result = _run(app, "units", "import", str(bad))
     assert result.exit_code == 1 and "第2行：未知的单位类别“不知道”" in result.output
+
+
+def test_templates_render_pdf_runs_the_layout_check(app, tmp_path: Path):
+    import pytest
+
+    if not app.extensions["firegrid.runtime"].documents.pdf.available():
+        pytest.skip("LibreOffice (soffice) is not installed")
+    out = tmp_path / "opinion.docx"
+    result = _run(app, "templates", "render", "reinspection_opinion", "--sample", "--out", str(out), "--pdf")
+    assert result.exit_code == 0, result.output
+    assert "版式检查：通过" in result.output
+    assert out.with_suffix(".pdf").read_bytes().startswith(b"%PDF")

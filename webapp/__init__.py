@@ -47,7 +47,8 @@ def _build_runtime(app: Flask):
     load_all()
     jobs.register_kind(archive_jobs.JOB)  # the archive is no procedure but queues export jobs
     specs = SpecRegistry.load(app.config["WORKFLOWS_DIR"])
-    documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"])
+    documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"],
+                                       layout_check=app.config.get("LAYOUT_CHECK", False))
     runtime = CaseRuntime(specs=specs, documents=documents)
     if app.config.get("CHECK_WORKFLOWS", True):
         problems = runtime.problems(form_keys())

@@ -305,11 +305,17 @@ def templates_render(key: str, sample: bool, data_file: Path | None, out_file: P
     out_file.write_bytes(content)
     click.echo(f"已生成 {out_file}")
     if pdf:
-        try:
-            out_file.with_suffix(".pdf").write_bytes(docs.pdf.convert(content))
-        except PdfUnavailable as error:
-            raise click.ClickException(str(error)) from error
-        click.echo(f"已生成 {out_file.with_suffix('.pdf')}")
+        from webapp.documents import layout_loop
+
+        if not docs.pdf.available():
+            raise click.ClickException(str(PdfUnavailable()))
+        # the issuing path: PDF, layout verifier and (when the 署名 stands alone) the adjusted DOCX
+        outcome = layout_loop.produce(content, docs.pdf, layout=docs.library.spec(key).format)
+        out_file.write_bytes(outcome.docx)
+        if outcome.pdf is not None:
+            out_file.with_suffix(".pdf").write_bytes(outcome.pdf)
+            click.echo(f"已生成 {out_file.with_suffix('.pdf')}")
+        click.echo(f"版式检查：{outcome.report.label}")
 
 
 @templates_group.command("build")

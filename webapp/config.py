@@ -79,6 +79,8 @@ def _web(env: Mapping[str, str]) -> dict[str, Any]:
         "JSON_AS_ASCII": False,
         # WTForms' built-in messages come from the forms' own Chinese locale (forms.common.ChineseForm).
         "WTF_I18N_ENABLED": False,
+        # render → PDF → layout verifier → adjust on every issued document (needs LibreOffice; ~1.5 s each)
+        "LAYOUT_CHECK": env.get("FIREGRID_LAYOUT_CHECK", "1") == "1",
     }
 
 

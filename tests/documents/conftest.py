@@ -23,9 +23,9 @@ def renderer(library) -> DocumentRenderer:
     return DocumentRenderer(library)
 
 
-@pytest.fixture(scope="module")
-def converter(tmp_path_factory) -> PdfConverter:  # noqa: ANN001
-    """LibreOffice with its own profile; the test is skipped where soffice is not installed."""
+@pytest.fixture(scope="session")
+def converter(tmp_path_factory) -> PdfConverter:
+    """One LibreOffice profile for the PDF tests; they skip when soffice is not installed."""
     converter = PdfConverter(tmp_path_factory.mktemp("lo-profile"))
     if not converter.available():
         pytest.skip("LibreOffice (soffice) is not installed")

@@ -16,6 +16,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm
 from lxml import etree
 
+from webapp.documents.drawing import anchored_text_box
 from webapp.documents.ooxml import (
     CHAR_WIDTH,
     HEITI,
@@ -36,6 +37,7 @@ from webapp.documents.ooxml import (
 )
 
 TEXT_WIDTH = mm(156)
+LETTER_RULE_MM = 170  # 信函格式 double rules: 170 mm, centred on the 版心
 PAGE_NUMBER_RUN = RunStyle(font=SONGTI, size=14, spacing=None)
 
 # Paragraph roles of the GB/T 9704 body.
@@ -122,13 +124,19 @@ class GbDocument:
             footer.is_linked_to_previous = False
             self._fill_footer(footer, style, page_numbers)
         if letter_rule_footer:
-            # 信函格式: no page number on page 1, a red thin-thick double rule at the bottom instead
+            # 信函格式: no page number on page 1, a red thin-over-thick double rule 170 mm long and
+            # 20 mm above the page bottom instead (a box placed on the page: the footer's own flow
+            # cannot reach below the footer distance)
             section.different_first_page_header_footer = True
             first = section.first_page_footer
             first.is_linked_to_previous = False
-            rule = ParaStyle(line=None, borders=(Border("top", val="thinThickSmallGap", size=24,
-                                                         color=RED, space=1),), run=PAGE_NUMBER_RUN)
-            self._replace_paragraphs(first._element, [paragraph(rule)])
+            rule = paragraph(ParaStyle(line=20, borders=(Border("top", val="thinThickSmallGap", size=24, color=RED,
+                                                                space=0),), run=PAGE_NUMBER_RUN))
+            box = anchored_text_box([rule], name="信函下红线", width_mm=LETTER_RULE_MM, height_mm=2,
+                                    top_from_page_mm=297 - 20 - 1, left_mm=-(LETTER_RULE_MM - 156) / 2)
+            holder = paragraph(ParaStyle(line=None, run=PAGE_NUMBER_RUN))
+            holder.append(box)
+            self._replace_paragraphs(first._element, [holder])
 
     def _keep_manual_breaks_unstretched(self) -> None:
         """A line ended by a newline inside a field (w:br) stays as long as its text instead of

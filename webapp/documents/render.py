@@ -9,6 +9,7 @@ from typing import Any
 from docxtpl import DocxTemplate
 from jinja2 import Environment
 
+from webapp.documents.adjust import finish
 from webapp.documents.filters import build_environment
 from webapp.documents.manifest import TemplateLibrary, prepare_context
 from webapp.documents.prepared import NeedsFullRender, PreparedTemplate
@@ -37,7 +38,7 @@ class DocumentRenderer:
         prepared = self._prepare(key)
         if prepared is None:
             return stamp(self.render_unprepared(key, context), properties)
-        return prepared.render(context, properties)
+        return finish(prepared.render(context, properties))
 
     def render_sample(self, key: str) -> bytes:
         return self.render(key, self.library.spec(key).sample)
@@ -49,7 +50,7 @@ class DocumentRenderer:
         template.render(context, jinja_env=self.env, autoescape=True)
         out = io.BytesIO()
         template.save(out)
-        return out.getvalue()
+        return finish(out.getvalue())
 
     def _prepare(self, key: str) -> PreparedTemplate | None:
         if key in self._prepared:

@@ -9,7 +9,10 @@ the parts GB/T 9704 documents share; the per-template builders live in
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+
+from lxml import etree
 
 from webapp.documents.drawing import anchored_text_box
 from webapp.documents.fitting import fit_marks
@@ -21,6 +24,7 @@ from webapp.documents.layout import (
     HEADING_1,
     HEADING_2,
     HEADING_3,
+    LETTER_RULE_MM,
     NOTE,
     ORGAN_MARK,
     RED_RULE,
@@ -29,29 +33,72 @@ from webapp.documents.layout import (
     TITLE,
     GbDocument,
 )
-from webapp.documents.ooxml import CHAR_WIDTH, KAITI, LINE_PITCH, Border, ParaStyle, RunStyle, mm, paragraph
+from webapp.documents.ooxml import CHAR_WIDTH, KAITI, LINE_PITCH, RED, Border, ParaStyle, RunStyle, mm, paragraph
 
 NUMBER_LINE = CENTERED.but(before=2 * LINE_PITCH, borders=(RED_RULE,))
 TITLE_BLOCK = TITLE.but(before=2 * LINE_PITCH)
 ADDRESSEE = FLUSH_LEFT.but(before=LINE_PITCH)
 ATTACHMENT_FIRST = BODY.but(before=LINE_PITCH, left=5 * CHAR_WIDTH, first_line=-3 * CHAR_WIDTH)
-ATTACHMENT_NEXT = BODY.but(left=5 * CHAR_WIDTH, first_line=0)
+# LibreOffice takes no implicit tab stop at a hanging indent: the stop after "1." is explicit
+ATTACHMENT_NUMBERED = BODY.but(left=7 * CHAR_WIDTH, first_line=-2 * CHAR_WIDTH, tabs=(("left", 7 * CHAR_WIDTH),))
 BANJI_RUN = RunStyle(size=14, spacing=None)
 BANJI_LINE = ParaStyle(line=500, left=280, right=280, run=BANJI_RUN)
 THICK, THIN = 8, 6  # eighths of a point: 1 pt ≈ 0.35 mm, 0.75 pt ≈ 0.25 mm
 
 
+LETTER_MARK_OFFSET_MM = 2.1  # a 30 pt glyph's top edge below the top of its 45 pt line (measured)
+MARK_TOP = mm(35) - 160  # the mark's glyph top 35 mm below the 版心 top (its 45 pt line sets it 160 twips lower)
+# the red rule as its own unindented paragraph: as wide as the 版心 even under an indented line
+RED_RULE_PARA = ParaStyle(line=100, borders=(replace(RED_RULE, space=0),), run=RunStyle(size=5, spacing=None))
+SIGNER_LABEL = TEXT_WIDTH - CHAR_WIDTH - 13 * CHAR_WIDTH  # "签发人：" + two names of up to 4 characters
+SIGNER_TABS = (("left", SIGNER_LABEL), ("left", SIGNER_LABEL + 9 * CHAR_WIDTH))
+
+
+def red_rule(doc: GbDocument) -> None:
+    doc.para(RED_RULE_PARA)
+
+
 def red_header(doc: GbDocument, *, upward: bool = False) -> None:
-    """发文机关标志 (red, 35 mm below the 版心 top; 80 mm from the page top when sent upward)
-    and the 发文字号 line carrying the red rule as its bottom border."""
-    before = mm(80 - 37) if upward else mm(35)
-    doc.para(ORGAN_MARK.but(before=before - 160), "{{ organ_mark }}")
+    """发文机关标志 (red, its top 35 mm below the 版心 top, 上行文 included as in the 2012 edition)
+    and the 发文字号 line with the red rule under it.
+
+    上行文: 签发人 on the right, two names a line, later lines aligned under the first name; the
+    发文字号 one character in on the line of the last 签发人 (``signer`` is a name or a list)."""
+    doc.para(ORGAN_MARK.but(before=MARK_TOP), "{{ organ_mark }}")
     if not upward:
         doc.para(NUMBER_LINE, "{{ doc_number }}")
         return
-    line = NUMBER_LINE.but(align="left", left=CHAR_WIDTH, right=CHAR_WIDTH,
-                           tabs=(("right", TEXT_WIDTH - CHAR_WIDTH),))
-    doc.para(line, "{{ doc_number }}", "\t", "签发人：", ("{{ signer }}", RunStyle(font=KAITI)))
+    doc.tag("{%p set signer_rows = ([signer] if signer is string else signer)|batch(2)|list %}")
+    doc.tag("{%p for row in signer_rows %}")
+    line = FLUSH_LEFT.but(before=2 * LINE_PITCH, left=CHAR_WIDTH, tabs=SIGNER_TABS)
+    kai = RunStyle(font=KAITI)
+    names = [("{{ row[0] }}", kai), "{% if row|length > 1 %}", "\t", ("{{ row[1] }}", kai), "{% endif %}"]
+    doc.tag("{%p if loop.first and loop.last %}")
+    doc.para(line, "{{ doc_number }}", "\t", "签发人：", *names)
+    doc.tag("{%p elif loop.first %}")
+    doc.para(line, "\t", "签发人：", *names)
+    doc.tag("{%p elif loop.last %}")
+    doc.para(line.but(before=0, tabs=((SIGNER_TABS[0][0], SIGNER_LABEL + 4 * CHAR_WIDTH), SIGNER_TABS[1])),
+             "{{ doc_number }}", "\t", *names)
+    doc.tag("{%p else %}")
+    doc.para(line.but(before=0, tabs=((SIGNER_TABS[0][0], SIGNER_LABEL + 4 * CHAR_WIDTH), SIGNER_TABS[1])),
+             "\t", *names)
+    doc.tag("{%p endif %}")
+    doc.tag("{%p endfor %}")
+    red_rule(doc)
+
+
+def letter_mark(doc: GbDocument) -> None:
+    """信函格式 mark: its top edge 30 mm from the top of the page (above the 版心, so it sits in a box
+    placed on the page that grows with a long name) over a red thick-over-thin double rule 170 mm long."""
+    rule = Border("bottom", val="thickThinSmallGap", size=24, color=RED, space=4)
+    mark = paragraph(ORGAN_MARK.but(before=0, keep_next=False, borders=(rule,)), "{{ organ_mark }}")
+    box = anchored_text_box([mark], name="信函发文机关标志", width_mm=LETTER_RULE_MM, height_mm=19,
+                            top_from_page_mm=30 - LETTER_MARK_OFFSET_MM, at_bottom=False, grow=True,
+                            left_mm=-(LETTER_RULE_MM - 156) / 2)
+    anchor = paragraph(ParaStyle(line=20, keep_next=True))
+    anchor.append(box)
+    doc.add(anchor)
 
 
 def title_and_addressees(doc: GbDocument, addressee: str = "{{ addressees|join('、') }}：") -> None:
@@ -83,13 +130,16 @@ def body_blocks(doc: GbDocument, variable: str = "body", *, start_numbering: boo
 
 
 def attachments(doc: GbDocument, variable: str = "attachments") -> None:
-    """附件说明: "附件：1. …" two characters in, later items aligned under the first name."""
-    number = f"{{% if {variable}|length > 1 %}}{{{{ loop.index }}}}. {{% endif %}}"
+    """附件说明: "附件：1. …" two characters in; a long name wraps under its own first character and
+    the later numbers stand under the first one (a tab after the number reaches the hanging indent)."""
     doc.tag(f"{{%p for item in {variable} %}}")
-    doc.tag("{%p if loop.first %}")
-    doc.para(ATTACHMENT_FIRST, f"附件：{number}{{{{ item }}}}")
+    doc.tag(f"{{%p if {variable}|length == 1 %}}")
+    doc.para(ATTACHMENT_FIRST, "附件：{{ item }}")
+    doc.tag("{%p elif loop.first %}")
+    doc.para(ATTACHMENT_NUMBERED.but(before=LINE_PITCH, first_line=-5 * CHAR_WIDTH), "附件：{{ loop.index }}.", "\t",
+             "{{ item }}")
     doc.tag("{%p else %}")
-    doc.para(ATTACHMENT_NEXT, f"{number}{{{{ item }}}}")
+    doc.para(ATTACHMENT_NUMBERED, "{{ loop.index }}.", "\t", "{{ item }}")
     doc.tag("{%p endif %}")
     doc.tag("{%p endfor %}")
 
@@ -104,23 +154,26 @@ def signature_and_date(doc: GbDocument, *, note: str | None = "note") -> None:
 
 
 def banji(doc: GbDocument, *, with_issuer: bool = True) -> None:
-    """版记 pinned to the bottom of the last page: rules, 抄送, 印发机关 + 印发日期."""
-    boxed = []
-    if with_issuer:
-        # the top rule is its own 1 pt-high paragraph; its border spacing differs from the
-        # last one so neither Word nor LibreOffice merges the two into one bordered group
-        boxed.append(paragraph(ParaStyle(line=20, borders=(Border("bottom", size=THICK, space=0),),
-                                         run=BANJI_RUN)))
+    """版记 pinned to the bottom of the last page: rules, 抄送, 印发机关 + 印发日期.
+
+    The text box grows with its content (a 15-entry 抄送 list or a wrapped 印发 line is never
+    cut); each rule is its own 1 pt paragraph without indents, so every rule is exactly as wide
+    as the 156 mm text block while the 抄送 and 印发 lines stay one character in on each side."""
+    def rule(size: int, space: int) -> etree._Element:
+        # neighbouring rules differ in border spacing so no reader merges them into one group
+        return paragraph(ParaStyle(line=20, borders=(Border("bottom", size=size, space=space),), run=BANJI_RUN))
+
+    boxed = [rule(THICK, 0)] if with_issuer else []
     boxed.append(paragraph(FLUSH_LEFT, "{%p if cc %}"))
-    cc_rule = (Border("bottom", size=THIN, space=1),) if with_issuer else ()
-    boxed.append(paragraph(BANJI_LINE.but(left=280 + 3 * 280, first_line=-3 * 280, borders=cc_rule),
-                           "抄送：{{ cc|join('，') }}。"))
+    boxed.append(paragraph(BANJI_LINE.but(left=280 + 3 * 280, first_line=-3 * 280), "抄送：{{ cc|join('，') }}。"))
+    if with_issuer:
+        boxed.append(rule(THIN, 1))
     boxed.append(paragraph(FLUSH_LEFT, "{%p endif %}"))
     if with_issuer:
-        issued = BANJI_LINE.but(tabs=(("right", TEXT_WIDTH - 280),),
-                                borders=(Border("bottom", size=THICK, space=1),))
+        issued = BANJI_LINE.but(align="left", tabs=(("right", TEXT_WIDTH - 280),))
         boxed.append(paragraph(issued, "{{ issuer }}", "\t", "{{ issue_date|cn_date }}印发"))
-    box = anchored_text_box(boxed, name="版记", width_mm=156, height_mm=30)
+        boxed.append(rule(THICK, 0))
+    box = anchored_text_box(boxed, name="版记", width_mm=156, height_mm=12, grow=True)
     anchor = paragraph(ParaStyle(line=20, run=BANJI_RUN))
     anchor.append(box)
     doc.add(anchor)

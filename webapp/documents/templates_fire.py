@@ -3,12 +3,13 @@ and the 移交函 in 信函格式 (a 函: the ordinary 文号 代字〔年〕N�
 
 from __future__ import annotations
 
-from webapp.documents.layout import BODY, FLUSH_LEFT, ORGAN_MARK, GbDocument
-from webapp.documents.ooxml import CHAR_WIDTH, LINE_PITCH, RED, Border
+from webapp.documents.layout import BODY, FLUSH_LEFT, GbDocument
+from webapp.documents.ooxml import CHAR_WIDTH, LINE_PITCH, Border
 from webapp.documents.template_builder import (
     NUMBER_LINE,
     attachments,
     banji,
+    letter_mark,
     red_header,
     signature_and_date,
     title_and_addressees,
@@ -78,8 +79,7 @@ def build_referral_letter() -> GbDocument:
     """信函格式: red organ name over a red thick-thin double rule, number at the right under
     it, no page number on page 1 and a thin-thick double rule at its bottom (footer)."""
     doc = GbDocument(title="移交函", letter_rule_footer=True)
-    rule = Border("bottom", val="thickThinSmallGap", size=24, color=RED, space=4)
-    doc.para(ORGAN_MARK.but(borders=(rule,)), "{{ organ_mark }}")
+    letter_mark(doc)
     doc.para(NUMBER_LINE.but(align="right", before=LINE_PITCH // 2, right=CHAR_WIDTH, borders=()),
              "{{ doc_number }}")
     title_and_addressees(doc, "{{ addressee }}：")

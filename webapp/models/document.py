@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from enum import StrEnum
 
@@ -74,6 +75,8 @@ class Document(db.Model):
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
     issued_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
     void_reason: Mapped[str] = mapped_column(Text, default="")
+    # the layout verifier's report on the issued PDF (JSON with a Chinese "label"); "" for older rows
+    layout_check: Mapped[str] = mapped_column(Text, default="")
 
     file: Mapped[StoredFile] = relationship()
     grid: Mapped[GridNode] = relationship()
@@ -87,6 +90,11 @@ class Document(db.Model):
     @property
     def status_label(self) -> str:
         return DOCUMENT_STATUSES[self.status]
+
+    @property
+    def layout_check_label(self) -> str:
+        """版式检查 result as shown on the case page (通过 / 未通过：which rule / 未检查（why）)."""
+        return json.loads(self.layout_check)["label"] if self.layout_check else "未检查"
 
 
 class DocumentAttachment(db.Model):

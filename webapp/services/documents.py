@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
+from webapp.documents import layout_loop
 from webapp.documents.fitting import strip_breaks
 from webapp.documents.manifest import ContextError, TemplateLibrary
 from webapp.documents.pages import PageRasterizer
@@ -46,13 +47,15 @@ class DocumentServices:
     pdf_cache_dir: Path
     pages: PageRasterizer  # PDF pages as images, for reading a document in the page
     preview_dir: Path  # previews (DOCX, PDF, page images) by content hash; never issued documents
+    # render → PDF → verify → adjust on every issued document (config LAYOUT_CHECK); off: "未检查"
+    layout_check: bool = False
 
     @classmethod
-    def create(cls, templates_dir: Path, data_dir: Path) -> DocumentServices:
+    def create(cls, templates_dir: Path, data_dir: Path, *, layout_check: bool = False) -> DocumentServices:
         library = TemplateLibrary.load(templates_dir)
         return cls(library, DocumentRenderer(library), FileStore(data_dir / "files"),
                    PdfConverter(data_dir / "lo-profile"), data_dir / "pdf-cache", PageRasterizer(),
-                   data_dir / "preview-cache")
+                   data_dir / "preview-cache", layout_check)
 
 
 @dataclass
@@ -71,7 +74,7 @@ def safe_filename(text: str) -> str:
 
 def _record(session: Session, docs: DocumentServices, *, template_key: str, context: dict, title: str,
             subject: Subject, user: User | None, now: datetime, status: str, number: str | None,
-            previous: Document | None = None) -> Document:
+            previous: Document | None = None, layout_check: bool = True) -> Document:
     spec = docs.library.spec(template_key)
     organ = responsible_party(context, subject.grid)
     properties = CoreProperties(title=strip_breaks(title), author=organ, created=now, identifier=number or "",
@@ -80,7 +83,15 @@ def _record(session: Session, docs: DocumentServices, *, template_key: str, cont
         content = docs.renderer.render(template_key, context, properties)
     except ContextError as error:  # the data misses a required field: say which, in Chinese
         raise InvalidInput(str(error)) from error
-    stored = docs.store.put(session, content, DOCX, now)
+    outcome = layout_loop.produce(content, docs.pdf, layout=spec.format, check=docs.layout_check and layout_check)
+    if outcome.report.status == "failed":
+        raise InvalidInput(f"版式检查未通过，文件未印发：{outcome.report.label.removeprefix('未通过：')}。"
+                           "请精简正文或调整内容后重新提交。")
+    stored = docs.store.put(session, outcome.docx, DOCX, now)
+    if outcome.pdf is not None:  # the PDF the verifier read is the one downloads get
+        cached = pdf_cache_path(docs, stored.sha256)
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        cached.write_bytes(outcome.pdf)
     document = Document(
         template_key=template_key, kind=spec.kind, title=strip_breaks(title), number=number, status=status,
         file=stored, filename=safe_filename(strip_breaks(f"{number}_{title}" if number else title)) + ".docx",
@@ -89,6 +100,7 @@ def _record(session: Session, docs: DocumentServices, *, template_key: str, cont
         context_json=json.dumps(context, ensure_ascii=False, default=str), created_by=user, created_at=now,
         issued_at=now if status == "issued" else None,
         previous=previous, version=previous.version + 1 if previous else 1,
+        layout_check=json.dumps(outcome.report.to_json(), ensure_ascii=False),
     )
     session.add(document)
     session.flush()
@@ -106,10 +118,11 @@ def responsible_party(context: dict[str, Any], grid: GridNode | None) -> str:
 
 
 def create_record(session: Session, docs: DocumentServices, *, template_key: str, context: dict, title: str,
-                  subject: Subject, user: User | None, now: datetime) -> Document:
-    """A document that carries no number (an inspection record, a letter): issued as it is made."""
+                  subject: Subject, user: User | None, now: datetime, layout_check: bool = True) -> Document:
+    """A document that carries no number (an inspection record, a letter): issued as it is made.
+    ``layout_check=False`` skips the PDF and layout verifier (batches of hundreds of letters)."""
     return _record(session, docs, template_key=template_key, context=context, title=title, subject=subject,
-                   user=user, now=now, status="issued", number=None)
+                   user=user, now=now, status="issued", number=None, layout_check=layout_check)
 
 
 def number_prefix(session: Session, town: GridNode, key: str) -> NumberPrefix:

@@ -45,7 +45,7 @@ def render_letter(session: Session, docs: DocumentServices, campaign: LetterCamp
     document = create_record(
         session, docs, template_key=TEMPLATE_KEY, context=letter_context(campaign, letter),
         title=letter_title(campaign, letter), subject=Subject(letter.grid, letter.unit, None, "generate"),
-        user=None, now=now,
+        user=None, now=now, layout_check=False,  # one LibreOffice run per letter would stall a campaign
     )
     bound = session.execute(
         update(ResponsibilityLetter)
