@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from io import BytesIO
 from typing import IO
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy.orm import Session
 
 from webapp.models import GridNode, Unit
 from webapp.models.grid import UNIT_CATEGORIES
-from webapp.services import units
+from webapp.services import spreadsheets, units
 from webapp.services.errors import InvalidInput
 from webapp.services.grid import find_by_display_path, town_of
 
@@ -47,22 +46,8 @@ class ImportResult:
         return f"新增{self.created}个单位，更新{self.changed}个单位，{self.unchanged}个单位无变化"
 
 
-def _workbook_with_header() -> tuple[Workbook, object]:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "单位台账"
-    sheet.append(HEADERS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for index, (header, _) in enumerate(COLUMNS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = max(12, len(header) * 2 + 4)
-    return book, sheet
-
-
-def _save(book: Workbook) -> bytes:
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def _workbook_with_header() -> tuple[Workbook, Worksheet]:
+    return spreadsheets.new_table("单位台账", HEADERS, [max(12, len(header) * 2 + 4) for header in HEADERS])
 
 
 def blank_template() -> bytes:
@@ -74,18 +59,18 @@ def blank_template() -> bytes:
     validation = DataValidation(type="list", formula1=f"=类别!$A$1:$A${len(UNIT_CATEGORIES)}", allow_blank=False)
     sheet.add_data_validation(validation)
     validation.add("B2:B5000")
-    return _save(book)
+    return spreadsheets.to_bytes(book)
 
 
 def export_units(unit_rows: list[Unit]) -> bytes:
     book, sheet = _workbook_with_header()
     for unit in unit_rows:
-        sheet.append([
+        spreadsheets.append_row(sheet, [
             unit.name, unit.category_label, unit.grid.display_path(), unit.address,
             unit.responsible_person, unit.responsible_phone, unit.manager, unit.manager_phone,
             unit.floor_area, unit.staff_count,
         ])
-    return _save(book)
+    return spreadsheets.to_bytes(book)
 
 
 def _text(value: object) -> str:
