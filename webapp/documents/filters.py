@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined
+from markupsafe import Markup, escape
 
 DIGITS = "零一二三四五六七八九"
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -77,8 +78,21 @@ def finalize(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, str):
-        return _XML_FORBIDDEN.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+        return _keep_braces(_XML_FORBIDDEN.sub("", value.replace("\r\n", "\n").replace("\r", "\n")))
     return value
+
+
+def _keep_braces(text: str) -> str | Markup:
+    """User text prints as typed: docxtpl turns ``{_{ }_} {_% %_}`` into ``{{ }} {% %}`` in the rendered XML
+    (its escape for template authors), so an underscore of user text next to a brace or percent sign — or at
+    either end, next to the neighbouring output — is written as the character reference ``&#95;``, which
+    that rewrite does not see and every XML reader reads back as "_"."""
+    if "_" not in text or not (_DOCXTPL_ESCAPE.search(text) or text.startswith("_") or text.endswith("_")):
+        return text
+    return Markup(str(escape(text)).replace("_", "&#95;"))
+
+
+_DOCXTPL_ESCAPE = re.compile(r"[{%]_|_[}%]")
 
 
 def build_environment() -> Environment:
