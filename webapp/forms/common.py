@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import ClassVar
 
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -10,14 +11,19 @@ from wtforms import Field, Form, RadioField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp.forms.sanitise import SafeMeta
 from webapp.services.units import phone_problem
 
 
 class ChineseForm(FlaskForm):
-    """Every form of the app: WTForms' own messages ("不是有效的选择。") in Chinese too."""
+    """Every form of the app: WTForms' own messages ("不是有效的选择。") in Chinese too, and every field
+    through the one input sanitiser (webapp.forms.sanitise). `model`, when set, is the table whose String
+    column lengths bound the fields of the same name."""
 
-    class Meta:
+    class Meta(SafeMeta):
         locales = ("zh",)
+
+    model: ClassVar[type | None] = None
 
     # The 暂存 draft the form was filled from, if any: setup() must then not overwrite its entries.
     restored = None
