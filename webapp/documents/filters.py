@@ -73,12 +73,17 @@ def num(value: Any) -> str:
     return f"{number:f}"
 
 
+def xml_safe(text: str) -> str:
+    """Text without the characters XML 1.0 forbids (a vertical tab pasted from Word, NUL …)."""
+    return _XML_FORBIDDEN.sub("", text)
+
+
 def finalize(value: Any) -> Any:
     """Runs on every ``{{ }}`` output before escaping."""
     if value is None:
         return ""
     if isinstance(value, str):
-        return _keep_braces(_XML_FORBIDDEN.sub("", value.replace("\r\n", "\n").replace("\r", "\n")))
+        return _keep_braces(xml_safe(value.replace("\r\n", "\n").replace("\r", "\n")))
     return value
 
 

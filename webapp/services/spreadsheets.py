@@ -16,6 +16,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -32,8 +33,14 @@ def _as_text(cell: Cell | WriteOnlyCell) -> None:
     cell.quotePrefix = True
 
 
+def _cell_value(value: Any) -> Any:
+    """Strings without the control characters openpyxl refuses (IllegalCharacterError, i.e. a 500)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def append_row(sheet: Any, values: Sequence[Any]) -> None:
     """sheet.append(values), with formula-like text kept as text (normal and write-only sheets)."""
+    values = [_cell_value(value) for value in values]
     if not any(looks_like_formula(value) for value in values):
         sheet.append(list(values))
         return
