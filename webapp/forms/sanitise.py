@@ -5,13 +5,13 @@ every document and export that carries it); a multi-line field keeps its newline
 field refuses a newline beside the field; NUL is refused (PostgreSQL cannot store it); every text field
 has a maximum length — the column's when the form names its model, else a general limit.
 Numbers: finite (no inf or nan) and within what the database stores (integers within ±(2³¹−1)).
-The same text rules serve the paths without a form (the unit ledger import): `clean_text`, `text_problem`.
+The text rules themselves (webapp.services.input_rules) also serve the paths without a form (the unit ledger
+import, the command line).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -22,39 +22,13 @@ from wtforms.fields.choices import SelectFieldBase
 from wtforms.meta import DefaultMeta
 from wtforms.validators import Length, StopValidation
 
-DB_INT_MAX = 2**31 - 1
-FLOAT_LIMIT = 1e12  # far beyond any area, loss or score, and exact in a double
+from webapp.services.input_rules import DB_INT_MAX, FLOAT_LIMIT, clean_text, text_problem
+
 ONE_LINE_LIMIT = 200
 MULTI_LINE_LIMIT = 20_000
-NUL_MESSAGE = "不能包含空字符（NUL），请删除后重新填写。"
-NEWLINE_MESSAGE = "此项只能填写一行，请删除换行。"
 NUMBER_MESSAGE = "请输入有效的数字。"
 INTEGER_RANGE_MESSAGE = f"数值超出范围（不能超过{DB_INT_MAX}）。"
 FLOAT_RANGE_MESSAGE = "数值超出范围。"
-
-# C0 and C1 controls, DEL, and the XML-forbidden non-characters; \t and \n are decided per field.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-
-
-def clean_text(value: str | None, *, multiline: bool) -> str | None:
-    """Text without control characters: CR/LF become LF; a tab is kept in multi-line text, a space in one line.
-    Newlines stay in one-line text too, so that `text_problem` can name them."""
-    if not isinstance(value, str):
-        return value
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    value = value if multiline else value.replace("\t", " ")
-    return _CONTROL.sub("", value)
-
-
-def text_problem(raw: Any, *, multiline: bool) -> str | None:
-    """What is wrong with raw text that cleaning must not silently fix (Chinese), or None."""
-    if not isinstance(raw, str):
-        return None
-    if "\x00" in raw:
-        return NUL_MESSAGE
-    if not multiline and ("\n" in raw.strip() or "\r" in raw.strip()):
-        return NEWLINE_MESSAGE
-    return None
 
 
 def _text_rules(multiline: bool):  # noqa: ANN202

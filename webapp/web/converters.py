@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.routing import IntegerConverter, ValidationError
 
-DB_INT_MAX = 2**31 - 1  # PostgreSQL INTEGER (and the ids SQLite hands out in practice)
+from webapp.services.input_rules import DB_INT_MAX
 
 
 class BoundedIntConverter(IntegerConverter):

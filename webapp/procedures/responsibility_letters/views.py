@@ -194,7 +194,7 @@ def scan(letter_id: int):
     found = letters_signing.get_letter(db.session, acting_user(), letter_id)
     if not found.scan:
         raise NotFound("没有上传签字盖章件。")
-    return stored_file_response(found.scan_sha256, f"{found.party_b_name}_签字盖章件", inline=True)
+    return stored_file_response(found.scan_sha256, f"{found.party_b_name}_签字盖章件")
 
 
 @bp.errorhandler(InvalidInput)
