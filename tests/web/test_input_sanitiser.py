@@ -28,14 +28,18 @@ def test_vertical_tab_in_a_notice_title_is_stripped_and_the_years_archive_export
     register = load_workbook(io.BytesIO(clerk.get("/notices/register.xlsx?year=2026").data)).active
     assert "关于冬春火灾防控的通知" in [cell.value for cell in register[2]]
 
-    archivist = sign_in("archivist")
+    assert "关于冬春火灾防控的通知" in exported_catalogue(session, sign_in("archivist"))
+
+
+def exported_catalogue(session, archivist) -> list[str]:  # noqa: ANN001
+    """Export 2026 as the archivist; the non-empty cells of the package's 归档文件目录.xlsx."""
     assert archivist.post("/archive/export", {"year": "2026", "pdf": ""}).status_code == 302
     record = session.scalar(select(ArchiveExport))
     assert record.status == "done" and record.item_count >= 1, record.message
     with zipfile.ZipFile(io.BytesIO(archivist.get(f"/archive/exports/{record.id}.zip").data)) as package:
         catalogue = next(n for n in package.namelist() if n.endswith("归档文件目录.xlsx"))
         rows = load_workbook(io.BytesIO(package.read(catalogue))).active.iter_rows(values_only=True)
-        assert any("关于冬春火灾防控的通知" in [str(v) for v in row] for row in rows)
+        return [str(value) for row in rows for value in row if value]
 
 
 def test_nul_and_newline_are_refused_beside_the_field(session, sign_in, small_town):
@@ -101,13 +105,45 @@ def test_text_recorded_before_the_sanitiser_does_not_block_exports(app, session,
     for document_id, title in session.execute(select(Document.id, Document.title)).all():
         session.execute(table.update().where(table.c.id == document_id).values(title=title[:2] + "\x0b" + title[2:]))
     session.commit()
-    archivist = sign_in("archivist")
-    assert archivist.post("/archive/export", {"year": "2026", "pdf": ""}).status_code == 302
-    record = session.scalar(select(ArchiveExport))
-    assert record.status == "done" and record.item_count >= 1, record.message
-    with zipfile.ZipFile(io.BytesIO(archivist.get(f"/archive/exports/{record.id}.zip").data)) as package:
-        catalogue = next(n for n in package.namelist() if n.endswith("归档文件目录.xlsx"))
-        cells = [str(v) for row in load_workbook(io.BytesIO(package.read(catalogue))).active.iter_rows(values_only=True)
-                 for v in row if v]
+    cells = exported_catalogue(session, sign_in("archivist"))
     titles = [c for c in cells if c.startswith(tuple(t[:2] for t in original))]
     assert titles and not any("\x0b" in c for c in cells)
+
+
+def test_every_form_of_the_app_goes_through_the_sanitiser(app):
+    """Page forms derive from ChineseForm, sub-forms (FormField rows) from SafeForm: both bind every field
+    through webapp.forms.sanitise.harden, so a new form cannot skip it."""
+    from wtforms import Form
+
+    from webapp.forms.common import ChineseForm
+    from webapp.forms.sanitise import SafeForm
+
+    def subclasses(cls: type) -> list[type]:
+        return [sub for direct in cls.__subclasses__() for sub in [direct, *subclasses(direct)]]
+
+    ours = {cls for cls in subclasses(Form) if cls.__module__.startswith("webapp.")}
+    assert len(ours) > 40
+    assert [cls.__qualname__ for cls in ours if not issubclass(cls, ChineseForm | SafeForm)] == []
+
+
+def test_list_entries_and_meeting_decisions_are_bounded_and_cleaned(app):
+    from werkzeug.datastructures import MultiDict
+    from wtforms import FieldList, StringField
+
+    from webapp.forms.common import ChineseForm
+    from webapp.procedures.meeting.forms import MAX_DECISIONS, MeetingRecordForm
+
+    class Names(ChineseForm):
+        class Meta:
+            csrf = False
+
+        names = FieldList(StringField("姓名"), max_entries=3)
+
+    posted = MultiDict({f"names-{i}": value for i, value in enumerate(["甲\x0b乙", "丙\n丁", "戊", "己"])})
+    with app.test_request_context(method="POST"):
+        form = Names(formdata=posted)
+        assert not form.validate()
+        assert [entry.data for entry in form.names.entries] == ["甲乙", "丙\n丁", "戊"]
+        assert form.errors == {"names": [[], ["此项只能填写一行，请删除换行。"], []]}
+        many = MultiDict({f"decisions-{i}-title": "事项" for i in range(500)})
+        assert len(MeetingRecordForm(formdata=many, meta={"csrf": False}).decisions.entries) == MAX_DECISIONS
