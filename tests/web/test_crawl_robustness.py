@@ -13,6 +13,7 @@ from webapp.forms.common import ChineseForm
 BAD_IDS = ["0", "-1", str(2**31), str(2**63), str(10**20), "abc"]
 BAD_VALUES = ["0", "-1", str(2**31), str(2**63), str(10**20), "1e400", "inf", "-inf", "nan", "abc", "a\x00b",
               "x" * 5000, "a\x0bb", "第一行\n第二行"]
+EXISTING_ID_VALUES = [str(2**31), str(2**63), "nan", "a\x00b", "x" * 5000]
 NOT_CRAWLED = {"auth.logout", "auth.login", "static"}  # the crawler must stay signed in
 QUERY_NAMES = ["year", "node", "page", "unit_id", "grid_id", "item_id", "status", "due", "show", "metric", "view",
                "k", "q", "next"]
@@ -52,6 +53,10 @@ def crawl(app, visitor) -> list[str]:  # noqa: ANN001
                     failures += _failed(visitor.get, url, value, query_string={name: value for name in QUERY_NAMES})
                 if "POST" in rule.methods:
                     failures += _failed(visitor.post, url, value, {name: value for name in fields})
+        if "<" in rule.rule and "GET" in rule.methods:  # an id that exists (a grid node, a unit, a user …)
+            for value in EXISTING_ID_VALUES:
+                failures += _failed(visitor.get, _urls(rule, ["1"])[0], value,
+                                    query_string={name: value for name in QUERY_NAMES})
     return failures
 
 
