@@ -29,6 +29,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from webapp.archive import views as archive_views
     from webapp.web import register_web
+    from webapp.web.converters import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
 
     register_web(app, extra_modules=(archive_views,))
     return app

@@ -107,3 +107,19 @@ def test_filters():
         "一", "三", "十", "十二", "二十", "二十一", "一百零五", "一百一十"]
     assert amount(12345.5) == "12,345.50"
     assert (num(18.0), num(96.5), num(None)) == ("18", "96.5", "")
+
+
+DOCXTPL_ESCAPES = ["{_{7*7}_}", "{_% if x %_}", "下划线_", "_开头", "snake_case 保留", "50%_}"]
+
+
+@pytest.mark.parametrize("path", ["prepared", "unprepared"])
+def test_docxtpl_escape_sequences_typed_by_users_print_as_typed(renderer, library, path):
+    """Issue 17, item 14: docxtpl's `{_{` → `{{` rewrite is for template authors, not for user text."""
+    body = [{"level": 0, "text": text} for text in DOCXTPL_ESCAPES]
+    context = notice_with(library, title="{_{7*7}_}", body=body)
+    render = renderer.render if path == "prepared" else renderer.render_unprepared
+    document = docx.Document(io.BytesIO(render("notice", context)))
+    paragraphs = [p.text for p in document.paragraphs]
+    for text in DOCXTPL_ESCAPES:
+        assert text in paragraphs, (text, paragraphs)
+    assert "{_{7*7}_}" in all_text(document) and "{{7*7}}" not in all_text(document)

@@ -156,3 +156,36 @@ def test_same_new_file_stored_by_two_transactions_survives_the_others_rollback(a
         thread.join(30)
     assert store.verify(result["sha"])
     assert session.get(StoredFile, result["sha"]) is not None
+
+
+def test_two_clerks_record_the_same_letter_signed_at_once_one_wins(app, session, small_town, sign_in):
+    """Issue 17, item 7: both load the issued letter, then both record it signed; one wins, one is told."""
+    from tests.web.test_letters_http import open_campaign, run_jobs
+    from webapp.procedures.responsibility_letters import signing
+    from webapp.procedures.responsibility_letters.models import LetterEvent, ResponsibilityLetter
+
+    campaign = open_campaign(app, session, sign_in("clerk"), sign_in("leader"), grid=small_town.town)
+    run_jobs(app, session)
+    letter_id = session.scalar(select(ResponsibilityLetter.id).where(ResponsibilityLetter.campaign_id == campaign.id)
+                               .order_by(ResponsibilityLetter.id))
+    session.commit()
+    now, loaded = app.extensions["firegrid.clock"].now(), threading.Barrier(2)
+
+    def record(index):
+        user = _user("clerk")
+        letter = signing.get_letter(db.session, user, letter_id)
+        assert letter.status == "issued"
+        loaded.wait()  # both have seen it unsigned before either writes
+        signing.sign(db.session, letter, signing.Signing(now.date(), signatory_b=f"签字人{index}"), user=user,
+                     now=now)
+        return letter.signatory_b
+
+    results = _run_in_threads(app, 2, record)
+    conflicts = [r for r in results if isinstance(r, TaskConflict)]
+    assert len(conflicts) == 1 and "已由他人登记为“已签订”" in conflicts[0].message, results
+    winner = next(r for r in results if isinstance(r, str))
+    session.expire_all()
+    letter = session.get(ResponsibilityLetter, letter_id)
+    assert letter.status == "signed" and letter.signatory_b == winner
+    events = session.scalars(select(LetterEvent.action).where(LetterEvent.letter_id == letter_id)).all()
+    assert events.count("sign") == 1

@@ -155,3 +155,18 @@ def _snapshot(session):
          u.manager_phone, u.floor_area, u.staff_count)
         for u in session.scalars(select(Unit))
     )
+
+
+def test_import_applies_the_input_rules_of_the_forms(session, small_town):
+    """Issue 17: the ledger import (web and command line) refuses what the forms refuse, naming row and column."""
+    rows = _good_rows(4)
+    rows[0][0] = "第一行\n第二行"
+    rows[1][3] = "路" * 301
+    rows[2][8] = "1e400"
+    rows[3][9] = str(2**31)
+    with pytest.raises(InvalidInput) as refused:
+        unit_ledger.import_units(session, small_town.town, _sheet(rows), now=IMPORT_NOW)
+    assert refused.value.problems == [
+        "第2行：“单位名称”只能填写一行，请删除换行。", "第3行：“地址”不能超过300个字",
+        "第4行：“建筑面积”数值超出范围", "第5行：“从业人数”数值超出范围"]
+    assert session.scalar(select(Unit).where(Unit.name.startswith("导入测试"))) is None

@@ -7,6 +7,7 @@ import io
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from webapp.demo.scans import photo_png
 from webapp.models import GridNode
 from webapp.procedures.evaluation.models import EvaluationScheme
 
@@ -23,7 +24,7 @@ def test_publicity_and_fire_registers(app, session, login_as):  # noqa: ANN001
                                                "attendance": "x"})
     page = bad.get_data(as_text=True)
     assert bad.status_code == 400 and "请填写日期" in page and "请填写整数" in page and "&lt;安全&gt;课" in page
-    photo = (io.BytesIO(b"\x89PNG\r\n\x1a\nfake"), "现场.png")
+    photo = (io.BytesIO(photo_png(2)), "现场.png")
     ok = clerk.post("/evaluation/publicity", {"grid_id": str(shiqiao.id), "member_id": "0",
                                               "held_on": "2026-05-12", "kind": "drill", "five_into": "进学校",
                                               "title": "疏散演练", "audience": "师生", "attendance": "260",

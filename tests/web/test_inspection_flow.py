@@ -15,12 +15,13 @@ from sqlalchemy import select
 from tests.docx_checks import assert_red_header_document, check_gbt9704, staged_preview_text
 from webapp.cases import timers
 from webapp.clock import TZ
+from webapp.demo.scans import photo_png
 from webapp.documents.docx_text import paragraph_text
 from webapp.models import Document, GridNode, ProcessInstance, Unit, User, WorkTask
 from webapp.procedures.inspection.models import Inspection
 from webapp.workdays import WorkdayCalendar
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = photo_png(1)  # a real image: uploads are decoded
 ORGAN_MARK = "江岸区青石镇人民政府"
 DI_NUMBER = re.compile(r"〔2026〕第\d{4}号")
 WENHAO_NUMBER = re.compile(r"〔2026〕[1-9]\d*号$")  # a 函 takes the ordinary 文号
@@ -237,8 +238,11 @@ def check_case_page_files(visitor, case_id: int, scans: dict[str, str], texts: l
         assert download.status_code == 200 and download.data == PNG and download.mimetype == "image/png"
         assert download.headers["Content-Disposition"] == f"attachment; filename=\"{name}\"; filename*=UTF-8''{name}"
     photo = re.search(r'href="(/cases/\d+/files/[0-9a-f]{64})">照片1<', page)
-    disposition = visitor.get(photo.group(1)).headers["Content-Disposition"]
-    assert disposition.endswith("filename*=UTF-8''hazard1.png")  # named as uploaded, not by its hash
+    headers = visitor.get(photo.group(1)).headers
+    assert headers["Content-Disposition"].endswith("filename*=UTF-8''hazard1.png")  # named as uploaded, not by hash
+    # issue 17: an upload never opens as a page of the app, even in the browser's own viewer
+    assert headers["Content-Disposition"].startswith("attachment;")
+    assert headers["Content-Security-Policy"] == "sandbox" and headers["X-Content-Type-Options"] == "nosniff"
     return links
 
 

@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from tests.docx_checks import assert_minutes_format, check_gbt9704, staged_preview_text
 from webapp.clock import TZ
+from webapp.demo.scans import photo_png
 from webapp.models import CommitteeMember, Document, GridNode, WorkTask
 from webapp.procedures.meeting.models import Meeting, MeetingDecision
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = photo_png(1)  # a real image: uploads are decoded
 
 
 def at(text: str) -> datetime:
@@ -183,6 +184,7 @@ def test_decisions_follow_up_by_scope_overdue_and_next_meeting(app, session, log
     assert session.get(MeetingDecision, village_item.id).status == "done"
     download = village_clerk.get(f"/meetings/decisions/{village_item.id}/file")
     assert download.get_data() == PNG and download.headers["Content-Disposition"].endswith(quote("照片.png"))
+    assert download.headers["Content-Security-Policy"] == "sandbox"
 
     app.extensions["firegrid.clock"].set(at("2026-05-06T09:00"))
     clerk.post("/procedures/meeting/start", {"series_key": "joint", "held_on": "2026-05-11"})

@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from webapp.documents.layout import CENTERED, Cell, GbDocument, build_table
 from webapp.documents.ooxml import HEITI, SONGTI, ParaStyle, RunStyle, paragraph
 from webapp.documents.properties import PRODUCER, RELS_PART, CoreProperties, package_parts
+from webapp.services.spreadsheets import append_row
 
 COLUMNS = ["序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"]
 WIDTHS_MM = [12, 52, 42, 34, 72, 20, 10, 10, 15]
@@ -58,13 +59,13 @@ class CatalogueWriter:
         self._sheet = self._book.create_sheet("归档文件目录")
         for index, width in enumerate(XLSX_WIDTHS):
             self._sheet.column_dimensions[chr(ord("A") + index)].width = width
-        self._sheet.append([heading])
-        self._sheet.append(COLUMNS)
+        append_row(self._sheet, [heading])
+        append_row(self._sheet, COLUMNS)
         self._docx = _StreamingDocx(self.docx_path, heading, properties)
         self.count = 0
 
     def add(self, row: CatalogueRow) -> None:
-        self._sheet.append(list(astuple(row)))
+        append_row(self._sheet, astuple(row))
         self._docx.add([str(v) for v in astuple(row)])
         self.count += 1
 

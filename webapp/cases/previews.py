@@ -157,7 +157,8 @@ def token(secret: str, user_id: int, sha256: str) -> str:
 
 
 def check_token(secret: str, user_id: int, sha256: str, given: str) -> None:
-    if not hmac.compare_digest(token(secret, user_id, sha256), given or ""):
+    # compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError, i.e. a 500)
+    if not hmac.compare_digest(token(secret, user_id, sha256).encode(), (given or "").encode("utf-8", "replace")):
         raise OutOfScope("该预览不是为您生成的。")
 
 

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from jinja2 import Environment, StrictUndefined
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from webapp.documents.fitting import fit_title, mark_half_points, mark_scale, nobreak, nobreak_numbers
 
@@ -98,6 +98,11 @@ def paragraphs(blocks: Any) -> list[dict[str, Any]]:
     return out
 
 
+def xml_safe(text: str) -> str:
+    """Text without the characters XML 1.0 forbids (a vertical tab pasted from Word, NUL …)."""
+    return _XML_FORBIDDEN.sub("", text)
+
+
 def finalize(value: Any) -> Any:
     """Runs on every ``{{ }}`` output before escaping."""
     if value is None:
@@ -105,8 +110,21 @@ def finalize(value: Any) -> Any:
     if isinstance(value, Markup):  # run XML from nobreak/nobreak_numbers, built escaped
         return value
     if isinstance(value, str):
-        return _XML_FORBIDDEN.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
+        return _keep_braces(xml_safe(value.replace("\r\n", "\n").replace("\r", "\n")))
     return value
+
+
+def _keep_braces(text: str) -> str | Markup:
+    """User text prints as typed: docxtpl turns ``{_{ }_} {_% %_}`` into ``{{ }} {% %}`` in the rendered XML
+    (its escape for template authors), so an underscore of user text next to a brace or percent sign — or at
+    either end, next to the neighbouring output — is written as the character reference ``&#95;``, which
+    that rewrite does not see and every XML reader reads back as "_"."""
+    if "_" not in text or not (_DOCXTPL_ESCAPE.search(text) or text.startswith("_") or text.endswith("_")):
+        return text
+    return Markup(str(escape(text)).replace("_", "&#95;"))
+
+
+_DOCXTPL_ESCAPE = re.compile(r"[{%]_|_[}%]")
 
 
 def build_environment() -> Environment:

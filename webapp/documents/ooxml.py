@@ -13,6 +13,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
 
+from webapp.documents.filters import xml_safe
+
 # Font names the offices have installed; PDF rendering maps them through fonts.conf.
 FANGSONG = "仿宋_GB2312"
 XIAOBIAOSONG = "方正小标宋简体"
@@ -137,7 +139,7 @@ def text_run(text: str, style: RunStyle) -> etree._Element:
         run.append(_el("w:tab"))
         return run
     t = _el("w:t")
-    t.text = text
+    t.text = xml_safe(text)  # text recorded before the input sanitiser may still hold a vertical tab
     t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
     run.append(t)
     return run

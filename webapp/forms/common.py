@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
+from typing import ClassVar
 
 from flask import current_app
 from flask_wtf import FlaskForm
@@ -23,6 +24,8 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from webapp.forms.sanitise import SafeMeta
+from webapp.services.input_rules import NEWLINE_MESSAGE
 from webapp.services.units import phone_problem
 
 # Emoji and pictographs: no official font has them, so they vanish from the printed PDF.
@@ -36,7 +39,7 @@ def official_text_problem(text: str, *, one_line: bool) -> str | None:
     if emoji:
         return f"不能包含表情符号（“{emoji.group()}”），公文用字体无法打印，请删除。"
     if one_line and ("\n" in (text or "") or "\r" in (text or "")):
-        return "此项只能填写一行，请删除换行。"
+        return NEWLINE_MESSAGE
     return None
 
 
@@ -61,11 +64,15 @@ def _official_text_errors(fields, report: Field | None = None,  # noqa: ANN001 -
 
 
 class ChineseForm(FlaskForm):
-    """Every form of the app: WTForms' own messages ("不是有效的选择。") in Chinese too, and the
-    ``official_text`` check on every text field (its message beside the field)."""
+    """Every form of the app: WTForms' own messages ("不是有效的选择。") in Chinese too, every field
+    through the one input sanitiser (webapp.forms.sanitise), and the ``official_text`` check on every text
+    field (its message beside the field). `model`, when set, is the table whose String column lengths
+    bound the fields of the same name."""
 
-    class Meta:
+    class Meta(SafeMeta):
         locales = ("zh",)
+
+    model: ClassVar[type | None] = None
 
     # The 暂存 draft the form was filled from, if any: setup() must then not overwrite its entries.
     restored = None
@@ -73,7 +80,8 @@ class ChineseForm(FlaskForm):
     def validate(self, extra_validators=None) -> bool:  # noqa: ANN001 - WTForms' signature
         valid = super().validate(extra_validators)
         for field, message in _official_text_errors(self):
-            field.errors = [*field.errors, message]
+            if message not in field.errors:  # the sanitiser may have refused the same newline
+                field.errors = [*field.errors, message]
             valid = False
         return valid
 

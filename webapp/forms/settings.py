@@ -1,6 +1,7 @@
 from wtforms import DateField, IntegerField, RadioField, SelectField, StringField
 
 from webapp.forms.common import ChineseForm, max_length, optional, required
+from webapp.models import NumberPrefix
 from webapp.models.grid import COMMITTEE_ROLES
 
 
@@ -12,6 +13,7 @@ class CalendarDayForm(ChineseForm):
 
 
 class NumberPrefixForm(ChineseForm):
+    model = NumberPrefix
     organ = StringField("发文机关", validators=[required("请输入发文机关。"), max_length(100)])
     prefix = StringField("机关代字（或纪要系列名称）", validators=[required("请输入机关代字。"), max_length(50)])
     grammar = SelectField("编号格式", choices=[("wenhao", "〔2026〕7号"), ("di", "〔2026〕第0007号"),

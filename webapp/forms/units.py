@@ -3,10 +3,12 @@ from wtforms import DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import NumberRange
 
 from webapp.forms.common import ChineseForm, max_length, optional, phone_number, required
+from webapp.models import Unit
 from webapp.models.grid import UNIT_CATEGORIES
 
 
 class UnitForm(ChineseForm):
+    model = Unit
     name = StringField("单位名称", validators=[required("请输入单位名称。"), max_length(200)])
     category = SelectField("单位类别", choices=list(UNIT_CATEGORIES.items()), validators=[required()])
     grid_id = SelectField("所属网格", coerce=int, validators=[required("请选择所属网格。")])

@@ -1,10 +1,12 @@
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 
 from webapp.forms.common import CheckboxList, ChineseForm, max_length, optional, phone_number, required
+from webapp.models import User
 from webapp.models.users import ROLES
 
 
 class UserForm(ChineseForm):
+    model = User
     username = StringField("用户名", validators=[required("请输入用户名。"), max_length(50)])
     display_name = StringField("姓名", validators=[required("请输入姓名。"), max_length(50)])
     phone = StringField("电话", validators=[optional(), phone_number])

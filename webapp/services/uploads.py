@@ -1,12 +1,27 @@
-"""Uploaded files (photos, signed scans, attachments): type and size checked, stored by hash."""
+"""Uploaded files (photos, signed scans, attachments): type, content and size checked, stored by hash.
+
+What each kind must really be, checked before it is stored (messages in Chinese):
+- Images are decoded in full with Pillow (a PNG signature followed by HTML is no image), within a pixel
+  limit, and may not carry HTML or script markup anywhere.
+- PDFs are parsed with pypdf; JavaScript and launch actions (an OpenAction, a document-level script, a
+  link's action …) anywhere in the object graph are refused.
+- OOXML (DOCX, XLSX) is checked from the zip directory alone before anything is inflated: member names
+  (no absolute path, no "..", no duplicates), the total uncompressed size, each member's compression ratio
+  and the main parts; only then are the members read (CRC check), within those limits.
+"""
 
 from __future__ import annotations
 
+import re
+import warnings
 from datetime import datetime
 from io import BytesIO
-from zipfile import ZipFile
+from pathlib import PurePosixPath
+from zipfile import BadZipFile, ZipFile, ZipInfo
 
+from PIL import Image
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from sqlalchemy.orm import Session
 
 from webapp.services.errors import InvalidInput
@@ -38,19 +53,6 @@ def sniff_type(content: bytes, filename: str) -> str | None:
     return None
 
 
-def _opens(content: bytes, media_type: str) -> bool:
-    """The archive must be able to open every file later (四性检测: usability), so check now."""
-    try:
-        if media_type == "application/pdf":
-            PdfReader(BytesIO(content)).pages  # noqa: B018  (parsing is the check)
-        elif media_type.startswith(_OOXML):
-            with ZipFile(BytesIO(content)) as archive:
-                return archive.testzip() is None
-    except Exception:  # any parser error means the file is damaged
-        return False
-    return True
-
-
 def store_upload(session: Session, store: FileStore, *, content: bytes, filename: str, now: datetime,
                  max_bytes: int | None = None) -> dict:
     """Check and store one upload; returns the reference kept in task data.
@@ -64,7 +66,125 @@ def store_upload(session: Session, store: FileStore, *, content: bytes, filename
     media_type = sniff_type(content, filename)
     if media_type is None:
         raise InvalidInput(f"文件“{filename}”的类型不支持：只接受 JPG、PNG、WEBP 图片和 PDF、DOCX、XLSX 文件。")
-    if not _opens(content, media_type):
-        raise InvalidInput(f"文件“{filename}”已损坏，无法打开，请重新上传。")
+    problem = content_problem(content, media_type)  # the archive must open every file later (四性检测), safely
+    if problem:
+        raise InvalidInput(f"文件“{filename}”{problem}")
     stored = store.put(session, content, media_type, now)
     return {"file": stored.sha256, "name": filename[:200], "type": media_type, "size": len(content)}
+
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+IMAGE_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+MAIN_PARTS = {DOCX: "word/document.xml", XLSX: "xl/workbook.xml"}
+KIND_NAMES = {DOCX: "Word（.docx）", XLSX: "Excel（.xlsx）"}
+
+MAX_PIXELS = 80_000_000  # a 10,000 × 8,000 scan; Pillow refuses twice this as a decompression bomb
+MAX_UNCOMPRESSED = 250 * 1024 * 1024
+MAX_RATIO = 200  # zeros compress about 1000:1, real XML rarely beyond 50:1
+RATIO_FLOOR = 1024 * 1024  # small members may compress as they like
+MAX_MEMBERS = 10_000
+MAX_PDF_OBJECTS = 500_000
+_MARKUP = re.compile(rb"<\s*(script|html|body|iframe|svg|object|embed)\b", re.IGNORECASE)
+_SCRIPT_ACTIONS = {"/JavaScript", "/Launch"}
+
+DAMAGED = "已损坏，无法打开，请重新上传。"
+
+
+def content_problem(content: bytes, media_type: str) -> str | None:
+    """None when the file is what its type says and safe to keep; else what is wrong (Chinese)."""
+    if media_type in IMAGE_FORMATS:
+        return image_problem(content, IMAGE_FORMATS[media_type])
+    if media_type == "application/pdf":
+        return pdf_problem(content)
+    if media_type in MAIN_PARTS:
+        return ooxml_problem(content, media_type)
+    return "的类型不支持。"
+
+
+def image_problem(content: bytes, image_format: str) -> str | None:
+    if _MARKUP.search(content):
+        return "不是有效的图片：其中夹带了网页代码。"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(content), formats=[image_format]) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    return "的图片尺寸过大，请缩小后上传。"
+                image.load()  # decodes every pixel: a truncated or forged image fails here
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return "的图片尺寸过大，请缩小后上传。"
+    except Exception:  # Pillow raises many types for data that is not a decodable image
+        return "不是有效的图片，或已损坏，请重新上传。"
+    return None
+
+
+def pdf_problem(content: bytes) -> str | None:
+    try:
+        reader = PdfReader(BytesIO(content))
+        if len(reader.pages) == 0:
+            return DAMAGED
+        scripted = _has_script(reader.trailer)
+    except Exception:  # any parser error means the file is damaged
+        return DAMAGED
+    if scripted:
+        return "含有脚本（JavaScript）或启动程序的动作，出于安全原因不能上传；请打印后重新扫描为PDF。"
+    return None
+
+
+def _has_script(root: object) -> bool:
+    """Whether any dictionary reachable from the trailer runs JavaScript or launches a program."""
+    seen: set[tuple[int, int]] = set()
+    stack, visited = [root], 0
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            node = node.get_object()
+        visited += 1
+        if visited > MAX_PDF_OBJECTS:
+            return True  # too complex to vouch for
+        if isinstance(node, DictionaryObject):
+            if "/JS" in node or "/JavaScript" in node or node.get("/S") in _SCRIPT_ACTIONS:
+                return True
+            stack.extend(node.values())
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+    return False
+
+
+def _bad_name(name: str) -> bool:
+    path = name.replace("\\", "/")
+    return path.startswith("/") or ":" in path or ".." in PurePosixPath(path).parts
+
+
+def _bomb(info: ZipInfo) -> bool:
+    return info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1)
+
+
+def ooxml_problem(content: bytes, media_type: str) -> str | None:
+    try:
+        with ZipFile(BytesIO(content)) as archive:
+            problem = _directory_problem(archive.infolist(), media_type)
+            if problem:
+                return problem
+            return None if archive.testzip() is None else DAMAGED  # reads every member, now within the limits
+    except (BadZipFile, EOFError, OSError, ValueError, NotImplementedError):
+        return DAMAGED
+
+
+def _directory_problem(infos: list[ZipInfo], media_type: str) -> str | None:
+    """From the zip directory alone, before anything is inflated."""
+    names = [info.filename for info in infos]
+    if len(infos) > MAX_MEMBERS:
+        return "内部条目过多，不像正常的文件。"
+    if any(_bad_name(name) for name in names) or len(set(names)) != len(names):
+        return "内含非法路径（如“../”）的条目，不能上传。"
+    if sum(info.file_size for info in infos) > MAX_UNCOMPRESSED or any(_bomb(info) for info in infos):
+        return f"解压后过大（超过{MAX_UNCOMPRESSED // 1024 // 1024}MB或压缩比异常），不能上传。"
+    if not {"[Content_Types].xml", MAIN_PARTS[media_type]} <= set(names):
+        return f"不是有效的{KIND_NAMES[media_type]}文件，请用 Office 或 WPS 另存后重新上传。"
+    return None

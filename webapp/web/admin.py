@@ -11,6 +11,7 @@ from webapp.web.common import (
     client_address,
     form_status,
     now,
+    page_arg,
     require_town_scope,
     roles_required,
     town_scoped,
@@ -113,5 +114,5 @@ def reset_password(user_id: int):
 @roles_required("admin")
 def audit_log():
     require_town_scope("审计日志")
-    page = db.paginate(select(AuditEvent).order_by(AuditEvent.id.desc()), per_page=50, error_out=False)
+    page = db.paginate(select(AuditEvent).order_by(AuditEvent.id.desc()), page=page_arg(), per_page=50, error_out=False)
     return render_template("admin/audit.html", page=page)

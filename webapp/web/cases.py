@@ -142,4 +142,4 @@ def case_file(instance_id: int, sha256: str):
     names = cases.uploaded_files(instance)
     if sha256 not in names:
         abort(404)
-    return stored_file_response(sha256, names[sha256] or instance.title, inline=True)
+    return stored_file_response(sha256, names[sha256] or instance.title)

@@ -15,6 +15,7 @@ from webapp.clock import Clock
 from webapp.models import GridNode, User
 from webapp.models.users import ROLES
 from webapp.services.errors import InvalidInput, NotFound, OutOfScope
+from webapp.web.converters import db_int
 
 
 def clock() -> Clock:
@@ -43,14 +44,14 @@ def local_url(target: str | None, fallback: str) -> str:
 
 def year_arg() -> int:
     """The ?year= of a yearly page, this year by default; nonsense is refused in Chinese, not a 500."""
-    year = request.args.get("year", type=int) or now().year
+    year = request.args.get("year", type=db_int) or now().year
     if not 2000 <= year <= 2100:
         raise InvalidInput("年度无效，请输入2000至2100之间的年份。")
     return year
 
 
 def page_arg() -> int:
-    return min(max(request.args.get("page", 1, type=int), 1), 100_000)
+    return min(max(request.args.get("page", 1, type=db_int), 1), 100_000)
 
 
 def form_status() -> int:

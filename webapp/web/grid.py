@@ -1,9 +1,9 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from webapp.cases import defaults
 from webapp.extensions import db
-from webapp.forms.grid import GridNodeForm
+from webapp.forms.grid import GridNodeForm, GridPostForm
 from webapp.models import GridPost
 from webapp.models.grid import CHILD_LEVEL, GRID_LEVELS, GRID_POSTS
 from webapp.services import audit, grid
@@ -41,11 +41,15 @@ def tree():
 @bp.get("/<int:node_id>")
 @login_required
 def node(node_id: int):
-    current = _node_in_scope(node_id)
+    return _node_page(_node_in_scope(node_id))
+
+
+def _node_page(current, post_form: GridPostForm | None = None, status: int = 200):  # noqa: ANN001, ANN202
     return render_template(
         "grid/node.html", node=current, rename_form=GridNodeForm(obj=current), child_form=GridNodeForm(formdata=None),
+        post_form=post_form or GridPostForm(formdata=None),
         child_level=CHILD_LEVEL.get(current.level), GRID_LEVELS=GRID_LEVELS, GRID_POSTS=GRID_POSTS,
-    )
+    ), status
 
 
 @bp.post("/<int:node_id>/rename")
@@ -107,13 +111,13 @@ def delete(node_id: int):
 @roles_required("admin")
 def add_post(node_id: int):
     current = _node_in_scope(node_id)
-    post, person = request.form.get("post", ""), request.form.get("person_name", "").strip()
-    if post not in GRID_POSTS or not person:
-        flash("请选择岗位并填写姓名。", "danger")
-    else:
-        current.posts.append(GridPost(post=post, person_name=person, phone=request.form.get("phone", "").strip()))
-        _commit_with_audit("grid_post_add", current.id, f"{GRID_POSTS[post]} {person}")
-        flash("已添加。", "success")
+    form = GridPostForm()
+    if not form.validate_on_submit():
+        return _node_page(current, form, 400)
+    person = form.person_name.data.strip()
+    current.posts.append(GridPost(post=form.post.data, person_name=person, phone=(form.phone.data or "").strip()))
+    _commit_with_audit("grid_post_add", current.id, f"{GRID_POSTS[form.post.data]} {person}")
+    flash("已添加。", "success")
     return redirect(url_for("grid.node", node_id=node_id))
 
 

@@ -35,10 +35,15 @@ def xlsx_download(content: bytes, filename: str) -> Response:
     return download_response(content, filename, XLSX)
 
 
-def stored_file_response(sha256: str, name: str, inline: bool = False) -> Response:
-    """A stored upload under its Chinese name, typed by what the store sniffed at upload."""
+def stored_file_response(sha256: str, name: str) -> Response:
+    """A stored upload (scan, photo, attachment) under its Chinese name, typed by what the store sniffed at
+    upload, always as an attachment in a sandbox: whatever a crafted file holds never runs as a page of the
+    app (nosniff, ``Content-Security-Policy: sandbox``)."""
     stored = db.session.get(StoredFile, sha256)
     store = runtime().documents.store
     if stored is None or not store.path(sha256).exists():
         raise NotFound("文件不存在或已从文件库中丢失，请联系管理员。")
-    return download_response(store.read(sha256), name, stored.media_type, inline)
+    response = download_response(store.read(sha256), name, stored.media_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "sandbox"
+    return response

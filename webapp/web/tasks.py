@@ -16,6 +16,7 @@ from webapp.services import documents
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web import form_drafts
 from webapp.web.common import acting_user, now, page_arg, roles_required
+from webapp.web.converters import db_int
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 from webapp.web.posted_files import store_posted
@@ -125,7 +126,7 @@ def submit(task_id: int):
     user = acting_user()
     work_task = cases.task_for_user(db.session, user, task_id)
     form = _form_for(work_task)
-    version = request.form.get("version", type=int)
+    version = request.form.get("version", type=db_int)
     decision = getattr(form, "decision", None)
     if decision is not None and decision.data == "send_back":
         return _send_back(work_task, form, version)
@@ -170,7 +171,7 @@ def save_draft(task_id: int):
 @bp.post("/tasks/<int:task_id>/assign")
 @roles_required("leader")
 def assign(task_id: int):
-    assignee = db.session.get(User, request.form.get("assignee_id", type=int) or 0)
+    assignee = db.session.get(User, request.form.get("assignee_id", type=db_int) or 0)
     if assignee is None:
         flash("请选择转办对象。", "danger")
         return redirect(url_for("tasks.task", task_id=task_id))

@@ -5,7 +5,7 @@ from webapp.extensions import db
 from webapp.forms.units import UnitForm, UnitImportForm, UnitSearchForm
 from webapp.services import audit, grid, unit_ledger, units
 from webapp.services.errors import InvalidInput
-from webapp.web.common import acting_user, client_address, form_status, now, roles_required
+from webapp.web.common import acting_user, client_address, form_status, now, page_arg, roles_required
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 from webapp.web.responses import xlsx_download
@@ -33,7 +33,7 @@ def _search_from_args() -> tuple[UnitSearchForm, object]:
 @login_required
 def index():
     form, query = _search_from_args()
-    page = db.paginate(query, per_page=current_app.config["UNITS_PER_PAGE"], error_out=False)
+    page = db.paginate(query, page=page_arg(), per_page=current_app.config["UNITS_PER_PAGE"], error_out=False)
     return render_template("units/list.html", form=form, page=page)
 
 

@@ -6,15 +6,24 @@ from typing import Any
 
 from flask import current_app, request
 from flask_wtf.file import MultipleFileField
-from wtforms import Form, FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import FormField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
 from webapp.forms.common import ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
 from webapp.forms.registry import register_form
+from webapp.forms.sanitise import SafeForm
 from webapp.forms.widgets import CnDateField, CnFloatField, EntryList
 from webapp.models import WorkTask
 from webapp.procedures.evaluation import group, scoring
-from webapp.procedures.evaluation.models import CATEGORIES, FIVE_INTO, FORMULAS, ITEM_KINDS, PUBLICITY_KINDS
+from webapp.procedures.evaluation.models import (
+    CATEGORIES,
+    FIVE_INTO,
+    FORMULAS,
+    ITEM_KINDS,
+    PUBLICITY_KINDS,
+    FireIncident,
+    PublicityEvent,
+)
 from webapp.services.errors import NotFound
 from webapp.web.responses import runtime
 
@@ -44,7 +53,7 @@ class MeasureForm(ChineseForm):
                          description="提交后系统按最新台账重新测算一次，并向各村（社区）、部门下发自评任务。")
 
 
-class _Entry(Form):
+class _Entry(SafeForm):
     """A sub-form row whose legend (body, item, points) is set by the parent form's setup."""
 
     score_id = HiddenField("")
@@ -179,6 +188,7 @@ class SchemeItemForm(ChineseForm):
 
 
 class PublicityForm(ChineseForm):
+    model = PublicityEvent
     grid_id = SelectField("网格", coerce=int, validate_choice=False)
     member_id = SelectField("组织部门（镇直部门组织的填写）", coerce=int, validate_choice=False)
     held_on = CnDateField("日期", validators=[required("请填写日期。"), not_in_future])
@@ -195,6 +205,7 @@ BAD_COUNT = "人数应在0到1000之间。"
 
 
 class FireForm(ChineseForm):
+    model = FireIncident
     grid_id = SelectField("网格", coerce=int, validate_choice=False)
     occurred_on = CnDateField("发生日期", validators=[required("请填写发生日期。"), not_in_future])
     place = StringField("地点（单位）", validators=[required("请填写起火地点或单位。"), max_length(200)])

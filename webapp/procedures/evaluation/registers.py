@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from io import BytesIO
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -15,6 +12,7 @@ from webapp.models import CommitteeMember, GridNode, User
 from webapp.procedures.evaluation.models import FIVE_INTO, PUBLICITY_KINDS, FireIncident, PublicityEvent
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.grid import ensure_in_scope, get_node
+from webapp.services.spreadsheets import table_workbook
 
 PUBLICITY_HEADERS = ("序号", "日期", "类型", "“五进”", "主题", "对象", "参加人数", "网格", "组织部门", "照片数",
                      "登记人")
@@ -80,30 +78,14 @@ def fires_in_scope(session: Session, user: User, year: int) -> list[FireIncident
     return _in_scope(session, user, FireIncident, FireIncident.occurred_on, year)
 
 
-def _workbook(title: str, headers: tuple[str, ...], rows: list[list], widths: tuple[int, ...]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = title
-    sheet.append(list(headers))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row)
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
 def publicity_xlsx(year: int, events: list[PublicityEvent]) -> bytes:
     rows = [[n, e.held_on, e.kind_label, e.five_into, e.title, e.audience, e.attendance, e.grid.display_path(),
              e.member.organ if e.member else "", len(e.photos or []),
              e.recorded_by.display_name if e.recorded_by else ""] for n, e in enumerate(events, start=1)]
-    return _workbook(f"{year}年宣传培训台账", PUBLICITY_HEADERS, rows, (6, 12, 10, 10, 36, 20, 10, 20, 24, 8, 10))
+    return table_workbook(f"{year}年宣传培训台账", PUBLICITY_HEADERS, rows, (6, 12, 10, 10, 36, 20, 10, 20, 24, 8, 10))
 
 
 def fires_xlsx(year: int, fires: list[FireIncident]) -> bytes:
     rows = [[n, f.occurred_on, f.place, f.grid.display_path(), f.cause, f.deaths, f.injuries, f.loss,
              f.recorded_by.display_name if f.recorded_by else ""] for n, f in enumerate(fires, start=1)]
-    return _workbook(f"{year}年火灾事故登记", FIRE_HEADERS, rows, (6, 12, 30, 20, 36, 8, 8, 16, 10))
+    return table_workbook(f"{year}年火灾事故登记", FIRE_HEADERS, rows, (6, 12, 30, 20, 36, 8, 8, 16, 10))

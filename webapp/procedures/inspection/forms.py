@@ -38,12 +38,14 @@ from webapp.forms.common import (
     today,
 )
 from webapp.forms.registry import register_form
+from webapp.forms.sanitise import SafeForm
 from webapp.forms.widgets import CnDateField, EntryList
 from webapp.models import Unit, User
 from webapp.procedures.inspection import records
 from webapp.procedures.inspection.models import ITEM_RESULTS
 from webapp.procedures.inspection.plans import inspectors_for
 from webapp.procedures.inspection.setup import checklist_for, receiver_label, receivers
+from webapp.web.converters import db_int
 from webapp.web.responses import runtime
 
 PHOTO_HINT = "可拍照或选择多张图片"
@@ -62,7 +64,7 @@ def _file_required(form: Form, field: Any) -> None:
         raise ValidationError("请上传扫描件或照片。")
 
 
-class ChecklistEntryForm(Form):
+class ChecklistEntryForm(SafeForm):
     item_id = HiddenField()
     item_name = HiddenField()
     result = RadioField("检查结果", choices=list(ITEM_RESULTS.items()),
@@ -106,8 +108,8 @@ class InspectionRecordForm(ChineseForm):
         self.inspector_ids.choices = [(u.id, u.display_name) for u in inspectors_for(session, user)]
         if self.inspected_on.data is None and request.method == "GET":
             self.inspected_on.data = today()
-        if not self.unit_id.data and request.args.get("unit_id", type=int):
-            self.unit_id.data = request.args.get("unit_id", type=int)
+        if not self.unit_id.data and request.args.get("unit_id", type=db_int):
+            self.unit_id.data = request.args.get("unit_id", type=db_int)
         unit = next((u for u in units if u.id == self.unit_id.data), None)
         self.unit_name.data = unit.name if unit else ""
         self._just_loaded = unit is not None and self._load_checklist(session, unit)
@@ -146,7 +148,7 @@ class InspectionRecordForm(ChineseForm):
             raise ValidationError("认定重大火灾隐患时，请至少在一个检查项目中填写隐患。")
 
 
-class NoticeHazardForm(Form):
+class NoticeHazardForm(SafeForm):
     hazard_id = HiddenField()
     description = TextAreaField("隐患描述", validators=[required("请填写隐患描述。"), max_length(500)],
                                 render_kw={"rows": 2})
@@ -226,7 +228,7 @@ class EarlyApplicationForm(ChineseForm):
     note = TextAreaField("整改情况说明", validators=[optional(), max_length(500)])
 
 
-class ReinspectionCheckForm(Form):
+class ReinspectionCheckForm(SafeForm):
     hazard_id = HiddenField()
     hazard_text = HiddenField()
     rectified = RadioField("整改情况", choices=[("yes", "已整改"), ("no", "未整改")],

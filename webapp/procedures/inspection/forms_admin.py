@@ -11,6 +11,7 @@ from webapp.forms.common import ChineseForm, max_length, optional, required
 from webapp.forms.widgets import CnDateField
 from webapp.models.grid import UNIT_CATEGORIES
 from webapp.models.users import User
+from webapp.procedures.inspection.models import ChecklistItem
 from webapp.procedures.inspection.plans import inspectors_for
 from webapp.services.grid import nodes_in_scope
 
@@ -49,6 +50,7 @@ class PlanForm(ChineseForm):
 
 
 class ChecklistItemForm(ChineseForm):
+    model = ChecklistItem
     name = StringField("检查项目", validators=[required("请填写检查项目名称。"), max_length(100)])
     legal_basis = StringField("法律依据", validators=[optional(), max_length(200)])
     categories = _Checkboxes("适用单位类别（不选则适用全部）", choices=list(UNIT_CATEGORIES.items()),

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.models import Document, GridNode, Unit, User, WorkTask
 from webapp.procedures.inspection.models import Inspection, InspectionPlan
 from webapp.procedures.inspection.plans import units_under
+from webapp.services.spreadsheets import table_workbook
 
 METRICS = {
     "inspected": "本月已检查", "open": "有未办结隐患", "overdue_rectification": "整改逾期未复查",
@@ -114,22 +112,8 @@ def _ledger_row(index: int, inspection: Inspection, hazard) -> list:
 
 def ledger_xlsx(session: Session, user: User, year: int) -> bytes:
     """隐患台账: one row per hazard found in the year within the user's scope."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"{year}年火灾隐患台账"
-    sheet.append(LEDGER_COLUMNS)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    index = 0
-    for inspection in reversed(inspections_under(session, user.scope)):
-        if inspection.inspected_at.year != year:
-            continue
-        for hazard in inspection.hazards:
-            index += 1
-            sheet.append(_ledger_row(index, inspection, hazard))
-    sheet.freeze_panes = "A2"
-    for letter, width in zip("ABCDEFGHIJKLMNOPQRS", [6, 18, 22, 14, 17, 16, 16, 30, 16, 28], strict=False):
-        sheet.column_dimensions[letter].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    found = [(inspection, hazard) for inspection in reversed(inspections_under(session, user.scope))
+             if inspection.inspected_at.year == year for hazard in inspection.hazards]
+    rows = (_ledger_row(index, inspection, hazard) for index, (inspection, hazard) in enumerate(found, start=1))
+    return table_workbook(f"{year}年火灾隐患台账", LEDGER_COLUMNS, rows, (6, 18, 22, 14, 17, 16, 16, 30, 16, 28),
+                          freeze_header=True)

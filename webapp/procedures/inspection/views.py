@@ -12,6 +12,7 @@ from webapp.procedures.inspection.models import ChecklistItem, Inspection
 from webapp.services import grid
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, chosen_row, chosen_town, form_status, now, roles_required, year_arg
+from webapp.web.converters import db_int
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import saved, show_invalid
 from webapp.web.responses import xlsx_download
@@ -45,7 +46,7 @@ def dashboard():
 @bp.get("/cases")
 @roles_required("leader", "clerk", "inspector", "admin")
 def cases():
-    node = grid.get_node(db.session, request.args.get("grid_id", type=int) or 0)
+    node = grid.get_node(db.session, request.args.get("grid_id", type=db_int) or 0)
     grid.ensure_in_scope(acting_user(), node)
     metric = request.args.get("metric", "open")
     if metric not in reports.METRICS:
@@ -87,8 +88,8 @@ def plans():
 def plan(plan_id: int):
     found = inspection_plans.get_plan(db.session, acting_user(), plan_id)
     if request.method == "POST" and acting_user().has_role("clerk"):
-        group_id = request.form.get("group_id", type=int) or None
-        inspection_plans.assign(db.session, found, unit_id=request.form.get("unit_id", type=int) or 0,
+        group_id = request.form.get("group_id", type=db_int) or None
+        inspection_plans.assign(db.session, found, unit_id=request.form.get("unit_id", type=db_int) or 0,
                                 group_id=group_id)
         db.session.commit()
         flash("已调整。", "success")
@@ -101,14 +102,14 @@ def plan(plan_id: int):
 @bp.route("/checklist", methods=["GET", "POST"])
 @roles_required("admin")
 def checklist():
-    item = db.session.get(ChecklistItem, request.args.get("item_id", type=int) or 0)
+    item = db.session.get(ChecklistItem, request.args.get("item_id", type=db_int) or 0)
     form = ChecklistItemForm(obj=item)
     if form.validate_on_submit():
         try:
             setup.save_item(
-                db.session, item_id=item.id if item else None, name=form.name.data, legal_basis=form.legal_basis.data,
-                categories=form.categories.data or [], sort_order=form.sort_order.data or 0,
-                is_active=form.is_active.data)
+                db.session, item_id=item.id if item else None, name=form.name.data,
+                legal_basis=form.legal_basis.data or "", categories=form.categories.data or [],
+                sort_order=form.sort_order.data or 0, is_active=form.is_active.data)
             db.session.commit()
             flash("检查项目已保存。", "success")
             return redirect(url_for("inspection.checklist"))

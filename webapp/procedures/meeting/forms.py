@@ -7,16 +7,18 @@ from typing import Any
 
 from flask_wtf.file import FileField
 from markupsafe import Markup, escape
-from wtforms import DateField, FieldList, Form, FormField, SelectField, StringField, TextAreaField
+from wtforms import DateField, FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
 from webapp.forms.common import CheckboxList, ChineseForm, DecisionMixin, max_length, optional, required, today
 from webapp.forms.registry import register_form
+from webapp.forms.sanitise import SafeForm
 from webapp.procedures.meeting import decisions as meeting_decisions
 from webapp.procedures.meeting import meetings
 from webapp.procedures.meeting.meetings import split_lines
 
 ROWS_OF_DECISIONS = 6
+MAX_DECISIONS = 50  # a 纪要 with more 议定事项 is not one meeting: the rest of a larger post is dropped
 
 
 def _check_lines(field: Any, parts: int, example: str) -> None:
@@ -25,7 +27,7 @@ def _check_lines(field: Any, parts: int, example: str) -> None:
         raise ValidationError(f"“{bad[0]}”格式不对，每行应为“{example}”。")
 
 
-class DecisionEntry(Form):
+class DecisionEntry(SafeForm):
     """One 议定事项 row; a row left blank is ignored, a started row must be complete."""
 
     title = StringField("标题", validators=[optional(), max_length(100)])
@@ -121,14 +123,15 @@ class MeetingScheduleForm(MeetingStartForm):
 
 @register_form("meeting_record")
 class MeetingRecordForm(ChineseForm):
-    attendees = TextAreaField("出席（每行：单位 姓名）", validators=[required("请填写出席单位和人员。")])
-    absentees = TextAreaField("请假（每行：单位 姓名 原因）", validators=[optional()])
-    observers = TextAreaField("列席（每行：单位 姓名）", validators=[optional()])
+    attendees = TextAreaField("出席（每行：单位 姓名）",
+                              validators=[required("请填写出席单位和人员。"), max_length(2000)])
+    absentees = TextAreaField("请假（每行：单位 姓名 原因）", validators=[optional(), max_length(2000)])
+    observers = TextAreaField("列席（每行：单位 姓名）", validators=[optional(), max_length(2000)])
     agenda = TextAreaField("会议议题（每行一项）", validators=[required("请填写会议议题。"), max_length(2000)])
     summary = TextAreaField("会议概述", validators=[required("请填写会议概述。"), max_length(2000)])
     attachments = TextAreaField("附件（会议材料名称，每行一项，可不填）", validators=[optional(), max_length(1000)])
     decisions = DecisionList(FormField(DecisionEntry), label="议定事项（每项须有责任单位和完成时限）",
-                             min_entries=ROWS_OF_DECISIONS)
+                             min_entries=ROWS_OF_DECISIONS, max_entries=MAX_DECISIONS)
 
     def validate_attendees(self, field: Any) -> None:
         _check_lines(field, 2, "单位 姓名")

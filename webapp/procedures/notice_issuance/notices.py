@@ -10,11 +10,8 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from io import BytesIO
 from pathlib import PurePath
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,6 +24,7 @@ from webapp.procedures.notice_issuance.models import NoticeDistribution
 from webapp.services import documents
 from webapp.services.errors import InvalidInput
 from webapp.services.grid import required_town, town_of
+from webapp.services.spreadsheets import table_workbook
 
 PROCEDURE_KEY = "notice_issuance"
 KINDS = ("通知", "通报", "意见", "函", "报告", "请示")
@@ -247,19 +245,8 @@ def register_rows(session: Session, year: int, scope_path: str) -> list[Register
 
 
 def register_workbook(year: int, rows: list[RegisterRow]) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"{year}年发文登记簿"
-    sheet.append(list(REGISTER_HEADERS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        sheet.append(row.cells)
-    for letter, width in zip("ABCDEFGHIJ", (22, 8, 48, 30, 10, 12, 12, 8, 40, 10), strict=True):
-        sheet.column_dimensions[letter].width = width
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return table_workbook(f"{year}年发文登记簿", REGISTER_HEADERS, (row.cells for row in rows),
+                          (22, 8, 48, 30, 10, 12, 12, 8, 40, 10))
 
 
 def case_data(engine: WorkflowEngine, instance: ProcessInstance) -> dict:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,6 +12,7 @@ from webapp.models import GridNode, User
 from webapp.procedures.responsibility_letters.models import LetterCampaign, ResponsibilityLetter
 from webapp.services.errors import OutOfScope
 from webapp.services.grid import ensure_in_scope, get_node
+from webapp.services.spreadsheets import table_workbook
 
 OPEN = ("pending", "issued")
 
@@ -109,19 +107,8 @@ def unsigned_letters(session: Session, campaign: LetterCampaign, node: GridNode)
 
 def reminder_xlsx(dashboard: Dashboard) -> bytes:
     """催签名单: every unsigned counterparty below the node, with responsible person and phone."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "未签订名单"
     title = f"{dashboard.campaign.title} 未签订名单（{dashboard.node.name}，签订率 {dashboard.total.rate_text}）"
-    sheet.append([title])
-    sheet.append(["序号", "签订对象", "类别", "所属网格", "责任人", "联系电话", "状态"])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for index, letter in enumerate(dashboard.unsigned, start=1):
-        sheet.append([index, letter.party_b_name, letter.kind_label, letter.grid.display_path(),
-                      letter.responsible_person, letter.phone, letter.status_label])
-    for column, width in zip("ABCDEFG", (6, 30, 16, 22, 12, 16, 10), strict=True):
-        sheet.column_dimensions[column].width = width
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    rows = ([index, letter.party_b_name, letter.kind_label, letter.grid.display_path(), letter.responsible_person,
+             letter.phone, letter.status_label] for index, letter in enumerate(dashboard.unsigned, start=1))
+    return table_workbook("未签订名单", ["序号", "签订对象", "类别", "所属网格", "责任人", "联系电话", "状态"], rows,
+                          (6, 30, 16, 22, 12, 16, 10), heading=title)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from webapp.cases import actions as cases
 from webapp.cases.runtime import CaseRuntime
@@ -15,7 +16,7 @@ from webapp.procedures.responsibility_letters.batch import render_letter
 from webapp.procedures.responsibility_letters.campaigns import count_letters
 from webapp.procedures.responsibility_letters.models import LetterCampaign, LetterEvent, ResponsibilityLetter
 from webapp.services import audit, documents
-from webapp.services.errors import DomainError, InvalidInput, OutOfScope
+from webapp.services.errors import DomainError, InvalidInput, OutOfScope, TaskConflict
 from webapp.services.grid import ensure_in_scope, get_in_scope
 
 SIGNING_STEP = "signing"
@@ -50,7 +51,8 @@ def sign(session: Session, letter: ResponsibilityLetter, signing: Signing, *, us
         raise InvalidInput(f"“{letter.party_b_name}”的责任书当前为“{letter.status_label}”，不能登记签订。")
     if signing.signed_on > now.date():
         raise InvalidInput("签订日期不能晚于今天。", field="signed_on")
-    letter.status, letter.signed_on, letter.signed_at, letter.signed_by_id = "signed", signing.signed_on, now, user.id
+    _claim(session, letter, "issued", "signed")
+    letter.signed_on, letter.signed_at, letter.signed_by_id = signing.signed_on, now, user.id
     letter.signatory_a = signing.signatory_a.strip() or letter.campaign.party_a_signatory
     letter.signatory_b = signing.signatory_b.strip() or letter.responsible_person
     letter.scan_sha256 = signing.scan_sha256
@@ -61,6 +63,22 @@ def sign(session: Session, letter: ResponsibilityLetter, signing: Signing, *, us
                                        created_at=now))
     _event(session, letter, user, now, "sign", f"签订日期 {signing.signed_on.isoformat()}")
     session.flush()
+
+
+def _claim(session: Session, letter: ResponsibilityLetter, before: str, after: str) -> None:
+    """Move the letter from `before` to `after` in one conditional UPDATE: of two people recording the same
+    letter at once, the second finds the status already changed (the row is locked until the first commits)
+    and is told so; nothing of theirs is recorded."""
+    changed = session.execute(
+        update(ResponsibilityLetter)
+        .where(ResponsibilityLetter.id == letter.id, ResponsibilityLetter.status == before)
+        .values(status=after)
+        .execution_options(synchronize_session=False))
+    if changed.rowcount != 1:
+        session.refresh(letter)
+        raise TaskConflict(f"“{letter.party_b_name}”的责任书刚刚已由他人登记为“{letter.status_label}”，"
+                           "请刷新页面查看。")
+    set_committed_value(letter, "status", after)
 
 
 def bulk_sign(session: Session, campaign: LetterCampaign, letter_ids: list[int], signed_on: date, *, user: User,
@@ -86,7 +104,8 @@ def undo(session: Session, letter: ResponsibilityLetter, reason: str, *, user: U
         raise InvalidInput("该责任书尚未登记签订。")
     if not reason.strip():
         raise InvalidInput("撤销签订登记必须填写原因。")
-    letter.status, letter.signed_on, letter.signed_at, letter.signed_by_id = "issued", None, None, None
+    _claim(session, letter, "signed", "issued")
+    letter.signed_on, letter.signed_at, letter.signed_by_id = None, None, None
     letter.signatory_a = letter.signatory_b = ""
     if letter.scan_sha256 and letter.document is not None:
         session.execute(delete(DocumentAttachment).where(

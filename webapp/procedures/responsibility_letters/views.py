@@ -14,6 +14,7 @@ from webapp.procedures.responsibility_letters.models import COUNTERPARTY_KINDS, 
 from webapp.services import jobs
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, local_url, now, referrer_path, roles_required
+from webapp.web.converters import db_int
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import flash_invalid, show_invalid
 from webapp.web.posted_files import store_posted
@@ -86,7 +87,7 @@ def rebuild_combined(campaign_id: int):
 @login_required
 def dashboard(campaign_id: int):
     found = queries.visible_campaign(db.session, acting_user(), campaign_id)
-    board = letters_dashboard.build(db.session, acting_user(), found, request.args.get("node", type=int))
+    board = letters_dashboard.build(db.session, acting_user(), found, request.args.get("node", type=db_int))
     return render_template("letters/dashboard.html", board=board, campaign=found)
 
 
@@ -94,7 +95,7 @@ def dashboard(campaign_id: int):
 @login_required
 def unsigned_xlsx(campaign_id: int):
     found = queries.visible_campaign(db.session, acting_user(), campaign_id)
-    board = letters_dashboard.build(db.session, acting_user(), found, request.args.get("node", type=int))
+    board = letters_dashboard.build(db.session, acting_user(), found, request.args.get("node", type=db_int))
     name = f"{found.year}年度责任书未签订名单_{board.node.name}.xlsx"
     return xlsx_download(letters_dashboard.reminder_xlsx(board), name)
 
@@ -193,7 +194,7 @@ def scan(letter_id: int):
     found = letters_signing.get_letter(db.session, acting_user(), letter_id)
     if not found.scan:
         raise NotFound("没有上传签字盖章件。")
-    return stored_file_response(found.scan_sha256, f"{found.party_b_name}_签字盖章件", inline=True)
+    return stored_file_response(found.scan_sha256, f"{found.party_b_name}_签字盖章件")
 
 
 @bp.errorhandler(InvalidInput)
