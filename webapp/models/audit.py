@@ -21,10 +21,13 @@ AUDIT_ACTIONS = {
     "calendar_day_set": "设置节假日/调休", "calendar_day_remove": "删除节假日/调休",
     "number_prefix_update": "修改发文字号", "user_create": "新增用户", "user_update": "修改用户",
     "user_password_reset": "重置密码",
+    "login_failed": "登录失败", "password_change": "修改本人密码", "user_unlock": "解除锁定",
+    "download": "下载文件", "excel_export": "导出Excel", "archive_export": "生成归档包",
+    "archive_download": "下载归档包", "settings_change": "修改设置", "scheme_change": "修改考评方案",
 }
 AUDIT_OBJECT_TYPES = {
     "case": "案件", "grid_node": "网格", "letter_campaign": "责任书签订", "settings": "设置", "unit": "单位",
-    "url": "页面", "user": "用户",
+    "url": "页面", "user": "用户", "file": "文件", "archive_export": "归档包", "evaluation_scheme": "考评方案",
 }
 
 

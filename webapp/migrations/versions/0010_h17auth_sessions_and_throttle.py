@@ -1,0 +1,37 @@
+"""sessions and login throttling: per-user session version, forced password change, failed logins per address
+
+Revision ID: h17auth_sessions_and_throttle
+Revises: 0009
+Create Date: 2026-12-04 03:20:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = 'h17auth_sessions_and_throttle'
+down_revision = '0009'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='1'))
+        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+    op.create_table(
+        'login_throttle',
+        sa.Column('address', sa.String(length=64), nullable=False),
+        sa.Column('window_start', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('failures', sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint('address', name=op.f('pk_login_throttle')),
+    )
+
+
+def downgrade():
+    op.drop_table('login_throttle')
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_column('must_change_password')
+        batch_op.drop_column('session_version')
