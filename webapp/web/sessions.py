@@ -4,6 +4,7 @@ forced change of an initial password."""
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
@@ -40,8 +41,8 @@ def load_from_remember_cookie(req) -> User | None:  # noqa: ANN001
     if not token or not days:
         return None
     try:
-        session_id = _remember_signer().loads(token, max_age=days * 86400)
-    except BadSignature:
+        session_id, _nonce = _remember_signer().loads(token, max_age=days * 86400)
+    except (BadSignature, ValueError, TypeError):
         g.clear_remember = True
         return None
     user = load_user(str(session_id))
@@ -93,7 +94,8 @@ def _check_session():
 def _write_remember_cookie(response):
     config = current_app.config
     if getattr(g, "remember_user", None) is not None:
-        response.set_cookie(REMEMBER_COOKIE, _remember_signer().dumps(g.remember_user.get_id()),
+        token = _remember_signer().dumps([g.remember_user.get_id(), secrets.token_urlsafe(8)])  # new each time
+        response.set_cookie(REMEMBER_COOKIE, token,
                             max_age=config["REMEMBER_DAYS"] * 86400, secure=config["REMEMBER_COOKIE_SECURE"],
                             httponly=True, samesite="Lax")
     elif getattr(g, "clear_remember", False):
