@@ -17,10 +17,10 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='1'))
-        batch_op.add_column(sa.Column('must_change_password', sa.Boolean(), nullable=False,
-                                      server_default=sa.false()))
+    # Plain ADD COLUMN (no batch copy): other tables reference user_account.
+    op.add_column('user_account', sa.Column('session_version', sa.Integer(), nullable=False, server_default='1'))
+    op.add_column('user_account', sa.Column('must_change_password', sa.Boolean(), nullable=False,
+                                            server_default=sa.false()))
     op.create_table(
         'login_throttle',
         sa.Column('address', sa.String(length=64), nullable=False),
@@ -32,6 +32,7 @@ def upgrade():
 
 def downgrade():
     op.drop_table('login_throttle')
-    with op.batch_alter_table('user_account', schema=None) as batch_op:
-        batch_op.drop_column('must_change_password')
-        batch_op.drop_column('session_version')
+    # user_account is referenced by other tables: SQLite (3.35+) drops the columns in place instead of
+    # recreating the table, which its foreign keys would refuse.
+    for column in ('must_change_password', 'session_version'):
+        op.execute(f'ALTER TABLE user_account DROP COLUMN {column}')
