@@ -173,7 +173,12 @@ def _bind(app, host: str, port: int, threads: int):
     from waitress import create_server
 
     try:
-        return create_server(app, host=host, port=port, threads=threads, ident="firegrid")
+        # ident="": no Server banner. Idle or slow connections cost a socket, not a worker thread, so
+        # a high connection limit and a short idle timeout keep them from starving real users.
+        return create_server(app, host=host, port=port, threads=threads, ident="",
+                             connection_limit=app.config["SERVER_CONNECTION_LIMIT"],
+                             channel_timeout=app.config["SERVER_CHANNEL_TIMEOUT"], cleanup_interval=10,
+                             backlog=1024)
     except OSError as error:
         click.echo(f"端口 {port} 已被占用或无法使用（{host}:{port}），服务未启动。"
                    f"请先关闭占用该端口的程序，或用 --port 指定其他端口，例如 --port {port + 1}。", err=True)

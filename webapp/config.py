@@ -67,9 +67,23 @@ def _web(env: Mapping[str, str]) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         # failed logins before an account is locked, and for how long
-        "LOGIN_MAX_FAILURES": 5,
-        "LOGIN_LOCK_MINUTES": 15,
+        "LOGIN_MAX_FAILURES": int(env.get("FIREGRID_LOGIN_MAX_FAILURES", "5")),
+        "LOGIN_LOCK_MINUTES": int(env.get("FIREGRID_LOGIN_LOCK_MINUTES", "15")),
+        # failed logins from one client address within the window before it must wait (0 = no limit)
+        "LOGIN_ADDRESS_MAX_FAILURES": int(env.get("FIREGRID_LOGIN_ADDRESS_MAX_FAILURES", "20")),
+        "LOGIN_ADDRESS_WINDOW_MINUTES": int(env.get("FIREGRID_LOGIN_ADDRESS_WINDOW_MINUTES", "15")),
+        # a session ends after this long without a request, and this long after login whatever happens
+        "SESSION_IDLE_MINUTES": int(env.get("FIREGRID_SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": int(env.get("FIREGRID_SESSION_MAX_HOURS", "12")),
+        # 保持登录 (remember me) lasts this many days from its last use (0 hides the option)
+        "REMEMBER_DAYS": int(env.get("FIREGRID_REMEMBER_DAYS", "7")),
+        # reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0 = none)
+        "PROXY_COUNT": int(env.get("FIREGRID_PROXY_COUNT", "0")),
+        # waitress: open connections accepted at once, and seconds before an idle one is closed
+        "SERVER_CONNECTION_LIMIT": int(env.get("FIREGRID_CONNECTION_LIMIT", "1000")),
+        "SERVER_CHANNEL_TIMEOUT": int(env.get("FIREGRID_CHANNEL_TIMEOUT", "30")),
         # uploads (photos, signed scans, attachments)
         "MAX_CONTENT_LENGTH": int(env.get("FIREGRID_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "UNITS_PER_PAGE": 25,

@@ -11,7 +11,15 @@ from webapp.archive.forms import ExportForm, SettingsForm
 from webapp.archive.models import RETENTIONS
 from webapp.extensions import db
 from webapp.services.errors import InvalidInput
-from webapp.web.common import acting_user, now, page_arg, require_town_scope, roles_required, year_arg
+from webapp.web.common import (
+    acting_user,
+    now,
+    page_arg,
+    record_action,
+    require_town_scope,
+    roles_required,
+    year_arg,
+)
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 from webapp.web.paging import ListPage
@@ -62,6 +70,8 @@ def export():
     options = archive_export.ExportOptions(set(form.organ_codes.data), set(form.retentions.data), form.pdf.data)
     record = archive_export.start_export(db.session, year=form.year.data, options=options, user=acting_user(),
                                          now=now())
+    record_action(action="archive_export", object_type="archive_export", object_id=record.id,
+                  summary=f"{record.year}年度")
     queued = jobs.submit(db.session, runtime(), data_dir=_data_dir(), record=record, now=now(),
                                  item_count=jobs.item_count(db.session, record.year, options),
                                  sync_limit=_sync_limit())
@@ -102,6 +112,9 @@ def cancel(export_id: int):
 def download(export_id: int):
     record = archive_export.get_export(db.session, export_id)
     path = archive_export.export_path(_data_dir(), record)
+    record_action(action="archive_download", object_type="archive_export", object_id=record.id,
+                  summary=f"{record.year}年度")
+    db.session.commit()
     return send_file(path, mimetype="application/zip", as_attachment=True,
                      download_name=f"归档包_{record.year}年度_{record.id}.zip")
 
@@ -118,6 +131,8 @@ def settings():
                 organ_codes=codes.parse_pairs(form.organ_codes.data or "", "机构代码"),
                 retention_rules=codes.parse_pairs(form.retention_rules.data or "", "保管期限规则"),
                 item_groups=codes.parse_groups(form.item_groups.data or ""))
+            record_action(action="settings_change", object_type="settings",
+                          summary=f"归档设置：全宗号 {form.fonds.data}")
             db.session.commit()
             flash("归档设置已保存。已分配的档号保持不变。", "success")
             return redirect(url_for("archive.settings"))

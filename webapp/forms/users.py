@@ -1,8 +1,12 @@
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 
 from webapp.forms.common import CheckboxList, ChineseForm, max_length, optional, phone_number, required
+from webapp.forms.widgets import CnDateField
 from webapp.models import User
+from webapp.models.audit import AUDIT_ACTIONS
 from webapp.models.users import ROLES
+
+PASSWORD_HINT = "留空则随机生成，保存后只显示一次；用户首次登录时须修改"
 
 
 class UserForm(ChineseForm):
@@ -13,8 +17,18 @@ class UserForm(ChineseForm):
     roles = CheckboxList("角色", choices=list(ROLES.items()), validators=[required("请至少选择一个角色。")])
     scope_id = SelectField("管辖范围", coerce=int, validators=[required("请选择管辖范围。")])
     enabled = BooleanField("启用", default=True)
-    password = PasswordField("初始密码（至少8位）", validators=[optional()])
+    password = PasswordField("初始密码（至少8位）", validators=[optional(), max_length(200)], description=PASSWORD_HINT)
 
 
 class ResetPasswordForm(ChineseForm):
-    password = PasswordField("新密码（至少8位）", validators=[required("请输入新密码。")])
+    password = PasswordField("新密码（至少8位）", validators=[optional(), max_length(200)], description=PASSWORD_HINT)
+
+
+class AuditFilterForm(ChineseForm):
+    class Meta:
+        csrf = False  # a GET filter changes nothing
+
+    username = StringField("用户名", validators=[optional(), max_length(50)])
+    action = SelectField("操作", choices=[("", "全部"), *AUDIT_ACTIONS.items()], validators=[optional()])
+    date_from = CnDateField("日期自", validators=[optional()])
+    date_to = CnDateField("至", validators=[optional()])

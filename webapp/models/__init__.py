@@ -14,11 +14,11 @@ from webapp.models.document import (
 from webapp.models.drafts import FormDraft
 from webapp.models.grid import CommitteeMember, GridNode, GridPost, Unit
 from webapp.models.jobs import Job
-from webapp.models.users import User, UserRole
+from webapp.models.users import LoginThrottle, User, UserRole
 from webapp.models.workflow import CalendarDay, CaseEvent, ProcessInstance, WorkTask
 
 __all__ = [
     "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Document", "DocumentAttachment",
-    "FormDraft", "GridNode", "GridPost", "IssuedNumber", "Job", "NumberPrefix", "NumberSequence", "ProcessInstance",
-    "StoredFile", "Unit", "User", "UserRole", "WorkTask",
+    "FormDraft", "GridNode", "GridPost", "IssuedNumber", "Job", "LoginThrottle", "NumberPrefix", "NumberSequence",
+    "ProcessInstance", "StoredFile", "Unit", "User", "UserRole", "WorkTask",
 ]

@@ -23,10 +23,14 @@ AUDIT_ACTIONS = {
     "user_password_reset": "重置密码", "town_setup": "首次启动设置（新建镇）",
     "number_void": "作废文号", "committee_member_save": "保存消安委成员单位",
     "committee_member_remove": "移除消安委成员单位",
+    "login_failed": "登录失败", "password_change": "修改本人密码", "user_unlock": "解除锁定",
+    "download": "下载文件", "excel_export": "导出Excel", "archive_export": "生成归档包",
+    "archive_download": "下载归档包", "settings_change": "修改设置", "scheme_change": "修改考评方案",
 }
 AUDIT_OBJECT_TYPES = {
     "case": "案件", "grid_node": "网格", "letter_campaign": "责任书签订", "settings": "设置", "unit": "单位",
-    "url": "页面", "user": "用户", "issued_number": "文号",
+    "url": "页面", "user": "用户", "file": "文件", "archive_export": "归档包", "evaluation_scheme": "考评方案",
+    "issued_number": "文号",
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -19,6 +19,7 @@ ROLES = {
     "leader": "领导",
     "archivist": "档案员",
     "admin": "系统管理员",
+    "auditor": "审计员",
 }
 
 
@@ -34,6 +35,11 @@ class User(UserMixin, db.Model):
     is_enabled: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    # Part of every session and remember-me cookie; raised to end them all (logout, password change,
+    # role or scope change, deactivation, lock-out).
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # An initial or reset password must be replaced at the next login (demo accounts keep theirs).
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
     scope: Mapped[GridNode] = relationship()
@@ -57,6 +63,10 @@ class User(UserMixin, db.Model):
         """How a list of people names this user: display name and grid (namesakes happen)."""
         return f"{self.display_name}（{self.scope.name}）"
 
+    def get_id(self) -> str:
+        """What the session and remember-me cookies carry: the id and the session version."""
+        return f"{self.id}:{self.session_version}"
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses disabled accounts
         return self.is_enabled
@@ -67,3 +77,13 @@ class UserRole(db.Model):
 
     user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per client address in the current window (shared by every app process)."""
+
+    __tablename__ = "login_throttle"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(AwareDateTime())
+    failures: Mapped[int] = mapped_column()

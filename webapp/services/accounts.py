@@ -1,8 +1,8 @@
-"""User accounts: creation, roles, password resets, and login with lock-out."""
+"""User accounts: creation, roles, passwords, unlocking and ending sessions (login: services.login)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -10,24 +10,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from webapp.models import GridNode, User, UserRole
 from webapp.models.users import ROLES
-from webapp.services import audit
 from webapp.services.errors import InvalidInput
+from webapp.services.passwords import check_password, random_password
 
-MIN_PASSWORD_LENGTH = 8
 PASSWORD_HASH_METHOD = "scrypt"
-
-
-class LoginRefused(Exception):
-    """Why a login failed, in Chinese, without saying whether the username exists."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"密码至少需要{MIN_PASSWORD_LENGTH}位。", field="password")
 
 
 def _check_roles(roles: list[str]) -> None:
@@ -36,6 +22,15 @@ def _check_roles(roles: list[str]) -> None:
     unknown = [r for r in roles if r not in ROLES]
     if unknown:
         raise InvalidInput(f"未知角色：{'、'.join(unknown)}", field="roles")
+
+
+def _hash(password: str) -> str:
+    return generate_password_hash(password, method=PASSWORD_HASH_METHOD)
+
+
+def end_sessions(user: User) -> None:
+    """Every session and remember-me cookie of this user stops working at its next request."""
+    user.session_version = (user.session_version or 1) + 1
 
 
 def create_user(
@@ -48,20 +43,23 @@ def create_user(
     scope: GridNode,
     now: datetime,
     phone: str = "",
+    must_change_password: bool = False,
 ) -> User:
+    """`must_change_password`: an initial password an administrator chose or read out (not the demo's)."""
     username = username.strip()
     if session.scalar(select(User.id).where(User.username == username)):
         raise InvalidInput(f"用户名“{username}”已被使用。", field="username")
-    _check_password(password)
+    check_password(password, username)
     _check_roles(roles)
     user = User(
         username=username,
         display_name=display_name.strip() or username,
-        password_hash=generate_password_hash(password, method=PASSWORD_HASH_METHOD),
+        password_hash=_hash(password),
         scope=scope,
         phone=phone,
         created_at=now,
         role_rows=[UserRole(role=r) for r in roles],
+        must_change_password=must_change_password,
     )
     session.add(user)
     session.flush()
@@ -71,47 +69,50 @@ def create_user(
 def update_user(
     session: Session, user: User, *, display_name: str, roles: list[str], scope: GridNode, phone: str, enabled: bool
 ) -> None:
+    """A change of roles, scope or the enabled flag ends the user's sessions (they sign in again)."""
     _check_roles(roles)
+    ends_sessions = set(roles) != user.roles or scope.id != user.scope_id or enabled != user.is_enabled
     user.display_name = display_name.strip() or user.username
     user.scope = scope
     user.phone = phone
     user.is_enabled = enabled
     current = {row.role: row for row in user.role_rows}
     user.role_rows = [current.get(r) or UserRole(role=r) for r in roles]
+    if ends_sessions:
+        end_sessions(user)
     session.flush()
 
 
-def reset_password(session: Session, user: User, password: str) -> None:
-    _check_password(password)
-    user.password_hash = generate_password_hash(password, method=PASSWORD_HASH_METHOD)
-    user.failed_logins = 0
-    user.locked_until = None
+def reset_password(session: Session, user: User, password: str = "") -> str:
+    """An administrator's reset: the given password or a random one (returned, shown once), to be
+    changed at the next login; unlocks the account and ends its sessions."""
+    password = password or random_password()
+    check_password(password, user.username)
+    user.password_hash = _hash(password)
+    user.must_change_password = True
+    unlock(user)
+    end_sessions(user)
+    session.flush()
+    return password
+
+
+def change_password(session: Session, user: User, *, old_password: str, new_password: str) -> None:
+    """The user's own change: needs the old password; ends every other session (the caller renews its own)."""
+    if not check_password_hash(user.password_hash, old_password):
+        raise InvalidInput("原密码不正确。", field="old_password")
+    check_password(new_password, user.username, field="new_password")
+    if new_password == old_password:
+        raise InvalidInput("新密码不能与原密码相同。", field="new_password")
+    user.password_hash = _hash(new_password)
+    user.must_change_password = False
+    end_sessions(user)
     session.flush()
 
 
-def authenticate(
-    session: Session, username: str, password: str, *, now: datetime, max_failures: int, lock_minutes: int
-) -> User:
-    """Return the user, or raise LoginRefused; failures are counted and locking is audited."""
-    user = session.scalar(select(User).where(User.username == username.strip()))
-    if user is None:
-        raise LoginRefused("用户名或密码错误。")
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginRefused(f"登录失败次数过多，账户已锁定，请约{minutes}分钟后再试，或联系管理员解锁。")
-    if not user.is_enabled:
-        raise LoginRefused("该账户已停用，请联系管理员。")
-    if not check_password_hash(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= max_failures:
-            user.locked_until = now + timedelta(minutes=lock_minutes)
-            user.failed_logins = 0
-            audit.record(session, at=now, user=user, action="account_locked", object_type="user", object_id=user.id)
-            raise LoginRefused(f"连续{max_failures}次密码错误，账户已锁定{lock_minutes}分钟，请稍后再试或联系管理员。")
-        raise LoginRefused(f"用户名或密码错误（还可尝试{max_failures - user.failed_logins}次）。")
+def unlock(user: User) -> None:
+    """An administrator lifts a lock-out; the failure count starts again."""
     user.failed_logins = 0
     user.locked_until = None
-    return user
 
 
 def display_names(session: Session, usernames: list[str]) -> list[str]:

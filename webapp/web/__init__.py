@@ -7,18 +7,10 @@ from flask_login import current_user
 
 from webapp.cases import registry
 from webapp.cases.inbox import DUE_FILTERS
-from webapp.extensions import db, login_manager
-from webapp.models import User
 from webapp.models.grid import UNIT_CATEGORIES
 from webapp.models.users import ROLES
 from webapp.web.common import now
 from webapp.web.extension_points import WebParts
-
-
-@login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
-
 
 CASE_ACTIONS = {
     "start": "发起", "complete": "办理", "send_back": "退回", "withdraw": "撤回", "reassign": "转办", "timer": "到期",
@@ -48,7 +40,7 @@ def _shared_modules() -> list:
 
 def register_web(app: Flask, extra_modules: tuple = ()) -> None:
     """Register the shared pages, every procedure's, and `extra_modules` (the archive's), with their menus."""
-    from webapp.web import stack_labels
+    from webapp.web import security, sessions, stack_labels
     from webapp.web.errors import register_error_handlers
 
     modules = _shared_modules() + [m for p in registry.all_procedures() for m in p.web] + list(extra_modules)
@@ -77,9 +69,5 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
 
         return {"nav_items": nav_items, "unit_sections": lambda unit: list(parts.unit_sections)}
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
+    sessions.install(app)
+    security.install(app)

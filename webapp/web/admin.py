@@ -1,9 +1,9 @@
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from webapp.extensions import db
-from webapp.forms.users import ResetPasswordForm, UserForm
-from webapp.models import AuditEvent, User
+from webapp.forms.users import AuditFilterForm, ResetPasswordForm, UserForm
+from webapp.models import User
 from webapp.services import accounts, audit, grid
 from webapp.services.errors import InvalidInput, found
 from webapp.web.common import (
@@ -18,12 +18,13 @@ from webapp.web.common import (
 )
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import flash_invalid, show_invalid
+from webapp.web.responses import xlsx_download
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 # Menu entries of these pages (the web layer reads them when it registers the blueprint).
 NAV = (
     NavItem("admin.users", "用户", ("admin",), order=90),
-    NavItem("admin.audit_log", "审计日志", ("admin",), order=91, visible=town_scoped),
+    NavItem("admin.audit_log", "审计日志", ("admin", "auditor"), order=91, visible=town_scoped),
 )
 
 
@@ -60,14 +61,14 @@ def create_user():
         try:
             scope = grid.get_node(db.session, form.scope_id.data)
             grid.ensure_in_scope(acting_user(), scope)
+            password = form.password.data or accounts.random_password()
             user = accounts.create_user(
                 db.session, username=form.username.data, display_name=form.display_name.data,
-                password=form.password.data or "", roles=form.roles.data, scope=scope, now=now(),
-                phone=form.phone.data or "",
+                password=password, roles=form.roles.data, scope=scope, now=now(),
+                phone=form.phone.data or "", must_change_password=True,
             )
             _audit_commit("user_create", user)
-            flash(f"已创建用户“{user.username}”。", "success")
-            return redirect(url_for("admin.users"))
+            return _password_once(user, password, chosen=bool(form.password.data), created=True)
         except InvalidInput as error:
             show_invalid(form, error, beside=form.username)
     return render_template("admin/user_form.html", form=form, user=None), form_status()
@@ -101,18 +102,54 @@ def reset_password(user_id: int):
     form = ResetPasswordForm()
     try:
         if not form.validate_on_submit():
-            raise InvalidInput("请输入新密码。")
-        accounts.reset_password(db.session, user, form.password.data)
+            raise InvalidInput("密码无效，请重新输入。")
+        password = accounts.reset_password(db.session, user, form.password.data or "")
         _audit_commit("user_password_reset", user)
-        flash(f"已重置“{user.username}”的密码，并解除锁定。", "success")
+        return _password_once(user, password, chosen=bool(form.password.data), created=False)
     except InvalidInput as error:
         flash_invalid(error)
     return redirect(url_for("admin.edit_user", user_id=user_id))
 
 
-@bp.get("/audit")
+def _password_once(user: User, password: str, *, chosen: bool, created: bool):
+    """The new password on this one page only (never in a flash message, which the cookie would carry)."""
+    return render_template("admin/password_once.html", user=user, password=None if chosen else password,
+                           created=created)
+
+
+@bp.post("/users/<int:user_id>/unlock")
 @roles_required("admin")
-def audit_log():
+def unlock_user(user_id: int):
+    user = _user_in_scope(user_id)
+    accounts.unlock(user)
+    _audit_commit("user_unlock", user)
+    flash(f"已解除“{user.username}”的登录锁定。", "success")
+    return redirect(url_for("admin.edit_user", user_id=user_id))
+
+
+def _audit_filter() -> tuple[AuditFilterForm, audit.AuditFilter]:
     require_town_scope("审计日志")
-    page = db.paginate(select(AuditEvent).order_by(AuditEvent.id.desc()), page=page_arg(), per_page=50, error_out=False)
-    return render_template("admin/audit.html", page=page)
+    form = AuditFilterForm(request.args)
+    form.validate()
+
+    def value(field):  # noqa: ANN001, ANN202  (a field with an error narrows nothing)
+        return None if field.errors else field.data
+
+    return form, audit.AuditFilter(username=(value(form.username) or "").strip(), action=value(form.action) or "",
+                                   date_from=value(form.date_from), date_to=value(form.date_to))
+
+
+@bp.get("/audit")
+@roles_required("admin", "auditor")
+def audit_log():
+    form, criteria = _audit_filter()
+    page = db.paginate(audit.search(criteria), page=page_arg(), per_page=50, error_out=False)
+    return render_template("admin/audit.html", page=page, form=form, args=request.args.to_dict())
+
+
+@bp.get("/audit.xlsx")
+@roles_required("admin", "auditor")
+def audit_export():
+    _, criteria = _audit_filter()
+    content = audit.export_xlsx(db.session, criteria)
+    return xlsx_download(content, f"审计日志_{now():%Y%m%d}")

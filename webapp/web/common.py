@@ -32,14 +32,30 @@ def acting_user() -> User:
 
 
 def client_address() -> str:
+    """The client's address (behind FIREGRID_PROXY_COUNT proxies, the one they forwarded)."""
     return request.remote_addr or ""
 
 
+def record_action(*, action: str, object_type: str = "", object_id: object = "", summary: str = "") -> None:
+    """Add an audit event for the signed-in user's action to this request's transaction (the view commits)."""
+    from webapp.extensions import db
+    from webapp.services import audit
+
+    user = current_user._get_current_object() if current_user.is_authenticated else None
+    audit.record(db.session, at=now(), user=user, action=action, object_type=object_type, object_id=object_id,
+                 summary=summary, remote_addr=client_address())
+
+
 def local_url(target: str | None, fallback: str) -> str:
-    """Only a path on this site, so a crafted ?next= or form field cannot send users elsewhere."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return fallback
+    """Only a path on this site, so a crafted ?next= or form field cannot send users elsewhere. Browsers
+    drop tabs and line breaks from a URL (so "/<tab>/evil" becomes "//evil") and read a backslash as "/",
+    so a target holding any of them, a space, or a scheme or host, is ignored."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target or any(ord(c) < 0x21 or ord(c) == 0x7F for c in target):
+        return fallback
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else fallback
 
 
 def year_arg() -> int:

@@ -111,9 +111,7 @@ def _check_token(sha256: str) -> None:
 @login_required
 def page(sha256: str, number: int):
     _check_token(sha256)
-    response = send_file(previews.page_image(runtime().documents, sha256, number), mimetype="image/png")
-    response.headers["Cache-Control"] = "private, max-age=86400"  # the content behind a hash never changes
-    return response
+    return send_file(previews.page_image(runtime().documents, sha256, number), mimetype="image/png")
 
 
 @bp.get("/previews/<sha256>.docx", endpoint="docx")

@@ -11,6 +11,7 @@ from webapp.models import StoredFile
 from webapp.services.documents import DOCX
 from webapp.services.download_names import content_disposition, download_name
 from webapp.services.errors import NotFound
+from webapp.web.common import record_action
 
 if TYPE_CHECKING:
     from webapp.cases.runtime import CaseRuntime
@@ -25,7 +26,11 @@ def runtime() -> CaseRuntime:
 
 
 def download_response(content: bytes, filename: str, mimetype: str, inline: bool = False) -> Response:
-    """`filename` gets the extension of `mimetype` (an uploaded "回执" PDF downloads as 回执.pdf)."""
+    """`filename` gets the extension of `mimetype` (an uploaded "回执" PDF downloads as 回执.pdf).
+    Every download and Excel export is written to the audit log."""
+    record_action(action="excel_export" if mimetype == XLSX else "download", object_type="file",
+                  summary=f"{filename}（{len(content)}字节）")
+    db.session.commit()
     response = Response(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = content_disposition(download_name(filename, mimetype), inline)
     return response

@@ -19,7 +19,7 @@ from webapp.procedures.evaluation.metrics import measure
 from webapp.procedures.evaluation.models import Evaluation, ItemScore
 from webapp.services import grid
 from webapp.services.errors import InvalidInput, NotFound
-from webapp.web.common import acting_user, form_status, now, roles_required, year_arg
+from webapp.web.common import acting_user, form_status, now, record_action, roles_required, year_arg
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
 from webapp.web.posted_files import store_posted
@@ -108,6 +108,8 @@ def scheme_item(kind: str, item_id: int | None):
     if request.method == "POST" and form.validate_on_submit():
         try:
             evaluation_scheme.save_item(db.session, chosen, form.values(), item)
+            record_action(action="scheme_change", object_type="evaluation_scheme", object_id=chosen.id,
+                          summary=f"{'修改' if item else '新增'}考评项目：{form.content.data or ''}"[:200])
             db.session.commit()
             flash("考评项目已保存。", "success")
             return redirect(url_for("evaluation.scheme", kind=kind))
@@ -124,6 +126,8 @@ def scheme_item(kind: str, item_id: int | None):
 def delete_scheme_item(kind: str, item_id: int):
     chosen = evaluation_scheme.scheme_for(db.session, kind)
     evaluation_scheme.delete_item(db.session, evaluation_scheme.get_item(db.session, chosen, item_id))
+    record_action(action="scheme_change", object_type="evaluation_scheme", object_id=chosen.id,
+                  summary=f"删除考评项目 {item_id}")
     db.session.commit()
     flash("考评项目已删除。", "success")
     return redirect(url_for("evaluation.scheme", kind=kind))

@@ -1,7 +1,7 @@
 """layout check: the layout verifier's report stored with each document
 
-Revision ID: h16layout_layout_check
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-04 03:30:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = 'h16layout_layout_check'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
