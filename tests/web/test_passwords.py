@@ -7,8 +7,8 @@ import re
 import pytest
 
 from tests.conftest import Browser
+from webapp.services.accounts import check_password
 from webapp.services.errors import InvalidInput
-from webapp.services.passwords import check_password
 
 
 @pytest.mark.parametrize(("password", "message"), [

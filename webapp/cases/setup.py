@@ -74,6 +74,10 @@ def _problems(session: Session, setup: TownSetup) -> dict[str, str]:
                                ("username", setup.admin_username, "管理员用户名")):
         if not value.strip():
             problems[name] = f"请填写{label}。"
+    try:
+        accounts.check_password(setup.admin_password, setup.admin_username)
+    except InvalidInput as refused:
+        problems["password"] = refused.message
     region = _region(session, setup.region)
     if region is not None and any(c.name == setup.town.strip() for c in region.children):
         problems["town"] = f"{region.name}已有“{setup.town.strip()}”。"

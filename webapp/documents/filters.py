@@ -16,9 +16,9 @@ from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup, escape
 
 from webapp.documents.fitting import fit_title, mark_half_points, mark_scale, nobreak, nobreak_numbers
+from webapp.documents.xml_text import xml_safe
 
 DIGITS = "零一二三四五六七八九"
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def cn_date(value: Any) -> str:
@@ -96,11 +96,6 @@ def paragraphs(blocks: Any) -> list[dict[str, Any]]:
         out.append({**block, "text": lines[0]})
         out.extend({**block, "level": 0, "text": line} for line in lines[1:])
     return out
-
-
-def xml_safe(text: str) -> str:
-    """Text without the characters XML 1.0 forbids (a vertical tab pasted from Word, NUL …)."""
-    return _XML_FORBIDDEN.sub("", text)
 
 
 def finalize(value: Any) -> Any:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from lxml import etree
 
 from webapp.documents.ooxml import _el
+from webapp.documents.xml_text import xml_safe
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 BLOCK_PT = 156 / 25.4 * 72  # the 156 mm text block in points
@@ -163,11 +164,8 @@ _EMPTY_RUBY = ('<w:rubyPr><w:rubyAlign w:val="center"/><w:hps w:val="2"/><w:hpsR
                '<w:rt><w:r><w:rPr><w:sz w:val="2"/><w:szCs w:val="2"/></w:rPr><w:t></w:t></w:r></w:rt>')
 
 
-_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
 def _xml_text(text: str) -> str:
-    return _XML_FORBIDDEN.sub("", text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return xml_safe(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 @lru_cache(maxsize=8)

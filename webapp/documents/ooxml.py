@@ -13,7 +13,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from lxml import etree
 
-from webapp.documents.filters import xml_safe
+from webapp.documents.xml_text import xml_safe
 
 # Font names the offices have installed; PDF rendering maps them through fonts.conf.
 FANGSONG = "仿宋_GB2312"

@@ -9,9 +9,9 @@ from flask import Response, current_app
 from webapp.extensions import db
 from webapp.models import StoredFile
 from webapp.services.documents import DOCX
-from webapp.services.download_names import content_disposition, download_name
 from webapp.services.errors import NotFound
 from webapp.web.common import record_action
+from webapp.web.download_names import content_disposition, download_name
 
 if TYPE_CHECKING:
     from webapp.cases.runtime import CaseRuntime

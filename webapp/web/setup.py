@@ -4,7 +4,6 @@ Once any account exists the page is gone (404) and the login page no longer poin
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import login_user
 
 from webapp.cases import setup
 from webapp.extensions import db
@@ -13,6 +12,7 @@ from webapp.services import audit
 from webapp.services.errors import InvalidInput
 from webapp.web.common import client_address, form_status, now
 from webapp.web.form_errors import show_invalid
+from webapp.web.sessions import start_session
 
 bp = Blueprint("setup", __name__)
 
@@ -36,7 +36,7 @@ def town():
             audit.record(db.session, at=now(), user=done.admin, action="town_setup", object_type="grid_node",
                          object_id=done.town.id, summary=done.town.name, remote_addr=client_address())
             db.session.commit()
-            login_user(done.admin)
+            start_session(done.admin, remember=False)
             flash("设置完成。请核对本镇的发文字号（机关代字），再到“网格”“单位”录入或导入组织和台账。", "success")
             return redirect(url_for("settings.calendar"))
         except InvalidInput as error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from webapp.services.documents import DOCX, PDF
-from webapp.services.download_names import content_disposition, download_name
+from webapp.web.download_names import content_disposition, download_name
 
 
 @pytest.mark.parametrize(("name", "media_type", "expected"), [
