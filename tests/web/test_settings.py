@@ -56,8 +56,8 @@ def test_a_town_without_a_prefix_sees_it_unset_and_sets_it(app, session, sign_in
     url = f"/admin/settings/prefixes/referral?town={small_town.town.id}"
     assert "未配置" in row and f'href="{url}">设置<' in row
     form = admin.get(url).get_data(as_text=True)
-    assert re.search(r'<option selected value="di">|<option value="di" selected>', form)
-    assert admin.post(url, {"organ": "松林镇人民政府", "prefix": "松消移", "grammar": "di"}).status_code == 302
+    assert re.search(r'<option selected value="wenhao">|<option value="wenhao" selected>', form)  # a 函
+    assert admin.post(url, {"organ": "松林镇人民政府", "prefix": "松消移", "grammar": "wenhao"}).status_code == 302
     session.expire_all()
     created = session.get(NumberPrefix, (small_town.town.id, "referral"))
     assert (created.organ, created.prefix, created.description) == ("松林镇人民政府", "松消移", "火灾隐患移交函")

@@ -19,12 +19,18 @@ def play(session: Session, runtime: CaseRuntime, clock: Clock, today: datetime) 
     if session.scalar(select(ProcessInstance.id).limit(1)) is not None:
         return None
     played = []
-    for procedure in sorted(procedures.all_procedures(), key=lambda p: p.demo_order):
-        if procedure.play_demo_history is None:
-            continue
-        context = DemoContext(session=session, services=runtime, clock=clock, year=today.year, today=today)
-        procedure.play_demo_history(context)
-        session.commit()
-        played.append(procedure.title)
+    # A year is ~800 documents: a PDF and layout check for each would take LibreOffice half an hour. The
+    # history's documents are rendered (and kept together) as usual, marked 未检查; new ones are checked.
+    checking, runtime.documents.layout_check = runtime.documents.layout_check, False
+    try:
+        for procedure in sorted(procedures.all_procedures(), key=lambda p: p.demo_order):
+            if procedure.play_demo_history is None:
+                continue
+            context = DemoContext(session=session, services=runtime, clock=clock, year=today.year, today=today)
+            procedure.play_demo_history(context)
+            session.commit()
+            played.append(procedure.title)
+    finally:
+        runtime.documents.layout_check = checking
     clock.set(None)
     return played

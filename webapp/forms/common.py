@@ -57,8 +57,8 @@ def _official_text_errors(fields, report: Field | None = None,  # noqa: ANN001 -
         elif isinstance(field, FormField):
             yield from _official_text_errors(field.form, report or field, prefix)
         elif isinstance(field, StringField) and not isinstance(field, (PasswordField, HiddenField)):
-            problem = official_text_problem(field.data if isinstance(field.data, str) else "",
-                                            one_line=not isinstance(field, TextAreaField))
+            # newlines in one-line fields: the input sanitiser refuses them beside the field itself
+            problem = official_text_problem(field.data if isinstance(field.data, str) else "", one_line=False)
             if problem:
                 yield report or field, prefix + problem
 

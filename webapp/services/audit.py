@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from io import BytesIO
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from webapp.clock import TZ
 from webapp.models import AuditEvent, User
+from webapp.services.spreadsheets import table_workbook
 
 
 def record(
@@ -72,21 +70,8 @@ EXPORT_COLUMNS = ("时间", "用户", "操作", "对象", "摘要", "地址")
 
 
 def export_xlsx(session: Session, criteria: AuditFilter) -> bytes:
-    """The matching events as a workbook (at most EXPORT_LIMIT rows); every cell is text, never a formula."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("审计日志")
-    sheet.append(list(EXPORT_COLUMNS))
-    for event in session.scalars(search(criteria).limit(EXPORT_LIMIT)):
-        values = (event.at.strftime("%Y-%m-%d %H:%M:%S"), event.username, event.action_label, event.object_label,
-                  event.summary, event.remote_addr)
-        sheet.append([_text_cell(sheet, value) for value in values])
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _text_cell(sheet, value: str) -> WriteOnlyCell:  # noqa: ANN001
-    """A string cell, so a logged username such as "=HYPERLINK(…)" shows as typed and never runs."""
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.data_type = "s"
-    return cell
+    """The matching events as a workbook (at most EXPORT_LIMIT rows), through the shared writer: a logged
+    username such as "=HYPERLINK(…)" shows as typed and never runs."""
+    rows = ((event.at.strftime("%Y-%m-%d %H:%M:%S"), event.username, event.action_label, event.object_label,
+             event.summary, event.remote_addr) for event in session.scalars(search(criteria).limit(EXPORT_LIMIT)))
+    return table_workbook("审计日志", EXPORT_COLUMNS, rows, (20, 14, 18, 10, 60, 16), freeze_header=True)
