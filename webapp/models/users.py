@@ -19,6 +19,7 @@ ROLES = {
     "leader": "领导",
     "archivist": "档案员",
     "admin": "系统管理员",
+    "county": "县级督导（只读）",
 }
 
 
