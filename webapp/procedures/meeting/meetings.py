@@ -6,9 +6,10 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from webapp.cases.registry import Figure
 from webapp.models import CommitteeMember, Document, GridNode, NumberPrefix, ProcessInstance, User
 from webapp.procedures.meeting.models import Meeting, MeetingDecision, MeetingSeries
 from webapp.services import documents, grid
@@ -247,3 +248,12 @@ def _state(meetings: list[Meeting], first_day: date, last_day: date, today: date
 
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure]:
+    """For the county overview: meetings of the town's series held so far this year (纪要 issued or not)."""
+    held = session.scalar(
+        select(func.count()).select_from(Meeting).join(MeetingSeries, Meeting.series_id == MeetingSeries.id)
+        .where(MeetingSeries.town_id == town.id, Meeting.status.in_(("held", "issued")),
+               Meeting.held_on >= date(now.year, 1, 1), Meeting.held_on <= date(now.year, 12, 31)))
+    return [Figure(f"{now.year}年已召开会议", str(held), order=50)]
