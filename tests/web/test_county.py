@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests import factories
+from tests.services.test_evaluation_records import at
 from webapp.cases import actions as cases
 from webapp.clock import TZ
 from webapp.models import AuditEvent, GridNode, ProcessInstance, Unit, User, WorkTask
@@ -24,10 +25,6 @@ from webapp.procedures.responsibility_letters.signing import Signing, sign
 from webapp.services import jobs
 
 TODAY = datetime(2026, 9, 28, 10, 0, tzinfo=TZ)  # a Monday; the town A inspection was on September 1
-
-
-def at(day: date, hour: int = 10) -> datetime:
-    return datetime.combine(day, time(hour), tzinfo=TZ)
 
 
 @dataclass
@@ -163,6 +160,10 @@ def test_county_user_sees_every_town_with_its_own_figures(county, sign_in):
     drill = visitor.get(f"/inspection/cases?grid_id={county.town_a.id}&metric=open")
     assert drill.status_code == 200 and "丰收便利店" in drill.get_data(as_text=True)
     assert visitor.get(campaign_link.group(1).replace("&amp;", "&")).status_code == 200
+    meetings_link = f"/meetings/plan?town={county.town_b.id}&year=2026"
+    assert f'href="{meetings_link.replace("&", "&amp;")}"' in html
+    plan = visitor.get(meetings_link).get_data(as_text=True)
+    assert "会议计划（柏树镇）" in plan and "2026-09-15" in plan
 
 
 def test_overview_exports_the_same_table_to_excel(county, sign_in):
@@ -187,7 +188,8 @@ def test_town_users_are_refused_the_overview(county, sign_in, session):
 def test_county_user_reads_town_pages_of_both_towns(county, sign_in):
     visitor = sign_in("county")
     for url in ["/units/", f"/units/{county.unit_a.id}", f"/units/{county.unit_b.id}", "/inspection/",
-                f"/cases/{county.inspection_a.id}", "/letters/", "/notices/register", f"/grid/{county.town_b.id}"]:
+                f"/cases/{county.inspection_a.id}", "/letters/", "/notices/register", "/meetings/plan",
+                f"/grid/{county.town_b.id}"]:
         assert visitor.get(url).status_code == 200, url
     units = visitor.get("/units/").get_data(as_text=True)
     assert "丰收便利店" in units and "柏树超市" in units

@@ -60,6 +60,18 @@ def town_of(node: GridNode) -> GridNode:
     return grid.required_town(node, "会议功能")
 
 
+def town_for(session: Session, user: User, wanted: int | None) -> tuple[GridNode, list[GridNode]]:
+    """The town whose meeting plan a user reads, and the towns to choose from: their own town; above a town
+    (a county account) the town asked for, else the first in scope."""
+    own = grid.town_of(user.scope)
+    if own is not None:
+        return own, [own]
+    towns = [t for t in grid.towns(session) if user.scope.contains(t)]
+    if not towns:
+        raise InvalidInput("管辖范围内还没有镇（街道）。")
+    return next((t for t in towns if t.id == wanted), towns[0]), towns
+
+
 def series_by_key(session: Session, town: GridNode, key: str) -> MeetingSeries:
     series = next((s for s in series_of_town(session, town) if s.key == key), None)
     if series is None:
@@ -256,4 +268,5 @@ def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure
         select(func.count()).select_from(Meeting).join(MeetingSeries, Meeting.series_id == MeetingSeries.id)
         .where(MeetingSeries.town_id == town.id, Meeting.status.in_(("held", "issued")),
                Meeting.held_on >= date(now.year, 1, 1), Meeting.held_on <= date(now.year, 12, 31)))
-    return [Figure(f"{now.year}年已召开会议", str(held), order=50)]
+    return [Figure(f"{now.year}年已召开会议", str(held), order=50, endpoint="meetings.plan",
+                   args=(("town", town.id), ("year", now.year)))]
