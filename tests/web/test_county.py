@@ -226,9 +226,12 @@ def test_town_a_user_gets_403_on_town_b_objects(county, sign_in, session):
     clerk_b = county.users["clerk_b"]
     other_case = session.scalar(select(ProcessInstance).where(ProcessInstance.grid_id.in_(
         select(GridNode.id).where(GridNode.path.startswith(county.town_b.path)))))
+    letter_document = session.scalar(select(ResponsibilityLetter.document_id).where(
+        ResponsibilityLetter.document_id.is_not(None)))
+    assert sign_in("county").get(f"/documents/{letter_document}.docx").status_code == 200
     visitor = sign_in("clerk")
     for url in [f"/units/{county.unit_b.id}", f"/units/{county.unit_b.id}/edit", f"/cases/{other_case.id}",
-                f"/grid/{county.town_b.id}"]:
+                f"/grid/{county.town_b.id}", f"/documents/{letter_document}.docx"]:
         assert visitor.get(url).status_code == 403, url
     assert sign_in("clerk_b").get(f"/units/{county.unit_a.id}").status_code == 403
     assert clerk_b.scope_id == county.town_b.id
