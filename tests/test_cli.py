@@ -38,3 +38,21 @@ def test_units_import_reports_errors_with_exit_code(app, session, demo, tmp_path
     book.save(bad)
     result = _run(app, "units", "import", str(bad))
     assert result.exit_code == 1 and "第2行：未知的单位类别“不知道”" in result.output
+
+
+def test_users_add_makes_a_county_account_at_the_region(app, session, small_town):
+    from sqlalchemy import select
+
+    from webapp.models import User
+
+    region = small_town.town.parent.name
+    result = _run(app, "users", "add", "county", "--role", "county", "--scope", region, "--name", "县消防督导",
+                  "--password", "county-pass-2026")
+    assert result.exit_code == 0, result.output
+    assert "县级督导（只读）" in result.output
+    user = session.scalar(select(User).where(User.username == "county"))
+    assert user.roles == {"county"} and user.scope_id == small_town.town.parent_id
+    refused = _run(app, "users", "add", "other", "--role", "county", "--scope", "无此区", "--password", "x-pass-2026")
+    assert refused.exit_code == 1 and "找不到唯一的区（县）或镇（街道）“无此区”" in refused.output
+    taken = _run(app, "users", "add", "county", "--role", "county", "--scope", region, "--password", "x-pass-2026")
+    assert taken.exit_code == 1 and "已被使用" in taken.output
