@@ -160,6 +160,9 @@ def test_county_user_sees_every_town_with_its_own_figures(county, sign_in):
     drill = visitor.get(f"/inspection/cases?grid_id={county.town_a.id}&metric=open")
     assert drill.status_code == 200 and "丰收便利店" in drill.get_data(as_text=True)
     assert visitor.get(campaign_link.group(1).replace("&amp;", "&")).status_code == 200
+    overdue = visitor.get(f"/county/overdue?town={county.town_b.id}").get_data(as_text=True)
+    assert f'href="/county/overdue?town={county.town_b.id}"' in html
+    assert "柏树镇逾期未办（1项）" in overdue and "2026-09-18" in overdue and "丰收便利店" not in overdue
     meetings_link = f"/meetings/plan?town={county.town_b.id}&year=2026"
     assert f'href="{meetings_link.replace("&", "&amp;")}"' in html
     plan = visitor.get(meetings_link).get_data(as_text=True)
@@ -181,8 +184,9 @@ def test_town_users_are_refused_the_overview(county, sign_in, session):
         visitor = sign_in(username)
         assert "全县概览" not in visitor.get("/").get_data(as_text=True)
         assert visitor.get("/county/").status_code == 403
+        assert visitor.get(f"/county/overdue?town={county.town_b.id}").status_code == 403
     denials = session.scalars(select(AuditEvent).where(AuditEvent.action == "access_denied")).all()
-    assert {d.username for d in denials} == {"admin", "leader_b"}
+    assert {d.username for d in denials} == {"admin", "leader_b"} and len(denials) == 4
 
 
 def test_county_user_reads_town_pages_of_both_towns(county, sign_in):

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from webapp.cases import registry as procedures
@@ -47,11 +47,22 @@ def towns_in_scope(session: Session, user: User) -> list[GridNode]:
     return list(session.scalars(stmt))
 
 
-def overdue_steps(session: Session, town: GridNode, now: datetime) -> Figure:
+def _overdue(town: GridNode, now: datetime) -> tuple[ColumnElement[bool], ...]:
     """Open steps of the town's cases past their deadline; steps that only wait (a timer) do not count."""
-    count = session.scalar(select(func.count()).select_from(WorkTask).where(
-        WorkTask.scope_path.startswith(town.path), WorkTask.waiting.is_(False), WorkTask.due_at < now))
-    return Figure("逾期未办", str(count), order=20)
+    return (WorkTask.scope_path.startswith(town.path), WorkTask.waiting.is_(False), WorkTask.due_at < now)
+
+
+def overdue_steps(session: Session, town: GridNode, now: datetime) -> Figure:
+    count = session.scalar(select(func.count()).select_from(WorkTask).where(*_overdue(town, now)))
+    return Figure("逾期未办", str(count), order=20, endpoint="county.overdue", args=(("town", town.id),))
+
+
+def overdue_tasks(session: Session, user: User, town: GridNode, now: datetime) -> list[WorkTask]:
+    """The steps `overdue_steps` counts, oldest deadline first, for a user who may see the overview."""
+    if not may_see(user) or not user.scope.contains(town) or town.level != "town":
+        raise OutOfScope(f"“{town.name}”不在您的管辖范围内。")
+    stmt = select(WorkTask).where(*_overdue(town, now)).order_by(WorkTask.due_at, WorkTask.id)
+    return list(session.scalars(stmt))
 
 
 def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure]:
