@@ -50,3 +50,21 @@ def test_templates_render_pdf_runs_the_layout_check(app, tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert "版式检查：通过" in result.output
     assert out.with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_users_add_makes_a_county_account_at_the_region(app, session, small_town):
+    from sqlalchemy import select
+
+    from webapp.models import User
+
+    region = small_town.town.parent.name
+    result = _run(app, "users", "add", "county", "--role", "county", "--scope", region, "--name", "县消防督导",
+                  "--password", "county-pass-2026")
+    assert result.exit_code == 0, result.output
+    assert "县级督导（只读）" in result.output
+    user = session.scalar(select(User).where(User.username == "county"))
+    assert user.roles == {"county"} and user.scope_id == small_town.town.parent_id
+    refused = _run(app, "users", "add", "other", "--role", "county", "--scope", "无此区", "--password", "x-pass-2026")
+    assert refused.exit_code == 1 and "找不到唯一的区（县）或镇（街道）“无此区”" in refused.output
+    taken = _run(app, "users", "add", "county", "--role", "county", "--scope", region, "--password", "x-pass-2026")
+    assert taken.exit_code == 1 and "已被使用" in taken.output

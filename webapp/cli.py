@@ -226,6 +226,40 @@ def setup_command(setup_file: Path | None, prefixes: tuple[str, ...], **given: s
         click.echo(f"  {code.description}：{code.organ} {code.prefix}")
 
 
+@main.group("users")
+def users_group() -> None:
+    """Accounts the pages cannot make: e.g. a county account, scoped at the region above every town."""
+
+
+@users_group.command("add")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, help="角色，如 county（县级督导，只读）、admin")
+@click.option("--scope", required=True, help="管辖范围：区（县）或镇（街道）的名称")
+@click.option("--name", "display_name", default="", help="姓名")
+@click.option("--password", required=True, envvar="FIREGRID_USER_PASSWORD",
+              help="The password (or FIREGRID_USER_PASSWORD).")
+@with_appcontext
+def users_add(username: str, roles: tuple[str, ...], scope: str, display_name: str, password: str) -> None:
+    from sqlalchemy import select
+
+    from webapp.models import GridNode
+    from webapp.services import accounts
+
+    nodes = list(db.session.scalars(select(GridNode).where(GridNode.name == scope.strip(),
+                                                           GridNode.level.in_(("region", "town")))))
+    if len(nodes) != 1:
+        click.echo(f"找不到唯一的区（县）或镇（街道）“{scope}”。", err=True)
+        sys.exit(1)
+    try:
+        user = accounts.create_user(db.session, username=username, display_name=display_name, password=password,
+                                    roles=list(roles), scope=nodes[0], now=_now())
+    except InvalidInput as error:
+        click.echo(error.message, err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"已建立账号 {user.username}（{'、'.join(user.role_labels)}），管辖范围：{nodes[0].name}。")
+
+
 @main.group("units")
 def units_group() -> None:
     """Import or export the unit ledger (Excel)."""

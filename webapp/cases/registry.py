@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from webapp.cases.runtime import CaseRuntime
     from webapp.clock import Clock
-    from webapp.models import ProcessInstance, User
+    from webapp.models import GridNode, ProcessInstance, User
     from webapp.workdays import WorkdayCalendar
 
 
@@ -31,6 +31,17 @@ class NumberUse:
     # 机关代字, from the town's name ({town} 松林镇, {short} 松林); the admin can change both.
     organ: str = "government"
     suggested: str = ""
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number of a town on the county overview (全县概览), and the page that lists what it counts."""
+
+    label: str  # Chinese column heading, e.g. "未整改隐患"
+    value: str  # as shown: "3", "80%（4/5）", "—"
+    order: int = 50  # column position on the overview
+    endpoint: str | None = None  # a page listing what is counted, for this town (url_for endpoint)
+    args: tuple[tuple[str, Any], ...] = ()  # its URL arguments
 
 
 @dataclass
@@ -101,6 +112,8 @@ class Procedure:
     archive_groups: tuple[tuple[str, ...], ...] = ()
     # The number prefixes this procedure's documents are numbered under.
     number_prefixes: tuple[NumberUse, ...] = ()
+    # The county overview's figures for one town at `now` (open hazards, signing rate …), from its own queries.
+    town_figures: Callable[[Session, GridNode, datetime], list[Figure]] | None = None
     # Set by the loader: the package the procedure lives in, and its web modules (each with a Blueprint
     # `bp`, and optionally `NAV` menu entries and `UNIT_SECTIONS`).
     package: str = ""

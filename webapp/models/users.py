@@ -20,6 +20,7 @@ ROLES = {
     "archivist": "档案员",
     "admin": "系统管理员",
     "auditor": "审计员",
+    "county": "县级督导（只读）",
 }
 
 

@@ -34,13 +34,15 @@ def _shared_modules() -> list:
         tasks,
         units,
     )
+    from webapp.web import county as county_overview
 
-    return [auth, setup, home, tasks, cases, documents, previews, numbers, grid, units, admin, settings, health]
+    return [auth, setup, home, tasks, cases, documents, previews, numbers, grid, units, admin, settings, health,
+            county_overview]
 
 
 def register_web(app: Flask, extra_modules: tuple = ()) -> None:
     """Register the shared pages, every procedure's, and `extra_modules` (the archive's), with their menus."""
-    from webapp.web import security, sessions, stack_labels
+    from webapp.web import read_only, security, sessions, stack_labels
     from webapp.web.errors import register_error_handlers
 
     modules = _shared_modules() + [m for p in registry.all_procedures() for m in p.web] + list(extra_modules)
@@ -49,6 +51,7 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
             app.register_blueprint(module.bp)
     parts = WebParts.of(modules)
     register_error_handlers(app)
+    read_only.install(app)
     stack_labels.install(app)
     app.jinja_env.globals.update(ROLES=ROLES, UNIT_CATEGORIES=UNIT_CATEGORIES, ACTIONS=CASE_ACTIONS, now=now,
                                   DUE_FILTERS=DUE_FILTERS,

@@ -15,6 +15,7 @@ from webapp.clock import Clock
 from webapp.models import GridNode, User
 from webapp.models.users import ROLES
 from webapp.services.errors import InvalidInput, NotFound, OutOfScope
+from webapp.web import read_only
 from webapp.web.converters import db_int
 
 
@@ -114,13 +115,16 @@ def require_town_scope(what: str) -> None:
 
 
 def roles_required(*roles: str) -> Callable:
-    """Login plus at least one of `roles`; otherwise OutOfScope → 403 and an audit entry."""
+    """Login plus at least one of `roles` (a read-only role reads where a leader does, see read_only);
+    otherwise OutOfScope → 403 and an audit entry."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         @login_required
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not current_user.has_role(*roles):
+            admitted = current_user.has_role(*roles) or (
+                request.method in read_only.SAFE_METHODS and read_only.reads_as(current_user, roles))
+            if not admitted:
                 names = "、".join(ROLES[r] for r in roles)
                 raise OutOfScope(f"此功能仅限{names}使用。")
             return view(*args, **kwargs)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from webapp.models import User
+from webapp.web import read_only
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,7 @@ class NavItem:
     badge: Callable[[User], int] | None = None
 
     def shown_to(self, user: User) -> bool:
-        if self.roles and not user.has_role(*self.roles):
+        if self.roles and not read_only.reads_as(user, self.roles):
             return False
         return self.visible is None or self.visible(user)
 

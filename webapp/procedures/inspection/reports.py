@@ -6,11 +6,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.cases.registry import Figure
 from webapp.models import Document, GridNode, Unit, User, WorkTask
-from webapp.procedures.inspection.models import Inspection, InspectionPlan
+from webapp.procedures.inspection.models import Hazard, Inspection, InspectionPlan
 from webapp.procedures.inspection.plans import units_under
 from webapp.services.spreadsheets import table_workbook
 
@@ -85,6 +86,23 @@ def _planned(session: Session, grid: GridNode, month: str) -> int:
 def drill_down(session: Session, grid: GridNode, metric: str, now: datetime) -> list[Inspection]:
     test = metric_tests(session, now)[metric]
     return [i for i in inspections_under(session, grid) if test(i)]
+
+
+def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure]:
+    """For the county overview: hazards not yet corrected (整改中 or 已移交), and this month's inspections."""
+    under_town = (select(Inspection.id).join(GridNode, Inspection.grid_id == GridNode.id)
+                  .where(GridNode.path.startswith(town.path)))
+    open_hazards = session.scalar(select(func.count()).select_from(Hazard).where(
+        Hazard.inspection_id.in_(under_town), Hazard.status.in_(("open", "referred"))))
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    inspected = session.scalar(select(func.count()).select_from(under_town.where(
+        Inspection.inspected_at >= start, Inspection.inspected_at <= now).subquery()))
+    return [
+        Figure("未整改隐患", str(open_hazards), order=10, endpoint="inspection.cases",
+               args=(("grid_id", town.id), ("metric", "open"))),
+        Figure("本月检查", str(inspected), order=40, endpoint="inspection.cases",
+               args=(("grid_id", town.id), ("metric", "inspected"))),
+    ]
 
 
 def unit_history(session: Session, unit: Unit) -> tuple[list[Inspection], list[Document]]:

@@ -6,9 +6,10 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from webapp.cases.registry import Figure
 from webapp.models import CommitteeMember, Document, GridNode, NumberPrefix, ProcessInstance, User
 from webapp.procedures.meeting.models import Meeting, MeetingDecision, MeetingSeries
 from webapp.services import documents, grid
@@ -57,6 +58,18 @@ def series_of_town(session: Session, town: GridNode) -> list[MeetingSeries]:
 def town_of(node: GridNode) -> GridNode:
     """The town whose meetings a node sees; a region-scoped node has no single town."""
     return grid.required_town(node, "会议功能")
+
+
+def town_for(session: Session, user: User, wanted: int | None) -> tuple[GridNode, list[GridNode]]:
+    """The town whose meeting plan a user reads, and the towns to choose from: their own town; above a town
+    (a county account) the town asked for, else the first in scope."""
+    own = grid.town_of(user.scope)
+    if own is not None:
+        return own, [own]
+    towns = [t for t in grid.towns(session) if user.scope.contains(t)]
+    if not towns:
+        raise InvalidInput("管辖范围内还没有镇（街道）。")
+    return next((t for t in towns if t.id == wanted), towns[0]), towns
 
 
 def series_by_key(session: Session, town: GridNode, key: str) -> MeetingSeries:
@@ -275,3 +288,13 @@ def save_series(session: Session, town: GridNode, series_id: int, *, name: str, 
 
 def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure]:
+    """For the county overview: meetings of the town's series held so far this year (纪要 issued or not)."""
+    held = session.scalar(
+        select(func.count()).select_from(Meeting).join(MeetingSeries, Meeting.series_id == MeetingSeries.id)
+        .where(MeetingSeries.town_id == town.id, Meeting.status.in_(("held", "issued")),
+               Meeting.held_on >= date(now.year, 1, 1), Meeting.held_on <= date(now.year, 12, 31)))
+    return [Figure(f"{now.year}年已召开会议", str(held), order=50, endpoint="meetings.plan",
+                   args=(("town", town.id), ("year", now.year)))]

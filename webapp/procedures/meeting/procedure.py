@@ -100,4 +100,5 @@ PROCEDURE = Procedure(
                           for _key, name, _interval, prefix_key, mark in meetings.DEFAULT_SERIES),
     retention={"minutes": "D30"},
     case_panel="procedures/meeting/context.html",
+    town_figures=meetings.town_figures,
 )

@@ -43,10 +43,10 @@ def meeting_helpers() -> dict:
 def plan():
     today = now().date()
     year = year_arg()
-    town = meetings.town_of(acting_user().scope)
+    town, towns = meetings.town_for(db.session, acting_user(), request.args.get("town", type=int))
     rows = [(series, meetings.yearly_plan(db.session, series, year, today))
             for series in meetings.series_of_town(db.session, town)]
-    return render_template("meetings/plan.html", rows=rows, year=year, today=today)
+    return render_template("meetings/plan.html", rows=rows, year=year, today=today, town=town, towns=towns)
 
 
 @bp.route("/meetings/series", methods=["GET", "POST"])

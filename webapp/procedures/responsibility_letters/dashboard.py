@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from webapp.cases.registry import Figure
 from webapp.models import GridNode, User
 from webapp.procedures.responsibility_letters.models import LetterCampaign, ResponsibilityLetter
 from webapp.services.errors import OutOfScope
@@ -112,3 +114,21 @@ def reminder_xlsx(dashboard: Dashboard) -> bytes:
              letter.phone, letter.status_label] for index, letter in enumerate(dashboard.unsigned, start=1))
     return table_workbook("未签订名单", ["序号", "签订对象", "类别", "所属网格", "责任人", "联系电话", "状态"], rows,
                           (6, 30, 16, 22, 12, 16, 10), heading=title)
+
+
+def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure]:
+    """For the county overview: this year's 签订率 of the letters below the town, over all its campaigns."""
+    rows = session.execute(
+        select(ResponsibilityLetter.campaign_id, ResponsibilityLetter.status, func.count())
+        .join(LetterCampaign, ResponsibilityLetter.campaign_id == LetterCampaign.id)
+        .where(LetterCampaign.year == now.year, ResponsibilityLetter.status != "void",
+               ResponsibilityLetter.grid_path.startswith(town.path))
+        .group_by(ResponsibilityLetter.campaign_id, ResponsibilityLetter.status)).all()
+    rate = Rate("签订率", sum(count for _, _, count in rows),
+                sum(count for _, status, count in rows if status == "signed"))
+    value = f"{rate.rate_text}（{rate.signed}/{rate.required}）" if rate.required else "—"
+    campaign_ids = sorted({campaign_id for campaign_id, _, _ in rows})
+    if len(campaign_ids) != 1:  # one campaign: its dashboard at the town; several or none: no one page
+        return [Figure(f"{now.year}年责任书签订率", value, order=30)]
+    return [Figure(f"{now.year}年责任书签订率", value, order=30, endpoint="letters.dashboard",
+                   args=(("campaign_id", campaign_ids[0]), ("node", town.id)))]

@@ -1,0 +1,108 @@
+"""The county overview (全县概览): one row per town in a user's scope, the figures every procedure gives.
+
+The core adds its own figure (steps past their deadline, from the task projection); each procedure adds
+its own through `Procedure.town_figures`, so this module never knows what a hazard or a letter is.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import Session
+
+from webapp.cases import registry as procedures
+from webapp.cases.registry import Figure
+from webapp.models import GridNode, User, WorkTask
+from webapp.services.errors import OutOfScope
+
+# Who may open the overview, when scoped above a single town (at the region, 区/县).
+OVERVIEW_ROLES = ("county", "admin", "leader")
+
+
+@dataclass
+class TownRow:
+    town: GridNode
+    figures: dict[str, Figure]  # column label → figure
+
+
+@dataclass
+class Overview:
+    region: GridNode
+    columns: list[str]
+    rows: list[TownRow]
+
+
+def may_see(user: User) -> bool:
+    return user.scope.level == "region" and user.has_role(*OVERVIEW_ROLES)
+
+
+def towns_in_scope(session: Session, user: User) -> list[GridNode]:
+    stmt = (select(GridNode).where(GridNode.level == "town", GridNode.path.startswith(user.scope.path))
+            .order_by(GridNode.sort_order, GridNode.id))
+    return list(session.scalars(stmt))
+
+
+def _overdue(town: GridNode, now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Open steps of the town's cases past their deadline; steps that only wait (a timer) do not count."""
+    return (WorkTask.scope_path.startswith(town.path), WorkTask.waiting.is_(False), WorkTask.due_at < now)
+
+
+def overdue_steps(session: Session, town: GridNode, now: datetime) -> Figure:
+    count = session.scalar(select(func.count()).select_from(WorkTask).where(*_overdue(town, now)))
+    return Figure("逾期未办", str(count), order=20, endpoint="county.overdue", args=(("town", town.id),))
+
+
+def overdue_tasks(session: Session, user: User, town: GridNode, now: datetime) -> list[WorkTask]:
+    """The steps `overdue_steps` counts, oldest deadline first, for a user who may see the overview."""
+    if not may_see(user) or not user.scope.contains(town) or town.level != "town":
+        raise OutOfScope(f"“{town.name}”不在您的管辖范围内。")
+    stmt = select(WorkTask).where(*_overdue(town, now)).order_by(WorkTask.due_at, WorkTask.id)
+    return list(session.scalars(stmt))
+
+
+def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure]:
+    figures = [overdue_steps(session, town, now)]
+    for procedure in procedures.all_procedures():
+        if procedure.town_figures is not None:
+            figures.extend(procedure.town_figures(session, town, now))
+    return sorted(figures, key=lambda f: f.order)
+
+
+def county_overview(session: Session, user: User, now: datetime) -> Overview:
+    if not may_see(user):
+        raise OutOfScope("全县概览仅限管辖范围为区（县）的县级督导、系统管理员和领导查看。")
+    rows = [TownRow(town, {f.label: f for f in town_figures(session, town, now)})
+            for town in towns_in_scope(session, user)]
+    columns: list[str] = []
+    for figure in sorted((f for row in rows for f in row.figures.values()), key=lambda f: f.order):
+        if figure.label not in columns:
+            columns.append(figure.label)
+    return Overview(user.scope, columns, rows)
+
+
+def overview_xlsx(overview: Overview, now: datetime) -> bytes:
+    """The overview table as a workbook: a title row, the headings, one row per town."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "全县概览"
+    sheet.append([f"{overview.region.name}各镇（街道）消防工作概览（{now.year}年{now.month}月{now.day}日）"])
+    sheet.append(["镇（街道）", *overview.columns])
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for row in overview.rows:
+        sheet.append([row.town.name, *(_cell(row.figures.get(label)) for label in overview.columns)])
+    sheet.column_dimensions["A"].width = 20
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _cell(figure: Figure | None) -> int | str:
+    if figure is None:
+        return "—"
+    return int(figure.value) if figure.value.isdigit() else figure.value
