@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from webapp.cases.registry import NumberUse, Procedure, StepContext, StepHook
 from webapp.models import Document
-from webapp.procedures.inspection import followup, records, setup
+from webapp.procedures.inspection import followup, records, setup, workbook
 from webapp.procedures.inspection.demo import play_demo_history
 from webapp.services.documents import DocumentServices
 from webapp.workdays import WorkdayCalendar
@@ -100,4 +100,5 @@ PROCEDURE = Procedure(
                "referral_letter": "D30"},
     archive_groups=(("rectification_notice", "reinspection_opinion"),),
     case_panel="procedures/inspection/context.html",
+    workbook_sheets=(workbook.SHEET,),
 )

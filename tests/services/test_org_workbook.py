@@ -1,0 +1,150 @@
+"""The organisation workbook: all-or-nothing import naming every refused row, updates, and the round trip."""
+
+from datetime import datetime
+from io import BytesIO
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
+
+from webapp.cases import org_workbook
+from webapp.clock import TZ
+from webapp.models import CommitteeMember, GridNode, GridPost, Unit, User
+from webapp.procedures.inspection.models import ReferralReceiver
+
+NOW = datetime(2026, 12, 4, 10, 0, tzinfo=TZ)
+
+GOOD = {
+    "网格": [["桃源村", ""], ["桃源村", "桃源一组"], ["桃源村", "桃源二组"], ["新街社区", "新街一号院"]],
+    "单位": [["桃源超市", "小商店", "桃源村/桃源一组", "桃源路1号", "王一", "13800000001", "", "", 80, 3],
+             ["新街饭店", "小餐饮", "新街社区/新街一号院", "新街2号", "赵二", "13800000002", "", "", 150.5, 8]],
+    "网格职务": [["桃源村", "网格长", "孙长", "13800000003", ""],
+                 ["桃源村/桃源一组", "网格员", "周员", "13800000004", "zhouyuan"],
+                 ["新街社区/新街一号院", "楼院长", "吴院", "13800000005", ""]],
+    "账号": [["zhouyuan", "周员", "网格员/检查员", "桃源村/桃源一组", "13800000004"],
+             ["wenshu2", "郑文", "文书、档案员", "松林镇", ""]],
+    "消安委成员单位": [["松林镇人民政府", "主任", "钱主任", "0712-5861000"],
+                       ["松林镇安全生产监督管理站", "成员", "冯站", "0712-5861002"]],
+    "移交接收部门": [["派出所", "松林派出所", "冯所", "0712-5861001", 10],
+                     ["消防救援机构", "示例区消防救援大队", "陈队", "0712-5861119", 15]],
+}
+
+
+def workbook(rows_by_sheet: dict[str, list[list]]) -> BytesIO:
+    """The blank template with these rows filled in below each sheet's header."""
+    book = load_workbook(BytesIO(org_workbook.blank_template()))
+    for title, rows in rows_by_sheet.items():
+        for row in rows:
+            book[title].append(row)
+    buffer = BytesIO()
+    book.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def counts(session) -> dict[str, int]:
+    return {model.__name__: session.scalar(select(func.count()).select_from(model))
+            for model in (GridNode, Unit, GridPost, User, CommitteeMember, ReferralReceiver)}
+
+
+def test_five_bad_rows_on_three_sheets_import_nothing_and_are_all_named(session, small_town):
+    before = counts(session)
+    rows = {title: [list(r) for r in values] for title, values in GOOD.items()}
+    rows["单位"][1][1] = "大商场"  # 单位 row 3: unknown category
+    rows["单位"].append(["无网格店", "小商店", "不存在村/一组", "", "", "", "", "", "", ""])  # 单位 row 4
+    rows["网格职务"][0][1] = "组长"  # 网格职务 row 2: unknown post
+    rows["网格职务"][2][4] = "nobody"  # 网格职务 row 4: unknown account
+    rows["账号"][1][2] = "文书、局长"  # 账号 row 3: unknown role
+    with pytest.raises(org_workbook.WorkbookRefused) as refused:
+        org_workbook.import_workbook(session, small_town.town, workbook(rows), now=NOW)
+    session.rollback()
+    named = [(p.sheet, p.row) for p in refused.value.rows]
+    assert named == [("单位", 3), ("单位", 4), ("网格职务", 2), ("网格职务", 4), ("账号", 3)]
+    reasons = [p.reason for p in refused.value.rows]
+    assert "大商场" in reasons[0] and "不存在村/一组" in reasons[1] and "组长" in reasons[2]
+    assert "nobody" in reasons[3] and "局长" in reasons[4]
+    assert str(refused.value.rows[0]) == f"“单位”表第3行：{reasons[0]}"
+    assert counts(session) == before
+
+
+def test_a_good_workbook_creates_the_organisation(session, small_town):
+    town = small_town.town
+    result = org_workbook.import_workbook(session, town, workbook(GOOD), now=NOW)
+    session.commit()
+    by_sheet = dict(result.sheets)
+    assert by_sheet["网格"].added == ["桃源村", "桃源村/桃源一组", "桃源村/桃源二组", "新街社区", "新街社区/新街一号院"]
+    assert sorted(by_sheet["单位"].added) == ["新街饭店", "桃源超市"]
+    assert len(by_sheet["网格职务"].added) == 3 and by_sheet["账号"].added == ["zhouyuan", "wenshu2"]
+    # the town's committee and receivers exist from its setup: rows update them, or add a member
+    assert by_sheet["消安委成员单位"].updated == ["松林镇人民政府"]
+    assert by_sheet["消安委成员单位"].added == ["松林镇安全生产监督管理站"]
+    assert by_sheet["移交接收部门"].updated == ["派出所 松林派出所", "消防救援机构 示例区消防救援大队"]
+
+    unit = session.scalar(select(Unit).where(Unit.name == "新街饭店"))
+    assert unit.grid.display_path() == "新街社区/新街一号院" and unit.floor_area == 150.5 and unit.staff_count == 8
+    worker = session.scalar(select(GridPost).where(GridPost.person_name == "周员"))
+    assert worker.post == "grid_worker" and worker.user.username == "zhouyuan"
+    assert worker.node.display_path() == "桃源村/桃源一组"
+    clerk = session.scalar(select(User).where(User.username == "wenshu2"))
+    assert clerk.roles == {"clerk", "archivist"} and clerk.scope_id == town.id and clerk.display_name == "郑文"
+    head = session.scalar(select(CommitteeMember).where(CommitteeMember.organ == "松林镇人民政府"))
+    assert (head.committee_role, head.contact_person, head.town_id) == ("head", "钱主任", town.id)
+    police = session.scalar(select(ReferralReceiver).where(ReferralReceiver.kind == "police"))
+    assert (police.name, police.feedback_days, police.grid_id) == ("松林派出所", 10, town.id)
+
+    passwords = {a.username: a.password for a in result.new_accounts}
+    assert set(passwords) == {"zhouyuan", "wenshu2"}
+    assert passwords["zhouyuan"] != passwords["wenshu2"] and len(passwords["zhouyuan"]) >= 12
+    assert check_password_hash(clerk.password_hash, passwords["wenshu2"])
+
+
+def test_export_then_import_changes_nothing_and_an_edit_updates(session, small_town):
+    town = small_town.town
+    org_workbook.import_workbook(session, town, workbook(GOOD), now=NOW)
+    session.commit()
+    before = counts(session)
+    exported = org_workbook.export_workbook(session, town)
+    again = org_workbook.import_workbook(session, town, BytesIO(exported), now=NOW)
+    session.commit()
+    assert again.changes == 0 and again.new_accounts == []
+    assert dict(again.sheets)["单位"].unchanged == 6  # the small town's four and the two imported
+    assert counts(session) == before
+
+    book = load_workbook(BytesIO(exported))
+    for row in book["账号"].iter_rows(min_row=2):
+        if row[0].value == "wenshu2":
+            row[2].value = "文书"
+    for row in book["移交接收部门"].iter_rows(min_row=2):
+        if row[0].value == "派出所":
+            row[4].value = 20
+    edited = BytesIO()
+    book.save(edited)
+    edited.seek(0)
+    third = org_workbook.import_workbook(session, town, edited, now=NOW)
+    session.commit()
+    sheets = dict(third.sheets)
+    assert sheets["账号"].updated == ["wenshu2"] and sheets["移交接收部门"].updated == ["派出所 松林派出所"]
+    assert third.changes == 2
+    assert session.scalar(select(User).where(User.username == "wenshu2")).roles == {"clerk"}
+
+
+def test_a_plain_unit_ledger_imports_as_the_units_sheet(session, small_town):
+    from webapp.services import unit_ledger
+
+    ledger = unit_ledger.export_units(list(session.scalars(select(Unit))))
+    result = org_workbook.import_workbook(session, small_town.town, BytesIO(ledger), now=NOW)
+    assert [title for title, _ in result.sheets] == ["单位"] and result.changes == 0
+
+
+def test_an_account_of_another_town_is_refused(session, small_town):
+    from tests import factories
+
+    other = factories.town(session, "柏树镇")
+    factories.user(session, "outsider", "clerk", scope=other)
+    session.commit()
+    rows = {"账号": [["outsider", "外人", "文书", "松林镇", ""]]}
+    with pytest.raises(org_workbook.WorkbookRefused) as refused:
+        org_workbook.import_workbook(session, small_town.town, workbook(rows), now=NOW)
+    assert [(p.sheet, p.row) for p in refused.value.rows] == [("账号", 2)]
+    assert "松林镇以外" in refused.value.rows[0].reason
