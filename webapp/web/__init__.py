@@ -27,9 +27,23 @@ CASE_ACTIONS = {
 
 def _shared_modules() -> list:
     """The pages every install has; procedures bring their own (registry), the app factory the archive's."""
-    from webapp.web import admin, auth, cases, documents, grid, health, home, previews, settings, setup, tasks, units
+    from webapp.web import (
+        admin,
+        auth,
+        cases,
+        documents,
+        grid,
+        health,
+        home,
+        organisation,
+        previews,
+        settings,
+        setup,
+        tasks,
+        units,
+    )
 
-    return [auth, setup, home, tasks, cases, documents, previews, grid, units, admin, settings, health]
+    return [auth, setup, home, tasks, cases, documents, previews, grid, units, admin, organisation, settings, health]
 
 
 def register_web(app: Flask, extra_modules: tuple = ()) -> None:
