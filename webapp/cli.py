@@ -263,6 +263,58 @@ def units_export(path: Path) -> None:
     click.echo(f"已导出到 {path}")
 
 
+def _town_named(town: str | None):
+    from webapp.services import grid
+
+    towns = [t for t in grid.towns(db.session) if town is None or t.name == town]
+    if len(towns) != 1:
+        raise click.ClickException("请用 --town 指定镇/街道名称。" if towns else "找不到该镇/街道。")
+    return towns[0]
+
+
+@main.group("org")
+def org_group() -> None:
+    """Import or export a town's organisation workbook (Excel): grid, units, posts, accounts, committee, receivers."""
+
+
+@org_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--town", default=None, help="Town name (default: the only town).")
+@with_appcontext
+def org_import(path: Path, town: str | None) -> None:
+    """All or nothing: any refused row is listed (sheet, row, reason) and nothing is imported (exit 1)."""
+    from webapp.cases import org_workbook
+
+    target = _town_named(town)
+    try:
+        with path.open("rb") as stream:
+            result = org_workbook.import_workbook(db.session, target, stream, now=_now())
+    except InvalidInput as error:
+        db.session.rollback()
+        click.echo(error.message, err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    click.echo(f"导入成功（{target.name}）：{result.summary()}。")
+    if result.new_accounts:
+        click.echo("新账号的初始密码（只显示这一次，请告知本人）：")
+        for account in result.new_accounts:
+            click.echo(f"  {account.username:<18} {account.display_name}  {account.password}")
+
+
+@org_group.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--town", default=None, help="Town name (default: the only town).")
+@with_appcontext
+def org_export(path: Path, town: str | None) -> None:
+    from webapp.cases import org_workbook
+
+    target = _town_named(town)
+    path.write_bytes(org_workbook.export_workbook(db.session, target))
+    click.echo(f"已导出 {target.name} 的组织架构到 {path}")
+
+
 @main.group("templates")
 def templates_group() -> None:
     """The DOCX template library."""
