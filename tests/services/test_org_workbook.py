@@ -116,3 +116,13 @@ def test_an_account_of_another_town_is_refused(session, small_town):
         org_workbook.import_workbook(session, small_town.town, workbook(rows), now=NOW)
     assert [(p.sheet, p.row) for p in refused.value.rows] == [("账号", 2)]
     assert "松林镇以外" in refused.value.rows[0].reason
+
+
+def test_the_demo_town_round_trips(session, demo):
+    from webapp.services.grid import towns
+
+    for town in towns(session):
+        exported = org_workbook.export_workbook(session, town)
+        result = org_workbook.import_workbook(session, town, BytesIO(exported), now=NOW)
+        assert result.changes == 0, result.summary()
+        assert dict(result.sheets)["网格职务"].unchanged > 0
