@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import current_app
@@ -13,6 +15,9 @@ from webapp import create_app
 from webapp.demo import organisation as demo_service
 from webapp.extensions import db
 from webapp.services.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from webapp.models import GridNode
 
 
 def _now():
@@ -226,6 +231,31 @@ def setup_command(setup_file: Path | None, prefixes: tuple[str, ...], **given: s
         click.echo(f"  {code.description}：{code.organ} {code.prefix}")
 
 
+def _town_named(town: str | None) -> GridNode:
+    from webapp.services import grid
+
+    towns = [t for t in grid.towns(db.session) if town is None or t.name == town]
+    if len(towns) != 1:
+        raise click.ClickException("请用 --town 指定镇/街道名称。" if towns else "找不到该镇/街道。")
+    return towns[0]
+
+
+def _import_file(importer: Callable[..., Any], path: Path, town: GridNode) -> Any:
+    """Run `importer(session, town, stream, now=)` and commit; on InvalidInput roll back, list every
+    problem on stderr and exit 1."""
+    try:
+        with path.open("rb") as stream:
+            result = importer(db.session, town, stream, now=_now())
+    except InvalidInput as error:
+        db.session.rollback()
+        click.echo(error.message, err=True)
+        for problem in error.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    return result
+
+
 @main.group("users")
 def users_group() -> None:
     """Accounts the pages cannot make: e.g. a county account, scoped at the region above every town."""
@@ -270,21 +300,9 @@ def units_group() -> None:
 @click.option("--town", default=None, help="Town name (default: the only town).")
 @with_appcontext
 def units_import(path: Path, town: str | None) -> None:
-    from webapp.services import grid, unit_ledger
+    from webapp.services import unit_ledger
 
-    towns = [t for t in grid.towns(db.session) if town is None or t.name == town]
-    if len(towns) != 1:
-        raise click.ClickException("请用 --town 指定镇/街道名称。" if towns else "找不到该镇/街道。")
-    try:
-        with path.open("rb") as stream:
-            result = unit_ledger.import_units(db.session, towns[0], stream, now=_now())
-    except InvalidInput as error:
-        db.session.rollback()
-        click.echo(error.message, err=True)
-        for problem in error.problems:
-            click.echo(f"  {problem}", err=True)
-        sys.exit(1)
-    db.session.commit()
+    result = _import_file(unit_ledger.import_units, path, _town_named(town))
     click.echo(f"导入成功：{result.summary()}。")
 
 
@@ -300,6 +318,40 @@ def units_export(path: Path) -> None:
     rows = db.session.scalars(select(Unit).join(Unit.grid).order_by(GridNode.path, Unit.name))
     path.write_bytes(unit_ledger.export_units(list(rows)))
     click.echo(f"已导出到 {path}")
+
+
+@main.group("org")
+def org_group() -> None:
+    """Import or export a town's organisation workbook (Excel): grid, units, posts, accounts, committee, receivers."""
+
+
+@org_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--town", default=None, help="Town name (default: the only town).")
+@with_appcontext
+def org_import(path: Path, town: str | None) -> None:
+    """All or nothing: any refused row is listed (sheet, row, reason) and nothing is imported (exit 1)."""
+    from webapp.cases import org_workbook
+
+    target = _town_named(town)
+    result = _import_file(org_workbook.import_workbook, path, target)
+    click.echo(f"导入成功（{target.name}）：{result.summary()}。")
+    if result.new_accounts:
+        click.echo("新账号的初始密码（只显示这一次，请告知本人）：")
+        for account in result.new_accounts:
+            click.echo(f"  {account.username:<18} {account.display_name}  {account.password}")
+
+
+@org_group.command("export")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--town", default=None, help="Town name (default: the only town).")
+@with_appcontext
+def org_export(path: Path, town: str | None) -> None:
+    from webapp.cases import org_workbook
+
+    target = _town_named(town)
+    path.write_bytes(org_workbook.export_workbook(db.session, target))
+    click.echo(f"已导出 {target.name} 的组织架构到 {path}")
 
 
 @main.group("templates")

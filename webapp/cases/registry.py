@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from webapp.cases.runtime import CaseRuntime
     from webapp.clock import Clock
     from webapp.models import GridNode, ProcessInstance, User
+    from webapp.services.spreadsheets import SheetResult, SheetRow
     from webapp.workdays import WorkdayCalendar
 
 
@@ -42,6 +43,21 @@ class Figure:
     order: int = 50  # column position on the overview
     endpoint: str | None = None  # a page listing what is counted, for this town (url_for endpoint)
     args: tuple[tuple[str, Any], ...] = ()  # its URL arguments
+
+
+@dataclass(frozen=True)
+class WorkbookSheet:
+    """A sheet a procedure adds to a town's organisation workbook (组织架构工作簿), e.g. the inspection
+    procedure's referral receivers. `export_rows(session, town)` gives the rows below the header;
+    `import_rows(session, town, rows)` checks every row, writes the good ones and reports each refused
+    row in the SheetResult; the workbook import then rolls everything back if any sheet refused a row."""
+
+    title: str  # the sheet's name (Chinese)
+    headers: tuple[str, ...]
+    required: tuple[str, ...]  # headers a sheet must have to be read
+    export_rows: Callable[[Session, GridNode], list[list[object]]]
+    import_rows: Callable[[Session, GridNode, list[SheetRow]], SheetResult]
+    note: str = ""  # one line for the template's instructions
 
 
 @dataclass
@@ -114,6 +130,8 @@ class Procedure:
     number_prefixes: tuple[NumberUse, ...] = ()
     # The county overview's figures for one town at `now` (open hazards, signing rate …), from its own queries.
     town_figures: Callable[[Session, GridNode, datetime], list[Figure]] | None = None
+    # Sheets this procedure adds to the organisation workbook (after the core's, in procedure order).
+    workbook_sheets: tuple[WorkbookSheet, ...] = ()
     # Set by the loader: the package the procedure lives in, and its web modules (each with a Blueprint
     # `bp`, and optionally `NAV` menu entries and `UNIT_SECTIONS`).
     package: str = ""
@@ -156,6 +174,10 @@ def number_uses() -> list[NumberUse]:
         for use in procedure.number_prefixes:
             uses.setdefault(use.key, use)
     return list(uses.values())
+
+
+def workbook_sheets() -> list[WorkbookSheet]:
+    return [sheet for procedure in _PROCEDURES.values() for sheet in procedure.workbook_sheets]
 
 
 def script_functions() -> dict[str, Callable]:

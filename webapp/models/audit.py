@@ -16,6 +16,7 @@ AUDIT_ACTIONS = {
     "login": "登录", "logout": "退出登录", "account_locked": "账号锁定", "access_denied": "拒绝访问",
     "case_start": "发起案件", "task_complete": "办理步骤", "task_send_back": "退回", "case_withdraw": "撤回",
     "letters_bulk_sign": "批量登记签订", "unit_save": "保存单位", "unit_import": "导入单位台账",
+    "org_import": "导入组织架构工作簿",
     "grid_rename": "网格改名", "grid_add": "新增网格", "grid_delete": "删除网格",
     "grid_post_add": "新增网格职务", "grid_post_delete": "删除网格职务",
     "calendar_day_set": "设置节假日/调休", "calendar_day_remove": "删除节假日/调休",

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.types import AwareDateTime
+
+if TYPE_CHECKING:
+    from webapp.models.users import User
 
 # Levels: region above the town; town = 大网格, village = 中网格 (村/社区), area = 小网格.
 GRID_LEVELS = {"region": "区县", "town": "镇/街道（大网格）", "village": "村/社区（中网格）", "area": "小网格"}
@@ -122,8 +126,11 @@ class GridPost(db.Model):
     post: Mapped[str] = mapped_column(String(20))
     person_name: Mapped[str] = mapped_column(String(50))
     phone: Mapped[str] = mapped_column(String(30), default="")
+    # The holder's account, where they have one (the organisation workbook links it by username).
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
 
     node: Mapped[GridNode] = relationship(back_populates="posts")
+    user: Mapped[User | None] = relationship()
 
     @property
     def post_label(self) -> str:

@@ -28,6 +28,7 @@ def _shared_modules() -> list:
         health,
         home,
         numbers,
+        organisation,
         previews,
         settings,
         setup,
@@ -36,7 +37,8 @@ def _shared_modules() -> list:
     )
     from webapp.web import county as county_overview
 
-    return [auth, setup, home, tasks, cases, documents, previews, numbers, grid, units, admin, settings, health,
+    return [auth, setup, home, tasks, cases, documents, previews, numbers, grid, units, admin, organisation, settings,
+            health,
             county_overview]
 
 

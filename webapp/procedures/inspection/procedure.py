@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from webapp.cases.registry import NumberUse, Procedure, StepContext, StepHook
 from webapp.models import Document
-from webapp.procedures.inspection import followup, records, reports, setup
+from webapp.procedures.inspection import followup, records, reports, setup, workbook
 from webapp.procedures.inspection.demo import play_demo_history
 from webapp.services.documents import DocumentServices
 from webapp.workdays import WorkdayCalendar
@@ -101,4 +101,5 @@ PROCEDURE = Procedure(
     archive_groups=(("rectification_notice", "reinspection_opinion"),),
     case_panel="procedures/inspection/context.html",
     town_figures=reports.town_figures,
+    workbook_sheets=(workbook.SHEET,),
 )
