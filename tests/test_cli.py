@@ -59,7 +59,7 @@ def test_users_add_makes_a_county_account_at_the_region(app, session, small_town
 
     region = small_town.town.parent.name
     result = _run(app, "users", "add", "county", "--role", "county", "--scope", region, "--name", "县消防督导",
-                  "--password", "county-pass-2026")
+                  "--password", "supervisor-2026")
     assert result.exit_code == 0, result.output
     assert "县级督导（只读）" in result.output
     user = session.scalar(select(User).where(User.username == "county"))
