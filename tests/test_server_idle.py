@@ -33,7 +33,7 @@ def _wait_until_up(base: str, server: subprocess.Popen) -> None:
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=5):
                 return
-        except (urllib.error.URLError, ConnectionError):
+        except OSError:  # not listening yet, or still loading the demo (URLError, refusals, read timeouts)
             time.sleep(0.5)
     raise AssertionError("server did not start")
 
