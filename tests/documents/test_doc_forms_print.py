@@ -99,6 +99,7 @@ def test_forty_items_print_on_few_pages_with_header_and_whole_labels(converter, 
     assert any("消防安全责任人" in line for line in lines)  # not 消防安全责 / 任人
     assert not any(line.endswith("消防安全责") for line in lines)
     check_pdf_text(evaluation, evaluation_pdf, tmp_path, name="evaluation_sheet")
+    check_pdf_text(record, record_pdf, tmp_path, name="inspection_record")
     # Forms print at 14/10.5 pt in their tables: the shared checker's 3号 body rule is for 公文 (see
     # CHECKER_FLAGS in tests/docx_checks.py), so forms are held to the PDF text check only.
 

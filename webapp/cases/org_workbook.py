@@ -25,7 +25,6 @@ from io import BytesIO
 from typing import IO
 
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -38,7 +37,16 @@ from webapp.models.users import ROLES
 from webapp.services import accounts, grid, unit_ledger, units
 from webapp.services.errors import InvalidInput
 from webapp.services.grid import find_by_display_path
-from webapp.services.spreadsheets import SheetResult, SheetRow, cell_text, duplicate_rows
+from webapp.services.spreadsheets import (
+    SheetResult,
+    SheetRow,
+    add_table,
+    append_row,
+    cell_text,
+    duplicate_rows,
+    empty_book,
+    to_bytes,
+)
 
 GRID, UNITS, POSTS, ACCOUNTS, COMMITTEE = "网格", "单位", "网格职务", "账号", "消安委成员单位"
 # The unit ledger's own sheet name: a plain unit ledger imports as the workbook's 单位 sheet.
@@ -377,36 +385,27 @@ APPLY_ORDER = [GRID, ACCOUNTS, UNITS, POSTS, COMMITTEE]
 
 
 def _build(rows_of: Callable[[WorkbookSheet], list[list[object]]]) -> bytes:
-    book = Workbook()
-    book.remove(book.active)
+    book = empty_book()
     notes = []
     for sheet in sheets():
-        page = book.create_sheet(sheet.title)
-        page.append(list(sheet.headers))
-        for cell in page[1]:
-            cell.font = Font(bold=True)
-        for index, header in enumerate(sheet.headers):
-            page.column_dimensions[chr(ord("A") + index)].width = max(12, len(header) * 2 + 4)
+        page = add_table(book, sheet.title, sheet.headers, [max(12, len(h) * 2 + 4) for h in sheet.headers])
         for values in rows_of(sheet):
-            page.append(list(values))
+            append_row(page, list(values))
         notes.append([sheet.title, sheet.note])
     _add_choices(book)
-    guide = book.create_sheet("说明")
-    guide.append(["工作表", "填写说明"])
-    guide.append(["全部", "导入时先检查每一张表的每一行，任何一行有错误则不导入任何数据；表中没有的记录不会被删除。"])
+    guide = add_table(book, "说明", ["工作表", "填写说明"], (12, 90))
+    append_row(guide, ["全部", "导入时先检查每一张表的每一行，任何一行有错误则不导入任何数据；"
+                               "表中没有的记录不会被删除。"])
     for values in notes:
-        guide.append(values)
-    guide.column_dimensions["B"].width = 90
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        append_row(guide, values)
+    return to_bytes(book)
 
 
 def _add_choices(book: Workbook) -> None:
     """Drop-downs for the columns with fixed choices."""
     lists = book.create_sheet("类别")
     for label in UNIT_CATEGORIES.values():
-        lists.append([label])
+        append_row(lists, [label])
     for title, column, formula in ((UNITS, "B", f"=类别!$A$1:$A${len(UNIT_CATEGORIES)}"),
                                    (POSTS, "B", f'"{",".join(GRID_POSTS.values())}"'),
                                    (COMMITTEE, "B", f'"{",".join(COMMITTEE_LABELS.values())}"')):

@@ -6,12 +6,9 @@ its own through `Procedure.town_figures`, so this module never knows what a haza
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
@@ -19,6 +16,7 @@ from webapp.cases import registry as procedures
 from webapp.cases.registry import Figure
 from webapp.models import GridNode, User, WorkTask
 from webapp.services.errors import OutOfScope
+from webapp.services.spreadsheets import table_workbook
 
 # Who may open the overview, when scoped above a single town (at the region, 区/县).
 OVERVIEW_ROLES = ("county", "admin", "leader")
@@ -87,19 +85,9 @@ def county_overview(session: Session, user: User, now: datetime) -> Overview:
 
 def overview_xlsx(overview: Overview, now: datetime) -> bytes:
     """The overview table as a workbook: a title row, the headings, one row per town."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "全县概览"
-    sheet.append([f"{overview.region.name}各镇（街道）消防工作概览（{now.year}年{now.month}月{now.day}日）"])
-    sheet.append(["镇（街道）", *overview.columns])
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
-    for row in overview.rows:
-        sheet.append([row.town.name, *(_cell(row.figures.get(label)) for label in overview.columns)])
-    sheet.column_dimensions["A"].width = 20
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    heading = f"{overview.region.name}各镇（街道）消防工作概览（{now.year}年{now.month}月{now.day}日）"
+    rows = ([row.town.name, *(_cell(row.figures.get(label)) for label in overview.columns)] for row in overview.rows)
+    return table_workbook("全县概览", ["镇（街道）", *overview.columns], rows, (20,), heading=heading)
 
 
 def _cell(figure: Figure | None) -> int | str:

@@ -320,6 +320,8 @@ def check_rules(pages: list[Page], layout: str) -> list[Failure]:
     failures = []
     for page_no, page in enumerate(pages):
         for rule in page.rules:
+            if layout == "form" and not rule["red"]:
+                continue  # a form's black lines are its table and signature lines, not a 版记
             expected = LETTER_RULE_MM if layout == "letter" and rule["red"] else TEXT_WIDTH_MM
             if abs(rule["width"] - expected) > TOLERANCE_MM:
                 colour = "红色" if rule["red"] else "版记"

@@ -62,12 +62,17 @@ def append_row(sheet: Any, values: Sequence[Any]) -> None:
     sheet.append(cells)
 
 
-def new_table(title: str, headers: Sequence[str], widths: Sequence[int] = (), *,
-              heading: str | None = None) -> tuple[Workbook, Worksheet]:
-    """A workbook whose first sheet has `title`, an optional heading line, then the bold `headers`."""
+def empty_book() -> Workbook:
+    """A workbook without sheets, to add tables to (add_table)."""
     book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]  # Excel's limit for sheet names
+    book.remove(book.active)
+    return book
+
+
+def add_table(book: Workbook, title: str, headers: Sequence[str], widths: Sequence[int] = (), *,
+              heading: str | None = None) -> Worksheet:
+    """A sheet named `title` with an optional heading line, then the bold `headers`; fill it with append_row."""
+    sheet = book.create_sheet(title[:31])  # Excel's limit for sheet names
     if heading is not None:
         append_row(sheet, [heading])
     append_row(sheet, list(headers))
@@ -75,7 +80,14 @@ def new_table(title: str, headers: Sequence[str], widths: Sequence[int] = (), *,
         cell.font = Font(bold=True)
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
-    return book, sheet
+    return sheet
+
+
+def new_table(title: str, headers: Sequence[str], widths: Sequence[int] = (), *,
+              heading: str | None = None) -> tuple[Workbook, Worksheet]:
+    """A workbook whose one sheet has `title`, an optional heading line, then the bold `headers`."""
+    book = empty_book()
+    return book, add_table(book, title, headers, widths, heading=heading)
 
 
 def to_bytes(book: Workbook) -> bytes:
