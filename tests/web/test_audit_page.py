@@ -82,10 +82,15 @@ def test_auditor_reads_and_filters_the_log_but_manages_no_accounts(app, session,
 
 
 def test_a_username_like_a_formula_is_text_in_the_export(app, session, small_town, sign_in):
+    from tests import factories
+
+    factories.user(session, "county_admin", "admin", scope=small_town.town.parent)
+    session.commit()
     visitor = Browser(app.test_client())
     visitor.get("/login")
     visitor.post("/login", {"username": "=1+1", "password": "wrong-password"})
-    export = sign_in("admin").get("/admin/audit.xlsx?action=login_failed")
+    # a name that is no account belongs to no town: the top-of-grid admin reads it
+    export = sign_in("county_admin").get("/admin/audit.xlsx?action=login_failed")
     cell = load_workbook(BytesIO(export.data)).active["B2"]
     assert cell.value == "=1+1" and cell.data_type == "s"
 
@@ -106,3 +111,31 @@ def test_proxy_count_decides_which_address_is_recorded(app, session, small_town,
     proxied.post("/login", {"username": "ghost2", "password": "wrong-password"}, headers=forwarded)
     session.expire_all()
     assert session.scalar(select(AuditEvent).where(AuditEvent.username == "ghost2")).remote_addr == "203.0.113.9"
+
+
+def test_a_town_admin_reads_their_own_towns_trail_and_the_top_admin_reads_all(app, session, small_town, sign_in):
+    from tests import factories
+
+    neighbour = factories.town(session, "竹溪镇", region=small_town.town.parent)
+    factories.user(session, "neighbour_clerk", "clerk", scope=neighbour)
+    factories.user(session, "county_admin", "admin", scope=small_town.town.parent)
+    session.commit()
+    for username in ("clerk", "neighbour_clerk"):  # a failed login against an existing account of each town
+        visitor = Browser(app.test_client())
+        visitor.get("/login")
+        visitor.post("/login", {"username": username, "password": "wrong-password"})
+    sign_in("neighbour_clerk")
+    sign_in("leader")
+
+    own_town = _rows(sign_in("admin"), "/admin/audit")
+    assert "leader" in own_town and ">clerk<" in own_town.replace(" ", "")
+    assert "neighbour_clerk" not in own_town
+    assert "neighbour_clerk" not in _export_users(sign_in("admin"))
+
+    everything = _rows(sign_in("county_admin"), "/admin/audit")
+    assert "neighbour_clerk" in everything and "leader" in everything
+
+
+def _export_users(visitor: Browser) -> set[str]:
+    sheet = load_workbook(BytesIO(visitor.get("/admin/audit.xlsx").data)).active
+    return {row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}

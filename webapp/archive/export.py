@@ -229,4 +229,4 @@ def stored_codes(session: Session, year: int) -> dict[int, str]:
     """main document id → 档号 of the items of a year already filed."""
     rows = session.execute(select(ArchiveItem.main_document_id, ArchiveItem.archive_code)
                            .where(ArchiveItem.year == year))
-    return dict(rows.tuples().all())
+    return {item_id: code for item_id, code in rows}

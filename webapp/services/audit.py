@@ -9,7 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from webapp.clock import TZ
-from webapp.models import AuditEvent, User
+from webapp.models import AuditEvent, GridNode, User
 from webapp.services.spreadsheets import table_workbook
 
 
@@ -49,11 +49,19 @@ class AuditFilter:
     action: str = ""
     date_from: date | None = None
     date_to: date | None = None
+    # A town's admin reads their own town's trail: events of accounts scoped under this grid path, and
+    # failed logins naming one of those accounts. Empty: the whole server (the top-of-grid admin).
+    scope_path: str = ""
 
 
 def search(criteria: AuditFilter) -> Select:
     """The events matching `criteria`, newest first."""
     query = select(AuditEvent).order_by(AuditEvent.id.desc())
+    if criteria.scope_path:
+        accounts = select(User.id, User.username).join(GridNode, User.scope_id == GridNode.id).where(
+            GridNode.path.startswith(criteria.scope_path, autoescape=True)).subquery()
+        query = query.where(AuditEvent.user_id.in_(select(accounts.c.id))
+                            | (AuditEvent.user_id.is_(None) & AuditEvent.username.in_(select(accounts.c.username))))
     if criteria.username:
         query = query.where(AuditEvent.username == criteria.username)
     if criteria.action:

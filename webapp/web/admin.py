@@ -136,7 +136,15 @@ def _audit_filter() -> tuple[AuditFilterForm, audit.AuditFilter]:
         return None if field.errors else field.data
 
     return form, audit.AuditFilter(username=(value(form.username) or "").strip(), action=value(form.action) or "",
-                                   date_from=value(form.date_from), date_to=value(form.date_to))
+                                   date_from=value(form.date_from), date_to=value(form.date_to),
+                                   scope_path=_audit_scope())
+
+
+def _audit_scope() -> str:
+    """The grid path whose accounts' events the user reads: everything from the top of the grid, else the
+    subtree of their own scope (a town's admin or auditor sees their town, not the neighbour's)."""
+    scope = acting_user().scope
+    return "" if scope.parent_id is None else scope.path
 
 
 @bp.get("/audit")

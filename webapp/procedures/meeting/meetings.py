@@ -60,18 +60,6 @@ def town_of(node: GridNode) -> GridNode:
     return grid.required_town(node, "会议功能")
 
 
-def town_for(session: Session, user: User, wanted: int | None) -> tuple[GridNode, list[GridNode]]:
-    """The town whose meeting plan a user reads, and the towns to choose from: their own town; above a town
-    (a county account) the town asked for, else the first in scope."""
-    own = grid.town_of(user.scope)
-    if own is not None:
-        return own, [own]
-    towns = [t for t in grid.towns(session) if user.scope.contains(t)]
-    if not towns:
-        raise InvalidInput("管辖范围内还没有镇（街道）。")
-    return next((t for t in towns if t.id == wanted), towns[0]), towns
-
-
 def series_by_key(session: Session, town: GridNode, key: str) -> MeetingSeries:
     series = next((s for s in series_of_town(session, town) if s.key == key), None)
     if series is None:

@@ -43,7 +43,7 @@ def meeting_helpers() -> dict:
 def plan():
     today = now().date()
     year = year_arg()
-    town, towns = meetings.town_for(db.session, acting_user(), request.args.get("town", type=int))
+    town, towns = chosen_town()
     rows = [(series, meetings.yearly_plan(db.session, series, year, today))
             for series in meetings.series_of_town(db.session, town)]
     return render_template("meetings/plan.html", rows=rows, year=year, today=today, town=town, towns=towns)
