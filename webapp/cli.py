@@ -421,6 +421,47 @@ def templates_build(out_dir: Path | None) -> None:
     click.echo(f"已生成 {len(written)} 个模板。")
 
 
+@main.group("documents")
+def documents_group() -> None:
+    """Issued documents."""
+
+
+@documents_group.command("check-layout")
+@click.option("--year", type=int, required=True)
+@click.option("--all", "every", is_flag=True, help="Also documents already checked (default: only 未检查).")
+@with_appcontext
+def documents_check_layout(year: int, every: bool) -> None:
+    """版式检查 of a year's issued documents (PDF via LibreOffice, then the layout verifier); the reports are
+    stored with the documents, the issued files stay as they are. Exit 1 when any document fails."""
+    from collections import Counter
+
+    from webapp.documents.pdf import PdfConversionError, PdfUnavailable
+    from webapp.documents.verify_layout import RULE_LABELS
+    from webapp.services import documents
+
+    runtime = _runtime()
+    if not runtime.documents.pdf.available():
+        raise click.ClickException("服务器未安装 LibreOffice，无法生成 PDF 进行版式检查。")
+    failures: Counter[str] = Counter()
+    chosen = documents.issued_in_year(db.session, year, unchecked_only=not every)
+    failed = 0
+    for document in chosen:
+        try:
+            report = documents.recheck_layout(db.session, runtime.documents, document)
+        except (PdfUnavailable, PdfConversionError) as error:
+            raise click.ClickException(f"{document.title}：PDF 转换失败（{error}）") from error
+        db.session.commit()
+        if not report.passed:
+            failed += 1
+            failures.update(f.rule for f in report.failures)
+            click.echo(f"未通过：{document.number or ''}{document.title}——{report.label}")
+    click.echo(f"{year} 年已检查 {len(chosen)} 件，通过 {len(chosen) - failed} 件，未通过 {failed} 件。")
+    for rule, count in failures.most_common():
+        click.echo(f"  {RULE_LABELS.get(rule, rule)}：{count}")
+    if failed:
+        sys.exit(1)
+
+
 @main.group("archive")
 def archive_group() -> None:
     """Archive export (归档包) and verification."""

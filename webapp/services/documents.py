@@ -12,13 +12,15 @@ from typing import Any
 from sqlalchemy import event, inspect, select
 from sqlalchemy.orm import Session
 
-from webapp.documents import layout_loop
+from webapp.clock import TZ
+from webapp.documents import layout_loop, verify_layout
 from webapp.documents.fitting import strip_breaks
 from webapp.documents.manifest import ContextError, TemplateLibrary
 from webapp.documents.pages import PageRasterizer
 from webapp.documents.pdf import PdfConverter
 from webapp.documents.properties import CoreProperties, organ_in_context
 from webapp.documents.render import DocumentRenderer
+from webapp.documents.verify_layout import LayoutReport
 from webapp.models import (
     AttachmentRole,
     Document,
@@ -219,8 +221,32 @@ def pdf_bytes(docs: DocumentServices, document: Document, pdfa: bool = False) ->
     return pdf
 
 
-# An issued document is immutable: only voiding (status and reason) may change it.
-_MUTABLE_AFTER_ISSUE = {"status", "void_reason"}
+def recheck_layout(session: Session, docs: DocumentServices, document: Document) -> LayoutReport:
+    """Verify the layout of a stored document as it was issued (documents issued while the check was off
+    or LibreOffice was missing) and store the report; the issued file itself is never changed."""
+    spec = docs.library.spec(document.template_key)
+    report = verify_layout.verify(docs.store.read(document.file_sha256), pdf_bytes(docs, document),
+                                  layout=spec.format)
+    document.layout_check = json.dumps(report.to_json(), ensure_ascii=False)
+    session.flush()
+    return report
+
+
+def issued_in_year(session: Session, year: int, *, unchecked_only: bool) -> list[Document]:
+    """The documents issued in a calendar year (Beijing time), oldest first."""
+    start, end = datetime(year, 1, 1, tzinfo=TZ), datetime(year + 1, 1, 1, tzinfo=TZ)
+    documents = session.scalars(select(Document).where(Document.status == "issued", Document.issued_at >= start,
+                                                       Document.issued_at < end).order_by(Document.id))
+    return [d for d in documents if not (unchecked_only and _checked(d))]
+
+
+def _checked(document: Document) -> bool:
+    return bool(document.layout_check) and json.loads(document.layout_check)["status"] != "not_run"
+
+
+# An issued document is immutable: only voiding (status and reason) may change it. Its layout report is
+# about the document, not part of it: a later check may record one.
+_MUTABLE_AFTER_ISSUE = {"status", "void_reason", "layout_check"}
 
 
 @event.listens_for(Document, "before_update")
