@@ -141,6 +141,9 @@ def test_schedule_errors_beside_the_fields_and_send_back_to_reschedule(app, sess
     assert bad.status_code == 400
     for message in ("请按“09:00”的格式填写开始时间。", "格式不正确", "请填写会议议程。", "同时计入的系列不必包含"):
         assert message in page, message
+    typed = staged_preview_text(clerk, clerk.post(f"/tasks/{schedule}/preview", _schedule_form(place="礼堂")))
+    assert "关于召开2026年3月双月联席会议的通知" in typed and "礼堂" in typed  # 预览 while scheduling
+    assert _numbers_used(session) == 0 and _task(session, "schedule") == schedule
     assert clerk.post(f"/tasks/{schedule}", _schedule_form()).status_code == 302
     back = clerk.post(f"/tasks/{_task(session, 'notice')}", {"decision": "send_back", "opinion": "地点有变"})
     assert back.status_code == 302 and _numbers_used(session) == 0
