@@ -28,6 +28,7 @@ PREFIX_KINDS = {
     "town_upward": ("人民政府", "府文", "wenhao"),
     "town_letter": ("人民政府", "府函", "wenhao"),
     "committee_notice": ("消防安全委员会", "消安委发", "wenhao"),
+    "office_notice": ("党政办公室", "党政办发", "wenhao"),
     "rectification": ("人民政府", "消整", "di"),
     "reinspection": ("人民政府", "消复", "di"),
     "referral": ("人民政府", "消移", "wenhao"),

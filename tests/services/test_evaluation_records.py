@@ -160,8 +160,11 @@ def hold_meeting(world: World, held_on: date, present: list[str], decisions: lis
     instance = cases.start_case(world.session, world.runtime, procedure_key="meeting", user=world.users["clerk"],
                                 grid=town, title="会议", data=data, now=moment)
     world.submit(instance.id, "schedule", "clerk", {**data, "place": "镇政府会议室", "chair": "郑国栋",
-                                                     "recorder": "林晓雯", "invited": [m.organ for m in members]},
-                 moment)
+                                                     "recorder": "林晓雯", "invited": [m.organ for m in members],
+                                                     "start_time": "09:00", "agenda": "通报工作",
+                                                     "requirements": "不得无故缺席。", "contact": "林晓雯",
+                                                     "contact_phone": "0571-86120119"}, moment)
+    world.submit(instance.id, "notice", "clerk", {}, moment)  # 会议通知印发
     attendees = [f"{m.organ} {m.contact_person}" for m in members if m.organ in present]
     absentees = [f"{m.organ} {m.contact_person} 因公出差" for m in members if m.organ not in present]
     world.submit(instance.id, "record", "clerk", {

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from webapp.cases import registry
 from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
+from webapp.models import Document
 from webapp.procedures.meeting import decisions as meeting_decisions
 from webapp.procedures.meeting import meetings
 from webapp.procedures.meeting.models import Meeting, MeetingDecision
@@ -48,6 +49,9 @@ def test_demo_history_plays_this_years_meetings(app, session, demo):
         assert meeting.status == "issued" and meeting.distributed_to
         by_series.setdefault(meeting.series.key, []).append(meeting.issue_no)
     assert by_series == {"joint": [1, 2, 3, 4], "quarterly": [1, 2, 3], "committee": [1, 2, 3, 4, 5, 6, 7]}
+    notices = session.scalars(select(Document).where(Document.template_key == "notice")).all()
+    assert sorted(n.instance_id for n in notices) == sorted(m.instance_id for m in held)  # one 会议通知 each
+    assert {n.number.split("〔")[0] for n in notices} == {"青石消安委发", "青石党政办发"}  # 消安委 and 党政办
     decisions = session.scalars(select(MeetingDecision)).all()
     summary = meeting_decisions.summarize(list(decisions), today.date())
     assert summary.done > 0 and summary.overdue > 0 and summary.open > summary.overdue

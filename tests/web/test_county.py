@@ -99,7 +99,11 @@ def _meeting_in_town_b(actor: Actor, county: County, held_on: date) -> None:
     data = {"series_key": series.key, "held_on": held_on.isoformat()}
     instance = actor.start("meeting", clerk, county.town_b, data, at(held_on, 8))
     actor.submit(instance, "schedule", clerk, {**data, "place": "镇政府会议室", "chair": "章志明", "recorder": "顾小雨",
-                                               "invited": [m.organ for m in members]}, at(held_on, 8))
+                                               "invited": [m.organ for m in members], "start_time": "14:30",
+                                               "agenda": "通报工作", "requirements": "不得无故缺席。",
+                                               "contact": "顾小雨", "contact_phone": "0571-86120119"},
+                 at(held_on, 8))
+    actor.submit(instance, "notice", clerk, {}, at(held_on, 8))  # 会议通知印发
     actor.submit(instance, "record", clerk, {
         "attendees": "\n".join(f"{m.organ} 章志明" for m in members), "absentees": "", "observers": "",
         "agenda": "通报工作", "summary": "会议研究了消防工作", "decisions": []}, at(held_on, 16))

@@ -1,4 +1,5 @@
-"""Issue 8 part 2 through HTTP: a meeting case to an issued 纪要 (第N期), and the decision follow-up."""
+"""Issue 8 part 2 through HTTP: a meeting case to an issued 纪要 (第N期), and the decision follow-up.
+(The 会议通知 of the scheduling step: tests/web/test_meeting_notice.py.)"""
 
 from __future__ import annotations
 
@@ -37,7 +38,9 @@ def _ids(session) -> dict:
 
 
 SCHEDULE = {"series_key": "joint", "place": "镇政府三楼会议室", "chair": "郑国栋", "recorder": "林晓雯",
-            "invited": ["青石派出所", "青石村村民委员会", "青石镇综治办"]}
+            "invited": ["青石派出所", "青石村村民委员会", "青石镇综治办"], "start_time": "09:00",
+            "agenda": "通报隐患整改情况", "requirements": "确需请假的，须会前书面请假。", "contact": "林晓雯",
+            "contact_phone": "0571-86120119"}
 ATTENDANCE = {"attendees": "青石派出所 罗振华\n青石村村民委员会  孔德厚", "absentees": "青石镇综治办 陶丽君 因公出差",
               "observers": "江岸区消防救援大队 方志远", "agenda": "通报隐患整改情况\n部署夏季检查",
               "summary": "会议听取了各单位工作汇报", "attachments": "第一季度火灾隐患整改清单"}
@@ -52,12 +55,17 @@ def _decision_rows(ids: dict, village_deadline: str, police_deadline: str) -> di
     }
 
 
+def _schedule(clerk, session, held_on: str) -> None:
+    """安排会议, then 会议通知印发 (the drafted notice issued as it is)."""
+    assert clerk.post(f"/tasks/{_task(session, 'schedule')}", {**SCHEDULE, "held_on": held_on}).status_code == 302
+    assert clerk.post(f"/tasks/{_task(session, 'notice')}", {"decision": "approve"}).status_code == 302
+
+
 def _run_meeting(app, session, clerk, leader, held_on: str, deadlines: tuple[str, str], send_back: bool = False):
     clock = app.extensions["firegrid.clock"]
     clock.set(at(f"{held_on}T08:00"))
     assert clerk.post("/procedures/meeting/start", {"series_key": "joint", "held_on": held_on}).status_code == 302
-    schedule = _task(session, "schedule")
-    assert clerk.post(f"/tasks/{schedule}", {**SCHEDULE, "held_on": held_on}).status_code == 302
+    _schedule(clerk, session, held_on)
     record = _task(session, "record")
     rows = _decision_rows(_ids(session), *deadlines)
     assert clerk.post(f"/tasks/{record}", {**ATTENDANCE, **rows}).status_code == 302
@@ -110,7 +118,8 @@ def test_meeting_minutes_numbered_and_listing_attendance(app, session, login_as,
     content, lines = _docx_text(clerk, second.document_id)
     assert "第2期" in lines and "第1期" not in lines
     assert_minutes_format(content, mark="青石镇消防安全联席会议纪要", issue_no=2, attendance={})
-    numbers = [d.number for d in session.scalars(select(Document).order_by(Document.id))]
+    numbers = [d.number for d in session.scalars(select(Document).where(Document.template_key == "minutes")
+                                                 .order_by(Document.id))]
     assert numbers == ["青石镇消防安全联席会议纪要第1期", "青石镇消防安全联席会议纪要第2期"]
     plan = clerk.get("/meetings/plan?year=2026").get_data(as_text=True)
     assert "已召开 <strong>2</strong> 次" in plan and "未召开（已逾期）" in plan
@@ -120,7 +129,7 @@ def test_minutes_draft_previews_as_typed_and_records_nothing(app, session, login
     clerk = login_as("clerk")
     app.extensions["firegrid.clock"].set(at("2026-03-10T08:00"))
     clerk.post("/procedures/meeting/start", {"series_key": "joint", "held_on": "2026-03-10"})
-    clerk.post(f"/tasks/{_task(session, 'schedule')}", {**SCHEDULE, "held_on": "2026-03-10"})
+    _schedule(clerk, session, "2026-03-10")
     record = _task(session, "record")
     rows = _decision_rows(_ids(session), "2026-03-31", "2026-04-15")
     lines = staged_preview_text(clerk, clerk.post(f"/tasks/{record}/preview", {**ATTENDANCE, **rows})).splitlines()
@@ -141,7 +150,7 @@ def test_invalid_input_re_renders_with_chinese_errors(app, session, login_as):
     bad = clerk.post(f"/tasks/{schedule}", {**SCHEDULE, "held_on": "2026-03-10", "place": "", "chair": "郑<国栋>"})
     page = bad.get_data(as_text=True)
     assert bad.status_code == 400 and "请填写会议地点" in page and "郑&lt;国栋&gt;" in page
-    clerk.post(f"/tasks/{schedule}", {**SCHEDULE, "held_on": "2026-03-10"})
+    _schedule(clerk, session, "2026-03-10")
     record = _task(session, "record")
     rows = _decision_rows(_ids(session), "2026-03-31", "")
     rows["decisions-1-owner"] = ""
@@ -191,7 +200,7 @@ def test_decisions_follow_up_by_scope_overdue_and_next_meeting(app, session, log
     schedule_page = clerk.get(f"/tasks/{_task(session, 'schedule')}").get_data(as_text=True)
     open_section = schedule_page.split('id="open-decisions"')[1]
     assert "清理电动车违规充电" in open_section and "已逾期" in open_section and "抓好隐患整改" not in open_section
-    clerk.post(f"/tasks/{_task(session, 'schedule')}", {**SCHEDULE, "held_on": "2026-05-11"})
+    _schedule(clerk, session, "2026-05-11")
     record_page = clerk.get(f"/tasks/{_task(session, 'record')}").get_data(as_text=True)
     assert "清理电动车违规充电" in record_page.split('id="open-decisions"')[1]
 
@@ -201,7 +210,7 @@ def test_minutes_wait_for_the_meeting_day(app, session, login_as):
     clock = app.extensions["firegrid.clock"]
     clock.set(at("2026-05-06T09:00"))
     assert clerk.post("/procedures/meeting/start", {"series_key": "joint", "held_on": "2026-05-08"}).status_code == 302
-    assert clerk.post(f"/tasks/{_task(session, 'schedule')}", {**SCHEDULE, "held_on": "2026-05-08"}).status_code == 302
+    _schedule(clerk, session, "2026-05-08")
     rows = _decision_rows(_ids(session), "2026-06-30", "2026-06-30")
     early = clerk.post(f"/tasks/{_task(session, 'record')}", {**ATTENDANCE, **rows})
     assert early.status_code == 400 and "会议定于2026-05-08召开，会后才能记录纪要。" in early.get_data(as_text=True)

@@ -20,7 +20,8 @@ from webapp.services import accounts, grid
 from webapp.services.errors import InvalidInput
 
 TOWN_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
-ORGAN_SUFFIXES = {"government": "人民政府", "committee": "消防安全委员会"}
+# The organs a town issues documents as (NumberUse.organ), named from the town unless given.
+ORGAN_SUFFIXES = {"government": "人民政府", "committee": "消防安全委员会", "office": "党政办公室"}
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def short_name(town: str) -> str:
 def organ_names(setup: TownSetup) -> dict[str, str]:
     town = setup.town.strip()
     given = {"government": setup.government.strip(), "committee": setup.committee.strip()}
-    return {organ: given[organ] or f"{town}{suffix}" for organ, suffix in ORGAN_SUFFIXES.items()}
+    return {organ: given.get(organ) or f"{town}{suffix}" for organ, suffix in ORGAN_SUFFIXES.items()}
 
 
 def suggested_prefixes(setup: TownSetup) -> dict[str, str]:

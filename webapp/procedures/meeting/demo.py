@@ -1,6 +1,6 @@
 """`firegrid demo --history` for meetings: this year's meetings of each series, through the real services.
 
-Every meeting runs the whole case (schedule → record → sign → distribute) at its own date; older
+Every meeting runs the whole case (schedule → 会议通知 issued → record → sign → distribute) at its own date; older
 decisions are mostly reported done, every third one is left open so the dashboard shows overdue items.
 """
 
@@ -16,8 +16,10 @@ from webapp.clock import TZ
 from webapp.models import GridNode, User, WorkTask
 from webapp.procedures.meeting import decisions, meetings
 from webapp.procedures.meeting.models import MeetingDecision, MeetingSeries
+from webapp.procedures.meeting.notice import DEFAULT_REQUIREMENTS
 
 PLACES = ["镇政府三楼会议室", "镇综治中心会议室", "镇应急指挥中心"]
+OFFICE_PHONE = "0571-86120119"  # the committee office's (fictitious) number printed on the 会议通知
 TOPICS = [
     ("抓好隐患整改闭环", "对本期检查发现的火灾隐患逐项建立台账，按期整改销号"),
     ("开展消防宣传“五进”活动", "组织消防宣传进农村、进社区、进企业、进学校、进家庭"),
@@ -72,12 +74,17 @@ def _play_meeting(ctx: DemoContext, town: GridNode, series: MeetingSeries, held_
     instance = cases.start_case(ctx.session, ctx.services, procedure_key="meeting", user=clerk, grid=town,
                                 title=f"{series.name}（{held_on.isoformat()}）", data=data, now=start)
     invited = [m.organ for m in members]
+    agenda = "通报近期消防工作情况\n研究部署下一阶段消防安全工作"
     _submit(ctx, instance.id, clerk, {**data, "place": PLACES[number % len(PLACES)], "chair": leader.display_name,
-                                      "recorder": clerk.display_name, "invited": invited}, start)
+                                      "recorder": clerk.display_name, "invited": invited, "start_time": "09:00",
+                                      "agenda": agenda, "requirements": DEFAULT_REQUIREMENTS,
+                                      "contact": clerk.display_name, "contact_phone": clerk.phone or OFFICE_PHONE},
+            start)
+    _submit(ctx, instance.id, clerk, {"cc": ""}, start + timedelta(hours=1))  # 会议通知印发
     absent = members[2 + number % (len(members) - 2)]
     present = [f"{m.organ} {m.contact_person}" for m in members if m is not absent]
     record = {"attendees": "\n".join(present), "absentees": f"{absent.organ} {absent.contact_person} 因公出差",
-              "observers": "江岸区消防救援大队 方志远" if number % 2 == 0 else "", "agenda": "通报近期消防工作情况",
+              "observers": "江岸区消防救援大队 方志远" if number % 2 == 0 else "", "agenda": agenda,
               "summary": f"会议通报了{held_on.month}月消防安全工作情况，研究部署了下一阶段工作",
               "decisions": _decisions(town, members, held_on, number)}
     _submit(ctx, instance.id, clerk, record, _at(held_on, 16))

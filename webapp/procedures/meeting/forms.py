@@ -10,12 +10,22 @@ from markupsafe import Markup, escape
 from wtforms import DateField, FieldList, FormField, SelectField, StringField, TextAreaField
 from wtforms.validators import ValidationError
 
-from webapp.forms.common import CheckboxList, ChineseForm, DecisionMixin, max_length, optional, required, today
+from webapp.forms.common import (
+    CheckboxList,
+    ChineseForm,
+    DecisionMixin,
+    max_length,
+    optional,
+    phone_number,
+    required,
+    today,
+)
 from webapp.forms.registry import register_form
 from webapp.forms.sanitise import SafeForm
 from webapp.procedures.meeting import decisions as meeting_decisions
 from webapp.procedures.meeting import meetings
 from webapp.procedures.meeting.meetings import split_lines
+from webapp.procedures.meeting.notice import DEFAULT_REQUIREMENTS
 
 ROWS_OF_DECISIONS = 6
 MAX_DECISIONS = 50  # a 纪要 with more 议定事项 is not one meeting: the rest of a larger post is dropped
@@ -90,7 +100,14 @@ class DecisionList(FieldList):
 
 def _series_choices(session: Any, user: Any) -> list[tuple[str, str]]:
     town = meetings.town_of(user.scope)
-    return [(s.key, f"{s.name}（每{s.interval_months}个月）") for s in meetings.series_of_town(session, town)]
+    return [(s.key, f"{s.name}（{meetings.INTERVALS.get(s.interval_months, '')}）")
+            for s in meetings.series_of_town(session, town)]
+
+
+def _clock_time(form: Any, field: Any) -> None:
+    hour, _, minute = (field.data or "").strip().partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60 and len(minute) == 2):
+        raise ValidationError("请按“09:00”的格式填写开始时间。")
 
 
 @register_form("meeting_start")
@@ -107,18 +124,48 @@ class MeetingScheduleForm(MeetingStartForm):
     place = StringField("会议地点", validators=[required("请填写会议地点。"), max_length(200)])
     chair = StringField("主持人", validators=[required("请填写主持人。"), max_length(50)])
     recorder = StringField("记录人", validators=[required("请填写记录人。"), max_length(50)])
-    invited = CheckboxList("参会成员单位", validators=[required("请至少选择一个参会成员单位。")])
+    start_time = StringField("开始时间", validators=[required("请填写开始时间。"), _clock_time],
+                             render_kw={"type": "time"})
+    extra_series = CheckboxList("同时计入的会议系列（本次会议同时作为这些系列的会议，年度计划中分别计为已召开）",
+                                validators=[optional()])
+    invited = CheckboxList("参会成员单位（会议通知的主送单位）", validators=[required("请至少选择一个参会成员单位。")])
+    # The 会议通知 drafted from this step: the clerk previews it here and issues it at the next step.
+    agenda = TextAreaField("会议议程（每行一项）", validators=[required("请填写会议议程。"), max_length(2000)])
+    requirements = TextAreaField("会议要求（含请假规定，每行一段）",
+                                 validators=[required("请填写会议要求。"), max_length(2000)])
+    contact = StringField("会议联系人", validators=[required("请填写会议联系人。"), max_length(50)])
+    contact_phone = StringField("联系电话", validators=[required("请填写联系电话。"), max_length(30), phone_number])
 
     def setup(self, session: Any, user: Any, instance: Any) -> None:
         super().setup(session, user, instance)
         town = meetings.town_of(instance.grid if instance else user.scope)
         self.invited.choices = [(m.organ, m.organ) for m in meetings.members(session, town)]
-        if not self.is_submitted() and not self.invited.data:
-            self.invited.data = [value for value, _ in self.invited.choices]
+        self.extra_series.choices = [(s.key, s.name) for s in meetings.series_of_town(session, town)]
+        if not self.is_submitted():
+            self._prefill(user)
         series_keys = {value for value, _ in self.series_key.choices}
         key = self.series_key.data if self.series_key.data in series_keys else None
         self.open_items = meeting_decisions.open_of_series(session, meetings.series_by_key(session, town, key).id) \
             if key else []
+
+    def _prefill(self, user: Any) -> None:
+        """A first schedule: every member unit invited, the usual requirements, the clerk as contact."""
+        if not self.invited.data:
+            self.invited.data = [value for value, _ in self.invited.choices]
+        self.requirements.data = self.requirements.data or DEFAULT_REQUIREMENTS
+        self.contact.data = self.contact.data or user.display_name
+        self.contact_phone.data = self.contact_phone.data or user.phone
+
+    def validate_extra_series(self, field: Any) -> None:
+        if self.series_key.data in (field.data or []):
+            raise ValidationError("同时计入的系列不必包含本次会议自身的会议类型。")
+
+
+@register_form("meeting_notice")
+class MeetingNoticeForm(DecisionMixin, ChineseForm):
+    """会议通知印发: the clerk reads the drafted notice (preview) and issues it, or sends it back to 安排会议."""
+
+    cc = StringField("抄送（可不填，多个单位以顿号分隔）", validators=[optional(), max_length(300)])
 
 
 @register_form("meeting_record")
@@ -194,4 +241,5 @@ class SeriesForm(ChineseForm):
 
     name = StringField("会议名称", validators=[required("请填写会议名称。"), max_length(100)])
     interval_months = SelectField("召开周期", coerce=int, choices=list(meetings.INTERVALS.items()))
+    notice_prefix_key = SelectField("会议通知发文机关", choices=list(meetings.NOTICE_ORGANS.items()))
     issuer = StringField("纪要编发机关", validators=[required("请填写纪要的编发机关。"), max_length(100)])

@@ -6,7 +6,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from webapp.cases.registry import Figure
@@ -23,6 +23,9 @@ DEFAULT_SERIES = [
     ("quarterly", "季度消防工作会议", 3, "minutes_quarterly", "{town}消防工作会议纪要"),
     ("committee", "月度消委会会议", 1, "minutes_committee", "{town}消防安全委员会会议纪要"),
 ]
+# The organ that convenes a default series, by the 发文字号 its 会议通知 is issued under: the quarterly work
+# meeting is the government's (党政办); the others the committee's (消安委). The admin may change either.
+DEFAULT_NOTICE_PREFIX = {"quarterly": "office_notice"}
 
 
 
@@ -44,8 +47,11 @@ def ensure_default_series(session: Session, town: GridNode) -> list[MeetingSerie
         prefix = session.get(NumberPrefix, (town.id, prefix_key))
         if key in existing or prefix is None:
             continue
+        notice_key = DEFAULT_NOTICE_PREFIX.get(key, "committee_notice")
+        if session.get(NumberPrefix, (town.id, notice_key)) is None:  # a town without a 党政办 代字 yet
+            notice_key = "committee_notice"
         session.add(MeetingSeries(town=town, key=key, name=name, interval_months=interval, prefix_key=prefix_key,
-                                  issuer=f"{prefix.organ}办公室", sort_order=order))
+                                  issuer=f"{prefix.organ}办公室", notice_prefix_key=notice_key, sort_order=order))
     session.flush()
     return series_of_town(session, town)
 
@@ -81,10 +87,14 @@ def meeting_of(session: Session, instance: ProcessInstance) -> Meeting | None:
 
 
 def schedule(session: Session, instance: ProcessInstance, data: dict) -> Meeting:
-    """安排会议: create or update the meeting row of the case from the schedule step's data."""
-    series = series_by_key(session, town_of(instance.grid), str(data["series_key"]))
+    """安排会议: create or update the meeting row of the case from the schedule step's data, with the other
+    series the sitting counts for."""
+    town = town_of(instance.grid)
+    series = series_by_key(session, town, str(data["series_key"]))
     meeting = meeting_of(session, instance) or Meeting(series=series, instance=instance)
     meeting.series = series
+    extra = [series_by_key(session, town, str(key)) for key in data.get("extra_series") or []]
+    meeting.extra_series = [s for s in dict.fromkeys(extra) if s.id != series.id]
     meeting.held_on = date.fromisoformat(str(data["held_on"])[:10])
     meeting.place, meeting.chair, meeting.recorder = data["place"], data["chair"], data["recorder"]
     meeting.invited = list(data.get("invited") or [])
@@ -128,7 +138,9 @@ def minutes_context(session: Session, meeting: Meeting, data: dict, today: date)
 
 
 def meeting_name(meeting: Meeting) -> str:
-    return f"{meeting.held_on.year}年{meeting.held_on.month}月{meeting.series.name}"
+    """2026年3月双月联席会议 (暨 the other series the sitting counts for)."""
+    names = "暨".join(s.name for s in meeting.all_series)
+    return f"{meeting.held_on.year}年{meeting.held_on.month}月{names}"
 
 
 def _summary(data: dict) -> str:
@@ -200,7 +212,9 @@ def attending_units(meeting: Meeting) -> list[str]:
 
 
 def meetings_of_series(session: Session, series: MeetingSeries, year: int) -> list[Meeting]:
-    stmt = (select(Meeting).where(Meeting.series_id == series.id, Meeting.held_on >= date(year, 1, 1),
+    """The year's sittings that count for the series: its own, and those of other series it was ticked on."""
+    counts = or_(Meeting.series_id == series.id, Meeting.extra_series.any(MeetingSeries.id == series.id))
+    stmt = (select(Meeting).where(counts, Meeting.held_on >= date(year, 1, 1),
                                   Meeting.held_on <= date(year, 12, 31)).order_by(Meeting.held_on))
     return list(session.scalars(stmt))
 
@@ -220,6 +234,8 @@ class PlanPeriod:
 
 PLAN_STATES = {"held": "已召开", "scheduled": "已安排", "missed": "未召开（已逾期）", "due": "本期待召开",
                "future": "未到期", "as_needed": "不定期，按需召开"}
+# The organs whose 会议通知 may convene a series, by the 发文字号 key the notice is issued under.
+NOTICE_ORGANS = {"committee_notice": "消防安全委员会（消安委）", "office_notice": "党政办公室（党政办）"}
 # How often a series meets (months between meetings); 0: as needed, never due.
 INTERVALS = {1: "每月", 2: "每两个月", 3: "每季度", 6: "每半年", 12: "每年", 0: "不定期"}
 
@@ -253,8 +269,9 @@ def _state(meetings: list[Meeting], first_day: date, last_day: date, today: date
 
 
 def save_series(session: Session, town: GridNode, series_id: int, *, name: str, interval_months: int,
-                issuer: str) -> MeetingSeries:
-    """Change how a series of the town is named, how often it meets and who issues its 纪要."""
+                issuer: str, notice_prefix_key: str) -> MeetingSeries:
+    """Change how a series of the town is named, how often it meets, which organ's 会议通知 convenes it
+    (its 发文字号 key) and who issues its 纪要."""
     series = next((s for s in series_of_town(session, town) if s.id == series_id), None)
     if series is None:
         raise NotFound("本镇没有这个会议系列。")
@@ -267,9 +284,12 @@ def save_series(session: Session, town: GridNode, series_id: int, *, name: str, 
         problems["interval_months"] = "请选择召开周期。"
     if not issuer.strip():
         problems["issuer"] = "请填写纪要的编发机关。"
+    if notice_prefix_key not in NOTICE_ORGANS:
+        problems["notice_prefix_key"] = "请选择会议通知的发文机关。"
     if problems:
         raise InvalidInput("；".join(problems.values()), fields=problems)
     series.name, series.interval_months, series.issuer = name.strip(), interval_months, issuer.strip()
+    series.notice_prefix_key = notice_prefix_key
     session.flush()
     return series
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Date, ForeignKey, String, Table, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -30,6 +30,9 @@ class MeetingSeries(db.Model):
     interval_months: Mapped[int] = mapped_column(default=1)  # 1 monthly, 2 bimonthly, 3 quarterly; 0 as needed
     prefix_key: Mapped[str] = mapped_column(String(32))  # NumberPrefix.key with grammar qi
     issuer: Mapped[str] = mapped_column(String(100))  # 编发机关, e.g. 某镇消防安全委员会办公室
+    # The 发文字号 its 会议通知 is issued under: the organ that convenes it (消安委 or 党政办, meeting_notice)
+    notice_prefix_key: Mapped[str] = mapped_column(String(32), default="committee_notice",
+                                                   server_default="committee_notice")
     sort_order: Mapped[int] = mapped_column(default=0)
 
     town: Mapped[GridNode] = relationship()
@@ -42,8 +45,17 @@ class MeetingSeries(db.Model):
         return 12 // self.interval_months if self.interval_months else 0
 
 
+# One sitting may serve several series (a 消委会全体会议 that is also the quarterly 联席会议): the series it
+# counts for besides its own, whose 纪要 numbering it leaves alone.
+meeting_extra_series = Table(
+    "meeting_extra_series", db.metadata,
+    Column("meeting_id", ForeignKey("meeting.id", ondelete="CASCADE"), primary_key=True),
+    Column("series_id", ForeignKey("meeting_series.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
 class Meeting(db.Model):
-    """One meeting: scheduled by a case, held, its minutes issued and distributed."""
+    """One meeting (sitting): scheduled by a case, its 会议通知 issued, held, its minutes issued and distributed."""
 
     __tablename__ = "meeting"
 
@@ -65,6 +77,8 @@ class Meeting(db.Model):
     distributed_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     series: Mapped[MeetingSeries] = relationship()
+    extra_series: Mapped[list[MeetingSeries]] = relationship(secondary=meeting_extra_series,
+                                                             order_by=MeetingSeries.sort_order)
     instance: Mapped[ProcessInstance] = relationship()
     document: Mapped[Document | None] = relationship()
     decisions: Mapped[list[MeetingDecision]] = relationship(
@@ -73,6 +87,11 @@ class Meeting(db.Model):
     @property
     def status_label(self) -> str:
         return MEETING_STATUSES[self.status]
+
+    @property
+    def all_series(self) -> list[MeetingSeries]:
+        """Its own series first, then the others it counts for."""
+        return [self.series, *(s for s in self.extra_series if s.id != self.series_id)]
 
 
 class MeetingDecision(db.Model):

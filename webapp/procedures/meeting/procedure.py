@@ -1,21 +1,42 @@
-"""Procedure "meeting" (会议 → 会议纪要): schedule → record → sign (签发) → 纪要 第N期 issued → distribute.
+"""Procedure "meeting" (会议 → 会议纪要): schedule (drafts the 会议通知) → notice issued (文号) → record →
+sign (签发) → 纪要 第N期 issued → distribute.
 
 BPMN (workflows/meeting.bpmn) decides the order; this module decides the content of each step.
 """
 
 from __future__ import annotations
 
+import logging
+
 from webapp.cases.registry import DemoContext, NumberUse, Procedure, StepContext
 from webapp.models import CommitteeMember, GridNode
-from webapp.procedures.meeting import meetings
+from webapp.procedures.meeting import meetings, notice
 from webapp.procedures.meeting.meetings import split_lines
+from webapp.services.errors import DomainError, InvalidInput
+
+log = logging.getLogger(__name__)
 
 NO_NUMBER_YET = "　"  # the preview shows "第　期": the serial is allocated only when the leader signs
 
 
 def _after_schedule(context: StepContext) -> list[int]:
+    """The meeting row; its 会议通知 is a draft in the case data until 会议通知印发 (no number yet)."""
+    notice.check_prefix(context.session, context.instance, context.data)
     meetings.schedule(context.session, context.instance, context.data)
     return []
+
+
+def _after_notice(context: StepContext) -> list[int]:
+    """会议通知印发: numbered, rendered and stored in this step's transaction, or nothing at all."""
+    try:
+        issued = notice.issue_notice(context.session, context.services.documents, instance=context.instance,
+                                     data=context.data, user=context.user, now=context.now)
+    except DomainError:
+        raise
+    except Exception as error:
+        log.exception("issuing the meeting notice of case %s failed", context.instance.id)
+        raise InvalidInput("会议通知生成失败，本次印发未生效，文号未被占用。请稍后重试或联系管理员。") from error
+    return [issued.id]
 
 
 def _parse_attendance(context: StepContext) -> list[int]:
@@ -68,6 +89,9 @@ def _after_distribute(context: StepContext) -> list[int]:
 
 
 def _preview(context: StepContext, template_key: str) -> dict:
+    if template_key == notice.TEMPLATE:  # the 会议通知 as scheduled (or as being typed at 安排会议)
+        town = meetings.town_of(context.instance.grid)
+        return notice.notice_context(context.session, town, context.data, today=context.now.date())
     meeting = meetings.meeting_of(context.session, context.instance)
     if meeting is None:
         return {}
@@ -93,12 +117,18 @@ PROCEDURE = Procedure(
     ensure_defaults=meetings.ensure_town_series,
     key="meeting", title="会议与纪要", start_roles=("clerk",), start_form="meeting_start",
     before_complete={"record": _parse_attendance},
-    after_complete={"schedule": _after_schedule, "record": _after_record, "sign": _after_sign,
+    after_complete={"schedule": _after_schedule, "notice": _after_notice, "record": _after_record, "sign": _after_sign,
                     "distribute": _after_distribute},
     case_title=_case_title, preview_context=_preview, play_demo_history=_play_demo_history, demo_order=40,
-    number_prefixes=tuple(NumberUse(prefix_key, f"{name}纪要", "qi", organ="committee", suggested=mark)
-                          for _key, name, _interval, prefix_key, mark in meetings.DEFAULT_SERIES),
-    retention={"minutes": "D30"},
+    number_prefixes=(
+        *(NumberUse(prefix_key, f"{name}纪要", "qi", organ="committee", suggested=mark)
+          for _key, name, _interval, prefix_key, mark in meetings.DEFAULT_SERIES),
+        # 会议通知 are issued under the convening organ's 代字 (the committee's is shared with its other 通知)
+        NumberUse("committee_notice", "消安委通知、通报", "wenhao", organ="committee", suggested="{short}消安委发"),
+        NumberUse("office_notice", "党政办公室通知（会议通知等）", "wenhao", organ="office",
+                  suggested="{short}党政办发"),
+    ),
+    retention={"minutes": "D30", notice.TEMPLATE: "D30"},
     case_panel="procedures/meeting/context.html",
     town_figures=meetings.town_figures,
 )

@@ -9,6 +9,7 @@ from webapp.extensions import db
 from webapp.models import ProcessInstance
 from webapp.procedures.meeting import decisions as meeting_decisions
 from webapp.procedures.meeting import meetings
+from webapp.procedures.meeting import notice as meeting_notice
 from webapp.procedures.meeting.forms import CompletionReportForm, SeriesForm
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, chosen_row, chosen_town, form_status, now, roles_required, year_arg
@@ -33,7 +34,8 @@ def meeting_helpers() -> dict:
     def meeting_case(instance: ProcessInstance) -> dict:
         meeting = meetings.meeting_of(db.session, instance)
         earlier = meeting_decisions.open_before(db.session, meeting) if meeting else []
-        return {"meeting": meeting, "open_before": earlier, "today": now().date()}
+        notice = meeting_notice.notice_of(db.session, instance) if meeting else None
+        return {"meeting": meeting, "open_before": earlier, "today": now().date(), "notice": notice}
 
     return {"meeting_case": meeting_case}
 
@@ -59,9 +61,11 @@ def series():
     form = SeriesForm(obj=chosen)
     done = chosen and saved(form, lambda: meetings.save_series(
         db.session, town, chosen.id, name=form.name.data, interval_months=form.interval_months.data,
-        issuer=form.issuer.data), "会议系列已保存。", url_for("meetings.series", town=town.id))
+        issuer=form.issuer.data, notice_prefix_key=form.notice_prefix_key.data),
+        "会议系列已保存。", url_for("meetings.series", town=town.id))
     return done or (render_template("meetings/series.html", form=form, chosen=chosen, rows=rows, town=town,
-                                    towns=towns, intervals=meetings.INTERVALS), form_status())
+                                    towns=towns, intervals=meetings.INTERVALS, organs=meetings.NOTICE_ORGANS),
+                    form_status())
 
 
 @bp.get("/meetings/decisions")
