@@ -10,6 +10,8 @@ retention rules go to the first town and are copied to every other town (whose ç
 it named the first town's body); each archive item goes to the town of its main document (the first town
 when that document lies outside every town); each export to the town holding most of that year's items.
 """
+from contextlib import contextmanager
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -74,14 +76,14 @@ def _rules_per_town(bind, towns, sqlite):
         _add_town_column(table)
         if towns:
             bind.execute(sa.text(f'UPDATE {table} SET town_id = :town'), {'town': towns[0][0]})
-            for town, _path in towns[1:]:
-                bind.execute(sa.text(f'INSERT INTO {table} (town_id, {key}, {value}) '
-                                     f'SELECT :town, {key}, {value} FROM {table} WHERE town_id = :first'),
-                             {'town': town, 'first': towns[0][0]})
         _require_town(table)
         with op.batch_alter_table(table, recreate='always' if sqlite else 'auto') as batch_op:
             batch_op.drop_constraint(f'pk_{table}', type_='primary')
             batch_op.create_primary_key(f'pk_{table}', ['town_id', key])
+        for town, _path in towns[1:]:  # once the key holds the town, the copies fit
+            bind.execute(sa.text(f'INSERT INTO {table} (town_id, {key}, {value}) '
+                                 f'SELECT :town, {key}, {value} FROM {table} WHERE town_id = :first'),
+                         {'town': town, 'first': towns[0][0]})
 
 
 def _items_per_town(bind, towns):
@@ -94,13 +96,14 @@ def _items_per_town(bind, towns):
     if towns:
         bind.execute(sa.text('UPDATE archive_item SET town_id = :town WHERE town_id IS NULL'),
                      {'town': towns[0][0]})
-    _require_town('archive_item', index=True)
-    with op.batch_alter_table('archive_item') as batch_op:
-        batch_op.drop_constraint('uq_archive_item_archive_code', type_='unique')
-        batch_op.drop_constraint('uq_archive_item_class_serial', type_='unique')
-        batch_op.create_unique_constraint('uq_archive_item_town_class_serial',
-                                          ['town_id', 'year', 'retention', 'organ_code', 'serial'])
-        batch_op.create_unique_constraint('uq_archive_item_town_archive_code', ['town_id', 'archive_code'])
+    with _item_documents_aside(bind):
+        _require_town('archive_item', index=True)
+        with op.batch_alter_table('archive_item') as batch_op:
+            batch_op.drop_constraint('uq_archive_item_archive_code', type_='unique')
+            batch_op.drop_constraint('uq_archive_item_class_serial', type_='unique')
+            batch_op.create_unique_constraint('uq_archive_item_town_class_serial',
+                                              ['town_id', 'year', 'retention', 'organ_code', 'serial'])
+            batch_op.create_unique_constraint('uq_archive_item_town_archive_code', ['town_id', 'archive_code'])
 
 
 def _exports_per_town(bind, towns):
@@ -113,6 +116,23 @@ def _exports_per_town(bind, towns):
         bind.execute(sa.text('UPDATE archive_export SET town_id = :town WHERE id = :id'),
                      {'town': town, 'id': export_id})
     _require_town('archive_export', index=True)
+
+
+@contextmanager
+def _item_documents_aside(bind):
+    """SQLite alters a table by rebuilding it, and dropping the old archive_item would break the rows of
+    archive_item_document that point at it (foreign keys are on, and cannot be turned off inside the
+    migration's transaction): those rows wait in a side table meanwhile. PostgreSQL alters in place."""
+    if bind.dialect.name != 'sqlite':
+        yield
+        return
+    bind.execute(sa.text('CREATE TABLE _keep_archive_item_document AS SELECT document_id, item_id, position '
+                         'FROM archive_item_document'))
+    bind.execute(sa.text('DELETE FROM archive_item_document'))
+    yield
+    bind.execute(sa.text('INSERT INTO archive_item_document (document_id, item_id, position) '
+                         'SELECT document_id, item_id, position FROM _keep_archive_item_document'))
+    bind.execute(sa.text('DROP TABLE _keep_archive_item_document'))
 
 
 def upgrade():
@@ -147,12 +167,14 @@ def downgrade():
         first_rule = bind.execute(sa.text(f'SELECT MIN(town_id) FROM {table}')).scalar()
         bind.execute(sa.text(f'DELETE FROM {table} WHERE town_id <> :first'), {'first': first or first_rule})
     _drop_town('archive_export', index=True)
-    with op.batch_alter_table('archive_item') as batch_op:
-        batch_op.drop_constraint('uq_archive_item_town_archive_code', type_='unique')
-        batch_op.drop_constraint('uq_archive_item_town_class_serial', type_='unique')
-        batch_op.create_unique_constraint('uq_archive_item_class_serial', ['year', 'retention', 'organ_code', 'serial'])
-        batch_op.create_unique_constraint('uq_archive_item_archive_code', ['archive_code'])
-    _drop_town('archive_item', index=True)
+    with _item_documents_aside(bind):
+        with op.batch_alter_table('archive_item') as batch_op:
+            batch_op.drop_constraint('uq_archive_item_town_archive_code', type_='unique')
+            batch_op.drop_constraint('uq_archive_item_town_class_serial', type_='unique')
+            batch_op.create_unique_constraint('uq_archive_item_class_serial',
+                                              ['year', 'retention', 'organ_code', 'serial'])
+            batch_op.create_unique_constraint('uq_archive_item_archive_code', ['archive_code'])
+        _drop_town('archive_item', index=True)
     for table, (key, _value) in RULE_TABLES.items():
         with op.batch_alter_table(table, recreate='always' if sqlite else 'auto') as batch_op:
             batch_op.drop_constraint(f'pk_{table}', type_='primary')
