@@ -13,6 +13,7 @@ from webapp.archive.export import ExportOptions, export_year
 from webapp.archive.models import ArchiveExport, ArchiveItem, ArchiveSettings, OrganCode, RetentionRule
 from webapp.models import Document, GridNode, User
 from webapp.models.types import AwareDateTime
+from webapp.procedures.inspection.models import ChecklistItem
 from webapp.services import documents
 from webapp.services.documents import Subject
 
@@ -96,3 +97,27 @@ def test_the_one_archive_moves_into_the_towns_without_loss(app, session, small_t
     assert archive_codes.settings(session, town_c).id > max(s.id for s in settings.values())
     session.commit()
     assert session.scalar(select(Document.id).where(Document.id == doc_b)) == doc_b
+
+
+def test_the_one_checklist_moves_to_the_first_town_and_is_copied_to_the_others(app, session, small_town):
+    town_a = small_town.town
+    town_b = factories.town(session, "柏树镇", region=town_a.parent)
+    a_id, b_id = town_a.id, town_b.id
+    session.commit()
+    session.close()
+
+    downgrade(revision="0014")
+    session.execute(text("DELETE FROM inspection_checklist_item"))  # the old install's checklist: these two
+    for order, name in enumerate(("安全出口", "自定义项目")):
+        session.execute(text("INSERT INTO inspection_checklist_item (name, legal_basis, categories, sort_order, "
+                             "is_active) VALUES (:name, '消防法', :categories, :order, :active)")
+                        .bindparams(bindparam("categories", type_=JSON())),
+                        {"name": name, "categories": ["small_shop"], "order": order, "active": True})
+    old_ids = set(session.execute(text("SELECT id FROM inspection_checklist_item")).scalars())
+    session.commit()
+    upgrade()
+
+    rows = {(i.town_id, i.name): i for i in session.scalars(select(ChecklistItem))}
+    assert set(rows) == {(a_id, "安全出口"), (a_id, "自定义项目"), (b_id, "安全出口"), (b_id, "自定义项目")}
+    assert {rows[(a_id, n)].id for n in ("安全出口", "自定义项目")} == old_ids  # recorded inspections keep theirs
+    assert rows[(b_id, "自定义项目")].categories == ["small_shop"] and rows[(b_id, "自定义项目")].sort_order == 1
