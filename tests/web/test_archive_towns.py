@@ -161,3 +161,16 @@ def test_set_up_town_makes_the_towns_archive_settings(app, session):
     row = session.scalar(select(ArchiveSettings).where(ArchiveSettings.town_id == done.town.id))
     assert row is not None and row.source_organization == "杉木镇人民政府" and row.fonds_code == "Z001"
     assert ["rectification_notice", "reinspection_opinion"] in row.item_groups
+
+
+def test_cli_exports_the_named_towns_year(app, session, two_towns, tmp_path):
+    from webapp.cli import main
+
+    runner = app.test_cli_runner()
+    command = ["archive", "export", "--year", "2026", "--no-pdf"]
+    ambiguous = runner.invoke(main, [*command, "--out", str(tmp_path / "x.zip")])
+    assert ambiguous.exit_code != 0 and "--town" in ambiguous.output
+    out = tmp_path / "b.zip"
+    done = runner.invoke(main, [*command, "--town", "柏树镇", "--out", str(out)])
+    assert done.exit_code == 0 and "已导出 1 件" in done.output, done.output
+    assert _titles_in(out.read_bytes()) == two_towns.titles[two_towns.b.id]
