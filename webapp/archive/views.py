@@ -14,6 +14,7 @@ from webapp.archive import items as archive_items
 from webapp.archive.forms import ExportForm, SettingsForm
 from webapp.archive.models import RETENTIONS
 from webapp.extensions import db
+from webapp.models import GridNode
 from webapp.services.errors import InvalidInput
 from webapp.web.common import (
     acting_user,
@@ -156,7 +157,7 @@ def settings():
     return render_template("archive/settings.html", form=form, town=town, towns=towns)
 
 
-def _fill_settings(form: SettingsForm, town) -> None:
+def _fill_settings(form: SettingsForm, town: GridNode) -> None:
     row, rules = codes.settings(db.session, town), codes.load_rules(db.session, town)
     form.fonds.data, form.source_organization.data = row.fonds_code, row.source_organization
     form.pattern.data, form.default_organ.data = row.code_pattern, row.default_organ_code
