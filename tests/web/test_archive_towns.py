@@ -93,7 +93,8 @@ def _export_of_b(sign_in, session, two_towns) -> ArchiveExport:
     assert archivist_b.post(f"/archive/export?town={two_towns.b.id}", {"year": "2026", "pdf": ""}).status_code == 302
     record = session.scalar(select(ArchiveExport))
     assert record.town_id == two_towns.b.id and record.status == "done" and record.item_count == 1, record.message
-    assert archivist_b.get(f"/archive/exports/{record.id}.zip").status_code == 200
+    download = archivist_b.get(f"/archive/exports/{record.id}.zip")
+    assert download.status_code == 200 and "%E6%9F%8F%E6%A0%91%E9%95%87" in download.headers["Content-Disposition"]
     return record
 
 

@@ -128,7 +128,7 @@ def download(export_id: int):
                   summary=f"{record.town.name}{record.year}年度")
     db.session.commit()
     return send_file(path, mimetype="application/zip", as_attachment=True,
-                     download_name=f"归档包_{record.year}年度_{record.id}.zip")
+                     download_name=f"归档包_{record.town.name}_{record.year}年度_{record.id}.zip")
 
 
 @bp.route("/settings", methods=["GET", "POST"], endpoint="settings")
