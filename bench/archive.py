@@ -75,7 +75,8 @@ def plain_zip(session, docs, year: int, out: Path) -> None:  # noqa: ANN001
 
 def timed_export(session, docs, year: int, out: Path, pdf: bool) -> float:  # noqa: ANN001
     started = time.perf_counter()
-    export_year(session, docs, year=year, out=out, now=datetime(year, 12, 31, tzinfo=TZ),
+    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    export_year(session, docs, town=town, year=year, out=out, now=datetime(year, 12, 31, tzinfo=TZ),
                 options=ExportOptions(pdf=pdf))
     session.commit()
     return time.perf_counter() - started

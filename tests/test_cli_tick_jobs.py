@@ -37,9 +37,10 @@ def test_tick_alone_runs_an_archive_export_and_a_letter_batch(app, session, logi
     town = session.scalar(select(GridNode).where(GridNode.level == "town"))
     campaign = open_campaign(app, session, clerk, leader, grid=town)
     build_year(session, app)
-    record = start_export(session, year=2026, options=ExportOptions(pdf=False), user=None, now=at("2026-12-31T16:00"))
+    record = start_export(session, town=town, year=2026, options=ExportOptions(pdf=False), user=None,
+                          now=at("2026-12-31T16:00"))
     queued = archive_jobs.submit(session, app.extensions["firegrid.runtime"], data_dir=app.config["DATA_DIR"],
-                                 record=record, item_count=1, now=at("2026-12-31T16:00"), sync_limit=0)
+                                 record=record, now=at("2026-12-31T16:00"), sync_limit=0)
     session.commit()
     assert queued
     kinds = {job.kind: job.id for job in session.scalars(select(Job))}

@@ -39,7 +39,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _build_runtime(app: Flask):
     """Parse BPMN once, load templates, register procedures; refuse to start when they disagree."""
+    from webapp.archive import codes as archive_codes
     from webapp.archive import jobs as archive_jobs
+    from webapp.cases import setup
     from webapp.cases.runtime import CaseRuntime
     from webapp.engine import SpecRegistry, WorkflowSpecError
     from webapp.forms.registry import form_keys
@@ -49,6 +51,7 @@ def _build_runtime(app: Flask):
 
     load_all()
     jobs.register_kind(archive_jobs.JOB)  # the archive is no procedure but queues export jobs
+    setup.on_new_town("archive", archive_codes.set_up_town)  # and gives every new town its fonds settings
     specs = SpecRegistry.load(app.config["WORKFLOWS_DIR"])
     documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"],
                                        layout_check=app.config.get("LAYOUT_CHECK", False))

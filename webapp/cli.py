@@ -471,13 +471,15 @@ def archive_group() -> None:
 @click.option("--year", type=int, required=True)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None)
 @click.option("--no-pdf", is_flag=True, help="Skip PDF/A (no LibreOffice call).")
+@click.option("--town", default=None, help="镇/街道名称（服务器上有多个镇时必填；每个镇是一个全宗）。")
 @with_appcontext
-def archive_export_command(year: int, out: Path | None, no_pdf: bool) -> None:
+def archive_export_command(year: int, out: Path | None, no_pdf: bool, town: str | None) -> None:
     from webapp.archive.export import ExportOptions, export_year
 
+    node = _town_named(town)
     out = out or Path(f"archive-{year}.zip")
     try:
-        result = export_year(db.session, _runtime().documents, year=year, out=out, now=_now(),
+        result = export_year(db.session, _runtime().documents, town=node, year=year, out=out, now=_now(),
                              options=ExportOptions(pdf=not no_pdf))
     except InvalidInput as error:
         db.session.rollback()

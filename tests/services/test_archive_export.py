@@ -105,7 +105,8 @@ def docs(app):
 
 
 def _export(session, docs, tmp_path: Path, name: str = "a.zip", **options) -> tuple:
-    result = export_year(session, docs, year=2026, out=tmp_path / name, now=at("2026-12-31T16:00"),
+    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    result = export_year(session, docs, town=town, year=2026, out=tmp_path / name, now=at("2026-12-31T16:00"),
                          options=ExportOptions(**options))
     session.commit()
     return result, tmp_path / name
@@ -158,16 +159,16 @@ def test_export_builds_a_valid_bag_with_items_codes_catalogue_and_report(session
 def test_reexport_keeps_codes_and_new_documents_get_the_next_number(session, small_town, app, docs, tmp_path):
     build_year(session, app)
     first, _ = _export(session, docs, tmp_path, "1.zip", pdf=False)
-    codes_before = stored_codes(session, 2026)
-    archive_codes.update_settings(session, fonds="Z009", source_organization="松林镇人民政府",
+    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    codes_before = stored_codes(session, town, 2026)
+    archive_codes.update_settings(session, town, fonds="Z009", source_organization="松林镇人民政府",
                                   pattern=archive_codes.DEFAULT_CODE_PATTERN, default_organ="XF",
                                   organ_codes={}, retention_rules={}, item_groups=archive_codes.default_item_groups())
     session.commit()
-    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
     _issue(session, docs, "notice", "town_notice", Subject(town), at("2026-11-02T10:00"), "关于冬季防火的通知")
     session.commit()
     second, _ = _export(session, docs, tmp_path, "2.zip", pdf=False)
-    after = stored_codes(session, 2026)
+    after = stored_codes(session, town, 2026)
     assert {k: after[k] for k in codes_before} == codes_before  # nothing renumbered after the settings changed
     assert set(second.codes) == set(first.codes) | {"Z009-WS·2026-D30-XF-0001"}
     third, _ = _export(session, docs, tmp_path, "3.zip", pdf=False)

@@ -17,7 +17,7 @@ from tests.services.test_document_properties import TOWN_GOVERNMENT, sample_with
 from webapp.archive.catalogue import COLUMNS
 from webapp.archive.export import ExportOptions, export_year
 from webapp.archive.models import ArchiveItem
-from webapp.models import Document
+from webapp.models import Document, GridNode
 from webapp.services import documents
 from webapp.services.documents import Subject
 
@@ -56,7 +56,9 @@ def _year_of_kinds(session, small_town, docs) -> dict[int, str]:
 
 def _export_metadata(session, docs, tmp_path: Path) -> tuple[dict[str, dict], list[tuple]]:
     out = tmp_path / "a.zip"
-    export_year(session, docs, year=2026, out=out, now=at("2026-12-31T16:00"), options=ExportOptions(pdf=False))
+    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    export_year(session, docs, town=town, year=2026, out=out, now=at("2026-12-31T16:00"),
+                options=ExportOptions(pdf=False))
     session.commit()
     with zipfile.ZipFile(out) as archive:
         archive.extractall(tmp_path / "x")

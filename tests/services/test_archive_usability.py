@@ -25,7 +25,7 @@ from webapp.archive.package import zip_folder
 from webapp.archive.pdfa import check_pdfa
 from webapp.archive.verify import verify_package
 from webapp.documents.properties import CoreProperties
-from webapp.models import AttachmentRole, Document
+from webapp.models import AttachmentRole, Document, GridNode
 from webapp.services import documents
 
 NEEDS_SOFFICE = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
@@ -37,7 +37,8 @@ def docs(app):
 
 
 def _export(session, docs, tmp_path: Path, pdf: bool = False, name: str = "a.zip") -> tuple[dict, Path]:
-    result = export_year(session, docs, year=2026, out=tmp_path / name, now=at("2026-12-31T16:00"),
+    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    result = export_year(session, docs, town=town, year=2026, out=tmp_path / name, now=at("2026-12-31T16:00"),
                          options=ExportOptions(pdf=pdf))
     session.commit()
     return result.report, tmp_path / name

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from webapp.archive.export import ExportOptions, export_year
 from webapp.clock import TZ
 from webapp.demo import history as demo_history
-from webapp.models import AttachmentRole, Document, DocumentAttachment
+from webapp.models import AttachmentRole, Document, DocumentAttachment, GridNode
 
 
 @pytest.mark.slow
@@ -29,7 +29,8 @@ def test_demo_year_files_every_role_and_kind_and_exports(app, session, demo, tmp
             [AttachmentRole.RECEIPT, AttachmentRole.FEEDBACK, AttachmentRole.SCAN])).limit(3)):
         assert PdfReader(runtime.documents.store.path(attachment.file_sha256)).pages  # real, openable scans
 
-    result = export_year(session, runtime.documents, year=2026, out=tmp_path / "year.zip",
+    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    result = export_year(session, runtime.documents, town=town, year=2026, out=tmp_path / "year.zip",
                          now=datetime(2026, 12, 31, 16, tzinfo=TZ), options=ExportOptions(pdf=False))
     session.commit()
     with zipfile.ZipFile(result.path) as archive:

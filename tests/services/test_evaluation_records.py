@@ -99,7 +99,7 @@ def sign_town_letters(world: World, unsigned: set[str]) -> None:
 
 def _record(world: World, unit, day: date, hazard: bool, major: bool = False) -> dict:  # noqa: ANN001
     items = []
-    for index, item in enumerate(checklist_for(world.session, unit.category)):
+    for index, item in enumerate(checklist_for(world.session, unit.grid, unit.category)):
         found = hazard and index == 0
         items.append({"item_id": str(item.id), "item_name": item.name, "result": "hazard" if found else "passed",
                       "description": "疏散通道堆放杂物" if found else "", "location": "后门" if found else "",

@@ -35,7 +35,7 @@ def test_history_from_january_to_today(app, session, demo):
 def test_defaults_are_created_once(session, small_town):
     inspection_setup.load_defaults(session)
     inspection_setup.load_defaults(session)
-    names = [i.name for i in inspection_setup.all_items(session)]
+    names = [i.name for i in inspection_setup.all_items(session, small_town.town)]
     assert len(names) == len(set(names)) and "安全出口和疏散通道" in names
     found = inspection_setup.receivers(session, small_town.town)
     assert found["police"].name == "松林派出所" and found["fire"].name == "示例区消防救援大队松林消防救援站"

@@ -70,8 +70,9 @@ def test_only_archivists_export_and_admin_edits_settings(app, session, sign_in, 
         "item_groups": "rectification_notice,reinspection_opinion"})
     assert ok.status_code == 302
     session.expire_all()
-    assert session.get(ArchiveSettings, 1).fonds_code == "0194"
-    assert session.get(OrganCode, "松林镇人民政府").code == "QSF"
+    town_id = small_town.town.id
+    assert session.scalar(select(ArchiveSettings).where(ArchiveSettings.town_id == town_id)).fonds_code == "0194"
+    assert session.get(OrganCode, (town_id, "松林镇人民政府")).code == "QSF"
 
 
 def _records(session) -> list[ArchiveExport]:

@@ -65,7 +65,7 @@ def _inspection_data(session, unit: Unit, inspectors: list[User], day: date) -> 
     items = [{"item_id": str(item.id), "item_name": item.name, "result": "hazard" if index == 0 else "passed",
               "description": "疏散通道堆放杂物" if index == 0 else "", "location": "后门" if index == 0 else "",
               "photos": [], "corrected_on_spot": False}
-             for index, item in enumerate(checklist_for(session, unit.category))]
+             for index, item in enumerate(checklist_for(session, unit.grid, unit.category))]
     return {"unit_id": unit.id, "unit_name": unit.name, "inspected_on": day.isoformat(), "inspected_time": "09:30",
             "inspector_ids": [u.id for u in inspectors], "items": items, "major_hazard": False, "measures": "",
             "unit_representative": unit.manager}

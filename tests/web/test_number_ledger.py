@@ -48,7 +48,8 @@ def test_another_towns_numbers_are_out_of_scope(app, session, sign_in, small_tow
     session.commit()
     number = session.scalar(select(IssuedNumber).where(IssuedNumber.document_id == theirs.id))
     head = sign_in("office_head")
-    assert "柏树镇的通知" not in head.get(f"/numbers/?town={other.id}").get_data(as_text=True)
+    refused = head.get(f"/numbers/?town={other.id}")
+    assert refused.status_code == 403 and "柏树镇的通知" not in refused.get_data(as_text=True)
     assert head.post(f"/numbers/{number.id}/void", {"reason": "越权"}).status_code == 403
     session.expire_all()
     assert session.get(IssuedNumber, number.id).status == "issued"

@@ -79,8 +79,10 @@ def test_a_county_admin_sets_each_towns_prefixes_apart(app, session, sign_in, sm
     session.expire_all()
     assert session.get(NumberPrefix, (other.id, "town_notice")).prefix == "柏府发"
     assert session.get(NumberPrefix, (small_town.town.id, "town_notice")).prefix == "松林府发"
-    assert sign_in("admin").get(url).status_code == 200  # a town admin sees only their own town …
-    assert "柏树镇" not in sign_in("admin").get(url).get_data(as_text=True)  # … whatever ?town= says
+    town_admin = sign_in("admin")
+    assert town_admin.get(url).status_code == 403  # another town's ?town= is refused (issue 17: towns isolated)
+    own = town_admin.get("/admin/settings/prefixes/town_notice").get_data(as_text=True)
+    assert "松林府发" in own and "柏树镇" not in own  # a town admin sees only their own town
 
 
 def test_admin_keeps_the_committee_member_units(app, session, sign_in, small_town):

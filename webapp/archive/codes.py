@@ -1,7 +1,8 @@
 """档号 (archive references): settings, organ codes, retention rules, and assigning codes once.
 
 A code is assigned the first time an item is exported and stored with the item; later exports
-reuse it, so 档号 stay stable. 件号 restart per class (year, retention, organ code).
+reuse it, so 档号 stay stable. Each town is its own 全宗 (fonds) with its own settings, organ codes and
+retention rules; 件号 restart per town and class (year, retention, organ code).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from webapp.archive.models import (
     RetentionRule,
 )
 from webapp.cases import registry
+from webapp.models import GridNode
 from webapp.services.errors import InvalidInput
 
 # Retention by template key (declared by each procedure), then by document kind (standards.md §4); admin
@@ -47,8 +49,9 @@ _CODE_PART = re.compile(r"^[A-Za-z0-9]{1,10}$")
 
 @dataclass(frozen=True)
 class CodeRules:
-    """Everything needed to classify and code items, read once per export."""
+    """Everything needed to classify and code one town's items, read once per export."""
 
+    town_id: int
     fonds: str
     category: str
     pattern: str
@@ -72,24 +75,35 @@ class CodeRules:
                                    organ=organ, serial=serial)
 
 
-def settings(session: Session) -> ArchiveSettings:
-    """The settings row, created with defaults on first use."""
-    row = session.get(ArchiveSettings, 1)
-    if row is None:
-        row = ArchiveSettings(id=1, fonds_code="Z001", source_organization="", category_code="WS",
-                              code_pattern=DEFAULT_CODE_PATTERN, default_organ_code="BGS",
-                              item_groups=default_item_groups())
-        session.add(row)
-        session.flush()
+def create_settings(session: Session, town: GridNode, *, source_organization: str = "") -> ArchiveSettings:
+    """A town's settings with the defaults (the fonds number is the archives' to give; the admin enters it)."""
+    row = ArchiveSettings(town_id=town.id, fonds_code="Z001", source_organization=source_organization,
+                          category_code="WS", code_pattern=DEFAULT_CODE_PATTERN, default_organ_code="BGS",
+                          item_groups=default_item_groups())
+    session.add(row)
+    session.flush()
     return row
 
 
-def load_rules(session: Session) -> CodeRules:
-    row = settings(session)
-    organs = {o.organ: o.code for o in session.scalars(select(OrganCode))}
-    rules = {r.key: r.retention for r in session.scalars(select(RetentionRule))}
-    return CodeRules(row.fonds_code, row.category_code, row.code_pattern, row.default_organ_code, organs, rules,
-                     [list(g) for g in row.item_groups or []])
+def set_up_town(session: Session, town: GridNode, organs: dict[str, str]) -> None:
+    """A new town's fonds: default settings with the town government as 立档单位 (setup calls this)."""
+    if session.scalar(select(ArchiveSettings.id).where(ArchiveSettings.town_id == town.id)) is None:
+        create_settings(session, town, source_organization=organs.get("government", ""))
+
+
+def settings(session: Session, town: GridNode) -> ArchiveSettings:
+    """The town's settings row, created with defaults on first use (a town made before its setup made them)."""
+    row = session.scalar(select(ArchiveSettings).where(ArchiveSettings.town_id == town.id))
+    return row if row is not None else create_settings(session, town)
+
+
+def load_rules(session: Session, town: GridNode) -> CodeRules:
+    row = settings(session, town)
+    organs = {o.organ: o.code for o in session.scalars(select(OrganCode).where(OrganCode.town_id == town.id))}
+    rules = {r.key: r.retention
+             for r in session.scalars(select(RetentionRule).where(RetentionRule.town_id == town.id))}
+    return CodeRules(town.id, row.fonds_code, row.category_code, row.code_pattern, row.default_organ_code, organs,
+                     rules, [list(g) for g in row.item_groups or []])
 
 
 def _check_pattern(pattern: str) -> None:
@@ -109,33 +123,35 @@ def _check_code(label: str, value: str) -> str:
     return value
 
 
-def update_settings(session: Session, *, fonds: str, source_organization: str, pattern: str,
+def update_settings(session: Session, town: GridNode, *, fonds: str, source_organization: str, pattern: str,
                     default_organ: str, organ_codes: dict[str, str], retention_rules: dict[str, str],
                     item_groups: list[list[str]]) -> ArchiveSettings:
-    """Replace the archive settings; codes already assigned are kept (they never change)."""
+    """Replace a town's archive settings; codes already assigned are kept (they never change)."""
     _check_pattern(pattern)
     for key, retention in retention_rules.items():
         if retention not in RETENTIONS:
             raise InvalidInput(f"保管期限“{retention}”无效（{key}），应为 Y、D30 或 D10。")
-    row = settings(session)
+    row = settings(session, town)
     row.fonds_code, row.default_organ_code = _check_code("全宗号", fonds), _check_code("机构代码", default_organ)
     row.source_organization, row.code_pattern = source_organization.strip(), pattern.strip()
     row.item_groups = [g for g in item_groups if len(g) >= 2]
-    _replace(session, OrganCode, [OrganCode(organ=o, code=_check_code("机构代码", c)) for o, c in organ_codes.items()])
-    _replace(session, RetentionRule, [RetentionRule(key=k, retention=v) for k, v in retention_rules.items()])
+    _replace(session, town, OrganCode, [OrganCode(town_id=town.id, organ=o, code=_check_code("机构代码", c))
+                                        for o, c in organ_codes.items()])
+    _replace(session, town, RetentionRule, [RetentionRule(town_id=town.id, key=k, retention=v)
+                                            for k, v in retention_rules.items()])
     session.flush()
     return row
 
 
-def _replace(session: Session, model: type, rows: list) -> None:
-    for old in session.scalars(select(model)):
+def _replace(session: Session, town: GridNode, model: type, rows: list) -> None:
+    for old in session.scalars(select(model).where(model.town_id == town.id)):  # type: ignore[attr-defined]
         session.delete(old)
     session.flush()
     session.add_all(rows)
 
 
 class Assigner:
-    """Gives items their 档号 during one export: the stored one, else the next 件号 of the class.
+    """Gives a town's items their 档号 during one export: the stored one, else the next 件号 of the class.
 
     The highest 件号 of each class is read once per export, not once per item.
     """
@@ -148,7 +164,8 @@ class Assigner:
         key = (year, retention, organ)
         if key not in self._last:
             self._last[key] = self.session.scalar(select(func.max(ArchiveItem.serial)).where(
-                ArchiveItem.year == year, ArchiveItem.retention == retention, ArchiveItem.organ_code == organ)) or 0
+                ArchiveItem.town_id == self.rules.town_id, ArchiveItem.year == year,
+                ArchiveItem.retention == retention, ArchiveItem.organ_code == organ)) or 0
         self._last[key] += 1
         return self._last[key]
 
@@ -158,7 +175,8 @@ class Assigner:
         item = self.session.get(ArchiveItem, item_id) if item_id else None
         if item is None:
             serial = self._next_serial(year, retention, organ)
-            item = ArchiveItem(year=year, retention=retention, organ_code=organ, serial=serial, assigned_at=self.now,
+            item = ArchiveItem(town_id=self.rules.town_id, year=year, retention=retention, organ_code=organ,
+                               serial=serial, assigned_at=self.now,
                                main_document_id=document_ids[0], archive_code=self.rules.format(
                                    year=year, retention=retention, organ=organ, serial=serial))
             self.session.add(item)

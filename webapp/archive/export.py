@@ -1,4 +1,4 @@
-"""Export a year's archive: assign 档号, write items batch by batch, check, bag and zip.
+"""Export a town's year (its fonds): assign 档号, write items batch by batch, check, bag and zip.
 
 Entry points: `export_year` (plain: CLI, bench, background job) and `start_export` /
 `run_export` (an ArchiveExport record for the archivist's page). Callers commit.
@@ -20,13 +20,13 @@ from webapp.archive import codes as archive_codes
 from webapp.archive.catalogue import CatalogueRow, CatalogueWriter
 from webapp.archive.inspect import inspect_file, sha256_file
 from webapp.archive.items import ItemPlan, plan_items, select_plans
-from webapp.archive.models import ArchiveExport, ArchiveItem
+from webapp.archive.models import ArchiveExport, ArchiveItem, ArchiveSettings
 from webapp.archive.package import ItemWriter, MissingStoredFile, PdfStage, make_bag, zip_folder
 from webapp.archive.report import ArchiveReport, check_numbers
 from webapp.documents.properties import CoreProperties
-from webapp.models import Document, DocumentAttachment, User
+from webapp.models import Document, DocumentAttachment, GridNode, User
 from webapp.services.documents import DocumentServices
-from webapp.services.errors import InvalidInput, NotFound, found
+from webapp.services.errors import InvalidInput, NotFound, OutOfScope, found
 
 BATCH = 20  # items per LibreOffice call; bounds the DOCX bytes held at once
 UNEXPECTED = "（技术细节已记入系统日志），请重试；如仍失败请联系管理员。"
@@ -77,15 +77,16 @@ def _bag_info(settings, year: int, count: int, now: datetime, organs: list[str])
     }
 
 
-def export_year(session: Session, docs: DocumentServices, *, year: int, out: Path, now: datetime,
+def export_year(session: Session, docs: DocumentServices, *, town: GridNode, year: int, out: Path, now: datetime,
                 options: ExportOptions | None = None, progress: Progress | None = None) -> ExportResult:
-    """Build the zipped bag of a year at `out`; assigns 档号 to new items (flushes, does not commit)."""
+    """Build the zipped bag of a town's year at `out`, holding that town's documents only; assigns 档号 to
+    new items (flushes, does not commit)."""
     options = options or ExportOptions()
-    rules = archive_codes.load_rules(session)
-    plans = select_plans(plan_items(session, year, rules), options.organ_codes, options.retentions)
+    rules = archive_codes.load_rules(session, town)
+    plans = select_plans(plan_items(session, town, year, rules), options.organ_codes, options.retentions)
     if not plans:
-        raise InvalidInput(f"{year}年度没有可归档的文件。")
-    settings = archive_codes.settings(session)
+        raise InvalidInput(f"{town.name}{year}年度没有可归档的文件。")
+    settings = archive_codes.settings(session, town)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="firegrid-archive-", dir=out.parent) as work:
@@ -93,8 +94,8 @@ def export_year(session: Session, docs: DocumentServices, *, year: int, out: Pat
         folder.mkdir()
         report = ArchiveReport(year, settings.fonds_code, now.date().isoformat())
         pdfs = PdfStage(docs, options.pdf)
-        codes, exported = _write_items(session, docs, rules, plans, folder, report, pdfs, now, progress)
-        check_numbers(session, report, exported)
+        codes, exported = _write_items(session, docs, rules, settings, plans, folder, report, pdfs, now, progress)
+        check_numbers(session, report, town.id, exported)
         report.notes.extend(pdfs.notes)
         report.write(folder)
         make_bag(folder, _bag_info(settings, year, len(plans), now, sorted({p.organ for p in plans})))
@@ -102,10 +103,9 @@ def export_year(session: Session, docs: DocumentServices, *, year: int, out: Pat
     return ExportResult(out, len(plans), report.passed, report.as_dict(), codes)
 
 
-def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.CodeRules, plans: list[ItemPlan],
-                 folder: Path, report: ArchiveReport, pdfs: PdfStage, now: datetime,
+def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.CodeRules, settings: ArchiveSettings,
+                 plans: list[ItemPlan], folder: Path, report: ArchiveReport, pdfs: PdfStage, now: datetime,
                  progress: Progress | None) -> tuple[list[str], set[int]]:
-    settings = archive_codes.settings(session)
     writer = ItemWriter(docs, folder, report, pdfs, settings.source_organization)
     codes: list[str] = []
     exported: set[int] = set()
@@ -165,9 +165,9 @@ def exports_dir(data_dir: Path) -> Path:
     return Path(data_dir) / "archive-exports"
 
 
-def start_export(session: Session, *, year: int, options: ExportOptions, user: User | None,
+def start_export(session: Session, *, town: GridNode, year: int, options: ExportOptions, user: User | None,
                  now: datetime) -> ArchiveExport:
-    record = ArchiveExport(year=year, status="running", created_by=user, created_at=now, filters={
+    record = ArchiveExport(town_id=town.id, year=year, status="running", created_by=user, created_at=now, filters={
         "organ_codes": sorted(options.organ_codes), "retentions": sorted(options.retentions), "pdf": options.pdf})
     session.add(record)
     session.flush()
@@ -178,12 +178,12 @@ def run_export(session: Session, docs: DocumentServices, data_dir: Path, export_
                progress: Progress | None = None) -> None:
     """Build the package of a started export and record the outcome (the caller commits)."""
     record = get_export(session, export_id)
-    fonds = archive_codes.settings(session).fonds_code
+    fonds = archive_codes.settings(session, record.town).fonds_code
     out = exports_dir(data_dir) / f"{record.id:05d}_{fonds}-WS-{record.year}.zip"
     try:
         with session.begin_nested():  # a failure keeps no 档号 assigned on the way, only the record
-            result = export_year(session, docs, year=record.year, out=out, now=now, options=export_options(record),
-                                 progress=progress)
+            result = export_year(session, docs, town=record.town, year=record.year, out=out, now=now,
+                                 options=export_options(record), progress=progress)
     except InvalidInput as error:
         fail(record, error.message, now)
         return
@@ -212,8 +212,17 @@ def get_export(session: Session, export_id: int) -> ArchiveExport:
     return found(session.get(ArchiveExport, export_id), "没有这个归档包。")
 
 
-def recent_exports(session: Session, limit: int = 20) -> list[ArchiveExport]:
-    return list(session.scalars(select(ArchiveExport).order_by(ArchiveExport.id.desc()).limit(limit)))
+def get_export_in_scope(session: Session, user: User, export_id: int) -> ArchiveExport:
+    """An export of a town in the user's scope (another town's answers OutOfScope, which is logged)."""
+    record = get_export(session, export_id)
+    if not (user.scope.contains(record.town) or record.town.contains(user.scope)):
+        raise OutOfScope(f"该归档包属于{record.town.name}，不在您的管辖范围内。")
+    return record
+
+
+def recent_exports(session: Session, town: GridNode, limit: int = 20) -> list[ArchiveExport]:
+    return list(session.scalars(select(ArchiveExport).where(ArchiveExport.town_id == town.id)
+                                .order_by(ArchiveExport.id.desc()).limit(limit)))
 
 
 def export_path(data_dir: Path, record: ArchiveExport) -> Path:
@@ -225,8 +234,8 @@ def export_path(data_dir: Path, record: ArchiveExport) -> Path:
     return path
 
 
-def stored_codes(session: Session, year: int) -> dict[int, str]:
-    """main document id → 档号 of the items of a year already filed."""
+def stored_codes(session: Session, town: GridNode, year: int) -> dict[int, str]:
+    """main document id → 档号 of the items of a town's year already filed."""
     rows = session.execute(select(ArchiveItem.main_document_id, ArchiveItem.archive_code)
-                           .where(ArchiveItem.year == year))
+                           .where(ArchiveItem.town_id == town.id, ArchiveItem.year == year))
     return {item_id: code for item_id, code in rows}

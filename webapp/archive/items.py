@@ -1,4 +1,6 @@
-"""Item assembly (组件): which issued documents of a year are filed, and which belong together.
+"""Item assembly (组件): which issued documents of a town's year are filed, and which belong together.
+
+Each town is its own fonds: a town's year holds the documents issued in its grid only.
 
 Rules: only issued documents of finished (or case-less) work are filed; a document whose case is
 still running waits. Documents of one case whose template keys form a configured group (e.g. a
@@ -11,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from webapp.archive.codes import RETENTION_ORDER, CodeRules, load_rules
@@ -59,13 +61,19 @@ def year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=TZ), datetime(year + 1, 1, 1, tzinfo=TZ)
 
 
-def _candidates(session: Session, year: int) -> list:
+def town_grid_ids(town: GridNode) -> Select:
+    """The ids of the town's grid nodes (itself and below): what a town's record is filed under."""
+    return select(GridNode.id).where(GridNode.path.startswith(town.path))
+
+
+def _candidates(session: Session, town: GridNode, year: int) -> list:
     start, end = year_bounds(year)
     stmt = (select(Document.id, Document.instance_id, Document.template_key, Document.kind, Document.title,
                    Document.number, Document.issuing_organ, Document.issued_at, Document.context_json,
                    Document.grid_id)
             .outerjoin(ProcessInstance, Document.instance_id == ProcessInstance.id)
             .where(Document.status == "issued", Document.issued_at >= start, Document.issued_at < end,
+                   Document.grid_id.in_(town_grid_ids(town)),
                    or_(Document.instance_id.is_(None), ProcessInstance.status != "running"))
             .order_by(Document.issued_at, Document.id))
     return list(session.execute(stmt))
@@ -83,10 +91,10 @@ def _main_of(row, by_case: dict[tuple[int, str], int], groups: list[list[str]]) 
     return None
 
 
-def plan_items(session: Session, year: int, rules: CodeRules | None = None) -> list[ItemPlan]:
-    """The items of a year in catalogue order, with stored codes where an item was filed before."""
-    rules = rules or load_rules(session)
-    rows = _candidates(session, year)
+def plan_items(session: Session, town: GridNode, year: int, rules: CodeRules | None = None) -> list[ItemPlan]:
+    """The items of a town's year in catalogue order, with stored codes where an item was filed before."""
+    rules = rules or load_rules(session, town)
+    rows = _candidates(session, town, year)
     by_case = {(r.instance_id, r.template_key): r.id for r in rows if r.instance_id is not None}
     plans: dict[int, ItemPlan] = {}
     for row in rows:
@@ -131,14 +139,16 @@ def organ_code_choices(plans: list[ItemPlan]) -> list[tuple[str, str]]:
     return [(code, f"{code}（{'、'.join(sorted(names))}）") for code, names in sorted(organs.items())]
 
 
-def unfinished(session: Session, year: int) -> list[Unfinished]:
-    """What is not filed yet and why: drafts, and cases still running."""
+def unfinished(session: Session, town: GridNode, year: int) -> list[Unfinished]:
+    """What of the town is not filed yet and why: drafts, and cases still running."""
     start, end = year_bounds(year)
     drafts = session.execute(select(Document.title, Document.template_key).where(
-        Document.status == "draft", Document.created_at >= start, Document.created_at < end))
+        Document.status == "draft", Document.created_at >= start, Document.created_at < end,
+        Document.grid_id.in_(town_grid_ids(town))))
     result = [Unfinished("草稿", title, "文件尚未印发") for title, _ in drafts]
     with_documents = select(Document.instance_id).where(Document.issued_at >= start, Document.issued_at < end)
-    running = session.scalars(select(ProcessInstance).where(ProcessInstance.status == "running", or_(
+    running = session.scalars(select(ProcessInstance).where(
+        ProcessInstance.status == "running", ProcessInstance.grid_id.in_(town_grid_ids(town)), or_(
         ProcessInstance.id.in_(with_documents),
         (ProcessInstance.started_at >= start) & (ProcessInstance.started_at < end),
     )).order_by(ProcessInstance.started_at))
@@ -149,10 +159,12 @@ def unfinished(session: Session, year: int) -> list[Unfinished]:
     return result
 
 
-def voided_numbers(session: Session, year: int) -> list[IssuedNumber]:
-    stmt = select(IssuedNumber).where(IssuedNumber.year == year, IssuedNumber.status == "void")
+def voided_numbers(session: Session, town: GridNode, year: int) -> list[IssuedNumber]:
+    stmt = select(IssuedNumber).where(IssuedNumber.town_id == town.id, IssuedNumber.year == year,
+                                      IssuedNumber.status == "void")
     return list(session.scalars(stmt.order_by(IssuedNumber.prefix, IssuedNumber.serial)))
 
 
-def preview(session: Session, year: int) -> Preview:
-    return Preview(year, plan_items(session, year), unfinished(session, year), voided_numbers(session, year))
+def preview(session: Session, town: GridNode, year: int) -> Preview:
+    return Preview(year, plan_items(session, town, year), unfinished(session, town, year),
+                   voided_numbers(session, town, year))

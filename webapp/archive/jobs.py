@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from webapp.archive import items
-from webapp.archive.export import ExportOptions, export_options, exports_dir, fail, get_export, run_export
+from webapp.archive.export import export_options, exports_dir, fail, get_export, run_export
 from webapp.archive.models import ArchiveExport
 from webapp.services import jobs
 from webapp.services.errors import InvalidInput
@@ -69,8 +69,10 @@ def _subject(record: ArchiveExport) -> str:
     return f"archive_export:{record.id}"
 
 
-def item_count(session: Session, year: int, options: ExportOptions) -> int:
-    plans = items.plan_items(session, year)
+def item_count(session: Session, record: ArchiveExport) -> int:
+    """How many items the export will write (a large one goes to the background)."""
+    options = export_options(record)
+    plans = items.plan_items(session, record.town, record.year)
     return len(items.select_plans(plans, options.organ_codes, options.retentions))
 
 
@@ -84,34 +86,32 @@ def progress(session: Session, data_dir: Path, record: ArchiveExport) -> ExportP
     return ExportProgress("排队中" if job.status == "pending" else "生成中", done, total)
 
 
-def submit(session: Session, runtime: Any, *, data_dir: Path, record: ArchiveExport, item_count: int,
-           now: datetime, sync_limit: int = SYNC_LIMIT) -> bool:
+def submit(session: Session, runtime: Any, *, data_dir: Path, record: ArchiveExport, now: datetime,
+           sync_limit: int = SYNC_LIMIT) -> bool:
     """Run the export now, or queue it; True when it was queued. The caller commits."""
-    if item_count > sync_limit:
-        jobs.enqueue(session, kind=JOB_KIND, now=now, total=item_count, subject=_subject(record),
+    count = item_count(session, record)
+    if count > sync_limit:
+        jobs.enqueue(session, kind=JOB_KIND, now=now, total=count, subject=_subject(record),
                      params={"export_id": record.id, "data_dir": str(data_dir)},
-                     title=f"{record.year}年度归档包导出")
+                     title=f"{record.town.name}{record.year}年度归档包导出")
         return True
     run_export(session, runtime.documents, data_dir, record.id, now)
     return False
 
 
-def retry(session: Session, runtime: Any, *, data_dir: Path, export_id: int, now: datetime,
+def retry(session: Session, runtime: Any, *, data_dir: Path, record: ArchiveExport, now: datetime,
           sync_limit: int = SYNC_LIMIT) -> ArchiveExport:
     """Build a failed export again with the same filters (the caller commits)."""
-    record = get_export(session, export_id)
     if record.status != "failed":
         raise InvalidInput("只有失败的归档包可以重试。")
     record.status, record.message, record.finished_at, record.created_at = "running", "", None, now
     session.flush()
-    count = item_count(session, record.year, export_options(record))
-    submit(session, runtime, data_dir=data_dir, record=record, item_count=count, now=now, sync_limit=sync_limit)
+    submit(session, runtime, data_dir=data_dir, record=record, now=now, sync_limit=sync_limit)
     return record
 
 
-def cancel(session: Session, *, export_id: int, now: datetime) -> ArchiveExport:
+def cancel(session: Session, *, record: ArchiveExport, now: datetime) -> ArchiveExport:
     """Cancel a waiting or failed export; its background job stops (the caller commits)."""
-    record = get_export(session, export_id)
     if record.status not in ("running", "failed"):
         raise InvalidInput("该归档包已生成或已取消，无需取消。")
     job = jobs.open_job(session, _subject(record))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.document import Document
+from webapp.models.grid import GridNode
 from webapp.models.types import AwareDateTime
 from webapp.models.users import User
 
@@ -18,11 +19,13 @@ DEFAULT_CODE_PATTERN = "{fonds}-{category}·{year}-{retention}-{organ}-{serial:0
 
 
 class ArchiveSettings(db.Model):
-    """One row (id 1): the fonds, the 档号 pattern and which documents form one item (admin-editable)."""
+    """One row per town, each town being its own 全宗 (fonds): the fonds number, the 档号 pattern and
+    which documents form one item (the town's admin edits them)."""
 
     __tablename__ = "archive_settings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), unique=True)
     fonds_code: Mapped[str] = mapped_column(String(10), default="Z001")  # 全宗号
     source_organization: Mapped[str] = mapped_column(String(100), default="")  # 立档单位
     category_code: Mapped[str] = mapped_column(String(10), default="WS")  # 门类代码: 文书
@@ -33,34 +36,38 @@ class ArchiveSettings(db.Model):
 
 
 class OrganCode(db.Model):
-    """机构(问题)代码 of an issuing body (责任者)."""
+    """机构(问题)代码 of an issuing body (责任者), in one town's fonds."""
 
     __tablename__ = "archive_organ_code"
 
+    town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), primary_key=True)
     organ: Mapped[str] = mapped_column(String(100), primary_key=True)
     code: Mapped[str] = mapped_column(String(10))
 
 
 class RetentionRule(db.Model):
-    """保管期限 of a template key (or, when no template rule exists, of a document kind)."""
+    """保管期限 of a template key (or, when no template rule exists, of a document kind), in one town's fonds."""
 
     __tablename__ = "archive_retention_rule"
+
+    town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), primary_key=True)
 
     key: Mapped[str] = mapped_column(String(50), primary_key=True)  # template key or kind (通知 …)
     retention: Mapped[str] = mapped_column(String(4))  # Y | D30 | D10
 
 
 class ArchiveItem(db.Model):
-    """One 件: a main document with its related documents; the 档号 is assigned once and kept."""
+    """One 件 of a town's fonds: a main document with its related documents; the 档号 is assigned once and kept."""
 
     __tablename__ = "archive_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
     year: Mapped[int] = mapped_column(index=True)
     retention: Mapped[str] = mapped_column(String(4))
     organ_code: Mapped[str] = mapped_column(String(10))
-    serial: Mapped[int] = mapped_column()  # 件号, restarting per class (year, retention, organ)
-    archive_code: Mapped[str] = mapped_column(String(80), unique=True)  # 档号
+    serial: Mapped[int] = mapped_column()  # 件号, restarting per town and class (year, retention, organ)
+    archive_code: Mapped[str] = mapped_column(String(80))  # 档号, unique in its town's fonds
     main_document_id: Mapped[int] = mapped_column(ForeignKey("document.id"), unique=True)
     assigned_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
@@ -69,7 +76,9 @@ class ArchiveItem(db.Model):
         back_populates="item", cascade="all, delete-orphan", order_by="ArchiveItemDocument.position")
 
     __table_args__ = (
-        UniqueConstraint("year", "retention", "organ_code", "serial", name="uq_archive_item_class_serial"),
+        UniqueConstraint("town_id", "year", "retention", "organ_code", "serial",
+                         name="uq_archive_item_town_class_serial"),
+        UniqueConstraint("town_id", "archive_code", name="uq_archive_item_town_archive_code"),
     )
 
 
@@ -87,11 +96,12 @@ class ArchiveItemDocument(db.Model):
 
 
 class ArchiveExport(db.Model):
-    """A package built for a year: where the zip is, what it holds, how its check went."""
+    """A package built for a town's year: where the zip is, what it holds, how its check went."""
 
     __tablename__ = "archive_export"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
     year: Mapped[int] = mapped_column(index=True)
     status: Mapped[str] = mapped_column(String(10), default="running")  # a key of EXPORT_STATUSES
     filename: Mapped[str] = mapped_column(String(200), default="")
@@ -106,6 +116,7 @@ class ArchiveExport(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
 
     created_by: Mapped[User | None] = relationship()
+    town: Mapped[GridNode] = relationship()
 
     @property
     def status_label(self) -> str:

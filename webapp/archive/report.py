@@ -89,10 +89,11 @@ def render_text(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def check_numbers(session: Session, report: ArchiveReport, exported: set[int] | None = None) -> None:
-    """Each prefix's numbers of the year: a hole in the ledger is a gap; a void record explains itself."""
+def check_numbers(session: Session, report: ArchiveReport, town_id: int, exported: set[int] | None = None) -> None:
+    """Each prefix's numbers of the town's year: a hole in the ledger is a gap; a void record explains itself."""
     rows = session.execute(select(IssuedNumber, Document.status).outerjoin(
-        Document, Document.id == IssuedNumber.document_id).where(IssuedNumber.year == report.year)
+        Document, Document.id == IssuedNumber.document_id)
+        .where(IssuedNumber.town_id == town_id, IssuedNumber.year == report.year)
         .order_by(IssuedNumber.prefix, IssuedNumber.serial))
     serials: dict[str, set[int]] = defaultdict(set)
     for number, status in rows:

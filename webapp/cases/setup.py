@@ -8,6 +8,7 @@ The demo town is set up through here as well, so the demo proves this path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,6 +23,15 @@ from webapp.services.errors import InvalidInput
 TOWN_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 # The organs a town issues documents as (NumberUse.organ), named from the town unless given.
 ORGAN_SUFFIXES = {"government": "人民政府", "committee": "消防安全委员会", "office": "党政办公室"}
+
+# What parts outside the case core (the archive: the town's fonds) set up for each new town, given the town
+# and its organ names; registered once at start-up, keyed so a second app in one process registers no twin.
+TownHook = Callable[[Session, GridNode, dict[str, str]], None]
+_town_hooks: dict[str, TownHook] = {}
+
+
+def on_new_town(name: str, hook: TownHook) -> None:
+    _town_hooks[name] = hook
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,8 @@ def set_up_town(session: Session, setup: TownSetup, *, now: datetime) -> SetUpTo
         session.add(NumberPrefix(town_id=town.id, key=use.key, organ=organs[use.organ], prefix=codes[use.key],
                                  grammar=use.grammar, description=use.description))
     _add_committee(session, town, setup, organs["government"])
+    for hook in _town_hooks.values():
+        hook(session, town, organs)
     admin = accounts.create_user(session, username=setup.admin_username, password=setup.admin_password,
                                  display_name=setup.admin_name or setup.admin_username, roles=["admin"],
                                  scope=town, now=now)

@@ -86,16 +86,21 @@ def referrer_path() -> str | None:
 
 def chosen_town() -> tuple[GridNode, list[GridNode]]:
     """The town a town-by-town page shows (`?town=`, else the first), and every town the user may choose:
-    those in their scope, or the one their scope lies in."""
+    those in their scope, or the one their scope lies in. Another town's `?town=` is refused (403, logged),
+    not quietly replaced by the user's own."""
     from webapp.extensions import db
     from webapp.services import grid
 
     user = acting_user()
-    towns = [t for t in grid.towns(db.session) if user.scope.contains(t) or t.contains(user.scope)]
+    every = grid.towns(db.session)
+    towns = [t for t in every if user.scope.contains(t) or t.contains(user.scope)]
     if not towns:
         raise NotFound("管辖范围内还没有镇（街道）。")
     wanted = request.args.get("town", type=int)
-    return next((t for t in towns if t.id == wanted), towns[0]), towns
+    chosen = next((t for t in towns if t.id == wanted), None)
+    if chosen is None and any(t.id == wanted for t in every):
+        raise OutOfScope("该镇（街道）不在您的管辖范围内。")
+    return chosen or towns[0], towns
 
 
 def chosen_row(rows: list, arg: str) -> Any:

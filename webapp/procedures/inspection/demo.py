@@ -41,7 +41,7 @@ def _inspection_day(calendar, year: int, month: int) -> date:
 def _record_data(context: DemoContext, unit: Unit, moment: datetime, seed: int, inspectors: list[User]) -> dict:
     session, day, found = context.session, moment.date(), seed % 6 == 0
     items = []
-    for index, item in enumerate(checklist_for(session, unit.category)):
+    for index, item in enumerate(checklist_for(session, unit.grid, unit.category)):
         hazard = found and index == seed % 3
         description, location = HAZARDS[(seed + index) % len(HAZARDS)] if hazard else ("", "")
         photos = [demo_scans.upload_photo(session, context.services.documents.store, f"{unit.name}_{description}",

@@ -116,7 +116,7 @@ class InspectionRecordForm(ChineseForm):
 
     def _load_checklist(self, session: Any, unit: Unit) -> bool:
         """(Re)load the unit category's items unless the posted entries already match them."""
-        items = checklist_for(session, unit.category)
+        items = checklist_for(session, unit.grid, unit.category)
         names = {str(i.id): i.name for i in items}
         posted = [e.form.item_id.data for e in self.items.entries]
         if posted and sorted(posted) == sorted(names):

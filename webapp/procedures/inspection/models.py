@@ -20,16 +20,20 @@ RECEIVER_KINDS = {"police": "派出所", "fire": "消防救援机构"}
 
 
 class ChecklistItem(db.Model):
-    """One item of the inspection checklist (检查项目); `categories` empty means every unit category."""
+    """One item of a town's inspection checklist (检查项目; each town's admin keeps their own);
+    `categories` empty means every unit category."""
 
     __tablename__ = "inspection_checklist_item"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
     legal_basis: Mapped[str] = mapped_column(String(200), default="")
     categories: Mapped[list] = mapped_column(JSON, default=list)
     sort_order: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
+
+    __table_args__ = (UniqueConstraint("town_id", "name", name="uq_inspection_checklist_item_town_name"),)
 
     def applies_to(self, category: str) -> bool:
         return self.is_active and (not self.categories or category in self.categories)

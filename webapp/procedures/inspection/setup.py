@@ -1,7 +1,7 @@
-"""Inspection reference data: the checklist (检查项目) and the referral receivers of each grid.
+"""Inspection reference data: the checklist (检查项目) and the referral receivers of each town.
 
-Both are created on first use with defaults, so no migration seeds them; the demo loader may
-call `load_defaults` to create them up front.
+Both are created on first use with defaults, so no migration seeds them; `firegrid init`, the demo
+loader and a new town's setup call `load_defaults` to create them up front.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from webapp.models import CommitteeMember, GridNode
 from webapp.models.grid import NINE_SMALL_CATEGORIES
 from webapp.procedures.inspection.models import RECEIVER_KINDS, ChecklistItem, ReferralReceiver
-from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.errors import InvalidInput, NotFound, OutOfScope
 from webapp.services.grid import town_of
 
 FIRE_LAW_16 = "《中华人民共和国消防法》第十六条"
@@ -36,33 +36,45 @@ DEFAULT_RECEIVERS = {"police": "派出所", "fire": "消防救援"}
 DEFAULT_FEEDBACK_DAYS = 15
 
 
-def ensure_checklist(session: Session) -> None:
-    """Create the default checklist the first time it is needed."""
-    if session.scalar(select(ChecklistItem.id).limit(1)) is not None:
+def ensure_checklist(session: Session, town: GridNode) -> None:
+    """Create the town's default checklist the first time it is needed."""
+    if session.scalar(select(ChecklistItem.id).where(ChecklistItem.town_id == town.id).limit(1)) is not None:
         return
     for order, (name, basis, categories) in enumerate(DEFAULT_CHECKLIST):
-        session.add(ChecklistItem(name=name, legal_basis=basis, categories=categories, sort_order=order))
+        session.add(ChecklistItem(town_id=town.id, name=name, legal_basis=basis, categories=categories,
+                                  sort_order=order))
     session.flush()
 
 
-def checklist_for(session: Session, category: str) -> list[ChecklistItem]:
-    ensure_checklist(session)
-    items = session.scalars(select(ChecklistItem).order_by(ChecklistItem.sort_order, ChecklistItem.id))
-    return [item for item in items if item.applies_to(category)]
+def all_items(session: Session, grid: GridNode) -> list[ChecklistItem]:
+    """The checklist of the town `grid` lies in (the town itself, a village or a unit's small grid)."""
+    town = town_of(grid) or grid
+    ensure_checklist(session, town)
+    return list(session.scalars(select(ChecklistItem).where(ChecklistItem.town_id == town.id)
+                                .order_by(ChecklistItem.sort_order, ChecklistItem.id)))
 
 
-def all_items(session: Session) -> list[ChecklistItem]:
-    ensure_checklist(session)
-    return list(session.scalars(select(ChecklistItem).order_by(ChecklistItem.sort_order, ChecklistItem.id)))
+def checklist_for(session: Session, grid: GridNode, category: str) -> list[ChecklistItem]:
+    """The active items of the town's checklist for a unit category (`grid`: the unit's grid)."""
+    return [item for item in all_items(session, grid) if item.applies_to(category)]
 
 
-def save_item(session: Session, *, item_id: int | None, name: str, legal_basis: str, categories: list[str],
-              sort_order: int, is_active: bool) -> ChecklistItem:
-    """Add or change a checklist item (admin)."""
-    item = session.get(ChecklistItem, item_id) if item_id else ChecklistItem()
+def item_of_town(session: Session, town: GridNode, item_id: int) -> ChecklistItem | None:
+    """A checklist item being edited: None for 0; another town's answers OutOfScope (logged)."""
+    item = session.get(ChecklistItem, item_id) if item_id else None
+    if item is not None and item.town_id != town.id:
+        raise OutOfScope("该检查项目属于其他镇（街道），不在您的管辖范围内。")
+    return item
+
+
+def save_item(session: Session, town: GridNode, *, item_id: int | None, name: str, legal_basis: str,
+              categories: list[str], sort_order: int, is_active: bool) -> ChecklistItem:
+    """Add or change an item of the town's checklist (admin)."""
+    item = item_of_town(session, town, item_id or 0) if item_id else ChecklistItem(town_id=town.id)
     if item is None:
         raise NotFound("检查项目不存在。")
-    clash = session.scalar(select(ChecklistItem).where(ChecklistItem.name == name.strip()))
+    clash = session.scalar(select(ChecklistItem).where(ChecklistItem.town_id == town.id,
+                                                       ChecklistItem.name == name.strip()))
     if clash is not None and clash is not item:
         raise InvalidInput(f"检查项目“{name}”已存在。")
     item.name, item.legal_basis, item.categories = name.strip(), legal_basis.strip(), list(categories)
@@ -96,9 +108,9 @@ def _default_receiver(session: Session, town: GridNode, kind: str, marker: str) 
 
 
 def load_defaults(session: Session) -> None:
-    """For the demo loader: the checklist and every town's receivers."""
-    ensure_checklist(session)
+    """Every town's checklist and receivers (`firegrid init`, the demo loader, a new town's setup)."""
     for town in session.scalars(select(GridNode).where(GridNode.level == "town")):
+        ensure_checklist(session, town)
         receivers(session, town)
 
 

@@ -8,7 +8,7 @@ from webapp.extensions import db
 from webapp.procedures.inspection import plans as inspection_plans
 from webapp.procedures.inspection import reports, setup
 from webapp.procedures.inspection.forms_admin import ChecklistItemForm, PlanForm, ReceiverForm
-from webapp.procedures.inspection.models import ChecklistItem, Inspection
+from webapp.procedures.inspection.models import Inspection
 from webapp.services import grid
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, chosen_row, chosen_town, form_status, now, roles_required, year_arg
@@ -102,21 +102,25 @@ def plan(plan_id: int):
 @bp.route("/checklist", methods=["GET", "POST"])
 @roles_required("admin")
 def checklist():
-    item = db.session.get(ChecklistItem, request.args.get("item_id", type=db_int) or 0)
+    """检查项目: each town's admin keeps the town's own checklist."""
+    town, towns = chosen_town()
+    item = setup.item_of_town(db.session, town, request.args.get("item_id", type=db_int) or 0)
     form = ChecklistItemForm(obj=item)
     if form.validate_on_submit():
         try:
             setup.save_item(
-                db.session, item_id=item.id if item else None, name=form.name.data,
+                db.session, town, item_id=item.id if item else None, name=form.name.data,
                 legal_basis=form.legal_basis.data or "", categories=form.categories.data or [],
                 sort_order=form.sort_order.data or 0, is_active=form.is_active.data)
             db.session.commit()
             flash("检查项目已保存。", "success")
-            return redirect(url_for("inspection.checklist"))
+            return redirect(url_for("inspection.checklist", town=town.id))
         except InvalidInput as error:
             show_invalid(form, error)
-    return render_template("inspection/checklist.html", form=form, item=item,
-                           items=setup.all_items(db.session)), form_status()
+    items = setup.all_items(db.session, town)
+    db.session.commit()  # the town's default checklist, if this is its first use
+    return render_template("inspection/checklist.html", form=form, item=item, town=town, towns=towns,
+                           items=items), form_status()
 
 
 
