@@ -27,7 +27,7 @@ RED = {"FF0000", "E60012", "C00000", "D40000", "E00000", "FF0101"}  # what 红�
 MARK_FONT, BODY_FONT, HEADING_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体"
 BODY_PT = 16
 NUMBER = re.compile(r"〔\d{4}〕(第\d+|\d+)号")
-CHECKER_FLAGS = {"standard": [], "letter": [], "minutes": ["--no-header"]}
+CHECKER_FLAGS = {"standard": [], "letter": [], "minutes": ["--no-header"], "form": ["--no-header"]}
 
 
 # -- the shared tools -------------------------------------------------------------------------------------
@@ -41,7 +41,7 @@ def run_shared_tool(name: str, *args: str) -> subprocess.CompletedProcess | None
 
 
 def checker_flags(spec) -> list[str]:  # noqa: ANN001
-    """The gbt9704_check.py flags a template spec needs (纪要 have no 版头; fire notices number 第N号)."""
+    """The gbt9704_check.py flags a template spec needs (纪要 and forms have no 版头; fire notices number 第N号)."""
     flags = list(CHECKER_FLAGS[spec.format])
     if spec.number_grammar == "di":
         flags.append("--allow-di")

@@ -37,6 +37,7 @@ from webapp.documents.ooxml import (
 )
 
 TEXT_WIDTH = mm(156)
+CELL_MARGIN = 60  # twips left and right inside every table cell
 LETTER_RULE_MM = 170  # 信函格式 double rules: 170 mm, centred on the 版心
 PAGE_NUMBER_RUN = RunStyle(font=SONGTI, size=14, spacing=None)
 
@@ -196,8 +197,8 @@ def build_table(widths_mm: list[float], rows: list[list[Cell] | str], run: RunSt
     tbl_pr.append(borders)
     tbl_pr.append(_el("w:tblLayout", type="fixed"))
     margins = _el("w:tblCellMar")
-    margins.append(_el("w:left", w=60, type="dxa"))
-    margins.append(_el("w:right", w=60, type="dxa"))
+    margins.append(_el("w:left", w=CELL_MARGIN, type="dxa"))
+    margins.append(_el("w:right", w=CELL_MARGIN, type="dxa"))
     tbl_pr.append(margins)
     tbl.append(tbl_pr)
     grid = _el("w:tblGrid")

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from lxml import etree
-
 from webapp.documents.layout import (
     BODY,
+    CELL_MARGIN,
     CENTERED,
     FLUSH_LEFT,
     HEADING_1,
@@ -14,19 +13,26 @@ from webapp.documents.layout import (
     Cell,
     GbDocument,
 )
-from webapp.documents.ooxml import CHAR_WIDTH, HEITI, LINE_PITCH, ParaStyle, RunStyle, mm, paragraph
+from webapp.documents.ooxml import (
+    CHAR_WIDTH,
+    HEITI,
+    LINE_PITCH,
+    TWIPS_PER_MM,
+    ParaStyle,
+    RunStyle,
+    mm,
+    paragraph,
+)
 from webapp.documents.template_builder import MARK_TOP, TITLE_BLOCK, attachments, banji, red_rule
 
 ATTENDANCE = BODY.but(left=5 * CHAR_WIDTH, first_line=-3 * CHAR_WIDTH)
 LABEL = RunStyle(font=HEITI)
-FORM_RUN = RunStyle(size=14, spacing=None)
-# Form cells set their own line height: the document default is the 28.95 pt body pitch, which
-# made a 10.5 pt row three times as tall as its text (40 考评 items took 10 pages).
-FORM_CELL = ParaStyle(align="center", line=440, before=60, after=60, run=FORM_RUN)
+# Forms print at 16 pt 仿宋 like every body text (GB/T 9704 3号; the shared checker holds table
+# cells to it too) with the body's -0.3 pt spacing, so columns can be measured in CHAR_WIDTH.
+# Their cells set a 20 pt line instead of the 28.95 pt body pitch: a row is as tall as its text.
+FORM_RUN = RunStyle()
+FORM_CELL = ParaStyle(align="center", line=400, before=20, after=20, run=FORM_RUN)
 FORM_TEXT = FORM_CELL.but(align="left")
-SMALL_RUN = RunStyle(size=10.5, spacing=None)
-SMALL_CELL = ParaStyle(align="center", line=300, before=40, after=40, run=SMALL_RUN)
-SMALL_TEXT = SMALL_CELL.but(align="left")
 
 
 def _attendance(doc: GbDocument, label: str, variable: str, *, optional: bool = True) -> None:
@@ -102,9 +108,20 @@ def _form_title(doc: GbDocument, text: str) -> None:
     doc.para(TITLE_BLOCK.but(before=0, after=LINE_PITCH // 2), text)
 
 
+def chars_mm(count: int, room: float = 0.4) -> float:
+    """Width in mm of a column holding ``count`` 16 pt characters on one line (cell margins and
+    ``room`` mm included), so that a label of that many characters is never broken inside a word."""
+    return round((count * CHAR_WIDTH + 2 * CELL_MARGIN) / TWIPS_PER_MM + room, 1)
+
+
+def mm_left(*taken: float) -> float:
+    """What the 156 mm text block leaves for the one flexible column."""
+    return round(TEXT_WIDTH / TWIPS_PER_MM - sum(taken), 1)
+
+
 def _label(text: str, style: ParaStyle = FORM_CELL, span: int = 1) -> Cell:
     """A label cell: bold, never wrapped (its column is measured to hold it); lines given as
-    "被检查单位代表|（签字）" become one paragraph each, so a break falls only between words."""
+    "检查人员|（签字）" become one paragraph each, so a break falls only between words."""
     bold = style.but(run=style.run.but(bold=True))
     lines = text.split("|")
     content: str | list = text if len(lines) == 1 else [paragraph(bold, line) for line in lines]
@@ -116,86 +133,105 @@ def _table_gap(doc: GbDocument) -> None:
     doc.para(ParaStyle(line=20, run=RunStyle(size=1, spacing=None)))
 
 
+def _value(text: str, span: int = 1, style: ParaStyle = FORM_TEXT) -> Cell:
+    return Cell(text, span=span, style=style)
+
+
 def build_inspection_record() -> GbDocument:
     """Three tables: the unit, the checklist (its header row repeats on every page) and the
-    findings with the signatures; label columns are as wide as their longest word."""
+    findings with the signatures, kept on one page; label columns are as wide as their longest word."""
     doc = GbDocument(title="消防安全检查记录")
     _form_title(doc, "消防安全检查记录")
-    doc.para(FLUSH_LEFT.but(align="right", run=FORM_RUN), "编号：{{ record_no }}")
-
-    def value(text: str, span: int = 1) -> Cell:
-        return Cell(text, span=span, style=FORM_TEXT)
-
-    frame = [38, 56, 24, 38]  # 消防安全责任人 = 7 characters of 14 pt + cell margins
+    doc.para(FLUSH_LEFT.but(align="right"), "编号：{{ record_no }}")
+    label = chars_mm(7, room=2)  # 消防安全责任人
+    phone_label = chars_mm(4, room=2)  # 联系电话, 检查人员, （签字）
+    phone = 34.0  # eleven digits of a mobile number
+    frame = [label, mm_left(label, phone_label, phone), phone_label, phone]
     doc.table(frame, [
-        [_label("被检查单位"), value("{{ unit.name }}", 3)],
-        [_label("地址"), value("{{ unit.address }}", 3)],
-        [_label("消防安全责任人"), value("{{ unit.responsible_person }}"), _label("联系电话"),
-         value("{{ unit.phone }}")],
-        [_label("检查时间"), value("{{ inspection.date|cn_date }} {{ inspection.time }}", 3)],
-        [_label("检查人员"), value("{{ inspection.inspectors|join('、') }}", 3)],
+        [_label("被检查单位"), _value("{{ unit.name }}", 3)],
+        [_label("地址"), _value("{{ unit.address }}", 3)],
+        [_label("消防安全责任人"), _value("{{ unit.responsible_person }}"), _label("联系电话"),
+         _value("{{ unit.phone }}")],
+        [_label("检查时间"), _value("{{ inspection.date|cn_date }} {{ inspection.time }}", 3)],
+        [_label("检查人员"), _value("{{ inspection.inspectors|join('、') }}", 3)],
     ], run=FORM_RUN, header_rows=0)
     _table_gap(doc)
-    doc.table([14, 80, 30, 32], [
+    number, remark = chars_mm(2), chars_mm(4)
+    doc.table([number, 66.0, mm_left(number, 66.0, remark), remark], [
         [_label("序号"), _label("检查项目"), _label("检查情况"), _label("备注")],
         "{%tr for item in items %}",
-        [Cell("{{ loop.index }}", style=FORM_CELL), value("{{ item.name }}"), value("{{ item.result }}"),
-         value("{{ item.remark|default('') }}")],
+        [Cell("{{ loop.index }}", style=FORM_CELL), _value("{{ item.name }}"), _value("{{ item.result }}"),
+         _value("{{ item.remark|default('') }}")],
         "{%tr endfor %}",
     ], run=FORM_RUN, header_rows=1)
     _table_gap(doc)
-    hazards = [doc_paragraph("{%p for hazard in hazards %}"),
-               doc_paragraph("{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）"),
-               doc_paragraph("{%p endfor %}"),
-               doc_paragraph("{% if not hazards %}未发现火灾隐患。{% endif %}")]
-    doc.table(frame, [
-        [_label("发现的问题"), Cell(hazards, span=3)],
-        [_label("处理措施"), value("{{ measures }}", 3)],
-        [_label("被检查单位代表|（签字）"), value("{{ unit_representative|default('') }}"),
-         _label("检查人员|（签字）"), value("")],
+    # every paragraph above the signature row keeps with the next: the row never starts a page alone
+    keep = FORM_TEXT.but(keep_next=True)
+    hazards = [paragraph(keep, "{%p for hazard in hazards %}"),
+               paragraph(keep, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）"),
+               paragraph(keep, "{%p endfor %}"),
+               paragraph(keep, "{% if not hazards %}未发现火灾隐患。{% endif %}")]
+    kept_label = FORM_CELL.but(keep_next=True)
+    # room to sign (body line pitch), the signing date under each signature: the form's 成文日期
+    sign = FORM_TEXT.but(line=LINE_PITCH)
+    dated = sign.but(align="right")
+
+    def signed(name: str) -> Cell:
+        return Cell([paragraph(sign, name), paragraph(dated, "{{ inspection.date|cn_date }}")])
+
+    # labels of five characters (发现的问题) and two equal signature cells, each wide enough for
+    # 2026年12月31日 (LibreOffice puts a quarter em between digits and CJK: 45 mm at 16 pt)
+    closing_label = chars_mm(5, room=2)
+    signature_value = mm_left(closing_label, phone_label) / 2
+    doc.table([closing_label, signature_value, phone_label, signature_value], [
+        [_label("发现的问题", kept_label), Cell(hazards, span=3)],
+        [_label("处理措施", kept_label), _value("{{ measures }}", 3, keep)],
+        [_label("被检查单位|代表|（签字）"), signed("{{ unit_representative|default('') }}"),
+         _label("检查人员|（签字）"), signed("")],
     ], run=FORM_RUN, header_rows=0)
     return doc
-
-
-def doc_paragraph(text: str) -> etree._Element:
-    return paragraph(FORM_TEXT, text)
 
 
 NEW_CATEGORY = "loop.first or loop.previtem.category != item.category"
 
 
 def build_evaluation_sheet() -> GbDocument:
-    """类别 cells merged down their category, the header row repeated on every page, 15 pt lines
-    (40 items take about three pages) and signature lines for both sides under the table."""
+    """16 pt like the body of a 公文, on the portrait GB/T 9704 page (the shared checker fails a
+    landscape section): 类别 cells merged down their category, the header row repeated on every
+    page, narrow score columns, and signature rows for both sides closing the table."""
     doc = GbDocument(title="年终考评表")
     _form_title(doc, "{{ year }}年度消防安全工作考评表")
-    doc.para(FLUSH_LEFT.but(tabs=(("right", TEXT_WIDTH),), run=FORM_RUN),
-             "被考评单位：{{ assessed.name }}", "\t", "考评日期：{{ date|cn_date }}")
-    head = [_label(t, SMALL_CELL) for t in ("类别", "考评内容", "分值", "评分标准", "自评|得分", "考评|得分",
-                                            "扣分原因")]
-    category = Cell(f"{{% if {NEW_CATEGORY} %}}{{{{ item.category }}}}{{% endif %}}", style=SMALL_CELL,
+    doc.para(FLUSH_LEFT, "被考评单位：{{ assessed.name }}")
+    doc.para(FLUSH_LEFT.but(after=LINE_PITCH // 4), "考评日期：{{ date|cn_date }}")
+    head = [_label(t) for t in ("类别", "考评内容", "分值", "评分标准", "自评|得分", "考评|得分", "扣分|原因")]
+    category = Cell(f"{{% if {NEW_CATEGORY} %}}{{{{ item.category }}}}{{% endif %}}", style=FORM_CELL,
                     vmerge=f"{{% if {NEW_CATEGORY} %}}restart{{% else %}}continue{{% endif %}}")
-    row = [category,
-           Cell("{{ item.content }}", style=SMALL_TEXT), Cell("{{ item.points|num }}", style=SMALL_CELL),
-           Cell("{{ item.rule }}", style=SMALL_TEXT), Cell("{{ item.self_score|num }}", style=SMALL_CELL),
-           Cell("{{ item.score|num }}", style=SMALL_CELL), Cell("{{ item.deduction_reason|default('') }}",
-                                                               style=SMALL_TEXT)]
-    total = [_label("合计", SMALL_CELL, span=2), Cell("{{ items|total('points')|num }}", style=SMALL_CELL),
-             Cell("", style=SMALL_CELL), Cell("{{ items|total('self_score')|num }}", style=SMALL_CELL),
-             Cell("{{ items|total('score')|num }}", style=SMALL_CELL), Cell("", style=SMALL_CELL)]
-    grade = [_label("等次", SMALL_CELL, span=2), Cell("{{ grade }}", span=5, style=SMALL_TEXT)]
-    # 类别 holds four characters a line (消防安全 / 基础), 自评/考评得分 two (header in two lines)
-    doc.table([17, 40, 11, 42, 12, 12, 22], [head, "{%tr for item in items %}", row, "{%tr endfor %}",
-                                              total, grade], run=SMALL_RUN)
-    doc.para(FLUSH_LEFT.but(before=LINE_PITCH // 2, keep_next=True, run=FORM_RUN),
-             "考评人员：{{ assessors|join('、') }}")
-    sign = FORM_TEXT.but(line=LINE_PITCH, line_rule="exact", keep_next=True)
-    blank_date = "　　　　年　　月　　日"
-    doc.table([78, 78], [
-        [Cell("考评组（签字）：", style=sign), Cell("被考评单位（盖章）：", style=sign)],
-        [Cell("", style=sign), Cell("负责人（签字）：", style=sign)],
-        [Cell(f"日期：{blank_date}", style=sign), Cell(f"日期：{blank_date}", style=sign)],
-    ], header_rows=0, borders=False)
+    row = [category, _value("{{ item.content }}"), Cell("{{ item.points|num }}", style=FORM_CELL),
+           _value("{{ item.rule }}"), Cell("{{ item.self_score|num }}", style=FORM_CELL),
+           Cell("{{ item.score|num }}", style=FORM_CELL), _value("{{ item.deduction_reason|default('') }}")]
+    # 合计, 等次 and 考评人员 keep with the signature rows: those never start a page on their own
+    kept, kept_text = FORM_CELL.but(keep_next=True), FORM_TEXT.but(keep_next=True)
+    total = [_label("合计", kept, span=2), Cell("{{ items|total('points')|num }}", style=kept),
+             Cell("", style=kept), Cell("{{ items|total('self_score')|num }}", style=kept),
+             Cell("{{ items|total('score')|num }}", style=kept), Cell("", style=kept)]
+    grade = [_label("等次", kept, span=2), Cell("{{ grade }}", span=5, style=kept_text)]
+    assessors = [_label("考评人员", kept, span=2), Cell("{{ assessors|join('、') }}", span=5, style=kept_text)]
+    # the signatures are rows of the same table (LibreOffice keeps rows together, not a table with
+    # the paragraphs after it); a blank body-pitch line leaves room to sign by hand
+    sign, dated = FORM_TEXT.but(line=LINE_PITCH, keep_next=True), FORM_TEXT.but(line=LINE_PITCH, align="right")
+    date_line = "日期：　　年　　月　　日"
+    signatures = [
+        [_label("考评组（签字）", kept, span=2),
+         Cell([paragraph(sign, ""), paragraph(sign, ""), paragraph(dated.but(keep_next=True), date_line)], span=5)],
+        [_label("被考评单位|（盖章）", span=2),
+         Cell([paragraph(sign, "负责人（签字）："), paragraph(sign, ""), paragraph(dated, date_line)], span=5)],
+    ]
+    # two characters a line for 类别 (消防 / 安全 / 责任) and 分值, three for the reason, 16 mm for a
+    # score (83.45); 考评内容 takes six characters, 评分标准 the rest (seven)
+    two, reason, content, score = chars_mm(2), chars_mm(3), chars_mm(6), 16.0
+    widths = [two, content, two, mm_left(2 * two, 2 * score, content, reason), score, score, reason]
+    doc.table(widths, [head, "{%tr for item in items %}", row, "{%tr endfor %}", total, grade, assessors,
+                       *signatures], run=FORM_RUN)
     return doc
 
 
