@@ -223,3 +223,35 @@ def nobreak_numbers(value: object) -> str:
         position = match.end()
     runs.append(_plain_runs(text[position:]))
     return Markup("".join(runs))
+
+
+# the template tags printing protected text: {{r unit.responsible_person|nobreak }}, {{r x|nobreak_numbers }}
+NOBREAK_TAG = re.compile(r"\{\{r\s+([\w.\[\]'\"]+?)\s*\|\s*(nobreak_numbers|nobreak)\b")
+
+
+def nobreak_expressions(template_xml: str) -> list[tuple[str, str]]:
+    """(expression, filter) of every protected tag in a template's document.xml."""
+    return NOBREAK_TAG.findall(template_xml)
+
+
+def _entries(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value or "")]
+
+
+def unbroken_terms(expressions: list[tuple[str, str]], context: dict, env) -> list[str]:  # noqa: ANN001
+    """The names and 文号 cores the document prints that no line may split: what the template's
+    ``nobreak``/``nobreak_numbers`` tags print for ``context`` (an expression inside a loop, which the
+    context alone cannot answer, is skipped), and the core of the 发文字号."""
+    terms: list[str] = WENHAO_CORE.findall(str(context.get("doc_number") or ""))
+    for expression, kind in expressions:
+        try:
+            value = env.compile_expression(expression, undefined_to_none=False)(**context)
+            entries = _entries(value)
+        except Exception:  # noqa: BLE001 - undefined (a loop variable) or not printable: nothing to check
+            continue
+        for entry in entries:
+            if kind == "nobreak_numbers":
+                terms += WENHAO_CORE.findall(entry)
+            else:  # "单位 姓名": the person's name, as nobreak keeps it
+                terms.append(entry.strip().rpartition(" ")[2])
+    return list(dict.fromkeys(term for term in terms if len(term) >= 2))

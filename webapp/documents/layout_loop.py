@@ -10,6 +10,7 @@ A typical document costs one conversion, one that needs an adjustment two, rarel
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from webapp.documents.adjust import banji_to_even_page, keep_closing_together, tighten_line_pitch
@@ -30,16 +31,19 @@ class Outcome:
     report: LayoutReport
 
 
-def _step(content: bytes, converter: PdfConverter, layout: str, before: int = 0) -> tuple[bytes, bytes, LayoutReport]:
+def _step(content: bytes, converter: PdfConverter, layout: str, unbroken: Sequence[str],
+          before: int = 0) -> tuple[bytes, bytes, LayoutReport]:
     """One more conversion and its report (``before``: the conversions so far)."""
     pdf = converter.convert(content)
-    report = verify(content, pdf, layout=layout)
+    report = verify(content, pdf, layout=layout, unbroken=tuple(unbroken))
     report.conversions = before + 1
     return content, pdf, report
 
 
-def produce(content: bytes, converter: PdfConverter, *, layout: str, check: bool = True) -> Outcome:
+def produce(content: bytes, converter: PdfConverter, *, layout: str, check: bool = True,
+            unbroken: Sequence[str] = ()) -> Outcome:
     """The issued DOCX, its PDF and the verifier's report; never raises for layout reasons.
+    ``unbroken``: the 文号 and names no line may split (``DocumentRenderer.unbroken``).
     ``content`` comes from ``DocumentRenderer.render``, whose ``adjust.finish`` already kept the closing
     together (the first, free adjustment)."""
     if not check:
@@ -48,15 +52,15 @@ def produce(content: bytes, converter: PdfConverter, *, layout: str, check: bool
         return Outcome(content, None, not_run(NO_LIBREOFFICE))
     notes = []
     try:
-        content, pdf, report = _step(content, converter, layout)
+        content, pdf, report = _step(content, converter, layout, unbroken)
         if any(report.failed(rule) for rule in ADJUSTABLE):
             tight = tighten_line_pitch(keep_closing_together(content))
-            content, pdf, report = _step(tight, converter, layout, report.conversions)
+            content, pdf, report = _step(tight, converter, layout, unbroken, report.conversions)
             notes.append(TIGHTENED)
         if report.failed("banji_page") and report.body_end_page:
             moved = banji_to_even_page(content, blank_pages=1 - report.body_end_page % 2)
             if moved != content:
-                content, pdf, report = _step(moved, converter, layout, report.conversions)
+                content, pdf, report = _step(moved, converter, layout, unbroken, report.conversions)
                 notes.append(BANJI_MOVED)
     except PdfConversionError:
         return Outcome(content, None, not_run(CONVERSION_FAILED))

@@ -14,6 +14,8 @@ Rules (each failure names its rule and says in Chinese what is wrong):
   pdf_text_integrity tool: whitespace and "— n —" page numbers aside, a multiset comparison).
 - ``rules``: red rules and 版记 rules as wide as the 156 mm text block (170 mm double rules of the
   信函格式).
+- ``unbroken``: no line break splits a 文号 or a name the document carries (given by the caller: what
+  the template's ``nobreak`` tags print, ``DocumentRenderer.unbroken``), e.g. ``第 / 0049号``, ``彭 / 秀兰``.
 - ``mark``: the red 发文机关标志 (or 纪要 mark) top edge 35 mm below the text block top, i.e. 72 mm
   from the page top; 30 mm from the page top in the 信函格式.
 """
@@ -47,6 +49,7 @@ ATTACHMENT_INDENT = 5 * CHAR_WIDTH
 RULE_LABELS = {
     "signature": "署名页无正文", "sign_rows": "签字栏", "banji": "版记", "text": "文字完整",
     "rules": "分隔线宽度", "mark": "发文机关标志位置", "banji_page": "版记在偶数页末",
+    "unbroken": "文号与姓名不拆行",
 }
 EVEN_PAGE_LAYOUTS = ("standard", "minutes")
 TEXT_BOTTOM_MM = TEXT_TOP_MM + 225
@@ -384,6 +387,28 @@ def check_text(facts: DocxFacts, pages: list[Page]) -> list[Failure]:
     return []
 
 
+def _split_at(term: str, end: str, start: str) -> str | None:
+    """``end / start`` when a line ending in ``end`` and the next starting with ``start`` split ``term``."""
+    for cut in range(1, len(term)):
+        if end.endswith(term[:cut]) and start.startswith(term[cut:]):
+            return f"{term[:cut]} / {term[cut:]}"
+    return None
+
+
+def check_unbroken(terms: list[str] | tuple[str, ...], pages: list[Page]) -> list[Failure]:
+    """Consecutive printed lines (page numbers aside, across page ends too) must not split a term."""
+    lines = [(page_no, line.text) for page_no, page in enumerate(pages) for line in page.lines
+             if not PAGE_NUMBER.fullmatch(line.text)]
+    failures, seen = [], set()
+    for (page_no, end), (_, start) in zip(lines, lines[1:], strict=False):
+        for term in terms:
+            split = _split_at(term, end, start) if term not in seen else None
+            if split:
+                seen.add(term)
+                failures.append(Failure("unbroken", f"第{page_no + 1}页“{term}”被拆在两行（{split}）"))
+    return failures[:3]
+
+
 def check_rules(pages: list[Page], layout: str) -> list[Failure]:
     failures = []
     for page_no, page in enumerate(pages):
@@ -410,12 +435,14 @@ def check_mark(pages: list[Page], layout: str) -> list[Failure]:
     return []
 
 
-def verify(docx_content: bytes, pdf_content: bytes, *, layout: str = "standard") -> LayoutReport:
-    """Every rule on one DOCX/PDF pair; ``layout`` is the template's format (standard, letter, minutes, form)."""
+def verify(docx_content: bytes, pdf_content: bytes, *, layout: str = "standard",
+           unbroken: list[str] | tuple[str, ...] = ()) -> LayoutReport:
+    """Every rule on one DOCX/PDF pair; ``layout`` is the template's format (standard, letter, minutes, form),
+    ``unbroken`` the 文号 and names no line may split."""
     facts, pages = read_docx(docx_content), read_pdf(pdf_content)
     failures = [*check_signature(facts, pages), *check_sign_rows(facts, pages), *check_banji(facts, pages),
-                *check_banji_page(facts, pages, layout), *check_text(facts, pages), *check_rules(pages, layout),
-                *check_mark(pages, layout)]
+                *check_banji_page(facts, pages, layout), *check_text(facts, pages), *check_unbroken(unbroken, pages),
+                *check_rules(pages, layout), *check_mark(pages, layout)]
     report = LayoutReport("failed" if failures else "passed", failures, conversions=1)
     report.body_end_page = body_end_page(facts, pages) if layout in EVEN_PAGE_LAYOUTS else None
     return report
