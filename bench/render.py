@@ -91,8 +91,9 @@ def bench_issued(renderer: DocumentRenderer, converter: PdfConverter, count: int
     for key in ISSUED_KEYS:
         spec = renderer.library.spec(key)
         start = time.perf_counter()
-        outcomes = [layout_loop.produce(renderer.render(key, spec.sample), converter, layout=spec.format)
-                    for _ in range(count)]
+        unbroken = renderer.unbroken(key, spec.sample)
+        outcomes = [layout_loop.produce(renderer.render(key, spec.sample), converter, layout=spec.format,
+                                        unbroken=unbroken) for _ in range(count)]
         issued = (time.perf_counter() - start) / count
         bare = per_document(bare_render, spec.sample, count, key=key)
         report, last = outcomes[-1].report, outcomes[-1]

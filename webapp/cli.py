@@ -401,7 +401,8 @@ def templates_render(key: str, sample: bool, data_file: Path | None, out_file: P
         if not docs.pdf.available():
             raise click.ClickException(str(PdfUnavailable()))
         # the issuing path: PDF, layout verifier and (when the 署名 stands alone) the adjusted DOCX
-        outcome = layout_loop.produce(content, docs.pdf, layout=docs.library.spec(key).format)
+        outcome = layout_loop.produce(content, docs.pdf, layout=docs.library.spec(key).format,
+                                      unbroken=docs.renderer.unbroken(key, context))
         out_file.write_bytes(outcome.docx)
         if outcome.pdf is not None:
             out_file.with_suffix(".pdf").write_bytes(outcome.pdf)

@@ -16,6 +16,7 @@ import pytest
 from docx.oxml.ns import qn
 
 from tests.docx_checks import check_gbt9704, check_pdf_text, checker_flags
+from tests.layout_support import banji_to_even_pages
 from webapp.documents import adjust, layout_loop
 from webapp.documents.filters import cn_date
 from webapp.documents.ooxml import LINE_PITCH
@@ -76,7 +77,9 @@ def edge_renders(converter, renderer, library):
     }
     docx = {name: renderer.render(key, context) for name, (key, context) in cases.items()}
     pdfs = dict(zip(docx, converter.convert_many(list(docx.values())), strict=True))
+    docx, pdfs = banji_to_even_pages(docx, pdfs, converter)
     return {name: (cases[name][0], cases[name][1], docx[name], pdfs[name]) for name in cases}
+
 
 
 def test_edge_renders_keep_body_text_on_the_signature_page(edge_renders, library, tmp_path):
@@ -149,9 +152,12 @@ def test_verifier_fails_on_an_indented_rule_and_a_misplaced_mark(converter, rend
 @pytest.mark.slow
 def test_every_sample_passes_the_verifier(converter, renderer, library):
     keys = library.keys()
-    documents = [renderer.render_sample(key) for key in keys]
-    for key, docx, pdf in zip(keys, documents, converter.convert_many(documents), strict=True):
-        report = verify(docx, pdf, layout=library.spec(key).format)
+    layouts = {key: library.spec(key).format for key in keys}
+    documents = {key: renderer.render_sample(key) for key in layouts}
+    pdfs = dict(zip(documents, converter.convert_many(list(documents.values())), strict=True))
+    documents, pdfs = banji_to_even_pages(documents, pdfs, converter, layouts)
+    for key, docx in documents.items():
+        report = verify(docx, pdfs[key], layout=layouts[key])
         assert report.passed, (key, report.label)
 
 

@@ -100,3 +100,22 @@ def test_without_libreoffice_the_document_is_issued_and_marked_unchecked(app, se
     page = sign_in("clerk").get(f"/cases/{case.id}").get_data(as_text=True)
     assert "版式检查：未检查（服务器未安装 LibreOffice，未生成 PDF）" in page
     assert "版式检查：通过" not in page
+
+
+def test_issued_notice_gets_its_banji_at_the_foot_of_an_even_page(app, session, small_town, checking):
+    """A one-page joint notice: issuing moves the 版记 to the foot of page 2, which shows no page number."""
+    runtime, now = app.extensions["firegrid.runtime"], app.extensions["firegrid.clock"].now()
+    clerk = session.scalar(select(User).where(User.username == "clerk"))
+    case = cases.start_case(session, runtime, procedure_key="test_notice", user=clerk, grid=small_town.town,
+                            title="通知", data={"title": "通知"}, now=now)
+    context = {**checking.library.spec("notice").sample, "body": [{"text": "请遵照执行。"}], "attachments": [],
+               "joint_organs": ["松林镇人民政府", "松林镇消防安全委员会"]}
+    document = documents.issue(session, checking, template_key="notice", context=context, title="通知",
+                               prefix_key="town_notice", subject=documents.Subject(small_town.town, instance=case),
+                               user=clerk, now=now)
+    session.commit()
+    assert document.layout_check_label == "通过（版记移至偶数页末）"
+    pdf = documents.pdf_cache_path(checking, document.file_sha256).read_bytes()
+    with pdfplumber.open(io.BytesIO(pdf)) as opened:
+        pages = ["".join((page.extract_text() or "").split()) for page in opened.pages]
+    assert len(pages) % 2 == 0 and pages[-1].startswith("抄送：") and "—" not in pages[-1]

@@ -268,3 +268,25 @@ def test_demo_history_plays_notices(app, session, demo):
     assert numbers == ["青石府发〔2026〕1号", "青石府发〔2026〕2号", "青石府文〔2026〕1号"]
     assert session.scalar(select(func.count()).select_from(NoticeDistribution)) == 3
     assert all(i.status == "completed" for i in session.scalars(select(ProcessInstance)))
+
+
+def test_joint_notice_stacks_the_organs_in_its_header(app, session, people, tmp_path):
+    """联合行文: the co-issuing organ comes from the town's organ identities; the lead organ first."""
+    clerk, office_head, leader = people
+    case_id, draft = _open_case(clerk, "关于联合开展消防安全检查的通知")
+    refused = clerk.post(f"/tasks/{draft}", draft_form(title="关于联合开展消防安全检查的通知",
+                                                       joint_organs=["外镇人民政府"]))
+    assert refused.status_code == 400 and "联合发文机关不在本镇的发文机关中。" in refused.get_data(as_text=True)
+    form = draft_form(title="关于联合开展消防安全检查的通知", joint_organs=["松林镇消防安全委员会"])
+    assert clerk.post(f"/tasks/{draft}", form).status_code == 302
+    assert office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"}).status_code == 302
+    assert leader.post(f"/tasks/{leader.inbox_task_id('签发')}", {"decision": "approve"}).status_code == 302
+    document = _document(case_id)
+    assert document.number == "松林府发〔2026〕1号"  # numbered by the lead organ
+    text, path = download_docx(clerk, document, tmp_path)
+    lines = text.split("\n")
+    lead, partner = lines.index("松林镇人民政府"), lines.index("松林镇消防安全委员会")
+    assert lead < partner and "文件" in lines[partner:partner + 3] and ORGAN_MARK not in lines
+    check_gbt9704(path)
+    summary = clerk.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "<dt>联合发文</dt><dd>松林镇消防安全委员会</dd>" in summary

@@ -15,7 +15,8 @@ import zipfile
 from docx.oxml.ns import qn
 from lxml import etree
 
-from webapp.documents.ooxml import CHAR_WIDTH, LINE_PITCH
+from webapp.documents.layout import PAGE_NUMBER_RUN
+from webapp.documents.ooxml import CHAR_WIDTH, LINE_PITCH, ParaStyle, page_field_runs, paragraph, text_run
 from webapp.documents.verify_layout import CN_DATE, _text, body_paragraphs, is_attachment, signature_index, squeeze
 
 DOCUMENT_XML, STYLES_XML = "word/document.xml", "word/styles.xml"
@@ -187,3 +188,121 @@ def finish(content: bytes) -> bytes:
         return content
     parts[DOCUMENT_XML] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
     return _zip(parts, content)
+
+
+# --- the 版记 at the foot of an even page (GB/T 9704-2012 §7.4, §7.5) ------------------------------------
+BLANK_FOOTER = "word/footer-banji.xml"
+_RELS_XML, _TYPES_XML = "word/_rels/document.xml.rels", "[Content_Types].xml"
+_BLANK_FOOTER_ID = "rIdBanjiFooter"
+_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_FOOTER_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.footer+xml"
+_PPR_AFTER_SECT = {qn("w:pPrChange")}
+
+
+def _banji_anchor(body: etree._Element) -> etree._Element | None:
+    """The top-level paragraph anchoring the 版记 box."""
+    for p in body_paragraphs(body):
+        for doc_pr in p.iter(f"{_WP}docPr"):
+            if doc_pr.get("name") == BANJI_BOX:
+                return p
+    return None
+
+
+def _tiny_paragraph(*, page_break_before: bool = False) -> etree._Element:
+    p = etree.Element(qn("w:p"))
+    ppr = etree.SubElement(p, qn("w:pPr"))
+    if page_break_before:
+        etree.SubElement(ppr, qn("w:pageBreakBefore"))
+    etree.SubElement(ppr, qn("w:spacing"), {qn("w:before"): "0", qn("w:after"): "0", qn("w:line"): "20",
+                                            qn("w:lineRule"): "exact"})
+    return p
+
+
+def _end_section_at(previous: etree._Element | None, anchor: etree._Element, sect_pr: etree._Element) -> None:
+    """``sect_pr`` (a copy of the body's section) closes the section at the paragraph before the 版记."""
+    if previous is None or previous.tag != qn("w:p") or previous.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None:
+        previous = _tiny_paragraph()
+        anchor.addprevious(previous)
+    ppr = previous.find(qn("w:pPr"))
+    if ppr is None:
+        ppr = etree.Element(qn("w:pPr"))
+        previous.insert(0, ppr)
+    after = next((child for child in ppr if child.tag in _PPR_AFTER_SECT), None)
+    if after is None:
+        ppr.append(sect_pr)
+    else:
+        after.addprevious(sect_pr)
+
+
+def _banji_section(root: etree._Element, blank_pages: int) -> bool:
+    body = root.find(qn("w:body"))
+    anchor, sect_pr = _banji_anchor(body), body.find(qn("w:sectPr"))
+    if anchor is None or sect_pr is None:
+        return False
+    _end_section_at(anchor.getprevious(), anchor, etree.fromstring(etree.tostring(sect_pr)))
+    # the 版记 section: a new page, every footer blank (no page number on the 版记 page or the page before)
+    for reference in sect_pr.findall(qn("w:footerReference")) + sect_pr.findall(qn("w:type")):
+        sect_pr.remove(reference)
+    for position, kind in enumerate(("default", "even", "first")):
+        reference = etree.Element(qn("w:footerReference"), {qn("w:type"): kind, f"{{{_R}}}id": _BLANK_FOOTER_ID})
+        sect_pr.insert(position, reference)
+    if blank_pages:
+        anchor.addprevious(_tiny_paragraph())  # the blank page's only (1 pt) paragraph
+        ppr = anchor.find(qn("w:pPr"))
+        ppr.insert(sum(1 for child in ppr if child.tag in (qn("w:pStyle"), qn("w:keepNext"), qn("w:keepLines"))),
+                   etree.Element(qn("w:pageBreakBefore")))
+    return True
+
+
+_RPR_AFTER_VANISH = {qn(f"w:{name}") for name in ("webHidden", "color", "spacing", "w", "kern", "position", "sz",
+                                                 "szCs", "highlight", "u", "effect", "vertAlign", "lang")}
+
+
+def blank_footer_xml() -> bytes:
+    """A footer that prints nothing: its PAGE field is hidden text (w:vanish), so the page shows no
+    number while the footer still holds the field every section's footer is checked for."""
+    p = paragraph(ParaStyle(line=None, run=PAGE_NUMBER_RUN))
+    runs = [text_run("— ", PAGE_NUMBER_RUN), *page_field_runs(PAGE_NUMBER_RUN), text_run(" —", PAGE_NUMBER_RUN)]
+    for run in runs:
+        rpr = run.find(qn("w:rPr"))
+        after = next((child for child in rpr if child.tag in _RPR_AFTER_VANISH), None)
+        if after is None:
+            rpr.append(etree.Element(qn("w:vanish")))
+        else:
+            after.addprevious(etree.Element(qn("w:vanish")))
+        p.append(run)
+    footer = etree.Element(qn("w:ftr"), nsmap={"w": _W})
+    footer.append(p)
+    return etree.tostring(footer, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _add_blank_footer(parts: dict[str, bytes]) -> None:
+    parts[BLANK_FOOTER] = blank_footer_xml()
+    relation = (f'<Relationship Id="{_BLANK_FOOTER_ID}" Type="{_R}/footer" '
+                f'Target="{BLANK_FOOTER.removeprefix("word/")}"/></Relationships>')
+    parts[_RELS_XML] = parts[_RELS_XML].replace(b"</Relationships>", relation.encode())
+    override = f'<Override PartName="/{BLANK_FOOTER}" ContentType="{_FOOTER_TYPE}"/></Types>'
+    parts[_TYPES_XML] = parts[_TYPES_XML].replace(b"</Types>", override.encode())
+
+
+def banji_to_even_page(content: bytes, blank_pages: int = 0) -> bytes:
+    """The 版记 moved from the flow to the foot of the next page (``blank_pages`` = 1: of the page after
+    next, with a blank page between), in a section of its own whose pages carry no page number.
+    The loop measures where the body ends and asks for the pages that make the 版记 page even."""
+    parts = _parts(content)
+    if BLANK_FOOTER in parts:
+        return content  # moved already
+    root = etree.fromstring(parts[DOCUMENT_XML])
+    if not _banji_section(root, blank_pages):
+        return content
+    parts[DOCUMENT_XML] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    _add_blank_footer(parts)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        with zipfile.ZipFile(io.BytesIO(content)) as source:
+            for item in source.infolist():
+                target.writestr(item, parts.pop(item.filename))
+        for name, data in parts.items():
+            target.writestr(name, data)
+    return out.getvalue()

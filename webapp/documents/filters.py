@@ -15,7 +15,19 @@ from typing import Any
 from jinja2 import Environment, StrictUndefined
 from markupsafe import Markup, escape
 
-from webapp.documents.fitting import fit_title, mark_half_points, mark_scale, nobreak, nobreak_numbers
+from webapp.documents.fitting import (
+    fit_title,
+    joint_column,
+    joint_half_points,
+    joint_rise,
+    joint_scale,
+    mark_half_points,
+    mark_rise,
+    mark_scale,
+    mark_word,
+    nobreak,
+    nobreak_numbers,
+)
 from webapp.documents.xml_text import xml_safe
 
 DIGITS = "零一二三四五六七八九"
@@ -127,5 +139,7 @@ def build_environment() -> Environment:
     env.filters.update(cn_date=cn_date, cn_number=cn_number, amount=amount, num=num,
                        total=total, paragraphs=paragraphs,
                        fit_title=fit_title, mark_half_points=mark_half_points, mark_scale=mark_scale,
-                       nobreak=nobreak, nobreak_numbers=nobreak_numbers)
+                       nobreak=nobreak, nobreak_numbers=nobreak_numbers, joint_half_points=joint_half_points,
+                       joint_scale=joint_scale, joint_column=joint_column, mark_word=mark_word,
+                       mark_rise=mark_rise, joint_rise=joint_rise)
     return env

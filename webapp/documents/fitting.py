@@ -23,6 +23,7 @@ from webapp.documents.xml_text import xml_safe
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 BLOCK_PT = 156 / 25.4 * 72  # the 156 mm text block in points
+BLOCK_TWIPS = math.floor(BLOCK_PT * 20)
 TITLE_PT = 22
 TITLE_CHARS = math.floor(BLOCK_PT / TITLE_PT)  # 20
 MARK_MAX_PT, MARK_MIN_PT, MARK_MIN_SCALE = 30, 22, 60
@@ -134,6 +135,13 @@ def mark_half_points(mark: str) -> int:
     return mark_fit(mark)[0]
 
 
+def mark_rise(mark: str) -> int:
+    """Twips a shrunk mark's line moves up so its glyphs' top edge stays where a 30 pt mark's is: in an
+    exact line the glyphs stand on a fixed baseline, so a smaller size lowers their top edge (measured:
+    by the size difference, a point a point)."""
+    return (MARK_MAX_PT * 2 - mark_half_points(mark)) * 10
+
+
 def mark_scale(mark: str) -> int:
     return mark_fit(mark)[1]
 
@@ -153,6 +161,50 @@ def fit_marks(root: etree._Element, variables: tuple[str, ...] = ("organ_mark",)
                 size.set(f"{W}val", f"{{{{ {variable}|mark_half_points }}}}")
         scale = _el("w:w", val=f"{{{{ {variable}|mark_scale }}}}")
         rpr.find(f"{W}sz").addprevious(scale)  # schema order: … spacing, w, kern, position, sz …
+
+
+
+# --- joint marks (联合行文, GB/T 9704-2012 §7.2.1) ------------------------------------------------------
+MARK_WORD = "文件"
+
+
+def _longest(organs: object) -> str:
+    names = [str(o) for o in organs or []] if isinstance(organs, (list, tuple)) else [str(organs or "")]
+    return max(names, key=width, default="")
+
+
+def joint_fit(organs: object) -> tuple[int, int]:
+    """(half points, scale %) for organ names stacked one under another with "文件" (and a character's
+    gap) to their right: the longest name and the word share one line's width."""
+    return mark_fit(_longest(organs) + "　" + MARK_WORD)
+
+
+def joint_half_points(organs: object) -> int:
+    return joint_fit(organs)[0]
+
+
+def joint_scale(organs: object) -> int:
+    return joint_fit(organs)[1]
+
+
+def joint_rise(organs: object) -> int:
+    """``mark_rise`` for the stacked marks."""
+    return (MARK_MAX_PT * 2 - joint_half_points(organs)) * 10
+
+
+def mark_word(organ_mark: str) -> str:
+    """"文件" when the mark has it (a 文件格式 document), else nothing: the names stand alone."""
+    return MARK_WORD if str(organ_mark or "").endswith(MARK_WORD) else ""
+
+
+def joint_column(organs: object, organ_mark: str, column: int) -> int:
+    """Width in twips of the stacked names' column (0) or of the "文件" column (1) at the fitted size."""
+    half_points, scale = joint_fit(organs)
+    char = half_points * 10 * scale / 100  # a full-width character in twips
+    word = math.ceil(3 * char) if mark_word(organ_mark) else 20  # a character's gap, then "文件"
+    if column == 1:
+        return word
+    return min(math.ceil(width(_longest(organs)) * char) + 20, BLOCK_TWIPS - word)
 
 
 # --- names and 文号 that must not be split across lines ------------------------------------------
@@ -223,3 +275,35 @@ def nobreak_numbers(value: object) -> str:
         position = match.end()
     runs.append(_plain_runs(text[position:]))
     return Markup("".join(runs))
+
+
+# the template tags printing protected text: {{r unit.responsible_person|nobreak }}, {{r x|nobreak_numbers }}
+NOBREAK_TAG = re.compile(r"\{\{r\s+([\w.\[\]'\"]+?)\s*\|\s*(nobreak_numbers|nobreak)\b")
+
+
+def nobreak_expressions(template_xml: str) -> list[tuple[str, str]]:
+    """(expression, filter) of every protected tag in a template's document.xml."""
+    return NOBREAK_TAG.findall(template_xml)
+
+
+def _entries(value: object) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value or "")]
+
+
+def unbroken_terms(expressions: list[tuple[str, str]], context: dict, env) -> list[str]:  # noqa: ANN001
+    """The names and 文号 cores the document prints that no line may split: what the template's
+    ``nobreak``/``nobreak_numbers`` tags print for ``context`` (an expression inside a loop, which the
+    context alone cannot answer, is skipped), and the core of the 发文字号."""
+    terms: list[str] = WENHAO_CORE.findall(str(context.get("doc_number") or ""))
+    for expression, kind in expressions:
+        try:
+            value = env.compile_expression(expression, undefined_to_none=False)(**context)
+            entries = _entries(value)
+        except Exception:  # noqa: BLE001 - undefined (a loop variable) or not printable: nothing to check
+            continue
+        for entry in entries:
+            if kind == "nobreak_numbers":
+                terms += WENHAO_CORE.findall(entry)
+            else:  # "单位 姓名": the person's name, as nobreak keeps it
+                terms.append(entry.strip().rpartition(" ")[2])
+    return list(dict.fromkeys(term for term in terms if len(term) >= 2))

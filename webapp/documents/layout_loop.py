@@ -1,12 +1,19 @@
 """Render → measure → adjust for an issued document: keep the closing together, make the PDF,
-verify it, and when the 署名 (or a signature row) still stands alone, tighten the line pitch and
-make the PDF once more.  A typical document costs one conversion, a hard one two."""
+verify it, and adjust what the measure shows:
+
+- the 署名 (or a signature row) stands alone: tighten the line pitch and make the PDF once more;
+- the 版记 is not at the foot of an even page (GB/T 9704-2012 §7.4): from the page where the body
+  ended, move the 版记 to the foot of the next even page (its own unnumbered section, a blank page
+  between when the body ends on an even page without room) and make the PDF once more.
+
+A typical document costs one conversion, one that needs an adjustment two, rarely three."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from webapp.documents.adjust import keep_closing_together, tighten_line_pitch
+from webapp.documents.adjust import banji_to_even_page, keep_closing_together, tighten_line_pitch
 from webapp.documents.pdf import PdfConversionError, PdfConverter
 from webapp.documents.verify_layout import LayoutReport, not_run, verify
 
@@ -14,6 +21,7 @@ ADJUSTABLE = ("signature", "sign_rows")  # failures a tighter line pitch can fix
 NOT_ENABLED = "未开启版式检查"
 NO_LIBREOFFICE = "服务器未安装 LibreOffice，未生成 PDF"
 CONVERSION_FAILED = "PDF 转换失败"
+TIGHTENED, BANJI_MOVED = "已收紧行距", "版记移至偶数页末"
 
 
 @dataclass
@@ -23,25 +31,39 @@ class Outcome:
     report: LayoutReport
 
 
-def produce(content: bytes, converter: PdfConverter, *, layout: str, check: bool = True) -> Outcome:
+def _step(content: bytes, converter: PdfConverter, layout: str, unbroken: Sequence[str],
+          before: int = 0) -> tuple[bytes, bytes, LayoutReport]:
+    """One more conversion and its report (``before``: the conversions so far)."""
+    pdf = converter.convert(content)
+    report = verify(content, pdf, layout=layout, unbroken=tuple(unbroken))
+    report.conversions = before + 1
+    return content, pdf, report
+
+
+def produce(content: bytes, converter: PdfConverter, *, layout: str, check: bool = True,
+            unbroken: Sequence[str] = ()) -> Outcome:
     """The issued DOCX, its PDF and the verifier's report; never raises for layout reasons.
+    ``unbroken``: the 文号 and names no line may split (``DocumentRenderer.unbroken``).
     ``content`` comes from ``DocumentRenderer.render``, whose ``adjust.finish`` already kept the closing
     together (the first, free adjustment)."""
     if not check:
         return Outcome(content, None, not_run(NOT_ENABLED))
     if not converter.available():
         return Outcome(content, None, not_run(NO_LIBREOFFICE))
+    notes = []
     try:
-        pdf = converter.convert(content)
-        report = verify(content, pdf, layout=layout)
-        if report.passed or not any(report.failed(rule) for rule in ADJUSTABLE):
-            return Outcome(content, pdf, report)
-        tight = tighten_line_pitch(keep_closing_together(content))
-        tight_pdf = converter.convert(tight)
+        content, pdf, report = _step(content, converter, layout, unbroken)
+        if any(report.failed(rule) for rule in ADJUSTABLE):
+            tight = tighten_line_pitch(keep_closing_together(content))
+            content, pdf, report = _step(tight, converter, layout, unbroken, report.conversions)
+            notes.append(TIGHTENED)
+        if report.failed("banji_page") and report.body_end_page:
+            moved = banji_to_even_page(content, blank_pages=1 - report.body_end_page % 2)
+            if moved != content:
+                content, pdf, report = _step(moved, converter, layout, unbroken, report.conversions)
+                notes.append(BANJI_MOVED)
     except PdfConversionError:
         return Outcome(content, None, not_run(CONVERSION_FAILED))
-    adjusted = verify(tight, tight_pdf, layout=layout)
-    adjusted.conversions = 2
-    if adjusted.passed:
-        adjusted.note = "已收紧行距"
-    return Outcome(tight, tight_pdf, adjusted)
+    if report.passed:
+        report.note = "，".join(notes)
+    return Outcome(content, pdf, report)

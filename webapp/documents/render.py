@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+import zipfile
 from typing import Any
 
 from docxtpl import DocxTemplate
@@ -11,6 +12,7 @@ from jinja2 import Environment
 
 from webapp.documents.adjust import finish
 from webapp.documents.filters import build_environment
+from webapp.documents.fitting import nobreak_expressions, unbroken_terms
 from webapp.documents.manifest import TemplateLibrary, prepare_context
 from webapp.documents.prepared import NeedsFullRender, PreparedTemplate
 from webapp.documents.properties import CoreProperties, default_properties, stamp
@@ -27,6 +29,7 @@ class DocumentRenderer:
         self.library = library
         self.env = env or build_environment()
         self._prepared: dict[str, PreparedTemplate | None] = {}
+        self._nobreak: dict[str, list[tuple[str, str]]] = {}
         self._lock = threading.Lock()
 
     def render(self, key: str, context: dict[str, Any], properties: CoreProperties | None = None) -> bytes:
@@ -39,6 +42,13 @@ class DocumentRenderer:
         if prepared is None:
             return stamp(self.render_unprepared(key, context), properties)
         return finish(prepared.render(context, properties))
+
+    def unbroken(self, key: str, context: dict[str, Any]) -> list[str]:
+        """The names and 文号 the document for ``context`` prints that no line may split (for the verifier)."""
+        if key not in self._nobreak:
+            with zipfile.ZipFile(self.library.path(key)) as template:
+                self._nobreak[key] = nobreak_expressions(template.read("word/document.xml").decode("utf-8"))
+        return unbroken_terms(self._nobreak[key], prepare_context(self.library.spec(key), context), self.env)
 
     def render_sample(self, key: str) -> bytes:
         return self.render(key, self.library.spec(key).sample)

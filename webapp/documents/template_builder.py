@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from docx.oxml.ns import qn
 from lxml import etree
 
 from webapp.documents.drawing import anchored_text_box
@@ -33,7 +34,18 @@ from webapp.documents.layout import (
     TITLE,
     GbDocument,
 )
-from webapp.documents.ooxml import CHAR_WIDTH, KAITI, LINE_PITCH, RED, Border, ParaStyle, RunStyle, mm, paragraph
+from webapp.documents.ooxml import (
+    CHAR_WIDTH,
+    KAITI,
+    LINE_PITCH,
+    RED,
+    Border,
+    ParaStyle,
+    RunStyle,
+    _el,
+    mm,
+    paragraph,
+)
 
 NUMBER_LINE = CENTERED.but(before=2 * LINE_PITCH, borders=(RED_RULE,))
 TITLE_BLOCK = TITLE.but(before=2 * LINE_PITCH)
@@ -58,13 +70,96 @@ def red_rule(doc: GbDocument) -> None:
     doc.para(RED_RULE_PARA)
 
 
-def red_header(doc: GbDocument, *, upward: bool = False) -> None:
+# the joint mark's table starts where a single mark's line would: an empty exact line of that height
+JOINT_SPACER = ParaStyle(line=MARK_TOP, run=RunStyle(size=5, spacing=None))
+
+
+def _spacing(p: etree._Element, attribute: str, expression: str) -> etree._Element:
+    """A paragraph spacing value computed at render time (a shrunk mark moves up: ``mark_rise``)."""
+    p.find(f"{qn('w:pPr')}/{qn('w:spacing')}").set(qn(f"w:{attribute}"), expression)
+    return p
+JOINT_SIZE, JOINT_SCALE = "{{ joint_organs|joint_half_points }}", "{{ joint_organs|joint_scale }}"
+
+
+def _fitted(p: etree._Element) -> etree._Element:
+    """The mark's runs take their size (and character scale) from the longest joint organ at render time."""
+    for rpr in p.iter(qn("w:rPr")):
+        for size in (rpr.find(qn(f"w:{tag}")) for tag in ("sz", "szCs")):
+            if size is not None:
+                size.set(qn("w:val"), JOINT_SIZE)
+        sz = rpr.find(qn("w:sz"))
+        if sz is not None:
+            sz.addprevious(_el("w:w", val=JOINT_SCALE))  # schema order: … w, kern, position, sz …
+    return p
+
+
+def _joint_cell(width: str, paragraphs: list[etree._Element]) -> etree._Element:
+    tc = _el("w:tc")
+    tc_pr = _el("w:tcPr")
+    tc_pr.append(_el("w:tcW", w=width, type="dxa"))
+    tc_pr.append(_el("w:vAlign", val="center"))
+    tc.append(tc_pr)
+    tc.extend(paragraphs)
+    return tc
+
+
+def joint_mark_table() -> etree._Element:
+    """联合行文 (GB/T 9704-2012 §7.2.1): the organs one under another, the lead organ first, spread to
+    one width, with "文件" to their right, vertically centred across them; centred on the 版心, no borders."""
+    widths = ("{{ joint_organs|joint_column(organ_mark, 0) }}", "{{ joint_organs|joint_column(organ_mark, 1) }}")
+    tbl = _el("w:tbl")
+    tbl_pr = _el("w:tblPr")
+    tbl_pr.append(_el("w:tblW", w=0, type="auto"))
+    tbl_pr.append(_el("w:jc", val="center"))
+    borders = _el("w:tblBorders")
+    for side in ("top", "left", "bottom", "right", "insideH", "insideV"):
+        borders.append(_el(f"w:{side}", val="nil"))
+    tbl_pr.append(borders)
+    tbl_pr.append(_el("w:tblLayout", type="fixed"))
+    margins = _el("w:tblCellMar")
+    for side in ("top", "left", "bottom", "right"):
+        margins.append(_el(f"w:{side}", w=0, type="dxa"))
+    tbl_pr.append(margins)
+    tbl.append(tbl_pr)
+    grid = _el("w:tblGrid")
+    for width in widths:
+        grid.append(_el("w:gridCol", w=width))
+    tbl.append(grid)
+    row = _el("w:tr")
+    row_pr = _el("w:trPr")
+    row_pr.append(_el("w:cantSplit"))
+    row.append(row_pr)
+    names = [paragraph(FLUSH_LEFT, "{%p for organ in joint_organs %}"),
+             _fitted(paragraph(ORGAN_MARK.but(align="distribute"), "{{ organ }}")),
+             paragraph(FLUSH_LEFT, "{%p endfor %}")]
+    word = _fitted(paragraph(ORGAN_MARK.but(align="right"), "{{ organ_mark|mark_word }}"))
+    row.append(_joint_cell(widths[0], names))
+    row.append(_joint_cell(widths[1], [word]))
+    tbl.append(row)
+    return tbl
+
+
+def organ_mark(doc: GbDocument, *, joint: bool = False) -> None:
+    """The 发文机关标志: one organ's mark on one line, or (``joint``: a template that may be issued
+    jointly) the stacked marks when ``joint_organs`` names two or more organs."""
+    if joint:
+        doc.tag("{%p if joint_organs|length > 1 %}")
+        doc.add(_spacing(paragraph(JOINT_SPACER), "line", f"{{{{ {MARK_TOP} - joint_organs|joint_rise }}}}"))
+        doc.add(joint_mark_table())
+        doc.tag("{%p else %}")
+    mark = paragraph(ORGAN_MARK.but(before=MARK_TOP), "{{ organ_mark }}")
+    doc.add(_spacing(mark, "before", f"{{{{ {MARK_TOP} - organ_mark|mark_rise }}}}"))
+    if joint:
+        doc.tag("{%p endif %}")
+
+
+def red_header(doc: GbDocument, *, upward: bool = False, joint: bool = False) -> None:
     """发文机关标志 (red, its top 35 mm below the 版心 top, 上行文 included as in the 2012 edition)
     and the 发文字号 line with the red rule under it.
 
     上行文: 签发人 on the right, two names a line, later lines aligned under the first name; the
     发文字号 one character in on the line of the last 签发人 (``signer`` is a name or a list)."""
-    doc.para(ORGAN_MARK.but(before=MARK_TOP), "{{ organ_mark }}")
+    organ_mark(doc, joint=joint)
     if not upward:
         doc.para(NUMBER_LINE, "{{ doc_number }}")
         return

@@ -19,7 +19,7 @@ TABLE_HEAD = TABLE_CELL.but(run=RunStyle(bold=True))
 
 def _official(title: str, *, upward: bool = False) -> GbDocument:
     doc = GbDocument(title=title)
-    red_header(doc, upward=upward)
+    red_header(doc, upward=upward, joint=True)  # 通知、通报、报告 may be issued jointly
     title_and_addressees(doc)
     body_blocks(doc)
     return doc

@@ -7,10 +7,15 @@ Rules (each failure names its rule and says in Chinese what is wrong):
 - ``sign_rows``: a form's signature row (…（签字）) is not alone on a page and not split; the
   签收 stub of a notice keeps its heading and its 签收人 line on one page.
 - ``banji``: every 版记 line (抄送, 印发机关 and 印发日期) is complete on the last page.
+- ``banji_page``: the 版记 sits at the foot of the last page, an even page (§7.4: 封四); a page that
+  holds only the 版记, and a blank page before it, carry no page number (§7.5). Not for the 信函格式,
+  whose 版记 only has to be on the last page.
 - ``text``: every character of the DOCX body is in the PDF (the rule of the shared
   pdf_text_integrity tool: whitespace and "— n —" page numbers aside, a multiset comparison).
 - ``rules``: red rules and 版记 rules as wide as the 156 mm text block (170 mm double rules of the
   信函格式).
+- ``unbroken``: no line break splits a 文号 or a name the document carries (given by the caller: what
+  the template's ``nobreak`` tags print, ``DocumentRenderer.unbroken``), e.g. ``第 / 0049号``, ``彭 / 秀兰``.
 - ``mark``: the red 发文机关标志 (or 纪要 mark) top edge 35 mm below the text block top, i.e. 72 mm
   from the page top; 30 mm from the page top in the 信函格式.
 """
@@ -43,8 +48,12 @@ ATTACHMENT_INDENT = 5 * CHAR_WIDTH
 
 RULE_LABELS = {
     "signature": "署名页无正文", "sign_rows": "签字栏", "banji": "版记", "text": "文字完整",
-    "rules": "分隔线宽度", "mark": "发文机关标志位置",
+    "rules": "分隔线宽度", "mark": "发文机关标志位置", "banji_page": "版记在偶数页末",
+    "unbroken": "文号与姓名不拆行",
 }
+EVEN_PAGE_LAYOUTS = ("standard", "minutes")
+TEXT_BOTTOM_MM = TEXT_TOP_MM + 225
+FOOT_TOLERANCE_MM = 4.0  # the 版记 box's last rule sits 1-2 mm above the text block's bottom edge
 
 
 def squeeze(text: str) -> str:
@@ -65,6 +74,8 @@ class LayoutReport:
     failures: list[Failure] = field(default_factory=list)
     note: str = ""  # why the check did not run, or what the adjuster did
     conversions: int = 0
+    # measured, not stored: the page (1-based) where the body above a 版记 ends, for the adjuster
+    body_end_page: int | None = field(default=None, compare=False, repr=False)
 
     @property
     def passed(self) -> bool:
@@ -306,6 +317,66 @@ def check_banji(facts: DocxFacts, pages: list[Page]) -> list[Failure]:
     return []
 
 
+def _banji_start(facts: DocxFacts, pages: list[Page]) -> tuple[int, int] | None:
+    """(page, line) of the 版记's first line: the last line holding the start of its first entry."""
+    head = facts.banji[0][:6]
+    for page_no in range(len(pages) - 1, -1, -1):
+        for line_no in range(len(pages[page_no].lines) - 1, -1, -1):
+            if head in pages[page_no].lines[line_no].text:
+                return page_no, line_no
+    return None
+
+
+def _has_text(lines: list[Line]) -> bool:
+    return any(not PAGE_NUMBER.fullmatch(line.text) for line in lines)
+
+
+def _numbered(page: Page) -> bool:
+    return any(PAGE_NUMBER.fullmatch(line.text) for line in page.lines)
+
+
+def body_end_page(facts: DocxFacts, pages: list[Page]) -> int | None:
+    """The page (1-based) holding the last body text above the 版记; None without a 版记 in the PDF."""
+    if not facts.banji:
+        return None
+    start = _banji_start(facts, pages)
+    if start is None:
+        return None
+    page_no, line_no = start
+    if _has_text(pages[page_no].lines[:line_no]):
+        return page_no + 1
+    return next((n + 1 for n in range(page_no - 1, -1, -1) if _has_text(pages[n].lines)), None)
+
+
+def check_banji_page(facts: DocxFacts, pages: list[Page], layout: str) -> list[Failure]:
+    if layout not in EVEN_PAGE_LAYOUTS or not facts.banji:
+        return []
+    start = _banji_start(facts, pages)
+    if start is None:
+        return []  # check_banji names the missing lines
+    page_no, line_no = start
+    page, number = pages[page_no], page_no + 1
+    failures = []
+    if number != len(pages):
+        failures.append(Failure("banji_page", f"版记在第{number}页，其后还有{len(pages) - number}页"))
+    if number % 2:
+        failures.append(Failure("banji_page", f"版记在第{number}页（单页），应在偶数页末（GB/T 9704—2012 第7.4条）"))
+    below = [rule["top"] for rule in page.rules if not rule["red"] and rule["top"] >= page.lines[line_no].top - 5]
+    bottom = max(below) if below else page.lines[-1].top
+    if bottom < TEXT_BOTTOM_MM - FOOT_TOLERANCE_MM - (0 if below else 10):
+        failures.append(Failure("banji_page", f"版记未排在第{number}页末端（末条线距页面上边 {bottom:.0f} mm，"
+                                              f"应约 {TEXT_BOTTOM_MM:.0f} mm）"))
+    end = body_end_page(facts, pages) or 0
+    if end < number:
+        if number - end > 2:
+            failures.append(Failure("banji_page", f"版记页前有{number - end - 1}个空白页"))
+        numbered = [n + 1 for n in range(end, number) if _numbered(pages[n])]
+        if numbered:
+            failures.append(Failure("banji_page", "、".join(f"第{n}页" for n in numbered)
+                                    + "只有版记或空白，不应编排页码（GB/T 9704—2012 第7.5条）"))
+    return failures
+
+
 def check_text(facts: DocxFacts, pages: list[Page]) -> list[Failure]:
     printed = collections.Counter(squeeze(PAGE_NUMBER.sub("", "\n".join(
         line.text for page in pages for line in page.lines))))
@@ -314,6 +385,28 @@ def check_text(facts: DocxFacts, pages: list[Page]) -> list[Failure]:
         shown = "".join(sorted(missing))[:20]
         return [Failure("text", f"PDF 缺少 {sum(missing.values())} 个字符：{shown}")]
     return []
+
+
+def _split_at(term: str, end: str, start: str) -> str | None:
+    """``end / start`` when a line ending in ``end`` and the next starting with ``start`` split ``term``."""
+    for cut in range(1, len(term)):
+        if end.endswith(term[:cut]) and start.startswith(term[cut:]):
+            return f"{term[:cut]} / {term[cut:]}"
+    return None
+
+
+def check_unbroken(terms: list[str] | tuple[str, ...], pages: list[Page]) -> list[Failure]:
+    """Consecutive printed lines (page numbers aside, across page ends too) must not split a term."""
+    lines = [(page_no, line.text) for page_no, page in enumerate(pages) for line in page.lines
+             if not PAGE_NUMBER.fullmatch(line.text)]
+    failures, seen = [], set()
+    for (page_no, end), (_, start) in zip(lines, lines[1:], strict=False):
+        for term in terms:
+            split = _split_at(term, end, start) if term not in seen else None
+            if split:
+                seen.add(term)
+                failures.append(Failure("unbroken", f"第{page_no + 1}页“{term}”被拆在两行（{split}）"))
+    return failures[:3]
 
 
 def check_rules(pages: list[Page], layout: str) -> list[Failure]:
@@ -342,9 +435,14 @@ def check_mark(pages: list[Page], layout: str) -> list[Failure]:
     return []
 
 
-def verify(docx_content: bytes, pdf_content: bytes, *, layout: str = "standard") -> LayoutReport:
-    """Every rule on one DOCX/PDF pair; ``layout`` is the template's format (standard, letter, minutes, form)."""
+def verify(docx_content: bytes, pdf_content: bytes, *, layout: str = "standard",
+           unbroken: list[str] | tuple[str, ...] = ()) -> LayoutReport:
+    """Every rule on one DOCX/PDF pair; ``layout`` is the template's format (standard, letter, minutes, form),
+    ``unbroken`` the 文号 and names no line may split."""
     facts, pages = read_docx(docx_content), read_pdf(pdf_content)
     failures = [*check_signature(facts, pages), *check_sign_rows(facts, pages), *check_banji(facts, pages),
-                *check_text(facts, pages), *check_rules(pages, layout), *check_mark(pages, layout)]
-    return LayoutReport("failed" if failures else "passed", failures, conversions=1)
+                *check_banji_page(facts, pages, layout), *check_text(facts, pages), *check_unbroken(unbroken, pages),
+                *check_rules(pages, layout), *check_mark(pages, layout)]
+    report = LayoutReport("failed" if failures else "passed", failures, conversions=1)
+    report.body_end_page = body_end_page(facts, pages) if layout in EVEN_PAGE_LAYOUTS else None
+    return report

@@ -85,7 +85,8 @@ def _record(session: Session, docs: DocumentServices, *, template_key: str, cont
         content = docs.renderer.render(template_key, context, properties)
     except ContextError as error:  # the data misses a required field: say which, in Chinese
         raise InvalidInput(str(error)) from error
-    outcome = layout_loop.produce(content, docs.pdf, layout=spec.format, check=docs.layout_check and layout_check)
+    outcome = layout_loop.produce(content, docs.pdf, layout=spec.format, check=docs.layout_check and layout_check,
+                                  unbroken=docs.renderer.unbroken(template_key, context))
     if outcome.report.status == "failed":
         raise InvalidInput(f"版式检查未通过，文件未印发：{outcome.report.label.removeprefix('未通过：')}。"
                            "请精简正文或调整内容后重新提交。")

@@ -38,6 +38,8 @@ class NoticeDraftForm(ChineseForm):
     kind = SelectField("文种", choices=KIND_CHOICES, validators=[required("请选择文种。")])
     issuing_body = RadioField("发文机关", choices=list(notices.ISSUING_BODIES.items()), default="town",
                               validators=[required("请选择发文机关。")])
+    joint_organs = CheckboxList("联合发文机关（联合行文时勾选）", choices=[], validate_choice=False,
+                                description="所选发文机关为主办机关、排在首位；版头各机关名称上下排列，“文件”二字居右")
     direction = RadioField("行文方向", choices=[("down", "下行文（通知、通报、意见、函）"),
                                             ("up", "上行文（报告、请示，版头标注签发人）")],
                            default="down", validators=[required("请选择行文方向。")])
@@ -63,6 +65,7 @@ class NoticeDraftForm(ChineseForm):
         if not self.printer.data:
             self.printer.data = notices.default_printer(town_of(instance.grid), self.issuing_body.data or "town")
         self.addressees.choices = [(name, name) for name in notices.addressee_choices(session, instance.grid)]
+        self.joint_organs.choices = [(name, name) for name in notices.joint_organ_choices(session, instance.grid)]
         self.co_signers.choices = [(u.username, u.choice_label)
                                    for u in notices.co_signer_choices(session, instance.grid)]
         kept = self.kept_attachments.data or []  # "sha256:file name", see notices.kept_value
@@ -80,6 +83,11 @@ class NoticeDraftForm(ChineseForm):
         allowed = {value for value, _ in self.addressees.choices}
         if any(name not in allowed for name in field.data or []):
             raise ValidationError("主送机关不在可选列表中，请在“其他主送机关”中填写。")
+
+    def validate_joint_organs(self, field: Field) -> None:
+        allowed = {value for value, _ in self.joint_organs.choices}
+        if any(name not in allowed for name in field.data or []):
+            raise ValidationError("联合发文机关不在本镇的发文机关中。")
 
     def validate_co_signers(self, field: Field) -> None:
         allowed = {value for value, _ in self.co_signers.choices}

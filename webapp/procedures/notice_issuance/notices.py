@@ -19,7 +19,7 @@ from webapp.cases import actions as cases
 from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
 from webapp.engine import WorkflowEngine
-from webapp.models import AttachmentRole, CommitteeMember, Document, GridNode, ProcessInstance, User
+from webapp.models import AttachmentRole, CommitteeMember, Document, GridNode, NumberPrefix, ProcessInstance, User
 from webapp.procedures.notice_issuance.models import NoticeDistribution
 from webapp.services import documents
 from webapp.services.errors import InvalidInput
@@ -35,7 +35,7 @@ PRINTER_SUFFIX = {"town": "党政办公室", "committee": "消防安全委员会
 ADDRESSEE_GROUPS = ("各村（社区）", "镇直各部门", "辖区各单位")
 DRAFT_DEFAULTS = {
     "kind": "通知", "issuing_body": "town", "direction": "down", "addressees": [], "addressees_other": "",
-    "body": "", "cc": "", "copies": 10, "co_signers": [], "note": "", "attachments": [],
+    "body": "", "cc": "", "copies": 10, "co_signers": [], "joint_organs": [], "note": "", "attachments": [],
 }
 _LEVEL1 = re.compile(r"^[一二三四五六七八九十]+、\s*")
 _LEVEL2 = re.compile(r"^[（(][一二三四五六七八九十]+[）)]\s*")
@@ -79,6 +79,20 @@ def co_signer_choices(session: Session, grid: GridNode) -> list[User]:
     """会签 candidates: leaders whose scope covers the case."""
     users = session.scalars(select(User).order_by(User.username))
     return [u for u in users if u.has_role("leader") and u.is_enabled and grid.path.startswith(u.scope.path)]
+
+
+def joint_organ_choices(session: Session, grid: GridNode) -> list[str]:
+    """联合发文机关 candidates: the town's organ identities (the 发文机关 of its 发文字号 settings)."""
+    town = town_of(grid) or grid
+    organs = session.scalars(select(NumberPrefix.organ).where(NumberPrefix.town_id == town.id)
+                             .order_by(NumberPrefix.key))
+    return list(dict.fromkeys(organs))
+
+
+def joint_organs(lead: str, data: dict) -> list[str]:
+    """联合行文: the issuing organ first (主办机关), then the co-issuing ones chosen; [] when issued alone."""
+    organs = list(dict.fromkeys([lead, *(str(name) for name in data.get("joint_organs") or [])]))
+    return organs if len(organs) > 1 else []
 
 
 def addressees(data: dict) -> list[str]:
@@ -129,6 +143,7 @@ def document_context(session: Session, data: dict, *, today: date, town: GridNod
     signed_on = data.get("signed_on") or today.isoformat()
     return {
         "organ_mark": f"{prefix.organ}文件",
+        "joint_organs": joint_organs(prefix.organ, data),
         "doc_number": number or f"{prefix.prefix}〔{today.year}〕　号",
         "signer": data.get("signer") or "（签发后填写）",
         "title": data.get("title") or "（标题）",
