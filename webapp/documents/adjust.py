@@ -9,6 +9,7 @@ finds the 署名 alone: the standard's remedy of a tighter line pitch (23 lines 
 
 from __future__ import annotations
 
+import copy
 import io
 import zipfile
 
@@ -17,13 +18,22 @@ from lxml import etree
 
 from webapp.documents.layout import PAGE_NUMBER_RUN
 from webapp.documents.ooxml import CHAR_WIDTH, LINE_PITCH, ParaStyle, page_field_runs, paragraph, text_run
-from webapp.documents.verify_layout import CN_DATE, _text, body_paragraphs, is_attachment, signature_index, squeeze
+from webapp.documents.verify_layout import (
+    CN_DATE,
+    Page,
+    _text,
+    body_paragraphs,
+    is_attachment,
+    signature_index,
+    squeeze,
+)
 
 DOCUMENT_XML, STYLES_XML = "word/document.xml", "word/styles.xml"
 TEXT_HEIGHT_TWIPS = 12756  # 225 mm
 TIGHT_PITCH = TEXT_HEIGHT_TWIPS // (TEXT_HEIGHT_TWIPS // LINE_PITCH + 1)  # 23 lines: 554 twips
 _PPR_BEFORE_KEEP_NEXT = {qn("w:pStyle")}
 DATE_RIGHT_CHARS = 4  # 成文日期 four characters from the right (sealed documents)
+KEEP_WHOLE_CHARS = 8 * 28  # a last body paragraph of up to eight lines moves with the 署名 whole
 
 
 def _parts(content: bytes) -> dict[str, bytes]:
@@ -50,16 +60,22 @@ def _keep_next(p: etree._Element) -> None:
     ppr.insert(position, etree.Element(qn("w:keepNext")))
 
 
-def _keep_last_body_with_signature(body: etree._Element) -> None:
+def _keep_last_body_with_signature(body: etree._Element, whole: bool) -> None:
     paragraphs = body_paragraphs(body)
     index = signature_index(paragraphs)
     if index is None:
         return
     _keep_next(paragraphs[index])  # the 署名 with its date
     for p in reversed(paragraphs[:index]):
+        text = squeeze(_text(p))
+        if text and not is_attachment(p):
+            # LibreOffice moves a kept paragraph whole, never just its last lines: the body's only paragraph
+            # kept with the 署名 would leave page 1 with the header alone, a long one a half-empty page
+            # (the layout loop then splits off its last lines instead).
+            if whole or len(text) <= KEEP_WHOLE_CHARS and not _opens_body(p):
+                _keep_next(p)
+            break
         _keep_next(p)
-        if squeeze(_text(p)) and not is_attachment(p):
-            break  # the last body paragraph: its last lines go with the 署名
 
 
 def _keep_sign_stubs(body: etree._Element) -> None:
@@ -89,11 +105,89 @@ def _rewrite(content: bytes, part: str, change) -> bytes:
     return _zip(parts, content)
 
 
-def keep_closing_together(content: bytes) -> bytes:
-    """keep-with-next from the last body paragraph to the 署名, on the 签收 stub and signature rows."""
+def _opens_body(p: etree._Element) -> bool:
+    """The paragraph follows the 主送 (or the title) directly: it is the body's first."""
+    previous = p.getprevious()
+    while previous is not None and previous.tag == qn("w:p") and not squeeze(_text(previous)):
+        previous = previous.getprevious()
+    return previous is None or previous.tag != qn("w:p") or squeeze(_text(previous)).endswith(("：", ":"))
+
+
+def _last_body_paragraph(body: etree._Element) -> etree._Element | None:
+    paragraphs = body_paragraphs(body)
+    index = signature_index(paragraphs)
+    for p in reversed(paragraphs[:index] if index is not None else []):
+        if squeeze(_text(p)) and not is_attachment(p):
+            return p
+    return None
+
+
+def keep_last_lines(content: bytes, pages: list[Page], lines: int = 2) -> bytes:
+    """What Word's keep-with-next does and LibreOffice's does not: split the last body paragraph where the
+    PDF broke its lines, so that its last ``lines`` lines become a paragraph of their own (no first-line
+    indent) kept with the 署名, and the rest stays on its page. Unchanged when the lines are not found
+    or the split would fall inside a name kept whole."""
+    def change(root: etree._Element) -> None:
+        p = _last_body_paragraph(root.find(qn("w:body")))
+        if p is None:
+            return
+        text = squeeze(_text(p))
+        tail = _tail_lines(pages, text, lines)
+        if not tail or len(tail) >= len(text):
+            return
+        rest = copy.deepcopy(p)
+        if _cut(p, keep=slice(0, len(text) - len(tail))) and _cut(rest, keep=slice(len(text) - len(tail), None)):
+            _no_first_line_indent(rest)
+            _keep_next(rest)
+            p.addnext(rest)
+    return _rewrite(content, DOCUMENT_XML, change)
+
+
+def _tail_lines(pages: list[Page], text: str, count: int) -> str:
+    """The squeezed text of the last ``count`` PDF lines that end ``text`` (one page), or ""."""
+    for page in pages:
+        for index, line in enumerate(page.lines):
+            if index + 1 >= count and text.endswith(line.text):
+                tail = "".join(previous.text for previous in page.lines[index + 1 - count:index + 1])
+                if text.endswith(tail) and len(tail) > count * 4:  # whole lines, not a stray short match
+                    return tail
+    return ""
+
+
+def _cut(p: etree._Element, keep: slice) -> bool:
+    """Keep only the squeezed characters ``keep`` of the paragraph's text; False (and p is no longer
+    usable) when the cut falls inside a ruby (a name kept whole)."""
+    position, stop = 0, keep.stop if keep.stop is not None else float("inf")
+    for t in list(p.iter(qn("w:t"))):
+        chars, kept = list(t.text or ""), []
+        for char in chars:
+            if keep.start <= position < stop:
+                kept.append(char)
+            position += not char.isspace()
+        if 0 < len(kept) < len(chars) and any(a.tag == qn("w:ruby") for a in t.iterancestors()):
+            return False
+        t.text = "".join(kept)
+    for run in list(p.iterchildren(qn("w:r"))):
+        if run.find(f".//{qn('w:t')}") is not None and not squeeze(_text(run)):
+            p.remove(run)
+    return True
+
+
+def _no_first_line_indent(p: etree._Element) -> None:
+    ind = p.find(f"{qn('w:pPr')}/{qn('w:ind')}")
+    if ind is not None:
+        for attr in ("firstLine", "firstLineChars"):
+            if ind.get(qn(f"w:{attr}")) is not None:
+                ind.set(qn(f"w:{attr}"), "0")
+
+
+def keep_closing_together(content: bytes, *, whole: bool = False) -> bytes:
+    """keep-with-next from the 附件说明 to the 署名 and from the last body paragraph when it is short (all
+    of it when ``whole``: the last resort when the 署名 still stands alone), on the 签收 stub and
+    signature rows."""
     def change(root: etree._Element) -> None:
         body = root.find(qn("w:body"))
-        _keep_last_body_with_signature(body)
+        _keep_last_body_with_signature(body, whole)
         _keep_sign_stubs(body)
     return _rewrite(content, DOCUMENT_XML, change)
 
@@ -178,7 +272,7 @@ def finish(content: bytes) -> bytes:
     root = etree.fromstring(parts[DOCUMENT_XML])
     changed = _place_signature(root)
     if changed:
-        _keep_last_body_with_signature(root.find(qn("w:body")))
+        _keep_last_body_with_signature(root.find(qn("w:body")), whole=False)
     if "签收（存档联）".encode() in parts[DOCUMENT_XML] or "（签".encode() in parts[DOCUMENT_XML]:
         _keep_sign_stubs(root.find(qn("w:body")))
         changed = True

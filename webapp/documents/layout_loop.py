@@ -1,7 +1,10 @@
 """Render → measure → adjust for an issued document: keep the closing together, make the PDF,
 verify it, and adjust what the measure shows:
 
-- the 署名 (or a signature row) stands alone: tighten the line pitch and make the PDF once more;
+- the 署名 stands alone: the last two lines of the body (where the PDF broke them) become a paragraph
+  kept with it (LibreOffice would move a kept paragraph whole, often leaving page 1 with the header
+  alone); still alone, or a signature row alone: tighten the line pitch; as a last resort keep the
+  whole last paragraph with the 署名. Each step makes the PDF once more;
 - the 版记 is not at the foot of an even page (GB/T 9704-2012 §7.4): from the page where the body
   ended, move the 版记 to the foot of the next even page (its own unnumbered section, a blank page
   between when the body ends on an even page without room) and make the PDF once more.
@@ -13,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from webapp.documents.adjust import banji_to_even_page, keep_closing_together, tighten_line_pitch
+from webapp.documents.adjust import banji_to_even_page, keep_closing_together, keep_last_lines, tighten_line_pitch
 from webapp.documents.pdf import PdfConversionError, PdfConverter
-from webapp.documents.verify_layout import LayoutReport, not_run, verify
+from webapp.documents.verify_layout import LayoutReport, not_run, read_pdf, verify
 
 ADJUSTABLE = ("signature", "sign_rows")  # failures a tighter line pitch can fix
 NOT_ENABLED = "未开启版式检查"
@@ -53,10 +56,17 @@ def produce(content: bytes, converter: PdfConverter, *, layout: str, check: bool
     notes = []
     try:
         content, pdf, report = _step(content, converter, layout, unbroken)
+        if report.failed("signature"):  # the last body lines go with the 署名, as Word's keep-with-next
+            split = keep_last_lines(content, read_pdf(pdf))
+            if split != content:
+                content, pdf, report = _step(split, converter, layout, unbroken, report.conversions)
         if any(report.failed(rule) for rule in ADJUSTABLE):
             tight = tighten_line_pitch(keep_closing_together(content))
             content, pdf, report = _step(tight, converter, layout, unbroken, report.conversions)
             notes.append(TIGHTENED)
+        if report.failed("signature"):  # the last resort: the whole last paragraph moves with the 署名
+            content, pdf, report = _step(keep_closing_together(content, whole=True), converter, layout,
+                                         unbroken, report.conversions)
         if report.failed("banji_page") and report.body_end_page:
             moved = banji_to_even_page(content, blank_pages=1 - report.body_end_page % 2)
             if moved != content:
