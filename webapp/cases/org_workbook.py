@@ -177,14 +177,16 @@ def _import_units(session: Session, town: GridNode, rows: list[SheetRow], *, now
             parsed.append((row, fields))
     keys = {id(row): (fields.grid.id, fields.name) for row, fields in parsed}
     kept = {id(r) for r in duplicate_rows([r for r, _ in parsed], lambda r: keys[id(r)], result, "同一网格内单位名称")}
+    found = units.units_by_key(session, {fields.grid.id for _row, fields in parsed})
     for row, fields in parsed:
         if id(row) not in kept:
             continue
-        existing = units.find_duplicate(session, fields)
+        existing = found.get((fields.grid.id, fields.name.strip()))
         changed = existing is not None and units.differs(existing, fields)
         result.count(fields.name, created=existing is None, changed=changed)
-        if existing is None or changed:
-            units.save_unit(session, fields, now=now, unit=existing)
+        if existing is None or changed:  # validated by the ledger's row checks, matched above
+            units.save_unit(session, fields, now=now, unit=existing, checked=True)
+    session.flush()
     return result
 
 
@@ -417,6 +419,12 @@ def _add_choices(book: Workbook) -> None:
 def blank_template() -> bytes:
     """The empty workbook, every sheet with its header row and a sheet of instructions."""
     return _build(lambda sheet: [])
+
+
+def filled_workbook(rows: dict[str, list[list[object]]]) -> bytes:
+    """The template filled with the given rows by sheet title (e.g. the demo's organisation, which is
+    loaded through `import_workbook` like any town's)."""
+    return _build(lambda sheet: rows.get(sheet.title, []))
 
 
 def export_workbook(session: Session, town: GridNode) -> bytes:
