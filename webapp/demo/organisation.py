@@ -4,8 +4,8 @@
 Every name here is invented. Each town is made the way a real one is: `set_up_town` (what the setup page
 and `firegrid setup` run), then its organisation as an organisation workbook — grid, units, grid posts,
 accounts, committee and referral receivers as sheets — through `org_workbook.import_workbook`, so loading
-the demo proves both paths. Only the demo's shared password is set afterwards (the import gives each new
-account a random one). Loading is idempotent: a second run changes nothing.
+the demo proves both paths; the import gives its new accounts the demo's shared password instead of a
+random one each. Loading is idempotent: a second run changes nothing.
 """
 
 from __future__ import annotations
@@ -230,15 +230,9 @@ def _load_town(session: Session, town: DemoTown, now: datetime) -> GridNode:
                                if town.admin_by_setup else {}))
     node = setup.set_up_town(session, given, now=now, admin_required=town.admin_by_setup).town
     workbook = _workbook(town.name)
-    result = org_workbook.import_workbook(session, node, BytesIO(workbook), now=now)
-    for account in result.new_accounts:  # the import's one-time passwords give way to the demo's shared one
-        _use_demo_password(session, session.scalar(select(User).where(User.username == account.username)))
+    # every new account gets the demo's shared password instead of a random one shown once
+    org_workbook.import_workbook(session, node, BytesIO(workbook), now=now, new_password=lambda: DEMO_PASSWORD)
     return node
-
-
-def _use_demo_password(session: Session, user: User) -> None:
-    accounts.reset_password(session, user, DEMO_PASSWORD)
-    user.must_change_password = False  # the demo keeps its shared password (README)
 
 
 def _add_county_users(session: Session, now: datetime) -> None:
