@@ -135,3 +135,12 @@ def test_cli_setup_adds_a_next_town_without_an_admin(app, session, demo):
     again = runner.invoke(main, ["setup", "--region", demo_org.REGION, "--town", NEW_TOWN, "--prefix",
                                  "town_notice=松〔发〕"])
     assert again.exit_code == 1 and "已有“松涛镇”" in again.output and "括号" in again.output
+
+
+def test_a_town_added_with_its_admin_gets_one_who_changes_the_password_first(session, login_as):
+    response = login_as("county_admin").post("/county/towns", {
+        "town": NEW_TOWN, "username": "admin_songtao", "display_name": "松涛管理员",
+        "password": "Songtao-2026!", "confirm": "Songtao-2026!"})
+    assert response.status_code == 302
+    admin = session.scalar(select(User).where(User.username == "admin_songtao"))
+    assert admin.scope.name == NEW_TOWN and admin.roles == {"admin"} and admin.must_change_password

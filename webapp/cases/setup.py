@@ -135,9 +135,10 @@ def set_up_town(session: Session, setup: TownSetup, *, now: datetime, admin_requ
     _add_committee(session, town, setup, organs["government"])
     admin = None
     if setup.admin_username.strip():
+        # a next town's admin has a password the county chose: changed at the first login
         admin = accounts.create_user(session, username=setup.admin_username, password=setup.admin_password,
                                      display_name=setup.admin_name or setup.admin_username, roles=["admin"],
-                                     scope=town, now=now)
+                                     scope=town, now=now, must_change_password=not admin_required)
     defaults.ensure_defaults(session)
     return SetUpTown(town, admin)
 

@@ -18,9 +18,16 @@ from webapp.web.form_errors import show_invalid
 from webapp.web.responses import xlsx_download
 
 bp = Blueprint("county", __name__, url_prefix="/county")
+
+
+def adds_towns(user: User) -> bool:
+    """An admin scoped at the region (区/县) adds towns; a town's admin cannot."""
+    return user.has_role("admin") and user.scope.level == "region"
+
+
 NAV = (
     NavItem("county.overview_page", "全县概览", overview.OVERVIEW_ROLES, order=5, visible=overview.may_see),
-    NavItem("county.towns", "镇（街道）", ("admin",), order=88, visible=lambda user: adds_towns(user)),
+    NavItem("county.towns", "镇（街道）", ("admin",), order=88, visible=adds_towns),
 )
 
 
@@ -47,11 +54,6 @@ def overdue():
 
 
 # --- the county's towns: list them, add the next one -----------------------------------------------------
-
-def adds_towns(user: User) -> bool:
-    """An admin scoped at the region (区/县) adds towns; a town's admin cannot."""
-    return user.has_role("admin") and user.scope.level == "region"
-
 
 def _require_county_admin() -> User:
     user = acting_user()
@@ -94,4 +96,4 @@ def _added(user: User, done: setup.SetUpTown):
     admin = f"，管理员 {done.admin.username} 可以登录" if done.admin else ""
     flash(f"已新增{done.town.name}{admin}。下一步：导入{done.town.name}的组织架构工作簿（网格、单位、人员和账号）。",
           "success")
-    return redirect(url_for("county.towns", added=done.town.id))
+    return redirect(url_for("county.towns"))
