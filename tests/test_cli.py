@@ -20,9 +20,9 @@ def test_demo_is_idempotent_and_prints_accounts(app, session):
 
 def test_units_export_then_import(app, session, demo, tmp_path: Path):
     out = tmp_path / "units.xlsx"
-    assert _run(app, "units", "export", str(out)).exit_code == 0
+    assert _run(app, "units", "export", str(out), "--town", "青石镇").exit_code == 0  # the demo has two towns
     assert load_workbook(out).active.max_row == 61
-    result = _run(app, "units", "import", str(out))
+    result = _run(app, "units", "import", str(out), "--town", "青石镇")
     assert result.exit_code == 0 and "新增0个单位，更新0个单位，60个单位无变化" in result.output
 
 
@@ -36,7 +36,7 @@ def test_units_import_reports_errors_with_exit_code(app, session, demo, tmp_path
     book.active.append(["某单位", "不知道", "青石村/青石一组"])
     bad = tmp_path / "bad.xlsx"
     book.save(bad)
-    result = _run(app, "units", "import", str(bad))
+    result = _run(app, "units", "import", str(bad), "--town", "青石镇")
     assert result.exit_code == 1 and "第2行：未知的单位类别“不知道”" in result.output
 
 

@@ -197,7 +197,7 @@ def _bind(app, host: str, port: int, threads: int):
 @click.option("--town", default=None, help="镇（街道）名称")
 @click.option("--government", default=None, help="发文机关（默认：镇名＋人民政府）")
 @click.option("--committee", default=None, help="消防安全委员会（默认：镇名＋消防安全委员会）")
-@click.option("--admin", default=None, help="The town's first admin account (username).")
+@click.option("--admin", default=None, help="The town's first admin account (username); optional for a next town.")
 @click.option("--admin-name", default=None, help="管理员姓名")
 @click.option("--password", default=None, envvar="FIREGRID_SETUP_PASSWORD",
               help="The admin's password (or FIREGRID_SETUP_PASSWORD).")
@@ -205,7 +205,8 @@ def _bind(app, host: str, port: int, threads: int):
               help="A 机关代字 other than the suggested one.")
 @with_appcontext
 def setup_command(setup_file: Path | None, prefixes: tuple[str, ...], **given: str | None) -> None:
-    """Set up a town and its first admin (a first start, or a county's next town); upgrades the schema."""
+    """Set up a town and its first admin (a first start), or a county's next town (its admin optional:
+    the town's workbook may bring its accounts); upgrades the schema."""
     import json
 
     from webapp.cases import setup
@@ -219,14 +220,17 @@ def setup_command(setup_file: Path | None, prefixes: tuple[str, ...], **given: s
             region=values.get("region") or "", town=values.get("town") or "",
             admin_username=values.get("admin") or "", admin_password=values.get("password") or "",
             admin_name=values.get("admin_name") or "", government=values.get("government") or "",
-            committee=values.get("committee") or "", prefixes=codes), now=_now())
+            committee=values.get("committee") or "", prefixes=codes), now=_now(),
+            admin_required=not setup.is_set_up(db.session))
     except InvalidInput as error:
         db.session.rollback()
         for message in error.fields.values() or [error.message]:
             click.echo(message, err=True)
         sys.exit(1)
     db.session.commit()
-    click.echo(f"已设置 {done.town.name}，管理员 {done.admin.username} 可以登录。发文字号：")
+    admin = (f"管理员 {done.admin.username} 可以登录" if done.admin
+             else f"请用 firegrid org import --town {done.town.name} 导入其组织架构")
+    click.echo(f"已设置 {done.town.name}，{admin}。发文字号：")
     for code in setup.town_prefixes(db.session, done.town):
         click.echo(f"  {code.description}：{code.organ} {code.prefix}")
 
@@ -308,14 +312,18 @@ def units_import(path: Path, town: str | None) -> None:
 
 @units_group.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--town", default=None, help="Town name (default: every town's units).")
 @with_appcontext
-def units_export(path: Path) -> None:
+def units_export(path: Path, town: str | None) -> None:
     from sqlalchemy import select
 
     from webapp.models import GridNode, Unit
     from webapp.services import unit_ledger
 
-    rows = db.session.scalars(select(Unit).join(Unit.grid).order_by(GridNode.path, Unit.name))
+    query = select(Unit).join(Unit.grid).order_by(GridNode.path, Unit.name)
+    if town is not None:
+        query = query.where(GridNode.path.startswith(_town_named(town).path))
+    rows = db.session.scalars(query)
     path.write_bytes(unit_ledger.export_units(list(rows)))
     click.echo(f"已导出到 {path}")
 

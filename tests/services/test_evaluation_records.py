@@ -62,10 +62,11 @@ class World:
 
 
 def make_world(app, session) -> World:  # noqa: ANN001
-    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    town = session.scalar(select(GridNode).where(GridNode.level == "town").order_by(GridNode.id))
     villages = {n.name: n for n in town.children if n.level == "village"}
     users = {u.username: u for u in session.scalars(select(User))}
-    members = session.scalars(select(CommitteeMember).order_by(CommitteeMember.sort_order))
+    members = session.scalars(select(CommitteeMember).where(CommitteeMember.town_id == town.id)
+                              .order_by(CommitteeMember.sort_order))
     organs = {organ_name(v) for v in villages.values()}
     departments = [m for m in members if m.committee_role != "head" and m.organ not in organs]
     return World(app, session, villages, users, departments)

@@ -27,7 +27,7 @@ from typing import IO
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases import registry
 from webapp.cases.registry import WorkbookSheet
@@ -177,14 +177,16 @@ def _import_units(session: Session, town: GridNode, rows: list[SheetRow], *, now
             parsed.append((row, fields))
     keys = {id(row): (fields.grid.id, fields.name) for row, fields in parsed}
     kept = {id(r) for r in duplicate_rows([r for r, _ in parsed], lambda r: keys[id(r)], result, "同一网格内单位名称")}
+    found = units.units_by_key(session, {fields.grid.id for _row, fields in parsed})
     for row, fields in parsed:
         if id(row) not in kept:
             continue
-        existing = units.find_duplicate(session, fields)
+        existing = found.get((fields.grid.id, fields.name.strip()))
         changed = existing is not None and units.differs(existing, fields)
         result.count(fields.name, created=existing is None, changed=changed)
-        if existing is None or changed:
-            units.save_unit(session, fields, now=now, unit=existing)
+        if existing is None or changed:  # validated by the ledger's row checks, matched above
+            units.save_unit(session, fields, now=now, unit=existing, checked=True)
+    session.flush()
     return result
 
 
@@ -236,21 +238,23 @@ def _phone(row: SheetRow, header: str, result: SheetResult) -> str | None:
 
 
 def _import_accounts(session: Session, town: GridNode, rows: list[SheetRow], *, now: datetime,
-                     created: list[NewAccount]) -> SheetResult:
+                     created: list[NewAccount], new_password: Callable[[], str]) -> SheetResult:
     result = SheetResult()
+    named = {r.text("用户名") for r in rows}
+    existing = {u.username: u for u in session.scalars(select(User).where(User.username.in_(named)))}
     for row in duplicate_rows(rows, lambda r: r.text("用户名") or None, result, "用户名"):
         username, name = row.text("用户名"), row.text("姓名")
         problems_before = len(result.problems)
         if not username or len(username) > 50 or ROLE_SEPARATORS.search(username):
             result.refuse(row, "用户名不能为空、不含空格，且不超过50字")
         roles, scope, phone = _roles(row, result), _scope(town, row, "管辖范围", result), _phone(row, "电话", result)
-        user = session.scalar(select(User).where(User.username == username)) if username else None
+        user = existing.get(username) if username else None
         if user is not None and not town.contains(user.scope):
             result.refuse(row, f"用户名“{username}”已被{town.name}以外的账号使用")
         if len(result.problems) > problems_before:
             continue
         if user is None:
-            password = initial_password()
+            password = new_password()
             accounts.create_user(session, username=username, display_name=name, password=password, roles=roles,
                                  scope=scope, now=now, phone=phone)
             created.append(NewAccount(username, name or username, password))
@@ -275,6 +279,11 @@ def _export_accounts(session: Session, town: GridNode) -> list[list[object]]:
 
 def _import_posts(session: Session, town: GridNode, rows: list[SheetRow]) -> SheetResult:
     result = SheetResult()
+    # every node's posts read at once: no lazy load (and autoflush) per row
+    session.scalars(select(GridNode).where(GridNode.path.startswith(town.path))
+                    .options(selectinload(GridNode.posts))).all()
+    named = {r.text("账号") for r in rows if r.text("账号")}
+    users = {u.username: u for u in session.scalars(select(User).where(User.username.in_(named)))} if named else {}
     for row in duplicate_rows(rows, lambda r: (r.text("网格"), r.text("职务"), r.text("姓名")), result,
                               "网格、职务和姓名"):
         problems_before = len(result.problems)
@@ -284,7 +293,7 @@ def _import_posts(session: Session, town: GridNode, rows: list[SheetRow]) -> She
             result.refuse(row, f"未知的职务“{row.text('职务')}”（可选：{'、'.join(GRID_POSTS.values())}）")
         if not person:
             result.refuse(row, "“姓名”不能为空")
-        user = session.scalar(select(User).where(User.username == username)) if username else None
+        user = users.get(username) if username else None
         if username and (user is None or not town.contains(user.scope)):
             result.refuse(row, f"未知的账号“{username}”（账号须在本镇，或在“{ACCOUNTS}”表中）")
         if len(result.problems) > problems_before:
@@ -350,11 +359,12 @@ def _export_committee(session: Session, town: GridNode) -> list[list[object]]:
 ImportRows = Callable[[Session, GridNode, list[SheetRow]], SheetResult]
 
 
-def _core_sheets(now: datetime, created: list[NewAccount]) -> list[WorkbookSheet]:
-    """The core's sheets in workbook order; `now` and `created` serve the import of units and accounts."""
+def _core_sheets(now: datetime, created: list[NewAccount], new_password: Callable[[], str]) -> list[WorkbookSheet]:
+    """The core's sheets in workbook order; `now`, `created` and `new_password` serve the import of units and
+    accounts."""
 
     def accounts_rows(session: Session, town: GridNode, rows: list[SheetRow]) -> SheetResult:
-        return _import_accounts(session, town, rows, now=now, created=created)
+        return _import_accounts(session, town, rows, now=now, created=created, new_password=new_password)
 
     def unit_rows(session: Session, town: GridNode, rows: list[SheetRow]) -> SheetResult:
         return _import_units(session, town, rows, now=now)
@@ -374,9 +384,10 @@ def _core_sheets(now: datetime, created: list[NewAccount]) -> list[WorkbookSheet
     ]
 
 
-def sheets(now: datetime | None = None, created: list[NewAccount] | None = None) -> list[WorkbookSheet]:
+def sheets(now: datetime | None = None, created: list[NewAccount] | None = None,
+           new_password: Callable[[], str] = initial_password) -> list[WorkbookSheet]:
     """Every sheet of the workbook, in workbook order: the core's, then each procedure's."""
-    return [*_core_sheets(now or datetime.now().astimezone(), created if created is not None else []),
+    return [*_core_sheets(now or datetime.now().astimezone(), created if created is not None else [], new_password),
             *registry.workbook_sheets()]
 
 
@@ -419,6 +430,12 @@ def blank_template() -> bytes:
     return _build(lambda sheet: [])
 
 
+def filled_workbook(rows: dict[str, list[list[object]]]) -> bytes:
+    """The template filled with the given rows by sheet title (e.g. the demo's organisation, which is
+    loaded through `import_workbook` like any town's)."""
+    return _build(lambda sheet: rows.get(sheet.title, []))
+
+
 def export_workbook(session: Session, town: GridNode) -> bytes:
     """The town's organisation as it is now, in the template's format (import it back unchanged)."""
     return _build(lambda sheet: sheet.export_rows(session, town))
@@ -451,11 +468,13 @@ def _read(stream: IO[bytes], known: list[WorkbookSheet]) -> dict[str, list[Sheet
     return found
 
 
-def import_workbook(session: Session, town: GridNode, stream: IO[bytes], *, now: datetime) -> OrgImportResult:
+def import_workbook(session: Session, town: GridNode, stream: IO[bytes], *, now: datetime,
+                    new_password: Callable[[], str] = initial_password) -> OrgImportResult:
     """Import the town's organisation from the workbook. Any refused row → WorkbookRefused naming every one
-    (sheet, row, reason), and the caller rolls back: nothing is imported."""
+    (sheet, row, reason), and the caller rolls back: nothing is imported. New accounts get `new_password()`:
+    a random one each, shown once (the demo passes its shared password)."""
     created: list[NewAccount] = []
-    known = sheets(now, created)
+    known = sheets(now, created, new_password)
     rows = _read(stream, known)
     order = {title: index for index, title in enumerate(APPLY_ORDER)}
     results: dict[str, SheetResult] = {}

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from webapp.cases import registry as procedures
 from webapp.cases.registry import Figure
-from webapp.models import GridNode, User, WorkTask
+from webapp.models import GridNode, Unit, User, WorkTask
 from webapp.services.errors import OutOfScope
 from webapp.services.spreadsheets import table_workbook
 
@@ -43,6 +43,26 @@ def towns_in_scope(session: Session, user: User) -> list[GridNode]:
     stmt = (select(GridNode).where(GridNode.level == "town", GridNode.path.startswith(user.scope.path))
             .order_by(GridNode.sort_order, GridNode.id))
     return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class TownSize:
+    """What a town has so far (the county admin's list of towns: has its workbook been imported?)."""
+
+    villages: int
+    units: int
+    accounts: int
+
+
+def town_sizes(session: Session, towns: list[GridNode]) -> dict[int, TownSize]:
+    def count(model: type, *where: ColumnElement[bool]) -> int:
+        return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
+
+    return {town.id: TownSize(
+        villages=count(GridNode, GridNode.parent_id == town.id),
+        units=count(Unit, Unit.grid_id.in_(select(GridNode.id).where(GridNode.path.startswith(town.path)))),
+        accounts=count(User, User.scope_id.in_(select(GridNode.id).where(GridNode.path.startswith(town.path)))),
+    ) for town in towns}
 
 
 def _overdue(town: GridNode, now: datetime) -> tuple[ColumnElement[bool], ...]:

@@ -23,6 +23,7 @@ from webapp.services.errors import InvalidInput
 TOWN_SUFFIXES = ("街道办事处", "街道", "镇", "乡")
 # The organs a town issues documents as (NumberUse.organ), named from the town unless given.
 ORGAN_SUFFIXES = {"government": "人民政府", "committee": "消防安全委员会", "office": "党政办公室"}
+BRACKETS = "机关代字中不要包含括号，年份括号〔〕由系统自动添加。"
 
 # What parts outside the case core (the archive: the town's fonds) set up for each new town, given the town
 # and its organ names; registered once at start-up, keyed so a second app in one process registers no twin.
@@ -40,8 +41,8 @@ class TownSetup:
 
     region: str  # 区/县, e.g. 某某区
     town: str  # 镇/乡/街道, e.g. 某某镇
-    admin_username: str
-    admin_password: str
+    admin_username: str = ""  # a county's next town may leave its admin to the workbook (or the county admin)
+    admin_password: str = ""
     admin_name: str = ""
     government: str = ""  # 发文机关 of the town's documents; default {town}人民政府
     committee: str = ""  # the fire-safety committee; default {town}消防安全委员会
@@ -78,24 +79,46 @@ def is_set_up(session: Session) -> bool:
     return session.scalar(select(User.id).limit(1)) is not None
 
 
-def _problems(session: Session, setup: TownSetup) -> dict[str, str]:
-    """Every refused value by field name (the names of the setup form)."""
-    problems = {}
-    for name, value, label in (("region", setup.region, "区（县）名称"), ("town", setup.town, "镇（街道）名称"),
-                               ("username", setup.admin_username, "管理员用户名")):
+def problems(session: Session, setup: TownSetup, *, admin_required: bool = True) -> dict[str, str]:
+    """Every refused value by field name (the names of the setup and add-town forms), all at once. The
+    admin account is checked when required (a first start) or when any of it is given."""
+    found = {}
+    for name, value, label in (("region", setup.region, "区（县）名称"), ("town", setup.town, "镇（街道）名称")):
         if not value.strip():
-            problems[name] = f"请填写{label}。"
-    try:
-        accounts.check_password(setup.admin_password, setup.admin_username)
-    except InvalidInput as refused:
-        problems["password"] = refused.message
+            found[name] = f"请填写{label}。"
+    found |= _admin_problems(session, setup, admin_required)
     region = _region(session, setup.region)
     if region is not None and any(c.name == setup.town.strip() for c in region.children):
-        problems["town"] = f"{region.name}已有“{setup.town.strip()}”。"
-    bad = [code for code in suggested_prefixes(setup).values() if any(b in code for b in "〔〕[]（）()")]
-    if bad:
-        problems["prefixes"] = "机关代字中不要包含括号，年份括号〔〕由系统自动添加。"
-    return problems
+        found["town"] = f"{region.name}已有“{setup.town.strip()}”。"
+    codes = suggested_prefixes(setup)
+    for key, code in codes.items():
+        if any(b in code for b in "〔〕[]（）()"):
+            # a code typed into its own field is refused there; one suggested from the name, for all
+            found[f"prefix_{key}" if setup.prefixes.get(key) else "prefixes"] = BRACKETS
+    return found
+
+
+def _admin_problems(session: Session, setup: TownSetup, required: bool) -> dict[str, str]:
+    username = setup.admin_username.strip()
+    if not (required or username or setup.admin_password):
+        return {}
+    found = {}
+    if not username:
+        found["username"] = "请填写管理员用户名。"
+    elif session.scalar(select(User.id).where(User.username == username)) is not None:
+        found["username"] = f"用户名“{username}”已被使用。"
+    try:
+        accounts.check_password(setup.admin_password, username)
+    except InvalidInput as refused:
+        found["password"] = refused.message
+    return found
+
+
+def check(session: Session, setup: TownSetup, *, admin_required: bool = True) -> None:
+    """Raise InvalidInput naming every refused field at once (nothing is written)."""
+    found = problems(session, setup, admin_required=admin_required)
+    if found:
+        raise InvalidInput("；".join(dict.fromkeys(found.values())), fields=found)
 
 
 def _region(session: Session, name: str) -> GridNode | None:
@@ -105,15 +128,13 @@ def _region(session: Session, name: str) -> GridNode | None:
 @dataclass(frozen=True)
 class SetUpTown:
     town: GridNode
-    admin: User
+    admin: User | None  # None: a town added without its own admin (by the county, who imports its workbook)
 
 
-def set_up_town(session: Session, setup: TownSetup, *, now: datetime) -> SetUpTown:
-    """The town, ready for its admin to log in and import its organisation. Raises InvalidInput naming
-    every refused field at once; the caller rolls back."""
-    problems = _problems(session, setup)
-    if problems:
-        raise InvalidInput("；".join(problems.values()), fields=problems)
+def set_up_town(session: Session, setup: TownSetup, *, now: datetime, admin_required: bool = True) -> SetUpTown:
+    """The town, ready for its admin (or the county's) to import its organisation. Raises InvalidInput
+    naming every refused field at once; the caller rolls back."""
+    check(session, setup, admin_required=admin_required)
     region = _region(session, setup.region) or grid.add_node(session, parent=None, level="region",
                                                                 name=setup.region.strip())
     town = grid.add_node(session, parent=region, level="town", name=setup.town.strip())
@@ -125,9 +146,12 @@ def set_up_town(session: Session, setup: TownSetup, *, now: datetime) -> SetUpTo
     _add_committee(session, town, setup, organs["government"])
     for hook in _town_hooks.values():
         hook(session, town, organs)
-    admin = accounts.create_user(session, username=setup.admin_username, password=setup.admin_password,
-                                 display_name=setup.admin_name or setup.admin_username, roles=["admin"],
-                                 scope=town, now=now)
+    admin = None
+    if setup.admin_username.strip():
+        # a next town's admin has a password the county chose: changed at the first login
+        admin = accounts.create_user(session, username=setup.admin_username, password=setup.admin_password,
+                                     display_name=setup.admin_name or setup.admin_username, roles=["admin"],
+                                     scope=town, now=now, must_change_password=not admin_required)
     defaults.ensure_defaults(session)
     return SetUpTown(town, admin)
 

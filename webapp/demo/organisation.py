@@ -1,20 +1,32 @@
-"""The fictitious demo organisation of design.md §7: 江岸区 / 青石镇 / three villages.
+"""The fictitious demo organisation of design.md §7: 江岸区 / 青石镇 / three villages, a second small town
+(柳塘镇) and the county's accounts, so the county overview has two towns to show.
 
-Every name here is invented. Loading is idempotent: a second run changes nothing.
+Every name here is invented. Each town is made the way a real one is: `set_up_town` (what the setup page
+and `firegrid setup` run), then its organisation as an organisation workbook — grid, units, grid posts,
+accounts, committee and referral receivers as sheets — through `org_workbook.import_workbook`, so loading
+the demo proves both paths; the import gives its new accounts the demo's shared password instead of a
+random one each. Loading is idempotent: a second run changes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from io import BytesIO
 from itertools import cycle
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.cases import defaults, setup
-from webapp.models import GridNode, GridPost, Unit, User
-from webapp.services import accounts, grid
+from webapp.cases import defaults, org_workbook, setup
+from webapp.models import GridNode, Unit, User
+from webapp.models.grid import GRID_POSTS, UNIT_CATEGORIES
+from webapp.models.users import ROLES
+from webapp.procedures.inspection import workbook as receivers_sheet
+from webapp.procedures.inspection.models import RECEIVER_KINDS
+from webapp.services import accounts
 
 DEMO_PASSWORD = "firegrid-demo"
 REGION, TOWN = "江岸区", "青石镇"
@@ -71,12 +83,72 @@ UNIT_NAMES = {
 }
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
 GIVEN = ["建华", "秀英", "志强", "海燕", "国庆", "丽华", "明亮", "春梅", "永红", "德胜", "桂芳", "晓东"]
+# The referral receivers (类型, 名称, 联系人, 电话), the inspection procedure's sheet of the workbook.
+RECEIVERS = [
+    (RECEIVER_KINDS["police"], "青石派出所", "罗振华", "0712-5861110"),
+    (RECEIVER_KINDS["fire"], "江岸区消防救援大队青石消防救援站", "方志远", "0712-5861119"),
+]
+
+# The second town: small, no history; it shows a county server with more than one town.
+SECOND_TOWN = "柳塘镇"
+SECOND_VILLAGES = {"柳塘村": ["柳塘东组", "柳塘西组"], "新埠社区": ["新埠一区"]}
+SECOND_USERS = [
+    ("admin_liutang", "陆文斌", ["admin"], None),
+    ("clerk_liutang", "叶小舟", ["clerk"], None),
+    ("leader_liutang", "江启明", ["leader"], None),
+    ("inspector_liutang", "孟凡涛", ["inspector"], "柳塘村"),
+]
+SECOND_COMMITTEE = [
+    ("柳塘镇人民政府", "head", "江启明", "0712-5872001"),
+    ("柳塘派出所", "member", "古立人", "0712-5872110"),
+    ("江岸区消防救援大队柳塘消防救援站", "member", "石开元", "0712-5872119"),
+    ("柳塘村村民委员会", "member", "乔满仓", "13907130001"),
+    ("新埠社区居民委员会", "member", "柏玉兰", "13907130002"),
+]
+SECOND_RECEIVERS = [
+    (RECEIVER_KINDS["police"], "柳塘派出所", "古立人", "0712-5872110"),
+    (RECEIVER_KINDS["fire"], "江岸区消防救援大队柳塘消防救援站", "石开元", "0712-5872119"),
+]
+SECOND_UNITS = {
+    "small_shop": ["柳塘便民超市"],
+    "small_restaurant": ["新埠饭庄"],
+    "small_workshop": ["柳塘木材加工厂"],
+    "key_unit": ["柳塘镇卫生院"],
+    "crowded_place": ["新埠农贸市场"],
+    "rental_housing": ["新埠一区7号出租屋"],
+}
+# The county's accounts, scoped at the region: the read-only 县级督导 (全县概览) and the admin who adds towns.
+COUNTY_USERS = [
+    ("county", "顾明远", ["county"], REGION),
+    ("county_admin", "严守正", ["admin"], REGION),
+]
+
+
+@dataclass(frozen=True)
+class DemoTown:
+    """One demo town as its organisation workbook holds it; users[0] is its admin."""
+
+    name: str
+    villages: dict[str, list[str]]
+    users: list[tuple[str, str, list[str], str | None]]
+    committee: list[tuple[str, str, str, str]]
+    receivers: list[tuple[str, str, str, str]]
+    units: dict[str, list[str]]
+    people_from: int = 0  # where its invented people start in the name and phone sequence
+    admin_by_setup: bool = True  # the first town's admin comes from the setup, like a first start
+
+
+TOWNS = [
+    DemoTown(TOWN, VILLAGES, DEMO_USERS, COMMITTEE, RECEIVERS, UNIT_NAMES),
+    DemoTown(SECOND_TOWN, SECOND_VILLAGES, SECOND_USERS, SECOND_COMMITTEE, SECOND_RECEIVERS, SECOND_UNITS,
+             people_from=400, admin_by_setup=False),
+]
 
 
 @dataclass
 class DemoSummary:
     created: bool
-    units: int
+    units: int  # the demo town's (青石镇), which the history plays
     users: list[tuple[str, str, str]]  # username, display name, role labels
 
 
@@ -85,72 +157,115 @@ def _person(index: int) -> tuple[str, str]:
     return name, f"139{(71200000 + index * 37) % 100_000_000:08d}"
 
 
-def _build_grid(session: Session, town: GridNode) -> dict[str, GridNode]:
-    nodes: dict[str, GridNode] = {TOWN: town}
-    for v_index, (village_name, areas) in enumerate(VILLAGES.items()):
-        village = grid.add_node(session, parent=town, level="village", name=village_name, sort_order=v_index)
-        nodes[village_name] = village
-        for a_index, area_name in enumerate(areas):
-            nodes[area_name] = grid.add_node(session, parent=village, level="area", name=area_name, sort_order=a_index)
-    return nodes
+# --- the demo town as workbook rows ------------------------------------------------------------------------
+
+def _paths(town: DemoTown) -> Iterator[tuple[str, str]]:
+    """(grid path as the workbook writes it, node name) for the town, each village and its small grids."""
+    yield town.name, town.name
+    for village, areas in town.villages.items():
+        yield village, village
+        for area in areas:
+            yield f"{village}/{area}", area
 
 
-def _add_posts(nodes: dict[str, GridNode]) -> None:
-    for index, node in enumerate(nodes.values()):
-        head, head_phone = _person(index * 3)
-        worker, worker_phone = _person(index * 3 + 1)
-        node.posts.append(GridPost(post="grid_head", person_name=head, phone=head_phone))
-        node.posts.append(GridPost(post="grid_worker", person_name=worker, phone=worker_phone))
-        if node.level == "area" and "院" in node.name:
-            keeper, keeper_phone = _person(index * 3 + 2)
-            node.posts.append(GridPost(post="building_head", person_name=keeper, phone=keeper_phone))
+def _grid_rows(town: DemoTown) -> list[list[object]]:
+    return [[village, area] for village, areas in town.villages.items() for area in ["", *areas]]
 
 
-def _add_units(session: Session, nodes: dict[str, GridNode], now: datetime) -> int:
-    areas = cycle([n for n in nodes.values() if n.level == "area"])
-    count = 0
-    for category, names in UNIT_NAMES.items():
+def _post_rows(town: DemoTown) -> list[list[object]]:
+    rows = []
+    for index, (path, name) in enumerate(_paths(town), start=town.people_from // 3):
+        posts = ["grid_head", "grid_worker"] + (["building_head"] if "/" in path and "院" in name else [])
+        for offset, post in enumerate(posts):
+            person, phone = _person(index * 3 + offset)
+            rows.append([path, GRID_POSTS[post], person, phone, ""])
+    return rows
+
+
+def _unit_rows(town: DemoTown) -> list[list[object]]:
+    areas = cycle([path for path, _name in _paths(town) if "/" in path])
+    rows = []
+    for category, names in town.units.items():
         for name in names:
-            area = next(areas)
-            person, phone = _person(100 + count)
-            manager, manager_phone = _person(200 + count)
-            session.add(Unit(
-                grid=area, name=name, category=category,
-                address=f"江岸区青石镇{area.parent.name}{area.name}{count + 1}号",
-                responsible_person=person, responsible_phone=phone,
-                manager=manager, manager_phone=manager_phone,
-                floor_area=float(80 + (count * 47) % 900), staff_count=2 + (count * 7) % 40, created_at=now,
-            ))
-            count += 1
+            area, count = next(areas), len(rows)
+            person, phone = _person(town.people_from + 100 + count)
+            manager, manager_phone = _person(town.people_from + 200 + count)
+            address = f"{REGION}{town.name}{area.replace('/', '')}{count + 1}号"
+            rows.append([name, UNIT_CATEGORIES[category], area, address, person, phone, manager, manager_phone,
+                         float(80 + (count * 47) % 900), 2 + (count * 7) % 40])
+    return rows
+
+
+def _account_rows(town: DemoTown) -> list[list[object]]:
+    return [[username, display_name, "、".join(ROLES[r] for r in roles), scope or town.name, ""]
+            for username, display_name, roles, scope in town.users]
+
+
+def workbook_rows(town: DemoTown) -> dict[str, list[list[object]]]:
+    """The town's organisation by sheet title, as a clerk would fill in the template."""
+    return {
+        org_workbook.GRID: _grid_rows(town),
+        org_workbook.UNITS: _unit_rows(town),
+        org_workbook.POSTS: _post_rows(town),
+        org_workbook.ACCOUNTS: _account_rows(town),
+        org_workbook.COMMITTEE: [[organ, org_workbook.COMMITTEE_LABELS[role], contact, phone]
+                                 for organ, role, contact, phone in town.committee],
+        receivers_sheet.TITLE: [[*receiver, ""] for receiver in town.receivers],
+    }
+
+
+@cache
+def _workbook(name: str) -> bytes:
+    """The town's workbook, made once a process (the tests load the demo for many tests; the rows never change)."""
+    return org_workbook.filled_workbook(workbook_rows(next(town for town in TOWNS if town.name == name)))
+
+
+# --- loading -----------------------------------------------------------------------------------------------
+
+def _load_town(session: Session, town: DemoTown, now: datetime) -> GridNode:
+    """Set the town up and import its workbook, as a county adds a town; the accounts get the demo password."""
+    admin = town.users[0]
+    given = setup.TownSetup(region=REGION, town=town.name, admin_name=admin[1],
+                            **({"admin_username": admin[0], "admin_password": DEMO_PASSWORD}
+                               if town.admin_by_setup else {}))
+    node = setup.set_up_town(session, given, now=now, admin_required=town.admin_by_setup).town
+    workbook = _workbook(town.name)
+    # every new account gets the demo's shared password instead of a random one shown once
+    org_workbook.import_workbook(session, node, BytesIO(workbook), now=now, new_password=lambda: DEMO_PASSWORD)
+    return node
+
+
+def _add_county_users(session: Session, now: datetime) -> None:
+    region = session.scalar(select(GridNode).where(GridNode.level == "region", GridNode.name == REGION))
+    for username, display_name, roles, _scope in COUNTY_USERS:  # as `firegrid users add` makes them
+        if session.scalar(select(User.id).where(User.username == username)) is None:
+            accounts.create_user(session, username=username, display_name=display_name, password=DEMO_PASSWORD,
+                                 roles=roles, scope=region, now=now)
+
+
+def _town_node(session: Session, name: str) -> GridNode | None:
+    return session.scalar(select(GridNode).where(GridNode.level == "town", GridNode.name == name))
+
+
+def demo_usernames() -> list[str]:
+    return [user[0] for town in TOWNS for user in town.users] + [user[0] for user in COUNTY_USERS]
+
+
+def load_demo(session: Session, *, now: datetime, county: bool = True) -> DemoSummary:
+    """Create whatever of the demo organisation does not exist yet (each town by its name). county=False:
+    the demo town alone, a single-town server (no second town, no county accounts)."""
+    created = _town_node(session, TOWN) is None
+    for town in TOWNS if county else TOWNS[:1]:
+        if _town_node(session, town.name) is None:
+            _load_town(session, town, now)
+    if county:
+        _add_county_users(session, now)
     session.flush()
-    return count
-
-
-def _add_users(session: Session, nodes: dict[str, GridNode], now: datetime) -> None:
-    for username, display_name, roles, scope_name in DEMO_USERS[1:]:  # the admin comes from the town's setup
-        accounts.create_user(
-            session, username=username, display_name=display_name, password=DEMO_PASSWORD,
-            roles=roles, scope=nodes[scope_name or TOWN], now=now,
-        )
-
-
-def load_demo(session: Session, *, now: datetime) -> DemoSummary:
-    """Create the demo organisation unless the demo town already exists."""
-    existing = session.scalar(select(GridNode).where(GridNode.level == "town", GridNode.name == TOWN))
-    created = existing is None
-    if created:
-        admin = DEMO_USERS[0]
-        town = setup.set_up_town(session, setup.TownSetup(
-            region=REGION, town=TOWN, admin_username=admin[0], admin_password=DEMO_PASSWORD, admin_name=admin[1],
-            members=tuple(COMMITTEE)), now=now).town
-        nodes = _build_grid(session, town)
-        _add_posts(nodes)
-        _add_units(session, nodes, now)
-        _add_users(session, nodes, now)
-        session.flush()
-        defaults.ensure_defaults(session)
-    users = list(session.scalars(select(User).where(User.username.in_([u[0] for u in DEMO_USERS]))))
-    unit_count = session.query(Unit).count()
+    defaults.ensure_defaults(session)
+    names = demo_usernames()
+    users = sorted(session.scalars(select(User).where(User.username.in_(names))), key=lambda u: names.index(u.username))
+    town = _town_node(session, TOWN)
+    unit_count = len(list(session.scalars(select(Unit.id).join(Unit.grid).where(GridNode.path.startswith(town.path)))))
     return DemoSummary(
         created=created, units=unit_count,
         users=[(u.username, u.display_name, "、".join(u.role_labels)) for u in users],

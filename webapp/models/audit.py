@@ -22,6 +22,7 @@ AUDIT_ACTIONS = {
     "calendar_day_set": "设置节假日/调休", "calendar_day_remove": "删除节假日/调休",
     "number_prefix_update": "修改发文字号", "user_create": "新增用户", "user_update": "修改用户",
     "user_password_reset": "重置密码", "town_setup": "首次启动设置（新建镇）",
+    "town_add": "新增镇（街道）",
     "number_void": "作废文号", "committee_member_save": "保存消安委成员单位",
     "committee_member_remove": "移除消安委成员单位",
     "login_failed": "登录失败", "password_change": "修改本人密码", "user_unlock": "解除锁定",

@@ -72,19 +72,29 @@ def differs(unit: Unit, fields: UnitFields) -> bool:
                for name, value in vars(fields).items())
 
 
-def save_unit(session: Session, fields: UnitFields, *, now: datetime, unit: Unit | None = None) -> Unit:
-    """Create (unit=None) or update a unit after validating every field."""
-    problems = validate(fields)
-    if find_duplicate(session, fields, unit.id if unit else None):
-        problems.append(f"“{fields.grid.name}”中已有名为“{fields.name}”的单位")
-    if problems:
-        raise InvalidInput("单位信息有误：" + "；".join(problems), problems)
+def units_by_key(session: Session, grid_ids: set[int]) -> dict[tuple[int, str], Unit]:
+    """The units of these grids by (grid id, name), read with one query: an import matches its rows here."""
+    return {(unit.grid_id, unit.name): unit for unit in session.scalars(select(Unit).where(Unit.grid_id.in_(grid_ids)))}
+
+
+def save_unit(session: Session, fields: UnitFields, *, now: datetime, unit: Unit | None = None,
+              checked: bool = False) -> Unit:
+    """Create (unit=None) or update a unit after validating every field. `checked`: an import has validated
+    the fields and matched them against the existing units itself, so no query and no flush per row (the
+    importer flushes once)."""
+    if not checked:
+        problems = validate(fields)
+        if find_duplicate(session, fields, unit.id if unit else None):
+            problems.append(f"“{fields.grid.name}”中已有名为“{fields.name}”的单位")
+        if problems:
+            raise InvalidInput("单位信息有误：" + "；".join(problems), problems)
     if unit is None:
         unit = Unit(created_at=now)
         session.add(unit)
     for name, value in vars(fields).items():
         setattr(unit, name, value.strip() if isinstance(value, str) else value)
-    session.flush()
+    if not checked:
+        session.flush()
     return unit
 
 

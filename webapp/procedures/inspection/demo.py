@@ -16,7 +16,7 @@ from webapp.cases import timers
 from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
 from webapp.demo import scans as demo_scans
-from webapp.models import Unit, User, WorkTask
+from webapp.models import GridNode, Unit, User, WorkTask
 from webapp.procedures.inspection.records import inspection_of
 from webapp.procedures.inspection.setup import checklist_for, load_defaults
 
@@ -119,7 +119,9 @@ def play_demo_history(context: DemoContext) -> None:
     session = context.session
     load_defaults(session)
     inspectors = [_user(session, "inspector"), _user(session, "inspector2")]
-    units = list(session.scalars(select(Unit).order_by(Unit.id)))
+    # the inspectors' own town: a county demo has other towns, out of their scope
+    units = list(session.scalars(select(Unit).join(Unit.grid).where(GridNode.path.startswith(inspectors[0].scope.path))
+                                 .order_by(Unit.id)))
     calendar = context.services.calendar(session)
     day = date(context.year, 1, 1)
     while day <= context.today.date():

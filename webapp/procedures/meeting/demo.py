@@ -30,7 +30,7 @@ TOPICS = [
 
 def play(ctx: DemoContext) -> None:
     session = ctx.session
-    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    town = session.scalar(select(GridNode).where(GridNode.level == "town").order_by(GridNode.id))
     clerk = session.scalar(select(User).where(User.username == "clerk"))
     leader = session.scalar(select(User).where(User.username == "leader"))
     if town is None or clerk is None or leader is None:
