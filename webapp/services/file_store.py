@@ -4,7 +4,8 @@ Files written during a transaction that rolls back are removed again, so a faile
 leaves no orphan file behind. Two transactions may store the same bytes at once: the row is
 inserted with ON CONFLICT DO NOTHING (the second waits for the first instead of failing), and
 after a commit every file the transaction stored is written again if another transaction's
-rollback removed it meanwhile.
+rollback removed it meanwhile, and a rollback writes back a removed file whose row another
+transaction committed meanwhile.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import event
+from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -76,6 +77,21 @@ def _keep_stored_files(session: Session) -> None:
 
 @event.listens_for(Session, "after_rollback")
 def _remove_new_files(session: Session) -> None:
-    session.info.pop(_STORED, None)
-    for path in session.info.pop(_NEW_FILES, []):
+    stored = session.info.pop(_STORED, {})
+    new_files = session.info.pop(_NEW_FILES, [])
+    for path in new_files:
         path.unlink(missing_ok=True)
+    if new_files:
+        _restore_committed(session, new_files, stored)
+
+
+def _restore_committed(session: Session, paths: list[Path], stored: dict[Path, bytes]) -> None:
+    """Another transaction may have stored the same bytes and committed in the moment between this
+    rollback and the removal above (its own after-commit check found the file still there): write back
+    every removed file whose row is now committed."""
+    with session.get_bind().connect() as connection:
+        committed = set(connection.scalars(select(StoredFile.sha256).where(
+            StoredFile.sha256.in_([path.name for path in paths]))))
+    for path in paths:
+        if path.name in committed and path in stored:
+            FileStore(path.parents[2])._write(path.name, stored[path])
