@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import MetaData, inspect, text
+from sqlalchemy import URL, MetaData, create_engine, inspect, make_url, text
 
 from tests import factories
 
@@ -43,7 +43,29 @@ def tiny_pdf() -> bytes:
 
 
 def _database_url(tmp_dir: Path) -> str:
-    return os.environ.get("FIREGRID_TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.db'}"
+    """SQLite in the session's temp dir, or FIREGRID_TEST_DATABASE_URL; a pytest-xdist worker gets a
+    database of its own beside that one (test_gw0 …), since every session empties its database."""
+    url = os.environ.get("FIREGRID_TEST_DATABASE_URL")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url:
+        return f"sqlite:///{tmp_dir / 'test.db'}"
+    if not worker:
+        return url
+    return _worker_database(make_url(url), worker).render_as_string(hide_password=False)
+
+
+def _worker_database(base: URL, worker: str) -> URL:
+    own = base.set(database=f"{base.database}_{worker}")
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            exists = connection.scalar(text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                                       {"name": own.database})
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    finally:
+        engine.dispose()
+    return own
 
 
 def _drop_everything() -> None:
