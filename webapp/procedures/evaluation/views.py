@@ -142,10 +142,17 @@ def _grid_choices() -> list[tuple[int, str]]:
     return [(n.id, n.display_path()) for n in nodes if n.level in ("town", "village", "area")]
 
 
+def _town_ids() -> list[int]:
+    """The towns whose committee members a register entry may name: the user's own, or those in scope."""
+    user = acting_user()
+    return [t.id for t in grid.towns(db.session) if user.scope.contains(t) or t.contains(user.scope)]
+
+
 def _publicity_form() -> PublicityForm:
     form = PublicityForm()
     form.grid_id.choices = _grid_choices()
-    members = db.session.scalars(select(CommitteeMember).order_by(CommitteeMember.sort_order))
+    members = db.session.scalars(select(CommitteeMember).where(CommitteeMember.town_id.in_(_town_ids()))
+                                 .order_by(CommitteeMember.town_id, CommitteeMember.sort_order))
     form.member_id.choices = [(0, "（无）"), *[(m.id, m.organ) for m in members]]
     return form
 
