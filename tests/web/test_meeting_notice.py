@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import shutil
-from datetime import datetime
 
 import docx
 import pytest
@@ -19,23 +18,12 @@ from tests.docx_checks import (
     docx_all_text,
     staged_preview_text,
 )
-from webapp.clock import TZ
-from webapp.models import Document, IssuedNumber, NumberSequence, WorkTask
+from tests.web.test_meeting_http import _task, at
+from webapp.models import Document, IssuedNumber, NumberSequence
 from webapp.procedures.meeting.models import Meeting, MeetingSeries
 from webapp.services import documents as document_service
 
 MEMBERS = ["松林派出所", "示例区消防救援大队松林消防救援站"]
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=TZ)
-
-
-def _task(session, step_key: str) -> int:
-    session.expire_all()
-    task = session.scalar(select(WorkTask).where(WorkTask.step_key == step_key))
-    assert task is not None, f"no {step_key} task"
-    return task.id
 
 
 def _schedule_form(**changes: object) -> dict:
