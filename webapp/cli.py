@@ -94,20 +94,22 @@ def init_command() -> None:
 
 @main.command("demo")
 @click.option("--history", is_flag=True, help="Also play this year's activity through the services.")
+@click.option("--check-layout", is_flag=True,
+              help="With --history: every document through the PDF layout check and adjuster (LibreOffice; slow).")
 @with_appcontext
-def demo_command(history: bool) -> None:
+def demo_command(history: bool, check_layout: bool) -> None:
     """Load the demo organisation (idempotent)."""
     upgrade_schema()
     load_demo_and_print()
     if history:
-        play_history_and_print()
+        play_history_and_print(check_layout=check_layout)
 
 
-def play_history_and_print() -> None:
+def play_history_and_print(*, check_layout: bool = False) -> None:
     from webapp.demo import history as demo_history
 
     clock = current_app.extensions["firegrid.clock"]
-    played = demo_history.play(db.session, _runtime(), clock, clock.now())
+    played = demo_history.play(db.session, _runtime(), clock, clock.now(), check_layout=check_layout)
     if played is None:
         click.echo("已有业务记录，未重复生成。")
     else:

@@ -14,14 +14,17 @@ from webapp.clock import Clock
 from webapp.models import ProcessInstance
 
 
-def play(session: Session, runtime: CaseRuntime, clock: Clock, today: datetime) -> list[str] | None:
-    """Play every procedure's history (in demo_order); None when cases exist already."""
+def play(session: Session, runtime: CaseRuntime, clock: Clock, today: datetime, *,
+         check_layout: bool = False) -> list[str] | None:
+    """Play every procedure's history (in demo_order); None when cases exist already. ``check_layout``:
+    every document goes through render → PDF → verify → adjust as a town's would (slow)."""
     if session.scalar(select(ProcessInstance.id).limit(1)) is not None:
         return None
     played = []
     # A year is ~800 documents: a PDF and layout check for each would take LibreOffice half an hour. The
     # history's documents are rendered (and kept together) as usual, marked 未检查; new ones are checked.
-    checking, runtime.documents.layout_check = runtime.documents.layout_check, False
+    checking = runtime.documents.layout_check
+    runtime.documents.layout_check = checking and check_layout
     try:
         for procedure in sorted(procedures.all_procedures(), key=lambda p: p.demo_order):
             if procedure.play_demo_history is None:
