@@ -44,3 +44,5 @@ def test_org_import_prints_new_passwords_and_refuses_an_unknown_town(app, sessio
     assert result.exit_code == 0, result.output
     lines = [line.split() for line in result.output.splitlines() if line.startswith("  ")]
     assert {line[0] for line in lines} == {"zhouyuan", "wenshu2"} and all(len(line[-1]) == 12 for line in lines)
+    session.expire_all()  # a one-time password printed on a console is changed at the first login
+    assert session.scalar(select(User).where(User.username == "zhouyuan")).must_change_password

@@ -255,8 +255,10 @@ def _import_accounts(session: Session, town: GridNode, rows: list[SheetRow], *, 
             continue
         if user is None:
             password = new_password()
+            # a generated one-time password (printed once) is changed at the first login; the demo's is not
             accounts.create_user(session, username=username, display_name=name, password=password, roles=roles,
-                                 scope=scope, now=now, phone=phone)
+                                 scope=scope, now=now, phone=phone,
+                                 must_change_password=new_password is initial_password)
             created.append(NewAccount(username, name or username, password))
             result.count(username, created=True, changed=False)
             continue
