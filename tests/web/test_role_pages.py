@@ -91,8 +91,8 @@ def test_no_role_is_offered_a_page_or_button_that_refuses(app, session, login_as
     _play_town_cases(app, session)
     before = _denied(session)
     refused, crawled = {}, {}
-    # inspector2 is inspector's twin; the county's admin and the second town's admin as well
-    for username in [*sorted({u[0] for u in DEMO_USERS} - {"inspector2"}), "county_admin", "admin_liutang"]:
+    # inspector2 is inspector's twin; the county's accounts and the second town's admin as well
+    for username in [*sorted({u[0] for u in DEMO_USERS} - {"inspector2"}), "county", "county_admin", "admin_liutang"]:
         statuses = crawl(login_as(username))
         crawled[username] = len(statuses)
         refused[username] = sorted(url for url, status in statuses.items() if status == 403)

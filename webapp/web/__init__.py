@@ -72,7 +72,11 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
                 for item in parts.nav if item.shown_to(user)
             ]
 
-        return {"nav_items": nav_items, "unit_sections": lambda unit: list(parts.unit_sections)}
+        def read_only_user() -> bool:  # a 县级督导 account: pages show no form it may not send
+            return current_user.is_authenticated and read_only.is_read_only(current_user)
+
+        return {"nav_items": nav_items, "unit_sections": lambda unit: list(parts.unit_sections),
+                "read_only_user": read_only_user}
 
     sessions.install(app)
     security.install(app)
