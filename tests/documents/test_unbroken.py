@@ -95,3 +95,27 @@ def test_issuing_path_checks_the_terms(rendered, converter):
     docx, _, terms = rendered["opinion-bare"]
     report = layout_loop.produce(docx, converter, layout="standard", unbroken=terms).report
     assert report.failed("unbroken") and report.conversions == 1
+
+
+@pytest.mark.slow
+def test_a_wenhao_cited_in_an_attachment_name_never_breaks(library, renderer, converter):
+    """The 移交函's 附件 names the 整改通知书 by its 文号 (the demo year's 移交函 once failed on
+    ``〔2026〕第 / 0006号``): at every position along the line the 文号 stays whole."""
+    variants = []
+    for pad in range(28):
+        context = copy.deepcopy(library.spec("referral_letter").sample)
+        number = "松林消通〔2026〕第0006号"
+        context["actions_taken"] = f"我镇已下发《火灾隐患整改通知书》（{number}），该单位仍未整改。"
+        context["attachments"] = ["现场照片3张", "东" * pad + f"火灾隐患整改通知书（{number}）"]
+        variants.append(context)
+    rendered = [renderer.render("referral_letter", context) for context in variants]
+    layout = library.spec("referral_letter").format
+    terms = tuple(renderer.unbroken("referral_letter", variants[0]))
+    assert "〔2026〕第0006号" in terms
+    for pad, (docx, pdf) in enumerate(zip(rendered, converter.convert_many(rendered), strict=True)):
+        report = verify(docx, pdf, layout=layout, unbroken=terms)
+        assert not report.failed("unbroken"), (pad, report.label)
+    # the same letters without the protection: somewhere along the line the 文号 breaks (the check can fail)
+    bare = [unprotected(docx) for docx in rendered]
+    assert any(verify(docx, pdf, layout=layout, unbroken=terms).failed("unbroken")
+               for docx, pdf in zip(bare, converter.convert_many(bare), strict=True))

@@ -224,17 +224,21 @@ def body_blocks(doc: GbDocument, variable: str = "body", *, start_numbering: boo
     doc.tag("{%p endfor %}")
 
 
+# an attachment's name may cite a 文号 (火灾隐患整改通知书（…〔2026〕第6号）): its core never breaks
+ITEM = "{{r item|nobreak_numbers }}"
+
+
 def attachments(doc: GbDocument, variable: str = "attachments") -> None:
     """附件说明: "附件：1. …" two characters in; a long name wraps under its own first character and
     the later numbers stand under the first one (a tab after the number reaches the hanging indent)."""
     doc.tag(f"{{%p for item in {variable} %}}")
     doc.tag(f"{{%p if {variable}|length == 1 %}}")
-    doc.para(ATTACHMENT_FIRST, "附件：{{ item }}")
+    doc.para(ATTACHMENT_FIRST, "附件：", ITEM)
     doc.tag("{%p elif loop.first %}")
     doc.para(ATTACHMENT_NUMBERED.but(before=LINE_PITCH, first_line=-5 * CHAR_WIDTH), "附件：{{ loop.index }}.", "\t",
-             "{{ item }}")
+             ITEM)
     doc.tag("{%p else %}")
-    doc.para(ATTACHMENT_NUMBERED, "{{ loop.index }}.", "\t", "{{ item }}")
+    doc.para(ATTACHMENT_NUMBERED, "{{ loop.index }}.", "\t", ITEM)
     doc.tag("{%p endif %}")
     doc.tag("{%p endfor %}")
 
