@@ -135,11 +135,13 @@ def keep_last_lines(content: bytes, pages: list[Page], lines: int = 2) -> bytes:
         tail = _tail_lines(pages, text, lines)
         if not tail or len(tail) >= len(text):
             return
-        rest = copy.deepcopy(p)
-        if _cut(p, keep=slice(0, len(text) - len(tail))) and _cut(rest, keep=slice(len(text) - len(tail), None)):
+        head, rest = copy.deepcopy(p), copy.deepcopy(p)
+        split = len(text) - len(tail)
+        if _cut(head, keep=slice(0, split)) and _cut(rest, keep=slice(split, None)):
             _no_first_line_indent(rest)
             _keep_next(rest)
             p.addnext(rest)
+            p.getparent().replace(p, head)
     return _rewrite(content, DOCUMENT_XML, change)
 
 
@@ -155,8 +157,8 @@ def _tail_lines(pages: list[Page], text: str, count: int) -> str:
 
 
 def _cut(p: etree._Element, keep: slice) -> bool:
-    """Keep only the squeezed characters ``keep`` of the paragraph's text; False (and p is no longer
-    usable) when the cut falls inside a ruby (a name kept whole)."""
+    """Keep only the squeezed characters ``keep`` of the paragraph's text (on a copy: False, and the copy
+    is spoilt, when the cut falls inside a ruby, a name kept whole)."""
     position, stop = 0, keep.stop if keep.stop is not None else float("inf")
     for t in list(p.iter(qn("w:t"))):
         chars, kept = list(t.text or ""), []
