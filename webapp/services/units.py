@@ -1,4 +1,5 @@
-"""Units and places (单位、场所): lookups bound to the user's scope, search, create and edit."""
+"""Units and places (单位、场所): lookups bound to the user's scope, search, create and edit; 一户一码: a unit by
+its code, what its public card may show, and each town's card settings."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from datetime import datetime
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from webapp.models import GridNode, Unit, User
+from webapp.models import GridNode, GridPost, Unit, UnitCardSettings, User
 from webapp.models.grid import UNIT_CATEGORIES
-from webapp.services.errors import InvalidInput
-from webapp.services.grid import ensure_in_scope, get_in_scope
+from webapp.services.errors import InvalidInput, found
+from webapp.services.grid import ensure_in_scope, get_in_scope, town_of
 
 # Mainland mobile (11 digits, 13x–19x) or a landline with its area code and an optional extension.
 PHONE_PATTERN = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
@@ -115,3 +116,72 @@ def search_query(
 
 def count(session: Session, stmt: Select) -> int:
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+# 一户一码 — who supervises a unit on its public card: the grid's 网格员 first, else its 网格长.
+SUPERVISOR_POSTS = ("grid_worker", "grid_head")
+
+
+@dataclass(frozen=True)
+class PublicCard:
+    """Everything the public card shows, and nothing more (no case data, no address)."""
+
+    unit_name: str
+    responsible_person: str
+    responsible_phone: str  # empty unless the town shows it
+    supervisor_name: str
+    supervisor_phone: str
+    report_phone: str
+
+
+def unit_by_code(session: Session, code: str) -> Unit:
+    """The unit of a code as printed or typed: case and surrounding spaces do not matter."""
+    return found(session.scalar(select(Unit).where(Unit.code == code.strip().upper())), "没有这个单位码。")
+
+
+def card_settings(session: Session, town: GridNode) -> UnitCardSettings:
+    """The town's settings; defaults (no report phone, responsible phone hidden) until its admin saves them."""
+    return session.get(UnitCardSettings, town.id) or UnitCardSettings(town_id=town.id, report_phone="",
+                                                                      show_responsible_phone=False)
+
+
+def save_card_settings(session: Session, town: GridNode, *, report_phone: str,
+                       show_responsible_phone: bool) -> UnitCardSettings:
+    problem = phone_problem(report_phone.strip())
+    if problem and not report_phone.strip().isdigit():  # short hotlines such as 119 or 12345 are numbers too
+        raise InvalidInput(problem, field="report_phone")
+    entry = session.get(UnitCardSettings, town.id) or UnitCardSettings(town_id=town.id)
+    entry.report_phone, entry.show_responsible_phone = report_phone.strip(), show_responsible_phone
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def supervisor(unit: Unit) -> GridPost | None:
+    """The post that supervises the unit: on its own grid node, else the nearest node above it."""
+    for node in [unit.grid, *reversed(unit.grid.ancestors())]:
+        for post in SUPERVISOR_POSTS:
+            holder = next((p for p in node.posts if p.post == post), None)
+            if holder is not None:
+                return holder
+    return None
+
+
+def public_card(session: Session, unit: Unit) -> PublicCard:
+    town = town_of(unit.grid)
+    settings = card_settings(session, town) if town is not None else UnitCardSettings(
+        report_phone="", show_responsible_phone=False)
+    post = supervisor(unit)
+    return PublicCard(
+        unit_name=unit.name, responsible_person=unit.responsible_person,
+        responsible_phone=unit.responsible_phone if settings.show_responsible_phone else "",
+        supervisor_name=post.person_name if post else "", supervisor_phone=post.phone if post else "",
+        report_phone=settings.report_phone,
+    )
+
+
+def units_for_labels(session: Session, user: User, node: GridNode) -> list[Unit]:
+    """Every unit in the node's subtree, in grid then name order, after the scope check."""
+    ensure_in_scope(user, node)
+    stmt = select(Unit).join(Unit.grid).where(GridNode.path.startswith(node.path)).order_by(GridNode.path, Unit.name)
+    return list(session.scalars(stmt))
