@@ -18,7 +18,7 @@ from tests import factories
 from webapp.clock import TZ
 from webapp.models import AuditEvent, GridPost, Unit
 from webapp.models.grid import UNIT_CODE_ALPHABET, UNIT_CODE_LENGTH
-from webapp.services import unit_ledger, units
+from webapp.services import jobs, unit_ledger, units
 
 PUBLIC = "https://firegrid.example.gov.cn"
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=TZ)
@@ -178,3 +178,23 @@ def test_the_label_pdf_renders_through_libreoffice(app, sign_in, town):
 def test_the_demo_gives_every_unit_a_code(session, demo):
     codes = list(session.scalars(select(Unit.code)))
     assert len(codes) > 50 and all(codes) and len(set(codes)) == len(codes)
+
+
+def test_a_large_label_sheet_is_made_by_a_background_job_with_progress(app, sign_in, session, town, monkeypatch):
+    monkeypatch.setitem(app.config, "UNIT_LABELS_SYNC_LIMIT", 3)
+    monkeypatch.setattr(units, "LABEL_CHUNK", 2)
+    clerk = sign_in("clerk")
+    queued = clerk.get(f"/units/labels?grid={town.town.id}")
+    assert queued.status_code == 302
+    job_page = queued.headers["Location"]
+    page = clerk.get(job_page).get_data(as_text=True)
+    assert "排队中" in page and "0/4" in page and 'http-equiv="refresh"' in page
+    assert sign_in("inspector").get(job_page).status_code == 404  # another user's job
+    runtime = app.extensions["firegrid.runtime"]
+    assert jobs.run_pending(session, runtime, worker="test", now=NOW)
+    assert "2/4" in clerk.get(job_page).get_data(as_text=True)
+    jobs.run_due_jobs(session, runtime, worker="test", clock=lambda: NOW)
+    page = clerk.get(job_page).get_data(as_text=True)
+    assert "已完成" in page and 'http-equiv="refresh"' not in page
+    document = docx.Document(BytesIO(clerk.get(f"{job_page}/sheet.docx").data))
+    assert sorted(_decoded_urls(document)) == sorted(f"{PUBLIC}/u/{u.code}" for u in town.units.values())

@@ -31,6 +31,7 @@ class Label:
     name: str
     code: str
     url: str
+    png: bytes | None = None  # the QR code made beforehand (a background job makes them chunk by chunk)
 
 
 def qr_png(url: str, scale: int = 8) -> bytes:
@@ -60,7 +61,8 @@ def _tight(paragraph) -> None:  # noqa: ANN001
 def _fill(cell, label: Label) -> None:  # noqa: ANN001
     picture = cell.paragraphs[0]
     _tight(picture)
-    picture.add_run().add_picture(io.BytesIO(qr_png(label.url)), width=Mm(QR_SIZE_MM), height=Mm(QR_SIZE_MM))
+    image = io.BytesIO(label.png or qr_png(label.url))
+    picture.add_run().add_picture(image, width=Mm(QR_SIZE_MM), height=Mm(QR_SIZE_MM))
     name = cell.add_paragraph()
     _tight(name)
     _font(name.add_run(label.name), HEITI, 9, bold=True)

@@ -3,16 +3,20 @@ its code, what its public card may show, and each town's card settings."""
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from webapp.models import GridNode, GridPost, Unit, UnitCardSettings, User
+from webapp.documents import unit_labels
+from webapp.models import GridNode, GridPost, Job, Unit, UnitCardSettings, User
 from webapp.models.grid import UNIT_CATEGORIES
-from webapp.services.errors import InvalidInput, found
+from webapp.services import jobs
+from webapp.services.errors import InvalidInput, NotFound, found
 from webapp.services.grid import ensure_in_scope, get_in_scope, town_of
 
 # Mainland mobile (11 digits, 13x–19x) or a landline with its area code and an optional extension.
@@ -185,3 +189,46 @@ def units_for_labels(session: Session, user: User, node: GridNode) -> list[Unit]
     ensure_in_scope(user, node)
     stmt = select(Unit).join(Unit.grid).where(GridNode.path.startswith(node.path)).order_by(GridNode.path, Unit.name)
     return list(session.scalars(stmt))
+
+
+# Label sheets of more units than this go to a background job, LABEL_CHUNK QR codes a chunk.
+LABEL_JOB_KIND = "unit_labels"
+LABEL_CHUNK = 100
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def queue_label_sheet(session: Session, labels: list[unit_labels.Label], title: str, *, user: User,
+                      now: datetime) -> Job:
+    """A background job that makes the label sheet; the labels (with their URLs) are fixed now."""
+    params = {"title": title, "user_id": user.id, "labels": [[lb.name, lb.code, lb.url] for lb in labels]}
+    return jobs.enqueue(session, kind=LABEL_JOB_KIND, now=now, params=params, total=len(labels),
+                        subject=f"unit_labels:{user.id}", title=f"生成{title}")
+
+
+def _label_step(session: Session, job: Job, runtime: Any, now: datetime) -> bool:
+    """One chunk: the next LABEL_CHUNK QR codes (kept in the job until the sheet is made); after the last,
+    the DOCX, stored in the file store."""
+    labels = job.params["labels"]
+    made = dict(job.result.get("png", {}))
+    for _name, code, url in labels[job.done:job.done + LABEL_CHUNK]:
+        made[code] = base64.b64encode(unit_labels.qr_png(url)).decode("ascii")
+    job.done, job.phase = len(made), "生成二维码"
+    if job.done < len(labels):
+        job.result = {"png": made}
+        return False
+    sheet = unit_labels.label_sheet([unit_labels.Label(name, code, url, base64.b64decode(made[code]))
+                                     for name, code, url in labels], job.params["title"])
+    stored = runtime.documents.store.put(session, sheet, DOCX_TYPE, now)
+    job.result, job.phase = {"sha256": stored.sha256}, "已完成"
+    return True
+
+
+LABEL_JOB = jobs.JobKind(key=LABEL_JOB_KIND, title="单位二维码标签生成", step=_label_step)
+
+
+def label_job(session: Session, user: User, job_id: int) -> Job:
+    """A label job of this user (another's is not found: its units may be outside this user's scope)."""
+    job = jobs.get_job(session, job_id)
+    if job.kind != LABEL_JOB_KIND or job.params.get("user_id") != user.id:
+        raise NotFound("后台任务不存在。")
+    return job

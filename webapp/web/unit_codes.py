@@ -12,9 +12,10 @@ from webapp.documents.pdf import PdfConversionError, PdfUnavailable
 from webapp.extensions import db
 from webapp.models import Unit
 from webapp.services import grid, units
-from webapp.web.common import acting_user, roles_required
+from webapp.services.errors import NotFound
+from webapp.web.common import acting_user, now, roles_required
 from webapp.web.documents import PdfFailed, PdfNotAvailable
-from webapp.web.responses import DOCX, download_response, runtime
+from webapp.web.responses import DOCX, download_response, runtime, stored_file_response
 
 log = logging.getLogger(__name__)
 bp = Blueprint("unit_codes", __name__)
@@ -51,24 +52,21 @@ def _labelled_units() -> tuple[list[Unit], str]:
     return units.units_for_labels(db.session, acting_user(), node), f"单位二维码标签（{node.name}）"
 
 
-def _sheet() -> tuple[bytes, str]:
+def _labels() -> tuple[list[unit_labels.Label], str]:
     found, title = _labelled_units()
-    labels = [unit_labels.Label(name=u.name, code=u.code, url=unit_url(u)) for u in found]
-    return unit_labels.label_sheet(labels, title), title
+    return [unit_labels.Label(name=u.name, code=u.code, url=unit_url(u)) for u in found], title
 
 
-@bp.get("/units/labels")
-@roles_required(*LABEL_ROLES)
-def labels():
-    """The A4 label sheet as DOCX. Rendered in the request: 500 labels take a few seconds (one PNG each)."""
-    content, title = _sheet()
-    return download_response(content, f"{title}.docx", DOCX)
+def _queued_or_none(labels: list[unit_labels.Label], title: str):  # noqa: ANN202
+    """More labels than UNIT_LABELS_SYNC_LIMIT: queue a background job and show its progress page."""
+    if len(labels) <= current_app.config["UNIT_LABELS_SYNC_LIMIT"]:
+        return None
+    job = units.queue_label_sheet(db.session, labels, title, user=acting_user(), now=now())
+    db.session.commit()
+    return redirect(url_for("unit_codes.label_job", job_id=job.id))
 
 
-@bp.get("/units/labels.pdf")
-@roles_required(*LABEL_ROLES)
-def labels_pdf():
-    content, title = _sheet()
+def _pdf(content: bytes, title: str):  # noqa: ANN202
     try:
         pdf = runtime().documents.pdf.convert(content)
     except PdfUnavailable as error:
@@ -77,3 +75,48 @@ def labels_pdf():
         log.error("PDF conversion of a label sheet failed: %s", error)
         raise PdfFailed() from error
     return download_response(pdf, f"{title}.pdf", PDF, inline=True)
+
+
+@bp.get("/units/labels")
+@roles_required(*LABEL_ROLES)
+def labels():
+    """The A4 label sheet as DOCX: made in the request for a few units, in a background job for many."""
+    found, title = _labels()
+    return _queued_or_none(found, title) or download_response(unit_labels.label_sheet(found, title),
+                                                              f"{title}.docx", DOCX)
+
+
+@bp.get("/units/labels.pdf")
+@roles_required(*LABEL_ROLES)
+def labels_pdf():
+    found, title = _labels()
+    return _queued_or_none(found, title) or _pdf(unit_labels.label_sheet(found, title), title)
+
+
+@bp.get("/units/labels/jobs/<int:job_id>")
+@roles_required(*LABEL_ROLES)
+def label_job(job_id: int):
+    """Progress of a label job (the page reloads itself until it is done), then its downloads."""
+    return render_template("units/label_job.html", job=units.label_job(db.session, acting_user(), job_id))
+
+
+def _finished_sheet(job_id: int) -> tuple[str, str]:
+    job = units.label_job(db.session, acting_user(), job_id)
+    if job.status != "done":
+        raise NotFound("标签尚未生成完毕。")
+    return job.result["sha256"], job.params["title"]
+
+
+@bp.get("/units/labels/jobs/<int:job_id>/sheet.docx")
+@roles_required(*LABEL_ROLES)
+def label_job_docx(job_id: int):
+    sha256, title = _finished_sheet(job_id)
+    return stored_file_response(sha256, f"{title}.docx")
+
+
+@bp.get("/units/labels/jobs/<int:job_id>/sheet.pdf")
+@roles_required(*LABEL_ROLES)
+def label_job_pdf(job_id: int):
+    """PDF of the finished sheet, converted in the request (LibreOffice takes ~1 s per few pages)."""
+    sha256, title = _finished_sheet(job_id)
+    return _pdf(runtime().documents.store.read(sha256), title)
