@@ -6,6 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select, text
 
 from webapp import create_app
@@ -13,6 +14,7 @@ from webapp.config import PACKAGE_DIR
 from webapp.demo import organisation as demo_service
 from webapp.extensions import db
 from webapp.models import GridNode
+from webapp.models.grid import UNIT_CODE_ALPHABET, UNIT_CODE_LENGTH
 
 
 def _script() -> ScriptDirectory:
@@ -55,3 +57,17 @@ def test_upgrade_from_the_first_revision_keeps_rows(session, app):
     downgrade(revision=first)
     upgrade()
     assert session.execute(text("SELECT COUNT(*) FROM unit")).scalar() == units_before == 60
+
+
+def test_unit_codes_migration_gives_existing_units_distinct_codes(session, small_town):
+    """0017 on a database whose units had no code: each gets one of eight unambiguous characters, all
+    different; going down drops them and the card settings."""
+    session.commit()
+    downgrade(revision="0016")
+    assert "code" not in {c["name"] for c in sa_inspect(db.engine).get_columns("unit")}
+    upgrade()
+    codes = list(session.execute(text("SELECT code FROM unit")).scalars())
+    session.commit()
+    assert len(codes) == len(set(codes)) == 4
+    assert all(len(code) == UNIT_CODE_LENGTH and set(code) <= set(UNIT_CODE_ALPHABET) for code in codes)
+    assert "unit_card_settings" in sa_inspect(db.engine).get_table_names()

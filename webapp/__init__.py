@@ -46,11 +46,12 @@ def _build_runtime(app: Flask):
     from webapp.engine import SpecRegistry, WorkflowSpecError
     from webapp.forms.registry import form_keys
     from webapp.procedures import load_all
-    from webapp.services import jobs
+    from webapp.services import jobs, units
     from webapp.services.documents import DocumentServices
 
     load_all()
     jobs.register_kind(archive_jobs.JOB)  # the archive is no procedure but queues export jobs
+    jobs.register_kind(units.LABEL_JOB)  # 一户一码 label sheets of many units
     setup.on_new_town("archive", archive_codes.set_up_town)  # and gives every new town its fonds settings
     specs = SpecRegistry.load(app.config["WORKFLOWS_DIR"])
     documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"],

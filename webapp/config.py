@@ -87,6 +87,11 @@ def _web(env: Mapping[str, str]) -> dict[str, Any]:
         # uploads (photos, signed scans, attachments)
         "MAX_CONTENT_LENGTH": int(env.get("FIREGRID_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
         "UNITS_PER_PAGE": 25,
+        # 一户一码: the HTTPS address people reach the app at, e.g. https://firegrid.example.gov.cn; the QR codes
+        # on unit labels encode <this>/u/<code>. Unset: the address of the current request (print after setting it)
+        "PUBLIC_URL": env.get("FIREGRID_PUBLIC_URL", "").strip().rstrip("/"),
+        # label sheets of more units than this are made by a background job (~1.3 s per 100 labels)
+        "UNIT_LABELS_SYNC_LIMIT": int(env.get("FIREGRID_UNIT_LABELS_SYNC_LIMIT", "100")),
         # seconds between timer sweeps of the in-process loop in `firegrid serve`
         "TIMER_INTERVAL_SECONDS": int(env.get("FIREGRID_TIMER_INTERVAL", "60")),
         "WTF_CSRF_TIME_LIMIT": None,

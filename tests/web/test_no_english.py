@@ -45,7 +45,9 @@ DEFAULT_PER_KIND = 3
 class VisibleText(HTMLParser):
     """The text a reader sees: character data outside script/style/template; attributes are ignored."""
 
-    HIDDEN = {"script", "style", "template", "noscript"}
+    # <code> holds machine text shown exactly as it is printed or typed: a unit's 单位码 and the address its
+    # QR code opens, a one-time password.
+    HIDDEN = {"script", "style", "template", "noscript", "code"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

@@ -1,4 +1,4 @@
-from wtforms import DateField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
 
 from webapp.forms.common import ChineseForm, max_length, optional, required
 from webapp.models import NumberPrefix
@@ -26,3 +26,8 @@ class CommitteeMemberForm(ChineseForm):
     contact_person = StringField("联系人", validators=[optional(), max_length(50)])
     phone = StringField("联系电话", validators=[optional(), max_length(30)])
     sort_order = IntegerField("排序", default=0, validators=[optional()])
+
+
+class UnitCardSettingsForm(ChineseForm):
+    report_phone = StringField("举报电话（空则不显示）", validators=[optional(), max_length(30)])
+    show_responsible_phone = BooleanField("公开卡片显示消防安全责任人电话")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -45,6 +46,14 @@ UNIT_CATEGORIES = {
 }
 GRID_POSTS = {"grid_head": "网格长", "grid_worker": "网格员", "building_head": "楼院长"}
 COMMITTEE_ROLES = {"head": "组长", "deputy": "副组长", "member": "成员单位"}
+# 一户一码: digits and capitals without 0/O, 1/I/L, so a code read aloud or typed from a label is unambiguous.
+UNIT_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+UNIT_CODE_LENGTH = 8
+
+
+def new_unit_code() -> str:
+    """A random code (31^8 ≈ 8.5·10^11 values, so a clash is improbable; the unique constraint catches one)."""
+    return "".join(secrets.choice(UNIT_CODE_ALPHABET) for _ in range(UNIT_CODE_LENGTH))
 
 
 class GridNode(db.Model):
@@ -103,11 +112,15 @@ class Unit(db.Model):
     floor_area: Mapped[float | None] = mapped_column()
     staff_count: Mapped[int | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    # 一户一码: given once when the unit is made (every creation path goes through this default), never changed;
+    # the QR code on the unit's door encodes <public URL>/u/<code>.
+    code: Mapped[str] = mapped_column(String(UNIT_CODE_LENGTH), default=new_unit_code)
 
     grid: Mapped[GridNode] = relationship()
 
     __table_args__ = (
         UniqueConstraint("grid_id", "name", name="uq_unit_grid_name"),
+        UniqueConstraint("code", name="uq_unit_code"),
         Index("ix_unit_name", "name"),
     )
 
@@ -151,3 +164,14 @@ class CommitteeMember(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
 
     town: Mapped[GridNode] = relationship()
+
+
+class UnitCardSettings(db.Model):
+    """What a town shows on the public card of its units (the page a QR code opens for someone not logged in)."""
+
+    __tablename__ = "unit_card_settings"
+
+    town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), primary_key=True)
+    report_phone: Mapped[str] = mapped_column(String(30), default="")  # 举报电话; empty hides the line
+    # The responsible person's phone is private unless the town's admin chooses to show it.
+    show_responsible_phone: Mapped[bool] = mapped_column(Boolean, default=False)

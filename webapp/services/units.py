@@ -1,18 +1,23 @@
-"""Units and places (单位、场所): lookups bound to the user's scope, search, create and edit."""
+"""Units and places (单位、场所): lookups bound to the user's scope, search, create and edit; 一户一码: a unit by
+its code, what its public card may show, and each town's card settings."""
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from webapp.models import GridNode, Unit, User
+from webapp.documents import unit_labels
+from webapp.models import GridNode, GridPost, Job, Unit, UnitCardSettings, User
 from webapp.models.grid import UNIT_CATEGORIES
-from webapp.services.errors import InvalidInput
-from webapp.services.grid import ensure_in_scope, get_in_scope
+from webapp.services import jobs
+from webapp.services.errors import InvalidInput, NotFound, found
+from webapp.services.grid import ensure_in_scope, get_in_scope, town_of
 
 # Mainland mobile (11 digits, 13x–19x) or a landline with its area code and an optional extension.
 PHONE_PATTERN = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$")
@@ -115,3 +120,115 @@ def search_query(
 
 def count(session: Session, stmt: Select) -> int:
     return session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+
+
+# 一户一码 — who supervises a unit on its public card: the grid's 网格员 first, else its 网格长.
+SUPERVISOR_POSTS = ("grid_worker", "grid_head")
+
+
+@dataclass(frozen=True)
+class PublicCard:
+    """Everything the public card shows, and nothing more (no case data, no address)."""
+
+    unit_name: str
+    responsible_person: str
+    responsible_phone: str  # empty unless the town shows it
+    supervisor_name: str
+    supervisor_phone: str
+    report_phone: str
+
+
+def unit_by_code(session: Session, code: str) -> Unit:
+    """The unit of a code as printed or typed: case and surrounding spaces do not matter."""
+    return found(session.scalar(select(Unit).where(Unit.code == code.strip().upper())), "没有这个单位码。")
+
+
+def card_settings(session: Session, town: GridNode) -> UnitCardSettings:
+    """The town's settings; defaults (no report phone, responsible phone hidden) until its admin saves them."""
+    return session.get(UnitCardSettings, town.id) or UnitCardSettings(town_id=town.id, report_phone="",
+                                                                      show_responsible_phone=False)
+
+
+def save_card_settings(session: Session, town: GridNode, *, report_phone: str,
+                       show_responsible_phone: bool) -> UnitCardSettings:
+    problem = phone_problem(report_phone.strip())
+    if problem and not report_phone.strip().isdigit():  # short hotlines such as 119 or 12345 are numbers too
+        raise InvalidInput(problem, field="report_phone")
+    entry = session.get(UnitCardSettings, town.id) or UnitCardSettings(town_id=town.id)
+    entry.report_phone, entry.show_responsible_phone = report_phone.strip(), show_responsible_phone
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def supervisor(unit: Unit) -> GridPost | None:
+    """The post that supervises the unit: on its own grid node, else the nearest node above it."""
+    for node in [unit.grid, *reversed(unit.grid.ancestors())]:
+        for post in SUPERVISOR_POSTS:
+            holder = next((p for p in node.posts if p.post == post), None)
+            if holder is not None:
+                return holder
+    return None
+
+
+def public_card(session: Session, unit: Unit) -> PublicCard:
+    town = town_of(unit.grid)
+    settings = card_settings(session, town) if town is not None else UnitCardSettings(
+        report_phone="", show_responsible_phone=False)
+    post = supervisor(unit)
+    return PublicCard(
+        unit_name=unit.name, responsible_person=unit.responsible_person,
+        responsible_phone=unit.responsible_phone if settings.show_responsible_phone else "",
+        supervisor_name=post.person_name if post else "", supervisor_phone=post.phone if post else "",
+        report_phone=settings.report_phone,
+    )
+
+
+def units_for_labels(session: Session, user: User, node: GridNode) -> list[Unit]:
+    """Every unit in the node's subtree, in grid then name order, after the scope check."""
+    ensure_in_scope(user, node)
+    stmt = select(Unit).join(Unit.grid).where(GridNode.path.startswith(node.path)).order_by(GridNode.path, Unit.name)
+    return list(session.scalars(stmt))
+
+
+# Label sheets of more units than this go to a background job, LABEL_CHUNK QR codes a chunk.
+LABEL_JOB_KIND = "unit_labels"
+LABEL_CHUNK = 100
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def queue_label_sheet(session: Session, labels: list[unit_labels.Label], title: str, *, user: User,
+                      now: datetime) -> Job:
+    """A background job that makes the label sheet; the labels (with their URLs) are fixed now."""
+    params = {"title": title, "user_id": user.id, "labels": [[lb.name, lb.code, lb.url] for lb in labels]}
+    return jobs.enqueue(session, kind=LABEL_JOB_KIND, now=now, params=params, total=len(labels),
+                        subject=f"unit_labels:{user.id}", title=f"生成{title}")
+
+
+def _label_step(session: Session, job: Job, runtime: Any, now: datetime) -> bool:
+    """One chunk: the next LABEL_CHUNK QR codes (kept in the job until the sheet is made); after the last,
+    the DOCX, stored in the file store."""
+    labels = job.params["labels"]
+    made = dict(job.result.get("png", {}))
+    for _name, code, url in labels[job.done:job.done + LABEL_CHUNK]:
+        made[code] = base64.b64encode(unit_labels.qr_png(url)).decode("ascii")
+    job.done, job.phase = len(made), "生成二维码"
+    if job.done < len(labels):
+        job.result = {"png": made}
+        return False
+    sheet = unit_labels.label_sheet([unit_labels.Label(name, code, url, base64.b64decode(made[code]))
+                                     for name, code, url in labels], job.params["title"])
+    stored = runtime.documents.store.put(session, sheet, DOCX_TYPE, now)
+    job.result, job.phase = {"sha256": stored.sha256}, "已完成"
+    return True
+
+
+LABEL_JOB = jobs.JobKind(key=LABEL_JOB_KIND, title="单位二维码标签生成", step=_label_step)
+
+
+def label_job(session: Session, user: User, job_id: int) -> Job:
+    """A label job of this user (another's is not found: its units may be outside this user's scope)."""
+    job = jobs.get_job(session, job_id)
+    if job.kind != LABEL_JOB_KIND or job.params.get("user_id") != user.id:
+        raise NotFound("后台任务不存在。")
+    return job

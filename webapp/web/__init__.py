@@ -33,13 +33,13 @@ def _shared_modules() -> list:
         settings,
         setup,
         tasks,
+        unit_codes,
         units,
     )
     from webapp.web import county as county_overview
 
-    return [auth, setup, home, tasks, cases, documents, previews, numbers, grid, units, admin, organisation, settings,
-            health,
-            county_overview]
+    return [auth, setup, home, tasks, cases, documents, previews, numbers, grid, units, unit_codes, admin, organisation,
+            settings, health, county_overview]
 
 
 def register_web(app: Flask, extra_modules: tuple = ()) -> None:

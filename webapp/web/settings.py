@@ -8,10 +8,10 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 
 from webapp.cases import registry
 from webapp.extensions import db
-from webapp.forms.settings import CalendarDayForm, CommitteeMemberForm, NumberPrefixForm
+from webapp.forms.settings import CalendarDayForm, CommitteeMemberForm, NumberPrefixForm, UnitCardSettingsForm
 from webapp.models import GridNode
 from webapp.models.grid import COMMITTEE_ROLES
-from webapp.services import audit, settings
+from webapp.services import audit, settings, units
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, chosen_row, chosen_town, client_address, form_status, now, roles_required
 from webapp.web.extension_points import NavItem
@@ -122,3 +122,20 @@ def remove_member(member_id: int):
     _audit_commit("committee_member_remove", f"{town.name} {organ}")
     flash(f"已移除成员单位：{organ}。", "success")
     return redirect(url_for("settings.committee", town=town.id))
+
+
+@bp.route("/unit-card", methods=["GET", "POST"])
+@roles_required("admin")
+def unit_card():
+    """一户一码: the town's 举报电话 and whether the public card shows the responsible person's phone."""
+    town, towns = chosen_town()
+    form = UnitCardSettingsForm(obj=units.card_settings(db.session, town))
+
+    def save() -> None:
+        entry = units.save_card_settings(db.session, town, report_phone=form.report_phone.data or "",
+                                              show_responsible_phone=bool(form.show_responsible_phone.data))
+        _audit("unit_card_settings_save", f"{town.name} 举报电话{entry.report_phone or '（空）'} "
+                                          f"责任人电话{'公开' if entry.show_responsible_phone else '不公开'}")
+
+    done = saved(form, save, "单位公开卡片设置已保存。", url_for("settings.unit_card", town=town.id))
+    return done or (render_template("settings/unit_card.html", form=form, town=town, towns=towns), form_status())

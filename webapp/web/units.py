@@ -1,10 +1,12 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from webapp.documents import unit_labels
 from webapp.extensions import db
 from webapp.forms.units import UnitForm, UnitImportForm, UnitSearchForm
 from webapp.services import audit, grid, unit_ledger, units
 from webapp.services.errors import InvalidInput
+from webapp.web import unit_codes
 from webapp.web.common import acting_user, client_address, form_status, now, page_arg, roles_required
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
@@ -41,7 +43,9 @@ def index():
 @login_required
 def detail(unit_id: int):
     unit = units.get_unit(db.session, acting_user(), unit_id)
-    return render_template("units/detail.html", unit=unit)
+    url = unit_codes.unit_url(unit)
+    return render_template("units/detail.html", unit=unit, code_url=url, qr_svg=unit_labels.qr_svg(url),
+                           public_url_set=bool(current_app.config.get("PUBLIC_URL")))
 
 
 def _fields_from(form: UnitForm) -> units.UnitFields:
