@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import re
 import zipfile
+from pathlib import Path
 
+import pdfplumber
 import pytest
 
 from tests.docx_checks import check_gbt9704, check_pdf_text
@@ -111,3 +114,17 @@ def test_layout_loop_moves_the_banji_with_one_more_conversion(inline, converter)
     assert len(page_facts(outcome.pdf)) == 4
     outcome = layout_loop.produce(inline[0]["odd"], converter, layout="letter")
     assert outcome.report.conversions == 1
+
+
+@pytest.mark.slow
+def test_banji_moved_again_when_taking_it_out_ends_the_body_a_page_earlier(renderer, converter):
+    """The demo year's 考评结果通报 (its data kept in tests/documents/data): with the 版记 in the flow the
+    body ends on page 3; moved to page 4 the body ends on page 2 and the 版记 would stand on page 3, so
+    the loop measures again and puts a blank page 3 before it."""
+    context = json.loads((Path(__file__).parent / "data" / "bulletin_banji_reflow.json").read_text(encoding="utf-8"))
+    outcome = layout_loop.produce(renderer.render("bulletin", context), converter, layout="standard",
+                                  unbroken=renderer.unbroken("bulletin", context))
+    assert outcome.report.passed, outcome.report.label
+    assert outcome.report.note == "版记移至偶数页末"
+    with pdfplumber.open(io.BytesIO(outcome.pdf)) as pdf:
+        assert len(pdf.pages) % 2 == 0 and "印发" in (pdf.pages[-1].extract_text() or "")

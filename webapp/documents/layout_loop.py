@@ -67,11 +67,16 @@ def produce(content: bytes, converter: PdfConverter, *, layout: str, check: bool
         if report.failed("signature"):  # the last resort: the whole last paragraph moves with the 署名
             content, pdf, report = _step(keep_closing_together(content, whole=True), converter, layout,
                                          unbroken, report.conversions)
-        if report.failed("banji_page") and report.body_end_page:
-            moved = banji_to_even_page(content, blank_pages=1 - report.body_end_page % 2)
-            if moved != content:
-                content, pdf, report = _step(moved, converter, layout, unbroken, report.conversions)
-                notes.append(BANJI_MOVED)
+        unmoved = content
+        for _ in range(2):  # taking the 版记 out of the flow may end the body a page earlier: measure again
+            if not (report.failed("banji_page") and report.body_end_page):
+                break
+            moved = banji_to_even_page(unmoved, blank_pages=1 - report.body_end_page % 2)
+            if moved in (unmoved, content):
+                break
+            content, pdf, report = _step(moved, converter, layout, unbroken, report.conversions)
+        if content is not unmoved:
+            notes.append(BANJI_MOVED)
     except PdfConversionError:
         return Outcome(content, None, not_run(CONVERSION_FAILED))
     if report.passed:
