@@ -5,11 +5,10 @@ the mark's top edge where a single mark's is, the red rule and the rest of the p
 from __future__ import annotations
 
 import copy
-import io
 
-import pdfplumber
 import pytest
 
+from tests.documents.test_layout_verifier import char_lines
 from tests.docx_checks import check_gbt9704, check_pdf_text
 from tests.layout_support import banji_to_even_pages
 from webapp.documents.fitting import MARK_MAX_PT, joint_column, joint_fit
@@ -45,16 +44,8 @@ def rendered(converter, renderer, library):
 
 def mark_lines(pdf: bytes) -> list[dict]:
     """The big red characters of page 1 as lines: text, top, bottom, x0, x1 (mm)."""
-    with pdfplumber.open(io.BytesIO(pdf)) as opened:
-        chars = [c for c in opened.pages[0].chars if c["size"] >= 20 and c["text"].strip()
-                 and tuple(c["non_stroking_color"] or (0,))[:1] == (1,)]
-    lines: list[list[dict]] = []
-    for char in sorted(chars, key=lambda c: (round(c["top"]), c["x0"])):
-        if lines and abs(lines[-1][0]["top"] - char["top"]) < 3:
-            lines[-1].append(char)
-        else:
-            lines.append([char])
-    return [{"text": "".join(c["text"] for c in sorted(line, key=lambda c: c["x0"])),
+    lines = char_lines(pdf, keep=lambda c: c["size"] >= 20 and tuple(c["non_stroking_color"] or (0,))[:1] == (1,))
+    return [{"text": "".join(c["text"] for c in line),
              "top": min(c["top"] for c in line) / PT_PER_MM, "bottom": max(c["bottom"] for c in line) / PT_PER_MM,
              "x0": min(c["x0"] for c in line) / PT_PER_MM, "x1": max(c["x1"] for c in line) / PT_PER_MM}
             for line in lines]

@@ -197,10 +197,10 @@ def test_report_round_trips_through_json():
     assert LayoutReport.from_json(None) is None
 
 
-def char_lines(pdf: bytes, page_no: int = 0) -> list[list[dict]]:
-    """The characters of a page grouped into lines (top within 3 pt), left to right."""
+def char_lines(pdf: bytes, page_no: int = 0, keep=lambda char: True) -> list[list[dict]]:  # noqa: ANN001
+    """The characters of a page (those ``keep`` accepts) grouped into lines (top within 3 pt), left to right."""
     with pdfplumber.open(io.BytesIO(pdf)) as opened:
-        chars = [c for c in opened.pages[page_no].chars if c["text"].strip()]
+        chars = [c for c in opened.pages[page_no].chars if c["text"].strip() and keep(c)]
     lines: list[list[dict]] = []
     for char in sorted(chars, key=lambda c: (round(c["top"]), c["x0"])):
         if lines and abs(lines[-1][0]["top"] - char["top"]) < 3:
