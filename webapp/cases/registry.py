@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from webapp.engine import KnownKeys, Problem, SpecRegistry
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from webapp.cases.runtime import CaseRuntime
     from webapp.clock import Clock
-    from webapp.models import GridNode, ProcessInstance, User
+    from webapp.models import GridNode, ProcessInstance, Unit, User
     from webapp.services.spreadsheets import SheetResult, SheetRow
     from webapp.workdays import WorkdayCalendar
 
@@ -43,6 +43,30 @@ class Figure:
     order: int = 50  # column position on the overview
     endpoint: str | None = None  # a page listing what is counted, for this town (url_for endpoint)
     args: tuple[tuple[str, Any], ...] = ()  # its URL arguments
+
+
+@dataclass(frozen=True)
+class UnitEvent:
+    """One entry of a unit's file (一户一档): something that happened to or for the unit, shown in time
+    order on the unit file and in its PDF."""
+
+    when: datetime
+    kind: str  # Chinese label of what happened: "巡查", "检查", "消防安全责任书", "火灾" …
+    summary: str  # one line as a reader of the file wants it
+    state: str = ""  # where it stands, e.g. "整改中", "已签订"; empty when nothing is pending
+    endpoint: str | None = None  # the page with the details (url_for endpoint), if the reader may open it
+    args: tuple[tuple[str, Any], ...] = ()  # its URL arguments
+    document_ids: tuple[int, ...] = ()  # issued documents that belong to the entry
+    photo_keys: tuple[str, ...] = ()  # stored photos (file-store keys) that belong to the entry
+
+
+@dataclass(frozen=True)
+class Visit:
+    """A unit visited on a day (a patrol, an inspection …): what coverage (覆盖率, 漏查) counts."""
+
+    unit_id: int
+    day: date
+    kind: str  # Chinese label, e.g. "巡查", "检查"
 
 
 @dataclass(frozen=True)
@@ -130,6 +154,10 @@ class Procedure:
     number_prefixes: tuple[NumberUse, ...] = ()
     # The county overview's figures for one town at `now` (open hazards, signing rate …), from its own queries.
     town_figures: Callable[[Session, GridNode, datetime], list[Figure]] | None = None
+    # The unit file's entries this procedure contributes for one unit (一户一档).
+    unit_events: Callable[[Session, Unit], list[UnitEvent]] | None = None
+    # Visits of units under a grid node from `start` to `end` (both included), for coverage and 漏查.
+    unit_visits: Callable[[Session, GridNode, date, date], list[Visit]] | None = None
     # Sheets this procedure adds to the organisation workbook (after the core's, in procedure order).
     workbook_sheets: tuple[WorkbookSheet, ...] = ()
     # Set by the loader: the package the procedure lives in, and its web modules (each with a Blueprint
@@ -178,6 +206,19 @@ def number_uses() -> list[NumberUse]:
 
 def workbook_sheets() -> list[WorkbookSheet]:
     return [sheet for procedure in _PROCEDURES.values() for sheet in procedure.workbook_sheets]
+
+
+def unit_events(session: Session, unit: Unit) -> list[UnitEvent]:
+    """Everything every procedure knows about a unit, oldest first."""
+    events = [event for procedure in _PROCEDURES.values() if procedure.unit_events
+              for event in procedure.unit_events(session, unit)]
+    return sorted(events, key=lambda event: event.when)
+
+
+def unit_visits(session: Session, grid: GridNode, start: date, end: date) -> list[Visit]:
+    """Every procedure's visits of units under `grid` in the period."""
+    return [visit for procedure in _PROCEDURES.values() if procedure.unit_visits
+            for visit in procedure.unit_visits(session, grid, start, end)]
 
 
 def script_functions() -> dict[str, Callable]:
