@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-import subprocess
-import sys
 from datetime import date
-from pathlib import Path
 
 import docx
 import pdfplumber
@@ -15,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from tests.docx_checks import check_gbt9704, check_pdf_text
 from tests.web.test_inspection_flow import at, draft_and_sign_notice, serve, start_inspection, unit_in
 from tests.web.test_letters_http import draft_data, run_jobs, task_id
 from webapp.cases import registry
@@ -25,8 +23,6 @@ from webapp.procedures.inspection.models import Inspection
 from webapp.procedures.responsibility_letters.campaigns import organ_name
 from webapp.procedures.responsibility_letters.models import ResponsibilityLetter
 from webapp.services.documents import pdf_cache_path
-
-SHARED_TOOLS = Path(__file__).resolve().parents[3] / "shared" / "tools"
 
 
 def _docs(app):
@@ -181,13 +177,6 @@ def test_the_pdf_holds_the_summary_the_documents_and_the_photos(app, session, lo
                 (made["letter"].document_id, inspection.record_document_id, inspection.notice_document_id)]
     assert len(reader.pages) == summary_pages + sum(len(r.pages) for r in appended) + 1  # one photo page
     assert reader.pages[summary_pages].extract_text() == appended[0].pages[0].extract_text()
-    if SHARED_TOOLS.exists():
-        summary_docx = tmp_path / "summary.docx"
-        summary_docx.write_bytes(inspector.get(f"/units/{unit.id}/file.docx").data)
-        summary_pdf = tmp_path / "summary.pdf"
-        summary_pdf.write_bytes(docs.pdf.convert(summary_docx.read_bytes()))
-        for tool, args in (("pdf_text_integrity.py", [summary_docx, summary_pdf]),
-                           ("gbt9704_check.py", [summary_docx, "--no-header"])):
-            done = subprocess.run([sys.executable, SHARED_TOOLS / tool, *map(str, args)], capture_output=True,
-                                  text=True, check=False)
-            assert done.returncode == 0, done.stdout + done.stderr
+    summary_docx = inspector.get(f"/units/{unit.id}/file.docx").data
+    check_gbt9704(summary_docx, "--no-header", tmp_path=tmp_path, name="unit-file", no_warnings=True)
+    check_pdf_text(summary_docx, docs.pdf.convert(summary_docx), tmp_path=tmp_path, name="unit-file")
