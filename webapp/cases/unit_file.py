@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from webapp.cases import registry
 from webapp.cases.registry import UnitEvent
 from webapp.documents import unit_file as layout
+from webapp.documents.pdf import PdfUnavailable
 from webapp.models import Document, GridNode, StoredFile, Unit
 from webapp.services.documents import DocumentServices, pdf_cache_path
 
@@ -99,7 +100,9 @@ def summary_docx(session: Session, docs: DocumentServices, unit: Unit, *, scope:
 def export_pdf(session: Session, docs: DocumentServices, unit: Unit, *, scope: GridNode, today: date) -> bytes:
     """The whole file as one PDF: the summary form, every entry's issued documents in time order, the photos.
     One LibreOffice call converts the form, the photo pages and the documents not yet cached (raises
-    PdfUnavailable without LibreOffice)."""
+    PdfUnavailable without LibreOffice, before any work)."""
+    if not docs.pdf.available():
+        raise PdfUnavailable()
     file = entries(session, unit, scope=scope)
     photos = [_photo(docs, entry, key) for entry, key in _photo_refs(session, docs, file)]
     sources = [docs.renderer.render(TEMPLATE, summary_context(unit, file, today=today, photo_count=len(photos)))]
