@@ -116,3 +116,12 @@ def test_plan_reminder_on_the_home_page_on_the_3rd_not_the_15th(app, small_town,
     assert "检查日提醒" not in sign_in("archivist").get("/").get_data(as_text=True)
     clock.set(at("2026-09-15T08:30"))
     assert "检查日提醒" not in village_clerk.get("/").get_data(as_text=True)
+
+
+def test_absurd_arguments_answer_without_a_server_error(small_town, sign_in):
+    clerk = sign_in("clerk")
+    for name in ("grid", "month", "months"):
+        for value in ("0", "-1", str(2**63), "1e400", "nan", "a\x00b", "x" * 5000, "2026-00", "9999-12"):
+            for url in ("/coverage/", "/coverage/missed.xlsx"):
+                status = clerk.get(url, query_string={name: value}).status_code
+                assert status in (200, 400, 404), (name, value, url, status)
