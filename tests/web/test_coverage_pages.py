@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tests import factories
 from tests.coverage_support import september_town
 from tests.web.test_inspection_flow import at
+from tests.web.test_no_english import english_words
 from webapp.clock import TZ
 from webapp.models import AuditEvent
 from webapp.services import units
@@ -47,6 +48,8 @@ def test_page_shows_the_month_and_drills_down_to_a_village(september, sign_in):
     assert set(table_units(html, "units")[2:]) == {"柳岸客栈", "新开茶铺"}
     assert table_units(html, "missed-units") == ["松香面馆", "柳岸客栈"]
     assert "2026-06-15" in html and "从未走访" in html
+    assert english_words(html)[0] == {}
+    assert table_units(html, "visited-units") == ["丰收便利店"] and "检查 1次" in html
     village = september.other_village
     link = f'href="/coverage/?grid={village.id}&amp;month=2026-09&amp;months=3"'
     assert link in html
@@ -78,9 +81,11 @@ def test_each_table_exports_to_excel_with_text_kept_as_text(september, sign_in, 
     assert {r[2]: r[7] for r in missed[2:]} == {"=1+2号铺": "从未走访", "松香面馆": "2026-06-15",
                                                  "柳岸客栈": "从未走访"}
     assert sheet_rows(clerk.get(f"/coverage/groups.xlsx?grid={town.id}&month=2026-09"))[2:] == []
+    visited = sheet_rows(clerk.get(f"/coverage/visited.xlsx?grid={town.id}&month=2026-09"))
+    assert [r[2:] for r in visited[2:]] == [["丰收便利店", "小商店", "松林一组1号", 1, "检查", "2026-09-03"]]
     assert clerk.get("/coverage/other.xlsx").status_code == 404
     exports = session.scalars(select(AuditEvent).where(AuditEvent.action == "excel_export")).all()
-    assert len(exports) == 5
+    assert len(exports) == 6
 
 
 def test_other_branches_and_towns_are_refused(september, sign_in, session):
@@ -110,7 +115,7 @@ def test_plan_reminder_on_the_home_page_on_the_3rd_not_the_15th(app, small_town,
     assert "检查日提醒" in home and "9月10日前，还有6个工作日" in home
     reminded = re.search(r'<ul class="plan-reminders">(.*?)</ul>', home, re.S).group(1)
     assert "松林村" in reminded and "（2家单位）" in reminded and "柳岸" not in reminded
-    assert 'href="/inspection/plans"' in home
+    assert 'href="/inspection/plans"' in home and english_words(home)[0] == {}
     town_home = sign_in("clerk").get("/").get_data(as_text=True)
     assert re.findall(r'<li data-grid="\d+"><a [^>]*>([^<]+)</a>', town_home) == ["松林村", "柳岸社区"]
     assert "检查日提醒" not in sign_in("archivist").get("/").get_data(as_text=True)

@@ -120,6 +120,10 @@ class MonthCoverage:
     def not_visited(self) -> list[UnitStatus]:
         return [status for status in self.units if not status.visits]
 
+    @property
+    def visited(self) -> list[UnitStatus]:
+        return [status for status in self.units if status.visits]
+
 
 def _visits_by_unit(session: Session, grid: GridNode, start: date, end: date) -> dict[int, list[Visit]]:
     found: dict[int, list[Visit]] = {}

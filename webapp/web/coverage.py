@@ -22,7 +22,8 @@ NAV = (
     NavItem("coverage.page", "走访覆盖", ("clerk", "inspector", "leader", "office_head"), order=42,
             visible=lambda user: user.scope.level != "region"),
 )
-TABLES = {"grids": "分网格", "groups": "分检查组", "units": "本月未走访单位", "missed": "连续未走访单位"}
+TABLES = {"grids": "分网格", "groups": "分检查组", "units": "本月未走访单位", "visited": "本月已走访单位",
+          "missed": "连续未走访单位"}
 
 
 def _arguments() -> tuple[GridNode, str, int]:
@@ -61,8 +62,8 @@ def export(table: str):
         content = coverage.units_xlsx(TABLES[table], coverage.missed_months(db.session, node, month, months), heading)
         return xlsx_download(content, f"{name}（{months}个月）.xlsx")
     found = coverage.month_coverage(db.session, node, month)
-    if table == "units":
-        content = coverage.units_xlsx(TABLES[table], found.not_visited, heading)
+    if table in ("units", "visited"):
+        content = coverage.units_xlsx(TABLES[table], found.not_visited if table == "units" else found.visited, heading)
     else:
         rows = [*found.by_grid, found.total] if table == "grids" else found.by_group
         content = coverage.rows_xlsx(TABLES[table], rows, heading)
