@@ -152,11 +152,11 @@ def test_county_user_sees_every_town_with_its_own_figures(county, sign_in):
     html = page.get_data(as_text=True)
     a, b = _row(html, "松林镇"), _row(html, "柏树镇")
     assert a == {"未整改隐患": "1", "逾期未办": "1", "2026年责任书签订率": "—", "本月检查": "1",
-                 "2026年已召开会议": "0"}
+                 "本月走访覆盖率": "25%（1/4）", "2026年已召开会议": "0"}
     # Town B's 纪要 has waited for the leader's signature since September 18; its letters' signing step has no
     # deadline. Town A's notice was due two working days after the inspection.
     assert b == {"未整改隐患": "0", "逾期未办": "1", "2026年责任书签订率": "50%（1/2）", "本月检查": "0",
-                 "2026年已召开会议": "1"}
+                 "本月走访覆盖率": "0%（0/2）", "2026年已召开会议": "1"}
     # Each figure links to the page that lists it for that town.
     assert f'href="/inspection/cases?grid_id={county.town_a.id}&amp;metric=open"' in html
     campaign_link = re.search(r'href="(/letters/campaigns/\d+/dashboard\?node=(\d+))"', html)
@@ -167,6 +167,9 @@ def test_county_user_sees_every_town_with_its_own_figures(county, sign_in):
     overdue = visitor.get(f"/county/overdue?town={county.town_b.id}").get_data(as_text=True)
     assert f'href="/county/overdue?town={county.town_b.id}"' in html
     assert "柏树镇逾期未办（1项）" in overdue and "2026-09-18" in overdue and "丰收便利店" not in overdue
+    assert f'href="/coverage/?grid={county.town_b.id}"' in html
+    coverage = visitor.get(f"/coverage/?grid={county.town_b.id}").get_data(as_text=True)
+    assert "柏树超市" in coverage and "柏树饭店" in coverage and "丰收便利店" not in coverage
     meetings_link = f"/meetings/plan?town={county.town_b.id}&year=2026"
     assert f'href="{meetings_link.replace("&", "&amp;")}"' in html
     plan = visitor.get(meetings_link).get_data(as_text=True)
@@ -178,8 +181,9 @@ def test_overview_exports_the_same_table_to_excel(county, sign_in):
     assert response.status_code == 200
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
-    assert rows[0] == ["镇（街道）", "未整改隐患", "逾期未办", "2026年责任书签订率", "本月检查", "2026年已召开会议"]
-    assert rows[1:] == [["松林镇", 1, 1, "—", 1, 0], ["柏树镇", 0, 1, "50%（1/2）", 0, 1]]
+    assert rows[0] == ["镇（街道）", "未整改隐患", "逾期未办", "2026年责任书签订率", "本月检查", "本月走访覆盖率",
+                       "2026年已召开会议"]
+    assert rows[1:] == [["松林镇", 1, 1, "—", 1, "25%（1/4）", 0], ["柏树镇", 0, 1, "50%（1/2）", 0, "0%（0/2）", 1]]
 
 
 def test_town_users_are_refused_the_overview(county, sign_in, session):

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from webapp.cases import coverage
 from webapp.cases import registry as procedures
 from webapp.cases.registry import Figure
 from webapp.models import GridNode, Unit, User, WorkTask
@@ -84,7 +85,7 @@ def overdue_tasks(session: Session, user: User, town: GridNode, now: datetime) -
 
 
 def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure]:
-    figures = [overdue_steps(session, town, now)]
+    figures = [overdue_steps(session, town, now), coverage.town_figure(session, town, now)]
     for procedure in procedures.all_procedures():
         if procedure.town_figures is not None:
             figures.extend(procedure.town_figures(session, town, now))

@@ -70,6 +70,18 @@ class Visit:
 
 
 @dataclass(frozen=True)
+class VisitPlan:
+    """A month's plan of visits on a grid node (检查日计划): which group visits which units. Coverage splits
+    its rate by group, and the 上旬 reminder looks for grid nodes without one."""
+
+    grid_id: int
+    day: date  # the planned day (检查日)
+    groups: tuple[tuple[str, tuple[int, ...]], ...]  # (group label, unit ids)
+    endpoint: str | None = None  # the plan's page (url_for endpoint)
+    args: tuple[tuple[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
 class WorkbookSheet:
     """A sheet a procedure adds to a town's organisation workbook (组织架构工作簿), e.g. the inspection
     procedure's referral receivers. `export_rows(session, town)` gives the rows below the header;
@@ -158,6 +170,10 @@ class Procedure:
     unit_events: Callable[[Session, Unit], list[UnitEvent]] | None = None
     # Visits of units under a grid node from `start` to `end` (both included), for coverage and 漏查.
     unit_visits: Callable[[Session, GridNode, date, date], list[Visit]] | None = None
+    # The month's ("2026-09") visit plans on `grid`'s branch (the node, above or below it), and the page where
+    # a clerk makes one (url_for endpoint), linked from the 上旬 reminder.
+    visit_plans: Callable[[Session, GridNode, str], list[VisitPlan]] | None = None
+    visit_plans_endpoint: str | None = None
     # Sheets this procedure adds to the organisation workbook (after the core's, in procedure order).
     workbook_sheets: tuple[WorkbookSheet, ...] = ()
     # Set by the loader: the package the procedure lives in, and its web modules (each with a Blueprint
@@ -219,6 +235,16 @@ def unit_visits(session: Session, grid: GridNode, start: date, end: date) -> lis
     """Every procedure's visits of units under `grid` in the period."""
     return [visit for procedure in _PROCEDURES.values() if procedure.unit_visits
             for visit in procedure.unit_visits(session, grid, start, end)]
+
+
+def visit_plans(session: Session, grid: GridNode, month: str) -> list[VisitPlan]:
+    """Every procedure's visit plans of the month on `grid`'s branch."""
+    return [plan for procedure in _PROCEDURES.values() if procedure.visit_plans
+            for plan in procedure.visit_plans(session, grid, month)]
+
+
+def visit_plans_endpoints() -> list[str]:
+    return [p.visit_plans_endpoint for p in _PROCEDURES.values() if p.visit_plans_endpoint]
 
 
 def script_functions() -> dict[str, Callable]:

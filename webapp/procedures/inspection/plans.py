@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import literal, or_, select
+from sqlalchemy.orm import Session, selectinload
 
+from webapp.cases.registry import Visit, VisitPlan
+from webapp.clock import TZ
 from webapp.models import GridNode, Unit, User
 from webapp.procedures.inspection.models import Inspection, InspectionGroup, InspectionPlan, PlanAssignment
 from webapp.services.errors import InvalidInput
@@ -120,3 +122,29 @@ def group_names(session: Session, plan: InspectionPlan) -> dict[int, str]:
     ids = {i for g in plan.groups for i in g.member_ids}
     names = {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(ids)))}
     return {g.id: f"{g.name}（{'、'.join(names.get(i, '?') for i in g.member_ids)}）" for g in plan.groups}
+
+
+def unit_visits(session: Session, grid: GridNode, start: date, end: date) -> list[Visit]:
+    """Coverage: every inspection of a unit now under `grid`, from `start` to `end` (Beijing days) — one query."""
+    stmt = (select(Inspection.unit_id, Inspection.inspected_at).join(Unit, Inspection.unit_id == Unit.id)
+            .join(GridNode, Unit.grid_id == GridNode.id).where(
+                GridNode.path.startswith(grid.path),
+                Inspection.inspected_at >= datetime.combine(start, time(), TZ),
+                Inspection.inspected_at < datetime.combine(end + timedelta(days=1), time(), TZ)))
+    return [Visit(unit_id, moment.astimezone(TZ).date(), "检查") for unit_id, moment in session.execute(stmt)]
+
+
+def visit_plans(session: Session, grid: GridNode, month: str) -> list[VisitPlan]:
+    """The month's plans on `grid`'s branch: on the node, below it, or above it (a town's plan covers its villages)."""
+    stmt = (select(InspectionPlan).join(GridNode).where(
+        InspectionPlan.month == month,
+        or_(GridNode.path.startswith(grid.path), literal(grid.path).startswith(GridNode.path)))
+        .options(selectinload(InspectionPlan.groups), selectinload(InspectionPlan.assignments))
+        .order_by(GridNode.path))
+    found = []
+    for plan in session.scalars(stmt):
+        names = group_names(session, plan)
+        units = {g.id: tuple(a.unit_id for a in plan.assignments if a.group_id == g.id) for g in plan.groups}
+        found.append(VisitPlan(plan.grid_id, plan.day, tuple((names[g.id], units[g.id]) for g in plan.groups),
+                               endpoint="inspection.plan", args=(("plan_id", plan.id),)))
+    return found
