@@ -128,6 +128,7 @@ KEY_PAGES = [
     *(KeyPage(f"home-{role}", f"工作台（{role}）", role, _goto("/")) for role in ("clerk", "inspector", "leader")),
     *(KeyPage(f"menu-{role}", f"菜单展开（{role}）", role, _open_menu) for role in ("clerk", "inspector", "leader")),
     *(KeyPage(f"inbox-{role}", f"待办（{role}）", role, _goto("/tasks/")) for role in ("clerk", "inspector", "leader")),
+    KeyPage("units", "单位（查找）", "inspector", lambda page, server: follow_menu(page, "单位")),
     KeyPage("unit", "单位页", "inspector", _unit_page),
     KeyPage("inspection-start", "记录检查", "inspector", _inspection_start),
     KeyPage("inspection-case", "检查案件", "inspector", _inspection_case),
