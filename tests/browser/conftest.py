@@ -20,12 +20,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import PHONE, SCREENSHOTS
+from tests.browser.support import SCREENSHOTS, phone_page
 
 CHROMIUM = Path(os.environ.get("FIREGRID_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
-PASSWORD = "firegrid-demo"
 START = "2026-10-19T08:00"  # the server's "now" when the demo is loaded (a Monday)
 HISTORY_NOW = "2026-12-03T10:00"  # December: the history includes the year-end evaluation
 CLI = [str(Path(__file__).with_name("run_with_clock.py"))]
@@ -150,17 +149,8 @@ def log_in(request: pytest.FixtureRequest, chromium, live_server: LiveServer) ->
     contexts = []
 
     def open_as(username: str, viewport: dict | None = None, server: LiveServer | None = None):  # noqa: ANN202
-        server = server or live_server
-        context = chromium.new_context(viewport=viewport or PHONE, locale="zh-CN", timezone_id="Asia/Shanghai",
-                                       accept_downloads=True, base_url=server.url)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto("/login")
-        page.get_by_label("用户名").fill(username)
-        page.get_by_label("密码").fill(PASSWORD)
-        page.get_by_role("button", name="登录").click()
-        page.wait_for_url(server.url + "/")
+        page = phone_page(chromium, server or live_server, username, viewport)
+        contexts.append(page.context)
         return page
 
     yield open_as

@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 
 PHONE = {"width": 390, "height": 844}
+PASSWORD = "firegrid-demo"  # every demo account's
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 # Visible form controls (not hidden inputs or buttons) with no accessible name from a label or aria-label.
@@ -129,3 +130,20 @@ def read_preview(page, data_dir: Path) -> str:  # noqa: ANN001
     pdf = PdfReader(data_dir / "preview-cache" / f"{sha256}.pdf")
     assert len(pdf.pages) == frame.locator("img.doc-page").count()
     return re.sub(r"\s+", "", "".join(p.extract_text() for p in pdf.pages))
+
+
+def phone_page(chromium, server, username: str | None, viewport: dict | None = None):  # noqa: ANN001, ANN201
+    """A Playwright page in a new browser context (390 × 844 unless `viewport` says otherwise), logged in as
+    the demo account `username`, or on the login page when `username` is None. The caller closes its context."""
+    context = chromium.new_context(viewport=viewport or PHONE, locale="zh-CN", timezone_id="Asia/Shanghai",
+                                   accept_downloads=True, base_url=server.url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/login")
+    if username is None:
+        return page
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(server.url + "/")
+    return page

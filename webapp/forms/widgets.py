@@ -49,7 +49,8 @@ def render_subfield(field: Field) -> str:
         return _radio(field)
     css = "field has-error" if field.errors else "field"
     if isinstance(field, BooleanField):
-        return f'<div class="{css}"><label>{field()} {escape(field.label.text)}</label>{_errors(field)}</div>'
+        label = f'<label class="check">{field()} {escape(field.label.text)}</label>'
+        return f'<div class="{css}">{label}{_errors(field)}</div>'
     return f'<div class="{css}">{field.label()}{field()}{_errors(field)}</div>'
 
 

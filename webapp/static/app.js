@@ -61,10 +61,23 @@ function confirmBeforeSubmit() {
   });
 }
 
+/* A table wider than the screen scrolls inside its wrapper; a keyboard user must be able to reach it
+   (focus it, then scroll with the arrow keys), so an overflowing wrapper joins the tab order. */
+function focusableScrollers() {
+  function update() {
+    document.querySelectorAll(".table-wrap").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth) { box.tabIndex = 0; } else { box.removeAttribute("tabindex"); }
+    });
+  }
+  update();
+  window.addEventListener("resize", update);
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   pollJobProgress();
   refreshRunningExports();
   deadlineFollowsSeverity();
   fitPreviewFrames();
   confirmBeforeSubmit();
+  focusableScrollers();
 });
