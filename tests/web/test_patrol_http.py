@@ -47,7 +47,8 @@ def test_one_tap_no_problem_from_the_qr_address(app, session, small_town, sign_i
                                                                 "lng": "", "accuracy": ""})
     assert response.status_code == 302 and response.location.endswith(f"/units/{unit.id}")
     patrol = session.scalar(select(Patrol))
-    assert patrol.no_problem and patrol.latitude is None and patrol.patroller_name == small_town.users["inspector"].display_name
+    assert patrol.no_problem and patrol.latitude is None
+    assert patrol.patroller_name == small_town.users["inspector"].display_name
     page = visitor.get(f"/units/{unit.id}").get_data(as_text=True)
     assert "巡查已记录：丰收便利店，未发现问题。" in page and "未发现问题" in page.split('id="patrol-history"')[1]
 

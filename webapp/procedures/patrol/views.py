@@ -21,7 +21,8 @@ from webapp.web.responses import runtime
 
 bp = Blueprint("patrol", __name__, url_prefix="/patrol")
 LIST_ROLES = ("inspector", "clerk", "leader", "admin")
-NAV = (NavItem("patrol.index", "巡查", LIST_ROLES, order=45),)
+# In the menu of those who patrol or lead; a clerk reaches the page from the unit pages and the ledger.
+NAV = (NavItem("patrol.index", "巡查", ("inspector", "leader"), order=45),)
 # Only a grid worker patrols: the button is not shown to a read-only account that merely reads as one.
 UNIT_ACTIONS = (NavItem("patrol.new", "开始巡查", ("inspector",), order=10,
                         visible=lambda user: user.has_role("inspector")),)
