@@ -156,3 +156,16 @@ def test_the_months_patrol_list(app, session, small_town, sign_in):
     assert walker.get("/patrol/?month=bad").status_code == 200
     leader = sign_in("leader").get("/").get_data(as_text=True)
     assert 'href="/patrol/"' in leader
+
+
+def test_the_generic_start_page_records_a_patrol_too(app, session, small_town, sign_in):
+    _at(app)
+    unit = small_town.units["丰收便利店"]
+    visitor = sign_in("inspector")
+    assert "网格巡查" in visitor.get("/procedures/").get_data(as_text=True)
+    response = visitor.post("/procedures/patrol/start", {"unit_id": unit.id, "outcome": "none"})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    patrol = session.scalar(select(Patrol))
+    assert patrol.instance.title == "巡查：丰收便利店" and patrol.instance.status == "completed"
+    case_page = visitor.get(response.location).get_data(as_text=True)
+    assert "巡查情况" in case_page and "未发现问题" in case_page
