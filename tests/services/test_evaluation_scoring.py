@@ -28,6 +28,7 @@ from webapp.procedures.evaluation import results as evaluation_results
 from webapp.procedures.evaluation import scoring as evaluation_scoring
 from webapp.procedures.evaluation.scoring import round_score
 from webapp.procedures.meeting import decisions as meeting_decisions
+from webapp.procedures.patrol import patrols
 from webapp.services.errors import InvalidInput
 
 
@@ -56,6 +57,15 @@ def build_year(world: World) -> dict:
     meeting_decisions.report_completion(world.session, user=world.users["clerk_shiqiao"], decision_id=done.id,
                                         text="已清理", attachment=None, now=at(date(YEAR, 3, 5)))
     publicity(world, "青石村", [date(YEAR, m, 15) for m in (3, 5, 7, 9)])
+    for month in range(1, 13):  # 12 of the 24 patrols a year the default scheme asks for: half its points
+        moment = world.move(at(date(YEAR, month, 20), 15))
+        patrols.start_patrol(world.session, world.runtime, user=world.users["inspector"], unit=ua[month % len(ua)],
+                             data={"outcome": "none", "hazards": []}, now=moment)
+    uc = units_of(world, "河湾社区")
+    for day in range(1, 25):  # all 24: full points
+        moment = world.move(at(date(YEAR, 8, day), 15))
+        patrols.start_patrol(world.session, world.runtime, user=world.users["inspector"], unit=uc[day % len(uc)],
+                             data={"outcome": "none", "hazards": []}, now=moment)
     publicity(world, "石桥村", [date(YEAR, 4, 15)])
     publicity(world, "河湾社区", [date(YEAR, 6, 15), date(YEAR, 10, 15)])
     evaluation_registers.add_fire(world.session, user=world.users["clerk"], grid_id=shiqiao.id,
@@ -92,15 +102,15 @@ def test_measured_items_equal_hand_computed_values(year):  # noqa: ANN001
     assert measured(evaluation, "青石村") == {
         "inspection_coverage": round_score(10 * 3 / counts["ua"]), "hazards_on_time": 5.0, "referrals_handled": 5.0,
         "publicity_events": 10.0, "fire_incidents": 5.0, "signing_rate": 10.0, "meetings_attended": 10.0,
-        "decisions_done": 10.0, "fire_deaths": 0.0}
+        "decisions_done": 10.0, "fire_deaths": 0.0, "patrols": 2.5}
     assert measured(evaluation, "石桥村") == {
         "inspection_coverage": round_score(10 * 2 / counts["ub"]), "hazards_on_time": 5.0, "referrals_handled": 5.0,
         "publicity_events": 2.5, "fire_incidents": 3.0, "signing_rate": 0.0, "meetings_attended": 5.0,
-        "decisions_done": 10.0, "fire_deaths": 1.0}
+        "decisions_done": 10.0, "fire_deaths": 1.0, "patrols": 0.0}
     assert measured(evaluation, "河湾社区") == {
         "inspection_coverage": 0.0, "hazards_on_time": 10.0, "referrals_handled": 5.0, "publicity_events": 5.0,
         "fire_incidents": 5.0, "signing_rate": 10.0, "meetings_attended": 0.0, "decisions_done": 10.0,
-        "fire_deaths": 0.0}
+        "fire_deaths": 0.0, "patrols": 5.0}
     d0, d1, d2, d3 = world.departments[:4]
     assert measured(evaluation, d0.organ) == {"signing_rate": 0.0, "meetings_attended": 15.0, "decisions_done": 15.0,
                                               "publicity_events": 0.0}
@@ -158,7 +168,8 @@ def test_totals_caps_vetoes_grades_and_ranks(year):  # noqa: ANN001
     world.session.commit()
 
     totals = {b.name: (b.total, b.grade, b.rank) for b in evaluation.bodies}
-    qingshi = round_score(round_score(10 * 3 / counts["ua"]) + 5 + 5 + 10 + 5 + 28 + 10 + 10 + 10 + 3)
+    # assessed 3 + 10 + 10 (网格组织健全 5 points, 2 deducted); patrols 2.5 of 5
+    qingshi = round_score(round_score(10 * 3 / counts["ua"]) + 5 + 5 + 10 + 5 + 23 + 2.5 + 10 + 10 + 10 + 3)
     d0, d1, d2 = world.departments[:3]
     assert totals["石桥村"][:2] == (0.0, "不合格")  # the veto: a fire with a death
     assert totals["河湾社区"][:2] == (75.0, "合格")

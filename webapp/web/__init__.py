@@ -73,11 +73,16 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
                 for item in parts.nav if item.shown_to(user)
             ]
 
+        def unit_actions(unit) -> list[dict]:  # noqa: ANN001
+            user = current_user._get_current_object()
+            return [{"url": url_for(item.endpoint, unit_id=unit.id), "label": item.label}
+                    for item in parts.unit_actions if item.shown_to(user)]
+
         def read_only_user() -> bool:  # a 县级督导 account: pages show no form it may not send
             return current_user.is_authenticated and read_only.is_read_only(current_user)
 
         return {"nav_items": nav_items, "unit_sections": lambda unit: list(parts.unit_sections),
-                "read_only_user": read_only_user}
+                "unit_actions": unit_actions, "read_only_user": read_only_user}
 
     sessions.install(app)
     security.install(app)

@@ -7,7 +7,7 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from webapp.cases import actions as cases
-from webapp.cases import drafts, inbox
+from webapp.cases import drafts, inbox, leads
 from webapp.engine.diagram import render_process_svg
 from webapp.extensions import db
 from webapp.forms.registry import form_class
@@ -139,7 +139,8 @@ def withdraw(instance_id: int):
 def case_file(instance_id: int, sha256: str):
     """An upload (photo, scan) referenced by the case's data; scope is the case's."""
     instance = case_in_scope(instance_id)
-    names = cases.uploaded_files(instance)
+    # its own uploads, and the photos of the leads (e.g. a patrol's) it took up as its hazards
+    names = {**leads.files_taken_up_by(db.session, instance), **cases.uploaded_files(instance)}
     if sha256 not in names:
         abort(404)
     return stored_file_response(sha256, names[sha256] or instance.title)

@@ -1,5 +1,6 @@
-"""Where page modules plug into shared pages: menu entries and sections of a unit's page (一户一档).
-A module declares `NAV` and `UNIT_SECTIONS`; the web layer collects them from the modules it registers."""
+"""Where page modules plug into shared pages: menu entries, and sections and action buttons of a unit's page
+(一户一档). A module declares `NAV`, `UNIT_SECTIONS` and `UNIT_ACTIONS`; the web layer collects them from the
+modules it registers."""
 
 from __future__ import annotations
 
@@ -34,9 +35,13 @@ class WebParts:
 
     nav: list[NavItem]
     unit_sections: list[str]
+    # Buttons at the top of a unit's page (开始巡查 …): NavItems whose endpoint takes `unit_id`.
+    unit_actions: list[NavItem]
 
     @classmethod
     def of(cls, modules: list) -> WebParts:
         nav = sorted((item for module in modules for item in getattr(module, "NAV", ())), key=lambda e: e.order)
         sections = [s for module in modules for s in getattr(module, "UNIT_SECTIONS", ())]
-        return cls(nav=nav, unit_sections=sections)
+        actions = sorted((item for module in modules for item in getattr(module, "UNIT_ACTIONS", ())),
+                         key=lambda e: e.order)
+        return cls(nav=nav, unit_sections=sections, unit_actions=actions)

@@ -19,6 +19,7 @@ from webapp.procedures.inspection.models import Inspection
 from webapp.procedures.inspection.plans import units_under
 from webapp.procedures.meeting.meetings import attending_units
 from webapp.procedures.meeting.models import Meeting, MeetingDecision
+from webapp.procedures.patrol.patrols import patrols_under
 from webapp.procedures.responsibility_letters.campaigns import organ_name
 from webapp.procedures.responsibility_letters.models import LetterCampaign, ResponsibilityLetter
 from webapp.workdays import WorkdayCalendar
@@ -112,6 +113,14 @@ def inspection_coverage(session: Session, target: Target, year: int, cutoff: dat
         detail = f"全年检查{len(days)}次" if days else "全年未检查"
         records.append(Record(max(days) if days else None, unit.name, detail, bool(days)))
     return _rate(records, 1.0, "辖区无单位、场所")
+
+
+def patrols(session: Session, target: Target, year: int, cutoff: date) -> Measure:
+    """Patrols (巡查) of the village's units by its grid workers in the year up to the cutoff."""
+    found = patrols_under(session, target.grid, date(year, 1, 1), cutoff)
+    records = [Record(p.patrolled_at.date(), p.unit.name, f"{p.patroller_name}巡查，"
+                      + ("未发现问题" if p.no_problem else f"发现隐患{len(p.hazards)}处"), True) for p in found]
+    return _count(records, "次")
 
 
 def _calendar(session: Session) -> WorkdayCalendar:
@@ -214,7 +223,7 @@ COMPUTE: dict[str, Callable[[Session, Target, int, date], Measure]] = {
     "signing_rate": signing_rate, "inspection_coverage": inspection_coverage, "hazards_on_time": hazards_on_time,
     "referrals_handled": referrals_handled, "meetings_attended": meetings_attended,
     "decisions_done": decisions_done, "publicity_events": publicity_events, "fire_incidents": fire_incidents,
-    "fire_deaths": fire_deaths,
+    "fire_deaths": fire_deaths, "patrols": patrols,
 }
 
 

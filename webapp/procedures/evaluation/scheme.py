@@ -38,6 +38,7 @@ METRICS = {
     "publicity_events": Metric("宣传培训（五进）次数", "count", ("village", "department")),
     "fire_incidents": Metric("火灾起数", "count", ("village",)),
     "fire_deaths": Metric("火灾死亡人数", "count", ("village",)),
+    "patrols": Metric("网格员巡查次数", "count", ("village",)),
 }
 
 # The two default schemes (村（社区）and 镇直部门), as data: name and items per target kind.

@@ -26,6 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Regexp
 
+from webapp.cases import leads as hazard_leads
 from webapp.forms.common import (
     ChineseForm,
     DecisionMixin,
@@ -59,6 +60,11 @@ def units_in_scope(session: Any, user: User) -> list[Unit]:
     return list(session.scalars(stmt))
 
 
+def lead_item_name(lead: Any) -> str:
+    """How an open lead reads as an item of the inspection record."""
+    return f"{lead.source}线索：{lead.category}（{lead.reported_at:%m-%d} {lead.reporter_name}）"
+
+
 def _file_required(form: Form, field: Any) -> None:
     if not getattr(field.data, "filename", None):
         raise ValidationError("请上传扫描件或照片。")
@@ -67,6 +73,8 @@ def _file_required(form: Form, field: Any) -> None:
 class ChecklistEntryForm(SafeForm):
     item_id = HiddenField()
     item_name = HiddenField()
+    # Set on the entries that check an open lead (隐患线索, e.g. from a patrol) instead of a checklist item.
+    lead_id = HiddenField()
     result = RadioField("检查结果", choices=list(ITEM_RESULTS.items()),
                         validators=[required("请选择检查结果。")])
     # No Optional(): it would stop the chain before the "required when hazard" checks below.
@@ -115,17 +123,24 @@ class InspectionRecordForm(ChineseForm):
         self._just_loaded = unit is not None and self._load_checklist(session, unit)
 
     def _load_checklist(self, session: Any, unit: Unit) -> bool:
-        """(Re)load the unit category's items unless the posted entries already match them."""
+        """(Re)load the unit category's items and the unit's open leads unless the posted entries already
+        match them. A lead comes pre-filled as a hazard for the inspector to confirm (or mark 合格: gone)."""
         items = checklist_for(session, unit.grid, unit.category)
         names = {str(i.id): i.name for i in items}
-        posted = [e.form.item_id.data for e in self.items.entries]
-        if posted and sorted(posted) == sorted(names):
-            for entry in self.items.entries:
-                entry.form.item_name.data = names[entry.form.item_id.data]
+        leads = {str(lead.id): lead_item_name(lead) for lead in hazard_leads.open_leads(session, unit.id)}
+        entries = [e.form for e in self.items.entries]
+        posted = [e.item_id.data for e in entries if not e.lead_id.data]
+        posted_leads = [e.lead_id.data for e in entries if e.lead_id.data]
+        if posted and sorted(posted) == sorted(names) and sorted(posted_leads) == sorted(leads):
+            for entry in entries:
+                entry.item_name.data = leads[entry.lead_id.data] if entry.lead_id.data else names[entry.item_id.data]
             return False
         self.items.entries, self.items.last_index = [], -1
         for item in items:
             self.items.append_entry({"item_id": str(item.id), "item_name": item.name, "result": "passed"})
+        for lead in hazard_leads.open_leads(session, unit.id):
+            self.items.append_entry({"item_id": "", "lead_id": str(lead.id), "item_name": leads[str(lead.id)],
+                                     "result": "hazard", "description": lead.description})
         return True
 
     def validate_unit_id(self, field: Any) -> None:

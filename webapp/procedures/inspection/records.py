@@ -7,6 +7,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.cases import leads
 from webapp.clock import TZ
 from webapp.models import AttachmentRole, Document, ProcessInstance, Unit, User
 from webapp.procedures.inspection.models import ChecklistItem, Hazard, Inspection
@@ -51,7 +52,8 @@ def inspector_names(session: Session, ids: list) -> list[str]:
     return [users[int(i)].display_name for i in ids if int(i) in users]
 
 
-def _hazards_from_items(session: Session, items: list) -> list[Hazard]:
+def _hazards_from_items(session: Session, items: list, lead_photos: dict[str, list]) -> list[Hazard]:
+    """A hazard per item found wanting; an item checking a lead keeps the lead's photos before its own."""
     bases = {i.id: i.legal_basis for i in session.scalars(select(ChecklistItem))}
     hazards = []
     for item in items:
@@ -60,7 +62,7 @@ def _hazards_from_items(session: Session, items: list) -> list[Hazard]:
         hazards.append(Hazard(
             position=len(hazards) + 1, item_name=item.get("item_name") or "", description=item.get("description") or "",
             location=item.get("location") or "", legal_basis=bases.get(int(item.get("item_id") or 0), ""),
-            photos=[p for p in item.get("photos") or [] if p],
+            photos=lead_photos.get(str(item.get("lead_id") or ""), []) + [p for p in item.get("photos") or [] if p],
             status="corrected_on_spot" if item.get("corrected_on_spot") else "open"))
     return hazards
 
@@ -73,11 +75,12 @@ def record_inspection(session: Session, docs: DocumentServices, *, instance: Pro
         raise InvalidInput("检查记录必须选择被检查单位。")
     inspected_at = datetime.combine(date.fromisoformat(data["inspected_on"][:10]),
                                     time.fromisoformat(data.get("inspected_time") or "09:00"), tzinfo=TZ)
+    items = data.get("items") or []
     inspection = Inspection(
         instance=instance, unit=unit, grid=unit.grid, inspected_at=inspected_at,
         inspectors=inspector_names(session, data.get("inspector_ids") or []),
         major_hazard=bool(data.get("major_hazard")), plan_id=data.get("plan_id") or None,
-        hazards=_hazards_from_items(session, data.get("items") or []))
+        hazards=_hazards_from_items(session, items, _take_up_leads(session, instance, items, now)))
     session.add(inspection)
     session.flush()
     context = record_context(inspection, data)
@@ -87,6 +90,17 @@ def record_inspection(session: Session, docs: DocumentServices, *, instance: Pro
     inspection.record_document_id = document.id
     session.flush()
     return inspection
+
+
+def _take_up_leads(session: Session, instance: ProcessInstance, items: list, now: datetime) -> dict[str, list]:
+    """The leads the record's items checked are taken up (confirmed when found a hazard); lead id → photos."""
+    photos = {}
+    for item in items:
+        if item.get("lead_id"):
+            lead = leads.take_up(session, int(item["lead_id"]), instance=instance,
+                                 confirmed=item.get("result") == "hazard", now=now)
+            photos[str(lead.id)] = list(lead.photos or [])
+    return photos
 
 
 def unit_facts(unit: Unit) -> dict:

@@ -9,8 +9,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.cases import leads
 from webapp.cases.registry import Figure
-from webapp.models import Document, GridNode, Unit, User, WorkTask
+from webapp.models import Document, GridNode, HazardLead, Unit, User, WorkTask
 from webapp.procedures.inspection.models import Hazard, Inspection, InspectionPlan
 from webapp.procedures.inspection.plans import units_under
 from webapp.services.spreadsheets import table_workbook
@@ -128,10 +129,21 @@ def _ledger_row(index: int, inspection: Inspection, hazard) -> list:
     ]
 
 
+def _lead_row(index: int, lead: HazardLead) -> list:
+    """A lead (e.g. from a patrol) no inspection has confirmed: a row whose state says it awaits one."""
+    return [index, lead.grid.display_path(), lead.unit.name, lead.unit.category_label,
+            lead.reported_at.strftime("%Y-%m-%d %H:%M"), lead.reporter_name, f"{lead.source}线索：{lead.category}",
+            lead.description, "", "", "否", "", None, None, None, lead.status_label, "", None, None]
+
+
 def ledger_xlsx(session: Session, user: User, year: int) -> bytes:
-    """隐患台账: one row per hazard found in the year within the user's scope."""
-    found = [(inspection, hazard) for inspection in reversed(inspections_under(session, user.scope))
+    """隐患台账: one row per hazard found in the year within the user's scope, and one per lead (巡查 …) not
+    confirmed by an inspection (待检查核实, or 检查未发现), in time order."""
+    found = [(inspection.inspected_at, inspection, hazard) for inspection in inspections_under(session, user.scope)
              if inspection.inspected_at.year == year for hazard in inspection.hazards]
-    rows = (_ledger_row(index, inspection, hazard) for index, (inspection, hazard) in enumerate(found, start=1))
+    found += [(lead.reported_at, lead, None) for lead in leads.unconfirmed_leads(session, user.scope, year)]
+    found.sort(key=lambda row: row[0])
+    rows = (_ledger_row(index, record, hazard) if hazard is not None else _lead_row(index, record)
+            for index, (_when, record, hazard) in enumerate(found, start=1))
     return table_workbook(f"{year}年火灾隐患台账", LEDGER_COLUMNS, rows, (6, 18, 22, 14, 17, 16, 16, 30, 16, 28),
                           freeze_header=True)

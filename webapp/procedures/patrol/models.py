@@ -1,0 +1,66 @@
+"""Patrols (巡查): one grid worker's quick visit of a unit, with the hazards seen, if any."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.extensions import db
+from webapp.models.grid import GridNode, Unit
+from webapp.models.types import AwareDateTime
+from webapp.models.workflow import ProcessInstance
+
+# The short list a worker picks from on the phone; 其他 takes the sentence as the whole story.
+CATEGORIES = ("疏散通道堵塞", "安全出口锁闭", "电气线路私拉乱接", "电动自行车违规停放充电", "消防设施损坏缺失",
+              "易燃可燃物堆放", "“三合一”住人", "其他")
+LEAD_SOURCE = "巡查"  # HazardLead.source of what a patrol reports
+
+
+class Patrol(db.Model):
+    """One patrol of a unit, i.e. one (at once finished) case of the `patrol` procedure."""
+
+    __tablename__ = "patrol"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
+    patrolled_at: Mapped[datetime] = mapped_column(AwareDateTime(), index=True)
+    patroller_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    patroller_name: Mapped[str] = mapped_column(String(50), default="")
+    # Where the browser said the phone was (WGS-84, metres); empty when it could not or was not allowed to.
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    accuracy: Mapped[float | None] = mapped_column(Float)
+
+    instance: Mapped[ProcessInstance] = relationship()
+    unit: Mapped[Unit] = relationship()
+    grid: Mapped[GridNode] = relationship()
+    hazards: Mapped[list[PatrolHazard]] = relationship(
+        back_populates="patrol", cascade="all, delete-orphan", order_by="PatrolHazard.position")
+
+    @property
+    def no_problem(self) -> bool:
+        return not self.hazards
+
+
+class PatrolHazard(db.Model):
+    """A hazard seen on a patrol; one not fixed on the spot is also a lead (HazardLead) for the inspection."""
+
+    __tablename__ = "patrol_hazard"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patrol_id: Mapped[int] = mapped_column(ForeignKey("patrol.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    category: Mapped[str] = mapped_column(String(50))
+    description: Mapped[str] = mapped_column(Text, default="")
+    photos: Mapped[list] = mapped_column(JSON, default=list)
+    fixed_on_spot: Mapped[bool] = mapped_column(default=False)
+    lead_id: Mapped[int | None] = mapped_column(ForeignKey("hazard_lead.id", ondelete="SET NULL"))
+
+    patrol: Mapped[Patrol] = relationship(back_populates="hazards")
+
+
+__all__ = ["CATEGORIES", "Patrol", "PatrolHazard"]

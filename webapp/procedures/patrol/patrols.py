@@ -1,0 +1,176 @@
+"""Recording patrols and reading them back: the unit file's entries, coverage visits, the month's list."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from webapp.cases import actions as cases
+from webapp.cases import leads
+from webapp.cases.registry import StepContext, UnitEvent, Visit
+from webapp.cases.runtime import CaseRuntime
+from webapp.clock import TZ
+from webapp.models import GridNode, HazardLead, ProcessInstance, Unit, User
+from webapp.procedures.patrol.models import CATEGORIES, LEAD_SOURCE, Patrol, PatrolHazard
+from webapp.services.errors import InvalidInput
+
+KEY = "patrol"
+
+
+def case_title(data: dict) -> str:
+    return f"巡查：{data.get('unit_name') or '单位'}"
+
+
+def start_patrol(session: Session, runtime: CaseRuntime, *, user: User, unit: Unit, data: dict,
+                 now: datetime) -> Patrol:
+    """Record a patrol of `unit` as a case that ends at once (the after-start hook writes the Patrol)."""
+    data = {**data, "unit_id": unit.id, "unit_name": unit.name}
+    instance = cases.start_case(session, runtime, procedure_key=KEY, user=user, grid=unit.grid, unit=unit,
+                                title=case_title(data), data=data, now=now)
+    return patrol_of(session, instance)
+
+
+def patrol_of(session: Session, instance: ProcessInstance) -> Patrol:
+    found = session.scalar(select(Patrol).where(Patrol.instance_id == instance.id))
+    if found is None:
+        raise InvalidInput("该案件没有巡查记录。")
+    return found
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None  # the browser's position is a help, never a reason to refuse a patrol
+
+
+def _position(data: dict) -> tuple[float | None, float | None, float | None]:
+    lat, lng, accuracy = _number(data.get("lat")), _number(data.get("lng")), _number(data.get("accuracy"))
+    if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return None, None, None
+    return lat, lng, accuracy if accuracy is not None and accuracy >= 0 else None
+
+
+def _hazard_entries(data: dict) -> list[dict]:
+    if data.get("outcome") == "none":
+        return []
+    entries = [h for h in data.get("hazards") or [] if h.get("category")]
+    for entry in entries:
+        if entry["category"] not in CATEGORIES:
+            raise InvalidInput(f"隐患类别“{entry['category']}”不在列表中。")
+        if not str(entry.get("description") or "").strip():
+            raise InvalidInput("请用一句话描述隐患。")
+    if data.get("outcome") == "hazard" and not entries:
+        raise InvalidInput("请至少填写一项隐患，或点“未发现问题”。")
+    return entries
+
+
+def record_patrol(context: StepContext) -> list[int]:
+    """After-start hook: the start form's content as a Patrol, each hazard not fixed on the spot a lead."""
+    instance, data, user = context.instance, context.data, context.user
+    unit = instance.unit
+    if unit is None:
+        raise InvalidInput("巡查必须选择单位。")
+    lat, lng, accuracy = _position(data)
+    patrol = Patrol(instance=instance, unit=unit, grid=unit.grid, patrolled_at=context.now,
+                    patroller_id=user.id if user else None, patroller_name=user.display_name if user else "",
+                    latitude=lat, longitude=lng, accuracy=accuracy)
+    session = context.session
+    session.add(patrol)
+    session.flush()
+    for position, entry in enumerate(_hazard_entries(data), start=1):
+        fixed = str(entry.get("fixed_on_spot")) in ("yes", "True", "true")
+        hazard = PatrolHazard(patrol=patrol, position=position, category=entry["category"],
+                              description=str(entry.get("description") or "").strip(),
+                              photos=[p for p in entry.get("photos") or [] if p], fixed_on_spot=fixed)
+        session.add(hazard)
+        if not fixed:
+            hazard.lead_id = leads.report_lead(
+                session, unit=unit, source=LEAD_SOURCE, source_id=patrol.id, category=hazard.category,
+                description=hazard.description, photos=hazard.photos, user=user, now=context.now).id
+    session.flush()
+    return []
+
+
+def _loaded():  # noqa: ANN202 - a query option
+    return selectinload(Patrol.hazards)
+
+
+def unit_patrols(session: Session, unit: Unit, limit: int | None = None) -> list[Patrol]:
+    stmt = (select(Patrol).where(Patrol.unit_id == unit.id).order_by(Patrol.patrolled_at.desc())
+            .options(_loaded()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def month_bounds(month: str) -> tuple[datetime, datetime]:
+    """"2026-12" → its first moment and the first moment of the next month."""
+    try:
+        first = datetime.strptime(month, "%Y-%m").replace(tzinfo=TZ)
+    except ValueError as error:
+        raise InvalidInput("月份格式应为“2026-12”。") from error
+    following = (first + timedelta(days=32)).replace(day=1)
+    return first, following
+
+
+def patrols_in_scope(session: Session, user: User, month: str, *, mine: bool) -> list[Patrol]:
+    """The month's patrols of units in the user's scope, newest first; `mine`: only the user's own."""
+    start, end = month_bounds(month)
+    stmt = (select(Patrol).join(GridNode, Patrol.grid_id == GridNode.id)
+            .where(GridNode.path.startswith(user.scope.path), Patrol.patrolled_at >= start, Patrol.patrolled_at < end)
+            .order_by(Patrol.patrolled_at.desc()).options(_loaded(), selectinload(Patrol.unit)))
+    if mine:
+        stmt = stmt.where(Patrol.patroller_id == user.id)
+    return list(session.scalars(stmt))
+
+
+def lead_states(session: Session, patrols: list[Patrol]) -> dict[int, HazardLead]:
+    """Lead id → lead, for showing where each reported hazard stands."""
+    return {lead.id: lead for lead in leads.leads_of(session, LEAD_SOURCE, [p.id for p in patrols])}
+
+
+def hazard_state(hazard: PatrolHazard, states: dict[int, HazardLead]) -> str:
+    if hazard.fixed_on_spot:
+        return "当场整改"
+    lead = states.get(hazard.lead_id or 0)
+    return lead.status_label if lead else ""
+
+
+def summary(patrol: Patrol, states: dict[int, HazardLead]) -> str:
+    if patrol.no_problem:
+        return "未发现问题"
+    parts = [f"{h.category}：{h.description}（{hazard_state(h, states)}）" for h in patrol.hazards]
+    return f"发现隐患{len(parts)}处：" + "；".join(parts)
+
+
+def unit_events(session: Session, unit: Unit) -> list[UnitEvent]:
+    """一户一档: one entry per patrol, with its hazards, where they stand and their photos."""
+    patrols = unit_patrols(session, unit)
+    states = lead_states(session, patrols)
+    events = []
+    for patrol in patrols:
+        pending = any(states.get(h.lead_id or 0) is not None and states[h.lead_id].status == "open"
+                      for h in patrol.hazards)
+        events.append(UnitEvent(
+            when=patrol.patrolled_at, kind=LEAD_SOURCE, summary=f"{patrol.patroller_name}：{summary(patrol, states)}",
+            state="待检查核实" if pending else "", endpoint="cases.detail",
+            args=(("instance_id", patrol.instance_id),),
+            photo_keys=tuple(p["file"] for h in patrol.hazards for p in h.photos if isinstance(p, dict))))
+    return events
+
+
+def unit_visits(session: Session, grid: GridNode, start: date, end: date) -> list[Visit]:
+    """Coverage: every patrol of a unit under `grid` from `start` to `end` (both included) is a visit."""
+    return [Visit(p.unit_id, p.patrolled_at.astimezone(TZ).date(), LEAD_SOURCE)
+            for p in patrols_under(session, grid, start, end)]
+
+
+def patrols_under(session: Session, grid: GridNode, start: date, end: date) -> list[Patrol]:
+    """Patrols of units under `grid` in the period, oldest first (the year-end evaluation counts them)."""
+    stmt = (select(Patrol).join(GridNode, Patrol.grid_id == GridNode.id)
+            .where(GridNode.path.startswith(grid.path),
+                   Patrol.patrolled_at >= datetime.combine(start, time.min, TZ),
+                   Patrol.patrolled_at < datetime.combine(end + timedelta(days=1), time.min, TZ))
+            .order_by(Patrol.patrolled_at).options(_loaded(), selectinload(Patrol.unit)))
+    return list(session.scalars(stmt))
