@@ -17,7 +17,7 @@ from webapp.models import GridNode, User
 TODAY = datetime(2026, 12, 3, 10, 0, tzinfo=TZ)
 # Every table whose rows are visits of a unit: (table, unit column, time column). A procedure that records visits
 # (the patrols' table) adds its own line here.
-VISIT_TABLES = [("inspection", "unit_id", "inspected_at")]
+VISIT_TABLES = [("inspection", "unit_id", "inspected_at"), ("patrol", "unit_id", "patrolled_at")]
 
 UNITS_SQL = """SELECT u.id FROM unit u JOIN grid_node g ON g.id = u.grid_id
                WHERE g.path LIKE :path || '%' AND u.created_at < :until"""
