@@ -14,6 +14,7 @@ from webapp.web.extension_points import WebParts
 
 CASE_ACTIONS = {
     "start": "发起", "complete": "办理", "send_back": "退回", "withdraw": "撤回", "reassign": "转办", "timer": "到期",
+    "remind": "催办", "remind_refused": "催办未发送",
 }
 
 
@@ -27,6 +28,7 @@ def _shared_modules() -> list:
         grid,
         health,
         home,
+        notifications,
         numbers,
         organisation,
         previews,
@@ -38,8 +40,8 @@ def _shared_modules() -> list:
     )
     from webapp.web import county as county_overview
 
-    return [auth, setup, home, tasks, cases, documents, previews, numbers, grid, units, unit_codes, admin, organisation,
-            settings, health, county_overview]
+    return [auth, setup, home, tasks, notifications, cases, documents, previews, numbers, grid, units, unit_codes,
+            admin, organisation, settings, health, county_overview]
 
 
 def register_web(app: Flask, extra_modules: tuple = ()) -> None:
@@ -68,7 +70,7 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
             user = current_user._get_current_object()
             return [
                 {"url": url_for(item.endpoint), "label": item.label, "endpoint": item.endpoint,
-                 "badge": item.badge(user) if item.badge else None}
+                 "badge": item.badge(user) if item.badge else None, "badge_label": item.badge_label}
                 for item in parts.nav if item.shown_to(user)
             ]
 
