@@ -70,7 +70,7 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
             user = current_user._get_current_object()
             return [
                 {"url": url_for(item.endpoint), "label": item.label, "endpoint": item.endpoint,
-                 "badge": item.badge(user) if item.badge else None, "badge_label": item.badge_label}
+                 "badge": item.badge(user) if item.badge else None}
                 for item in parts.nav if item.shown_to(user)
             ]
 

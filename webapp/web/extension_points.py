@@ -21,8 +21,6 @@ class NavItem:
     visible: Callable[[User], bool] | None = None
     # A number shown beside the entry (the 待办 count).
     badge: Callable[[User], int] | None = None
-    # What the number counts, for screen readers beside the collapsed menu's badge ("项待办").
-    badge_label: str = "项"
 
     def shown_to(self, user: User) -> bool:
         if self.roles and not read_only.reads_as(user, self.roles):

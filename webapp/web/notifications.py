@@ -14,7 +14,6 @@ from webapp.extensions import db
 from webapp.models import User, WorkTask
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, now, page_arg
-from webapp.web.extension_points import NavItem
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -26,7 +25,11 @@ def unread_count(user: User) -> int:
     return g.unread_notifications
 
 
-NAV = (NavItem("notifications.index", "消息", order=12, badge=unread_count, badge_label="条未读消息"),)
+@bp.app_context_processor
+def header_badge() -> dict:
+    """The 消息 link beside the user's name in the header, on every page: not a menu entry, so the menu
+    keeps its length on a phone; the template calls it only for a signed-in user."""
+    return {"unread_notifications": lambda: unread_count(acting_user())}
 
 
 @bp.get("/")

@@ -34,7 +34,7 @@ def todo_count(user: User) -> int:
 
 # Menu entries of these pages (the web layer reads them when it registers the blueprint).
 NAV = (
-    NavItem("tasks.inbox", "待办", order=10, badge=todo_count, badge_label="项待办"),
+    NavItem("tasks.inbox", "待办", order=10, badge=todo_count),
     NavItem("tasks.done", "已办", order=11),
 )
 
