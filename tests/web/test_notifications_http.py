@@ -125,3 +125,19 @@ def test_only_the_starter_or_the_office_may_remind(app, session, small_town, sig
     village_clerk = sign_in("village_clerk")  # a clerk, but the town's case is outside their village
     assert village_clerk.post(f"{case_url}/tasks/{review.id}/remind", {}).status_code in (403, 404)
     assert notices(session, kind="reminder") == []
+
+
+def test_admin_sets_a_towns_reminder_timing(app, session, small_town, sign_in):
+    admin = sign_in("admin")
+    url = f"/admin/settings/reminders?town={small_town.town.id}"
+    assert 'value="24"' in admin.get(url).get_data(as_text=True)  # the default interval
+    bad = admin.post(url, {"due_soon_workdays": "11", "reminder_interval_hours": "0"})
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "应在0至10之间" in page and "应在1至720小时之间" in page
+    assert admin.post(url, {"due_soon_workdays": "2", "reminder_interval_hours": "48"}).status_code == 302
+    from webapp.services import settings
+
+    session.expire_all()
+    saved = settings.reminder_settings(session, small_town.town)
+    assert (saved.due_soon_workdays, saved.reminder_interval_hours) == (2, 48)
+    assert sign_in("clerk").get(url).status_code == 403
