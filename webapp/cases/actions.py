@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from webapp.cases import notifications
+from webapp.cases import alerts
 from webapp.cases import registry as procedures
 from webapp.cases.registry import Procedure, StepContext
 from webapp.cases.runtime import CaseRuntime
@@ -207,7 +207,7 @@ def reassign(session: Session, *, user: User, work_task_id: int, assignee: User,
     _event(session, task.instance, user, now, action="reassign", step_key=task.step_key, step_title=task.title,
            opinion=f"{previous} → {assignee.display_name}")
     session.flush()
-    notifications.tasks_opened(session, [task], now, actor=user)
+    alerts.tasks_opened(session, [task], now, actor=user)
     return task
 
 
@@ -251,7 +251,7 @@ def _save(session: Session, runtime: CaseRuntime, engine: WorkflowEngine, instan
     except StaleDataError as error:
         raise TaskConflict(ALREADY_DONE) from error
     added = sync_tasks(session, runtime, engine, instance, workflow, now, starter=starter)
-    notifications.tasks_opened(session, added, now, actor=actor, sent_back_reason=sent_back_reason)
+    alerts.tasks_opened(session, added, now, actor=actor, sent_back_reason=sent_back_reason)
 
 
 def _event(session: Session, instance: ProcessInstance, user: User | None, now: datetime, *, action: str,

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.cases import notifications
+from webapp.cases import alerts
 from webapp.clock import TZ
 from webapp.models import CaseEvent, ProcessInstance, User, WorkTask
 from webapp.services import audit
@@ -71,10 +71,10 @@ def remind(session: Session, *, user: User, work_task_id: int, reason: str, now:
     if last is not None and now < last.at + interval:
         return _refuse(session, user, task, now, reason, last.at, last.at + interval)
     body = f"{user.display_name}催办" + (f"：{reason}" if reason else "。")
-    notice = notifications.Notice("reminder", f"reminder:{last.id if last else 0}:", body)
-    made = notifications.announce(session, notice, WorkTask.id == task.id, now, exclude_user_id=user.id)
+    notice = alerts.Notice("reminder", f"reminder:{last.id if last else 0}:", body)
+    made = alerts.announce(session, notice, WorkTask.id == task.id, now, exclude_user_id=user.id)
     if not made:
-        if session.scalar(select(notifications.holders(WorkTask.id == task.id).subquery().c.user_id).limit(1)):
+        if session.scalar(select(alerts.holders(WorkTask.id == task.id).subquery().c.user_id).limit(1)):
             return _refuse(session, user, task, now, reason, now, now + interval)  # a simultaneous 催办 won
         raise InvalidInput("该步骤目前没有可接收催办的办理人。")
     _record(session, user, task, now, REMINDED, reason)

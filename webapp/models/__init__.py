@@ -14,13 +14,13 @@ from webapp.models.document import (
 from webapp.models.drafts import FormDraft
 from webapp.models.grid import CommitteeMember, GridNode, GridPost, Unit, UnitCardSettings
 from webapp.models.jobs import Job
-from webapp.models.notifications import Notification, ReminderSettings
+from webapp.models.alerts import Alert, ReminderSettings
 from webapp.models.users import LoginThrottle, User, UserRole
 from webapp.models.workflow import CalendarDay, CaseEvent, ProcessInstance, WorkTask
 
 __all__ = [
     "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Document", "DocumentAttachment",
-    "FormDraft", "GridNode", "GridPost", "IssuedNumber", "Job", "LoginThrottle", "Notification", "NumberPrefix",
+    "FormDraft", "GridNode", "GridPost", "IssuedNumber", "Job", "LoginThrottle", "Alert", "NumberPrefix",
     "NumberSequence", "ProcessInstance", "ReminderSettings", "StoredFile", "Unit", "UnitCardSettings", "User",
     "UserRole", "WorkTask",
 ]

@@ -13,7 +13,7 @@ import time
 
 from flask import Flask
 
-from webapp.cases import notifications, timers
+from webapp.cases import alerts, timers
 from webapp.extensions import db
 from webapp.services import jobs
 
@@ -27,7 +27,7 @@ def sweep(app: Flask, worker: str, fire_timers: bool) -> None:
         try:
             if fire_timers:
                 timers.fire_due_timers(db.session, runtime, clock.now())
-                notifications.sweep(db.session, runtime, clock.now())
+                alerts.sweep(db.session, runtime, clock.now())
             jobs.run_due_jobs(db.session, runtime, worker=worker, clock=clock.now, deadline_seconds=60)
         finally:
             db.session.remove()

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from webapp.models import CalendarDay, CommitteeMember, GridNode, NumberPrefix, ReminderSettings
 from webapp.models.grid import COMMITTEE_ROLES
-from webapp.models.notifications import DEFAULT_DUE_SOON_WORKDAYS, DEFAULT_REMINDER_INTERVAL_HOURS
+from webapp.models.alerts import DEFAULT_DUE_SOON_WORKDAYS, DEFAULT_REMINDER_INTERVAL_HOURS
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.numbering import GRAMMARS
 from webapp.workdays import WorkdayCalendar

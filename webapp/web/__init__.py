@@ -28,7 +28,7 @@ def _shared_modules() -> list:
         grid,
         health,
         home,
-        notifications,
+        alerts,
         numbers,
         organisation,
         previews,
@@ -40,7 +40,7 @@ def _shared_modules() -> list:
     )
     from webapp.web import county as county_overview
 
-    return [auth, setup, home, tasks, notifications, cases, documents, previews, numbers, grid, units, unit_codes,
+    return [auth, setup, home, tasks, alerts, cases, documents, previews, numbers, grid, units, unit_codes,
             admin, organisation, settings, health, county_overview]
 
 

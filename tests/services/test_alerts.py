@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from tests.services.test_concurrency import _run_in_threads
 from webapp.cases import actions as cases
-from webapp.cases import notifications, reminders
+from webapp.cases import alerts, reminders
 from webapp.clock import TZ
 from webapp.extensions import db
-from webapp.models import CaseEvent, Notification, User, WorkTask
+from webapp.models import CaseEvent, Alert, User, WorkTask
 from webapp.services import settings
 
 
@@ -36,10 +36,10 @@ def case_in_review(app, session, town, started: datetime) -> WorkTask:
     return session.scalar(select(WorkTask).where(WorkTask.instance_id == instance.id))
 
 
-def notices(session, **where) -> list[Notification]:
-    stmt = select(Notification).order_by(Notification.id)
+def notices(session, **where) -> list[Alert]:
+    stmt = select(Alert).order_by(Alert.id)
     for name, value in where.items():
-        stmt = stmt.where(getattr(Notification, name) == value)
+        stmt = stmt.where(getattr(Alert, name) == value)
     return list(session.scalars(stmt))
 
 
@@ -67,23 +67,23 @@ def test_due_soon_comes_one_working_day_before_the_due_date_across_national_day(
     # Three working days after Mon 28 Sep: 29, 30 Sep, then 8 Oct (1–7 Oct are the National Day holiday).
     assert review.due_at == at("2026-10-08T23:59:59")
 
-    assert notifications.sweep(session, runtime, at("2026-09-29T18:00")) == 0
-    assert notifications.sweep(session, runtime, at("2026-09-30T08:00")) == 1  # the last working day before
+    assert alerts.sweep(session, runtime, at("2026-09-29T18:00")) == 0
+    assert alerts.sweep(session, runtime, at("2026-09-30T08:00")) == 1  # the last working day before
     [soon] = notices(session, kind="due_soon")
     assert soon.recipient.username == "leader" and soon.work_task_id == review.id
     # A calendar-day rule would fire on 7 Oct; the sweep already did, and never twice.
-    assert notifications.sweep(session, runtime, at("2026-10-07T08:00")) == 0
-    assert notifications.sweep(session, runtime, at("2026-10-08T23:00")) == 0
-    assert notifications.sweep(session, runtime, at("2026-10-09T00:00:01")) == 1
+    assert alerts.sweep(session, runtime, at("2026-10-07T08:00")) == 0
+    assert alerts.sweep(session, runtime, at("2026-10-08T23:00")) == 0
+    assert alerts.sweep(session, runtime, at("2026-10-09T00:00:01")) == 1
     assert [n.kind for n in notices(session, recipient_id=soon.recipient_id)] == ["new_task", "due_soon", "overdue"]
-    assert notifications.sweep(session, runtime, at("2026-10-12T09:00")) == 0
+    assert alerts.sweep(session, runtime, at("2026-10-12T09:00")) == 0
 
 
 def test_a_town_may_announce_earlier(app, session, small_town):
     runtime = app.extensions["firegrid.runtime"]
     settings.save_reminder_settings(session, small_town.town, due_soon_workdays=2, reminder_interval_hours=24)
     case_in_review(app, session, small_town.town, at("2026-09-28T09:00"))
-    assert notifications.sweep(session, runtime, at("2026-09-29T08:00")) == 1  # 29, 30 Sep → due 8 Oct
+    assert alerts.sweep(session, runtime, at("2026-09-29T08:00")) == 1  # 29, 30 Sep → due 8 Oct
     assert notices(session, kind="due_soon")[0].created_at == at("2026-09-29T08:00")
 
 
@@ -92,11 +92,11 @@ def test_simultaneous_sweeps_make_each_notice_once(app, session, small_town):
     for index in range(3):
         case_in_review(app, session, small_town.town, at(f"2026-09-2{index + 1}T09:00"))
     runtime = app.extensions["firegrid.runtime"]
-    results = _run_in_threads(app, 2, lambda index: notifications.sweep(db.session, runtime,
+    results = _run_in_threads(app, 2, lambda index: alerts.sweep(db.session, runtime,
                                                                           at("2026-10-20T09:00")))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(results) == 3
-    assert session.scalar(select(func.count()).select_from(Notification).where(Notification.kind == "overdue")) == 3
+    assert session.scalar(select(func.count()).select_from(Alert).where(Alert.kind == "overdue")) == 3
 
 
 def test_two_simultaneous_reminders_give_one_notice(app, session, small_town):

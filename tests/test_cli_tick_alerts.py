@@ -9,12 +9,12 @@ from sqlalchemy import select
 from tests import factories
 from tests.test_cli_tick_jobs import _tick
 from tests.web.test_inspection_flow import at, draft_and_sign_notice, serve, start_inspection
-from webapp.models import Notification, WorkTask
+from webapp.models import Alert, WorkTask
 
 
 def _notices(session, task: WorkTask) -> set[tuple[str, str]]:
     session.expire_all()
-    rows = session.scalars(select(Notification).where(Notification.work_task_id == task.id))
+    rows = session.scalars(select(Alert).where(Alert.work_task_id == task.id))
     return {(n.recipient.username, n.kind) for n in rows}
 
 
@@ -45,5 +45,5 @@ def test_tick_past_the_deadline_opens_the_reinspection_and_notifies_the_inspecto
     assert _tick(app, "2026-10-15T00:00:01").returncode == 0
     assert _notices(session, reinspect) == {(name, kind) for name in inspectors
                                             for kind in ("new_task", "due_soon", "overdue")}
-    page = inspector.get("/notifications/").get_data(as_text=True)
+    page = inspector.get("/alerts/").get_data(as_text=True)
     assert page.count("复查：") == 3 and "即将到期" in page and "已逾期" in page

@@ -1,7 +1,7 @@
-"""Notification sweep: 1,000 overdue tasks → 1,000 notices in one sweep, against a bare bulk insert of
-1,000 notification rows measured in the same run; and the header badge's COUNT while a sweep runs.
+"""Alert sweep: 1,000 overdue tasks → 1,000 notices in one sweep, against a bare bulk insert of
+1,000 alert rows measured in the same run; and the header badge's COUNT while a sweep runs.
 
-    python bench/notifications.py [--database-url URL] [--count 1000]
+    python bench/alerts.py [--database-url URL] [--count 1000]
 
 Uses a throw-away SQLite file unless a database URL is given (its tables are dropped first). The town,
 users and tasks come from the tests' small builders; tasks are inserted in bulk as bench/inbox.py does.
@@ -24,10 +24,10 @@ from sqlalchemy import MetaData, delete, func, insert, select  # noqa: E402
 
 from tests import factories  # noqa: E402
 from webapp import create_app  # noqa: E402
-from webapp.cases import notifications  # noqa: E402
+from webapp.cases import alerts  # noqa: E402
 from webapp.clock import TZ  # noqa: E402
 from webapp.extensions import db  # noqa: E402
-from webapp.models import Notification, ProcessInstance, User, WorkTask  # noqa: E402
+from webapp.models import Alert, ProcessInstance, User, WorkTask  # noqa: E402
 
 NOW = datetime(2026, 11, 16, 9, 0, tzinfo=TZ)
 
@@ -47,15 +47,15 @@ def overdue_tasks(session, count: int) -> None:  # noqa: ANN001
 
 
 def baseline(session, count: int, user_id: int) -> float:  # noqa: ANN001
-    """The floor: the same number of notification rows in one executemany INSERT, then commit."""
+    """The floor: the same number of alert rows in one executemany INSERT, then commit."""
     rows = [{"recipient_id": user_id, "kind": "overdue", "title": f"审核：批量案件{i}", "body": "",
              "instance_id": i + 1, "work_task_id": i + 1, "created_at": NOW, "dedupe_key": f"bench:{i}"}
             for i in range(count)]
     start = time.perf_counter()
-    session.execute(insert(Notification), rows)
+    session.execute(insert(Alert), rows)
     session.commit()
     elapsed = time.perf_counter() - start
-    session.execute(delete(Notification))
+    session.execute(delete(Alert))
     session.commit()
     return elapsed
 
@@ -67,7 +67,7 @@ def badge_ms_during(app, user_id: int, busy: threading.Event) -> list[float]:  #
         user = db.session.get(User, user_id)
         while busy.is_set() or not samples:
             start = time.perf_counter()
-            notifications.unread_count(db.session, user)
+            alerts.unread_count(db.session, user)
             db.session.rollback()
             samples.append((time.perf_counter() - start) * 1000)
         db.session.remove()
@@ -98,14 +98,14 @@ def main() -> None:
         reader = threading.Thread(target=lambda: badge.extend(badge_ms_during(app, leader_id, busy)))
         reader.start()
         start = time.perf_counter()
-        made = notifications.sweep(db.session, runtime, NOW)
+        made = alerts.sweep(db.session, runtime, NOW)
         sweep = time.perf_counter() - start
         busy.clear()
         reader.join()
         again_start = time.perf_counter()
-        repeat = notifications.sweep(db.session, runtime, NOW)
+        repeat = alerts.sweep(db.session, runtime, NOW)
         again = time.perf_counter() - again_start
-        stored = db.session.scalar(select(func.count(Notification.id)))
+        stored = db.session.scalar(select(func.count(Alert.id)))
     print(f"backend: {url.split(':')[0]}")
     print(f"sweep made {made} notices ({stored} stored); a second sweep made {repeat}")
     print(f"baseline bulk insert: {floor * 1e6 / args.count:8.1f} µs per row ({floor * 1000:.1f} ms)")

@@ -9,12 +9,12 @@ from datetime import timedelta
 
 from sqlalchemy import event, select
 
-from tests.services.test_notifications import at, case_in_review, notices
-from webapp.cases import notifications
+from tests.services.test_alerts import at, case_in_review, notices
+from webapp.cases import alerts
 from webapp.extensions import db
-from webapp.models import AuditEvent, Notification
+from webapp.models import AuditEvent, Alert
 
-BADGE = re.compile(r'href="/notifications/">消息 <span class="badge">(\d+)</span>')
+BADGE = re.compile(r'href="/alerts/">消息 <span class="badge">(\d+)</span>')
 
 
 def badge(page: str) -> int | None:
@@ -27,29 +27,29 @@ def test_badge_list_open_and_mark_all_read(app, session, small_town, sign_in):
     clock.set(at("2026-09-28T09:00"))
     review = case_in_review(app, session, small_town.town, at("2026-09-28T09:00"))
     clock.set(at("2026-10-09T09:00"))
-    notifications.sweep(session, app.extensions["firegrid.runtime"], at("2026-10-09T09:00"))  # overdue
+    alerts.sweep(session, app.extensions["firegrid.runtime"], at("2026-10-09T09:00"))  # overdue
     leader = sign_in("leader")
     home = leader.get("/").get_data(as_text=True)
     assert badge(home) == 2  # 新待办 and 已逾期, on every page (here the home page)
     assert badge(sign_in("clerk").get("/").get_data(as_text=True)) is None  # nothing for the clerk
 
-    page = leader.get("/notifications/").get_data(as_text=True)
+    page = leader.get("/alerts/").get_data(as_text=True)
     assert "新待办" in page and "已逾期" in page and "审核：提醒" in page
     first = notices(session, kind="new_task")[0]
-    opened = leader.get(f"/notifications/{first.id}")
+    opened = leader.get(f"/alerts/{first.id}")
     assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/tasks/{review.id}")
     session.expire_all()
-    assert session.get(Notification, first.id).read_at == at("2026-10-09T09:00")
+    assert session.get(Alert, first.id).read_at == at("2026-10-09T09:00")
     assert badge(leader.get("/tasks/").get_data(as_text=True)) == 1
-    unread = leader.get("/notifications/?show=unread").get_data(as_text=True)
+    unread = leader.get("/alerts/?show=unread").get_data(as_text=True)
     assert "已逾期" in unread and "新待办" not in unread
 
-    digest = leader.get("/notifications/digest?day=2026-10-09").get_data(as_text=True)
+    digest = leader.get("/alerts/digest?day=2026-10-09").get_data(as_text=True)
     assert "2026年10月9日消息摘要" in digest and "已逾期" in digest and "新待办" not in digest
-    assert "新待办" in leader.get("/notifications/digest?day=2026-09-28").get_data(as_text=True)
-    assert leader.get("/notifications/digest?day=2026-13-01").status_code == 400
+    assert "新待办" in leader.get("/alerts/digest?day=2026-09-28").get_data(as_text=True)
+    assert leader.get("/alerts/digest?day=2026-13-01").status_code == 400
 
-    assert leader.post("/notifications/read-all").status_code == 302
+    assert leader.post("/alerts/read-all").status_code == 302
     assert badge(leader.get("/").get_data(as_text=True)) is None
 
 
@@ -66,7 +66,7 @@ def test_the_badge_is_one_count_query(app, session, small_town, sign_in):
         assert badge(leader.get("/tasks/").get_data(as_text=True)) == 1
     finally:
         event.remove(db.engine, "before_cursor_execute", seen)
-    about = [s for s in statements if "notification" in s]
+    about = [s for s in statements if "alert" in s]
     assert len(about) == 1 and about[0].lstrip().upper().startswith("SELECT COUNT"), about
 
 
@@ -74,12 +74,12 @@ def test_nobody_reads_or_marks_another_users_notice(app, session, small_town, si
     case_in_review(app, session, small_town.town, at("2026-09-28T09:00"))
     theirs = notices(session)[0]  # the leader's
     clerk = sign_in("clerk")
-    assert clerk.get(f"/notifications/{theirs.id}").status_code == 403
-    assert clerk.post(f"/notifications/{theirs.id}/read").status_code == 403
-    assert "审核：提醒" not in clerk.get("/notifications/").get_data(as_text=True)
-    clerk.post("/notifications/read-all")
+    assert clerk.get(f"/alerts/{theirs.id}").status_code == 403
+    assert clerk.post(f"/alerts/{theirs.id}/read").status_code == 403
+    assert "审核：提醒" not in clerk.get("/alerts/").get_data(as_text=True)
+    clerk.post("/alerts/read-all")
     session.expire_all()
-    assert session.get(Notification, theirs.id).read_at is None
+    assert session.get(Alert, theirs.id).read_at is None
     denied = session.scalars(select(AuditEvent).where(AuditEvent.action == "access_denied",
                                                       AuditEvent.username == "clerk")).all()
     assert len(denied) == 2
@@ -112,7 +112,7 @@ def test_remind_twice_within_the_interval_is_refused_and_both_are_on_the_case(ap
     third = clerk.post(f"{case_url}/tasks/{review.id}/remind", {}, follow_redirects=True)
     assert "已催办" in third.get_data(as_text=True)
     assert len(notices(session, kind="reminder")) == 2
-    leader_page = sign_in("leader").get("/notifications/").get_data(as_text=True)
+    leader_page = sign_in("leader").get("/alerts/").get_data(as_text=True)
     assert "催办" in leader_page and "明天要印发" in leader_page
 
 

@@ -1,4 +1,4 @@
-"""In-app notifications (消息提醒) and each town's reminder settings (提醒、催办)."""
+"""In-app alerts (消息提醒) and each town's reminder settings (提醒、催办)."""
 
 from __future__ import annotations
 
@@ -16,16 +16,16 @@ from webapp.models.workflow import ProcessInstance
 DEFAULT_DUE_SOON_WORKDAYS = 1
 DEFAULT_REMINDER_INTERVAL_HOURS = 24
 
-NOTIFICATION_KINDS = {
+ALERT_KINDS = {
     "new_task": "新待办", "send_back": "退回", "due_soon": "即将到期", "overdue": "已逾期", "reminder": "催办",
 }
 
 
-class Notification(db.Model):
+class Alert(db.Model):
     """One message for one user. The row is the in-app delivery; later channels (e-mail, SMS, webhooks)
     deliver from it, so it never depends on a channel succeeding."""
 
-    __tablename__ = "notification"
+    __tablename__ = "alert"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
@@ -46,16 +46,16 @@ class Notification(db.Model):
     instance: Mapped[ProcessInstance | None] = relationship()
 
     __table_args__ = (
-        UniqueConstraint("recipient_id", "dedupe_key", name="uq_notification_recipient_dedupe"),
+        UniqueConstraint("recipient_id", "dedupe_key", name="uq_alert_recipient_dedupe"),
         # The header badge on every page: COUNT(*) WHERE recipient_id = ? AND read_at IS NULL.
-        Index("ix_notification_recipient_read", "recipient_id", "read_at"),
+        Index("ix_alert_recipient_read", "recipient_id", "read_at"),
         # The list page: newest first per recipient.
-        Index("ix_notification_recipient_created", "recipient_id", "created_at"),
+        Index("ix_alert_recipient_created", "recipient_id", "created_at"),
     )
 
     @property
     def kind_label(self) -> str:
-        return NOTIFICATION_KINDS.get(self.kind, self.kind)
+        return ALERT_KINDS.get(self.kind, self.kind)
 
 
 class ReminderSettings(db.Model):

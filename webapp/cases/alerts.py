@@ -23,26 +23,26 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from webapp.clock import TZ
-from webapp.models import GridNode, Notification, ProcessInstance, ReminderSettings, User, UserRole, WorkTask
-from webapp.models.notifications import DEFAULT_DUE_SOON_WORKDAYS, NOTIFICATION_KINDS
+from webapp.models import GridNode, Alert, ProcessInstance, ReminderSettings, User, UserRole, WorkTask
+from webapp.models.alerts import DEFAULT_DUE_SOON_WORKDAYS, ALERT_KINDS
 from webapp.services.errors import NotFound, OutOfScope
 
 Channel = Callable[[Session, Sequence[int]], None]
 
 
-def _in_app(session: Session, notification_ids: Sequence[int]) -> None:
-    """The notification row is the in-app message: the badge and the list read it. Nothing to send."""
+def _in_app(session: Session, alert_ids: Sequence[int]) -> None:
+    """The alert row is the in-app message: the badge and the list read it. Nothing to send."""
 
 
-# Every channel a new notification goes through. Later channels (e-mail, SMS gateway, 企业微信/钉钉
+# Every channel a new alert goes through. Later channels (e-mail, SMS gateway, 企业微信/钉钉
 # webhooks) append a callable that queues a delivery job for the ids; see the module docstring.
 CHANNELS: list[Channel] = [_in_app]
 
 
-def deliver(session: Session, notification_ids: Sequence[int]) -> None:
-    if notification_ids:
+def deliver(session: Session, alert_ids: Sequence[int]) -> None:
+    if alert_ids:
         for channel in CHANNELS:
-            channel(session, notification_ids)
+            channel(session, alert_ids)
 
 
 def holders(task_condition: ColumnElement[bool]) -> CompoundSelect:
@@ -76,9 +76,9 @@ def announce(session: Session, notice: Notice, task_condition: ColumnElement[boo
     pairs = holders(task_condition).subquery()
     key = literal(notice.key) + cast(pairs.c.task_id, String)
     title = func.substr(WorkTask.title + literal("：") + ProcessInstance.title, 1, 300)
-    already = exists().where(Notification.recipient_id == pairs.c.user_id, Notification.dedupe_key == key)
+    already = exists().where(Alert.recipient_id == pairs.c.user_id, Alert.dedupe_key == key)
     rows = (select(pairs.c.user_id, literal(notice.kind), title, literal(notice.body), WorkTask.instance_id,
-                   WorkTask.id, literal(now, Notification.created_at.type), key)
+                   WorkTask.id, literal(now, Alert.created_at.type), key)
             .select_from(pairs)
             .join(WorkTask, WorkTask.id == pairs.c.task_id)
             .join(ProcessInstance, ProcessInstance.id == WorkTask.instance_id)
@@ -87,8 +87,8 @@ def announce(session: Session, notice: Notice, task_condition: ColumnElement[boo
         rows = rows.where(pairs.c.user_id != exclude_user_id)
     columns = ["recipient_id", "kind", "title", "body", "instance_id", "work_task_id", "created_at", "dedupe_key"]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (dialect.insert(Notification.__table__).from_select(columns, rows)
-            .on_conflict_do_nothing().returning(Notification.__table__.c.id))
+    stmt = (dialect.insert(Alert.__table__).from_select(columns, rows)
+            .on_conflict_do_nothing().returning(Alert.__table__.c.id))
     ids = list(session.scalars(stmt))
     deliver(session, ids)
     return ids
@@ -146,57 +146,57 @@ LIST_PAGE = 50
 
 def unread_count(session: Session, user: User) -> int:
     """The header badge: one COUNT on the (recipient_id, read_at) index."""
-    stmt = select(func.count(Notification.id)).where(Notification.recipient_id == user.id,
-                                                    Notification.read_at.is_(None))
+    stmt = select(func.count(Alert.id)).where(Alert.recipient_id == user.id,
+                                                    Alert.read_at.is_(None))
     return session.scalar(stmt) or 0
 
 
-def notifications_page(session: Session, user: User, *, unread_only: bool = False, page: int = 1
-                       ) -> tuple[list[Notification], int]:
+def alerts_page(session: Session, user: User, *, unread_only: bool = False, page: int = 1
+                       ) -> tuple[list[Alert], int]:
     """The user's own notices, newest first, and how many match."""
-    stmt = select(Notification).where(Notification.recipient_id == user.id)
+    stmt = select(Alert).where(Alert.recipient_id == user.id)
     if unread_only:
-        stmt = stmt.where(Notification.read_at.is_(None))
-    total = session.scalar(stmt.with_only_columns(func.count(Notification.id))) or 0
-    rows = session.scalars(stmt.order_by(Notification.created_at.desc(), Notification.id.desc())
+        stmt = stmt.where(Alert.read_at.is_(None))
+    total = session.scalar(stmt.with_only_columns(func.count(Alert.id))) or 0
+    rows = session.scalars(stmt.order_by(Alert.created_at.desc(), Alert.id.desc())
                            .limit(LIST_PAGE).offset((page - 1) * LIST_PAGE))
     return list(rows), total
 
 
-def own_notification(session: Session, user: User, notification_id: int) -> Notification:
+def own_alert(session: Session, user: User, alert_id: int) -> Alert:
     """A notice is only ever its recipient's: anyone else's is refused (403, audit-logged), not hidden."""
-    notification = session.get(Notification, notification_id)
-    if notification is None:
+    alert = session.get(Alert, alert_id)
+    if alert is None:
         raise NotFound("没有这条消息。")
-    if notification.recipient_id != user.id:
+    if alert.recipient_id != user.id:
         raise OutOfScope("这条消息不是发给您的。")
-    return notification
+    return alert
 
 
-def mark_read(session: Session, user: User, notification_id: int, now: datetime) -> Notification:
-    notification = own_notification(session, user, notification_id)
-    if notification.read_at is None:
-        notification.read_at = now
+def mark_read(session: Session, user: User, alert_id: int, now: datetime) -> Alert:
+    alert = own_alert(session, user, alert_id)
+    if alert.read_at is None:
+        alert.read_at = now
         session.flush()
-    return notification
+    return alert
 
 
 def mark_all_read(session: Session, user: User, now: datetime) -> int:
     """One UPDATE of the user's unread notices; returns how many."""
-    result = session.execute(Notification.__table__.update()
-                             .where(Notification.recipient_id == user.id, Notification.read_at.is_(None))
+    result = session.execute(Alert.__table__.update()
+                             .where(Alert.recipient_id == user.id, Alert.read_at.is_(None))
                              .values(read_at=now))
     return result.rowcount or 0
 
 
-def daily_digest(session: Session, user: User, day) -> dict[str, list[Notification]]:  # noqa: ANN001
+def daily_digest(session: Session, user: User, day) -> dict[str, list[Alert]]:  # noqa: ANN001
     """The user's notices of one day (Beijing time), grouped by kind in a fixed order (新待办 first)."""
     start = datetime.combine(day, time(), tzinfo=TZ)
     end = datetime.combine(day, time(23, 59, 59, 999999), tzinfo=TZ)
-    rows = session.scalars(select(Notification).where(Notification.recipient_id == user.id,
-                                                      Notification.created_at.between(start, end))
-                           .order_by(Notification.created_at, Notification.id))
-    groups: dict[str, list[Notification]] = {kind: [] for kind in NOTIFICATION_KINDS}
+    rows = session.scalars(select(Alert).where(Alert.recipient_id == user.id,
+                                                      Alert.created_at.between(start, end))
+                           .order_by(Alert.created_at, Alert.id))
+    groups: dict[str, list[Alert]] = {kind: [] for kind in ALERT_KINDS}
     for row in rows:
         groups.setdefault(row.kind, []).append(row)
     return {kind: items for kind, items in groups.items() if items}
