@@ -124,15 +124,16 @@ def _runtime():
 @click.option("--now", "moment", default=None, help="Pretend it is this moment (ISO date/time, Beijing time).")
 @with_appcontext
 def tick_command(moment: str | None) -> None:
-    """Fire due timers once (for cron, or when several app hosts share the database)."""
-    from webapp.cases import timers
+    """Fire due timers and make due-soon/overdue notices once (for cron, or several app hosts)."""
+    from webapp.cases import alerts, timers
     from webapp.clock import parse_moment
     from webapp.services import jobs
 
     now = parse_moment(moment) if moment else _now()
     fired = timers.fire_due_timers(db.session, _runtime(), now)
+    notices = alerts.sweep(db.session, _runtime(), now)
     chunks = jobs.run_due_jobs(db.session, _runtime(), worker=jobs.worker_id(), clock=lambda: now)
-    click.echo(f"{now:%Y-%m-%d %H:%M}：处理到期定时事项 {fired} 件，后台任务 {chunks} 批。")
+    click.echo(f"{now:%Y-%m-%d %H:%M}：处理到期定时事项 {fired} 件，到期提醒 {notices} 条，后台任务 {chunks} 批。")
 
 
 @read_only

@@ -19,6 +19,7 @@ from webapp.services.documents import responsible_party
 SECRECY = "无"  # not classified: the catalogue leaves 密级 blank
 ACTION_LABELS = {
     "start": "发起", "complete": "办理", "send_back": "退回", "withdraw": "撤回", "reassign": "转办", "timer": "到期",
+    "remind": "催办", "remind_refused": "催办未发送",
 }
 DECISION_LABELS = {"approve": "同意", "send_back": "退回", "reject": "不同意"}
 # The document's own files, then every attachment role under the label it is declared with.

@@ -13,12 +13,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from webapp.cases import alerts
 from webapp.cases import registry as procedures
 from webapp.cases.registry import Procedure, StepContext
 from webapp.cases.runtime import CaseRuntime
 from webapp.cases.task_projection import sync_tasks
 from webapp.engine import TaskNotReady, WorkflowEngine
 from webapp.models import CaseEvent, GridNode, ProcessInstance, Unit, User, WorkTask
+from webapp.models.workflow import SIDE_ACTIONS
 from webapp.services import audit
 from webapp.services.errors import InvalidInput, NotFound, OutOfScope, TaskConflict
 from webapp.services.grid import ensure_in_scope
@@ -57,7 +59,7 @@ def start_case(
     session.add(instance)
     session.flush()
     event = _event(session, instance, user, now, action="start", step_title=procedure.title, opinion=title)
-    _save(session, runtime, engine, instance, workflow, now, starter=user)
+    _save(session, runtime, engine, instance, workflow, now, starter=user, actor=user)
     if procedure.after_start is not None:
         event.document_ids = procedure.after_start(
             StepContext(session, instance, "start", start_data, user, now, runtime))
@@ -109,7 +111,7 @@ def submit_task(
     _event(session, instance, user, now, action="complete", step_key=task.step_key, step_title=task.title,
            decision=decision, opinion=opinion, engine_task_id=task.engine_task_id, document_ids=document_ids,
            work_task_id=task.id)
-    _save(session, runtime, engine, instance, workflow, now)
+    _save(session, runtime, engine, instance, workflow, now, actor=user)
     audit.record(session, at=now, user=user, action="task_complete", object_type="case", object_id=instance.id,
                  summary=f"{task.title}（{instance.title}）")
     return instance
@@ -132,7 +134,7 @@ def send_back(
     engine.reset_to(workflow, earlier[-1].task_id)
     _event(session, instance, user, now, action="send_back", step_key=task.step_key, step_title=task.title,
            decision="send_back", opinion=reason.strip(), work_task_id=task.id)
-    _save(session, runtime, engine, instance, workflow, now)
+    _save(session, runtime, engine, instance, workflow, now, actor=user, sent_back_reason=reason.strip())
     audit.record(session, at=now, user=user, action="task_send_back", object_type="case", object_id=instance.id,
                  summary=f"{task.title}: {reason.strip()}")
     return instance
@@ -141,7 +143,8 @@ def send_back(
 def withdrawable_event(session: Session, user: User, instance: ProcessInstance) -> CaseEvent | None:
     """撤回 is possible while the user's own completion is the case's latest event."""
     latest = session.scalar(
-        select(CaseEvent).where(CaseEvent.instance_id == instance.id).order_by(CaseEvent.id.desc()).limit(1)
+        select(CaseEvent).where(CaseEvent.instance_id == instance.id, CaseEvent.action.not_in(SIDE_ACTIONS))
+        .order_by(CaseEvent.id.desc()).limit(1)
     )
     if instance.status != "running" or latest is None:
         return None
@@ -162,7 +165,7 @@ def withdraw(session: Session, runtime: CaseRuntime, *, user: User, instance_id:
     workflow = engine.deserialize(instance.state_json)
     engine.reset_to(workflow, event.engine_task_id)
     _event(session, instance, user, now, action="withdraw", step_key=event.step_key, step_title=event.step_title)
-    _save(session, runtime, engine, instance, workflow, now)
+    _save(session, runtime, engine, instance, workflow, now, actor=user)
     audit.record(session, at=now, user=user, action="case_withdraw", object_type="case", object_id=instance.id,
                  summary=event.step_title)
     return instance
@@ -204,6 +207,7 @@ def reassign(session: Session, *, user: User, work_task_id: int, assignee: User,
     _event(session, task.instance, user, now, action="reassign", step_key=task.step_key, step_title=task.title,
            opinion=f"{previous} → {assignee.display_name}")
     session.flush()
+    alerts.tasks_opened(session, [task], now, actor=user)
     return task
 
 
@@ -231,7 +235,10 @@ def _task_data_after(engine: WorkflowEngine, workflow: object, engine_task_id: s
 
 
 def _save(session: Session, runtime: CaseRuntime, engine: WorkflowEngine, instance: ProcessInstance,
-          workflow: object, now: datetime, starter: User | None = None) -> None:
+          workflow: object, now: datetime, starter: User | None = None, actor: User | None = None,
+          sent_back_reason: str | None = None) -> None:
+    """Store the workflow, mirror its tasks, and announce the tasks it opened (消息提醒), all in this
+    transaction."""
     from webapp.engine import SERIALIZER_VERSION
 
     instance.state_json = engine.serialize(workflow)
@@ -243,7 +250,8 @@ def _save(session: Session, runtime: CaseRuntime, engine: WorkflowEngine, instan
         session.flush()
     except StaleDataError as error:
         raise TaskConflict(ALREADY_DONE) from error
-    sync_tasks(session, runtime, engine, instance, workflow, now, starter=starter)
+    added = sync_tasks(session, runtime, engine, instance, workflow, now, starter=starter)
+    alerts.tasks_opened(session, added, now, actor=actor, sent_back_reason=sent_back_reason)
 
 
 def _event(session: Session, instance: ProcessInstance, user: User | None, now: datetime, *, action: str,

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from webapp.clock import TZ
 from webapp.models import CaseEvent, ProcessInstance, User, WorkTask
+from webapp.models.workflow import SIDE_ACTIONS
 from webapp.services.errors import OutOfScope
 
 # "即将到期": due by the end of this many working days from today.
@@ -90,7 +91,8 @@ def arrivals(session: Session, tasks: list[WorkTask]) -> dict[int, Arrival]:
     if not instance_ids:
         return {}
     latest = (select(func.max(CaseEvent.id)).where(CaseEvent.instance_id.in_(instance_ids),
-                                                   CaseEvent.user_id.is_not(None))
+                                                   CaseEvent.user_id.is_not(None),
+                                                   CaseEvent.action.not_in(SIDE_ACTIONS))
               .group_by(CaseEvent.instance_id))
     events = session.scalars(select(CaseEvent).where(CaseEvent.id.in_(latest)))
     return {e.instance_id: Arrival(e.actor_name, e.action == "send_back", e.opinion) for e in events}
@@ -101,7 +103,8 @@ def finished_step(session: Session, user: User, work_task_id: int) -> CaseEvent 
 
     None when no user's action finished it (withdrawn, a timer moved on, or the id never existed):
     the page then only says the step is no longer open."""
-    event = session.scalar(select(CaseEvent).where(CaseEvent.work_task_id == work_task_id)
+    event = session.scalar(select(CaseEvent).where(CaseEvent.work_task_id == work_task_id,
+                                                   CaseEvent.action.not_in(SIDE_ACTIONS))
                            .order_by(CaseEvent.id.desc()).limit(1))
     if event is not None and event.user_id != user.id and not user.scope.contains(event.instance.grid):
         raise OutOfScope("该任务不在您的管辖范围内。")

@@ -1,4 +1,5 @@
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
+from wtforms.validators import InputRequired
 
 from webapp.forms.common import ChineseForm, max_length, optional, required
 from webapp.models import NumberPrefix
@@ -31,3 +32,11 @@ class CommitteeMemberForm(ChineseForm):
 class UnitCardSettingsForm(ChineseForm):
     report_phone = StringField("举报电话（空则不显示）", validators=[optional(), max_length(30)])
     show_responsible_phone = BooleanField("公开卡片显示消防安全责任人电话")
+
+
+class ReminderSettingsForm(ChineseForm):
+    # InputRequired, not required(): 0 (announce on the due date itself) is a valid answer.
+    due_soon_workdays = IntegerField("到期前几个工作日提醒（0为到期当天）",
+                                     validators=[InputRequired("请填写工作日数。")])
+    reminder_interval_hours = IntegerField("同一事项两次催办至少间隔（小时）",
+                                           validators=[InputRequired("请填写催办间隔。")])

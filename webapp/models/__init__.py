@@ -1,6 +1,7 @@
 """Shared tables only, one module per aggregate. A procedure keeps its tables in its own package
 (webapp/procedures/<key>/models.py), registered when the procedure loads."""
 
+from webapp.models.alerts import Alert, ReminderSettings
 from webapp.models.audit import AuditEvent
 from webapp.models.document import (
     AttachmentRole,
@@ -19,8 +20,8 @@ from webapp.models.users import LoginThrottle, User, UserRole
 from webapp.models.workflow import CalendarDay, CaseEvent, ProcessInstance, WorkTask
 
 __all__ = [
-    "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Document", "DocumentAttachment",
-    "FormDraft", "GridNode", "GridPost", "HazardLead", "IssuedNumber", "Job", "LoginThrottle", "NumberPrefix",
-    "NumberSequence",
-    "ProcessInstance", "StoredFile", "Unit", "UnitCardSettings", "User", "UserRole", "WorkTask",
+    "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Document",
+    "DocumentAttachment", "FormDraft", "GridNode", "GridPost", "HazardLead", "IssuedNumber", "Job", "LoginThrottle",
+    "NumberPrefix", "NumberSequence", "ProcessInstance", "ReminderSettings", "StoredFile", "Unit", "UnitCardSettings",
+    "User", "UserRole", "WorkTask",
 ]

@@ -13,6 +13,9 @@ from webapp.models.types import AwareDateTime
 from webapp.models.users import User
 
 INSTANCE_STATUSES = {"running": "办理中", "completed": "已办结", "cancelled": "已取消"}
+# Case events that note something about an open step without moving the case (催办, and a 催办 refused
+# within its interval): 撤回, the inbox's "who acted last" and a finished task's page look past them.
+SIDE_ACTIONS = ("remind", "remind_refused")
 
 
 class ProcessInstance(db.Model):

@@ -1,4 +1,4 @@
-"""The background loop inside `firegrid serve`: fire due timers and run queued jobs.
+"""The background loop inside `firegrid serve`: fire due timers, make due-soon/overdue notices, run queued jobs.
 
 Several app processes may each run it: timers and jobs are claimed through the database, so a
 case or a chunk is handled once. Without `serve` (e.g. under another WSGI server), run
@@ -13,7 +13,7 @@ import time
 
 from flask import Flask
 
-from webapp.cases import timers
+from webapp.cases import alerts, timers
 from webapp.extensions import db
 from webapp.services import jobs
 
@@ -27,6 +27,7 @@ def sweep(app: Flask, worker: str, fire_timers: bool) -> None:
         try:
             if fire_timers:
                 timers.fire_due_timers(db.session, runtime, clock.now())
+                alerts.sweep(db.session, runtime, clock.now())
             jobs.run_due_jobs(db.session, runtime, worker=worker, clock=clock.now, deadline_seconds=60)
         finally:
             db.session.remove()

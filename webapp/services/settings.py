@@ -1,4 +1,5 @@
-"""Admin settings: holidays for years the calendar package does not know, and number prefixes."""
+"""Admin settings: holidays for years the calendar package does not know, number prefixes, the committee,
+and each town's reminder timing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models import CalendarDay, CommitteeMember, GridNode, NumberPrefix
+from webapp.models import CalendarDay, CommitteeMember, GridNode, NumberPrefix, ReminderSettings
+from webapp.models.alerts import DEFAULT_DUE_SOON_WORKDAYS, DEFAULT_REMINDER_INTERVAL_HOURS
 from webapp.models.grid import COMMITTEE_ROLES
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.numbering import GRAMMARS
@@ -95,3 +97,26 @@ def remove_committee_member(session: Session, town: GridNode, member_id: int) ->
     session.delete(member)
     session.flush()
     return member
+
+
+def reminder_settings(session: Session, town: GridNode | None) -> ReminderSettings:
+    """The town's 即将到期 and 催办 timing; the defaults (not saved) when it has set none or there is no town."""
+    entry = session.get(ReminderSettings, town.id) if town is not None else None
+    return entry or ReminderSettings(town_id=town.id if town else None, due_soon_workdays=DEFAULT_DUE_SOON_WORKDAYS,
+                                     reminder_interval_hours=DEFAULT_REMINDER_INTERVAL_HOURS)
+
+
+def save_reminder_settings(session: Session, town: GridNode, *, due_soon_workdays: int,
+                           reminder_interval_hours: int) -> ReminderSettings:
+    problems = {}
+    if not 0 <= due_soon_workdays <= 10:
+        problems["due_soon_workdays"] = "提前提醒的工作日数应在0至10之间。"
+    if not 1 <= reminder_interval_hours <= 720:
+        problems["reminder_interval_hours"] = "催办间隔应在1至720小时之间。"
+    if problems:
+        raise InvalidInput("；".join(problems.values()), fields=problems)
+    entry = session.get(ReminderSettings, town.id) or ReminderSettings(town_id=town.id)
+    entry.due_soon_workdays, entry.reminder_interval_hours = due_soon_workdays, reminder_interval_hours
+    session.add(entry)
+    session.flush()
+    return entry

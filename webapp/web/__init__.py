@@ -14,6 +14,7 @@ from webapp.web.extension_points import WebParts
 
 CASE_ACTIONS = {
     "start": "发起", "complete": "办理", "send_back": "退回", "withdraw": "撤回", "reassign": "转办", "timer": "到期",
+    "remind": "催办", "remind_refused": "催办未发送",
 }
 
 
@@ -21,6 +22,7 @@ def _shared_modules() -> list:
     """The pages every install has; procedures bring their own (registry), the app factory the archive's."""
     from webapp.web import (
         admin,
+        alerts,
         auth,
         cases,
         coverage,
@@ -39,8 +41,8 @@ def _shared_modules() -> list:
     )
     from webapp.web import county as county_overview
 
-    return [auth, setup, home, tasks, cases, documents, previews, numbers, grid, units, coverage, unit_codes, admin,
-            organisation, settings, health, county_overview]
+    return [auth, setup, home, tasks, alerts, cases, documents, previews, numbers, grid, units, coverage, unit_codes,
+            admin, organisation, settings, health, county_overview]
 
 
 def register_web(app: Flask, extra_modules: tuple = ()) -> None:

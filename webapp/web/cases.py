@@ -7,7 +7,7 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from webapp.cases import actions as cases
-from webapp.cases import drafts, inbox, leads
+from webapp.cases import drafts, inbox, leads, reminders
 from webapp.engine.diagram import render_process_svg
 from webapp.extensions import db
 from webapp.forms.registry import form_class
@@ -113,6 +113,7 @@ def detail(instance_id: int):
         open_tasks=instance_tasks(instance), waits=cases.procedure_or_404(instance.procedure).waiting_steps,
         can_withdraw=cases.withdrawable_event(
             db.session, acting_user(), instance) is not None, now=now(),
+        can_remind=reminders.may_remind(acting_user(), instance),
     )
 
 
@@ -132,6 +133,20 @@ def withdraw(instance_id: int):
     db.session.commit()
     flash("已撤回，您可以修改后重新提交。", "success")
     return redirect(url_for("tasks.inbox"))
+
+
+@bp.post("/cases/<int:instance_id>/tasks/<int:task_id>/remind")
+@login_required
+def remind(instance_id: int, task_id: int):
+    """催办: a refused attempt (within the interval) is recorded too, so both outcomes commit."""
+    case_in_scope(instance_id)
+    if not any(t.id == task_id for t in instance_tasks(db.session.get(ProcessInstance, instance_id))):
+        raise NotFound("该步骤已办理完毕，无需催办。")
+    outcome = reminders.remind(db.session, user=acting_user(), work_task_id=task_id,
+                               reason=request.form.get("reason", ""), now=now())
+    db.session.commit()
+    flash(outcome.message, "success" if outcome.sent else "danger")
+    return redirect(url_for("cases.detail", instance_id=instance_id))
 
 
 @bp.get("/cases/<int:instance_id>/files/<sha256>")

@@ -8,7 +8,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 
 from webapp.cases import registry
 from webapp.extensions import db
-from webapp.forms.settings import CalendarDayForm, CommitteeMemberForm, NumberPrefixForm, UnitCardSettingsForm
+from webapp.forms.settings import (
+    CalendarDayForm,
+    CommitteeMemberForm,
+    NumberPrefixForm,
+    ReminderSettingsForm,
+    UnitCardSettingsForm,
+)
 from webapp.models import GridNode
 from webapp.models.grid import COMMITTEE_ROLES
 from webapp.services import audit, settings, units
@@ -139,3 +145,20 @@ def unit_card():
 
     done = saved(form, save, "单位公开卡片设置已保存。", url_for("settings.unit_card", town=town.id))
     return done or (render_template("settings/unit_card.html", form=form, town=town, towns=towns), form_status())
+
+
+@bp.route("/reminders", methods=["GET", "POST"])
+@roles_required("admin")
+def reminders():
+    """消息提醒与催办: how many working days ahead 即将到期 is announced, and the 催办 interval."""
+    town, towns = chosen_town()
+    form = ReminderSettingsForm(obj=settings.reminder_settings(db.session, town))
+
+    def save() -> None:
+        entry = settings.save_reminder_settings(db.session, town, due_soon_workdays=form.due_soon_workdays.data,
+                                                reminder_interval_hours=form.reminder_interval_hours.data)
+        _audit("reminder_settings_save", f"{town.name} 提前{entry.due_soon_workdays}个工作日提醒，"
+                                         f"催办间隔{entry.reminder_interval_hours}小时")
+
+    done = saved(form, save, "提醒设置已保存。", url_for("settings.reminders", town=town.id))
+    return done or (render_template("settings/reminders.html", form=form, town=town, towns=towns), form_status())

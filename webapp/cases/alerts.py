@@ -1,0 +1,202 @@
+"""消息提醒: who hears of an open task, and the notices for new, sent-back, due-soon and overdue tasks.
+
+New and sent-back tasks are announced in the transaction that opens them (actions._save), so a notice
+exists exactly when its task does. 即将到期 and 已逾期 come from `sweep`, which `firegrid tick` and the
+serve loop run. Every notice is made by one INSERT … SELECT over the task projection (set-based, however
+many tasks), guarded by a per-recipient dedupe key with ON CONFLICT DO NOTHING: a second sweep, or a
+second process sweeping at the same moment, adds nothing.
+
+Channels: the row is the in-app delivery. `deliver` hands the new rows' ids to every callable in
+CHANNELS; an e-mail, SMS or webhook channel plugs in there and must only queue a background job
+(services.jobs), never send inline, so a slow or failing channel cannot block the action or lose the
+in-app notice. Escalation (督办) will add its own kinds and sweep beside `sweep_due`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time
+
+from sqlalchemy import ColumnElement, CompoundSelect, String, and_, cast, exists, func, literal, select, true, union_all
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from webapp.clock import TZ
+from webapp.models import Alert, GridNode, ProcessInstance, ReminderSettings, User, UserRole, WorkTask
+from webapp.models.alerts import ALERT_KINDS, DEFAULT_DUE_SOON_WORKDAYS
+from webapp.services.errors import NotFound, OutOfScope
+
+Channel = Callable[[Session, Sequence[int]], None]
+
+
+def _in_app(session: Session, alert_ids: Sequence[int]) -> None:
+    """The alert row is the in-app message: the badge and the list read it. Nothing to send."""
+
+
+# Every channel a new alert goes through. Later channels (e-mail, SMS gateway, 企业微信/钉钉
+# webhooks) append a callable that queues a delivery job for the ids; see the module docstring.
+CHANNELS: list[Channel] = [_in_app]
+
+
+def deliver(session: Session, alert_ids: Sequence[int]) -> None:
+    if alert_ids:
+        for channel in CHANNELS:
+            channel(session, alert_ids)
+
+
+def holders(task_condition: ColumnElement[bool]) -> CompoundSelect:
+    """(task id, user id) of who holds each matching task: its assignee, or else every enabled user who
+    may claim it — the step's role and a scope above the task's, exactly as the inbox decides."""
+    assigned = (select(WorkTask.id.label("task_id"), User.id.label("user_id"))
+                .join(User, User.id == WorkTask.assignee_id)
+                .where(task_condition, User.is_enabled.is_(True)))
+    claimants = (select(WorkTask.id.label("task_id"), User.id.label("user_id"))
+                 .join(UserRole, UserRole.role == WorkTask.role)
+                 .join(User, User.id == UserRole.user_id)
+                 .join(GridNode, GridNode.id == User.scope_id)
+                 .where(task_condition, WorkTask.assignee_id.is_(None), User.is_enabled.is_(True),
+                        WorkTask.scope_path.startswith(GridNode.path)))
+    return union_all(assigned, claimants)
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What one kind of notice says; `key` prefixes the task id into the dedupe key."""
+
+    kind: str
+    key: str
+    body: str = ""
+
+
+def announce(session: Session, notice: Notice, task_condition: ColumnElement[bool], now: datetime, *,
+             exclude_user_id: int | None = None) -> list[int]:
+    """One notice per holder of each matching task, in one INSERT … SELECT; returns the new rows' ids
+    (none for a holder who already has this key)."""
+    pairs = holders(task_condition).subquery()
+    key = literal(notice.key) + cast(pairs.c.task_id, String)
+    title = func.substr(WorkTask.title + literal("：") + ProcessInstance.title, 1, 300)
+    already = exists().where(Alert.recipient_id == pairs.c.user_id, Alert.dedupe_key == key)
+    rows = (select(pairs.c.user_id, literal(notice.kind), title, literal(notice.body), WorkTask.instance_id,
+                   WorkTask.id, literal(now, Alert.created_at.type), key)
+            .select_from(pairs)
+            .join(WorkTask, WorkTask.id == pairs.c.task_id)
+            .join(ProcessInstance, ProcessInstance.id == WorkTask.instance_id)
+            .where(~already, true()))
+    if exclude_user_id is not None:
+        rows = rows.where(pairs.c.user_id != exclude_user_id)
+    columns = ["recipient_id", "kind", "title", "body", "instance_id", "work_task_id", "created_at", "dedupe_key"]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (dialect.insert(Alert.__table__).from_select(columns, rows)
+            .on_conflict_do_nothing().returning(Alert.__table__.c.id))
+    ids = list(session.scalars(stmt))
+    deliver(session, ids)
+    return ids
+
+
+def tasks_opened(session: Session, tasks: Sequence[WorkTask], now: datetime, *, actor: User | None = None,
+                 sent_back_reason: str | None = None) -> list[int]:
+    """新待办 (or 退回, with its reason) for the holders of tasks a step just opened; the acting user is
+    not told of a task they opened for themselves (their own 撤回, the first step of their own case)."""
+    ids = [task.id for task in tasks if not task.waiting]
+    if not ids:
+        return []
+    if sent_back_reason is not None:
+        who = actor.display_name if actor else "系统"
+        notice = Notice("send_back", "open:", f"{who}退回：{sent_back_reason}")
+    else:
+        notice = Notice("new_task", "open:")
+    return announce(session, notice, WorkTask.id.in_(ids), now, exclude_user_id=actor.id if actor else None)
+
+
+def _open_tasks() -> ColumnElement[bool]:
+    return and_(WorkTask.waiting.is_(False), WorkTask.due_at.is_not(None))
+
+
+def sweep_due(session: Session, calendar, now: datetime) -> int:
+    """即将到期 (each town's number of working days before the due date, holidays and 调休 counted) and
+    已逾期 notices for every open task; returns how many were made. Flushes; the caller commits."""
+    made = len(announce(session, Notice("overdue", "overdue:"), and_(_open_tasks(), WorkTask.due_at < now), now))
+    custom = dict(session.execute(select(ReminderSettings.town_id, ReminderSettings.due_soon_workdays)).all())
+    today = now.astimezone(TZ).date()
+    for town in session.scalars(select(GridNode).where(GridNode.level == "town")):
+        workdays = custom.get(town.id, DEFAULT_DUE_SOON_WORKDAYS)
+        until = datetime.combine(calendar.add_workdays(today, workdays), time(23, 59, 59), tzinfo=TZ)
+        soon = and_(_open_tasks(), WorkTask.due_at >= now, WorkTask.due_at <= until,
+                    WorkTask.scope_path.startswith(town.path))
+        made += len(announce(session, Notice("due_soon", "due_soon:"), soon, now))
+    return made
+
+
+def sweep(session: Session, runtime, now: datetime) -> int:
+    """The background job: one transaction for the whole sweep (the inserts are few statements)."""
+    try:
+        made = sweep_due(session, runtime.calendar(session), now)
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return made
+
+
+# --- reading: the header badge, the list, marking read, the daily digest ---
+
+LIST_PAGE = 50
+
+
+def unread_count(session: Session, user: User) -> int:
+    """The header badge: one COUNT on the (recipient_id, read_at) index."""
+    stmt = select(func.count(Alert.id)).where(Alert.recipient_id == user.id,
+                                                    Alert.read_at.is_(None))
+    return session.scalar(stmt) or 0
+
+
+def alerts_page(session: Session, user: User, *, unread_only: bool = False, page: int = 1
+                       ) -> tuple[list[Alert], int]:
+    """The user's own notices, newest first, and how many match."""
+    stmt = select(Alert).where(Alert.recipient_id == user.id)
+    if unread_only:
+        stmt = stmt.where(Alert.read_at.is_(None))
+    total = session.scalar(stmt.with_only_columns(func.count(Alert.id))) or 0
+    rows = session.scalars(stmt.order_by(Alert.created_at.desc(), Alert.id.desc())
+                           .limit(LIST_PAGE).offset((page - 1) * LIST_PAGE))
+    return list(rows), total
+
+
+def own_alert(session: Session, user: User, alert_id: int) -> Alert:
+    """A notice is only ever its recipient's: anyone else's is refused (403, audit-logged), not hidden."""
+    alert = session.get(Alert, alert_id)
+    if alert is None:
+        raise NotFound("没有这条消息。")
+    if alert.recipient_id != user.id:
+        raise OutOfScope("这条消息不是发给您的。")
+    return alert
+
+
+def mark_read(session: Session, user: User, alert_id: int, now: datetime) -> Alert:
+    alert = own_alert(session, user, alert_id)
+    if alert.read_at is None:
+        alert.read_at = now
+        session.flush()
+    return alert
+
+
+def mark_all_read(session: Session, user: User, now: datetime) -> int:
+    """One UPDATE of the user's unread notices; returns how many."""
+    result = session.execute(Alert.__table__.update()
+                             .where(Alert.recipient_id == user.id, Alert.read_at.is_(None))
+                             .values(read_at=now))
+    return result.rowcount or 0
+
+
+def daily_digest(session: Session, user: User, day) -> dict[str, list[Alert]]:  # noqa: ANN001
+    """The user's notices of one day (Beijing time), grouped by kind in a fixed order (新待办 first)."""
+    start = datetime.combine(day, time(), tzinfo=TZ)
+    end = datetime.combine(day, time(23, 59, 59, 999999), tzinfo=TZ)
+    rows = session.scalars(select(Alert).where(Alert.recipient_id == user.id,
+                                                      Alert.created_at.between(start, end))
+                           .order_by(Alert.created_at, Alert.id))
+    groups: dict[str, list[Alert]] = {kind: [] for kind in ALERT_KINDS}
+    for row in rows:
+        groups.setdefault(row.kind, []).append(row)
+    return {kind: items for kind, items in groups.items() if items}

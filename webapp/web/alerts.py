@@ -1,0 +1,83 @@
+"""消息提醒 pages: the list (read/unread), opening a notice (marks it read), mark all read, the daily digest;
+and the header badge with the unread count on every page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from webapp.cases import alerts
+from webapp.clock import TZ
+from webapp.extensions import db
+from webapp.models import User, WorkTask
+from webapp.services.errors import InvalidInput
+from webapp.web.common import acting_user, now, page_arg
+
+bp = Blueprint("alerts", __name__, url_prefix="/alerts")
+
+
+def unread_count(user: User) -> int:
+    """Counted once per request (the menu badge, and the list page beside it)."""
+    if "unread_alerts" not in g:
+        g.unread_alerts = alerts.unread_count(db.session, user)
+    return g.unread_alerts
+
+
+@bp.app_context_processor
+def header_badge() -> dict:
+    """The 消息 link beside the user's name in the header, on every page: not a menu entry, so the menu
+    keeps its length on a phone; the template calls it only for a signed-in user."""
+    return {"unread_alerts": lambda: unread_count(acting_user())}
+
+
+@bp.get("/")
+@login_required
+def index():
+    unread_only, page = request.args.get("show") == "unread", page_arg()
+    rows, total = alerts.alerts_page(db.session, acting_user(), unread_only=unread_only, page=page)
+    return render_template("alerts/list.html", rows=rows, total=total, page=page, unread_only=unread_only,
+                           page_size=alerts.LIST_PAGE, unread=unread_count(acting_user()))
+
+
+@bp.get("/<int:alert_id>")
+@login_required
+def open_alert(alert_id: int):
+    """Opening a notice marks it read and goes to its task while the task is open, else to its case."""
+    alert = alerts.mark_read(db.session, acting_user(), alert_id, now())
+    db.session.commit()
+    if alert.work_task_id and db.session.get(WorkTask, alert.work_task_id) is not None:
+        return redirect(url_for("tasks.task", task_id=alert.work_task_id))
+    if alert.instance_id:
+        return redirect(url_for("cases.detail", instance_id=alert.instance_id))
+    return redirect(url_for("alerts.index"))
+
+
+@bp.post("/<int:alert_id>/read")
+@login_required
+def mark_read(alert_id: int):
+    alerts.mark_read(db.session, acting_user(), alert_id, now())
+    db.session.commit()
+    return redirect(url_for("alerts.index", show=request.args.get("show", "")))
+
+
+@bp.post("/read-all")
+@login_required
+def mark_all_read():
+    count = alerts.mark_all_read(db.session, acting_user(), now())
+    db.session.commit()
+    flash(f"已将 {count} 条消息标为已读。", "success")
+    return redirect(url_for("alerts.index"))
+
+
+@bp.get("/digest")
+@login_required
+def digest():
+    """每日摘要: one day's notices grouped by kind (today by default)."""
+    try:
+        day = date.fromisoformat(request.args["day"]) if request.args.get("day") else now().astimezone(TZ).date()
+    except ValueError as error:
+        raise InvalidInput("日期格式应为 2026-01-31。") from error
+    groups = alerts.daily_digest(db.session, acting_user(), day)
+    return render_template("alerts/digest.html", groups=groups, day=day)
