@@ -186,6 +186,7 @@ def test_tls_cert_command_prints_the_proxy_configuration(tmp_path):
     result = CliRunner().invoke(main, ["tls-cert", "--host", "10.1.2.3", "--out", str(tmp_path / "certs")])
     assert result.exit_code == 0, result.output
     assert (tmp_path / "certs" / "server.crt").exists() and (tmp_path / "certs" / "ca.crt").exists()
-    assert "reverse_proxy 127.0.0.1:5000" in result.output and "proxy_set_header X-Forwarded-Proto https" in result.output
+    assert "reverse_proxy 127.0.0.1:5000" in result.output
+    assert "proxy_set_header X-Forwarded-Proto https" in result.output
     assert f"tls {tmp_path / 'certs' / 'server.crt'} {tmp_path / 'certs' / 'server.key'}" in result.output
     assert "FIREGRID_PROXY_COUNT=1" in result.output and "https://10.1.2.3" in result.output

@@ -12,7 +12,7 @@ from webapp.models.grid import UNIT_CATEGORIES
 
 def finite(form: Any, field: Any) -> None:
     if field.data is not None and not math.isfinite(field.data):  # "nan" parses as a float and passes ranges
-        raise ValidationError("请输入数字。")
+        raise ValidationError("请输入有效的数字。")
 
 
 class UnitForm(ChineseForm):
