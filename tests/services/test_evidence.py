@@ -126,6 +126,10 @@ def test_check_in_distance_and_the_towns_limit(session, small_town):
     assert (near.distance, near.far, near.accuracy) == (pytest.approx(55.6, abs=0.2), False, 15.0)
     assert far.far and far.latitude == 30.001
     assert units.check_in(session, unit, None, None) == units.CheckIn()
+    assert units.checkin_values({"checkin_latitude": "30.1", "checkin_longitude": "120", "checkin_accuracy": ""}
+                                ) == (30.1, 120.0, None)
+    with pytest.raises(InvalidInput, match="签到位置有误"):
+        units.checkin_values({"checkin_latitude": "北纬30度", "checkin_longitude": "120"})
     with pytest.raises(InvalidInput, match="纬度应在-90到90之间"):
         units.check_in(session, unit, 91.0, 120.0)
     with pytest.raises(InvalidInput, match="签到距离提醒应在50到50000米之间"):

@@ -296,6 +296,18 @@ class CheckIn:
     far: bool = False
 
 
+def checkin_values(data: dict) -> tuple[float | None, float | None, float | None]:
+    """(latitude, longitude, accuracy) from a form's data (forms.checkin.CheckinFields): "" is no value."""
+    values = []
+    for key in ("checkin_latitude", "checkin_longitude", "checkin_accuracy"):
+        value = data.get(key)
+        try:
+            values.append(None if value in (None, "") else float(str(value)))
+        except ValueError as error:
+            raise InvalidInput("签到位置有误，请刷新页面后重试。", field="checkin_latitude") from error
+    return values[0], values[1], values[2]
+
+
 def check_in(session: Session, unit: Unit, lat: float | None, lng: float | None,
              accuracy: float | None = None) -> CheckIn:
     """The browser's location checked (both or neither, in range) and measured against the unit's point."""

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -28,6 +26,7 @@ from wtforms import (
 )
 from wtforms.validators import NumberRange, Regexp
 
+from webapp.forms.checkin import CheckinFields
 from webapp.forms.common import (
     ChineseForm,
     DecisionMixin,
@@ -51,27 +50,6 @@ from webapp.web.converters import db_int
 from webapp.web.responses import runtime
 
 PHOTO_HINT = "可拍照或选择多张图片"
-# Check-in location: hidden fields that static/checkin.js fills from the browser (only over HTTPS, only when
-# the user allows it). A value that is no coordinate is dropped (no location), never shown as an error: the
-# user cannot see or fix a hidden field, and a browser's location is a claim, not proof.
-COORDINATE_LIMITS = {"latitude": 90.0, "longitude": 180.0, "accuracy": 1e7}
-
-
-def _coordinate_filter(kind: str) -> Callable[[Any], str]:
-    def keep(value: Any) -> str:
-        try:
-            number = float(value)
-        except (TypeError, ValueError):
-            return ""
-        limit = COORDINATE_LIMITS[kind]
-        ok = math.isfinite(number) and (0 <= number <= limit if kind == "accuracy" else abs(number) <= limit)
-        return repr(number) if ok else ""
-
-    return keep
-
-
-def checkin_field(kind: str) -> HiddenField:
-    return HiddenField(filters=[_coordinate_filter(kind)], render_kw={"data-checkin": kind})
 
 
 def units_in_scope(session: Any, user: User) -> list[Unit]:
@@ -111,12 +89,9 @@ class ChecklistEntryForm(SafeForm):
 
 
 @register_form("inspection_record_form")
-class InspectionRecordForm(ChineseForm):
+class InspectionRecordForm(CheckinFields, ChineseForm):
     unit_id = SelectField("被检查单位", coerce=int, validate_choice=False)
     unit_name = HiddenField()
-    checkin_latitude = checkin_field("latitude")
-    checkin_longitude = checkin_field("longitude")
-    checkin_accuracy = checkin_field("accuracy")
     inspected_on = CnDateField("检查日期", validators=[required("请填写检查日期。"), not_in_future])
     inspected_time = StringField("检查时间", default="09:00", validators=[
         required("请填写检查时间。"), Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message="时间格式应为“09:30”。")])

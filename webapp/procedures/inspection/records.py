@@ -82,8 +82,7 @@ def record_inspection(session: Session, docs: DocumentServices, *, instance: Pro
         raise InvalidInput("检查记录必须选择被检查单位。")
     inspected_at = datetime.combine(date.fromisoformat(data["inspected_on"][:10]),
                                     time.fromisoformat(data.get("inspected_time") or "09:00"), tzinfo=TZ)
-    checkin = units.check_in(session, unit, _coordinate(data.get("checkin_latitude")),
-                             _coordinate(data.get("checkin_longitude")), _coordinate(data.get("checkin_accuracy")))
+    checkin = units.check_in(session, unit, *units.checkin_values(data))
     inspection = Inspection(
         instance=instance, unit=unit, grid=unit.grid, inspected_at=inspected_at,
         inspectors=inspector_names(session, data.get("inspector_ids") or []),
@@ -101,16 +100,6 @@ def record_inspection(session: Session, docs: DocumentServices, *, instance: Pro
     inspection.record_document_id = document.id
     session.flush()
     return inspection
-
-
-def _coordinate(value: object) -> float | None:
-    """A hidden location field as the browser filled it: empty (no location) or a number."""
-    if value in (None, ""):
-        return None
-    try:
-        return float(str(value))
-    except ValueError as error:
-        raise InvalidInput("签到位置有误，请刷新页面后重试。", field="checkin_latitude") from error
 
 
 def unit_facts(unit: Unit) -> dict:
