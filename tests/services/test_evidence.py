@@ -194,3 +194,13 @@ def test_tls_cert_command_prints_the_proxy_configuration(tmp_path):
     assert "proxy_set_header X-Forwarded-Proto https" in result.output
     assert f"tls {tmp_path / 'certs' / 'server.crt'} {tmp_path / 'certs' / 'server.key'}" in result.output
     assert "FIREGRID_PROXY_COUNT=1" in result.output and "https://10.1.2.3" in result.output
+
+
+def test_print_copy_of_a_large_photo_is_at_most_print_size(app, session):
+    buffer = BytesIO()
+    Image.new("RGB", (4000, 3000), BLUE).save(buffer, "JPEG")
+    store = store_of(app)
+    ref = uploads.store_upload(session, store, content=buffer.getvalue(), filename="大图.jpg", now=WHEN)
+    marked = uploads.watermark_photo(session, store, ref, unit_name="丰收便利店", member="白建业", when=WHEN)
+    with Image.open(BytesIO(store.read(marked["print_file"]))) as image:
+        assert max(image.size) <= uploads.PRINT_MAX_EDGE and image.size[0] * 3 == image.size[1] * 4
