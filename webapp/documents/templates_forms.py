@@ -235,9 +235,46 @@ def build_evaluation_sheet() -> GbDocument:
     return doc
 
 
+def build_unit_file() -> GbDocument:
+    """一户一档: the unit's facts, then every entry of its file in time order (the header row repeats on
+    every page); the issued documents and photos the entries name follow the converted form in the PDF."""
+    doc = GbDocument(title="一户一档")
+    _form_title(doc, "单位消防安全档案（一户一档）")
+    doc.para(FLUSH_LEFT.but(align="right"), "导出日期：{{ exported_on|cn_date }}")
+    label = chars_mm(7, room=2)  # 消防安全责任人
+    phone_label = chars_mm(4, room=2)
+    phone = 45.0  # eleven digits as LibreOffice sets them at 16 pt
+    frame = [label, mm_left(label, phone_label, phone), phone_label, phone]
+    doc.table(frame, [
+        [_label("单位名称"), _value("{{ unit.name }}", 3)],
+        [_label("类别"), _value("{{ unit.category }}"), _label("单位码"), _value("{{ unit.code }}")],
+        [_label("地址"), _value("{{ unit.address }}", 3)],
+        [_label("所属网格"), _value("{{ unit.grid }}", 3)],
+        [_label("消防安全责任人"), _value("{{ unit.responsible_person }}"), _label("联系电话"),
+         _value("{{ unit.responsible_phone }}")],
+        [_label("消防安全管理人"), _value("{{ unit.manager }}"), _label("联系电话"),
+         _value("{{ unit.manager_phone }}")],
+        [_label("档案内容"),
+         _value("记录{{ entries|length }}条，附文件{{ document_count }}份、现场照片{{ photo_count }}张", 3)],
+    ], run=FORM_RUN, header_rows=0)
+    _table_gap(doc)
+    # 2026-05-06 on one line; 事项 wraps after four characters, the state takes three (已送达)
+    number, day, kind, state = chars_mm(2), 38.0, chars_mm(4), chars_mm(3)
+    doc.table([number, day, kind, mm_left(number, day, kind, state), state], [
+        [_label("序号"), _label("日期"), _label("事项"), _label("内容"), _label("状态")],
+        "{%tr for entry in entries %}",
+        [Cell("{{ loop.index }}", style=FORM_CELL), Cell("{{ entry.date }}", style=FORM_CELL),
+         _value("{{ entry.kind }}"), _value("{{ entry.summary }}"), _value("{{ entry.state|default('') }}")],
+        "{%tr endfor %}",
+    ], run=FORM_RUN, header_rows=1)
+    doc.para(FLUSH_LEFT.but(before=LINE_PITCH // 2), "{% if not entries %}该单位暂无档案记录。{% endif %}")
+    return doc
+
+
 BUILDERS = {
     "minutes": build_minutes,
     "responsibility_letter": build_responsibility_letter,
     "inspection_record": build_inspection_record,
     "evaluation_sheet": build_evaluation_sheet,
+    "unit_file": build_unit_file,
 }

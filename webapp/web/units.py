@@ -1,17 +1,24 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import logging
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from webapp.cases import unit_file
+from webapp.documents import unit_file as unit_file_layout
 from webapp.documents import unit_labels
+from webapp.documents.pdf import PdfConversionError, PdfUnavailable
 from webapp.extensions import db
 from webapp.forms.units import UnitForm, UnitImportForm, UnitSearchForm
 from webapp.services import audit, grid, unit_ledger, units
 from webapp.services.errors import InvalidInput
 from webapp.web import unit_codes
 from webapp.web.common import acting_user, client_address, form_status, now, page_arg, roles_required
+from webapp.web.documents import PdfFailed
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
-from webapp.web.responses import xlsx_download
+from webapp.web.responses import DOCX, download_response, runtime, stored_file_response, xlsx_download
 
+log = logging.getLogger(__name__)
 bp = Blueprint("units", __name__, url_prefix="/units")
 # Menu entries of these pages (the web layer reads them when it registers the blueprint).
 NAV = (
@@ -44,8 +51,61 @@ def index():
 def detail(unit_id: int):
     unit = units.get_unit(db.session, acting_user(), unit_id)
     url = unit_codes.unit_url(unit)
+    file = unit_file.entries(db.session, unit, scope=acting_user().scope)
     return render_template("units/detail.html", unit=unit, code_url=url, qr_svg=unit_labels.qr_svg(url),
-                           public_url_set=bool(current_app.config.get("PUBLIC_URL")))
+                           public_url_set=bool(current_app.config.get("PUBLIC_URL")), file=file[::-1],
+                           pdf_available=runtime().documents.pdf.available())
+
+
+def _photo_of(unit_id: int, sha256: str):  # noqa: ANN202
+    """A photo the unit's file shows (nothing else is served here), with the unit, scope-checked."""
+    unit = units.get_unit(db.session, acting_user(), unit_id)
+    if sha256 not in unit_file.photo_keys(unit_file.entries(db.session, unit, scope=acting_user().scope)):
+        abort(404)
+    return unit
+
+
+@bp.get("/<int:unit_id>/photos/<sha256>")
+@login_required
+def photo(unit_id: int, sha256: str):
+    unit = _photo_of(unit_id, sha256)
+    return stored_file_response(sha256, f"{unit.name}现场照片")
+
+
+@bp.get("/<int:unit_id>/photos/<sha256>/thumbnail.jpg")
+@login_required
+def thumbnail(unit_id: int, sha256: str):
+    """A small copy for the page (not audited: the original behind it is, when opened)."""
+    _photo_of(unit_id, sha256)
+    response = Response(unit_file_layout.thumbnail(runtime().documents.store.read(sha256)), mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=86400"  # the key is the content's hash
+    return response
+
+
+@bp.get("/<int:unit_id>/file.docx")
+@login_required
+def file_docx(unit_id: int):
+    """一户一档 summary form (the entries' documents are not in it; the PDF appends them)."""
+    unit = units.get_unit(db.session, acting_user(), unit_id)
+    content = unit_file.summary_docx(db.session, runtime().documents, unit, scope=acting_user().scope,
+                                     today=now().date())
+    return download_response(content, f"{unit.name}一户一档.docx", DOCX)
+
+
+@bp.get("/<int:unit_id>/file.pdf")
+@login_required
+def file_pdf(unit_id: int):
+    """一户一档 as one PDF; without LibreOffice a page says so and offers the DOCX."""
+    unit = units.get_unit(db.session, acting_user(), unit_id)
+    try:
+        content = unit_file.export_pdf(db.session, runtime().documents, unit, scope=acting_user().scope,
+                                       today=now().date())
+    except PdfUnavailable as error:
+        return render_template("units/file_no_pdf.html", unit=unit, message=str(error)), 503
+    except PdfConversionError as error:
+        log.error("PDF conversion of the file of unit %s failed: %s", unit.id, error)
+        raise PdfFailed() from error
+    return download_response(content, f"{unit.name}一户一档.pdf", "application/pdf", inline=True)
 
 
 def _fields_from(form: UnitForm) -> units.UnitFields:

@@ -7,7 +7,7 @@ BPMN (workflows/evaluation.bpmn) decides the order; the services decide the numb
 from __future__ import annotations
 
 from webapp.cases.registry import DemoContext, Procedure, StepContext
-from webapp.procedures.evaluation import group, results, scheme, scoring
+from webapp.procedures.evaluation import group, registers, results, scheme, scoring
 from webapp.procedures.notice_issuance import notices
 
 
@@ -84,5 +84,5 @@ PROCEDURE = Procedure(
     case_title=_case_title, preview_context=_preview, task_subject=_task_subject,
     play_demo_history=_play_demo_history, demo_order=90,
     retention={"evaluation_sheet": "Y"},
-    case_panel="procedures/evaluation/context.html",
+    case_panel="procedures/evaluation/context.html", unit_events=registers.unit_events,
 )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models import CommitteeMember, GridNode, User
+from webapp.cases.registry import UnitEvent
+from webapp.clock import TZ
+from webapp.models import CommitteeMember, GridNode, Unit, User
 from webapp.procedures.evaluation.models import FIVE_INTO, PUBLICITY_KINDS, FireIncident, PublicityEvent
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.grid import ensure_in_scope, get_node
@@ -72,6 +74,22 @@ def add_fire(session: Session, *, user: User, grid_id: int, occurred_on: date, p
     session.add(fire)
     session.flush()
     return fire
+
+
+def unit_events(session: Session, unit: Unit) -> list[UnitEvent]:
+    """The unit's fires (火灾) for its file (一户一档): the incidents registered against the unit itself
+    (publicity and training name no unit, so they stay out)."""
+    fires = session.scalars(select(FireIncident).where(FireIncident.unit_id == unit.id).order_by(FireIncident.id))
+    return [UnitEvent(
+        when=fire.recorded_at if fire.recorded_at.date() == fire.occurred_on
+        else datetime.combine(fire.occurred_on, time(12), tzinfo=TZ),
+        kind="火灾", summary=_fire_summary(fire), endpoint="evaluation.fires",
+        args=(("year", fire.occurred_on.year),)) for fire in fires]
+
+
+def _fire_summary(fire: FireIncident) -> str:
+    losses = f"死亡{fire.deaths}人，受伤{fire.injuries}人，直接损失{fire.loss:g}万元"
+    return f"{fire.place}；原因：{fire.cause or '不详'}；{losses}"
 
 
 def fires_in_scope(session: Session, user: User, year: int) -> list[FireIncident]:

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from webapp.cases.registry import NumberUse, Procedure, StepContext, StepHook
 from webapp.models import Document
-from webapp.procedures.inspection import followup, records, reports, setup, workbook
+from webapp.procedures.inspection import followup, records, reports, setup, unit_file, workbook
 from webapp.procedures.inspection.demo import play_demo_history
 from webapp.services.documents import DocumentServices
 from webapp.workdays import WorkdayCalendar
@@ -100,6 +100,6 @@ PROCEDURE = Procedure(
                "referral_letter": "D30"},
     archive_groups=(("rectification_notice", "reinspection_opinion"),),
     case_panel="procedures/inspection/context.html",
-    town_figures=reports.town_figures,
+    town_figures=reports.town_figures, unit_events=unit_file.unit_events,
     workbook_sheets=(workbook.SHEET,),
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from webapp.cases.registry import DemoContext, Procedure, StepContext
-from webapp.procedures.responsibility_letters import batch, campaigns, dashboard, signing
+from webapp.procedures.responsibility_letters import batch, campaigns, dashboard, signing, unit_file
 from webapp.procedures.responsibility_letters.models import LetterCampaign
 from webapp.services.errors import InvalidInput
 
@@ -95,5 +95,5 @@ PROCEDURE = Procedure(
     preview_context=_preview_context, play_demo_history=_play_demo, demo_order=10,
     retention={"responsibility_letter": "D10"},
     case_panel="procedures/responsibility_letters/context.html",
-    town_figures=dashboard.town_figures,
+    town_figures=dashboard.town_figures, unit_events=unit_file.unit_events,
 )
