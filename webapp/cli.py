@@ -518,5 +518,33 @@ def archive_verify_command(path: Path) -> None:
     click.echo(f"校验通过：{result.items} 件，BagIt 完整校验无误。")
 
 
+@read_only
+@main.command("tls-cert")
+@click.option("--host", "hosts", multiple=True, required=True,
+              help="Address phones use, e.g. 192.168.1.10 or firegrid.local (repeat for several).")
+@click.option("--out", "out_dir", default="tls", show_default=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--port", default=5000, show_default=True, type=int, help="Port `firegrid serve` listens on.")
+def tls_cert_command(hosts: tuple[str, ...], out_dir: Path, port: int) -> None:
+    """Make a local CA and an HTTPS certificate for HOST, and print the reverse-proxy configuration.
+
+    waitress (`firegrid serve`) speaks plain HTTP only; Caddy or nginx in front of it serves HTTPS."""
+    from datetime import UTC, datetime
+
+    from webapp import tls
+
+    files = tls.write_certificates(out_dir, list(hosts), now=datetime.now(UTC))
+    host = hosts[0]
+    click.echo(f"已生成：{files.cert}、{files.key}（服务器证书和私钥），{files.ca_cert}（根证书，装到每部手机上）。")
+    click.echo(f"\n1. 启动应用（只在本机监听）：FIREGRID_PROXY_COUNT=1 FIREGRID_SECURE_COOKIES=1 "
+               f"FIREGRID_PUBLIC_URL=https://{host} firegrid serve --port {port}")
+    click.echo("2. 用 Caddy 提供 HTTPS（Caddyfile）：\n")
+    click.echo(tls.caddy_snippet(host, files, port))
+    click.echo("   或用 nginx：\n")
+    click.echo(tls.nginx_snippet(host, files, port))
+    click.echo(f"3. 在每部手机上安装 {files.ca_cert.name} 并信任为根证书（iPhone：设置 → 通用 → 关于本机 → "
+               "证书信任设置；安卓：设置 → 安全 → 加密与凭据 → 安装证书 → CA 证书），然后访问 "
+               f"https://{host}/ 。手机浏览器只在 HTTPS 下提供定位（签到位置）和稳定的拍照上传。")
+
+
 if __name__ == "__main__":
     main()

@@ -209,6 +209,12 @@ def test_unfixed_hazard_is_referred_to_the_police_station(app, session, login_as
     assert notice.number in text
     roles = [a.role for a in letter_attachments(session, letter.id)]
     assert roles.count("attachment") == 2 and "photo" in roles
+    # the receiver prints what it gets: each photo is the watermarked JPEG copy, the original stays in the case
+    photos = [a for a in letter_attachments(session, letter.id) if a.role == "photo"]
+    inspection = session.scalar(select(Inspection).where(Inspection.instance_id == case.id))
+    hazard_files = {p["print_file"] for h in inspection.hazards for p in h.photos}
+    assert photos and {a.file_sha256 for a in photos} <= hazard_files
+    assert all(a.file.media_type == "image/jpeg" and a.name.endswith("（水印）.jpg") for a in photos)
     check_red_header(letter, content, tmp_path, "青石派出所：")
     feedback = session.scalar(select(WorkTask).where(WorkTask.step_key == "record_feedback"))
     assert feedback.due_at.date() == date(2026, 10, 24)

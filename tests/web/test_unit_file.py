@@ -82,7 +82,8 @@ def test_each_procedure_contributes_its_entries_oldest_first(app, session, login
     inspection = session.scalar(select(Inspection).where(Inspection.unit_id == unit.id))
     assert "疏散通道堆放杂物（整改中）" in inspected.summary and inspected.state == "整改中"
     assert inspected.document_ids == (inspection.record_document_id,)
-    assert inspected.photo_keys == tuple(p["file"] for p in inspection.hazards[0].photos) and inspected.photo_keys
+    # the file shows and prints the watermarked copies (issue 19 item 6)
+    assert inspected.photo_keys == tuple(p["print_file"] for p in inspection.hazards[0].photos) and inspected.photo_keys
     assert inspection.notice_number in notice.summary and "2026-09-28送达" in notice.summary
     assert notice.state == "已送达" and notice.document_ids == (inspection.notice_document_id,)
     assert dict(notice.args) == {"instance_id": inspection.instance_id}
@@ -104,7 +105,7 @@ def test_unit_page_lists_the_file_newest_first_with_photos(app, session, login_a
     assert f'href="/cases/{inspection.instance_id}"' in section
     assert f'href="/documents/{inspection.notice_document_id}.docx"' in section
     assert f'href="/letters/{made["letter"].id}"' in section
-    key = inspection.hazards[0].photos[0]["file"]
+    key = inspection.hazards[0].photos[0]["print_file"]
     assert f"/units/{unit.id}/photos/{key}/thumbnail.jpg" in section
     thumb = made["inspector"].get(f"/units/{unit.id}/photos/{key}/thumbnail.jpg")
     assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
@@ -119,7 +120,7 @@ def test_unit_page_lists_the_file_newest_first_with_photos(app, session, login_a
 
 def test_the_file_is_scope_checked_and_refusals_are_logged(app, session, login_as):
     unit, made = _unit_with_history(app, session, login_as)
-    key = session.scalar(select(Inspection).where(Inspection.unit_id == unit.id)).hazards[0].photos[0]["file"]
+    key = session.scalar(select(Inspection).where(Inspection.unit_id == unit.id)).hazards[0].photos[0]["print_file"]
     outsider = login_as("clerk_shiqiao")  # 石桥村; the unit lies in 青石村
     for url in (f"/units/{unit.id}", f"/units/{unit.id}/file.pdf", f"/units/{unit.id}/file.docx",
                 f"/units/{unit.id}/photos/{key}", f"/units/{unit.id}/photos/{key}/thumbnail.jpg"):

@@ -1,5 +1,5 @@
 from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, NumberRange
 
 from webapp.forms.common import ChineseForm, max_length, optional, required
 from webapp.models import NumberPrefix
@@ -32,6 +32,10 @@ class CommitteeMemberForm(ChineseForm):
 class UnitCardSettingsForm(ChineseForm):
     report_phone = StringField("举报电话（空则不显示）", validators=[optional(), max_length(30)])
     show_responsible_phone = BooleanField("公开卡片显示消防安全责任人电话")
+    checkin_far_metres = IntegerField(
+        "签到距离提醒（米）：检查、巡查签到位置距单位登记位置超过此距离时标注“距离过远”", default=300,
+        validators=[required("请填写签到距离提醒。"),
+                    NumberRange(min=50, max=50_000, message="签到距离提醒应在50到50000米之间。")])
 
 
 class ReminderSettingsForm(ChineseForm):

@@ -1,10 +1,18 @@
+import math
+from typing import Any
+
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DecimalField, IntegerField, SelectField, StringField
+from wtforms import DecimalField, FloatField, IntegerField, SelectField, StringField, ValidationError
 from wtforms.validators import NumberRange
 
 from webapp.forms.common import ChineseForm, max_length, optional, phone_number, required
 from webapp.models import Unit
 from webapp.models.grid import UNIT_CATEGORIES
+
+
+def finite(form: Any, field: Any) -> None:
+    if field.data is not None and not math.isfinite(field.data):  # "nan" parses as a float and passes ranges
+        raise ValidationError("请输入有效的数字。")
 
 
 class UnitForm(ChineseForm):
@@ -22,6 +30,22 @@ class UnitForm(ChineseForm):
         validators=[optional(), NumberRange(min=0, message="不能为负数。")],
     )
     staff_count = IntegerField("从业人数", validators=[optional(), NumberRange(min=0, message="不能为负数。")])
+    # The registered point a check-in is measured against (degrees, as a phone's map app shows them).
+    latitude = FloatField("登记位置纬度（如30.2741，可不填）", validators=[
+        optional(), finite, NumberRange(min=-90, max=90, message="纬度应在-90到90之间。")])
+    longitude = FloatField("登记位置经度（如120.1551，可不填）", validators=[
+        optional(), finite, NumberRange(min=-180, max=180, message="经度应在-180到180之间。")])
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        """Both coordinates or neither; the message goes beside the empty one (Optional() stops an empty
+        field's own validators, so this cannot be a field validator)."""
+        valid = super().validate(extra_validators)
+        if (self.latitude.data is None) != (self.longitude.data is None):
+            empty = self.latitude if self.latitude.data is None else self.longitude
+            if not empty.errors:
+                empty.errors = [*empty.errors, "纬度和经度须同时填写或同时留空。"]
+            valid = False
+        return valid
 
 
 class UnitImportForm(ChineseForm):

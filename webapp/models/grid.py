@@ -115,6 +115,9 @@ class Unit(db.Model):
     # 一户一码: given once when the unit is made (every creation path goes through this default), never changed;
     # the QR code on the unit's door encodes <public URL>/u/<code>.
     code: Mapped[str] = mapped_column(String(UNIT_CODE_LENGTH), default=new_unit_code)
+    # Registered point (WGS-84 degrees, as a phone's browser reports them): a check-in far from it is flagged.
+    latitude: Mapped[float | None] = mapped_column()
+    longitude: Mapped[float | None] = mapped_column()
 
     grid: Mapped[GridNode] = relationship()
 
@@ -167,7 +170,8 @@ class CommitteeMember(db.Model):
 
 
 class UnitCardSettings(db.Model):
-    """What a town shows on the public card of its units (the page a QR code opens for someone not logged in)."""
+    """A town's settings for its units: what the public card shows (the page a QR code opens for someone not
+    logged in), and how far from a unit's registered point a check-in may be before it is flagged."""
 
     __tablename__ = "unit_card_settings"
 
@@ -175,3 +179,5 @@ class UnitCardSettings(db.Model):
     report_phone: Mapped[str] = mapped_column(String(30), default="")  # 举报电话; empty hides the line
     # The responsible person's phone is private unless the town's admin chooses to show it.
     show_responsible_phone: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A check-in (inspection, patrol) farther than this from the unit's registered point is flagged.
+    checkin_far_metres: Mapped[int] = mapped_column(default=300)

@@ -35,6 +35,8 @@ COLUMNS = [
     ("管理人电话", "manager_phone"),
     ("建筑面积（平方米）", "floor_area"),
     ("从业人数", "staff_count"),
+    ("纬度", "latitude"),  # the registered point check-ins are measured against (optional)
+    ("经度", "longitude"),
 ]
 HEADERS = [header for header, _ in COLUMNS]
 TEXT_ATTRIBUTES = ("name", "address", "responsible_person", "responsible_phone", "manager", "manager_phone")
@@ -80,7 +82,7 @@ def export_units(unit_rows: list[Unit]) -> bytes:
         spreadsheets.append_row(sheet, [
             unit.name, unit.category_label, unit.grid.display_path(), unit.address,
             unit.responsible_person, unit.responsible_phone, unit.manager, unit.manager_phone,
-            unit.floor_area, unit.staff_count,
+            unit.floor_area, unit.staff_count, unit.latitude, unit.longitude,
         ])
     return spreadsheets.to_bytes(book)
 
@@ -93,7 +95,8 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def _number(value: object, kind: type, header: str, problems: list[str]) -> float | int | None:
+def _number(value: object, kind: type, header: str, problems: list[str], *,
+            signed: bool = False) -> float | int | None:
     text = _text(value)
     if not text:
         return None
@@ -105,7 +108,7 @@ def _number(value: object, kind: type, header: str, problems: list[str]) -> floa
     if not math.isfinite(number) or abs(number) > (DB_INT_MAX if kind is int else FLOAT_LIMIT):
         problems.append(f"“{header}”数值超出范围")
         return None
-    if number < 0:
+    if number < 0 and not signed:
         problems.append(f"“{header}”不能为负数")
     return number
 
@@ -138,11 +141,14 @@ def _parse_row(session: Session, scope: GridNode, row: dict[str, object]) -> tup
         problems.append(f"网格“{grid_text}”不在您的管辖范围内")
     floor_area = _number(row.get("建筑面积（平方米）"), float, "建筑面积", problems)
     staff_count = _number(row.get("从业人数"), int, "从业人数", problems)
+    latitude = _number(row.get("纬度"), float, "纬度", problems, signed=True)
+    longitude = _number(row.get("经度"), float, "经度", problems, signed=True)
     texts = {attribute: _clean(row, header, attribute, problems) for header, attribute in COLUMNS
              if attribute in TEXT_ATTRIBUTES}
     if problems:
         return None, problems
-    fields = units.UnitFields(category=category, grid=grid, floor_area=floor_area, staff_count=staff_count, **texts)
+    fields = units.UnitFields(category=category, grid=grid, floor_area=floor_area, staff_count=staff_count,
+                              latitude=latitude, longitude=longitude, **texts)
     return fields, units.validate(fields)
 
 

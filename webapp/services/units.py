@@ -4,6 +4,7 @@ its code, what its public card may show, and each town's card settings."""
 from __future__ import annotations
 
 import base64
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,6 +38,19 @@ class UnitFields:
     manager_phone: str = ""
     floor_area: float | None = None
     staff_count: int | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+def point_problem(latitude: float | None, longitude: float | None) -> str | None:
+    """A registered point or a check-in needs both coordinates, each within its range (WGS-84 degrees)."""
+    if (latitude is None) != (longitude is None):
+        return "纬度和经度须同时填写或同时留空"
+    if latitude is not None and not (math.isfinite(latitude) and -90 <= latitude <= 90):
+        return "纬度应在-90到90之间"
+    if longitude is not None and not (math.isfinite(longitude) and -180 <= longitude <= 180):
+        return "经度应在-180到180之间"
+    return None
 
 
 def phone_problem(phone: str) -> str | None:
@@ -57,6 +71,9 @@ def validate(fields: UnitFields) -> list[str]:
         problem = phone_problem(phone)
         if problem:
             problems.append(problem)
+    point = point_problem(fields.latitude, fields.longitude)
+    if point:
+        problems.append(point)
     return problems
 
 
@@ -145,17 +162,23 @@ def unit_by_code(session: Session, code: str) -> Unit:
 
 def card_settings(session: Session, town: GridNode) -> UnitCardSettings:
     """The town's settings; defaults (no report phone, responsible phone hidden) until its admin saves them."""
-    return session.get(UnitCardSettings, town.id) or UnitCardSettings(town_id=town.id, report_phone="",
-                                                                      show_responsible_phone=False)
+    return session.get(UnitCardSettings, town.id) or UnitCardSettings(
+        town_id=town.id, report_phone="", show_responsible_phone=False, checkin_far_metres=DEFAULT_FAR_METRES)
 
 
-def save_card_settings(session: Session, town: GridNode, *, report_phone: str,
-                       show_responsible_phone: bool) -> UnitCardSettings:
+def save_card_settings(session: Session, town: GridNode, *, report_phone: str, show_responsible_phone: bool,
+                       checkin_far_metres: int | None = None) -> UnitCardSettings:
+    """`checkin_far_metres` None keeps the town's current limit."""
     problem = phone_problem(report_phone.strip())
     if problem and not report_phone.strip().isdigit():  # short hotlines such as 119 or 12345 are numbers too
         raise InvalidInput(problem, field="report_phone")
-    entry = session.get(UnitCardSettings, town.id) or UnitCardSettings(town_id=town.id)
+    if checkin_far_metres is not None and not MIN_FAR_METRES <= checkin_far_metres <= MAX_FAR_METRES:
+        raise InvalidInput(f"签到距离提醒应在{MIN_FAR_METRES}到{MAX_FAR_METRES}米之间。", field="checkin_far_metres")
+    entry = session.get(UnitCardSettings, town.id) or UnitCardSettings(town_id=town.id,
+                                                                      checkin_far_metres=DEFAULT_FAR_METRES)
     entry.report_phone, entry.show_responsible_phone = report_phone.strip(), show_responsible_phone
+    if checkin_far_metres is not None:
+        entry.checkin_far_metres = checkin_far_metres
     session.add(entry)
     session.flush()
     return entry
@@ -232,3 +255,67 @@ def label_job(session: Session, user: User, job_id: int) -> Job:
     if job.kind != LABEL_JOB_KIND or job.params.get("user_id") != user.id:
         raise NotFound("后台任务不存在。")
     return job
+
+
+# Check-ins (inspection, patrol): how far the browser's location is from the unit's registered point.
+DEFAULT_FAR_METRES = 300  # a phone's fix in town is good to some tens of metres; a street away is ~300 m
+MIN_FAR_METRES, MAX_FAR_METRES = 50, 50_000
+EARTH_RADIUS_METRES = 6_371_008.8  # mean radius (IUGG)
+
+
+def check_in_distance(unit: Unit, lat: float | None, lng: float | None) -> float | None:
+    """Great-circle (haversine) distance in metres from the unit's registered point to (lat, lng);
+    None when the unit has no point or the check-in has no location."""
+    if None in (unit.latitude, unit.longitude, lat, lng):
+        return None
+    phi1, phi2 = math.radians(unit.latitude), math.radians(lat)
+    d_phi, d_lambda = phi2 - phi1, math.radians(lng - unit.longitude)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_METRES * math.asin(min(1.0, math.sqrt(a)))
+
+
+def far_metres(session: Session, unit: Unit) -> int:
+    """The limit of the unit's town (its admin sets it with the public card settings)."""
+    town = town_of(unit.grid)
+    return card_settings(session, town).checkin_far_metres if town is not None else DEFAULT_FAR_METRES
+
+
+def is_far(session: Session, unit: Unit, distance: float | None) -> bool:
+    """Whether a check-in this many metres from the unit is beyond its town's limit (unknown is not far)."""
+    return distance is not None and distance > far_metres(session, unit)
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    """A check-in location as stored on an inspection or a patrol: all None when the browser gave none."""
+
+    latitude: float | None = None
+    longitude: float | None = None
+    accuracy: float | None = None
+    distance: float | None = None
+    far: bool = False
+
+
+def checkin_values(data: dict) -> tuple[float | None, float | None, float | None]:
+    """(latitude, longitude, accuracy) from a form's data (forms.checkin.CheckinFields): "" is no value."""
+    values = []
+    for key in ("checkin_latitude", "checkin_longitude", "checkin_accuracy"):
+        value = data.get(key)
+        try:
+            values.append(None if value in (None, "") else float(str(value)))
+        except ValueError as error:
+            raise InvalidInput("签到位置有误，请刷新页面后重试。", field="checkin_latitude") from error
+    return values[0], values[1], values[2]
+
+
+def check_in(session: Session, unit: Unit, lat: float | None, lng: float | None,
+             accuracy: float | None = None) -> CheckIn:
+    """The browser's location checked (both or neither, in range) and measured against the unit's point."""
+    if lat is None or lng is None:
+        return CheckIn()
+    problem = point_problem(lat, lng)
+    if problem:
+        raise InvalidInput(f"签到位置有误：{problem}。", field="checkin_latitude")
+    distance = check_in_distance(unit, lat, lng)
+    return CheckIn(lat, lng, accuracy if accuracy is not None and accuracy >= 0 else None, distance,
+                   is_far(session, unit, distance))

@@ -8,22 +8,30 @@ What each kind must really be, checked before it is stored (messages in Chinese)
 - OOXML (DOCX, XLSX) is checked from the zip directory alone before anything is inflated: member names
   (no absolute path, no "..", no duplicates), the total uncompressed size, each member's compression ratio
   and the main parts; only then are the members read (CRC check), within those limits.
+
+Photos are evidence: the uploaded bytes are kept as they are (their SHA-256 is the file's name in the store,
+so anyone can verify them later), and a separate watermarked JPEG (unit, time, member) is made for printing.
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import shutil
+import subprocess
 import warnings
 from datetime import datetime
+from functools import lru_cache
 from io import BytesIO
 from pathlib import PurePosixPath
 from zipfile import BadZipFile, ZipFile, ZipInfo
 
-from PIL import Image
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from sqlalchemy.orm import Session
 
+from webapp.clock import TZ
 from webapp.services.errors import InvalidInput
 from webapp.services.file_store import FileStore
 
@@ -188,3 +196,87 @@ def _directory_problem(infos: list[ZipInfo], media_type: str) -> str | None:
     if not {"[Content_Types].xml", MAIN_PARTS[media_type]} <= set(names):
         return f"不是有效的{KIND_NAMES[media_type]}文件，请用 Office 或 WPS 另存后重新上传。"
     return None
+
+
+# Watermarked print copies of photos.
+PRINT_MAX_EDGE = 2048  # pixels on the long edge: sharp on an A4 page, a few hundred KB as JPEG
+PRINT_QUALITY = 85
+CJK_FONT_NAMES = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "WenQuanYi Micro Hei")
+_log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> tuple[str, int] | None:
+    """(file, face index) of a font with Chinese glyphs, asked of fontconfig; None when there is none.
+
+    fc-match always answers with some font, so its answer counts only when fc-list says that file covers
+    Chinese (lang zh-cn)."""
+    if shutil.which("fc-match") is None:
+        return None
+    try:
+        chinese = set(subprocess.run(["fc-list", ":lang=zh-cn", "file"], capture_output=True, text=True,
+                                     timeout=10).stdout.replace(":", "").split())
+        for name in CJK_FONT_NAMES:
+            answer = subprocess.run(["fc-match", "-f", "%{file}|%{index}", f"{name}:lang=zh-cn"],
+                                    capture_output=True, text=True, timeout=10).stdout
+            path, _, index = answer.partition("|")
+            if path in chinese:
+                return path, int(index or 0)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    return None
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    found = cjk_font()
+    if found is None:
+        # The print copy is still made (the original is what counts as evidence), but Pillow's own font has
+        # no Chinese: unit and member names show as boxes until a CJK font is installed (fonts-noto-cjk).
+        _log.warning("No CJK font found by fontconfig: photo watermarks cannot show Chinese text. "
+                     "Install fonts-noto-cjk (Debian/Ubuntu) or google-noto-sans-cjk-fonts.")
+        return ImageFont.load_default(size)
+    return ImageFont.truetype(found[0], size, index=found[1])
+
+
+def watermarked_jpeg(content: bytes, lines: list[str]) -> bytes:
+    """A JPEG copy of an image, turned upright (EXIF), at most PRINT_MAX_EDGE pixels on its long edge, with
+    `lines` written white on a dark band along its bottom. No metadata is copied (GPS stays in the original)."""
+    with Image.open(BytesIO(content)) as source:
+        # JPEG: decode at 1/2, 1/4 … scale, the smallest that keeps both sides ≥ half the print size (a 12 MP
+        # photo decodes at 2000 × 1500, several times faster than in full and then shrunk)
+        source.draft("RGB", (PRINT_MAX_EDGE // 2, PRINT_MAX_EDGE // 2))
+        image = ImageOps.exif_transpose(source).convert("RGB")
+    image.thumbnail((PRINT_MAX_EDGE, PRINT_MAX_EDGE))
+    size = max(12, min(image.width, image.height * 4 // 3) // 28)
+    font, margin, step = _font(size), max(4, size // 3), size * 4 // 3  # CJK glyphs rise above `size`
+    band = len(lines) * step + 2 * margin
+    overlay = Image.new("RGBA", image.size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(overlay)
+    draw.rectangle((0, image.height - band, image.width, image.height), fill=(0, 0, 0, 150))
+    for number, line in enumerate(lines):
+        draw.text((margin * 2, image.height - band + margin + number * step), line, font=font,
+                  fill=(255, 255, 255, 255))
+    printed = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
+    out = BytesIO()
+    printed.save(out, "JPEG", quality=PRINT_QUALITY, optimize=True)
+    return out.getvalue()
+
+
+def watermark_photo(session: Session, store: FileStore, ref: dict, *, unit_name: str, member: str,
+                    when: datetime) -> dict:
+    """The upload reference with `print_file`: the SHA-256 of a watermarked JPEG copy (unit, time, member)
+    made and stored beside the untouched original. References that are no image, or already have a copy,
+    come back unchanged."""
+    if ref.get("type") not in IMAGE_FORMATS or ref.get("print_file"):
+        return dict(ref)
+    lines = [f"单位：{unit_name}", f"时间：{when.astimezone(TZ).strftime('%Y-%m-%d %H:%M')}", f"人员：{member}"]
+    copy = store.put(session, watermarked_jpeg(store.read(ref["file"]), lines), "image/jpeg", when)
+    return {**ref, "print_file": copy.sha256}
+
+
+def print_copy(ref: dict) -> tuple[str, str, str]:
+    """(file, name, media type) to print or attach for a photo reference: its watermarked copy when there is one."""
+    if ref.get("print_file"):
+        stem = str(ref.get("name") or "照片").rsplit(".", 1)[0]
+        return ref["print_file"], f"{stem}（水印）.jpg", "image/jpeg"
+    return ref["file"], str(ref.get("name") or ""), str(ref.get("type") or "")

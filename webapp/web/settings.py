@@ -133,15 +133,18 @@ def remove_member(member_id: int):
 @bp.route("/unit-card", methods=["GET", "POST"])
 @roles_required("admin")
 def unit_card():
-    """一户一码: the town's 举报电话 and whether the public card shows the responsible person's phone."""
+    """一户一码: the town's 举报电话, whether the public card shows the responsible person's phone, and how far
+    from a unit's registered point a check-in is flagged."""
     town, towns = chosen_town()
     form = UnitCardSettingsForm(obj=units.card_settings(db.session, town))
 
     def save() -> None:
         entry = units.save_card_settings(db.session, town, report_phone=form.report_phone.data or "",
-                                              show_responsible_phone=bool(form.show_responsible_phone.data))
+                                         show_responsible_phone=bool(form.show_responsible_phone.data),
+                                         checkin_far_metres=form.checkin_far_metres.data)
         _audit("unit_card_settings_save", f"{town.name} 举报电话{entry.report_phone or '（空）'} "
-                                          f"责任人电话{'公开' if entry.show_responsible_phone else '不公开'}")
+                                          f"责任人电话{'公开' if entry.show_responsible_phone else '不公开'} "
+                                          f"签到距离提醒{entry.checkin_far_metres}米")
 
     done = saved(form, save, "单位公开卡片设置已保存。", url_for("settings.unit_card", town=town.id))
     return done or (render_template("settings/unit_card.html", form=form, town=town, towns=towns), form_status())

@@ -116,7 +116,7 @@ def _fields_from(form: UnitForm) -> units.UnitFields:
         responsible_person=form.responsible_person.data or "", responsible_phone=form.responsible_phone.data or "",
         manager=form.manager.data or "", manager_phone=form.manager_phone.data or "",
         floor_area=float(form.floor_area.data) if form.floor_area.data is not None else None,
-        staff_count=form.staff_count.data,
+        staff_count=form.staff_count.data, latitude=form.latitude.data, longitude=form.longitude.data,
     )
 
 

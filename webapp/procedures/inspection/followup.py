@@ -8,9 +8,16 @@ from sqlalchemy.orm import Session
 
 from webapp.models import AttachmentRole, Document, ProcessInstance, User
 from webapp.procedures.inspection.models import Hazard, Inspection
-from webapp.procedures.inspection.records import attach_scan, inspection_of, issue_step_document, organ, unit_facts
+from webapp.procedures.inspection.records import (
+    attach_scan,
+    evidence_photos,
+    inspection_of,
+    issue_step_document,
+    organ,
+    unit_facts,
+)
 from webapp.procedures.inspection.setup import receivers
-from webapp.services import documents
+from webapp.services import documents, uploads
 from webapp.services.documents import DocumentServices
 
 REFERRAL_BASIS = ["《中华人民共和国消防法》第十六条", "《消防监督检查规定》第二十四条"]
@@ -57,7 +64,8 @@ def issue_reinspection(session: Session, docs: DocumentServices, *, instance: Pr
         if hazard is not None and check.get("rectified") == "yes":
             hazard.status, hazard.rectified_on = "rectified", day
         if hazard is not None:
-            hazard.photos = [*hazard.photos, *[p for p in check.get("photos") or [] if p]]
+            hazard.photos = [*hazard.photos, *evidence_photos(session, docs, check.get("photos"),
+                                                              unit=inspection.unit, user=user, now=now)]
     document = issue_step_document(
         session, docs, inspection, "reinspect", template_key="reinspection_opinion", prefix_key="reinspection",
         context=context, title=f"复查意见书（{inspection.unit.name}）", user=user, now=now)
@@ -140,8 +148,10 @@ def _attach_evidence(session: Session, docs: DocumentServices, letter: Document,
                              name=earlier.filename, media_type=documents.DOCX, role=AttachmentRole.ATTACHMENT, now=now)
     for hazard in inspection.hazards:
         for photo in hazard.photos:
-            documents.attach(session, docs, letter, content=docs.store.read(photo["file"]), name=photo["name"],
-                             media_type=photo["type"], role=AttachmentRole.PHOTO, now=now)
+            # The receiver prints what it gets: the watermarked copy; the original stays in the case by its hash.
+            sha256, name, media_type = uploads.print_copy(photo)
+            documents.attach(session, docs, letter, content=docs.store.read(sha256), name=name,
+                             media_type=media_type, role=AttachmentRole.PHOTO, now=now)
 
 
 def record_feedback(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,

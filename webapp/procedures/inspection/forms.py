@@ -27,6 +27,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Regexp
 
 from webapp.cases import leads as hazard_leads
+from webapp.forms.checkin import CheckinFields
 from webapp.forms.common import (
     ChineseForm,
     DecisionMixin,
@@ -96,7 +97,7 @@ class ChecklistEntryForm(SafeForm):
 
 
 @register_form("inspection_record_form")
-class InspectionRecordForm(ChineseForm):
+class InspectionRecordForm(CheckinFields, ChineseForm):
     unit_id = SelectField("被检查单位", coerce=int, validate_choice=False)
     unit_name = HiddenField()
     inspected_on = CnDateField("检查日期", validators=[required("请填写检查日期。"), not_in_future])

@@ -114,6 +114,13 @@ class Inspection(db.Model):
     feedback_on: Mapped[date | None] = mapped_column(Date)
     feedback_measures: Mapped[str] = mapped_column(Text, default="")  # what the receiver did
     feedback_result: Mapped[str] = mapped_column(Text, default="")
+    # Where the browser said the inspector was when the record was made (none without HTTPS or permission),
+    # its distance from the unit's registered point, and whether that is beyond the town's limit.
+    checkin_latitude: Mapped[float | None] = mapped_column()
+    checkin_longitude: Mapped[float | None] = mapped_column()
+    checkin_accuracy: Mapped[float | None] = mapped_column()  # metres, as the browser reports it
+    checkin_distance: Mapped[float | None] = mapped_column()  # metres
+    checkin_far: Mapped[bool] = mapped_column(default=False)
 
     instance: Mapped[ProcessInstance] = relationship()
     unit: Mapped[Unit] = relationship()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from webapp.cases import leads
 from webapp.clock import TZ
 from webapp.models import AttachmentRole, Document, ProcessInstance, Unit, User
 from webapp.procedures.inspection.models import ChecklistItem, Hazard, Inspection
-from webapp.services import documents, grid
+from webapp.services import documents, grid, units, uploads
 from webapp.services.documents import DocumentServices, Subject
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.grid import town_of
@@ -52,7 +53,16 @@ def inspector_names(session: Session, ids: list) -> list[str]:
     return [users[int(i)].display_name for i in ids if int(i) in users]
 
 
-def _hazards_from_items(session: Session, items: list, lead_photos: dict[str, list]) -> list[Hazard]:
+def evidence_photos(session: Session, docs: DocumentServices, photos: list | None, *, unit: Unit,
+                    user: User | None, now: datetime) -> list[dict]:
+    """Upload references of a hazard's photos, each with its watermarked print copy (unit, time, member)."""
+    member = user.display_name if user is not None else ""
+    return [uploads.watermark_photo(session, docs.store, p, unit_name=unit.name, member=member, when=now)
+            for p in photos or [] if p]
+
+
+def _hazards_from_items(session: Session, items: list, lead_photos: dict[str, list],
+                        photos: Callable[[list | None], list[dict]]) -> list[Hazard]:
     """A hazard per item found wanting; an item checking a lead keeps the lead's photos before its own."""
     bases = {i.id: i.legal_basis for i in session.scalars(select(ChecklistItem))}
     hazards = []
@@ -62,7 +72,7 @@ def _hazards_from_items(session: Session, items: list, lead_photos: dict[str, li
         hazards.append(Hazard(
             position=len(hazards) + 1, item_name=item.get("item_name") or "", description=item.get("description") or "",
             location=item.get("location") or "", legal_basis=bases.get(int(item.get("item_id") or 0), ""),
-            photos=lead_photos.get(str(item.get("lead_id") or ""), []) + [p for p in item.get("photos") or [] if p],
+            photos=lead_photos.get(str(item.get("lead_id") or ""), []) + photos(item.get("photos")),
             status="corrected_on_spot" if item.get("corrected_on_spot") else "open"))
     return hazards
 
@@ -76,11 +86,16 @@ def record_inspection(session: Session, docs: DocumentServices, *, instance: Pro
     inspected_at = datetime.combine(date.fromisoformat(data["inspected_on"][:10]),
                                     time.fromisoformat(data.get("inspected_time") or "09:00"), tzinfo=TZ)
     items = data.get("items") or []
+    checkin = units.check_in(session, unit, *units.checkin_values(data))
     inspection = Inspection(
         instance=instance, unit=unit, grid=unit.grid, inspected_at=inspected_at,
         inspectors=inspector_names(session, data.get("inspector_ids") or []),
         major_hazard=bool(data.get("major_hazard")), plan_id=data.get("plan_id") or None,
-        hazards=_hazards_from_items(session, items, _take_up_leads(session, instance, items, now)))
+        hazards=_hazards_from_items(
+            session, items, _take_up_leads(session, instance, items, now),
+            lambda photos: evidence_photos(session, docs, photos, unit=unit, user=user, now=now)),
+        checkin_latitude=checkin.latitude, checkin_longitude=checkin.longitude, checkin_accuracy=checkin.accuracy,
+        checkin_distance=checkin.distance, checkin_far=checkin.far)
     session.add(inspection)
     session.flush()
     context = record_context(inspection, data)

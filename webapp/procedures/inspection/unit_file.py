@@ -37,7 +37,10 @@ def _inspection_entry(inspection: Inspection) -> UnitEvent:
     hazards = "；".join(f"{h.description}（{h.status_label}）" for h in inspection.hazards)
     found = f"发现隐患{len(inspection.hazards)}处：{hazards}" if inspection.hazards else "未发现火灾隐患"
     major = "，重大火灾隐患" if inspection.major_hazard else ""
-    photos = tuple(p["file"] for h in inspection.hazards for p in h.photos if isinstance(p, dict) and p.get("file"))
+    # The file is shown and exported as one PDF for the county: the watermarked print copies (unit, time,
+    # member) where the photo has one; the originals stay on the case page under their SHA-256.
+    photos = tuple(p.get("print_file") or p["file"] for h in inspection.hazards for p in h.photos
+                   if isinstance(p, dict) and p.get("file"))
     return UnitEvent(
         when=inspection.inspected_at, kind="消防安全检查",
         summary=f"检查人员：{'、'.join(inspection.inspectors)}；{found}{major}",

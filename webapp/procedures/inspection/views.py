@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from webapp.extensions import db
 from webapp.procedures.inspection import plans as inspection_plans
 from webapp.procedures.inspection import reports, setup
 from webapp.procedures.inspection.forms_admin import ChecklistItemForm, PlanForm, ReceiverForm
-from webapp.procedures.inspection.models import Inspection
+from webapp.procedures.inspection.models import Hazard, Inspection
 from webapp.services import grid
 from webapp.services.errors import InvalidInput
+from webapp.services.uploads import print_copy
 from webapp.web.common import acting_user, chosen_row, chosen_town, form_status, now, roles_required, year_arg
 from webapp.web.converters import db_int
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import saved, show_invalid
-from webapp.web.responses import xlsx_download
+from webapp.web.responses import stored_file_response, xlsx_download
 
 bp = Blueprint("inspection", __name__, url_prefix="/inspection")
 # Menu entries of these pages (the web layer reads them when it registers the blueprint).
@@ -62,6 +63,18 @@ def ledger():
     year = year_arg()
     content = reports.ledger_xlsx(db.session, acting_user(), year)
     return xlsx_download(content, f"{year}年火灾隐患台账.xlsx")
+
+
+@bp.get("/hazards/<int:hazard_id>/photos/<sha256>")
+@roles_required("leader", "clerk", "inspector", "admin", "archivist")
+def hazard_photo(hazard_id: int, sha256: str):
+    """A hazard's photo or its watermarked print copy (水印件), scoped by the inspection's grid."""
+    hazard = db.get_or_404(Hazard, hazard_id)
+    grid.ensure_in_scope(acting_user(), hazard.inspection.grid)
+    names = dict(pair for p in hazard.photos for pair in ((p["file"], p.get("name") or "照片"), print_copy(p)[:2]))
+    if sha256 not in names:
+        abort(404)
+    return stored_file_response(sha256, names[sha256])
 
 
 @bp.route("/plans", methods=["GET", "POST"])
