@@ -49,7 +49,7 @@ def timed_posts(client, unit_id: int, repeat: int, photo: bool) -> list[float]: 
     samples = []
     for index in range(repeat):
         page = client.get(f"/patrol/new?unit_id={unit_id}").get_data(as_text=True)
-        data = {"csrf_token": CSRF.search(page).group(1), "unit_id": unit_id, "lat": "", "lng": "", "accuracy": ""}
+        data = {"csrf_token": CSRF.search(page).group(1), "unit_id": unit_id}
         if photo:
             data.update({"outcome": "hazard", "hazards-0-category": "疏散通道堵塞",
                          "hazards-0-description": "后门通道堆放纸箱", "hazards-0-fixed_on_spot": "no",

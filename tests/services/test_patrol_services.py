@@ -44,8 +44,8 @@ def hazard(category: str, sentence: str, *, fixed: bool = False, photos: list | 
 
 def patrol_with(session, runtime, town, unit_name: str, hazards: list[dict], *, user="inspector",  # noqa: ANN001
                 moment: datetime = MOMENT, **extra) -> Patrol:
-    data = {"outcome": "hazard" if hazards else "none", "hazards": hazards, "lat": "", "lng": "", "accuracy": "",
-            **extra}
+    data = {"outcome": "hazard" if hazards else "none", "hazards": hazards, "checkin_latitude": "",
+            "checkin_longitude": "", "checkin_accuracy": "", **extra}
     found = patrols.start_patrol(session, runtime, user=town.users[user], unit=town.units[unit_name], data=data,
                                  now=moment)
     session.commit()
@@ -53,9 +53,11 @@ def patrol_with(session, runtime, town, unit_name: str, hazards: list[dict], *, 
 
 
 def test_no_problem_is_a_finished_case_a_visit_and_a_unit_file_entry(session, runtime, small_town):
-    patrol = patrol_with(session, runtime, small_town, "丰收便利店", [], lat="30.123456", lng="114.5", accuracy="12")
+    patrol = patrol_with(session, runtime, small_town, "丰收便利店", [], checkin_latitude="30.123456",
+                         checkin_longitude="114.5", checkin_accuracy="12")
     assert patrol.no_problem and patrol.instance.status == "completed"
-    assert (patrol.latitude, patrol.longitude, patrol.accuracy) == (30.123456, 114.5, 12.0)
+    assert (patrol.checkin_latitude, patrol.checkin_longitude, patrol.checkin_accuracy) == (30.123456, 114.5, 12.0)
+    assert patrol.checkin_distance is None and not patrol.checkin_far  # the unit has no registered point
     assert session.scalars(select(HazardLead)).all() == []
     visits = registry.unit_visits(session, small_town.town, date(2026, 11, 1), date(2026, 11, 30))
     shop = small_town.units["丰收便利店"].id
@@ -67,9 +69,15 @@ def test_no_problem_is_a_finished_case_a_visit_and_a_unit_file_entry(session, ru
     assert dict(events[0].args) == {"instance_id": patrol.instance_id}
 
 
-def test_a_position_that_makes_no_sense_is_not_stored(session, runtime, small_town):
-    patrol = patrol_with(session, runtime, small_town, "丰收便利店", [], lat="95", lng="abc", accuracy="-3")
-    assert (patrol.latitude, patrol.longitude, patrol.accuracy) == (None, None, None)
+def test_a_check_in_far_from_the_units_point_is_flagged(session, runtime, small_town):
+    unit = small_town.units["丰收便利店"]
+    unit.latitude, unit.longitude = 30.0, 114.0
+    near = patrol_with(session, runtime, small_town, "丰收便利店", [], checkin_latitude="30.001",
+                       checkin_longitude="114.0", checkin_accuracy="15")
+    far = patrol_with(session, runtime, small_town, "丰收便利店", [], checkin_latitude="30.01",
+                      checkin_longitude="114.0")
+    assert round(near.checkin_distance) == 111 and not near.checkin_far  # 0.001° of latitude ≈ 111 m
+    assert round(far.checkin_distance) == 1112 and far.checkin_far  # beyond the town's default 300 m
 
 
 def test_a_hazard_not_fixed_becomes_an_open_lead_with_its_photos(session, runtime, small_town):
@@ -80,7 +88,9 @@ def test_a_hazard_not_fixed_becomes_an_open_lead_with_its_photos(session, runtim
     assert [(h.category, h.fixed_on_spot, h.lead_id is not None) for h in patrol.hazards] == [
         ("疏散通道堵塞", False, True), ("消防设施损坏缺失", True, False)]
     [lead] = leads.open_leads(session, small_town.units["丰收便利店"].id)
-    assert (lead.source, lead.category, lead.photos) == ("巡查", "疏散通道堵塞", [shot])
+    assert (lead.source, lead.category) == ("巡查", "疏散通道堵塞")
+    assert lead.photos == [{**shot, "print_file": lead.photos[0]["print_file"]}]  # original kept, copy beside it
+    assert lead.photos[0]["print_file"] != shot["file"]
     assert lead.status_label == "待检查核实"
     assert lead.reporter_name == small_town.users["inspector"].display_name
     [event] = [e for e in registry.unit_events(session, small_town.units["丰收便利店"]) if e.kind == "巡查"]
@@ -143,7 +153,7 @@ def test_the_next_inspection_takes_the_lead_up_and_the_ledger_follows(session, r
     assert (lead.status, lead.taken_up_instance_id, lead.status_label) == ("confirmed", instance.id, "检查已核实")
     inspection = session.scalar(select(Inspection).where(Inspection.instance_id == instance.id))
     [found] = inspection.hazards
-    assert (found.status, found.photos) == ("open", [shot])  # the patrol's photo goes with the hazard
+    assert found.status == "open" and [p["file"] for p in found.photos] == [shot["file"]]  # the patrol's photo
     assert leads.files_taken_up_by(session, instance) == {shot["file"]: shot["name"]}
     after = _ledger_rows(session, clerk)
     assert [(r[2], r[15]) for r in after] == [("松香面馆", "待检查核实"), ("丰收便利店", "整改中")]

@@ -26,7 +26,8 @@ def _at(app, moment: datetime = MOMENT) -> None:  # noqa: ANN001
 
 
 def _hazard_post(unit_id: int, **fields) -> dict:  # noqa: ANN003
-    data = {"unit_id": unit_id, "outcome": "hazard", "lat": "30.5", "lng": "114.3", "accuracy": "20",
+    data = {"unit_id": unit_id, "outcome": "hazard", "checkin_latitude": "30.5",
+            "checkin_longitude": "114.3", "checkin_accuracy": "20",
             "hazards-0-category": "疏散通道堵塞", "hazards-0-description": "后门通道堆放纸箱",
             "hazards-0-fixed_on_spot": "no", "hazards-0-photos": (io.BytesIO(photo_png(3)), "后门.png")}
     data.update(fields)
@@ -42,12 +43,12 @@ def test_one_tap_no_problem_from_the_qr_address(app, session, small_town, sign_i
     page = visitor.get(f"/units/{unit.id}").get_data(as_text=True)
     assert f'href="/patrol/new?unit_id={unit.id}">开始巡查</a>' in page
     form = visitor.get(f"/patrol/new?unit_id={unit.id}").get_data(as_text=True)
-    assert "未发现问题" in form and "提交隐患" in form and "patrol.js" in form and "data-geolocate" in form
-    response = visitor.post(f"/patrol/new?unit_id={unit.id}", {"unit_id": unit.id, "outcome": "none", "lat": "",
-                                                                "lng": "", "accuracy": ""})
+    assert "未发现问题" in form and "提交隐患" in form and "patrol.js" in form and 'data-checkin="latitude"' in form
+    response = visitor.post(f"/patrol/new?unit_id={unit.id}", {"unit_id": unit.id, "outcome": "none",
+                                                                "checkin_latitude": "abc"})
     assert response.status_code == 302 and response.location.endswith(f"/units/{unit.id}")
     patrol = session.scalar(select(Patrol))
-    assert patrol.no_problem and patrol.latitude is None
+    assert patrol.no_problem and patrol.checkin_latitude is None  # a hidden value that is no coordinate
     assert patrol.patroller_name == small_town.users["inspector"].display_name
     page = visitor.get(f"/units/{unit.id}").get_data(as_text=True)
     assert "巡查已记录：丰收便利店，未发现问题。" in page and "未发现问题" in page.split('id="patrol-history"')[1]
@@ -60,9 +61,10 @@ def test_a_hazard_with_a_photo_reaches_the_inspection_and_the_ledger(app, sessio
     response = walker.post("/patrol/new", _hazard_post(unit.id), content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     patrol = session.scalar(select(Patrol))
-    assert (patrol.latitude, patrol.longitude, patrol.accuracy) == (30.5, 114.3, 20.0)
+    assert (patrol.checkin_latitude, patrol.checkin_longitude, patrol.checkin_accuracy) == (30.5, 114.3, 20.0)
     [hazard] = patrol.hazards
     assert hazard.category == "疏散通道堵塞" and hazard.photos[0]["type"] == "image/png"
+    assert hazard.photos[0]["print_file"] != hazard.photos[0]["file"]  # the watermarked copy for printing
     page = walker.get(f"/units/{unit.id}").get_data(as_text=True)
     assert "1项隐患已作为线索转检查核实" in page and "后门通道堆放纸箱" in page and "待检查核实" in page
     # the patrol's case page shows the photo, which downloads

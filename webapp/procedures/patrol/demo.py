@@ -40,6 +40,6 @@ def play_demo_history(context: DemoContext) -> None:
                                                        f"{unit.name}_{category}", 500 + index, moment)]}
                    for category, sentence, fixed in hazards]
         patrols.start_patrol(session, context.services, user=walkers[index % 2], unit=unit, now=moment, data={
-            "outcome": "hazard" if entries else "none", "hazards": entries, "lat": "", "lng": "", "accuracy": ""})
+            "outcome": "hazard" if entries else "none", "hazards": entries})
     session.commit()
     context.clock.set(context.today)

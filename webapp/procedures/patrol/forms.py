@@ -8,6 +8,7 @@ from typing import Any
 from flask import request
 from wtforms import FormField, HiddenField, MultipleFileField, RadioField, SelectField, StringField, ValidationError
 
+from webapp.forms.checkin import CheckinFields
 from webapp.forms.common import ChineseForm, max_length
 from webapp.forms.registry import register_form
 from webapp.forms.sanitise import SafeForm
@@ -49,17 +50,13 @@ class PatrolHazardForm(SafeForm):
 
 
 @register_form("patrol_form")
-class PatrolForm(ChineseForm):
+class PatrolForm(CheckinFields, ChineseForm):
     unit_id = SelectField("巡查单位", coerce=int, validate_choice=False)
     unit_name = HiddenField()
     # The page's two buttons post this (未发现问题 / 提交隐患); the generic start page shows it as a choice.
     outcome = RadioField("巡查结果", choices=OUTCOMES, default="none")
     hazards = EntryList(FormField(PatrolHazardForm), label="发现的隐患", min_entries=HAZARD_SLOTS,
                         max_entries=HAZARD_SLOTS)
-    # Filled by static/patrol.js from the browser's geolocation, when the worker allows it.
-    lat = HiddenField()
-    lng = HiddenField()
-    accuracy = HiddenField()
 
     def setup(self, session: Any, user: User, instance: Any) -> None:
         found = units.units_for_labels(session, user, user.scope)

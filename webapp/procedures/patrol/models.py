@@ -30,10 +30,13 @@ class Patrol(db.Model):
     patrolled_at: Mapped[datetime] = mapped_column(AwareDateTime(), index=True)
     patroller_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     patroller_name: Mapped[str] = mapped_column(String(50), default="")
-    # Where the browser said the phone was (WGS-84, metres); empty when it could not or was not allowed to.
-    latitude: Mapped[float | None] = mapped_column(Float)
-    longitude: Mapped[float | None] = mapped_column(Float)
-    accuracy: Mapped[float | None] = mapped_column(Float)
+    # Check-in (签到位置): where the browser said the phone was (WGS-84), empty when it could not or was
+    # not allowed to; its distance in metres from the unit's registered point, and whether that is too far.
+    checkin_latitude: Mapped[float | None] = mapped_column(Float)
+    checkin_longitude: Mapped[float | None] = mapped_column(Float)
+    checkin_accuracy: Mapped[float | None] = mapped_column(Float)
+    checkin_distance: Mapped[float | None] = mapped_column(Float)
+    checkin_far: Mapped[bool] = mapped_column(default=False)
 
     instance: Mapped[ProcessInstance] = relationship()
     unit: Mapped[Unit] = relationship()

@@ -14,6 +14,7 @@ from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
 from webapp.models import GridNode, HazardLead, ProcessInstance, Unit, User
 from webapp.procedures.patrol.models import CATEGORIES, LEAD_SOURCE, Patrol, PatrolHazard
+from webapp.services import units, uploads
 from webapp.services.errors import InvalidInput
 
 KEY = "patrol"
@@ -39,20 +40,6 @@ def patrol_of(session: Session, instance: ProcessInstance) -> Patrol:
     return found
 
 
-def _number(value: object) -> float | None:
-    try:
-        return float(value) if value not in (None, "") else None  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None  # the browser's position is a help, never a reason to refuse a patrol
-
-
-def _position(data: dict) -> tuple[float | None, float | None, float | None]:
-    lat, lng, accuracy = _number(data.get("lat")), _number(data.get("lng")), _number(data.get("accuracy"))
-    if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        return None, None, None
-    return lat, lng, accuracy if accuracy is not None and accuracy >= 0 else None
-
-
 def _hazard_entries(data: dict) -> list[dict]:
     if data.get("outcome") == "none":
         return []
@@ -67,24 +54,33 @@ def _hazard_entries(data: dict) -> list[dict]:
     return entries
 
 
+def _evidence(context: StepContext, unit: Unit, photos: list | None) -> list[dict]:
+    """The photos' references, each with its watermarked print copy (unit, time, patroller)."""
+    member = context.user.display_name if context.user else ""
+    store = context.services.documents.store
+    return [uploads.watermark_photo(context.session, store, p, unit_name=unit.name, member=member, when=context.now)
+            for p in photos or [] if p]
+
+
 def record_patrol(context: StepContext) -> list[int]:
     """After-start hook: the start form's content as a Patrol, each hazard not fixed on the spot a lead."""
     instance, data, user = context.instance, context.data, context.user
     unit = instance.unit
     if unit is None:
         raise InvalidInput("巡查必须选择单位。")
-    lat, lng, accuracy = _position(data)
+    session = context.session
+    checkin = units.check_in(session, unit, *units.checkin_values(data))
     patrol = Patrol(instance=instance, unit=unit, grid=unit.grid, patrolled_at=context.now,
                     patroller_id=user.id if user else None, patroller_name=user.display_name if user else "",
-                    latitude=lat, longitude=lng, accuracy=accuracy)
-    session = context.session
+                    checkin_latitude=checkin.latitude, checkin_longitude=checkin.longitude,
+                    checkin_accuracy=checkin.accuracy, checkin_distance=checkin.distance, checkin_far=checkin.far)
     session.add(patrol)
     session.flush()
     for position, entry in enumerate(_hazard_entries(data), start=1):
         fixed = str(entry.get("fixed_on_spot")) in ("yes", "True", "true")
         hazard = PatrolHazard(patrol=patrol, position=position, category=entry["category"],
                               description=str(entry.get("description") or "").strip(),
-                              photos=[p for p in entry.get("photos") or [] if p], fixed_on_spot=fixed)
+                              photos=_evidence(context, unit, entry.get("photos")), fixed_on_spot=fixed)
         session.add(hazard)
         if not fixed:
             hazard.lead_id = leads.report_lead(
