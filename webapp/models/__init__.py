@@ -12,6 +12,7 @@ from webapp.models.document import (
     StoredFile,
 )
 from webapp.models.drafts import FormDraft
+from webapp.models.equipment import EquipmentPoint
 from webapp.models.grid import CommitteeMember, GridNode, GridPost, Unit, UnitCardSettings
 from webapp.models.jobs import Job
 from webapp.models.users import LoginThrottle, User, UserRole
@@ -19,6 +20,6 @@ from webapp.models.workflow import CalendarDay, CaseEvent, ProcessInstance, Work
 
 __all__ = [
     "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Document", "DocumentAttachment",
-    "FormDraft", "GridNode", "GridPost", "IssuedNumber", "Job", "LoginThrottle", "NumberPrefix", "NumberSequence",
-    "ProcessInstance", "StoredFile", "Unit", "UnitCardSettings", "User", "UserRole", "WorkTask",
+    "EquipmentPoint", "FormDraft", "GridNode", "GridPost", "IssuedNumber", "Job", "LoginThrottle", "NumberPrefix",
+    "NumberSequence", "ProcessInstance", "StoredFile", "Unit", "UnitCardSettings", "User", "UserRole", "WorkTask",
 ]

@@ -24,6 +24,7 @@ def _shared_modules() -> list:
         auth,
         cases,
         documents,
+        equipment_points,
         grid,
         health,
         home,
@@ -38,8 +39,8 @@ def _shared_modules() -> list:
     )
     from webapp.web import county as county_overview
 
-    return [auth, setup, home, tasks, cases, documents, previews, numbers, grid, units, unit_codes, admin, organisation,
-            settings, health, county_overview]
+    return [auth, setup, home, tasks, cases, documents, previews, numbers, grid, units, unit_codes, equipment_points,
+            admin, organisation, settings, health, county_overview]
 
 
 def register_web(app: Flask, extra_modules: tuple = ()) -> None:

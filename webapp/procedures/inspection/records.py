@@ -51,18 +51,33 @@ def inspector_names(session: Session, ids: list) -> list[str]:
     return [users[int(i)].display_name for i in ids if int(i) in users]
 
 
-def _hazards_from_items(session: Session, items: list) -> list[Hazard]:
-    bases = {i.id: i.legal_basis for i in session.scalars(select(ChecklistItem))}
+def _item_id(item: dict) -> int:
+    value = str(item.get("item_id") or "")
+    return int(value) if value.isdigit() else 0
+
+
+def _hazards_from_items(session: Session, items: list, town_id: int | None) -> list[Hazard]:
+    """The failed items as hazards, each with its checklist item's basis; only the form's items are looked up,
+    and only in the unit's town (an id of another town's item gives no basis)."""
+    ids = {_item_id(i) for i in items if i.get("result") == "hazard"} - {0}
+    query = select(ChecklistItem.id, ChecklistItem.legal_basis).where(ChecklistItem.id.in_(ids),
+                                                                        ChecklistItem.town_id == town_id)
+    bases = dict(session.execute(query).tuples().all()) if ids else {}
     hazards = []
     for item in items:
         if item.get("result") != "hazard":
             continue
         hazards.append(Hazard(
             position=len(hazards) + 1, item_name=item.get("item_name") or "", description=item.get("description") or "",
-            location=item.get("location") or "", legal_basis=bases.get(int(item.get("item_id") or 0), ""),
+            location=item.get("location") or "", legal_basis=bases.get(_item_id(item), ""),
             photos=[p for p in item.get("photos") or [] if p],
             status="corrected_on_spot" if item.get("corrected_on_spot") else "open"))
     return hazards
+
+
+def _town_id(unit: Unit) -> int | None:
+    town = town_of(unit.grid)
+    return town.id if town else None
 
 
 def record_inspection(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
@@ -77,7 +92,7 @@ def record_inspection(session: Session, docs: DocumentServices, *, instance: Pro
         instance=instance, unit=unit, grid=unit.grid, inspected_at=inspected_at,
         inspectors=inspector_names(session, data.get("inspector_ids") or []),
         major_hazard=bool(data.get("major_hazard")), plan_id=data.get("plan_id") or None,
-        hazards=_hazards_from_items(session, data.get("items") or []))
+        hazards=_hazards_from_items(session, data.get("items") or [], _town_id(unit)))
     session.add(inspection)
     session.flush()
     context = record_context(inspection, data)
