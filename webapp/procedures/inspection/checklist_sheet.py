@@ -26,7 +26,7 @@ HEADERS = ("排序", "检查项目", "检查要点", "法律依据", "适用场�
 REQUIRED = ("检查项目", "法律依据")
 EVERY_TYPE = "全部"
 YES, NO = "是", "否"
-SEPARATORS = re.compile(r"[、,，;；/\s]+")
+SEPARATORS = re.compile(r"[、,，;；\s]+")  # not "/": it is part of 小学校/幼儿园
 CATEGORY_KEYS = {label: key for key, label in UNIT_CATEGORIES.items()} | {key: key for key in UNIT_CATEGORIES}
 LIMITS = {"检查项目": 100, "检查要点": 500, "法律依据": 200}
 
@@ -67,8 +67,6 @@ def _parse(row: SheetRow, result: SheetResult) -> _Parsed | None:
             result.refuse(row, f"“{header}”不能超过{limit}字")
     if not row.text("检查项目"):
         result.refuse(row, "“检查项目”不能为空")
-    if not row.text("法律依据"):
-        result.refuse(row, "“法律依据”不能为空：不合格项目将以此依据写入整改通知书")
     order = row.text("排序")
     if order and not order.lstrip("-").isdigit():
         result.refuse(row, f"“排序”应为整数，实际为“{order}”")
