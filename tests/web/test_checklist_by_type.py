@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import html
 import re
 from io import BytesIO
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -123,3 +125,37 @@ def test_one_bad_row_refuses_the_file_and_every_problem_is_listed(session, sign_
         assert expected in page, expected
     session.expire_all()
     assert len(inspection_setup.all_items(session, town)) == count  # nothing written, not even row 2
+
+
+def _prefilled(page: str, name: str) -> str:
+    found = re.search(rf'<(?:input|textarea)[^>]*name="{re.escape(name)}"[^>]*?(?:value="([^"]*)"[^>]*)?>([^<]*)', page)
+    assert found, name
+    return html.unescape(found.group(1) if found.group(1) is not None else found.group(2)).strip()
+
+
+@pytest.mark.slow
+def test_a_failed_item_becomes_a_hazard_line_on_the_notice_with_its_basis(app, session, login_as):
+    """The admin's item (with its basis) is on the unit type's list; the inspector fails it; the notice draft
+    proposes the basis; the signed 整改通知书 cites it beside the hazard."""
+    from tests.web.test_inspection_flow import at, document_text, start_inspection, unit_in
+
+    app.extensions["firegrid.clock"].set(at("2026-09-28T09:40"))
+    unit = unit_in(session, "青石村")
+    basis = "《中华人民共和国消防法》第二十三条"
+    admin = login_as("admin")
+    item = {"name": "液化气瓶存放间", "guidance": "气瓶不超过两瓶，单独存放。", "legal_basis": basis,
+            "categories": [unit.category], "sort_order": "-1", "is_active": "y"}
+    assert admin.post(f"/inspection/checklist?category={unit.category}", item).status_code == 302
+    inspector, clerk, leader = login_as("inspector"), login_as("clerk"), login_as("leader")
+    start_inspection(inspector, session, unit, {0: "气瓶六只堆放在后厨"})  # the new item is the first
+    draft = clerk.inbox_task_id("拟制整改通知书")
+    page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)
+    assert _prefilled(page, "notice_hazards-0-legal_basis") == basis
+    data = {"severity": "general", "deadline": _prefilled(page, "deadline"), "note": ""}
+    for field in ("hazard_id", "description", "location", "legal_basis"):
+        data[f"notice_hazards-0-{field}"] = _prefilled(page, f"notice_hazards-0-{field}")
+    assert clerk.post(f"/tasks/{draft}", data).status_code == 302
+    sign = leader.inbox_task_id("签发整改通知书")
+    assert leader.post(f"/tasks/{sign}", {"decision": "approve", "opinion": "同意"}).status_code == 302
+    _, text, _ = document_text(session, app, "rectification_notice")
+    assert "气瓶六只堆放在后厨" in text and f"违反{basis}的规定" in text
