@@ -147,6 +147,8 @@ def test_a_failed_item_becomes_a_hazard_line_on_the_notice_with_its_basis(app, s
             "categories": [unit.category], "sort_order": "-1", "is_active": "y"}
     assert admin.post(f"/inspection/checklist?category={unit.category}", item).status_code == 302
     inspector, clerk, leader = login_as("inspector"), login_as("clerk"), login_as("leader")
+    form = inspector.get(f"/procedures/inspection/start?unit_id={unit.id}").get_data(as_text=True)
+    assert '1. 液化气瓶存放间</legend><p class="hint">气瓶不超过两瓶，单独存放。</p>' in form  # 检查要点 shown
     start_inspection(inspector, session, unit, {0: "气瓶六只堆放在后厨"})  # the new item is the first
     draft = clerk.inbox_task_id("拟制整改通知书")
     page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)

@@ -78,6 +78,10 @@ class ChecklistEntryForm(SafeForm):
     def legend(self) -> str:
         return self.item_name.data or "检查项目"
 
+    def note(self) -> str:
+        """The item's 检查要点 (set when the checklist is loaded; not posted back)."""
+        return getattr(self, "guidance", "")
+
     def validate_description(self, field: Any) -> None:
         if self.result.data == "hazard" and not (field.data or "").strip():
             raise ValidationError("存在隐患时请描述问题。")
@@ -116,17 +120,17 @@ class InspectionRecordForm(ChineseForm):
 
     def _load_checklist(self, session: Any, unit: Unit) -> bool:
         """(Re)load the unit category's items unless the posted entries already match them."""
-        items = checklist_for(session, unit.grid, unit.category)
-        names = {str(i.id): i.name for i in items}
+        items = {str(i.id): i for i in checklist_for(session, unit.grid, unit.category)}
         posted = [e.form.item_id.data for e in self.items.entries]
-        if posted and sorted(posted) == sorted(names):
-            for entry in self.items.entries:
-                entry.form.item_name.data = names[entry.form.item_id.data]
-            return False
-        self.items.entries, self.items.last_index = [], -1
-        for item in items:
-            self.items.append_entry({"item_id": str(item.id), "item_name": item.name, "result": "passed"})
-        return True
+        reload = not posted or sorted(posted) != sorted(items)
+        if reload:
+            self.items.entries, self.items.last_index = [], -1
+            for item in items.values():
+                self.items.append_entry({"item_id": str(item.id), "item_name": item.name, "result": "passed"})
+        for entry in self.items.entries:
+            item = items[entry.form.item_id.data]
+            entry.form.item_name.data, entry.form.guidance = item.name, item.guidance
+        return reload
 
     def validate_unit_id(self, field: Any) -> None:
         if field.data not in {value for value, _label in field.choices if value}:
