@@ -62,7 +62,7 @@ def _hazards_from_items(session: Session, items: list, town_id: int | None) -> l
     ids = {_item_id(i) for i in items if i.get("result") == "hazard"} - {0}
     query = select(ChecklistItem.id, ChecklistItem.legal_basis).where(ChecklistItem.id.in_(ids),
                                                                         ChecklistItem.town_id == town_id)
-    bases = dict(session.execute(query).tuples().all()) if ids else {}
+    bases = {row.id: row.legal_basis for row in session.execute(query)} if ids else {}
     hazards = []
     for item in items:
         if item.get("result") != "hazard":
