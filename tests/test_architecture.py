@@ -9,7 +9,7 @@ import pytest
 
 WEBAPP = Path(__file__).resolve().parents[1] / "webapp"
 PROCEDURES = sorted(p.parent.name for p in (WEBAPP / "procedures").glob("*/procedure.py"))
-CORE = ["cases", "services", "engine", "documents", "models", "web", "forms"]
+CORE = ["cases", "services", "engine", "documents", "models", "web", "forms", "registers"]
 # The background loop is an entry point like a view: it owns an app context.
 ENTRY_POINTS = {WEBAPP / "services" / "background.py"}
 # Modules of a procedure package that belong to the web layer.

@@ -22,7 +22,7 @@ def test_template_has_every_sheet_and_only_admins_reach_the_page(small_town, sig
     page = admin.get(PAGE)
     assert page.status_code == 200 and "组织架构工作簿" in page.get_data(as_text=True)
     book = load_workbook(BytesIO(admin.get("/admin/organisation/template.xlsx").data))
-    assert book.sheetnames[:6] == ["网格", "单位", "网格职务", "账号", "消安委成员单位", "移交接收部门"]
+    assert book.sheetnames[:7] == ["网格", "单位", "网格职务", "账号", "消安委成员单位", "器材存放点", "移交接收部门"]
     assert [c.value for c in book["账号"][1]] == ["用户名", "姓名", "角色", "管辖范围", "电话"]
     assert book["网格"].max_row == 1
     assert sign_in("clerk").get(PAGE).status_code == 403
@@ -60,5 +60,5 @@ def test_import_shows_each_new_password_once_and_that_account_logs_in(session, s
     assert "初始密码" not in again
     cells = r"<tr><td>([^<]+)</td>\s*<td>(\d+)[^<]*</td>\s*<td>(\d+)[^<]*</td>\s*<td>(\d+)</td></tr>"
     counted = re.findall(cells, again)
-    assert len(counted) == 6 and all(added == updated == "0" for _, added, updated, _ in counted)
+    assert len(counted) == 7 and all(added == updated == "0" for _, added, updated, _ in counted)
     assert dict((title, int(unchanged)) for title, _, _, unchanged in counted)["单位"] == 6

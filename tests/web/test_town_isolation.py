@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests import factories
-from webapp.models import AuditEvent
+from webapp.models import AuditEvent, EquipmentPoint
 
 SKIP = ("/logout", "/static/", "/setup")  # leave the session, files, the first-start page
 
@@ -34,6 +34,7 @@ def test_town_a_sees_nothing_of_town_b_on_any_page(app, session, small_town, sig
     town_b = factories.town(session, "竹溪镇", region=small_town.town.parent)
     village_b = factories.village(session, town_b, "竹溪村", areas=("竹溪一组",))
     factories.unit(session, village_b.children[0], "竹溪茶馆", "small_restaurant")
+    session.add(EquipmentPoint(town=town_b, grid=village_b, name="竹溪器材点", keeper="竹溪保管员"))
     session.commit()
     refused_pages = set()
     for username in factories.TOWN_ROLES:

@@ -34,6 +34,7 @@ from webapp.cases.registry import WorkbookSheet
 from webapp.models import CommitteeMember, GridNode, GridPost, Unit, User
 from webapp.models.grid import COMMITTEE_ROLES, GRID_POSTS, UNIT_CATEGORIES
 from webapp.models.users import ROLES
+from webapp.registers import equipment_points
 from webapp.services import accounts, grid, unit_ledger, units
 from webapp.services.errors import InvalidInput
 from webapp.services.grid import find_by_display_path
@@ -388,9 +389,10 @@ def _core_sheets(now: datetime, created: list[NewAccount], new_password: Callabl
 
 def sheets(now: datetime | None = None, created: list[NewAccount] | None = None,
            new_password: Callable[[], str] = initial_password) -> list[WorkbookSheet]:
-    """Every sheet of the workbook, in workbook order: the core's, then each procedure's."""
+    """Every sheet of the workbook, in workbook order: the core's, the registers' (器材存放点), then each
+    procedure's."""
     return [*_core_sheets(now or datetime.now().astimezone(), created if created is not None else [], new_password),
-            *registry.workbook_sheets()]
+            equipment_points.SHEET, *registry.workbook_sheets()]
 
 
 # Accounts before the units and posts that may name them; grid first for every path.

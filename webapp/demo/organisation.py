@@ -11,7 +11,7 @@ random one each. Loading is idempotent: a second run changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from io import BytesIO
@@ -26,6 +26,7 @@ from webapp.models.grid import GRID_POSTS, UNIT_CATEGORIES
 from webapp.models.users import ROLES
 from webapp.procedures.inspection import workbook as receivers_sheet
 from webapp.procedures.inspection.models import RECEIVER_KINDS
+from webapp.registers import equipment_points
 from webapp.services import accounts
 
 DEMO_PASSWORD = "firegrid-demo"
@@ -88,6 +89,14 @@ RECEIVERS = [
     (RECEIVER_KINDS["police"], "青石派出所", "罗振华", "0712-5861110"),
     (RECEIVER_KINDS["fire"], "江岸区消防救援大队青石消防救援站", "方志远", "0712-5861119"),
 ]
+# 器材存放点 (名称, 所属网格, 地址, 存放器材); the keepers are invented people like the grid posts'.
+EQUIPMENT_POINTS = [
+    ("青石镇微型消防站器材库", "", "青石镇人民政府大院东侧",
+     "灭火器 20具；消防水带 6盘；消防水枪 4支；消防桶 10只；消防铲 6把"),
+    ("青石村委会器材点", "青石村", "青石村村民委员会一楼", "灭火器 10具；消防水带 2盘；消防桶 6只"),
+    ("石桥老街器材箱", "石桥村/石桥老街", "石桥老街中段", "灭火器 4具；消防桶 2只；消防沙 1箱"),
+    ("河湾社区器材点", "河湾社区", "河湾社区服务中心", "灭火器 8具；消防水带 2盘；应急照明灯 4只"),
+]
 
 # The second town: small, no history; it shows a county server with more than one town.
 SECOND_TOWN = "柳塘镇"
@@ -134,12 +143,13 @@ class DemoTown:
     committee: list[tuple[str, str, str, str]]
     receivers: list[tuple[str, str, str, str]]
     units: dict[str, list[str]]
+    equipment_points: list[tuple[str, str, str, str]] = field(default_factory=list)
     people_from: int = 0  # where its invented people start in the name and phone sequence
     admin_by_setup: bool = True  # the first town's admin comes from the setup, like a first start
 
 
 TOWNS = [
-    DemoTown(TOWN, VILLAGES, DEMO_USERS, COMMITTEE, RECEIVERS, UNIT_NAMES),
+    DemoTown(TOWN, VILLAGES, DEMO_USERS, COMMITTEE, RECEIVERS, UNIT_NAMES, EQUIPMENT_POINTS),
     DemoTown(SECOND_TOWN, SECOND_VILLAGES, SECOND_USERS, SECOND_COMMITTEE, SECOND_RECEIVERS, SECOND_UNITS,
              people_from=400, admin_by_setup=False),
 ]
@@ -196,6 +206,15 @@ def _unit_rows(town: DemoTown) -> list[list[object]]:
     return rows
 
 
+def _equipment_rows(town: DemoTown) -> list[list[object]]:
+    """Checked early in January, on the first inspection day of the demo year."""
+    rows = []
+    for index, (name, grid_path, address, equipment) in enumerate(town.equipment_points):
+        keeper, phone = _person(town.people_from + 300 + index)
+        rows.append([name, grid_path, address, equipment, keeper, phone, f"2026-01-{6 + index:02d}"])
+    return rows
+
+
 def _account_rows(town: DemoTown) -> list[list[object]]:
     return [[username, display_name, "、".join(ROLES[r] for r in roles), scope or town.name, ""]
             for username, display_name, roles, scope in town.users]
@@ -211,6 +230,7 @@ def workbook_rows(town: DemoTown) -> dict[str, list[list[object]]]:
         org_workbook.COMMITTEE: [[organ, org_workbook.COMMITTEE_LABELS[role], contact, phone]
                                  for organ, role, contact, phone in town.committee],
         receivers_sheet.TITLE: [[*receiver, ""] for receiver in town.receivers],
+        equipment_points.TITLE: _equipment_rows(town),
     }
 
 

@@ -58,7 +58,8 @@ FIELDSET_STYLE = "min-width:0;margin:0 0 .8rem;border:1px solid #d0d5dd;border-r
 
 
 class FieldsetListWidget:
-    """Each entry of a FieldList(FormField(...)) as <fieldset><legend>; the sub-form names its legend."""
+    """Each entry of a FieldList(FormField(...)) as <fieldset><legend>; the sub-form names its legend and may
+    give a note shown under it (a checklist item's 检查要点)."""
 
     def __call__(self, field: FieldList, **kwargs: Any) -> Markup:
         parts = [f'<div class="fieldset-list" id="{escape(field.id)}">']
@@ -66,8 +67,10 @@ class FieldsetListWidget:
             form: Form = entry.form
             legend = form.legend() if hasattr(form, "legend") else f"第{index}项"
             inner = "".join(render_subfield(sub) for sub in form)
+            note = form.note() if hasattr(form, "note") else ""
+            note_html = f'<p class="hint">{escape(note)}</p>' if note else ""
             parts.append(f'<fieldset class="entry" style="{FIELDSET_STYLE}">'
-                         f'<legend>{index}. {escape(legend)}</legend>{inner}</fieldset>')
+                         f'<legend>{index}. {escape(legend)}</legend>{note_html}{inner}</fieldset>')
         parts.append("</div>")
         return Markup("".join(parts))
 

@@ -13,6 +13,7 @@ from webapp.models.document import (
     StoredFile,
 )
 from webapp.models.drafts import FormDraft
+from webapp.models.equipment import EquipmentPoint
 from webapp.models.grid import CommitteeMember, GridNode, GridPost, Unit, UnitCardSettings
 from webapp.models.jobs import Job
 from webapp.models.leads import HazardLead
@@ -21,7 +22,7 @@ from webapp.models.workflow import CalendarDay, CaseEvent, ProcessInstance, Work
 
 __all__ = [
     "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Document",
-    "DocumentAttachment", "FormDraft", "GridNode", "GridPost", "HazardLead", "IssuedNumber", "Job", "LoginThrottle",
-    "NumberPrefix", "NumberSequence", "ProcessInstance", "ReminderSettings", "StoredFile", "Unit", "UnitCardSettings",
-    "User", "UserRole", "WorkTask",
+    "DocumentAttachment", "EquipmentPoint", "FormDraft", "GridNode", "GridPost", "HazardLead", "IssuedNumber", "Job",
+    "LoginThrottle", "NumberPrefix", "NumberSequence", "ProcessInstance", "ReminderSettings", "StoredFile", "Unit",
+    "UnitCardSettings", "User", "UserRole", "WorkTask",
 ]

@@ -27,6 +27,7 @@ def _shared_modules() -> list:
         cases,
         coverage,
         documents,
+        equipment_points,
         grid,
         health,
         home,
@@ -42,7 +43,7 @@ def _shared_modules() -> list:
     from webapp.web import county as county_overview
 
     return [auth, setup, home, tasks, alerts, cases, documents, previews, numbers, grid, units, coverage, unit_codes,
-            admin, organisation, settings, health, county_overview]
+            equipment_points, admin, organisation, settings, health, county_overview]
 
 
 def register_web(app: Flask, extra_modules: tuple = ()) -> None:

@@ -66,13 +66,14 @@ def _queued_or_none(labels: list[unit_labels.Label], title: str):  # noqa: ANN20
     return redirect(url_for("unit_codes.label_job", job_id=job.id))
 
 
-def _pdf(content: bytes, title: str):  # noqa: ANN202
+def pdf_download(content: bytes, title: str):  # noqa: ANN202
+    """A DOCX made in the request, converted to PDF by the app's LibreOffice service and shown inline."""
     try:
         pdf = runtime().documents.pdf.convert(content)
     except PdfUnavailable as error:
         raise PdfNotAvailable(str(error)) from error
     except PdfConversionError as error:
-        log.error("PDF conversion of a label sheet failed: %s", error)
+        log.error("PDF conversion of %s failed: %s", title, error)
         raise PdfFailed() from error
     return download_response(pdf, f"{title}.pdf", PDF, inline=True)
 
@@ -90,7 +91,7 @@ def labels():
 @roles_required(*LABEL_ROLES)
 def labels_pdf():
     found, title = _labels()
-    return _queued_or_none(found, title) or _pdf(unit_labels.label_sheet(found, title), title)
+    return _queued_or_none(found, title) or pdf_download(unit_labels.label_sheet(found, title), title)
 
 
 @bp.get("/units/labels/jobs/<int:job_id>")
@@ -119,4 +120,4 @@ def label_job_docx(job_id: int):
 def label_job_pdf(job_id: int):
     """PDF of the finished sheet, converted in the request (LibreOffice takes ~1 s per few pages)."""
     sha256, title = _finished_sheet(job_id)
-    return _pdf(runtime().documents.store.read(sha256), title)
+    return pdf_download(runtime().documents.store.read(sha256), title)

@@ -87,6 +87,10 @@ class ChecklistEntryForm(SafeForm):
     def legend(self) -> str:
         return self.item_name.data or "检查项目"
 
+    def note(self) -> str:
+        """The item's 检查要点 (set when the checklist is loaded; not posted back)."""
+        return getattr(self, "guidance", "")
+
     def validate_description(self, field: Any) -> None:
         if self.result.data == "hazard" and not (field.data or "").strip():
             raise ValidationError("存在隐患时请描述问题。")
@@ -126,23 +130,26 @@ class InspectionRecordForm(CheckinFields, ChineseForm):
     def _load_checklist(self, session: Any, unit: Unit) -> bool:
         """(Re)load the unit category's items and the unit's open leads unless the posted entries already
         match them. A lead comes pre-filled as a hazard for the inspector to confirm (or mark 合格: gone)."""
-        items = checklist_for(session, unit.grid, unit.category)
-        names = {str(i.id): i.name for i in items}
-        leads = {str(lead.id): lead_item_name(lead) for lead in hazard_leads.open_leads(session, unit.id)}
+        items = {str(i.id): i for i in checklist_for(session, unit.grid, unit.category)}
+        leads = {str(lead.id): lead for lead in hazard_leads.open_leads(session, unit.id)}
         entries = [e.form for e in self.items.entries]
         posted = [e.item_id.data for e in entries if not e.lead_id.data]
         posted_leads = [e.lead_id.data for e in entries if e.lead_id.data]
-        if posted and sorted(posted) == sorted(names) and sorted(posted_leads) == sorted(leads):
-            for entry in entries:
-                entry.item_name.data = leads[entry.lead_id.data] if entry.lead_id.data else names[entry.item_id.data]
-            return False
-        self.items.entries, self.items.last_index = [], -1
-        for item in items:
-            self.items.append_entry({"item_id": str(item.id), "item_name": item.name, "result": "passed"})
-        for lead in hazard_leads.open_leads(session, unit.id):
-            self.items.append_entry({"item_id": "", "lead_id": str(lead.id), "item_name": leads[str(lead.id)],
-                                     "result": "hazard", "description": lead.description})
-        return True
+        reload = not (posted and sorted(posted) == sorted(items) and sorted(posted_leads) == sorted(leads))
+        if reload:
+            self.items.entries, self.items.last_index = [], -1
+            for item in items.values():
+                self.items.append_entry({"item_id": str(item.id), "item_name": item.name, "result": "passed"})
+            for lead in leads.values():
+                self.items.append_entry({"item_id": "", "lead_id": str(lead.id), "item_name": lead_item_name(lead),
+                                         "result": "hazard", "description": lead.description})
+        for entry in (e.form for e in self.items.entries):
+            if entry.lead_id.data:
+                entry.item_name.data, entry.guidance = lead_item_name(leads[entry.lead_id.data]), ""
+            else:
+                item = items[entry.item_id.data]
+                entry.item_name.data, entry.guidance = item.name, item.guidance
+        return reload
 
     def validate_unit_id(self, field: Any) -> None:
         if field.data not in {value for value, _label in field.choices if value}:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField, ValidationError, widgets
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+    widgets,
+)
 from wtforms.validators import NumberRange
 
 from webapp.forms.common import ChineseForm, max_length, optional, required
@@ -52,11 +62,21 @@ class PlanForm(ChineseForm):
 class ChecklistItemForm(ChineseForm):
     model = ChecklistItem
     name = StringField("检查项目", validators=[required("请填写检查项目名称。"), max_length(100)])
-    legal_basis = StringField("法律依据", validators=[optional(), max_length(200)])
-    categories = _Checkboxes("适用单位类别（不选则适用全部）", choices=list(UNIT_CATEGORIES.items()),
+    guidance = TextAreaField("检查要点/标准", validators=[optional(), max_length(500)], render_kw={"rows": 2},
+                             description="检查人员逐项对照的合格标准，如“疏散通道畅通，未被占用、堵塞”。")
+    legal_basis = StringField("法律依据", validators=[optional(), max_length(200)],
+                              description="如：《中华人民共和国消防法》第二十八条。不合格时以此写入整改通知书；"
+                                          "不填则由文书在拟制通知书时填写。")
+    categories = _Checkboxes("适用场所类型（可多选，不选则适用全部）", choices=list(UNIT_CATEGORIES.items()),
                              validate_choice=False)
     sort_order = IntegerField("排序", default=0, validators=[optional()])
     is_active = BooleanField("启用", default=True)
+
+
+class ChecklistImportForm(ChineseForm):
+    file = FileField("检查项目表（.xlsx）", validators=[
+        FileRequired("请选择要导入的文件。"), FileAllowed(["xlsx"], "只能导入 .xlsx 文件。"),
+    ])
 
 
 class ReceiverForm(ChineseForm):

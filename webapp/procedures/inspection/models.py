@@ -29,6 +29,7 @@ class ChecklistItem(db.Model):
     town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     legal_basis: Mapped[str] = mapped_column(String(200), default="")
+    guidance: Mapped[str] = mapped_column(Text, default="")  # 检查要点/标准: what passes, shown to the inspector
     categories: Mapped[list] = mapped_column(JSON, default=list)
     sort_order: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)

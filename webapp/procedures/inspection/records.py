@@ -61,20 +61,35 @@ def evidence_photos(session: Session, docs: DocumentServices, photos: list | Non
             for p in photos or [] if p]
 
 
-def _hazards_from_items(session: Session, items: list, lead_photos: dict[str, list],
+def _item_id(item: dict) -> int:
+    value = str(item.get("item_id") or "")
+    return int(value) if value.isdigit() else 0
+
+
+def _hazards_from_items(session: Session, items: list, town_id: int | None, lead_photos: dict[str, list],
                         photos: Callable[[list | None], list[dict]]) -> list[Hazard]:
-    """A hazard per item found wanting; an item checking a lead keeps the lead's photos before its own."""
-    bases = {i.id: i.legal_basis for i in session.scalars(select(ChecklistItem))}
+    """The failed items as hazards, each with its checklist item's basis; only the form's items are looked up,
+    and only in the unit's town (an id of another town's item gives no basis). An item checking a lead keeps
+    the lead's photos before its own."""
+    ids = {_item_id(i) for i in items if i.get("result") == "hazard"} - {0}
+    query = select(ChecklistItem.id, ChecklistItem.legal_basis).where(ChecklistItem.id.in_(ids),
+                                                                        ChecklistItem.town_id == town_id)
+    bases = {row.id: row.legal_basis for row in session.execute(query)} if ids else {}
     hazards = []
     for item in items:
         if item.get("result") != "hazard":
             continue
         hazards.append(Hazard(
             position=len(hazards) + 1, item_name=item.get("item_name") or "", description=item.get("description") or "",
-            location=item.get("location") or "", legal_basis=bases.get(int(item.get("item_id") or 0), ""),
+            location=item.get("location") or "", legal_basis=bases.get(_item_id(item), ""),
             photos=lead_photos.get(str(item.get("lead_id") or ""), []) + photos(item.get("photos")),
             status="corrected_on_spot" if item.get("corrected_on_spot") else "open"))
     return hazards
+
+
+def _town_id(unit: Unit) -> int | None:
+    town = town_of(unit.grid)
+    return town.id if town else None
 
 
 def record_inspection(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
@@ -92,7 +107,7 @@ def record_inspection(session: Session, docs: DocumentServices, *, instance: Pro
         inspectors=inspector_names(session, data.get("inspector_ids") or []),
         major_hazard=bool(data.get("major_hazard")), plan_id=data.get("plan_id") or None,
         hazards=_hazards_from_items(
-            session, items, _take_up_leads(session, instance, items, now),
+            session, items, _town_id(unit), _take_up_leads(session, instance, items, now),
             lambda photos: evidence_photos(session, docs, photos, unit=unit, user=user, now=now)),
         checkin_latitude=checkin.latitude, checkin_longitude=checkin.longitude, checkin_accuracy=checkin.accuracy,
         checkin_distance=checkin.distance, checkin_far=checkin.far)

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from webapp.extensions import db
+from webapp.models.grid import UNIT_CATEGORIES
+from webapp.procedures.inspection import checklist_sheet, reports, setup
 from webapp.procedures.inspection import plans as inspection_plans
-from webapp.procedures.inspection import reports, setup
-from webapp.procedures.inspection.forms_admin import ChecklistItemForm, PlanForm, ReceiverForm
+from webapp.procedures.inspection.forms_admin import ChecklistImportForm, ChecklistItemForm, PlanForm, ReceiverForm
 from webapp.procedures.inspection.models import Hazard, Inspection
 from webapp.services import grid
 from webapp.services.errors import InvalidInput
@@ -112,29 +113,85 @@ def plan(plan_id: int):
                            groups=inspection_plans.group_names(db.session, found))
 
 
+def _place_type() -> str | None:
+    """The place type (单位类别) a checklist page shows: ?category=, None for every item."""
+    wanted = request.values.get("category") or None
+    return wanted if wanted in UNIT_CATEGORIES else None
+
+
 @bp.route("/checklist", methods=["GET", "POST"])
 @roles_required("admin")
 def checklist():
-    """检查项目: each town's admin keeps the town's own checklist."""
+    """检查项目: each town's admin keeps the town's own checklist, shown per place type in inspection order."""
     town, towns = chosen_town()
+    category = _place_type()
     item = setup.item_of_town(db.session, town, request.args.get("item_id", type=db_int) or 0)
     form = ChecklistItemForm(obj=item)
-    if form.validate_on_submit():
-        try:
-            setup.save_item(
-                db.session, town, item_id=item.id if item else None, name=form.name.data,
-                legal_basis=form.legal_basis.data or "", categories=form.categories.data or [],
-                sort_order=form.sort_order.data or 0, is_active=form.is_active.data)
-            db.session.commit()
-            flash("检查项目已保存。", "success")
-            return redirect(url_for("inspection.checklist", town=town.id))
-        except InvalidInput as error:
-            show_invalid(form, error)
-    items = setup.all_items(db.session, town)
+    if item is None and category and request.method == "GET":
+        form.categories.data = [category]  # a new item on a place type's page applies to that type
+    done = saved(form, lambda: setup.save_item(
+        db.session, town, item_id=item.id if item else None, name=form.name.data,
+        legal_basis=form.legal_basis.data or "", categories=form.categories.data or [],
+        sort_order=form.sort_order.data or 0, is_active=form.is_active.data, guidance=form.guidance.data or ""),
+        "检查项目已保存。", url_for("inspection.checklist", town=town.id, category=category))
+    if done:
+        return done
+    items = setup.items_for_type(db.session, town, category)
     db.session.commit()  # the town's default checklist, if this is its first use
     return render_template("inspection/checklist.html", form=form, item=item, town=town, towns=towns,
-                           items=items), form_status()
+                           items=items, category=category, import_form=ChecklistImportForm()), form_status()
 
+
+@bp.post("/checklist/<int:item_id>/move")
+@roles_required("admin")
+def checklist_move(item_id: int):
+    """上移 / 下移 within the list shown (one place type's, or all)."""
+    town, _ = chosen_town()
+    category = _place_type()
+    setup.move_item(db.session, town, item_id, up=request.form.get("direction") == "up", category=category)
+    db.session.commit()
+    return redirect(url_for("inspection.checklist", town=town.id, category=category))
+
+
+@bp.post("/checklist/<int:item_id>/active")
+@roles_required("admin")
+def checklist_active(item_id: int):
+    town, _ = chosen_town()
+    found = setup.set_active(db.session, town, item_id, request.form.get("active") == "1")
+    db.session.commit()
+    flash(f"检查项目“{found.name}”已{'启用' if found.is_active else '停用'}。", "success")
+    return redirect(url_for("inspection.checklist", town=town.id, category=_place_type()))
+
+
+@bp.get("/checklist.xlsx")
+@roles_required("admin")
+def checklist_export():
+    town, _ = chosen_town()
+    content = checklist_sheet.export_xlsx(db.session, town)
+    db.session.commit()  # the town's default checklist, if this is its first use
+    return xlsx_download(content, f"{town.name}检查项目.xlsx")
+
+
+@bp.route("/checklist/import", methods=["GET", "POST"])
+@roles_required("admin")
+def checklist_import():
+    """Upload the edited sheet: every row checked first; one refused row and nothing is imported."""
+    town, towns = chosen_town()
+    import_form = ChecklistImportForm()
+    if import_form.validate_on_submit():
+        try:
+            result = checklist_sheet.import_xlsx(db.session, town, import_form.file.data.stream)
+        except InvalidInput as error:
+            show_invalid(import_form, error, beside=import_form.file)
+        else:
+            db.session.commit()
+            flash(f"检查项目已导入：新增{len(result.added)}项，修改{len(result.updated)}项，"
+                  f"未变{result.unchanged}项。", "success")
+            return redirect(url_for("inspection.checklist", town=town.id))
+    items = setup.all_items(db.session, town)
+    return render_template("inspection/checklist.html", form=ChecklistItemForm(formdata=None), item=None,
+                           town=town, towns=towns, items=items, category=None,
+                           import_form=import_form), form_status()
 
 
 @bp.route("/receivers", methods=["GET", "POST"])
