@@ -1,4 +1,4 @@
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 
 from webapp.forms.common import ChineseForm, max_length, optional, required
 from webapp.models import NumberPrefix
@@ -31,3 +31,11 @@ class CommitteeMemberForm(ChineseForm):
 class UnitCardSettingsForm(ChineseForm):
     report_phone = StringField("举报电话（空则不显示）", validators=[optional(), max_length(30)])
     show_responsible_phone = BooleanField("公开卡片显示消防安全责任人电话")
+
+
+class WarningSignTextForm(ChineseForm):
+    """The wording of one category's 消防安全警示牌 (the service checks the lengths that fit one page)."""
+
+    hazard = TextAreaField("场所火灾危险性", validators=[required("请填写场所火灾危险性。"), max_length(300)])
+    precautions = TextAreaField("消防安全事项（每行一条）",
+                                validators=[required("请填写消防安全事项。"), max_length(1000)])

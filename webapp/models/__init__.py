@@ -12,7 +12,7 @@ from webapp.models.document import (
     StoredFile,
 )
 from webapp.models.drafts import FormDraft
-from webapp.models.grid import CommitteeMember, GridNode, GridPost, Unit, UnitCardSettings
+from webapp.models.grid import CommitteeMember, GridNode, GridPost, Unit, UnitCardSettings, WarningSignText
 from webapp.models.jobs import Job
 from webapp.models.users import LoginThrottle, User, UserRole
 from webapp.models.workflow import CalendarDay, CaseEvent, ProcessInstance, WorkTask
@@ -20,5 +20,5 @@ from webapp.models.workflow import CalendarDay, CaseEvent, ProcessInstance, Work
 __all__ = [
     "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Document", "DocumentAttachment",
     "FormDraft", "GridNode", "GridPost", "IssuedNumber", "Job", "LoginThrottle", "NumberPrefix", "NumberSequence",
-    "ProcessInstance", "StoredFile", "Unit", "UnitCardSettings", "User", "UserRole", "WorkTask",
+    "ProcessInstance", "StoredFile", "Unit", "UnitCardSettings", "User", "UserRole", "WarningSignText", "WorkTask",
 ]
