@@ -191,7 +191,7 @@ def test_the_town_grid_chart_shows_every_grid_with_its_people_and_the_committee(
     content, document = _chart(sign_in("leader"), town.town.id)
     text = docx_all_text(content)
     for expected in (f"{town.town.name}消防安全网格化管理工作运行网格图", "消防安全委员会", "组长", "镇人民政府",
-                     "镇派出所", "吕振东", "0712-5860110", f"网格长：詹立群　13500003333", "松林村", "柳岸社区",
+                     "镇派出所", "吕振东", "0712-5860110", "网格长：詹立群　13500003333", "松林村", "柳岸社区",
                      "松林一组", "松林二组", "柳岸一号院", "柳岸老街", f"网格长：贺建军　{HEAD_PHONE}",
                      f"毛晓燕　{WORKER_PHONE}", "钟桂兰　13400004444"):
         assert expected in text, expected
