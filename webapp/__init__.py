@@ -52,6 +52,7 @@ def _build_runtime(app: Flask):
     load_all()
     jobs.register_kind(archive_jobs.JOB)  # the archive is no procedure but queues export jobs
     jobs.register_kind(units.LABEL_JOB)  # 一户一码 label sheets of many units
+    jobs.register_kind(units.SIGN_JOB)  # 九小场所 warning signs of many units
     setup.on_new_town("archive", archive_codes.set_up_town)  # and gives every new town its fonds settings
     specs = SpecRegistry.load(app.config["WORKFLOWS_DIR"])
     documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"],

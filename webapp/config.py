@@ -92,6 +92,7 @@ def _web(env: Mapping[str, str]) -> dict[str, Any]:
         "PUBLIC_URL": env.get("FIREGRID_PUBLIC_URL", "").strip().rstrip("/"),
         # label sheets of more units than this are made by a background job (~1.3 s per 100 labels)
         "UNIT_LABELS_SYNC_LIMIT": int(env.get("FIREGRID_UNIT_LABELS_SYNC_LIMIT", "100")),
+        "WARNING_SIGNS_SYNC_LIMIT": int(env.get("FIREGRID_WARNING_SIGNS_SYNC_LIMIT", "30")),
         # seconds between timer sweeps of the in-process loop in `firegrid serve`
         "TIMER_INTERVAL_SECONDS": int(env.get("FIREGRID_TIMER_INTERVAL", "60")),
         "WTF_CSRF_TIME_LIMIT": None,

@@ -1,4 +1,4 @@
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 
 from webapp.forms.common import ChineseForm, max_length, optional, required
@@ -44,3 +44,11 @@ class ReminderSettingsForm(ChineseForm):
                                      validators=[InputRequired("请填写工作日数。")])
     reminder_interval_hours = IntegerField("同一事项两次催办至少间隔（小时）",
                                            validators=[InputRequired("请填写催办间隔。")])
+
+
+class WarningSignTextForm(ChineseForm):
+    """The wording of one category's 消防安全警示牌 (the service checks the lengths that fit one page)."""
+
+    hazard = TextAreaField("场所火灾危险性", validators=[required("请填写场所火灾危险性。"), max_length(300)])
+    precautions = TextAreaField("消防安全事项（每行一条）",
+                                validators=[required("请填写消防安全事项。"), max_length(1000)])

@@ -14,7 +14,7 @@ from webapp.models.document import (
 )
 from webapp.models.drafts import FormDraft
 from webapp.models.equipment import EquipmentPoint
-from webapp.models.grid import CommitteeMember, GridNode, GridPost, Unit, UnitCardSettings
+from webapp.models.grid import CommitteeMember, GridNode, GridPost, Unit, UnitCardSettings, WarningSignText
 from webapp.models.jobs import Job
 from webapp.models.leads import HazardLead
 from webapp.models.users import LoginThrottle, User, UserRole
@@ -24,5 +24,5 @@ __all__ = [
     "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Document",
     "DocumentAttachment", "EquipmentPoint", "FormDraft", "GridNode", "GridPost", "HazardLead", "IssuedNumber", "Job",
     "LoginThrottle", "NumberPrefix", "NumberSequence", "ProcessInstance", "ReminderSettings", "StoredFile", "Unit",
-    "UnitCardSettings", "User", "UserRole", "WorkTask",
+    "UnitCardSettings", "User", "UserRole", "WarningSignText", "WorkTask",
 ]

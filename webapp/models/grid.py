@@ -181,3 +181,15 @@ class UnitCardSettings(db.Model):
     show_responsible_phone: Mapped[bool] = mapped_column(Boolean, default=False)
     # A check-in (inspection, patrol) farther than this from the unit's registered point is flagged.
     checkin_far_metres: Mapped[int] = mapped_column(default=300)
+
+
+class WarningSignText(db.Model):
+    """A town's own wording of the 九小场所 warning sign (消防安全警示牌) for one unit category; without a row the
+    sign uses the product's default text for the category (webapp/documents/warning_signs.py)."""
+
+    __tablename__ = "warning_sign_text"
+
+    town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), primary_key=True)
+    category: Mapped[str] = mapped_column(String(32), primary_key=True)
+    hazard: Mapped[str] = mapped_column(String(300), default="")  # 场所火灾危险性
+    precautions: Mapped[str] = mapped_column(String(1000), default="")  # 消防安全事项, one per line

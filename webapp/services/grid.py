@@ -7,8 +7,9 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.models import GridNode, Unit, User
-from webapp.models.grid import CHILD_LEVEL, GRID_LEVELS
+from webapp.documents import grid_chart
+from webapp.models import CommitteeMember, GridNode, Unit, User
+from webapp.models.grid import CHILD_LEVEL, COMMITTEE_ROLES, GRID_LEVELS, GRID_POSTS
 from webapp.services.errors import InvalidInput, OutOfScope, found
 
 Row = TypeVar("Row")
@@ -113,3 +114,26 @@ def required_town(node: GridNode, feature: str) -> GridNode:
     if town is None:
         raise InvalidInput(f"请在镇（街道）范围内使用{feature}。")
     return town
+
+
+def _chart_node(node: GridNode, children: list[GridNode] | None = None) -> grid_chart.ChartNode:
+    order = list(GRID_POSTS)
+    posts = sorted(node.posts, key=lambda p: (order.index(p.post) if p.post in order else len(order), p.id))
+    return grid_chart.ChartNode(
+        name=node.name, level=node.level, level_label=node.level_label,
+        people=[grid_chart.Person(p.post, p.post_label, p.person_name, p.phone) for p in posts],
+        children=[_chart_node(child) for child in (node.children if children is None else children)])
+
+
+def chart(session: Session, user: User, node: GridNode) -> tuple[grid_chart.ChartNode, list[grid_chart.CommitteeLine]]:
+    """What the 网格图 of `node` shows (after the scope check): its subtree with every post, and for a town its
+    committee. A 小网格 is shown inside its village's band, as on the town's chart."""
+    ensure_in_scope(user, node)
+    root = _chart_node(node.parent, [node]) if node.level == "area" and node.parent is not None else _chart_node(node)
+    committee = []
+    if node.level == "town":
+        stmt = select(CommitteeMember).where(CommitteeMember.town_id == node.id).order_by(
+            CommitteeMember.sort_order, CommitteeMember.id)
+        committee = [grid_chart.CommitteeLine(COMMITTEE_ROLES.get(m.committee_role, m.committee_role), m.organ,
+                                              m.contact_person, m.phone) for m in session.scalars(stmt)]
+    return root, committee

@@ -1,20 +1,22 @@
 """Units and places (单位、场所): lookups bound to the user's scope, search, create and edit; 一户一码: a unit by
-its code, what its public card may show, and each town's card settings."""
+its code, what its public card may show, and each town's card settings; the 九小场所 warning signs (消防安全警示牌):
+each town's wording per category and what a unit's sign shows."""
 
 from __future__ import annotations
 
 import base64
 import math
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from webapp.documents import unit_labels
-from webapp.models import GridNode, GridPost, Job, Unit, UnitCardSettings, User
+from webapp.documents import unit_labels, warning_signs
+from webapp.models import GridNode, GridPost, Job, Unit, UnitCardSettings, User, WarningSignText
 from webapp.models.grid import UNIT_CATEGORIES
 from webapp.services import jobs
 from webapp.services.errors import InvalidInput, NotFound, found
@@ -228,31 +230,44 @@ def queue_label_sheet(session: Session, labels: list[unit_labels.Label], title: 
                         subject=f"unit_labels:{user.id}", title=f"生成{title}")
 
 
-def _label_step(session: Session, job: Job, runtime: Any, now: datetime) -> bool:
-    """One chunk: the next LABEL_CHUNK QR codes (kept in the job until the sheet is made); after the last,
-    the DOCX, stored in the file store."""
-    labels = job.params["labels"]
+def _qr_chunk(job: Job, targets: list[tuple[str, str]]) -> dict[str, bytes] | None:
+    """One chunk of a QR job: the next LABEL_CHUNK QR codes of (code, url) targets, kept in the job until all
+    are made; then every code's PNG (None while some are still to make)."""
     made = dict(job.result.get("png", {}))
-    for _name, code, url in labels[job.done:job.done + LABEL_CHUNK]:
+    for code, url in targets[job.done:job.done + LABEL_CHUNK]:
         made[code] = base64.b64encode(unit_labels.qr_png(url)).decode("ascii")
     job.done, job.phase = len(made), "生成二维码"
-    if job.done < len(labels):
+    if job.done < len(targets):
         job.result = {"png": made}
-        return False
-    sheet = unit_labels.label_sheet([unit_labels.Label(name, code, url, base64.b64decode(made[code]))
-                                     for name, code, url in labels], job.params["title"])
-    stored = runtime.documents.store.put(session, sheet, DOCX_TYPE, now)
+        return None
+    return {code: base64.b64decode(png) for code, png in made.items()}
+
+
+def _store_result(session: Session, job: Job, runtime: Any, content: bytes, now: datetime) -> bool:
+    stored = runtime.documents.store.put(session, content, DOCX_TYPE, now)
     job.result, job.phase = {"sha256": stored.sha256}, "已完成"
     return True
+
+
+def _label_step(session: Session, job: Job, runtime: Any, now: datetime) -> bool:
+    """QR codes chunk by chunk; after the last chunk the sheet's DOCX, stored in the file store."""
+    labels = job.params["labels"]
+    made = _qr_chunk(job, [(code, url) for _name, code, url in labels])
+    if made is None:
+        return False
+    sheet = unit_labels.label_sheet([unit_labels.Label(name, code, url, made[code]) for name, code, url in labels],
+                                    job.params["title"])
+    return _store_result(session, job, runtime, sheet, now)
 
 
 LABEL_JOB = jobs.JobKind(key=LABEL_JOB_KIND, title="单位二维码标签生成", step=_label_step)
 
 
-def label_job(session: Session, user: User, job_id: int) -> Job:
-    """A label job of this user (another's is not found: its units may be outside this user's scope)."""
+def label_job(session: Session, user: User, job_id: int, kind: str = LABEL_JOB_KIND) -> Job:
+    """A QR job (label sheet or warning signs) of this user (another's is not found: its units may be
+    outside this user's scope)."""
     job = jobs.get_job(session, job_id)
-    if job.kind != LABEL_JOB_KIND or job.params.get("user_id") != user.id:
+    if job.kind != kind or job.params.get("user_id") != user.id:
         raise NotFound("后台任务不存在。")
     return job
 
@@ -319,3 +334,97 @@ def check_in(session: Session, unit: Unit, lat: float | None, lng: float | None,
     distance = check_in_distance(unit, lat, lng)
     return CheckIn(lat, lng, accuracy if accuracy is not None and accuracy >= 0 else None, distance,
                    is_far(session, unit, distance))
+# 九小场所 消防安全警示牌: each town's wording per category (else the product's), the signs and their job.
+SIGN_JOB_KIND = "warning_signs"
+
+
+def sign_texts(session: Session, town: GridNode) -> dict[str, warning_signs.SignText]:
+    """The wording of every category's sign in this town: its admin's where saved, else the default."""
+    saved = {row.category: row for row in session.scalars(
+        select(WarningSignText).where(WarningSignText.town_id == town.id))}
+    texts = {}
+    for category in UNIT_CATEGORIES:
+        row = saved.get(category)
+        texts[category] = (warning_signs.SignText(row.hazard, tuple(row.precautions.splitlines()))
+                           if row else warning_signs.default_text(category))
+    return texts
+
+
+def customised_categories(session: Session, town: GridNode) -> set[str]:
+    return set(session.scalars(select(WarningSignText.category).where(WarningSignText.town_id == town.id)))
+
+
+def save_sign_text(session: Session, town: GridNode, category: str, *, hazard: str,
+                   precautions: str) -> WarningSignText:
+    """Save a town's wording of one category's sign; every problem is named beside its field at once."""
+    if category not in UNIT_CATEGORIES:
+        raise NotFound("没有这个单位类别。")
+    hazard = " ".join(hazard.split())
+    items = [line.strip() for line in precautions.splitlines() if line.strip()]
+    problems = {}
+    if not hazard or len(hazard) > warning_signs.MAX_HAZARD_CHARS:
+        problems["hazard"] = f"请填写场所火灾危险性（不超过{warning_signs.MAX_HAZARD_CHARS}字，警示牌才排得下一页）。"
+    too_long = [n for n, item in enumerate(items, start=1) if len(item) > warning_signs.MAX_PRECAUTION_CHARS]
+    if not items or len(items) > warning_signs.MAX_PRECAUTIONS:
+        problems["precautions"] = f"请填写1至{warning_signs.MAX_PRECAUTIONS}条消防安全事项，每行一条。"
+    elif too_long:
+        problems["precautions"] = (f"第{'、'.join(map(str, too_long))}条超过{warning_signs.MAX_PRECAUTION_CHARS}字，"
+                                   "请精简。")
+    if problems:
+        raise InvalidInput(f"共{len(problems)}处需要修改。", fields=problems)
+    row = session.get(WarningSignText, (town.id, category)) or WarningSignText(town_id=town.id, category=category)
+    row.hazard, row.precautions = hazard, "\n".join(items)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def reset_sign_text(session: Session, town: GridNode, category: str) -> None:
+    """Back to the product's wording for the category."""
+    row = session.get(WarningSignText, (town.id, category))
+    if row is not None:
+        session.delete(row)
+        session.flush()
+
+
+def warning_signs_of(session: Session, found: list[Unit],
+                     url_of: Callable[[Unit], str]) -> list[warning_signs.WarningSign]:
+    """What each unit's sign shows. The responsible person's phone follows the town's unit-card setting (a
+    sign on the door is as public as the card); the supervisor is the one the public card names."""
+    towns: dict[int, tuple[UnitCardSettings, dict[str, warning_signs.SignText]]] = {}
+    signs = []
+    for unit in found:
+        town = town_of(unit.grid)
+        if town.id not in towns:
+            towns[town.id] = (card_settings(session, town), sign_texts(session, town))
+        settings, texts = towns[town.id]
+        text, post = texts[unit.category], supervisor(unit)
+        signs.append(warning_signs.WarningSign(
+            unit_name=unit.name, category_label=unit.category_label, hazard=text.hazard,
+            precautions=text.precautions, responsible_person=unit.responsible_person,
+            responsible_phone=unit.responsible_phone if settings.show_responsible_phone else "",
+            supervisor_name=post.person_name if post else "", supervisor_phone=post.phone if post else "",
+            report_phone=settings.report_phone, code=unit.code, url=url_of(unit)))
+    return signs
+
+
+def queue_warning_signs(session: Session, signs: list[warning_signs.WarningSign], title: str, *, user: User,
+                        now: datetime) -> Job:
+    """A background job that makes the signs; what they show is fixed now."""
+    params = {"title": title, "user_id": user.id,
+              "signs": [{k: v for k, v in asdict(sign).items() if k != "png"} for sign in signs]}
+    return jobs.enqueue(session, kind=SIGN_JOB_KIND, now=now, params=params, total=len(signs),
+                        subject=f"warning_signs:{user.id}", title=f"生成{title}")
+
+
+def _sign_step(session: Session, job: Job, runtime: Any, now: datetime) -> bool:
+    fields = job.params["signs"]
+    made = _qr_chunk(job, [(sign["code"], sign["url"]) for sign in fields])
+    if made is None:
+        return False
+    signs = [warning_signs.WarningSign(**{**sign, "precautions": tuple(sign["precautions"]), "png": made[sign["code"]]})
+             for sign in fields]
+    return _store_result(session, job, runtime, warning_signs.warning_sign_document(signs, job.params["title"]), now)
+
+
+SIGN_JOB = jobs.JobKind(key=SIGN_JOB_KIND, title="消防安全警示牌生成", step=_sign_step)

@@ -2,6 +2,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_required
 
 from webapp.cases import defaults
+from webapp.documents import grid_chart
 from webapp.extensions import db
 from webapp.forms.grid import GridNodeForm, GridPostForm
 from webapp.models import GridPost
@@ -11,6 +12,8 @@ from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, client_address, now, roles_required
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import flash_invalid
+from webapp.web.responses import DOCX, download_response
+from webapp.web.unit_codes import pdf_download
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
 # Menu entries of these pages (the web layer reads them when it registers the blueprint).
@@ -36,6 +39,30 @@ def _commit_with_audit(action: str, node_id: int, summary: str) -> None:
 def tree():
     nodes = grid.nodes_in_scope(db.session, acting_user())
     return render_template("grid/tree.html", nodes=nodes, root=acting_user().scope)
+
+
+def _chart(node_id: int) -> tuple[bytes, str]:
+    current = grid.get_node(db.session, node_id)
+    root, committee = grid.chart(db.session, acting_user(), current)
+    title = f"{current.name}消防安全网格化管理工作运行网格图"
+    day = now()
+    made_on = f"{day.year}年{day.month}月{day.day}日"
+    return grid_chart.grid_chart_document(root, title, committee, made_on), title
+
+
+@bp.get("/<int:node_id>/chart.docx")
+@login_required
+def chart(node_id: int):
+    """网格图 of a node in scope (its subtree, heads, members and phones; a town's also its 消安委) as DOCX."""
+    content, title = _chart(node_id)
+    return download_response(content, f"{title}.docx", DOCX)
+
+
+@bp.get("/<int:node_id>/chart.pdf")
+@login_required
+def chart_pdf(node_id: int):
+    content, title = _chart(node_id)
+    return pdf_download(content, title)
 
 
 @bp.get("/<int:node_id>")

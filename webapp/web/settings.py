@@ -1,10 +1,11 @@
-"""Admin settings pages: the holiday calendar for new years, and document number prefixes."""
+"""Admin settings pages: the holiday calendar for new years, document number prefixes, the committee, the
+unit card and the wording of the 九小场所 warning signs."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from webapp.cases import registry
 from webapp.extensions import db
@@ -14,9 +15,10 @@ from webapp.forms.settings import (
     NumberPrefixForm,
     ReminderSettingsForm,
     UnitCardSettingsForm,
+    WarningSignTextForm,
 )
 from webapp.models import GridNode
-from webapp.models.grid import COMMITTEE_ROLES
+from webapp.models.grid import COMMITTEE_ROLES, UNIT_CATEGORIES
 from webapp.services import audit, settings, units
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, chosen_row, chosen_town, client_address, form_status, now, roles_required
@@ -165,3 +167,42 @@ def reminders():
 
     done = saved(form, save, "提醒设置已保存。", url_for("settings.reminders", town=town.id))
     return done or (render_template("settings/reminders.html", form=form, town=town, towns=towns), form_status())
+
+
+def _sign_category() -> str:
+    category = request.args.get("category") or next(iter(UNIT_CATEGORIES))
+    if category not in UNIT_CATEGORIES:
+        raise NotFound("没有这个单位类别。")
+    return category
+
+
+@bp.route("/warning-signs", methods=["GET", "POST"])
+@roles_required("admin")
+def warning_signs():
+    """九小场所 消防安全警示牌: the town's wording of 场所火灾危险性 and 消防安全事项 for each unit category."""
+    town, towns = chosen_town()
+    category = _sign_category()
+    text = units.sign_texts(db.session, town)[category]
+    form = WarningSignTextForm(data={"hazard": text.hazard, "precautions": "\n".join(text.precautions)})
+
+    def save() -> None:
+        units.save_sign_text(db.session, town, category, hazard=form.hazard.data or "",
+                             precautions=form.precautions.data or "")
+        _audit("warning_sign_text_save", f"{town.name} {UNIT_CATEGORIES[category]}警示牌文字")
+
+    done = saved(form, save, f"{UNIT_CATEGORIES[category]}警示牌文字已保存。",
+                 url_for("settings.warning_signs", town=town.id, category=category))
+    return done or (render_template(
+        "settings/warning_signs.html", form=form, town=town, towns=towns, category=category,
+        categories=UNIT_CATEGORIES, customised=units.customised_categories(db.session, town)), form_status())
+
+
+@bp.post("/warning-signs/reset")
+@roles_required("admin")
+def reset_warning_sign():
+    town, _towns = chosen_town()
+    category = _sign_category()
+    units.reset_sign_text(db.session, town, category)
+    _audit_commit("warning_sign_text_reset", f"{town.name} {UNIT_CATEGORIES[category]}警示牌文字恢复默认")
+    flash(f"{UNIT_CATEGORIES[category]}警示牌文字已恢复默认。", "success")
+    return redirect(url_for("settings.warning_signs", town=town.id, category=category))

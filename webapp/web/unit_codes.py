@@ -1,4 +1,5 @@
-"""一户一码 pages: the address a unit's QR code opens (/u/<code>) and the label sheets to print."""
+"""一户一码 pages: the address a unit's QR code opens (/u/<code>), the label sheets and the 九小场所 warning
+signs (消防安全警示牌) to print; both are made in the request for a few units, by a background job for many."""
 
 from __future__ import annotations
 
@@ -7,10 +8,11 @@ import logging
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from webapp.documents import unit_labels
+from webapp.documents import unit_labels, warning_signs
 from webapp.documents.pdf import PdfConversionError, PdfUnavailable
 from webapp.extensions import db
 from webapp.models import Unit
+from webapp.models.grid import NINE_SMALL_CATEGORIES
 from webapp.services import grid, units
 from webapp.services.errors import NotFound
 from webapp.web.common import acting_user, now, roles_required
@@ -43,17 +45,19 @@ def scan(code: str):
     return render_template("units/public_card.html", card=units.public_card(db.session, unit))
 
 
-def _labelled_units() -> tuple[list[Unit], str]:
-    """The units of ?grid=<node id> (its whole subtree) or of ?unit=<id>, and the sheet's title."""
+def _chosen_units(kind: str, categories: dict | None = None) -> tuple[list[Unit], str]:
+    """The units of ?grid=<node id> (its whole subtree; of `categories` only, if given) or of ?unit=<id>,
+    and the title of the document `kind` made of them."""
     if request.args.get("unit", type=int):
         unit = units.get_unit(db.session, acting_user(), request.args.get("unit", type=int))
-        return [unit], f"单位二维码标签（{unit.name}）"
+        return [unit], f"{kind}（{unit.name}）"
     node = grid.get_node(db.session, request.args.get("grid", type=int) or acting_user().scope.id)
-    return units.units_for_labels(db.session, acting_user(), node), f"单位二维码标签（{node.name}）"
+    found = units.units_for_labels(db.session, acting_user(), node)
+    return [u for u in found if categories is None or u.category in categories], f"{kind}（{node.name}）"
 
 
 def _labels() -> tuple[list[unit_labels.Label], str]:
-    found, title = _labelled_units()
+    found, title = _chosen_units("单位二维码标签")
     return [unit_labels.Label(name=u.name, code=u.code, url=unit_url(u)) for u in found], title
 
 
@@ -66,8 +70,23 @@ def _queued_or_none(labels: list[unit_labels.Label], title: str):  # noqa: ANN20
     return redirect(url_for("unit_codes.label_job", job_id=job.id))
 
 
-def pdf_download(content: bytes, title: str):  # noqa: ANN202
-    """A DOCX made in the request, converted to PDF by the app's LibreOffice service and shown inline."""
+def _signs() -> tuple[list[warning_signs.WarningSign], str]:
+    """The signs of one unit (any category), or of a grid's 九小场所 (the places the sign is made for)."""
+    found, title = _chosen_units(warning_signs.TITLE, NINE_SMALL_CATEGORIES)
+    return units.warning_signs_of(db.session, found, unit_url), title
+
+
+def _signs_queued_or_none(signs: list[warning_signs.WarningSign], title: str):  # noqa: ANN202
+    """More signs than WARNING_SIGNS_SYNC_LIMIT (a page each): a background job and its progress page."""
+    if len(signs) <= current_app.config["WARNING_SIGNS_SYNC_LIMIT"]:
+        return None
+    job = units.queue_warning_signs(db.session, signs, title, user=acting_user(), now=now())
+    db.session.commit()
+    return redirect(url_for("unit_codes.sign_job", job_id=job.id))
+
+
+def pdf_download(content: bytes, title: str):  # noqa: ANN201
+    """The DOCX converted to PDF (inline); without LibreOffice a 503 that says so in Chinese."""
     try:
         pdf = runtime().documents.pdf.convert(content)
     except PdfUnavailable as error:
@@ -98,13 +117,14 @@ def labels_pdf():
 @roles_required(*LABEL_ROLES)
 def label_job(job_id: int):
     """Progress of a label job (the page reloads itself until it is done), then its downloads."""
-    return render_template("units/label_job.html", job=units.label_job(db.session, acting_user(), job_id))
+    return render_template("units/label_job.html", job=units.label_job(db.session, acting_user(), job_id),
+                           what="标签", docx="unit_codes.label_job_docx", pdf="unit_codes.label_job_pdf")
 
 
-def _finished_sheet(job_id: int) -> tuple[str, str]:
-    job = units.label_job(db.session, acting_user(), job_id)
+def _finished_sheet(job_id: int, kind: str = units.LABEL_JOB_KIND) -> tuple[str, str]:
+    job = units.label_job(db.session, acting_user(), job_id, kind)
     if job.status != "done":
-        raise NotFound("标签尚未生成完毕。")
+        raise NotFound("文件尚未生成完毕。")
     return job.result["sha256"], job.params["title"]
 
 
@@ -120,4 +140,43 @@ def label_job_docx(job_id: int):
 def label_job_pdf(job_id: int):
     """PDF of the finished sheet, converted in the request (LibreOffice takes ~1 s per few pages)."""
     sha256, title = _finished_sheet(job_id)
+    return pdf_download(runtime().documents.store.read(sha256), title)
+
+
+@bp.get("/units/signs")
+@roles_required(*LABEL_ROLES)
+def signs():
+    """消防安全警示牌 as DOCX, one A4 page a unit: of ?unit=<id>, or of the 九小场所 of ?grid=<node id>."""
+    found, title = _signs()
+    return _signs_queued_or_none(found, title) or download_response(
+        warning_signs.warning_sign_document(found, title), f"{title}.docx", DOCX)
+
+
+@bp.get("/units/signs.pdf")
+@roles_required(*LABEL_ROLES)
+def signs_pdf():
+    found, title = _signs()
+    return _signs_queued_or_none(found, title) or pdf_download(
+        warning_signs.warning_sign_document(found, title), title)
+
+
+@bp.get("/units/signs/jobs/<int:job_id>")
+@roles_required(*LABEL_ROLES)
+def sign_job(job_id: int):
+    job = units.label_job(db.session, acting_user(), job_id, units.SIGN_JOB_KIND)
+    return render_template("units/label_job.html", job=job, what="警示牌", docx="unit_codes.sign_job_docx",
+                           pdf="unit_codes.sign_job_pdf")
+
+
+@bp.get("/units/signs/jobs/<int:job_id>/signs.docx")
+@roles_required(*LABEL_ROLES)
+def sign_job_docx(job_id: int):
+    sha256, title = _finished_sheet(job_id, units.SIGN_JOB_KIND)
+    return stored_file_response(sha256, f"{title}.docx")
+
+
+@bp.get("/units/signs/jobs/<int:job_id>/signs.pdf")
+@roles_required(*LABEL_ROLES)
+def sign_job_pdf(job_id: int):
+    sha256, title = _finished_sheet(job_id, units.SIGN_JOB_KIND)
     return pdf_download(runtime().documents.store.read(sha256), title)
