@@ -21,7 +21,10 @@ from webapp.web.unit_codes import pdf_download
 
 bp = Blueprint("equipment_points", __name__, url_prefix="/equipment-points")
 ROLES = ("admin", "clerk")
-NAV = (NavItem("equipment_points.index", "器材存放点", ROLES, order=78),)
+# In the menu of town-level accounts; a village clerk's menu is at its length limit, so they open the
+# register from the unit list.
+NAV = (NavItem("equipment_points.index", "器材存放点", ROLES, order=78,
+               visible=lambda user: user.scope.level in ("town", "region")),)
 
 
 def _title() -> str:
