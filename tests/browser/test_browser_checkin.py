@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import PASSWORD
+from tests.browser.support import PASSWORD
 from tests.browser.support import PHONE
 
 pytest.importorskip("playwright.sync_api", reason="the `playwright` Python package is not installed")

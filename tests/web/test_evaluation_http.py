@@ -79,7 +79,7 @@ def test_evaluation_through_http(app, session, login_as, tmp_path):  # noqa: ANN
     assert "石桥村自评" in bad_page
     values = {**form_values(bad_page), "entries-0-self_score": "99"}
     refused = village_clerk.post(f"/tasks/{village_task}", values)
-    assert refused.status_code == 400 and "分数应在0到10分之间" in refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "分数应在0到5分之间" in refused.get_data(as_text=True)
     assert village_clerk.get(f"/tasks/{own[0]}").status_code == 403
     self_assess(village_clerk, village_task)
     for task_id in own:
