@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import PASSWORD
-from tests.browser.support import PHONE
+from tests.browser.support import PASSWORD, PHONE
 
 pytest.importorskip("playwright.sync_api", reason="the `playwright` Python package is not installed")
 from playwright.sync_api import expect  # noqa: E402
