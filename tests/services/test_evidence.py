@@ -87,6 +87,24 @@ def test_watermark_turns_a_phone_photo_upright_and_drops_its_metadata(app, sessi
         assert len(image.getexif()) == 0
 
 
+def test_a_12_megapixel_photo_is_printed_upright_at_print_size_from_the_checked_decode_or_from_the_store(
+        app, session):
+    """store_upload keeps the image its check decoded, shrunk, for the print copy in the same transaction; a
+    later copy decodes the stored bytes again. Both are upright and print-sized: 4000 × 3000 shot sideways."""
+    buffer, exif = BytesIO(), Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to view
+    Image.new("RGB", (4000, 3000), BLUE).save(buffer, "JPEG", exif=exif.tobytes())
+    store = store_of(app)
+    ref = uploads.store_upload(session, store, content=buffer.getvalue(), filename="竖拍.jpg", now=WHEN)
+    checked = uploads.watermark_photo(session, store, ref, unit_name="丰收便利店", member="白建业", when=WHEN)
+    again = uploads.watermark_photo(session, store, ref, unit_name="丰收便利店", member="邱海霞", when=WHEN)
+    for marked in (checked, again):
+        with Image.open(BytesIO(store.read(marked["print_file"]))) as image:
+            assert image.size == (1500, 2000)
+            assert all(abs(a - b) <= 6 for a, b in zip(image.convert("RGB").getpixel((750, 500)), BLUE, strict=True))
+    assert checked["print_file"] != again["print_file"]
+
+
 def test_the_font_found_draws_chinese():
     found = uploads.cjk_font()
     if found is None:

@@ -29,6 +29,7 @@ from zipfile import BadZipFile, ZipFile, ZipInfo
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from webapp.clock import TZ
@@ -66,6 +67,8 @@ def store_upload(session: Session, store: FileStore, *, content: bytes, filename
     """Check and store one upload; returns the reference kept in task data.
 
     `max_bytes` is the configured upload limit (FIREGRID_MAX_UPLOAD_MB); None for files the app made itself.
+    An image's check decodes it in full; a print-sized copy of that decode stays in `session.info` until the
+    transaction ends, for watermark_photo (issue 19: a patrol with a 3 MB photo decodes it once, not twice).
     """
     if not content:
         raise InvalidInput(f"文件“{filename}”是空的。")
@@ -74,10 +77,17 @@ def store_upload(session: Session, store: FileStore, *, content: bytes, filename
     media_type = sniff_type(content, filename)
     if media_type is None:
         raise InvalidInput(f"文件“{filename}”的类型不支持：只接受 JPG、PNG、WEBP 图片和 PDF、DOCX、XLSX 文件。")
-    problem = content_problem(content, media_type)  # the archive must open every file later (四性检测), safely
+    if media_type in IMAGE_FORMATS:
+        image, problem = decoded_image(content, IMAGE_FORMATS[media_type])
+    else:
+        image, problem = None, content_problem(content, media_type)  # the archive must open every file later
     if problem:
         raise InvalidInput(f"文件“{filename}”{problem}")
     stored = store.put(session, content, media_type, now)
+    if image is not None:
+        # The check has just decoded every pixel: keep a print-sized copy for watermark_photo in the same
+        # transaction, which would otherwise decode the same bytes a second time
+        session.info.setdefault(_PRINT_SOURCES, {})[stored.sha256] = _print_sized(image)
     return {"file": stored.sha256, "name": filename[:200], "type": media_type, "size": len(content)}
 
 
@@ -111,20 +121,26 @@ def content_problem(content: bytes, media_type: str) -> str | None:
 
 
 def image_problem(content: bytes, image_format: str) -> str | None:
+    return decoded_image(content, image_format)[1]
+
+
+def decoded_image(content: bytes, image_format: str) -> tuple[Image.Image | None, str | None]:
+    """(the image decoded in full, None) or (None, what is wrong)."""
     if _MARKUP.search(content):
-        return "不是有效的图片：其中夹带了网页代码。"
+        return None, "不是有效的图片：其中夹带了网页代码。"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(BytesIO(content), formats=[image_format]) as image:
-                if image.width * image.height > MAX_PIXELS:
-                    return "的图片尺寸过大，请缩小后上传。"
-                image.load()  # decodes every pixel: a truncated or forged image fails here
+            image = Image.open(BytesIO(content), formats=[image_format])
+            if image.width * image.height > MAX_PIXELS:
+                image.close()
+                return None, "的图片尺寸过大，请缩小后上传。"
+            image.load()  # decodes every pixel: a truncated or forged image fails here
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        return "的图片尺寸过大，请缩小后上传。"
+        return None, "的图片尺寸过大，请缩小后上传。"
     except Exception:  # Pillow raises many types for data that is not a decodable image
-        return "不是有效的图片，或已损坏，请重新上传。"
-    return None
+        return None, "不是有效的图片，或已损坏，请重新上传。"
+    return image, None
 
 
 def pdf_problem(content: bytes) -> str | None:
@@ -238,14 +254,35 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.truetype(found[0], size, index=found[1])
 
 
-def watermarked_jpeg(content: bytes, lines: list[str]) -> bytes:
+_PRINT_SOURCES = "firegrid_print_sources"  # {sha256: print-sized image} of the images checked in the transaction
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def _drop_print_sources(session: Session) -> None:
+    session.info.pop(_PRINT_SOURCES, None)
+
+
+def _print_sized(image: Image.Image) -> Image.Image:
+    """A decoded image shrunk by the largest of 1, 2, 4, 8 that keeps both sides ≥ half the print size, as
+    JPEG draft mode decodes (a box average: a 12 MP photo becomes 2000 × 1500 in a few ms, where resampling
+    the full image would take longer than decoding it again)."""
+    factor = next(f for f in (8, 4, 2, 1) if f == 1 or min(image.size) // f >= PRINT_MAX_EDGE // 2)
+    return image.reduce(factor) if factor > 1 else image  # keeps `info`, so the EXIF orientation
+
+
+def watermarked_jpeg(content: bytes, lines: list[str], decoded: Image.Image | None = None) -> bytes:
     """A JPEG copy of an image, turned upright (EXIF), at most PRINT_MAX_EDGE pixels on its long edge, with
-    `lines` written white on a dark band along its bottom. No metadata is copied (GPS stays in the original)."""
-    with Image.open(BytesIO(content)) as source:
-        # JPEG: decode at 1/2, 1/4 … scale, the smallest that keeps both sides ≥ half the print size (a 12 MP
-        # photo decodes at 2000 × 1500, several times faster than in full and then shrunk)
-        source.draft("RGB", (PRINT_MAX_EDGE // 2, PRINT_MAX_EDGE // 2))
-        image = ImageOps.exif_transpose(source).convert("RGB")
+    `lines` written white on a dark band along its bottom. No metadata is copied (GPS stays in the original).
+    `decoded` is the same image already decoded (store_upload keeps one, print-sized); else it is decoded here."""
+    if decoded is not None:
+        image = ImageOps.exif_transpose(decoded).convert("RGB")
+    else:
+        with Image.open(BytesIO(content)) as source:
+            # JPEG: decode at 1/2, 1/4 … scale, the smallest that keeps both sides ≥ half the print size (a 12 MP
+            # photo decodes at 2000 × 1500, several times faster than in full and then shrunk)
+            source.draft("RGB", (PRINT_MAX_EDGE // 2, PRINT_MAX_EDGE // 2))
+            image = ImageOps.exif_transpose(source).convert("RGB")
     image.thumbnail((PRINT_MAX_EDGE, PRINT_MAX_EDGE))
     size = max(12, min(image.width, image.height * 4 // 3) // 28)
     font, margin, step = _font(size), max(4, size // 3), size * 4 // 3  # CJK glyphs rise above `size`
@@ -270,7 +307,9 @@ def watermark_photo(session: Session, store: FileStore, ref: dict, *, unit_name:
     if ref.get("type") not in IMAGE_FORMATS or ref.get("print_file"):
         return dict(ref)
     lines = [f"单位：{unit_name}", f"时间：{when.astimezone(TZ).strftime('%Y-%m-%d %H:%M')}", f"人员：{member}"]
-    copy = store.put(session, watermarked_jpeg(store.read(ref["file"]), lines), "image/jpeg", when)
+    decoded = session.info.get(_PRINT_SOURCES, {}).pop(ref["file"], None)
+    content = b"" if decoded is not None else store.read(ref["file"])
+    copy = store.put(session, watermarked_jpeg(content, lines, decoded), "image/jpeg", when)
     return {**ref, "print_file": copy.sha256}
 
 
