@@ -94,7 +94,7 @@ def test_a_hazard_not_fixed_becomes_an_open_lead_with_its_photos(session, runtim
     assert lead.status_label == "待检查核实"
     assert lead.reporter_name == small_town.users["inspector"].display_name
     [event] = [e for e in registry.unit_events(session, small_town.units["丰收便利店"]) if e.kind == "巡查"]
-    assert event.state == "待检查核实" and event.photo_keys == (shot["file"],)
+    assert event.state == "待检查核实" and event.photo_keys == (lead.photos[0]["print_file"],)  # the print copy
     assert "疏散通道堵塞：后门通道堆放纸箱（待检查核实）" in event.summary and "（当场整改）" in event.summary
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from webapp.clock import TZ
 from webapp.models import GridNode, HazardLead, ProcessInstance, Unit, User
@@ -57,7 +57,8 @@ def unconfirmed_leads(session: Session, grid: GridNode, year: int) -> list[Hazar
             .where(GridNode.path.startswith(grid.path), HazardLead.status != "confirmed",
                    HazardLead.reported_at >= datetime(year, 1, 1, tzinfo=TZ),
                    HazardLead.reported_at < datetime(year + 1, 1, 1, tzinfo=TZ))
-            .order_by(HazardLead.reported_at, HazardLead.id))
+            .order_by(HazardLead.reported_at, HazardLead.id)
+            .options(selectinload(HazardLead.unit), selectinload(HazardLead.grid)))
     return list(session.scalars(stmt))
 
 

@@ -21,13 +21,22 @@ log = logging.getLogger(__name__)
 JOB_INTERVAL_SECONDS = 2.0
 
 
+def _sweep_alerts(runtime, now) -> None:  # noqa: ANN001
+    """A failing alert sweep is logged and retried next time; it must not hold back the jobs after it."""
+    try:
+        alerts.sweep(db.session, runtime, now)
+    except Exception:  # the loop must survive it, like a bad case in the timer sweep
+        db.session.rollback()
+        log.exception("alert sweep failed")
+
+
 def sweep(app: Flask, worker: str, fire_timers: bool) -> None:
     runtime, clock = app.extensions["firegrid.runtime"], app.extensions["firegrid.clock"]
     with app.app_context():
         try:
             if fire_timers:
                 timers.fire_due_timers(db.session, runtime, clock.now())
-                alerts.sweep(db.session, runtime, clock.now())
+                _sweep_alerts(runtime, clock.now())
             jobs.run_due_jobs(db.session, runtime, worker=worker, clock=clock.now, deadline_seconds=60)
         finally:
             db.session.remove()

@@ -143,6 +143,8 @@ def move_item(session: Session, town: GridNode, item_id: int, *, up: bool, categ
     for position, row in enumerate(everything, start=1):
         row.sort_order = position * 10
     shown = items_for_type(session, town, category) if category else everything
+    if item not in shown:  # a stale page: the item's place types changed since it was shown
+        shown = everything
     index = shown.index(item)
     other = index - 1 if up else index + 1
     if 0 <= other < len(shown):

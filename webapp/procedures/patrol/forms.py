@@ -13,7 +13,7 @@ from webapp.forms.common import ChineseForm, max_length
 from webapp.forms.registry import register_form
 from webapp.forms.sanitise import SafeForm
 from webapp.forms.widgets import EntryList
-from webapp.models import User
+from webapp.models import Unit, User
 from webapp.procedures.patrol.models import CATEGORIES
 from webapp.services import units
 from webapp.web.converters import db_int
@@ -59,7 +59,12 @@ class PatrolForm(CheckinFields, ChineseForm):
                         max_entries=HAZARD_SLOTS)
 
     def setup(self, session: Any, user: User, instance: Any) -> None:
-        found = units.units_for_labels(session, user, user.scope)
+        wanted = self.unit_id.data or request.args.get("unit_id", type=db_int)
+        if wanted:  # from the unit page or its QR code: that unit only, not every unit in the scope
+            unit = session.get(Unit, wanted)
+            found = [unit] if unit is not None and user.scope.contains(unit.grid) else []
+        else:
+            found = units.units_for_labels(session, user, user.scope)
         self.unit_id.choices = [(0, "请选择单位")] + [(u.id, f"{u.name}（{u.grid.display_path()}）") for u in found]
         if not self.unit_id.data and request.args.get("unit_id", type=db_int):
             self.unit_id.data = request.args.get("unit_id", type=db_int)

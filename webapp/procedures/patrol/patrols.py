@@ -106,6 +106,8 @@ def month_bounds(month: str) -> tuple[datetime, datetime]:
         first = datetime.strptime(month, "%Y-%m").replace(tzinfo=TZ)
     except ValueError as error:
         raise InvalidInput("月份格式应为“2026-12”。") from error
+    if not 2000 <= first.year <= 2100:
+        raise InvalidInput("月份应在2000年到2100年之间。")
     following = (first + timedelta(days=32)).replace(day=1)
     return first, following
 
@@ -152,14 +154,21 @@ def unit_events(session: Session, unit: Unit) -> list[UnitEvent]:
             when=patrol.patrolled_at, kind=LEAD_SOURCE, summary=f"{patrol.patroller_name}：{summary(patrol, states)}",
             state="待检查核实" if pending else "", endpoint="cases.detail",
             args=(("instance_id", patrol.instance_id),),
-            photo_keys=tuple(p["file"] for h in patrol.hazards for p in h.photos if isinstance(p, dict))))
+            # the watermarked print copy (no EXIF position), as the inspection's entries show
+            photo_keys=tuple(p.get("print_file") or p["file"] for h in patrol.hazards for p in h.photos
+                             if isinstance(p, dict))))
     return events
 
 
 def unit_visits(session: Session, grid: GridNode, start: date, end: date) -> list[Visit]:
     """Coverage: every patrol of a unit under `grid` from `start` to `end` (both included) is a visit."""
-    return [Visit(p.unit_id, p.patrolled_at.astimezone(TZ).date(), LEAD_SOURCE)
-            for p in patrols_under(session, grid, start, end)]
+    # Two columns only, and by the unit's grid now (as the inspection's visits): coverage reads years of them.
+    stmt = (select(Patrol.unit_id, Patrol.patrolled_at).join(Unit, Patrol.unit_id == Unit.id)
+            .join(GridNode, Unit.grid_id == GridNode.id)
+            .where(GridNode.path.startswith(grid.path),
+                   Patrol.patrolled_at >= datetime.combine(start, time.min, TZ),
+                   Patrol.patrolled_at < datetime.combine(end + timedelta(days=1), time.min, TZ)))
+    return [Visit(unit_id, moment.astimezone(TZ).date(), LEAD_SOURCE) for unit_id, moment in session.execute(stmt)]
 
 
 def patrols_under(session: Session, grid: GridNode, start: date, end: date) -> list[Patrol]:
