@@ -200,3 +200,13 @@ def sign_in(app: Flask, session):  # noqa: ANN001, ANN201
 def login_as(demo, sign_in):  # noqa: ANN001, ANN201
     """login_as("clerk") → a Browser logged in as that demo account."""
     return lambda username: sign_in(username, demo_service.DEMO_PASSWORD)
+
+
+@pytest.fixture()
+def without_libreoffice(app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The app as on a server without LibreOffice: its converter finds no soffice (PDFs answer 503 and say
+    so), for the duration of the test."""
+    from webapp.documents.pdf import PdfConverter
+
+    monkeypatch.setattr(app.extensions["firegrid.runtime"].documents, "pdf",
+                        PdfConverter(tmp_path / "lo-profile", soffice="/nonexistent/soffice"))

@@ -65,8 +65,11 @@ def follow_menu(page, label: str):  # noqa: ANN001, ANN201
     toggle = page.locator("#menu-toggle")
     if page.locator("label.menu-button").is_visible() and not toggle.is_checked():
         page.locator("label.menu-button").click()
-    page.get_by_role("navigation", name="主菜单").get_by_role(
-        "link", name=re.compile(rf"^{re.escape(label)}(\s|$)")).click()
+    link = page.get_by_role("navigation", name="主菜单").get_by_role(
+        "link", name=re.compile(rf"^{re.escape(label)}(\s|$)"))
+    # Wait for the new page: a count of rows read at once after the click could read the old page's
+    with page.expect_navigation():
+        link.click()
     return page
 
 

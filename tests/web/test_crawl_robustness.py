@@ -13,7 +13,9 @@ from webapp.forms.common import ChineseForm
 BAD_IDS = ["0", "-1", str(2**31), str(2**63), str(10**20), "abc"]
 BAD_VALUES = ["0", "-1", str(2**31), str(2**63), str(10**20), "1e400", "inf", "-inf", "nan", "abc", "a\x00b",
               "x" * 5000, "a\x0bb", "第一行\n第二行"]
-EXISTING_ID_VALUES = [str(2**31), str(2**63), "nan", "a\x00b", "x" * 5000]
+# With an absurd id a route answers before it reads its query or form (the object is not found), so each
+# absurd id goes with two values; every absurd value goes with an id that exists, where it is read.
+ID_VALUES = ["abc", str(2**63)]
 NOT_CRAWLED = {"auth.logout", "auth.login", "static"}  # the crawler must stay signed in
 QUERY_NAMES = ["year", "node", "page", "unit_id", "grid_id", "item_id", "status", "due", "show", "metric", "view",
                "k", "q", "next"]
@@ -46,15 +48,17 @@ def crawl(app, visitor) -> list[str]:  # noqa: ANN001
     failures, fields = [], form_field_names()
     rules = sorted((r for r in app.url_map.iter_rules() if r.endpoint not in NOT_CRAWLED), key=lambda r: r.rule)
     for rule in rules:
-        ids = BAD_IDS if "<" in rule.rule else [""]
-        for url in _urls(rule, ids):
-            for value in BAD_VALUES:
-                if "GET" in rule.methods:
-                    failures += _failed(visitor.get, url, value, query_string={name: value for name in QUERY_NAMES})
-                if "POST" in rule.methods:
-                    failures += _failed(visitor.post, url, value, {name: value for name in fields})
-        if "<" in rule.rule and "GET" in rule.methods:  # an id that exists (a grid node, a unit, a user …)
-            for value in EXISTING_ID_VALUES:
+        if "<" in rule.rule:
+            cases = [(url, value) for url in _urls(rule, BAD_IDS) for value in ID_VALUES]
+        else:
+            cases = [(rule.rule, value) for value in BAD_VALUES]
+        for url, value in cases:
+            if "GET" in rule.methods:
+                failures += _failed(visitor.get, url, value, query_string={name: value for name in QUERY_NAMES})
+            if "POST" in rule.methods:
+                failures += _failed(visitor.post, url, value, {name: value for name in fields})
+        if "<" in rule.rule and "GET" in rule.methods:  # an id that exists (a grid node, a unit, a user …): read only,
+            for value in BAD_VALUES:                     # a POST could disable the crawling user himself
                 failures += _failed(visitor.get, _urls(rule, ["1"])[0], value,
                                     query_string={name: value for name in QUERY_NAMES})
     return failures
@@ -66,12 +70,16 @@ def _failed(send, url: str, value: str, *args, **kwargs) -> list[str]:  # noqa: 
         status = send(url, *args, **kwargs).status_code
     except Exception as error:  # TESTING propagates what would be a 500
         return [f"{send.__name__.upper()} {url} {value[:12]!r}: {type(error).__name__}: {str(error)[:150]}"]
-    return [f"{send.__name__.upper()} {url} {value[:12]!r}: {status}"] if status >= 500 else []
+    # 503 is a PDF route's own answer without LibreOffice (服务器未安装 PDF 转换组件), which the crawl runs without
+    return [f"{send.__name__.upper()} {url} {value[:12]!r}: {status}"] if status >= 500 and status != 503 else []
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("username", ["admin", "clerk"])
-def test_crawl_of_every_route_with_absurd_input_gives_no_5xx(app, session, sign_in, small_town, username):
+def test_crawl_of_every_route_with_absurd_input_gives_no_5xx(app, session, sign_in, small_town, username,
+                                                             without_libreoffice):
+    # Without LibreOffice: a PDF route reads its input before it converts, and converting each absurd variant
+    # (~1.3 s a run) was most of the crawl; the PDF routes convert for real in their own tests
     visitor = sign_in(username)
     failures = crawl(app, visitor)
     assert failures == [], "\n".join(failures[:80])

@@ -12,7 +12,7 @@ from docx import Document as Docx
 from sqlalchemy import func, select
 
 from tests.docx_checks import check_pdf_text
-from webapp.documents.pdf import PdfConversionError, PdfConverter
+from webapp.documents.pdf import PdfConversionError
 from webapp.models import Document, GridNode, IssuedNumber, StoredFile
 from webapp.services import documents
 from webapp.services.errors import InvalidInput
@@ -81,10 +81,10 @@ def test_download_has_chinese_filename_and_enforces_scope(app, session, sign_in,
     assert sign_in("village_clerk").get(f"/documents/{issued.id}.docx").status_code == 403
 
 
-def test_pdf_without_libreoffice_says_so_in_chinese(app, session, sign_in, small_town, monkeypatch, tmp_path):
+def test_pdf_without_libreoffice_says_so_in_chinese(app, session, sign_in, small_town, monkeypatch, tmp_path,
+                                                    without_libreoffice):
     issued = _issue(app, session, small_town.town)
     session.commit()
-    monkeypatch.setattr(_docs(app), "pdf", PdfConverter(tmp_path / "profile", soffice="/nonexistent/soffice"))
     monkeypatch.setattr(_docs(app), "pdf_cache_dir", tmp_path / "cache")
     response = sign_in("clerk").get(f"/documents/{issued.id}.pdf")
     assert response.status_code == 503 and "未安装 PDF 转换组件" in response.get_data(as_text=True)

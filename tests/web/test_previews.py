@@ -20,7 +20,6 @@ from tests.conftest import tiny_pdf
 from tests.docx_checks import PREVIEW_DOCX, staged_preview_text
 from webapp.cases import previews
 from webapp.clock import TZ
-from webapp.documents.pdf import PdfConverter
 from webapp.models import AuditEvent, Document, IssuedNumber, ProcessInstance, StoredFile
 
 BODY = "为做好冬春火灾防控工作，现通知如下：\n一、排查隐患\n各村（社区）逐户排查出租屋。"
@@ -138,10 +137,8 @@ def test_previews_are_for_the_task_holder_only(app, session, people, sign_in, sm
     assert denied >= 5
 
 
-def test_without_libreoffice_the_preview_is_text_and_says_so(app, session, people, monkeypatch, tmp_path):
+def test_without_libreoffice_the_preview_is_text_and_says_so(app, session, people, without_libreoffice):
     clerk, office_head = people
-    # The converter is configured with the soffice it finds; here it finds none.
-    monkeypatch.setattr(_docs(app), "pdf", PdfConverter(tmp_path / "profile", soffice="/nonexistent/soffice"))
     review = _drafted(clerk, office_head)
     frame, _ = _links(office_head.get(f"/tasks/{review}").get_data(as_text=True))
     viewer = office_head.get(frame)

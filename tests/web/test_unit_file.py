@@ -16,7 +16,6 @@ from tests.docx_checks import check_gbt9704, check_pdf_text
 from tests.web.test_inspection_flow import at, draft_and_sign_notice, serve, start_inspection, unit_in
 from tests.web.test_letters_http import draft_data, run_jobs, task_id
 from webapp.cases import registry
-from webapp.documents.pdf import PdfConverter
 from webapp.models import AuditEvent, Document, ProcessInstance, Unit, User
 from webapp.procedures.evaluation import registers
 from webapp.procedures.inspection.models import Inspection
@@ -130,9 +129,8 @@ def test_the_file_is_scope_checked_and_refusals_are_logged(app, session, login_a
     assert login_as("inspector").get(f"/units/{unit.id}/file.docx").status_code == 200
 
 
-def test_without_libreoffice_the_page_says_so_and_offers_the_docx(app, session, login_as, monkeypatch, tmp_path):
+def test_without_libreoffice_the_page_says_so_and_offers_the_docx(app, session, login_as, without_libreoffice):
     unit, made = _unit_with_history(app, session, login_as)
-    monkeypatch.setattr(_docs(app), "pdf", PdfConverter(tmp_path / "profile", soffice="/nonexistent/soffice"))
     inspector = made["inspector"]
     assert "暂不能导出 PDF" in inspector.get(f"/units/{unit.id}").get_data(as_text=True)
     response = inspector.get(f"/units/{unit.id}/file.pdf")

@@ -117,7 +117,8 @@ def _row(html: str, step: str) -> str:
 
 
 @pytest.mark.slow
-def test_self_assessment_rows_name_their_body_and_the_village_part_refuses_nothing(app, session, login_as):
+def test_self_assessment_rows_name_their_body_and_the_village_part_refuses_nothing(app, session, login_as,
+                                                                                   without_libreoffice):
     from tests.services.test_evaluation_records import YEAR, make_world
     from tests.services.test_evaluation_records import at as eval_at
     from tests.services.test_evaluation_scoring import build_year
