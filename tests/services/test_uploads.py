@@ -157,3 +157,19 @@ def test_real_jpeg_and_webp_are_accepted(app, session):
         buffer = BytesIO()
         Image.new("RGB", (8, 8), (200, 30, 30)).save(buffer, image_format)
         assert _store(app, session, buffer.getvalue(), f"照片.{image_format.lower()}")["type"] == media_type
+
+
+def test_a_large_jpeg_cut_short_is_refused_though_it_decodes_at_print_scale(app, session):
+    """A phone-sized JPEG decodes at print scale (DCT scaling) yet every byte of its stream is read: cut
+    anywhere in its scan it is refused; whole, it is accepted."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.linear_gradient("L").resize((3200, 2400)).convert("RGB").save(buffer, "JPEG", quality=85)
+    whole = buffer.getvalue()
+    assert _store(app, session, whole, "整张.jpg")["type"] == "image/jpeg"
+    for cut in (len(whole) // 2, len(whole) - 4096):
+        with pytest.raises(InvalidInput, match="不是有效的图片"):
+            _store(app, session, whole[:cut], "截断.jpg")
