@@ -47,6 +47,17 @@ class WorkdayCalendar:
                 count -= 1
         return day
 
+    def workdays_back(self, start: date, count: int) -> date:
+        """The date `count` working days before `start` (`start` itself is not counted)."""
+        if count < 0:
+            raise ValueError(f"count must not be negative, got {count}")
+        day = start
+        while count > 0:
+            day -= timedelta(days=1)
+            if self.is_workday(day):
+                count -= 1
+        return day
+
     def _warn_unknown_year(self, year: int) -> None:
         if year not in self._warned_years:
             self._warned_years.add(year)

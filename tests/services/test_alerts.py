@@ -114,3 +114,47 @@ def test_two_simultaneous_reminders_give_one_notice(app, session, small_town):
     assert len(notices(session, kind="reminder")) == 1
     actions = session.scalars(select(CaseEvent.action).where(CaseEvent.work_task_id == review.id)).all()
     assert sorted(actions) == ["remind", "remind_refused"]
+
+
+def _late_draft(app, session, town, due: datetime) -> WorkTask:
+    """The clerk's 拟稿 of a test_notice case, due at `due` (set here: the step itself has no time limit)."""
+    runtime, clerk = app.extensions["firegrid.runtime"], _user(session, "clerk")
+    instance = cases.start_case(session, runtime, procedure_key="test_notice", user=clerk, grid=town,
+                                title="督办", data={"title": "督办"}, now=at("2026-09-28T09:00"))
+    draft = session.scalar(select(WorkTask).where(WorkTask.instance_id == instance.id))
+    draft.due_at = due
+    session.commit()
+    return draft
+
+
+def test_escalation_to_the_leader_counts_working_days_across_national_day(app, session, small_town):
+    """Due Wed 30 Sep; 1–7 Oct are holidays: two working days overdue is Fri 9 Oct, not Fri 2 Oct."""
+    runtime = app.extensions["firegrid.runtime"]
+    draft = _late_draft(app, session, small_town.town, at("2026-09-30T23:59:59"))
+    for day in ("2026-10-02T09:00", "2026-10-07T09:00", "2026-10-08T09:00"):
+        alerts.sweep(session, runtime, at(day))
+        assert notices(session, kind="escalation") == [], day
+    alerts.sweep(session, runtime, at("2026-10-09T08:00"))
+    [escalation] = notices(session, kind="escalation")
+    assert escalation.recipient.username == "leader" and escalation.work_task_id == draft.id
+    assert escalation.kind_label == "督办" and "已逾期2个工作日" in escalation.body
+    assert [a.id for a in alerts.open_escalations(session, escalation.recipient)] == [escalation.id]
+    alerts.sweep(session, runtime, at("2026-10-12T08:00"))
+    assert len(notices(session, kind="escalation")) == 1  # once per task and leader
+    # The clerk holds the task: she has 已逾期, not 督办.
+    assert {n.kind for n in notices(session, work_task_id=draft.id) if n.recipient.username == "clerk"} == {"overdue"}
+
+
+def test_a_town_may_escalate_later_or_never_and_the_late_leader_is_not_escalated_to(app, session, small_town):
+    runtime = app.extensions["firegrid.runtime"]
+    settings.save_reminder_settings(session, small_town.town, due_soon_workdays=1, reminder_interval_hours=24,
+                                    escalate_after_workdays=0)
+    _late_draft(app, session, small_town.town, at("2026-09-30T23:59:59"))
+    review = case_in_review(app, session, small_town.town, at("2026-09-28T09:00"))  # held by the leader
+    alerts.sweep(session, runtime, at("2026-10-30T09:00"))
+    assert notices(session, kind="escalation") == []
+    settings.save_reminder_settings(session, small_town.town, due_soon_workdays=1, reminder_interval_hours=24,
+                                    escalate_after_workdays=3)
+    alerts.sweep(session, runtime, at("2026-10-30T09:00"))
+    assert [n.work_task_id != review.id for n in notices(session, kind="escalation")] == [True]
+    session.commit()

@@ -9,7 +9,8 @@ second process sweeping at the same moment, adds nothing.
 Channels: the row is the in-app delivery. `deliver` hands the new rows' ids to every callable in
 CHANNELS; an e-mail, SMS or webhook channel plugs in there and must only queue a background job
 (services.jobs), never send inline, so a slow or failing channel cannot block the action or lose the
-in-app notice. Escalation (督办) will add its own kinds and sweep beside `sweep_due`.
+in-app notice. 督办 (escalation) is a notice of its own kind to the leaders over an overdue task's grid,
+made by the same sweep once the task is a town's number of working days overdue.
 """
 
 from __future__ import annotations
@@ -18,16 +19,31 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from sqlalchemy import ColumnElement, CompoundSelect, String, and_, cast, exists, func, literal, select, true, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    String,
+    and_,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from webapp.clock import TZ
 from webapp.models import Alert, GridNode, ProcessInstance, ReminderSettings, User, UserRole, WorkTask
-from webapp.models.alerts import ALERT_KINDS, DEFAULT_DUE_SOON_WORKDAYS
+from webapp.models.alerts import ALERT_KINDS, DEFAULT_DUE_SOON_WORKDAYS, DEFAULT_ESCALATE_AFTER_WORKDAYS
 from webapp.services.errors import NotFound, OutOfScope
 
 Channel = Callable[[Session, Sequence[int]], None]
+ESCALATION_ROLE = "leader"  # 分管领导: 督办 goes to the leaders whose scope holds the task's grid
 
 
 def _in_app(session: Session, alert_ids: Sequence[int]) -> None:
@@ -60,6 +76,19 @@ def holders(task_condition: ColumnElement[bool]) -> CompoundSelect:
     return union_all(assigned, claimants)
 
 
+def leaders_over(task_condition: ColumnElement[bool]) -> Select:
+    """(task id, user id) of the enabled leaders (分管领导) whose scope holds each matching task's grid, except
+    a leader who holds the task himself (he has had its 已逾期 notice)."""
+    # Every leader over the task may claim it when it is unassigned and its step is a leader's
+    holds = or_(WorkTask.assignee_id == User.id, and_(WorkTask.assignee_id.is_(None), WorkTask.role == ESCALATION_ROLE))
+    return (select(WorkTask.id.label("task_id"), User.id.label("user_id"))
+            .select_from(UserRole)
+            .join(User, User.id == UserRole.user_id)
+            .join(GridNode, GridNode.id == User.scope_id)
+            .join(WorkTask, WorkTask.scope_path.startswith(GridNode.path))
+            .where(UserRole.role == ESCALATION_ROLE, task_condition, User.is_enabled.is_(True), ~holds))
+
+
 @dataclass(frozen=True)
 class Notice:
     """What one kind of notice says; `key` prefixes the task id into the dedupe key."""
@@ -70,10 +99,11 @@ class Notice:
 
 
 def announce(session: Session, notice: Notice, task_condition: ColumnElement[bool], now: datetime, *,
-             exclude_user_id: int | None = None) -> list[int]:
-    """One notice per holder of each matching task, in one INSERT … SELECT; returns the new rows' ids
-    (none for a holder who already has this key)."""
-    pairs = holders(task_condition).subquery()
+             exclude_user_id: int | None = None,
+             recipients: Callable[[ColumnElement[bool]], Select | CompoundSelect] = holders) -> list[int]:
+    """One notice per recipient (by default the holders) of each matching task, in one INSERT … SELECT;
+    returns the new rows' ids (none for a recipient who already has this key)."""
+    pairs = recipients(task_condition).subquery()
     key = literal(notice.key) + cast(pairs.c.task_id, String)
     title = func.substr(WorkTask.title + literal("：") + ProcessInstance.title, 1, 300)
     already = exists().where(Alert.recipient_id == pairs.c.user_id, Alert.dedupe_key == key)
@@ -114,18 +144,33 @@ def _open_tasks() -> ColumnElement[bool]:
 
 
 def sweep_due(session: Session, calendar, now: datetime) -> int:
-    """即将到期 (each town's number of working days before the due date, holidays and 调休 counted) and
-    已逾期 notices for every open task; returns how many were made. Flushes; the caller commits."""
+    """即将到期 (each town's number of working days before the due date, holidays and 调休 counted),
+    已逾期 and 督办 notices for every open task; returns how many were made. Flushes; the caller commits."""
     made = len(announce(session, Notice("overdue", "overdue:"), and_(_open_tasks(), WorkTask.due_at < now), now))
-    custom = dict(session.execute(select(ReminderSettings.town_id, ReminderSettings.due_soon_workdays)).all())
+    custom = {row.town_id: row for row in session.scalars(select(ReminderSettings))}
     today = now.astimezone(TZ).date()
     for town in session.scalars(select(GridNode).where(GridNode.level == "town")):
-        workdays = custom.get(town.id, DEFAULT_DUE_SOON_WORKDAYS)
-        until = datetime.combine(calendar.add_workdays(today, workdays), time(23, 59, 59), tzinfo=TZ)
-        soon = and_(_open_tasks(), WorkTask.due_at >= now, WorkTask.due_at <= until,
-                    WorkTask.scope_path.startswith(town.path))
+        own = custom.get(town.id)
+        in_town = and_(_open_tasks(), WorkTask.scope_path.startswith(town.path))
+        ahead = own.due_soon_workdays if own else DEFAULT_DUE_SOON_WORKDAYS
+        until = datetime.combine(calendar.add_workdays(today, ahead), time(23, 59, 59), tzinfo=TZ)
+        soon = and_(in_town, WorkTask.due_at >= now, WorkTask.due_at <= until)
         made += len(announce(session, Notice("due_soon", "due_soon:"), soon, now))
+        made += _escalate(session, calendar, in_town, own.escalate_after_workdays if own else
+                          DEFAULT_ESCALATE_AFTER_WORKDAYS, now)
     return made
+
+
+def _escalate(session: Session, calendar, in_town: ColumnElement[bool], workdays: int, now: datetime) -> int:
+    """督办 to the leaders over each task that has been overdue `workdays` working days (due on or before the
+    day that many working days back), once per task and leader."""
+    if workdays <= 0:
+        return 0
+    day = calendar.workdays_back(now.astimezone(TZ).date(), workdays)
+    cutoff = datetime.combine(day, time(23, 59, 59), tzinfo=TZ)
+    late = and_(in_town, WorkTask.due_at < now, WorkTask.due_at <= cutoff)
+    notice = Notice("escalation", "escalate:", f"已逾期{workdays}个工作日以上，请督促办理。")
+    return len(announce(session, notice, late, now, recipients=leaders_over))
 
 
 def sweep(session: Session, runtime, now: datetime) -> int:
@@ -187,6 +232,15 @@ def mark_all_read(session: Session, user: User, now: datetime) -> int:
                              .where(Alert.recipient_id == user.id, Alert.read_at.is_(None))
                              .values(read_at=now))
     return result.rowcount or 0
+
+
+def open_escalations(session: Session, user: User) -> list[Alert]:
+    """督办 the user has received whose task is still open (its row still exists), oldest first: the home
+    page lists them until the step is done."""
+    return list(session.scalars(
+        select(Alert).join(WorkTask, WorkTask.id == Alert.work_task_id)
+        .where(Alert.recipient_id == user.id, Alert.kind == "escalation")
+        .order_by(WorkTask.due_at, Alert.id)))
 
 
 def daily_digest(session: Session, user: User, day) -> dict[str, list[Alert]]:  # noqa: ANN001

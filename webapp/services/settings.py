@@ -9,7 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.models import CalendarDay, CommitteeMember, GridNode, NumberPrefix, ReminderSettings
-from webapp.models.alerts import DEFAULT_DUE_SOON_WORKDAYS, DEFAULT_REMINDER_INTERVAL_HOURS
+from webapp.models.alerts import (
+    DEFAULT_DUE_SOON_WORKDAYS,
+    DEFAULT_ESCALATE_AFTER_WORKDAYS,
+    DEFAULT_REMINDER_INTERVAL_HOURS,
+)
 from webapp.models.grid import COMMITTEE_ROLES
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.numbering import GRAMMARS
@@ -103,20 +107,24 @@ def reminder_settings(session: Session, town: GridNode | None) -> ReminderSettin
     """The town's 即将到期 and 催办 timing; the defaults (not saved) when it has set none or there is no town."""
     entry = session.get(ReminderSettings, town.id) if town is not None else None
     return entry or ReminderSettings(town_id=town.id if town else None, due_soon_workdays=DEFAULT_DUE_SOON_WORKDAYS,
-                                     reminder_interval_hours=DEFAULT_REMINDER_INTERVAL_HOURS)
+                                     reminder_interval_hours=DEFAULT_REMINDER_INTERVAL_HOURS,
+                                     escalate_after_workdays=DEFAULT_ESCALATE_AFTER_WORKDAYS)
 
 
-def save_reminder_settings(session: Session, town: GridNode, *, due_soon_workdays: int,
-                           reminder_interval_hours: int) -> ReminderSettings:
+def save_reminder_settings(session: Session, town: GridNode, *, due_soon_workdays: int, reminder_interval_hours: int,
+                           escalate_after_workdays: int = DEFAULT_ESCALATE_AFTER_WORKDAYS) -> ReminderSettings:
     problems = {}
     if not 0 <= due_soon_workdays <= 10:
         problems["due_soon_workdays"] = "提前提醒的工作日数应在0至10之间。"
     if not 1 <= reminder_interval_hours <= 720:
         problems["reminder_interval_hours"] = "催办间隔应在1至720小时之间。"
+    if not 0 <= escalate_after_workdays <= 30:
+        problems["escalate_after_workdays"] = "督办的工作日数应在0至30之间。"
     if problems:
         raise InvalidInput("；".join(problems.values()), fields=problems)
     entry = session.get(ReminderSettings, town.id) or ReminderSettings(town_id=town.id)
     entry.due_soon_workdays, entry.reminder_interval_hours = due_soon_workdays, reminder_interval_hours
+    entry.escalate_after_workdays = escalate_after_workdays
     session.add(entry)
     session.flush()
     return entry
