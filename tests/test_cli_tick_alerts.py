@@ -1,5 +1,6 @@
 """Acceptance of 消息提醒 from outside: `firegrid tick --now …` in a fresh process, past a rectification
-deadline, opens the re-inspection and tells the inspectors; later ticks announce 即将到期 and 已逾期."""
+deadline, opens the re-inspection and tells the inspectors; later ticks announce 即将到期 and 已逾期, then
+督办 to the leader."""
 
 from __future__ import annotations
 
@@ -45,5 +46,11 @@ def test_tick_past_the_deadline_opens_the_reinspection_and_notifies_the_inspecto
     assert _tick(app, "2026-10-15T00:00:01").returncode == 0
     assert _notices(session, reinspect) == {(name, kind) for name in inspectors
                                             for kind in ("new_task", "due_soon", "overdue")}
+    # Two working days overdue (14 Oct → Fri 16 Oct): 督办 to the leader over the grid, on his home page
+    late = _tick(app, "2026-10-16T08:00")
+    assert late.returncode == 0, late.stdout + late.stderr[-3000:]
+    assert ("leader", "escalation") in _notices(session, reinspect)
+    home = leader.get("/").get_data(as_text=True)
+    assert "督办事项（1）" in home and "复查：" in home
     page = inspector.get("/alerts/").get_data(as_text=True)
     assert page.count("复查：") == 3 and "即将到期" in page and "已逾期" in page

@@ -80,7 +80,9 @@ def leaders_over(task_condition: ColumnElement[bool]) -> Select:
     """(task id, user id) of the enabled leaders (分管领导) whose scope holds each matching task's grid, except
     a leader who holds the task himself (he has had its 已逾期 notice)."""
     # Every leader over the task may claim it when it is unassigned and its step is a leader's
-    holds = or_(WorkTask.assignee_id == User.id, and_(WorkTask.assignee_id.is_(None), WorkTask.role == ESCALATION_ROLE))
+    # (each branch decides on a NULL assignee, so NOT holds is never NULL)
+    holds = or_(and_(WorkTask.assignee_id.is_not(None), WorkTask.assignee_id == User.id),
+                and_(WorkTask.assignee_id.is_(None), WorkTask.role == ESCALATION_ROLE))
     return (select(WorkTask.id.label("task_id"), User.id.label("user_id"))
             .select_from(UserRole)
             .join(User, User.id == UserRole.user_id)
