@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, render_template
 from flask_login import login_required
 
 from webapp.cases import actions as cases
 from webapp.cases import previews
 from webapp.cases import registry as procedures
-from webapp.documents.pdf import PdfConversionError, PdfUnavailable
 from webapp.extensions import db
 from webapp.services import documents, grid
-from webapp.services.errors import DomainError, NotFound
+from webapp.services.errors import NotFound
 from webapp.web.common import acting_user, now
-from webapp.web.responses import DOCX, download_response, runtime, stored_file_response
+from webapp.web.responses import DOCX, download_response, pdf_response, runtime, stored_file_response
 
 bp = Blueprint("documents", __name__)
-log = logging.getLogger(__name__)
 
 
 def _document_in_scope(document_id: int):
@@ -35,17 +31,6 @@ def download(document_id: int):
 
 
 
-class PdfNotAvailable(DomainError):
-    http_status = 503
-
-
-class PdfFailed(DomainError):
-    http_status = 503
-
-    def __init__(self) -> None:
-        super().__init__("PDF 转换失败，请稍后重试或下载 DOCX。")
-
-
 @bp.get("/documents/<int:document_id>/attachments/<int:attachment_id>", endpoint="attachment")
 @login_required
 def attachment(document_id: int, attachment_id: int):
@@ -58,14 +43,8 @@ def attachment(document_id: int, attachment_id: int):
 @login_required
 def download_pdf(document_id: int):
     document = _document_in_scope(document_id)
-    try:
-        pdf = documents.pdf_bytes(runtime().documents, document)
-    except PdfUnavailable as error:
-        raise PdfNotAvailable(str(error)) from error
-    except PdfConversionError as error:
-        log.error("PDF conversion of document %s failed: %s", document.id, error)
-        raise PdfFailed() from error
-    return download_response(pdf, document.filename.removesuffix(".docx") + ".pdf", documents.PDF, inline=True)
+    return pdf_response(lambda: documents.pdf_bytes(runtime().documents, document),
+                        document.filename.removesuffix(".docx") + ".pdf")
 
 
 @bp.get("/tasks/<int:task_id>/preview/<template_key>.docx", endpoint="preview")

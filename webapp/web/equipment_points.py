@@ -16,8 +16,7 @@ from webapp.services import grid
 from webapp.web.common import acting_user, form_status, now, record_action, roles_required
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import saved
-from webapp.web.responses import DOCX, download_response, xlsx_download
-from webapp.web.unit_codes import pdf_download
+from webapp.web.responses import DOCX, docx_as_pdf, download_response, xlsx_download
 
 bp = Blueprint("equipment_points", __name__, url_prefix="/equipment-points")
 ROLES = ("admin", "clerk")
@@ -103,4 +102,4 @@ def list_docx():
 @bp.get("/list.pdf")
 @roles_required(*ROLES)
 def list_pdf():
-    return pdf_download(_list_docx(), _title())
+    return docx_as_pdf(_list_docx(), _title())

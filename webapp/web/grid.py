@@ -12,8 +12,7 @@ from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, client_address, now, roles_required
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import flash_invalid
-from webapp.web.responses import DOCX, download_response
-from webapp.web.unit_codes import pdf_download
+from webapp.web.responses import DOCX, docx_as_pdf, download_response
 
 bp = Blueprint("grid", __name__, url_prefix="/grid")
 # Menu entries of these pages (the web layer reads them when it registers the blueprint).
@@ -62,7 +61,7 @@ def chart(node_id: int):
 @login_required
 def chart_pdf(node_id: int):
     content, title = _chart(node_id)
-    return pdf_download(content, title)
+    return docx_as_pdf(content, title)
 
 
 @bp.get("/<int:node_id>")

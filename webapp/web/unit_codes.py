@@ -3,23 +3,18 @@ signs (消防安全警示牌) to print; both are made in the request for a few u
 
 from __future__ import annotations
 
-import logging
-
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from webapp.documents import unit_labels, warning_signs
-from webapp.documents.pdf import PdfConversionError, PdfUnavailable
 from webapp.extensions import db
 from webapp.models import Unit
 from webapp.models.grid import NINE_SMALL_CATEGORIES
 from webapp.services import grid, units
 from webapp.services.errors import NotFound
 from webapp.web.common import acting_user, now, roles_required
-from webapp.web.documents import PdfFailed, PdfNotAvailable
-from webapp.web.responses import DOCX, download_response, runtime, stored_file_response
+from webapp.web.responses import DOCX, docx_as_pdf, download_response, runtime, stored_file_response
 
-log = logging.getLogger(__name__)
 bp = Blueprint("unit_codes", __name__)
 PDF = "application/pdf"
 LABEL_ROLES = ("admin", "clerk", "inspector")
@@ -85,18 +80,6 @@ def _signs_queued_or_none(signs: list[warning_signs.WarningSign], title: str):  
     return redirect(url_for("unit_codes.sign_job", job_id=job.id))
 
 
-def pdf_download(content: bytes, title: str):  # noqa: ANN201
-    """The DOCX converted to PDF (inline); without LibreOffice a 503 that says so in Chinese."""
-    try:
-        pdf = runtime().documents.pdf.convert(content)
-    except PdfUnavailable as error:
-        raise PdfNotAvailable(str(error)) from error
-    except PdfConversionError as error:
-        log.error("PDF conversion of %s failed: %s", title, error)
-        raise PdfFailed() from error
-    return download_response(pdf, f"{title}.pdf", PDF, inline=True)
-
-
 @bp.get("/units/labels")
 @roles_required(*LABEL_ROLES)
 def labels():
@@ -110,7 +93,7 @@ def labels():
 @roles_required(*LABEL_ROLES)
 def labels_pdf():
     found, title = _labels()
-    return _queued_or_none(found, title) or pdf_download(unit_labels.label_sheet(found, title), title)
+    return _queued_or_none(found, title) or docx_as_pdf(unit_labels.label_sheet(found, title), title)
 
 
 @bp.get("/units/labels/jobs/<int:job_id>")
@@ -140,7 +123,7 @@ def label_job_docx(job_id: int):
 def label_job_pdf(job_id: int):
     """PDF of the finished sheet, converted in the request (LibreOffice takes ~1 s per few pages)."""
     sha256, title = _finished_sheet(job_id)
-    return pdf_download(runtime().documents.store.read(sha256), title)
+    return docx_as_pdf(runtime().documents.store.read(sha256), title)
 
 
 @bp.get("/units/signs")
@@ -156,7 +139,7 @@ def signs():
 @roles_required(*LABEL_ROLES)
 def signs_pdf():
     found, title = _signs()
-    return _signs_queued_or_none(found, title) or pdf_download(
+    return _signs_queued_or_none(found, title) or docx_as_pdf(
         warning_signs.warning_sign_document(found, title), title)
 
 
@@ -179,4 +162,4 @@ def sign_job_docx(job_id: int):
 @roles_required(*LABEL_ROLES)
 def sign_job_pdf(job_id: int):
     sha256, title = _finished_sheet(job_id, units.SIGN_JOB_KIND)
-    return pdf_download(runtime().documents.store.read(sha256), title)
+    return docx_as_pdf(runtime().documents.store.read(sha256), title)

@@ -1,4 +1,3 @@
-import logging
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import login_required
@@ -6,19 +5,24 @@ from flask_login import login_required
 from webapp.cases import unit_file
 from webapp.documents import unit_file as unit_file_layout
 from webapp.documents import unit_labels
-from webapp.documents.pdf import PdfConversionError, PdfUnavailable
 from webapp.extensions import db
 from webapp.forms.units import UnitForm, UnitImportForm, UnitSearchForm
 from webapp.services import audit, grid, unit_ledger, units
 from webapp.services.errors import InvalidInput
 from webapp.web import unit_codes
 from webapp.web.common import acting_user, client_address, form_status, now, page_arg, roles_required
-from webapp.web.documents import PdfFailed
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import show_invalid
-from webapp.web.responses import DOCX, download_response, runtime, stored_file_response, xlsx_download
+from webapp.web.responses import (
+    DOCX,
+    PdfNotAvailable,
+    download_response,
+    pdf_response,
+    runtime,
+    stored_file_response,
+    xlsx_download,
+)
 
-log = logging.getLogger(__name__)
 bp = Blueprint("units", __name__, url_prefix="/units")
 # Menu entries of these pages (the web layer reads them when it registers the blueprint).
 NAV = (
@@ -98,14 +102,11 @@ def file_pdf(unit_id: int):
     """一户一档 as one PDF; without LibreOffice a page says so and offers the DOCX."""
     unit = units.get_unit(db.session, acting_user(), unit_id)
     try:
-        content = unit_file.export_pdf(db.session, runtime().documents, unit, scope=acting_user().scope,
-                                       today=now().date())
-    except PdfUnavailable as error:
+        return pdf_response(lambda: unit_file.export_pdf(db.session, runtime().documents, unit,
+                                                         scope=acting_user().scope, today=now().date()),
+                            f"{unit.name}一户一档.pdf")
+    except PdfNotAvailable as error:  # a page of its own that offers the DOCX
         return render_template("units/file_no_pdf.html", unit=unit, message=str(error)), 503
-    except PdfConversionError as error:
-        log.error("PDF conversion of the file of unit %s failed: %s", unit.id, error)
-        raise PdfFailed() from error
-    return download_response(content, f"{unit.name}一户一档.pdf", "application/pdf", inline=True)
 
 
 def _fields_from(form: UnitForm) -> units.UnitFields:
