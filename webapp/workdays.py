@@ -11,8 +11,12 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 
 import chinese_calendar
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 _OFFICIAL_YEARS = frozenset(day.year for day in chinese_calendar.holidays)
+# session.info key of the calendar read in the current transaction (CaseRuntime.calendar)
+CALENDAR_KEY = "firegrid_calendar"
 
 logger = logging.getLogger(__name__)
 
@@ -66,3 +70,10 @@ class WorkdayCalendar:
                 "(declare holidays and make-up days as extra days, or upgrade chinesecalendar)",
                 year,
             )
+
+
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_rollback")
+def forget_calendar(session: Session) -> None:
+    """The next transaction reads the admin's days afresh; also called when an admin changes one."""
+    session.info.pop(CALENDAR_KEY, None)

@@ -16,7 +16,7 @@ from webapp.cases import registry as procedures
 from webapp.engine import KnownKeys, Problem, SpecRegistry, TaskView, WorkflowEngine
 from webapp.models import CalendarDay, ProcessInstance
 from webapp.models.users import ROLES
-from webapp.workdays import WorkdayCalendar
+from webapp.workdays import CALENDAR_KEY, WorkdayCalendar
 
 if TYPE_CHECKING:
     from webapp.services.documents import DocumentServices
@@ -30,10 +30,14 @@ class CaseRuntime:
     extras: dict[str, Any] = field(default_factory=dict)
 
     def calendar(self, session: Session) -> WorkdayCalendar:
-        """The holiday calendar plus the days an admin entered for years the package lacks."""
-        rows = session.execute(select(CalendarDay.day, CalendarDay.is_workday)).all()
-        extra: dict[date, bool] = {day: is_workday for day, is_workday in rows}
-        return WorkdayCalendar(extra)
+        """The holiday calendar plus the days an admin entered for years the package lacks; read once per
+        transaction (a step asks for it many times), again in the next (another process may have changed it)."""
+        cached = session.info.get(CALENDAR_KEY)
+        if cached is None:
+            rows = session.execute(select(CalendarDay.day, CalendarDay.is_workday)).all()
+            extra: dict[date, bool] = {day: is_workday for day, is_workday in rows}
+            cached = session.info[CALENDAR_KEY] = WorkdayCalendar(extra)
+        return cached
 
     def problems(self, form_keys: frozenset[str]) -> list[Problem]:
         """BPMN may reference only registered forms, library templates and roles."""

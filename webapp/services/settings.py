@@ -17,7 +17,7 @@ from webapp.models.alerts import (
 from webapp.models.grid import COMMITTEE_ROLES
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.numbering import GRAMMARS
-from webapp.workdays import WorkdayCalendar
+from webapp.workdays import WorkdayCalendar, forget_calendar
 
 
 def calendar_days(session: Session) -> list[CalendarDay]:
@@ -32,6 +32,7 @@ def set_calendar_day(session: Session, *, day: date, is_workday: bool, note: str
     entry.is_workday, entry.note = is_workday, note.strip()
     session.add(entry)
     session.flush()
+    forget_calendar(session)
     return entry
 
 
@@ -40,6 +41,7 @@ def remove_calendar_day(session: Session, day: date) -> None:
     if entry is not None:
         session.delete(entry)
         session.flush()
+        forget_calendar(session)
 
 
 def number_prefixes(session: Session, town: GridNode) -> list[NumberPrefix]:
