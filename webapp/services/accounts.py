@@ -82,6 +82,8 @@ def create_user(
     scope: GridNode,
     now: datetime,
     phone: str = "",
+    email: str = "",
+    email_alerts: bool = False,
     must_change_password: bool = False,
 ) -> User:
     """`must_change_password`: an initial password an administrator chose or read out (not the demo's)."""
@@ -96,6 +98,8 @@ def create_user(
         password_hash=_hash(password),
         scope=scope,
         phone=phone,
+        email=email.strip(),
+        email_alerts=email_alerts,
         created_at=now,
         role_rows=[UserRole(role=r) for r in roles],
         must_change_password=must_change_password,
@@ -106,7 +110,8 @@ def create_user(
 
 
 def update_user(
-    session: Session, user: User, *, display_name: str, roles: list[str], scope: GridNode, phone: str, enabled: bool
+    session: Session, user: User, *, display_name: str, roles: list[str], scope: GridNode, phone: str, enabled: bool,
+    email: str | None = None, email_alerts: bool | None = None,
 ) -> None:
     """A change of roles, scope or the enabled flag ends the user's sessions (they sign in again)."""
     _check_roles(roles)
@@ -114,6 +119,10 @@ def update_user(
     user.display_name = display_name.strip() or user.username
     user.scope = scope
     user.phone = phone
+    if email is not None:
+        user.email = email.strip()
+    if email_alerts is not None:
+        user.email_alerts = email_alerts
     user.is_enabled = enabled
     current = {row.role: row for row in user.role_rows}
     user.role_rows = [current.get(r) or UserRole(role=r) for r in roles]
