@@ -19,9 +19,8 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('user_account') as batch:
-        batch.add_column(sa.Column('email', sa.String(length=120), server_default='', nullable=False))
-        batch.add_column(sa.Column('email_alerts', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('user_account', sa.Column('email', sa.String(length=120), server_default='', nullable=False))
+    op.add_column('user_account', sa.Column('email_alerts', sa.Boolean(), server_default=sa.false(), nullable=False))
     op.create_table(
         'mail_settings',
         sa.Column('town_id', sa.Integer(), nullable=False),
@@ -65,6 +64,6 @@ def downgrade():
     op.drop_index('ix_delivery_alert_id', table_name='delivery')
     op.drop_table('delivery')
     op.drop_table('mail_settings')
-    with op.batch_alter_table('user_account') as batch:
-        batch.drop_column('email_alerts')
-        batch.drop_column('email')
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): copying user_account would trip the keys that point at it.
+    op.drop_column('user_account', 'email_alerts')
+    op.drop_column('user_account', 'email')
