@@ -268,3 +268,31 @@ def test_the_settings_form_puts_chinese_messages_beside_the_fields_and_is_for_ad
             "enabled": "y", "email": "not an address", "email_alerts": "y"}
     refused = html.unescape(admin.post(f"/admin/users/{leader.id}", edit).get_data(as_text=True))
     assert "电子邮箱格式不正确" in refused
+
+
+def test_a_user_chooses_e_mail_alerts_for_themselves(app, session, small_town, sign_in, smtp):
+    leader = sign_in("leader")
+    page = leader.get("/alerts/channels").get_data(as_text=True)
+    assert "本镇尚未启用邮件提醒" in page
+    refused = leader.post("/alerts/channels", {"email": "", "email_alerts": "y"})
+    assert refused.status_code == 400
+    text = html.unescape(refused.get_data(as_text=True))
+    assert "请填写电子邮箱，或不选“接收邮件提醒”" in text[text.index('id="email-error"'):][:200]
+    bad = html.unescape(leader.post("/alerts/channels", {"email": "郝@例子", "email_alerts": "y"})
+                        .get_data(as_text=True))
+    assert "电子邮箱格式不正确" in bad[bad.index('id="email-error"'):][:200]
+    assert leader.post("/alerts/channels", {"email": "hgq@example.com", "email_alerts": "y"}).status_code == 302
+    assert _user(session, "leader").email == "hgq@example.com"
+
+    smtp.start()
+    _configure(session, small_town.town, smtp.port)
+    assert "本镇尚未启用邮件提醒" not in leader.get("/alerts/channels").get_data(as_text=True)
+    start = at("2026-09-28T09:00")
+    case_in_review(app, session, small_town.town, start)
+    assert _send(app, start).sent == 1
+    [(rcpt, mail)] = smtp.inbox.messages
+    assert rcpt == ["hgq@example.com"] and mail["Subject"] == "审核：提醒"
+
+    assert leader.post("/alerts/channels", {"email": "hgq@example.com"}).status_code == 302  # off again
+    case_in_review(app, session, small_town.town, start)
+    assert len(_rows(session)) == 1

@@ -30,6 +30,14 @@ class UserForm(ChineseForm):
     password = PasswordField("初始密码（至少8位）", validators=[optional(), max_length(200)], description=PASSWORD_HINT)
 
 
+class AlertEmailForm(ChineseForm):
+    """A user's own choice of e-mail 消息提醒."""
+
+    model = User
+    email = StringField("电子邮箱", validators=[optional(), email_address])
+    email_alerts = BooleanField("接收邮件提醒", description="每条新的消息提醒另发一封邮件（需本镇已启用邮件提醒）")
+
+
 class ResetPasswordForm(ChineseForm):
     password = PasswordField("新密码（至少8位）", validators=[optional(), max_length(200)], description=PASSWORD_HINT)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
 from webapp.models import CalendarDay, CommitteeMember, GridNode, MailSettings, NumberPrefix, ReminderSettings
@@ -133,6 +133,14 @@ def mail_settings(session: Session, town: GridNode) -> MailSettings:
 
 
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$")
+
+
+def town_mail_enabled(session: Session, user) -> bool:  # noqa: ANN001
+    """Whether the town the user belongs to sends e-mail alerts (false for a scope above the towns)."""
+    town = session.scalar(select(GridNode).where(GridNode.level == "town",
+                                                 literal(user.scope.path).startswith(GridNode.path)))
+    entry = session.get(MailSettings, town.id) if town is not None else None
+    return bool(entry and entry.enabled)
 
 
 def save_mail_settings(session: Session, town: GridNode, *, enabled: bool, host: str, port: int | None,
