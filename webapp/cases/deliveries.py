@@ -48,7 +48,8 @@ def queue_email(session: Session, alert_ids: Sequence[int]) -> None:
             .join(scope, scope.id == User.scope_id)
             .join(town, and_(town.level == "town", scope.path.startswith(town.path)))
             .join(MailSettings, and_(MailSettings.town_id == town.id, MailSettings.enabled.is_(True)))
-            .where(Alert.id.in_(list(alert_ids)), User.email != "", User.email_alerts.is_(True)))
+            .where(Alert.id.in_(list(alert_ids)), User.email != "", User.email_alerts.is_(True),
+                   User.is_enabled.is_(True)))
     columns = ["alert_id", "town_id", "channel", "address", "status", "attempts", "last_error", "next_attempt_at",
                "created_at"]
     session.execute(Delivery.__table__.insert().from_select(columns, rows))
@@ -68,7 +69,11 @@ def _claimable(now: datetime):
 def claim(session: Session, *, worker: str, now: datetime, batch: int = BATCH) -> list[int]:
     """Mark up to `batch` due deliveries as ours and commit; returns their ids. The outer WHERE repeats
     the condition, so a row another process claimed first (PostgreSQL re-checks it after the lock) is
-    skipped, and SQLite serialises the writes."""
+    skipped, and SQLite serialises the writes. A plain read first: the serve loop asks every few seconds,
+    and an UPDATE would take SQLite's write lock each time."""
+    if session.scalar(select(Delivery.id).where(_claimable(now)).limit(1)) is None:
+        session.commit()  # end the read transaction
+        return []
     candidates = (select(Delivery.id).where(_claimable(now)).order_by(Delivery.next_attempt_at, Delivery.id)
                   .limit(batch).with_for_update(skip_locked=True))
     stmt = (update(Delivery).where(Delivery.id.in_(candidates.scalar_subquery()), _claimable(now))
@@ -120,7 +125,7 @@ def _send_town(session: Session, settings: MailSettings | None, deliveries: list
         for index, (delivery_id, address, alert_id) in enumerate(work):
             alert = session.get(Alert, alert_id)
             try:
-                smtp.send_message(_message(alert, address, settings.sender, now, public_url))
+                smtp.send_message(_message(alert, address, server[5], now, public_url))
             except smtplib.SMTPResponseException as error:  # this message refused; the connection lives
                 _record(session, delivery_id, worker, now, _describe(error, server), result)
             except smtplib.SMTPRecipientsRefused as error:

@@ -7,6 +7,7 @@ from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from webapp.cases import registry
 from webapp.extensions import db
@@ -19,7 +20,7 @@ from webapp.forms.settings import (
     UnitCardSettingsForm,
     WarningSignTextForm,
 )
-from webapp.models import Delivery, GridNode
+from webapp.models import Alert, Delivery, GridNode
 from webapp.models.grid import COMMITTEE_ROLES, UNIT_CATEGORIES
 from webapp.services import audit, settings, units
 from webapp.services.errors import InvalidInput, NotFound
@@ -211,8 +212,9 @@ def mail():
 def delivery_log():
     """发送记录: the town's deliveries, newest first, with their attempts and the last error."""
     town, towns = chosen_town()
-    query = select(Delivery).where(Delivery.town_id == town.id).order_by(Delivery.created_at.desc(),
-                                                                         Delivery.id.desc())
+    query = (select(Delivery).where(Delivery.town_id == town.id)
+             .options(joinedload(Delivery.alert).joinedload(Alert.recipient))
+             .order_by(Delivery.created_at.desc(), Delivery.id.desc()))
     page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
     return render_template("settings/delivery_log.html", page=page, town=town, towns=towns)
 
