@@ -238,10 +238,14 @@ def test_two_senders_at_once_send_each_mail_once(app, session, small_town, smtp)
                       work_task_id=review.id, reason="补充", now=start)
     session.commit()
     assert len(_rows(session)) == 2
+    alert = session.scalar(select(Alert).where(Alert.kind == "send_back"))
+    alert.title = "审核：\r\n提醒"  # a header is one line, whatever the title holds
+    session.commit()
     results = _run_in_threads(app, 2, lambda index: deliveries.send_due(db.session, start, worker=f"w{index}"))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(r.sent for r in results) == 2
-    assert sorted(rcpt[0] for rcpt, _mail in smtp.inbox.messages) == ["clerk@example.com", "leader@example.com"]
+    received = sorted((rcpt[0], mail["Subject"]) for rcpt, mail in smtp.inbox.messages)
+    assert received == [("clerk@example.com", "审核： 提醒"), ("leader@example.com", "审核：提醒")]
     assert {(r.status, r.attempts) for r in _rows(session)} == {("sent", 1)}
 
 
@@ -298,3 +302,21 @@ def test_a_user_chooses_e_mail_alerts_for_themselves(app, session, small_town, s
     assert leader.post("/alerts/channels", {"email": "hgq@example.com"}).status_code == 302  # off again
     case_in_review(app, session, small_town.town, start)
     assert len(_rows(session)) == 1
+
+
+
+
+def test_an_encryption_the_server_does_not_speak_is_a_chinese_error(app, session, small_town, smtp):
+    smtp.start()  # plain SMTP, no TLS
+    _configure(session, small_town.town, smtp.port, security="starttls")
+    _wants_mail(session, "leader", "leader@example.com")
+    start = at("2026-09-28T10:00")
+    case_in_review(app, session, small_town.town, start)
+    assert _send(app, start).failed == 1
+    [row] = _rows(session)
+    assert "不支持所选的加密方式" in row.last_error
+    _configure(session, small_town.town, smtp.port, security="ssl")
+    assert _send(app, start + timedelta(minutes=1)).failed == 1
+    [row] = _rows(session)
+    assert "加密连接失败" in row.last_error and (row.status, row.attempts) == ("pending", 2)
+    assert smtp.inbox.messages == []

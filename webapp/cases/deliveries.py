@@ -15,6 +15,7 @@ killed mid-send) is taken over.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import socket
 import ssl
@@ -123,18 +124,16 @@ def _send_town(session: Session, settings: MailSettings | None, deliveries: list
         return
     try:
         for index, (delivery_id, address, alert_id) in enumerate(work):
-            alert = session.get(Alert, alert_id)
             try:
-                smtp.send_message(_message(alert, address, server[5], now, public_url))
-            except smtplib.SMTPResponseException as error:  # this message refused; the connection lives
-                _record(session, delivery_id, worker, now, _describe(error, server), result)
-            except smtplib.SMTPRecipientsRefused as error:
-                _record(session, delivery_id, worker, now, _describe(error, server), result)
-            except Exception as error:  # the connection is gone: this row and the rest fail this time
+                smtp.send_message(_message(session.get(Alert, alert_id), address, server[5], now, public_url))
+            except (smtplib.SMTPServerDisconnected, OSError) as error:
+                # The connection is gone: this row and the rest fail this time.
                 message = _describe(error, server)
                 for rest_id, _address, _alert in work[index:]:
                     _record(session, rest_id, worker, now, message, result)
                 return
+            except Exception as error:  # this message refused (or not buildable); the connection lives
+                _record(session, delivery_id, worker, now, _describe(error, server), result)
             else:
                 _record(session, delivery_id, worker, now, None, result)
     finally:
@@ -163,7 +162,7 @@ def _connect(host: str, port: int, security: str, username: str, password: str) 
 
 def _message(alert: Alert, address: str, sender: str, now: datetime, public_url: str) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = alert.title
+    message["Subject"] = re.sub(r"[\r\n]+", " ", alert.title)  # a header is one line
     message["From"] = sender
     message["To"] = address
     message["Date"] = format_datetime(now)
