@@ -320,3 +320,42 @@ def test_an_encryption_the_server_does_not_speak_is_a_chinese_error(app, session
     [row] = _rows(session)
     assert "加密连接失败" in row.last_error and (row.status, row.attempts) == ("pending", 2)
     assert smtp.inbox.messages == []
+
+
+def test_each_town_sends_through_its_own_server_and_logs_its_own_deliveries(app, session, small_town, sign_in,
+                                                                             smtp):
+    from tests import factories
+    from webapp.cases import alerts
+
+    region = small_town.town.parent
+    other_town = factories.town(session, "梅园镇", region=region)
+    factories.user(session, "other_leader", "leader", scope=other_town)
+    factories.user(session, "county_lead", "county", scope=region)  # above the towns: no town's server
+    session.commit()
+    other = SmtpServer(_free_port())
+    smtp.start()
+    other.start()
+    try:
+        _configure(session, small_town.town, smtp.port)
+        _configure(session, other_town, other.port)
+        start = at("2026-09-28T10:00")
+        names = ("leader", "other_leader", "county_lead")
+        made = [Alert(recipient=_user(session, name), kind="reminder", title=f"给{name}", body="", created_at=start)
+                for name in names]
+        for name in names:
+            _wants_mail(session, name, f"{name}@example.com")
+        session.add_all(made)
+        session.flush()
+        alerts.deliver(session, [a.id for a in made])  # the CHANNELS seam, as an action calls it
+        session.commit()
+        assert sorted((r.address, r.town_id) for r in _rows(session)) == [
+            ("leader@example.com", small_town.town.id), ("other_leader@example.com", other_town.id)]
+        assert _send(app, start).sent == 2
+        assert [m["Subject"] for _r, m in smtp.inbox.messages] == ["给leader"]
+        assert [m["Subject"] for _r, m in other.inbox.messages] == ["给other_leader"]
+    finally:
+        other.stop()
+    admin = sign_in("admin")  # the first town's administrator
+    log = admin.get(f"/admin/settings/mail/log?town={small_town.town.id}").get_data(as_text=True)
+    assert "leader@example.com" in log and "other_leader@example.com" not in log
+    assert admin.get(f"/admin/settings/mail/log?town={other_town.id}").status_code == 403

@@ -95,20 +95,21 @@ def send_due(session: Session, now: datetime, *, worker: str, public_url: str = 
     ids = claim(session, worker=worker, now=now, batch=batch)
     if not ids:
         return result
-    rows = list(session.scalars(select(Delivery).where(Delivery.id.in_(ids)).order_by(Delivery.id)))
-    by_town: dict[int, list[Delivery]] = {}
-    for row in rows:
-        by_town.setdefault(row.town_id, []).append(row)
-    for town_id, deliveries in by_town.items():
+    # Plain values, not ORM rows: each attempt commits, which expires every loaded object.
+    rows = session.execute(select(Delivery.town_id, Delivery.id, Delivery.address, Delivery.alert_id)
+                           .where(Delivery.id.in_(ids)).order_by(Delivery.id))
+    by_town: dict[int, list[tuple[int, str, int]]] = {}
+    for town_id, *work in rows:
+        by_town.setdefault(town_id, []).append(tuple(work))
+    for town_id, work in by_town.items():
         settings = session.get(MailSettings, town_id)
-        _send_town(session, settings, deliveries, now, worker=worker, public_url=public_url, result=result)
+        _send_town(session, settings, work, now, worker=worker, public_url=public_url, result=result)
     return result
 
 
-def _send_town(session: Session, settings: MailSettings | None, deliveries: list[Delivery], now: datetime, *,
-               worker: str, public_url: str, result: SendResult) -> None:
-    # Plain values: each attempt commits, which expires the ORM objects.
-    work = [(d.id, d.address, d.alert_id) for d in deliveries]
+def _send_town(session: Session, settings: MailSettings | None, work: list[tuple[int, str, int]], now: datetime,
+               *, worker: str, public_url: str, result: SendResult) -> None:
+    """One town's share of the batch: `work` is (delivery id, address, alert id) per row."""
     if settings is None or not settings.enabled or not settings.host:
         for delivery_id, _address, _alert in work:
             _record(session, delivery_id, worker, now, "本镇未启用邮件发送。", result)
