@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from webapp.cases import deliveries
 from webapp.clock import TZ
 from webapp.models import Alert, GridNode, ProcessInstance, ReminderSettings, User, UserRole, WorkTask
 from webapp.models.alerts import ALERT_KINDS, DEFAULT_DUE_SOON_WORKDAYS, DEFAULT_ESCALATE_AFTER_WORKDAYS
@@ -50,9 +51,9 @@ def _in_app(session: Session, alert_ids: Sequence[int]) -> None:
     """The alert row is the in-app message: the badge and the list read it. Nothing to send."""
 
 
-# Every channel a new alert goes through. Later channels (e-mail, SMS gateway, 企业微信/钉钉
-# webhooks) append a callable that queues a delivery job for the ids; see the module docstring.
-CHANNELS: list[Channel] = [_in_app]
+# Every channel a new alert goes through. Each outside channel only queues deliveries for the ids (e-mail:
+# cases.deliveries; later the SMS gateway and 企业微信/钉钉 webhooks); see the module docstring.
+CHANNELS: list[Channel] = [_in_app, deliveries.queue_email]
 
 
 def deliver(session: Session, alert_ids: Sequence[int]) -> None:

@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Length, Optional, StopValidation, V
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.forms.sanitise import SafeMeta
-from webapp.services.input_rules import NEWLINE_MESSAGE
+from webapp.services.input_rules import NEWLINE_MESSAGE, email_problem
 from webapp.services.units import phone_problem
 
 # Emoji and pictographs: no official font has them, so they vanish from the printed PDF.
@@ -112,6 +112,12 @@ def max_length(n: int) -> Length:
 
 def optional() -> Optional:
     return Optional()
+
+
+def email_address(form: Form, field: Field) -> None:
+    problem = email_problem((field.data or "").strip())
+    if problem:
+        raise ValidationError(problem + "。")
 
 
 def phone_number(form: Form, field: Field) -> None:

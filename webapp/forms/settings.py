@@ -1,8 +1,18 @@
-from wtforms import BooleanField, DateField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, NumberRange
 
 from webapp.forms.common import ChineseForm, max_length, optional, required
-from webapp.models import NumberPrefix
+from webapp.models import MailSettings, NumberPrefix
+from webapp.models.deliveries import MAIL_SECURITY
 from webapp.models.grid import COMMITTEE_ROLES
 
 
@@ -46,6 +56,20 @@ class ReminderSettingsForm(ChineseForm):
                                            validators=[InputRequired("请填写催办间隔。")])
     escalate_after_workdays = IntegerField("逾期几个工作日后提交分管领导督办（0为不督办）",
                                            validators=[InputRequired("请填写督办的工作日数。")])
+
+
+class MailSettingsForm(ChineseForm):
+    """The town's SMTP server for e-mail 消息提醒 (the service checks the rest, beside each field)."""
+
+    model = MailSettings
+    enabled = BooleanField("启用邮件提醒")
+    host = StringField("SMTP服务器地址", validators=[optional()], description="如 smtp.example.com")
+    port = IntegerField("端口", default=587, validators=[InputRequired("请填写端口。")])
+    security = SelectField("加密方式", choices=list(MAIL_SECURITY.items()), default="starttls")
+    username = StringField("登录用户名", validators=[optional()], description="服务器无需登录时留空")
+    # Never rendered back (PasswordField hides its value); empty keeps the saved password.
+    password = PasswordField("登录密码（或授权码）", validators=[optional(), max_length(200)])
+    sender = StringField("发件地址", validators=[optional()], description="如 xiaofang@example.com")
 
 
 class WarningSignTextForm(ChineseForm):

@@ -1,6 +1,14 @@
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 
-from webapp.forms.common import CheckboxList, ChineseForm, max_length, optional, phone_number, required
+from webapp.forms.common import (
+    CheckboxList,
+    ChineseForm,
+    email_address,
+    max_length,
+    optional,
+    phone_number,
+    required,
+)
 from webapp.forms.widgets import CnDateField
 from webapp.models import User
 from webapp.models.audit import AUDIT_ACTIONS
@@ -14,10 +22,20 @@ class UserForm(ChineseForm):
     username = StringField("用户名", validators=[required("请输入用户名。"), max_length(50)])
     display_name = StringField("姓名", validators=[required("请输入姓名。"), max_length(50)])
     phone = StringField("电话", validators=[optional(), phone_number])
+    email = StringField("电子邮箱", validators=[optional(), email_address])
+    email_alerts = BooleanField("接收邮件提醒", description="需本镇已启用邮件提醒（设置 → 邮件提醒）")
     roles = CheckboxList("角色", choices=list(ROLES.items()), validators=[required("请至少选择一个角色。")])
     scope_id = SelectField("管辖范围", coerce=int, validators=[required("请选择管辖范围。")])
     enabled = BooleanField("启用", default=True)
     password = PasswordField("初始密码（至少8位）", validators=[optional(), max_length(200)], description=PASSWORD_HINT)
+
+
+class AlertEmailForm(ChineseForm):
+    """A user's own choice of e-mail 消息提醒."""
+
+    model = User
+    email = StringField("电子邮箱", validators=[optional(), email_address])
+    email_alerts = BooleanField("接收邮件提醒", description="每条新的消息提醒另发一封邮件（需本镇已启用邮件提醒）")
 
 
 class ResetPasswordForm(ChineseForm):

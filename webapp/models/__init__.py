@@ -3,6 +3,7 @@
 
 from webapp.models.alerts import Alert, ReminderSettings
 from webapp.models.audit import AuditEvent
+from webapp.models.deliveries import Delivery, MailSettings
 from webapp.models.document import (
     AttachmentRole,
     Document,
@@ -21,8 +22,8 @@ from webapp.models.users import LoginThrottle, User, UserRole
 from webapp.models.workflow import CalendarDay, CaseEvent, ProcessInstance, WorkTask
 
 __all__ = [
-    "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Document",
+    "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Delivery", "Document",
     "DocumentAttachment", "EquipmentPoint", "FormDraft", "GridNode", "GridPost", "HazardLead", "IssuedNumber", "Job",
-    "LoginThrottle", "NumberPrefix", "NumberSequence", "ProcessInstance", "ReminderSettings", "StoredFile", "Unit",
-    "UnitCardSettings", "User", "UserRole", "WarningSignText", "WorkTask",
+    "LoginThrottle", "MailSettings", "NumberPrefix", "NumberSequence", "ProcessInstance", "ReminderSettings",
+    "StoredFile", "Unit", "UnitCardSettings", "User", "UserRole", "WarningSignText", "WorkTask",
 ]

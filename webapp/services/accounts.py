@@ -12,6 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from webapp.models import GridNode, User, UserRole
 from webapp.models.users import ROLES
 from webapp.services.errors import InvalidInput
+from webapp.services.input_rules import email_problem
 
 PASSWORD_HASH_METHOD = "scrypt"
 
@@ -82,6 +83,8 @@ def create_user(
     scope: GridNode,
     now: datetime,
     phone: str = "",
+    email: str = "",
+    email_alerts: bool = False,
     must_change_password: bool = False,
 ) -> User:
     """`must_change_password`: an initial password an administrator chose or read out (not the demo's)."""
@@ -90,12 +93,16 @@ def create_user(
         raise InvalidInput(f"用户名“{username}”已被使用。", field="username")
     check_password(password, username)
     _check_roles(roles)
+    email = email.strip()
+    _check_email(email, email_alerts)
     user = User(
         username=username,
         display_name=display_name.strip() or username,
         password_hash=_hash(password),
         scope=scope,
         phone=phone,
+        email=email,
+        email_alerts=email_alerts,
         created_at=now,
         role_rows=[UserRole(role=r) for r in roles],
         must_change_password=must_change_password,
@@ -105,8 +112,25 @@ def create_user(
     return user
 
 
+def _check_email(email: str, email_alerts: bool) -> None:
+    problem = email_problem(email)
+    if problem:
+        raise InvalidInput(problem + "。", field="email")
+    if email_alerts and not email:
+        raise InvalidInput("请填写电子邮箱，或不选“接收邮件提醒”。", field="email")
+
+
+def set_alert_email(session: Session, user: User, *, email: str, email_alerts: bool) -> None:
+    """A user's own choice of e-mail 消息提醒 (the address and whether to receive them)."""
+    email = email.strip()
+    _check_email(email, email_alerts)
+    user.email, user.email_alerts = email, email_alerts
+    session.flush()
+
+
 def update_user(
-    session: Session, user: User, *, display_name: str, roles: list[str], scope: GridNode, phone: str, enabled: bool
+    session: Session, user: User, *, display_name: str, roles: list[str], scope: GridNode, phone: str, enabled: bool,
+    email: str | None = None, email_alerts: bool | None = None,
 ) -> None:
     """A change of roles, scope or the enabled flag ends the user's sessions (they sign in again)."""
     _check_roles(roles)
@@ -114,6 +138,9 @@ def update_user(
     user.display_name = display_name.strip() or user.username
     user.scope = scope
     user.phone = phone
+    if email is not None and email_alerts is not None:
+        _check_email(email.strip(), email_alerts)
+        user.email, user.email_alerts = email.strip(), email_alerts
     user.is_enabled = enabled
     current = {row.role: row for row in user.role_rows}
     user.role_rows = [current.get(r) or UserRole(role=r) for r in roles]

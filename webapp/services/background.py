@@ -1,4 +1,5 @@
-"""The background loop inside `firegrid serve`: fire due timers, make due-soon/overdue notices, run queued jobs.
+"""The background loop inside `firegrid serve`: fire due timers, make due-soon/overdue notices, send due
+e-mail deliveries, run queued jobs.
 
 Several app processes may each run it: timers and jobs are claimed through the database, so a
 case or a chunk is handled once. Without `serve` (e.g. under another WSGI server), run
@@ -13,7 +14,7 @@ import time
 
 from flask import Flask
 
-from webapp.cases import alerts, timers
+from webapp.cases import alerts, deliveries, timers
 from webapp.extensions import db
 from webapp.services import jobs
 
@@ -30,6 +31,17 @@ def _sweep_alerts(runtime, now) -> None:  # noqa: ANN001
         log.exception("alert sweep failed")
 
 
+def send_deliveries(app: Flask, worker: str, now) -> deliveries.SendResult:  # noqa: ANN001
+    """Due e-mail deliveries; a failure here (the database, not a mail server: those are recorded on the
+    rows) is logged and retried next time, and holds back nothing after it."""
+    try:
+        return deliveries.send_due(db.session, now, worker=worker, public_url=app.config.get("PUBLIC_URL", ""))
+    except Exception:
+        db.session.rollback()
+        log.exception("delivery sweep failed")
+        return deliveries.SendResult()
+
+
 def sweep(app: Flask, worker: str, fire_timers: bool) -> None:
     runtime, clock = app.extensions["firegrid.runtime"], app.extensions["firegrid.clock"]
     with app.app_context():
@@ -37,6 +49,7 @@ def sweep(app: Flask, worker: str, fire_timers: bool) -> None:
             if fire_timers:
                 timers.fire_due_timers(db.session, runtime, clock.now())
                 _sweep_alerts(runtime, clock.now())
+            send_deliveries(app, worker, clock.now())
             jobs.run_due_jobs(db.session, runtime, worker=worker, clock=clock.now, deadline_seconds=60)
         finally:
             db.session.remove()

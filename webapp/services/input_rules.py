@@ -34,3 +34,15 @@ def text_problem(raw: Any, *, multiline: bool) -> str | None:
     if not multiline and ("\n" in raw.strip() or "\r" in raw.strip()):
         return NEWLINE_MESSAGE
     return None
+
+
+# One plain address (no display name, no list): what an SMTP server takes as RCPT TO or MAIL FROM.
+_EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$")
+
+
+def email_problem(address: str) -> str | None:
+    """Why `address` is not one e-mail address (Chinese), or None; the empty string is no address, not wrong."""
+    if address and (len(address) > 120 or not _EMAIL.match(address)):
+        return "电子邮箱格式不正确，如 zhangsan@example.com"
+    return None

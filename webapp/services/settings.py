@@ -1,21 +1,24 @@
 """Admin settings: holidays for years the calendar package does not know, number prefixes, the committee,
-and each town's reminder timing."""
+each town's reminder timing and its mail server."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from webapp.models import CalendarDay, CommitteeMember, GridNode, NumberPrefix, ReminderSettings
+from webapp.models import CalendarDay, CommitteeMember, GridNode, MailSettings, NumberPrefix, ReminderSettings
 from webapp.models.alerts import (
     DEFAULT_DUE_SOON_WORKDAYS,
     DEFAULT_ESCALATE_AFTER_WORKDAYS,
     DEFAULT_REMINDER_INTERVAL_HOURS,
 )
+from webapp.models.deliveries import MAIL_SECURITY
 from webapp.models.grid import COMMITTEE_ROLES
 from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.input_rules import email_problem
 from webapp.services.numbering import GRAMMARS
 from webapp.workdays import WorkdayCalendar, forget_calendar
 
@@ -127,6 +130,53 @@ def save_reminder_settings(session: Session, town: GridNode, *, due_soon_workday
     entry = session.get(ReminderSettings, town.id) or ReminderSettings(town_id=town.id)
     entry.due_soon_workdays, entry.reminder_interval_hours = due_soon_workdays, reminder_interval_hours
     entry.escalate_after_workdays = escalate_after_workdays
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def mail_settings(session: Session, town: GridNode) -> MailSettings:
+    """The town's mail server; an unsaved, disabled one when it has set none."""
+    return session.get(MailSettings, town.id) or MailSettings(town_id=town.id, enabled=False, host="", port=587,
+                                                              security="starttls", username="", password="",
+                                                              sender="")
+
+
+_HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$")
+
+
+def town_mail_enabled(session: Session, user) -> bool:  # noqa: ANN001
+    """Whether the town the user belongs to sends e-mail alerts (false for a scope above the towns)."""
+    town = session.scalar(select(GridNode).where(GridNode.level == "town",
+                                                 literal(user.scope.path).startswith(GridNode.path)))
+    entry = session.get(MailSettings, town.id) if town is not None else None
+    return bool(entry and entry.enabled)
+
+
+def save_mail_settings(session: Session, town: GridNode, *, enabled: bool, host: str, port: int | None,
+                       security: str, username: str, password: str, sender: str) -> MailSettings:
+    """An empty `password` keeps the saved one (the page never shows it back)."""
+    host, username, sender = host.strip(), username.strip(), sender.strip()
+    problems = {}
+    if host and not _HOST.match(host):
+        problems["host"] = "服务器地址只能包含字母、数字、连字符和点，如 smtp.example.com。"
+    elif enabled and not host:
+        problems["host"] = "启用邮件发送时请填写服务器地址。"
+    if port is None or not 1 <= port <= 65535:
+        problems["port"] = "端口应在1至65535之间。"
+    if security not in MAIL_SECURITY:
+        problems["security"] = "请选择加密方式。"
+    if sender and email_problem(sender):
+        problems["sender"] = "发件地址格式不正确，如 xiaofang@example.com。"
+    elif enabled and not sender:
+        problems["sender"] = "启用邮件发送时请填写发件地址。"
+    if problems:
+        raise InvalidInput("；".join(problems.values()), fields=problems)
+    entry = session.get(MailSettings, town.id) or MailSettings(town_id=town.id, password="")
+    entry.enabled, entry.host, entry.port, entry.security = enabled, host, port, security
+    entry.username, entry.sender = username, sender
+    if password:
+        entry.password = password
     session.add(entry)
     session.flush()
     return entry

@@ -1,4 +1,5 @@
-"""消息提醒 pages: the list (read/unread), opening a notice (marks it read), mark all read, the daily digest;
+"""消息提醒 pages: the list (read/unread), opening a notice (marks it read), mark all read, the daily digest,
+the user's own 提醒方式 (e-mail);
 and the header badge with the unread count on every page."""
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from flask_login import login_required
 from webapp.cases import alerts
 from webapp.clock import TZ
 from webapp.extensions import db
+from webapp.forms.users import AlertEmailForm
 from webapp.models import User, WorkTask
+from webapp.services import accounts, audit, settings
 from webapp.services.errors import InvalidInput
-from webapp.web.common import acting_user, now, page_arg
+from webapp.web.common import acting_user, client_address, form_status, now, page_arg
+from webapp.web.form_errors import saved
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
@@ -69,6 +73,25 @@ def mark_all_read():
     db.session.commit()
     flash(f"已将 {count} 条消息标为已读。", "success")
     return redirect(url_for("alerts.index"))
+
+
+@bp.route("/channels", methods=["GET", "POST"])
+@login_required
+def channels():
+    """提醒方式: the user's own e-mail address for 消息提醒 and whether to receive them by mail."""
+    user = acting_user()
+    form = AlertEmailForm(obj=user)
+
+    def save() -> None:
+        accounts.set_alert_email(db.session, user, email=form.email.data or "",
+                                 email_alerts=bool(form.email_alerts.data))
+        audit.record(db.session, at=now(), user=user, action="alert_email_save", object_type="user",
+                     object_id=user.id, summary=f"邮件提醒{'开启' if user.email_alerts else '关闭'} {user.email}",
+                     remote_addr=client_address())
+
+    done = saved(form, save, "提醒方式已保存。", url_for("alerts.channels"))
+    return done or (render_template("alerts/channels.html", form=form,
+                                    town_mail=settings.town_mail_enabled(db.session, user)), form_status())
 
 
 @bp.get("/digest")

@@ -1,27 +1,39 @@
 """Admin settings pages: the holiday calendar for new years, document number prefixes, the committee, the
-unit card and the wording of the 九小场所 warning signs."""
+unit card, the wording of the 九小场所 warning signs, and the mail server with its delivery log."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from webapp.cases import registry
 from webapp.extensions import db
 from webapp.forms.settings import (
     CalendarDayForm,
     CommitteeMemberForm,
+    MailSettingsForm,
     NumberPrefixForm,
     ReminderSettingsForm,
     UnitCardSettingsForm,
     WarningSignTextForm,
 )
-from webapp.models import GridNode
+from webapp.models import Alert, Delivery, GridNode
 from webapp.models.grid import COMMITTEE_ROLES, UNIT_CATEGORIES
 from webapp.services import audit, settings, units
 from webapp.services.errors import InvalidInput, NotFound
-from webapp.web.common import acting_user, chosen_row, chosen_town, client_address, form_status, now, roles_required
+from webapp.web.common import (
+    acting_user,
+    chosen_row,
+    chosen_town,
+    client_address,
+    form_status,
+    now,
+    page_arg,
+    roles_required,
+)
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import saved, show_invalid
 
@@ -169,6 +181,44 @@ def reminders():
 
     done = saved(form, save, "提醒设置已保存。", url_for("settings.reminders", town=town.id))
     return done or (render_template("settings/reminders.html", form=form, town=town, towns=towns), form_status())
+
+
+@bp.route("/mail", methods=["GET", "POST"])
+@roles_required("admin")
+def mail():
+    """邮件提醒: the town's SMTP server. The saved password is never put back into the page."""
+    town, towns = chosen_town()
+    entry = settings.mail_settings(db.session, town)
+    has_password = bool(entry.password)
+    form = MailSettingsForm(obj=entry)
+    if not form.is_submitted():
+        form.password.data = ""
+    if has_password:
+        form.password.description = "已保存密码；留空则保持不变"
+
+    def save() -> None:
+        saved_entry = settings.save_mail_settings(
+            db.session, town, enabled=bool(form.enabled.data), host=form.host.data or "", port=form.port.data,
+            security=form.security.data, username=form.username.data or "", password=form.password.data or "",
+            sender=form.sender.data or "")
+        changed = "，已更改密码" if form.password.data else ""
+        _audit("mail_settings_save", f"{town.name} 邮件提醒{'启用' if saved_entry.enabled else '停用'} "
+                                     f"{saved_entry.host}:{saved_entry.port}{changed}")
+
+    done = saved(form, save, "邮件设置已保存。", url_for("settings.mail", town=town.id))
+    return done or (render_template("settings/mail.html", form=form, town=town, towns=towns), form_status())
+
+
+@bp.get("/mail/log")
+@roles_required("admin")
+def delivery_log():
+    """发送记录: the town's deliveries, newest first, with their attempts and the last error."""
+    town, towns = chosen_town()
+    query = (select(Delivery).where(Delivery.town_id == town.id)
+             .options(joinedload(Delivery.alert).joinedload(Alert.recipient))
+             .order_by(Delivery.created_at.desc(), Delivery.id.desc()))
+    page = db.paginate(query, page=page_arg(), per_page=50, error_out=False)
+    return render_template("settings/delivery_log.html", page=page, town=town, towns=towns)
 
 
 def _sign_category() -> str:

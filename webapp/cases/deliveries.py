@@ -1,0 +1,242 @@
+"""E-mail delivery of 消息提醒: queue in the action's transaction, send from the background sweep.
+
+Queueing (`queue_email`, one of alerts.CHANNELS): one INSERT … SELECT adds a pending delivery for every
+new alert whose recipient has an address, has e-mail alerts on, and belongs to a town whose mail server
+is enabled. Nothing is sent in the request.
+
+Sending (`send_due`, run by `firegrid tick` and the serve loop, each in its own try): a batch of due
+rows is claimed by one UPDATE … WHERE status = 'pending' (on PostgreSQL the candidate rows are also
+locked with SKIP LOCKED), committed before any mail goes out, so two processes never send one row. Each
+attempt is recorded at once (attempts + 1, the error in Chinese); a failed attempt is retried after 1,
+5 and 30 minutes, and after the fourth the delivery is failed. A claim older than CLAIM_STALE (a process
+killed mid-send) is taken over.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import smtplib
+import socket
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+
+from sqlalchemy import and_, literal, or_, select, update
+from sqlalchemy.orm import Session, aliased
+
+from webapp.models import Alert, Delivery, GridNode, MailSettings, User
+
+log = logging.getLogger(__name__)
+
+# After the n-th failed attempt, wait RETRY_AFTER[n - 1]; the attempt after the last wait is the final one.
+RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
+MAX_ATTEMPTS = len(RETRY_AFTER) + 1
+CLAIM_STALE = timedelta(minutes=10)
+BATCH = 50
+SMTP_TIMEOUT_SECONDS = 15
+
+
+def queue_email(session: Session, alert_ids: Sequence[int]) -> None:
+    """The e-mail channel: a pending delivery per new alert that should go out by mail (set-based)."""
+    scope, town = aliased(GridNode), aliased(GridNode)
+    rows = (select(Alert.id, town.id, literal("email"), User.email, literal("pending"), literal(0), literal(""),
+                   Alert.created_at, Alert.created_at)
+            .join(User, User.id == Alert.recipient_id)
+            .join(scope, scope.id == User.scope_id)
+            .join(town, and_(town.level == "town", scope.path.startswith(town.path)))
+            .join(MailSettings, and_(MailSettings.town_id == town.id, MailSettings.enabled.is_(True)))
+            .where(Alert.id.in_(list(alert_ids)), User.email != "", User.email_alerts.is_(True),
+                   User.is_enabled.is_(True)))
+    columns = ["alert_id", "town_id", "channel", "address", "status", "attempts", "last_error", "next_attempt_at",
+               "created_at"]
+    session.execute(Delivery.__table__.insert().from_select(columns, rows))
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    failed: int = 0  # attempts that failed (retried later or given up)
+
+
+def _claimable(now: datetime):
+    return or_(and_(Delivery.status == "pending", Delivery.next_attempt_at <= now),
+               and_(Delivery.status == "sending", Delivery.claimed_at < now - CLAIM_STALE))
+
+
+def claim(session: Session, *, worker: str, now: datetime, batch: int = BATCH) -> list[int]:
+    """Mark up to `batch` due deliveries as ours and commit; returns their ids. The outer WHERE repeats
+    the condition, so a row another process claimed first (PostgreSQL re-checks it after the lock) is
+    skipped, and SQLite serialises the writes. A plain read first: the serve loop asks every few seconds,
+    and an UPDATE would take SQLite's write lock each time."""
+    if session.scalar(select(Delivery.id).where(_claimable(now)).limit(1)) is None:
+        session.commit()  # end the read transaction
+        return []
+    candidates = (select(Delivery.id).where(_claimable(now)).order_by(Delivery.next_attempt_at, Delivery.id)
+                  .limit(batch).with_for_update(skip_locked=True))
+    stmt = (update(Delivery).where(Delivery.id.in_(candidates.scalar_subquery()), _claimable(now))
+            .values(status="sending", claimed_by=worker, claimed_at=now).returning(Delivery.id)
+            .execution_options(synchronize_session=False))
+    try:
+        ids = list(session.scalars(stmt))
+        session.commit()
+    except Exception:
+        session.rollback()
+        raise
+    return ids
+
+
+def send_due(session: Session, now: datetime, *, worker: str, public_url: str = "", batch: int = BATCH) -> SendResult:
+    """Send what is due, town by town (one connection per town), recording each attempt as it ends."""
+    result = SendResult()
+    ids = claim(session, worker=worker, now=now, batch=batch)
+    if not ids:
+        return result
+    # Plain values, not ORM rows: each attempt commits, which expires every loaded object.
+    rows = session.execute(select(Delivery.town_id, Delivery.id, Delivery.address, Delivery.alert_id)
+                           .where(Delivery.id.in_(ids)).order_by(Delivery.id))
+    by_town: dict[int, list[tuple[int, str, int]]] = {}
+    for town_id, *work in rows:
+        by_town.setdefault(town_id, []).append(tuple(work))
+    for town_id, work in by_town.items():
+        settings = session.get(MailSettings, town_id)
+        _send_town(session, settings, work, now, worker=worker, public_url=public_url, result=result)
+    return result
+
+
+def _send_town(session: Session, settings: MailSettings | None, work: list[tuple[int, str, int]], now: datetime,
+               *, worker: str, public_url: str, result: SendResult) -> None:
+    """One town's share of the batch: `work` is (delivery id, address, alert id) per row."""
+    if settings is None or not settings.enabled or not settings.host:
+        for delivery_id, _address, _alert in work:
+            _record(session, delivery_id, worker, now, "本镇未启用邮件发送。", result)
+        return
+    server = (settings.host, settings.port, settings.security, settings.username, settings.password,
+              settings.sender)
+    try:
+        smtp = _connect(*server[:5])
+    except Exception as error:  # every kind of failure is one failed attempt for each row
+        message = _describe(error, server)
+        for delivery_id, _address, _alert in work:
+            _record(session, delivery_id, worker, now, message, result)
+        return
+    try:
+        for index, (delivery_id, address, alert_id) in enumerate(work):
+            try:
+                smtp.send_message(_message(session.get(Alert, alert_id), address, server[5], now, public_url))
+            except (smtplib.SMTPServerDisconnected, OSError) as error:
+                # The connection is gone: this row and the rest fail this time.
+                message = _describe(error, server)
+                for rest_id, _address, _alert in work[index:]:
+                    _record(session, rest_id, worker, now, message, result)
+                return
+            except Exception as error:  # this message refused (or not buildable); the connection lives
+                _record(session, delivery_id, worker, now, _describe(error, server), result)
+            else:
+                _record(session, delivery_id, worker, now, None, result)
+    finally:
+        try:
+            smtp.quit()
+        except Exception:  # noqa: BLE001 — closing a dead connection
+            smtp.close()
+
+
+def _connect(host: str, port: int, security: str, username: str, password: str) -> smtplib.SMTP:
+    context = ssl.create_default_context()
+    if security == "ssl":
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=SMTP_TIMEOUT_SECONDS, context=context)
+    else:
+        smtp = smtplib.SMTP(host, port, timeout=SMTP_TIMEOUT_SECONDS)
+    try:
+        if security == "starttls":
+            smtp.starttls(context=context)
+        if username:
+            smtp.login(username, password)
+    except Exception:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _message(alert: Alert, address: str, sender: str, now: datetime, public_url: str) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = re.sub(r"[\r\n]+", " ", alert.title)  # a header is one line
+    message["From"] = sender
+    message["To"] = address
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    lines = [f"【{alert.kind_label}】{alert.title}"]
+    if alert.body:
+        lines.append(alert.body)
+    if public_url:
+        lines += ["", f"查看：{public_url}/alerts/{alert.id}"]
+    lines += ["", "（本邮件由系统自动发送，请勿回复。）"]
+    message.set_content("\n".join(lines) + "\n")
+    return message
+
+
+def _record(session: Session, delivery_id: int, worker: str, now: datetime, error: str | None,
+            result: SendResult) -> None:
+    """One attempt's outcome, committed at once; only while the claim is still ours."""
+    row = session.get(Delivery, delivery_id, populate_existing=True)
+    if row is None or row.status != "sending" or row.claimed_by != worker:
+        session.rollback()
+        return
+    attempts = row.attempts + 1
+    if error is None:
+        values = {"status": "sent", "sent_at": now}  # an earlier failure stays in last_error, for the log
+        result.sent += 1
+    else:
+        log.warning("delivery %s to %s failed (attempt %d): %s", delivery_id, row.address, attempts, error)
+        result.failed += 1
+        if attempts >= MAX_ATTEMPTS:
+            values = {"status": "failed", "last_error": error}
+        else:
+            values = {"status": "pending", "last_error": error, "next_attempt_at": now + RETRY_AFTER[attempts - 1]}
+    session.execute(update(Delivery).where(Delivery.id == delivery_id, Delivery.claimed_by == worker,
+                                           Delivery.status == "sending")
+                    .values(attempts=attempts, claimed_by=None, claimed_at=None, **values)
+                    .execution_options(synchronize_session=False))
+    session.commit()
+
+
+def _describe(error: BaseException, server: tuple) -> str:
+    """A short Chinese account of a failure for the log page; the password never appears in it."""
+    host, port, password = server[0], server[1], server[4]
+    if isinstance(error, smtplib.SMTPAuthenticationError):
+        text = f"邮件服务器拒绝登录（{error.smtp_code}），请检查用户名和密码。"
+    elif isinstance(error, smtplib.SMTPRecipientsRefused):
+        text = "收件地址被邮件服务器拒绝：" + "；".join(f"{code} {_decode(reply)}"
+                                                     for code, reply in error.recipients.values())
+    elif isinstance(error, smtplib.SMTPSenderRefused):
+        text = f"发件地址被邮件服务器拒绝：{error.smtp_code} {_decode(error.smtp_error)}"
+    elif isinstance(error, smtplib.SMTPResponseException):
+        text = f"邮件服务器返回错误：{error.smtp_code} {_decode(error.smtp_error)}"
+    elif isinstance(error, smtplib.SMTPNotSupportedError):
+        text = "邮件服务器不支持所选的加密方式或登录。"
+    elif isinstance(error, UnicodeEncodeError):
+        text = "用户名、密码或地址含有邮件服务器不接受的字符（只能用英文字母、数字和符号）。"
+    elif isinstance(error, ssl.SSLError):
+        text = f"加密连接失败：{error.reason or error}"
+    elif isinstance(error, ConnectionRefusedError):
+        text = f"无法连接邮件服务器 {host}:{port}（连接被拒绝）。"
+    elif isinstance(error, TimeoutError | socket.timeout):
+        text = f"连接邮件服务器 {host}:{port} 超时。"
+    elif isinstance(error, socket.gaierror):
+        text = f"找不到邮件服务器 {host}。"
+    elif isinstance(error, smtplib.SMTPServerDisconnected):
+        text = "邮件服务器断开了连接。"
+    elif isinstance(error, OSError):
+        text = f"无法连接邮件服务器 {host}:{port}：{error.strerror or error}"
+    else:
+        text = f"发送失败：{type(error).__name__}"
+    if password:
+        text = text.replace(password, "***")
+    return text[:300]
+
+
+def _decode(reply: bytes | str) -> str:
+    return (reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply))[:150]
