@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
+from webapp.cases import opinions
 from webapp.clock import TZ
 from webapp.extensions import db
 from webapp.models import AuditEvent, CaseEvent, Document, OpinionPhrase, ProcessInstance
-from webapp.services import opinions
 
 DRAFT = {
     "kind": "通知", "issuing_body": "town", "direction": "down", "title": "关于做好冬季防火工作的通知",
@@ -33,7 +33,8 @@ def town(app, small_town):  # noqa: ANN001, ANN201
 
 def _drafted(drafter, office_head) -> int:
     """拟稿 by `drafter`, 核稿 approved: the case waits for 签发; returns the case id."""
-    assert drafter.post("/procedures/notice_issuance/start", {"kind": "通知", "title": DRAFT["title"]}).status_code == 302
+    start = {"kind": "通知", "title": DRAFT["title"]}
+    assert drafter.post("/procedures/notice_issuance/start", start).status_code == 302
     assert drafter.post(f"/tasks/{drafter.inbox_task_id('拟稿')}", DRAFT).status_code == 302
     assert office_head.post(f"/tasks/{office_head.inbox_task_id('核稿')}", {"decision": "approve"}).status_code == 302
     return db.session.scalar(select(ProcessInstance.id).order_by(ProcessInstance.id.desc()).limit(1))
@@ -64,11 +65,12 @@ def test_a_picked_phrase_becomes_the_opinion_and_a_typed_one_can_be_kept(town, s
     assert clerk.post("/procedures/notice_issuance/start", {"kind": "通知", "title": DRAFT["title"]}).status_code == 302
     assert clerk.post(f"/tasks/{clerk.inbox_task_id('拟稿')}", DRAFT).status_code == 302
     # Without JavaScript: the phrase list, no typed opinion.
-    assert head.post(f"/tasks/{head.inbox_task_id('核稿')}",
-                     {"decision": "approve", "opinion": "", "opinion_phrase": "请按意见修改后再报。"}).status_code == 302
+    picked = {"decision": "approve", "opinion": "", "opinion_phrase": "请按意见修改后再报。"}
+    assert head.post(f"/tasks/{head.inbox_task_id('核稿')}", picked).status_code == 302
     assert leader.post(f"/tasks/{leader.inbox_task_id('签发')}",
                        {"decision": "approve", "opinion": "同意，尽快印发。", "save_opinion": "y"}).status_code == 302
-    events = {e.step_key: e.opinion for e in db.session.scalars(select(CaseEvent).where(CaseEvent.action == "complete"))}
+    done = db.session.scalars(select(CaseEvent).where(CaseEvent.action == "complete"))
+    events = {e.step_key: e.opinion for e in done}
     assert events["review"] == "请按意见修改后再报。" and events["sign_off"] == "同意，尽快印发。"
     mine = db.session.scalars(select(OpinionPhrase.text).where(OpinionPhrase.user_id == town.users["leader"].id))
     assert list(mine) == ["同意，尽快印发。"]

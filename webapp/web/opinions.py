@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from webapp.cases import duties, registry
+from webapp.cases import duties, opinions, registry
 from webapp.extensions import db
 from webapp.forms.settings import OpinionPhraseForm
-from webapp.services import audit, opinions
+from webapp.services import audit
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.web.common import acting_user, chosen_town, client_address, form_status, now, roles_required
 from webapp.web.form_errors import saved

@@ -6,13 +6,13 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_login import login_required
 
 from webapp.cases import actions as cases
-from webapp.cases import done_list, drafts, duties, inbox
+from webapp.cases import done_list, drafts, duties, inbox, opinions
 from webapp.extensions import db
 from webapp.forms.done_search import DoneSearchForm
 from webapp.forms.registry import form_class
 from webapp.forms.task_data import data_for_form, form_to_data
 from webapp.models import User, WorkTask
-from webapp.services import documents, opinions
+from webapp.services import documents
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.grid import town_of
 from webapp.web import form_drafts
