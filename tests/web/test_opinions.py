@@ -12,7 +12,7 @@ from tests import factories
 from webapp.cases import opinions
 from webapp.clock import TZ
 from webapp.extensions import db
-from webapp.models import AuditEvent, CaseEvent, Document, OpinionPhrase, ProcessInstance
+from webapp.models import Alert, AuditEvent, CaseEvent, Document, OpinionPhrase, ProcessInstance
 
 DRAFT = {
     "kind": "通知", "issuing_body": "town", "direction": "down", "title": "关于做好冬季防火工作的通知",
@@ -122,6 +122,8 @@ def test_a_drafter_who_leads_cannot_sign_off_their_own_notice(town, sign_in):  #
     boss, head, leader = sign_in("boss"), sign_in("office_head"), sign_in("leader")
     case_id = _drafted(boss, head)
     task_id = _sign_off_task_id(case_id)
+    told = set(db.session.scalars(select(Alert.recipient_id).where(Alert.work_task_id == task_id)))
+    assert town.users["leader"].id in told and town.users["boss"].id not in told  # no 新待办 it cannot do
     inbox = boss.get("/tasks/").get_data(as_text=True)
     assert f'href="/tasks/{task_id}"' not in inbox and "您是本件的拟稿人，不能签发本人起草的文稿" in inbox
     assert boss.get(f"/tasks/{task_id}").status_code == 403

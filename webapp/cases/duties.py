@@ -40,14 +40,20 @@ def drafters(session: Session, instance: ProcessInstance, step_keys: tuple[str, 
     return set(session.scalars(stmt))
 
 
-def refusal(session: Session, task: WorkTask, user: User) -> str | None:
-    """Why `user` may not do this task because they drafted the case; None when they may."""
+def barred(session: Session, task: WorkTask) -> set[int]:
+    """The users who may not do this task because they drafted its case (none when the step is not separated
+    or the town switched its separation off)."""
     instance = task.instance
     procedure = registry.get(instance.procedure)
     drafting = procedure.separated_steps.get(task.step_key) if procedure else None
     if not drafting or not enabled(session, town_of(instance.grid), instance.procedure, task.step_key):
-        return None
-    if user.id not in drafters(session, instance, drafting):
+        return set()
+    return drafters(session, instance, drafting)
+
+
+def refusal(session: Session, task: WorkTask, user: User) -> str | None:
+    """Why `user` may not do this task because they drafted the case; None when they may."""
+    if user.id not in barred(session, task):
         return None
     return f"您是本件的拟稿人，不能{task.title}本人起草的文稿，请由其他领导{task.title}。"
 
@@ -68,6 +74,11 @@ def refusals(session: Session, user: User, tasks: list[WorkTask]) -> dict[int, s
             if reason:
                 found[task.id] = reason
     return found
+
+
+def excluded_pairs(session: Session, tasks: list[WorkTask]) -> list[tuple[int, int]]:
+    """(task id, user id) of the drafters barred from these new tasks: they get no 新待办 notice."""
+    return [(task.id, user_id) for task in tasks for user_id in barred(session, task)]
 
 
 def separations(session: Session, town: GridNode, specs: SpecRegistry) -> list[Separation]:
