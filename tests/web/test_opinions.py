@@ -126,6 +126,8 @@ def test_a_drafter_who_leads_cannot_sign_off_their_own_notice(town, sign_in):  #
     assert town.users["leader"].id in told and town.users["boss"].id not in told  # no 新待办 it cannot do
     inbox = boss.get("/tasks/").get_data(as_text=True)
     assert f'href="/tasks/{task_id}"' not in inbox and "您是本件的拟稿人，不能签发本人起草的文稿" in inbox
+    case_page = boss.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert f'href="/tasks/{task_id}"' not in case_page and "不能签发本人起草的文稿" in case_page
     assert boss.get(f"/tasks/{task_id}").status_code == 403
     refused = boss.post(f"/tasks/{task_id}", {"decision": "approve", "opinion": "同意。"})
     assert refused.status_code == 403
