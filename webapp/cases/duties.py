@@ -44,7 +44,7 @@ def barred(session: Session, task: WorkTask) -> set[int]:
     """The users who may not do this task because they drafted its case (none when the step is not separated
     or the town switched its separation off)."""
     instance = task.instance
-    procedure = registry.get(instance.procedure)
+    procedure = registry.get(instance.procedure) if instance is not None else None
     drafting = procedure.separated_steps.get(task.step_key) if procedure else None
     if not drafting or not enabled(session, town_of(instance.grid), instance.procedure, task.step_key):
         return set()
@@ -68,11 +68,9 @@ def refusals(session: Session, user: User, tasks: list[WorkTask]) -> dict[int, s
     """For a page of the inbox: task id → why this user may not do it."""
     found = {}
     for task in tasks:
-        procedure = registry.get(task.instance.procedure)
-        if procedure and task.step_key in procedure.separated_steps:
-            reason = refusal(session, task, user)
-            if reason:
-                found[task.id] = reason
+        reason = refusal(session, task, user)
+        if reason:
+            found[task.id] = reason
     return found
 
 
