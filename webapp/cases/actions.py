@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from webapp.cases import alerts
+from webapp.cases import alerts, duties
 from webapp.cases import registry as procedures
 from webapp.cases.registry import Procedure, StepContext
 from webapp.cases.runtime import CaseRuntime
@@ -78,6 +78,7 @@ def task_for_user(session: Session, user: User, work_task_id: int) -> WorkTask:
         raise OutOfScope("该任务不在您的职责或管辖范围内。")
     if task.assignee_id not in (None, user.id):
         raise OutOfScope(f"该任务已交由{task.assignee.display_name}办理。")
+    duties.ensure_allowed(session, task, user)  # e.g. no 签发 of one's own draft
     return task
 
 
@@ -190,7 +191,8 @@ def reassign_candidates(session: Session, task: WorkTask, user: User) -> list[Us
     """Who `user` could hand a task to (转办): anyone else holding the step's role with a scope that
     covers the case."""
     users = session.scalars(select(User).where(User.is_enabled.is_(True), User.id != user.id).order_by(User.id))
-    return [u for u in users if u.has_role(task.role) and task.scope_path.startswith(u.scope.path)]
+    return [u for u in users if u.has_role(task.role) and task.scope_path.startswith(u.scope.path)
+            and duties.refusal(session, task, u) is None]
 
 
 def reassign(session: Session, *, user: User, work_task_id: int, assignee: User, now: datetime) -> WorkTask:
@@ -202,6 +204,8 @@ def reassign(session: Session, *, user: User, work_task_id: int, assignee: User,
         raise OutOfScope("只有管辖该案件的领导可以转办任务。")
     if not assignee.has_role(task.role) or not task.scope_path.startswith(assignee.scope.path):
         raise InvalidInput(f"{assignee.display_name}没有办理该步骤的角色或管辖范围。")
+    if duties.refusal(session, task, assignee):
+        raise InvalidInput(f"{assignee.display_name}是本件的拟稿人，不能{task.title}本人起草的文稿。")
     previous = task.assignee.display_name if task.assignee else "（未指定）"
     task.assignee = assignee
     _event(session, task.instance, user, now, action="reassign", step_key=task.step_key, step_title=task.title,

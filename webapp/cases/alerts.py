@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from webapp.cases import deliveries
+from webapp.cases import deliveries, duties
 from webapp.clock import TZ
 from webapp.models import Alert, GridNode, ProcessInstance, ReminderSettings, User, UserRole, WorkTask
 from webapp.models.alerts import ALERT_KINDS, DEFAULT_DUE_SOON_WORKDAYS, DEFAULT_ESCALATE_AFTER_WORKDAYS
@@ -102,7 +102,7 @@ class Notice:
 
 
 def announce(session: Session, notice: Notice, task_condition: ColumnElement[bool], now: datetime, *,
-             exclude_user_id: int | None = None,
+             exclude_user_id: int | None = None, exclude_pairs: Sequence[tuple[int, int]] = (),
              recipients: Callable[[ColumnElement[bool]], Select | CompoundSelect] = holders) -> list[int]:
     """One notice per recipient (by default the holders) of each matching task, in one INSERT … SELECT;
     returns the new rows' ids (none for a recipient who already has this key)."""
@@ -118,6 +118,8 @@ def announce(session: Session, notice: Notice, task_condition: ColumnElement[boo
             .where(~already, true()))
     if exclude_user_id is not None:
         rows = rows.where(pairs.c.user_id != exclude_user_id)
+    for task_id, user_id in exclude_pairs:  # (task, user) that may not do it, e.g. a drafter's own 签发
+        rows = rows.where(~and_(pairs.c.task_id == task_id, pairs.c.user_id == user_id))
     columns = ["recipient_id", "kind", "title", "body", "instance_id", "work_task_id", "created_at", "dedupe_key"]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = (dialect.insert(Alert.__table__).from_select(columns, rows)
@@ -139,7 +141,8 @@ def tasks_opened(session: Session, tasks: Sequence[WorkTask], now: datetime, *, 
         notice = Notice("send_back", "open:", f"{who}退回：{sent_back_reason}")
     else:
         notice = Notice("new_task", "open:")
-    return announce(session, notice, WorkTask.id.in_(ids), now, exclude_user_id=actor.id if actor else None)
+    return announce(session, notice, WorkTask.id.in_(ids), now, exclude_user_id=actor.id if actor else None,
+                    exclude_pairs=duties.excluded_pairs(session, [t for t in tasks if not t.waiting]))
 
 
 def _open_tasks() -> ColumnElement[bool]:

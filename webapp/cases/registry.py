@@ -139,6 +139,9 @@ class Procedure:
     # Steps that only wait (e.g. for a deadline timer) and are no one's work: step key → what is awaited.
     # They stay out of inboxes; the case page shows "等待…" and still offers the step's form.
     waiting_steps: Mapping[str, str] = field(default_factory=dict)
+    # Separation of duties: step key → the steps whose doers may not do it in the same case (发文: nobody signs
+    # off their own draft). On unless a town's admin switches it off (设置 → 常用意见与签发回避).
+    separated_steps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # What one item of a multi-instance step is about (e.g. the evaluated body of a 自评), for inbox rows;
     # called with (session, instance, item key) when the task is created.
     task_subject: Callable[[Session, ProcessInstance, str], str] | None = None

@@ -10,6 +10,7 @@ from typing import ClassVar
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     Field,
     FieldList,
     Form,
@@ -151,6 +152,8 @@ class DecisionMixin:
 
     decision = DecisionField("处理意见", choices=list(DECISIONS.items()))
     opinion = TextAreaField("意见", validators=[Optional(), Length(max=2000, message="不能超过2000个字。")])
+    # 常用意见: keep what was typed among the user's own phrases (the page offers them on every review step).
+    save_opinion = BooleanField("存为常用意见")
 
     def validate_opinion(self, field: Field) -> None:
         if self.decision.data == "send_back" and not (field.data or "").strip():

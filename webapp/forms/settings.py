@@ -78,3 +78,9 @@ class WarningSignTextForm(ChineseForm):
     hazard = TextAreaField("场所火灾危险性", validators=[required("请填写场所火灾危险性。"), max_length(300)])
     precautions = TextAreaField("消防安全事项（每行一条）",
                                 validators=[required("请填写消防安全事项。"), max_length(1000)])
+
+
+class OpinionPhraseForm(ChineseForm):
+    """One 常用意见 (public on the admin's page, personal on the user's)."""
+
+    text = StringField("常用意见", validators=[required("请填写常用意见。"), max_length(200)])

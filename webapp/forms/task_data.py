@@ -13,7 +13,7 @@ from wtforms.fields import DateField, DateTimeLocalField, FieldList, FileField, 
 from wtforms.fields.core import UnboundField
 
 # Fields that steer the case rather than carry its content.
-CONTROL_FIELDS = {"csrf_token", "submit", "decision", "opinion"}
+CONTROL_FIELDS = {"csrf_token", "submit", "decision", "opinion", "save_opinion"}
 
 StoreUpload = Callable[[FileStorage], dict]
 

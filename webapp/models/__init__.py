@@ -2,6 +2,7 @@
 (webapp/procedures/<key>/models.py), registered when the procedure loads."""
 
 from webapp.models.alerts import Alert, ReminderSettings
+from webapp.models.approvals import DutySeparation, OpinionPhrase
 from webapp.models.audit import AuditEvent
 from webapp.models.deliveries import Delivery, MailSettings
 from webapp.models.document import (
@@ -23,7 +24,8 @@ from webapp.models.workflow import CalendarDay, CaseEvent, ProcessInstance, Work
 
 __all__ = [
     "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Delivery", "Document",
-    "DocumentAttachment", "EquipmentPoint", "FormDraft", "GridNode", "GridPost", "HazardLead", "IssuedNumber", "Job",
-    "LoginThrottle", "MailSettings", "NumberPrefix", "NumberSequence", "ProcessInstance", "ReminderSettings",
-    "StoredFile", "Unit", "UnitCardSettings", "User", "UserRole", "WarningSignText", "WorkTask",
+    "DocumentAttachment", "DutySeparation", "EquipmentPoint", "FormDraft", "GridNode", "GridPost", "HazardLead",
+    "IssuedNumber", "Job", "LoginThrottle", "MailSettings", "NumberPrefix", "NumberSequence", "OpinionPhrase",
+    "ProcessInstance", "ReminderSettings", "StoredFile", "Unit", "UnitCardSettings", "User", "UserRole",
+    "WarningSignText", "WorkTask",
 ]

@@ -18,6 +18,8 @@ AUDIT_ACTIONS = {
     "task_remind": "催办", "task_remind_refused": "催办未发送（间隔内）", "reminder_settings_save": "保存提醒设置",
     "mail_settings_save": "保存邮件设置", "alert_email_save": "修改邮件提醒方式",
     "warning_sign_text_save": "保存警示牌文字", "warning_sign_text_reset": "警示牌文字恢复默认",
+    "opinion_phrase_add": "新增公共常用意见", "opinion_phrase_remove": "删除公共常用意见",
+    "opinion_phrase_reset": "公共常用意见恢复默认", "duty_separation_save": "保存签发回避设置",
     "letters_bulk_sign": "批量登记签订", "unit_save": "保存单位", "unit_import": "导入单位台账",
     "org_import": "导入组织架构工作簿",
     "grid_rename": "网格改名", "grid_add": "新增网格", "grid_delete": "删除网格",

@@ -73,7 +73,27 @@ function focusableScrollers() {
   window.addEventListener("resize", update);
 }
 
+/* 常用意见: a tap on a phrase fills the opinion field (appends when something is typed already); the list
+   below stays for pages without JavaScript, so with it the buttons replace the list. */
+function opinionPhraseButtons() {
+  document.querySelectorAll(".opinion-phrases").forEach(function (box) {
+    var target = document.getElementById(box.dataset.opinionTarget), buttons = box.querySelector(".phrase-buttons"),
+        list = box.querySelector("select");
+    if (!target || !buttons) { return; }
+    buttons.hidden = false;
+    if (list) { list.hidden = true; list.disabled = true; box.querySelector("label").hidden = true; }
+    buttons.addEventListener("click", function (event) {
+      var phrase = event.target.dataset && event.target.dataset.phrase;
+      if (!phrase) { return; }
+      var current = target.value.trim();
+      target.value = current && current.indexOf(phrase) === -1 ? current + phrase : (current || phrase);
+      target.focus();
+    });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", function () {
+  opinionPhraseButtons();
   pollJobProgress();
   refreshRunningExports();
   deadlineFollowsSeverity();

@@ -7,7 +7,7 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from webapp.cases import actions as cases
-from webapp.cases import drafts, inbox, leads, reminders
+from webapp.cases import drafts, duties, inbox, leads, reminders
 from webapp.engine.diagram import render_process_svg
 from webapp.extensions import db
 from webapp.forms.registry import form_class
@@ -107,10 +107,12 @@ def detail(instance_id: int):
         done=engine.path_taken(workflow) - engine.current_element_ids(workflow),
         current=engine.current_element_ids(workflow), taken_flows=engine.path_taken(workflow), titles=ROLES,
     )
+    open_tasks = instance_tasks(instance)
     return render_template(
         "cases/detail.html", instance=instance, diagram=Markup(svg),
         history=inbox.case_history(db.session, instance), documents=documents.case_documents(db.session, instance),
-        open_tasks=instance_tasks(instance), waits=cases.procedure_or_404(instance.procedure).waiting_steps,
+        open_tasks=open_tasks, refused=duties.refusals(db.session, acting_user(), open_tasks),
+        waits=cases.procedure_or_404(instance.procedure).waiting_steps,
         can_withdraw=cases.withdrawable_event(
             db.session, acting_user(), instance) is not None, now=now(),
         can_remind=reminders.may_remind(acting_user(), instance),

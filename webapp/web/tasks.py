@@ -6,7 +6,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from flask_login import login_required
 
 from webapp.cases import actions as cases
-from webapp.cases import done_list, drafts, inbox
+from webapp.cases import done_list, drafts, duties, inbox, opinions
 from webapp.extensions import db
 from webapp.forms.done_search import DoneSearchForm
 from webapp.forms.registry import form_class
@@ -14,6 +14,7 @@ from webapp.forms.task_data import data_for_form, form_to_data
 from webapp.models import User, WorkTask
 from webapp.services import documents
 from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.grid import town_of
 from webapp.web import form_drafts
 from webapp.web.common import acting_user, now, page_arg, roles_required
 from webapp.web.converters import db_int
@@ -48,6 +49,7 @@ def inbox_page():
     tasks = inbox.inbox(db.session, user, offset=(page - 1) * inbox.INBOX_PAGE, due=due, window=window)
     total = inbox.inbox_count(db.session, user, due, window) if due else todo_count(user)
     return render_template("tasks/inbox.html", tasks=tasks, total=total, page=page, due=due,
+                           refused=duties.refusals(db.session, user, tasks),
                            arrivals=inbox.arrivals(db.session, tasks), page_size=inbox.INBOX_PAGE, now=now())
 
 
@@ -93,6 +95,7 @@ def _task_page(task, form, status: int = 200, **extra):
         documents=documents.case_documents(db.session, instance) if whole_case else [],
         reassign_candidates=cases.reassign_candidates(db.session, task, user) if user.has_role("leader") else [],
         draftable=form_drafts.draftable(form),
+        opinion_phrases=opinions.phrases_for(db.session, user, town_of(instance.grid)) if "opinion" in form else [],
         **extra,
     ), status
 
@@ -126,6 +129,7 @@ def submit(task_id: int):
     user = acting_user()
     work_task = cases.task_for_user(db.session, user, task_id)
     form = _form_for(work_task)
+    _picked_opinion(form)
     version = request.form.get("version", type=db_int)
     decision = getattr(form, "decision", None)
     if decision is not None and decision.data == "send_back":
@@ -141,11 +145,24 @@ def submit(task_id: int):
     except InvalidInput as error:
         show_invalid(form, error)
         return _task_page(cases.task_for_user(db.session, user, task_id), form, 400)
+    _remember_opinion(form, user)
     db.session.commit()
     flash(f"“{work_task.title}”已提交。", "success")
     if not user.scope.contains(instance.grid):  # e.g. a village clerk's 自评 in a town case
         return redirect(url_for("tasks.inbox"))
     return redirect(url_for("cases.detail", instance_id=instance.id))
+
+
+def _picked_opinion(form) -> None:
+    """Without JavaScript a 常用意见 is picked from a list: it becomes the opinion when none was typed."""
+    picked = (request.form.get("opinion_phrase") or "").strip()
+    if picked and "opinion" in form and not (form.opinion.data or "").strip():
+        form.opinion.data = picked
+
+
+def _remember_opinion(form, user) -> None:
+    if "save_opinion" in form and form.save_opinion.data and (form.opinion.data or "").strip():
+        opinions.remember_personal(db.session, user, form.opinion.data)
 
 
 def _send_back(work_task, form, version):
@@ -154,6 +171,7 @@ def _send_back(work_task, form, version):
         return _task_page(work_task, form, 400)
     instance = cases.send_back(db.session, runtime(), user=acting_user(), work_task_id=work_task.id,
                                reason=form.opinion.data, now=now(), version=version)
+    _remember_opinion(form, acting_user())
     db.session.commit()
     flash("已退回上一步。", "success")
     return redirect(url_for("cases.detail", instance_id=instance.id))

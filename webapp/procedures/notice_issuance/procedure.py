@@ -77,6 +77,7 @@ PROCEDURE = Procedure(
     start_form="notice_start",
     before_complete={"draft": prepare_draft, "countersign": record_countersign, "sign_off": prepare_sign_off},
     after_complete={"sign_off": issue_document, "distribute": record_distribution},
+    separated_steps={"sign_off": ("draft",)},
     case_title=notices.case_title,
     preview_context=preview_context,
     preview_template=notices.template_key,
