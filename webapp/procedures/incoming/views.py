@@ -12,7 +12,9 @@ from webapp.web.extension_points import NavItem
 
 bp = Blueprint("incoming", __name__, url_prefix="/incoming")
 LIST_ROLES = ("clerk", "office_head", "leader")
-NAV = (NavItem("incoming.index", "收文", LIST_ROLES, order=47),)
+# The town's office work: not in a village clerk's menu (which is full with the village's own work).
+NAV = (NavItem("incoming.index", "收文", LIST_ROLES, order=47,
+               visible=lambda user: user.scope.level not in ("village", "area")),)
 
 
 @bp.app_context_processor
