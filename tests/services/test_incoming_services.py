@@ -4,6 +4,8 @@ received file as one archive item."""
 
 from __future__ import annotations
 
+import json
+import zipfile
 from datetime import datetime, timedelta
 
 import docx
@@ -12,6 +14,7 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.docx_checks import check_gbt9704
+from webapp.archive.export import ExportOptions, export_year
 from webapp.cases import actions as cases
 from webapp.cases import registry, reminders
 from webapp.clock import TZ
@@ -121,6 +124,16 @@ def test_registered_assigned_read_by_three_one_late_handled_and_closed(session, 
         assert expected in text, expected
     assert "松林收〔2026〕第0001号" in "\n".join(p.text for p in docx.Document(str(path)).paragraphs)
     check_gbt9704(path, "--no-header")
+
+    # the year's archive package: the sheet and the received file are one item (件)
+    result = export_year(session, runtime.documents, town=town.town, year=2026, out=tmp_path / "year.zip",
+                         now=datetime(2026, 12, 31, 16, tzinfo=TZ), options=ExportOptions(pdf=False))
+    session.commit()
+    with zipfile.ZipFile(result.path) as package:
+        names = [n for n in package.namelist() if n.endswith("元数据.json")]
+        items = [json.loads(package.read(n)) for n in names]
+    [item] = [i for i in items if "收文处理单" in i["题名"]]
+    assert {f["用途"] for f in item["电子文件"]} >= {"正文", "来文"}
 
 
 def test_archive_files_the_sheet_and_the_received_file_as_one_item():
