@@ -273,7 +273,7 @@ def build_unit_file() -> GbDocument:
 
 def build_incoming_sheet() -> GbDocument:
     """收文处理单: the registration, then each step's person, opinion and date, then the 传阅 readers; a form
-    like the others (16 pt 仿宋, no red header), the date column wide enough for 2026年12月31日."""
+    like the others (16 pt 仿宋, no red header)."""
     doc = GbDocument(title="收文处理单")
     _form_title(doc, "收文处理单")
     doc.para(FLUSH_LEFT.but(align="right"), "收文编号：{{ number }}")
@@ -286,7 +286,8 @@ def build_incoming_sheet() -> GbDocument:
         [_label("收文日期"), _value("{{ received_on|cn_date }}"), _label("登记人"), _value("{{ registered_by }}")],
     ], run=FORM_RUN, header_rows=0)
     _table_gap(doc)
-    step, person, day = chars_mm(2, room=2), chars_mm(4, room=2), 45.0
+    # 2026年11月20日 on one line: LibreOffice sets a quarter em between digits and CJK
+    step, person, day = chars_mm(2, room=2), chars_mm(3, room=2), 52.0
     doc.table([step, mm_left(step, person, day), person, day], [
         [_label("环节"), _label("意见"), _label("办理人"), _label("日期")],
         "{%tr for step in steps %}",
