@@ -3,6 +3,9 @@
 Revision ID: 0023incoming
 Revises: 0023
 Create Date: 2026-12-04 16:20:00
+
+Towns set up before: their 收文编号 series (key `incoming`, 第N号 grammar) with the 机关代字 taken from their
+镇政府 下行文 prefix (某府发 → 某收), as `firegrid setup` suggests for a new town; the admin may change it.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -75,7 +78,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_incoming_reading_user_id'), ['user_id'], unique=False)
 
 
+    connection = op.get_bind()
+    prefixes = sa.table('number_prefix', sa.column('town_id', sa.Integer()), sa.column('key', sa.String()),
+                        sa.column('organ', sa.String()), sa.column('prefix', sa.String()),
+                        sa.column('grammar', sa.String()), sa.column('description', sa.String()))
+    rows = connection.execute(sa.select(prefixes.c.town_id, prefixes.c.organ, prefixes.c.prefix)
+                              .where(prefixes.c.key == 'town_notice')).all()
+    have = set(connection.execute(sa.select(prefixes.c.town_id).where(prefixes.c.key == 'incoming')).scalars())
+    new = [{'town_id': town_id, 'key': 'incoming', 'organ': organ, 'prefix': prefix.removesuffix('府发') + '收',
+            'grammar': 'di', 'description': '收文编号'} for town_id, organ, prefix in rows if town_id not in have]
+    if new:
+        op.bulk_insert(prefixes, new)
+
+
 def downgrade():
+    op.execute("DELETE FROM number_prefix WHERE key = 'incoming'")
     with op.batch_alter_table('incoming_reading', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_incoming_reading_user_id'))
         batch_op.drop_index(batch_op.f('ix_incoming_reading_incoming_id'))
