@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import datetime
 
+import docx
 import pytest
 from sqlalchemy import select
 
@@ -80,6 +81,9 @@ def test_steps_to_circulation_and_the_unread_readers(session, town, sign_in):
     assert leader.post(f"/tasks/{read}", {"read_remark": "请抓紧落实。"}).status_code == 302
     case = leader.get(f"/cases/{instance_id}").get_data(as_text=True)
     assert "传阅（1/2 已阅）" in case and "未阅</span> 钱立新" in case and "请抓紧落实。" in case
+    record = session.scalar(select(IncomingDocument))
+    received = clerk.get(f"/cases/{instance_id}/files/{record.file['file']}")
+    assert received.status_code == 200 and received.data.startswith(b"%PDF-")
     register = clerk.get("/incoming/?year=2026").get_data(as_text=True)
     assert "松林收〔2026〕第0001号" in register and "1/2 已阅（未阅：钱立新）" in register
 
@@ -96,3 +100,23 @@ def test_out_of_scope_users_are_refused(session, town, sign_in):
     assert village_clerk.get(f"/cases/{instance_id}").status_code in (403, 404)  # a town case above their village
     assert "松林收" not in village_clerk.get("/incoming/").get_data(as_text=True)
     assert session.scalars(select(AuditEvent).where(AuditEvent.action == "access_denied")).all()
+
+
+def test_close_previews_the_sheet_then_files_it(session, town, sign_in, without_libreoffice):
+    clerk, office_head, leader = sign_in("clerk"), sign_in("office_head"), sign_in("leader")
+    assert post_start(clerk, "来文.pdf", scan_pdf("来文")).status_code == 302
+    office_head.post(f"/tasks/{task_id(session, 'propose')}", {"proposal": "请郝镇长阅示。"})
+    leader.post(f"/tasks/{task_id(session, 'assign')}", {"instruction": "请办理。", "handler": "clerk",
+                                                         "readers": ["leader"]})
+    leader.post(f"/tasks/{task_id(session, 'read', 'leader')}", {"read_remark": ""})
+    clerk.post(f"/tasks/{task_id(session, 'handle')}", {"handling": "已转发各村。"})
+    close = task_id(session, "close")
+    preview = clerk.get(f"/tasks/{close}/preview/incoming_sheet.docx")
+    assert preview.status_code == 200
+    text = "\n".join(c.text for t in docx.Document(io.BytesIO(preview.data)).tables for r in t.rows for c in r.cells)
+    assert "已转发各村。" in text and "请郝镇长阅示。" in text
+    assert clerk.post(f"/tasks/{close}", {"closing_note": ""}).status_code == 302
+    session.expire_all()
+    record = session.scalar(select(IncomingDocument))
+    assert record.sheet is not None and [a.role for a in record.sheet.attachments] == ["received"]
+    assert "收文处理单" in clerk.get(f"/cases/{record.instance_id}").get_data(as_text=True)
