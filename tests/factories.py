@@ -32,6 +32,7 @@ PREFIX_KINDS = {
     "rectification": ("人民政府", "消整", "di"),
     "reinspection": ("人民政府", "消复", "di"),
     "referral": ("人民政府", "消移", "wenhao"),
+    "incoming": ("人民政府", "收", "di"),
     "minutes_joint": ("消防安全委员会", "消防安全联席会议纪要", "qi"),
     "minutes_quarterly": ("消防安全委员会", "消防工作会议纪要", "qi"),
     "minutes_committee": ("消防安全委员会", "消防安全委员会会议纪要", "qi"),

@@ -39,8 +39,8 @@ def _offenders(paths, forbidden: set[str]) -> dict[str, list[str]]:
     return {str(p.relative_to(WEBAPP)): found for p in paths if (found := _hits(_imports(p), forbidden))}
 
 
-def test_the_six_procedures_are_packages():
-    assert PROCEDURES == ["evaluation", "inspection", "meeting", "notice_issuance", "patrol",
+def test_the_seven_procedures_are_packages():
+    assert PROCEDURES == ["evaluation", "incoming", "inspection", "meeting", "notice_issuance", "patrol",
                           "responsibility_letters"]
 
 

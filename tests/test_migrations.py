@@ -71,3 +71,14 @@ def test_unit_codes_migration_gives_existing_units_distinct_codes(session, small
     assert len(codes) == len(set(codes)) == 4
     assert all(len(code) == UNIT_CODE_LENGTH and set(code) <= set(UNIT_CODE_ALPHABET) for code in codes)
     assert "unit_card_settings" in sa_inspect(db.engine).get_table_names()
+
+
+def test_incoming_migration_gives_existing_towns_their_series(session, small_town):
+    """A town set up before 收文 gets its 收文编号 series from its 镇政府 下行文 prefix (松林府发 → 松林收)."""
+    session.commit()
+    downgrade(revision="0023")
+    assert session.execute(text("SELECT COUNT(*) FROM number_prefix WHERE key = 'incoming'")).scalar() == 0
+    session.commit()
+    upgrade()
+    row = session.execute(text("SELECT organ, prefix, grammar FROM number_prefix WHERE key = 'incoming'")).one()
+    assert tuple(row) == ("松林镇人民政府", "松林收", "di")

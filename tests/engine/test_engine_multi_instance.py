@@ -74,3 +74,30 @@ def test_without_co_signers_the_notice_skips_countersign(engine):
     workflow = submit(engine, workflow, "review", {"decision": "approve", "has_co_signers": False})
     assert ready(engine, workflow) == [("sign_off", None, None)]
     assert "countersigned_by" not in engine.ready_user_tasks(workflow)[0].data
+
+
+def test_incoming_runs_handling_and_one_reading_per_reader_in_parallel_then_closes(engine):
+    workflow = engine.start("incoming", {"incoming_id": 5}, NOW)
+    assert ready(engine, workflow) == [("propose", None, None)]
+    workflow = submit(engine, workflow, "propose", {"proposal": "请领导阅示。"})
+    readers = ["zhao", "qian", "sun"]
+    workflow = submit(engine, workflow, "assign", {"handler": "li", "readers": readers})
+    assert ready(engine, workflow) == [("handle", None, "li"), *(("read", i, u) for i, u in enumerate(readers))]
+
+    for user in ("qian", "zhao"):
+        task = next(t for t in engine.ready_user_tasks(workflow) if t.data["assignee"] == user)
+        engine.complete(workflow, task.task_id, {"read_remark": ""}, NOW)
+    workflow = submit(engine, workflow, "handle", {"handling": "已办理。"})
+    assert ready(engine, workflow) == [("read", 2, "sun")]  # 办结 waits for the late reader
+    workflow = submit(engine, workflow, "read", {"read_remark": "已阅。"})
+    [close] = engine.ready_user_tasks(workflow)
+    assert (close.step_key, close.data["assignee"], close.data["incoming_id"]) == ("close", None, 5)
+
+
+def test_incoming_without_readers_goes_from_handling_to_close(engine):
+    workflow = engine.start("incoming", {}, NOW)
+    workflow = submit(engine, workflow, "propose", {})
+    workflow = submit(engine, workflow, "assign", {"handler": "li", "readers": []})
+    assert ready(engine, workflow) == [("handle", None, "li")]
+    workflow = submit(engine, workflow, "handle", {})
+    assert ready(engine, workflow) == [("close", None, None)]

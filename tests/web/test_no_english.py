@@ -30,7 +30,7 @@ ALLOWED = {"Excel",
            # 档号 parts fixed by the archival standard (文书 category code, default organ code, shown with its organ)
            "WS", "BGS"}
 # File types, in any case: "PDF" in a caption, ".pdf" ending an uploaded file's name.
-FILE_TYPES = {"PDF", "DOCX", "XLSX", "ZIP", "JPG", "JPEG", "PNG"}
+FILE_TYPES = {"PDF", "DOCX", "XLSX", "ZIP", "JPG", "JPEG", "PNG", "OFD"}  # OFD: the national 版式 format (GB/T 33190)
 ASCII_WORD = re.compile(r"[A-Za-z]{2,}")
 # Files and machine endpoints are not pages; logging out would end the crawl.
 SKIP = re.compile(r"(\.(docx|pdf|xlsx|zip|[a-z]+\.[a-z]+)$|\.<ext>|/files/|/scan$|/file$|/progress$|^/static/"

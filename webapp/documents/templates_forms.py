@@ -271,10 +271,47 @@ def build_unit_file() -> GbDocument:
     return doc
 
 
+def build_incoming_sheet() -> GbDocument:
+    """收文处理单: the registration, then each step's person, opinion and date, then the 传阅 readers; a form
+    like the others (16 pt 仿宋, no red header)."""
+    doc = GbDocument(title="收文处理单")
+    _form_title(doc, "收文处理单")
+    doc.para(FLUSH_LEFT.but(align="right"), "收文编号：{{ number }}")
+    label = chars_mm(4, room=2)  # 来文机关, 来文字号, 紧急程度
+    half = mm_left(2 * label) / 2
+    doc.table([label, half, label, half], [
+        [_label("来文机关"), _value("{{ sender }}"), _label("来文字号"), _value("{{ sender_number|default('') }}")],
+        [_label("标题"), _value("{{ title }}", 3)],
+        [_label("密级"), _value("{{ secrecy }}"), _label("紧急程度"), _value("{{ urgency }}")],
+        [_label("收文日期"), _value("{{ received_on|cn_date }}"), _label("登记人"), _value("{{ registered_by }}")],
+    ], run=FORM_RUN, header_rows=0)
+    _table_gap(doc)
+    # 2026年11月20日 on one line: LibreOffice sets a quarter em between digits and CJK
+    step, person, day = chars_mm(2, room=2), chars_mm(3, room=2), 52.0
+    doc.table([step, mm_left(step, person, day), person, day], [
+        [_label("环节"), _label("意见"), _label("办理人"), _label("日期")],
+        "{%tr for step in steps %}",
+        [Cell("{{ step.name }}", style=FORM_CELL), _value("{{ step.opinion }}"), _value("{{ step.person }}"),
+         Cell("{% if step.date %}{{ step.date|cn_date }}{% endif %}", style=FORM_CELL)],
+        "{%tr endfor %}",
+    ], run=FORM_RUN, header_rows=1)
+    _table_gap(doc)
+    doc.table([person, mm_left(person, day), day], [
+        [_label("传阅人"), _label("阅示意见"), _label("阅文日期")],
+        "{%tr for reading in readings %}",
+        [_value("{{ reading.name }}"), _value("{{ reading.remark }}"),
+         Cell("{% if reading.date %}{{ reading.date|cn_date }}{% endif %}", style=FORM_CELL)],
+        "{%tr endfor %}",
+    ], run=FORM_RUN, header_rows=1)
+    doc.para(FLUSH_LEFT.but(before=LINE_PITCH // 2), "{% if not readings %}本件未传阅。{% endif %}")
+    return doc
+
+
 BUILDERS = {
     "minutes": build_minutes,
     "responsibility_letter": build_responsibility_letter,
     "inspection_record": build_inspection_record,
     "evaluation_sheet": build_evaluation_sheet,
     "unit_file": build_unit_file,
+    "incoming_sheet": build_incoming_sheet,
 }

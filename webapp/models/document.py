@@ -28,6 +28,7 @@ class AttachmentRole(StrEnum):
     PHOTO = "photo"
     RECEIPT = "receipt"  # 送达回执 of a served notice
     FEEDBACK = "feedback"  # the receiver's 反馈函 to a referral
+    RECEIVED = "received"  # the received file (来文) filed with its 收文处理单
 
     @property
     def label(self) -> str:
@@ -35,7 +36,8 @@ class AttachmentRole(StrEnum):
 
 
 _ROLE_LABELS = {AttachmentRole.ATTACHMENT: "附件", AttachmentRole.SCAN: "签字盖章件", AttachmentRole.PHOTO: "照片",
-                AttachmentRole.RECEIPT: "送达回执", AttachmentRole.FEEDBACK: "反馈函"}
+                AttachmentRole.RECEIPT: "送达回执", AttachmentRole.FEEDBACK: "反馈函",
+                AttachmentRole.RECEIVED: "来文"}
 
 
 class StoredFile(db.Model):
