@@ -76,7 +76,7 @@ def test_unit_codes_migration_gives_existing_units_distinct_codes(session, small
 def test_incoming_migration_gives_existing_towns_their_series(session, small_town):
     """A town set up before 收文 gets its 收文编号 series from its 镇政府 下行文 prefix (松林府发 → 松林收)."""
     session.commit()
-    downgrade(revision="0023")
+    downgrade(revision="0025")
     assert session.execute(text("SELECT COUNT(*) FROM number_prefix WHERE key = 'incoming'")).scalar() == 0
     session.commit()
     upgrade()

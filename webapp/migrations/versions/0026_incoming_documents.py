@@ -1,7 +1,7 @@
 """收文: received documents (incoming_document) and their 传阅 readers (incoming_reading)
 
-Revision ID: 0023incoming
-Revises: 0023
+Revision ID: 0026
+Revises: 0025
 Create Date: 2026-12-04 16:20:00
 
 Towns set up before: their 收文编号 series (key `incoming`, 第N号 grammar) with the 机关代字 taken from their
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0023incoming'
-down_revision = '0023'
+revision = '0026'
+down_revision = '0025'
 branch_labels = None
 depends_on = None
 
