@@ -3,7 +3,7 @@
 
 from webapp.models.alerts import Alert, ReminderSettings
 from webapp.models.audit import AuditEvent
-from webapp.models.deliveries import Delivery, MailSettings
+from webapp.models.deliveries import Delivery, MailSettings, RobotSettings, SmsSettings
 from webapp.models.document import (
     AttachmentRole,
     Document,
@@ -25,5 +25,6 @@ __all__ = [
     "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Delivery", "Document",
     "DocumentAttachment", "EquipmentPoint", "FormDraft", "GridNode", "GridPost", "HazardLead", "IssuedNumber", "Job",
     "LoginThrottle", "MailSettings", "NumberPrefix", "NumberSequence", "ProcessInstance", "ReminderSettings",
-    "StoredFile", "Unit", "UnitCardSettings", "User", "UserRole", "WarningSignText", "WorkTask",
+    "RobotSettings", "SmsSettings", "StoredFile", "Unit", "UnitCardSettings", "User", "UserRole", "WarningSignText",
+    "WorkTask",
 ]
