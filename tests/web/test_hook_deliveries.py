@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 
 from tests.services.test_alerts import at, case_in_review
 from tests.web.test_mail_deliveries import _free_port, _rows, _send, _user
-from webapp.models import AuditEvent, Delivery, RobotSettings, SmsSettings
+from webapp.cases import hooks
+from webapp.models import Alert, AuditEvent, Delivery, RobotSettings, SmsSettings
 
 API_KEY = "k-9f3b27d1c0ffee"
 WECOM_KEY = "wx-6a1d-robot-key"
@@ -61,7 +62,7 @@ class Gateway:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
 
     def stop(self) -> None:
         if self.server is not None:
@@ -266,3 +267,10 @@ def test_settings_errors_beside_the_fields_admins_only_and_the_users_choice(app,
     refused = html.unescape(leader.post("/alerts/channels", {"sms_alerts": "y"}).get_data(as_text=True))
     assert "请填写手机号码" in refused
     assert not _user(session, "leader").sms_alerts
+
+
+def test_an_sms_is_one_message_long_whatever_the_title():
+    alert = Alert(id=7, kind="new_task", title="审核：" + "很长的标题" * 30, body="正文不进短信")
+    text = hooks.sms_text(alert, "https://xf.example.gov.cn")
+    assert len(text) == hooks.SMS_MAX_CHARS and text.endswith("… https://xf.example.gov.cn/alerts/7")
+    assert text.startswith("【新待办】审核：很长的标题") and "正文" not in text
