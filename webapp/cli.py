@@ -132,10 +132,10 @@ def tick_command(moment: str | None) -> None:
     now = parse_moment(moment) if moment else _now()
     fired = timers.fire_due_timers(db.session, _runtime(), now)
     notices = alerts.sweep(db.session, _runtime(), now)
-    mail = background.send_deliveries(current_app, jobs.worker_id(), now)
+    sent = background.send_deliveries(current_app, jobs.worker_id(), now)
     chunks = jobs.run_due_jobs(db.session, _runtime(), worker=jobs.worker_id(), clock=lambda: now)
     click.echo(f"{now:%Y-%m-%d %H:%M}：处理到期定时事项 {fired} 件，到期提醒 {notices} 条，"
-               f"邮件发送 {mail.sent} 封（失败 {mail.failed} 次），后台任务 {chunks} 批。")
+               f"提醒外发 {sent.sent} 条（失败 {sent.failed} 次），后台任务 {chunks} 批。")
 
 
 @read_only

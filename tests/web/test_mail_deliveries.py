@@ -140,7 +140,7 @@ def test_with_the_server_down_the_action_succeeds_and_the_mail_comes_after_the_b
     assert smtp.inbox.messages == []
     # Past the backoff, as cron would run it.
     tick = app.test_cli_runner().invoke(main, ["tick", "--now", "2026-09-28T10:01:01"])
-    assert tick.exit_code == 0 and "邮件发送 2 封（失败 0 次）" in tick.output, tick.output
+    assert tick.exit_code == 0 and "提醒外发 2 条（失败 0 次）" in tick.output, tick.output
     assert _send(app, start + timedelta(hours=2)).sent == 0  # never twice
     assert len(smtp.inbox.messages) == 2
     # Both are about the same task, so both have its title as the subject; the body says which is which.

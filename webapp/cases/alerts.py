@@ -51,9 +51,9 @@ def _in_app(session: Session, alert_ids: Sequence[int]) -> None:
     """The alert row is the in-app message: the badge and the list read it. Nothing to send."""
 
 
-# Every channel a new alert goes through. Each outside channel only queues deliveries for the ids (e-mail:
-# cases.deliveries; later the SMS gateway and 企业微信/钉钉 webhooks); see the module docstring.
-CHANNELS: list[Channel] = [_in_app, deliveries.queue_email]
+# Every channel a new alert goes through. Each outside channel only queues deliveries for the ids (e-mail,
+# the SMS gateway and 企业微信/钉钉 group robots: cases.deliveries); see the module docstring.
+CHANNELS: list[Channel] = [_in_app, deliveries.queue_email, deliveries.queue_sms, deliveries.queue_robots]
 
 
 def deliver(session: Session, alert_ids: Sequence[int]) -> None:

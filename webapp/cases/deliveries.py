@@ -1,15 +1,20 @@
-"""E-mail delivery of 消息提醒: queue in the action's transaction, send from the background sweep.
+"""Delivery of 消息提醒 on outside channels: e-mail, SMS, 企业微信/钉钉 group robots. Queue in the action's
+transaction, send from the background sweep.
 
-Queueing (`queue_email`, one of alerts.CHANNELS): one INSERT … SELECT adds a pending delivery for every
-new alert whose recipient has an address, has e-mail alerts on, and belongs to a town whose mail server
-is enabled. Nothing is sent in the request.
+Queueing (`queue_email`, `queue_sms`, `queue_robots`, each one of alerts.CHANNELS): one INSERT … SELECT
+per channel adds a pending delivery for every new alert that should go out on it — e-mail and SMS when the
+recipient has an address or number, has chosen that channel, and belongs to a town that has it enabled;
+a group robot for every alert of an enabled user of a town with that robot on. Nothing is sent in the
+request.
 
-Sending (`send_due`, run by `firegrid tick` and the serve loop, each in its own try): a batch of due
-rows is claimed by one UPDATE … WHERE status = 'pending' (on PostgreSQL the candidate rows are also
-locked with SKIP LOCKED), committed before any mail goes out, so two processes never send one row. Each
-attempt is recorded at once (attempts + 1, the error in Chinese); a failed attempt is retried after 1,
-5 and 30 minutes, and after the fourth the delivery is failed. A claim older than CLAIM_STALE (a process
-killed mid-send) is taken over.
+Sending (`send_due`, run by `firegrid tick` and the serve loop, each in its own try), one path for all
+channels: a batch of due rows is claimed by one UPDATE … WHERE status = 'pending' (on PostgreSQL the
+candidate rows are also locked with SKIP LOCKED), committed before anything goes out, so two processes
+never send one row. The batch is split by channel and town, and each share is handed to the channel's
+sender (SENDERS; e-mail here, the HTTP ones through webapp.cases.hooks), which reports every row's outcome
+to `_Sweep.record`. Each attempt is recorded at once (attempts + 1, the error in Chinese, never a secret);
+a failed attempt is retried after 1, 5 and 30 minutes, and after the fourth the delivery is failed. A
+claim older than CLAIM_STALE (a process killed mid-send) is taken over.
 """
 
 from __future__ import annotations
@@ -19,8 +24,8 @@ import re
 import smtplib
 import socket
 import ssl
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -28,7 +33,8 @@ from email.utils import format_datetime, make_msgid
 from sqlalchemy import and_, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from webapp.models import Alert, Delivery, GridNode, MailSettings, User
+from webapp.cases import hooks
+from webapp.models import Alert, Delivery, GridNode, MailSettings, RobotSettings, SmsSettings, User
 
 log = logging.getLogger(__name__)
 
@@ -40,20 +46,46 @@ BATCH = 50
 SMTP_TIMEOUT_SECONDS = 15
 
 
-def queue_email(session: Session, alert_ids: Sequence[int]) -> None:
-    """The e-mail channel: a pending delivery per new alert that should go out by mail (set-based)."""
+_COLUMNS = ["alert_id", "town_id", "channel", "address", "status", "attempts", "last_error", "next_attempt_at",
+            "created_at"]
+
+
+def _queue(session: Session, alert_ids: Sequence[int], channel: str, address, settings_join, *conditions) -> None:  # noqa: ANN001
+    """Insert a pending `channel` delivery to `address` for each of the alerts whose recipient is an enabled
+    user of a town joined to its settings by `settings_join` (a (model, on-clause) pair), where `conditions`."""
     scope, town = aliased(GridNode), aliased(GridNode)
-    rows = (select(Alert.id, town.id, literal("email"), User.email, literal("pending"), literal(0), literal(""),
+    model, on = settings_join(town)
+    rows = (select(Alert.id, town.id, literal(channel), address, literal("pending"), literal(0), literal(""),
                    Alert.created_at, Alert.created_at)
             .join(User, User.id == Alert.recipient_id)
             .join(scope, scope.id == User.scope_id)
             .join(town, and_(town.level == "town", scope.path.startswith(town.path)))
-            .join(MailSettings, and_(MailSettings.town_id == town.id, MailSettings.enabled.is_(True)))
-            .where(Alert.id.in_(list(alert_ids)), User.email != "", User.email_alerts.is_(True),
-                   User.is_enabled.is_(True)))
-    columns = ["alert_id", "town_id", "channel", "address", "status", "attempts", "last_error", "next_attempt_at",
-               "created_at"]
-    session.execute(Delivery.__table__.insert().from_select(columns, rows))
+            .join(model, on)
+            .where(Alert.id.in_(list(alert_ids)), User.is_enabled.is_(True), *conditions))
+    session.execute(Delivery.__table__.insert().from_select(_COLUMNS, rows))
+
+
+def queue_email(session: Session, alert_ids: Sequence[int]) -> None:
+    """The e-mail channel: to users with an address and e-mail alerts on, in a town with its mail server on."""
+    _queue(session, alert_ids, "email", User.email,
+           lambda town: (MailSettings, and_(MailSettings.town_id == town.id, MailSettings.enabled.is_(True))),
+           User.email != "", User.email_alerts.is_(True))
+
+
+def queue_sms(session: Session, alert_ids: Sequence[int]) -> None:
+    """The SMS channel: to users with a phone number and SMS alerts on, in a town with its gateway on."""
+    _queue(session, alert_ids, "sms", User.phone,
+           lambda town: (SmsSettings, and_(SmsSettings.town_id == town.id, SmsSettings.enabled.is_(True))),
+           User.phone != "", User.sms_alerts.is_(True))
+
+
+def queue_robots(session: Session, alert_ids: Sequence[int]) -> None:
+    """The group robots: every alert of a town's users to each robot the town has on (one message each)."""
+    for channel, enabled, url in (("wecom", RobotSettings.wecom_enabled, RobotSettings.wecom_url),
+                                  ("dingtalk", RobotSettings.dingtalk_enabled, RobotSettings.dingtalk_url)):
+        _queue(session, alert_ids, channel, literal(hooks.ROBOT_ADDRESSES[channel]),
+               lambda town, enabled=enabled, url=url: (RobotSettings, and_(RobotSettings.town_id == town.id,
+                                                                          enabled.is_(True), url != "")))
 
 
 @dataclass
@@ -89,59 +121,129 @@ def claim(session: Session, *, worker: str, now: datetime, batch: int = BATCH) -
     return ids
 
 
+Work = list[tuple[int, str, int]]  # (delivery id, address, alert id) per row of one channel and town
+
+
+@dataclass
+class _Sweep:
+    """One run of the sweep: what every channel's sender needs, and where it reports each row's outcome."""
+
+    session: Session
+    worker: str
+    now: datetime
+    public_url: str
+    result: SendResult = field(default_factory=SendResult)
+
+    def record(self, delivery_id: int, error: str | None) -> None:
+        _record(self.session, delivery_id, self.worker, self.now, error, self.result)
+
+    def fail(self, work: Work, error: str) -> None:
+        for delivery_id, _address, _alert in work:
+            self.record(delivery_id, error)
+
+
 def send_due(session: Session, now: datetime, *, worker: str, public_url: str = "", batch: int = BATCH) -> SendResult:
-    """Send what is due, town by town (one connection per town), recording each attempt as it ends."""
-    result = SendResult()
+    """Send what is due, channel by channel and town by town, recording each attempt as it ends."""
+    sweep = _Sweep(session, worker, now, public_url)
     ids = claim(session, worker=worker, now=now, batch=batch)
     if not ids:
-        return result
+        return sweep.result
     # Plain values, not ORM rows: each attempt commits, which expires every loaded object.
-    rows = session.execute(select(Delivery.town_id, Delivery.id, Delivery.address, Delivery.alert_id)
-                           .where(Delivery.id.in_(ids)).order_by(Delivery.id))
-    by_town: dict[int, list[tuple[int, str, int]]] = {}
-    for town_id, *work in rows:
-        by_town.setdefault(town_id, []).append(tuple(work))
-    for town_id, work in by_town.items():
-        settings = session.get(MailSettings, town_id)
-        _send_town(session, settings, work, now, worker=worker, public_url=public_url, result=result)
-    return result
+    rows = session.execute(select(Delivery.channel, Delivery.town_id, Delivery.id, Delivery.address,
+                                  Delivery.alert_id).where(Delivery.id.in_(ids)).order_by(Delivery.id))
+    shares: dict[tuple[str, int], Work] = {}
+    for channel, town_id, *work in rows:
+        shares.setdefault((channel, town_id), []).append(tuple(work))
+    for (channel, town_id), work in shares.items():
+        sender = SENDERS.get(channel)
+        if sender is None:
+            sweep.fail(work, "未知的发送方式。")
+        else:
+            sender(sweep, town_id, work)
+    return sweep.result
 
 
-def _send_town(session: Session, settings: MailSettings | None, work: list[tuple[int, str, int]], now: datetime,
-               *, worker: str, public_url: str, result: SendResult) -> None:
-    """One town's share of the batch: `work` is (delivery id, address, alert id) per row."""
+def _send_email(sweep: _Sweep, town_id: int, work: Work) -> None:
+    """One town's e-mail: one SMTP connection for the share; a lost connection fails the rest of it."""
+    session, now = sweep.session, sweep.now
+    settings = session.get(MailSettings, town_id)
     if settings is None or not settings.enabled or not settings.host:
-        for delivery_id, _address, _alert in work:
-            _record(session, delivery_id, worker, now, "本镇未启用邮件发送。", result)
+        sweep.fail(work, "本镇未启用邮件发送。")
         return
     server = (settings.host, settings.port, settings.security, settings.username, settings.password,
               settings.sender)
     try:
         smtp = _connect(*server[:5])
     except Exception as error:  # every kind of failure is one failed attempt for each row
-        message = _describe(error, server)
-        for delivery_id, _address, _alert in work:
-            _record(session, delivery_id, worker, now, message, result)
+        sweep.fail(work, _describe(error, server))
         return
     try:
         for index, (delivery_id, address, alert_id) in enumerate(work):
             try:
-                smtp.send_message(_message(session.get(Alert, alert_id), address, server[5], now, public_url))
+                smtp.send_message(_message(session.get(Alert, alert_id), address, server[5], now, sweep.public_url))
             except (smtplib.SMTPServerDisconnected, OSError) as error:
                 # The connection is gone: this row and the rest fail this time.
-                message = _describe(error, server)
-                for rest_id, _address, _alert in work[index:]:
-                    _record(session, rest_id, worker, now, message, result)
+                sweep.fail(work[index:], _describe(error, server))
                 return
             except Exception as error:  # this message refused (or not buildable); the connection lives
-                _record(session, delivery_id, worker, now, _describe(error, server), result)
+                sweep.record(delivery_id, _describe(error, server))
             else:
-                _record(session, delivery_id, worker, now, None, result)
+                sweep.record(delivery_id, None)
     finally:
         try:
             smtp.quit()
         except Exception:  # noqa: BLE001 — closing a dead connection
             smtp.close()
+
+
+def _one_by_one(sweep: _Sweep, work: Work, send: Callable[[str, Alert], None]) -> None:
+    """The HTTP channels: one request per row; an unreachable server fails the rest of the share."""
+    for index, (delivery_id, address, alert_id) in enumerate(work):
+        try:
+            send(address, sweep.session.get(Alert, alert_id))
+        except hooks.Unreachable as error:
+            sweep.fail(work[index:], str(error))
+            return
+        except hooks.SendFailed as error:
+            sweep.record(delivery_id, str(error))
+        except Exception as error:  # noqa: BLE001 — a bug in building the request is one failed attempt
+            log.exception("delivery %s could not be sent", delivery_id)
+            sweep.record(delivery_id, f"发送失败：{type(error).__name__}")
+        else:
+            sweep.record(delivery_id, None)
+
+
+def _send_sms(sweep: _Sweep, town_id: int, work: Work) -> None:
+    entry = sweep.session.get(SmsSettings, town_id)
+    if entry is None or not entry.enabled or not entry.url:
+        sweep.fail(work, "本镇未启用短信发送。")
+        return
+    gateway = hooks.SmsGateway.of(entry)
+    _one_by_one(sweep, work, lambda phone, alert: hooks.send_sms(gateway, phone,
+                                                                 hooks.sms_text(alert, sweep.public_url)))
+
+
+def _robot_sender(kind: str) -> Callable[[_Sweep, int, Work], None]:
+    def send(sweep: _Sweep, town_id: int, work: Work) -> None:
+        robot = hooks.robots_of(sweep.session.get(RobotSettings, town_id)).get(kind)
+        if robot is None:
+            sweep.fail(work, f"本镇未启用{hooks.ROBOT_ADDRESSES[kind]}机器人。")
+            return
+        url, secret = robot
+
+        def post(_address: str, alert: Alert) -> None:
+            text = hooks.robot_text(alert, alert.recipient.display_name, sweep.public_url)
+            hooks.send_robot(kind, url, secret, text, sweep.now)
+
+        _one_by_one(sweep, work, post)
+
+    return send
+
+
+# Each channel's sender: it sends one town's share of the batch and reports every row to sweep.record.
+SENDERS: dict[str, Callable[[_Sweep, int, Work], None]] = {
+    "email": _send_email, "sms": _send_sms, "wecom": _robot_sender("wecom"), "dingtalk": _robot_sender("dingtalk"),
+}
 
 
 def _connect(host: str, port: int, security: str, username: str, password: str) -> smtplib.SMTP:

@@ -11,8 +11,8 @@ from wtforms import (
 from wtforms.validators import InputRequired, NumberRange
 
 from webapp.forms.common import ChineseForm, max_length, optional, required
-from webapp.models import MailSettings, NumberPrefix
-from webapp.models.deliveries import MAIL_SECURITY
+from webapp.models import MailSettings, NumberPrefix, RobotSettings, SmsSettings
+from webapp.models.deliveries import MAIL_SECURITY, SMS_METHODS
 from webapp.models.grid import COMMITTEE_ROLES
 
 
@@ -70,6 +70,42 @@ class MailSettingsForm(ChineseForm):
     # Never rendered back (PasswordField hides its value); empty keeps the saved password.
     password = PasswordField("登录密码（或授权码）", validators=[optional(), max_length(200)])
     sender = StringField("发件地址", validators=[optional()], description="如 xiaofang@example.com")
+
+
+class SmsSettingsForm(ChineseForm):
+    """The town's SMS gateway for 消息提醒: one HTTP request per message, built from the templates."""
+
+    model = SmsSettings
+    enabled = BooleanField("启用短信提醒")
+    method = SelectField("请求方式", choices=list(SMS_METHODS.items()), default="POST")
+    url = StringField("网关地址", validators=[optional()], description="如 https://sms.example.com/api/send")
+    template = TextAreaField(
+        "请求参数模板", validators=[optional(), max_length(2000)],
+        description="{phone} 手机号码，{text} 短信内容，{sign} 短信签名，{key} API密钥。POST 可写 JSON，"
+                    "如 {\"mobile\":\"{phone}\",\"content\":\"{text}\",\"sign\":\"{sign}\"}，"
+                    "或表单 mobile={phone}&content={text}；GET 写 mobile={phone}&content={text}")
+    headers = TextAreaField("请求头（可选）", validators=[optional(), max_length(2000)],
+                            description="每行一个，如 Authorization: Bearer {key}")
+    signature = StringField("短信签名", validators=[optional()], description="不加【】，如：某某镇消防办")
+    # Never rendered back (PasswordField hides its value); empty keeps the saved key.
+    api_key = PasswordField("API密钥（可选）", validators=[optional(), max_length(300)],
+                            description="在模板或请求头中以 {key} 引用")
+    success_text = StringField("成功标志（可选）", validators=[optional()],
+                               description="除HTTP 2xx外，应答中还须含有这段文字才算发送成功，如 \"code\":0")
+
+
+class RobotSettingsForm(ChineseForm):
+    """The town's 企业微信 and 钉钉 group robots. The Webhook addresses carry the robot's key: never shown back."""
+
+    model = RobotSettings
+    wecom_enabled = BooleanField("启用企业微信群机器人")
+    wecom_url = PasswordField("企业微信Webhook地址", validators=[optional(), max_length(500)],
+                              description="如 https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…")
+    dingtalk_enabled = BooleanField("启用钉钉群机器人")
+    dingtalk_url = PasswordField("钉钉Webhook地址", validators=[optional(), max_length(500)],
+                                 description="如 https://oapi.dingtalk.com/robot/send?access_token=…")
+    dingtalk_secret = PasswordField("钉钉加签密钥（可选）", validators=[optional(), max_length(200)],
+                                    description="机器人安全设置选“加签”时填写，以 SEC 开头")
 
 
 class WarningSignTextForm(ChineseForm):

@@ -24,18 +24,21 @@ class UserForm(ChineseForm):
     phone = StringField("电话", validators=[optional(), phone_number])
     email = StringField("电子邮箱", validators=[optional(), email_address])
     email_alerts = BooleanField("接收邮件提醒", description="需本镇已启用邮件提醒（设置 → 邮件提醒）")
+    sms_alerts = BooleanField("接收短信提醒", description="发到上面的手机号码，需本镇已启用短信提醒（设置 → 短信提醒）")
     roles = CheckboxList("角色", choices=list(ROLES.items()), validators=[required("请至少选择一个角色。")])
     scope_id = SelectField("管辖范围", coerce=int, validators=[required("请选择管辖范围。")])
     enabled = BooleanField("启用", default=True)
     password = PasswordField("初始密码（至少8位）", validators=[optional(), max_length(200)], description=PASSWORD_HINT)
 
 
-class AlertEmailForm(ChineseForm):
-    """A user's own choice of e-mail 消息提醒."""
+class AlertChannelsForm(ChineseForm):
+    """A user's own choice of 消息提醒 channels: e-mail and SMS."""
 
     model = User
     email = StringField("电子邮箱", validators=[optional(), email_address])
     email_alerts = BooleanField("接收邮件提醒", description="每条新的消息提醒另发一封邮件（需本镇已启用邮件提醒）")
+    phone = StringField("手机号码", validators=[optional(), phone_number])
+    sms_alerts = BooleanField("接收短信提醒", description="每条新的消息提醒另发一条短信（需本镇已启用短信提醒）")
 
 
 class ResetPasswordForm(ChineseForm):

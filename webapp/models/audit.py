@@ -17,6 +17,8 @@ AUDIT_ACTIONS = {
     "case_start": "发起案件", "task_complete": "办理步骤", "task_send_back": "退回", "case_withdraw": "撤回",
     "task_remind": "催办", "task_remind_refused": "催办未发送（间隔内）", "reminder_settings_save": "保存提醒设置",
     "mail_settings_save": "保存邮件设置", "alert_email_save": "修改邮件提醒方式",
+    "sms_settings_save": "保存短信设置", "robot_settings_save": "保存群机器人设置",
+    "alert_channels_save": "修改提醒方式",
     "warning_sign_text_save": "保存警示牌文字", "warning_sign_text_reset": "警示牌文字恢复默认",
     "opinion_phrase_add": "新增公共常用意见", "opinion_phrase_remove": "删除公共常用意见",
     "opinion_phrase_reset": "公共常用意见恢复默认", "duty_separation_save": "保存签发回避设置",

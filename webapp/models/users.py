@@ -36,6 +36,7 @@ class User(UserMixin, db.Model):
     # 消息提醒 by e-mail: the address, and whether the user wants them (off until chosen).
     email: Mapped[str] = mapped_column(String(120), default="", server_default="")
     email_alerts: Mapped[bool] = mapped_column(default=False, server_default=false())
+    sms_alerts: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_enabled: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(AwareDateTime())

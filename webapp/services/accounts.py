@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 
@@ -13,6 +14,8 @@ from webapp.models import GridNode, User, UserRole
 from webapp.models.users import ROLES
 from webapp.services.errors import InvalidInput
 from webapp.services.input_rules import email_problem
+
+_MOBILE = re.compile(r"^1\d{10}$")
 
 PASSWORD_HASH_METHOD = "scrypt"
 
@@ -85,6 +88,7 @@ def create_user(
     phone: str = "",
     email: str = "",
     email_alerts: bool = False,
+    sms_alerts: bool = False,
     must_change_password: bool = False,
 ) -> User:
     """`must_change_password`: an initial password an administrator chose or read out (not the demo's)."""
@@ -95,6 +99,7 @@ def create_user(
     _check_roles(roles)
     email = email.strip()
     _check_email(email, email_alerts)
+    _check_sms(phone, sms_alerts)
     user = User(
         username=username,
         display_name=display_name.strip() or username,
@@ -103,6 +108,7 @@ def create_user(
         phone=phone,
         email=email,
         email_alerts=email_alerts,
+        sms_alerts=sms_alerts,
         created_at=now,
         role_rows=[UserRole(role=r) for r in roles],
         must_change_password=must_change_password,
@@ -120,6 +126,13 @@ def _check_email(email: str, email_alerts: bool) -> None:
         raise InvalidInput("请填写电子邮箱，或不选“接收邮件提醒”。", field="email")
 
 
+def _check_sms(phone: str, sms_alerts: bool) -> None:
+    if sms_alerts and not phone.strip():
+        raise InvalidInput("请填写手机号码，或不选“接收短信提醒”。", field="phone")
+    if sms_alerts and not _MOBILE.match(phone.strip()):
+        raise InvalidInput("短信提醒需要11位手机号码（固定电话收不到短信）。", field="phone")
+
+
 def set_alert_email(session: Session, user: User, *, email: str, email_alerts: bool) -> None:
     """A user's own choice of e-mail 消息提醒 (the address and whether to receive them)."""
     email = email.strip()
@@ -128,9 +141,19 @@ def set_alert_email(session: Session, user: User, *, email: str, email_alerts: b
     session.flush()
 
 
+def set_alert_channels(session: Session, user: User, *, email: str, email_alerts: bool, phone: str,
+                       sms_alerts: bool) -> None:
+    """A user's own choice of 消息提醒 channels: e-mail (address and on/off) and SMS (mobile number and on/off)."""
+    phone = phone.strip()
+    _check_sms(phone, sms_alerts)
+    set_alert_email(session, user, email=email, email_alerts=email_alerts)
+    user.phone, user.sms_alerts = phone, sms_alerts
+    session.flush()
+
+
 def update_user(
     session: Session, user: User, *, display_name: str, roles: list[str], scope: GridNode, phone: str, enabled: bool,
-    email: str | None = None, email_alerts: bool | None = None,
+    email: str | None = None, email_alerts: bool | None = None, sms_alerts: bool | None = None,
 ) -> None:
     """A change of roles, scope or the enabled flag ends the user's sessions (they sign in again)."""
     _check_roles(roles)
@@ -141,6 +164,9 @@ def update_user(
     if email is not None and email_alerts is not None:
         _check_email(email.strip(), email_alerts)
         user.email, user.email_alerts = email.strip(), email_alerts
+    if sms_alerts is not None:
+        _check_sms(phone, sms_alerts)
+        user.sms_alerts = sms_alerts
     user.is_enabled = enabled
     current = {row.role: row for row in user.role_rows}
     user.role_rows = [current.get(r) or UserRole(role=r) for r in roles]

@@ -1,5 +1,5 @@
 """The background loop inside `firegrid serve`: fire due timers, make due-soon/overdue notices, send due
-e-mail deliveries, run queued jobs.
+deliveries (e-mail, SMS, group robots), run queued jobs.
 
 Several app processes may each run it: timers and jobs are claimed through the database, so a
 case or a chunk is handled once. Without `serve` (e.g. under another WSGI server), run
@@ -32,8 +32,8 @@ def _sweep_alerts(runtime, now) -> None:  # noqa: ANN001
 
 
 def send_deliveries(app: Flask, worker: str, now) -> deliveries.SendResult:  # noqa: ANN001
-    """Due e-mail deliveries; a failure here (the database, not a mail server: those are recorded on the
-    rows) is logged and retried next time, and holds back nothing after it."""
+    """Due deliveries on every channel; a failure here (the database, not a mail server or gateway: those
+    are recorded on the rows) is logged and retried next time, and holds back nothing after it."""
     try:
         return deliveries.send_due(db.session, now, worker=worker, public_url=app.config.get("PUBLIC_URL", ""))
     except Exception:

@@ -1,21 +1,32 @@
 """Admin settings: holidays for years the calendar package does not know, number prefixes, the committee,
-each town's reminder timing and its mail server."""
+each town's reminder timing, its mail server, SMS gateway and group robots."""
 
 from __future__ import annotations
 
 import re
+import urllib.parse
 from datetime import date
 
 from sqlalchemy import literal, select
 from sqlalchemy.orm import Session
 
-from webapp.models import CalendarDay, CommitteeMember, GridNode, MailSettings, NumberPrefix, ReminderSettings
+from webapp.cases import hooks
+from webapp.models import (
+    CalendarDay,
+    CommitteeMember,
+    GridNode,
+    MailSettings,
+    NumberPrefix,
+    ReminderSettings,
+    RobotSettings,
+    SmsSettings,
+)
 from webapp.models.alerts import (
     DEFAULT_DUE_SOON_WORKDAYS,
     DEFAULT_ESCALATE_AFTER_WORKDAYS,
     DEFAULT_REMINDER_INTERVAL_HOURS,
 )
-from webapp.models.deliveries import MAIL_SECURITY
+from webapp.models.deliveries import MAIL_SECURITY, SMS_METHODS
 from webapp.models.grid import COMMITTEE_ROLES
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.input_rules import email_problem
@@ -145,11 +156,22 @@ def mail_settings(session: Session, town: GridNode) -> MailSettings:
 _HOST = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$")
 
 
+def _user_town(session: Session, user) -> GridNode | None:  # noqa: ANN001
+    return session.scalar(select(GridNode).where(GridNode.level == "town",
+                                                 literal(user.scope.path).startswith(GridNode.path)))
+
+
 def town_mail_enabled(session: Session, user) -> bool:  # noqa: ANN001
     """Whether the town the user belongs to sends e-mail alerts (false for a scope above the towns)."""
-    town = session.scalar(select(GridNode).where(GridNode.level == "town",
-                                                 literal(user.scope.path).startswith(GridNode.path)))
+    town = _user_town(session, user)
     entry = session.get(MailSettings, town.id) if town is not None else None
+    return bool(entry and entry.enabled)
+
+
+def town_sms_enabled(session: Session, user) -> bool:  # noqa: ANN001
+    """Whether the town the user belongs to sends SMS alerts (false for a scope above the towns)."""
+    town = _user_town(session, user)
+    entry = session.get(SmsSettings, town.id) if town is not None else None
     return bool(entry and entry.enabled)
 
 
@@ -177,6 +199,101 @@ def save_mail_settings(session: Session, town: GridNode, *, enabled: bool, host:
     entry.username, entry.sender = username, sender
     if password:
         entry.password = password
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def sms_settings(session: Session, town: GridNode) -> SmsSettings:
+    """The town's SMS gateway; an unsaved, disabled one when it has set none."""
+    return session.get(SmsSettings, town.id) or SmsSettings(
+        town_id=town.id, enabled=False, method="POST", url="", template="", headers="", signature="", api_key="",
+        success_text="")
+
+
+def _web_address_problem(url: str, what: str) -> str | None:
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return f"{what}应以 http:// 或 https:// 开头，如 https://sms.example.com/send。"
+    if any(c.isspace() for c in url):
+        return f"{what}不能包含空格。"
+    return None
+
+
+def save_sms_settings(session: Session, town: GridNode, *, enabled: bool, method: str, url: str, template: str,
+                      headers: str, signature: str, api_key: str, success_text: str) -> SmsSettings:
+    """An empty `api_key` keeps the saved one (the page never shows it back)."""
+    url, template, signature, success_text = url.strip(), template.strip(), signature.strip(), success_text.strip()
+    headers = "\n".join(line.strip() for line in headers.splitlines() if line.strip())
+    problems = {}
+    if method not in SMS_METHODS:
+        problems["method"] = "请选择请求方式。"
+    if url:
+        problem = _web_address_problem(url, "网关地址")
+        if problem:
+            problems["url"] = problem
+    elif enabled:
+        problems["url"] = "启用短信发送时请填写网关地址。"
+    if enabled and "{phone}" not in url + template + headers:
+        problems["template"] = "请在请求参数（或网关地址）中用 {phone} 标出手机号码的位置。"
+    elif enabled and "{text}" not in url + template + headers:
+        problems["template"] = "请在请求参数（或网关地址）中用 {text} 标出短信内容的位置。"
+    elif method == "GET" and template.startswith(("{", "[")):
+        problems["template"] = "GET 请求的参数应写成 phone={phone}&content={text} 的形式，不能是 JSON。"
+    try:
+        hooks.header_lines(headers)
+    except ValueError as error:
+        problems["headers"] = f"请求头“{error}”格式不正确，每行一个，如 Authorization: Bearer {{key}}。"
+    if enabled and not signature:
+        problems["signature"] = "启用短信发送时请填写短信签名（如：某某镇消防办）。"
+    elif "【" in signature or "】" in signature:
+        problems["signature"] = "短信签名不用加【】，只填文字。"
+    if problems:
+        raise InvalidInput("；".join(problems.values()), fields=problems)
+    entry = session.get(SmsSettings, town.id) or SmsSettings(town_id=town.id, api_key="")
+    entry.enabled, entry.method, entry.url, entry.template = enabled, method, url, template
+    entry.headers, entry.signature, entry.success_text = headers, signature, success_text
+    if api_key.strip():
+        entry.api_key = api_key.strip()
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def robot_settings(session: Session, town: GridNode) -> RobotSettings:
+    """The town's group robots; unsaved and off when it has set none."""
+    return session.get(RobotSettings, town.id) or RobotSettings(
+        town_id=town.id, wecom_enabled=False, wecom_url="", dingtalk_enabled=False, dingtalk_url="",
+        dingtalk_secret="")
+
+
+def save_robot_settings(session: Session, town: GridNode, *, wecom_enabled: bool, wecom_url: str,
+                        dingtalk_enabled: bool, dingtalk_url: str, dingtalk_secret: str) -> RobotSettings:
+    """Empty addresses and secret keep the saved ones (the page never shows them back in full)."""
+    entry = session.get(RobotSettings, town.id) or RobotSettings(town_id=town.id, wecom_url="", dingtalk_url="",
+                                                                 dingtalk_secret="")
+    wecom_url, dingtalk_url, dingtalk_secret = wecom_url.strip(), dingtalk_url.strip(), dingtalk_secret.strip()
+    problems = {}
+    for name, url, on, saved_url, label in (("wecom_url", wecom_url, wecom_enabled, entry.wecom_url, "企业微信"),
+                                            ("dingtalk_url", dingtalk_url, dingtalk_enabled, entry.dingtalk_url,
+                                             "钉钉")):
+        if url:
+            problem = _web_address_problem(url, "Webhook地址")
+            if problem:
+                problems[name] = problem
+        elif on and not saved_url:
+            problems[name] = f"启用{label}群机器人时请填写Webhook地址。"
+    if dingtalk_secret and not dingtalk_secret.startswith("SEC"):
+        problems["dingtalk_secret"] = "钉钉加签密钥以 SEC 开头，请从机器人的安全设置中复制。"
+    if problems:
+        raise InvalidInput("；".join(problems.values()), fields=problems)
+    entry.wecom_enabled, entry.dingtalk_enabled = wecom_enabled, dingtalk_enabled
+    if wecom_url:
+        entry.wecom_url = wecom_url
+    if dingtalk_url:
+        entry.dingtalk_url = dingtalk_url
+    if dingtalk_secret:
+        entry.dingtalk_secret = dingtalk_secret
     session.add(entry)
     session.flush()
     return entry

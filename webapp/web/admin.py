@@ -66,7 +66,7 @@ def create_user():
                 db.session, username=form.username.data, display_name=form.display_name.data,
                 password=password, roles=form.roles.data, scope=scope, now=now(),
                 phone=form.phone.data or "", email=form.email.data or "", email_alerts=bool(form.email_alerts.data),
-                must_change_password=True,
+                sms_alerts=bool(form.sms_alerts.data), must_change_password=True,
             )
             _audit_commit("user_create", user)
             return _password_once(user, password, chosen=bool(form.password.data), created=True)
@@ -88,7 +88,8 @@ def edit_user(user_id: int):
             grid.ensure_in_scope(acting_user(), scope)
             accounts.update_user(db.session, user, display_name=form.display_name.data, roles=form.roles.data,
                                  scope=scope, phone=form.phone.data or "", enabled=form.enabled.data,
-                                 email=form.email.data or "", email_alerts=bool(form.email_alerts.data))
+                                 email=form.email.data or "", email_alerts=bool(form.email_alerts.data),
+                                 sms_alerts=bool(form.sms_alerts.data))
             _audit_commit("user_update", user, f"{user.username} 角色={','.join(sorted(user.roles))}")
             flash("已保存。", "success")
             return redirect(url_for("admin.users"))

@@ -1,5 +1,5 @@
 """消息提醒 pages: the list (read/unread), opening a notice (marks it read), mark all read, the daily digest,
-the user's own 提醒方式 (e-mail);
+the user's own 提醒方式 (e-mail, SMS);
 and the header badge with the unread count on every page."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from flask_login import login_required
 from webapp.cases import alerts
 from webapp.clock import TZ
 from webapp.extensions import db
-from webapp.forms.users import AlertEmailForm
+from webapp.forms.users import AlertChannelsForm
 from webapp.models import User, WorkTask
 from webapp.services import accounts, audit, settings
 from webapp.services.errors import InvalidInput
@@ -78,20 +78,23 @@ def mark_all_read():
 @bp.route("/channels", methods=["GET", "POST"])
 @login_required
 def channels():
-    """提醒方式: the user's own e-mail address for 消息提醒 and whether to receive them by mail."""
+    """提醒方式: the user's own e-mail address and mobile number for 消息提醒, and which of them to use."""
     user = acting_user()
-    form = AlertEmailForm(obj=user)
+    form = AlertChannelsForm(obj=user)
 
     def save() -> None:
-        accounts.set_alert_email(db.session, user, email=form.email.data or "",
-                                 email_alerts=bool(form.email_alerts.data))
-        audit.record(db.session, at=now(), user=user, action="alert_email_save", object_type="user",
-                     object_id=user.id, summary=f"邮件提醒{'开启' if user.email_alerts else '关闭'} {user.email}",
+        accounts.set_alert_channels(db.session, user, email=form.email.data or "",
+                                    email_alerts=bool(form.email_alerts.data), phone=form.phone.data or "",
+                                    sms_alerts=bool(form.sms_alerts.data))
+        audit.record(db.session, at=now(), user=user, action="alert_channels_save", object_type="user",
+                     object_id=user.id, summary=f"邮件提醒{'开启' if user.email_alerts else '关闭'} {user.email}，"
+                                                f"短信提醒{'开启' if user.sms_alerts else '关闭'} {user.phone}",
                      remote_addr=client_address())
 
     done = saved(form, save, "提醒方式已保存。", url_for("alerts.channels"))
     return done or (render_template("alerts/channels.html", form=form,
-                                    town_mail=settings.town_mail_enabled(db.session, user)), form_status())
+                                    town_mail=settings.town_mail_enabled(db.session, user),
+                                    town_sms=settings.town_sms_enabled(db.session, user)), form_status())
 
 
 @bp.get("/digest")

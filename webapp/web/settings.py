@@ -1,5 +1,6 @@
 """Admin settings pages: the holiday calendar for new years, document number prefixes, the committee, the
-unit card, the wording of the 九小场所 warning signs, and the mail server with its delivery log."""
+unit card, the wording of the 九小场所 warning signs, and the alert channels (mail server, SMS gateway, group
+robots) with their delivery log."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from webapp.cases import registry
+from webapp.cases import hooks, registry
 from webapp.extensions import db
 from webapp.forms.settings import (
     CalendarDayForm,
@@ -17,6 +18,8 @@ from webapp.forms.settings import (
     MailSettingsForm,
     NumberPrefixForm,
     ReminderSettingsForm,
+    RobotSettingsForm,
+    SmsSettingsForm,
     UnitCardSettingsForm,
     WarningSignTextForm,
 )
@@ -207,6 +210,65 @@ def mail():
 
     done = saved(form, save, "邮件设置已保存。", url_for("settings.mail", town=town.id))
     return done or (render_template("settings/mail.html", form=form, town=town, towns=towns), form_status())
+
+
+@bp.route("/sms", methods=["GET", "POST"])
+@roles_required("admin")
+def sms():
+    """短信提醒: the town's SMS gateway. The saved API key is never put back into the page."""
+    town, towns = chosen_town()
+    entry = settings.sms_settings(db.session, town)
+    has_key = bool(entry.api_key)
+    form = SmsSettingsForm(obj=entry)
+    if not form.is_submitted():
+        form.api_key.data = ""
+    if has_key:
+        form.api_key.description = "已保存密钥；留空则保持不变。在模板或请求头中以 {key} 引用"
+
+    def save() -> None:
+        saved_entry = settings.save_sms_settings(
+            db.session, town, enabled=bool(form.enabled.data), method=form.method.data, url=form.url.data or "",
+            template=form.template.data or "", headers=form.headers.data or "",
+            signature=form.signature.data or "", api_key=form.api_key.data or "",
+            success_text=form.success_text.data or "")
+        changed = "，已更改密钥" if form.api_key.data else ""
+        host = hooks.masked_url(saved_entry.url)
+        _audit("sms_settings_save", f"{town.name} 短信提醒{'启用' if saved_entry.enabled else '停用'} "
+                                    f"{saved_entry.method} {host} 签名{saved_entry.signature or '（空）'}{changed}")
+
+    done = saved(form, save, "短信设置已保存。", url_for("settings.sms", town=town.id))
+    return done or (render_template("settings/sms.html", form=form, town=town, towns=towns), form_status())
+
+
+@bp.route("/robots", methods=["GET", "POST"])
+@roles_required("admin")
+def robots():
+    """群机器人: the town's 企业微信 and 钉钉 group robots. Saved addresses and the secret show only masked."""
+    town, towns = chosen_town()
+    entry = settings.robot_settings(db.session, town)
+    form = RobotSettingsForm(obj=entry)
+    if not form.is_submitted():
+        form.wecom_url.data = form.dingtalk_url.data = form.dingtalk_secret.data = ""
+    for field, value in ((form.wecom_url, entry.wecom_url), (form.dingtalk_url, entry.dingtalk_url)):
+        if value:
+            field.description = f"已保存：{hooks.masked_url(value)}；留空则保持不变"
+    if entry.dingtalk_secret:
+        form.dingtalk_secret.description = "已保存密钥；留空则保持不变"
+
+    def save() -> None:
+        saved_entry = settings.save_robot_settings(
+            db.session, town, wecom_enabled=bool(form.wecom_enabled.data), wecom_url=form.wecom_url.data or "",
+            dingtalk_enabled=bool(form.dingtalk_enabled.data), dingtalk_url=form.dingtalk_url.data or "",
+            dingtalk_secret=form.dingtalk_secret.data or "")
+        changed = [label for label, value in (("企业微信地址", form.wecom_url.data),
+                                              ("钉钉地址", form.dingtalk_url.data),
+                                              ("钉钉加签密钥", form.dingtalk_secret.data)) if value]
+        _audit("robot_settings_save", f"{town.name} 企业微信群机器人{'启用' if saved_entry.wecom_enabled else '停用'}，"
+                                      f"钉钉群机器人{'启用' if saved_entry.dingtalk_enabled else '停用'}"
+                                      + (f"，已更改{'、'.join(changed)}" if changed else ""))
+
+    done = saved(form, save, "群机器人设置已保存。", url_for("settings.robots", town=town.id))
+    return done or (render_template("settings/robots.html", form=form, town=town, towns=towns), form_status())
 
 
 @bp.get("/mail/log")
