@@ -46,8 +46,9 @@ def test_tick_past_the_deadline_opens_the_reinspection_and_notifies_the_inspecto
     assert _tick(app, "2026-10-15T00:00:01").returncode == 0
     assert _notices(session, reinspect) == {(name, kind) for name in inspectors
                                             for kind in ("new_task", "due_soon", "overdue")}
-    # Two working days overdue (14 Oct → Fri 16 Oct): 督办 to the leader over the grid, on his home page
-    late = _tick(app, "2026-10-16T08:00")
+    # Two whole working days overdue (due Wed 14 Oct; 15 and 16 Oct, then a weekend): 督办 on Mon 19 Oct to
+    # the leader over the grid, on his home page
+    late = _tick(app, "2026-10-19T08:00")
     assert late.returncode == 0, late.stdout + late.stderr[-3000:]
     assert ("leader", "escalation") in _notices(session, reinspect)
     home = leader.get("/").get_data(as_text=True)

@@ -72,8 +72,13 @@ class WorkdayCalendar:
             )
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
 def forget_calendar(session: Session) -> None:
-    """The next transaction reads the admin's days afresh; also called when an admin changes one."""
+    """The next read takes the admin's days afresh: called when an admin changes one."""
     session.info.pop(CALENDAR_KEY, None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _transaction_ended(session: Session, transaction) -> None:  # noqa: ANN001
+    """Commit, rollback or close of the outer transaction: the next one reads the calendar again."""
+    if transaction.parent is None:
+        forget_calendar(session)

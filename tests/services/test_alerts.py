@@ -128,16 +128,17 @@ def _late_draft(app, session, town, due: datetime) -> WorkTask:
 
 
 def test_escalation_to_the_leader_counts_working_days_across_national_day(app, session, small_town):
-    """Due Wed 30 Sep; 1–7 Oct are holidays: two working days overdue is Fri 9 Oct, not Fri 2 Oct."""
+    """Due Wed 30 Sep; 1–7 Oct are holidays: two whole working days overdue (8 and 9 Oct) is reached on
+    Sat 10 Oct, a 调休 working day — counting calendar days would have escalated on 3 Oct."""
     runtime = app.extensions["firegrid.runtime"]
     draft = _late_draft(app, session, small_town.town, at("2026-09-30T23:59:59"))
-    for day in ("2026-10-02T09:00", "2026-10-07T09:00", "2026-10-08T09:00"):
+    for day in ("2026-10-03T09:00", "2026-10-07T09:00", "2026-10-08T09:00", "2026-10-09T23:00"):
         alerts.sweep(session, runtime, at(day))
         assert notices(session, kind="escalation") == [], day
-    alerts.sweep(session, runtime, at("2026-10-09T08:00"))
+    alerts.sweep(session, runtime, at("2026-10-10T08:00"))
     [escalation] = notices(session, kind="escalation")
     assert escalation.recipient.username == "leader" and escalation.work_task_id == draft.id
-    assert escalation.kind_label == "督办" and "已逾期2个工作日" in escalation.body
+    assert escalation.kind_label == "督办" and escalation.body == "已逾期2个工作日，请督促办理。"
     assert [a.id for a in alerts.open_escalations(session, escalation.recipient)] == [escalation.id]
     alerts.sweep(session, runtime, at("2026-10-12T08:00"))
     assert len(notices(session, kind="escalation")) == 1  # once per task and leader

@@ -40,6 +40,16 @@ class Inbox:
         return "250 Message accepted for delivery"
 
 
+class PickyInbox(Inbox):
+    """A mailbox whose server refuses every recipient whose address starts with "nobody"."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: ANN001, ANN201, N802
+        if address.startswith("nobody"):
+            return "550 5.1.1 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
 class SmtpServer:
     """A real SMTP server on 127.0.0.1:`port`, started and stopped by the test."""
 
@@ -359,3 +369,27 @@ def test_each_town_sends_through_its_own_server_and_logs_its_own_deliveries(app,
     log = admin.get(f"/admin/settings/mail/log?town={small_town.town.id}").get_data(as_text=True)
     assert "leader@example.com" in log and "other_leader@example.com" not in log
     assert admin.get(f"/admin/settings/mail/log?town={other_town.id}").status_code == 403
+
+
+def test_a_refused_address_fails_only_its_own_mail(app, session, small_town, smtp):
+    """A 550 for one recipient is that delivery's failed attempt; the connection lives and the next mail in
+    the batch is sent."""
+    smtp.inbox = PickyInbox()
+    smtp.start()
+    _configure(session, small_town.town, smtp.port)
+    _wants_mail(session, "leader", "nobody@example.com")
+    _wants_mail(session, "clerk", "clerk@example.com")
+    start = at("2026-09-28T09:00")
+    review = case_in_review(app, session, small_town.town, start)  # the leader's 新待办: first in the batch
+    from webapp.cases import actions
+
+    actions.send_back(session, app.extensions["firegrid.runtime"], user=_user(session, "leader"),
+                      work_task_id=review.id, reason="补充", now=start)
+    session.commit()
+    result = _send(app, start)
+    assert (result.sent, result.failed) == (1, 1)
+    refused, sent = _rows(session)
+    assert (refused.address, refused.status, refused.attempts) == ("nobody@example.com", "pending", 1)
+    assert "收件地址被邮件服务器拒绝" in refused.last_error
+    assert (sent.address, sent.status) == ("clerk@example.com", "sent")
+    assert [rcpt for rcpt, _mail in smtp.inbox.messages] == [["clerk@example.com"]]

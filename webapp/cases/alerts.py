@@ -168,14 +168,13 @@ def sweep_due(session: Session, calendar, now: datetime) -> int:
 
 
 def _escalate(session: Session, calendar, in_town: ColumnElement[bool], workdays: int, now: datetime) -> int:
-    """督办 to the leaders over each task that has been overdue `workdays` working days (due on or before the
-    day that many working days back), once per task and leader."""
+    """督办 to the leaders over each task overdue `workdays` whole working days (due before the start of the
+    day that many working days back: due Monday, with 2, escalates on Thursday), once per task and leader."""
     if workdays <= 0:
         return 0
     day = calendar.workdays_back(now.astimezone(TZ).date(), workdays)
-    cutoff = datetime.combine(day, time(23, 59, 59), tzinfo=TZ)
-    late = and_(in_town, WorkTask.due_at < now, WorkTask.due_at <= cutoff)
-    notice = Notice("escalation", "escalate:", f"已逾期{workdays}个工作日以上，请督促办理。")
+    late = and_(in_town, WorkTask.due_at < datetime.combine(day, time(), tzinfo=TZ))
+    notice = Notice("escalation", "escalate:", f"已逾期{workdays}个工作日，请督促办理。")
     return len(announce(session, notice, late, now, recipients=leaders_over))
 
 

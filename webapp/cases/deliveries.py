@@ -41,9 +41,11 @@ log = logging.getLogger(__name__)
 # After the n-th failed attempt, wait RETRY_AFTER[n - 1]; the attempt after the last wait is the final one.
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 MAX_ATTEMPTS = len(RETRY_AFTER) + 1
-CLAIM_STALE = timedelta(minutes=10)
 BATCH = 50
 SMTP_TIMEOUT_SECONDS = 15
+# A claim is taken over only after longer than a whole batch can take (50 messages, each bounded by its
+# 10–15 s timeouts): a slow but live sender must not see its rows sent a second time by another process.
+CLAIM_STALE = timedelta(minutes=30)
 
 
 _COLUMNS = ["alert_id", "town_id", "channel", "address", "status", "attempts", "last_error", "next_attempt_at",
@@ -181,11 +183,16 @@ def _send_email(sweep: _Sweep, town_id: int, work: Work) -> None:
         for index, (delivery_id, address, alert_id) in enumerate(work):
             try:
                 smtp.send_message(_message(session.get(Alert, alert_id), address, server[5], now, sweep.public_url))
-            except (smtplib.SMTPServerDisconnected, OSError) as error:
+            except smtplib.SMTPServerDisconnected as error:
                 # The connection is gone: this row and the rest fail this time.
                 sweep.fail(work[index:], _describe(error, server))
                 return
-            except Exception as error:  # this message refused (or not buildable); the connection lives
+            except smtplib.SMTPException as error:  # this message refused (a bad address …); the connection lives
+                sweep.record(delivery_id, _describe(error, server))
+            except OSError as error:  # a socket error (every SMTPException is an OSError too: caught above)
+                sweep.fail(work[index:], _describe(error, server))
+                return
+            except Exception as error:  # this message not buildable; the connection lives
                 sweep.record(delivery_id, _describe(error, server))
             else:
                 sweep.record(delivery_id, None)

@@ -176,10 +176,12 @@ def _url_secrets(url: str) -> tuple[str, ...]:
 
 
 def masked_url(url: str) -> str:
-    """A webhook address with its query values hidden, for the settings page."""
+    """An address with its query values and any user:password@ hidden, for the settings page and the audit."""
     parts = urllib.parse.urlsplit(url)
     query = "&".join(f"{name}=***" for name, _value in urllib.parse.parse_qsl(parts.query))
-    return urllib.parse.urlunsplit(parts._replace(query=query))
+    netloc = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit(parts._replace(netloc=("***@" if "@" in parts.netloc else "") + netloc,
+                                                  query=query))
 
 
 def _snippet(text: str) -> str:

@@ -261,10 +261,10 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
 _PRINT_SOURCES = "firegrid_print_sources"  # {sha256: print-sized image} of the images checked in the transaction
 
 
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _drop_print_sources(session: Session) -> None:
-    session.info.pop(_PRINT_SOURCES, None)
+@event.listens_for(Session, "after_transaction_end")
+def _drop_print_sources(session: Session, transaction) -> None:  # noqa: ANN001
+    if transaction.parent is None:  # commit, rollback or close of the outer transaction
+        session.info.pop(_PRINT_SOURCES, None)
 
 
 def _print_sized(image: Image.Image) -> Image.Image:
