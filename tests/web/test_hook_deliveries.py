@@ -274,3 +274,28 @@ def test_an_sms_is_one_message_long_whatever_the_title():
     text = hooks.sms_text(alert, "https://xf.example.gov.cn")
     assert len(text) == hooks.SMS_MAX_CHARS and text.endswith("… https://xf.example.gov.cn/alerts/7")
     assert text.startswith("【新待办】审核：很长的标题") and "正文" not in text
+
+
+def test_a_task_for_two_claimants_is_one_group_post_naming_both(app, session, small_town, gateway):
+    """A group robot gets one message per event, not one per recipient (eight clerks, one post)."""
+    from webapp.models import UserRole
+
+    gateway.start()
+    office_head = _user(session, "office_head")
+    session.add(UserRole(user_id=office_head.id, role="leader"))  # a second leader may claim the 审核
+    session.merge(RobotSettings(town_id=small_town.town.id, wecom_enabled=True,
+                                wecom_url=f"{gateway.base}/cgi-bin/webhook/send?key=k", dingtalk_enabled=False,
+                                dingtalk_url="", dingtalk_secret=""))
+    session.commit()
+    start = at("2026-09-28T10:00")
+    review = case_in_review(app, session, small_town.town, start)
+    told = session.scalars(select(Alert.recipient_id).where(Alert.work_task_id == review.id)).all()
+    assert len(told) == 2  # in-app: each claimant has their own
+    assert [r.channel for r in _rows(session)] == ["wecom"]
+    assert _send(app, start).sent == 1
+    [request] = gateway.requests
+    content = json.loads(request["body"])["text"]["content"]
+    leader = _user(session, "leader")
+    names, _, rest = content.removeprefix("【新待办】").partition("：")
+    assert sorted(names.split("、")) == sorted([leader.display_name, office_head.display_name])
+    assert rest.startswith("审核：提醒")

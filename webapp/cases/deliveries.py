@@ -30,7 +30,7 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from sqlalchemy import and_, literal, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from webapp.cases import hooks
@@ -81,13 +81,31 @@ def queue_sms(session: Session, alert_ids: Sequence[int]) -> None:
            User.phone != "", User.sms_alerts.is_(True))
 
 
+def _same_event(alert: type[Alert] | Alert, other) -> ColumnElement[bool]:  # noqa: ANN001
+    """`other` (an aliased Alert) tells of the same event as `alert`: kind, case, task and moment."""
+    return and_(other.kind == alert.kind, other.instance_id.is_not_distinct_from(alert.instance_id),
+                other.work_task_id.is_not_distinct_from(alert.work_task_id), other.created_at == alert.created_at)
+
+
 def queue_robots(session: Session, alert_ids: Sequence[int]) -> None:
-    """The group robots: every alert of a town's users to each robot the town has on (one message each)."""
+    """The group robots: one message per event (a new task for eight clerks is one post naming them all, not
+    eight), to each robot the town has on."""
+    other = aliased(Alert)
+    first = Alert.id == (select(func.min(other.id)).where(other.id.in_(list(alert_ids)), _same_event(Alert, other))
+                         .scalar_subquery())
     for channel, enabled, url in (("wecom", RobotSettings.wecom_enabled, RobotSettings.wecom_url),
                                   ("dingtalk", RobotSettings.dingtalk_enabled, RobotSettings.dingtalk_url)):
         _queue(session, alert_ids, channel, literal(hooks.ROBOT_ADDRESSES[channel]),
                lambda town, enabled=enabled, url=url: (RobotSettings, and_(RobotSettings.town_id == town.id,
-                                                                          enabled.is_(True), url != "")))
+                                                                          enabled.is_(True), url != "")),
+               first)
+
+
+def event_recipients(session: Session, alert: Alert) -> list[str]:
+    """Display names of everyone an alert's event told (the group message names them all)."""
+    other = aliased(Alert)
+    return list(session.scalars(select(User.display_name).join(other, other.recipient_id == User.id)
+                                .where(_same_event(alert, other)).order_by(other.id)))
 
 
 @dataclass
@@ -239,7 +257,7 @@ def _robot_sender(kind: str) -> Callable[[_Sweep, int, Work], None]:
         url, secret = robot
 
         def post(_address: str, alert: Alert) -> None:
-            text = hooks.robot_text(alert, alert.recipient.display_name, sweep.public_url)
+            text = hooks.robot_text(alert, "、".join(event_recipients(sweep.session, alert)), sweep.public_url)
             hooks.send_robot(kind, url, secret, text, sweep.now)
 
         _one_by_one(sweep, work, post)
