@@ -12,20 +12,20 @@ def test_a_new_town_offers_the_default_phrases_until_its_admin_changes_them(sess
     assert not opinions.customised(session, town)
     opinions.add_public(session, town, "  同意，  请抓紧办理。 ")
     assert opinions.public_phrases(session, town) == [*opinions.DEFAULT_PHRASES, "同意， 请抓紧办理。"]
-    removed = opinions.remove_public(session, town, 0)
+    removed = opinions.remove_public(session, town, 0, opinions.DEFAULT_PHRASES[0])
     assert removed == opinions.DEFAULT_PHRASES[0] and removed not in opinions.public_phrases(session, town)
     with pytest.raises(NotFound):
-        opinions.remove_public(session, town, 99)
+        opinions.remove_public(session, town, 99, "")
     opinions.reset_public(session, town)
     assert opinions.public_phrases(session, town) == list(opinions.DEFAULT_PHRASES)
 
 
 def test_the_last_public_phrase_stays(session, small_town):
     town = small_town.town
-    for _ in range(len(opinions.DEFAULT_PHRASES) - 1):
-        opinions.remove_public(session, town, 0)
+    for text in opinions.DEFAULT_PHRASES[:-1]:
+        opinions.remove_public(session, town, 0, text)
     with pytest.raises(InvalidInput, match="至少保留一条"):
-        opinions.remove_public(session, town, 0)
+        opinions.remove_public(session, town, 0, opinions.DEFAULT_PHRASES[-1])
 
 
 def test_personal_phrases_come_first_without_repeats(session, small_town):

@@ -90,7 +90,11 @@ def test_the_admin_keeps_the_towns_public_phrases(town, sign_in):  # noqa: ANN00
     long = admin.post("/admin/settings/opinions", {"text": "意" * 201})
     assert long.status_code == 400 and "不能超过200个字。" in long.get_data(as_text=True)
     texts = opinions.public_phrases(db.session, town.town)
-    assert admin.post(f"/admin/settings/opinions/{texts.index('已阅。')}/delete").status_code == 302
+    at = texts.index("已阅。")
+    stale = admin.post(f"/admin/settings/opinions/{at}/delete", {"text": texts[at - 1]}, follow_redirects=True)
+    assert "常用意见列表已被修改" in stale.get_data(as_text=True)  # the list moved on: nothing removed
+    assert opinions.public_phrases(db.session, town.town) == texts
+    assert admin.post(f"/admin/settings/opinions/{at}/delete", {"text": "已阅。"}).status_code == 302
     assert "已阅。" not in opinions.public_phrases(db.session, town.town)
     actions = set(db.session.scalars(select(AuditEvent.action)))
     assert {"opinion_phrase_add", "opinion_phrase_remove"} <= actions

@@ -52,11 +52,14 @@ def add_public(session: Session, town: GridNode, text: str) -> OpinionPhrase:
     return _add(session, OpinionPhrase(town_id=town.id, text=text), _public_rows(session, town))
 
 
-def remove_public(session: Session, town: GridNode, position: int) -> str:
-    """Remove the phrase at `position` of the list shown (the defaults are saved first, without it)."""
+def remove_public(session: Session, town: GridNode, position: int, shown: str) -> str:
+    """Remove the phrase at `position` of the list shown, if it is still `shown` there (another admin may have
+    changed the list since); the defaults are saved first, without it."""
     texts = public_phrases(session, town)
     if not 0 <= position < len(texts):
         raise NotFound("没有这条常用意见。")
+    if texts[position] != shown:
+        raise InvalidInput("常用意见列表已被修改，请刷新页面后重试。")
     if len(texts) == 1:  # an empty list would mean the defaults again
         raise InvalidInput("至少保留一条公共常用意见。")
     if not customised(session, town):

@@ -45,7 +45,7 @@ def public():
 def remove_public(position: int):
     town, _towns = chosen_town()
     try:
-        text = opinions.remove_public(db.session, town, position)
+        text = opinions.remove_public(db.session, town, position, request.form.get("text", ""))
     except InvalidInput as error:
         db.session.rollback()
         flash(error.message, "danger")
