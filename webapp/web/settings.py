@@ -186,18 +186,25 @@ def reminders():
     return done or (render_template("settings/reminders.html", form=form, town=town, towns=towns), form_status())
 
 
+def _keep_secrets(form, fields: list[tuple[str, str]]) -> None:  # noqa: ANN001
+    """A saved secret (password, key, webhook address) is never put back into the page; each field whose
+    `shown` text is not empty says what is saved, and that leaving it empty keeps it."""
+    for name, shown in fields:
+        field = getattr(form, name)
+        if not form.is_submitted():
+            field.data = ""
+        if shown:
+            field.description = f"{shown}；留空则保持不变"
+
+
 @bp.route("/mail", methods=["GET", "POST"])
 @roles_required("admin")
 def mail():
     """邮件提醒: the town's SMTP server. The saved password is never put back into the page."""
     town, towns = chosen_town()
     entry = settings.mail_settings(db.session, town)
-    has_password = bool(entry.password)
     form = MailSettingsForm(obj=entry)
-    if not form.is_submitted():
-        form.password.data = ""
-    if has_password:
-        form.password.description = "已保存密码；留空则保持不变"
+    _keep_secrets(form, [("password", "已保存密码" if entry.password else "")])
 
     def save() -> None:
         saved_entry = settings.save_mail_settings(
@@ -218,12 +225,8 @@ def sms():
     """短信提醒: the town's SMS gateway. The saved API key is never put back into the page."""
     town, towns = chosen_town()
     entry = settings.sms_settings(db.session, town)
-    has_key = bool(entry.api_key)
     form = SmsSettingsForm(obj=entry)
-    if not form.is_submitted():
-        form.api_key.data = ""
-    if has_key:
-        form.api_key.description = "已保存密钥；留空则保持不变。在模板或请求头中以 {key} 引用"
+    _keep_secrets(form, [("api_key", "已保存密钥（在模板或请求头中以 {key} 引用）" if entry.api_key else "")])
 
     def save() -> None:
         saved_entry = settings.save_sms_settings(
@@ -247,13 +250,9 @@ def robots():
     town, towns = chosen_town()
     entry = settings.robot_settings(db.session, town)
     form = RobotSettingsForm(obj=entry)
-    if not form.is_submitted():
-        form.wecom_url.data = form.dingtalk_url.data = form.dingtalk_secret.data = ""
-    for field, value in ((form.wecom_url, entry.wecom_url), (form.dingtalk_url, entry.dingtalk_url)):
-        if value:
-            field.description = f"已保存：{hooks.masked_url(value)}；留空则保持不变"
-    if entry.dingtalk_secret:
-        form.dingtalk_secret.description = "已保存密钥；留空则保持不变"
+    _keep_secrets(form, [(name, f"已保存：{hooks.masked_url(value)}" if value else "")
+                         for name, value in (("wecom_url", entry.wecom_url), ("dingtalk_url", entry.dingtalk_url))]
+                  + [("dingtalk_secret", "已保存密钥" if entry.dingtalk_secret else "")])
 
     def save() -> None:
         saved_entry = settings.save_robot_settings(
