@@ -50,7 +50,7 @@ def test_tick_past_the_deadline_opens_the_reinspection_and_notifies_the_inspecto
     # the leader over the grid, on his home page
     late = _tick(app, "2026-10-19T08:00")
     assert late.returncode == 0, late.stdout + late.stderr[-3000:]
-    assert ("leader", "escalation") in _notices(session, reinspect)
+    assert ("leader", "supervision") in _notices(session, reinspect)
     home = leader.get("/").get_data(as_text=True)
     assert "督办事项（1）" in home and "复查：" in home
     page = inspector.get("/alerts/").get_data(as_text=True)

@@ -127,35 +127,35 @@ def _late_draft(app, session, town, due: datetime) -> WorkTask:
     return draft
 
 
-def test_escalation_to_the_leader_counts_working_days_across_national_day(app, session, small_town):
+def test_supervision_by_the_leader_counts_working_days_across_national_day(app, session, small_town):
     """Due Wed 30 Sep; 1–7 Oct are holidays: two whole working days overdue (8 and 9 Oct) is reached on
     Sat 10 Oct, a 调休 working day — counting calendar days would have escalated on 3 Oct."""
     runtime = app.extensions["firegrid.runtime"]
     draft = _late_draft(app, session, small_town.town, at("2026-09-30T23:59:59"))
     for day in ("2026-10-03T09:00", "2026-10-07T09:00", "2026-10-08T09:00", "2026-10-09T23:00"):
         alerts.sweep(session, runtime, at(day))
-        assert notices(session, kind="escalation") == [], day
+        assert notices(session, kind="supervision") == [], day
     alerts.sweep(session, runtime, at("2026-10-10T08:00"))
-    [escalation] = notices(session, kind="escalation")
-    assert escalation.recipient.username == "leader" and escalation.work_task_id == draft.id
-    assert escalation.kind_label == "督办" and escalation.body == "已逾期2个工作日，请督促办理。"
-    assert [a.id for a in alerts.open_escalations(session, escalation.recipient)] == [escalation.id]
+    [supervision] = notices(session, kind="supervision")
+    assert supervision.recipient.username == "leader" and supervision.work_task_id == draft.id
+    assert supervision.kind_label == "督办" and supervision.body == "已逾期2个工作日，请督促办理。"
+    assert [a.id for a in alerts.open_supervisions(session, supervision.recipient)] == [supervision.id]
     alerts.sweep(session, runtime, at("2026-10-12T08:00"))
-    assert len(notices(session, kind="escalation")) == 1  # once per task and leader
+    assert len(notices(session, kind="supervision")) == 1  # once per task and leader
     # The clerk holds the task: she has 已逾期, not 督办.
     assert {n.kind for n in notices(session, work_task_id=draft.id) if n.recipient.username == "clerk"} == {"overdue"}
 
 
-def test_a_town_may_escalate_later_or_never_and_the_late_leader_is_not_escalated_to(app, session, small_town):
+def test_a_town_may_supervise_later_or_never_and_the_late_leader_is_not_told(app, session, small_town):
     runtime = app.extensions["firegrid.runtime"]
     settings.save_reminder_settings(session, small_town.town, due_soon_workdays=1, reminder_interval_hours=24,
-                                    escalate_after_workdays=0)
+                                    supervise_after_workdays=0)
     _late_draft(app, session, small_town.town, at("2026-09-30T23:59:59"))
     review = case_in_review(app, session, small_town.town, at("2026-09-28T09:00"))  # held by the leader
     alerts.sweep(session, runtime, at("2026-10-30T09:00"))
-    assert notices(session, kind="escalation") == []
+    assert notices(session, kind="supervision") == []
     settings.save_reminder_settings(session, small_town.town, due_soon_workdays=1, reminder_interval_hours=24,
-                                    escalate_after_workdays=3)
+                                    supervise_after_workdays=3)
     alerts.sweep(session, runtime, at("2026-10-30T09:00"))
-    assert [n.work_task_id != review.id for n in notices(session, kind="escalation")] == [True]
+    assert [n.work_task_id != review.id for n in notices(session, kind="supervision")] == [True]
     session.commit()

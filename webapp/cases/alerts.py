@@ -9,7 +9,7 @@ second process sweeping at the same moment, adds nothing.
 Channels: the row is the in-app delivery. `deliver` hands the new rows' ids to every callable in
 CHANNELS; an e-mail, SMS or webhook channel plugs in there and must only queue a background job
 (services.jobs), never send inline, so a slow or failing channel cannot block the action or lose the
-in-app notice. 督办 (escalation) is a notice of its own kind to the leaders over an overdue task's grid,
+in-app notice. 督办 (supervision) is a notice of its own kind to the leaders over an overdue task's grid,
 made by the same sweep once the task is a town's number of working days overdue.
 """
 
@@ -40,11 +40,11 @@ from sqlalchemy.orm import Session
 from webapp.cases import deliveries, duties
 from webapp.clock import TZ
 from webapp.models import Alert, GridNode, ProcessInstance, ReminderSettings, User, UserRole, WorkTask
-from webapp.models.alerts import ALERT_KINDS, DEFAULT_DUE_SOON_WORKDAYS, DEFAULT_ESCALATE_AFTER_WORKDAYS
+from webapp.models.alerts import ALERT_KINDS, DEFAULT_DUE_SOON_WORKDAYS, DEFAULT_SUPERVISE_AFTER_WORKDAYS
 from webapp.services.errors import NotFound, OutOfScope
 
 Channel = Callable[[Session, Sequence[int]], None]
-ESCALATION_ROLE = "leader"  # 分管领导: 督办 goes to the leaders whose scope holds the task's grid
+SUPERVISING_ROLE = "leader"  # 分管领导: 督办 goes to the leaders whose scope holds the task's grid
 
 
 def _in_app(session: Session, alert_ids: Sequence[int]) -> None:
@@ -83,13 +83,13 @@ def leaders_over(task_condition: ColumnElement[bool]) -> Select:
     # Every leader over the task may claim it when it is unassigned and its step is a leader's
     # (each branch decides on a NULL assignee, so NOT holds is never NULL)
     holds = or_(and_(WorkTask.assignee_id.is_not(None), WorkTask.assignee_id == User.id),
-                and_(WorkTask.assignee_id.is_(None), WorkTask.role == ESCALATION_ROLE))
+                and_(WorkTask.assignee_id.is_(None), WorkTask.role == SUPERVISING_ROLE))
     return (select(WorkTask.id.label("task_id"), User.id.label("user_id"))
             .select_from(UserRole)
             .join(User, User.id == UserRole.user_id)
             .join(GridNode, GridNode.id == User.scope_id)
             .join(WorkTask, WorkTask.scope_path.startswith(GridNode.path))
-            .where(UserRole.role == ESCALATION_ROLE, task_condition, User.is_enabled.is_(True), ~holds))
+            .where(UserRole.role == SUPERVISING_ROLE, task_condition, User.is_enabled.is_(True), ~holds))
 
 
 @dataclass(frozen=True)
@@ -162,19 +162,19 @@ def sweep_due(session: Session, calendar, now: datetime) -> int:
         until = datetime.combine(calendar.add_workdays(today, ahead), time(23, 59, 59), tzinfo=TZ)
         soon = and_(in_town, WorkTask.due_at >= now, WorkTask.due_at <= until)
         made += len(announce(session, Notice("due_soon", "due_soon:"), soon, now))
-        made += _escalate(session, calendar, in_town, own.escalate_after_workdays if own else
-                          DEFAULT_ESCALATE_AFTER_WORKDAYS, now)
+        made += _supervise(session, calendar, in_town, own.supervise_after_workdays if own else
+                          DEFAULT_SUPERVISE_AFTER_WORKDAYS, now)
     return made
 
 
-def _escalate(session: Session, calendar, in_town: ColumnElement[bool], workdays: int, now: datetime) -> int:
+def _supervise(session: Session, calendar, in_town: ColumnElement[bool], workdays: int, now: datetime) -> int:
     """督办 to the leaders over each task overdue `workdays` whole working days (due before the start of the
     day that many working days back: due Monday, with 2, escalates on Thursday), once per task and leader."""
     if workdays <= 0:
         return 0
     day = calendar.workdays_back(now.astimezone(TZ).date(), workdays)
     late = and_(in_town, WorkTask.due_at < datetime.combine(day, time(), tzinfo=TZ))
-    notice = Notice("escalation", "escalate:", f"已逾期{workdays}个工作日，请督促办理。")
+    notice = Notice("supervision", "supervise:", f"已逾期{workdays}个工作日，请督促办理。")
     return len(announce(session, notice, late, now, recipients=leaders_over))
 
 
@@ -239,12 +239,12 @@ def mark_all_read(session: Session, user: User, now: datetime) -> int:
     return result.rowcount or 0
 
 
-def open_escalations(session: Session, user: User) -> list[Alert]:
+def open_supervisions(session: Session, user: User) -> list[Alert]:
     """督办 the user has received whose task is still open (its row still exists), oldest first: the home
     page lists them until the step is done."""
     return list(session.scalars(
         select(Alert).join(WorkTask, WorkTask.id == Alert.work_task_id)
-        .where(Alert.recipient_id == user.id, Alert.kind == "escalation")
+        .where(Alert.recipient_id == user.id, Alert.kind == "supervision")
         .order_by(WorkTask.due_at, Alert.id)))
 
 

@@ -54,7 +54,7 @@ class ReminderSettingsForm(ChineseForm):
                                      validators=[InputRequired("请填写工作日数。")])
     reminder_interval_hours = IntegerField("同一事项两次催办至少间隔（小时）",
                                            validators=[InputRequired("请填写催办间隔。")])
-    escalate_after_workdays = IntegerField("逾期几个工作日后提交分管领导督办（0为不督办）",
+    supervise_after_workdays = IntegerField("逾期几个工作日后提交分管领导督办（0为不督办）",
                                            validators=[InputRequired("请填写督办的工作日数。")])
 
 

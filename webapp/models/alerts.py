@@ -16,11 +16,11 @@ from webapp.models.workflow import ProcessInstance
 DEFAULT_DUE_SOON_WORKDAYS = 1
 DEFAULT_REMINDER_INTERVAL_HOURS = 24
 # 督办: a task overdue this many working days is escalated to the leaders over its grid (0: never).
-DEFAULT_ESCALATE_AFTER_WORKDAYS = 2
+DEFAULT_SUPERVISE_AFTER_WORKDAYS = 2
 
 ALERT_KINDS = {
     "new_task": "新待办", "send_back": "退回", "due_soon": "即将到期", "overdue": "已逾期", "reminder": "催办",
-    "escalation": "督办",
+    "supervision": "督办",
 }
 
 
@@ -71,7 +71,7 @@ class ReminderSettings(db.Model):
     due_soon_workdays: Mapped[int] = mapped_column(default=DEFAULT_DUE_SOON_WORKDAYS)
     # A 催办 of the same task waits at least this long after the last one.
     reminder_interval_hours: Mapped[int] = mapped_column(default=DEFAULT_REMINDER_INTERVAL_HOURS)
-    # 督办 after this many working days overdue; 0 turns escalation off for the town.
-    escalate_after_workdays: Mapped[int] = mapped_column(default=DEFAULT_ESCALATE_AFTER_WORKDAYS,
-                                                         server_default=str(DEFAULT_ESCALATE_AFTER_WORKDAYS))
+    # 督办 after this many working days overdue; 0 turns it off for the town.
+    supervise_after_workdays: Mapped[int] = mapped_column(default=DEFAULT_SUPERVISE_AFTER_WORKDAYS,
+                                                         server_default=str(DEFAULT_SUPERVISE_AFTER_WORKDAYS))
 

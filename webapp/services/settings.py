@@ -23,8 +23,8 @@ from webapp.models import (
 )
 from webapp.models.alerts import (
     DEFAULT_DUE_SOON_WORKDAYS,
-    DEFAULT_ESCALATE_AFTER_WORKDAYS,
     DEFAULT_REMINDER_INTERVAL_HOURS,
+    DEFAULT_SUPERVISE_AFTER_WORKDAYS,
 )
 from webapp.models.deliveries import MAIL_SECURITY, SMS_METHODS
 from webapp.models.grid import COMMITTEE_ROLES
@@ -124,23 +124,23 @@ def reminder_settings(session: Session, town: GridNode | None) -> ReminderSettin
     entry = session.get(ReminderSettings, town.id) if town is not None else None
     return entry or ReminderSettings(town_id=town.id if town else None, due_soon_workdays=DEFAULT_DUE_SOON_WORKDAYS,
                                      reminder_interval_hours=DEFAULT_REMINDER_INTERVAL_HOURS,
-                                     escalate_after_workdays=DEFAULT_ESCALATE_AFTER_WORKDAYS)
+                                     supervise_after_workdays=DEFAULT_SUPERVISE_AFTER_WORKDAYS)
 
 
 def save_reminder_settings(session: Session, town: GridNode, *, due_soon_workdays: int, reminder_interval_hours: int,
-                           escalate_after_workdays: int = DEFAULT_ESCALATE_AFTER_WORKDAYS) -> ReminderSettings:
+                           supervise_after_workdays: int = DEFAULT_SUPERVISE_AFTER_WORKDAYS) -> ReminderSettings:
     problems = {}
     if not 0 <= due_soon_workdays <= 10:
         problems["due_soon_workdays"] = "提前提醒的工作日数应在0至10之间。"
     if not 1 <= reminder_interval_hours <= 720:
         problems["reminder_interval_hours"] = "催办间隔应在1至720小时之间。"
-    if not 0 <= escalate_after_workdays <= 30:
-        problems["escalate_after_workdays"] = "督办的工作日数应在0至30之间。"
+    if not 0 <= supervise_after_workdays <= 30:
+        problems["supervise_after_workdays"] = "督办的工作日数应在0至30之间。"
     if problems:
         raise InvalidInput("；".join(problems.values()), fields=problems)
     entry = session.get(ReminderSettings, town.id) or ReminderSettings(town_id=town.id)
     entry.due_soon_workdays, entry.reminder_interval_hours = due_soon_workdays, reminder_interval_hours
-    entry.escalate_after_workdays = escalate_after_workdays
+    entry.supervise_after_workdays = supervise_after_workdays
     session.add(entry)
     session.flush()
     return entry

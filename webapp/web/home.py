@@ -23,5 +23,5 @@ def index():
         "home/index.html", user=user, todo=todo_count(user), due=inbox.due_counts(db.session, user, window),
         startable=cases.startable_procedures(user), documents=workbench.recent_documents(db.session, user),
         reminders=reminders, plan_pages=registry.visit_plans_endpoints(),
-        escalations=alerts.open_escalations(db.session, user),
+        supervisions=alerts.open_supervisions(db.session, user),
     )

@@ -19,9 +19,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('reminder_settings') as batch:
-        batch.add_column(sa.Column('escalate_after_workdays', sa.Integer(), nullable=False, server_default='2'))
+        batch.add_column(sa.Column('supervise_after_workdays', sa.Integer(), nullable=False, server_default='2'))
 
 
 def downgrade():
     with op.batch_alter_table('reminder_settings') as batch:
-        batch.drop_column('escalate_after_workdays')
+        batch.drop_column('supervise_after_workdays')
