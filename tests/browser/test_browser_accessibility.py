@@ -138,6 +138,8 @@ KEY_PAGES = [
     KeyPage("letters-step", "组织签订（责任书）", "clerk", lambda page, server: open_task(page, "组织签订")),
     KeyPage("notice-start", "拟稿发文", "clerk", _notice_start),
     KeyPage("notice-draft", "拟稿（发文）", "clerk", _notice_draft),
+    KeyPage("incoming-register", "收文登记", "clerk", _goto("/procedures/incoming/start")),
+    KeyPage("incoming-list", "收文", "clerk", lambda page, server: follow_menu(page, "收文")),
 ]
 
 
