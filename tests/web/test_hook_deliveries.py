@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from tests.services.test_alerts import at, case_in_review
 from tests.web.test_mail_deliveries import _free_port, _rows, _send, _user
 from webapp.cases import hooks
-from webapp.models import Alert, AuditEvent, Delivery, RobotSettings, SmsSettings
+from webapp.models import Alert, AuditEvent, Delivery, MailSettings, RobotSettings, SmsSettings
 
 API_KEY = "k-9f3b27d1c0ffee"
 WECOM_KEY = "wx-6a1d-robot-key"
@@ -299,3 +299,32 @@ def test_a_task_for_two_claimants_is_one_group_post_naming_both(app, session, sm
     names, _, rest = content.removeprefix("【新待办】").partition("：")
     assert sorted(names.split("、")) == sorted([leader.display_name, office_head.display_name])
     assert rest.startswith("审核：提醒")
+
+
+@pytest.mark.parametrize(("page", "secret", "form", "kept"), [
+    ("mail", "password", {"enabled": "y", "host": "127.0.0.1", "port": "2525", "security": "none",
+                          "sender": "xiaofang@example.com"}, "s3cret-1"),
+    ("sms", "api_key", {"enabled": "y", "method": "POST", "url": "http://127.0.0.1:9/send",
+                        "template": "phone={phone}&text={text}", "signature": "消防办"}, "key-1"),
+    ("robots", "dingtalk_secret", {"dingtalk_enabled": "y", "dingtalk_url": "http://127.0.0.1:9/robot"}, "SEC-1"),
+])
+def test_a_saved_secret_can_be_cleared_but_not_cleared_and_replaced_at_once(session, small_town, sign_in,
+                                                                            page, secret, form, kept):
+    admin = sign_in("admin")
+    url = f"/admin/settings/{page}?town={small_town.town.id}"
+    assert f"clear_{secret}" not in admin.get(url).get_data(as_text=True)  # nothing saved, nothing to clear
+    assert admin.post(url, form | {secret: kept}).status_code == 302
+    model = {"mail": MailSettings, "sms": SmsSettings, "robots": RobotSettings}[page]
+    stored = lambda: (session.expire_all(), getattr(session.get(model, small_town.town.id), secret))[1]  # noqa: E731
+    assert stored() == kept and f'name="clear_{secret}"' in admin.get(url).get_data(as_text=True)
+
+    both = admin.post(url, form | {secret: "SEC-new", f"clear_{secret}": "y"})
+    answer = html.unescape(both.get_data(as_text=True))
+    assert both.status_code == 400 and "请只选其一" in answer[answer.index(f'id="{secret}-error"'):][:200]
+    assert stored() == kept
+
+    assert admin.post(url, form | {f"clear_{secret}": "y"}).status_code == 302
+    assert stored() == ""
+    assert f'name="clear_{secret}"' not in admin.get(url).get_data(as_text=True)
+    audit = session.scalars(select(AuditEvent.summary).order_by(AuditEvent.id.desc())).first()
+    assert "已清除" in audit

@@ -69,6 +69,7 @@ class MailSettingsForm(ChineseForm):
     username = StringField("登录用户名", validators=[optional()], description="服务器无需登录时留空")
     # Never rendered back (PasswordField hides its value); empty keeps the saved password.
     password = PasswordField("登录密码（或授权码）", validators=[optional(), max_length(200)])
+    clear_password = BooleanField("清除已保存的密码", description="服务器改为无需登录时勾选")
     sender = StringField("发件地址", validators=[optional()], description="如 xiaofang@example.com")
 
 
@@ -90,6 +91,7 @@ class SmsSettingsForm(ChineseForm):
     # Never rendered back (PasswordField hides its value); empty keeps the saved key.
     api_key = PasswordField("API密钥（可选）", validators=[optional(), max_length(300)],
                             description="在模板或请求头中以 {key} 引用")
+    clear_api_key = BooleanField("清除已保存的API密钥")
     success_text = StringField("成功标志（可选）", validators=[optional()],
                                description="除HTTP 2xx外，应答中还须含有这段文字才算发送成功，如 \"code\":0")
 
@@ -106,6 +108,7 @@ class RobotSettingsForm(ChineseForm):
                                  description="如 https://oapi.dingtalk.com/robot/send?access_token=…")
     dingtalk_secret = PasswordField("钉钉加签密钥（可选）", validators=[optional(), max_length(200)],
                                     description="机器人安全设置选“加签”时填写，以 SEC 开头")
+    clear_dingtalk_secret = BooleanField("清除已保存的加签密钥", description="机器人安全设置不再用“加签”时勾选")
 
 
 class WarningSignTextForm(ChineseForm):

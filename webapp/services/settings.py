@@ -175,9 +175,13 @@ def town_sms_enabled(session: Session, user) -> bool:  # noqa: ANN001
     return bool(entry and entry.enabled)
 
 
+BOTH_NEW_AND_CLEAR = "填写了新的值又勾选了清除，请只选其一。"
+
+
 def save_mail_settings(session: Session, town: GridNode, *, enabled: bool, host: str, port: int | None,
-                       security: str, username: str, password: str, sender: str) -> MailSettings:
-    """An empty `password` keeps the saved one (the page never shows it back)."""
+                       security: str, username: str, password: str, sender: str,
+                       clear_password: bool = False) -> MailSettings:
+    """An empty `password` keeps the saved one (the page never shows it back); `clear_password` removes it."""
     host, username, sender = host.strip(), username.strip(), sender.strip()
     problems = {}
     if host and not _HOST.match(host):
@@ -192,13 +196,14 @@ def save_mail_settings(session: Session, town: GridNode, *, enabled: bool, host:
         problems["sender"] = "发件地址格式不正确，如 xiaofang@example.com。"
     elif enabled and not sender:
         problems["sender"] = "启用邮件发送时请填写发件地址。"
+    if clear_password and password:
+        problems["password"] = BOTH_NEW_AND_CLEAR
     if problems:
         raise InvalidInput("；".join(problems.values()), fields=problems)
     entry = session.get(MailSettings, town.id) or MailSettings(town_id=town.id, password="")
     entry.enabled, entry.host, entry.port, entry.security = enabled, host, port, security
     entry.username, entry.sender = username, sender
-    if password:
-        entry.password = password
+    entry.password = password or ("" if clear_password else entry.password)
     session.add(entry)
     session.flush()
     return entry
@@ -221,8 +226,9 @@ def _web_address_problem(url: str, what: str) -> str | None:
 
 
 def save_sms_settings(session: Session, town: GridNode, *, enabled: bool, method: str, url: str, template: str,
-                      headers: str, signature: str, api_key: str, success_text: str) -> SmsSettings:
-    """An empty `api_key` keeps the saved one (the page never shows it back)."""
+                      headers: str, signature: str, api_key: str, success_text: str,
+                      clear_api_key: bool = False) -> SmsSettings:
+    """An empty `api_key` keeps the saved one (the page never shows it back); `clear_api_key` removes it."""
     url, template, signature, success_text = url.strip(), template.strip(), signature.strip(), success_text.strip()
     headers = "\n".join(line.strip() for line in headers.splitlines() if line.strip())
     problems = {}
@@ -248,13 +254,14 @@ def save_sms_settings(session: Session, town: GridNode, *, enabled: bool, method
         problems["signature"] = "启用短信发送时请填写短信签名（如：某某镇消防办）。"
     elif "【" in signature or "】" in signature:
         problems["signature"] = "短信签名不用加【】，只填文字。"
+    if clear_api_key and api_key.strip():
+        problems["api_key"] = BOTH_NEW_AND_CLEAR
     if problems:
         raise InvalidInput("；".join(problems.values()), fields=problems)
     entry = session.get(SmsSettings, town.id) or SmsSettings(town_id=town.id, api_key="")
     entry.enabled, entry.method, entry.url, entry.template = enabled, method, url, template
     entry.headers, entry.signature, entry.success_text = headers, signature, success_text
-    if api_key.strip():
-        entry.api_key = api_key.strip()
+    entry.api_key = api_key.strip() or ("" if clear_api_key else entry.api_key)
     session.add(entry)
     session.flush()
     return entry
@@ -268,8 +275,10 @@ def robot_settings(session: Session, town: GridNode) -> RobotSettings:
 
 
 def save_robot_settings(session: Session, town: GridNode, *, wecom_enabled: bool, wecom_url: str,
-                        dingtalk_enabled: bool, dingtalk_url: str, dingtalk_secret: str) -> RobotSettings:
-    """Empty addresses and secret keep the saved ones (the page never shows them back in full)."""
+                        dingtalk_enabled: bool, dingtalk_url: str, dingtalk_secret: str,
+                        clear_dingtalk_secret: bool = False) -> RobotSettings:
+    """Empty addresses and secret keep the saved ones (the page never shows them back in full);
+    `clear_dingtalk_secret` removes the secret (the robot no longer signs)."""
     entry = session.get(RobotSettings, town.id) or RobotSettings(town_id=town.id, wecom_url="", dingtalk_url="",
                                                                  dingtalk_secret="")
     wecom_url, dingtalk_url, dingtalk_secret = wecom_url.strip(), dingtalk_url.strip(), dingtalk_secret.strip()
@@ -285,6 +294,8 @@ def save_robot_settings(session: Session, town: GridNode, *, wecom_enabled: bool
             problems[name] = f"启用{label}群机器人时请填写Webhook地址。"
     if dingtalk_secret and not dingtalk_secret.startswith("SEC"):
         problems["dingtalk_secret"] = "钉钉加签密钥以 SEC 开头，请从机器人的安全设置中复制。"
+    elif dingtalk_secret and clear_dingtalk_secret:
+        problems["dingtalk_secret"] = BOTH_NEW_AND_CLEAR
     if problems:
         raise InvalidInput("；".join(problems.values()), fields=problems)
     entry.wecom_enabled, entry.dingtalk_enabled = wecom_enabled, dingtalk_enabled
@@ -292,8 +303,7 @@ def save_robot_settings(session: Session, town: GridNode, *, wecom_enabled: bool
         entry.wecom_url = wecom_url
     if dingtalk_url:
         entry.dingtalk_url = dingtalk_url
-    if dingtalk_secret:
-        entry.dingtalk_secret = dingtalk_secret
+    entry.dingtalk_secret = dingtalk_secret or ("" if clear_dingtalk_secret else entry.dingtalk_secret)
     session.add(entry)
     session.flush()
     return entry

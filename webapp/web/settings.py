@@ -188,13 +188,33 @@ def reminders():
 
 def _keep_secrets(form, fields: list[tuple[str, str]]) -> None:  # noqa: ANN001
     """A saved secret (password, key, webhook address) is never put back into the page; each field whose
-    `shown` text is not empty says what is saved, and that leaving it empty keeps it."""
+    `shown` text is not empty says what is saved, and that leaving it empty keeps it. Its "clear_<name>" box,
+    where the form has one, is offered only while something is saved."""
     for name, shown in fields:
         field = getattr(form, name)
-        if not form.is_submitted():
+        if not form.is_submitted() or not field.raw_data:  # a post without the field has the saved value as data
             field.data = ""
         if shown:
             field.description = f"{shown}；留空则保持不变"
+        elif f"clear_{name}" in form:
+            del form[f"clear_{name}"]
+
+
+def _secret_change(form, fields: list[tuple[str, str]]) -> list[str]:  # noqa: ANN001
+    """For the audit line: "已更改X" / "已清除X" for each secret field (name, label) the admin changed."""
+    changes = []
+    for name, label in fields:
+        clear = form._fields.get(f"clear_{name}")
+        if getattr(form, name).data:
+            changes.append(f"已更改{label}")
+        elif clear is not None and clear.data:
+            changes.append(f"已清除{label}")
+    return changes
+
+
+def _cleared(form, name: str) -> bool:  # noqa: ANN001
+    field = form._fields.get(f"clear_{name}")
+    return bool(field is not None and field.data)
 
 
 @bp.route("/mail", methods=["GET", "POST"])
@@ -210,8 +230,8 @@ def mail():
         saved_entry = settings.save_mail_settings(
             db.session, town, enabled=bool(form.enabled.data), host=form.host.data or "", port=form.port.data,
             security=form.security.data, username=form.username.data or "", password=form.password.data or "",
-            sender=form.sender.data or "")
-        changed = "，已更改密码" if form.password.data else ""
+            sender=form.sender.data or "", clear_password=_cleared(form, "password"))
+        changed = "".join(f"，{c}" for c in _secret_change(form, [("password", "密码")]))
         _audit("mail_settings_save", f"{town.name} 邮件提醒{'启用' if saved_entry.enabled else '停用'} "
                                      f"{saved_entry.host}:{saved_entry.port}{changed}")
 
@@ -233,8 +253,8 @@ def sms():
             db.session, town, enabled=bool(form.enabled.data), method=form.method.data, url=form.url.data or "",
             template=form.template.data or "", headers=form.headers.data or "",
             signature=form.signature.data or "", api_key=form.api_key.data or "",
-            success_text=form.success_text.data or "")
-        changed = "，已更改密钥" if form.api_key.data else ""
+            success_text=form.success_text.data or "", clear_api_key=_cleared(form, "api_key"))
+        changed = "".join(f"，{c}" for c in _secret_change(form, [("api_key", "密钥")]))
         host = hooks.masked_url(saved_entry.url)
         _audit("sms_settings_save", f"{town.name} 短信提醒{'启用' if saved_entry.enabled else '停用'} "
                                     f"{saved_entry.method} {host} 签名{saved_entry.signature or '（空）'}{changed}")
@@ -258,13 +278,13 @@ def robots():
         saved_entry = settings.save_robot_settings(
             db.session, town, wecom_enabled=bool(form.wecom_enabled.data), wecom_url=form.wecom_url.data or "",
             dingtalk_enabled=bool(form.dingtalk_enabled.data), dingtalk_url=form.dingtalk_url.data or "",
-            dingtalk_secret=form.dingtalk_secret.data or "")
-        changed = [label for label, value in (("企业微信地址", form.wecom_url.data),
-                                              ("钉钉地址", form.dingtalk_url.data),
-                                              ("钉钉加签密钥", form.dingtalk_secret.data)) if value]
+            dingtalk_secret=form.dingtalk_secret.data or "",
+            clear_dingtalk_secret=_cleared(form, "dingtalk_secret"))
+        changed = _secret_change(form, [("wecom_url", "企业微信地址"), ("dingtalk_url", "钉钉地址"),
+                                        ("dingtalk_secret", "钉钉加签密钥")])
         _audit("robot_settings_save", f"{town.name} 企业微信群机器人{'启用' if saved_entry.wecom_enabled else '停用'}，"
                                       f"钉钉群机器人{'启用' if saved_entry.dingtalk_enabled else '停用'}"
-                                      + (f"，已更改{'、'.join(changed)}" if changed else ""))
+                                      + "".join(f"，{c}" for c in changed))
 
     done = saved(form, save, "群机器人设置已保存。", url_for("settings.robots", town=town.id))
     return done or (render_template("settings/robots.html", form=form, town=town, towns=towns), form_status())
