@@ -14,13 +14,10 @@ from sqlalchemy.orm import Session
 
 from webapp.archive.models import RETENTIONS, ArchiveItem
 from webapp.models import AttachmentRole, CaseEvent, Document, GridNode
+from webapp.models.workflow import CASE_ACTION_LABELS
 from webapp.services.documents import responsible_party
 
 SECRECY = "无"  # not classified: the catalogue leaves 密级 blank
-ACTION_LABELS = {
-    "start": "发起", "complete": "办理", "send_back": "退回", "withdraw": "撤回", "reassign": "转办", "timer": "到期",
-    "remind": "催办", "remind_refused": "催办未发送",
-}
 DECISION_LABELS = {"approve": "同意", "send_back": "退回", "reject": "不同意"}
 # The document's own files, then every attachment role under the label it is declared with.
 FILE_ROLES = {"main": "正文", "pdf": "正文（PDF/A）", **{role.value: role.label for role in AttachmentRole}}
@@ -70,7 +67,7 @@ def case_history(session: Session, documents: list[Document]) -> list[dict[str, 
                              .order_by(CaseEvent.at, CaseEvent.id))
     return [{
         "时间": event.at.isoformat(timespec="seconds"), "办理人": event.actor_name,
-        "动作": ACTION_LABELS.get(event.action, event.action), "步骤": event.step_title or event.step_key,
+        "动作": CASE_ACTION_LABELS.get(event.action, event.action), "步骤": event.step_title or event.step_key,
         "决定": DECISION_LABELS.get(event.decision, event.decision), "意见": event.opinion,
         "关联文件": list(event.document_ids or []),
     } for event in events]

@@ -39,12 +39,13 @@ from sqlalchemy.orm import Session
 
 from webapp.cases import deliveries, duties
 from webapp.clock import TZ
-from webapp.models import Alert, GridNode, ProcessInstance, ReminderSettings, User, UserRole, WorkTask
+from webapp.models import Alert, GridNode, ProcessInstance, ReminderSettings, Supervision, User, UserRole, WorkTask
 from webapp.models.alerts import ALERT_KINDS, DEFAULT_DUE_SOON_WORKDAYS, DEFAULT_SUPERVISE_AFTER_WORKDAYS
 from webapp.services.errors import NotFound, OutOfScope
 
 Channel = Callable[[Session, Sequence[int]], None]
 SUPERVISING_ROLE = "leader"  # 分管领导: 督办 goes to the leaders whose scope holds the task's grid
+SUPERVISE_KEY = "supervise:"  # the dedupe prefix of the leaders' 督办 notice (the holders' is "supervise_sheet:")
 
 
 def _in_app(session: Session, alert_ids: Sequence[int]) -> None:
@@ -152,6 +153,7 @@ def _open_tasks() -> ColumnElement[bool]:
 def sweep_due(session: Session, calendar, now: datetime) -> int:
     """即将到期 (each town's number of working days before the due date, holidays and 调休 counted),
     已逾期 and 督办 notices for every open task; returns how many were made. Flushes; the caller commits."""
+    _close_supervision_items(session, now)
     made = len(announce(session, Notice("overdue", "overdue:"), and_(_open_tasks(), WorkTask.due_at < now), now))
     custom = {row.town_id: row for row in session.scalars(select(ReminderSettings))}
     today = now.astimezone(TZ).date()
@@ -174,8 +176,27 @@ def _supervise(session: Session, calendar, in_town: ColumnElement[bool], workday
         return 0
     day = calendar.workdays_back(now.astimezone(TZ).date(), workdays)
     late = and_(in_town, WorkTask.due_at < datetime.combine(day, time(), tzinfo=TZ))
-    notice = Notice("supervision", "supervise:", f"已逾期{workdays}个工作日，请督促办理。")
+    notice = Notice("supervision", SUPERVISE_KEY, f"已逾期{workdays}个工作日，请督促办理。")
+    _open_supervision_items(session, late, now)
     return len(announce(session, notice, late, now, recipients=leaders_over))
+
+
+def _open_supervision_items(session: Session, late: ColumnElement[bool], now: datetime) -> None:
+    """One 督办事项 per late task (cases.supervision issues them), in one INSERT … SELECT that a second
+    sweep, or a second process at the same moment, adds nothing to."""
+    rows = select(WorkTask.id, WorkTask.instance_id, WorkTask.scope_path, WorkTask.title, WorkTask.due_at,
+                  literal(now, Supervision.opened_at.type), literal(""), literal(""), literal("")).where(late)
+    columns = ["work_task_id", "instance_id", "scope_path", "step_title", "task_due_at", "opened_at", "opinion",
+               "holder_names", "issued_by_name"]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(Supervision.__table__).from_select(columns, rows).on_conflict_do_nothing())
+
+
+def _close_supervision_items(session: Session, now: datetime) -> None:
+    """An item is closed by the sweep after its step is done (the task's projection row is gone)."""
+    done = ~exists().where(WorkTask.id == Supervision.work_task_id)
+    session.execute(Supervision.__table__.update().where(Supervision.closed_at.is_(None), done)
+                    .values(closed_at=now))
 
 
 def sweep(session: Session, runtime, now: datetime) -> int:
@@ -237,15 +258,6 @@ def mark_all_read(session: Session, user: User, now: datetime) -> int:
                              .where(Alert.recipient_id == user.id, Alert.read_at.is_(None))
                              .values(read_at=now))
     return result.rowcount or 0
-
-
-def open_supervisions(session: Session, user: User) -> list[Alert]:
-    """督办 the user has received whose task is still open (its row still exists), oldest first: the home
-    page lists them until the step is done."""
-    return list(session.scalars(
-        select(Alert).join(WorkTask, WorkTask.id == Alert.work_task_id)
-        .where(Alert.recipient_id == user.id, Alert.kind == "supervision")
-        .order_by(WorkTask.due_at, Alert.id)))
 
 
 def daily_digest(session: Session, user: User, day) -> dict[str, list[Alert]]:  # noqa: ANN001

@@ -307,6 +307,28 @@ def build_incoming_sheet() -> GbDocument:
     return doc
 
 
+def build_supervision_sheet() -> GbDocument:
+    """督办单: the overdue step, the leader's 督办意见 and 督办期限, then a box the holder fills on paper with
+    what was done (办理情况); a form like the others (16 pt 仿宋, no red header)."""
+    doc = GbDocument(title="督办单")
+    _form_title(doc, "督办单")
+    doc.para(FLUSH_LEFT.but(align="right"), "{{ town }}")
+    label = chars_mm(4, room=2)  # 督办事项, 原定期限, 督办期限
+    half = mm_left(2 * label) / 2
+    doc.table([label, half, label, half], [
+        [_label("督办事项"), _value("{{ case_title }}", 3)],
+        [_label("办理环节"), _value("{{ step }}"), _label("涉及单位"), _value("{{ unit|default('') }}")],
+        [_label("承办人"), _value("{{ holders }}", 3)],
+        [_label("原定期限"), _value("{{ due_on|cn_date }}"), _label("已逾期"), _value("{{ overdue_days }}个工作日")],
+        [_label("督办意见"), _value("{{ opinion }}", 3)],
+        [_label("督办期限"), _value("{{ deadline|cn_date }}前办结"), _label("督办人"), _value("{{ leader }}")],
+        [_label("督办日期"), _value("{{ issued_on|cn_date }}", 3)],
+        [_label("办理情况"), _value("", 3)],
+    ], run=FORM_RUN, header_rows=0)
+    doc.para(FLUSH_LEFT.but(before=LINE_PITCH // 2), "承办人请于督办期限前办结，并将办理情况报督办人。")
+    return doc
+
+
 BUILDERS = {
     "minutes": build_minutes,
     "responsibility_letter": build_responsibility_letter,
@@ -314,4 +336,5 @@ BUILDERS = {
     "evaluation_sheet": build_evaluation_sheet,
     "unit_file": build_unit_file,
     "incoming_sheet": build_incoming_sheet,
+    "supervision_sheet": build_supervision_sheet,
 }

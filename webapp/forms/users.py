@@ -1,4 +1,4 @@
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField, TextAreaField
 
 from webapp.forms.common import (
     CheckboxList,
@@ -53,3 +53,12 @@ class AuditFilterForm(ChineseForm):
     action = SelectField("操作", choices=[("", "全部"), *AUDIT_ACTIONS.items()], validators=[optional()])
     date_from = CnDateField("日期自", validators=[optional()])
     date_to = CnDateField("至", validators=[optional()])
+
+
+class SupervisionForm(ChineseForm):
+    """督办: the leader's opinion and the deadline by which the overdue step must be done (the service checks
+    both, so an empty opinion and a past deadline are reported together)."""
+
+    opinion = TextAreaField("督办意见", validators=[optional()],
+                            description="写明要求，如：请于本周内完成核稿，报分管领导签发。")
+    deadline = CnDateField("督办期限", validators=[optional()], description="承办人须在此日期前办结")

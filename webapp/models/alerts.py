@@ -1,8 +1,8 @@
-"""In-app alerts (消息提醒) and each town's reminder settings (提醒、催办)."""
+"""In-app alerts (消息提醒), each town's reminder settings (提醒、催办) and the 督办 items (supervision)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -75,3 +75,36 @@ class ReminderSettings(db.Model):
     supervise_after_workdays: Mapped[int] = mapped_column(default=DEFAULT_SUPERVISE_AFTER_WORKDAYS,
                                                          server_default=str(DEFAULT_SUPERVISE_AFTER_WORKDAYS))
 
+
+
+class Supervision(db.Model):
+    """督办事项: a step overdue long enough that the leaders over its grid follow it up. Opened by the sweep
+    (one per task), issued by a leader as a 督办单 with an opinion and its own deadline (督办期限), closed by the
+    sweep once the step is done. The task's title and due time are copied: its projection row goes when done."""
+
+    __tablename__ = "supervision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # No foreign key: the task row is deleted when the step is done, the item stays as the record of it.
+    work_task_id: Mapped[int] = mapped_column(unique=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    scope_path: Mapped[str] = mapped_column(String(255), index=True)  # the task's grid: who may follow it up
+    step_title: Mapped[str] = mapped_column(String(200))
+    task_due_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    opened_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    opinion: Mapped[str] = mapped_column(Text, default="")  # 督办意见
+    deadline: Mapped[date | None] = mapped_column()  # 督办期限: by when the step must be done
+    holder_names: Mapped[str] = mapped_column(String(300), default="")  # 承办人, as named on the 督办单
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    issued_by_name: Mapped[str] = mapped_column(String(100), default="")
+    issued_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))  # the 督办单
+    closed_at: Mapped[datetime | None] = mapped_column(AwareDateTime(), index=True)
+
+    instance: Mapped[ProcessInstance] = relationship()
+
+    @property
+    def state(self) -> str:
+        if self.closed_at is not None:
+            return "已办结"
+        return "已督办" if self.issued_at is not None else "待督办"

@@ -13,9 +13,14 @@ from webapp.models.types import AwareDateTime
 from webapp.models.users import User
 
 INSTANCE_STATUSES = {"running": "办理中", "completed": "已办结", "cancelled": "已取消"}
-# Case events that note something about an open step without moving the case (催办, and a 催办 refused
-# within its interval): 撤回, the inbox's "who acted last" and a finished task's page look past them.
-SIDE_ACTIONS = ("remind", "remind_refused")
+# Case events that note something about an open step without moving the case (催办, a 催办 refused within
+# its interval, a 督办单 issued): 撤回, the inbox's "who acted last" and a finished task's page look past them.
+SIDE_ACTIONS = ("remind", "remind_refused", "supervise")
+# How a case event's action reads on the case page and in the archive's metadata.
+CASE_ACTION_LABELS = {
+    "start": "发起", "complete": "办理", "send_back": "退回", "withdraw": "撤回", "reassign": "转办", "timer": "到期",
+    "remind": "催办", "remind_refused": "催办未发送", "supervise": "督办",
+}
 
 
 class ProcessInstance(db.Model):

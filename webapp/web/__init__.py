@@ -9,13 +9,9 @@ from webapp.cases import registry
 from webapp.cases.inbox import DUE_FILTERS
 from webapp.models.grid import UNIT_CATEGORIES
 from webapp.models.users import ROLES
+from webapp.models.workflow import CASE_ACTION_LABELS
 from webapp.web.common import now
 from webapp.web.extension_points import WebParts
-
-CASE_ACTIONS = {
-    "start": "发起", "complete": "办理", "send_back": "退回", "withdraw": "撤回", "reassign": "转办", "timer": "到期",
-    "remind": "催办", "remind_refused": "催办未发送",
-}
 
 
 def _shared_modules() -> list:
@@ -60,7 +56,7 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
     register_error_handlers(app)
     read_only.install(app)
     stack_labels.install(app)
-    app.jinja_env.globals.update(ROLES=ROLES, UNIT_CATEGORIES=UNIT_CATEGORIES, ACTIONS=CASE_ACTIONS, now=now,
+    app.jinja_env.globals.update(ROLES=ROLES, UNIT_CATEGORIES=UNIT_CATEGORIES, ACTIONS=CASE_ACTION_LABELS, now=now,
                                   DUE_FILTERS=DUE_FILTERS,
                                   case_panel=lambda key: getattr(registry.get(key), "case_panel", None))
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}

@@ -1,5 +1,5 @@
 """消息提醒 pages: the list (read/unread), opening a notice (marks it read), mark all read, the daily digest,
-the user's own 提醒方式 (e-mail, SMS);
+the user's own 提醒方式 (e-mail, SMS), a 督办事项 and its 督办单;
 and the header badge with the unread count on every page."""
 
 from __future__ import annotations
@@ -9,15 +9,16 @@ from datetime import date
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from webapp.cases import alerts
+from webapp.cases import alerts, supervision
 from webapp.clock import TZ
 from webapp.extensions import db
-from webapp.forms.users import AlertChannelsForm
+from webapp.forms.users import AlertChannelsForm, SupervisionForm
 from webapp.models import User, WorkTask
 from webapp.services import accounts, audit, settings
 from webapp.services.errors import InvalidInput
-from webapp.web.common import acting_user, client_address, form_status, now, page_arg
+from webapp.web.common import acting_user, client_address, form_status, now, page_arg, roles_required
 from webapp.web.form_errors import saved
+from webapp.web.responses import runtime
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
 
@@ -48,9 +49,14 @@ def index():
 @bp.get("/<int:alert_id>")
 @login_required
 def open_alert(alert_id: int):
-    """Opening a notice marks it read and goes to its task while the task is open, else to its case."""
+    """Opening a notice marks it read and goes to its task while the task is open, else to its case; a
+    leader's 督办 notice goes to the 督办事项, where the leader issues it."""
     alert = alerts.mark_read(db.session, acting_user(), alert_id, now())
     db.session.commit()
+    item = supervision.item_of_task(db.session, alert.work_task_id) if alert.dedupe_key and \
+        alert.dedupe_key.startswith(alerts.SUPERVISE_KEY) else None
+    if item is not None:
+        return redirect(url_for("alerts.supervision_item", item_id=item.id))
     if alert.work_task_id and db.session.get(WorkTask, alert.work_task_id) is not None:
         return redirect(url_for("tasks.task", task_id=alert.work_task_id))
     if alert.instance_id:
@@ -107,3 +113,28 @@ def digest():
         raise InvalidInput("日期格式应为 2026-01-31。") from error
     groups = alerts.daily_digest(db.session, acting_user(), day)
     return render_template("alerts/digest.html", groups=groups, day=day)
+
+
+@bp.route("/supervision/<int:item_id>", methods=["GET", "POST"])
+@roles_required(supervision.ISSUING_ROLE)
+def supervision_item(item_id: int):
+    """督办事项: the overdue step and who holds it; a leader over its grid issues it (督办意见, 督办期限),
+    which makes the 督办单 and tells the holders."""
+    user = acting_user()
+    item = supervision.item_for(db.session, user, item_id)
+    task = db.session.get(WorkTask, item.work_task_id)
+    form = SupervisionForm()
+    if item.issued_at is None and item.closed_at is None and task is not None:
+        done = saved(form, lambda: supervision.issue(
+            db.session, runtime().documents, runtime().calendar(db.session), user=user, item_id=item.id,
+            opinion=form.opinion.data or "", deadline=form.deadline.data, now=now()),
+            "已督办，督办单已生成并通知承办人。", url_for("alerts.supervision_item", item_id=item.id))
+        if done:
+            return done
+    elif request.method == "POST":
+        flash("该事项已督办或已办结，不能再次督办。", "error")
+    today = now().astimezone(TZ).date()
+    overdue = supervision.overdue_workdays(runtime().calendar(db.session), item.task_due_at, today)
+    holders = supervision.holder_names(db.session, task) if task is not None else item.holder_names
+    return render_template("alerts/supervision.html", item=item, task=task, form=form, overdue=overdue,
+                           holders=holders, today=today), form_status()

@@ -2,7 +2,8 @@ from flask import Blueprint, render_template
 from flask_login import login_required
 
 from webapp.cases import actions as cases
-from webapp.cases import alerts, coverage, inbox, registry, workbench
+from webapp.cases import coverage, inbox, registry, supervision, workbench
+from webapp.clock import TZ
 from webapp.extensions import db
 from webapp.web.common import acting_user, now
 from webapp.web.responses import runtime
@@ -23,5 +24,5 @@ def index():
         "home/index.html", user=user, todo=todo_count(user), due=inbox.due_counts(db.session, user, window),
         startable=cases.startable_procedures(user), documents=workbench.recent_documents(db.session, user),
         reminders=reminders, plan_pages=registry.visit_plans_endpoints(),
-        supervisions=alerts.open_supervisions(db.session, user),
+        supervisions=supervision.open_items(db.session, user), today=now().astimezone(TZ).date(),
     )
