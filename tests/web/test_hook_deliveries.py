@@ -12,7 +12,7 @@ import html
 import json
 import threading
 import urllib.parse
-from datetime import timedelta
+from datetime import UTC, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -22,6 +22,7 @@ from tests.services.test_alerts import at, case_in_review
 from tests.web.test_mail_deliveries import _free_port, _rows, _send, _user
 from webapp.cases import hooks
 from webapp.models import Alert, AuditEvent, Delivery, MailSettings, RobotSettings, SmsSettings
+from webapp.models.alerts import quiet_end
 
 API_KEY = "k-9f3b27d1c0ffee"
 WECOM_KEY = "wx-6a1d-robot-key"
@@ -328,3 +329,40 @@ def test_a_saved_secret_can_be_cleared_but_not_cleared_and_replaced_at_once(sess
     assert f'name="clear_{secret}"' not in admin.get(url).get_data(as_text=True)
     audit = session.scalars(select(AuditEvent.summary).order_by(AuditEvent.id.desc())).first()
     assert "已清除" in audit
+
+
+@pytest.mark.parametrize(("moment", "hours", "end"), [
+    ("2026-09-28T23:30", (22, 7), "2026-09-29T07:00"), ("2026-09-29T06:59", (22, 7), "2026-09-29T07:00"),
+    ("2026-09-29T07:00", (22, 7), None), ("2026-09-28T21:59", (22, 7), None),
+    ("2026-09-28T03:00", (0, 6), "2026-09-28T06:00"), ("2026-09-28T06:00", (0, 6), None),
+    ("2026-09-28T23:30", (7, 7), None),
+])
+def test_quiet_hours_end_in_beijing_time(moment, hours, end):
+    assert quiet_end(at(moment), *hours) == (at(end) if end else None)
+    assert quiet_end(at(moment).astimezone(UTC), *hours) == (at(end) if end else None)
+
+
+def test_a_night_alert_texts_at_seven_and_a_town_may_turn_quiet_hours_off(app, session, small_town, sign_in,
+                                                                           gateway):
+    gateway.start()
+    admin = sign_in("admin")
+    assert admin.post(f"/admin/settings/sms?town={small_town.town.id}",
+                      SMS_FORM | {"url": f"{gateway.base}/sms/send"}).status_code == 302
+    _leader_wants_sms(sign_in)
+    night = at("2026-09-28T23:30")
+    case_in_review(app, session, small_town.town, night)
+    [row] = _rows(session)
+    assert row.next_attempt_at == at("2026-09-29T07:00")
+    assert [n.kind for n in session.scalars(select(Alert).where(Alert.created_at == night))] == ["new_task"]
+    assert _send(app, night + timedelta(minutes=5)).sent == 0 and gateway.requests == []
+    assert _send(app, at("2026-09-29T07:00")).sent == 1 and len(gateway.requests) == 1
+
+    reminders = f"/admin/settings/reminders?town={small_town.town.id}"
+    form = {"due_soon_workdays": "1", "reminder_interval_hours": "24", "supervise_after_workdays": "2"}
+    bad = html.unescape(admin.post(reminders, form | {"quiet_from": "24", "quiet_until": "-1"})
+                        .get_data(as_text=True))
+    for field in ("quiet_from", "quiet_until"):
+        assert "请填写0至23之间的整点" in bad[bad.index(f'id="{field}-error"'):][:200], field
+    assert admin.post(reminders, form | {"quiet_from": "0", "quiet_until": "0"}).status_code == 302
+    case_in_review(app, session, small_town.town, night + timedelta(days=1))
+    assert [r.next_attempt_at for r in _rows(session)][-1] == night + timedelta(days=1)  # at once

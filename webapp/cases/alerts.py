@@ -54,7 +54,8 @@ def _in_app(session: Session, alert_ids: Sequence[int]) -> None:
 
 # Every channel a new alert goes through. Each outside channel only queues deliveries for the ids (e-mail,
 # the SMS gateway and 企业微信/钉钉 group robots: cases.deliveries); see the module docstring.
-CHANNELS: list[Channel] = [_in_app, deliveries.queue_email, deliveries.queue_sms, deliveries.queue_robots]
+CHANNELS: list[Channel] = [_in_app, deliveries.queue_email, deliveries.queue_sms, deliveries.queue_robots,
+                           deliveries.defer_quiet_hours]  # last: it reschedules what the others queued
 
 
 def deliver(session: Session, alert_ids: Sequence[int]) -> None:

@@ -34,7 +34,8 @@ from sqlalchemy import ColumnElement, and_, func, literal, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from webapp.cases import hooks
-from webapp.models import Alert, Delivery, GridNode, MailSettings, RobotSettings, SmsSettings, User
+from webapp.models import Alert, Delivery, GridNode, MailSettings, ReminderSettings, RobotSettings, SmsSettings, User
+from webapp.models.alerts import DEFAULT_QUIET_FROM, DEFAULT_QUIET_UNTIL, quiet_end
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +100,24 @@ def queue_robots(session: Session, alert_ids: Sequence[int]) -> None:
                lambda town, enabled=enabled, url=url: (RobotSettings, and_(RobotSettings.town_id == town.id,
                                                                           enabled.is_(True), url != "")),
                first)
+
+
+def defer_quiet_hours(session: Session, alert_ids: Sequence[int]) -> None:
+    """The last of alerts.CHANNELS: the outside deliveries just queued for alerts made in their town's 免打扰
+    hours wait until those hours end (the in-app alert is there at once)."""
+    rows = session.execute(select(Delivery.id, Delivery.town_id, Delivery.next_attempt_at)
+                           .where(Delivery.alert_id.in_(list(alert_ids)), Delivery.attempts == 0)).all()
+    own = {entry.town_id: entry for entry in session.scalars(
+        select(ReminderSettings).where(ReminderSettings.town_id.in_({row.town_id for row in rows})))}
+    later: dict[datetime, list[int]] = {}
+    for delivery_id, town_id, due in rows:
+        end = (own[town_id].quiet_end(due) if town_id in own
+               else quiet_end(due, DEFAULT_QUIET_FROM, DEFAULT_QUIET_UNTIL))
+        if end is not None:
+            later.setdefault(end, []).append(delivery_id)
+    for end, ids in later.items():
+        session.execute(update(Delivery).where(Delivery.id.in_(ids)).values(next_attempt_at=end)
+                        .execution_options(synchronize_session=False))
 
 
 def event_recipients(session: Session, alert: Alert) -> list[str]:

@@ -56,6 +56,10 @@ class ReminderSettingsForm(ChineseForm):
                                            validators=[InputRequired("请填写催办间隔。")])
     supervise_after_workdays = IntegerField("逾期几个工作日后提交分管领导督办（0为不督办）",
                                            validators=[InputRequired("请填写督办的工作日数。")])
+    quiet_from = IntegerField("免打扰开始（时）", validators=[InputRequired("请填写免打扰开始的整点。")],
+                              description="如22：22:00后产生的提醒，邮件、短信和群消息顺延发送")
+    quiet_until = IntegerField("免打扰结束（时）", validators=[InputRequired("请填写免打扰结束的整点。")],
+                               description="如7：顺延到7:00发送；开始与结束相同则不设免打扰")
 
 
 class MailSettingsForm(ChineseForm):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from webapp.clock import TZ
 from webapp.extensions import db
 from webapp.models.types import AwareDateTime
 from webapp.models.users import User
@@ -17,6 +18,9 @@ DEFAULT_DUE_SOON_WORKDAYS = 1
 DEFAULT_REMINDER_INTERVAL_HOURS = 24
 # 督办: a task overdue this many working days is escalated to the leaders over its grid (0: never).
 DEFAULT_SUPERVISE_AFTER_WORKDAYS = 2
+# 免打扰: e-mail, SMS and group-robot messages of alerts made from 22:00 to 07:00 (Beijing time) wait until
+# 07:00; the in-app alert is there at once. Equal hours turn it off.
+DEFAULT_QUIET_FROM, DEFAULT_QUIET_UNTIL = 22, 7
 
 ALERT_KINDS = {
     "new_task": "新待办", "send_back": "退回", "due_soon": "即将到期", "overdue": "已逾期", "reminder": "催办",
@@ -74,6 +78,24 @@ class ReminderSettings(db.Model):
     # 督办 after this many working days overdue; 0 turns it off for the town.
     supervise_after_workdays: Mapped[int] = mapped_column(default=DEFAULT_SUPERVISE_AFTER_WORKDAYS,
                                                          server_default=str(DEFAULT_SUPERVISE_AFTER_WORKDAYS))
+    # 免打扰 from this hour until that one (Beijing time, may wrap past midnight); equal hours: none.
+    quiet_from: Mapped[int] = mapped_column(default=DEFAULT_QUIET_FROM, server_default=str(DEFAULT_QUIET_FROM))
+    quiet_until: Mapped[int] = mapped_column(default=DEFAULT_QUIET_UNTIL, server_default=str(DEFAULT_QUIET_UNTIL))
+
+    def quiet_end(self, moment: datetime) -> datetime | None:
+        """When the 免打扰 hours that `moment` falls in end; None outside them."""
+        return quiet_end(moment, self.quiet_from, self.quiet_until)
+
+
+def quiet_end(moment: datetime, start: int, end: int) -> datetime | None:
+    """The end of the quiet hours from `start` to `end` o'clock (Beijing time, wrapping past midnight when
+    start > end) that `moment` falls in, or None when it does not (or start == end: no quiet hours)."""
+    local = moment.astimezone(TZ)
+    inside = start <= local.hour < end if start < end else (local.hour >= start or local.hour < end)
+    if start == end or not inside:
+        return None
+    day = local.date() if local.hour < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, time(end), tzinfo=TZ)
 
 
 

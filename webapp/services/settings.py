@@ -23,6 +23,8 @@ from webapp.models import (
 )
 from webapp.models.alerts import (
     DEFAULT_DUE_SOON_WORKDAYS,
+    DEFAULT_QUIET_FROM,
+    DEFAULT_QUIET_UNTIL,
     DEFAULT_REMINDER_INTERVAL_HOURS,
     DEFAULT_SUPERVISE_AFTER_WORKDAYS,
 )
@@ -124,11 +126,14 @@ def reminder_settings(session: Session, town: GridNode | None) -> ReminderSettin
     entry = session.get(ReminderSettings, town.id) if town is not None else None
     return entry or ReminderSettings(town_id=town.id if town else None, due_soon_workdays=DEFAULT_DUE_SOON_WORKDAYS,
                                      reminder_interval_hours=DEFAULT_REMINDER_INTERVAL_HOURS,
-                                     supervise_after_workdays=DEFAULT_SUPERVISE_AFTER_WORKDAYS)
+                                     supervise_after_workdays=DEFAULT_SUPERVISE_AFTER_WORKDAYS,
+                                     quiet_from=DEFAULT_QUIET_FROM, quiet_until=DEFAULT_QUIET_UNTIL)
 
 
 def save_reminder_settings(session: Session, town: GridNode, *, due_soon_workdays: int, reminder_interval_hours: int,
-                           supervise_after_workdays: int = DEFAULT_SUPERVISE_AFTER_WORKDAYS) -> ReminderSettings:
+                           supervise_after_workdays: int = DEFAULT_SUPERVISE_AFTER_WORKDAYS,
+                           quiet_from: int = DEFAULT_QUIET_FROM, quiet_until: int = DEFAULT_QUIET_UNTIL
+                           ) -> ReminderSettings:
     problems = {}
     if not 0 <= due_soon_workdays <= 10:
         problems["due_soon_workdays"] = "提前提醒的工作日数应在0至10之间。"
@@ -136,11 +141,15 @@ def save_reminder_settings(session: Session, town: GridNode, *, due_soon_workday
         problems["reminder_interval_hours"] = "催办间隔应在1至720小时之间。"
     if not 0 <= supervise_after_workdays <= 30:
         problems["supervise_after_workdays"] = "督办的工作日数应在0至30之间。"
+    for name, hour in (("quiet_from", quiet_from), ("quiet_until", quiet_until)):
+        if not 0 <= hour <= 23:
+            problems[name] = "请填写0至23之间的整点。"
     if problems:
         raise InvalidInput("；".join(problems.values()), fields=problems)
     entry = session.get(ReminderSettings, town.id) or ReminderSettings(town_id=town.id)
     entry.due_soon_workdays, entry.reminder_interval_hours = due_soon_workdays, reminder_interval_hours
     entry.supervise_after_workdays = supervise_after_workdays
+    entry.quiet_from, entry.quiet_until = quiet_from, quiet_until
     session.add(entry)
     session.flush()
     return entry

@@ -177,10 +177,13 @@ def reminders():
     def save() -> None:
         entry = settings.save_reminder_settings(db.session, town, due_soon_workdays=form.due_soon_workdays.data,
                                                 reminder_interval_hours=form.reminder_interval_hours.data,
-                                                supervise_after_workdays=form.supervise_after_workdays.data)
+                                                supervise_after_workdays=form.supervise_after_workdays.data,
+                                                quiet_from=form.quiet_from.data, quiet_until=form.quiet_until.data)
+        quiet = (f"免打扰{entry.quiet_from}:00至{entry.quiet_until}:00" if entry.quiet_from != entry.quiet_until
+                 else "不设免打扰")
         _audit("reminder_settings_save", f"{town.name} 提前{entry.due_soon_workdays}个工作日提醒，"
                                          f"催办间隔{entry.reminder_interval_hours}小时，"
-                                         f"逾期{entry.supervise_after_workdays}个工作日督办")
+                                         f"逾期{entry.supervise_after_workdays}个工作日督办，{quiet}")
 
     done = saved(form, save, "提醒设置已保存。", url_for("settings.reminders", town=town.id))
     return done or (render_template("settings/reminders.html", form=form, town=town, towns=towns), form_status())
