@@ -163,6 +163,31 @@ def claim(session: Session, *, worker: str, now: datetime, batch: int = BATCH) -
 Work = list[tuple[int, str, int]]  # (delivery id, address, alert id) per row of one channel and town
 
 
+@dataclass(frozen=True)
+class Message:
+    """What goes out as one message: the alerts of one or more deliveries to one address."""
+
+    address: str
+    delivery_ids: tuple[int, ...]
+    alert_ids: tuple[int, ...]
+
+
+def per_address(work: Work) -> list[Message]:
+    """E-mail and SMS: one message per address for everything due to it in the batch (the night's alerts,
+    held by 免打扰, arrive at 07:00 as one message, not a flood), in the order they were made."""
+    grouped: dict[str, tuple[list[int], list[int]]] = {}
+    for delivery_id, address, alert_id in work:
+        deliveries, alert_ids = grouped.setdefault(address, ([], []))
+        deliveries.append(delivery_id)
+        alert_ids.append(alert_id)
+    return [Message(address, tuple(d), tuple(a)) for address, (d, a) in grouped.items()]
+
+
+def per_row(work: Work) -> list[Message]:
+    """Group robots: a message per delivery (each already tells of one event, naming everyone)."""
+    return [Message(address, (delivery_id,), (alert_id,)) for delivery_id, address, alert_id in work]
+
+
 @dataclass
 class _Sweep:
     """One run of the sweep: what every channel's sender needs, and where it reports each row's outcome."""
@@ -179,6 +204,14 @@ class _Sweep:
     def fail(self, work: Work, error: str) -> None:
         for delivery_id, _address, _alert in work:
             self.record(delivery_id, error)
+
+    def settle(self, messages: Sequence[Message], error: str | None) -> None:
+        for message in messages:
+            for delivery_id in message.delivery_ids:
+                self.record(delivery_id, error)
+
+    def alerts(self, message: Message) -> list[Alert]:
+        return [self.session.get(Alert, alert_id) for alert_id in message.alert_ids]
 
 
 def send_due(session: Session, now: datetime, *, worker: str, public_url: str = "", batch: int = BATCH) -> SendResult:
@@ -216,23 +249,24 @@ def _send_email(sweep: _Sweep, town_id: int, work: Work) -> None:
     except Exception as error:  # every kind of failure is one failed attempt for each row
         sweep.fail(work, _describe(error, server))
         return
+    messages = per_address(work)
     try:
-        for index, (delivery_id, address, alert_id) in enumerate(work):
+        for index, message in enumerate(messages):
             try:
-                smtp.send_message(_message(session.get(Alert, alert_id), address, server[5], now, sweep.public_url))
+                smtp.send_message(_message(sweep.alerts(message), message.address, server[5], now, sweep.public_url))
             except smtplib.SMTPServerDisconnected as error:
-                # The connection is gone: this row and the rest fail this time.
-                sweep.fail(work[index:], _describe(error, server))
+                # The connection is gone: this message and the rest fail this time.
+                sweep.settle(messages[index:], _describe(error, server))
                 return
             except smtplib.SMTPException as error:  # this message refused (a bad address …); the connection lives
-                sweep.record(delivery_id, _describe(error, server))
+                sweep.settle([message], _describe(error, server))
             except OSError as error:  # a socket error (every SMTPException is an OSError too: caught above)
-                sweep.fail(work[index:], _describe(error, server))
+                sweep.settle(messages[index:], _describe(error, server))
                 return
             except Exception as error:  # this message not buildable; the connection lives
-                sweep.record(delivery_id, _describe(error, server))
+                sweep.settle([message], _describe(error, server))
             else:
-                sweep.record(delivery_id, None)
+                sweep.settle([message], None)
     finally:
         try:
             smtp.quit()
@@ -240,21 +274,21 @@ def _send_email(sweep: _Sweep, town_id: int, work: Work) -> None:
             smtp.close()
 
 
-def _one_by_one(sweep: _Sweep, work: Work, send: Callable[[str, Alert], None]) -> None:
-    """The HTTP channels: one request per row; an unreachable server fails the rest of the share."""
-    for index, (delivery_id, address, alert_id) in enumerate(work):
+def _one_by_one(sweep: _Sweep, messages: list[Message], send: Callable[[str, list[Alert]], None]) -> None:
+    """The HTTP channels: one request per message; an unreachable server fails the rest of the share."""
+    for index, message in enumerate(messages):
         try:
-            send(address, sweep.session.get(Alert, alert_id))
+            send(message.address, sweep.alerts(message))
         except hooks.Unreachable as error:
-            sweep.fail(work[index:], str(error))
+            sweep.settle(messages[index:], str(error))
             return
         except hooks.SendFailed as error:
-            sweep.record(delivery_id, str(error))
+            sweep.settle([message], str(error))
         except Exception as error:  # noqa: BLE001 — a bug in building the request is one failed attempt
-            log.exception("delivery %s could not be sent", delivery_id)
-            sweep.record(delivery_id, f"发送失败：{type(error).__name__}")
+            log.exception("deliveries %s could not be sent", message.delivery_ids)
+            sweep.settle([message], f"发送失败：{type(error).__name__}")
         else:
-            sweep.record(delivery_id, None)
+            sweep.settle([message], None)
 
 
 def _send_sms(sweep: _Sweep, town_id: int, work: Work) -> None:
@@ -263,8 +297,8 @@ def _send_sms(sweep: _Sweep, town_id: int, work: Work) -> None:
         sweep.fail(work, "本镇未启用短信发送。")
         return
     gateway = hooks.SmsGateway.of(entry)
-    _one_by_one(sweep, work, lambda phone, alert: hooks.send_sms(gateway, phone,
-                                                                 hooks.sms_text(alert, sweep.public_url)))
+    _one_by_one(sweep, per_address(work), lambda phone, alerts: hooks.send_sms(
+        gateway, phone, hooks.sms_text(alerts, sweep.public_url)))
 
 
 def _robot_sender(kind: str) -> Callable[[_Sweep, int, Work], None]:
@@ -275,11 +309,12 @@ def _robot_sender(kind: str) -> Callable[[_Sweep, int, Work], None]:
             return
         url, secret = robot
 
-        def post(_address: str, alert: Alert) -> None:
+        def post(_address: str, alerts: list[Alert]) -> None:
+            [alert] = alerts
             text = hooks.robot_text(alert, "、".join(event_recipients(sweep.session, alert)), sweep.public_url)
             hooks.send_robot(kind, url, secret, text, sweep.now)
 
-        _one_by_one(sweep, work, post)
+        _one_by_one(sweep, per_row(work), post)
 
     return send
 
@@ -307,19 +342,25 @@ def _connect(host: str, port: int, security: str, username: str, password: str) 
     return smtp
 
 
-def _message(alert: Alert, address: str, sender: str, now: datetime, public_url: str) -> EmailMessage:
+def _message(alerts: list[Alert], address: str, sender: str, now: datetime, public_url: str) -> EmailMessage:
+    """One alert as its own mail; several (to one address in one batch) as one mail listing them all."""
     message = EmailMessage()
-    message["Subject"] = re.sub(r"[\r\n]+", " ", alert.title)  # a header is one line
+    subject = alerts[0].title if len(alerts) == 1 else f"您有{len(alerts)}条新的消息提醒"
+    message["Subject"] = re.sub(r"[\r\n]+", " ", subject)  # a header is one line
     message["From"] = sender
     message["To"] = address
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    lines = [f"【{alert.kind_label}】{alert.title}"]
-    if alert.body:
-        lines.append(alert.body)
-    if public_url:
-        lines += ["", f"查看：{public_url}/alerts/{alert.id}"]
-    lines += ["", "（本邮件由系统自动发送，请勿回复。）"]
+    lines = []
+    for number, alert in enumerate(alerts, start=1):
+        lines.append(f"{number}. 【{alert.kind_label}】{alert.title}" if len(alerts) > 1
+                     else f"【{alert.kind_label}】{alert.title}")
+        if alert.body:
+            lines.append(alert.body)
+        if public_url:
+            lines.append(f"查看：{public_url}/alerts/{alert.id}")
+        lines.append("")
+    lines.append("（本邮件由系统自动发送，请勿回复。）")
     message.set_content("\n".join(lines) + "\n")
     return message
 

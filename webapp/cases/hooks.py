@@ -54,10 +54,16 @@ class SmsGateway:
                    entry.success_text)
 
 
-def sms_text(alert: Alert, public_url: str) -> str:
-    """Short: the kind and the title, cut to fit one message, then the link."""
-    link = f" {public_url}/alerts/{alert.id}" if public_url else ""
-    text = " ".join(f"【{alert.kind_label}】{alert.title}".split())
+def sms_text(alerts: list[Alert], public_url: str) -> str:
+    """Short: the kind and the title, cut to fit one message, then the link; several alerts to one phone in
+    one batch are one message: how many, the first one's title, and the link to the list."""
+    alert = alerts[0]
+    if len(alerts) == 1:
+        link = f" {public_url}/alerts/{alert.id}" if public_url else ""
+        text = " ".join(f"【{alert.kind_label}】{alert.title}".split())
+    else:
+        link = f" {public_url}/alerts/" if public_url else ""
+        text = " ".join(f"【消息提醒】您有{len(alerts)}条新消息：{alert.title}等".split())
     room = max(SMS_MAX_CHARS - len(link), 10)
     if len(text) > room:
         text = text[:room - 1] + "…"
