@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from sqlalchemy import (
     ColumnElement,
@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from webapp.cases import deliveries, duties
+from webapp.cases import deliveries, duties, registry
 from webapp.clock import TZ
 from webapp.models import Alert, GridNode, ProcessInstance, ReminderSettings, Supervision, User, UserRole, WorkTask
 from webapp.models.alerts import ALERT_KINDS, DEFAULT_DUE_SOON_WORKDAYS, DEFAULT_SUPERVISE_AFTER_WORKDAYS
@@ -165,9 +165,30 @@ def sweep_due(session: Session, calendar, now: datetime) -> int:
         until = datetime.combine(calendar.add_workdays(today, ahead), time(23, 59, 59), tzinfo=TZ)
         soon = and_(in_town, WorkTask.due_at >= now, WorkTask.due_at <= until)
         made += len(announce(session, Notice("due_soon", "due_soon:"), soon, now))
+        made += _announce_due_items(session, town, today, until.date(), now)
         made += _supervise(session, calendar, in_town, own.supervise_after_workdays if own else
                           DEFAULT_SUPERVISE_AFTER_WORKDAYS, now)
     return made
+
+
+def _announce_due_items(session: Session, town: GridNode, today: date, until: date, now: datetime) -> int:
+    """即将到期 and 已逾期 for the procedures' due items (registry.DueItem) in the town, one notice per person
+    and item and kind (dedupe keys "due_soon:decision:12" cannot meet a step's "due_soon:12")."""
+    rows = []
+    for procedure in registry.all_procedures():
+        for item in procedure.due_items(session, town, until) if procedure.due_items else []:
+            kind = "overdue" if item.due < today else "due_soon"
+            rows += [{"recipient_id": user_id, "kind": kind, "title": item.title[:300],
+                      "body": f"期限{item.due.year}年{item.due.month}月{item.due.day}日",
+                      "instance_id": item.instance_id, "work_task_id": None, "created_at": now,
+                      "dedupe_key": f"{kind}:{item.key}"[:120]} for user_id in item.recipient_ids]
+    if not rows:
+        return 0
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    ids = list(session.scalars(dialect.insert(Alert.__table__).values(rows).on_conflict_do_nothing()
+                               .returning(Alert.__table__.c.id)))
+    deliver(session, ids)
+    return len(ids)
 
 
 def _supervise(session: Session, calendar, in_town: ColumnElement[bool], workdays: int, now: datetime) -> int:

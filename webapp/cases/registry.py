@@ -82,6 +82,18 @@ class VisitPlan:
 
 
 @dataclass(frozen=True)
+class DueItem:
+    """Something with a deadline that is no workflow step (a meeting's 议定事项, a referral's feedback): the
+    reminder sweep tells its people 即将到期 and 已逾期 as it does for steps."""
+
+    key: str  # unique among all due items of all procedures, e.g. "decision:12"
+    title: str  # as the alert shows it, e.g. "议定事项：清理楼道堆物（松林村）"
+    due: date  # the last day
+    recipient_ids: tuple[int, ...]
+    instance_id: int | None = None  # the case the alert opens
+
+
+@dataclass(frozen=True)
 class WorkbookSheet:
     """A sheet a procedure adds to a town's organisation workbook (组织架构工作簿), e.g. the inspection
     procedure's referral receivers. `export_rows(session, town)` gives the rows below the header;
@@ -177,6 +189,9 @@ class Procedure:
     # a clerk makes one (url_for endpoint), linked from the 上旬 reminder.
     visit_plans: Callable[[Session, GridNode, str], list[VisitPlan]] | None = None
     visit_plans_endpoint: str | None = None
+    # Its open items with a deadline that are no workflow step, in a town, due on or before a day (the reminder
+    # sweep announces 即将到期 and 已逾期 for them).
+    due_items: Callable[[Session, GridNode, date], list[DueItem]] | None = None
     # Sheets this procedure adds to the organisation workbook (after the core's, in procedure order).
     workbook_sheets: tuple[WorkbookSheet, ...] = ()
     # Set by the loader: the package the procedure lives in, and its web modules (each with a Blueprint

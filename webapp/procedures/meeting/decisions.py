@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from webapp.cases.registry import DueItem
 from webapp.models import GridNode, User
 from webapp.procedures.meeting.models import Meeting, MeetingDecision
 from webapp.services.errors import InvalidInput, NotFound, OutOfScope
@@ -32,6 +33,22 @@ def responsible_for_node(user: User, node: GridNode) -> bool:
     if node.level == "village":
         return node.contains(user.scope) and user.has_role(*REPORT_ROLES)
     return user.scope_id == node.id and user.has_role("clerk")
+
+
+def due_items(session: Session, town: GridNode, until: date) -> list[DueItem]:
+    """The town's open decisions due on or before `until`, each for the users who report it (the sweep tells
+    them 即将到期, then 已逾期)."""
+    open_ones = list(session.scalars(
+        select(MeetingDecision).join(GridNode, MeetingDecision.grid_id == GridNode.id)
+        .where(MeetingDecision.status == "open", MeetingDecision.deadline <= until, GridNode.path.startswith(town.path))
+        .options(selectinload(MeetingDecision.grid), selectinload(MeetingDecision.meeting))))
+    if not open_ones:
+        return []
+    users = list(session.scalars(select(User).join(GridNode, User.scope_id == GridNode.id)
+                                 .where(User.is_enabled.is_(True), GridNode.path.startswith(town.path))))
+    return [DueItem(key=f"decision:{d.id}", title=f"议定事项：{d.title}（{d.owner_name}）", due=d.deadline,
+                    recipient_ids=tuple(u.id for u in users if responsible_for_node(u, d.grid)),
+                    instance_id=d.meeting.instance_id) for d in open_ones]
 
 
 def visible_decisions(session: Session, user: User) -> list[MeetingDecision]:

@@ -10,7 +10,7 @@ import logging
 
 from webapp.cases.registry import DemoContext, NumberUse, Procedure, StepContext
 from webapp.models import CommitteeMember, GridNode
-from webapp.procedures.meeting import meetings, notice
+from webapp.procedures.meeting import decisions, meetings, notice
 from webapp.procedures.meeting.meetings import split_lines
 from webapp.services.errors import DomainError, InvalidInput
 
@@ -131,4 +131,5 @@ PROCEDURE = Procedure(
     retention={"minutes": "D30", notice.TEMPLATE: "D30"},
     case_panel="procedures/meeting/context.html",
     town_figures=meetings.town_figures,
+    due_items=decisions.due_items,
 )
