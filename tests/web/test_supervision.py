@@ -15,7 +15,7 @@ from tests.services.test_concurrency import _run_in_threads
 from webapp.cases import actions as cases
 from webapp.cases import alerts, supervision
 from webapp.extensions import db
-from webapp.models import AuditEvent, CaseEvent, Document, Supervision, User
+from webapp.models import AuditEvent, CaseEvent, Document, Supervision, SupervisionRule, User
 
 ESCALATES = "2026-10-10T08:00"  # due Wed 30 Sep, two whole working days after the National Day holidays
 
@@ -116,3 +116,35 @@ def test_two_leaders_issuing_at_once_one_wins_and_the_other_is_told(app, session
     assert "已由其他领导督办" in str(next(r for r in results if not isinstance(r, int)))
     assert session.scalar(select(func.count(Document.id))) == 1
     assert session.scalar(select(func.count(CaseEvent.id)).where(CaseEvent.action == "supervise")) == 1
+
+
+def test_a_town_sends_one_steps_supervision_to_the_office_head_after_one_day(app, session, small_town, sign_in):
+    admin = sign_in("admin")
+    url = f"/admin/settings/supervision?town={small_town.town.id}"
+    page = html.unescape(admin.get(url).get_data(as_text=True))
+    assert 'name="role-test_notice.draft"' in page and "按本镇设置（2）" in page
+    bad = admin.post(url, {"role-test_notice.draft": "mayor", "days-test_notice.draft": "0"})
+    answer = html.unescape(bad.get_data(as_text=True))
+    assert bad.status_code == 400 and "请选择督办对象" in answer and "逾期工作日数应在1至30之间" in answer
+    assert 'value="0"' in answer and session.scalar(select(func.count(SupervisionRule.town_id))) == 0
+    assert admin.post(url, {"role-test_notice.draft": "office_head", "days-test_notice.draft": "1"}).status_code == 302
+    [rule] = session.scalars(select(SupervisionRule)).all()
+    assert (rule.procedure_key, rule.step_key, rule.role, rule.after_workdays) == ("test_notice", "draft",
+                                                                                   "office_head", 1)
+    assert sign_in("clerk").get(url).status_code == 403
+
+    # Due Wed 30 Sep: one whole working day (Thu 8 Oct) later, the office head, not the leader, is told.
+    draft = _late_draft(app, session, small_town.town, at("2026-09-30T23:59:59"))
+    alerts.sweep(session, app.extensions["firegrid.runtime"], at("2026-10-09T08:00"))
+    assert [(n.recipient.username, n.body) for n in notices(session, kind="supervision")] == [
+        ("office_head", "已逾期1个工作日，请督促办理。")]
+    item = session.scalar(select(Supervision).where(Supervision.work_task_id == draft.id))
+    assert item.supervisor_role == "office_head"
+    assert sign_in("leader").get(f"/alerts/supervision/{item.id}").status_code == 403
+    assert sign_in("office_head").get(f"/alerts/supervision/{item.id}").status_code == 200
+
+    # 不督办: nobody is told, however late.
+    assert admin.post(url, {"role-test_notice.draft": ""}).status_code == 302
+    _late_draft(app, session, small_town.town, at("2026-09-30T23:59:59"))
+    alerts.sweep(session, app.extensions["firegrid.runtime"], at("2026-10-30T08:00"))
+    assert len(notices(session, kind="supervision")) == 1

@@ -39,12 +39,26 @@ from sqlalchemy.orm import Session
 
 from webapp.cases import deliveries, duties, registry
 from webapp.clock import TZ
-from webapp.models import Alert, GridNode, ProcessInstance, ReminderSettings, Supervision, User, UserRole, WorkTask
-from webapp.models.alerts import ALERT_KINDS, DEFAULT_DUE_SOON_WORKDAYS, DEFAULT_SUPERVISE_AFTER_WORKDAYS
+from webapp.models import (
+    Alert,
+    GridNode,
+    ProcessInstance,
+    ReminderSettings,
+    Supervision,
+    SupervisionRule,
+    User,
+    UserRole,
+    WorkTask,
+)
+from webapp.models.alerts import (
+    ALERT_KINDS,
+    DEFAULT_DUE_SOON_WORKDAYS,
+    DEFAULT_SUPERVISE_AFTER_WORKDAYS,
+    DEFAULT_SUPERVISOR_ROLE,
+)
 from webapp.services.errors import NotFound, OutOfScope
 
 Channel = Callable[[Session, Sequence[int]], None]
-SUPERVISING_ROLE = "leader"  # 分管领导: 督办 goes to the leaders whose scope holds the task's grid
 SUPERVISE_KEY = "supervise:"  # the dedupe prefix of the leaders' 督办 notice (the holders' is "supervise_sheet:")
 
 
@@ -79,19 +93,19 @@ def holders(task_condition: ColumnElement[bool]) -> CompoundSelect:
     return union_all(assigned, claimants)
 
 
-def leaders_over(task_condition: ColumnElement[bool]) -> Select:
-    """(task id, user id) of the enabled leaders (分管领导) whose scope holds each matching task's grid, except
-    a leader who holds the task himself (he has had its 已逾期 notice)."""
-    # Every leader over the task may claim it when it is unassigned and its step is a leader's
+def leaders_over(task_condition: ColumnElement[bool], role: str = DEFAULT_SUPERVISOR_ROLE) -> Select:
+    """(task id, user id) of the enabled users in `role` (分管领导 by default) whose scope holds each matching
+    task's grid, except one who holds the task himself (he has had its 已逾期 notice)."""
+    # Everyone in the role over the task may claim it when it is unassigned and its step is that role's
     # (each branch decides on a NULL assignee, so NOT holds is never NULL)
     holds = or_(and_(WorkTask.assignee_id.is_not(None), WorkTask.assignee_id == User.id),
-                and_(WorkTask.assignee_id.is_(None), WorkTask.role == SUPERVISING_ROLE))
+                and_(WorkTask.assignee_id.is_(None), WorkTask.role == role))
     return (select(WorkTask.id.label("task_id"), User.id.label("user_id"))
             .select_from(UserRole)
             .join(User, User.id == UserRole.user_id)
             .join(GridNode, GridNode.id == User.scope_id)
             .join(WorkTask, WorkTask.scope_path.startswith(GridNode.path))
-            .where(UserRole.role == SUPERVISING_ROLE, task_condition, User.is_enabled.is_(True), ~holds))
+            .where(UserRole.role == role, task_condition, User.is_enabled.is_(True), ~holds))
 
 
 @dataclass(frozen=True)
@@ -166,8 +180,8 @@ def sweep_due(session: Session, calendar, now: datetime) -> int:
         soon = and_(in_town, WorkTask.due_at >= now, WorkTask.due_at <= until)
         made += len(announce(session, Notice("due_soon", "due_soon:"), soon, now))
         made += _announce_due_items(session, town, today, until.date(), now)
-        made += _supervise(session, calendar, in_town, own.supervise_after_workdays if own else
-                          DEFAULT_SUPERVISE_AFTER_WORKDAYS, now)
+        made += _supervise(session, calendar, town, in_town, own.supervise_after_workdays if own else
+                           DEFAULT_SUPERVISE_AFTER_WORKDAYS, now)
     return made
 
 
@@ -191,25 +205,41 @@ def _announce_due_items(session: Session, town: GridNode, today: date, until: da
     return len(ids)
 
 
-def _supervise(session: Session, calendar, in_town: ColumnElement[bool], workdays: int, now: datetime) -> int:
-    """督办 to the leaders over each task overdue `workdays` whole working days (due before the start of the
-    day that many working days back: due Monday, with 2, escalates on Thursday), once per task and leader."""
-    if workdays <= 0:
-        return 0
-    day = calendar.workdays_back(now.astimezone(TZ).date(), workdays)
-    late = and_(in_town, WorkTask.due_at < datetime.combine(day, time(), tzinfo=TZ))
-    notice = Notice("supervision", SUPERVISE_KEY, f"已逾期{workdays}个工作日，请督促办理。")
-    _open_supervision_items(session, late, now)
-    return len(announce(session, notice, late, now, recipients=leaders_over))
+def _supervise(session: Session, calendar, town: GridNode, in_town: ColumnElement[bool], workdays: int,  # noqa: ANN001
+               now: datetime) -> int:
+    """督办 to the supervisors over each task overdue its number of whole working days (due before the start
+    of the day that many working days back: due Monday, with 2, escalates on Thursday), once per task and
+    person: the leaders after the town's `workdays`, unless the town set another role, another number or
+    none for the task's step (SupervisionRule)."""
+    groups: dict[tuple[str, int], list[ColumnElement[bool]]] = {}
+    ruled = []
+    for rule in session.scalars(select(SupervisionRule).where(SupervisionRule.town_id == town.id)):
+        step = and_(WorkTask.step_key == rule.step_key, WorkTask.instance_id.in_(
+            select(ProcessInstance.id).where(ProcessInstance.procedure == rule.procedure_key)))
+        ruled.append(step)
+        days = workdays if rule.after_workdays is None else rule.after_workdays
+        if rule.role and days > 0:
+            groups.setdefault((rule.role, days), []).append(step)
+    if workdays > 0:
+        groups.setdefault((DEFAULT_SUPERVISOR_ROLE, workdays), []).append(~or_(*ruled) if ruled else true())
+    made = 0
+    for (role, days), steps in groups.items():
+        day = calendar.workdays_back(now.astimezone(TZ).date(), days)
+        late = and_(in_town, or_(*steps), WorkTask.due_at < datetime.combine(day, time(), tzinfo=TZ))
+        notice = Notice("supervision", SUPERVISE_KEY, f"已逾期{days}个工作日，请督促办理。")
+        _open_supervision_items(session, late, role, now)
+        made += len(announce(session, notice, late, now, recipients=lambda tasks, role=role: leaders_over(tasks, role)))
+    return made
 
 
-def _open_supervision_items(session: Session, late: ColumnElement[bool], now: datetime) -> None:
+def _open_supervision_items(session: Session, late: ColumnElement[bool], role: str, now: datetime) -> None:
     """One 督办事项 per late task (cases.supervision issues them), in one INSERT … SELECT that a second
     sweep, or a second process at the same moment, adds nothing to."""
-    rows = select(WorkTask.id, WorkTask.instance_id, WorkTask.scope_path, WorkTask.title, WorkTask.due_at,
-                  literal(now, Supervision.opened_at.type), literal(""), literal(""), literal("")).where(late)
-    columns = ["work_task_id", "instance_id", "scope_path", "step_title", "task_due_at", "opened_at", "opinion",
-               "holder_names", "issued_by_name"]
+    rows = select(WorkTask.id, WorkTask.instance_id, WorkTask.scope_path, literal(role), WorkTask.title,
+                  WorkTask.due_at, literal(now, Supervision.opened_at.type), literal(""), literal(""),
+                  literal("")).where(late)
+    columns = ["work_task_id", "instance_id", "scope_path", "supervisor_role", "step_title", "task_due_at",
+               "opened_at", "opinion", "holder_names", "issued_by_name"]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     session.execute(dialect.insert(Supervision.__table__).from_select(columns, rows).on_conflict_do_nothing())
 

@@ -8,45 +8,42 @@ closes the items whose step is done. A leader whose scope holds the item's grid 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from webapp.cases import alerts
+from webapp.cases import alerts, registry
 from webapp.clock import TZ
-from webapp.models import CaseEvent, Supervision, User, WorkTask
+from webapp.models import CaseEvent, GridNode, Supervision, SupervisionRule, User, WorkTask
+from webapp.models.alerts import DEFAULT_SUPERVISOR_ROLE, SUPERVISOR_ROLES
 from webapp.services import audit, documents, grid
 from webapp.services.documents import DocumentServices
 from webapp.services.errors import InvalidInput, NotFound, OutOfScope
 
 SHEET = "supervision_sheet"
-ISSUING_ROLE = alerts.SUPERVISING_ROLE
 MAX_OPINION = 500
 
 
-def may_issue(user: User) -> bool:
-    return user.has_role(ISSUING_ROLE)
-
-
-def _in_scope(user: User):  # noqa: ANN202 — a SQL condition
-    return Supervision.scope_path.startswith(user.scope.path)
-
-
 def open_items(session: Session, user: User) -> list[Supervision]:
-    """The items not yet closed whose step lies in the leader's scope, the longest overdue first (工作台)."""
-    if not may_issue(user):
+    """The items not yet closed for the user's roles whose step lies in the user's scope, the longest overdue
+    first (工作台 → 督办事项)."""
+    roles = [role for role in SUPERVISOR_ROLES if user.has_role(role)]
+    if not roles:
         return []
-    return list(session.scalars(select(Supervision).where(_in_scope(user), Supervision.closed_at.is_(None))
-                                .order_by(Supervision.task_due_at, Supervision.id)))
+    return list(session.scalars(select(Supervision).where(
+        Supervision.scope_path.startswith(user.scope.path), Supervision.supervisor_role.in_(roles),
+        Supervision.closed_at.is_(None)).order_by(Supervision.task_due_at, Supervision.id)))
 
 
 def item_for(session: Session, user: User, item_id: int) -> Supervision:
-    """One item for a leader over its grid; anyone else is refused (403, logged by the caller)."""
+    """One item for a user in its supervising role over its grid; anyone else is refused (403, logged by the
+    caller)."""
     item = session.get(Supervision, item_id)
     if item is None:
         raise NotFound("没有这个督办事项。")
-    if not may_issue(user) or not item.scope_path.startswith(user.scope.path):
+    if not user.has_role(item.supervisor_role) or not item.scope_path.startswith(user.scope.path):
         raise OutOfScope("该督办事项不在您的管辖范围内。")
     return item
 
@@ -130,3 +127,60 @@ def sheet_context(session: Session, calendar, item: Supervision, task: WorkTask,
         "deadline": item.deadline, "leader": item.issued_by_name, "issued_on": today,
     }
 
+
+
+# --- 督办对象: a town's per-step choice of who supervises and after how long ---
+
+@dataclass(frozen=True)
+class StepRule:
+    """One step's row on the settings page: its procedure and title, and the town's choice (the defaults when
+    it made none: the leaders, after the town's number of working days)."""
+
+    procedure_key: str
+    procedure_title: str
+    step_key: str
+    step_title: str
+    role: str = DEFAULT_SUPERVISOR_ROLE
+    after_workdays: int | None = None
+
+    @property
+    def field(self) -> str:
+        return f"{self.procedure_key}.{self.step_key}"
+
+
+def step_rules(session: Session, specs, town: GridNode) -> list[StepRule]:  # noqa: ANN001
+    """Every step that can fall overdue (no waiting step), procedure by procedure, with the town's choice."""
+    saved = {(r.procedure_key, r.step_key): r
+             for r in session.scalars(select(SupervisionRule).where(SupervisionRule.town_id == town.id))}
+    rows = []
+    for procedure in registry.all_procedures():
+        for step in specs.steps(procedure.key).values():
+            if step.step_key in procedure.waiting_steps:
+                continue
+            rule = saved.get((procedure.key, step.step_key))
+            rows.append(StepRule(procedure.key, procedure.title, step.step_key, step.title,
+                                 rule.role if rule else DEFAULT_SUPERVISOR_ROLE,
+                                 rule.after_workdays if rule else None))
+    return rows
+
+
+def save_step_rules(session: Session, specs, town: GridNode, choices: dict[str, tuple[str, str]]) -> int:  # noqa: ANN001
+    """Save the town's choices ({"procedure.step": (role or "", working days or "")}); a step left at the
+    defaults keeps no row. Every problem is reported at once, by field; returns how many steps differ."""
+    problems, wanted = {}, []
+    for row in step_rules(session, specs, town):
+        role, days_text = choices.get(row.field, (row.role, ""))
+        days_text = days_text.strip()
+        if role not in SUPERVISOR_ROLES and role != "":
+            problems[f"role-{row.field}"] = "请选择督办对象。"
+        if days_text and not (days_text.isdigit() and 1 <= int(days_text) <= 30):
+            problems[f"days-{row.field}"] = "逾期工作日数应在1至30之间，留空按本镇设置。"
+        elif role != DEFAULT_SUPERVISOR_ROLE or days_text:
+            wanted.append(SupervisionRule(town_id=town.id, procedure_key=row.procedure_key, step_key=row.step_key,
+                                          role=role, after_workdays=int(days_text) if days_text else None))
+    if problems:
+        raise InvalidInput("；".join(dict.fromkeys(problems.values())), fields=problems)
+    session.execute(delete(SupervisionRule).where(SupervisionRule.town_id == town.id))
+    session.add_all(wanted)
+    session.flush()
+    return len(wanted)

@@ -1,7 +1,7 @@
 """Shared tables only, one module per aggregate. A procedure keeps its tables in its own package
 (webapp/procedures/<key>/models.py), registered when the procedure loads."""
 
-from webapp.models.alerts import Alert, ReminderSettings, Supervision
+from webapp.models.alerts import Alert, ReminderSettings, Supervision, SupervisionRule
 from webapp.models.approvals import DutySeparation, OpinionPhrase
 from webapp.models.audit import AuditEvent
 from webapp.models.deliveries import Delivery, MailSettings, RobotSettings, SmsSettings
@@ -26,6 +26,6 @@ __all__ = [
     "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Delivery", "Document",
     "DocumentAttachment", "DutySeparation", "EquipmentPoint", "FormDraft", "GridNode", "GridPost", "HazardLead",
     "IssuedNumber", "Job", "LoginThrottle", "MailSettings", "NumberPrefix", "NumberSequence", "OpinionPhrase",
-    "ProcessInstance", "ReminderSettings", "RobotSettings", "SmsSettings", "StoredFile", "Supervision", "Unit",
-    "UnitCardSettings", "User", "UserRole", "WarningSignText", "WorkTask",
+    "ProcessInstance", "ReminderSettings", "RobotSettings", "SmsSettings", "StoredFile", "Supervision",
+    "SupervisionRule", "Unit", "UnitCardSettings", "User", "UserRole", "WarningSignText", "WorkTask",
 ]

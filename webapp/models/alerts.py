@@ -22,6 +22,10 @@ DEFAULT_SUPERVISE_AFTER_WORKDAYS = 2
 # 07:00; the in-app alert is there at once. Equal hours turn it off.
 DEFAULT_QUIET_FROM, DEFAULT_QUIET_UNTIL = 22, 7
 
+# Who a step's 督办 goes to (设置 → 督办对象, per procedure step; "" : no 督办 for that step).
+SUPERVISOR_ROLES = {"leader": "分管领导", "office_head": "办公室负责人"}
+DEFAULT_SUPERVISOR_ROLE = "leader"
+
 ALERT_KINDS = {
     "new_task": "新待办", "send_back": "退回", "due_soon": "即将到期", "overdue": "已逾期", "reminder": "催办",
     "supervision": "督办",
@@ -111,6 +115,7 @@ class Supervision(db.Model):
     work_task_id: Mapped[int] = mapped_column(unique=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
     scope_path: Mapped[str] = mapped_column(String(255), index=True)  # the task's grid: who may follow it up
+    supervisor_role: Mapped[str] = mapped_column(String(20), default=DEFAULT_SUPERVISOR_ROLE)  # and in which role
     step_title: Mapped[str] = mapped_column(String(200))
     task_due_at: Mapped[datetime] = mapped_column(AwareDateTime())
     opened_at: Mapped[datetime] = mapped_column(AwareDateTime())
@@ -130,3 +135,16 @@ class Supervision(db.Model):
         if self.closed_at is not None:
             return "已办结"
         return "已督办" if self.issued_at is not None else "待督办"
+
+
+class SupervisionRule(db.Model):
+    """A town's 督办 of one procedure step: to whom (a role over the grid, or nobody) and after how many
+    working days overdue (None: the town's number). Steps without a rule go to the leaders."""
+
+    __tablename__ = "supervision_rule"
+
+    town_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), primary_key=True)
+    procedure_key: Mapped[str] = mapped_column(String(50), primary_key=True)
+    step_key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20))  # a key of SUPERVISOR_ROLES, or "" for no 督办
+    after_workdays: Mapped[int | None] = mapped_column()

@@ -16,7 +16,7 @@ AUDIT_ACTIONS = {
     "login": "登录", "logout": "退出登录", "account_locked": "账号锁定", "access_denied": "拒绝访问",
     "case_start": "发起案件", "task_complete": "办理步骤", "task_send_back": "退回", "case_withdraw": "撤回",
     "task_remind": "催办", "task_remind_refused": "催办未发送（间隔内）", "supervision_issue": "督办",
-    "reminder_settings_save": "保存提醒设置",
+    "reminder_settings_save": "保存提醒设置", "supervision_rules_save": "保存督办对象",
     "mail_settings_save": "保存邮件设置", "alert_email_save": "修改邮件提醒方式",
     "sms_settings_save": "保存短信设置", "robot_settings_save": "保存群机器人设置",
     "alert_channels_save": "修改提醒方式",

@@ -14,6 +14,7 @@ from webapp.clock import TZ
 from webapp.extensions import db
 from webapp.forms.users import AlertChannelsForm, SupervisionForm
 from webapp.models import User, WorkTask
+from webapp.models.alerts import SUPERVISOR_ROLES
 from webapp.services import accounts, audit, settings
 from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, client_address, form_status, now, page_arg, roles_required
@@ -116,7 +117,7 @@ def digest():
 
 
 @bp.route("/supervision/<int:item_id>", methods=["GET", "POST"])
-@roles_required(supervision.ISSUING_ROLE)
+@roles_required(*SUPERVISOR_ROLES)
 def supervision_item(item_id: int):
     """督办事项: the overdue step and who holds it; a leader over its grid issues it (督办意见, 督办期限),
     which makes the 督办单 and tells the holders."""

@@ -10,8 +10,9 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from webapp.cases import hooks, registry
+from webapp.cases import hooks, registry, supervision
 from webapp.extensions import db
+from webapp.forms.common import ChineseForm
 from webapp.forms.settings import (
     CalendarDayForm,
     CommitteeMemberForm,
@@ -24,6 +25,7 @@ from webapp.forms.settings import (
     WarningSignTextForm,
 )
 from webapp.models import Alert, Delivery, GridNode
+from webapp.models.alerts import SUPERVISOR_ROLES
 from webapp.models.grid import COMMITTEE_ROLES, UNIT_CATEGORIES
 from webapp.services import audit, settings, units
 from webapp.services.errors import InvalidInput, NotFound
@@ -39,6 +41,7 @@ from webapp.web.common import (
 )
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import saved, show_invalid
+from webapp.web.responses import runtime
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
 # Menu entries of these pages (the web layer reads them when it registers the blueprint).
@@ -291,6 +294,32 @@ def robots():
 
     done = saved(form, save, "群机器人设置已保存。", url_for("settings.robots", town=town.id))
     return done or (render_template("settings/robots.html", form=form, town=town, towns=towns), form_status())
+
+
+@bp.route("/supervision", methods=["GET", "POST"])
+@roles_required("admin")
+def supervision_rules():
+    """督办对象: per procedure step, who supervises it once overdue (leaders, the office head, nobody) and after
+    how many working days (empty: the town's number)."""
+    town, towns = chosen_town()
+    form, specs, errors, posted = ChineseForm(), runtime().specs, {}, {}
+    if form.validate_on_submit():
+        posted = {name[5:]: (request.form[name], request.form.get(f"days-{name[5:]}", ""))
+                  for name in request.form if name.startswith("role-")}
+        try:
+            count = supervision.save_step_rules(db.session, specs, town, posted)
+        except InvalidInput as error:
+            db.session.rollback()
+            errors = error.fields
+            flash(error.message, "error")
+        else:
+            _audit_commit("supervision_rules_save", f"{town.name} 督办对象：{count}个环节另行设置")
+            flash("督办对象已保存。", "success")
+            return redirect(url_for("settings.supervision_rules", town=town.id))
+    default_days = settings.reminder_settings(db.session, town).supervise_after_workdays
+    return render_template("settings/supervision.html", form=form, town=town, towns=towns, errors=errors,
+                           posted=posted, rows=supervision.step_rules(db.session, specs, town),
+                           roles={**SUPERVISOR_ROLES, "": "不督办"}, default_days=default_days), form_status()
 
 
 @bp.get("/mail/log")

@@ -1,4 +1,5 @@
-"""督办事项: one per overdue task escalated to the leaders, with its own 督办期限 and the 督办单 once issued
+"""督办事项: one per overdue task escalated to its supervisors, with its own 督办期限 and the 督办单 once issued;
+督办对象: a town's per-step choice of who supervises (leaders, the office head, nobody) and after how long
 
 Revision ID: 0028
 Revises: 0027
@@ -26,6 +27,7 @@ def upgrade():
         sa.Column('work_task_id', sa.Integer(), nullable=False),
         sa.Column('instance_id', sa.Integer(), nullable=False),
         sa.Column('scope_path', sa.String(length=255), nullable=False),
+        sa.Column('supervisor_role', sa.String(length=20), nullable=False),
         sa.Column('step_title', sa.String(length=200), nullable=False),
         sa.Column('task_due_at', AwareDateTime(), nullable=False),
         sa.Column('opened_at', AwareDateTime(), nullable=False),
@@ -48,7 +50,18 @@ def upgrade():
         batch.create_index('ix_supervision_instance_id', ['instance_id'], unique=False)
         batch.create_index('ix_supervision_scope_path', ['scope_path'], unique=False)
         batch.create_index('ix_supervision_closed_at', ['closed_at'], unique=False)
+    op.create_table(
+        'supervision_rule',
+        sa.Column('town_id', sa.Integer(), nullable=False),
+        sa.Column('procedure_key', sa.String(length=50), nullable=False),
+        sa.Column('step_key', sa.String(length=100), nullable=False),
+        sa.Column('role', sa.String(length=20), nullable=False),
+        sa.Column('after_workdays', sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(['town_id'], ['grid_node.id'], name='fk_supervision_rule_town_id_grid_node'),
+        sa.PrimaryKeyConstraint('town_id', 'procedure_key', 'step_key', name='pk_supervision_rule'),
+    )
 
 
 def downgrade():
+    op.drop_table('supervision_rule')
     op.drop_table('supervision')
