@@ -131,12 +131,14 @@ def test_admin_sets_a_towns_reminder_timing(app, session, small_town, sign_in):
     admin = sign_in("admin")
     url = f"/admin/settings/reminders?town={small_town.town.id}"
     assert 'value="24"' in admin.get(url).get_data(as_text=True)  # the default interval
-    bad = admin.post(url, {"due_soon_workdays": "11", "reminder_interval_hours": "0", "supervise_after_workdays": "31"})
+    quiet = {"quiet_from": "22", "quiet_until": "7"}
+    bad = admin.post(url, {"due_soon_workdays": "11", "reminder_interval_hours": "0", "supervise_after_workdays": "31",
+                           **quiet})
     page = bad.get_data(as_text=True)
     assert bad.status_code == 400 and "应在0至10之间" in page and "应在1至720小时之间" in page
     assert "督办的工作日数应在0至30之间" in page and 'value="31"' in page  # every error at once, input kept
     assert admin.post(url, {"due_soon_workdays": "2", "reminder_interval_hours": "48",
-                            "supervise_after_workdays": "5"}).status_code == 302
+                            "supervise_after_workdays": "5", **quiet}).status_code == 302
     from webapp.services import settings
 
     session.expire_all()
