@@ -98,7 +98,7 @@ def submit_task(
     procedure = procedure_or_404(instance.procedure)
     engine = runtime.engine(session)
     workflow = engine.deserialize(instance.state_json)
-    context = StepContext(session, instance, task.step_key, dict(data), user, now, runtime)
+    context = StepContext(session, instance, task.step_key, dict(data), user, now, runtime, opinion)
     hook = procedure.before_complete.get(task.step_key)
     if hook:
         hook(context)
