@@ -134,11 +134,14 @@ def _tokens(units: list[Unit]) -> list[list[Unit]]:
     return tokens + ([current] if current else [])
 
 
+def _key(token: list[Unit]) -> str:
+    return "".join(unit.text for unit in token)
+
+
 def _redline(old_p: etree._Element, new_p: etree._Element, stamp: Stamp) -> None:
     """Rewrite the new paragraph's runs as equal / inserted / deleted pieces."""
     old_tokens, new_tokens = _tokens(_units(old_p)), _tokens(_units(new_p))
-    key = lambda token: "".join(u.text for u in token)  # noqa: E731
-    matcher = SequenceMatcher(None, [key(t) for t in old_tokens], [key(t) for t in new_tokens], autojunk=False)
+    matcher = SequenceMatcher(None, [_key(t) for t in old_tokens], [_key(t) for t in new_tokens], autojunk=False)
     pieces: list[etree._Element] = []
     for op, a1, a2, b1, b2 in matcher.get_opcodes():
         if op == "equal":
