@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from webapp.archive.export import ExportOptions, export_year
 from webapp.clock import TZ
-from webapp.models import AttachmentRole, Document, GridNode, ProcessInstance
+from webapp.models import AttachmentRole, AuditEvent, Document, GridNode, ProcessInstance
 from webapp.procedures.notice_issuance import versions
 from webapp.services.errors import InvalidInput
 
@@ -134,6 +134,8 @@ def test_out_of_scope_and_absurd_requests(app, session, people, sign_in):
     village = sign_in("village_clerk")
     assert village.get(f"/notices/cases/{case_id}/versions").status_code == 403
     assert village.get(f"/notices/cases/{case_id}/versions/tracked.docx").status_code == 403
+    refusals = session.scalars(select(AuditEvent.summary).where(AuditEvent.action == "access_denied")).all()
+    assert any(f"/notices/cases/{case_id}/versions" in summary for summary in refusals)
     assert clerk.get("/notices/cases/99999999/versions").status_code == 404
     assert clerk.get(f"/notices/cases/{case_id}/versions?base=1&revised=77").status_code == 404
     assert clerk.get(f"/notices/cases/{case_id}/versions?base=1").status_code == 400
