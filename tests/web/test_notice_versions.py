@@ -92,7 +92,7 @@ def test_versions_diff_tracked_docx_and_frozen_final(app, session, people, tmp_p
     assert '<del class="diff-del">检</del><ins class="diff-ins">排</ins>' in by_char  # order normalised
 
     case_page = clerk.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert f"/notices/cases/{case_id}/versions/tracked.docx" in case_page
+    assert f"/notices/cases/{case_id}/versions/tracked.docx" in case_page and "稿本与修改痕迹（3稿）" in case_page
     response = leader.get(f"/notices/cases/{case_id}/versions/tracked.docx")
     assert response.status_code == 200 and "修改痕迹" in unquote(response.headers["Content-Disposition"])
     inserted, deleted = _revisions(response.data)

@@ -20,11 +20,12 @@ bp = Blueprint("notice_versions", __name__, url_prefix="/notices")
 
 @bp.app_context_processor
 def version_helpers() -> dict:
-    def notice_reviewed(instance: ProcessInstance) -> bool:
-        """A 核稿 is on record: the case panel offers its 痕迹稿."""
-        return versions.review_pair(db.session, instance) is not None
+    def notice_versions(instance: ProcessInstance) -> dict:
+        """For the case panel: how many versions, and whether a 核稿 is on record (then its 痕迹稿 is offered)."""
+        return {"count": len(versions.versions_of(db.session, instance)),
+                "reviewed": versions.review_pair(db.session, instance) is not None}
 
-    return {"notice_reviewed": notice_reviewed}
+    return {"notice_versions": notice_versions}
 
 
 def _case(instance_id: int) -> ProcessInstance:
