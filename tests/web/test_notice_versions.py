@@ -104,6 +104,8 @@ def test_versions_diff_tracked_docx_and_frozen_final(app, session, people, tmp_p
 
     assert leader.post(f"/tasks/{leader.inbox_task_id('签发')}",
                        {"decision": "approve", "opinion": "同意印发"}).status_code == 302
+    withdrawn = leader.post(f"/cases/{case_id}/withdraw")  # the 定稿 is issued: 签发 cannot be taken back
+    assert withdrawn.status_code == 409 and "该步骤已生成公文" in withdrawn.get_data(as_text=True)
     session.expire_all()
     instance = session.get(ProcessInstance, case_id)
     final = versions.final_version(session, instance)
