@@ -98,7 +98,7 @@ def submit_task(
     procedure = procedure_or_404(instance.procedure)
     engine = runtime.engine(session)
     workflow = engine.deserialize(instance.state_json)
-    context = StepContext(session, instance, task.step_key, dict(data), user, now, runtime)
+    context = StepContext(session, instance, task.step_key, dict(data), user, now, runtime, opinion)
     hook = procedure.before_complete.get(task.step_key)
     if hook:
         hook(context)
@@ -147,8 +147,8 @@ def withdrawable_event(session: Session, user: User, instance: ProcessInstance) 
         select(CaseEvent).where(CaseEvent.instance_id == instance.id, CaseEvent.action.not_in(SIDE_ACTIONS))
         .order_by(CaseEvent.id.desc()).limit(1)
     )
-    if instance.status != "running" or latest is None:
-        return None
+    if instance.status != "running" or latest is None or latest.document_ids:
+        return None  # a step that issued documents stands: they are numbered and filed (发文: the 定稿 is frozen)
     return latest if latest.action == "complete" and latest.user_id == user.id and latest.engine_task_id else None
 
 
@@ -160,7 +160,7 @@ def withdraw(session: Session, runtime: CaseRuntime, *, user: User, instance_id:
     ensure_in_scope(user, instance.grid)
     event = withdrawable_event(session, user, instance)
     if event is None:
-        raise TaskConflict("下一步已有人办理（或不是您办理的最后一步），不能撤回。")
+        raise TaskConflict("下一步已有人办理（或不是您办理的最后一步，或该步骤已生成公文），不能撤回。")
     instance = _lock(session, instance, version)
     engine = runtime.engine(session)
     workflow = engine.deserialize(instance.state_json)

@@ -119,6 +119,7 @@ class StepContext:
     user: User | None  # None for timers
     now: datetime
     services: CaseRuntime  # the engine, documents, numbering …
+    opinion: str = ""  # what the user wrote in the step's 意见 box (kept out of the task data)
 
     def ready_data(self) -> dict:
         """The data the step's task held before this submission (earlier steps, a previous draft)."""

@@ -74,7 +74,7 @@ def _fit_part(text: str, per_line: int) -> list[str]:
 
 def _boundaries(text: str) -> set[int]:
     offsets, position = set(), 0
-    for token in _segment(text):
+    for token in segment(text):
         position += len(token)
         offsets.add(position)
     offsets.discard(len(text))
@@ -82,7 +82,8 @@ def _boundaries(text: str) -> set[int]:
 
 
 @lru_cache(maxsize=512)
-def _segment(text: str) -> tuple[str, ...]:
+def segment(text: str) -> tuple[str, ...]:
+    """The words of a text as jieba finds them (cached: titles and bodies are segmented again and again)."""
     with _JIEBA_LOCK:
         import jieba
 

@@ -29,6 +29,7 @@ class AttachmentRole(StrEnum):
     RECEIPT = "receipt"  # 送达回执 of a served notice
     FEEDBACK = "feedback"  # the receiver's 反馈函 to a referral
     RECEIVED = "received"  # the received file (来文) filed with its 收文处理单
+    TRACKED = "tracked"  # 痕迹稿: the 核稿 changes as Word revisions, filed with the 定稿
 
     @property
     def label(self) -> str:
@@ -37,7 +38,7 @@ class AttachmentRole(StrEnum):
 
 _ROLE_LABELS = {AttachmentRole.ATTACHMENT: "附件", AttachmentRole.SCAN: "签字盖章件", AttachmentRole.PHOTO: "照片",
                 AttachmentRole.RECEIPT: "送达回执", AttachmentRole.FEEDBACK: "反馈函",
-                AttachmentRole.RECEIVED: "来文"}
+                AttachmentRole.RECEIVED: "来文", AttachmentRole.TRACKED: "修改痕迹稿"}
 
 
 class StoredFile(db.Model):

@@ -97,7 +97,12 @@ class NoticeDraftForm(ChineseForm):
 
 @register_form("notice_review")
 class NoticeReviewForm(DecisionMixin, ChineseForm):
-    """核稿: 同意, or 退回 with the reason."""
+    """核稿: 同意 (with the reviewer's edits of title and text, kept as a version with 痕迹), or 退回 with a reason."""
+
+    title = StringField("标题", validators=[optional(), max_length(100)],
+                        description="核稿可直接修改标题和正文；修改保存为新的稿本，拟稿人和签发人可查看修改痕迹")
+    body = TextAreaField("正文", validators=[optional(), max_length(20000)], description=BODY_HINT,
+                         render_kw={"rows": 16})
 
 
 @register_form("notice_countersign")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from webapp.cases.registry import NumberUse, Procedure, StepContext
-from webapp.procedures.notice_issuance import demo, notices
+from webapp.procedures.notice_issuance import demo, notices, tracked, versions
 from webapp.services.errors import DomainError, InvalidInput
 from webapp.services.grid import required_town
 
@@ -75,8 +75,12 @@ PROCEDURE = Procedure(
     title="发文（通知、通报、报告等）",
     start_roles=("clerk",),
     start_form="notice_start",
-    before_complete={"draft": prepare_draft, "countersign": record_countersign, "sign_off": prepare_sign_off},
-    after_complete={"sign_off": issue_document, "distribute": record_distribution},
+    # Each 拟稿, 核稿 and 会签 is kept as a version of the text (稿本); 签发 freezes the 定稿 (versions, tracked).
+    before_complete={"draft": versions.recorded("draft", prepare_draft),
+                     "review": versions.recorded("review", versions.keep_unedited),
+                     "countersign": versions.recorded("countersign", record_countersign),
+                     "sign_off": prepare_sign_off},
+    after_complete={"sign_off": tracked.signed_off(issue_document), "distribute": record_distribution},
     separated_steps={"sign_off": ("draft",)},
     case_title=notices.case_title,
     preview_context=preview_context,
@@ -90,4 +94,5 @@ PROCEDURE = Procedure(
                                suggested="{short}消安委发")),
     retention={"notice": "D30", "notice_upward": "D30", "bulletin": "D30"},
     case_panel="procedures/notice_issuance/context.html",
+    web_modules=("forms", "views", "version_views"),
 )
