@@ -1,7 +1,7 @@
 """发文 稿本 (draft versions with 痕迹): one row per submitted 拟稿, 核稿 and 会签, and the 定稿 at 签发
 
-Revision ID: 0028track
-Revises: 0027
+Revision ID: 0030
+Revises: 0029
 Create Date: 2026-12-04 17:40:00
 
 A new table only: cases already under way start their versions with their next submitted step; notices
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0028track'
-down_revision = '0027'
+revision = '0030'
+down_revision = '0029'
 branch_labels = None
 depends_on = None
 
