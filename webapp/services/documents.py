@@ -33,7 +33,7 @@ from webapp.models import (
 )
 from webapp.services import grid, numbering
 from webapp.services.errors import InvalidInput, NotFound, found
-from webapp.services.file_store import FileStore
+from webapp.services.file_backends import FileBackend
 from webapp.services.grid import organ_name, town_of
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -44,7 +44,7 @@ PDF = "application/pdf"
 class DocumentServices:
     library: TemplateLibrary
     renderer: DocumentRenderer
-    store: FileStore
+    store: FileBackend
     pdf: PdfConverter
     pdf_cache_dir: Path
     pages: PageRasterizer  # PDF pages as images, for reading a document in the page
@@ -53,9 +53,10 @@ class DocumentServices:
     layout_check: bool = False
 
     @classmethod
-    def create(cls, templates_dir: Path, data_dir: Path, *, layout_check: bool = False) -> DocumentServices:
+    def create(cls, templates_dir: Path, data_dir: Path, store: FileBackend, *,
+               layout_check: bool = False) -> DocumentServices:
         library = TemplateLibrary.load(templates_dir)
-        return cls(library, DocumentRenderer(library), FileStore(data_dir / "files"),
+        return cls(library, DocumentRenderer(library), store,
                    PdfConverter(data_dir / "lo-profile"), data_dir / "pdf-cache", PageRasterizer(),
                    data_dir / "preview-cache", layout_check)
 
