@@ -91,7 +91,7 @@ def test_failed_issue_uses_no_number_and_leaves_no_bytes(app, session, small_tow
     issued = documents.issue(session, runtime.documents, template_key="notice", context=context, title="通知",
                              prefix_key="town_notice", subject=documents.Subject(town), user=None, now=_now(app))
     session.commit()
-    assert issued.number.endswith("〔%d〕1号" % _now(app).year) and store.verify(issued.file_sha256)
+    assert issued.number.endswith(f"〔{_now(app).year}〕1号") and store.verify(issued.file_sha256)
 
 
 def test_same_new_bytes_in_two_transactions_survive_the_first_ones_rollback(app, session, store):
