@@ -26,7 +26,7 @@ from webapp.extensions import db
 from webapp.models import CaseEvent, Document, IssuedNumber, ProcessInstance, WorkTask
 from webapp.models.jobs import Job
 from webapp.procedures.responsibility_letters.models import ResponsibilityLetter
-from webapp.services.db_file_store import DatabaseFileStore
+from webapp.services.storage.database import DatabaseFileStore
 
 REPO = Path(__file__).resolve().parents[1]
 SECRET = "two-hosts-share-this-key"  # every host of one install: the same FIREGRID_SECRET_KEY

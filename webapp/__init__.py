@@ -46,8 +46,9 @@ def _build_runtime(app: Flask):
     from webapp.engine import SpecRegistry, WorkflowSpecError
     from webapp.forms.registry import form_keys
     from webapp.procedures import load_all
-    from webapp.services import file_backends, jobs, units
+    from webapp.services import jobs, units
     from webapp.services.documents import DocumentServices
+    from webapp.services.storage import backends as file_backends
 
     load_all()
     jobs.register_kind(archive_jobs.JOB)  # the archive is no procedure but queues export jobs

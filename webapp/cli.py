@@ -489,7 +489,7 @@ def files_group() -> None:
 def files_migrate(target_kind: str, remove_source: bool) -> None:
     """Copy every stored file to the other backend, verifying each SHA-256; exit 1 when any is missing or
     corrupt. Then set FIREGRID_FILE_STORE to the new backend on every app host."""
-    from webapp.services import file_backends
+    from webapp.services.storage import backends as file_backends
 
     source_kind = "local" if target_kind == "database" else "database"
     source, target = (file_backends.build(kind, current_app.config["DATA_DIR"], lambda: db.session)

@@ -12,9 +12,10 @@ from sqlalchemy import func, select
 from webapp.cli import main
 from webapp.extensions import db
 from webapp.models import GridNode, StoredFile, StoredFileChunk
-from webapp.services import documents, file_backends
-from webapp.services.db_file_store import CHUNK_SIZE, DatabaseFileStore
+from webapp.services import documents
 from webapp.services.file_store import FileStore
+from webapp.services.storage import backends as file_backends
+from webapp.services.storage.database import CHUNK_SIZE, DatabaseFileStore
 
 BIG = os.urandom(CHUNK_SIZE * 2 + 123)  # three chunks in the database
 

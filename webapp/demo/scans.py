@@ -13,7 +13,7 @@ from pypdf import PdfWriter
 from sqlalchemy.orm import Session
 
 from webapp.services import uploads
-from webapp.services.file_backends import FileBackend
+from webapp.services.storage.backends import FileBackend
 
 
 def scan_pdf(title: str) -> bytes:

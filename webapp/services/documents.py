@@ -33,8 +33,8 @@ from webapp.models import (
 )
 from webapp.services import grid, numbering
 from webapp.services.errors import InvalidInput, NotFound, found
-from webapp.services.file_backends import FileBackend
 from webapp.services.grid import organ_name, town_of
+from webapp.services.storage.backends import FileBackend
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"

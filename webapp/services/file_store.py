@@ -1,5 +1,5 @@
 """Content-addressed local store: every file once, under its SHA-256, in the data dir (the default
-backend; `webapp.services.file_backends` picks it or the database store).
+backend; `webapp.services.storage.backends` picks it or the database store).
 
 Files written during a transaction that rolls back are removed again, so a failed step
 leaves no orphan file behind. Two transactions may store the same bytes at once: the row is

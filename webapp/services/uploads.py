@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from webapp.clock import TZ
 from webapp.services.errors import InvalidInput
-from webapp.services.file_backends import FileBackend
+from webapp.services.storage.backends import FileBackend
 
 ALLOWED_TYPES = {
     "image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf",

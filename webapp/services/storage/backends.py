@@ -1,7 +1,7 @@
 """Where stored files' bytes live: the backend setting (FIREGRID_FILE_STORE) and moving files between backends.
 
 `local` (default): a folder in the data dir (`file_store.FileStore`). `database`: chunks in the database
-(`db_file_store.DatabaseFileStore`), so several app hosts share nothing but the database. Both keep a file
+(`storage.database.DatabaseFileStore`), so several app hosts share nothing but the database. Both keep a file
 once by its SHA-256 and keep the store's guarantees: a rollback removes what it stored, no orphan files.
 """
 
@@ -17,8 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.models import StoredFile
-from webapp.services.db_file_store import CHUNK_SIZE, DatabaseFileStore
 from webapp.services.file_store import FileStore
+from webapp.services.storage.database import CHUNK_SIZE, DatabaseFileStore
 
 BACKENDS = ("local", "database")
 
