@@ -73,5 +73,7 @@ def test_pages_send_as_many_statements_for_10_rows_as_for_1(app, session, small_
         assert len(ten) <= len(one), f"{page}: {len(one)} → {len(ten)} statements; grown: {grown}"
     assert read[10]["inbox"] == read[10]["unit"] == 0  # list pages read the task projection, not the workflow
     assert read[10]["case"] <= 1 and read[10]["task"] <= 1
+    seen = len(deserialized)  # the case page seen again: its progress is kept per saved state
+    assert clerk.get(f"/cases/{case.id}").status_code == 200 and len(deserialized) == seen
     # the 10-row pages really show 10 rows
     assert counted[10]["inbox"] and clerk.get("/tasks/").get_data(as_text=True).count("拟制整改通知书") >= 11

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from webapp.clock import TZ
 from webapp.documents import layout_loop, verify_layout
@@ -200,7 +200,9 @@ def get_attachment(document: Document, attachment_id: int) -> DocumentAttachment
 
 
 def case_documents(session: Session, instance: ProcessInstance) -> list[Document]:
-    return list(session.scalars(select(Document).where(Document.instance_id == instance.id).order_by(Document.id)))
+    """With their attachments in one more query (the case and task pages list them under each document)."""
+    return list(session.scalars(select(Document).where(Document.instance_id == instance.id)
+                                .options(selectinload(Document.attachments)).order_by(Document.id)))
 
 
 def get_document(session: Session, document_id: int) -> Document:
