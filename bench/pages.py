@@ -9,7 +9,8 @@ through the Flask test client (the whole stack: session, scope, every query, the
 baseline for each is a bare Flask app with its own engine on the same database: one route that runs the
 page's main query (the inbox's own `inbox_query`; the case's events; the task row; the unit's inspections)
 and renders a template whose output is the real page's HTML (as raw text) followed by the rows.
-Uses a throw-away SQLite file unless a database URL is given (its tables are dropped first). Medians.
+Uses a throw-away SQLite file unless a database URL is given (its tables are dropped first). Medians, the page
+and its baseline fetched in turn so that both see the same load.
 """
 
 from __future__ import annotations
@@ -42,14 +43,16 @@ from webapp.procedures.inspection.models import Inspection  # noqa: E402
 ROWS_TEMPLATE = "{% for row in rows %}<tr><td>{{ row }}</td></tr>{% endfor %}"
 
 
-def _median_ms(fetch, repeat: int) -> float:  # noqa: ANN001
-    fetch()  # warm: template compilation, first connection
-    samples = []
+def _medians_ms(page, bare, repeat: int) -> tuple[float, float]:  # noqa: ANN001
+    """Both medians, the two fetched in turn so that both see the same load on a shared machine."""
+    page(), bare()  # warm: template compilation, first connection
+    samples: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeat):
-        start = time.perf_counter()
-        fetch()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
+        for fetch, kept in ((page, samples[0]), (bare, samples[1])):
+            start = time.perf_counter()
+            fetch()
+            kept.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples[0]), statistics.median(samples[1])
 
 
 def _build(app: Flask, rows: int) -> dict[str, tuple[str, Select]]:
@@ -121,8 +124,8 @@ def main() -> None:
           f"{args.rows} rows; median of {args.repeat}")
     print(f"{'page':<10} {'page ms':>8} {'bare ms':>8} {'ratio':>6} {'size':>8}")
     for index, (name, (page_url, _)) in enumerate(pages.items()):
-        page = _median_ms(lambda page_url=page_url: clerk.get(page_url), args.repeat)
-        base = _median_ms(lambda index=index: bare.get(f"/{index}"), args.repeat)
+        page, base = _medians_ms(lambda page_url=page_url: clerk.get(page_url),
+                                 lambda index=index: bare.get(f"/{index}"), args.repeat)
         print(f"{name:<10} {page:8.2f} {base:8.2f} {page / base:5.1f}x {len(html[name]):8d}")
 
 
