@@ -48,6 +48,7 @@ def _build_runtime(app: Flask):
     from webapp.procedures import load_all
     from webapp.services import jobs, units
     from webapp.services.documents import DocumentServices
+    from webapp.services.storage import backends as file_backends
 
     load_all()
     jobs.register_kind(archive_jobs.JOB)  # the archive is no procedure but queues export jobs
@@ -55,7 +56,8 @@ def _build_runtime(app: Flask):
     jobs.register_kind(units.SIGN_JOB)  # 九小场所 warning signs of many units
     setup.on_new_town("archive", archive_codes.set_up_town)  # and gives every new town its fonds settings
     specs = SpecRegistry.load(app.config["WORKFLOWS_DIR"])
-    documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"],
+    store = file_backends.build(app.config["FILE_STORE"], app.config["DATA_DIR"], lambda: db.session)
+    documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"], store,
                                        layout_check=app.config.get("LAYOUT_CHECK", False))
     runtime = CaseRuntime(specs=specs, documents=documents)
     if app.config.get("CHECK_WORKFLOWS", True):

@@ -476,6 +476,36 @@ def documents_check_layout(year: int, every: bool) -> None:
         sys.exit(1)
 
 
+@main.group("files")
+def files_group() -> None:
+    """Stored files (documents and uploads) and their backend."""
+
+
+@files_group.command("migrate")
+@click.option("--to", "target_kind", type=click.Choice(["local", "database"]), required=True,
+              help="The backend to move every stored file to (from the other one).")
+@click.option("--remove-source", is_flag=True, help="Remove each file from the old backend once its copy verifies.")
+@with_appcontext
+def files_migrate(target_kind: str, remove_source: bool) -> None:
+    """Copy every stored file to the other backend, verifying each SHA-256; exit 1 when any is missing or
+    corrupt. Then set FIREGRID_FILE_STORE to the new backend on every app host."""
+    from webapp.services.storage import backends as file_backends
+
+    source_kind = "local" if target_kind == "database" else "database"
+    source, target = (file_backends.build(kind, current_app.config["DATA_DIR"], lambda: db.session)
+                      for kind in (source_kind, target_kind))
+    report = file_backends.move_all(db.session, source, target, remove_source=remove_source,
+                                    progress=lambda count: click.echo(f"已处理 {count} 个文件……"))
+    for sha256 in report.missing:
+        click.echo(f"缺失：{sha256}（两处均无此文件）", err=True)
+    for sha256 in report.corrupt:
+        click.echo(f"校验失败：{sha256}（内容与 SHA-256 不符，未迁移）", err=True)
+    click.echo(f"已迁移 {report.copied} 个文件，目标已有 {report.already} 个，缺失 {len(report.missing)} 个，"
+               f"校验失败 {len(report.corrupt)} 个；每个文件均已核对 SHA-256。")
+    if not report.ok:
+        sys.exit(1)
+
+
 @main.group("archive")
 def archive_group() -> None:
     """Archive export (归档包) and verification."""

@@ -51,6 +51,9 @@ def _paths(env: Mapping[str, str], overrides: dict[str, Any]) -> dict[str, Any]:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "WORKFLOWS_DIR": Path(env.get("FIREGRID_WORKFLOWS_DIR") or _bundled_or_source("workflows", "workflows")),
+        # where stored files' bytes live: "local" (a folder in the data dir) or "database" (chunks in the
+        # database, so several app hosts share nothing but the database); `firegrid files migrate` moves them
+        "FILE_STORE": env.get("FIREGRID_FILE_STORE", "local").strip().lower() or "local",
         "TEMPLATES_DIR": Path(
             env.get("FIREGRID_TEMPLATES_DIR") or _bundled_or_source("doc_templates", "doc_templates")
         ),

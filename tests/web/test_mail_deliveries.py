@@ -157,7 +157,8 @@ def test_with_the_server_down_the_action_succeeds_and_the_mail_comes_after_the_b
     assert (rcpt, mail["Subject"], mail["From"]) == (["hao.guoqiang@example.com"], "您有2条新的消息提醒", SENDER)
     text = mail.get_content()
     new_task, nudge = text.split("2. ")
-    assert new_task.startswith("1. 【新待办】审核：提醒") and f"https://xf.example.gov.cn/alerts/{alerts[0].id}" in new_task
+    assert new_task.startswith("1. 【新待办】审核：提醒")
+    assert f"https://xf.example.gov.cn/alerts/{alerts[0].id}" in new_task
     assert nudge.startswith("【催办】审核：提醒") and "苏晓梅催办：今天要发" in nudge
     assert f"https://xf.example.gov.cn/alerts/{alerts[1].id}" in nudge
     for row in _rows(session):

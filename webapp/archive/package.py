@@ -61,7 +61,7 @@ class PdfStage:
     def prepare(self, documents: list[Document]) -> None:
         # An absent DOCX is left to the item writer, which names it in the export's failure.
         missing = list({d.file_sha256: d for d in documents
-                        if not self.cached(d).exists() and self.docs.store.path(d.file_sha256).exists()}.values())
+                        if not self.cached(d).exists() and self.docs.store.exists(d.file_sha256)}.values())
         if not self.enabled or not missing:
             return
         try:
@@ -137,10 +137,10 @@ class ItemWriter:
 
     def _copy(self, files: ItemFiles, name: str, role: str, document: Document, sha256: str,
               size: int, shown_name: str) -> FileEntry:
-        source, label = self.docs.store.path(sha256), f"{files.folder.name}/{name}"
-        if not source.exists():
+        label = f"{files.folder.name}/{name}"
+        if not self.docs.store.exists(sha256):
             raise MissingStoredFile(shown_name, sha256)
-        with source.open("rb") as stream:
+        with self.docs.store.open(sha256) as stream:
             digest, written = copy_hashed(stream, files.folder / name)
         self.report.check_file(label, expected_sha=sha256, sha=digest, expected_size=size, size=written)
         return self._entry(files, name, role, document, written, digest)

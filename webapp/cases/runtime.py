@@ -5,6 +5,7 @@ Built once at start-up by create_app and passed to services as a plain argument.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -22,12 +23,26 @@ if TYPE_CHECKING:
     from webapp.services.documents import DocumentServices
 
 
+PROGRESS_KEPT = 1024  # cases whose progress (the case page's diagram) is kept in memory
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a case has been and stands: BPMN element ids for the case page's diagram."""
+
+    done: frozenset[str]
+    current: frozenset[str]
+    taken: frozenset[str]
+
+
 @dataclass
 class CaseRuntime:
     specs: SpecRegistry
     # Document services (renderer, store, numbering, PDF) are attached by create_app.
     documents: DocumentServices = None  # type: ignore[assignment]
     extras: dict[str, Any] = field(default_factory=dict)
+    _progress: dict[tuple[int, int, int], Progress] = field(default_factory=dict, repr=False)
+    _progress_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def calendar(self, session: Session) -> WorkdayCalendar:
         """The holiday calendar plus the days an admin entered for years the package lacks; read once per
@@ -46,6 +61,23 @@ class CaseRuntime:
 
     def engine(self, session: Session) -> WorkflowEngine:
         return WorkflowEngine(self.specs, procedures.script_functions(), self.calendar(session))
+
+    def progress(self, session: Session, instance: ProcessInstance) -> Progress:
+        """The case's progress, worked out once per saved state: keyed by the case, its version and its
+        state's hash, a kept answer cannot be stale, and a case page seen again does not deserialize."""
+        state = instance.state_json
+        key = (instance.id, instance.version, hash(state))
+        found = self._progress.get(key)
+        if found is None:
+            engine = self.engine(session)
+            workflow = engine.deserialize(state)
+            taken, current = frozenset(engine.path_taken(workflow)), frozenset(engine.current_element_ids(workflow))
+            found = Progress(taken - current, current, taken)
+            with self._progress_lock:
+                self._progress[key] = found
+                while len(self._progress) > PROGRESS_KEPT:
+                    del self._progress[next(iter(self._progress))]  # the oldest first (insertion order)
+        return found
 
     def ready_task(self, session: Session, instance: ProcessInstance, *, task_id: str | None = None,
                    step_key: str | None = None) -> TaskView | None:

@@ -65,7 +65,7 @@ def _photo_refs(session: Session, docs: DocumentServices, file: list[Entry]) -> 
     refs = []
     for entry in file:
         for key in entry.event.photo_keys:
-            if key in images and key not in seen and docs.store.path(key).exists():
+            if key in images and key not in seen and docs.store.exists(key):
                 seen.add(key)
                 refs.append((entry, key))
     return refs

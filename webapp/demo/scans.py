@@ -13,7 +13,7 @@ from pypdf import PdfWriter
 from sqlalchemy.orm import Session
 
 from webapp.services import uploads
-from webapp.services.file_store import FileStore
+from webapp.services.storage.backends import FileBackend
 
 
 def scan_pdf(title: str) -> bytes:
@@ -26,7 +26,7 @@ def scan_pdf(title: str) -> bytes:
     return buffer.getvalue()
 
 
-def upload_scan(session: Session, store: FileStore, name: str, now: datetime) -> dict:
+def upload_scan(session: Session, store: FileBackend, name: str, now: datetime) -> dict:
     """Upload `name`.pdf as a clerk would; returns the reference a form's file field holds."""
     return uploads.store_upload(session, store, content=scan_pdf(name), filename=f"{name}.pdf", now=now)
 
@@ -43,5 +43,5 @@ def photo_png(seed: int, size: int = 16) -> bytes:
             + chunk(b"IEND", b""))
 
 
-def upload_photo(session: Session, store: FileStore, name: str, seed: int, now: datetime) -> dict:
+def upload_photo(session: Session, store: FileBackend, name: str, seed: int, now: datetime) -> dict:
     return uploads.store_upload(session, store, content=photo_png(seed), filename=f"{name}.png", now=now)

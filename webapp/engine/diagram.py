@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from lxml import etree
@@ -81,9 +82,18 @@ class _Context:
 def render_process_svg(bpmn_xml: bytes, process_id: str, *, done: AbstractSet[str], current: AbstractSet[str],
                        taken_flows: AbstractSet[str] = frozenset(), titles: Mapping[str, str] | None = None) -> str:
     """The process's diagram as an inline-able `<svg>`; `titles` maps lane names (role keys) to labels.
+    Kept for the last few hundred states: the cases of a procedure stand at a handful of steps, and drawing
+    costs more than the rest of a case page's work.
 
     Raises ValueError when the XML is malformed, the process is missing, or it has no BPMN DI.
     """
+    return _drawn(bpmn_xml, process_id, frozenset(done), frozenset(current), frozenset(taken_flows),
+                  tuple(sorted((titles or {}).items())))
+
+
+@lru_cache(maxsize=256)
+def _drawn(bpmn_xml: bytes, process_id: str, done: frozenset[str], current: frozenset[str],
+           taken_flows: frozenset[str], titles: tuple[tuple[str, str], ...]) -> str:
     root = _parse(bpmn_xml)
     process = _find_process(root, process_id)
     ids = _process_ids(root, process)
@@ -93,7 +103,7 @@ def render_process_svg(bpmn_xml: bytes, process_id: str, *, done: AbstractSet[st
     model = {node.get("id"): node for node in root.iter(f"{{{BPMN}}}*") if node.get("id")}
     items = [di for di in plane.iter(SHAPE, EDGE)
              if di.get("bpmnElement") in model and (single or di.get("bpmnElement") in ids)]
-    ctx = _Context(model, done, current, taken_flows, titles or {})
+    ctx = _Context(model, done, current, taken_flows, dict(titles))
     svg, layers = _svg_root(_extent(items, model), process.get("name") or process_id)
     for di in items:
         _draw(layers, ctx, model[di.get("bpmnElement")], di)

@@ -13,6 +13,7 @@ from webapp.models.document import (
     NumberPrefix,
     NumberSequence,
     StoredFile,
+    StoredFileChunk,
 )
 from webapp.models.drafts import FormDraft
 from webapp.models.equipment import EquipmentPoint
@@ -26,6 +27,6 @@ __all__ = [
     "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Delivery", "Document",
     "DocumentAttachment", "DutySeparation", "EquipmentPoint", "FormDraft", "GridNode", "GridPost", "HazardLead",
     "IssuedNumber", "Job", "LoginThrottle", "MailSettings", "NumberPrefix", "NumberSequence", "OpinionPhrase",
-    "ProcessInstance", "ReminderSettings", "RobotSettings", "SmsSettings", "StoredFile", "Supervision",
-    "SupervisionRule", "Unit", "UnitCardSettings", "User", "UserRole", "WarningSignText", "WorkTask",
+    "ProcessInstance", "ReminderSettings", "RobotSettings", "SmsSettings", "StoredFile", "StoredFileChunk",
+    "Supervision", "SupervisionRule", "Unit", "UnitCardSettings", "User", "UserRole", "WarningSignText", "WorkTask",
 ]

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -50,6 +50,17 @@ class StoredFile(db.Model):
     size: Mapped[int] = mapped_column()
     media_type: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+
+class StoredFileChunk(db.Model):
+    """A piece of a stored file's bytes, for the database file store (FIREGRID_FILE_STORE=database):
+    files are written and read a chunk at a time, never as one value the size of the file."""
+
+    __tablename__ = "stored_file_chunk"
+
+    sha256: Mapped[str] = mapped_column(ForeignKey("stored_file.sha256", ondelete="CASCADE"), primary_key=True)
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class Document(db.Model):

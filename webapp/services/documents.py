@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, inspect, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from webapp.clock import TZ
 from webapp.documents import layout_loop, verify_layout
@@ -33,8 +33,8 @@ from webapp.models import (
 )
 from webapp.services import grid, numbering
 from webapp.services.errors import InvalidInput, NotFound, found
-from webapp.services.file_store import FileStore
 from webapp.services.grid import organ_name, town_of
+from webapp.services.storage.backends import FileBackend
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
@@ -44,7 +44,7 @@ PDF = "application/pdf"
 class DocumentServices:
     library: TemplateLibrary
     renderer: DocumentRenderer
-    store: FileStore
+    store: FileBackend
     pdf: PdfConverter
     pdf_cache_dir: Path
     pages: PageRasterizer  # PDF pages as images, for reading a document in the page
@@ -53,9 +53,10 @@ class DocumentServices:
     layout_check: bool = False
 
     @classmethod
-    def create(cls, templates_dir: Path, data_dir: Path, *, layout_check: bool = False) -> DocumentServices:
+    def create(cls, templates_dir: Path, data_dir: Path, store: FileBackend, *,
+               layout_check: bool = False) -> DocumentServices:
         library = TemplateLibrary.load(templates_dir)
-        return cls(library, DocumentRenderer(library), FileStore(data_dir / "files"),
+        return cls(library, DocumentRenderer(library), store,
                    PdfConverter(data_dir / "lo-profile"), data_dir / "pdf-cache", PageRasterizer(),
                    data_dir / "preview-cache", layout_check)
 
@@ -199,7 +200,9 @@ def get_attachment(document: Document, attachment_id: int) -> DocumentAttachment
 
 
 def case_documents(session: Session, instance: ProcessInstance) -> list[Document]:
-    return list(session.scalars(select(Document).where(Document.instance_id == instance.id).order_by(Document.id)))
+    """With their attachments in one more query (the case and task pages list them under each document)."""
+    return list(session.scalars(select(Document).where(Document.instance_id == instance.id)
+                                .options(selectinload(Document.attachments)).order_by(Document.id)))
 
 
 def get_document(session: Session, document_id: int) -> Document:

@@ -1,4 +1,5 @@
-"""Content-addressed local store: every file once, under its SHA-256, in the data dir.
+"""Content-addressed local store: every file once, under its SHA-256, in the data dir (the default
+backend; `webapp.services.storage.backends` picks it or the database store).
 
 Files written during a transaction that rolls back are removed again, so a failed step
 leaves no orphan file behind. Two transactions may store the same bytes at once: the row is
@@ -13,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -35,6 +38,34 @@ class FileStore:
 
     def read(self, sha256: str) -> bytes:
         return self.path(sha256).read_bytes()
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).exists()
+
+    def open(self, sha256: str) -> BinaryIO:
+        """The file for reading in pieces (FileNotFoundError when absent)."""
+        return self.path(sha256).open("rb")
+
+    def adopt(self, session: Session, sha256: str, chunks: Iterator[bytes]) -> bool:
+        """Keep the bytes of a file whose row exists (moved here from another backend), written as they
+        come; False, keeping nothing, when they do not hash to `sha256`."""
+        target = self.path(sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        digest = hashlib.sha256()
+        with os.fdopen(handle, "wb") as temp:
+            for chunk in chunks:
+                digest.update(chunk)
+                temp.write(chunk)
+        if digest.hexdigest() != sha256:
+            os.unlink(temp_name)
+            return False
+        os.replace(temp_name, target)
+        return True
+
+    def discard(self, session: Session, sha256: str) -> None:
+        """Remove the bytes (after they were moved to another backend); the row stays."""
+        self.path(sha256).unlink(missing_ok=True)
 
     def _write(self, sha256: str, content: bytes) -> bool:
         """Atomic write (temp file + rename); False when the file was already there."""

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from webapp.clock import TZ
 from webapp.services.errors import InvalidInput
-from webapp.services.file_store import FileStore
+from webapp.services.storage.backends import FileBackend
 
 ALLOWED_TYPES = {
     "image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "application/pdf": ".pdf",
@@ -62,7 +62,7 @@ def sniff_type(content: bytes, filename: str) -> str | None:
     return None
 
 
-def store_upload(session: Session, store: FileStore, *, content: bytes, filename: str, now: datetime,
+def store_upload(session: Session, store: FileBackend, *, content: bytes, filename: str, now: datetime,
                  max_bytes: int | None = None) -> dict:
     """Check and store one upload; returns the reference kept in task data.
 
@@ -302,7 +302,7 @@ def watermarked_jpeg(content: bytes, lines: list[str], decoded: Image.Image | No
     return out.getvalue()
 
 
-def watermark_photo(session: Session, store: FileStore, ref: dict, *, unit_name: str, member: str,
+def watermark_photo(session: Session, store: FileBackend, ref: dict, *, unit_name: str, member: str,
                     when: datetime) -> dict:
     """The upload reference with `print_file`: the SHA-256 of a watermarked JPEG copy (unit, time, member)
     made and stored beside the untouched original. References that are no image, or already have a copy,

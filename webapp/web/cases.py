@@ -100,13 +100,9 @@ def case_in_scope(instance_id: int) -> ProcessInstance:
 @login_required
 def detail(instance_id: int):
     instance = case_in_scope(instance_id)
-    engine = runtime().engine(db.session)
-    workflow = engine.deserialize(instance.state_json)
-    svg = render_process_svg(
-        runtime().specs.diagram(instance.procedure), instance.procedure,
-        done=engine.path_taken(workflow) - engine.current_element_ids(workflow),
-        current=engine.current_element_ids(workflow), taken_flows=engine.path_taken(workflow), titles=ROLES,
-    )
+    progress = runtime().progress(db.session, instance)
+    svg = render_process_svg(runtime().specs.diagram(instance.procedure), instance.procedure, done=progress.done,
+                             current=progress.current, taken_flows=progress.taken, titles=ROLES)
     open_tasks = instance_tasks(instance)
     return render_template(
         "cases/detail.html", instance=instance, diagram=Markup(svg),

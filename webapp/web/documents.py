@@ -12,7 +12,7 @@ from webapp.extensions import db
 from webapp.services import documents, grid
 from webapp.services.errors import NotFound
 from webapp.web.common import acting_user, now
-from webapp.web.responses import DOCX, download_response, pdf_response, runtime, stored_file_response
+from webapp.web.responses import DOCX, download_response, pdf_response, runtime, stored_download, stored_file_response
 
 bp = Blueprint("documents", __name__)
 
@@ -27,7 +27,7 @@ def _document_in_scope(document_id: int):
 @login_required
 def download(document_id: int):
     document = _document_in_scope(document_id)
-    return download_response(runtime().documents.store.read(document.file_sha256), document.filename, DOCX)
+    return stored_download(document.file_sha256, document.filename, DOCX)
 
 
 

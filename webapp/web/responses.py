@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
-from flask import Response, current_app
+from flask import Response, current_app, stream_with_context
 
 from webapp.documents.pdf import PdfConversionError, PdfUnavailable
 from webapp.extensions import db
@@ -20,8 +20,10 @@ if TYPE_CHECKING:
     from webapp.cases.runtime import CaseRuntime
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-__all__ = ["DOCX", "XLSX", "download_response", "pdf_response", "runtime", "stored_file_response", "xlsx_download"]
+__all__ = ["DOCX", "XLSX", "download_response", "pdf_response", "runtime", "stored_download",
+           "stored_file_response", "xlsx_download"]
 log = logging.getLogger(__name__)
+STREAM_PIECE = 256 * 1024
 
 
 class PdfNotAvailable(DomainError):
@@ -43,11 +45,33 @@ def runtime() -> CaseRuntime:
 def download_response(content: bytes, filename: str, mimetype: str, inline: bool = False) -> Response:
     """`filename` gets the extension of `mimetype` (an uploaded "回执" PDF downloads as 回执.pdf).
     Every download and Excel export is written to the audit log."""
-    record_action(action="excel_export" if mimetype == XLSX else "download", object_type="file",
-                  summary=f"{filename}（{len(content)}字节）")
+    return _audited(Response(content, mimetype=mimetype), filename, len(content), inline)
+
+
+def stored_download(sha256: str, filename: str, mimetype: str | None = None) -> Response:
+    """A stored file, streamed from the store a piece at a time (the database backend never holds it whole);
+    `mimetype` defaults to what the store recorded at upload."""
+    stored = db.session.get(StoredFile, sha256)
+    store = runtime().documents.store
+    if stored is None or not store.exists(sha256):
+        raise NotFound("文件不存在或已从文件库中丢失，请联系管理员。")
+
+    def pieces() -> Iterator[bytes]:
+        with store.open(sha256) as stream:
+            while piece := stream.read(STREAM_PIECE):
+                yield piece
+
+    response = Response(stream_with_context(pieces()), mimetype=mimetype or stored.media_type)
+    response.content_length = stored.size
+    return _audited(response, filename, stored.size, inline=False)
+
+
+def _audited(response: Response, filename: str, size: int, inline: bool) -> Response:
+    record_action(action="excel_export" if response.mimetype == XLSX else "download", object_type="file",
+                  summary=f"{filename}（{size}字节）")
     db.session.commit()
-    response = Response(content, mimetype=mimetype)
-    response.headers["Content-Disposition"] = content_disposition(download_name(filename, mimetype), inline)
+    response.headers["Content-Disposition"] = content_disposition(download_name(filename, response.mimetype),
+                                                                  inline)
     return response
 
 
@@ -77,11 +101,7 @@ def stored_file_response(sha256: str, name: str) -> Response:
     """A stored upload (scan, photo, attachment) under its Chinese name, typed by what the store sniffed at
     upload, always as an attachment in a sandbox: whatever a crafted file holds never runs as a page of the
     app (nosniff, ``Content-Security-Policy: sandbox``)."""
-    stored = db.session.get(StoredFile, sha256)
-    store = runtime().documents.store
-    if stored is None or not store.path(sha256).exists():
-        raise NotFound("文件不存在或已从文件库中丢失，请联系管理员。")
-    response = download_response(store.read(sha256), name, stored.media_type)
+    response = stored_download(sha256, name)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "sandbox"
     return response

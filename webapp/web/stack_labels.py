@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from html import escape
-from html.parser import HTMLParser
+from html import escape, unescape
 
 from flask import Flask, Response
 
@@ -28,79 +27,87 @@ class _Table:
     column: int = 0  # of the next data cell in the current row
 
 
-class _Captions(HTMLParser):
+TABLE_TAG = re.compile(r"<(/?)(table|thead|tr|th|td)\b([^>]*)>", re.IGNORECASE)
+ANY_TAG = re.compile(r"<[^>]*>")
+COLSPAN = re.compile(r"""\bcolspan\s*=\s*["']?(\d+)""", re.IGNORECASE)
+OWN_LABEL = re.compile(r"\bdata-label\s*=", re.IGNORECASE)
+
+
+class _Captions:
+    """Reads only the table tags (a regular expression, not a full HTML parser: the pages are our own
+    escaped templates, where no attribute value holds a raw ">"), so a long list costs little to caption."""
+
     def __init__(self, html: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", html)]
+        self.html = html
         self.tables: list[_Table] = []
         self.insertions: list[tuple[int, str]] = []  # (offset just after "<td", caption)
-        self.text: list[str] | None = None  # of the <th> being read
+        self.header_from: int | None = None  # where the text of the <th> being read starts
         self.span = 1
 
-    def _offset(self) -> int:
-        line, column = self.getpos()
-        return self.line_starts[line - 1] + column
+    def run(self) -> list[tuple[int, str]]:
+        for tag in TABLE_TAG.finditer(self.html):
+            name = tag.group(2).lower()
+            if tag.group(1):
+                self._end(name, tag.start())
+            else:
+                self._start(name, tag)
+        return self.insertions
 
-    def handle_starttag(self, tag: str, attrs: list) -> None:
-        if tag == "table":
-            self.tables.append(_Table(bool(STACK_CLASS.search(self.get_starttag_text() or ""))))
-        elif not self.tables:
+    def _start(self, name: str, tag: re.Match) -> None:
+        if name == "table":
+            self.tables.append(_Table(bool(STACK_CLASS.search(tag.group(0)))))
             return
-        table, named = self.tables[-1], dict(attrs)
-        span = _span(named)
-        if tag == "thead":
+        if not self.tables:
+            return
+        table, attributes = self.tables[-1], tag.group(3)
+        span = _span(attributes)
+        if name == "thead":
             table.in_head = True
-        elif tag == "tr":
+        elif name == "tr":
             table.row = [] if (table.in_head or not table.headers) else None
             table.column = 0
-        elif tag == "td" and not table.in_head:
+        elif name == "td" and not table.in_head:
             table.row = None  # a row with data cells is not a header row
-            self._caption_cell(table, named, span)
+            self._caption_cell(table, attributes, span, tag.start())
             table.column += span
-        elif tag == "th" and table.row is not None:
-            self.text, self.span = [], span
+        elif name == "th" and table.row is not None:
+            self.header_from, self.span = tag.end(), span
 
-    def _caption_cell(self, table: _Table, attrs: dict, span: int) -> None:
-        if not table.stacked or span != 1 or "data-label" in attrs or table.column >= len(table.headers):
+    def _caption_cell(self, table: _Table, attributes: str, span: int, offset: int) -> None:
+        if not table.stacked or span != 1 or OWN_LABEL.search(attributes) or table.column >= len(table.headers):
             return
         caption = table.headers[table.column]
         if caption:
-            self.insertions.append((self._offset() + len("<td"), caption))
+            self.insertions.append((offset + len("<td"), caption))
 
-    def handle_endtag(self, tag: str) -> None:
+    def _end(self, name: str, offset: int) -> None:
         if not self.tables:
             return
         table = self.tables[-1]
-        if tag == "th" and self.text is not None and table.row is not None:
+        if name == "th" and self.header_from is not None and table.row is not None:
+            text = unescape(ANY_TAG.sub("", self.html[self.header_from:offset]))
             # a spanned header captions each column it spans
-            table.row += [" ".join("".join(self.text).split())] * self.span
-            self.text = None
-        elif tag == "tr" and table.row is not None and not table.headers:
+            table.row += [" ".join(text.split())] * self.span
+            self.header_from = None
+        elif name == "tr" and table.row is not None and not table.headers:
             table.headers, table.row = table.row, None
-        elif tag == "thead":
+        elif name == "thead":
             table.in_head = False
-        elif tag == "table":
+        elif name == "table":
             self.tables.pop()
 
-    def handle_data(self, data: str) -> None:
-        if self.text is not None:
-            self.text.append(data)
 
-
-def _span(attrs: dict) -> int:
-    span = attrs.get("colspan") or "1"
-    return int(span) if span.isdigit() else 1
+def _span(attributes: str) -> int:
+    found = COLSPAN.search(attributes)
+    return int(found.group(1)) if found else 1
 
 
 def label_stacked_tables(html: str) -> str:
     """The page with each data cell of a stacked table captioned by its column header."""
     if not STACK_CLASS.search(html):
         return html
-    parser = _Captions(html)
-    parser.feed(html)
-    parser.close()
     parts, last = [], 0
-    for offset, caption in sorted(parser.insertions):
+    for offset, caption in sorted(_Captions(html).run()):
         parts += [html[last:offset], f' data-label="{escape(caption)}"']
         last = offset
     return "".join(parts) + html[last:]

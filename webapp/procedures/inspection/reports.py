@@ -108,6 +108,7 @@ def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure
 
 def unit_history(session: Session, unit: Unit) -> tuple[list[Inspection], list[Document]]:
     inspections = list(session.scalars(select(Inspection).where(Inspection.unit_id == unit.id)
+                                       .options(selectinload(Inspection.hazards), selectinload(Inspection.instance))
                                        .order_by(Inspection.inspected_at.desc())))
     ids = [i.instance_id for i in inspections]
     docs = list(session.scalars(select(Document).where(Document.instance_id.in_(ids)).order_by(Document.id.desc())))

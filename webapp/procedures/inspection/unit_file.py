@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases.registry import UnitEvent
 from webapp.clock import TZ
@@ -88,8 +88,9 @@ def _followups(inspection: Inspection, documents: dict[int, Document]) -> list[U
 
 
 def unit_events(session: Session, unit: Unit) -> list[UnitEvent]:
-    """The unit's inspections and what followed each (read with two queries)."""
+    """The unit's inspections with their hazards and what followed each (read with three queries)."""
     inspections = list(session.scalars(select(Inspection).where(Inspection.unit_id == unit.id)
+                                       .options(selectinload(Inspection.hazards))
                                        .order_by(Inspection.inspected_at)))
     ids = {i for x in inspections for i in (x.notice_document_id, x.reinspection_document_id,
                                              x.referral_document_id) if i}

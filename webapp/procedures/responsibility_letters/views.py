@@ -18,7 +18,7 @@ from webapp.web.converters import db_int
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import flash_invalid, show_invalid
 from webapp.web.posted_files import store_posted
-from webapp.web.responses import DOCX, download_response, runtime, stored_file_response, xlsx_download
+from webapp.web.responses import DOCX, runtime, stored_download, stored_file_response, xlsx_download
 
 bp = Blueprint("letters", __name__, url_prefix="/letters")
 # Menu entries of these pages (the web layer reads them when it registers the blueprint).
@@ -70,7 +70,7 @@ def combined(campaign_id: int, ext: str):
     if not sha256:
         raise NotFound("合订打印文件尚未生成。")
     name = f"{found.title}_合订打印稿.{ext}"
-    return download_response(runtime().documents.store.read(sha256), name, DOCX if ext == "docx" else PDF)
+    return stored_download(sha256, name, DOCX if ext == "docx" else PDF)
 
 
 @bp.post("/campaigns/<int:campaign_id>/combined/rebuild")
