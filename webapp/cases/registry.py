@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from webapp.cases.runtime import CaseRuntime
     from webapp.clock import Clock
-    from webapp.models import GridNode, ProcessInstance, Unit, User
+    from webapp.models import GridNode, ProcessInstance, SpecialCampaign, Unit, User
     from webapp.services.spreadsheets import SheetResult, SheetRow
     from webapp.workdays import WorkdayCalendar
 
@@ -177,6 +177,11 @@ class Procedure:
     # a clerk makes one (url_for endpoint), linked from the 上旬 reminder.
     visit_plans: Callable[[Session, GridNode, str], list[VisitPlan]] | None = None
     visit_plans_endpoint: str | None = None
+    # The figures of a 专项行动 from this procedure's records tagged to it (检查次数, 发现隐患 …).
+    campaign_figures: Callable[[Session, SpecialCampaign], list[Figure]] | None = None
+    # The 台账汇编 section (its Chinese title, one of webapp.cases.ledger_binder.SECTIONS) that holds the
+    # documents this procedure issues; "" keeps them out of the binder.
+    binder_section: str = ""
     # Sheets this procedure adds to the organisation workbook (after the core's, in procedure order).
     workbook_sheets: tuple[WorkbookSheet, ...] = ()
     # Set by the loader: the package the procedure lives in, and its web modules (each with a Blueprint
@@ -248,6 +253,13 @@ def visit_plans(session: Session, grid: GridNode, month: str) -> list[VisitPlan]
 
 def visit_plans_endpoints() -> list[str]:
     return [p.visit_plans_endpoint for p in _PROCEDURES.values() if p.visit_plans_endpoint]
+
+
+def campaign_figures(session: Session, campaign: SpecialCampaign) -> list[Figure]:
+    """Every procedure's figures of the campaign, in column order."""
+    figures = [figure for procedure in _PROCEDURES.values() if procedure.campaign_figures
+               for figure in procedure.campaign_figures(session, campaign)]
+    return sorted(figures, key=lambda figure: figure.order)
 
 
 def script_functions() -> dict[str, Callable]:

@@ -37,6 +37,7 @@ def _shared_modules() -> list:
         previews,
         settings,
         setup,
+        special_campaigns,
         tasks,
         unit_codes,
         units,
@@ -44,7 +45,7 @@ def _shared_modules() -> list:
     from webapp.web import county as county_overview
 
     return [auth, setup, home, tasks, alerts, cases, documents, previews, numbers, grid, units, coverage, unit_codes,
-            equipment_points, admin, organisation, settings, opinions, health, county_overview]
+            equipment_points, special_campaigns, admin, organisation, settings, opinions, health, county_overview]
 
 
 def register_web(app: Flask, extra_modules: tuple = ()) -> None:
