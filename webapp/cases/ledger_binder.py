@@ -68,11 +68,17 @@ def plan(session: Session, town: GridNode, year: int, chosen: list[str]) -> list
     return [(title, found[title]) for title in SECTIONS if title in chosen]
 
 
+def _town(user: User) -> GridNode:
+    """The town whose binder the user makes and reads: a town-level user's own (a village user's is refused)."""
+    town = grid.required_town(user.scope, "台账汇编")
+    grid.ensure_in_scope(user, town)
+    return town
+
+
 def queue(session: Session, docs: DocumentServices, *, user: User, year: int, chosen: list[str],
           now: datetime) -> Job:
     """Queue the binder of the user's town (the caller commits); refused without LibreOffice or sections."""
-    town = grid.required_town(user.scope, "台账汇编")
-    grid.ensure_in_scope(user, town)
+    town = _town(user)
     if not docs.pdf.available():
         raise PdfUnavailable("服务器未安装 PDF 转换组件（LibreOffice），不能生成台账汇编。")
     if not chosen or set(chosen) - set(SECTIONS):
@@ -165,15 +171,15 @@ JOB = jobs.JobKind(KIND, "台账汇编", _step)
 
 def town_jobs(session: Session, user: User) -> list[Job]:
     """The binders of the user's town, newest first."""
-    town = grid.required_town(user.scope, "台账汇编")
+    town = _town(user)
     stmt = select(Job).where(Job.kind == KIND, Job.subject == f"{KIND}:{town.id}").order_by(Job.id.desc())
     return list(session.scalars(stmt.limit(20)))
 
 
 def get_job(session: Session, user: User, job_id: int) -> Job:
     """A binder job of the user's town (another town's is not found)."""
+    town = _town(user)
     job = session.get(Job, job_id)
-    town = grid.required_town(user.scope, "台账汇编")
     if job is None or job.kind != KIND or job.params.get("town_id") != town.id:
         raise NotFound("台账汇编不存在。")
     return job
