@@ -113,3 +113,12 @@ def test_the_closing_report_names_the_figures_and_passes_the_checker(session, ru
     assert "打通生命通道专项行动总结报告" in text and "1. 疏散通道是否畅通" in text
     assert "检查次数" in cells and "2026-11-01 至 2026-11-30" in cells
     check_gbt9704(content, "--no-header", tmp_path=tmp_path, name="campaign_report", no_warnings=True)
+
+
+def test_twenty_tagged_inspections_are_exactly_what_the_campaign_reports(session, runtime, small_town):
+    drive = campaign(session, small_town)
+    names = list(small_town.units)
+    for index in range(20):
+        inspect(session, runtime, small_town, names[index % len(names)], drive.id)
+    inspect(session, runtime, small_town, names[0])  # untagged
+    assert figures(session, drive)["检查次数"] == "20" and figures(session, drive)["检查单位"] == "4"
