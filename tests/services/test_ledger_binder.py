@@ -9,18 +9,27 @@ import io
 import re
 from datetime import datetime, timedelta
 
+import docx
 import pytest
 from pypdf import PdfReader
 
 from tests import factories
+from tests.docx_checks import check_gbt9704
 from tests.services.test_special_campaigns import inspect
-from webapp.cases import ledger_binder
+from webapp.cases import ledger_binder, registry
 from webapp.clock import TZ
 from webapp.models import Document, Job
+from webapp.procedures.evaluation import registers
 from webapp.services import documents, jobs
 from webapp.services.documents import Subject
 
 MOMENT = datetime(2026, 11, 25, 10, 0, tzinfo=TZ)
+
+
+def docx_text(content: bytes) -> str:
+    document = docx.Document(io.BytesIO(content))
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
 
 
 @pytest.fixture()
@@ -44,6 +53,8 @@ def year_of_documents(session, runtime, town) -> dict[str, list[str]]:  # noqa: 
     inspect(session, runtime, town, "丰收便利店")
     inspect(session, runtime, town, "快乐网咖")
     issue(session, runtime, town.town, "evaluation_sheet", "2026年度消防安全工作考评表（松林村）")
+    registers.add_publicity(session, user=town.users["clerk"], grid_id=town.village.id, held_on=MOMENT.date(),
+                            kind="training", five_into="进社区", title="冬季防火培训", attendance=40, now=MOMENT)
     issue(session, runtime, town.town, "minutes", "上年会议纪要", when=datetime(2025, 12, 30, 9, 0, tzinfo=TZ))
     issue(session, runtime, town.town, "minutes", "作废的会议纪要").status = "void"
     other = factories.town(session, "柏树镇")
@@ -51,7 +62,7 @@ def year_of_documents(session, runtime, town) -> dict[str, list[str]]:  # noqa: 
     session.commit()
     return {"责任书": ["2026年度消防安全目标责任书（松林村）"], "会议纪要": ["镇消防安全委员会会议纪要"],
             "检查与整改": ["消防安全检查记录（丰收便利店）", "消防安全检查记录（快乐网咖）"],
-            "考评": ["2026年度消防安全工作考评表（松林村）"]}
+            "宣传培训": ["松林镇2026年度消防宣传培训登记表"], "考评": ["2026年度消防安全工作考评表（松林村）"]}
 
 
 def test_the_plan_holds_exactly_the_years_issued_documents_of_the_chosen_sections(session, runtime, small_town):
@@ -59,6 +70,20 @@ def test_the_plan_holds_exactly_the_years_issued_documents_of_the_chosen_section
     steps = ledger_binder.plan(session, small_town.town, 2026, ["会议纪要", "检查与整改", "宣传培训"])
     titles = [(title, [session.get(Document, i).title for i in ids]) for title, ids in steps]
     assert titles == [("会议纪要", expected["会议纪要"]), ("检查与整改", expected["检查与整改"]), ("宣传培训", [])]
+
+
+def test_the_publicity_register_is_the_towns_list_of_the_year(session, runtime, small_town, tmp_path):
+    year_of_documents(session, runtime, small_town)
+    other = factories.town(session, "枫林镇")
+    stranger = factories.user(session, "stranger_clerk", "clerk", scope=other)
+    registers.add_publicity(session, user=stranger, grid_id=other.id, held_on=MOMENT.date(), kind="drill",
+                            five_into="进企业", title="外镇演练", now=MOMENT)
+    [part] = registry.binder_parts(session, small_town.town, 2026, MOMENT.date())
+    assert (part.section, part.title) == ("宣传培训", "松林镇2026年度消防宣传培训登记表")
+    text = docx_text(part.docx)
+    assert "冬季防火培训" in text and "外镇演练" not in text and "共1次" in text
+    check_gbt9704(part.docx, "--no-header", tmp_path=tmp_path, name="publicity_register")
+    assert registry.binder_parts(session, small_town.town, 2025, MOMENT.date()) == []
 
 
 def _outline(reader: PdfReader) -> list[tuple[str, int, list[tuple[str, int]]]]:
@@ -106,7 +131,7 @@ def test_the_binder_has_contents_that_match_its_pages_and_survives_a_dead_worker
     assert len(reader.pages) == job.result["pages"]
     outline = _outline(reader)
     assert [title for title, _page, _children in outline] == [
-        "封面与目录", "一、组织机构与网格", "二、责任书", "三、会议纪要", "四、检查与整改", "六、考评"]
+        "封面与目录", "一、组织机构与网格", "二、责任书", "三、会议纪要", "四、检查与整改", "五、宣传培训", "六、考评"]
     for title, _page, children in outline[2:]:
         assert [c for c, _ in children] == expected[title.split("、")[1]]  # every document, none other
     assert outline[1][2][0][0] == "松林镇消防安全网格化管理工作运行网格图"
@@ -115,7 +140,7 @@ def test_the_binder_has_contents_that_match_its_pages_and_survives_a_dead_worker
         assert contents[title] == str(page), title  # the contents name the page the section starts on
         for child, child_page in children:
             assert contents[child.replace(" ", "")] == str(child_page), child
-    assert contents["五、宣传培训（本年度无已印发文件）"] == "—"
+    assert contents["七、通知与通报（本年度无已印发文件）"] == "—"
     assert runtime.documents.store.path(session.get(Job, job.id).result["sha256"]).exists()  # in the file store
 
 

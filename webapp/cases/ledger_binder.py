@@ -5,7 +5,9 @@ Which section a document belongs to is its procedure's `binder_section` (by the 
 a document issued without a case such as a batch-made 责任书, by the templates the procedure files). The
 job's plan (the document ids in order) is fixed when it is queued and kept in the job; each chunk converts a
 few documents into the PDF cache (on disk, kept across restarts) and counts them in `job.done`, so a job
-taken over after a restart goes on from there. The last chunk binds the PDF and stores it in the file store.
+taken over after a restart goes on from there. The last chunk makes the pages that are no issued document
+(the town's 网格图, the procedures' register lists: `Procedure.binder_parts`), binds the PDF and stores it in
+the file store.
 """
 
 from __future__ import annotations
@@ -112,21 +114,34 @@ def _part(docs: DocumentServices, document: Document) -> layout.Part:
     return layout.Part(title, pdf_bytes(docs, document))
 
 
-def _chart_part(session: Session, docs: DocumentServices, user: User, town: GridNode, today: date) -> layout.Part:
+def _chart(session: Session, user: User, town: GridNode, today: date) -> registry.BinderPart:
     root, committee = grid.chart(session, user, town)
     title = f"{town.name}消防安全网格化管理工作运行网格图"
     made_on = f"{today.year}年{today.month}月{today.day}日"
-    return layout.Part(title, docs.pdf.convert(grid_chart.grid_chart_document(root, title, committee, made_on)))
+    return registry.BinderPart(ORGANISATION, title, grid_chart.grid_chart_document(root, title, committee, made_on))
+
+
+def _made_at_binding(session: Session, docs: DocumentServices, job: Job, town: GridNode,
+                     today: date) -> dict[str, list[layout.Part]]:
+    """The pages made now, by section: the town's 网格图 and the procedures' register lists (one LibreOffice
+    call for all of them)."""
+    chosen = {title for title, _ids in job.params["plan"]}
+    made = [p for p in registry.binder_parts(session, town, job.params["year"], today) if p.section in chosen]
+    user = session.get(User, job.params["user_id"])
+    if ORGANISATION in chosen and user is not None:
+        made.insert(0, _chart(session, user, town, today))
+    found: dict[str, list[layout.Part]] = {}
+    for part, pdf in zip(made, docs.pdf.convert_many([p.docx for p in made]), strict=True):
+        found.setdefault(part.section, []).append(layout.Part(part.title, pdf))
+    return found
 
 
 def _sections(session: Session, docs: DocumentServices, job: Job, town: GridNode, today: date) -> list[layout.Section]:
-    user = session.get(User, job.params["user_id"])
+    made = _made_at_binding(session, docs, job, town, today)
     sections = []
     for title, ids in job.params["plan"]:
         documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))} if ids else {}
-        parts = [_part(docs, documents[i]) for i in ids if i in documents]
-        if title == ORGANISATION and user is not None:
-            parts.insert(0, _chart_part(session, docs, user, town, today))
+        parts = made.get(title, []) + [_part(docs, documents[i]) for i in ids if i in documents]
         sections.append(layout.Section(title, tuple(parts)))
     return sections
 
