@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests import factories
 from webapp.clock import TZ
 from webapp.models import AuditEvent, SpecialCampaign
+from webapp.procedures.patrol.models import Patrol
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=TZ)
 CAMPAIGN = {"name": "打通生命通道专项行动", "starts_on": "2026-11-01", "ends_on": "2026-11-30",
@@ -66,6 +67,15 @@ def test_the_visit_forms_offer_only_open_campaigns_covering_the_unit(app, sessio
     assert "打通生命通道专项行动" not in inspector.get(f"/patrol/new?unit_id={restaurant.id}").get_data(as_text=True)
     record = inspector.get(f"/procedures/inspection/start?unit_id={shop.id}").get_data(as_text=True)
     assert "打通生命通道专项行动" in record and "明年专项" not in record
+    drive, later = session.scalars(select(SpecialCampaign).order_by(SpecialCampaign.id)).all()
+    refused = inspector.post(f"/patrol/new?unit_id={shop.id}", {"unit_id": shop.id, "outcome": "none",
+                                                                 "special_campaign_id": later.id})
+    assert refused.status_code == 400 and "请选择在该日期开展、且覆盖该单位的专项行动" in refused.get_data(as_text=True)
+    done = inspector.post(f"/patrol/new?unit_id={shop.id}", {"unit_id": shop.id, "outcome": "none",
+                                                              "special_campaign_id": drive.id})
+    assert done.status_code == 302
+    assert session.scalar(select(Patrol)).special_campaign_id == drive.id
+    assert "<td data-label=\"数量\">1</td>" in inspector.get(f"/campaigns/{drive.id}").get_data(as_text=True)
 
 
 def test_another_towns_campaign_is_403_and_absurd_ids_404(app, session, sign_in, small_town):
