@@ -52,6 +52,12 @@ def test_an_admin_makes_a_campaign_and_the_town_reads_it(app, session, sign_in, 
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(report.data)).paragraphs)
     assert "打通生命通道专项行动总结报告" in text
     assert leader.post(f"/campaigns/{found.id}/edit", CAMPAIGN).status_code == 403  # leaders read only
+    village_clerk = sign_in("village_clerk")  # reads the town's campaigns, changes none
+    assert "修改</a>" not in village_clerk.get(f"/campaigns/{found.id}").get_data(as_text=True)
+    assert "新建专项行动" not in village_clerk.get("/campaigns/").get_data(as_text=True)
+    assert village_clerk.get(f"/campaigns/{found.id}/edit").status_code == 403
+    assert village_clerk.get("/campaigns/new").status_code == 403
+    assert "修改</a>" in admin.get(f"/campaigns/{found.id}").get_data(as_text=True)
 
 
 def test_the_visit_forms_offer_only_open_campaigns_covering_the_unit(app, session, sign_in, small_town):

@@ -53,11 +53,17 @@ def _problems(session: Session, town: GridNode, values: CampaignInput, campaign_
     return problems
 
 
+def town_to_change(user: User, campaign: SpecialCampaign | None = None) -> GridNode:
+    """The town whose campaigns the user makes or changes: a town-level user's own (a village user reads only)."""
+    town = campaign.town if campaign is not None else required_town(user.scope, "专项行动")
+    ensure_in_scope(user, town)
+    return town
+
+
 def save(session: Session, *, user: User, values: CampaignInput, now: datetime,
          campaign: SpecialCampaign | None = None) -> SpecialCampaign:
     """Create a campaign in the user's town, or change one; every problem at once, beside its field."""
-    town = campaign.town if campaign is not None else required_town(user.scope, "专项行动")
-    ensure_in_scope(user, town)
+    town = town_to_change(user, campaign)
     problems = _problems(session, town, values, campaign.id if campaign else None)
     if problems:
         raise InvalidInput("专项行动未保存，请按提示修改。", fields=problems)

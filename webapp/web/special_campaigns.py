@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, url_for
 from webapp.cases import special_campaigns
 from webapp.extensions import db
 from webapp.forms.special_campaigns import SpecialCampaignForm
-from webapp.models import SpecialCampaign
+from webapp.models import GridNode, SpecialCampaign
 from webapp.services import grid
 from webapp.web.common import acting_user, form_status, now, record_action, roles_required
 from webapp.web.extension_points import NavItem
@@ -27,12 +27,18 @@ NAV = (NavItem("special_campaigns.index", "专项行动", ("admin", "clerk", "le
 def index():
     found = special_campaigns.of_town(db.session, acting_user())
     return render_template("special_campaigns/list.html", campaigns=found, today=now().date(),
-                           may_edit=acting_user().has_role(*EDIT_ROLES))
+                           may_edit=acting_user().scope.level == "town" and _may_edit(acting_user().scope))
+
+
+def _may_edit(town: GridNode) -> bool:
+    """Admins and clerks of the town itself (a village's read the town's campaigns)."""
+    user = acting_user()
+    return user.has_role(*EDIT_ROLES) and user.scope.contains(town)
 
 
 def _form(campaign: SpecialCampaign | None) -> SpecialCampaignForm:
+    town = special_campaigns.town_to_change(acting_user(), campaign)  # a village user: 403, logged
     form = SpecialCampaignForm(obj=campaign)
-    town = campaign.town if campaign else grid.required_town(acting_user().scope, "专项行动")
     form.setup([n for n in grid.nodes_in_scope(db.session, acting_user()) if town.contains(n)])
     if campaign is not None and not form.is_submitted():
         form.checklist.data = "\n".join(campaign.checklist)
@@ -63,7 +69,7 @@ def detail(campaign_id: int):
     return render_template("special_campaigns/detail.html", campaign=campaign,
                            areas=special_campaigns.areas(db.session, campaign),
                            figures=special_campaigns.figures(db.session, campaign),
-                           may_edit=acting_user().has_role(*EDIT_ROLES))
+                           may_edit=_may_edit(campaign.town))
 
 
 @bp.get("/<int:campaign_id>/report.docx")
