@@ -73,6 +73,7 @@ def test_the_visit_forms_offer_only_open_campaigns_covering_the_unit(app, sessio
     assert "打通生命通道专项行动" not in inspector.get(f"/patrol/new?unit_id={restaurant.id}").get_data(as_text=True)
     record = inspector.get(f"/procedures/inspection/start?unit_id={shop.id}").get_data(as_text=True)
     assert "打通生命通道专项行动" in record and "明年专项" not in record
+    assert record.index("检查时间") < record.index("专项行动") < record.index("检查人员")  # shown after the date
     drive, later = session.scalars(select(SpecialCampaign).order_by(SpecialCampaign.id)).all()
     refused = inspector.post(f"/patrol/new?unit_id={shop.id}", {"unit_id": shop.id, "outcome": "none",
                                                                  "special_campaign_id": later.id})

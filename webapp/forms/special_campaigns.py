@@ -49,10 +49,14 @@ class SpecialCampaignForm(ChineseForm):
             checklist=(self.checklist.data or "").splitlines())
 
 
-class CampaignChoice:
-    """Mixin of a visit form (inspection, patrol): which open campaign that covers the unit it belongs to."""
+def campaign_field() -> SelectField:
+    """The `special_campaign_id` field of a visit form, declared where it should show among its fields."""
+    return SelectField("专项行动", coerce=int, validate_choice=False, default=0)
 
-    special_campaign_id = SelectField("专项行动", coerce=int, validate_choice=False, default=0)
+
+class CampaignChoice:
+    """Mixin of a visit form (inspection, patrol) with a `special_campaign_id = campaign_field()`: which open
+    campaign that covers the unit the visit belongs to."""
 
     def setup_campaigns(self, session: Any, user: User, day: date, unit: Unit | None) -> None:
         found = special_campaigns.choices(session, user, day, unit)

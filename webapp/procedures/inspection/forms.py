@@ -41,7 +41,7 @@ from webapp.forms.common import (
 )
 from webapp.forms.registry import register_form
 from webapp.forms.sanitise import SafeForm
-from webapp.forms.special_campaigns import CampaignChoice
+from webapp.forms.special_campaigns import CampaignChoice, campaign_field
 from webapp.forms.widgets import CnDateField, EntryList
 from webapp.models import Unit, User
 from webapp.procedures.inspection import records
@@ -108,6 +108,7 @@ class InspectionRecordForm(CampaignChoice, CheckinFields, ChineseForm):
     inspected_on = CnDateField("检查日期", validators=[required("请填写检查日期。"), not_in_future])
     inspected_time = StringField("检查时间", default="09:00", validators=[
         required("请填写检查时间。"), Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message="时间格式应为“09:30”。")])
+    special_campaign_id = campaign_field()
     inspector_ids = SelectMultipleField("检查人员（不少于2人）", coerce=int, validate_choice=False,
                                         widget=widgets.ListWidget(prefix_label=False),
                                         option_widget=widgets.CheckboxInput())

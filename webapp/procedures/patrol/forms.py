@@ -12,7 +12,7 @@ from webapp.forms.checkin import CheckinFields
 from webapp.forms.common import ChineseForm, max_length, today
 from webapp.forms.registry import register_form
 from webapp.forms.sanitise import SafeForm
-from webapp.forms.special_campaigns import CampaignChoice
+from webapp.forms.special_campaigns import CampaignChoice, campaign_field
 from webapp.forms.widgets import EntryList
 from webapp.models import Unit, User
 from webapp.procedures.patrol.models import CATEGORIES
@@ -54,6 +54,7 @@ class PatrolHazardForm(SafeForm):
 class PatrolForm(CampaignChoice, CheckinFields, ChineseForm):
     unit_id = SelectField("巡查单位", coerce=int, validate_choice=False)
     unit_name = HiddenField()
+    special_campaign_id = campaign_field()
     # The page's two buttons post this (未发现问题 / 提交隐患); the generic start page shows it as a choice.
     outcome = RadioField("巡查结果", choices=OUTCOMES, default="none")
     hazards = EntryList(FormField(PatrolHazardForm), label="发现的隐患", min_entries=HAZARD_SLOTS,
