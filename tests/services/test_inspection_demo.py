@@ -7,10 +7,11 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from webapp.cases import registry
+from webapp.cases import registry, special_campaigns
 from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
-from webapp.models import Document, ProcessInstance, WorkTask
+from webapp.models import Document, ProcessInstance, SpecialCampaign, WorkTask
+from webapp.models.grid import NINE_SMALL_CATEGORIES
 from webapp.procedures.inspection import setup as inspection_setup
 from webapp.procedures.inspection.models import Inspection, ReferralReceiver
 
@@ -30,6 +31,12 @@ def test_history_from_january_to_today(app, session, demo):
     assert session.scalar(select(Document).where(Document.template_key == "referral_letter")) is not None
     open_steps = {t.step_key for t in session.scalars(select(WorkTask))}
     assert open_steps and session.scalar(select(ProcessInstance).where(ProcessInstance.status == "completed"))
+    # the spring 专项行动 counts exactly the March and April inspections of the 九小场所
+    campaign = session.scalar(select(SpecialCampaign))
+    spring = [i for i in inspections if i.inspected_at.month in (3, 4) and i.unit.category in NINE_SMALL_CATEGORIES]
+    assert spring and {i.id for i in inspections if i.special_campaign_id == campaign.id} == {i.id for i in spring}
+    counted = {f.label: f.value for f in special_campaigns.figures(session, campaign)}
+    assert counted["检查次数"] == str(len(spring))
 
 
 def test_defaults_are_created_once(session, small_town):

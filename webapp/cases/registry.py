@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
     from webapp.cases.runtime import CaseRuntime
     from webapp.clock import Clock
-    from webapp.models import GridNode, ProcessInstance, Unit, User
+    from webapp.models import GridNode, ProcessInstance, SpecialCampaign, Unit, User
     from webapp.services.spreadsheets import SheetResult, SheetRow
     from webapp.workdays import WorkdayCalendar
 
@@ -108,6 +108,16 @@ class WorkbookSheet:
     note: str = ""  # one line for the template's instructions
 
 
+@dataclass(frozen=True)
+class BinderPart:
+    """Pages a procedure adds to a 台账汇编 section before its issued documents, e.g. a register's list for the
+    year (宣传培训登记表): a DOCX the binder converts like the documents."""
+
+    section: str  # one of webapp.cases.ledger_binder.SECTIONS
+    title: str  # its bookmark and contents line
+    docx: bytes
+
+
 @dataclass
 class StepContext:
     """What a step hook sees: plain values and the DB session; no request, no Flask."""
@@ -193,6 +203,13 @@ class Procedure:
     # Its open items with a deadline that are no workflow step, in a town, due on or before a day (the reminder
     # sweep announces 即将到期 and 已逾期 for them).
     due_items: Callable[[Session, GridNode, date], list[DueItem]] | None = None
+    # The figures of a 专项行动 from this procedure's records tagged to it (检查次数, 发现隐患 …).
+    campaign_figures: Callable[[Session, SpecialCampaign], list[Figure]] | None = None
+    # The 台账汇编 section (its Chinese title, one of webapp.cases.ledger_binder.SECTIONS) that holds the
+    # documents this procedure issues; "" keeps them out of the binder.
+    binder_section: str = ""
+    # Pages of its registers it adds to the binder of a town's year (made when the binder is bound, on `today`).
+    binder_parts: Callable[[Session, GridNode, int, date], list[BinderPart]] | None = None
     # Sheets this procedure adds to the organisation workbook (after the core's, in procedure order).
     workbook_sheets: tuple[WorkbookSheet, ...] = ()
     # Set by the loader: the package the procedure lives in, and its web modules (each with a Blueprint
@@ -264,6 +281,19 @@ def visit_plans(session: Session, grid: GridNode, month: str) -> list[VisitPlan]
 
 def visit_plans_endpoints() -> list[str]:
     return [p.visit_plans_endpoint for p in _PROCEDURES.values() if p.visit_plans_endpoint]
+
+
+def campaign_figures(session: Session, campaign: SpecialCampaign) -> list[Figure]:
+    """Every procedure's figures of the campaign, in column order."""
+    figures = [figure for procedure in _PROCEDURES.values() if procedure.campaign_figures
+               for figure in procedure.campaign_figures(session, campaign)]
+    return sorted(figures, key=lambda figure: figure.order)
+
+
+def binder_parts(session: Session, town: GridNode, year: int, today: date) -> list[BinderPart]:
+    """Every procedure's register pages for the binder of a town's year."""
+    return [part for procedure in _PROCEDURES.values() if procedure.binder_parts
+            for part in procedure.binder_parts(session, town, year, today)]
 
 
 def script_functions() -> dict[str, Callable]:

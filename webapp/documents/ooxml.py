@@ -159,6 +159,13 @@ def paragraph(style: ParaStyle, *parts: str | tuple[str, RunStyle] | etree._Elem
     return p
 
 
+def page_break_run() -> etree._Element:
+    """A run that starts a new page (a cover before its contents)."""
+    run = _el("w:r")
+    run.append(_el("w:br", type="page"))
+    return run
+
+
 def page_field_runs(style: RunStyle) -> list[etree._Element]:
     """A PAGE field as begin/instr/separate/result/end runs (Word and LibreOffice both update it)."""
     runs = []

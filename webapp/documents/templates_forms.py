@@ -10,6 +10,7 @@ from webapp.documents.layout import (
     HEADING_1,
     ORGAN_MARK,
     TEXT_WIDTH,
+    TITLE,
     Cell,
     GbDocument,
 )
@@ -21,6 +22,7 @@ from webapp.documents.ooxml import (
     ParaStyle,
     RunStyle,
     mm,
+    page_break_run,
     paragraph,
 )
 from webapp.documents.template_builder import MARK_TOP, TITLE_BLOCK, attachments, banji, red_rule
@@ -329,7 +331,60 @@ def build_supervision_sheet() -> GbDocument:
     return doc
 
 
+def build_campaign_report() -> GbDocument:
+    """专项行动总结报告: the campaign's facts, its figures from the tagged records, its own checklist."""
+    doc = GbDocument(title="专项行动总结报告")
+    _form_title(doc, "{{ name }}总结报告")
+    doc.para(FLUSH_LEFT.but(align="right"), "报告日期：{{ made_on|cn_date }}")
+    label = chars_mm(4, room=2)
+    doc.table([label, mm_left(label)], [
+        [_label("组织单位"), _value("{{ organ }}")],
+        [_label("行动期间"), _value("{{ period }}")],
+        [_label("对象场所"), _value("{{ targets }}")],
+        [_label("行动范围"), _value("{{ areas }}")],
+    ], run=FORM_RUN, header_rows=0)
+    _table_gap(doc)
+    figure = chars_mm(6, room=2)
+    doc.table([mm_left(figure), figure], [
+        [_label("统计项目"), _label("数量")],
+        "{%tr for figure in figures %}",
+        [_value("{{ figure.label }}"), Cell("{{ figure.value }}", style=FORM_CELL)],
+        "{%tr endfor %}",
+    ], run=FORM_RUN, header_rows=1)
+    doc.para(FLUSH_LEFT.but(before=LINE_PITCH // 2, run=FORM_RUN.but(bold=True)), "专项检查内容")
+    doc.tag("{%p for item in checklist %}")
+    doc.para(BODY, "{{ loop.index }}. {{ item }}")
+    doc.tag("{%p endfor %}")
+    doc.para(FLUSH_LEFT, "{% if not checklist %}本次行动未另设专项检查内容。{% endif %}")
+    return doc
+
+
+def build_ledger_binder_contents() -> GbDocument:
+    """台账汇编的封面和目录: the cover, then (on a page of its own) each section and document with the page
+    of the binder PDF it starts on."""
+    doc = GbDocument(title="台账汇编目录", page_numbers=False)
+    for _ in range(4):
+        doc.para(CENTERED, "")
+    doc.para(TITLE_BLOCK, "{{ town }}{{ year }}年度")
+    doc.para(TITLE, "消防安全网格化管理台账")
+    doc.para(CENTERED.but(before=LINE_PITCH * 2), "{{ organ }}")
+    doc.para(CENTERED, "{{ made_on|cn_date }}汇编")
+    doc.add(paragraph(CENTERED, page_break_run()))
+    _form_title(doc, "目　录")
+    page = chars_mm(4, room=2)
+    doc.table([mm_left(page), page], [
+        [_label("内容"), _label("页码")],
+        "{%tr for entry in entries %}",
+        [_value("{{ entry.label }}"), Cell("{{ entry.page }}", style=FORM_CELL)],
+        "{%tr endfor %}",
+    ], run=FORM_RUN, header_rows=1)
+    doc.para(FLUSH_LEFT.but(before=LINE_PITCH // 2), "注：页码为本汇编PDF文件的页序号（封面为第1页）。")
+    return doc
+
+
 BUILDERS = {
+    "campaign_report": build_campaign_report,
+    "ledger_binder_contents": build_ledger_binder_contents,
     "minutes": build_minutes,
     "responsibility_letter": build_responsibility_letter,
     "inspection_record": build_inspection_record,

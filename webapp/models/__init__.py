@@ -4,6 +4,7 @@
 from webapp.models.alerts import Alert, ReminderSettings, Supervision, SupervisionRule
 from webapp.models.approvals import DutySeparation, OpinionPhrase
 from webapp.models.audit import AuditEvent
+from webapp.models.campaigns import SpecialCampaign
 from webapp.models.deliveries import Delivery, MailSettings, RobotSettings, SmsSettings
 from webapp.models.document import (
     AttachmentRole,
@@ -27,6 +28,7 @@ __all__ = [
     "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Delivery", "Document",
     "DocumentAttachment", "DutySeparation", "EquipmentPoint", "FormDraft", "GridNode", "GridPost", "HazardLead",
     "IssuedNumber", "Job", "LoginThrottle", "MailSettings", "NumberPrefix", "NumberSequence", "OpinionPhrase",
-    "ProcessInstance", "ReminderSettings", "RobotSettings", "SmsSettings", "StoredFile", "StoredFileChunk",
-    "Supervision", "SupervisionRule", "Unit", "UnitCardSettings", "User", "UserRole", "WarningSignText", "WorkTask",
+    "ProcessInstance", "ReminderSettings", "RobotSettings", "SmsSettings", "SpecialCampaign", "StoredFile",
+    "StoredFileChunk", "Supervision", "SupervisionRule", "Unit", "UnitCardSettings", "User", "UserRole",
+    "WarningSignText", "WorkTask",
 ]

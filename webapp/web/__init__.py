@@ -27,12 +27,14 @@ def _shared_modules() -> list:
         grid,
         health,
         home,
+        ledger_binder,
         numbers,
         opinions,
         organisation,
         previews,
         settings,
         setup,
+        special_campaigns,
         tasks,
         unit_codes,
         units,
@@ -40,7 +42,8 @@ def _shared_modules() -> list:
     from webapp.web import county as county_overview
 
     return [auth, setup, home, tasks, alerts, cases, documents, previews, numbers, grid, units, coverage, unit_codes,
-            equipment_points, admin, organisation, settings, opinions, health, county_overview]
+            equipment_points, special_campaigns, ledger_binder, admin, organisation, settings, opinions, health,
+            county_overview]
 
 
 def register_web(app: Flask, extra_modules: tuple = ()) -> None:

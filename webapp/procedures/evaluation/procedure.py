@@ -83,6 +83,6 @@ PROCEDURE = Procedure(
     after_complete={"approve": _after_approve},
     case_title=_case_title, preview_context=_preview, task_subject=_task_subject,
     play_demo_history=_play_demo_history, demo_order=90,
-    retention={"evaluation_sheet": "Y"},
+    retention={"evaluation_sheet": "Y"}, binder_section="考评", binder_parts=registers.binder_parts,
     case_panel="procedures/evaluation/context.html", unit_events=registers.unit_events,
 )

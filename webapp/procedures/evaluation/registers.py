@@ -8,8 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.cases.registry import UnitEvent
+from webapp.cases.registry import BinderPart, UnitEvent
 from webapp.clock import TZ
+from webapp.documents.register_list import Column, register_docx
+from webapp.documents.templates_forms import chars_mm, mm_left
 from webapp.models import CommitteeMember, GridNode, Unit, User
 from webapp.procedures.evaluation.models import FIVE_INTO, PUBLICITY_KINDS, FireIncident, PublicityEvent
 from webapp.services.errors import InvalidInput, NotFound
@@ -107,3 +109,26 @@ def fires_xlsx(year: int, fires: list[FireIncident]) -> bytes:
     rows = [[n, f.occurred_on, f.place, f.grid.display_path(), f.cause, f.deaths, f.injuries, f.loss,
              f.recorded_by.display_name if f.recorded_by else ""] for n, f in enumerate(fires, start=1)]
     return table_workbook(f"{year}年火灾事故登记", FIRE_HEADERS, rows, (6, 12, 30, 20, 36, 8, 8, 16, 10))
+
+
+PUBLICITY_WIDTHS = (chars_mm(2), 30.0, chars_mm(4), chars_mm(3), chars_mm(2))
+PUBLICITY_COLUMNS = [
+    Column("序号", PUBLICITY_WIDTHS[0], centred=True), Column("日期", PUBLICITY_WIDTHS[1], centred=True),
+    Column("类型", PUBLICITY_WIDTHS[2]), Column("“五进”", PUBLICITY_WIDTHS[3]),
+    Column("主题|（对象）", mm_left(*PUBLICITY_WIDTHS)), Column("人数", PUBLICITY_WIDTHS[4], centred=True)]
+
+
+def binder_parts(session: Session, town: GridNode, year: int, today: date) -> list[BinderPart]:
+    """The town's 宣传培训 register of the year as a list for the 台账汇编 (宣传培训 has no issued documents)."""
+    first, last = _year_range(year)
+    stmt = (select(PublicityEvent).join(GridNode, PublicityEvent.grid_id == GridNode.id)
+            .where(GridNode.path.startswith(town.path), PublicityEvent.held_on >= first, PublicityEvent.held_on <= last)
+            .order_by(PublicityEvent.held_on, PublicityEvent.id))
+    events = list(session.scalars(stmt))
+    if not events:
+        return []
+    rows = [[str(n), e.held_on.isoformat(), e.kind_label, e.five_into, [e.title, e.audience], str(e.attendance)]
+            for n, e in enumerate(events, start=1)]
+    title = f"{town.name}{year}年度消防宣传培训登记表"
+    return [BinderPart("宣传培训", title, register_docx(title, PUBLICITY_COLUMNS, rows, subtitle=f"共{len(events)}次",
+                                                    dated=today, empty="本年度无宣传培训登记"))]

@@ -12,11 +12,12 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import select
 
 from webapp.cases import actions as cases
-from webapp.cases import timers
+from webapp.cases import special_campaigns, timers
 from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
 from webapp.demo import scans as demo_scans
 from webapp.models import GridNode, Unit, User, WorkTask
+from webapp.models.grid import NINE_SMALL_CATEGORIES
 from webapp.procedures.inspection.records import inspection_of
 from webapp.procedures.inspection.setup import checklist_for, load_defaults
 
@@ -104,12 +105,24 @@ def _work_ready_tasks(context: DemoContext, moment: datetime) -> None:
         session.commit()
 
 
+def _open_campaign(context: DemoContext) -> None:
+    """A spring 专项行动 on the 九小场所, so the demo's March and April inspections of them are tagged to it."""
+    values = special_campaigns.CampaignInput(
+        name="打通生命通道专项行动", starts_on=date(context.year, 3, 1), ends_on=date(context.year, 4, 30),
+        categories=sorted(NINE_SMALL_CATEGORIES), area_ids=[],
+        checklist=["疏散通道、安全出口是否畅通", "防盗窗是否留有逃生口", "电动自行车是否在室内停放充电"])
+    special_campaigns.save(context.session, user=_user(context.session, "admin"), values=values,
+                           now=datetime(context.year, 2, 20, 9, 0, tzinfo=TZ))
+
+
 def _inspect_all(context: DemoContext, day: date, units: list[Unit], inspectors: list[User]) -> None:
     session = context.session
     for index, unit in enumerate(units):
         moment = datetime.combine(day, time(9, 0), TZ) + timedelta(minutes=5 * index)
         context.clock.set(moment)
         data = _record_data(context, unit, moment, unit.id + day.month, inspectors)
+        tagged = special_campaigns.choices(session, inspectors[0], day, unit)
+        data["special_campaign_id"] = tagged[0].id if tagged else 0
         cases.start_case(session, context.services, procedure_key="inspection", user=inspectors[0], grid=unit.grid,
                          unit=unit, title=f"消防检查：{unit.name}（{day.isoformat()}）", data=data, now=moment)
     session.commit()
@@ -118,6 +131,7 @@ def _inspect_all(context: DemoContext, day: date, units: list[Unit], inspectors:
 def play_demo_history(context: DemoContext) -> None:
     session = context.session
     load_defaults(session)
+    _open_campaign(context)
     inspectors = [_user(session, "inspector"), _user(session, "inspector2")]
     # the inspectors' own town: a county demo has other towns, out of their scope
     units = list(session.scalars(select(Unit).join(Unit.grid).where(GridNode.path.startswith(inspectors[0].scope.path))

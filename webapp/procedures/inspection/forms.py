@@ -41,6 +41,7 @@ from webapp.forms.common import (
 )
 from webapp.forms.registry import register_form
 from webapp.forms.sanitise import SafeForm
+from webapp.forms.special_campaigns import CampaignChoice, campaign_field
 from webapp.forms.widgets import CnDateField, EntryList
 from webapp.models import Unit, User
 from webapp.procedures.inspection import records
@@ -101,12 +102,13 @@ class ChecklistEntryForm(SafeForm):
 
 
 @register_form("inspection_record_form")
-class InspectionRecordForm(CheckinFields, ChineseForm):
+class InspectionRecordForm(CampaignChoice, CheckinFields, ChineseForm):
     unit_id = SelectField("被检查单位", coerce=int, validate_choice=False)
     unit_name = HiddenField()
     inspected_on = CnDateField("检查日期", validators=[required("请填写检查日期。"), not_in_future])
     inspected_time = StringField("检查时间", default="09:00", validators=[
         required("请填写检查时间。"), Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", message="时间格式应为“09:30”。")])
+    special_campaign_id = campaign_field()
     inspector_ids = SelectMultipleField("检查人员（不少于2人）", coerce=int, validate_choice=False,
                                         widget=widgets.ListWidget(prefix_label=False),
                                         option_widget=widgets.CheckboxInput())
@@ -125,6 +127,7 @@ class InspectionRecordForm(CheckinFields, ChineseForm):
             self.unit_id.data = request.args.get("unit_id", type=db_int)
         unit = next((u for u in units if u.id == self.unit_id.data), None)
         self.unit_name.data = unit.name if unit else ""
+        self.setup_campaigns(session, user, self.inspected_on.data or today(), unit)
         self._just_loaded = unit is not None and self._load_checklist(session, unit)
 
     def _load_checklist(self, session: Any, unit: Unit) -> bool:

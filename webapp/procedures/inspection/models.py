@@ -102,6 +102,9 @@ class Inspection(db.Model):
     major_hazard: Mapped[bool] = mapped_column(default=False)
     record_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_plan.id", ondelete="SET NULL"))
+    # the 专项行动 the inspection was made for, if any
+    special_campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("special_campaign.id", ondelete="SET NULL"), index=True)
     notice_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     reinspection_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     referral_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))

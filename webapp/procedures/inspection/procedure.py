@@ -100,7 +100,8 @@ PROCEDURE = Procedure(
                "referral_letter": "D30"},
     archive_groups=(("rectification_notice", "reinspection_opinion"),),
     case_panel="procedures/inspection/context.html",
-    town_figures=reports.town_figures, unit_events=unit_file.unit_events,
+    town_figures=reports.town_figures, campaign_figures=reports.campaign_figures, binder_section="检查与整改",
+    unit_events=unit_file.unit_events,
     unit_visits=plans.unit_visits, visit_plans=plans.visit_plans, visit_plans_endpoint="inspection.plans",
     workbook_sheets=(workbook.SHEET,),
 )

@@ -8,7 +8,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.cases import leads
+from webapp.cases import leads, special_campaigns
 from webapp.clock import TZ
 from webapp.models import AttachmentRole, Document, ProcessInstance, Unit, User
 from webapp.procedures.inspection.models import ChecklistItem, Hazard, Inspection
@@ -102,10 +102,12 @@ def record_inspection(session: Session, docs: DocumentServices, *, instance: Pro
                                     time.fromisoformat(data.get("inspected_time") or "09:00"), tzinfo=TZ)
     items = data.get("items") or []
     checkin = units.check_in(session, unit, *units.checkin_values(data))
+    campaign = special_campaigns.tag(session, data.get("special_campaign_id"), unit, inspected_at.date())
     inspection = Inspection(
         instance=instance, unit=unit, grid=unit.grid, inspected_at=inspected_at,
         inspectors=inspector_names(session, data.get("inspector_ids") or []),
         major_hazard=bool(data.get("major_hazard")), plan_id=data.get("plan_id") or None,
+        special_campaign_id=campaign.id if campaign else None,
         hazards=_hazards_from_items(
             session, items, _town_id(unit), _take_up_leads(session, instance, items, now),
             lambda photos: evidence_photos(session, docs, photos, unit=unit, user=user, now=now)),

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases import leads
 from webapp.cases.registry import Figure
-from webapp.models import Document, GridNode, HazardLead, Unit, User, WorkTask
+from webapp.models import Document, GridNode, HazardLead, SpecialCampaign, Unit, User, WorkTask
 from webapp.procedures.inspection.models import Hazard, Inspection, InspectionPlan
 from webapp.procedures.inspection.plans import units_under
 from webapp.services.spreadsheets import table_workbook
@@ -148,3 +148,18 @@ def ledger_xlsx(session: Session, user: User, year: int) -> bytes:
             for index, (_when, record, hazard) in enumerate(found, start=1))
     return table_workbook(f"{year}年火灾隐患台账", LEDGER_COLUMNS, rows, (6, 18, 22, 14, 17, 16, 16, 30, 16, 28),
                           freeze_header=True)
+
+
+RECTIFIED = ("corrected_on_spot", "rectified", "closed")
+
+
+def campaign_figures(session: Session, campaign: SpecialCampaign) -> list[Figure]:
+    """检查次数, 检查单位, 发现隐患 and 已整改 of the inspections tagged to a 专项行动."""
+    tagged = Inspection.special_campaign_id == campaign.id
+    count, units = session.execute(select(func.count(Inspection.id), func.count(func.distinct(Inspection.unit_id)))
+                                   .where(tagged)).one()
+    found, fixed = session.execute(
+        select(func.count(Hazard.id), func.count(Hazard.id).filter(Hazard.status.in_(RECTIFIED)))
+        .join(Inspection, Hazard.inspection_id == Inspection.id).where(tagged)).one()
+    return [Figure("检查次数", str(count), 10), Figure("检查单位", str(units), 11),
+            Figure("检查发现隐患", str(found), 12), Figure("检查隐患已整改", str(fixed), 13)]

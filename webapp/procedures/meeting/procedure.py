@@ -128,7 +128,7 @@ PROCEDURE = Procedure(
         NumberUse("office_notice", "党政办公室通知（会议通知等）", "wenhao", organ="office",
                   suggested="{short}党政办发"),
     ),
-    retention={"minutes": "D30", notice.TEMPLATE: "D30"},
+    retention={"minutes": "D30", notice.TEMPLATE: "D30"}, binder_section="会议纪要",
     case_panel="procedures/meeting/context.html",
     town_figures=meetings.town_figures,
     due_items=decisions.due_items,

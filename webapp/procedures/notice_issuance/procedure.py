@@ -92,7 +92,7 @@ PROCEDURE = Procedure(
                      NumberUse("town_letter", "镇政府函", "wenhao", suggested="{short}府函"),
                      NumberUse("committee_notice", "消安委通知、通报", "wenhao", organ="committee",
                                suggested="{short}消安委发")),
-    retention={"notice": "D30", "notice_upward": "D30", "bulletin": "D30"},
+    retention={"notice": "D30", "notice_upward": "D30", "bulletin": "D30"}, binder_section="通知与通报",
     case_panel="procedures/notice_issuance/context.html",
     web_modules=("forms", "views", "version_views"),
 )

@@ -9,9 +9,10 @@ from flask import request
 from wtforms import FormField, HiddenField, MultipleFileField, RadioField, SelectField, StringField, ValidationError
 
 from webapp.forms.checkin import CheckinFields
-from webapp.forms.common import ChineseForm, max_length
+from webapp.forms.common import ChineseForm, max_length, today
 from webapp.forms.registry import register_form
 from webapp.forms.sanitise import SafeForm
+from webapp.forms.special_campaigns import CampaignChoice, campaign_field
 from webapp.forms.widgets import EntryList
 from webapp.models import Unit, User
 from webapp.procedures.patrol.models import CATEGORIES
@@ -50,9 +51,10 @@ class PatrolHazardForm(SafeForm):
 
 
 @register_form("patrol_form")
-class PatrolForm(CheckinFields, ChineseForm):
+class PatrolForm(CampaignChoice, CheckinFields, ChineseForm):
     unit_id = SelectField("巡查单位", coerce=int, validate_choice=False)
     unit_name = HiddenField()
+    special_campaign_id = campaign_field()
     # The page's two buttons post this (未发现问题 / 提交隐患); the generic start page shows it as a choice.
     outcome = RadioField("巡查结果", choices=OUTCOMES, default="none")
     hazards = EntryList(FormField(PatrolHazardForm), label="发现的隐患", min_entries=HAZARD_SLOTS,
@@ -70,6 +72,7 @@ class PatrolForm(CheckinFields, ChineseForm):
             self.unit_id.data = request.args.get("unit_id", type=db_int)
         unit = next((u for u in found if u.id == self.unit_id.data), None)
         self.unit_name.data = unit.name if unit else ""
+        self.setup_campaigns(session, user, today(), unit)
 
     def filled_hazards(self) -> list[PatrolHazardForm]:
         return [entry.form for entry in self.hazards.entries if entry.form.filled()]

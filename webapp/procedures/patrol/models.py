@@ -30,6 +30,9 @@ class Patrol(db.Model):
     patrolled_at: Mapped[datetime] = mapped_column(AwareDateTime(), index=True)
     patroller_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
     patroller_name: Mapped[str] = mapped_column(String(50), default="")
+    # the 专项行动 the patrol was made for, if any
+    special_campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("special_campaign.id", ondelete="SET NULL"), index=True)
     # Check-in (签到位置): where the browser said the phone was (WGS-84), empty when it could not or was
     # not allowed to; its distance in metres from the unit's registered point, and whether that is too far.
     checkin_latitude: Mapped[float | None] = mapped_column(Float)

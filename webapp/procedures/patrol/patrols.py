@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases import actions as cases
-from webapp.cases import leads
-from webapp.cases.registry import StepContext, UnitEvent, Visit
+from webapp.cases import leads, special_campaigns
+from webapp.cases.registry import Figure, StepContext, UnitEvent, Visit
 from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
-from webapp.models import GridNode, HazardLead, ProcessInstance, Unit, User
+from webapp.models import GridNode, HazardLead, ProcessInstance, SpecialCampaign, Unit, User
 from webapp.procedures.patrol.models import CATEGORIES, LEAD_SOURCE, Patrol, PatrolHazard
 from webapp.services import units, uploads
 from webapp.services.errors import InvalidInput
@@ -70,7 +70,9 @@ def record_patrol(context: StepContext) -> list[int]:
         raise InvalidInput("巡查必须选择单位。")
     session = context.session
     checkin = units.check_in(session, unit, *units.checkin_values(data))
+    campaign = special_campaigns.tag(session, data.get("special_campaign_id"), unit, context.now.date())
     patrol = Patrol(instance=instance, unit=unit, grid=unit.grid, patrolled_at=context.now,
+                    special_campaign_id=campaign.id if campaign else None,
                     patroller_id=user.id if user else None, patroller_name=user.display_name if user else "",
                     checkin_latitude=checkin.latitude, checkin_longitude=checkin.longitude,
                     checkin_accuracy=checkin.accuracy, checkin_distance=checkin.distance, checkin_far=checkin.far)
@@ -179,3 +181,14 @@ def patrols_under(session: Session, grid: GridNode, start: date, end: date) -> l
                    Patrol.patrolled_at < datetime.combine(end + timedelta(days=1), time.min, TZ))
             .order_by(Patrol.patrolled_at).options(_loaded(), selectinload(Patrol.unit)))
     return list(session.scalars(stmt))
+
+
+def campaign_figures(session: Session, campaign: SpecialCampaign) -> list[Figure]:
+    """巡查次数 and 巡查发现隐患 (当场改正) of the patrols tagged to a 专项行动."""
+    tagged = Patrol.special_campaign_id == campaign.id
+    count = session.scalar(select(func.count(Patrol.id)).where(tagged))
+    found, fixed = session.execute(
+        select(func.count(PatrolHazard.id), func.count(PatrolHazard.id).filter(PatrolHazard.fixed_on_spot))
+        .join(Patrol, PatrolHazard.patrol_id == Patrol.id).where(tagged)).one()
+    return [Figure("巡查次数", str(count), 20), Figure("巡查发现隐患", str(found), 21),
+            Figure("巡查当场改正", str(fixed), 22)]

@@ -93,7 +93,7 @@ PROCEDURE = Procedure(
     after_complete={"approve": _start_generation, "signing": _close_when_all_signed, "close": _close},
     case_title=lambda data: f"{data['year']}年度消防安全目标责任书签订",
     preview_context=_preview_context, play_demo_history=_play_demo, demo_order=10,
-    retention={"responsibility_letter": "D10"},
+    retention={"responsibility_letter": "D10"}, binder_section="责任书",
     case_panel="procedures/responsibility_letters/context.html",
     town_figures=dashboard.town_figures, unit_events=unit_file.unit_events,
 )
