@@ -130,5 +130,5 @@ PROCEDURE = Procedure(
     ),
     retention={"minutes": "D30", notice.TEMPLATE: "D30"},
     case_panel="procedures/meeting/context.html",
-    town_figures=meetings.town_figures,
+    town_figures=meetings.town_figures, measures=meetings.MEASURES,
 )

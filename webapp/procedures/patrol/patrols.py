@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases import actions as cases
 from webapp.cases import leads
-from webapp.cases.registry import StepContext, UnitEvent, Visit
+from webapp.cases.registry import Measure, StepContext, Tally, UnitEvent, Visit
 from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
 from webapp.models import GridNode, HazardLead, ProcessInstance, Unit, User
@@ -179,3 +179,14 @@ def patrols_under(session: Session, grid: GridNode, start: date, end: date) -> l
                    Patrol.patrolled_at < datetime.combine(end + timedelta(days=1), time.min, TZ))
             .order_by(Patrol.patrolled_at).options(_loaded(), selectinload(Patrol.unit)))
     return list(session.scalars(stmt))
+
+
+def patrol_tallies(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    """巡查（次） of the reports upward: every patrol under `grid` in the period."""
+    return [Tally(p.grid.path, p.patrolled_at.astimezone(TZ).date(), p.unit.name,
+                  f"{p.patroller_name}：" + ("未发现问题" if p.no_problem else f"发现隐患{len(p.hazards)}处"),
+                  "cases.detail", (("instance_id", p.instance_id),))
+            for p in patrols_under(session, grid, start, end)]
+
+
+MEASURES = (Measure("patrols", "巡查（次）", patrol_tallies, order=30),)

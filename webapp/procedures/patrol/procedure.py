@@ -15,5 +15,5 @@ PROCEDURE = Procedure(
     after_start=patrols.record_patrol, case_title=patrols.case_title,
     play_demo_history=play_demo_history, demo_order=30,
     case_panel="procedures/patrol/context.html",
-    unit_events=patrols.unit_events, unit_visits=patrols.unit_visits,
+    unit_events=patrols.unit_events, unit_visits=patrols.unit_visits, measures=patrols.MEASURES,
 )

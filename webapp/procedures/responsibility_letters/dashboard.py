@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from webapp.cases.registry import Figure
+from webapp.cases.registry import Figure, Measure, Ratio, Tally
 from webapp.models import GridNode, User
 from webapp.procedures.responsibility_letters.models import LetterCampaign, ResponsibilityLetter
 from webapp.services.errors import OutOfScope
@@ -132,3 +132,34 @@ def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure
         return [Figure(f"{now.year}年责任书签订率", value, order=30)]
     return [Figure(f"{now.year}年责任书签订率", value, order=30, endpoint="letters.dashboard",
                    args=(("campaign_id", campaign_ids[0]), ("node", town.id)))]
+
+
+def _year_letters(session: Session, grid: GridNode, year: int) -> list[ResponsibilityLetter]:
+    return list(session.scalars(
+        select(ResponsibilityLetter).join(LetterCampaign, ResponsibilityLetter.campaign_id == LetterCampaign.id)
+        .where(LetterCampaign.year == year, ResponsibilityLetter.status != "void",
+               ResponsibilityLetter.grid_path.startswith(grid.path))
+        .order_by(ResponsibilityLetter.grid_path, ResponsibilityLetter.id)))
+
+
+def _letter_tally(letter: ResponsibilityLetter) -> Tally:
+    return Tally(letter.grid_path, letter.signed_on, letter.party_b_name,
+                 f"{letter.kind_label} · {letter.status_label}", "letters.letter", (("letter_id", letter.id),))
+
+
+def letters_due(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    """应签责任书（份）: the letters of the campaigns of the period's year under `grid`."""
+    return [_letter_tally(letter) for letter in _year_letters(session, grid, start.year)]
+
+
+def letters_signed(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    """已签责任书（份）: of those, the ones signed by the period's end."""
+    return [_letter_tally(letter) for letter in _year_letters(session, grid, start.year)
+            if letter.status == "signed" and (letter.signed_on is None or letter.signed_on <= end)]
+
+
+MEASURES = (
+    Measure("letters_due", "应签责任书（份）", letters_due, order=20),
+    Measure("letters_signed", "已签责任书（份）", letters_signed, order=21),
+    Ratio("signing_rate", "签订率", "letters_signed", "letters_due", order=22),
+)
