@@ -18,6 +18,8 @@ from tests.services.test_evaluation_records import at
 from tests.web.test_county import Actor, _inspection_data, county  # noqa: F401  (the fixture)
 from webapp.clock import TZ
 from webapp.models import GridNode, Unit
+from webapp.procedures.evaluation import registers
+from webapp.procedures.evaluation.models import FireIncident, PublicityEvent
 from webapp.procedures.inspection.models import Hazard, Inspection
 from webapp.procedures.meeting.models import Meeting, MeetingSeries
 from webapp.procedures.patrol import patrols
@@ -42,6 +44,11 @@ def more_records(app, session, county):  # noqa: ANN001, F811
     patrols.start_patrol(session, actor.runtime, user=users["inspector"], unit=shop, now=at(date(2026, 9, 8)),
                          data={"outcome": "none", "hazards": [], "checkin_latitude": "", "checkin_longitude": "",
                                "checkin_accuracy": ""})
+    registers.add_publicity(session, user=users["clerk"], grid_id=county.town_a.children[1].id,
+                            held_on=date(2026, 9, 9), kind="publicity", five_into="进社区", title="消防宣传进社区",
+                            attendance=40, now=at(date(2026, 9, 9)))
+    registers.add_fire(session, user=users["clerk_b"], grid_id=county.town_b.id, occurred_on=date(2026, 7, 3),
+                       place="柏树村柴草堆", now=at(date(2026, 7, 3)))
     session.commit()
 
 
@@ -76,6 +83,10 @@ def direct_counts(session, node: GridNode, period: periods.Period) -> dict[str, 
                                               ResponsibilityLetter.signed_on <= period.end)),
         "patrols": count(select(Patrol).join(GridNode, Patrol.grid_id == GridNode.id)
                          .where(under, *_between(Patrol.patrolled_at, period))),
+        "publicity": count(select(PublicityEvent).join(GridNode, PublicityEvent.grid_id == GridNode.id).where(
+            under, PublicityEvent.held_on >= period.start, PublicityEvent.held_on <= period.end)),
+        "fires": count(select(FireIncident).join(GridNode, FireIncident.grid_id == GridNode.id).where(
+            under, FireIncident.occurred_on >= period.start, FireIncident.occurred_on <= period.end)),
         "meetings": count(select(Meeting).join(MeetingSeries).join(GridNode, MeetingSeries.town_id == GridNode.id)
                           .where(under, Meeting.status.in_(("held", "issued")), Meeting.held_on >= period.start,
                                  Meeting.held_on <= period.end)),
@@ -102,24 +113,24 @@ def page_rows(html: str) -> dict[str, dict[str, str]]:
     return rows
 
 
-@pytest.mark.parametrize("period_key", ["2026-09", "2026-Q3", "2026", "2026-08"])
-def test_every_figure_equals_a_direct_count(county, session, sign_in, period_key):  # noqa: F811
-    period = periods.parse(period_key)
-    leader = sign_in("leader")
-    town = county.town_a
-    html = leader.get(f"/reports/?grid={town.id}&period={period_key}").get_data(as_text=True)
-    rows = page_rows(html)
-    assert rows["合计"] == expected_cells(direct_counts(session, town, period))
-    for village in town.children:
-        assert rows[village.name] == expected_cells(direct_counts(session, village, period)), village.name
-    county_page = page_rows(sign_in("county").get(f"/reports/?grid={county.region.id}&period={period_key}")
-                            .get_data(as_text=True))
-    for each in (county.town_a, county.town_b):
-        assert county_page[each.name] == expected_cells(direct_counts(session, each, period))
-    if period_key == "2026-09":  # the month has something in every kind of record
-        counts = direct_counts(session, county.region, period)
-        assert counts["inspections"] == 2 and counts["hazards_rectified"] == 1 and counts["patrols"] == 1
-        assert counts["letters_signed"] == 1 and counts["meetings"] == 1
+def test_every_figure_equals_a_direct_count(county, session, sign_in):  # noqa: F811
+    leader, supervisor, town = sign_in("leader"), sign_in("county"), county.town_a
+    for period_key in ("2026-09", "2026-Q3", "2026", "2026-08"):
+        period = periods.parse(period_key)
+        rows = page_rows(leader.get(f"/reports/?grid={town.id}&period={period_key}").get_data(as_text=True))
+        assert rows["合计"] == expected_cells(direct_counts(session, town, period))
+        for village in town.children:
+            assert rows[village.name] == expected_cells(direct_counts(session, village, period)), village.name
+        county_page = page_rows(supervisor.get(f"/reports/?grid={county.region.id}&period={period_key}")
+                                .get_data(as_text=True))
+        for each in (county.town_a, county.town_b, county.region):
+            label = "合计" if each is county.region else each.name
+            assert county_page[label] == expected_cells(direct_counts(session, each, period)), (period_key, label)
+    # September has something in every kind of record but fires (July's is in the quarter and the year)
+    counts = direct_counts(session, county.region, periods.parse("2026-09"))
+    assert counts["inspections"] == 2 and counts["hazards_rectified"] == 1 and counts["patrols"] == 1
+    assert counts["letters_signed"] == 1 and counts["meetings"] == 1 and counts["publicity"] == 1
+    assert direct_counts(session, county.region, periods.parse("2026-Q3"))["fires"] == 1
 
 
 def test_each_number_drills_down_to_its_records(county, sign_in):  # noqa: F811

@@ -85,4 +85,5 @@ PROCEDURE = Procedure(
     play_demo_history=_play_demo_history, demo_order=90,
     retention={"evaluation_sheet": "Y"},
     case_panel="procedures/evaluation/context.html", unit_events=registers.unit_events,
+    measures=registers.MEASURES,
 )

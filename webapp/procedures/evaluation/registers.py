@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.cases.registry import UnitEvent
+from webapp.cases.registry import Measure, Tally, UnitEvent
 from webapp.clock import TZ
 from webapp.models import CommitteeMember, GridNode, Unit, User
 from webapp.procedures.evaluation.models import FIVE_INTO, PUBLICITY_KINDS, FireIncident, PublicityEvent
@@ -107,3 +107,26 @@ def fires_xlsx(year: int, fires: list[FireIncident]) -> bytes:
     rows = [[n, f.occurred_on, f.place, f.grid.display_path(), f.cause, f.deaths, f.injuries, f.loss,
              f.recorded_by.display_name if f.recorded_by else ""] for n, f in enumerate(fires, start=1)]
     return table_workbook(f"{year}年火灾事故登记", FIRE_HEADERS, rows, (6, 12, 30, 20, 36, 8, 8, 16, 10))
+
+
+def _registered(session: Session, model: type, day_column: Any, grid: GridNode, start: date, end: date) -> list:
+    stmt = (select(model, GridNode.path).join(GridNode, model.grid_id == GridNode.id)
+            .where(GridNode.path.startswith(grid.path), day_column >= start, day_column <= end).order_by(day_column))
+    return list(session.execute(stmt))
+
+
+def publicity_tallies(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    """宣传培训（次） of the reports upward: the events held under `grid` in the period."""
+    return [Tally(path, event.held_on, event.title, f"{event.kind_label} · {event.five_into} · {event.attendance}人")
+            for event, path in _registered(session, PublicityEvent, PublicityEvent.held_on, grid, start, end)]
+
+
+def fire_tallies(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    """火灾（起）: the fires registered under `grid` in the period."""
+    return [Tally(path, fire.occurred_on, fire.place, _fire_summary(fire))
+            for fire, path in _registered(session, FireIncident, FireIncident.occurred_on, grid, start, end)]
+
+
+MEASURES = (Measure("publicity", "宣传培训（次）", publicity_tallies, order=50),
+            Measure("fires", "火灾（起）", fire_tallies, order=60))
+
