@@ -133,6 +133,18 @@ def test_every_figure_equals_a_direct_count(county, session, sign_in):  # noqa: 
     assert direct_counts(session, county.region, periods.parse("2026-Q3"))["fires"] == 1
 
 
+def test_a_quarter_and_a_year_split_into_months_and_quarters(county, session, sign_in):  # noqa: F811
+    leader = sign_in("leader")
+    html = leader.get(f"/reports/?grid={county.town_a.id}&period=2026-Q3").get_data(as_text=True)
+    parts = dict(re.findall(r'<tr data-part="([^"]+)">.*?data-measure="inspections">(\d+)</td>', html, re.S))
+    assert parts == {"2026年7月": "0", "2026年8月": "0", "2026年9月": "2", "合计": "2"}
+    year = leader.get(f"/reports/trend.xlsx?grid={county.town_a.id}&period=2026")
+    rows = list(load_workbook(io.BytesIO(year.data)).active.iter_rows(min_row=3, values_only=True))
+    assert [r[:2] for r in rows] == [("2026年第一季度", 0), ("2026年第二季度", 0), ("2026年第三季度", 2),
+                                     ("2026年第四季度", 0), ("合计", 2)]
+    assert 'data-part=' not in leader.get(f"/reports/?grid={county.town_a.id}&period=2026-09").get_data(as_text=True)
+
+
 def test_each_number_drills_down_to_its_records(county, sign_in):  # noqa: F811
     leader = sign_in("leader")
     village = county.unit_a.grid.parent  # 松林村

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 
 from webapp.cases.registry import Measure
-from webapp.reports.figures import Table
+from webapp.reports.figures import Row, Table
 
 # fonts-noto-cjk; without it the labels fall back to matplotlib's own font (boxes for Chinese)
 CJK_FONTS = (Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
@@ -31,6 +31,19 @@ def echarts_option(table: Table) -> dict:
         "xAxis": {"type": "category", "data": [r.label for r in rows], "axisLabel": {"rotate": 30}},
         "yAxis": {"type": "value", "minInterval": 1},
         "series": [{"name": m.label, "type": "bar", "data": [r.counts.get(m.key, 0) for r in rows]}
+                   for m in charted(table)],
+    }
+
+
+def trend_option(table: Table, rows: list[Row]) -> dict:
+    """A line per charted measure across the months of a quarter or the quarters of a year."""
+    return {
+        "tooltip": {"trigger": "axis"},
+        "legend": {"top": 0},
+        "grid": {"left": 40, "right": 10, "bottom": 40, "top": 40},
+        "xAxis": {"type": "category", "data": [r.label for r in rows]},
+        "yAxis": {"type": "value", "minInterval": 1},
+        "series": [{"name": m.label, "type": "line", "data": [r.counts.get(m.key, 0) for r in rows]}
                    for m in charted(table)],
     }
 

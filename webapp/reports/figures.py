@@ -69,11 +69,15 @@ def _counted(tallies: list[Tally], prefix: str) -> int:
     return sum(1 for t in tallies if t.grid_path.startswith(prefix))
 
 
+def _tallies(session: Session, node: GridNode, period: Period) -> dict[str, list[Tally]]:
+    return {c.key: c.tallies(session, node, period.start, period.end) for c in columns() if isinstance(c, Measure)}
+
+
 def build(session: Session, user: User, node: GridNode, period: Period, rank: str = "") -> Table:
     """The node's table for the period, for a user whose scope holds the node (else OutOfScope: 403)."""
     ensure_in_scope(user, node)
     cols = columns()
-    tallies = {c.key: c.tallies(session, node, period.start, period.end) for c in cols if isinstance(c, Measure)}
+    tallies = _tallies(session, node, period)
     total = Row(node.name, None, {key: len(found) for key, found in tallies.items()})
     rows = [Row(child.name, child, {key: _counted(found, child.path) for key, found in tallies.items()})
             for child in node.children]
@@ -99,6 +103,13 @@ def _rank(table: Table, by: Measure | Ratio) -> None:
     table.ranked_by = by
 
 
+def trend(session: Session, user: User, node: GridNode, period: Period) -> list[Row]:
+    """The node's totals in each month of a quarter, each quarter of a year (none for a month)."""
+    ensure_in_scope(user, node)
+    return [Row(part.label, None, {key: len(found) for key, found in _tallies(session, node, part).items()})
+            for part in period.parts()]
+
+
 def records(session: Session, user: User, node: GridNode, period: Period, key: str) -> tuple[Measure, list[Tally]]:
     """The records one count is made of (a rate drills into its numerator)."""
     ensure_in_scope(user, node)
@@ -114,6 +125,13 @@ def table_xlsx(table: Table) -> bytes:
              for row in [*table.rows, table.total]]
     lines[-1][len(first) - 1] = f"合计（{table.node.name}）"
     return table_workbook("统计", [*first, *(c.label for c in table.columns)], lines, (16,), heading=heading)
+
+
+def trend_xlsx(table: Table, rows: list[Row]) -> bytes:
+    heading = f"{table.node.name}消防工作分期统计（{table.period.label}）"
+    lines = [[row.label, *(_cell(row, c) for c in table.columns)] for row in [*rows, table.total]]
+    lines[-1][0] = "合计"
+    return table_workbook("分期", ["期间", *(c.label for c in table.columns)], lines, (16,), heading=heading)
 
 
 def records_xlsx(node: GridNode, period: Period, measure: Measure, found: list[Tally]) -> bytes:

@@ -43,7 +43,9 @@ def _table() -> figures.Table:
 @roles_required(*READERS)
 def dashboard():
     table = _table()
-    return render_template("reports/dashboard.html", table=table, chart=charts.echarts_option(table),
+    trend = figures.trend(db.session, acting_user(), table.node, table.period)
+    return render_template("reports/dashboard.html", table=table, chart=charts.echarts_option(table), trend=trend,
+                           trend_chart=charts.trend_option(table, trend),
                            layouts=layouts.layouts_of(db.session, acting_user()))
 
 
@@ -52,6 +54,14 @@ def dashboard():
 def table_xlsx():
     table = _table()
     return xlsx_download(figures.table_xlsx(table), f"{table.node.name}{table.period.label}消防工作统计.xlsx")
+
+
+@bp.get("/trend.xlsx")
+@roles_required(*READERS)
+def trend_xlsx():
+    table = _table()
+    trend = figures.trend(db.session, acting_user(), table.node, table.period)
+    return xlsx_download(figures.trend_xlsx(table, trend), f"{table.node.name}{table.period.label}分期统计.xlsx")
 
 
 @bp.get("/records")
