@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections import Counter
 from datetime import date, datetime, time, timedelta
 
 import docx
@@ -16,6 +17,8 @@ from sqlalchemy import func, select
 from tests.docx_checks import check_gbt9704
 from tests.services.test_evaluation_records import at
 from tests.web.test_county import Actor, _inspection_data, county  # noqa: F401  (the fixture)
+from webapp.cases import registry
+from webapp.cases.registry import Measure
 from webapp.clock import TZ
 from webapp.models import GridNode, Unit
 from webapp.procedures.evaluation import registers
@@ -131,6 +134,18 @@ def test_every_figure_equals_a_direct_count(county, session, sign_in):  # noqa: 
     assert counts["inspections"] == 2 and counts["hazards_rectified"] == 1 and counts["patrols"] == 1
     assert counts["letters_signed"] == 1 and counts["meetings"] == 1 and counts["publicity"] == 1
     assert direct_counts(session, county.region, periods.parse("2026-Q3"))["fires"] == 1
+
+
+def test_each_measures_query_sums_to_its_records_per_grid(county, session):  # noqa: F811
+    """The dashboards sum a measure's query in the database; the drill-down lists its records: they agree, per path."""
+    counted = [m for m in registry.measures() if isinstance(m, Measure) and m.counted]
+    assert {m.key for m in counted} >= {"inspections", "inspectors", "hazards_found", "letters_due", "patrols"}
+    for period in map(periods.parse, ("2026-09", "2026")):
+        for measure in counted:
+            rows = measure.counted(county.region, period.start, period.end).subquery()
+            sums = dict(session.execute(select(rows.c.path, func.sum(rows.c.weight)).group_by(rows.c.path)).all())
+            listed = Counter(t.grid_path for t in measure.tallies(session, county.region, period.start, period.end))
+            assert {path: int(n) for path, n in sums.items()} == dict(listed), (measure.key, period.key)
 
 
 def test_a_quarter_and_a_year_split_into_months_and_quarters(county, session, sign_in):  # noqa: F811

@@ -11,6 +11,7 @@ from webapp.engine import KnownKeys, Problem, SpecRegistry
 from webapp.services import jobs
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
     from sqlalchemy.orm import Session
 
     from webapp.cases.runtime import CaseRuntime
@@ -104,6 +105,10 @@ class Measure:
     tallies: Callable[[Session, GridNode, date, date], list[Tally]]
     order: int = 50
     charted: bool = False  # one of the bars of the dashboard's and the report's chart
+    # The same count as a query of (grid path, weight) rows, which the dashboards sum per path in the database
+    # instead of loading every record: a county's table then costs about what one town's does. None: the
+    # tallies are counted (fine for the few meetings or fires of a period).
+    counted: Callable[[GridNode, date, date], Select] | None = None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,9 @@ from webapp.web.responses import DOCX, download_response, pdf_response, runtime,
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
 READERS = ("clerk", "office_head", "leader", "admin", "county")
-NAV = (NavItem("reports.dashboard", "统计报表", ("leader", "office_head", "county"), order=45),
+# A village clerk's menu is at its length limit: they open their village's figures from the URL or a leader's link.
+NAV = (NavItem("reports.dashboard", "统计报表", ("leader", "office_head", "county", "clerk"), order=45,
+               visible=lambda user: user.scope.level in ("town", "region") or not user.has_role("clerk")),
        NavItem("reports.layout_list", "统计表样式", ("admin",), order=89))
 
 

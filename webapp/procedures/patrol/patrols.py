@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases import actions as cases
@@ -173,12 +173,14 @@ def unit_visits(session: Session, grid: GridNode, start: date, end: date) -> lis
 
 def patrols_under(session: Session, grid: GridNode, start: date, end: date) -> list[Patrol]:
     """Patrols of units under `grid` in the period, oldest first (the year-end evaluation counts them)."""
-    stmt = (select(Patrol).join(GridNode, Patrol.grid_id == GridNode.id)
-            .where(GridNode.path.startswith(grid.path),
-                   Patrol.patrolled_at >= datetime.combine(start, time.min, TZ),
-                   Patrol.patrolled_at < datetime.combine(end + timedelta(days=1), time.min, TZ))
+    stmt = (select(Patrol).join(GridNode, Patrol.grid_id == GridNode.id).where(*_patrolled(grid, start, end))
             .order_by(Patrol.patrolled_at).options(_loaded(), selectinload(Patrol.unit)))
     return list(session.scalars(stmt))
+
+
+def _patrolled(grid: GridNode, start: date, end: date) -> tuple[ColumnElement[bool], ...]:
+    return (GridNode.path.startswith(grid.path), Patrol.patrolled_at >= datetime.combine(start, time.min, TZ),
+            Patrol.patrolled_at < datetime.combine(end + timedelta(days=1), time.min, TZ))
 
 
 def patrol_tallies(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
@@ -189,4 +191,9 @@ def patrol_tallies(session: Session, grid: GridNode, start: date, end: date) -> 
             for p in patrols_under(session, grid, start, end)]
 
 
-MEASURES = (Measure("patrols", "巡查（次）", patrol_tallies, order=30),)
+def patrols_per_path(grid: GridNode, start: date, end: date) -> Select:
+    return (select(GridNode.path.label("path"), literal(1).label("weight")).select_from(Patrol)
+            .join(GridNode, Patrol.grid_id == GridNode.id).where(*_patrolled(grid, start, end)))
+
+
+MEASURES = (Measure("patrols", "巡查（次）", patrol_tallies, order=30, counted=patrols_per_path),)
