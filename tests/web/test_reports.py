@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from tests.docx_checks import check_gbt9704
+from tests.docx_checks import check_gbt9704, check_pdf_text
 from tests.services.test_evaluation_records import at
 from tests.web.test_county import Actor, _inspection_data, county  # noqa: F401  (the fixture)
 from webapp.cases import registry
@@ -222,6 +222,15 @@ def test_monthly_report_numbers_are_the_dashboards_and_it_passes_the_checker(cou
     check_gbt9704(response.data, "--no-header", tmp_path=tmp_path, name="monthly")
     quarter = docx.Document(io.BytesIO(leader.get(f"/reports/report.docx?grid={county.town_a.id}&period=2026-Q3").data))
     assert "松林镇2026年第三季度消防安全工作季度通报表" in "\n".join(p.text for p in quarter.paragraphs)
+
+
+@pytest.mark.slow
+def test_monthly_report_as_pdf_keeps_every_character(county, sign_in, tmp_path):  # noqa: F811
+    leader = sign_in("leader")
+    url = f"/reports/report.{{}}?grid={county.town_a.id}&period=2026-09"
+    pdf = leader.get(url.format("pdf"))
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    check_pdf_text(leader.get(url.format("docx")).data, pdf.data, tmp_path, name="monthly")
 
 
 def test_county_roll_up_ranks_the_towns_and_exports(county, sign_in):  # noqa: F811
