@@ -65,7 +65,7 @@ def build_county(session, towns: int, units: int) -> tuple[GridNode, list[GridNo
         {"instance_id": base + i, "unit_id": unit_id, "grid_id": grid_id, "patrolled_at": MOMENT,
          "patroller_name": "丙", "no_problem": True} for i, (unit_id, grid_id) in enumerate(patrolled)])
     session.commit()
-    if session.bind.dialect.name == "postgresql":  # planner statistics, as autovacuum would have them by now
+    if session.get_bind().dialect.name == "postgresql":  # planner statistics, as autovacuum would have them by now
         session.execute(text("ANALYZE"))
         session.commit()
     return made[0].parent, made
