@@ -28,12 +28,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.extensions["firegrid.runtime"] = _build_runtime(app)
 
     from webapp.archive import views as archive_views
+    from webapp.reports import views as report_views
     from webapp.web import register_web
     from webapp.web.converters import BoundedIntConverter
 
     app.url_map.converters["int"] = BoundedIntConverter  # before any route is added
 
-    register_web(app, extra_modules=(archive_views,))
+    register_web(app, extra_modules=(archive_views, report_views))
     return app
 
 

@@ -18,7 +18,7 @@ BAD_VALUES = ["0", "-1", str(2**31), str(2**63), str(10**20), "1e400", "inf", "-
 ID_VALUES = ["abc", str(2**63)]
 NOT_CRAWLED = {"auth.logout", "auth.login", "static"}  # the crawler must stay signed in
 QUERY_NAMES = ["year", "node", "page", "unit_id", "grid_id", "item_id", "status", "due", "show", "metric", "view",
-               "k", "q", "next"]
+               "k", "q", "next", "grid", "period", "measure", "rank"]
 
 
 def _subclasses(cls: type) -> list[type]:

@@ -11,6 +11,7 @@ from webapp.engine import KnownKeys, Problem, SpecRegistry
 from webapp.services import jobs
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
     from sqlalchemy.orm import Session
 
     from webapp.cases.runtime import CaseRuntime
@@ -91,6 +92,46 @@ class DueItem:
     due: date  # the last day
     recipient_ids: tuple[int, ...]
     instance_id: int | None = None  # the case the alert opens
+
+
+@dataclass(frozen=True)
+class Tally:
+    """One record behind a report figure (统计报表): the figure is how many of them a period holds."""
+
+    grid_path: str  # where it happened, so one query serves every child grid of a dashboard
+    day: date | None
+    subject: str  # what the reader recognises: the unit, the meeting, the letter's counterparty
+    detail: str = ""
+    endpoint: str | None = None  # the page of the record (url_for endpoint)
+    args: tuple[tuple[str, Any], ...] = ()
+    tags: tuple[str, ...] = ()  # e.g. a campaign's key, for figures of one 专项行动
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A figure leaders report upward (检查单位数, 发现隐患 …), counted from a procedure's records:
+    `tallies(session, grid, start, end)` gives the records under `grid` in the period (both days included)."""
+
+    key: str
+    label: str  # Chinese, e.g. "发现隐患（处）"
+    tallies: Callable[[Session, GridNode, date, date], list[Tally]]
+    order: int = 50
+    charted: bool = False  # one of the bars of the dashboard's and the report's chart
+    # The same count as a query of (grid path, weight) rows, which the dashboards sum per path in the database
+    # instead of loading every record: a county's table then costs about what one town's does. None: the
+    # tallies are counted (fine for the few meetings or fires of a period).
+    counted: Callable[[GridNode, date, date], Select] | None = None
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A rate of two measures (整改率 = 已整改 / 发现隐患), shown as a percentage."""
+
+    key: str
+    label: str
+    numerator: str  # Measure keys
+    denominator: str
+    order: int = 50
 
 
 @dataclass(frozen=True)
@@ -192,6 +233,8 @@ class Procedure:
     number_prefixes: tuple[NumberUse, ...] = ()
     # The county overview's figures for one town at `now` (open hazards, signing rate …), from its own queries.
     town_figures: Callable[[Session, GridNode, datetime], list[Figure]] | None = None
+    # Its figures of the reports upward (统计报表: dashboards, 月调度, 季通报, the county roll-up).
+    measures: tuple[Measure | Ratio, ...] = ()
     # The unit file's entries this procedure contributes for one unit (一户一档).
     unit_events: Callable[[Session, Unit], list[UnitEvent]] | None = None
     # Visits of units under a grid node from `start` to `end` (both included), for coverage and 漏查.
@@ -254,6 +297,12 @@ def number_uses() -> list[NumberUse]:
         for use in procedure.number_prefixes:
             uses.setdefault(use.key, use)
     return list(uses.values())
+
+
+def measures() -> list[Measure | Ratio]:
+    """Every procedure's report figures, by order (procedure order among equals)."""
+    found = [m for procedure in _PROCEDURES.values() for m in procedure.measures]
+    return sorted(found, key=lambda m: m.order)
 
 
 def workbook_sheets() -> list[WorkbookSheet]:

@@ -92,6 +92,16 @@ function opinionPhraseButtons() {
   });
 }
 
+/* 统计报表: each [data-chart] holds its ECharts option as JSON; the page loads vendor/echarts (no CDN). */
+function drawCharts() {
+  if (!window.echarts) { return; }
+  document.querySelectorAll("[data-chart]").forEach(function (box) {
+    var chart = window.echarts.init(box);
+    chart.setOption(JSON.parse(box.dataset.chart));
+    window.addEventListener("resize", function () { chart.resize(); });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   opinionPhraseButtons();
   pollJobProgress();
@@ -100,4 +110,5 @@ document.addEventListener("DOMContentLoaded", function () {
   fitPreviewFrames();
   confirmBeforeSubmit();
   focusableScrollers();
+  drawCharts();
 });

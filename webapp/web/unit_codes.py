@@ -13,6 +13,7 @@ from webapp.models.grid import NINE_SMALL_CATEGORIES
 from webapp.services import grid, units
 from webapp.services.errors import NotFound
 from webapp.web.common import acting_user, now, roles_required
+from webapp.web.converters import db_int
 from webapp.web.responses import DOCX, docx_as_pdf, download_response, runtime, stored_file_response
 
 bp = Blueprint("unit_codes", __name__)
@@ -46,7 +47,7 @@ def _chosen_units(kind: str, categories: dict | None = None) -> tuple[list[Unit]
     if request.args.get("unit", type=int):
         unit = units.get_unit(db.session, acting_user(), request.args.get("unit", type=int))
         return [unit], f"{kind}（{unit.name}）"
-    node = grid.get_node(db.session, request.args.get("grid", type=int) or acting_user().scope.id)
+    node = grid.get_node(db.session, request.args.get("grid", type=db_int) or acting_user().scope.id)
     found = units.units_for_labels(db.session, acting_user(), node)
     return [u for u in found if categories is None or u.category in categories], f"{kind}（{node.name}）"
 

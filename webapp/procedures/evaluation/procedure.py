@@ -85,4 +85,5 @@ PROCEDURE = Procedure(
     play_demo_history=_play_demo_history, demo_order=90,
     retention={"evaluation_sheet": "Y"}, binder_section="考评", binder_parts=registers.binder_parts,
     case_panel="procedures/evaluation/context.html", unit_events=registers.unit_events,
+    measures=registers.MEASURES,
 )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.cases.registry import BinderPart, UnitEvent
+from webapp.cases.registry import BinderPart, Measure, Tally, UnitEvent
 from webapp.clock import TZ
 from webapp.documents.register_list import Column, register_docx
 from webapp.documents.templates_forms import chars_mm, mm_left
@@ -132,3 +132,26 @@ def binder_parts(session: Session, town: GridNode, year: int, today: date) -> li
     title = f"{town.name}{year}年度消防宣传培训登记表"
     return [BinderPart("宣传培训", title, register_docx(title, PUBLICITY_COLUMNS, rows, subtitle=f"共{len(events)}次",
                                                     dated=today, empty="本年度无宣传培训登记"))]
+
+
+def _registered(session: Session, model: type, day_column: Any, grid: GridNode, start: date, end: date) -> list:
+    stmt = (select(model, GridNode.path).join(GridNode, model.grid_id == GridNode.id)
+            .where(GridNode.path.startswith(grid.path), day_column >= start, day_column <= end).order_by(day_column))
+    return list(session.execute(stmt))
+
+
+def publicity_tallies(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    """宣传培训（次） of the reports upward: the events held under `grid` in the period."""
+    return [Tally(path, event.held_on, event.title, f"{event.kind_label} · {event.five_into} · {event.attendance}人")
+            for event, path in _registered(session, PublicityEvent, PublicityEvent.held_on, grid, start, end)]
+
+
+def fire_tallies(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    """火灾（起）: the fires registered under `grid` in the period."""
+    return [Tally(path, fire.occurred_on, fire.place, _fire_summary(fire))
+            for fire, path in _registered(session, FireIncident, FireIncident.occurred_on, grid, start, end)]
+
+
+MEASURES = (Measure("publicity", "宣传培训（次）", publicity_tallies, order=50),
+            Measure("fires", "火灾（起）", fire_tallies, order=60))
+

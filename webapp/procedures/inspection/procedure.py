@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from webapp.cases.registry import NumberUse, Procedure, StepContext, StepHook
 from webapp.models import Document
-from webapp.procedures.inspection import followup, plans, records, reports, setup, unit_file, workbook
+from webapp.procedures.inspection import followup, measures, plans, records, reports, setup, unit_file, workbook
 from webapp.procedures.inspection.demo import play_demo_history
 from webapp.services.documents import DocumentServices
 from webapp.workdays import WorkdayCalendar
@@ -103,5 +103,5 @@ PROCEDURE = Procedure(
     town_figures=reports.town_figures, campaign_figures=reports.campaign_figures, binder_section="检查与整改",
     unit_events=unit_file.unit_events,
     unit_visits=plans.unit_visits, visit_plans=plans.visit_plans, visit_plans_endpoint="inspection.plans",
-    workbook_sheets=(workbook.SHEET,),
+    workbook_sheets=(workbook.SHEET,), measures=measures.MEASURES,
 )

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from webapp.cases.registry import Figure
+from webapp.cases.registry import Figure, Measure, Tally
 from webapp.models import CommitteeMember, Document, GridNode, NumberPrefix, ProcessInstance, User
 from webapp.procedures.meeting.models import Meeting, MeetingDecision, MeetingSeries
 from webapp.services import documents, grid
@@ -306,3 +306,17 @@ def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure
                Meeting.held_on >= date(now.year, 1, 1), Meeting.held_on <= date(now.year, 12, 31)))
     return [Figure(f"{now.year}年已召开会议", str(held), order=50, endpoint="meetings.plan",
                    args=(("town", town.id), ("year", now.year)))]
+
+
+def held_tallies(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    """召开会议（次） of the reports upward: meetings held in the period by the towns under `grid`."""
+    stmt = (select(Meeting, GridNode.path).join(MeetingSeries, Meeting.series_id == MeetingSeries.id)
+            .join(GridNode, MeetingSeries.town_id == GridNode.id)
+            .where(GridNode.path.startswith(grid.path), Meeting.status.in_(("held", "issued")),
+                   Meeting.held_on >= start, Meeting.held_on <= end)
+            .order_by(Meeting.held_on, Meeting.id))
+    return [Tally(path, meeting.held_on, meeting.series.name, meeting.place, "cases.detail",
+                  (("instance_id", meeting.instance_id),)) for meeting, path in session.execute(stmt)]
+
+
+MEASURES = (Measure("meetings", "召开会议（次）", held_tallies, order=40),)

@@ -130,6 +130,6 @@ PROCEDURE = Procedure(
     ),
     retention={"minutes": "D30", notice.TEMPLATE: "D30"}, binder_section="会议纪要",
     case_panel="procedures/meeting/context.html",
-    town_figures=meetings.town_figures,
+    town_figures=meetings.town_figures, measures=meetings.MEASURES,
     due_items=decisions.due_items,
 )

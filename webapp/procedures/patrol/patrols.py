@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases import actions as cases
 from webapp.cases import leads, special_campaigns
-from webapp.cases.registry import Figure, StepContext, UnitEvent, Visit
+from webapp.cases.registry import Figure, Measure, StepContext, Tally, UnitEvent, Visit
 from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
 from webapp.models import GridNode, HazardLead, ProcessInstance, SpecialCampaign, Unit, User
@@ -175,10 +175,7 @@ def unit_visits(session: Session, grid: GridNode, start: date, end: date) -> lis
 
 def patrols_under(session: Session, grid: GridNode, start: date, end: date) -> list[Patrol]:
     """Patrols of units under `grid` in the period, oldest first (the year-end evaluation counts them)."""
-    stmt = (select(Patrol).join(GridNode, Patrol.grid_id == GridNode.id)
-            .where(GridNode.path.startswith(grid.path),
-                   Patrol.patrolled_at >= datetime.combine(start, time.min, TZ),
-                   Patrol.patrolled_at < datetime.combine(end + timedelta(days=1), time.min, TZ))
+    stmt = (select(Patrol).join(GridNode, Patrol.grid_id == GridNode.id).where(*_patrolled(grid, start, end))
             .order_by(Patrol.patrolled_at).options(_loaded(), selectinload(Patrol.unit)))
     return list(session.scalars(stmt))
 
@@ -192,3 +189,24 @@ def campaign_figures(session: Session, campaign: SpecialCampaign) -> list[Figure
         .join(Patrol, PatrolHazard.patrol_id == Patrol.id).where(tagged)).one()
     return [Figure("巡查次数", str(count), 20), Figure("巡查发现隐患", str(found), 21),
             Figure("巡查当场改正", str(fixed), 22)]
+
+
+def _patrolled(grid: GridNode, start: date, end: date) -> tuple[ColumnElement[bool], ...]:
+    return (GridNode.path.startswith(grid.path), Patrol.patrolled_at >= datetime.combine(start, time.min, TZ),
+            Patrol.patrolled_at < datetime.combine(end + timedelta(days=1), time.min, TZ))
+
+
+def patrol_tallies(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    """巡查（次） of the reports upward: every patrol under `grid` in the period."""
+    return [Tally(p.grid.path, p.patrolled_at.astimezone(TZ).date(), p.unit.name,
+                  f"{p.patroller_name}：" + ("未发现问题" if p.no_problem else f"发现隐患{len(p.hazards)}处"),
+                  "cases.detail", (("instance_id", p.instance_id),))
+            for p in patrols_under(session, grid, start, end)]
+
+
+def patrols_per_path(grid: GridNode, start: date, end: date) -> Select:
+    return (select(GridNode.path.label("path"), literal(1).label("weight")).select_from(Patrol)
+            .join(GridNode, Patrol.grid_id == GridNode.id).where(*_patrolled(grid, start, end)))
+
+
+MEASURES = (Measure("patrols", "巡查（次）", patrol_tallies, order=30, counted=patrols_per_path),)

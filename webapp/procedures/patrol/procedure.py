@@ -16,4 +16,5 @@ PROCEDURE = Procedure(
     play_demo_history=play_demo_history, demo_order=30,
     case_panel="procedures/patrol/context.html",
     unit_events=patrols.unit_events, unit_visits=patrols.unit_visits, campaign_figures=patrols.campaign_figures,
+    measures=patrols.MEASURES,
 )

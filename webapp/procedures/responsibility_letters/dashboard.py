@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from webapp.cases.registry import Figure
+from webapp.cases.registry import Figure, Measure, Ratio, Tally
 from webapp.models import GridNode, User
 from webapp.procedures.responsibility_letters.models import LetterCampaign, ResponsibilityLetter
 from webapp.services.errors import OutOfScope
@@ -132,3 +132,50 @@ def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure
         return [Figure(f"{now.year}年责任书签订率", value, order=30)]
     return [Figure(f"{now.year}年责任书签订率", value, order=30, endpoint="letters.dashboard",
                    args=(("campaign_id", campaign_ids[0]), ("node", town.id)))]
+
+
+def _of_year(stmt: Select, grid: GridNode, year: int) -> Select:
+    return (stmt.join(LetterCampaign, ResponsibilityLetter.campaign_id == LetterCampaign.id)
+            .where(LetterCampaign.year == year, ResponsibilityLetter.status != "void",
+                   ResponsibilityLetter.grid_path.startswith(grid.path)))
+
+
+def _year_letters(session: Session, grid: GridNode, year: int) -> list[ResponsibilityLetter]:
+    stmt = _of_year(select(ResponsibilityLetter), grid, year)
+    return list(session.scalars(stmt.order_by(ResponsibilityLetter.grid_path, ResponsibilityLetter.id)))
+
+
+def _per_path(grid: GridNode, year: int) -> Select:
+    rows = select(ResponsibilityLetter.grid_path.label("path"), literal(1).label("weight"))
+    return _of_year(rows.select_from(ResponsibilityLetter), grid, year)
+
+
+def _signed_by(end: date) -> ColumnElement[bool]:
+    return and_(ResponsibilityLetter.status == "signed",
+                or_(ResponsibilityLetter.signed_on.is_(None), ResponsibilityLetter.signed_on <= end))
+
+
+def _letter_tally(letter: ResponsibilityLetter) -> Tally:
+    return Tally(letter.grid_path, letter.signed_on, letter.party_b_name,
+                 f"{letter.kind_label} · {letter.status_label}", "letters.letter", (("letter_id", letter.id),))
+
+
+def letters_due(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    """应签责任书（份）: the letters of the campaigns of the period's year under `grid`."""
+    return [_letter_tally(letter) for letter in _year_letters(session, grid, start.year)]
+
+
+def letters_signed(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    """已签责任书（份）: of those, the ones signed by the period's end."""
+    stmt = _of_year(select(ResponsibilityLetter), grid, start.year).where(_signed_by(end))
+    return [_letter_tally(letter) for letter in session.scalars(
+        stmt.order_by(ResponsibilityLetter.grid_path, ResponsibilityLetter.id))]
+
+
+MEASURES = (
+    Measure("letters_due", "应签责任书（份）", letters_due, order=20,
+            counted=lambda grid, start, end: _per_path(grid, start.year)),
+    Measure("letters_signed", "已签责任书（份）", letters_signed, order=21,
+            counted=lambda grid, start, end: _per_path(grid, start.year).where(_signed_by(end))),
+    Ratio("signing_rate", "签订率", "letters_signed", "letters_due", order=22),
+)

@@ -95,5 +95,5 @@ PROCEDURE = Procedure(
     preview_context=_preview_context, play_demo_history=_play_demo, demo_order=10,
     retention={"responsibility_letter": "D10"}, binder_section="责任书",
     case_panel="procedures/responsibility_letters/context.html",
-    town_figures=dashboard.town_figures, unit_events=unit_file.unit_events,
+    town_figures=dashboard.town_figures, measures=dashboard.MEASURES, unit_events=unit_file.unit_events,
 )

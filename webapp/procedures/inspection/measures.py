@@ -1,0 +1,116 @@
+"""The inspection procedure's figures of the reports upward (统计报表): inspections, inspectors, hazards found
+and rectified, 整改率, hazards overdue, referrals — each as the records it counts, so every number drills down."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, Select, func, literal, select
+from sqlalchemy.orm import Session, selectinload
+
+from webapp.cases.registry import Measure, Ratio, Tally
+from webapp.clock import TZ
+from webapp.models import GridNode
+from webapp.procedures.inspection.models import Hazard, Inspection
+
+# A hazard counts as rectified when fixed on the spot or found rectified at the re-inspection.
+RECTIFIED = ("corrected_on_spot", "rectified")
+
+
+def _inspected(grid: GridNode, start: date, end: date) -> tuple[ColumnElement[bool], ...]:
+    return (GridNode.path.startswith(grid.path), Inspection.inspected_at >= datetime.combine(start, time.min, TZ),
+            Inspection.inspected_at < datetime.combine(end + timedelta(days=1), time.min, TZ))
+
+
+def _inspected_between(session: Session, grid: GridNode, start: date, end: date) -> list[tuple[Inspection, str]]:
+    stmt = (select(Inspection, GridNode.path).join(GridNode, Inspection.grid_id == GridNode.id)
+            .where(*_inspected(grid, start, end)).order_by(Inspection.inspected_at, Inspection.id)
+            .options(selectinload(Inspection.unit), selectinload(Inspection.hazards)))
+    return [(inspection, path) for inspection, path in session.execute(stmt)]
+
+
+def _per_path(weight: ColumnElement, *where: ColumnElement[bool], hazards: bool = False) -> Select:
+    """(grid path, weight) rows of the inspections (or their hazards) meeting `where`: what the dashboards sum."""
+    stmt = select(GridNode.path.label("path"), weight.label("weight"))
+    if hazards:
+        stmt = stmt.select_from(Hazard).join(Inspection, Hazard.inspection_id == Inspection.id)
+    else:
+        stmt = stmt.select_from(Inspection)
+    return stmt.join(GridNode, Inspection.grid_id == GridNode.id).where(*where)
+
+
+def _tally(inspection: Inspection, path: str, detail: str, subject: str = "") -> Tally:
+    return Tally(path, inspection.inspected_at.astimezone(TZ).date(), subject or inspection.unit.name, detail,
+                 "cases.detail", (("instance_id", inspection.instance_id),))
+
+
+def inspections(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    return [_tally(i, path, "、".join(i.inspectors)) for i, path in _inspected_between(session, grid, start, end)]
+
+
+def inspectors(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    """出动检查人员（人次）: one record per inspector per inspection."""
+    return [_tally(i, path, i.unit.name, name) for i, path in _inspected_between(session, grid, start, end)
+            for name in i.inspectors]
+
+
+def _hazard_tally(inspection: Inspection, path: str, hazard: Hazard) -> Tally:
+    return _tally(inspection, path, f"{hazard.description}（{hazard.status_label}）")
+
+
+def hazards_found(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    return [_hazard_tally(i, path, h) for i, path in _inspected_between(session, grid, start, end) for h in i.hazards]
+
+
+def hazards_rectified(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    """Of the hazards found in the period, those rectified (as the records stand now)."""
+    return [_hazard_tally(i, path, h) for i, path in _inspected_between(session, grid, start, end)
+            for h in i.hazards if h.status in RECTIFIED]
+
+
+def _overdue(grid: GridNode, end: date) -> tuple[ColumnElement[bool], ...]:
+    """Hazards still open whose rectification deadline fell before the period's end (found at any time)."""
+    return GridNode.path.startswith(grid.path), Hazard.status == "open", Inspection.deadline < end
+
+
+def hazards_overdue(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    stmt = (select(Hazard, Inspection, GridNode.path).join(Inspection, Hazard.inspection_id == Inspection.id)
+            .join(GridNode, Inspection.grid_id == GridNode.id).where(*_overdue(grid, end))
+            .order_by(Inspection.deadline, Hazard.id).options(selectinload(Inspection.unit)))
+    return [Tally(path, inspection.deadline, inspection.unit.name, f"{hazard.description}（期限{inspection.deadline}）",
+                  "cases.detail", (("instance_id", inspection.instance_id),))
+            for hazard, inspection, path in session.execute(stmt)]
+
+
+def _referred(grid: GridNode, start: date, end: date) -> tuple[ColumnElement[bool], ...]:
+    return GridNode.path.startswith(grid.path), Inspection.referred_on >= start, Inspection.referred_on <= end
+
+
+def referrals(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
+    stmt = (select(Inspection, GridNode.path).join(GridNode, Inspection.grid_id == GridNode.id)
+            .where(*_referred(grid, start, end))
+            .order_by(Inspection.referred_on, Inspection.id).options(selectinload(Inspection.unit)))
+    return [Tally(path, i.referred_on, i.unit.name, f"移交{i.referral_receiver}"
+                  + ("，已反馈" if i.feedback_on else "，尚未反馈"), "cases.detail", (("instance_id", i.instance_id),))
+            for i, path in session.execute(stmt)]
+
+
+ONE = literal(1)
+
+MEASURES = (
+    Measure("inspections", "检查单位（家次）", inspections, order=10, charted=True,
+            counted=lambda grid, start, end: _per_path(ONE, *_inspected(grid, start, end))),
+    Measure("inspectors", "出动检查人员（人次）", inspectors, order=11,
+            counted=lambda grid, start, end: _per_path(func.json_array_length(Inspection.inspectors),
+                                                       *_inspected(grid, start, end))),
+    Measure("hazards_found", "发现隐患（处）", hazards_found, order=12, charted=True,
+            counted=lambda grid, start, end: _per_path(ONE, *_inspected(grid, start, end), hazards=True)),
+    Measure("hazards_rectified", "已整改隐患（处）", hazards_rectified, order=13, charted=True,
+            counted=lambda grid, start, end: _per_path(ONE, *_inspected(grid, start, end),
+                                                       Hazard.status.in_(RECTIFIED), hazards=True)),
+    Ratio("rectification_rate", "整改率", "hazards_rectified", "hazards_found", order=14),
+    Measure("hazards_overdue", "逾期未整改（处）", hazards_overdue, order=15,
+            counted=lambda grid, start, end: _per_path(ONE, *_overdue(grid, end), hazards=True)),
+    Measure("referrals", "移交（件）", referrals, order=16,
+            counted=lambda grid, start, end: _per_path(ONE, *_referred(grid, start, end))),
+)
