@@ -252,13 +252,6 @@ class ServiceForm(_AfterInspection, ChineseForm):
         not_before(field, self._inspected_on, "检查日期")
 
 
-@register_form("inspection_early_application")
-class EarlyApplicationForm(ChineseForm):
-    applied_on = CnDateField("申请日期", validators=[required("请填写申请日期。"), not_in_future])
-    applicant = StringField("申请人", validators=[required("请填写申请人。"), max_length(50)])
-    note = TextAreaField("整改情况说明", validators=[optional(), max_length(500)])
-
-
 class ReinspectionCheckForm(SafeForm):
     hazard_id = HiddenField()
     hazard_text = HiddenField()
@@ -278,7 +271,9 @@ class ReinspectionForm(ChineseForm):
 
     def setup(self, session: Any, user: User, instance: Any) -> None:
         hazards = {str(h.id): h for h in _open_hazards(session, instance)}
-        if not self.checks.entries:
+        # fresh rows on every visit: the case's data may still hold the answers of an earlier re-inspection
+        if request.method == "GET" or not self.checks.entries:
+            self.checks.entries, self.checks.last_index = [], -1
             for key, hazard in hazards.items():
                 self.checks.append_entry({"hazard_id": key, "hazard_text": _check_text(hazard)})
         for entry in self.checks.entries:

@@ -38,8 +38,10 @@ class HazardDateForm(SafeForm):
 
 
 def _fill_hazards(field: EntryList, hazards: dict[str, Any]) -> None:
-    """One row per hazard the step is about; a posted row naming another hazard reads as empty."""
-    if not field.entries:
+    """One row per hazard the step is about, fresh on every visit (the case's data may still hold the rows
+    of an earlier round of the same step); a posted row naming another hazard reads as empty."""
+    if request.method == "GET" or not field.entries:
+        field.entries, field.last_index = [], -1
         for key, hazard in hazards.items():
             field.append_entry({"hazard_id": key, "hazard_text": _hazard_text(hazard)})
     for entry in field.entries:
@@ -80,11 +82,10 @@ class ApplicationForm(ChineseForm):
     applied_on = CnDateField("申请日期", validators=[required("请填写申请日期。"), not_in_future])
     applicant = StringField("申请人", validators=[required("请填写申请人。"), max_length(50)])
     note = TextAreaField("整改情况说明", validators=[optional(), max_length(500)])
-    reason = TextAreaField("延期理由（申请延期时填写）", validators=[optional(), max_length(500)])
-    measures = TextAreaField("整改计划：措施、责任人、进度（申请延期时填写）",
-                             validators=[optional(), max_length(2000)])
-    interim_measures = TextAreaField("整改期间的安全防范措施（申请延期时填写）",
-                                     validators=[optional(), max_length(1000)])
+    # No Optional() on these: it would stop the chain before the "required for an extension" checks below.
+    reason = TextAreaField("延期理由（申请延期时填写）", validators=[max_length(500)])
+    measures = TextAreaField("整改计划：措施、责任人、进度（申请延期时填写）", validators=[max_length(2000)])
+    interim_measures = TextAreaField("整改期间的安全防范措施（申请延期时填写）", validators=[max_length(1000)])
     plan_items = EntryList(FormField(HazardDateForm), label="申请延期的隐患（不延期的留空）")
 
     def setup(self, session: Any, user: User, instance: Any) -> None:
@@ -118,10 +119,11 @@ class ApplicationForm(ChineseForm):
 class ExtensionReviewForm(ChineseForm):
     """The leader reads the plan (preview) and approves the new dates or refuses them."""
 
-    verdict = RadioField("审批意见", choices=list(VERDICTS.items()), validators=[required("请选择是否同意延期。")])
-    opinion = TextAreaField("意见", validators=[optional(), max_length(1000)])
+    verdict = RadioField("审批结论", choices=list(VERDICTS.items()), validators=[required("请选择是否同意延期。")])
+    # Not `opinion`: that one goes to the step's history only, while this one prints on the plan.
+    review_opinion = TextAreaField("审批意见", validators=[max_length(1000)])  # required to refuse: see below
 
-    def validate_opinion(self, field: Any) -> None:
+    def validate_review_opinion(self, field: Any) -> None:
         if self.verdict.data == "refuse" and not (field.data or "").strip():
             raise ValidationError("不予延期时请写明理由。")
 

@@ -18,6 +18,7 @@ from webapp.services.documents import DocumentServices, Subject
 from webapp.services.errors import NotFound
 
 TEMPLATE = "interview_record"
+PENDING = "（约谈后填写）"  # the preview of a record not written yet
 
 
 def _day(value: object) -> date:
@@ -84,10 +85,10 @@ def interview_context(session: Session, interview: Interview, data: dict | None 
         "attendees": interview.attendees or str(data.get("attendees") or interview.interviewee),
         "hazards": [{"description": by_id[i["hazard_id"]].description, "location": by_id[i["hazard_id"]].location,
                      "deadline": (by_id[i["hazard_id"]].deadline or inspection.deadline).isoformat(),
-                     "new_deadline": str(i.get("due_on") or typed.get(i["hazard_id"]) or "")[:10]}
+                     "new_deadline": str(i.get("due_on") or typed.get(i["hazard_id"]) or "")[:10] or None}
                     for i in interview.items],
-        "content": interview.content or str(data.get("content") or ""),
-        "commitment": interview.commitment or str(data.get("commitment") or ""),
+        "content": interview.content or str(data.get("content") or PENDING),
+        "commitment": interview.commitment or str(data.get("commitment") or PENDING),
     }
 
 

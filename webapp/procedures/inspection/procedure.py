@@ -81,12 +81,14 @@ def _scheduled(context: StepContext) -> list[int]:
     return []
 
 
+def _first_diagram(context: StepContext) -> bool:
+    """Cases started before per-hazard deadlines run on their first diagram: one deadline, no 延期, no 约谈."""
+    return "review_extension" not in context.services.engine(context.session).step_keys(context.instance.state_json)
+
+
 def _reinspected(context: StepContext) -> list[int]:
-    """Cases started before per-hazard deadlines run on their first diagram, which knows only
-    已整改 or 未整改 (移交) for all hazards at once."""
     answers = {str(c.get("rectified")) for c in context.data.get("checks") or []}
-    if not answers <= {"yes", "no"} and "await_rectification" not in context.services.engine(
-            context.session).step_keys(context.instance.state_json):
+    if not answers <= {"yes", "no"} and _first_diagram(context):
         raise InvalidInput("本案件按原流程办理，复查结果只能选择“已整改”或“未整改，移交处理”。")
     context.data.update(followup.apply_reinspection(context.session, context.instance, context.data))
     return []
@@ -94,6 +96,8 @@ def _reinspected(context: StepContext) -> list[int]:
 
 def _applied(context: StepContext) -> list[int]:
     if context.data.get("application") == "extension":
+        if _first_diagram(context):
+            raise InvalidInput("本案件按原流程办理，不能申请延期；请在期限届满后复查。")
         rectification_plans.record_application(context.session, context.instance, context.data)
     return []
 
@@ -114,7 +118,7 @@ def due_date(step_key: str, data: dict, calendar: WorkdayCalendar) -> datetime |
     deadline, applied = _day(data.get("next_due") or data.get("deadline")), _day(data.get("applied_on"))
     if step_key == "serve_notice" and data.get("inspected_on"):
         return records.end_of_day(calendar.add_workdays(_day(data["inspected_on"]), records.SERVICE_WORKDAYS))
-    if step_key in ("await_rectification", "early_application") and deadline:
+    if step_key == "early_application" and deadline:
         return records.end_of_day(deadline)
     if step_key == "reinspect" and (applied or deadline):
         return records.end_of_day(calendar.add_workdays(applied or deadline, 3))
@@ -140,7 +144,7 @@ PROCEDURE = Procedure(
     ensure_defaults=setup.load_defaults,
     key="inspection", title="消防安全检查与隐患整改", start_roles=("inspector",), start_form="inspection_record_form",
     after_start=_record,
-    before_complete={"serve_notice": _routes(), "await_rectification": _applied, "reinspect": _reinspected,
+    before_complete={"serve_notice": _routes(), "early_application": _applied, "reinspect": _reinspected,
                      "review_extension": _routes(_decide_plan), "schedule_interview": _scheduled,
                      "record_interview": _routes(_interviewed), "record_feedback": _routes(),
                      "sign_referral": _date_referred},
@@ -152,9 +156,7 @@ PROCEDURE = Procedure(
                     "record_feedback": _records(followup.record_feedback)},
     # Until the earliest due date the unit rectifies; the timer opens 复查. A unit's application (复查 or
     # 延期) is recorded from the case page, so the wait does not sit in 待办 as if someone had to act.
-    # `early_application` is the same wait in cases started before per-hazard deadlines.
-    waiting_steps={"await_rectification": "等待单位整改，最早的整改期限届满后自动转入复查",
-                   "early_application": "等待单位整改，期限届满后自动转入复查"},
+    waiting_steps={"early_application": "等待单位整改，最早的整改期限届满后自动转入复查"},
     due_date=due_date, script_functions={"inspection_route": records.inspection_route},
     case_title=lambda data: f"消防检查：{data.get('unit_name') or '单位'}（{str(data.get('inspected_on'))[:10]}）",
     preview_context=preview_context, play_demo_history=play_demo_history, demo_order=20,

@@ -59,7 +59,7 @@ def decide(session: Session, instance: ProcessInstance, data: dict, user: User |
     plan = pending_plan(session, instance)
     plan.status = "approved" if data.get("verdict") == "approve" else "refused"
     plan.decided_by, plan.decided_on = (user.display_name if user else ""), now.date()
-    plan.opinion = str(data.get("opinion") or "")
+    plan.opinion = str(data.get("review_opinion") or "")
     if plan.status == "approved":
         by_id = {h.id: h for h in plan.inspection.hazards}
         for item in plan.items:
@@ -72,7 +72,7 @@ def plan_context(session: Session, plan: RectificationPlan, data: dict | None = 
     """The form's fields; before the decision (the leader's preview) the decision block is blank."""
     inspection = plan.inspection
     by_id = {h.id: h for h in inspection.hazards}
-    verdict = plan.status if plan.status != "pending" else (data or {}).get("verdict")
+    verdict = {"approved": "approve", "refused": "refuse"}.get(plan.status, (data or {}).get("verdict"))
     return {
         "town": town_name(inspection.instance), "unit": unit_facts(inspection.unit),
         "notice_number": inspection.notice_number, "applied_on": plan.applied_on.isoformat(),
@@ -83,7 +83,7 @@ def plan_context(session: Session, plan: RectificationPlan, data: dict | None = 
                      "requested": i["due_on"]} for i in plan.items],
         "decision": {"approve": "同意延期，按整改计划所列期限整改。", "refuse": "不予延期，仍按原整改期限整改。"}.get(
             verdict or "", ""),
-        "opinion": plan.opinion if plan.status != "pending" else str((data or {}).get("opinion") or ""),
+        "opinion": plan.opinion if plan.status != "pending" else str((data or {}).get("review_opinion") or ""),
         "decided_by": plan.decided_by, "decided_on": plan.decided_on.isoformat() if plan.decided_on else None,
     }
 
