@@ -216,3 +216,27 @@ def reinspect_refused(inspector, answers: list[str], day: str) -> str:
     response = inspector.post(f"/tasks/{check}", data)
     assert response.status_code == 400
     return response.get_data(as_text=True)
+
+
+def test_a_notice_sent_back_keeps_each_hazards_own_deadline(app, session, login_as):
+    app.extensions["firegrid.clock"].set(at("2026-09-28T09:40"))
+    inspector, clerk, leader = login_as("inspector"), login_as("clerk"), login_as("leader")
+    start_inspection(inspector, session, unit_in(session, "青石村"), {0: "疏散通道堆放杂物", 2: "电线私拉乱接"})
+    draft = clerk.inbox_task_id("拟制整改通知书")
+    page = clerk.get(f"/tasks/{draft}").get_data(as_text=True)
+    data = {"severity": "general", "deadline": "2026-10-12", "note": ""}
+    for index, hazard_id in _hazard_rows(page, "notice_hazards"):
+        data.update({f"notice_hazards-{index}-hazard_id": hazard_id, f"notice_hazards-{index}-description": "隐患",
+                     f"notice_hazards-{index}-location": "后门", f"notice_hazards-{index}-legal_basis": "《消防法》",
+                     f"notice_hazards-{index}-deadline": ""})
+    data["notice_hazards-1-deadline"] = "2026-10-30"
+    assert clerk.post(f"/tasks/{draft}", data).status_code == 302
+    sign = leader.inbox_task_id("签发整改通知书")
+    assert leader.post(f"/tasks/{sign}", {"decision": "send_back", "opinion": "期限再议"}).status_code == 302
+    redraft = clerk.get(f"/tasks/{clerk.inbox_task_id('拟制整改通知书')}").get_data(as_text=True)
+    assert re.search(r'name="notice_hazards-1-deadline" type="date" value="2026-10-30"', redraft), redraft[:3000]
+    assert clerk.post(f"/tasks/{clerk.inbox_task_id('拟制整改通知书')}", data).status_code == 302
+    assert leader.post(f"/tasks/{leader.inbox_task_id('签发整改通知书')}", {"decision": "approve"}).status_code == 302
+    session.expire_all()
+    hazards = session.scalar(select(Inspection)).hazards
+    assert [h.deadline for h in hazards] == [date(2026, 10, 12), date(2026, 10, 30)]  # empty: the notice's date

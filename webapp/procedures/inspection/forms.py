@@ -204,6 +204,10 @@ class NoticeDraftForm(ChineseForm):
             for hazard in _open_hazards(session, instance):
                 self.notice_hazards.append_entry({"hazard_id": str(hazard.id), "description": hazard.description,
                                                   "location": hazard.location, "legal_basis": hazard.legal_basis})
+        for entry in self.notice_hazards.entries:  # a draft sent back comes with each row's date as ISO text
+            own = entry.form.deadline
+            if isinstance(own.data, str):
+                own.data = date.fromisoformat(own.data[:10]) if own.data else None
         self._follow_severity(session)
 
     def _follow_severity(self, session: Any) -> None:

@@ -232,7 +232,8 @@ def _apply_notice_edits(inspection: Inspection, data: dict) -> None:
         if hazard is not None:
             hazard.description, hazard.location = row.get("description") or "", row.get("location") or ""
             hazard.legal_basis = row.get("legal_basis") or ""
-            hazard.deadline = hazard.due_on = date.fromisoformat(hazard_deadline(row, data))
+            deadline = hazard_deadline(row, data)
+            hazard.deadline = hazard.due_on = date.fromisoformat(deadline) if deadline else None
 
 
 def attach_scan(session: Session, docs: DocumentServices, document_id: int | None, scan: dict | None,
