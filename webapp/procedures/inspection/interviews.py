@@ -68,7 +68,7 @@ def record(session: Session, instance: ProcessInstance, data: dict) -> Interview
     return interview
 
 
-def interview_context(session: Session, interview: Interview, data: dict | None = None) -> dict:
+def interview_context(interview: Interview, data: dict | None = None) -> dict:
     """The 约谈记录's fields; in the preview the form's values stand for what is not recorded yet."""
     inspection, data = interview.inspection, data or {}
     by_id = {h.id: h for h in inspection.hazards}
@@ -97,7 +97,7 @@ def issue_record(session: Session, docs: DocumentServices, *, instance: ProcessI
     interview = current(session, instance)
     unit = interview.inspection.unit
     document = documents.create_record(
-        session, docs, template_key=TEMPLATE, context=interview_context(session, interview),
+        session, docs, template_key=TEMPLATE, context=interview_context(interview),
         title=f"约谈记录（{unit.name}）", subject=Subject(instance.grid, unit, instance, "record_interview"),
         user=user, now=now)
     interview.document_id = document.id

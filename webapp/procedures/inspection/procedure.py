@@ -134,9 +134,9 @@ def preview_context(context: StepContext, template_key: str) -> dict:
     if template_key == "rectification_notice":
         return records.notice_context(session, instance, data, context.now)
     if template_key == rectification_plans.TEMPLATE:
-        return rectification_plans.plan_context(session, rectification_plans.pending_plan(session, instance), data)
+        return rectification_plans.plan_context(rectification_plans.pending_plan(session, instance), data)
     if template_key == interviews.TEMPLATE:
-        return interviews.interview_context(session, interviews.current(session, instance), data)
+        return interviews.interview_context(interviews.current(session, instance), data)
     return followup.referral_context(session, instance, data, context.now)
 
 

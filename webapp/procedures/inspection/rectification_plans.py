@@ -68,7 +68,7 @@ def decide(session: Session, instance: ProcessInstance, data: dict, user: User |
     return plan
 
 
-def plan_context(session: Session, plan: RectificationPlan, data: dict | None = None) -> dict:
+def plan_context(plan: RectificationPlan, data: dict | None = None) -> dict:
     """The form's fields; before the decision (the leader's preview) the decision block is blank."""
     inspection = plan.inspection
     by_id = {h.id: h for h in inspection.hazards}
@@ -96,7 +96,7 @@ def issue_plan(session: Session, docs: DocumentServices, *, instance: ProcessIns
                           .order_by(RectificationPlan.id.desc()))
     unit = plan.inspection.unit
     document = documents.create_record(
-        session, docs, template_key=TEMPLATE, context=plan_context(session, plan),
+        session, docs, template_key=TEMPLATE, context=plan_context(plan),
         title=f"整改计划及延期审批表（{unit.name}）",
         subject=Subject(instance.grid, unit, instance, "review_extension"), user=user, now=now)
     plan.document_id = document.id
