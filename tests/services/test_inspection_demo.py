@@ -13,7 +13,7 @@ from webapp.clock import TZ
 from webapp.models import Document, ProcessInstance, SpecialCampaign, WorkTask
 from webapp.models.grid import NINE_SMALL_CATEGORIES
 from webapp.procedures.inspection import setup as inspection_setup
-from webapp.procedures.inspection.models import Inspection, ReferralReceiver
+from webapp.procedures.inspection.models import Inspection, Interview, RectificationPlan, ReferralReceiver
 
 
 @pytest.mark.slow
@@ -29,6 +29,9 @@ def test_history_from_january_to_today(app, session, demo):
     statuses = {h.status for i in inspections for h in i.hazards}
     assert {"rectified", "closed", "open"} <= statuses
     assert session.scalar(select(Document).where(Document.template_key == "referral_letter")) is not None
+    # issue 21: some units get an extension on a plan, some are called to 约谈 first; each makes its form
+    assert session.scalar(select(RectificationPlan).where(RectificationPlan.status == "approved")).document_id
+    assert session.scalar(select(Interview).where(Interview.held_on.is_not(None))).document_id
     open_steps = {t.step_key for t in session.scalars(select(WorkTask))}
     assert open_steps and session.scalar(select(ProcessInstance).where(ProcessInstance.status == "completed"))
     # the spring 专项行动 counts exactly the March and April inspections of the 九小场所

@@ -181,13 +181,13 @@ def test_unfixed_hazard_is_referred_to_the_police_station(app, session, login_as
     draft_and_sign_notice(clerk, leader, session)
     serve(clerk)
     # waiting for the deadline is not a task: not in 待办, offered on the case page
-    assert "提前复查申请" not in clerk.get("/tasks/").get_data(as_text=True)
-    case_page = clerk.get(f"/cases/{case.id}").get_data(as_text=True)
-    assert "等待单位整改，期限届满后自动转入复查" in case_page
-    early = int(re.search(r'href="/tasks/(\d+)">登记提前复查申请', case_page).group(1))
+    assert "复查或延期申请" not in inspector.get("/tasks/").get_data(as_text=True)
+    case_page = inspector.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "等待单位整改，最早的整改期限届满后自动转入复查" in case_page
+    early = int(re.search(r'href="/tasks/(\d+)">登记复查或延期申请', case_page).group(1))
     clock.set(at("2026-10-08T09:00"))  # the unit applies (the date may not lie in the future)
-    assert clerk.post(f"/tasks/{early}", {"applied_on": "2026-10-08", "applicant": "店主", "note": "已整改"}
-                      ).status_code == 302
+    assert inspector.post(f"/tasks/{early}", {"application": "reinspection", "applied_on": "2026-10-08",
+                                              "applicant": "店主", "note": "已整改"}).status_code == 302
     clock.set(at("2026-10-09T10:00"))
     reinspect(inspector, ["no"], "2026-10-09")
     draft = clerk.inbox_task_id("拟制移交函")

@@ -382,6 +382,85 @@ def build_ledger_binder_contents() -> GbDocument:
     return doc
 
 
+def _unit_rows() -> list[list[Cell]]:
+    return [[_label("单位名称"), _value("{{ unit.name }}", 3)],
+            [_label("地址"), _value("{{ unit.address }}", 3)],
+            [_label("消防安全责任人"), _value("{{ unit.responsible_person }}"), _label("联系电话"),
+             _value("{{ unit.phone }}")],
+            [_label("整改通知书"), _value("{{ notice_number }}", 3)]]
+
+
+def _hazard_dates(doc: GbDocument, new_label: str, new_variable: str) -> None:
+    """The hazards with the notice's 整改期限 beside the new date (the legal one stays on the record)."""
+    number, day = chars_mm(2), 45.0
+    doc.table([number, mm_left(number, 2 * day), day, day], [
+        [_label("序号"), _label("隐患"), _label("原整改期限"), _label(new_label)],
+        "{%tr for hazard in hazards %}",
+        [Cell("{{ loop.index }}", style=FORM_CELL), _value("{{ hazard.description }}（{{ hazard.location }}）"),
+         Cell("{{ hazard.deadline|cn_date }}", style=FORM_CELL),
+         Cell(f"{{% if hazard.{new_variable} %}}{{{{ hazard.{new_variable}|cn_date }}}}{{% endif %}}",
+              style=FORM_CELL)],
+        "{%tr endfor %}",
+    ], run=FORM_RUN, header_rows=1)
+
+
+def build_rectification_plan() -> GbDocument:
+    """整改计划及延期审批表: the unit's plan and the dates it asks for, then the leader's decision."""
+    doc = GbDocument(title="整改计划及延期审批表")
+    _form_title(doc, "火灾隐患整改计划及延期审批表")
+    label, phone_label = chars_mm(7, room=2), chars_mm(4, room=2)
+    frame = [label, mm_left(label, phone_label, 34.0), phone_label, 34.0]
+    doc.table(frame, [*_unit_rows(),
+                      [_label("申请人"), _value("{{ applicant }}"), _label("申请日期"),
+                       _value("{{ applied_on|cn_date }}")]], run=FORM_RUN, header_rows=0)
+    _table_gap(doc)
+    _hazard_dates(doc, "申请延至", "requested")
+    _table_gap(doc)
+    kept = FORM_TEXT.but(keep_next=True)
+    closing = chars_mm(5, room=2)
+    doc.table([closing, mm_left(closing)], [
+        [_label("延期理由"), _value("{{ reason }}", style=kept)],
+        [_label("整改计划"), _value("{{ measures }}", style=kept)],
+        [_label("防范措施"), _value("{{ interim_measures }}", style=kept)],
+        [_label("审批意见"), Cell([paragraph(kept, "{{ decision }}{% if opinion %}{{ opinion }}{% endif %}"),
+                               paragraph(FORM_TEXT.but(line=LINE_PITCH, align="right"),
+                                         "审批人：{{ decided_by|default('') }}　"
+                                         "{% if decided_on %}{{ decided_on|cn_date }}{% else %}　　年　　月　　日"
+                                         "{% endif %}")])],
+    ], run=FORM_RUN, header_rows=0)
+    return doc
+
+
+def build_interview_record() -> GbDocument:
+    """约谈记录: who met whom, when and where, about which hazards; what was said and promised, and the
+    new deadlines, then the signatures of both sides."""
+    doc = GbDocument(title="约谈记录")
+    _form_title(doc, "消防安全约谈记录")
+    label, phone_label = chars_mm(7, room=2), chars_mm(4, room=2)
+    frame = [label, mm_left(label, phone_label, 34.0), phone_label, 34.0]
+    doc.table(frame, [*_unit_rows(),
+                      [_label("约谈时间"), _value("{{ held_on|cn_date }}", 3)],
+                      [_label("约谈地点"), _value("{{ place }}", 3)],
+                      [_label("约谈对象"), _value("{{ interviewee }}"), _label("到场人员"), _value("{{ attendees }}")],
+                      [_label("约谈人"), _value("{{ interviewers }}", 3)]], run=FORM_RUN, header_rows=0)
+    _table_gap(doc)
+    _hazard_dates(doc, "约谈后期限", "new_deadline")
+    _table_gap(doc)
+    kept = FORM_TEXT.but(keep_next=True)
+    closing = chars_mm(5, room=2)
+    sign = FORM_TEXT.but(line=LINE_PITCH)
+    doc.table([closing, mm_left(closing)], [
+        [_label("约谈内容"), _value("{{ content }}", style=kept)],
+        [_label("整改承诺"), _value("{{ commitment }}", style=kept)],
+        [_label("告知事项"), _value("逾期仍未整改的，依法移交公安派出所或消防救援机构处理。", style=kept)],
+        [_label("被约谈人|（签字）"), Cell([paragraph(sign, ""), paragraph(sign.but(align="right"),
+                                                                       "{{ held_on|cn_date }}")])],
+        [_label("约谈人|（签字）"), Cell([paragraph(sign, ""), paragraph(sign.but(align="right"),
+                                                                     "{{ held_on|cn_date }}")])],
+    ], run=FORM_RUN, header_rows=0)
+    return doc
+
+
 BUILDERS = {
     "campaign_report": build_campaign_report,
     "ledger_binder_contents": build_ledger_binder_contents,
@@ -392,4 +471,6 @@ BUILDERS = {
     "unit_file": build_unit_file,
     "incoming_sheet": build_incoming_sheet,
     "supervision_sheet": build_supervision_sheet,
+    "rectification_plan": build_rectification_plan,
+    "interview_record": build_interview_record,
 }

@@ -105,6 +105,11 @@ class WorkflowEngine:
     def is_completed(self, workflow: BpmnWorkflow) -> bool:
         return workflow.completed
 
+    def step_keys(self, state_json: str) -> set[str]:
+        """The ids of the tasks in the diagram a stored workflow runs on: a case keeps the diagram it
+        was started with, so a procedure can tell a case of an older diagram from a new one."""
+        return set(self.deserialize(state_json).spec.task_specs)
+
     def serialize(self, workflow: BpmnWorkflow) -> str:
         return to_json(workflow)
 

@@ -130,20 +130,19 @@ def _calendar(session: Session) -> WorkdayCalendar:
 
 def hazards_on_time(session: Session, target: Target, year: int, cutoff: date) -> Measure:
     """Hazards with a rectification deadline due by the cutoff; on time = the re-inspection, held within
-    its legal window (3 working days after the deadline), found them rectified."""
+    its legal window (3 working days after the hazard's own deadline on the notice), found them rectified."""
     records, calendar = [], _calendar(session)
     for inspection in _inspections(session, target.grid, year, cutoff):
-        if inspection.deadline is None or inspection.deadline > cutoff:
-            continue
-        window = calendar.add_workdays(inspection.deadline, REINSPECTION_WORKDAYS)
         for hazard in inspection.hazards:
-            if hazard.status == "corrected_on_spot":
+            deadline = hazard.deadline or inspection.deadline
+            if hazard.status == "corrected_on_spot" or deadline is None or deadline > cutoff:
                 continue
+            window = calendar.add_workdays(deadline, REINSPECTION_WORKDAYS)
             on_time = hazard.status == "rectified" and hazard.rectified_on is not None \
                 and hazard.rectified_on <= window
             state = "按期整改" if on_time else ("逾期整改" if hazard.status == "rectified" else hazard.status_label)
-            records.append(Record(inspection.deadline, f"{inspection.unit.name}：{hazard.description}",
-                                  f"整改期限{inspection.deadline}，{state}", on_time))
+            records.append(Record(deadline, f"{inspection.unit.name}：{hazard.description}",
+                                  f"整改期限{deadline}，{state}", on_time))
     return _rate(records, 1.0, "无到期整改的隐患")
 
 

@@ -1,7 +1,8 @@
 """`firegrid demo --history` for the inspection procedure: monthly inspection days from January to today.
 
 Everything goes through the case services and the timer sweep, with the clock moved day by day:
-some hazards are found, most are rectified, some are referred, and a few re-inspections are left
+some hazards are found, most are rectified, some units get an extension on a rectification plan,
+some are called to an interview (约谈), some are referred, and a few re-inspections are left
 overdue at the end.
 """
 
@@ -18,13 +19,16 @@ from webapp.clock import TZ
 from webapp.demo import scans as demo_scans
 from webapp.models import GridNode, Unit, User, WorkTask
 from webapp.models.grid import NINE_SMALL_CATEGORIES
+from webapp.procedures.inspection.models import RectificationPlan
 from webapp.procedures.inspection.records import inspection_of
 from webapp.procedures.inspection.setup import checklist_for, load_defaults
 
 HAZARDS = [("疏散通道堆放杂物", "后门通道"), ("灭火器压力不足", "收银台旁"), ("电线私拉乱接", "仓库"),
            ("住人区域与经营区域未分隔", "二楼")]
-DELAY_DAYS = {"draft_notice": 0, "sign_notice": 0, "serve_notice": 1, "reinspect": 0, "draft_referral": 1,
+DELAY_DAYS = {"draft_notice": 0, "sign_notice": 0, "serve_notice": 1, "early_application": 2, "reinspect": 0,
+              "review_extension": 1, "schedule_interview": 0, "record_interview": 2, "draft_referral": 1,
               "sign_referral": 1, "record_feedback": 9}
+EXTENSION_WORKDAYS = 10
 LEAVE_OPEN_DAYS = 12  # tasks created this close to "today" are left for the demo users (some become overdue)
 
 
@@ -72,12 +76,13 @@ def _step_data(context: DemoContext, task: WorkTask, moment: datetime) -> dict:
     if task.step_key == "serve_notice":
         return {"served_on": today.isoformat(), "receiver_name": task.instance.unit.responsible_person,
                 "receipt_scan": _scan(context, task, "送达回执", moment)}
+    if task.step_key in FOLLOW_UP:
+        return FOLLOW_UP[task.step_key](context, task, moment)
     if task.step_key == "reinspect":
         hazards = [h for h in inspection_of(session, task.instance).hazards if h.status == "open"]
-        fixed = "no" if task.instance.id % 4 == 0 else "yes"
         return {"reinspected_on": today.isoformat(), "checks": [
-            {"hazard_id": str(h.id), "hazard_text": h.description, "rectified": fixed, "remark": "", "photos": []}
-            for h in hazards]}
+            {"hazard_id": str(h.id), "hazard_text": h.description, "rectified": _answer(task, h), "remark": "",
+             "photos": []} for h in hazards]}
     if task.step_key == "draft_referral":
         return {"receiver_kind": "fire" if task.instance.id % 2 else "police", "actions_taken": "",
                 "requested_action": "", "feedback_days": 15, "contact_name": "林晓雯", "contact_phone": "0712-5861002"}
@@ -85,6 +90,46 @@ def _step_data(context: DemoContext, task: WorkTask, moment: datetime) -> dict:
         return {"feedback_on": today.isoformat(), "measures": "责令限期改正", "result": "已整改到位",
                 "feedback_scan": _scan(context, task, "反馈函", moment)}
     return {}
+
+
+def _answer(task: WorkTask, hazard) -> str:  # noqa: ANN001
+    """Every fourth case is not rectified: half of them go to 约谈 first, and fail again after it."""
+    if task.instance.id % 4 != 0:
+        return "yes"
+    return "no" if hazard.interviewed_on or task.instance.id % 8 else "interview"
+
+
+def _application(context: DemoContext, task: WorkTask, moment: datetime) -> dict | None:
+    """Every sixth case's unit asks for an extension with a plan (once); the others just wait."""
+    inspection = inspection_of(context.session, task.instance)
+    planned = context.session.scalar(select(RectificationPlan.id)
+                                     .where(RectificationPlan.inspection_id == inspection.id))
+    if task.instance.id % 6 != 1 or planned is not None:
+        return None
+    later = context.services.calendar(context.session).add_workdays(moment.date(), EXTENSION_WORKDAYS)
+    return {"application": "extension", "applied_on": moment.date().isoformat(),
+            "applicant": task.instance.unit.responsible_person, "note": "", "reason": "需购置器材并请人施工。",
+            "measures": "购置并更换器材，清理通道，由单位负责人督促落实。", "interim_measures": "安排专人值守巡查。",
+            "plan_items": [{"hazard_id": str(h.id), "due_on": later.isoformat()}
+                           for h in inspection.hazards if h.status == "open"]}
+
+
+def _interview(context: DemoContext, task: WorkTask, moment: datetime) -> dict:
+    if task.step_key == "schedule_interview":
+        return {"scheduled_on": moment.date().isoformat(), "scheduled_time": "15:00", "place": "镇消防安全委员会办公室",
+                "interviewee": task.instance.unit.responsible_person, "interviewers": "林晓雯"}
+    later = context.services.calendar(context.session).add_workdays(moment.date(), 5)
+    hazards = [h for h in inspection_of(context.session, task.instance).hazards if h.status == "interview"]
+    return {"held_on": moment.date().isoformat(), "attendees": task.instance.unit.responsible_person,
+            "interviewers": "林晓雯", "content": "通报隐患逾期未改正的情况，告知法律责任。",
+            "commitment": "按期整改到位。",
+            "interview_items": [{"hazard_id": str(h.id), "due_on": later.isoformat()} for h in hazards]}
+
+
+FOLLOW_UP = {
+    "review_extension": lambda context, task, moment: {"verdict": "approve", "review_opinion": "同意按计划整改。"},
+    "schedule_interview": _interview, "record_interview": _interview,
+}
 
 
 def _work_ready_tasks(context: DemoContext, moment: datetime) -> None:
@@ -98,8 +143,12 @@ def _work_ready_tasks(context: DemoContext, moment: datetime) -> None:
             continue
         if (context.today.date() - task.created_at.date()).days < LEAVE_OPEN_DAYS:
             continue
+        data = _application(context, task, moment) if task.step_key == "early_application" else _step_data(
+            context, task, moment)
+        if data is None:
+            continue
         cases.submit_task(session, context.services, user=users[task.role], work_task_id=task.id,
-                          data=_step_data(context, task, moment), now=moment, opinion="同意")
+                          data=data, now=moment, opinion="同意")
         worked = True
     if worked:
         session.commit()

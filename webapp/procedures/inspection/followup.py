@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from webapp.models import AttachmentRole, Document, ProcessInstance, User
+from webapp.procedures.inspection import deadlines
 from webapp.procedures.inspection.models import Hazard, Inspection
 from webapp.procedures.inspection.records import (
     attach_scan,
@@ -23,53 +24,64 @@ from webapp.services.documents import DocumentServices
 REFERRAL_BASIS = ["《中华人民共和国消防法》第十六条", "《消防监督检查规定》第二十四条"]
 
 
-def all_rectified(checks: list) -> bool:
-    return bool(checks) and all(c.get("rectified") == "yes" for c in checks)
+NEXT_STEPS = {"interview": "对未整改的火灾隐患，将约谈你单位消防安全责任人，并重新确定整改期限。",
+              "no": "对未整改的火灾隐患，依法移交公安派出所或消防救援机构处理。",
+              "pending": "其余火灾隐患整改期限未到，请在期限内整改完毕。"}
+
+
+def _checked(inspection: Inspection, data: dict) -> list[tuple[Hazard, dict]]:
+    by_id = {h.id: h for h in inspection.hazards}
+    pairs = [(by_id.get(int(check.get("hazard_id") or 0)), check) for check in data.get("checks") or []]
+    return [(hazard, check) for hazard, check in pairs if hazard is not None]
 
 
 def reinspection_context(session: Session, instance: ProcessInstance, data: dict, now: datetime) -> dict:
+    """The opinion lists the hazards given a conclusion; one still within its own deadline is left out."""
     inspection = inspection_of(session, instance)
     mark, signature = organ(session, "reinspection", instance)
-    by_id = {h.id: h for h in inspection.hazards}
-    rows, fixed = [], True
-    for check in data.get("checks") or []:
-        hazard = by_id.get(int(check.get("hazard_id") or 0))
-        if hazard is None:
-            continue
-        corrected = check.get("rectified") == "yes"
-        fixed = fixed and corrected
-        rows.append({"description": hazard.description, "location": hazard.location, "corrected": corrected,
-                     "remark": check.get("remark") or None})
+    checked = _checked(inspection, data)
+    answers = {check.get("rectified") for _hazard, check in checked}
+    rows = [{"description": hazard.description, "location": hazard.location,
+             "corrected": check.get("rectified") == "yes", "remark": check.get("remark") or None}
+            for hazard, check in checked if check.get("rectified") != "pending"]
+    fixed = all(row["corrected"] for row in rows)
+    steps = [NEXT_STEPS[answer] for answer in ("interview", "no", "pending") if answer in answers]
     return {
         "organ_mark": mark, "doc_number": "（印发时编号）", "title": "复查意见书", "unit": unit_facts(inspection.unit),
         "original_number": inspection.notice_number,
         "reinspection": {"date": str(data.get("reinspected_on") or now.date().isoformat())[:10],
                          "inspectors": inspection.inspectors},
         "hazards": rows,
-        "conclusion": "所列火灾隐患已全部整改。" if fixed else "部分火灾隐患未整改。",
-        "next_step": None if fixed else "对未整改的火灾隐患，依法移交公安派出所或消防救援机构处理。",
+        "conclusion": ("所列火灾隐患已全部整改。" if not steps else "已到期的火灾隐患已整改。")
+        if fixed else "部分火灾隐患未整改。",
+        "next_step": "".join(steps) or None,
         "signature": signature, "date": now.date().isoformat(), "note": None, "receipt": None,
     }
 
 
+def apply_reinspection(session: Session, instance: ProcessInstance, data: dict) -> dict:
+    """Each checked hazard takes its answer (before the workflow routes on the result)."""
+    inspection = inspection_of(session, instance)
+    day = date.fromisoformat(str(data.get("reinspected_on"))[:10])
+    for hazard, check in _checked(inspection, data):
+        deadlines.apply_check(hazard, str(check.get("rectified") or ""), day)
+    session.flush()
+    return deadlines.route_data(inspection)
+
+
 def issue_reinspection(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
                        user: User | None, now: datetime) -> Document:
-    """Mark each hazard and issue the 复查意见书 (prefix `reinspection`) citing the notice's number."""
+    """Keep the re-inspection photos and issue the 复查意见书 (prefix `reinspection`) citing the notice's number."""
     inspection = inspection_of(session, instance)
     context = reinspection_context(session, instance, data, now)
-    day = date.fromisoformat(context["reinspection"]["date"])
-    by_id = {h.id: h for h in inspection.hazards}
-    for check in data.get("checks") or []:
-        hazard = by_id.get(int(check.get("hazard_id") or 0))
-        if hazard is not None and check.get("rectified") == "yes":
-            hazard.status, hazard.rectified_on = "rectified", day
-        if hazard is not None:
-            hazard.photos = [*hazard.photos, *evidence_photos(session, docs, check.get("photos"),
-                                                              unit=inspection.unit, user=user, now=now)]
+    for hazard, check in _checked(inspection, data):
+        hazard.photos = [*hazard.photos, *evidence_photos(session, docs, check.get("photos"),
+                                                          unit=inspection.unit, user=user, now=now)]
     document = issue_step_document(
         session, docs, inspection, "reinspect", template_key="reinspection_opinion", prefix_key="reinspection",
         context=context, title=f"复查意见书（{inspection.unit.name}）", user=user, now=now)
-    inspection.reinspection_document_id, inspection.reinspected_on = document.id, day
+    inspection.reinspection_document_id = document.id
+    inspection.reinspected_on = date.fromisoformat(context["reinspection"]["date"])
     session.flush()
     return document
 
@@ -77,7 +89,7 @@ def issue_reinspection(session: Session, docs: DocumentServices, *, instance: Pr
 def referred_hazards(inspection: Inspection) -> list[Hazard]:
     if inspection.major_hazard and not inspection.notice_number:
         return [h for h in inspection.hazards if h.status != "corrected_on_spot"] or list(inspection.hazards)
-    return [h for h in inspection.hazards if h.status in ("open", "referred")]
+    return [h for h in inspection.hazards if h.status in ("escalated", "referred")]
 
 
 def actions_taken(session: Session, inspection: Inspection) -> str:

@@ -44,7 +44,7 @@ from webapp.forms.sanitise import SafeForm
 from webapp.forms.special_campaigns import CampaignChoice, campaign_field
 from webapp.forms.widgets import CnDateField, EntryList
 from webapp.models import Unit, User
-from webapp.procedures.inspection import records
+from webapp.procedures.inspection import deadlines, records
 from webapp.procedures.inspection.models import ITEM_RESULTS
 from webapp.procedures.inspection.plans import inspectors_for
 from webapp.procedures.inspection.setup import checklist_for, receiver_label, receivers
@@ -180,6 +180,7 @@ class NoticeHazardForm(SafeForm):
                                 render_kw={"rows": 2})
     location = StringField("具体位置", validators=[required("请填写具体位置。"), max_length(100)])
     legal_basis = StringField("法律依据", validators=[required("请填写法律依据。"), max_length(200)])
+    deadline = CnDateField("本项整改期限（不填则按下方整改期限）", validators=[optional()])
 
     def legend(self) -> str:
         return (self.description.data or "隐患")[:20]
@@ -206,6 +207,10 @@ class NoticeDraftForm(ChineseForm):
             for hazard in _open_hazards(session, instance):
                 self.notice_hazards.append_entry({"hazard_id": str(hazard.id), "description": hazard.description,
                                                   "location": hazard.location, "legal_basis": hazard.legal_basis})
+        for entry in self.notice_hazards.entries:  # a draft sent back comes with each row's date as ISO text
+            own = entry.form.deadline
+            if isinstance(own.data, str):
+                own.data = date.fromisoformat(own.data[:10]) if own.data else None
         self._follow_severity(session)
 
     def _follow_severity(self, session: Any) -> None:
@@ -222,6 +227,13 @@ class NoticeDraftForm(ChineseForm):
     def validate_deadline(self, field: Any) -> None:
         if field.data and field.data <= self._inspected_on:
             raise ValidationError("整改期限应晚于检查日期。")
+
+    def validate_notice_hazards(self, field: Any) -> None:
+        for entry in field.entries:
+            own = entry.form.deadline
+            if own.data and own.data <= self._inspected_on:
+                own.errors = [*own.errors, "整改期限应晚于检查日期。"]
+                raise ValidationError("请修改标出的整改期限。")
 
 
 @register_form("inspection_sign")
@@ -247,17 +259,10 @@ class ServiceForm(_AfterInspection, ChineseForm):
         not_before(field, self._inspected_on, "检查日期")
 
 
-@register_form("inspection_early_application")
-class EarlyApplicationForm(ChineseForm):
-    applied_on = CnDateField("申请日期", validators=[required("请填写申请日期。"), not_in_future])
-    applicant = StringField("申请人", validators=[required("请填写申请人。"), max_length(50)])
-    note = TextAreaField("整改情况说明", validators=[optional(), max_length(500)])
-
-
 class ReinspectionCheckForm(SafeForm):
     hazard_id = HiddenField()
     hazard_text = HiddenField()
-    rectified = RadioField("整改情况", choices=[("yes", "已整改"), ("no", "未整改")],
+    rectified = RadioField("整改情况", choices=list(deadlines.CHECK_ANSWERS.items()),
                            validators=[required("请选择是否已整改。")])
     remark = StringField("说明", validators=[optional(), max_length(200)])
     photos = MultipleFileField("复查照片", render_kw={"accept": "image/*", "capture": "environment"})
@@ -273,16 +278,18 @@ class ReinspectionForm(ChineseForm):
 
     def setup(self, session: Any, user: User, instance: Any) -> None:
         hazards = {str(h.id): h for h in _open_hazards(session, instance)}
-        if not self.checks.entries:
+        # fresh rows on every visit: the case's data may still hold the answers of an earlier re-inspection
+        if request.method == "GET" or not self.checks.entries:
+            self.checks.entries, self.checks.last_index = [], -1
             for key, hazard in hazards.items():
-                text = f"{hazard.description}（{hazard.location}）"
-                self.checks.append_entry({"hazard_id": key, "hazard_text": text})
+                self.checks.append_entry({"hazard_id": key, "hazard_text": _check_text(hazard)})
         for entry in self.checks.entries:
             hazard = hazards.get(entry.form.hazard_id.data)
-            entry.form.hazard_text.data = f"{hazard.description}（{hazard.location}）" if hazard else ""
+            entry.form.hazard_text.data = _check_text(hazard) if hazard else ""
         if self.reinspected_on.data is None and request.method == "GET":
             self.reinspected_on.data = today()
         self._served_on = records.inspection_of(session, instance).served_on
+        self._hazards = hazards
 
     def validate_reinspected_on(self, field: Any) -> None:
         not_before(field, self._served_on, "整改通知书送达日期")
@@ -290,6 +297,21 @@ class ReinspectionForm(ChineseForm):
     def validate_checks(self, field: Any) -> None:
         if not field.entries or any(not e.form.hazard_text.data for e in field.entries):
             raise ValidationError("复查项目与整改通知书不一致，请刷新页面后重新填写。")
+        day, failed = self.reinspected_on.data or today(), False
+        for entry in field.entries:
+            answer = entry.form.rectified
+            problem = deadlines.check_problem(self._hazards[entry.form.hazard_id.data], answer.data, day)
+            if problem:
+                answer.errors, failed = [*answer.errors, problem], True
+        if failed:
+            raise ValidationError("请修改标出的复查结果。")
+        if all(e.form.rectified.data == "pending" for e in field.entries):
+            raise ValidationError("没有到期的隐患可复查：请至少对一项隐患作出复查结论。")
+
+
+def _check_text(hazard: Any) -> str:
+    due = hazard.due_on or hazard.deadline
+    return f"{hazard.description}（{hazard.location}）" + (f"，期限 {due.isoformat()}" if due else "")
 
 
 @register_form("inspection_referral_draft")

@@ -15,7 +15,9 @@ from webapp.models.workflow import ProcessInstance
 ITEM_RESULTS = {"passed": "合格", "hazard": "存在隐患", "na": "不适用"}
 HAZARD_STATUSES = {
     "corrected_on_spot": "当场改正", "open": "整改中", "rectified": "已整改", "referred": "已移交", "closed": "已办结",
+    "interview": "待约谈", "escalated": "待移交",
 }
+PLAN_STATUSES = {"pending": "待审批", "approved": "已批准", "refused": "不予延期"}
 RECEIVER_KINDS = {"police": "派出所", "fire": "消防救援机构"}
 
 
@@ -148,12 +150,66 @@ class Hazard(db.Model):
     photos: Mapped[list] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(20), default="open", index=True)
     rectified_on: Mapped[date | None] = mapped_column(Date)
+    # 整改期限 as the notice orders it (kept on the record whatever follows), and the date the hazard is
+    # due now: the same, or later after an approved extension (延期) or a 约谈.
+    deadline: Mapped[date | None] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    interviewed_on: Mapped[date | None] = mapped_column(Date)  # 约谈: a later failure is referred
 
     inspection: Mapped[Inspection] = relationship(back_populates="hazards")
 
     @property
     def status_label(self) -> str:
         return HAZARD_STATUSES.get(self.status, self.status)
+
+
+class RectificationPlan(db.Model):
+    """整改计划 / 延期申请: the unit asks for later dates for some hazards; a leader approves or refuses.
+    `items` are {"hazard_id", "due_on" (ISO), "previous_due" (ISO)}."""
+
+    __tablename__ = "inspection_rectification_plan"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id", ondelete="CASCADE"), index=True)
+    applied_on: Mapped[date] = mapped_column(Date)
+    applicant: Mapped[str] = mapped_column(String(50))
+    reason: Mapped[str] = mapped_column(Text, default="")  # why the unit needs time (funds, works …)
+    measures: Mapped[str] = mapped_column(Text)  # the plan: what will be done, by whom, when
+    interim_measures: Mapped[str] = mapped_column(Text, default="")  # 整改期间的安全防范措施
+    items: Mapped[list] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    decided_by: Mapped[str] = mapped_column(String(50), default="")
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    opinion: Mapped[str] = mapped_column(Text, default="")
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+
+    inspection: Mapped[Inspection] = relationship()
+
+    @property
+    def status_label(self) -> str:
+        return PLAN_STATUSES.get(self.status, self.status)
+
+
+class Interview(db.Model):
+    """约谈: the unit's responsible person is called in about hazards still open after their due date.
+    `items` are {"hazard_id", "due_on" (ISO, the new deadline once recorded)}."""
+
+    __tablename__ = "inspection_interview"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id", ondelete="CASCADE"), index=True)
+    scheduled_at: Mapped[datetime] = mapped_column(AwareDateTime())
+    place: Mapped[str] = mapped_column(String(100))
+    interviewee: Mapped[str] = mapped_column(String(50))  # the unit's responsible person (or who came instead)
+    interviewers: Mapped[str] = mapped_column(String(200))
+    items: Mapped[list] = mapped_column(JSON, default=list)
+    held_on: Mapped[date | None] = mapped_column(Date)
+    attendees: Mapped[str] = mapped_column(String(200), default="")  # who came for the unit
+    content: Mapped[str] = mapped_column(Text, default="")  # what was said: the hazards, the law, the reasons
+    commitment: Mapped[str] = mapped_column(Text, default="")  # what the unit promised
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
+
+    inspection: Mapped[Inspection] = relationship()
 
 
 class ReferralReceiver(db.Model):
@@ -174,5 +230,5 @@ class ReferralReceiver(db.Model):
     __table_args__ = (UniqueConstraint("grid_id", "kind", name="uq_referral_receiver_grid_kind"),)
 
 
-__all__ = ["ChecklistItem", "Hazard", "Inspection", "InspectionGroup", "InspectionPlan", "PlanAssignment",
-           "ReferralReceiver"]
+__all__ = ["ChecklistItem", "Hazard", "Inspection", "InspectionGroup", "InspectionPlan", "Interview",
+           "PlanAssignment", "RectificationPlan", "ReferralReceiver"]

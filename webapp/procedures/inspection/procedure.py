@@ -7,9 +7,22 @@ from datetime import date, datetime, timedelta
 
 from webapp.cases.registry import NumberUse, Procedure, StepContext, StepHook
 from webapp.models import Document
-from webapp.procedures.inspection import followup, measures, plans, records, reports, setup, unit_file, workbook
+from webapp.procedures.inspection import (
+    deadlines,
+    followup,
+    interviews,
+    measures,
+    plans,
+    records,
+    rectification_plans,
+    reports,
+    setup,
+    unit_file,
+    workbook,
+)
 from webapp.procedures.inspection.demo import play_demo_history
 from webapp.services.documents import DocumentServices
+from webapp.services.errors import InvalidInput
 from webapp.workdays import WorkdayCalendar
 
 
@@ -43,8 +56,50 @@ def _records(record: Callable[..., None]) -> StepHook:
     return hook
 
 
-def _mark_rectified(context: StepContext) -> list[int]:
-    context.data["all_rectified"] = followup.all_rectified(context.data.get("checks") or [])
+def _routes(apply: Callable[[StepContext], object] | None = None) -> StepHook:
+    """A hook that records the step's outcome on the hazards (if any), then gives the workflow where the
+    case goes next and when the earliest open hazard is due."""
+
+    def hook(context: StepContext) -> list[int]:
+        if apply is not None:
+            apply(context)
+        context.data.update(deadlines.route_data(records.inspection_of(context.session, context.instance)))
+        return []
+
+    return hook
+
+
+def _decide_plan(context: StepContext) -> None:
+    rectification_plans.decide(context.session, context.instance, context.data, context.user, context.now)
+
+
+def _interviewed(context: StepContext) -> None:
+    interviews.record(context.session, context.instance, context.data)
+
+
+def _scheduled(context: StepContext) -> list[int]:
+    interviews.schedule(context.session, context.instance, context.data)
+    return []
+
+
+def _first_diagram(context: StepContext) -> bool:
+    """Cases started before per-hazard deadlines run on their first diagram: one deadline, no 延期, no 约谈."""
+    return "review_extension" not in context.services.engine(context.session).step_keys(context.instance.state_json)
+
+
+def _reinspected(context: StepContext) -> list[int]:
+    answers = {str(c.get("rectified")) for c in context.data.get("checks") or []}
+    if not answers <= {"yes", "no"} and _first_diagram(context):
+        raise InvalidInput("本案件按原流程办理，复查结果只能选择“已整改”或“未整改，移交处理”。")
+    context.data.update(followup.apply_reinspection(context.session, context.instance, context.data))
+    return []
+
+
+def _applied(context: StepContext) -> list[int]:
+    if context.data.get("application") == "extension":
+        if _first_diagram(context):
+            raise InvalidInput("本案件按原流程办理，不能申请延期；请在期限届满后复查。")
+        rectification_plans.record_application(context.session, context.instance, context.data)
     return []
 
 
@@ -60,36 +115,49 @@ def _day(value: object) -> date | None:
 def due_date(step_key: str, data: dict, calendar: WorkdayCalendar) -> datetime | None:
     """送达 within 3 WD of the inspection; 复查 within 3 WD of the deadline (or of an early application);
     feedback within the letter's period in calendar days."""
-    deadline, applied = _day(data.get("deadline")), _day(data.get("applied_on"))
+    # next_due: the earliest due date of an open hazard; cases started before it use the notice's deadline
+    deadline, applied = _day(data.get("next_due") or data.get("deadline")), _day(data.get("applied_on"))
     if step_key == "serve_notice" and data.get("inspected_on"):
         return records.end_of_day(calendar.add_workdays(_day(data["inspected_on"]), records.SERVICE_WORKDAYS))
     if step_key == "early_application" and deadline:
         return records.end_of_day(deadline)
     if step_key == "reinspect" and (applied or deadline):
         return records.end_of_day(calendar.add_workdays(applied or deadline, 3))
+    if step_key == "record_interview" and data.get("scheduled_on"):
+        return records.end_of_day(_day(data["scheduled_on"]))
     if step_key == "record_feedback" and data.get("referred_on"):
         return records.end_of_day(_day(data["referred_on"]) + timedelta(days=int(data.get("feedback_days") or 15)))
     return None
 
 
 def preview_context(context: StepContext, template_key: str) -> dict:
+    session, instance, data = context.session, context.instance, context.data
     if template_key == "rectification_notice":
-        return records.notice_context(context.session, context.instance, context.data, context.now)
-    return followup.referral_context(context.session, context.instance, context.data, context.now)
+        return records.notice_context(session, instance, data, context.now)
+    if template_key == rectification_plans.TEMPLATE:
+        return rectification_plans.plan_context(rectification_plans.pending_plan(session, instance), data)
+    if template_key == interviews.TEMPLATE:
+        return interviews.interview_context(interviews.current(session, instance), data)
+    return followup.referral_context(session, instance, data, context.now)
 
 
 PROCEDURE = Procedure(
     ensure_defaults=setup.load_defaults,
     key="inspection", title="消防安全检查与隐患整改", start_roles=("inspector",), start_form="inspection_record_form",
     after_start=_record,
-    before_complete={"reinspect": _mark_rectified, "sign_referral": _date_referred},
+    before_complete={"serve_notice": _routes(), "early_application": _applied, "reinspect": _reinspected,
+                     "review_extension": _routes(_decide_plan), "schedule_interview": _scheduled,
+                     "record_interview": _routes(_interviewed), "record_feedback": _routes(),
+                     "sign_referral": _date_referred},
     after_complete={"sign_notice": _issues(records.issue_notice), "serve_notice": _records(records.record_service),
                     "reinspect": _issues(followup.issue_reinspection),
+                    "review_extension": _issues(rectification_plans.issue_plan),
+                    "record_interview": _issues(interviews.issue_record),
                     "sign_referral": _issues(followup.issue_referral),
                     "record_feedback": _records(followup.record_feedback)},
-    # Until the deadline the unit rectifies; the timer opens 复查. A unit's early application is
-    # recorded from the case page, so the wait does not sit in 待办 as if someone had to act.
-    waiting_steps={"early_application": "等待单位整改，期限届满后自动转入复查"},
+    # Until the earliest due date the unit rectifies; the timer opens 复查. A unit's application (复查 or
+    # 延期) is recorded from the case page, so the wait does not sit in 待办 as if someone had to act.
+    waiting_steps={"early_application": "等待单位整改，最早的整改期限届满后自动转入复查"},
     due_date=due_date, script_functions={"inspection_route": records.inspection_route},
     case_title=lambda data: f"消防检查：{data.get('unit_name') or '单位'}（{str(data.get('inspected_on'))[:10]}）",
     preview_context=preview_context, play_demo_history=play_demo_history, demo_order=20,
@@ -97,11 +165,12 @@ PROCEDURE = Procedure(
                      NumberUse("reinspection", "复查意见书", "di", suggested="{short}消复"),
                      NumberUse("referral", "火灾隐患移交函", "wenhao", suggested="{short}消移")),
     retention={"inspection_record": "D10", "rectification_notice": "D30", "reinspection_opinion": "D30",
-               "referral_letter": "D30"},
+               "referral_letter": "D30", "rectification_plan": "D30", "interview_record": "D30"},
     archive_groups=(("rectification_notice", "reinspection_opinion"),),
     case_panel="procedures/inspection/context.html",
     town_figures=reports.town_figures, campaign_figures=reports.campaign_figures, binder_section="检查与整改",
     unit_events=unit_file.unit_events,
     unit_visits=plans.unit_visits, visit_plans=plans.visit_plans, visit_plans_endpoint="inspection.plans",
     workbook_sheets=(workbook.SHEET,), measures=measures.MEASURES,
+    web_modules=("forms", "forms_followup", "views"),
 )

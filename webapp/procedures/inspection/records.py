@@ -181,17 +181,22 @@ def notice_context(session: Session, instance: ProcessInstance, data: dict, now:
     """The 隐患整改通知书 from the draft's data (preview: the number is still a placeholder)."""
     inspection = inspection_of(session, instance)
     mark, signature = organ(session, "rectification", instance)
-    deadline = data.get("deadline") or ""
     return {
         "organ_mark": mark, "doc_number": "（签发后编号）", "title": "火灾隐患整改通知书",
         "unit": unit_facts(inspection.unit),
         "inspection": {"date": inspection.inspected_at.date().isoformat(), "inspectors": inspection.inspectors},
         "hazards": [{"description": h.get("description") or "", "location": h.get("location") or "",
-                     "legal_basis": h.get("legal_basis") or "", "deadline": deadline}
+                     "legal_basis": h.get("legal_basis") or "", "deadline": hazard_deadline(h, data) or ""}
                     for h in data.get("notice_hazards") or []],
         "contact_office": CONTACT_OFFICE.format(town=town_name(instance)),
         "signature": signature, "date": now.date().isoformat(), "note": data.get("note") or None, "receipt": None,
     }
+
+
+def hazard_deadline(row: dict, data: dict) -> str | None:
+    """A hazard's own 整改期限 in the draft, else the notice's."""
+    value = row.get("deadline") or data.get("deadline")
+    return str(value)[:10] if value else None
 
 
 def issue_step_document(session: Session, docs: DocumentServices, inspection: Inspection, step_key: str, *,
@@ -221,13 +226,16 @@ def issue_notice(session: Session, docs: DocumentServices, *, instance: ProcessI
 
 
 def _apply_notice_edits(inspection: Inspection, data: dict) -> None:
-    """The clerk may sharpen a hazard's wording, location and legal basis in the notice."""
+    """The clerk may sharpen a hazard's wording, location and legal basis in the notice, and give it its
+    own deadline; the deadline as issued stays on the record, later dates go to `due_on`."""
     by_id = {h.id: h for h in inspection.hazards}
     for row in data.get("notice_hazards") or []:
         hazard = by_id.get(int(row.get("hazard_id") or 0))
         if hazard is not None:
             hazard.description, hazard.location = row.get("description") or "", row.get("location") or ""
             hazard.legal_basis = row.get("legal_basis") or ""
+            deadline = hazard_deadline(row, data)
+            hazard.deadline = hazard.due_on = date.fromisoformat(deadline) if deadline else None
 
 
 def attach_scan(session: Session, docs: DocumentServices, document_id: int | None, scan: dict | None,

@@ -53,10 +53,10 @@ def metric_tests(session: Session, now: datetime) -> dict[str, Callable[[Inspect
 
     return {
         "inspected": lambda i: i.inspected_at.strftime("%Y-%m") == month,
-        "open": lambda i: any(h.status in ("open", "referred") for h in i.hazards),
-        "overdue_rectification": lambda i: bool(i.deadline and i.deadline < today and i.reinspected_on is None
-                                                and i.instance.status == "running"
-                                                and any(h.status == "open" for h in i.hazards)),
+        "open": lambda i: any(h.status in ("open", "interview", "escalated", "referred") for h in i.hazards),
+        # a hazard past the date it is due now (its own deadline, or a later one after 延期 or 约谈)
+        "overdue_rectification": lambda i: i.instance.status == "running" and any(
+            h.status == "open" and (h.due_on or i.deadline or today) < today for h in i.hazards),
         "overdue_reinspection": overdue(reinspect),
         "awaiting_feedback": lambda i: i.instance_id in feedback,
         "feedback_overdue": overdue(feedback),
@@ -125,8 +125,9 @@ def _ledger_row(index: int, inspection: Inspection, hazard) -> list:
         index, inspection.grid.display_path(), inspection.unit.name, inspection.unit.category_label,
         inspection.inspected_at.strftime("%Y-%m-%d %H:%M"), "、".join(inspection.inspectors), hazard.item_name,
         hazard.description, hazard.location, hazard.legal_basis, "是" if inspection.major_hazard else "否",
-        inspection.notice_number, inspection.deadline, inspection.served_on, inspection.reinspected_on,
-        hazard.status_label, inspection.referral_receiver, inspection.referred_on, inspection.feedback_on,
+        inspection.notice_number, hazard.deadline or inspection.deadline, inspection.served_on,
+        inspection.reinspected_on, hazard.status_label, inspection.referral_receiver, inspection.referred_on,
+        inspection.feedback_on,
     ]
 
 

@@ -15,9 +15,9 @@ from webapp.procedures.inspection.models import Inspection
 
 CASE = "cases.detail"
 # A hazard ledger state summarising several hazards: the most pressing one wins.
-_PRESSING = ("open", "referred", "rectified", "closed", "corrected_on_spot")
-_STATE = {"open": "整改中", "referred": "已移交", "rectified": "已整改", "closed": "已办结",
-          "corrected_on_spot": "当场改正"}
+_PRESSING = ("escalated", "interview", "open", "referred", "rectified", "closed", "corrected_on_spot")
+_STATE = {"escalated": "待移交", "interview": "待约谈", "open": "整改中", "referred": "已移交", "rectified": "已整改",
+          "closed": "已办结", "corrected_on_spot": "当场改正"}
 
 
 def _at(day: date, document: Document | None) -> datetime:
@@ -63,7 +63,7 @@ def _followups(inspection: Inspection, documents: dict[int, Document]) -> list[U
             document_ids=(notice.id,)))
     if inspection.reinspected_on:
         opinion = documents.get(inspection.reinspection_document_id or 0)
-        fixed = sum(h.status != "open" for h in inspection.hazards)
+        fixed = sum(h.status not in ("open", "interview", "escalated") for h in inspection.hazards)
         found.append(UnitEvent(
             when=_at(inspection.reinspected_on, opinion), kind="复查",
             summary=f"复查隐患{len(inspection.hazards)}处，已整改{fixed}处"

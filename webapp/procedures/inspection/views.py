@@ -9,7 +9,7 @@ from webapp.models.grid import UNIT_CATEGORIES
 from webapp.procedures.inspection import checklist_sheet, reports, setup
 from webapp.procedures.inspection import plans as inspection_plans
 from webapp.procedures.inspection.forms_admin import ChecklistImportForm, ChecklistItemForm, PlanForm, ReceiverForm
-from webapp.procedures.inspection.models import Hazard, Inspection
+from webapp.procedures.inspection.models import Hazard, Inspection, Interview, RectificationPlan
 from webapp.services import grid
 from webapp.services.errors import InvalidInput
 from webapp.services.uploads import print_copy
@@ -34,7 +34,12 @@ def inspection_helpers() -> dict:
     def inspection_of(instance):
         return db.session.query(Inspection).filter_by(instance_id=instance.id).one_or_none()
 
-    return {"inspection_of": inspection_of,
+    def of_inspection(model):  # noqa: ANN001, ANN202 - a table with an inspection_id
+        return lambda inspection: db.session.query(model).filter_by(inspection_id=inspection.id).order_by(
+            model.id).all()
+
+    return {"inspection_of": inspection_of, "inspection_plans": of_inspection(RectificationPlan),
+            "inspection_interviews": of_inspection(Interview),
             "inspection_history": lambda unit: reports.unit_history(db.session, unit)}
 
 
