@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from webapp.cases import deliveries, duties
+from webapp.cases import deliveries, duties, registry
 from webapp.clock import TZ
 from webapp.models import Alert, GridNode, ProcessInstance, ReminderSettings, User, UserRole, WorkTask
 from webapp.models.alerts import ALERT_KINDS, DEFAULT_DUE_SOON_WORKDAYS, DEFAULT_SUPERVISE_AFTER_WORKDAYS
@@ -164,7 +164,7 @@ def sweep_due(session: Session, calendar, now: datetime) -> int:
         made += len(announce(session, Notice("due_soon", "due_soon:"), soon, now))
         made += _supervise(session, calendar, in_town, own.supervise_after_workdays if own else
                           DEFAULT_SUPERVISE_AFTER_WORKDAYS, now)
-    return made
+    return made + sum(p.sweep_due(session, calendar, now) for p in registry.all_procedures() if p.sweep_due)
 
 
 def _supervise(session: Session, calendar, in_town: ColumnElement[bool], workdays: int, now: datetime) -> int:

@@ -177,6 +177,9 @@ class Procedure:
     # a clerk makes one (url_for endpoint), linked from the 上旬 reminder.
     visit_plans: Callable[[Session, GridNode, str], list[VisitPlan]] | None = None
     visit_plans_endpoint: str | None = None
+    # Reminders of this procedure's own deadlines that are no workflow task (e.g. a department's referral
+    # feedback): called by the reminder sweep with (session, calendar, now); returns the notices made.
+    sweep_due: Callable[[Session, WorkdayCalendar, datetime], int] | None = None
     # Sheets this procedure adds to the organisation workbook (after the core's, in procedure order).
     workbook_sheets: tuple[WorkbookSheet, ...] = ()
     # Set by the loader: the package the procedure lives in, and its web modules (each with a Blueprint

@@ -35,11 +35,13 @@ AUDIT_ACTIONS = {
     "login_failed": "登录失败", "password_change": "修改本人密码", "user_unlock": "解除锁定",
     "download": "下载文件", "excel_export": "导出Excel", "archive_export": "生成归档包",
     "archive_download": "下载归档包", "settings_change": "修改设置", "scheme_change": "修改考评方案",
+    "referral_issue": "移交隐患", "referral_accept": "接收移交", "referral_feedback": "登记移交处理结果",
+    "report_up": "上报隐患", "unit_link_submit": "单位通过链接提交", "receiver_account_set": "设置接收部门账号",
 }
 AUDIT_OBJECT_TYPES = {
     "case": "案件", "grid_node": "网格", "letter_campaign": "责任书签订", "settings": "设置", "unit": "单位",
     "url": "页面", "user": "用户", "file": "文件", "archive_export": "归档包", "evaluation_scheme": "考评方案",
-    "issued_number": "文号",
+    "issued_number": "文号", "referral": "移交事项", "report_up": "上报事项", "inspection": "检查",
 }
 
 

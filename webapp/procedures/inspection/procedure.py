@@ -7,7 +7,17 @@ from datetime import date, datetime, timedelta
 
 from webapp.cases.registry import NumberUse, Procedure, StepContext, StepHook
 from webapp.models import Document
-from webapp.procedures.inspection import followup, plans, records, reports, setup, unit_file, workbook
+from webapp.procedures.inspection import (
+    followup,
+    plans,
+    records,
+    referral_reminders,
+    referrals,
+    reports,
+    setup,
+    unit_file,
+    workbook,
+)
 from webapp.procedures.inspection.demo import play_demo_history
 from webapp.services.documents import DocumentServices
 from webapp.workdays import WorkdayCalendar
@@ -48,6 +58,16 @@ def _mark_rectified(context: StepContext) -> list[int]:
     return []
 
 
+def _refer(context: StepContext) -> list[int]:
+    """签发移交函 of a case: the letter, and its entry in the referral list the departments' logins read."""
+    letter = followup.issue_referral(context.session, _docs(context), instance=context.instance, data=context.data,
+                                     user=context.user, now=context.now)
+    inspection = records.inspection_of(context.session, context.instance)
+    referrals.record_case_referral(context.session, inspection, letter, [inspection.referral_receiver],
+                                   int(context.data.get("feedback_days") or 15), context.user, context.now)
+    return [letter.id]
+
+
 def _date_referred(context: StepContext) -> list[int]:
     context.data["referred_on"] = context.now.date().isoformat()
     return []
@@ -85,7 +105,7 @@ PROCEDURE = Procedure(
     before_complete={"reinspect": _mark_rectified, "sign_referral": _date_referred},
     after_complete={"sign_notice": _issues(records.issue_notice), "serve_notice": _records(records.record_service),
                     "reinspect": _issues(followup.issue_reinspection),
-                    "sign_referral": _issues(followup.issue_referral),
+                    "sign_referral": _refer,
                     "record_feedback": _records(followup.record_feedback)},
     # Until the deadline the unit rectifies; the timer opens 复查. A unit's early application is
     # recorded from the case page, so the wait does not sit in 待办 as if someone had to act.
@@ -103,4 +123,6 @@ PROCEDURE = Procedure(
     town_figures=reports.town_figures, unit_events=unit_file.unit_events,
     unit_visits=plans.unit_visits, visit_plans=plans.visit_plans, visit_plans_endpoint="inspection.plans",
     workbook_sheets=(workbook.SHEET,),
+    web_modules=("forms", "views", "referral_views", "unit_link_views"),
+    sweep_due=referral_reminders.sweep,
 )
