@@ -82,7 +82,7 @@ def submit(session: Session, runtime: CaseRuntime, inspection: Inspection, *, fi
     if apply and not actions.complete_waiting_step(
             session, runtime, instance=inspection.instance, step_key=WAITING_STEP, data=application,
             opinion=f"单位通过自助链接申请复查（{row.applicant}）", now=now):
-        raise InvalidInput("该整改通知书已不在整改期内，无需再申请复查。", fields={"apply": "已不在整改期内。"})
+        raise InvalidInput("该整改通知书已不在整改期内，无需再申请复查。")
     session.flush()
     audit.record(session, at=now, user=None, action="unit_link_submit", object_type="inspection",
                  object_id=inspection.id, summary=f"{inspection.unit.name}：{row.kind_label}（{row.applicant}）")
