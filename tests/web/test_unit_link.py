@@ -84,6 +84,11 @@ def test_the_unit_uploads_photos_and_applies_for_reinspection_without_an_account
     # the 复查 is due 3 working days after the application, not after the notice's deadline
     assert task.due_at.date() == app.extensions["firegrid.runtime"].calendar(session).add_workdays(
         date(2026, 10, 9), 3)
+    case_page = login_as("clerk").get(f"/cases/{inspection.instance_id}").get_data(as_text=True)
+    files = re.findall(r'href="(/inspection/\d+/unit-files/\d+/\d+)">([^<]+)</a>', case_page)
+    assert [name for _url, name in files] == ["after.png", "invoice.pdf"] and "已更换灭火器" in case_page
+    assert login_as("clerk").get(files[0][0]).data == PNG
+    assert login_as("clerk_shiqiao").get(files[0][0]).status_code == 403
     again = _post(unit, path, {"applicant": "店主", "apply": "y"})
     assert again.status_code == 400 and "已不在整改期内" in again.get_data(as_text=True)
 

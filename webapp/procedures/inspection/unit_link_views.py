@@ -3,7 +3,7 @@ notice (its URL and QR)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from webapp.documents.unit_labels import qr_svg
 from webapp.extensions import db
@@ -15,7 +15,7 @@ from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, form_status, now, roles_required
 from webapp.web.form_errors import show_invalid
 from webapp.web.posted_files import upload_limit
-from webapp.web.responses import runtime
+from webapp.web.responses import runtime, stored_file_response
 from webapp.web.unit_codes import public_base
 
 bp = Blueprint("unit_link", __name__)
@@ -28,6 +28,11 @@ def _secret() -> str:
 def link_url(inspection: Inspection) -> str:
     token = unit_link.token_for(_secret(), inspection)
     return f"{public_base()}{url_for('unit_link.page', token=token)}"
+
+
+@bp.app_context_processor
+def unit_link_helpers() -> dict:
+    return {"unit_submissions": lambda inspection: unit_link.submissions(db.session, inspection)}
 
 
 @bp.route("/notice-link/<token>", methods=["GET", "POST"])
@@ -65,3 +70,15 @@ def slip(inspection_id: int):
     url = link_url(inspection)
     return render_template("referrals/unit_slip.html", inspection=inspection, url=url, qr=qr_svg(url),
                            last_day=unit_link.last_day(inspection))
+
+
+@bp.get("/inspection/<int:inspection_id>/unit-files/<int:submission_id>/<int:index>")
+@roles_required("clerk", "inspector", "leader")
+def unit_file(inspection_id: int, submission_id: int, index: int):
+    """A photo or PDF the unit sent through its link, for staff of the inspection's grid."""
+    inspection = db.get_or_404(Inspection, inspection_id, description="没有这个检查记录。")
+    grid.ensure_in_scope(acting_user(), inspection.grid)
+    sent = next((s for s in unit_link.submissions(db.session, inspection) if s.id == submission_id), None)
+    if sent is None or index >= len(sent.files):
+        abort(404)
+    return stored_file_response(sent.files[index]["file"], sent.files[index]["name"])
