@@ -21,7 +21,15 @@ from webapp.procedures.inspection.referral_forms import (
 from webapp.procedures.inspection.setup import receivers
 from webapp.services import grid
 from webapp.services.errors import InvalidInput, OutOfScope
-from webapp.web.common import acting_user, chosen_town, form_status, now, require_town_scope, roles_required
+from webapp.web.common import (
+    acting_user,
+    chosen_town,
+    form_status,
+    now,
+    require_town_scope,
+    roles_required,
+    town_scoped,
+)
 from webapp.web.converters import db_int
 from webapp.web.extension_points import NavItem
 from webapp.web.form_errors import saved, show_invalid
@@ -31,7 +39,9 @@ from webapp.web.responses import DOCX, download_response, runtime, stored_file_r
 bp = Blueprint("referrals", __name__, url_prefix="/referrals")
 LIST_ROLES = (*referrals.TOWN_ROLES, referrals.DESK_ROLE)
 REPORT_ROLES = ("clerk", "inspector")
-NAV = (NavItem("referrals.index", "移交", LIST_ROLES, order=52),)
+# Town staff and departments; a village clerk reports up from 检查整改 and the case page (a short phone menu).
+NAV = (NavItem("referrals.index", "移交", LIST_ROLES, order=52,
+               visible=lambda user: town_scoped(user) or user.has_role(referrals.DESK_ROLE)),)
 # What a login that is only a receiving department may open: its referrals, its alerts, its own account.
 DESK_BLUEPRINTS = {"referrals", "auth", "alerts", "health", "tasks"}
 

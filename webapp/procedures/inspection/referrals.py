@@ -60,8 +60,8 @@ def bundle_context(session: Session, town: GridNode, reports: list[ReportUp], ta
              else f"关于移交{units[0]['name']}等{len(units)}家单位火灾隐患的函")
     return {
         "organ_mark": f"{region}{mark}", "doc_number": "（签发后编号）",
-        "addressee": "、".join(t.name for t in targets),
-        "title": title, "units": units, "actions_taken": actions_taken.strip(), "legal_basis": REFERRAL_BASIS,
+        "addressee": "、".join(t.name for t in targets), "title": title, "units": units, "hazards": [],
+        "actions_taken": actions_taken.strip(), "legal_basis": REFERRAL_BASIS,
         "request": request.strip(), "feedback_days": feedback_days, "attachments": [],
         "signature": f"{region}{mark}", "date": today.isoformat(), "contact": contact, "cc": [],
     }
