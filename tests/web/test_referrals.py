@@ -180,3 +180,11 @@ def test_a_case_referral_joins_the_list_and_old_referrals_keep_their_receiver(ap
         select(Inspection.id).where(Inspection.instance_id == case.id))
     assert [i.description for i in row.referral.items] == ["液化气瓶与明火同室"]
     assert session.get(ProcessInstance, case.id).status == "running"
+    clock.set(at("2026-10-06T10:00"))  # the clerk records the fire station's answer on the case
+    assert clerk.post(f"/tasks/{clerk.inbox_task_id('登记处理反馈')}", {
+        "feedback_on": "2026-10-06", "measures": "查封", "result": "已整改",
+        "feedback_scan": (io.BytesIO(PNG), "reply.png")}, content_type="multipart/form-data").status_code == 302
+    session.expire_all()
+    row = session.get(ReferralAddressee, row.id)
+    assert (row.status, row.measures, row.feedback_on) == ("answered", "查封", date(2026, 10, 6))
+    assert session.get(ProcessInstance, case.id).status == "completed"

@@ -68,6 +68,17 @@ def _refer(context: StepContext) -> list[int]:
     return [letter.id]
 
 
+def _feedback(context: StepContext) -> list[int]:
+    """登记处理反馈 of a case: recorded on the case, and as the answer in the referral list (no more reminders)."""
+    followup.record_feedback(context.session, _docs(context), instance=context.instance, data=context.data,
+                             now=context.now)
+    inspection = records.inspection_of(context.session, context.instance)
+    referrals.record_case_feedback(context.session, inspection, feedback_on=inspection.feedback_on,
+                                   measures=inspection.feedback_measures, result=inspection.feedback_result,
+                                   user=context.user)
+    return []
+
+
 def _date_referred(context: StepContext) -> list[int]:
     context.data["referred_on"] = context.now.date().isoformat()
     return []
@@ -106,7 +117,7 @@ PROCEDURE = Procedure(
     after_complete={"sign_notice": _issues(records.issue_notice), "serve_notice": _records(records.record_service),
                     "reinspect": _issues(followup.issue_reinspection),
                     "sign_referral": _refer,
-                    "record_feedback": _records(followup.record_feedback)},
+                    "record_feedback": _feedback},
     # Until the deadline the unit rectifies; the timer opens 复查. A unit's early application is
     # recorded from the case page, so the wait does not sit in 待办 as if someone had to act.
     waiting_steps={"early_application": "等待单位整改，期限届满后自动转入复查"},

@@ -140,6 +140,18 @@ def record_case_referral(session: Session, inspection: Inspection, document: Doc
     return referral
 
 
+def record_case_feedback(session: Session, inspection: Inspection, *, feedback_on: date, measures: str, result: str,
+                         user: User | None) -> None:
+    """The case's 登记处理反馈 step answers its referral's addressees that have not answered themselves."""
+    for referral in session.scalars(select(Referral).where(Referral.inspection_id == inspection.id)):
+        for row in referral.addressees:
+            if row.status != "answered":
+                row.status, row.feedback_on, row.measures, row.result = "answered", feedback_on, measures, result
+                row.accepted_on = row.accepted_on or feedback_on
+                row.recorded_by_id = user.id if user else None
+    session.flush()
+
+
 def desk_receiver_id(session: Session, user: User) -> int | None:
     """The department a 接收部门 login answers for (None for town staff)."""
     if not user.has_role(DESK_ROLE):
