@@ -14,6 +14,7 @@ from sqlalchemy import select
 from tests import factories
 from tests.docx_checks import check_gbt9704
 from tests.web.test_inspection_flow import PNG, at, start_inspection, unit_in
+from tests.web.test_workbench import menu
 from webapp.cases import alerts, leads
 from webapp.documents.docx_text import paragraph_text
 from webapp.models import Alert, AuditEvent, Document, GridNode, HazardLead, ProcessInstance, Unit, User
@@ -96,6 +97,9 @@ def test_village_reports_up_and_the_town_refers_two_items_to_two_departments(app
 
     desk = sign_in("anjian")
     assert desk.get("/").headers["Location"].endswith("/referrals/")
+    entries = menu(desk, "/referrals/")
+    assert "移交" in entries and not {"单位", "检查整改", "网格", "发起"} & set(entries)
+    assert "移交" not in menu(login_as("clerk_shiqiao"))  # a village reports up from 检查整改
     own, police_row = rows[1], rows[0]
     listing = desk.get("/referrals/").get_data(as_text=True)
     assert letter.title in listing and f"/referrals/{police_row.id}\"" not in listing

@@ -41,7 +41,8 @@ LIST_ROLES = (*referrals.TOWN_ROLES, referrals.DESK_ROLE)
 REPORT_ROLES = ("clerk", "inspector")
 # Town staff and departments; a village clerk reports up from 检查整改 and the case page (a short phone menu).
 NAV = (NavItem("referrals.index", "移交", LIST_ROLES, order=52,
-               visible=lambda user: town_scoped(user) or user.has_role(referrals.DESK_ROLE)),)
+               visible=lambda user: user.has_role(referrals.DESK_ROLE) or (
+                   town_scoped(user) and user.has_role(*referrals.TOWN_ROLES))),)
 # What a login that is only a receiving department may open: its referrals, its alerts, its own account.
 DESK_BLUEPRINTS = {"referrals", "auth", "alerts", "health", "tasks"}
 
