@@ -13,7 +13,8 @@ CORE = ["cases", "services", "engine", "documents", "models", "web", "forms", "r
 # The background loop is an entry point like a view: it owns an app context.
 ENTRY_POINTS = {WEBAPP / "services" / "background.py"}
 # Modules of a procedure package that belong to the web layer.
-WEB_MODULES = {"views.py", "forms.py", "forms_admin.py", "forms_followup.py", "group_views.py", "version_views.py"}
+WEB_MODULES = {"views.py", "forms.py", "forms_admin.py", "forms_followup.py", "group_views.py", "version_views.py",
+               "referral_views.py", "referral_forms.py", "unit_link_views.py"}
 # Flask-Login's user mixin is how the login manager reads the table.
 FLASK_MIXIN = {WEBAPP / "models" / "users.py"}
 

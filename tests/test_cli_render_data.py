@@ -38,7 +38,7 @@ def test_render_data_errors_are_clean(app, tmp_path):
     data["date"] = "2026-02-30"
     result, out = _render(app, tmp_path, data)
     assert result.exit_code == 1 and not out.exists()
-    assert "缺少必填字段“受文单位：派出所或消防救援大队”（addressee）" in result.output
+    assert "缺少必填字段“主送机关：一个或多个接收部门（联合处置时以顿号分隔）”（addressee）" in result.output
     assert "（date）不是有效日期" in result.output and "Traceback" not in result.output
     assert not isinstance(result.exception, KeyError | ValueError)  # a SystemExit, not a crash
     broken, _ = _render(app, tmp_path, "{not json")

@@ -126,3 +126,28 @@ def test_the_demo_town_round_trips(session, demo):
         result = org_workbook.import_workbook(session, town, BytesIO(exported), now=NOW)
         assert result.changes == 0, result.summary()
         assert dict(result.sheets)["网格职务"].unchanged > 0
+
+
+def test_departments_import_by_name_and_export_again(session, small_town):
+    """主管部门 rows: any number, matched by name; the two kinds every town has stay one row each."""
+    town = small_town.town
+    sheet = [["派出所", "松林派出所", "冯所", "0712-5861001", 10],
+             ["主管部门", "松林镇安全生产监督管理站", "李站长", "0712-5861200", 20],
+             ["主管部门", "松林市场监督管理所", "", "", ""]]
+    first = dict(org_workbook.import_workbook(session, town, workbook({"移交接收部门": sheet}), now=NOW).sheets)
+    session.commit()
+    assert first["移交接收部门"].added == ["主管部门 松林镇安全生产监督管理站", "主管部门 松林市场监督管理所"]
+    again = [*sheet[:2], ["主管部门", "松林市场监督管理所", "王所", "", 15],
+             ["主管部门", "松林市场监督管理所", "", "", ""]]
+    with pytest.raises(org_workbook.WorkbookRefused) as refused:
+        org_workbook.import_workbook(session, town, workbook({"移交接收部门": again}), now=NOW)
+    assert [p.row for p in refused.value.rows] == [5] and "重复" in refused.value.rows[0].reason
+    session.rollback()
+    second = dict(org_workbook.import_workbook(session, town, workbook({"移交接收部门": again[:3]}), now=NOW).sheets)
+    session.commit()
+    assert second["移交接收部门"].updated == ["主管部门 松林市场监督管理所"] and not second["移交接收部门"].added
+    rows = {r.name: r for r in session.scalars(select(ReferralReceiver).where(ReferralReceiver.grid_id == town.id))}
+    assert rows["松林市场监督管理所"].feedback_days == 15 and rows["松林市场监督管理所"].kind.startswith("dept")
+    exported = load_workbook(BytesIO(org_workbook.export_workbook(session, town)))
+    names = [row[1].value for row in exported["移交接收部门"].iter_rows(min_row=2)]
+    assert names[2:] == ["松林镇安全生产监督管理站", "松林市场监督管理所"]

@@ -94,6 +94,28 @@ def submit_task(
 ) -> ProcessInstance:
     """Complete a step with the form's data and run the workflow to its next wait state."""
     task = task_for_user(session, user, work_task_id)
+    instance = _complete(session, runtime, task, user=user, data=data, now=now, opinion=opinion, decision=decision,
+                         version=version)
+    audit.record(session, at=now, user=user, action="task_complete", object_type="case", object_id=instance.id,
+                 summary=f"{task.title}（{instance.title}）")
+    return instance
+
+
+def complete_waiting_step(session: Session, runtime: CaseRuntime, *, instance: ProcessInstance, step_key: str,
+                          data: dict, opinion: str, now: datetime) -> bool:
+    """A waiting step (`Procedure.waiting_steps`) done by someone without an account, e.g. a unit applying for
+    复查 through its notice's signed link; False when the case no longer waits there."""
+    if step_key not in procedure_or_404(instance.procedure).waiting_steps:
+        raise InvalidInput("该步骤不能从外部办理。")
+    task = session.scalar(select(WorkTask).where(WorkTask.instance_id == instance.id, WorkTask.step_key == step_key))
+    if task is None:
+        return False
+    _complete(session, runtime, task, user=None, data=data, now=now, opinion=opinion, decision="approve")
+    return True
+
+
+def _complete(session: Session, runtime: CaseRuntime, task: WorkTask, *, user: User | None, data: dict,
+              now: datetime, opinion: str, decision: str, version: int | None = None) -> ProcessInstance:
     instance = _lock(session, task.instance, version)
     procedure = procedure_or_404(instance.procedure)
     engine = runtime.engine(session)
@@ -113,8 +135,6 @@ def submit_task(
            decision=decision, opinion=opinion, engine_task_id=task.engine_task_id, document_ids=document_ids,
            work_task_id=task.id)
     _save(session, runtime, engine, instance, workflow, now, actor=user)
-    audit.record(session, at=now, user=user, action="task_complete", object_type="case", object_id=instance.id,
-                 summary=f"{task.title}（{instance.title}）")
     return instance
 
 

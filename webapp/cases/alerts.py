@@ -193,7 +193,7 @@ def _announce_due_items(session: Session, town: GridNode, today: date, until: da
         for item in procedure.due_items(session, town, until) if procedure.due_items else []:
             kind = "overdue" if item.due < today else "due_soon"
             rows += [{"recipient_id": user_id, "kind": kind, "title": item.title[:300],
-                      "body": f"期限{item.due.year}年{item.due.month}月{item.due.day}日",
+                      "body": item.body or f"期限{item.due.year}年{item.due.month}月{item.due.day}日",
                       "instance_id": item.instance_id, "work_task_id": None, "created_at": now,
                       "dedupe_key": f"{kind}:{item.key}"[:120]} for user_id in item.recipient_ids]
     if not rows:

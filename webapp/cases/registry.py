@@ -92,6 +92,7 @@ class DueItem:
     due: date  # the last day
     recipient_ids: tuple[int, ...]
     instance_id: int | None = None  # the case the alert opens
+    body: str = ""  # the alert's text; empty: "期限<the day>"
 
 
 @dataclass(frozen=True)

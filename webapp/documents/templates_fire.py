@@ -83,9 +83,20 @@ def build_referral_letter() -> GbDocument:
     doc.para(NUMBER_LINE.but(align="right", before=LINE_PITCH // 2, right=CHAR_WIDTH, borders=()),
              "{{ doc_number }}")
     title_and_addressees(doc, "{{ addressee }}：")
+    # Several units' hazards in one letter (a bundle, e.g. what villages reported up), or one inspected unit.
+    doc.tag("{%p if units %}")
+    doc.para(BODY, "我镇在消防安全检查、巡查和村（社区）上报中发现，下列{{ units|length }}家单位存在火灾隐患：")
+    doc.tag("{%p for item in units %}")
+    doc.para(BODY, "{{ loop.index }}. {{ item.name }}（地址：{{ item.address }}；负责人：",
+             "{{r item.responsible_person|nobreak }}", "，联系电话：{{ item.phone }}）：{{ item.hazards }}。")
+    doc.tag("{%p endfor %}")
+    doc.tag("{%p elif unit and inspection %}")
     doc.para(BODY, "{{ inspection.date|cn_date }}，我镇消防安全检查组（检查人员：", INSPECTORS,
              "）在检查中发现，{{ unit.name }}（地址：{{ unit.address }}；负责人：",
              "{{r unit.responsible_person|nobreak }}", "，联系电话：{{ unit.phone }}）存在下列火灾隐患：")
+    doc.tag("{%p else %}")
+    doc.para(BODY, "我镇在消防安全检查中发现下列火灾隐患：")
+    doc.tag("{%p endif %}")
     _hazard_rows(doc, "{{ loop.index }}. {{ hazard.description }}（位置：{{ hazard.location }}）。")
     doc.para(BODY, "{{r actions_taken|nobreak_numbers }}")
     # one request: the clerk's own words (if any), then the feedback deadline, never twice

@@ -38,12 +38,15 @@ AUDIT_ACTIONS = {
     "archive_download": "下载归档包", "settings_change": "修改设置", "scheme_change": "修改考评方案",
     "special_campaign_save": "保存专项行动", "ledger_binder_start": "生成台账汇编",
     "report_layout_add": "新增统计表样式", "report_layout_delete": "删除统计表样式",
+    "referral_issue": "移交隐患", "referral_accept": "接收移交", "referral_feedback": "登记移交处理结果",
+    "report_up": "上报隐患", "unit_link_submit": "单位通过链接提交", "receiver_account_set": "设置接收部门账号",
 }
 AUDIT_OBJECT_TYPES = {
     "case": "案件", "grid_node": "网格", "letter_campaign": "责任书签订", "settings": "设置", "unit": "单位",
     "url": "页面", "user": "用户", "file": "文件", "archive_export": "归档包", "evaluation_scheme": "考评方案",
     "issued_number": "文号", "special_campaign": "专项行动", "ledger_binder": "台账汇编",
     "report_layout": "统计表样式",
+    "referral": "移交事项", "report_up": "上报事项", "inspection": "检查",
 }
 
 

@@ -21,6 +21,8 @@ ROLES = {
     "admin": "系统管理员",
     "auditor": "审计员",
     "county": "县级督导（只读）",
+    # A receiving department's login (派出所, 安监站 …): only the referrals sent to its department.
+    "receiver": "接收部门",
 }
 
 

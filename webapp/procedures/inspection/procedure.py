@@ -15,6 +15,8 @@ from webapp.procedures.inspection import (
     plans,
     records,
     rectification_plans,
+    referral_reminders,
+    referrals,
     reports,
     setup,
     unit_file,
@@ -103,6 +105,27 @@ def _applied(context: StepContext) -> list[int]:
     return []
 
 
+def _refer(context: StepContext) -> list[int]:
+    """签发移交函 of a case: the letter, and its entry in the referral list the departments' logins read."""
+    letter = followup.issue_referral(context.session, _docs(context), instance=context.instance, data=context.data,
+                                     user=context.user, now=context.now)
+    inspection = records.inspection_of(context.session, context.instance)
+    referrals.record_case_referral(context.session, inspection, letter, [inspection.referral_receiver],
+                                   int(context.data.get("feedback_days") or 15), context.user, context.now)
+    return [letter.id]
+
+
+def _feedback(context: StepContext) -> list[int]:
+    """登记处理反馈 of a case: recorded on the case, and as the answer in the referral list (no more reminders)."""
+    followup.record_feedback(context.session, _docs(context), instance=context.instance, data=context.data,
+                             now=context.now)
+    inspection = records.inspection_of(context.session, context.instance)
+    referrals.record_case_feedback(context.session, inspection, feedback_on=inspection.feedback_on,
+                                   measures=inspection.feedback_measures, result=inspection.feedback_result,
+                                   user=context.user)
+    return []
+
+
 def _date_referred(context: StepContext) -> list[int]:
     context.data["referred_on"] = context.now.date().isoformat()
     return []
@@ -153,8 +176,8 @@ PROCEDURE = Procedure(
                     "reinspect": _issues(followup.issue_reinspection),
                     "review_extension": _issues(rectification_plans.issue_plan),
                     "record_interview": _issues(interviews.issue_record),
-                    "sign_referral": _issues(followup.issue_referral),
-                    "record_feedback": _records(followup.record_feedback)},
+                    "sign_referral": _refer,
+                    "record_feedback": _feedback},
     # Until the earliest due date the unit rectifies; the timer opens 复查. A unit's application (复查 or
     # 延期) is recorded from the case page, so the wait does not sit in 待办 as if someone had to act.
     waiting_steps={"early_application": "等待单位整改，最早的整改期限届满后自动转入复查"},
@@ -172,5 +195,6 @@ PROCEDURE = Procedure(
     unit_events=unit_file.unit_events,
     unit_visits=plans.unit_visits, visit_plans=plans.visit_plans, visit_plans_endpoint="inspection.plans",
     workbook_sheets=(workbook.SHEET,), measures=measures.MEASURES,
-    web_modules=("forms", "forms_followup", "views"),
+    web_modules=("forms", "forms_followup", "views", "referral_views", "unit_link_views"),
+    due_items=referral_reminders.due_items,
 )

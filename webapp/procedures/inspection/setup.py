@@ -194,7 +194,15 @@ def load_defaults(session: Session) -> None:
 
 def receiver_label(receiver: ReferralReceiver) -> str:
     """派出所 / 消防救援机构 for the two every town has; 主管部门 for a department an admin added."""
-    return RECEIVER_KINDS.get(receiver.kind, "主管部门")
+    return RECEIVER_KINDS.get(receiver.kind, DEPARTMENT_LABEL)
+
+
+DEPARTMENT_LABEL = "主管部门"
+
+
+def department_kind(taken: set[str]) -> str:
+    """The kind of a department an admin adds (dept1, dept2 …): any number of them, one row each."""
+    return next(f"dept{n}" for n in range(1, 1000) if f"dept{n}" not in taken)
 
 
 def save_receiver(session: Session, town: GridNode, *, receiver_id: int | None, name: str, contact_person: str,
@@ -202,9 +210,7 @@ def save_receiver(session: Session, town: GridNode, *, receiver_id: int | None, 
     """Change one of the town's receivers, or add a department (安监站, 市场监管所 …) hazards can be referred to."""
     rows = receivers(session, town)
     if receiver_id is None:
-        taken = {r.kind for r in rows.values()}
-        kind = next(f"dept{n}" for n in range(1, 1000) if f"dept{n}" not in taken)
-        receiver = ReferralReceiver(grid=town, kind=kind)
+        receiver = ReferralReceiver(grid=town, kind=department_kind(set(rows)))
         session.add(receiver)
     else:
         receiver = next((r for r in rows.values() if r.id == receiver_id), None)

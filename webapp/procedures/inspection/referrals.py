@@ -1,0 +1,235 @@
+"""Referral (移交) to any receiving department (接收部门): a letter for one or several queued items (hazards,
+village reports), to one or several departments (联合处置); each department's acceptance and handling result.
+
+A case's own 签发移交函 step records its letter here too (`record_case_referral`), so a department's login finds
+every referral sent to it in one list. Feedback is due `feedback_days` calendar days after the letter (local rule).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.models import Document, GridNode, User
+from webapp.procedures.inspection.followup import REFERRAL_BASIS
+from webapp.procedures.inspection.models import Hazard, Inspection, ReferralReceiver
+from webapp.procedures.inspection.referral_models import (
+    ReceiverAccount,
+    Referral,
+    ReferralAddressee,
+    ReferralItem,
+    ReportUp,
+)
+from webapp.procedures.inspection.setup import receivers
+from webapp.services import audit, documents, grid
+from webapp.services.documents import DocumentServices, Subject
+from webapp.services.errors import InvalidInput, NotFound, OutOfScope
+
+DESK_ROLE = "receiver"  # 接收部门
+TOWN_ROLES = ("clerk", "leader", "admin")
+
+
+def town_receivers(session: Session, town: GridNode, ids: list[int]) -> list[ReferralReceiver]:
+    rows = {r.id: r for r in receivers(session, town).values()}
+    return [rows[i] for i in ids if i in rows]
+
+
+def _unit_rows(reports: list[ReportUp]) -> list[dict]:
+    """The bundle letter's units, each with its hazards in one line (the order they were queued)."""
+    by_unit: dict[int, dict] = {}
+    for report in reports:
+        unit = report.unit
+        row = by_unit.setdefault(unit.id, {
+            "name": unit.name, "address": unit.address, "responsible_person": unit.responsible_person,
+            "phone": unit.responsible_phone or unit.manager_phone, "parts": []})
+        where = f"（位置：{report.location}）" if report.location else ""
+        row["parts"].append(f"{report.description}{where}")
+    return [{**{k: v for k, v in row.items() if k != "parts"}, "hazards": "；".join(row["parts"])}
+            for row in by_unit.values()]
+
+
+def bundle_context(session: Session, town: GridNode, reports: list[ReportUp], targets: list[ReferralReceiver], *,
+                   actions_taken: str, request: str, feedback_days: int, contact: dict, today: date) -> dict:
+    """The 移交函 for several items and one or several addressees (主送 joined with 、)."""
+    mark = documents.number_prefix(session, town, "referral").organ
+    region = next((n.name for n in town.ancestors() if n.level == "region"), "")
+    units = _unit_rows(reports)
+    title = (f"关于移交{units[0]['name']}火灾隐患的函" if len(units) == 1
+             else f"关于移交{units[0]['name']}等{len(units)}家单位火灾隐患的函")
+    return {
+        "organ_mark": f"{region}{mark}", "doc_number": "（签发后编号）",
+        "addressee": "、".join(t.name for t in targets), "title": title, "units": units, "hazards": [],
+        "actions_taken": actions_taken.strip(), "legal_basis": REFERRAL_BASIS,
+        "request": request.strip(), "feedback_days": feedback_days, "attachments": [],
+        "signature": f"{region}{mark}", "date": today.isoformat(), "contact": contact, "cc": [],
+    }
+
+
+def queued_reports(session: Session, town: GridNode, ids: list[int]) -> list[ReportUp]:
+    rows = list(session.scalars(select(ReportUp).where(ReportUp.town_id == town.id, ReportUp.id.in_(ids or [0]),
+                                                       ReportUp.status == "queued").order_by(ReportUp.id)))
+    if len(rows) != len(set(ids)):
+        message = "所选事项已移交或不属于本镇，请刷新页面后重新选择。"
+        raise InvalidInput(message, fields={"report_ids": message})
+    return rows
+
+
+def _problems(report_ids: list[int], receiver_ids: list[int], actions_taken: str, feedback_days: int) -> dict:
+    problems = {}
+    if not report_ids:
+        problems["report_ids"] = "请至少选择一项要移交的隐患。"
+    if not receiver_ids:
+        problems["receiver_ids"] = "请至少选择一个接收部门。"
+    if not actions_taken.strip():
+        problems["actions_taken"] = "请填写已采取的措施。"
+    if not 1 <= feedback_days <= 90:
+        problems["feedback_days"] = "反馈期限应为1至90日。"
+    return problems
+
+
+def refer_bundle(session: Session, docs: DocumentServices, *, town: GridNode, report_ids: list[int],
+                 receiver_ids: list[int], actions_taken: str, request: str, feedback_days: int, contact: dict,
+                 user: User, now: datetime) -> Referral:
+    """One numbered 移交函 for the chosen queued items, to every chosen department (联合处置)."""
+    problems = _problems(report_ids, receiver_ids, actions_taken, feedback_days)
+    if problems:
+        raise InvalidInput("；".join(problems.values()), fields=problems)
+    reports, targets = queued_reports(session, town, report_ids), town_receivers(session, town, receiver_ids)
+    if len(targets) != len(set(receiver_ids)):
+        raise InvalidInput("所选接收部门不属于本镇。", fields={"receiver_ids": "所选接收部门不属于本镇。"})
+    context = bundle_context(session, town, reports, targets, actions_taken=actions_taken, request=request,
+                             feedback_days=feedback_days, contact=contact, today=now.date())
+    context.pop("doc_number")
+    document = documents.issue(session, docs, template_key="referral_letter", context=context, prefix_key="referral",
+                               title=context["title"], subject=Subject(town), user=user, now=now)
+    referral = _referral(session, town, document, targets, feedback_days, user, now)
+    for report in reports:
+        referral.items.append(ReferralItem(unit_id=report.unit_id, hazard_id=report.hazard_id, lead_id=report.lead_id,
+                                           description=report.description, location=report.location))
+        report.status, report.referral_id = "referred", referral.id
+        if report.hazard is not None:
+            report.hazard.status = "referred"
+    audit.record(session, at=now, user=user, action="referral_issue", object_type="referral", object_id=referral.id,
+                 summary=f"{document.title}（{context['addressee']}）")
+    session.flush()
+    return referral
+
+
+def _referral(session: Session, town: GridNode, document: Document, targets: list[ReferralReceiver],
+              feedback_days: int, user: User | None, now: datetime, inspection_id: int | None = None) -> Referral:
+    referral = Referral(town_id=town.id, document_id=document.id, title=document.title, feedback_days=feedback_days,
+                        referred_on=now.date(), created_by_id=user.id if user else None, inspection_id=inspection_id)
+    due = now.date() + timedelta(days=feedback_days)
+    referral.addressees = [ReferralAddressee(receiver_id=t.id, due_on=due) for t in targets]
+    session.add(referral)
+    session.flush()
+    return referral
+
+
+def record_case_referral(session: Session, inspection: Inspection, document: Document, receiver_names: list[str],
+                         feedback_days: int, user: User | None, now: datetime) -> Referral:
+    """A case's own letter (one unit) joins the referral list, addressed to the receivers it names."""
+    town = grid.required_town(inspection.grid, "移交")
+    targets = [r for r in receivers(session, town).values() if r.name in receiver_names]
+    referral = _referral(session, town, document, targets, feedback_days, user, now, inspection_id=inspection.id)
+    referral.items = [ReferralItem(unit_id=inspection.unit_id, hazard_id=h.id, description=h.description,
+                                   location=h.location) for h in inspection.hazards if h.status == "referred"]
+    session.flush()
+    return referral
+
+
+def record_case_feedback(session: Session, inspection: Inspection, *, feedback_on: date, measures: str, result: str,
+                         user: User | None) -> None:
+    """The case's 登记处理反馈 step answers its referral's addressees that have not answered themselves."""
+    for referral in session.scalars(select(Referral).where(Referral.inspection_id == inspection.id)):
+        for row in referral.addressees:
+            if row.status != "answered":
+                row.status, row.feedback_on, row.measures, row.result = "answered", feedback_on, measures, result
+                row.accepted_on = row.accepted_on or feedback_on
+                row.recorded_by_id = user.id if user else None
+    session.flush()
+
+
+def desk_receiver_id(session: Session, user: User) -> int | None:
+    """The department a 接收部门 login answers for (None for town staff)."""
+    if not user.has_role(DESK_ROLE):
+        return None
+    account = session.get(ReceiverAccount, user.id)
+    return account.receiver_id if account else 0
+
+
+def visible_addressees(session: Session, user: User) -> list[ReferralAddressee]:
+    """A department's login: its own referrals; town staff: every referral of the towns in their scope."""
+    stmt = select(ReferralAddressee).join(Referral).order_by(Referral.referred_on.desc(), ReferralAddressee.id.desc())
+    receiver_id = desk_receiver_id(session, user)
+    if receiver_id is not None:
+        stmt = stmt.where(ReferralAddressee.receiver_id == receiver_id)
+    elif user.has_role(*TOWN_ROLES):
+        stmt = stmt.join(GridNode, Referral.town_id == GridNode.id).where(GridNode.path.startswith(user.scope.path))
+    else:
+        raise OutOfScope("移交事项仅限接收部门和镇（街道）工作人员查看。")
+    return list(session.scalars(stmt))
+
+
+def addressee_for(session: Session, user: User, addressee_id: int) -> ReferralAddressee:
+    """One addressee row the user may see; another department's (or another town's) is refused and logged."""
+    row = session.get(ReferralAddressee, addressee_id)
+    if row is None:
+        raise NotFound("没有这个移交事项。")
+    receiver_id = desk_receiver_id(session, user)
+    if receiver_id is not None:
+        if row.receiver_id != receiver_id:
+            raise OutOfScope("该移交事项不是移交给您部门的。")
+    elif user.has_role(*TOWN_ROLES):
+        grid.ensure_in_scope(user, row.referral.town)
+    else:
+        raise OutOfScope("移交事项仅限接收部门和镇（街道）工作人员查看。")
+    return row
+
+
+def accept(session: Session, row: ReferralAddressee, *, accepted_by: str, accepted_on: date, user: User,
+           now: datetime) -> None:
+    """接收: the department confirms it took the referral on."""
+    if not accepted_by.strip():
+        raise InvalidInput("请填写接收人。", fields={"accepted_by": "请填写接收人。"})
+    _not_before(accepted_on, row.referral.referred_on, "accepted_on", now)
+    row.accepted_on, row.accepted_by = accepted_on, accepted_by.strip()
+    row.status = "accepted" if row.status == "sent" else row.status
+    audit.record(session, at=now, user=user, action="referral_accept", object_type="referral", object_id=row.id,
+                 summary=f"{row.receiver.name}接收《{row.referral.title}》")
+    session.flush()
+
+
+def record_result(session: Session, row: ReferralAddressee, *, feedback_on: date, measures: str, result: str,
+                  files: list[dict], user: User, now: datetime) -> None:
+    """处理情况反馈, by the department itself or by the clerk for it; the letter's hazards close when every
+    addressee has answered."""
+    asked = (("measures", measures, "请填写采取的措施。"), ("result", result, "请填写处理结果。"))
+    problems = {name: message for name, value, message in asked if not value.strip()}
+    if problems:
+        raise InvalidInput("；".join(problems.values()), fields=problems)
+    _not_before(feedback_on, row.referral.referred_on, "feedback_on", now)
+    row.feedback_on, row.measures, row.result = feedback_on, measures.strip(), result.strip()
+    row.files = [*row.files, *files]
+    row.status, row.recorded_by_id = "answered", user.id
+    row.accepted_on = row.accepted_on or feedback_on
+    if all(a.status == "answered" for a in row.referral.addressees):
+        _close_items(session, row.referral)
+    audit.record(session, at=now, user=user, action="referral_feedback", object_type="referral", object_id=row.id,
+                 summary=f"{row.receiver.name}反馈《{row.referral.title}》")
+    session.flush()
+
+
+def _close_items(session: Session, referral: Referral) -> None:
+    for item in referral.items:
+        hazard = session.get(Hazard, item.hazard_id) if item.hazard_id else None
+        if hazard is not None and hazard.status == "referred":
+            hazard.status = "closed"
+
+
+def _not_before(day: date, earliest: date, field: str, now: datetime) -> None:
+    if day < earliest or day > now.date():
+        message = f"日期应在{earliest.isoformat()}至今天之间。"
+        raise InvalidInput(message, fields={field: message})

@@ -1,0 +1,99 @@
+"""单位自助链接: a signed, expiring link (no account) for one rectification notice. Through it the unit uploads
+rectification photos (images or PDF only, within the upload limit) and applies for 复查; the re-inspection is
+then due 3 working days after the application (procedure.due_date counts from `applied_on`).
+
+The link carries the inspection id and its last valid day, signed with the app's secret key: changing either
+breaks the signature (403), and the day is checked against the clock, so no table of tokens is needed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from webapp.cases import actions
+from webapp.cases.runtime import CaseRuntime
+from webapp.models import WorkTask
+from webapp.procedures.inspection.models import Inspection
+from webapp.procedures.inspection.referral_models import UnitSubmission
+from webapp.services import audit, uploads
+from webapp.services.errors import InvalidInput, OutOfScope
+from webapp.services.file_store import FileStore
+
+SALT = "inspection-unit-link"
+VALID_AFTER_DEADLINE = timedelta(days=30)  # time to apply late, and for 复查 to take place
+ACCEPTED = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+WAITING_STEP = "early_application"
+
+
+def _signer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=SALT)
+
+
+def last_day(inspection: Inspection) -> date:
+    start = inspection.deadline or (inspection.served_on or inspection.inspected_at.date())
+    return start + VALID_AFTER_DEADLINE
+
+
+def token_for(secret: str, inspection: Inspection) -> str:
+    return _signer(secret).dumps({"i": inspection.id, "e": last_day(inspection).isoformat()})
+
+
+def inspection_for(session: Session, secret: str, token: str, now: datetime) -> Inspection:
+    """The notice's inspection; a tampered or expired link is refused (403, logged by the error handler)."""
+    try:
+        payload = _signer(secret).loads(token)
+        inspection_id, expires = int(payload["i"]), date.fromisoformat(payload["e"])
+    except (BadSignature, KeyError, TypeError, ValueError) as error:
+        raise OutOfScope("链接无效：请使用整改通知书上打印的完整链接或二维码。") from error
+    if now.date() > expires:
+        raise OutOfScope("链接已过期，请联系镇（街道）消防安全办公室。")
+    inspection = session.get(Inspection, inspection_id)
+    if inspection is None or not inspection.notice_number:
+        raise OutOfScope("链接无效：该整改通知书不存在。")
+    return inspection
+
+
+def store_files(session: Session, store: FileStore, files: list[tuple[bytes, str]], *, max_bytes: int,
+                now: datetime) -> list[dict]:
+    """Photos or PDF scans only, each checked by the upload service (content, size); all or none."""
+    wrong = [name for content, name in files if uploads.sniff_type(content, name) not in ACCEPTED]
+    if wrong:
+        message = f"只能上传图片（JPG、PNG、WEBP）或PDF：{'、'.join(wrong)}"
+        raise InvalidInput(message, fields={"files": message})
+    return [uploads.store_upload(session, store, content=c, filename=n, now=now, max_bytes=max_bytes) for c, n in files]
+
+
+def submit(session: Session, runtime: CaseRuntime, inspection: Inspection, *, files: list[dict], applicant: str,
+           note: str, apply: bool, now: datetime) -> UnitSubmission:
+    """Record what the unit sent; with `apply`, its application for 复查 ends the wait for the deadline."""
+    if not applicant.strip():
+        raise InvalidInput("请填写提交人。", fields={"applicant": "请填写提交人。"})
+    if not files and not apply:
+        raise InvalidInput("请上传整改照片，或申请复查。", fields={"files": "请上传整改照片，或申请复查。"})
+    kind = "reinspection" if apply else "photos"
+    row = UnitSubmission(inspection=inspection, kind=kind, applicant=applicant.strip()[:50], note=note.strip()[:500],
+                         files=files, submitted_at=now)
+    session.add(row)
+    application = {"applied_on": now.date().isoformat(), "applicant": row.applicant, "note": row.note}
+    if apply and not actions.complete_waiting_step(
+            session, runtime, instance=inspection.instance, step_key=WAITING_STEP, data=application,
+            opinion=f"单位通过自助链接申请复查（{row.applicant}）", now=now):
+        raise InvalidInput("该整改通知书已不在整改期内，无需再申请复查。")
+    session.flush()
+    audit.record(session, at=now, user=None, action="unit_link_submit", object_type="inspection",
+                 object_id=inspection.id, summary=f"{inspection.unit.name}：{row.kind_label}（{row.applicant}）")
+    return row
+
+
+def submissions(session: Session, inspection: Inspection) -> list[UnitSubmission]:
+    return list(session.scalars(select(UnitSubmission).where(UnitSubmission.inspection_id == inspection.id)
+                                .order_by(UnitSubmission.id)))
+
+
+def waiting_for_application(session: Session, inspection: Inspection) -> bool:
+    return session.scalar(select(WorkTask.id).where(WorkTask.instance_id == inspection.instance_id,
+                                                    WorkTask.step_key == WAITING_STEP)) is not None

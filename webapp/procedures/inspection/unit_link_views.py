@@ -1,0 +1,84 @@
+"""单位自助链接 pages: the public page a notice's link or QR opens (no login), and the slip staff print with the
+notice (its URL and QR)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from webapp.documents.unit_labels import qr_svg
+from webapp.extensions import db
+from webapp.procedures.inspection import unit_link
+from webapp.procedures.inspection.models import Inspection
+from webapp.procedures.inspection.referral_forms import UnitLinkForm
+from webapp.services import grid
+from webapp.services.errors import InvalidInput
+from webapp.web.common import acting_user, form_status, now, roles_required
+from webapp.web.form_errors import show_invalid
+from webapp.web.posted_files import upload_limit
+from webapp.web.responses import runtime, stored_file_response
+from webapp.web.unit_codes import public_base
+
+bp = Blueprint("unit_link", __name__)
+
+
+def _secret() -> str:
+    return current_app.config["SECRET_KEY"]
+
+
+def link_url(inspection: Inspection) -> str:
+    token = unit_link.token_for(_secret(), inspection)
+    return f"{public_base()}{url_for('unit_link.page', token=token)}"
+
+
+@bp.app_context_processor
+def unit_link_helpers() -> dict:
+    return {"unit_submissions": lambda inspection: unit_link.submissions(db.session, inspection)}
+
+
+@bp.route("/notice-link/<token>", methods=["GET", "POST"])
+def page(token: str):
+    """The unit's page: this notice only, until the link expires; tampered or expired → 403 (logged)."""
+    inspection = unit_link.inspection_for(db.session, _secret(), token, now())
+    form = UnitLinkForm()
+    if form.validate_on_submit():
+        try:
+            posted = [(f.read(), f.filename or "upload") for f in request.files.getlist(form.files.name) if f]
+            files = unit_link.store_files(db.session, runtime().documents.store, posted, max_bytes=upload_limit(),
+                                          now=now())
+            unit_link.submit(db.session, runtime(), inspection, files=files, applicant=form.applicant.data,
+                             note=form.note.data or "", apply=form.apply.data, now=now())
+        except InvalidInput as error:
+            show_invalid(form, error, beside=form.files)
+        else:
+            db.session.commit()
+            flash("已提交，感谢配合。" + ("镇（街道）将在3个工作日内复查。" if form.apply.data else ""), "success")
+            return redirect(url_for("unit_link.page", token=token))
+    return render_template("referrals/unit_link.html", inspection=inspection, form=form,
+                           waiting=unit_link.waiting_for_application(db.session, inspection),
+                           sent=unit_link.submissions(db.session, inspection),
+                           last_day=unit_link.last_day(inspection)), form_status()
+
+
+@bp.get("/inspection/<int:inspection_id>/unit-link")
+@roles_required("clerk", "inspector", "leader")
+def slip(inspection_id: int):
+    """The slip handed over with the notice: the unit's link and its QR."""
+    inspection = db.get_or_404(Inspection, inspection_id, description="没有这个检查记录。")
+    grid.ensure_in_scope(acting_user(), inspection.grid)
+    if not inspection.notice_number:
+        return render_template("referrals/unit_slip.html", inspection=inspection, url=None, qr=None)
+    url = link_url(inspection)
+    return render_template("referrals/unit_slip.html", inspection=inspection, url=url, qr=qr_svg(url),
+                           last_day=unit_link.last_day(inspection))
+
+
+@bp.get("/inspection/<int:inspection_id>/unit-files/<int:submission_id>/<int:index>")
+@roles_required("clerk", "inspector", "leader")
+def unit_file(inspection_id: int, submission_id: int, index: int):
+    """A photo or PDF the unit sent through its link, for staff of the inspection's grid."""
+    inspection = db.get_or_404(Inspection, inspection_id, description="没有这个检查记录。")
+    grid.ensure_in_scope(acting_user(), inspection.grid)
+    sent = next((s for s in unit_link.submissions(db.session, inspection) if s.id == submission_id), None)
+    if sent is None or index >= len(sent.files):
+        abort(404)
+    return stored_file_response(sent.files[index]["file"], sent.files[index]["name"])
