@@ -15,7 +15,10 @@ from webapp.models.types import AwareDateTime
 AUDIT_ACTIONS = {
     "login": "登录", "logout": "退出登录", "account_locked": "账号锁定", "access_denied": "拒绝访问",
     "case_start": "发起案件", "task_complete": "办理步骤", "task_send_back": "退回", "case_withdraw": "撤回",
-    "task_remind": "催办", "task_remind_refused": "催办未发送（间隔内）", "reminder_settings_save": "保存提醒设置",
+    "task_remind": "催办", "task_remind_refused": "催办未发送（间隔内）",
+    "receipt_deliver": "送达公文（待签收）", "receipt_sign": "签收公文", "receipt_reply": "反馈落实情况",
+    "receipt_remind": "催办签收", "receipt_remind_refused": "催办签收未发送（间隔内）",
+    "reminder_settings_save": "保存提醒设置",
     "mail_settings_save": "保存邮件设置", "alert_email_save": "修改邮件提醒方式",
     "sms_settings_save": "保存短信设置", "robot_settings_save": "保存群机器人设置",
     "alert_channels_save": "修改提醒方式",
@@ -39,7 +42,7 @@ AUDIT_ACTIONS = {
 AUDIT_OBJECT_TYPES = {
     "case": "案件", "grid_node": "网格", "letter_campaign": "责任书签订", "settings": "设置", "unit": "单位",
     "url": "页面", "user": "用户", "file": "文件", "archive_export": "归档包", "evaluation_scheme": "考评方案",
-    "issued_number": "文号",
+    "issued_number": "文号", "receipt": "签收回执",
 }
 
 

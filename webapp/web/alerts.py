@@ -48,9 +48,12 @@ def index():
 @bp.get("/<int:alert_id>")
 @login_required
 def open_alert(alert_id: int):
-    """Opening a notice marks it read and goes to its task while the task is open, else to its case."""
+    """Opening a notice marks it read and goes to its task while the task is open, else to its case (or to
+    the delivered document's receipt, whose recipients do not see the issuer's case)."""
     alert = alerts.mark_read(db.session, acting_user(), alert_id, now())
     db.session.commit()
+    if alert.receipt_id:
+        return redirect(url_for("receipts.detail", receipt_id=alert.receipt_id))
     if alert.work_task_id and db.session.get(WorkTask, alert.work_task_id) is not None:
         return redirect(url_for("tasks.task", task_id=alert.work_task_id))
     if alert.instance_id:
