@@ -124,7 +124,8 @@ def test_three_villages_receive_two_sign_one_is_reminded(app, session, town, sig
 
     case = clerk.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "签收情况（2/3 已签收）" in case
-    rows = {name: re.search(rf"{name}</a></td>(.*?)</tr>", case, re.S).group(1) for name in ("松林村", "柳岸社区", "桃园村")}
+    rows = {name: re.search(rf"{name}</a></td>(.*?)</tr>", case, re.S).group(1)
+            for name in ("松林村", "柳岸社区", "桃园村")}
     assert "已签收" in rows["松林村"] and "柯佳怡" in rows["松林村"] and "未反馈" in rows["松林村"]
     assert "已反馈" in rows["柳岸社区"] and "已排查九小场所12家。" in rows["柳岸社区"]
     assert "已送达" in rows["桃园村"] and "未签收" in rows["桃园村"] and "已催办1次" in rows["桃园村"]
