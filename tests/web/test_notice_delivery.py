@@ -92,6 +92,8 @@ def test_three_villages_receive_two_sign_one_is_reminded(app, session, town, sig
     distribute(clerk, town, reply_due="2026-03-20")
     first, second, third = (sign_in(name) for name in ("village_clerk", "clerk_b", "clerk_c"))
     for visitor in (first, second, third):
+        home = visitor.get("/").get_data(as_text=True)
+        assert "待签收公文（1）" in home and TITLE in home
         listed = visitor.get("/receipts/").get_data(as_text=True)
         assert TITLE in listed and "待签收" in listed and "松林府发〔2026〕1号" in listed
     assert {a.recipient_id for a in session.scalars(select(Alert).where(Alert.kind == "receipt"))} == {
@@ -103,6 +105,8 @@ def test_three_villages_receive_two_sign_one_is_reminded(app, session, town, sig
     assert receipt_of(session, town.village).state == "read"
     assert first.get(f"/receipts/{mine.id}/document.docx").data[:2] == b"PK"
     assert first.post(f"/receipts/{mine.id}/sign").status_code == 302
+    assert "待签收公文（0）" in first.get("/").get_data(as_text=True)
+    assert "待签收公文" not in clerk.get("/").get_data(as_text=True)  # the town's clerk receives nothing
     theirs = receipt_of(session, town.other_village)
     empty = second.post(f"/receipts/{theirs.id}/reply", {"reply": ""})
     assert empty.status_code == 400 and "请填写落实情况。" in empty.get_data(as_text=True)

@@ -111,6 +111,11 @@ def visible(session: Session, user: User, receipt_id: int) -> DocumentReceipt:
     return receipt
 
 
+def is_receiving_account(user: User) -> bool:
+    """A village (or small grid) office account: it has 收到的公文."""
+    return user.scope.level in RECEIVING_LEVELS and user.has_role(*RECEIVING_ROLES)
+
+
 def is_receiver(user: User, receipt: DocumentReceipt) -> bool:
     return user.scope_id == receipt.recipient_id and user.has_role(*RECEIVING_ROLES)
 
