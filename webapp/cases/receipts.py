@@ -75,7 +75,7 @@ def deliver(session: Session, *, document: Document, recipient_ids: list[int], r
         due = f"，请于{receipt.reply_due:%Y年%m月%d日}前反馈落实情况" if receipt.reply_due else ""
         notice = alerts.Notice("receipt", f"receipt:{receipt.id}", f"{_label(document)}已送达，请签收{due}。")
         alerts.notify(session, [u.id for u in users[receipt.recipient_id]], notice, f"待签收：{document.title}",
-                      now, receipt_id=receipt.id)
+                      now, instance_id=document.instance_id, receipt_id=receipt.id)
     if made:
         audit.record(session, at=now, user=user, action="receipt_deliver", object_type="case",
                      object_id=document.instance_id or "", summary=f"{_label(document)}送达"
@@ -197,7 +197,7 @@ def remind(session: Session, user: User, receipt_id: int, now: datetime) -> Remi
                            f"{user.display_name}催办：{_label(receipt.document)}尚未{missing}。")
     users = receiving_users(session, [receipt.recipient_id])[receipt.recipient_id]
     if not alerts.notify(session, [u.id for u in users], notice, f"催办：{receipt.document.title}", now,
-                         receipt_id=receipt.id):
+                         instance_id=receipt.document.instance_id, receipt_id=receipt.id):
         raise InvalidInput(f"{receipt.recipient_name}目前没有可接收催办的账号。")
     receipt.reminded_at, receipt.reminders = now, receipt.reminders + 1
     audit.record(session, at=now, user=user, action="receipt_remind", object_type="receipt", object_id=receipt.id,
