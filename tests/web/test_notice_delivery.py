@@ -136,7 +136,15 @@ def test_three_villages_receive_two_sign_one_is_reminded(app, session, town, sig
 
 
 def test_a_village_cannot_see_or_sign_another_villages_receipt(app, session, town, sign_in):
-    distribute(issue(app, sign_in, town)[1]["clerk"], town)
+    clerk = issue(app, sign_in, town)[1]["clerk"]
+    fields = {"printed_on": "2026-03-05", "copies": "12", "recipients": "各村（社区）"}
+    for due, chosen, message in (("2026-03-01", [str(town.village.id)], "反馈期限不能早于今天。"),
+                                 ("2026-03-20", [], "请先勾选送达单位，再要求反馈落实情况。")):
+        bad = clerk.post(f"/tasks/{clerk.inbox_task_id('印发登记')}",
+                         {**fields, "reply_due": due, "deliver_to": chosen})
+        assert bad.status_code == 400 and message in bad.get_data(as_text=True)
+    assert session.scalars(select(DocumentReceipt)).all() == []
+    distribute(clerk, town)
     first = sign_in("village_clerk")
     other = receipt_of(session, town.other_village)
     denied_before = len(session.scalars(select(AuditEvent).where(AuditEvent.action == "access_denied")).all())

@@ -16,7 +16,16 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from webapp.forms.common import CheckboxList, ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
+from webapp.forms.common import (
+    CheckboxList,
+    ChineseForm,
+    DecisionMixin,
+    max_length,
+    not_in_future,
+    optional,
+    required,
+    today,
+)
 from webapp.forms.registry import register_form
 from webapp.forms.widgets import CnDateField
 from webapp.procedures.notice_issuance import delivery, notices
@@ -129,6 +138,12 @@ class NoticeDistributionForm(ChineseForm):
         self.deliver_to.choices = [(str(node.id), node.name) for node in nodes]
         if self.deliver_to.data is None:  # first display: preselect what 主送 names
             self.deliver_to.data = [str(i) for i in delivery.default_recipients(session, instance, nodes)]
+
+    def validate_reply_due(self, field: Field) -> None:
+        if field.data and field.data < today():
+            raise ValidationError("反馈期限不能早于今天。")
+        if field.data and not self.deliver_to.data:
+            raise ValidationError("请先勾选送达单位，再要求反馈落实情况。")
 
     def validate_deliver_to(self, field: Field) -> None:
         allowed = {value for value, _ in self.deliver_to.choices}
