@@ -9,13 +9,12 @@ archive files the sheet and the notice as one item (archive_groups: the notice i
 from __future__ import annotations
 
 import json
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases.registry import StepContext
-from webapp.clock import TZ
+from webapp.clock import local_day
 from webapp.models import CaseEvent, Document, ProcessInstance
 from webapp.procedures.notice_issuance import notices
 from webapp.services import documents
@@ -23,10 +22,6 @@ from webapp.services import documents
 TEMPLATE = "issuing_sheet"
 # The steps a sheet lists under the drafting line, in order (countersign: one row per co-signer).
 APPROVAL_STEPS = (("review", "核稿"), ("countersign", "会签"), ("sign_off", "签发"))
-
-
-def _day(moment: datetime | None) -> str:
-    return moment.astimezone(TZ).date().isoformat() if moment else ""
 
 
 def final_round(events: list[CaseEvent]) -> tuple[CaseEvent | None, list[dict]]:
@@ -40,7 +35,7 @@ def final_round(events: list[CaseEvent]) -> tuple[CaseEvent | None, list[dict]]:
         for event in after:
             if event.step_key == step_key:
                 done[event.user_id if step_key == "countersign" else step_key] = event
-        rows += [{"name": name, "person": e.actor_name, "opinion": e.opinion or "同意", "date": _day(e.at)}
+        rows += [{"name": name, "person": e.actor_name, "opinion": e.opinion or "同意", "date": local_day(e.at)}
                  for e in sorted(done.values(), key=lambda e: e.id)]
     return draft, rows
 
@@ -59,7 +54,7 @@ def sheet_context(session: Session, instance: ProcessInstance, data: dict, docum
         "addressees": context.get("addressees") or [], "cc": context.get("cc") or [],
         "attachments": context.get("attachments") or [], "copies": copies, "printed_on": printed_on,
         "drafting_unit": str(data.get("printer") or context.get("issuer") or ""),
-        "drafter": draft.actor_name if draft else "", "drafted_on": _day(draft.at if draft else None),
+        "drafter": draft.actor_name if draft else "", "drafted_on": local_day(draft.at if draft else None),
         "steps": approvals,
     }
 
