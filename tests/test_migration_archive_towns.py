@@ -73,7 +73,9 @@ def test_the_one_archive_moves_into_the_towns_without_loss(app, session, small_t
     assert set(settings) == {a_id, b_id}
     assert (settings[a_id].fonds_code, settings[a_id].source_organization) == ("Z077", "松林镇人民政府")
     assert (settings[b_id].fonds_code, settings[b_id].source_organization) == ("Z077", "")  # not town A's name
-    assert settings[b_id].item_groups == [["rectification_notice", "reinspection_opinion"]]
+    assert settings[b_id].item_groups == [["rectification_notice", "reinspection_opinion"],  # + 0036's:
+                                          ["notice", "issuing_sheet"], ["notice_upward", "issuing_sheet"],
+                                          ["bulletin", "issuing_sheet"]]
     assert {(o.town_id, o.organ, o.code) for o in session.scalars(select(OrganCode))} == {
         (a_id, "松林镇人民政府", "QSF"), (b_id, "松林镇人民政府", "QSF")}
     assert {(r.town_id, r.key) for r in session.scalars(select(RetentionRule))} == {(a_id, "notice"), (b_id, "notice")}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -82,3 +84,29 @@ def test_incoming_migration_gives_existing_towns_their_series(session, small_tow
     upgrade()
     row = session.execute(text("SELECT organ, prefix, grammar FROM number_prefix WHERE key = 'incoming'")).one()
     assert tuple(row) == ("松林镇人民政府", "松林收", "di")
+
+
+def test_delivery_migration_files_existing_towns_sheets_with_their_notices(session, small_town):
+    """0036: an existing town's 组件规则 gain the notice + 发文稿纸 groups and keep their own; going down
+    removes exactly those groups, the receipt table and the alerts' receipt column."""
+    from webapp.archive import codes
+
+    codes.create_settings(session, small_town.town).item_groups = [["rectification_notice", "reinspection_opinion"],
+                                                                   ["minutes", "attendance"]]
+    session.commit()
+    downgrade(revision="0035")
+    assert "document_receipt" not in sa_inspect(db.engine).get_table_names()
+    assert "receipt_id" not in {c["name"] for c in sa_inspect(db.engine).get_columns("alert")}
+    upgrade()
+    groups = _item_groups(session)
+    assert groups == [["rectification_notice", "reinspection_opinion"], ["minutes", "attendance"],
+                      ["notice", "issuing_sheet"], ["notice_upward", "issuing_sheet"], ["bulletin", "issuing_sheet"]]
+    downgrade(revision="0035")
+    assert _item_groups(session) == [["rectification_notice", "reinspection_opinion"], ["minutes", "attendance"]]
+    upgrade()
+
+
+def _item_groups(session) -> list:  # noqa: ANN001
+    value = session.execute(text("SELECT item_groups FROM archive_settings")).scalar()
+    session.commit()
+    return value if isinstance(value, list) else json.loads(value)

@@ -27,3 +27,8 @@ def parse_moment(text: str) -> datetime:
     """Parse an ISO date or datetime typed by an admin; naive values are Beijing time."""
     moment = datetime.fromisoformat(text)
     return moment if moment.tzinfo else moment.replace(tzinfo=TZ)
+
+
+def local_day(moment: datetime | None) -> str:
+    """The Beijing date of a moment as ISO text ("" for none): how processing sheets print a step's date."""
+    return moment.astimezone(TZ).date().isoformat() if moment else ""

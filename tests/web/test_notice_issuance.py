@@ -14,7 +14,16 @@ from tests import factories
 from tests.conftest import tiny_pdf
 from tests.docx_checks import assert_red_header_document, check_gbt9704, download_docx, staged_preview_text
 from webapp.clock import TZ
-from webapp.models import Document, GridNode, IssuedNumber, NumberSequence, ProcessInstance, User, WorkTask
+from webapp.models import (
+    Document,
+    DocumentReceipt,
+    GridNode,
+    IssuedNumber,
+    NumberSequence,
+    ProcessInstance,
+    User,
+    WorkTask,
+)
 from webapp.procedures.notice_issuance import notices
 from webapp.procedures.notice_issuance.models import NoticeDistribution
 
@@ -264,8 +273,13 @@ def test_demo_history_plays_notices(app, session, demo):
                           today=at("2026-08-01T10:00"))
     registry.get("notice_issuance").play_demo_history(context)
     session.commit()
-    numbers = sorted(d.number for d in session.scalars(select(Document)))
+    numbers = sorted(d.number for d in session.scalars(select(Document).where(Document.number.is_not(None))))
     assert numbers == ["青石府发〔2026〕1号", "青石府发〔2026〕2号", "青石府文〔2026〕1号"]
+    sheets = session.scalars(select(Document).where(Document.template_key == "issuing_sheet")).all()
+    assert len(sheets) == 3  # each notice's 发文稿纸
+    # 主送 各村（社区）: delivered to the demo's village with a clerk account; the 报告 to the district is not
+    assert {(r.document.number, r.recipient.name) for r in session.scalars(select(DocumentReceipt))} == {
+        ("青石府发〔2026〕1号", "石桥村"), ("青石府发〔2026〕2号", "石桥村")}
     assert session.scalar(select(func.count()).select_from(NoticeDistribution)) == 3
     assert all(i.status == "completed" for i in session.scalars(select(ProcessInstance)))
 

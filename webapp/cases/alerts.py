@@ -323,3 +323,20 @@ def daily_digest(session: Session, user: User, day) -> dict[str, list[Alert]]:  
     for row in rows:
         groups.setdefault(row.kind, []).append(row)
     return {kind: items for kind, items in groups.items() if items}
+
+
+def notify(session: Session, user_ids: Sequence[int], notice: Notice, title: str, now: datetime, *,
+           instance_id: int | None = None, receipt_id: int | None = None) -> list[int]:
+    """A notice about no task (a delivered document, its 催办) to named users, once per recipient and
+    `notice.key` (the dedupe key); through every channel like the task notices. Returns the new rows' ids."""
+    if not user_ids:
+        return []
+    rows = [{"recipient_id": user_id, "kind": notice.kind, "title": title[:300], "body": notice.body,
+             "instance_id": instance_id, "receipt_id": receipt_id, "created_at": now, "dedupe_key": notice.key}
+            for user_id in dict.fromkeys(user_ids)]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = (dialect.insert(Alert.__table__).values(rows).on_conflict_do_nothing()
+            .returning(Alert.__table__.c.id))
+    ids = list(session.scalars(stmt))
+    deliver(session, ids)
+    return ids

@@ -461,6 +461,37 @@ def build_interview_record() -> GbDocument:
     return doc
 
 
+def build_issuing_sheet() -> GbDocument:
+    """发文稿纸: the document's particulars, who drafted it, then 核稿, 会签 and 签发 each with person, opinion
+    and date, as the case recorded them; a form like 收文处理单 (16 pt 仿宋, no red header)."""
+    doc = GbDocument(title="发文稿纸")
+    _form_title(doc, "发文稿纸")
+    doc.para(FLUSH_LEFT.but(align="right"), "文号：{{ doc_number }}")
+    label = chars_mm(4, room=2)  # 发文机关, 拟稿单位, 印发日期
+    half = mm_left(2 * label) / 2
+    doc.table([label, half, label, half], [
+        [_label("发文机关"), _value("{{ organ }}", 3)],
+        [_label("标题"), _value("{{ title }}", 3)],
+        [_label("文种"), _value("{{ kind }}"), _label("印数"), _value("{{ copies }}份")],
+        [_label("主送"), _value("{{ addressees|join('、') }}", 3)],
+        [_label("抄送"), _value("{% if cc %}{{ cc|join('、') }}{% else %}无{% endif %}", 3)],
+        [_label("附件"), _value("{% if attachments %}{{ attachments|join('、') }}{% else %}无{% endif %}", 3)],
+        [_label("拟稿单位"), _value("{{ drafting_unit }}"), _label("拟稿人"), _value("{{ drafter }}")],
+        [_label("拟稿日期"), _value("{{ drafted_on|cn_date }}"), _label("印发日期"),
+         _value("{{ printed_on|cn_date }}")],
+    ], run=FORM_RUN, header_rows=0)
+    _table_gap(doc)
+    step, person, day = chars_mm(2, room=2), chars_mm(3, room=2), 52.0  # the date on one line (收文处理单)
+    doc.table([step, mm_left(step, person, day), person, day], [
+        [_label("环节"), _label("意见"), _label("办理人"), _label("日期")],
+        "{%tr for step in steps %}",
+        [Cell("{{ step.name }}", style=FORM_CELL), _value("{{ step.opinion }}"), _value("{{ step.person }}"),
+         Cell("{% if step.date %}{{ step.date|cn_date }}{% endif %}", style=FORM_CELL)],
+        "{%tr endfor %}",
+    ], run=FORM_RUN, header_rows=1)
+    return doc
+
+
 BUILDERS = {
     "campaign_report": build_campaign_report,
     "ledger_binder_contents": build_ledger_binder_contents,
@@ -473,4 +504,5 @@ BUILDERS = {
     "supervision_sheet": build_supervision_sheet,
     "rectification_plan": build_rectification_plan,
     "interview_record": build_interview_record,
+    "issuing_sheet": build_issuing_sheet,
 }

@@ -28,7 +28,7 @@ DEFAULT_SUPERVISOR_ROLE = "leader"
 
 ALERT_KINDS = {
     "new_task": "新待办", "send_back": "退回", "due_soon": "即将到期", "overdue": "已逾期", "reminder": "催办",
-    "supervision": "督办",
+    "supervision": "督办", "receipt": "待签收",
 }
 
 
@@ -52,6 +52,8 @@ class Alert(db.Model):
     # Same key, same recipient: one row. A sweep and a second process (or a double-clicked 催办) insert
     # with ON CONFLICT DO NOTHING, so the database, not process memory, keeps notices single.
     dedupe_key: Mapped[str | None] = mapped_column(String(120))
+    # A delivered document's receipt (待签收, its 催办): the notice opens the receipt, not the issuer's case.
+    receipt_id: Mapped[int | None] = mapped_column(ForeignKey("document_receipt.id", ondelete="CASCADE"))
 
     recipient: Mapped[User] = relationship()
     instance: Mapped[ProcessInstance | None] = relationship()

@@ -16,6 +16,8 @@ AUDIT_ACTIONS = {
     "login": "登录", "logout": "退出登录", "account_locked": "账号锁定", "access_denied": "拒绝访问",
     "case_start": "发起案件", "task_complete": "办理步骤", "task_send_back": "退回", "case_withdraw": "撤回",
     "task_remind": "催办", "task_remind_refused": "催办未发送（间隔内）", "supervision_issue": "督办",
+    "receipt_deliver": "送达公文（待签收）", "receipt_sign": "签收公文", "receipt_reply": "反馈落实情况",
+    "receipt_remind": "催办签收", "receipt_remind_refused": "催办签收未发送（间隔内）",
     "reminder_settings_save": "保存提醒设置", "supervision_rules_save": "保存督办对象",
     "mail_settings_save": "保存邮件设置", "alert_email_save": "修改邮件提醒方式",
     "sms_settings_save": "保存短信设置", "robot_settings_save": "保存群机器人设置",
@@ -47,6 +49,7 @@ AUDIT_OBJECT_TYPES = {
     "issued_number": "文号", "special_campaign": "专项行动", "ledger_binder": "台账汇编",
     "report_layout": "统计表样式",
     "referral": "移交事项", "report_up": "上报事项", "inspection": "检查",
+    "receipt": "签收回执",
 }
 
 

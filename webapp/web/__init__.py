@@ -32,6 +32,7 @@ def _shared_modules() -> list:
         opinions,
         organisation,
         previews,
+        receipts,
         settings,
         setup,
         special_campaigns,
@@ -42,8 +43,8 @@ def _shared_modules() -> list:
     from webapp.web import county as county_overview
 
     return [auth, setup, home, tasks, alerts, cases, documents, previews, numbers, grid, units, coverage, unit_codes,
-            equipment_points, special_campaigns, ledger_binder, admin, organisation, settings, opinions, health,
-            county_overview]
+            equipment_points, special_campaigns, ledger_binder, admin, organisation, settings, opinions, receipts,
+            health, county_overview]
 
 
 def register_web(app: Flask, extra_modules: tuple = ()) -> None:

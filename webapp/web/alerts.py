@@ -50,10 +50,13 @@ def index():
 @bp.get("/<int:alert_id>")
 @login_required
 def open_alert(alert_id: int):
-    """Opening a notice marks it read and goes to its task while the task is open, else to its case; a
-    leader's 督办 notice goes to the 督办事项, where the leader issues it."""
+    """Opening a notice marks it read and goes to its task while the task is open, else to its case (or to
+    the delivered document's receipt, whose recipients do not see the issuer's case); a leader's 督办 notice
+    goes to the 督办事项, where the leader issues it."""
     alert = alerts.mark_read(db.session, acting_user(), alert_id, now())
     db.session.commit()
+    if alert.receipt_id:
+        return redirect(url_for("receipts.detail", receipt_id=alert.receipt_id))
     item = supervision.item_of_task(db.session, alert.work_task_id) if alert.dedupe_key and \
         alert.dedupe_key.startswith(alerts.SUPERVISE_KEY) else None
     if item is not None:

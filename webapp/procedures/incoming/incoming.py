@@ -6,13 +6,13 @@ rolls it back, so no number is consumed.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases.registry import StepContext
-from webapp.clock import TZ
+from webapp.clock import local_day
 from webapp.models import AttachmentRole, DocumentAttachment, GridNode, ProcessInstance, User
 from webapp.procedures.incoming.models import IncomingDocument, IncomingReading
 from webapp.services import documents, numbering
@@ -130,14 +130,10 @@ def record_handling(context: StepContext) -> list[int]:
     return []
 
 
-def _day(moment: datetime | None) -> str:
-    return moment.astimezone(TZ).date().isoformat() if moment else ""
-
-
 def sheet_context(incoming: IncomingDocument, *, closing_note: str = "", closed_by: str = "",
                   closed_on: str = "") -> dict:
     """What the 收文处理单 prints: the registration, then each step's person, opinion and date."""
-    readings = [{"name": r.reader_name, "date": _day(r.read_at), "remark": r.remark or "已阅"}
+    readings = [{"name": r.reader_name, "date": local_day(r.read_at), "remark": r.remark or "已阅"}
                 if r.read_at else {"name": r.reader_name, "date": "", "remark": "未阅"} for r in incoming.readings]
     return {
         "town": incoming.town.name, "number": incoming.number, "sender": incoming.sender,
@@ -146,11 +142,11 @@ def sheet_context(incoming: IncomingDocument, *, closing_note: str = "", closed_
         "registered_by": incoming.registered_by_name,
         "steps": [
             {"name": "拟办", "person": incoming.proposed_by_name, "opinion": incoming.proposal,
-             "date": _day(incoming.proposed_at)},
+             "date": local_day(incoming.proposed_at)},
             {"name": "批办", "person": incoming.assigned_by_name, "opinion": incoming.instruction,
-             "date": _day(incoming.assigned_at)},
+             "date": local_day(incoming.assigned_at)},
             {"name": "承办", "person": _name(incoming.handler), "opinion": incoming.handling,
-             "date": _day(incoming.handled_at)},
+             "date": local_day(incoming.handled_at)},
             {"name": "办结", "person": closed_by, "opinion": closing_note or "办结", "date": closed_on},
         ],
         "readings": readings,
@@ -164,7 +160,7 @@ def close(context: StepContext) -> list[int]:
     incoming.closing_note = (context.data.get("closing_note") or "").strip()
     incoming.closed_by_name, incoming.closed_at = _name(context.user), context.now
     data = sheet_context(incoming, closing_note=incoming.closing_note, closed_by=incoming.closed_by_name,
-                         closed_on=_day(context.now))
+                         closed_on=local_day(context.now))
     sheet = documents.create_record(
         session, context.services.documents, template_key=SHEET, context=data, title=f"收文处理单：{incoming.title}",
         subject=documents.Subject(context.instance.grid, None, context.instance, context.step_key),
@@ -180,7 +176,7 @@ def close(context: StepContext) -> list[int]:
 def preview(context: StepContext, template_key: str) -> dict:
     incoming = _required(context.session, context.instance)
     return sheet_context(incoming, closing_note=context.data.get("closing_note") or "",
-                         closed_by=_name(context.user), closed_on=_day(context.now))
+                         closed_by=_name(context.user), closed_on=local_day(context.now))
 
 
 def task_subject(session: Session, instance: ProcessInstance, key: str) -> str:

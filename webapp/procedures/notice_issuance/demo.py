@@ -10,8 +10,8 @@ from webapp.cases import actions as cases
 from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
 from webapp.demo import scans as demo_scans
-from webapp.models import User, WorkTask
-from webapp.procedures.notice_issuance import notices
+from webapp.models import ProcessInstance, User, WorkTask
+from webapp.procedures.notice_issuance import delivery, notices
 
 
 def _step(ctx: DemoContext, instance_id: int, step_key: str, username: str, data: dict, at: datetime) -> None:
@@ -31,8 +31,11 @@ def walk_notice(ctx: DemoContext, instance_id: int, draft: dict, start: datetime
     _step(ctx, instance_id, "review", "office_head", {}, start + timedelta(days=1))
     _step(ctx, instance_id, "sign_off", "leader", {}, start + timedelta(days=1, hours=3))
     signed = start + timedelta(days=2)
+    instance = ctx.session.get(ProcessInstance, instance_id)
+    villages = delivery.default_recipients(ctx.session, instance, delivery.choices(ctx.session, instance))
     _step(ctx, instance_id, "distribute", "clerk", {"printed_on": signed.date().isoformat(), "copies": data["copies"],
-                                                    "recipients": "、".join(notices.addressees(data))}, signed)
+                                                    "recipients": "、".join(notices.addressees(data)),
+                                                    "deliver_to": [str(v) for v in villages]}, signed)
 
 
 # Demo history: (month, day, draft) — played through the services, from 拟稿 to 印发登记.

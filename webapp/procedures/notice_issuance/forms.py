@@ -16,9 +16,19 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, NumberRange, ValidationError
 
-from webapp.forms.common import CheckboxList, ChineseForm, DecisionMixin, max_length, not_in_future, optional, required
+from webapp.forms.common import (
+    CheckboxList,
+    ChineseForm,
+    DecisionMixin,
+    max_length,
+    not_in_future,
+    optional,
+    required,
+    today,
+)
 from webapp.forms.registry import register_form
-from webapp.procedures.notice_issuance import notices
+from webapp.forms.widgets import CnDateField
+from webapp.procedures.notice_issuance import delivery, notices
 from webapp.services.grid import town_of
 
 BODY_HINT = ("每段一行。以“一、”开头的行为一级标题（黑体），以“（一）”开头的为二级标题（楷体），"
@@ -122,3 +132,25 @@ class NoticeDistributionForm(ChineseForm):
         InputRequired("请填写印发份数。"), NumberRange(min=1, max=999, message="份数应在1到999之间。")])
     recipients = TextAreaField("分送单位", validators=[required("请填写分送单位。"), max_length(2000)],
                                description="多个单位用顿号或逗号分隔")
+    deliver_to = CheckboxList("送达（需签收）", choices=[], validate_choice=False, default=None,
+                              description="所选村（社区）、小网格的文书和负责人在“收到的公文”中收到本文并签收；"
+                                          "按主送预选，未开通账号的部门、单位仍按纸质分送")
+    reply_due = CnDateField("要求反馈落实情况的期限（可不填）", validators=[optional()],
+                            description="填写后，收文单位须在此日期前填写落实情况")
+
+    def setup(self, session: Any, user: Any, instance: Any) -> None:
+        nodes = delivery.choices(session, instance)
+        self.deliver_to.choices = [(str(node.id), node.name) for node in nodes]
+        if self.deliver_to.data is None:  # first display: preselect what 主送 names
+            self.deliver_to.data = [str(i) for i in delivery.default_recipients(session, instance, nodes)]
+
+    def validate_reply_due(self, field: Field) -> None:
+        if field.data and field.data < today():
+            raise ValidationError("反馈期限不能早于今天。")
+        if field.data and not self.deliver_to.data:
+            raise ValidationError("请先勾选送达单位，再要求反馈落实情况。")
+
+    def validate_deliver_to(self, field: Field) -> None:
+        allowed = {value for value, _ in self.deliver_to.choices}
+        if any(value not in allowed for value in field.data or []):
+            raise ValidationError("送达单位不在可选范围内。")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from webapp.cases.registry import NumberUse, Procedure, StepContext
-from webapp.procedures.notice_issuance import demo, notices, tracked, versions
+from webapp.procedures.notice_issuance import delivery, demo, issuing_sheet, notices, tracked, versions
 from webapp.services.errors import DomainError, InvalidInput
 from webapp.services.grid import required_town
 
@@ -59,8 +59,10 @@ def issue_document(ctx: StepContext) -> list[int]:
 
 
 def record_distribution(ctx: StepContext) -> list[int]:
+    """印发登记: the distribution record, 送达 to the chosen villages (签收回执), and the 发文稿纸."""
     notices.record_distribution(ctx.session, instance=ctx.instance, data=ctx.data, user=ctx.user, now=ctx.now)
-    return []
+    delivery.deliver(ctx)
+    return [issuing_sheet.file_sheet(ctx).id]
 
 
 def preview_context(ctx: StepContext, template_key: str) -> dict:
@@ -92,7 +94,9 @@ PROCEDURE = Procedure(
                      NumberUse("town_letter", "镇政府函", "wenhao", suggested="{short}府函"),
                      NumberUse("committee_notice", "消安委通知、通报", "wenhao", organ="committee",
                                suggested="{short}消安委发")),
-    retention={"notice": "D30", "notice_upward": "D30", "bulletin": "D30"}, binder_section="通知与通报",
+    retention={"notice": "D30", "notice_upward": "D30", "bulletin": "D30", issuing_sheet.TEMPLATE: "D30"},
+    archive_groups=tuple((key, issuing_sheet.TEMPLATE) for key in ("notice", "notice_upward", "bulletin")),
+    binder_section="通知与通报",
     case_panel="procedures/notice_issuance/context.html",
     web_modules=("forms", "views", "version_views"),
 )
