@@ -24,6 +24,7 @@ from webapp.services.errors import InvalidInput, NotFound, OutOfScope
 
 SHEET = "supervision_sheet"
 MAX_OPINION = 500
+SUPERVISED = "supervise"  # the case-event action (one of models.workflow.SIDE_ACTIONS)
 
 
 def open_items(session: Session, user: User) -> list[Supervision]:
@@ -104,7 +105,7 @@ def issue(session: Session, docs: DocumentServices, calendar, *, user: User, ite
         user=user, now=now)
     item.document_id = sheet.id
     session.add(CaseEvent(instance_id=item.instance_id, at=now, user=user, actor_name=user.display_name,
-                          action="supervise", step_key=task.step_key, step_title=task.title,
+                          action=SUPERVISED, step_key=task.step_key, step_title=task.title,
                           opinion=f"{opinion}（督办期限{deadline:%Y年%m月%d日}）", work_task_id=task.id,
                           document_ids=[sheet.id]))
     notice = alerts.Notice("supervision", "supervise_sheet:",

@@ -78,7 +78,9 @@ def submit(session: Session, runtime: CaseRuntime, inspection: Inspection, *, fi
     row = UnitSubmission(inspection=inspection, kind=kind, applicant=applicant.strip()[:50], note=note.strip()[:500],
                          files=files, submitted_at=now)
     session.add(row)
-    application = {"applied_on": now.date().isoformat(), "applicant": row.applicant, "note": row.note}
+    # 申请复查 (the link offers no 延期: an extension needs a plan the inspector records with the unit)
+    application = {"application": "reinspection", "applied_on": now.date().isoformat(), "applicant": row.applicant,
+                   "note": row.note}
     if apply and not actions.complete_waiting_step(
             session, runtime, instance=inspection.instance, step_key=WAITING_STEP, data=application,
             opinion=f"单位通过自助链接申请复查（{row.applicant}）", now=now):
