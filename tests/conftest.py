@@ -17,6 +17,8 @@ from tests import factories
 # The layout check makes a LibreOffice run per issued document; the layout tests turn it on themselves
 # (also for the CLI subprocesses the tests start, which read the environment).
 os.environ.setdefault("FIREGRID_LAYOUT_CHECK", "0")
+# Likewise the PDF/A job queued after each issue (its tests turn it on): other tests count and run jobs.
+os.environ.setdefault("FIREGRID_PDF_AFTER_ISSUE", "0")
 from webapp import create_app
 from webapp.demo import organisation as demo_service
 from webapp.extensions import db

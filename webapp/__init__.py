@@ -47,6 +47,7 @@ def _build_runtime(app: Flask):
     from webapp.engine import SpecRegistry, WorkflowSpecError
     from webapp.forms.registry import form_keys
     from webapp.procedures import load_all
+    from webapp.services import documents as document_services
     from webapp.services import jobs, units
     from webapp.services.documents import DocumentServices
     from webapp.services.storage import backends as file_backends
@@ -56,11 +57,13 @@ def _build_runtime(app: Flask):
     jobs.register_kind(units.LABEL_JOB)  # 一户一码 label sheets of many units
     jobs.register_kind(units.SIGN_JOB)  # 九小场所 warning signs of many units
     jobs.register_kind(ledger_binder.JOB)  # 台账汇编: the year's documents bound into one PDF
+    jobs.register_kind(document_services.PDF_JOB)  # the PDF/A of each issued document, made after issuing
     setup.on_new_town("archive", archive_codes.set_up_town)  # and gives every new town its fonds settings
     specs = SpecRegistry.load(app.config["WORKFLOWS_DIR"])
     store = file_backends.build(app.config["FILE_STORE"], app.config["DATA_DIR"], lambda: db.session)
     documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"], store,
-                                       layout_check=app.config.get("LAYOUT_CHECK", False))
+                                       layout_check=app.config.get("LAYOUT_CHECK", False),
+                                       pdf_after_issue=app.config.get("PDF_AFTER_ISSUE", False))
     runtime = CaseRuntime(specs=specs, documents=documents)
     if app.config.get("CHECK_WORKFLOWS", True):
         problems = runtime.problems(form_keys())

@@ -104,6 +104,8 @@ def _web(env: Mapping[str, str]) -> dict[str, Any]:
         "WTF_I18N_ENABLED": False,
         # render → PDF → layout verifier → adjust on every issued document (needs LibreOffice; ~1.5 s each)
         "LAYOUT_CHECK": env.get("FIREGRID_LAYOUT_CHECK", "1") == "1",
+        # a background job makes and stores the PDF/A of every issued document right after issuing
+        "PDF_AFTER_ISSUE": env.get("FIREGRID_PDF_AFTER_ISSUE", "1") == "1",
     }
 
 

@@ -93,7 +93,7 @@ def export_year(session: Session, docs: DocumentServices, *, town: GridNode, yea
         folder = Path(work) / f"{settings.fonds_code}-{settings.category_code}-{year}"
         folder.mkdir()
         report = ArchiveReport(year, settings.fonds_code, now.date().isoformat())
-        pdfs = PdfStage(docs, options.pdf)
+        pdfs = PdfStage(docs, options.pdf, now)
         codes, exported = _write_items(session, docs, rules, settings, plans, folder, report, pdfs, now, progress)
         check_numbers(session, report, town.id, exported)
         report.notes.extend(pdfs.notes)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import bagit
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from webapp.archive.catalogue import CatalogueRow
 from webapp.archive.inspect import Inspection, copy_hashed, inspect_file, safe_name
@@ -31,9 +33,11 @@ from webapp.archive.metadata import (
 )
 from webapp.archive.models import ArchiveItem
 from webapp.archive.report import ArchiveReport
-from webapp.documents.pdf import PdfConversionError, PdfUnavailable
+from webapp.clock import TZ
+from webapp.documents.pdf import PdfUnavailable
 from webapp.models import Document
-from webapp.services.documents import DocumentServices, pdf_cache_path
+from webapp.services.documents import DocumentServices, pdf_cache_path, store_pdfs
+from webapp.services.file_store import FileStore
 
 STORED_SUFFIXES = {".docx", ".xlsx", ".pdf", ".zip", ".jpg", ".jpeg", ".png"}
 
@@ -49,14 +53,25 @@ class MissingStoredFile(Exception):
 
 
 class PdfStage:
-    """PDF/A of each document, from the cache or one LibreOffice call per batch; notes what failed."""
+    """PDF/A of each document: the one stored after issuing, else (older documents, or the job has not
+    reached them yet) made now and stored the same way; notes what failed."""
 
-    def __init__(self, docs: DocumentServices, enabled: bool = True) -> None:
-        self.docs, self.enabled = docs, enabled
+    def __init__(self, docs: DocumentServices, enabled: bool = True, now: datetime | None = None) -> None:
+        self.docs, self.enabled, self.now = docs, enabled, now or datetime.now(TZ)
         self.notes: list[str] = [] if enabled else ["本次导出按要求未生成 PDF/A，仅含 DOCX 原件。"]
 
     def cached(self, document: Document) -> Path:
-        return pdf_cache_path(self.docs, document.file_sha256, pdfa=True)
+        """A file to pack: the stored PDF/A itself in a local store; from the database store, a copy in the PDF
+        cache (made once); a document without one: the cache an export before stored PDFs made."""
+        store = self.docs.store
+        if document.pdf_sha256 and isinstance(store, FileStore):
+            return store.path(document.pdf_sha256)
+        cache = pdf_cache_path(self.docs, document.file_sha256, pdfa=True)
+        if document.pdf_sha256 and not cache.exists() and store.exists(document.pdf_sha256):
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            with store.open(document.pdf_sha256) as source, cache.open("wb") as out:
+                shutil.copyfileobj(source, out)
+        return cache
 
     def prepare(self, documents: list[Document]) -> None:
         # An absent DOCX is left to the item writer, which names it in the export's failure.
@@ -65,18 +80,14 @@ class PdfStage:
         if not self.enabled or not missing:
             return
         try:
-            pdfs = self.docs.pdf.convert_many([self.docs.store.read(d.file_sha256) for d in missing], pdfa=True)
+            made = store_pdfs(object_session(missing[0]), self.docs, missing, self.now)
         except PdfUnavailable as error:
             self.enabled = False
             self.notes.append(f"{error} 本包仅含 DOCX 原件，页数为估算。")
             return
-        except PdfConversionError:
-            log.exception("PDF/A conversion of %d documents failed", len(missing))
-            self.notes.append("部分文件转换 PDF/A 失败，这些件仅含 DOCX。")
-            return
-        self.docs.pdf_cache_dir.mkdir(parents=True, exist_ok=True)
-        for document, pdf in zip(missing, pdfs, strict=True):
-            self.cached(document).write_bytes(pdf)
+        note = "部分文件转换 PDF/A 失败，这些件仅含 DOCX。"
+        if len(made) < len(missing) and note not in self.notes:
+            self.notes.append(note)
 
     def path(self, document: Document) -> Path | None:
         path = self.cached(document)

@@ -91,8 +91,11 @@ class Document(db.Model):
     void_reason: Mapped[str] = mapped_column(Text, default="")
     # the layout verifier's report on the issued PDF (JSON with a Chinese "label"); "" for older rows
     layout_check: Mapped[str] = mapped_column(Text, default="")
+    # its PDF/A-2b, made once by the "document_pdf" job after issuing (a rendition, not the document:
+    # set after issue); NULL until then, or when LibreOffice is missing
+    pdf_sha256: Mapped[str | None] = mapped_column(ForeignKey("stored_file.sha256"))
 
-    file: Mapped[StoredFile] = relationship()
+    file: Mapped[StoredFile] = relationship(foreign_keys=[file_sha256])
     grid: Mapped[GridNode] = relationship()
     unit: Mapped[Unit | None] = relationship()
     created_by: Mapped[User | None] = relationship()

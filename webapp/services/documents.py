@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.clock import TZ
@@ -17,7 +18,7 @@ from webapp.documents import layout_loop, verify_layout
 from webapp.documents.fitting import strip_breaks
 from webapp.documents.manifest import ContextError, TemplateLibrary
 from webapp.documents.pages import PageRasterizer
-from webapp.documents.pdf import PdfConverter
+from webapp.documents.pdf import PdfConversionError, PdfConverter, PdfUnavailable
 from webapp.documents.properties import CoreProperties, organ_in_context
 from webapp.documents.render import DocumentRenderer
 from webapp.documents.verify_layout import LayoutReport
@@ -31,11 +32,13 @@ from webapp.models import (
     Unit,
     User,
 )
-from webapp.services import grid, numbering
+from webapp.models.jobs import Job
+from webapp.services import grid, jobs, numbering
 from webapp.services.errors import InvalidInput, NotFound, found
 from webapp.services.grid import organ_name, town_of
 from webapp.services.storage.backends import FileBackend
 
+log = logging.getLogger(__name__)
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
 
@@ -51,14 +54,16 @@ class DocumentServices:
     preview_dir: Path  # previews (DOCX, PDF, page images) by content hash; never issued documents
     # render → PDF → verify → adjust on every issued document (config LAYOUT_CHECK); off: "未检查"
     layout_check: bool = False
+    # queue the job that stores each issued document's PDF/A (config PDF_AFTER_ISSUE)
+    pdf_after_issue: bool = False
 
     @classmethod
-    def create(cls, templates_dir: Path, data_dir: Path, store: FileBackend, *,
-               layout_check: bool = False) -> DocumentServices:
+    def create(cls, templates_dir: Path, data_dir: Path, store: FileBackend, *, layout_check: bool = False,
+               pdf_after_issue: bool = False) -> DocumentServices:
         library = TemplateLibrary.load(templates_dir)
         return cls(library, DocumentRenderer(library), store,
                    PdfConverter(data_dir / "lo-profile"), data_dir / "pdf-cache", PageRasterizer(),
-                   data_dir / "preview-cache", layout_check)
+                   data_dir / "preview-cache", layout_check, pdf_after_issue)
 
 
 @dataclass
@@ -108,6 +113,8 @@ def _record(session: Session, docs: DocumentServices, *, template_key: str, cont
     )
     session.add(document)
     session.flush()
+    if status == "issued":
+        queue_pdfs(session, docs, now)
     return document
 
 
@@ -215,7 +222,10 @@ def pdf_cache_path(docs: DocumentServices, sha256: str, pdfa: bool = False) -> P
 
 
 def pdf_bytes(docs: DocumentServices, document: Document, pdfa: bool = False) -> bytes:
-    """PDF of the stored DOCX, cached by the DOCX's hash (raises PdfUnavailable without LibreOffice)."""
+    """The document's stored PDF/A (made after issuing), else its PDF cached by the DOCX's hash, else one
+    made now (raises PdfUnavailable without LibreOffice)."""
+    if document.pdf_sha256 and docs.store.exists(document.pdf_sha256):
+        return docs.store.read(document.pdf_sha256)
     cached = pdf_cache_path(docs, document.file_sha256, pdfa)
     if cached.exists():
         return cached.read_bytes()
@@ -248,9 +258,9 @@ def _checked(document: Document) -> bool:
     return bool(document.layout_check) and json.loads(document.layout_check)["status"] != "not_run"
 
 
-# An issued document is immutable: only voiding (status and reason) may change it. Its layout report is
-# about the document, not part of it: a later check may record one.
-_MUTABLE_AFTER_ISSUE = {"status", "void_reason", "layout_check"}
+# An issued document is immutable: only voiding (status and reason) may change it. Its layout report and
+# its PDF rendition are about the document, not part of it: they are recorded after issuing.
+_MUTABLE_AFTER_ISSUE = {"status", "void_reason", "layout_check", "pdf_sha256"}
 
 
 @event.listens_for(Document, "before_update")
@@ -262,3 +272,61 @@ def _refuse_changes_to_issued(mapper, connection, target: Document) -> None:
     changed -= {rel.key for rel in mapper.relationships}
     if was_issued and changed:
         raise InvalidInput("已印发的文件不能修改；如需更正，请作废后重新发文。")
+
+
+# --- the PDF/A of every issued document, made once in the background right after issuing and stored ---
+# Issuing queues the "document_pdf" job (one open job serves every document issued meanwhile); it converts
+# the issued documents without a stored PDF, a chunk at a time, through the process's LibreOffice listener
+# and records each PDF's hash on its document. Downloads and the archive export then read the stored
+# file instead of converting on a click. A document LibreOffice cannot convert is logged and passed over
+# (the export notes it); without LibreOffice, or with PDF_AFTER_ISSUE off, no job is queued.
+PDF_JOB_KIND = "document_pdf"
+PDF_CHUNK = 10  # documents per job chunk (a few seconds of LibreOffice), committed together
+
+
+def queue_pdfs(session: Session, docs: DocumentServices, now: datetime) -> None:
+    """After an issue: make sure a job will make the missing PDFs (no job without LibreOffice, or when
+    the setting is off)."""
+    if docs.pdf_after_issue and docs.pdf.available() and jobs.open_job(session, PDF_JOB_KIND) is None:
+        jobs.enqueue(session, kind=PDF_JOB_KIND, now=now, subject=PDF_JOB_KIND)
+
+
+def _without_pdf(after_id: int):  # noqa: ANN202 - a SQL condition
+    return Document.status == "issued", Document.pdf_sha256.is_(None), Document.id > after_id
+
+
+def missing_pdfs(session: Session, *, after_id: int = 0, limit: int = PDF_CHUNK) -> list[Document]:
+    """Issued documents without a stored PDF, oldest first, after the id a job has reached."""
+    return list(session.scalars(select(Document).where(*_without_pdf(after_id)).order_by(Document.id).limit(limit)))
+
+
+def store_pdfs(session: Session, docs: DocumentServices, documents: list[Document], now: datetime) -> list[Document]:
+    """Convert to PDF/A and store; returns the documents that got one (raises PdfUnavailable)."""
+    try:
+        pdfs = docs.pdf.convert_many([docs.store.read(d.file_sha256) for d in documents], pdfa=True)
+    except PdfConversionError:
+        if len(documents) == 1:
+            log.exception("PDF/A of document %s failed; passed over", documents[0].id)
+            return []
+        return [done for d in documents for done in store_pdfs(session, docs, [d], now)]
+    for document, pdf in zip(documents, pdfs, strict=True):
+        document.pdf_sha256 = docs.store.put(session, pdf, PDF, now).sha256
+    session.flush()
+    return documents
+
+
+def _pdf_step(session: Session, job: Job, runtime: Any, now: datetime) -> bool:
+    batch = missing_pdfs(session, after_id=job.params.get("after", 0))
+    try:
+        store_pdfs(session, runtime.documents, batch, now)
+    except PdfUnavailable:
+        job.phase = "未安装 LibreOffice，未生成 PDF"
+        return True
+    job.params = {**job.params, "after": batch[-1].id if batch else job.params.get("after", 0)}
+    job.done += len(batch)
+    job.total = job.done + session.scalar(select(func.count(Document.id)).where(*_without_pdf(job.params["after"])))
+    job.phase = f"已生成 {job.done} 份 PDF"
+    return len(batch) < PDF_CHUNK
+
+
+PDF_JOB = jobs.JobKind(PDF_JOB_KIND, "印发文件 PDF 生成", _pdf_step)
