@@ -140,11 +140,20 @@ def test_a_town_sends_one_steps_supervision_to_the_office_head_after_one_day(app
         ("office_head", "已逾期1个工作日，请督促办理。")]
     item = session.scalar(select(Supervision).where(Supervision.work_task_id == draft.id))
     assert item.supervisor_role == "office_head"
+    # Back to the leaders before anyone issued it: the open item follows the rule (else nobody could issue it).
+    assert admin.post(url, {"role-test_notice.draft": "leader"}).status_code == 302
+    alerts.sweep(session, app.extensions["firegrid.runtime"], at("2026-10-12T08:00"))
+    session.expire_all()
+    assert item.supervisor_role == "leader"
+    assert admin.post(url, {"role-test_notice.draft": "office_head", "days-test_notice.draft": "1"}).status_code == 302
+    alerts.sweep(session, app.extensions["firegrid.runtime"], at("2026-10-12T09:00"))
+    session.expire_all()
     assert sign_in("leader").get(f"/alerts/supervision/{item.id}").status_code == 403
     assert sign_in("office_head").get(f"/alerts/supervision/{item.id}").status_code == 200
 
     # 不督办: nobody is told, however late.
+    told = len(notices(session, kind="supervision"))
     assert admin.post(url, {"role-test_notice.draft": ""}).status_code == 302
     _late_draft(app, session, small_town.town, at("2026-09-30T23:59:59"))
     alerts.sweep(session, app.extensions["firegrid.runtime"], at("2026-10-30T08:00"))
-    assert len(notices(session, kind="supervision")) == 1
+    assert len(notices(session, kind="supervision")) == told

@@ -81,6 +81,9 @@ class PdfStage:
             return
         try:
             made = store_pdfs(object_session(missing[0]), self.docs, missing, self.now)
+            pdfs = {d.file_sha256: d.pdf_sha256 for d in made}
+            for document in documents:  # a second document with the same DOCX bytes gets the same PDF/A
+                document.pdf_sha256 = document.pdf_sha256 or pdfs.get(document.file_sha256)
         except PdfUnavailable as error:
             self.enabled = False
             self.notes.append(f"{error} 本包仅含 DOCX 原件，页数为估算。")

@@ -241,7 +241,11 @@ def _open_supervision_items(session: Session, late: ColumnElement[bool], role: s
     columns = ["work_task_id", "instance_id", "scope_path", "supervisor_role", "step_title", "task_due_at",
                "opened_at", "opinion", "holder_names", "issued_by_name"]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(Supervision.__table__).from_select(columns, rows).on_conflict_do_nothing())
+    insert = dialect.insert(Supervision.__table__).from_select(columns, rows)
+    # an item not yet issued follows the step's rule as it is now (the town changed 督办对象 meanwhile)
+    session.execute(insert.on_conflict_do_update(
+        index_elements=["work_task_id"], set_={"supervisor_role": insert.excluded.supervisor_role},
+        where=Supervision.__table__.c.issued_at.is_(None)))
 
 
 def _close_supervision_items(session: Session, now: datetime) -> None:

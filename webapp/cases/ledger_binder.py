@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.cases import registry
+from webapp.cases import registry, supervision
 from webapp.clock import TZ
 from webapp.documents import grid_chart
 from webapp.documents import ledger_binder as layout
@@ -48,6 +48,8 @@ class Progress:
 
 
 def _section_of(document: Document, sections: dict[str, str], templates: dict[str, str]) -> str:
+    if document.template_key == supervision.SHEET:  # a 督办单 follows a step up; it is no record of the work
+        return ""
     if document.instance is not None:
         return sections.get(document.instance.procedure, "")
     return templates.get(document.template_key, "")

@@ -93,7 +93,9 @@ class Document(db.Model):
     layout_check: Mapped[str] = mapped_column(Text, default="")
     # its PDF/A-2b, made once by the "document_pdf" job after issuing (a rendition, not the document:
     # set after issue); NULL until then, or when LibreOffice is missing
-    pdf_sha256: Mapped[str | None] = mapped_column(ForeignKey("stored_file.sha256"))
+    # No foreign key: adding one to `document` on SQLite rebuilds the table, which the foreign keys of the many
+    # tables that refer to it forbid on a downgrade; the job only sets it after storing the file.
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
 
     file: Mapped[StoredFile] = relationship(foreign_keys=[file_sha256])
     grid: Mapped[GridNode] = relationship()

@@ -16,13 +16,11 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ADD / DROP COLUMN, no batch and no foreign key: SQLite would rebuild `document` for either, and the
+# foreign keys of the tables that refer to it forbid dropping the old table while they hold rows.
 def upgrade():
-    with op.batch_alter_table('document') as batch:
-        batch.add_column(sa.Column('pdf_sha256', sa.String(length=64), nullable=True))
-        batch.create_foreign_key('fk_document_pdf_sha256_stored_file', 'stored_file', ['pdf_sha256'], ['sha256'])
+    op.add_column('document', sa.Column('pdf_sha256', sa.String(length=64), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('document') as batch:
-        batch.drop_constraint('fk_document_pdf_sha256_stored_file', type_='foreignkey')
-        batch.drop_column('pdf_sha256')
+    op.drop_column('document', 'pdf_sha256')

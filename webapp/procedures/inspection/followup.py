@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.models import AttachmentRole, Document, ProcessInstance, User
@@ -17,6 +18,7 @@ from webapp.procedures.inspection.records import (
     organ,
     unit_facts,
 )
+from webapp.procedures.inspection.referral_models import ReportUp
 from webapp.procedures.inspection.setup import receivers
 from webapp.services import documents, uploads
 from webapp.services.documents import DocumentServices
@@ -89,7 +91,7 @@ def issue_reinspection(session: Session, docs: DocumentServices, *, instance: Pr
 def referred_hazards(inspection: Inspection) -> list[Hazard]:
     if inspection.major_hazard and not inspection.notice_number:
         return [h for h in inspection.hazards if h.status != "corrected_on_spot"] or list(inspection.hazards)
-    return [h for h in inspection.hazards if h.status in ("escalated", "referred")]
+    return [h for h in inspection.hazards if h.status == "escalated"]
 
 
 def actions_taken(session: Session, inspection: Inspection) -> str:
@@ -170,11 +172,14 @@ def record_feedback(session: Session, docs: DocumentServices, *, instance: Proce
                     now: datetime) -> None:
     """处理情况反馈: date recorded, scan attached to the letter, referred hazards closed."""
     inspection = inspection_of(session, instance)
+    # hazards a village reported up and the town referred in a bundle close with that referral's answers
+    bundled = set(session.scalars(select(ReportUp.hazard_id).where(ReportUp.status == "referred",
+                                                                  ReportUp.hazard_id.is_not(None))))
     inspection.feedback_on = date.fromisoformat(str(data["feedback_on"])[:10])
     inspection.feedback_measures = str(data.get("measures") or "")
     inspection.feedback_result = str(data.get("result") or "")
     for hazard in inspection.hazards:
-        if hazard.status == "referred":
+        if hazard.status == "referred" and hazard.id not in bundled:
             hazard.status = "closed"
     attach_scan(session, docs, inspection.referral_document_id, data.get("feedback_scan"), AttachmentRole.FEEDBACK,
                 now)

@@ -69,17 +69,24 @@ def hazards_rectified(session: Session, grid: GridNode, start: date, end: date) 
 
 
 def _overdue(grid: GridNode, end: date) -> tuple[ColumnElement[bool], ...]:
-    """Hazards still open whose rectification deadline fell before the period's end (found at any time)."""
-    return GridNode.path.startswith(grid.path), Hazard.status == "open", Inspection.deadline < end
+    """Hazards not yet rectified whose own due date (after an approved 延期 or a 约谈, the new one) fell before
+    the period's end (found at any time): still open, waiting for a 约谈 or for their referral letter."""
+    due = func.coalesce(Hazard.due_on, Hazard.deadline, Inspection.deadline)
+    return GridNode.path.startswith(grid.path), Hazard.status.in_(("open", "interview", "escalated")), due < end
 
 
 def hazards_overdue(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
     stmt = (select(Hazard, Inspection, GridNode.path).join(Inspection, Hazard.inspection_id == Inspection.id)
             .join(GridNode, Inspection.grid_id == GridNode.id).where(*_overdue(grid, end))
             .order_by(Inspection.deadline, Hazard.id).options(selectinload(Inspection.unit)))
-    return [Tally(path, inspection.deadline, inspection.unit.name, f"{hazard.description}（期限{inspection.deadline}）",
-                  "cases.detail", (("instance_id", inspection.instance_id),))
+    return [Tally(path, _due(hazard, inspection), inspection.unit.name,
+                  f"{hazard.description}（期限{_due(hazard, inspection)}）", "cases.detail",
+                  (("instance_id", inspection.instance_id),))
             for hazard, inspection, path in session.execute(stmt)]
+
+
+def _due(hazard: Hazard, inspection: Inspection) -> date | None:
+    return hazard.due_on or hazard.deadline or inspection.deadline
 
 
 def _referred(grid: GridNode, start: date, end: date) -> tuple[ColumnElement[bool], ...]:

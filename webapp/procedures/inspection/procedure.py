@@ -107,10 +107,11 @@ def _applied(context: StepContext) -> list[int]:
 
 def _refer(context: StepContext) -> list[int]:
     """签发移交函 of a case: the letter, and its entry in the referral list the departments' logins read."""
+    inspection = records.inspection_of(context.session, context.instance)
+    hazards = followup.referred_hazards(inspection)  # before the letter marks them 已移交
     letter = followup.issue_referral(context.session, _docs(context), instance=context.instance, data=context.data,
                                      user=context.user, now=context.now)
-    inspection = records.inspection_of(context.session, context.instance)
-    referrals.record_case_referral(context.session, inspection, letter, [inspection.referral_receiver],
+    referrals.record_case_referral(context.session, inspection, letter, hazards, [inspection.referral_receiver],
                                    int(context.data.get("feedback_days") or 15), context.user, context.now)
     return [letter.id]
 

@@ -17,7 +17,8 @@ from webapp.procedures.inspection.referral_models import ReceiverAccount, Referr
 
 
 def recipients(session: Session, row: ReferralAddressee) -> list[int]:
-    own = list(session.scalars(select(ReceiverAccount.user_id).where(ReceiverAccount.receiver_id == row.receiver_id)))
+    own = list(session.scalars(select(ReceiverAccount.user_id).join(User, User.id == ReceiverAccount.user_id)
+                               .where(ReceiverAccount.receiver_id == row.receiver_id, User.is_enabled.is_(True))))
     if own:
         return own
     town = row.referral.town

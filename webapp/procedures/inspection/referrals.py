@@ -70,10 +70,21 @@ def bundle_context(session: Session, town: GridNode, reports: list[ReportUp], ta
 def queued_reports(session: Session, town: GridNode, ids: list[int]) -> list[ReportUp]:
     rows = list(session.scalars(select(ReportUp).where(ReportUp.town_id == town.id, ReportUp.id.in_(ids or [0]),
                                                        ReportUp.status == "queued").order_by(ReportUp.id)))
-    if len(rows) != len(set(ids)):
-        message = "所选事项已移交或不属于本镇，请刷新页面后重新选择。"
+    if len(rows) != len(set(ids)) or not all(_still_open(row) for row in rows):
+        message = "所选事项已移交、已整改或不属于本镇，请刷新页面后重新选择。"
         raise InvalidInput(message, fields={"report_ids": message})
     return rows
+
+
+UNSETTLED = ("open", "interview", "escalated")  # hazard statuses a bundled referral may still take up
+
+
+def _still_open(report: ReportUp) -> bool:
+    """The hazard (or lead) reported up is still unsettled: its case has not since rectified, closed or
+    referred it (a hazard referred twice would reach the departments twice)."""
+    if report.hazard is not None:
+        return report.hazard.status in UNSETTLED
+    return report.lead is None or report.lead.status == "open"
 
 
 def _problems(report_ids: list[int], receiver_ids: list[int], actions_taken: str, feedback_days: int) -> dict:
@@ -128,14 +139,15 @@ def _referral(session: Session, town: GridNode, document: Document, targets: lis
     return referral
 
 
-def record_case_referral(session: Session, inspection: Inspection, document: Document, receiver_names: list[str],
-                         feedback_days: int, user: User | None, now: datetime) -> Referral:
-    """A case's own letter (one unit) joins the referral list, addressed to the receivers it names."""
+def record_case_referral(session: Session, inspection: Inspection, document: Document, hazards: list[Hazard],
+                         receiver_names: list[str], feedback_days: int, user: User | None, now: datetime) -> Referral:
+    """A case's own letter (one unit, the `hazards` it refers) joins the referral list, addressed to the
+    receivers it names."""
     town = grid.required_town(inspection.grid, "移交")
     targets = [r for r in receivers(session, town).values() if r.name in receiver_names]
     referral = _referral(session, town, document, targets, feedback_days, user, now, inspection_id=inspection.id)
     referral.items = [ReferralItem(unit_id=inspection.unit_id, hazard_id=h.id, description=h.description,
-                                   location=h.location) for h in inspection.hazards if h.status == "referred"]
+                                   location=h.location) for h in hazards]
     session.flush()
     return referral
 

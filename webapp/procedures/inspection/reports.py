@@ -94,7 +94,7 @@ def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure
     under_town = (select(Inspection.id).join(GridNode, Inspection.grid_id == GridNode.id)
                   .where(GridNode.path.startswith(town.path)))
     open_hazards = session.scalar(select(func.count()).select_from(Hazard).where(
-        Hazard.inspection_id.in_(under_town), Hazard.status.in_(("open", "referred"))))
+        Hazard.inspection_id.in_(under_town), Hazard.status.in_(("open", "interview", "escalated", "referred"))))
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     inspected = session.scalar(select(func.count()).select_from(under_town.where(
         Inspection.inspected_at >= start, Inspection.inspected_at <= now).subquery()))

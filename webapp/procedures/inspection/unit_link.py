@@ -34,7 +34,9 @@ def _signer(secret: str) -> URLSafeSerializer:
 
 
 def last_day(inspection: Inspection) -> date:
-    start = inspection.deadline or (inspection.served_on or inspection.inspected_at.date())
+    """30 days after the latest date a hazard is due (after an approved 延期 or a 约谈, the new one)."""
+    dates = [d for h in inspection.hazards for d in (h.due_on, h.deadline) if d]
+    start = max(dates, default=None) or inspection.deadline or (inspection.served_on or inspection.inspected_at.date())
     return start + VALID_AFTER_DEADLINE
 
 

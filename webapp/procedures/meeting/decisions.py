@@ -48,7 +48,8 @@ def due_items(session: Session, town: GridNode, until: date) -> list[DueItem]:
                                  .where(User.is_enabled.is_(True), GridNode.path.startswith(town.path))))
     return [DueItem(key=f"decision:{d.id}", title=f"议定事项：{d.title}（{d.owner_name}）", due=d.deadline,
                     recipient_ids=tuple(u.id for u in users if responsible_for_node(u, d.grid)),
-                    instance_id=d.meeting.instance_id) for d in open_ones]
+                    # the meeting case is the town's: only a committee unit's clerks may open it
+                    instance_id=d.meeting.instance_id if d.grid.level == "town" else None) for d in open_ones]
 
 
 def visible_decisions(session: Session, user: User) -> list[MeetingDecision]:

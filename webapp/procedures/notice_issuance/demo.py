@@ -23,12 +23,13 @@ def _step(ctx: DemoContext, instance_id: int, step_key: str, username: str, data
                       opinion="同意。" if step_key in ("review", "sign_off") else "")
 
 
-def walk_notice(ctx: DemoContext, instance_id: int, draft: dict, start: datetime) -> None:
-    """拟稿 (with `draft`) → 核稿 → 签发 → 印发, over two days from `start`."""
+def walk_notice(ctx: DemoContext, instance_id: int, draft: dict, start: datetime, review: dict | None = None) -> None:
+    """拟稿 (with `draft`) → 核稿 (with the office head's `review` edits, if any) → 签发 → 印发, over two days
+    from `start`."""
     data = {**notices.DRAFT_DEFAULTS, **draft}
     data.setdefault("kept_attachments", [notices.kept_value(a) for a in data["attachments"]])
     _step(ctx, instance_id, "draft", "clerk", data, start + timedelta(hours=1))
-    _step(ctx, instance_id, "review", "office_head", {}, start + timedelta(days=1))
+    _step(ctx, instance_id, "review", "office_head", review or {}, start + timedelta(days=1))
     _step(ctx, instance_id, "sign_off", "leader", {}, start + timedelta(days=1, hours=3))
     signed = start + timedelta(days=2)
     instance = ctx.session.get(ProcessInstance, instance_id)
@@ -45,7 +46,9 @@ DEMO_NOTICES = [
              "body": "为切实做好今冬明春火灾防控工作，结合我镇实际，现就有关事项通知如下：\n"
                      "一、开展隐患排查\n各村（社区）要对辖区“九小场所”、出租屋逐户排查，建立台账。\n"
                      "二、加强宣传培训\n（一）入户宣传\n发放消防安全提示，开展家庭防火检查。\n"
-                     "（二）组织演练\n1.各村（社区）至少组织一次疏散演练。"}),
+                     "（二）组织演练\n1.各村（社区）至少组织一次疏散演练。",
+             # the office head's 核稿 edit: the notice is filed with its 修改痕迹稿
+             "demo_review": ("逐户排查，建立台账。", "逐户逐店排查，建立隐患台账，限期整改。")}),
     (2, 24, {"kind": "通知", "title": "关于印发《青石镇消防安全网格化管理实施方案》的通知",
              "addressees": ["各村（社区）", "镇直各部门"], "cc": "江岸区消防安全委员会办公室",
              "body": "现将《青石镇消防安全网格化管理实施方案》印发给你们，请认真贯彻执行。",
@@ -61,12 +64,14 @@ def _demo_notice(ctx: DemoContext, start: datetime, draft: dict) -> None:
     clerk = ctx.session.scalar(select(User).where(User.username == "clerk"))
     draft = dict(draft)
     name = draft.pop("demo_attachment", None)
+    old, new = draft.pop("demo_review", ("", ""))
+    review = {"body": draft["body"].replace(old, new)} if old else None
     if name:
         draft["attachments"] = [demo_scans.upload_scan(ctx.session, ctx.services.documents.store, name, start)]
     ctx.clock.set(start)
     instance = notices.start_notice(ctx.session, ctx.services, user=clerk, grid=clerk.scope, draft=draft,
                                     now=start)
-    walk_notice(ctx, instance.id, draft, start)
+    walk_notice(ctx, instance.id, draft, start, review)
 
 
 def play_history(ctx: DemoContext) -> None:
