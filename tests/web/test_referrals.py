@@ -193,3 +193,20 @@ def test_a_case_referral_joins_the_list_and_old_referrals_keep_their_receiver(ap
     row = session.get(ReferralAddressee, row.id)
     assert (row.status, row.measures, row.feedback_on) == ("answered", "查封", date(2026, 10, 6))
     assert session.get(ProcessInstance, case.id).status == "completed"
+
+
+def test_a_queued_hazard_the_case_has_settled_since_is_not_referred(app, session, login_as):
+    """Reported up while open, then rectified at 复查: the town's bundle refuses it (else 已整改 became 已移交)."""
+    hazard, _lead = _queued_hazard_and_lead(app, session, login_as)
+    hazard.status = "rectified"  # as the case's 复查 records it
+    session.commit()
+    police = setup.receivers(session, _town(session))["police"]
+    clerk = login_as("clerk")
+    report = session.scalar(select(ReportUp.id).where(ReportUp.hazard_id == hazard.id))
+    refused = clerk.post("/referrals/queue", {"report_ids": [report], "receiver_ids": [police.id],
+                                              "actions_taken": "已督促。", "feedback_days": "5",
+                                              "contact_name": "林晓雯", "contact_phone": "0712-5861002"})
+    assert refused.status_code == 400 and "已整改" in refused.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Hazard, hazard.id).status == "rectified"
+    assert session.scalar(select(ReportUp.status).where(ReportUp.id == report)) == "queued"
