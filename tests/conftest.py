@@ -56,6 +56,14 @@ def _database_url(tmp_dir: Path) -> str:
     return _worker_database(make_url(url), worker).render_as_string(hide_password=False)
 
 
+def _throwaway_postgresql(url: str) -> dict:
+    """A test database is thrown away: its commits need not wait for the disk (the product's do)."""
+    if not url.startswith("postgresql"):
+        return {}
+    return {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True,
+                                         "connect_args": {"options": "-c synchronous_commit=off"}}}
+
+
 def _worker_database(base: URL, worker: str) -> URL:
     own = base.set(database=f"{base.database}_{worker}")
     engine = create_engine(base, isolation_level="AUTOCOMMIT")
@@ -107,6 +115,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
         "DATA_DIR": data_dir,
         "SECRET_KEY": "test-secret",
         "SQLALCHEMY_DATABASE_URI": _database_url(data_dir),
+        **_throwaway_postgresql(_database_url(data_dir)),
     })
     with app.app_context():
         from flask_migrate import upgrade

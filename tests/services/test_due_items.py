@@ -30,7 +30,7 @@ def _decision(app, session, small_town, grid, deadline: date) -> MeetingDecision
 
 def test_a_village_decision_is_due_soon_then_overdue_for_the_village_users_only(app, session, small_town):
     runtime = app.extensions["firegrid.runtime"]
-    decision = _decision(app, session, small_town, small_town.village, date(2026, 9, 30))  # Wed before 国庆
+    _decision(app, session, small_town, small_town.village, date(2026, 9, 30))  # Wed before 国庆
     alerts.sweep(session, runtime, at("2026-09-28T08:00"))  # Mon: two working days ahead, not yet
     assert notices(session, kind="due_soon") == []
     alerts.sweep(session, runtime, at("2026-09-29T08:00"))
