@@ -56,6 +56,10 @@ def _database_url(tmp_dir: Path) -> str:
     return _worker_database(make_url(url), worker).render_as_string(hide_password=False)
 
 
+def _about_postgresql(item: pytest.Item) -> bool:
+    return "postgresql" in Path(str(item.fspath)).read_text(encoding="utf-8").lower()
+
+
 def _throwaway_postgresql(url: str) -> dict:
     """A test database is thrown away: its commits need not wait for the disk (the product's do)."""
     if not url.startswith("postgresql"):
@@ -231,12 +235,15 @@ def without_libreoffice(app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: P
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On PostgreSQL, run only the tests that reach the database: a test that asks for neither `app` nor
-    `session` (document layout, the engine, the browser tests, which always serve from SQLite) runs the same
-    code on either backend, and the SQLite run of the same command has just run it."""
+    """On PostgreSQL, run the tests that reach the database, not twice what the SQLite run of the same command
+    has just run: a test that asks for neither `app` nor `session` (document layout, the engine, the browser
+    tests, which always serve from SQLite) runs the same code on either backend, and the slow ones (demo-year
+    plays, crawlers, LibreOffice batches) keep CI within its time; a slow test about PostgreSQL itself (its
+    module names it, e.g. the two hosts on one database) still runs here."""
     if not (os.environ.get("FIREGRID_TEST_DATABASE_URL") or "").startswith("postgresql"):
         return
-    independent = [item for item in items if not {"app", "session"} & set(item.fixturenames)]
+    independent = [item for item in items if not {"app", "session"} & set(item.fixturenames)
+                   or (item.get_closest_marker("slow") and not _about_postgresql(item))]
     if independent:
         config.hook.pytest_deselected(items=independent)
         dropped = set(map(id, independent))
