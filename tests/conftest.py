@@ -242,8 +242,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     module names it, e.g. the two hosts on one database) still runs here."""
     if not (os.environ.get("FIREGRID_TEST_DATABASE_URL") or "").startswith("postgresql"):
         return
+    asked_for_slow = "slow" in (config.getoption("markexpr") or "")  # `-m slow`: play them here too
     independent = [item for item in items if not {"app", "session"} & set(item.fixturenames)
-                   or (item.get_closest_marker("slow") and not _about_postgresql(item))]
+                   or (item.get_closest_marker("slow") and not asked_for_slow and not _about_postgresql(item))]
     if independent:
         config.hook.pytest_deselected(items=independent)
         dropped = set(map(id, independent))
