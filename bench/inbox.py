@@ -20,10 +20,10 @@ from sqlalchemy import MetaData, select  # noqa: E402
 
 from tests.inbox_support import bulk_cases  # noqa: E402
 from webapp import create_app  # noqa: E402
+from webapp.cases import inbox
+from webapp.demo import organisation as demo
 from webapp.extensions import db  # noqa: E402
 from webapp.models import User  # noqa: E402
-from webapp.demo import organisation as demo
-from webapp.cases import inbox
 
 
 def median_ms(user_id: int, repeat: int) -> float:
