@@ -17,7 +17,7 @@ from webapp.documents.template_builder import (
 
 HAZARD = BODY.but(left=0)
 RECEIPT_RULE = FLUSH_LEFT.but(before=2 * LINE_PITCH, borders=(Border("top", val="dashed", size=6, space=4),))
-# Names and 文号 print as runs no line breaks inside (彭秀兰, not 彭 / 秀兰; fitting.nobreak).
+# Names and 文号 print as runs no line breaks inside (王秀英, not 王 / 秀英; fitting.nobreak).
 INSPECTORS = "{{r inspection.inspectors|nobreak }}"
 KEEP_SAFE = "整改期间，你单位应当采取措施，确保消防安全；对拒不整改的，将依法移交公安派出所或消防救援机构处理。"
 
