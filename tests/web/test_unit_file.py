@@ -9,7 +9,7 @@ from datetime import date
 import docx
 import pdfplumber
 import pytest
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
 from tests.docx_checks import check_gbt9704, check_pdf_text
@@ -21,7 +21,7 @@ from webapp.procedures.evaluation import registers
 from webapp.procedures.inspection.models import Inspection
 from webapp.procedures.responsibility_letters.campaigns import organ_name
 from webapp.procedures.responsibility_letters.models import ResponsibilityLetter
-from webapp.services.documents import pdf_cache_path
+from webapp.services.documents import PDF, pdf_bytes, pdf_cache_path
 
 
 def _docs(app):
@@ -143,12 +143,27 @@ def test_without_libreoffice_the_page_says_so_and_offers_the_docx(app, session, 
     assert "记录5条，附文件3份、现场照片1张" in cells  # letter, record and notice; the hazard's photo
 
 
+def _store_a_pdf_of_the_letter_with_one_more_page(app, session, document_id: int) -> int:
+    """As the PDF job does after issuing, but with a blank page added, so the export shows which PDF it
+    took; returns the letter's own page count."""
+    docs, document = _docs(app), session.get(Document, document_id)
+    made = PdfWriter(clone_from=io.BytesIO(docs.pdf.convert(docs.store.read(document.file_sha256))))
+    pages = len(made.pages)
+    made.add_blank_page()
+    out = io.BytesIO()
+    made.write(out)
+    document.pdf_sha256 = docs.store.put(session, out.getvalue(), PDF, app.extensions["firegrid.clock"].now()).sha256
+    session.commit()
+    return pages
+
+
 @pytest.mark.slow
 def test_the_pdf_holds_the_summary_the_documents_and_the_photos(app, session, login_as, tmp_path):
     if not _docs(app).pdf.available():
         pytest.skip("LibreOffice (soffice) is not installed")
     unit, made = _unit_with_history(app, session, login_as)
-    inspector = made["inspector"]
+    inspector, docs = made["inspector"], _docs(app)
+    letter_pages = _store_a_pdf_of_the_letter_with_one_more_page(app, session, made["letter"].document_id)
     response = inspector.get(f"/units/{unit.id}/file.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))
@@ -171,9 +186,11 @@ def test_the_pdf_holds_the_summary_the_documents_and_the_photos(app, session, lo
     assert inspection.notice_number.replace(" ", "") in everything and "整改通知书" in everything
     assert "2026年度消防安全目标责任书" in everything and "消防安全检查记录" in everything
     assert photo_pages and "现场照片" in (photo_pages[-1].extract_text() or "")
-    docs = _docs(app)
-    appended = [PdfReader(pdf_cache_path(docs, session.get(Document, i).file_sha256)) for i in
-                (made["letter"].document_id, inspection.record_document_id, inspection.notice_document_id)]
+    letter = session.get(Document, made["letter"].document_id)
+    assert not pdf_cache_path(docs, letter.file_sha256).exists()  # its stored PDF was used, none made
+    appended = [PdfReader(io.BytesIO(pdf_bytes(docs, session.get(Document, i)))) for i in
+                (letter.id, inspection.record_document_id, inspection.notice_document_id)]
+    assert len(appended[0].pages) == letter_pages + 1
     assert len(reader.pages) == summary_pages + sum(len(r.pages) for r in appended) + 1  # one photo page
     assert reader.pages[summary_pages].extract_text() == appended[0].pages[0].extract_text()
     summary_docx = inspector.get(f"/units/{unit.id}/file.docx").data
