@@ -64,7 +64,7 @@ def _build_runtime(app: Flask):
     documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"], store,
                                        layout_check=app.config.get("LAYOUT_CHECK", False),
                                        pdf_after_issue=app.config.get("PDF_AFTER_ISSUE", False))
-    runtime = CaseRuntime(specs=specs, documents=documents)
+    runtime = CaseRuntime(specs=specs, documents=documents, settings=app.config)
     if app.config.get("CHECK_WORKFLOWS", True):
         problems = runtime.problems(form_keys())
         if problems:

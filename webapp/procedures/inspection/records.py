@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import select
@@ -11,6 +12,7 @@ from sqlalchemy.orm import Session
 from webapp.cases import leads, special_campaigns
 from webapp.clock import TZ
 from webapp.models import AttachmentRole, Document, ProcessInstance, Unit, User
+from webapp.procedures.inspection import unit_link
 from webapp.procedures.inspection.models import ChecklistItem, Hazard, Inspection
 from webapp.services import documents, grid, units, uploads
 from webapp.services.documents import DocumentServices, Subject
@@ -177,10 +179,24 @@ def town_name(instance: ProcessInstance) -> str:
     return town.name if town else ""
 
 
-def notice_context(session: Session, instance: ProcessInstance, data: dict, now: datetime) -> dict:
-    """The 隐患整改通知书 from the draft's data (preview: the number is still a placeholder)."""
+@dataclass(frozen=True)
+class LinkSettings:
+    """The town's public address (FIREGRID_PUBLIC_URL; empty: the notice prints no link) and the signing key."""
+
+    public_url: str = ""
+    secret: str = ""
+
+
+def notice_context(session: Session, instance: ProcessInstance, data: dict, now: datetime,
+                   link: LinkSettings | None = None) -> dict:
+    """The 隐患整改通知书 from the draft's data (preview: the number is still a placeholder), with the unit's
+    own link and its QR code under the closing lines."""
     inspection = inspection_of(session, instance)
     mark, signature = organ(session, "rectification", instance)
+    latest = max((d for h in data.get("notice_hazards") or [] if (d := hazard_deadline(h, data))), default=None)
+    valid_until = date.fromisoformat(latest) + unit_link.VALID_AFTER_DEADLINE if latest else unit_link.last_day(
+        inspection)
+    block = unit_link.notice_block(link.public_url, link.secret, inspection, valid_until) if link else None
     return {
         "organ_mark": mark, "doc_number": "（签发后编号）", "title": "火灾隐患整改通知书",
         "unit": unit_facts(inspection.unit),
@@ -190,6 +206,7 @@ def notice_context(session: Session, instance: ProcessInstance, data: dict, now:
                     for h in data.get("notice_hazards") or []],
         "contact_office": CONTACT_OFFICE.format(town=town_name(instance)),
         "signature": signature, "date": now.date().isoformat(), "note": data.get("note") or None, "receipt": None,
+        "unit_link": block,
     }
 
 
@@ -211,13 +228,13 @@ def issue_step_document(session: Session, docs: DocumentServices, inspection: In
 
 
 def issue_notice(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
-                 user: User | None, now: datetime) -> Document:
+                 user: User | None, now: datetime, link: LinkSettings | None = None) -> Document:
     """签发 → 编号 (prefix `rectification`, 第NNNN号) → 印发."""
     inspection = inspection_of(session, instance)
     document = issue_step_document(
         session, docs, inspection, "sign_notice", template_key="rectification_notice", prefix_key="rectification",
-        context=notice_context(session, instance, data, now), title=f"火灾隐患整改通知书（{inspection.unit.name}）",
-        user=user, now=now)
+        context=notice_context(session, instance, data, now, link),
+        title=f"火灾隐患整改通知书（{inspection.unit.name}）", user=user, now=now)
     inspection.notice_document_id, inspection.notice_number = document.id, document.number or ""
     inspection.deadline = date.fromisoformat(str(data["deadline"])[:10])
     _apply_notice_edits(inspection, data)

@@ -2,12 +2,16 @@
 rectification photos (images or PDF only, within the upload limit) and applies for 复查; the re-inspection is
 then due 3 working days after the application (procedure.due_date counts from `applied_on`).
 
-The link carries the inspection id and its last valid day, signed with the app's secret key: changing either
-breaks the signature (403), and the day is checked against the clock, so no table of tokens is needed.
+The link carries the inspection id signed with the app's secret key (changing it breaks the signature: 403);
+its last day is worked out from the case's due dates and checked against the clock, so no table of tokens is
+needed, and the link printed on the notice (with its QR code) keeps working after an approved 延期.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from datetime import date, datetime, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -24,13 +28,21 @@ from webapp.services.errors import InvalidInput, OutOfScope
 from webapp.services.file_store import FileStore
 
 SALT = "inspection-unit-link"
+PATH = "/n"  # short, so the address printed under the notice's QR code fits one line
 VALID_AFTER_DEADLINE = timedelta(days=30)  # time to apply late, and for 复查 to take place
 ACCEPTED = ("image/jpeg", "image/png", "image/webp", "application/pdf")
 WAITING_STEP = "early_application"
+SIGNATURE_CHARS = 16  # 96 bits of HMAC-SHA256: no guessing, still short to type
 
 
-def _signer(secret: str) -> URLSafeSerializer:
+def _legacy(secret: str) -> URLSafeSerializer:
+    """The first links (slips printed before the notice carried its own) held a JSON payload."""
     return URLSafeSerializer(secret, salt=SALT)
+
+
+def _signature(secret: str, inspection_id: int) -> str:
+    digest = hmac.new(secret.encode(), f"{SALT}:{inspection_id}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:SIGNATURE_CHARS]
 
 
 def last_day(inspection: Inspection) -> date:
@@ -41,21 +53,43 @@ def last_day(inspection: Inspection) -> date:
 
 
 def token_for(secret: str, inspection: Inspection) -> str:
-    return _signer(secret).dumps({"i": inspection.id, "e": last_day(inspection).isoformat()})
+    """`<inspection id>-<signature>`: the link names its notice only; how long it works is read from the
+    case each time (an approved 延期 keeps the printed link working until its new dates)."""
+    return f"{inspection.id}-{_signature(secret, inspection.id)}"
+
+
+def link_url(base: str, secret: str, inspection: Inspection) -> str:
+    return f"{base.rstrip('/')}{PATH}/{token_for(secret, inspection)}"
+
+
+def notice_block(base: str, secret: str, inspection: Inspection, valid_until: date) -> dict | None:
+    """What the 整改通知书 prints under its closing lines; nothing without the town's public address
+    (FIREGRID_PUBLIC_URL): a link to this machine's local name would not open on the unit's phone."""
+    if not base:
+        return None
+    url = link_url(base, secret, inspection)
+    return {"url": url, "qr": url, "valid_until": valid_until.isoformat()}
+
+
+def _inspection_id(secret: str, token: str) -> int:
+    number, _, signature = token.partition("-")
+    if number.isdigit() and hmac.compare_digest(signature.encode(), _signature(secret, int(number)).encode()):
+        return int(number)
+    payload = _legacy(secret).loads(token)
+    return int(payload["i"])
 
 
 def inspection_for(session: Session, secret: str, token: str, now: datetime) -> Inspection:
     """The notice's inspection; a tampered or expired link is refused (403, logged by the error handler)."""
     try:
-        payload = _signer(secret).loads(token)
-        inspection_id, expires = int(payload["i"]), date.fromisoformat(payload["e"])
+        inspection_id = _inspection_id(secret, token)
     except (BadSignature, KeyError, TypeError, ValueError) as error:
         raise OutOfScope("链接无效：请使用整改通知书上打印的完整链接或二维码。") from error
-    if now.date() > expires:
-        raise OutOfScope("链接已过期，请联系镇（街道）消防安全办公室。")
     inspection = session.get(Inspection, inspection_id)
     if inspection is None or not inspection.notice_number:
         raise OutOfScope("链接无效：该整改通知书不存在。")
+    if now.date() > last_day(inspection):
+        raise OutOfScope("链接已过期，请联系镇（街道）消防安全办公室。")
     return inspection
 
 

@@ -26,8 +26,7 @@ def _secret() -> str:
 
 
 def link_url(inspection: Inspection) -> str:
-    token = unit_link.token_for(_secret(), inspection)
-    return f"{public_base()}{url_for('unit_link.page', token=token)}"
+    return unit_link.link_url(public_base(), _secret(), inspection)
 
 
 @bp.app_context_processor
@@ -35,7 +34,8 @@ def unit_link_helpers() -> dict:
     return {"unit_submissions": lambda inspection: unit_link.submissions(db.session, inspection)}
 
 
-@bp.route("/notice-link/<token>", methods=["GET", "POST"])
+@bp.route(f"{unit_link.PATH}/<token>", methods=["GET", "POST"])
+@bp.route("/notice-link/<token>", methods=["GET", "POST"])  # the slips printed before the notice had the QR
 def page(token: str):
     """The unit's page: this notice only, until the link expires; tampered or expired → 403 (logged)."""
     inspection = unit_link.inspection_for(db.session, _secret(), token, now())
