@@ -12,7 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
@@ -20,17 +21,19 @@ from sqlalchemy.orm import Session
 
 from webapp.cases import actions
 from webapp.cases.runtime import CaseRuntime
+from webapp.clock import TZ
 from webapp.models import WorkTask
 from webapp.procedures.inspection.models import Inspection
 from webapp.procedures.inspection.referral_models import UnitSubmission
 from webapp.services import audit, uploads
 from webapp.services.errors import InvalidInput, OutOfScope
-from webapp.services.file_store import FileStore
+from webapp.services.storage.backends import FileBackend
 
 SALT = "inspection-unit-link"
 PATH = "/n"  # short, so the address printed under the notice's QR code fits one line
 VALID_AFTER_DEADLINE = timedelta(days=30)  # time to apply late, and for 复查 to take place
-ACCEPTED = ("image/jpeg", "image/png", "image/webp", "application/pdf")
+EXTENSIONS = {"image/jpeg": (".jpg", ".jpeg"), "image/png": (".png",), "image/webp": (".webp",),
+              "application/pdf": (".pdf",)}  # what the unit may send, and the names each may carry
 WAITING_STEP = "early_application"
 SIGNATURE_CHARS = 16  # 96 bits of HMAC-SHA256: no guessing, still short to type
 
@@ -93,12 +96,46 @@ def inspection_for(session: Session, secret: str, token: str, now: datetime) -> 
     return inspection
 
 
-def store_files(session: Session, store: FileStore, files: list[tuple[bytes, str]], *, max_bytes: int,
-                now: datetime) -> list[dict]:
-    """Photos or PDF scans only, each checked by the upload service (content, size); all or none."""
-    wrong = [name for content, name in files if uploads.sniff_type(content, name) not in ACCEPTED]
+@dataclass(frozen=True)
+class DailyCap:
+    """What one notice's link accepts a day (FIREGRID_UNIT_LINK_DAILY_FILES / _MB)."""
+
+    files: int
+    megabytes: int
+
+
+def _checked_type(content: bytes, name: str) -> str | None:
+    """The file's type by its content, when it is an image or PDF whose name does not claim another type
+    (a PDF or a program renamed "photo.jpg" is refused); a name without an extension claims nothing."""
+    media_type = uploads.sniff_type(content, name)
+    suffix = "." + name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if media_type not in EXTENSIONS or (suffix and suffix not in EXTENSIONS[media_type]):
+        return None
+    return media_type
+
+
+def _sent_today(session: Session, inspection: Inspection, now: datetime) -> tuple[int, int]:
+    """Files and bytes this notice's link took since midnight (Beijing)."""
+    midnight = datetime.combine(now.astimezone(TZ).date(), time(), TZ)
+    rows = session.scalars(select(UnitSubmission.files).where(UnitSubmission.inspection_id == inspection.id,
+                                                              UnitSubmission.submitted_at >= midnight))
+    files = [f for row in rows for f in row or []]
+    return len(files), sum(int(f.get("size") or 0) for f in files)
+
+
+def store_files(session: Session, store: FileBackend, inspection: Inspection, files: list[tuple[bytes, str]], *,
+                max_bytes: int, cap: DailyCap, now: datetime) -> list[dict]:
+    """Photos or PDF scans only, each checked by the upload service (content, size), within the day's cap;
+    every check runs before anything is stored, and the caller rolls back on an error (no orphan file)."""
+    wrong = [name for content, name in files if _checked_type(content, name) is None]
     if wrong:
-        message = f"只能上传图片（JPG、PNG、WEBP）或PDF：{'、'.join(wrong)}"
+        message = f"只能上传图片（JPG、PNG、WEBP）或PDF，且文件名与内容相符：{'、'.join(wrong)}"
+        raise InvalidInput(message, fields={"files": message})
+    count, size = _sent_today(session, inspection, now)
+    if files and (count + len(files) > cap.files
+                  or size + sum(len(c) for c, _ in files) > cap.megabytes * 1024 * 1024):
+        message = (f"本链接每日最多接收{cap.files}个文件、共{cap.megabytes}MB，今日已接收{count}个"
+                   f"（{size / 1024 / 1024:.1f}MB）。请明日再上传，或联系镇（街道）消防安全办公室。")
         raise InvalidInput(message, fields={"files": message})
     return [uploads.store_upload(session, store, content=c, filename=n, now=now, max_bytes=max_bytes) for c, n in files]
 
@@ -110,21 +147,48 @@ def submit(session: Session, runtime: CaseRuntime, inspection: Inspection, *, fi
         raise InvalidInput("请填写提交人。", fields={"applicant": "请填写提交人。"})
     if not files and not apply:
         raise InvalidInput("请上传整改照片，或申请复查。", fields={"files": "请上传整改照片，或申请复查。"})
-    kind = "reinspection" if apply else "photos"
+    row = _record(session, inspection, "reinspection" if apply else "photos", applicant, note, files, now)
+    application = {"application": "reinspection", "applied_on": now.date().isoformat(), "applicant": row.applicant,
+                   "note": row.note}
+    if apply:
+        _end_wait(session, runtime, inspection, application, f"单位通过自助链接申请复查（{row.applicant}）", now)
+    _audit(session, inspection, row, now)
+    return row
+
+
+def apply_for_extension(session: Session, runtime: CaseRuntime, inspection: Inspection, *, applicant: str,
+                        reason: str, measures: str, interim_measures: str, plan_items: list[dict],
+                        now: datetime) -> UnitSubmission:
+    """申请延期 through the link: the same application (整改计划 with new dates per hazard) the inspector records
+    from the case page, dated the day it is sent; it goes to a leader's 审批整改计划 as that one does."""
+    row = _record(session, inspection, "extension", applicant, reason, [], now)
+    application = {"application": "extension", "applied_on": now.date().isoformat(), "applicant": row.applicant,
+                   "note": "", "reason": reason.strip(), "measures": measures.strip(),
+                   "interim_measures": interim_measures.strip(), "plan_items": plan_items}
+    _end_wait(session, runtime, inspection, application, f"单位通过自助链接申请延期（{row.applicant}）", now)
+    _audit(session, inspection, row, now)
+    return row
+
+
+def _record(session: Session, inspection: Inspection, kind: str, applicant: str, note: str, files: list[dict],
+            now: datetime) -> UnitSubmission:
     row = UnitSubmission(inspection=inspection, kind=kind, applicant=applicant.strip()[:50], note=note.strip()[:500],
                          files=files, submitted_at=now)
     session.add(row)
-    # 申请复查 (the link offers no 延期: an extension needs a plan the inspector records with the unit)
-    application = {"application": "reinspection", "applied_on": now.date().isoformat(), "applicant": row.applicant,
-                   "note": row.note}
-    if apply and not actions.complete_waiting_step(
-            session, runtime, instance=inspection.instance, step_key=WAITING_STEP, data=application,
-            opinion=f"单位通过自助链接申请复查（{row.applicant}）", now=now):
-        raise InvalidInput("该整改通知书已不在整改期内，无需再申请复查。")
+    return row
+
+
+def _end_wait(session: Session, runtime: CaseRuntime, inspection: Inspection, application: dict, opinion: str,
+              now: datetime) -> None:
+    if not actions.complete_waiting_step(session, runtime, instance=inspection.instance, step_key=WAITING_STEP,
+                                         data=application, opinion=opinion, now=now):
+        raise InvalidInput("该整改通知书已不在整改期内，无需再申请。")
+
+
+def _audit(session: Session, inspection: Inspection, row: UnitSubmission, now: datetime) -> None:
     session.flush()
     audit.record(session, at=now, user=None, action="unit_link_submit", object_type="inspection",
                  object_id=inspection.id, summary=f"{inspection.unit.name}：{row.kind_label}（{row.applicant}）")
-    return row
 
 
 def submissions(session: Session, inspection: Inspection) -> list[UnitSubmission]:
