@@ -91,8 +91,10 @@ def test_the_unit_applies_for_an_extension_and_the_leader_approves_it(app, sessi
     data[f"ext-plan_items-{rows[0][0]}-due_on"] = new_due.isoformat()
     done = unit.post(f"{path}/extension", data)
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
+    again = unit.post(f"{path}/extension", data)  # while the leader decides, the case waits for nothing
+    assert again.status_code == 400 and "已不在整改期内" in again.get_data(as_text=True)
     session.expire_all()
-    assert session.scalar(select(UnitSubmission.kind)) == "extension"
+    assert session.scalars(select(UnitSubmission.kind)).all() == ["extension"]
     plan = session.scalar(select(RectificationPlan))
     assert plan.status == "pending" and plan.applicant == "店主" and "到货约两周" in plan.reason
     leader = login_as("leader")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -43,28 +42,17 @@ xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><w
 </wp:inline></w:drawing></w:r>"""
 
 
-@dataclass(frozen=True)
 class Picture:
-    """One picture to print: its PNG and the relationship id its drawing names."""
+    """One picture to print: its PNG, the relationship id its drawing names and the part that holds it."""
 
-    png: bytes
-    size_mm: float
-
-    @property
-    def key(self) -> str:
-        return hashlib.sha256(self.png).hexdigest()[:16]
-
-    @property
-    def rel_id(self) -> str:
-        return f"rIdFgPic{self.key}"
-
-    @property
-    def part_name(self) -> str:
-        return f"word/media/fg_{self.key}.png"
+    def __init__(self, png: bytes, size_mm: float) -> None:
+        key = hashlib.sha256(png).hexdigest()[:16]  # equal pictures share one part
+        self.png, self.size_mm, self.name = png, size_mm, f"fg_{key}.png"
+        self.rel_id, self.part_name = f"rIdFgPic{key}", f"word/media/{self.name}"
 
     def __html__(self) -> str:  # what {{r field }} prints: the whole run
         size = round(self.size_mm * EMU_PER_MM)
-        return _INLINE.format(size=size, name=f"qr_{self.key}.png", rel_id=self.rel_id)
+        return _INLINE.format(size=size, name=self.name, rel_id=self.rel_id)
 
     def __str__(self) -> str:
         return Markup(self.__html__())

@@ -43,11 +43,12 @@ def _page(token: str, inspection: Inspection, form: UnitLinkForm | None = None,
           extension: UnitExtensionForm | None = None):
     """The unit's page: what it was told, its two forms (photos / 复查, and 延期 while the case waits)."""
     waiting = unit_link.waiting_for_application(db.session, inspection)
-    if extension is None:
+    if extension is None and waiting:
         extension = UnitExtensionForm(prefix="ext")
         extension.setup_for(inspection)
+    # a posted 延期 form shows again with its errors, even when the case stopped waiting meanwhile
     return render_template("referrals/unit_link.html", inspection=inspection, form=form or UnitLinkForm(),
-                           extension=extension if waiting else None, token=token, waiting=waiting,
+                           extension=extension, token=token, waiting=waiting,
                            sent=unit_link.submissions(db.session, inspection),
                            last_day=unit_link.last_day(inspection)), form_status()
 
