@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask, url_for
 from flask_login import current_user
 
-from webapp.cases import registry
+from webapp.cases import photos, registry
 from webapp.cases.inbox import DUE_FILTERS
+from webapp.extensions import db
 from webapp.models.grid import UNIT_CATEGORIES
 from webapp.models.users import ROLES
 from webapp.models.workflow import CASE_ACTION_LABELS
@@ -62,7 +63,9 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
     stack_labels.install(app)
     app.jinja_env.globals.update(ROLES=ROLES, UNIT_CATEGORIES=UNIT_CATEGORIES, ACTIONS=CASE_ACTION_LABELS, now=now,
                                   DUE_FILTERS=DUE_FILTERS,
-                                  case_panel=lambda key: getattr(registry.get(key), "case_panel", None))
+                                  case_panel=lambda key: getattr(registry.get(key), "case_panel", None),
+                                  # a hazard's photos with their watermarked copy and state (生成中, 已损坏)
+                                  evidence_photos=lambda refs: photos.resolve(db.session, refs))
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
 
     @app.context_processor
