@@ -120,7 +120,7 @@ def image_problem(content: bytes, image_format: str) -> str | None:
     if _MARKUP.search(content):
         return "不是有效的图片：其中夹带了网页代码。"
     if not _ends_whole(content, image_format):
-        return "不完整（可能上传中断），请重新上传。"
+        return "不是有效的图片：文件不完整（可能上传中断），请重新上传。"
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

@@ -7,6 +7,7 @@ from werkzeug.datastructures import FileStorage
 
 from webapp.extensions import db
 from webapp.services import uploads
+from webapp.services.errors import InvalidInput
 from webapp.web.common import now
 from webapp.web.responses import runtime
 
@@ -17,6 +18,12 @@ def upload_limit() -> int:
 
 
 def store_posted(upload: FileStorage) -> dict:
-    """Check and store one posted file; returns the reference kept in task data (see uploads.store_upload)."""
-    return uploads.store_upload(db.session, runtime().documents.store, content=upload.read(),
-                                filename=upload.filename or "upload", now=now(), max_bytes=upload_limit())
+    """Check and store one posted file; returns the reference kept in task data (see uploads.store_upload).
+    A refused file's message names its form field, so the form shows it beside that field."""
+    try:
+        return uploads.store_upload(db.session, runtime().documents.store, content=upload.read(),
+                                    filename=upload.filename or "upload", now=now(), max_bytes=upload_limit())
+    except InvalidInput as error:
+        if error.fields or not upload.name:
+            raise
+        raise InvalidInput(error.message, error.problems, field=upload.name) from error
