@@ -52,6 +52,9 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
     """Register the shared pages, every procedure's, and `extra_modules` (the archive's), with their menus."""
     from webapp.web import read_only, security, sessions, stack_labels
     from webapp.web.errors import register_error_handlers
+    from webapp.web.posted_files import UploadRequest
+
+    app.request_class = UploadRequest  # uploads parsed in memory (a phone photo's submit, issue 19)
 
     modules = _shared_modules() + [m for p in registry.all_procedures() for m in p.web] + list(extra_modules)
     for module in modules:
