@@ -67,8 +67,10 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
     app.jinja_env.globals.update(ROLES=ROLES, UNIT_CATEGORIES=UNIT_CATEGORIES, ACTIONS=CASE_ACTION_LABELS, now=now,
                                   DUE_FILTERS=DUE_FILTERS,
                                   case_panel=lambda key: getattr(registry.get(key), "case_panel", None),
-                                  # a hazard's photos with their watermarked copy and state (生成中, 已损坏)
-                                  evidence_photos=lambda refs: photos.resolve(db.session, refs))
+                                  # each hazard's photos with their watermarked copy and state (生成中, 已损坏),
+                                  # for all the hazards of a page in one query
+                                  evidence_photos=lambda hazards: photos.resolve_groups(
+                                      db.session, [h.photos for h in hazards]))
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
 
     @app.context_processor
