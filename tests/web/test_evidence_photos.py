@@ -142,7 +142,7 @@ def test_before_the_job_ran_the_unit_file_previews_the_original(app, session, sm
     key = hashlib.sha256(original).hexdigest()
     assert "水印件生成中" in walker.get(f"/cases/{session.scalar(select(Patrol)).instance_id}").get_data(as_text=True)
     page = walker.get(f"/units/{unit.id}").get_data(as_text=True)
-    assert f"/units/{unit.id}/photos/{key}/thumbnail.jpg" in page
+    assert f"/units/{unit.id}/photos/{key}/thumbnail.jpg" in page and "1张水印件生成中，暂用原图" in page
     thumbnail = walker.get(f"/units/{unit.id}/photos/{key}/thumbnail.jpg")
     assert thumbnail.status_code == 200 and thumbnail.mimetype == "image/jpeg"
     with Image.open(io.BytesIO(thumbnail.data)) as image:

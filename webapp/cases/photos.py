@@ -132,12 +132,15 @@ def resolve_groups(session: Session, groups: list[list | None]) -> list[list[dic
 
 
 def display_keys(resolved: list[dict]) -> tuple[tuple[str, ...], str]:
-    """(the stored files a page shows for these resolved photos, a note): each photo's watermarked copy,
-    else its original while the copy is being made; a damaged photo is left out (its bytes show no
-    picture) and counted in the note."""
+    """(the stored files a page or the unit file's PDF shows for these resolved photos, a note): each photo's
+    watermarked copy, else its original while the copy is being made (said in the note); a damaged photo is
+    left out (its bytes show no picture) and counted in the note."""
     damaged = [r for r in resolved if r["state"] == PHOTO_STATES["damaged"]]
+    waiting = sum(r["state"] == PHOTO_STATES["pending"] for r in resolved)
     keys = tuple(r.get("print_file") or r["file"] for r in resolved if r not in damaged)
-    return keys, (f"{len(damaged)}张{PHOTO_STATES['damaged']}" if damaged else "")
+    notes = [f"{len(damaged)}张{PHOTO_STATES['damaged']}" if damaged else "",
+             f"{waiting}张{PHOTO_STATES['pending']}，暂用原图" if waiting else ""]
+    return keys, "；".join(note for note in notes if note)
 
 
 def printable(session: Session, store: FileBackend, ref: dict, now: datetime) -> tuple[str, str, str]:
