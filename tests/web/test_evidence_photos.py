@@ -13,6 +13,7 @@ from PIL import Image, ImageChops
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tests.web.test_inspection_flow import at, record_form
 from tests.web.test_patrol_http import MOMENT, _at, _hazard_post
 from webapp.cases import photos
 from webapp.extensions import db
@@ -83,6 +84,22 @@ def test_a_jpeg_damaged_in_the_middle_is_accepted_then_marked_damaged_and_the_me
     assert "照片已损坏，请重新上传" in case_page
     unit_page = walker.get(f"/units/{unit.id}").get_data(as_text=True)
     assert "1张照片已损坏，请重新上传" in unit_page and f"/photos/{photo.file_sha256}" not in unit_page
+
+
+def test_an_inspection_photo_takes_the_same_path_and_its_hazard_shows_it_damaged(app, session, small_town,
+                                                                                  sign_in):
+    app.extensions["firegrid.clock"].set(at("2026-09-28T09:40"))
+    inspector = sign_in("inspector")
+    data = record_form(inspector, session, small_town.units["快乐网咖"], {0: "疏散通道堆放杂物"})
+    data["items-0-photos"] = (io.BytesIO(_corrupt_middle(_jpeg())), "通道.jpg")
+    response = inspector.post("/procedures/inspection/start", data, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    [photo] = session.scalars(select(EvidencePhoto)).all()
+    assert _run_jobs(app, session) == 1
+    session.expire_all()
+    assert photo.status == "damaged" and photo.member_id == small_town.users["inspector"].id
+    page = inspector.get(f"/cases/{photo.instance_id}").get_data(as_text=True)
+    assert "照片已损坏，请重新上传" in page and "水印件</a>" not in page
 
 
 def test_the_job_makes_a_watermarked_copy_and_leaves_the_original_as_it_was(app, session, small_town, sign_in):
