@@ -15,7 +15,7 @@ from sqlalchemy import select
 from tests.docx_checks import check_gbt9704, check_pdf_text
 from tests.web.test_inspection_flow import at, draft_and_sign_notice, serve, start_inspection, unit_in
 from tests.web.test_letters_http import draft_data, run_jobs, task_id
-from webapp.cases import registry
+from webapp.cases import photos, registry
 from webapp.models import AuditEvent, Document, ProcessInstance, Unit, User
 from webapp.procedures.evaluation import registers
 from webapp.procedures.inspection.models import Inspection
@@ -66,6 +66,7 @@ def _unit_with_history(app, session, login_as) -> tuple[Unit, dict]:
     registers.add_fire(session, user=clerk_user, grid_id=unit.grid_id, occurred_on=date(2026, 10, 5),
                        place=unit.name, cause="电动车充电起火", unit_id=unit.id, now=clock.now())
     session.commit()
+    run_jobs(app, session)  # the photos' watermarked copies
     session.expire_all()
     return session.get(Unit, unit.id), {"letter": letter, "clerk": clerk, "inspector": inspector}
 
@@ -82,7 +83,8 @@ def test_each_procedure_contributes_its_entries_oldest_first(app, session, login
     assert "疏散通道堆放杂物（整改中）" in inspected.summary and inspected.state == "整改中"
     assert inspected.document_ids == (inspection.record_document_id,)
     # the file shows and prints the watermarked copies (issue 19 item 6)
-    assert inspected.photo_keys == tuple(p["print_file"] for p in inspection.hazards[0].photos) and inspected.photo_keys
+    printed = tuple(p["print_file"] for p in photos.resolve(session, inspection.hazards[0].photos))
+    assert inspected.photo_keys == printed and all(printed)
     assert inspection.notice_number in notice.summary and "2026-09-28送达" in notice.summary
     assert notice.state == "已送达" and notice.document_ids == (inspection.notice_document_id,)
     assert dict(notice.args) == {"instance_id": inspection.instance_id}
@@ -104,7 +106,7 @@ def test_unit_page_lists_the_file_newest_first_with_photos(app, session, login_a
     assert f'href="/cases/{inspection.instance_id}"' in section
     assert f'href="/documents/{inspection.notice_document_id}.docx"' in section
     assert f'href="/letters/{made["letter"].id}"' in section
-    key = inspection.hazards[0].photos[0]["print_file"]
+    key = photos.resolve(session, inspection.hazards[0].photos)[0]["print_file"]
     assert f"/units/{unit.id}/photos/{key}/thumbnail.jpg" in section
     thumb = made["inspector"].get(f"/units/{unit.id}/photos/{key}/thumbnail.jpg")
     assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
@@ -119,7 +121,8 @@ def test_unit_page_lists_the_file_newest_first_with_photos(app, session, login_a
 
 def test_the_file_is_scope_checked_and_refusals_are_logged(app, session, login_as):
     unit, made = _unit_with_history(app, session, login_as)
-    key = session.scalar(select(Inspection).where(Inspection.unit_id == unit.id)).hazards[0].photos[0]["print_file"]
+    inspection = session.scalar(select(Inspection).where(Inspection.unit_id == unit.id))
+    key = photos.resolve(session, inspection.hazards[0].photos)[0]["print_file"]
     outsider = login_as("clerk_shiqiao")  # 石桥村; the unit lies in 青石村
     for url in (f"/units/{unit.id}", f"/units/{unit.id}/file.pdf", f"/units/{unit.id}/file.docx",
                 f"/units/{unit.id}/photos/{key}", f"/units/{unit.id}/photos/{key}/thumbnail.jpg"):

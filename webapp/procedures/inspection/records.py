@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import leads, special_campaigns
+from webapp.cases import photos as case_photos
 from webapp.clock import TZ
 from webapp.models import AttachmentRole, Document, ProcessInstance, Unit, User
 from webapp.procedures.inspection import unit_link
 from webapp.procedures.inspection.models import ChecklistItem, Hazard, Inspection
-from webapp.services import documents, grid, units, uploads
+from webapp.services import documents, grid, units
 from webapp.services.documents import DocumentServices, Subject
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.grid import town_of
@@ -55,12 +56,11 @@ def inspector_names(session: Session, ids: list) -> list[str]:
     return [users[int(i)].display_name for i in ids if int(i) in users]
 
 
-def evidence_photos(session: Session, docs: DocumentServices, photos: list | None, *, unit: Unit,
-                    user: User | None, now: datetime) -> list[dict]:
-    """Upload references of a hazard's photos, each with its watermarked print copy (unit, time, member)."""
-    member = user.display_name if user is not None else ""
-    return [uploads.watermark_photo(session, docs.store, p, unit_name=unit.name, member=member, when=now)
-            for p in photos or [] if p]
+def evidence_photos(session: Session, photos: list | None, *, unit: Unit, user: User | None,
+                    instance: ProcessInstance, now: datetime) -> list[dict]:
+    """Upload references of a hazard's photos, each queued for its full check and watermarked print copy
+    (unit, time, member) in the background."""
+    return case_photos.register(session, photos, unit_name=unit.name, member=user, instance_id=instance.id, now=now)
 
 
 def _item_id(item: dict) -> int:
@@ -112,7 +112,7 @@ def record_inspection(session: Session, docs: DocumentServices, *, instance: Pro
         special_campaign_id=campaign.id if campaign else None,
         hazards=_hazards_from_items(
             session, items, _town_id(unit), _take_up_leads(session, instance, items, now),
-            lambda photos: evidence_photos(session, docs, photos, unit=unit, user=user, now=now)),
+            lambda photos: evidence_photos(session, photos, unit=unit, user=user, instance=instance, now=now)),
         checkin_latitude=checkin.latitude, checkin_longitude=checkin.longitude, checkin_accuracy=checkin.accuracy,
         checkin_distance=checkin.distance, checkin_far=checkin.far)
     session.add(inspection)
