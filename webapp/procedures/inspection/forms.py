@@ -15,7 +15,6 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
-    MultipleFileField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -42,6 +41,7 @@ from webapp.forms.common import (
 from webapp.forms.registry import register_form
 from webapp.forms.sanitise import SafeForm
 from webapp.forms.special_campaigns import CampaignChoice, campaign_field
+from webapp.forms.task_data import EvidencePhotosField
 from webapp.forms.widgets import CnDateField, EntryList
 from webapp.models import Unit, User
 from webapp.procedures.inspection import deadlines, records
@@ -82,7 +82,7 @@ class ChecklistEntryForm(SafeForm):
     # No Optional(): it would stop the chain before the "required when hazard" checks below.
     description = TextAreaField("问题描述", validators=[max_length(500)], render_kw={"rows": 2})
     location = StringField("具体位置", validators=[max_length(100)])
-    photos = MultipleFileField("现场照片", render_kw={"accept": "image/*", "capture": "environment"})
+    photos = EvidencePhotosField("现场照片", render_kw={"accept": "image/*", "capture": "environment"})
     corrected_on_spot = BooleanField("已当场改正")
 
     def legend(self) -> str:
@@ -265,7 +265,7 @@ class ReinspectionCheckForm(SafeForm):
     rectified = RadioField("整改情况", choices=list(deadlines.CHECK_ANSWERS.items()),
                            validators=[required("请选择是否已整改。")])
     remark = StringField("说明", validators=[optional(), max_length(200)])
-    photos = MultipleFileField("复查照片", render_kw={"accept": "image/*", "capture": "environment"})
+    photos = EvidencePhotosField("复查照片", render_kw={"accept": "image/*", "capture": "environment"})
 
     def legend(self) -> str:
         return self.hazard_text.data or "隐患"
