@@ -113,9 +113,9 @@ def chosen_receivers(session: Session, instance: ProcessInstance, data: dict) ->
     """The receivers the 拟制移交函 step chose: one or several (联合处置); cases drafted before a letter could
     go to several hold one kind as text."""
     chosen = data.get("receiver_kind") or ["police"]
-    kinds = [chosen] if isinstance(chosen, str) else list(chosen)
+    kinds = {chosen} if isinstance(chosen, str) else set(chosen)
     found = receivers(session, instance.grid)
-    return [found[kind] for kind in kinds if kind in found] or [found["police"]]
+    return [receiver for kind, receiver in found.items() if kind in kinds] or [found["police"]]
 
 
 def referral_context(session: Session, instance: ProcessInstance, data: dict, now: datetime) -> dict:
