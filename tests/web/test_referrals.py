@@ -323,7 +323,8 @@ def test_a_department_answering_after_the_clerk_is_recorded_and_a_stale_answer_i
                                                   CaseEvent.step_key == "record_feedback"))
     assert step.user_id == desk_user.id and "已反馈处理结果" in step.opinion
     assert session.scalar(select(AuditEvent).where(
-        AuditEvent.action == "task_complete", AuditEvent.object_id == second.id, AuditEvent.user_id == desk_user.id))
+        AuditEvent.action == "task_complete", AuditEvent.object_id == str(second.id),
+        AuditEvent.user_id == desk_user.id))
 
 
 def _feedback_result(session, case_id: int) -> str:
