@@ -342,3 +342,41 @@ def test_a_case_referral_to_a_department_without_a_login_reminds_the_clerks_once
                                                        Alert.dedupe_key.like("overdue:%"))))
     assert len(overdue) == 1 and "登记处理反馈" in overdue[0].title, [a.title for a in overdue]
     assert session.get(ProcessInstance, case.id).status == "running"
+
+
+def test_the_clerk_and_the_department_answering_at_once_one_wins_the_other_is_told(app, session, login_as):
+    """Real threads: the clerk completes 登记处理反馈 on the case while the department records its result."""
+    from tests.services.test_concurrency import _run_in_threads
+    from webapp.cases import actions
+    from webapp.extensions import db
+    from webapp.procedures.inspection import referrals
+    from webapp.services.errors import DomainError
+
+    safety, desk_user = _department_login(app, session, "青石镇安全生产监督管理站", "anjian")
+    login_as("admin").post("/referrals/accounts", {"receiver_id": safety.id, "user_id": desk_user.id})
+    case, clerk = _case_referred_to(app, session, login_as, [safety.kind])
+    row_id = session.scalar(select(ReferralAddressee.id))
+    task_id = clerk.inbox_task_id("登记处理反馈")
+    runtime, clock = app.extensions["firegrid.runtime"], app.extensions["firegrid.clock"]
+    clock.set(at("2026-10-06T10:00"))
+
+    def answer(index):
+        if index == 0:
+            return actions.submit_task(db.session, runtime, user=db.session.scalar(
+                select(User).where(User.username == "clerk")), work_task_id=task_id, now=clock.now(),
+                data={"feedback_on": "2026-10-06", "measures": "约谈负责人", "result": "镇代为登记"})
+        return referrals.record_result(
+            db.session, runtime, db.session.get(ReferralAddressee, row_id), feedback_on=date(2026, 10, 6),
+            measures="责令停用", result="部门自行反馈", files=[], seen_status="sent",
+            user=db.session.get(User, desk_user.id), now=clock.now())
+
+    results = _run_in_threads(app, 2, answer)
+    failed = [r for r in results if isinstance(r, Exception)]
+    assert len(failed) == 1 and isinstance(failed[0], DomainError), results
+    session.expire_all()
+    winner = "镇代为登记" if failed[0] is results[1] else "部门自行反馈"
+    assert session.get(ReferralAddressee, row_id).result == winner
+    assert _feedback_result(session, case.id) == winner
+    assert session.get(ProcessInstance, case.id).status == "completed"
+    assert len([e for e in session.scalars(select(CaseEvent).where(CaseEvent.instance_id == case.id))
+                if e.step_key == "record_feedback"]) == 1

@@ -84,6 +84,10 @@ def _scheduled(context: StepContext) -> list[int]:
     return []
 
 
+def _lock_referrals(context: StepContext) -> None:
+    referrals.lock_case_referrals(context.session, records.inspection_of(context.session, context.instance))
+
+
 def _first_diagram(context: StepContext) -> bool:
     """Cases started before per-hazard deadlines run on their first diagram: one deadline, no 延期, no 约谈."""
     return "review_extension" not in context.services.engine(context.session).step_keys(context.instance.state_json)
@@ -174,7 +178,7 @@ PROCEDURE = Procedure(
     after_start=_record,
     before_complete={"serve_notice": _routes(), "early_application": _applied, "reinspect": _reinspected,
                      "review_extension": _routes(_decide_plan), "schedule_interview": _scheduled,
-                     "record_interview": _routes(_interviewed), "record_feedback": _routes(),
+                     "record_interview": _routes(_interviewed), "record_feedback": _routes(_lock_referrals),
                      "sign_referral": _date_referred},
     after_complete={"sign_notice": _issues(records.issue_notice), "serve_notice": _records(records.record_service),
                     "reinspect": _issues(followup.issue_reinspection),

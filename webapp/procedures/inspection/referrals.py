@@ -177,6 +177,14 @@ def record_case_feedback(session: Session, inspection: Inspection, *, feedback_o
     session.flush()
 
 
+def lock_case_referrals(session: Session, inspection: Inspection) -> None:
+    """The case's referral rows, locked before its 登记处理反馈 writes anything: a department's answer takes
+    the same lock first (record_result), so the two wait for each other instead of deadlocking on the
+    hazards and the addressee rows they both write (PostgreSQL; SQLite runs one writer at a time anyway)."""
+    session.scalars(select(Referral.id).where(Referral.inspection_id == inspection.id).order_by(Referral.id)
+                    .with_for_update()).all()
+
+
 def case_answer(referral: Referral) -> dict:
     """The data of a case's 登记处理反馈 made of its departments' own answers (each named when several)."""
     rows = referral.addressees
@@ -276,7 +284,8 @@ def record_result(session: Session, runtime: CaseRuntime, row: ReferralAddressee
     _not_before(feedback_on, row.referral.referred_on, "feedback_on", now)
     if not may_answer(session, user, row):
         raise InvalidInput(ANSWERED_MEANWHILE)
-    # FOR UPDATE: a joint referral's answers take turns, so the last one sees every other (PostgreSQL)
+    # FOR UPDATE before any write: a joint referral's answers take turns, so the last one sees every other,
+    # and the case's own 登记处理反馈 takes this lock first too (lock_case_referrals) (PostgreSQL)
     referral = session.scalar(select(Referral).where(Referral.id == row.referral_id).with_for_update()
                               .execution_options(populate_existing=True))
     claimed = session.execute(
