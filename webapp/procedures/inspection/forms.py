@@ -353,7 +353,9 @@ class ReferralDraftForm(ChineseForm):
 @register_form("inspection_feedback")
 class FeedbackForm(_AfterInspection, ChineseForm):
     feedback_on = CnDateField("反馈日期", validators=[required("请填写反馈日期。"), not_in_future])
-    measures = TextAreaField("采取的措施", validators=[required("请填写接收单位采取的措施。"), max_length(1000)])
+    measures = TextAreaField("采取的措施", validators=[required("请填写接收单位采取的措施。"), max_length(1000)],
+                             description="接收部门在“移交”中自行反馈的，反馈齐全后本步骤自动办结；"
+                                         "此处登记的是尚未反馈的部门的情况")
     result = TextAreaField("处理结果", validators=[required("请填写处理结果。"), max_length(1000)])
     feedback_scan = FileField("反馈函扫描件", validators=[_file_required],
                               render_kw={"accept": "image/*,application/pdf"})
