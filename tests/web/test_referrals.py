@@ -380,3 +380,16 @@ def test_the_clerk_and_the_department_answering_at_once_one_wins_the_other_is_to
     assert session.get(ProcessInstance, case.id).status == "completed"
     assert len([e for e in session.scalars(select(CaseEvent).where(CaseEvent.instance_id == case.id))
                 if e.step_key == "record_feedback"]) == 1
+
+
+def test_the_clerk_recording_a_departments_answer_under_referrals_completes_the_case_step(app, session, login_as):
+    """A department without a login: its answer recorded by the clerk on the referral page is the case's
+    feedback too (the clerk does not type it a second time on the case)."""
+    case, clerk = _case_referred_to(app, session, login_as, ["police"])
+    row = session.scalar(select(ReferralAddressee))
+    app.extensions["firegrid.clock"].set(at("2026-10-06T10:00"))
+    assert _answer(clerk, row.id, "已当场查封").status_code == 302
+    session.expire_all()
+    assert session.get(ProcessInstance, case.id).status == "completed"
+    assert _feedback_result(session, case.id) == "已当场查封"
+    assert "登记处理反馈" not in clerk.get("/tasks/").get_data(as_text=True)
