@@ -204,6 +204,9 @@ class Procedure:
     # Steps that only wait (e.g. for a deadline timer) and are no one's work: step key → what is awaited.
     # They stay out of inboxes; the case page shows "等待…" and still offers the step's form.
     waiting_steps: Mapping[str, str] = field(default_factory=dict)
+    # Steps someone outside the step's lane may answer from elsewhere (actions.complete_waiting_step with the
+    # user), e.g. a receiving department's own login answering the referral a clerk's 登记处理反馈 waits on.
+    answered_elsewhere: tuple[str, ...] = ()
     # Separation of duties: step key → the steps whose doers may not do it in the same case (发文: nobody signs
     # off their own draft). On unless a town's admin switches it off (设置 → 常用意见与签发回避).
     separated_steps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)

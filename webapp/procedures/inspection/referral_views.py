@@ -59,6 +59,13 @@ def keep_departments_to_their_referrals():
     return None
 
 
+@bp.app_context_processor
+def referral_helpers() -> dict:
+    """The case page lists the departments its letter went to and what each answered."""
+    return {"case_addressees": lambda inspection: referrals.case_addressees(db.session, inspection),
+            "answered_by_department": lambda row: referrals.answered_by_department(db.session, row)}
+
+
 @bp.get("/")
 @roles_required(*LIST_ROLES)
 def index():
@@ -103,13 +110,15 @@ def detail(addressee_id: int):
             user=acting_user(), now=now()), "已登记接收。", target)
     else:
         done = saved(result_form, lambda: referrals.record_result(
-            db.session, row, feedback_on=result_form.feedback_on.data, measures=result_form.measures.data,
+            db.session, runtime(), row, feedback_on=result_form.feedback_on.data, measures=result_form.measures.data,
             result=result_form.result.data, files=[store_posted(f) for f in result_form.files.data or [] if f],
-            user=acting_user(), now=now()), "处理结果已登记。", target)
+            seen_status=result_form.seen_status.data, user=acting_user(), now=now()), "处理结果已登记。", target)
     if done:
         return done
+    result_form.seen_status.data = row.status  # as shown now (after a refused answer: the one that won)
     return render_template("referrals/detail.html", row=row, accept_form=accept_form, result_form=result_form,
-                           today=now().date()), form_status()
+                           today=now().date(), may_answer=referrals.may_answer(db.session, acting_user(), row),
+                           own_answer=referrals.answered_by_department(db.session, row)), form_status()
 
 
 @bp.get("/<int:addressee_id>/letter")
