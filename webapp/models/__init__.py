@@ -23,10 +23,11 @@ from webapp.models.jobs import Job
 from webapp.models.leads import HazardLead
 from webapp.models.receipts import DocumentReceipt
 from webapp.models.users import LoginThrottle, User, UserRole
-from webapp.models.workflow import CalendarDay, CaseEvent, ProcessInstance, WorkTask
+from webapp.models.workflow import CalendarDay, CaseEvent, CaseLink, ProcessInstance, WorkTask
 
 __all__ = [
-    "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Delivery", "Document",
+    "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CaseLink", "CommitteeMember", "Delivery",
+    "Document",
     "DocumentAttachment", "DocumentReceipt", "DutySeparation", "EquipmentPoint", "FormDraft", "GridNode", "GridPost",
     "HazardLead",
     "IssuedNumber", "Job", "LoginThrottle", "MailSettings", "NumberPrefix", "NumberSequence", "OpinionPhrase",

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import actions as cases
+from webapp.cases.registry import Basis
 from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
 from webapp.engine import WorkflowEngine
@@ -215,6 +216,16 @@ def start_notice(session: Session, runtime: CaseRuntime, *, user: User, grid: Gr
         raise InvalidInput(f"文种必须是{'、'.join(KINDS)}之一。")
     return cases.start_case(session, runtime, procedure_key=PROCEDURE_KEY, user=user, grid=grid,
                             title=case_title(data), data=data, now=now)
+
+
+def start_from_basis(session: Session, runtime: CaseRuntime, user: User, grid: GridNode, basis: Basis,
+                     now: datetime) -> ProcessInstance:
+    """承办 of a 收文 → 另行发文: a 通知 draft that names the received document as its basis; the handler
+    finds the 拟稿 task in the inbox and completes 主送 and 正文."""
+    body = f"根据{basis.label}要求，结合我镇实际，现就有关工作通知如下："
+    return start_notice(session, runtime, user=user, grid=grid, now=now,
+                        draft={"title": f"关于贯彻落实《{basis.title}》的通知"[:100], "body": body,
+                               "basis": basis.label})
 
 
 def case_title(data: dict) -> str:
