@@ -4,9 +4,11 @@ case page shows each department's state, and departments and villages cannot ope
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests import factories
@@ -89,6 +91,19 @@ def test_departments_receive_sign_and_are_reminded_within_their_own_scope(app, s
     assert "已签收" in rows["松林镇安监站"] and "何平" in rows["松林镇安监站"] and "未反馈" in rows["松林镇安监站"]
     assert "未签收" in rows["松林镇市场监管所"] and "已催办1次" in rows["松林镇市场监管所"]
     assert "已送达" in rows["松林村"]
+
+    register = clerk.get("/notices/register?year=2026").get_data(as_text=True)
+    cell = re.search(r'<a href="/cases/(\d+)#receipts" title="([^"]*)">已签收 1/3</a>', register)
+    assert cell and int(cell.group(1)) == case_id
+    assert cell.group(2) == ("松林镇安监站：已签收（何平，2026-03-05）；松林镇市场监管所：已送达（未签收）；"
+                             "松林村：已送达（未签收）")
+    _receipt(session, "松林镇安监站").recipient_name = "=1+1安监站"  # a hostile name reaches the export as text
+    session.commit()
+    sheet = load_workbook(io.BytesIO(clerk.get("/notices/register.xlsx?year=2026").data)).active
+    header = [c.value for c in sheet[1]]
+    signed, detail = sheet[2][header.index("签收")], sheet[2][header.index("签收明细")]
+    assert signed.value == "已签收 1/3"
+    assert detail.value.startswith("=1+1安监站：已签收") and detail.data_type == "s" and detail.quotePrefix
 
 
 def test_a_department_without_an_enabled_account_is_not_offered(app, session, town, sign_in):

@@ -144,6 +144,21 @@ def _oversees(user: User) -> bool:
     return bool(user.roles - {DESK_ROLE})
 
 
+def tally(rows: list[DocumentReceipt]) -> str:
+    """已签收 m/n of one document's receipts; "" when it was delivered to nobody."""
+    return f"已签收 {sum(1 for r in rows if r.signed_at)}/{len(rows)}" if rows else ""
+
+
+def detail(rows: list[DocumentReceipt]) -> str:
+    """Each recipient's state in one line: 松林村：已签收（柯佳怡，2026-03-05）；桃园村：已送达（未签收）."""
+    def one(r: DocumentReceipt) -> str:
+        if r.signed_at is None:
+            return f"{r.recipient_name}：{r.state_label}（未签收）"
+        return f"{r.recipient_name}：{r.state_label}（{r.signed_by_name}，{r.signed_at.astimezone(TZ):%Y-%m-%d}）"
+
+    return "；".join(one(r) for r in rows)
+
+
 def visible(session: Session, user: User, receipt_id: int) -> DocumentReceipt:
     """A receipt the user may see: their own, or (the issuing side) one whose recipient lies in their scope;
     another village's or another department's is refused."""
