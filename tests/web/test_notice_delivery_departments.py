@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests import factories
-from tests.web.test_notice_delivery import START, TITLE, issue
+from tests.web.test_notice_delivery import START, TITLE, issue, receipt_rows
 from webapp.models import Alert, AuditEvent, DocumentReceipt, User
 from webapp.procedures.inspection import receiver_accounts, setup
 
@@ -84,10 +84,7 @@ def test_departments_receive_sign_and_are_reminded_within_their_own_scope(app, s
     assert clerk.post(f"/receipts/{theirs.id}/remind").status_code == 302
     reminded = session.scalars(select(Alert).where(Alert.kind == "reminder")).all()
     assert [a.recipient_id for a in reminded] == [_user_id(session, "desk_b")]
-    case = clerk.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert "签收情况（1/3 已签收）" in case
-    rows = {name: re.search(rf"{name}</a></td>(.*?)</tr>", case, re.S).group(1)
-            for name in ("松林镇安监站", "松林镇市场监管所", "松林村")}
+    rows = receipt_rows(clerk, case_id, "签收情况（1/3 已签收）", ("松林镇安监站", "松林镇市场监管所", "松林村"))
     assert "已签收" in rows["松林镇安监站"] and "何平" in rows["松林镇安监站"] and "未反馈" in rows["松林镇安监站"]
     assert "未签收" in rows["松林镇市场监管所"] and "已催办1次" in rows["松林镇市场监管所"]
     assert "已送达" in rows["松林村"]
