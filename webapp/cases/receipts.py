@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from webapp.cases import alerts, registry
@@ -125,8 +125,10 @@ def _own_desks(session: Session, user: User) -> list[str]:
 def received(session: Session, user: User) -> list[DocumentReceipt]:
     """收到的公文: what was delivered to the user's own node, or to the departments they answer for, newest
     first."""
-    desks_or_node = DocumentReceipt.desk.in_(["", *_own_desks(session, user)])
-    stmt = (select(DocumentReceipt).where(DocumentReceipt.recipient_id == user.scope_id, desks_or_node)
+    # A desk key names one department of one town, whatever node the account is scoped at.
+    mine = (DocumentReceipt.recipient_id == user.scope_id) & (DocumentReceipt.desk == "")
+    own_desks = _own_desks(session, user)
+    stmt = (select(DocumentReceipt).where(or_(mine, DocumentReceipt.desk.in_(own_desks)) if own_desks else mine)
             .order_by(DocumentReceipt.delivered_at.desc(), DocumentReceipt.id.desc()))
     return list(session.scalars(stmt))
 
