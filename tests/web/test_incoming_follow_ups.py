@@ -48,6 +48,7 @@ def test_the_handler_starts_a_notice_and_a_meeting_linked_both_ways(session, tow
     session.expire_all()
     meeting = session.scalar(select(ProcessInstance).where(ProcessInstance.procedure == "meeting"))
     assert "依据来文" in clerk.get(f"/cases/{meeting.id}").get_data(as_text=True)
+    assert f"传达学习{BASIS}精神" in clerk.get(f"/tasks/{task_id(session, 'schedule')}").get_data(as_text=True)
     links = session.scalars(select(CaseLink).order_by(CaseLink.id)).all()
     assert [(link.source_id, link.target_id, link.basis) for link in links] == [
         (instance_id, notice.id, BASIS), (instance_id, meeting.id, BASIS)]
