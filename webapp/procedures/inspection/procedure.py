@@ -13,6 +13,7 @@ from webapp.procedures.inspection import (
     interviews,
     measures,
     plans,
+    receiver_accounts,
     records,
     rectification_plans,
     referral_reminders,
@@ -217,4 +218,5 @@ PROCEDURE = Procedure(
     workbook_sheets=(workbook.SHEET,), measures=measures.MEASURES,
     web_modules=("forms", "forms_followup", "views", "referral_views", "unit_link_views"),
     due_items=referral_reminders.due_items,
+    receiving_desks=receiver_accounts.desks,
 )

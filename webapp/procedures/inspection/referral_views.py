@@ -43,8 +43,9 @@ REPORT_ROLES = ("clerk", "inspector")
 NAV = (NavItem("referrals.index", "移交", LIST_ROLES, order=52,
                visible=lambda user: user.has_role(referrals.DESK_ROLE) or (
                    town_scoped(user) and user.has_role(*referrals.TOWN_ROLES))),)
-# What a login that is only a receiving department may open: its referrals, its alerts, its own account.
-DESK_BLUEPRINTS = {"referrals", "auth", "alerts", "health", "tasks"}
+# What a login that is only a receiving department may open: its referrals, the documents delivered to it
+# (cases.receipts keeps it to its own), its alerts, its own account.
+DESK_BLUEPRINTS = {"referrals", "receipts", "auth", "alerts", "health", "tasks"}
 
 
 @bp.before_app_request
