@@ -94,10 +94,11 @@ def received(session: Session, user: User) -> list[DocumentReceipt]:
     return list(session.scalars(stmt))
 
 
-def of_documents(session: Session, document_ids: list[int]) -> list[DocumentReceipt]:
-    """The issuer's view: every recipient of these documents, in grid order."""
+def of_case(session: Session, instance_id: int) -> list[DocumentReceipt]:
+    """The issuer's view of a case's documents: every recipient, in grid order (the case page's 签收情况)."""
     stmt = (select(DocumentReceipt).join(GridNode, GridNode.id == DocumentReceipt.recipient_id)
-            .where(DocumentReceipt.document_id.in_(document_ids)).order_by(GridNode.path))
+            .join(Document, Document.id == DocumentReceipt.document_id)
+            .where(Document.instance_id == instance_id).order_by(GridNode.path))
     return list(session.scalars(stmt))
 
 
