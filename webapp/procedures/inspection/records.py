@@ -16,6 +16,7 @@ from webapp.services import documents, grid, units, uploads
 from webapp.services.documents import DocumentServices, Subject
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.grid import town_of
+from webapp.services.page_reads import shared_read
 from webapp.workdays import WorkdayCalendar
 
 # 整改期限 proposed from severity, in working days after the inspection (editable in the draft).
@@ -41,8 +42,14 @@ def proposed_deadline(calendar: WorkdayCalendar, inspected_on: date, severity: s
     return calendar.add_workdays(inspected_on, SEVERITY_WORKDAYS.get(severity, SEVERITY_WORKDAYS["general"]))
 
 
+def inspection_or_none(session: Session, instance: ProcessInstance) -> Inspection | None:
+    """The case's inspection record, read once for the parts of a page (the form, the case panel)."""
+    return shared_read(session, ("inspection_of", instance.id), lambda: session.scalar(
+        select(Inspection).where(Inspection.instance_id == instance.id)))
+
+
 def inspection_of(session: Session, instance: ProcessInstance) -> Inspection:
-    found = session.scalar(select(Inspection).where(Inspection.instance_id == instance.id))
+    found = inspection_or_none(session, instance)
     if found is None:
         raise NotFound("该案件没有检查记录。")
     return found
