@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import leads, special_campaigns
+from webapp.cases.page_reads import shared_read
 from webapp.clock import TZ
 from webapp.models import AttachmentRole, Document, ProcessInstance, Unit, User
 from webapp.procedures.inspection.models import ChecklistItem, Hazard, Inspection
@@ -16,7 +17,6 @@ from webapp.services import documents, grid, units, uploads
 from webapp.services.documents import DocumentServices, Subject
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.grid import town_of
-from webapp.services.page_reads import shared_read
 from webapp.workdays import WorkdayCalendar
 
 # 整改期限 proposed from severity, in working days after the inspection (editable in the draft).

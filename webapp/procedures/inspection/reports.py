@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases import leads
+from webapp.cases.page_reads import shared_read
 from webapp.cases.registry import Figure
 from webapp.models import Document, GridNode, HazardLead, SpecialCampaign, Unit, User, WorkTask
 from webapp.procedures.inspection.models import Hazard, Inspection, InspectionPlan
-from webapp.services.page_reads import shared_read
 from webapp.services.spreadsheets import table_workbook
 
 METRICS = {

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases import actions as cases
 from webapp.cases import leads, special_campaigns
+from webapp.cases.page_reads import has_shared_read, shared_read
 from webapp.cases.registry import Figure, Measure, StepContext, Tally, UnitEvent, Visit
 from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
@@ -16,7 +17,6 @@ from webapp.models import GridNode, HazardLead, ProcessInstance, SpecialCampaign
 from webapp.procedures.patrol.models import CATEGORIES, LEAD_SOURCE, Patrol, PatrolHazard
 from webapp.services import units, uploads
 from webapp.services.errors import InvalidInput
-from webapp.services.page_reads import has_shared_read, shared_read
 
 KEY = "patrol"
 
