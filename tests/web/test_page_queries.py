@@ -77,3 +77,21 @@ def test_pages_send_as_many_statements_for_10_rows_as_for_1(app, session, small_
     assert clerk.get(f"/cases/{case.id}").status_code == 200 and len(deserialized) == seen
     # the 10-row pages really show 10 rows
     assert counted[10]["inbox"] and clerk.get("/tasks/").get_data(as_text=True).count("拟制整改通知书") >= 11
+
+
+def test_inspection_dashboard_reads_the_scope_once_however_many_grid_rows(app, session, small_town, sign_in):
+    """检查整改 has a row per village: its statements do not grow with the villages (nor with their units,
+    inspections and plans)."""
+    app.extensions["firegrid.clock"].set(at("2026-09-28T09:40"))
+    inspector, leader = sign_in("inspector"), sign_in("leader")
+    start_inspection(inspector, session, small_town.units["丰收便利店"], {0: "问题0"})
+    two_villages = _statements(app, leader, "/inspection/")
+    for index in range(4):
+        village = factories.village(session, small_town.town, f"新村{index}", areas=(f"新村{index}一组",))
+        unit = factories.unit(session, village.children[0], f"新村{index}商店")
+        session.commit()
+        start_inspection(inspector, session, unit, {0: f"问题{index}"})
+    six_villages = _statements(app, leader, "/inspection/")
+    assert len(six_villages) <= len(two_villages), (two_villages, six_villages)
+    page = leader.get("/inspection/").get_data(as_text=True)
+    assert all(f"新村{index}" in page for index in range(4))

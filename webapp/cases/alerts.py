@@ -271,11 +271,14 @@ def sweep(session: Session, runtime, now: datetime) -> int:
 LIST_PAGE = 50
 
 
-def unread_count(session: Session, user: User) -> int:
+def unread_count_query(user: User) -> Select[tuple[int]]:
     """The header badge: one COUNT on the (recipient_id, read_at) index."""
-    stmt = select(func.count(Alert.id)).where(Alert.recipient_id == user.id,
-                                                    Alert.read_at.is_(None))
-    return session.scalar(stmt) or 0
+    return select(func.count(Alert.id)).where(Alert.recipient_id == user.id, Alert.read_at.is_(None))
+
+
+def unread_count(session: Session, user: User) -> int:
+    return session.scalar(unread_count_query(user)) or 0
+
 
 
 def alerts_page(session: Session, user: User, *, unread_only: bool = False, page: int = 1

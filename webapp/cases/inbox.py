@@ -64,9 +64,12 @@ def inbox(session: Session, user: User, limit: int = INBOX_PAGE, offset: int = 0
     return list(session.scalars(inbox_query(user, due, window).limit(limit).offset(offset)))
 
 
+def inbox_count_query(user: User, due: str = "", window: DueWindow | None = None) -> Select[tuple[int]]:
+    return inbox_query(user, due, window).order_by(None).with_only_columns(func.count(WorkTask.id))
+
+
 def inbox_count(session: Session, user: User, due: str = "", window: DueWindow | None = None) -> int:
-    stmt = inbox_query(user, due, window).order_by(None).with_only_columns(func.count(WorkTask.id))
-    return session.scalar(stmt) or 0
+    return session.scalar(inbox_count_query(user, due, window)) or 0
 
 
 def due_counts(session: Session, user: User, window: DueWindow) -> dict[str, int]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from webapp.cases import alerts, registry
@@ -134,9 +134,18 @@ def received(session: Session, user: User) -> list[DocumentReceipt]:
 
 
 def of_documents(session: Session, document_ids: list[int]) -> list[DocumentReceipt]:
-    """The issuer's view: every recipient of these documents, in grid order."""
-    stmt = (select(DocumentReceipt).join(GridNode, GridNode.id == DocumentReceipt.recipient_id)
-            .where(DocumentReceipt.document_id.in_(document_ids))
+    """Every recipient of these documents, in grid order (the 发文登记簿's 签收 column)."""
+    return _in_grid_order(session, DocumentReceipt.document_id.in_(document_ids))
+
+
+def of_case(session: Session, instance_id: int) -> list[DocumentReceipt]:
+    """The issuer's view of a case's documents: every recipient, in grid order (the case page's 签收情况)."""
+    case_documents = select(Document.id).where(Document.instance_id == instance_id)
+    return _in_grid_order(session, DocumentReceipt.document_id.in_(case_documents))
+
+
+def _in_grid_order(session: Session, condition: ColumnElement[bool]) -> list[DocumentReceipt]:
+    stmt = (select(DocumentReceipt).join(GridNode, GridNode.id == DocumentReceipt.recipient_id).where(condition)
             .order_by(GridNode.path, DocumentReceipt.desk, DocumentReceipt.recipient_name))
     return list(session.scalars(stmt))
 

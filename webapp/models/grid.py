@@ -6,8 +6,9 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, ForeignKey, Index, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, object_session, relationship
+from sqlalchemy.orm.util import identity_key
 
 from webapp.extensions import db
 from webapp.models.types import AwareDateTime
@@ -83,11 +84,20 @@ class GridNode(db.Model):
         return other.path.startswith(self.path)
 
     def ancestors(self) -> list[GridNode]:
+        loaded = self._load_ancestors()  # noqa: F841 — kept: the session holds its objects only weakly
         chain, node = [], self.parent
         while node is not None:
             chain.append(node)
             node = node.parent
         return list(reversed(chain))
+
+    def _load_ancestors(self) -> list[GridNode]:
+        """Those not yet in the session come in one query (their ids are in `path`), so walking up through
+        `parent` then sends none instead of one per level."""
+        session = object_session(self)
+        ids = [int(part) for part in self.path.strip("/").split("/")[:-1] if part.isdigit()]
+        missing = [i for i in ids if identity_key(GridNode, i) not in session.identity_map] if session else []
+        return list(session.scalars(select(GridNode).where(GridNode.id.in_(missing)))) if missing else []
 
     def display_path(self) -> str:
         """Names below the town, e.g. "某村/某组" — the grid column of the Excel ledger."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.interfaces import ORMOption
 
 from webapp.documents import grid_chart
 from webapp.models import CommitteeMember, GridNode, Unit, User
@@ -67,9 +69,11 @@ def ensure_in_scope(user: User, node: GridNode) -> None:
         raise OutOfScope(f"“{node.name}”不在您的管辖范围内。")
 
 
-def get_in_scope(session: Session, user: User, model: type[Row], row_id: int, message: str) -> Row:
-    """A record that belongs to a grid node (`.grid`), if it exists (else `message`) and is in the user's scope."""
-    row = found(session.get(model, row_id), message)
+def get_in_scope(session: Session, user: User, model: type[Row], row_id: int, message: str,
+                 options: Sequence[ORMOption] = ()) -> Row:
+    """A record that belongs to a grid node (`.grid`), if it exists (else `message`) and is in the user's scope;
+    `options` are loader options (what the page reads of it comes in the same statement)."""
+    row = found(session.get(model, row_id, options=options), message)
     ensure_in_scope(user, row.grid)  # type: ignore[attr-defined]
     return row
 

@@ -6,29 +6,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from webapp.cases import alerts, supervision
 from webapp.clock import TZ
 from webapp.extensions import db
 from webapp.forms.users import AlertChannelsForm, SupervisionForm
-from webapp.models import User, WorkTask
+from webapp.models import WorkTask
 from webapp.models.alerts import SUPERVISOR_ROLES
 from webapp.services import accounts, audit, settings
 from webapp.services.errors import InvalidInput
+from webapp.web.badges import unread_count
 from webapp.web.common import acting_user, client_address, form_status, now, page_arg, roles_required
 from webapp.web.form_errors import saved
 from webapp.web.responses import runtime
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
-
-
-def unread_count(user: User) -> int:
-    """Counted once per request (the menu badge, and the list page beside it)."""
-    if "unread_alerts" not in g:
-        g.unread_alerts = alerts.unread_count(db.session, user)
-    return g.unread_alerts
 
 
 @bp.app_context_processor

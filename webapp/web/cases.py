@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.interfaces import ORMOption
 
 from webapp.cases import actions as cases
 from webapp.cases import drafts, duties, follow_ups, inbox, leads, reminders
@@ -12,7 +16,7 @@ from webapp.engine.diagram import render_process_svg
 from webapp.extensions import db
 from webapp.forms.registry import form_class
 from webapp.forms.task_data import form_to_data
-from webapp.models import GridNode, ProcessInstance, Unit
+from webapp.models import GridNode, ProcessInstance, Unit, User
 from webapp.models.users import ROLES
 from webapp.services import documents, grid
 from webapp.services.errors import InvalidInput, NotFound
@@ -92,14 +96,19 @@ def save_start_draft(key: str):
     return redirect(url_for("cases.start", key=key))
 
 
-def case_in_scope(instance_id: int) -> ProcessInstance:
-    return grid.get_in_scope(db.session, acting_user(), ProcessInstance, instance_id, "案件不存在。")
+def case_in_scope(instance_id: int, options: Sequence[ORMOption] = ()) -> ProcessInstance:
+    return grid.get_in_scope(db.session, acting_user(), ProcessInstance, instance_id, "案件不存在。", options)
+
+
+# What the case page's heading shows of the case, read with it in one statement.
+CASE_HEADING = (joinedload(ProcessInstance.grid), joinedload(ProcessInstance.unit),
+                joinedload(ProcessInstance.started_by).joinedload(User.role_rows))
 
 
 @bp.get("/cases/<int:instance_id>")
 @login_required
 def detail(instance_id: int):
-    instance = case_in_scope(instance_id)
+    instance = case_in_scope(instance_id, CASE_HEADING)
     progress = runtime().progress(db.session, instance)
     svg = render_process_svg(runtime().specs.diagram(instance.procedure), instance.procedure, done=progress.done,
                              current=progress.current, taken_flows=progress.taken, titles=ROLES)

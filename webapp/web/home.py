@@ -5,9 +5,9 @@ from webapp.cases import actions as cases
 from webapp.cases import coverage, inbox, registry, supervision, workbench
 from webapp.clock import TZ
 from webapp.extensions import db
+from webapp.web.badges import todo_count
 from webapp.web.common import acting_user, now
 from webapp.web.responses import runtime
-from webapp.web.tasks import todo_count
 
 bp = Blueprint("home", __name__)
 

@@ -23,8 +23,7 @@ bp = Blueprint("receipts", __name__, url_prefix="/receipts")
 def receipt_helpers() -> dict:
     def case_receipts(instance) -> list:  # noqa: ANN001
         """签收情况 of the documents a case delivered, for the case page (cases/detail.html)."""
-        ids = [d.id for d in documents.case_documents(db.session, instance)]
-        return receipts.of_documents(db.session, ids) if ids else []
+        return receipts.of_case(db.session, instance.id)
 
     def unsigned_receipts() -> list | None:
         """待签收 on the home page of a village office (a card, not a menu entry: the village menu is full);

@@ -10,6 +10,7 @@ import time
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db, login_manager
 from webapp.models import User
@@ -17,6 +18,9 @@ from webapp.models import User
 REMEMBER_COOKIE = "firegrid_remember"
 # Pages a user who must replace an initial password may still open.
 OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static", "health.healthz"}
+# The signed-in user's roles and scope come with the user in one statement: every page reads both (menu,
+# scope checks).
+WITH_ROLES_AND_SCOPE = (joinedload(User.role_rows), joinedload(User.scope))
 
 
 @login_manager.user_loader
@@ -25,7 +29,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, int(user_id), options=WITH_ROLES_AND_SCOPE)
     return user if user and user.session_version == int(version) else None
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from sqlalchemy.orm import joinedload
 
 from webapp.cases import actions as cases
 from webapp.cases import done_list, drafts, duties, inbox, opinions
@@ -11,11 +12,12 @@ from webapp.extensions import db
 from webapp.forms.done_search import DoneSearchForm
 from webapp.forms.registry import form_class
 from webapp.forms.task_data import data_for_form, form_to_data
-from webapp.models import User, WorkTask
+from webapp.models import ProcessInstance, User, WorkTask
 from webapp.services import documents
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.grid import town_of
 from webapp.web import form_drafts
+from webapp.web.badges import todo_count
 from webapp.web.common import acting_user, now, page_arg, roles_required
 from webapp.web.converters import db_int
 from webapp.web.extension_points import NavItem
@@ -24,13 +26,6 @@ from webapp.web.posted_files import store_posted
 from webapp.web.responses import runtime
 
 bp = Blueprint("tasks", __name__)
-
-
-def todo_count(user: User) -> int:
-    """The 待办 count, counted once per request (the menu badge and the page itself share it)."""
-    if "todo_count" not in g:
-        g.todo_count = inbox.inbox_count(db.session, user)
-    return g.todo_count
 
 
 # Menu entries of these pages (the web layer reads them when it registers the blueprint).
@@ -103,7 +98,10 @@ def _task_page(task, form, status: int = 200, **extra):
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def task(task_id: int):
-    if db.session.get(WorkTask, task_id) is None:  # finished: e.g. Back after submitting
+    # Read once with its case and grid (the page shows both); held here, so the check below finds it in the
+    # session instead of reading it again.
+    found = db.session.get(WorkTask, task_id, options=[joinedload(WorkTask.instance).joinedload(ProcessInstance.grid)])
+    if found is None:  # finished: e.g. Back after submitting
         return _finished_page(task_id)
     user = acting_user()
     work_task = cases.task_for_user(db.session, user, task_id)

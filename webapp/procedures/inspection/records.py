@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from webapp.cases import leads, special_campaigns
 from webapp.cases import photos as case_photos
+from webapp.cases.page_reads import shared_read
 from webapp.clock import TZ
 from webapp.models import AttachmentRole, Document, ProcessInstance, Unit, User
 from webapp.procedures.inspection import unit_link
@@ -44,8 +45,14 @@ def proposed_deadline(calendar: WorkdayCalendar, inspected_on: date, severity: s
     return calendar.add_workdays(inspected_on, SEVERITY_WORKDAYS.get(severity, SEVERITY_WORKDAYS["general"]))
 
 
+def inspection_or_none(session: Session, instance: ProcessInstance) -> Inspection | None:
+    """The case's inspection record, read once for the parts of a page (the form, the case panel)."""
+    return shared_read(session, ("inspection_of", instance.id), lambda: session.scalar(
+        select(Inspection).where(Inspection.instance_id == instance.id)))
+
+
 def inspection_of(session: Session, instance: ProcessInstance) -> Inspection:
-    found = session.scalar(select(Inspection).where(Inspection.instance_id == instance.id))
+    found = inspection_or_none(session, instance)
     if found is None:
         raise NotFound("该案件没有检查记录。")
     return found

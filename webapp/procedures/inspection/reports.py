@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases import leads
+from webapp.cases.page_reads import shared_read
 from webapp.cases.registry import Figure
 from webapp.models import Document, GridNode, HazardLead, SpecialCampaign, Unit, User, WorkTask
 from webapp.procedures.inspection.models import Hazard, Inspection, InspectionPlan
-from webapp.procedures.inspection.plans import units_under
 from webapp.services.spreadsheets import table_workbook
 
 METRICS = {
@@ -33,10 +33,15 @@ class GridRow:
 
 
 def inspections_under(session: Session, grid: GridNode) -> list[Inspection]:
-    stmt = (select(Inspection).join(GridNode, Inspection.grid_id == GridNode.id)
+    return [inspection for inspection, _ in _inspections_with_paths(session, grid)]
+
+
+def _inspections_with_paths(session: Session, grid: GridNode) -> list[tuple[Inspection, str]]:
+    """Newest first, each with its grid's path (which row of the dashboard it counts in)."""
+    stmt = (select(Inspection, GridNode.path).join(GridNode, Inspection.grid_id == GridNode.id)
             .where(GridNode.path.startswith(grid.path)).order_by(Inspection.inspected_at.desc())
             .options(selectinload(Inspection.hazards), selectinload(Inspection.instance)))
-    return list(session.scalars(stmt))
+    return [(inspection, path) for inspection, path in session.execute(stmt)]
 
 
 def _open_tasks(session: Session, step_key: str) -> dict[int, WorkTask]:
@@ -64,24 +69,31 @@ def metric_tests(session: Session, now: datetime) -> dict[str, Callable[[Inspect
 
 
 def dashboard(session: Session, user: User, now: datetime) -> list[GridRow]:
-    """One row per grid directly below the user's scope (or the scope itself when it has none)."""
+    """One row per grid directly below the user's scope (or the scope itself when it has none); the cases and
+    plans of the whole scope are read once and shared out by grid path (not once per row)."""
     grids = list(user.scope.children) or [user.scope]
     tests = metric_tests(session, now)
-    month = now.strftime("%Y-%m")
+    cases = _inspections_with_paths(session, user.scope)
+    planned = _planned_unit_paths(session, user.scope, now.strftime("%Y-%m"))
     rows = []
     for grid in grids:
-        row = GridRow(grid, planned=_planned(session, grid, month))
-        cases = inspections_under(session, grid)
-        row.cases = {metric: [i for i in cases if test(i)] for metric, test in tests.items()}
+        row = GridRow(grid, planned=sum(1 for path in planned if path.startswith(grid.path)))
+        under = [inspection for inspection, path in cases if path.startswith(grid.path)]
+        row.cases = {metric: [i for i in under if test(i)] for metric, test in tests.items()}
         rows.append(row)
     return rows
 
 
-def _planned(session: Session, grid: GridNode, month: str) -> int:
-    """Units under `grid` assigned in any plan of the month (a plan above or below the grid)."""
-    units = {u.id for u in units_under(session, grid)}
-    plans = session.scalars(select(InspectionPlan).where(InspectionPlan.month == month))
-    return len({a.unit_id for p in plans for a in p.assignments if a.unit_id in units})
+def _planned_unit_paths(session: Session, grid: GridNode, month: str) -> list[str]:
+    """The grid path of each unit under `grid` assigned in any plan of the month (a plan above or below the
+    grid), once per unit."""
+    units = {unit_id: path for unit_id, path in session.execute(
+        select(Unit.id, GridNode.path).join(GridNode, Unit.grid_id == GridNode.id)
+        .where(GridNode.path.startswith(grid.path)))}
+    plans = session.scalars(select(InspectionPlan).where(InspectionPlan.month == month)
+                            .options(selectinload(InspectionPlan.assignments)))
+    assigned = {a.unit_id for p in plans for a in p.assignments}
+    return [path for unit_id, path in units.items() if unit_id in assigned]
 
 
 def drill_down(session: Session, grid: GridNode, metric: str, now: datetime) -> list[Inspection]:
@@ -106,10 +118,16 @@ def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure
     ]
 
 
+def unit_inspections(session: Session, unit: Unit) -> list[Inspection]:
+    """Oldest first, with hazards and cases; read once for the unit page's inspection section and timeline."""
+    return shared_read(session, ("unit_inspections", unit.id), lambda: list(session.scalars(
+        select(Inspection).where(Inspection.unit_id == unit.id)
+        .options(selectinload(Inspection.hazards), selectinload(Inspection.instance))
+        .order_by(Inspection.inspected_at, Inspection.id))))
+
+
 def unit_history(session: Session, unit: Unit) -> tuple[list[Inspection], list[Document]]:
-    inspections = list(session.scalars(select(Inspection).where(Inspection.unit_id == unit.id)
-                                       .options(selectinload(Inspection.hazards), selectinload(Inspection.instance))
-                                       .order_by(Inspection.inspected_at.desc())))
+    inspections = unit_inspections(session, unit)[::-1]
     ids = [i.instance_id for i in inspections]
     docs = list(session.scalars(select(Document).where(Document.instance_id.in_(ids)).order_by(Document.id.desc())))
     return inspections, docs

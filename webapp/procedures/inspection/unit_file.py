@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import date, datetime, time
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from webapp.cases import photos as case_photos
 from webapp.cases.registry import UnitEvent
 from webapp.clock import TZ
 from webapp.models import Document, Unit
 from webapp.procedures.inspection.models import Inspection
+from webapp.procedures.inspection.reports import unit_inspections
 
 CASE = "cases.detail"
 # A hazard ledger state summarising several hazards: the most pressing one wins.
@@ -89,9 +90,7 @@ def _followups(inspection: Inspection, documents: dict[int, Document]) -> list[U
 
 def unit_events(session: Session, unit: Unit) -> list[UnitEvent]:
     """The unit's inspections with their hazards and what followed each (read with three queries)."""
-    inspections = list(session.scalars(select(Inspection).where(Inspection.unit_id == unit.id)
-                                       .options(selectinload(Inspection.hazards))
-                                       .order_by(Inspection.inspected_at)))
+    inspections = unit_inspections(session, unit)
     ids = {i for x in inspections for i in (x.notice_document_id, x.reinspection_document_id,
                                              x.referral_document_id) if i}
     documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))} if ids else {}

@@ -7,10 +7,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from webapp.cases import photos as case_photos
 from webapp.extensions import db
 from webapp.models.grid import UNIT_CATEGORIES
-from webapp.procedures.inspection import checklist_sheet, reports, setup
+from webapp.procedures.inspection import checklist_sheet, records, reports, setup
 from webapp.procedures.inspection import plans as inspection_plans
 from webapp.procedures.inspection.forms_admin import ChecklistImportForm, ChecklistItemForm, PlanForm, ReceiverForm
-from webapp.procedures.inspection.models import Hazard, Inspection, Interview, RectificationPlan
+from webapp.procedures.inspection.models import Hazard, Interview, RectificationPlan
 from webapp.services import grid
 from webapp.services.errors import InvalidInput
 from webapp.services.uploads import print_copy
@@ -33,7 +33,7 @@ UNIT_SECTIONS = ("inspection/unit_section.html",)
 @bp.app_context_processor
 def inspection_helpers() -> dict:
     def inspection_of(instance):
-        return db.session.query(Inspection).filter_by(instance_id=instance.id).one_or_none()
+        return records.inspection_or_none(db.session, instance)
 
     def of_inspection(model):  # noqa: ANN001, ANN202 - a table with an inspection_id
         return lambda inspection: db.session.query(model).filter_by(inspection_id=inspection.id).order_by(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from webapp.cases.registry import DueItem
 from webapp.models import GridNode, User
@@ -53,9 +53,12 @@ def due_items(session: Session, town: GridNode, until: date) -> list[DueItem]:
 
 
 def visible_decisions(session: Session, user: User) -> list[MeetingDecision]:
+    # with the grid (who reports on each) and the meeting and its series (the list shows them), not one query each
     stmt = (select(MeetingDecision).join(GridNode, MeetingDecision.grid_id == GridNode.id)
             .where(GridNode.path.startswith(user.scope.path))
-            .order_by(MeetingDecision.deadline, MeetingDecision.id))
+            .order_by(MeetingDecision.deadline, MeetingDecision.id)
+            .options(contains_eager(MeetingDecision.grid),
+                     selectinload(MeetingDecision.meeting).joinedload(Meeting.series)))
     return list(session.scalars(stmt))
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases.registry import Figure, Measure, Tally
 from webapp.models import CommitteeMember, Document, GridNode, NumberPrefix, ProcessInstance, User
@@ -214,8 +214,12 @@ def attending_units(meeting: Meeting) -> list[str]:
 def meetings_of_series(session: Session, series: MeetingSeries, year: int) -> list[Meeting]:
     """The year's sittings that count for the series: its own, and those of other series it was ticked on."""
     counts = or_(Meeting.series_id == series.id, Meeting.extra_series.any(MeetingSeries.id == series.id))
+    # what the 会议计划 shows of each sitting (its case's grid, its 纪要, its own series) in three more queries
+    # for the whole list, not three per sitting
     stmt = (select(Meeting).where(counts, Meeting.held_on >= date(year, 1, 1),
-                                  Meeting.held_on <= date(year, 12, 31)).order_by(Meeting.held_on))
+                                  Meeting.held_on <= date(year, 12, 31)).order_by(Meeting.held_on)
+            .options(selectinload(Meeting.instance).joinedload(ProcessInstance.grid), selectinload(Meeting.document),
+                     selectinload(Meeting.series)))
     return list(session.scalars(stmt))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 from webapp.cases import actions as cases
 from webapp.cases import leads, special_campaigns
 from webapp.cases import photos as case_photos
+from webapp.cases.page_reads import has_shared_read, shared_read
 from webapp.cases.registry import Figure, Measure, StepContext, Tally, UnitEvent, Visit
 from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
@@ -97,9 +98,13 @@ def _loaded():  # noqa: ANN202 - a query option
 
 
 def unit_patrols(session: Session, unit: Unit, limit: int | None = None) -> list[Patrol]:
-    stmt = (select(Patrol).where(Patrol.unit_id == unit.id).order_by(Patrol.patrolled_at.desc())
-            .options(_loaded()).limit(limit))
-    return list(session.scalars(stmt))
+    """Newest first; the unit's page lists them in its patrol section (`limit`) and in its timeline (all), so
+    the whole list read for one serves the other."""
+    stmt = select(Patrol).where(Patrol.unit_id == unit.id).order_by(Patrol.patrolled_at.desc()).options(_loaded())
+    key = ("unit_patrols", unit.id)
+    if limit is not None and not has_shared_read(session, key):
+        return list(session.scalars(stmt.limit(limit)))
+    return shared_read(session, key, lambda: list(session.scalars(stmt)))[:limit]
 
 
 def month_bounds(month: str) -> tuple[datetime, datetime]:
