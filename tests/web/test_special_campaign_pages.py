@@ -125,9 +125,12 @@ def test_the_inspection_form_adds_the_campaigns_items_and_a_failed_one_cites_its
     plain = _fields(inspector.get(f"/procedures/inspection/start?unit_id={shop.id}").get_data(as_text=True))
     assert plain and not any(key.endswith("campaign_item") and value for key, value in plain.items())
     # choosing the campaign loads its items after the place type's, each with its basis shown
-    chosen = inspector.post("/procedures/inspection/start", {**base, **plain, "special_campaign_id": drive.id})
+    filled = {"items-0-result": "hazard", "items-0-description": "灭火器过期", "items-0-location": "收银台"}
+    chosen = inspector.post("/procedures/inspection/start", {**base, **plain, **filled,
+                                                             "special_campaign_id": drive.id})
     page = chosen.get_data(as_text=True)
     assert chosen.status_code == 400 and "所选专项行动" in page
+    assert "灭火器过期" in page and 'value="收银台"' in page  # what was filled in stays
     fields = _fields(page)
     names = [fields[f"items-{i}-item_name"] for i in range(len(fields) // 4 + 8) if f"items-{i}-item_name" in fields]
     assert names[-2:] == ["疏散通道是否畅通", "安全出口是否锁闭"] and len(names) > 2

@@ -54,6 +54,8 @@ from webapp.web.converters import db_int
 from webapp.web.responses import runtime
 
 PHOTO_HINT = "可拍照或选择多张图片"
+# An entry's answers kept when the form reloads its items (a file input cannot be refilled: photos go).
+KEPT_ON_RELOAD = ("result", "description", "location", "corrected_on_spot")
 
 
 def units_in_scope(session: Any, user: User) -> list[Unit]:
@@ -156,14 +158,18 @@ class InspectionRecordForm(CampaignChoice, CheckinFields, ChineseForm):
                     and sorted(posted_leads) == sorted(leads))
         reload = bool(items or campaign or leads) and not (entries and matching)
         if reload:
+            # what was filled in for an entry that stays (e.g. when only the campaign changed) is kept
+            kept = {(e.item_id.data or "", e.campaign_item.data or "", e.lead_id.data or ""):
+                    {key: e.data[key] for key in KEPT_ON_RELOAD if e.data.get(key)} for e in entries}
+            fresh = [{"item_id": str(item.id), "item_name": item.name, "result": "passed"} for item in items.values()]
+            fresh += [{"item_id": "", "campaign_item": name, "item_name": name, "result": "passed"}
+                      for name in campaign]
+            fresh += [{"item_id": "", "lead_id": str(lead.id), "item_name": lead_item_name(lead), "result": "hazard",
+                       "description": lead.description} for lead in leads.values()]
             self.items.entries, self.items.last_index = [], -1
-            for item in items.values():
-                self.items.append_entry({"item_id": str(item.id), "item_name": item.name, "result": "passed"})
-            for name in campaign:
-                self.items.append_entry({"item_id": "", "campaign_item": name, "item_name": name, "result": "passed"})
-            for lead in leads.values():
-                self.items.append_entry({"item_id": "", "lead_id": str(lead.id), "item_name": lead_item_name(lead),
-                                         "result": "hazard", "description": lead.description})
+            for entry in fresh:
+                key = (entry["item_id"], entry.get("campaign_item", ""), entry.get("lead_id", ""))
+                self.items.append_entry({**entry, **kept.get(key, {})})
         for entry in (e.form for e in self.items.entries):
             if entry.lead_id.data:
                 entry.item_name.data, entry.guidance = lead_item_name(leads[entry.lead_id.data]), ""
