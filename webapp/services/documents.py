@@ -221,6 +221,12 @@ def pdf_cache_path(docs: DocumentServices, sha256: str, pdfa: bool = False) -> P
     return docs.pdf_cache_dir / f"{sha256}{'-a' if pdfa else ''}.pdf"
 
 
+def has_pdf(docs: DocumentServices, document: Document, pdfa: bool = False) -> bool:
+    """Whether `pdf_bytes` finds the document's PDF made already (stored after issuing, or cached)."""
+    stored = bool(document.pdf_sha256) and docs.store.exists(document.pdf_sha256)
+    return stored or pdf_cache_path(docs, document.file_sha256, pdfa).exists()
+
+
 def pdf_bytes(docs: DocumentServices, document: Document, pdfa: bool = False) -> bytes:
     """The document's stored PDF/A (made after issuing), else its PDF cached by the DOCX's hash, else one
     made now (raises PdfUnavailable without LibreOffice)."""
