@@ -159,9 +159,9 @@ def test_real_jpeg_and_webp_are_accepted(app, session):
         assert _store(app, session, buffer.getvalue(), f"照片.{image_format.lower()}")["type"] == media_type
 
 
-def test_a_large_jpeg_cut_short_is_refused_though_it_decodes_at_print_scale(app, session):
-    """A phone-sized JPEG decodes at print scale (DCT scaling) yet every byte of its stream is read: cut
-    anywhere in its scan it is refused; whole, it is accepted."""
+def test_a_large_jpeg_cut_short_is_refused_without_decoding_it(app, session):
+    """The submit's structural check decodes no pixel, yet a phone-sized JPEG cut anywhere in its scan is
+    refused (it lacks its EOI marker); whole, it is accepted."""
     from io import BytesIO
 
     from PIL import Image

@@ -212,7 +212,7 @@ class Procedure:
     due_date: Callable[[str, dict, WorkdayCalendar], datetime | None] | None = None
     # Functions BPMN expressions of this procedure may call (besides the engine's clock functions).
     script_functions: Mapping[str, Callable] = field(default_factory=dict)
-    # The case title from the start form's data, e.g. "隐患整改：顺发便利店".
+    # The case title from the start form's data, e.g. "隐患整改：平安便利店".
     case_title: Callable[[dict], str] = lambda data: str(data.get("title") or "")
     # Steps that only wait (e.g. for a deadline timer) and are no one's work: step key → what is awaited.
     # They stay out of inboxes; the case page shows "等待…" and still offers the step's form.

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.cases import photos as case_photos
 from webapp.models import AttachmentRole, Document, ProcessInstance, User
 from webapp.procedures.inspection import deadlines
 from webapp.procedures.inspection.models import Hazard, Inspection
@@ -20,7 +21,7 @@ from webapp.procedures.inspection.records import (
 )
 from webapp.procedures.inspection.referral_models import ReportUp
 from webapp.procedures.inspection.setup import receivers
-from webapp.services import documents, uploads
+from webapp.services import documents
 from webapp.services.documents import DocumentServices
 
 REFERRAL_BASIS = ["《中华人民共和国消防法》第十六条", "《消防监督检查规定》第二十四条"]
@@ -77,8 +78,8 @@ def issue_reinspection(session: Session, docs: DocumentServices, *, instance: Pr
     inspection = inspection_of(session, instance)
     context = reinspection_context(session, instance, data, now)
     for hazard, check in _checked(inspection, data):
-        hazard.photos = [*hazard.photos, *evidence_photos(session, docs, check.get("photos"),
-                                                          unit=inspection.unit, user=user, now=now)]
+        hazard.photos = [*hazard.photos, *evidence_photos(session, check.get("photos"), unit=inspection.unit,
+                                                          user=user, instance=instance, now=now)]
     document = issue_step_document(
         session, docs, inspection, "reinspect", template_key="reinspection_opinion", prefix_key="reinspection",
         context=context, title=f"复查意见书（{inspection.unit.name}）", user=user, now=now)
@@ -162,8 +163,9 @@ def _attach_evidence(session: Session, docs: DocumentServices, letter: Document,
                              name=earlier.filename, media_type=documents.DOCX, role=AttachmentRole.ATTACHMENT, now=now)
     for hazard in inspection.hazards:
         for photo in hazard.photos:
-            # The receiver prints what it gets: the watermarked copy; the original stays in the case by its hash.
-            sha256, name, media_type = uploads.print_copy(photo)
+            # The receiver prints what it gets: the watermarked copy (made now if the background job has not
+            # yet come to it); the original stays in the case by its hash.
+            sha256, name, media_type = case_photos.printable(session, docs.store, photo, now)
             documents.attach(session, docs, letter, content=docs.store.read(sha256), name=name,
                              media_type=media_type, role=AttachmentRole.PHOTO, now=now)
 

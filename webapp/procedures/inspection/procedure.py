@@ -71,6 +71,17 @@ def _routes(apply: Callable[[StepContext], object] | None = None) -> StepHook:
     return hook
 
 
+def _link(context: StepContext) -> records.LinkSettings:
+    settings = context.services.settings
+    return records.LinkSettings(settings.get("PUBLIC_URL") or "", settings.get("SECRET_KEY") or "")
+
+
+def _sign_notice(context: StepContext) -> list[int]:
+    """签发整改通知书: the notice prints the unit's own link and its QR code."""
+    return [records.issue_notice(context.session, _docs(context), instance=context.instance, data=context.data,
+                                 user=context.user, now=context.now, link=_link(context)).id]
+
+
 def _decide_plan(context: StepContext) -> None:
     rectification_plans.decide(context.session, context.instance, context.data, context.user, context.now)
 
@@ -157,7 +168,7 @@ def due_date(step_key: str, data: dict, calendar: WorkdayCalendar) -> datetime |
 def preview_context(context: StepContext, template_key: str) -> dict:
     session, instance, data = context.session, context.instance, context.data
     if template_key == "rectification_notice":
-        return records.notice_context(session, instance, data, context.now)
+        return records.notice_context(session, instance, data, context.now, _link(context))
     if template_key == rectification_plans.TEMPLATE:
         return rectification_plans.plan_context(rectification_plans.pending_plan(session, instance), data)
     if template_key == interviews.TEMPLATE:
@@ -173,7 +184,7 @@ PROCEDURE = Procedure(
                      "review_extension": _routes(_decide_plan), "schedule_interview": _scheduled,
                      "record_interview": _routes(_interviewed), "record_feedback": _routes(),
                      "sign_referral": _date_referred},
-    after_complete={"sign_notice": _issues(records.issue_notice), "serve_notice": _records(records.record_service),
+    after_complete={"sign_notice": _sign_notice, "serve_notice": _records(records.record_service),
                     "reinspect": _issues(followup.issue_reinspection),
                     "review_extension": _issues(rectification_plans.issue_plan),
                     "record_interview": _issues(interviews.issue_record),
