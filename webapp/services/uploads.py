@@ -66,11 +66,12 @@ def sniff_type(content: bytes, filename: str) -> str | None:
 
 
 def store_upload(session: Session, store: FileBackend, *, content: bytes, filename: str, now: datetime,
-                 max_bytes: int | None = None) -> dict:
+                 max_bytes: int | None = None, decode_later: bool = False) -> dict:
     """Check and store one upload; returns the reference kept in task data.
 
     `max_bytes` is the configured upload limit (FIREGRID_MAX_UPLOAD_MB); None for files the app made itself.
-    An image gets the structural check only (no pixel is decoded here, see the module docstring).
+    An image is decoded in full here, unless `decode_later`: an evidence photo gets the structural check only
+    and every pixel is decoded in the background (see the module docstring).
     """
     if not content:
         raise InvalidInput(f"文件“{filename}”是空的。")
@@ -80,6 +81,10 @@ def store_upload(session: Session, store: FileBackend, *, content: bytes, filena
     if media_type is None:
         raise InvalidInput(f"文件“{filename}”的类型不支持：只接受 JPG、PNG、WEBP 图片和 PDF、DOCX、XLSX 文件。")
     problem = content_problem(content, media_type)  # the archive must open every file later
+    if not problem and media_type in IMAGE_FORMATS and not decode_later:
+        image, problem = decoded_image(content, IMAGE_FORMATS[media_type])
+        if image is not None:
+            image.close()
     if problem:
         raise InvalidInput(f"文件“{filename}”{problem}")
     stored = store.put(session, content, media_type, now)
@@ -150,8 +155,8 @@ def _ends_whole(content: bytes, image_format: str) -> bool:
 
 
 def decoded_image(content: bytes, image_format: str) -> tuple[Image.Image | None, str | None]:
-    """The full check, run in the background: (the image, every byte of it decoded — a JPEG at print scale —,
-    None) or (None, what is wrong)."""
+    """The full check (in the background for evidence photos): (the image, every byte of it decoded — a JPEG
+    at print scale —, None) or (None, what is wrong)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

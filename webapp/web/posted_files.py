@@ -20,12 +20,13 @@ def upload_limit() -> int:
     return current_app.config["MAX_CONTENT_LENGTH"]
 
 
-def store_posted(upload: FileStorage) -> dict:
+def store_posted(upload: FileStorage, decode_later: bool = False) -> dict:
     """Check and store one posted file; returns the reference kept in task data (see uploads.store_upload).
     A refused file's message names its form field, so the form shows it beside that field."""
     try:
         return uploads.store_upload(db.session, runtime().documents.store, content=upload.read(),
-                                    filename=upload.filename or "upload", now=now(), max_bytes=upload_limit())
+                                    filename=upload.filename or "upload", now=now(), max_bytes=upload_limit(),
+                                    decode_later=decode_later)
     except InvalidInput as error:
         if error.fields or not upload.name:
             raise
