@@ -1,7 +1,7 @@
 """How each inspection tagged to a 专项行动 found the campaign's own checklist items
 
-Revision ID: 0039campaign_checks
-Revises: 0038photojob
+Revision ID: 0040campaign_checks
+Revises: 0039desks
 Create Date: 2026-12-04 20:50:00
 
 Additive: a new table. A campaign's checklist (JSON) now holds {"name", "legal_basis"} items; the plain strings
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0039campaign_checks'
-down_revision = '0038photojob'
+revision = '0040campaign_checks'
+down_revision = '0039desks'
 branch_labels = None
 depends_on = None
 
