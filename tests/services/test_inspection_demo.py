@@ -40,6 +40,12 @@ def test_history_from_january_to_today(app, session, demo):
     assert spring and {i.id for i in inspections if i.special_campaign_id == campaign.id} == {i.id for i in spring}
     counted = {f.label: f.value for f in special_campaigns.figures(session, campaign)}
     assert counted["检查次数"] == str(len(spring))
+    # every tagged inspection checked the campaign's own three items; a failed one cites the campaign's basis
+    items = special_campaigns.item_figures(session, campaign)
+    assert [f.checked for f in items] == [len(spring)] * 3 and sum(f.failed for f in items) > 0
+    failed = [h for i in spring for h in i.hazards if h.item_name in {f.name for f in items}]
+    assert len(failed) == sum(f.failed for f in items)
+    assert {h.legal_basis for h in failed} <= {f.legal_basis for f in items} and all(h.legal_basis for h in failed)
 
 
 def test_defaults_are_created_once(session, small_town):

@@ -10,6 +10,7 @@ import re
 from datetime import datetime, timedelta
 
 import docx
+import pdfplumber
 import pytest
 from pypdf import PdfReader
 
@@ -98,10 +99,16 @@ def _outline(reader: PdfReader) -> list[tuple[str, int, list[tuple[str, int]]]]:
     return found
 
 
-def _contents_rows(reader: PdfReader, pages: int) -> dict[str, str]:
-    text = "\n".join(reader.pages[i].extract_text() for i in range(pages))
-    return {match[1].replace(" ", ""): match[2]
-            for match in re.finditer(r"^\s*(.+?)\s+(\d+|—)\s*$", text, re.MULTILINE)}
+def _contents_rows(content: bytes, pages: int) -> dict[str, str]:
+    """The contents table's rows read back from the first `pages` pages (label without spaces → page); a long
+    title wraps inside its cell, so the table's cells are read, not the page's lines."""
+    rows = {}
+    with pdfplumber.open(io.BytesIO(content)) as pdf:
+        for page in pdf.pages[:pages]:
+            for table in page.extract_tables():
+                for label, number in (row for row in table if len(row) == 2 and row[0] and row[1]):
+                    rows[re.sub(r"\s", "", label)] = number.strip()
+    return rows
 
 
 @pytest.mark.slow  # LibreOffice converts the year's documents, the grid chart and the contents (~10 s)
@@ -135,7 +142,7 @@ def test_the_binder_has_contents_that_match_its_pages_and_survives_a_dead_worker
     for title, _page, children in outline[2:]:
         assert [c for c, _ in children] == expected[title.split("、")[1]]  # every document, none other
     assert outline[1][2][0][0] == "松林镇消防安全网格化管理工作运行网格图"
-    contents = _contents_rows(reader, outline[1][1] - 1)
+    contents = _contents_rows(content, outline[1][1] - 1)
     for title, page, children in outline[1:]:
         assert contents[title] == str(page), title  # the contents name the page the section starts on
         for child, child_page in children:
@@ -156,3 +163,26 @@ def test_a_village_user_cannot_bind_the_town(session, runtime, small_town):
     with pytest.raises((OutOfScope, ledger_binder.InvalidInput)):
         ledger_binder.queue(session, runtime.documents, user=small_town.users["village_clerk"], year=2026,
                             chosen=["责任书"], now=MOMENT)
+
+
+def test_a_chunk_uses_the_pdf_the_pdf_job_stored_instead_of_converting_again(session, runtime, small_town):
+    if not runtime.documents.pdf.available():
+        pytest.skip("LibreOffice is not installed")
+    from pypdf import PdfWriter
+
+    from webapp.services.documents import PDF, pdf_cache_path
+
+    docs = runtime.documents
+    minutes = issue(session, runtime, small_town.town, "minutes", "镇消防安全委员会会议纪要")
+    stored = io.BytesIO()
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(stored)
+    minutes.pdf_sha256 = docs.store.put(session, stored.getvalue(), PDF, MOMENT).sha256
+    session.commit()
+    job = ledger_binder.queue(session, docs, user=small_town.users["clerk"], year=2026, chosen=["会议纪要"],
+                              now=MOMENT)
+    session.commit()
+    assert jobs.run_pending(session, runtime, worker="A", now=MOMENT)
+    session.refresh(job)
+    assert job.done == 1 and not pdf_cache_path(docs, minutes.file_sha256).exists()  # no LibreOffice call

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 import docx
 import pytest
+from sqlalchemy import select
 
 from tests.docx_checks import check_gbt9704
 from tests.services.test_patrol_services import _inspection_data, hazard, patrol_with
@@ -17,6 +18,8 @@ from webapp.clock import TZ
 from webapp.services.errors import InvalidInput, OutOfScope
 
 MOMENT = datetime(2026, 11, 25, 10, 0, tzinfo=TZ)
+EXITS, CHARGING = "疏散通道是否畅通", "电动自行车是否在室内充电"
+BASIS = "《中华人民共和国消防法》第二十八条"
 
 
 @pytest.fixture()
@@ -27,19 +30,29 @@ def runtime(app):  # noqa: ANN001, ANN201
 def campaign(session, town, name="打通生命通道专项行动", *, categories=(), areas=(), start=date(2026, 11, 1),  # noqa: ANN001, ANN201
              end=date(2026, 11, 30)):
     values = special_campaigns.CampaignInput(name=name, starts_on=start, ends_on=end, categories=list(categories),
-                                             area_ids=[a.id for a in areas], checklist=["疏散通道是否畅通", ""])
+                                             area_ids=[a.id for a in areas],
+                                             checklist=[f"{EXITS}｜{BASIS}", "", CHARGING])
     found = special_campaigns.save(session, user=town.users["admin"], values=values, now=MOMENT)
     session.commit()
     return found
 
 
-def inspect(session, runtime, town, unit_name: str, campaign_id: int = 0, *, hazards: int = 0):  # noqa: ANN001, ANN201
+def inspect(session, runtime, town, unit_name: str, campaign_id: int = 0, *, hazards: int = 0,  # noqa: ANN001, ANN201
+            failed: dict[str, bool] | None = None, not_applicable: tuple[str, ...] = ()):
+    """An inspection through the service; tagged to a campaign it checks the campaign's items as the form
+    lists them: `failed` (name → corrected on the spot) are hazards, `not_applicable` 不适用, the others pass."""
     unit = town.units[unit_name]
     data = _inspection_data(session, town, unit_name, {})
     data["special_campaign_id"] = campaign_id
     for entry in data["items"][:hazards]:
         entry.update(result="hazard", description="疏散通道堆放杂物", location="后门", photos=[],
                      corrected_on_spot=False)
+    failed = failed or {}
+    for item in special_campaigns.items_of(session, campaign_id):
+        result = "hazard" if item.name in failed else "na" if item.name in not_applicable else "passed"
+        data["items"].append({"item_id": "", "campaign_item": item.name, "item_name": item.name, "result": result,
+                              "description": f"{item.name}：否", "location": "一楼", "photos": [],
+                              "corrected_on_spot": failed.get(item.name, False)})
     instance = cases.start_case(session, runtime, procedure_key="inspection", user=town.users["inspector"],
                                 grid=unit.grid, unit=unit, title="检查", now=MOMENT, data=data)
     session.commit()
@@ -110,7 +123,9 @@ def test_the_closing_report_names_the_figures_and_passes_the_checker(session, ru
     content = special_campaigns.closing_report(session, runtime.documents, drive, today=date(2026, 12, 1))
     text = "\n".join(p.text for p in docx.Document(io.BytesIO(content)).paragraphs)
     cells = "\n".join(c.text for t in docx.Document(io.BytesIO(content)).tables for r in t.rows for c in r.cells)
-    assert "打通生命通道专项行动总结报告" in text and "1. 疏散通道是否畅通" in text
+    rows = [[c.text for c in r.cells] for r in docx.Document(io.BytesIO(content)).tables[2].rows]
+    assert "打通生命通道专项行动总结报告" in text and rows == [
+        ["检查内容", "依据", "检查", "不合格", "已整改"], [EXITS, BASIS, "1", "0", "0"], [CHARGING, "", "1", "0", "0"]]
     assert "检查次数" in cells and "2026-11-01 至 2026-11-30" in cells
     check_gbt9704(content, "--no-header", tmp_path=tmp_path, name="campaign_report", no_warnings=True)
 
@@ -119,6 +134,55 @@ def test_twenty_tagged_inspections_are_exactly_what_the_campaign_reports(session
     drive = campaign(session, small_town)
     names = list(small_town.units)
     for index in range(20):
-        inspect(session, runtime, small_town, names[index % len(names)], drive.id)
+        inspect(session, runtime, small_town, names[index % len(names)], drive.id,
+                failed={EXITS: index % 2 == 0} if index % 5 == 0 else {},
+                not_applicable=(CHARGING,) if index % 4 == 0 else ())
     inspect(session, runtime, small_town, names[0])  # untagged
     assert figures(session, drive)["检查次数"] == "20" and figures(session, drive)["检查单位"] == "4"
+    # per item: index 0, 5, 10, 15 failed the exits (0 and 10 put right on the spot); every 4th had no charging
+    assert [(f.name, f.checked, f.failed, f.rectified) for f in special_campaigns.item_figures(session, drive)] == [
+        (EXITS, 20, 4, 2), (CHARGING, 15, 0, 0)]
+
+
+def test_a_failed_campaign_item_is_a_hazard_citing_the_campaigns_basis(session, runtime, small_town):
+    from webapp.procedures.inspection.models import CampaignCheck, Inspection
+    from webapp.procedures.inspection.records import notice_context
+
+    drive = campaign(session, small_town)
+    instance = inspect(session, runtime, small_town, "丰收便利店", drive.id, failed={EXITS: False, CHARGING: False})
+    found = session.scalar(select(Inspection).where(Inspection.instance_id == instance.id))
+    assert [(h.item_name, h.legal_basis, h.status) for h in found.hazards] == [
+        (EXITS, BASIS, "open"), (CHARGING, "", "open")]
+    assert [(c.item_name, c.result, c.hazard_id) for c in session.scalars(select(CampaignCheck))] == [
+        (EXITS, "hazard", found.hazards[0].id), (CHARGING, "hazard", found.hazards[1].id)]
+    # the notice draft proposes each hazard with its basis, as for a failed checklist item
+    rows = [{"hazard_id": str(h.id), "description": h.description, "location": h.location,
+             "legal_basis": h.legal_basis} for h in found.hazards]
+    context = notice_context(session, instance, {"notice_hazards": rows, "deadline": "2026-12-02"}, MOMENT)
+    assert [(h["description"], h["legal_basis"]) for h in context["hazards"]] == [
+        (f"{EXITS}：否", BASIS), (f"{CHARGING}：否", "")]
+
+
+def test_an_item_the_campaign_does_not_list_is_refused(session, runtime, small_town):
+    drive = campaign(session, small_town)
+    unit = small_town.units["丰收便利店"]
+    data = _inspection_data(session, small_town, "丰收便利店", {})
+    data["special_campaign_id"] = drive.id
+    data["items"].append({"item_id": "", "campaign_item": "别的行动的项目", "item_name": "别的行动的项目",
+                          "result": "passed"})
+    with pytest.raises(InvalidInput, match="专项检查内容与所选专项行动不一致"):
+        cases.start_case(session, runtime, procedure_key="inspection", user=small_town.users["inspector"],
+                         grid=unit.grid, unit=unit, title="检查", now=MOMENT, data=data)
+
+
+def test_the_checklist_lines_keep_their_basis_and_bad_lines_are_refused(session, small_town):
+    drive = campaign(session, small_town)
+    assert drive.checklist == [{"name": EXITS, "legal_basis": BASIS}, {"name": CHARGING, "legal_basis": ""}]
+    assert [special_campaigns.item_line(i) for i in drive.items] == [f"{EXITS}｜{BASIS}", CHARGING]
+    drive.checklist = ["旧式的一行"]  # saved before items had a basis
+    assert drive.items == [special_campaigns.CampaignItem("旧式的一行", "")]
+    values = special_campaigns.CampaignInput(name="另一行动", starts_on=date(2026, 11, 1), ends_on=date(2026, 11, 30),
+                                             categories=[], area_ids=[], checklist=[EXITS, f"{EXITS}|{BASIS}"])
+    with pytest.raises(InvalidInput) as refused:
+        special_campaigns.save(session, user=small_town.users["admin"], values=values, now=MOMENT)
+    assert refused.value.fields == {"checklist": "专项检查内容有重复的项目。"}

@@ -47,6 +47,19 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class ItemCount:
+    """How a 专项行动's own checklist item fared in a procedure's records tagged to the campaign: how often it
+    was checked (合格 or 存在隐患), failed, and how many of those hazards are rectified."""
+
+    checked: int = 0
+    failed: int = 0
+    rectified: int = 0
+
+    def __add__(self, other: ItemCount) -> ItemCount:
+        return ItemCount(self.checked + other.checked, self.failed + other.failed, self.rectified + other.rectified)
+
+
+@dataclass(frozen=True)
 class UnitEvent:
     """One entry of a unit's file (一户一档): something that happened to or for the unit, shown in time
     order on the unit file and in its PDF."""
@@ -288,6 +301,8 @@ class Procedure:
     due_items: Callable[[Session, GridNode, date], list[DueItem]] | None = None
     # The figures of a 专项行动 from this procedure's records tagged to it (检查次数, 发现隐患 …).
     campaign_figures: Callable[[Session, SpecialCampaign], list[Figure]] | None = None
+    # Per item of a 专项行动's own checklist (by item name) as this procedure's tagged records checked it.
+    campaign_item_counts: Callable[[Session, SpecialCampaign], dict[str, ItemCount]] | None = None
     # The 台账汇编 section (its Chinese title, one of webapp.cases.ledger_binder.SECTIONS) that holds the
     # documents this procedure issues; "" keeps them out of the binder.
     binder_section: str = ""
@@ -381,6 +396,16 @@ def campaign_figures(session: Session, campaign: SpecialCampaign) -> list[Figure
     figures = [figure for procedure in _PROCEDURES.values() if procedure.campaign_figures
                for figure in procedure.campaign_figures(session, campaign)]
     return sorted(figures, key=lambda figure: figure.order)
+
+
+def campaign_item_counts(session: Session, campaign: SpecialCampaign) -> dict[str, ItemCount]:
+    """Every procedure's counts of the campaign's own checklist items, summed by item name."""
+    found: dict[str, ItemCount] = {}
+    for procedure in _PROCEDURES.values():
+        for name, count in (procedure.campaign_item_counts(session, campaign) if procedure.campaign_item_counts
+                            else {}).items():
+            found[name] = found.get(name, ItemCount()) + count
+    return found
 
 
 def binder_parts(session: Session, town: GridNode, year: int, today: date) -> list[BinderPart]:

@@ -13,14 +13,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import registry
-from webapp.cases.registry import Figure
+from webapp.cases.registry import Figure, ItemCount
 from webapp.models import GridNode, SpecialCampaign, Unit, User
+from webapp.models.campaigns import CampaignItem
 from webapp.models.grid import UNIT_CATEGORIES
 from webapp.services.documents import DocumentServices
 from webapp.services.errors import InvalidInput, NotFound, OutOfScope
 from webapp.services.grid import ensure_in_scope, organ_name, required_town, town_of
 
 REPORT_TEMPLATE = "campaign_report"
+# An item's line in the admin's form: "疏散通道是否畅通｜《消防法》第二十八条" (the basis after the bar).
+BASIS_BAR = "｜"
+NAME_LENGTH, BASIS_LENGTH = 100, 200  # those of a hazard's item name and legal basis, where a failed item goes
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,36 @@ class CampaignInput:
     ends_on: date
     categories: list[str]
     area_ids: list[int]
-    checklist: list[str]
+    checklist: list[str]  # one item a line, its basis after a bar (BASIS_BAR, or "|")
+
+
+def parse_items(lines: list[str]) -> list[CampaignItem]:
+    """The form's lines as items; blank lines are dropped."""
+    items = []
+    for line in lines:
+        name, _bar, basis = line.replace("|", BASIS_BAR).partition(BASIS_BAR)
+        if name.strip() or basis.strip():
+            items.append(CampaignItem(name.strip(), basis.strip()))
+    return items
+
+
+def item_line(item: CampaignItem) -> str:
+    """An item as the admin's form shows it."""
+    return f"{item.name}{BASIS_BAR}{item.legal_basis}" if item.legal_basis else item.name
+
+
+def checklist_problem(items: list[CampaignItem]) -> str:
+    """What is wrong with the items (empty: nothing); a failed item becomes a hazard line, hence the lengths."""
+    names = [item.name for item in items]
+    if not all(names):
+        return "每项专项检查内容都要写明检查内容（“｜”前的部分）。"
+    if len(set(names)) < len(names):
+        return "专项检查内容有重复的项目。"
+    if any(len(item.name) > NAME_LENGTH for item in items):
+        return f"每项检查内容不超过{NAME_LENGTH}字。"
+    if any(len(item.legal_basis) > BASIS_LENGTH for item in items):
+        return f"每项依据不超过{BASIS_LENGTH}字。"
+    return ""
 
 
 def _problems(session: Session, town: GridNode, values: CampaignInput, campaign_id: int | None) -> dict[str, str]:
@@ -50,6 +83,8 @@ def _problems(session: Session, town: GridNode, values: CampaignInput, campaign_
     nodes = [session.get(GridNode, i) for i in values.area_ids]
     if any(node is None or not town.contains(node) for node in nodes):
         problems["area_ids"] = "只能选择本镇的网格。"
+    if problem := checklist_problem(parse_items(values.checklist)):
+        problems["checklist"] = problem
     return problems
 
 
@@ -72,7 +107,8 @@ def save(session: Session, *, user: User, values: CampaignInput, now: datetime,
         session.add(campaign)
     campaign.name, campaign.starts_on, campaign.ends_on = values.name.strip(), values.starts_on, values.ends_on
     campaign.categories, campaign.area_ids = list(values.categories), list(values.area_ids)
-    campaign.checklist = [line.strip() for line in values.checklist if line.strip()]
+    campaign.checklist = [{"name": item.name, "legal_basis": item.legal_basis}
+                          for item in parse_items(values.checklist)]
     session.flush()
     return campaign
 
@@ -110,6 +146,12 @@ def choices(session: Session, user: User, day: date, unit: Unit | None) -> list[
     return [c for c in open_for(session, user, day) if unit is None or c.covers(unit, areas(session, c))]
 
 
+def items_of(session: Session, campaign_id: int | None) -> list[CampaignItem]:
+    """The checklist items of a campaign (none for no or an unknown campaign)."""
+    campaign = session.get(SpecialCampaign, campaign_id) if campaign_id else None
+    return campaign.items if campaign is not None else []
+
+
 def tag(session: Session, campaign_id: int | None, unit: Unit, day: date) -> SpecialCampaign | None:
     """The campaign a record of `unit` on `day` is tagged to, after checking it is open then and targets the
     unit; None when no campaign was chosen."""
@@ -130,6 +172,31 @@ def figures(session: Session, campaign: SpecialCampaign) -> list[Figure]:
     return registry.campaign_figures(session, campaign)
 
 
+@dataclass(frozen=True)
+class ItemFigure:
+    """One of the campaign's own checklist items with how the tagged records found it."""
+
+    name: str
+    legal_basis: str
+    checked: int
+    failed: int
+    rectified: int
+    listed: bool = True  # False: no longer on the campaign's checklist, but checked while it was
+
+
+def item_figures(session: Session, campaign: SpecialCampaign) -> list[ItemFigure]:
+    """Per item of the campaign's checklist, in its order, the tagged records' 检查/不合格/已整改 counts; then any
+    item since taken off the list that records checked."""
+    counts = registry.campaign_item_counts(session, campaign)
+    found = [ItemFigure(item.name, item.legal_basis, *_counted(counts.pop(item.name, ItemCount())))
+             for item in campaign.items]
+    return found + [ItemFigure(name, "", *_counted(count), listed=False) for name, count in sorted(counts.items())]
+
+
+def _counted(count: ItemCount) -> tuple[int, int, int]:
+    return count.checked, count.failed, count.rectified
+
+
 def report_context(session: Session, campaign: SpecialCampaign, *, today: date) -> dict:
     """The closing report's (专项行动总结报告) data."""
     places = "、".join(campaign.category_labels) or "全部场所"
@@ -137,7 +204,9 @@ def report_context(session: Session, campaign: SpecialCampaign, *, today: date) 
         "name": campaign.name, "organ": organ_name(campaign.town), "made_on": today.isoformat(),
         "period": f"{campaign.starts_on.isoformat()} 至 {campaign.ends_on.isoformat()}",
         "targets": places, "areas": "、".join(n.name for n in areas(session, campaign)) or campaign.town.name,
-        "checklist": list(campaign.checklist),
+        "checklist": [{"name": f.name if f.listed else f"{f.name}（已移出检查内容）", "basis": f.legal_basis,
+                       "checked": f.checked, "failed": f.failed, "rectified": f.rectified}
+                      for f in item_figures(session, campaign)],
         "figures": [{"label": f.label, "value": f.value} for f in figures(session, campaign)],
     }
 

@@ -343,7 +343,8 @@ def build_supervision_sheet() -> GbDocument:
 
 
 def build_campaign_report() -> GbDocument:
-    """专项行动总结报告: the campaign's facts, its figures from the tagged records, its own checklist."""
+    """专项行动总结报告: the campaign's facts, its figures from the tagged records, and its own checklist with
+    each item's basis and how often it was checked, failed and rectified."""
     doc = GbDocument(title="专项行动总结报告")
     _form_title(doc, "{{ name }}总结报告")
     doc.para(FLUSH_LEFT.but(align="right"), "报告日期：{{ made_on|cn_date }}")
@@ -363,10 +364,17 @@ def build_campaign_report() -> GbDocument:
         "{%tr endfor %}",
     ], run=FORM_RUN, header_rows=1)
     doc.para(FLUSH_LEFT.but(before=LINE_PITCH // 2, run=FORM_RUN.but(bold=True)), "专项检查内容")
-    doc.tag("{%p for item in checklist %}")
-    doc.para(BODY, "{{ loop.index }}. {{ item }}")
-    doc.tag("{%p endfor %}")
-    doc.para(FLUSH_LEFT, "{% if not checklist %}本次行动未另设专项检查内容。{% endif %}")
+    count, basis = chars_mm(3, room=1), 48.0
+    doc.table([mm_left(basis, count, count, count), basis, count, count, count], [
+        [_label("检查内容"), _label("依据"), _label("检查"), _label("不合格"), _label("已整改")],
+        "{%tr for item in checklist %}",
+        [_value("{{ item.name }}"), _value("{{ item.basis }}"), Cell("{{ item.checked }}", style=FORM_CELL),
+         Cell("{{ item.failed }}", style=FORM_CELL), Cell("{{ item.rectified }}", style=FORM_CELL)],
+        "{%tr endfor %}",
+        "{%tr if not checklist %}",
+        [_value("本次行动未另设专项检查内容。", span=5)],
+        "{%tr endif %}",
+    ], run=FORM_RUN, header_rows=1)
     return doc
 
 

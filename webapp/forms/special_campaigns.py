@@ -24,8 +24,9 @@ class SpecialCampaignForm(ChineseForm):
     categories = CheckboxList("对象场所类别（不选为全部）", choices=list(UNIT_CATEGORIES.items()),
                               validate_choice=False)
     area_ids = CheckboxList("行动范围（不选为全镇）", coerce=int, validate_choice=False)
-    checklist = TextAreaField("专项检查内容", validators=[optional(), max_length(2000)], render_kw={"rows": 5},
-                              description="每行一项，如“疏散通道是否畅通”。")
+    checklist = TextAreaField("专项检查内容", validators=[optional(), max_length(6000)], render_kw={"rows": 6},
+                              description="每行一项，“｜”后写依据（检查不合格时作为整改通知书的依据），如"
+                                          "“疏散通道是否畅通｜《中华人民共和国消防法》第二十八条”。")
 
     def setup(self, nodes: list[GridNode]) -> None:
         self.area_ids.choices = [(n.id, n.display_path()) for n in nodes if n.level in ("village", "area")]
@@ -37,6 +38,11 @@ class SpecialCampaignForm(ChineseForm):
     def validate_area_ids(self, field: Any) -> None:
         if set(field.data or []) - {value for value, _label in field.choices}:
             raise ValidationError("只能选择本镇的网格。")
+
+    def validate_checklist(self, field: Any) -> None:
+        problem = special_campaigns.checklist_problem(special_campaigns.parse_items((field.data or "").splitlines()))
+        if problem:
+            raise ValidationError(problem)
 
     def validate_ends_on(self, field: Any) -> None:
         if field.data and self.starts_on.data and field.data < self.starts_on.data:

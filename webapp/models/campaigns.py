@@ -6,6 +6,7 @@ patrols carry a nullable `special_campaign_id` of their own; the campaign knows 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
@@ -14,6 +15,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.extensions import db
 from webapp.models.grid import UNIT_CATEGORIES, GridNode, Unit
 from webapp.models.types import AwareDateTime
+
+
+@dataclass(frozen=True)
+class CampaignItem:
+    """One of a campaign's own checklist items (专项检查内容) and the basis a failure of it cites."""
+
+    name: str
+    legal_basis: str = ""
 
 
 class SpecialCampaign(db.Model):
@@ -26,7 +35,9 @@ class SpecialCampaign(db.Model):
     ends_on: Mapped[date] = mapped_column(Date)
     categories: Mapped[list] = mapped_column(JSON, default=list)  # unit category keys; empty: every kind
     area_ids: Mapped[list] = mapped_column(JSON, default=list)  # grid node ids; empty: the whole town
-    checklist: Mapped[list] = mapped_column(JSON, default=list)  # the campaign's own items (one line each)
+    # the campaign's own items: {"name", "legal_basis"} each (a campaign saved before items had a basis holds
+    # plain strings; `items` reads both)
+    checklist: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
     town: Mapped[GridNode] = relationship()
@@ -45,3 +56,8 @@ class SpecialCampaign(db.Model):
     @property
     def category_labels(self) -> list[str]:
         return [UNIT_CATEGORIES.get(key, key) for key in self.categories]
+
+    @property
+    def items(self) -> list[CampaignItem]:
+        return [CampaignItem(entry, "") if isinstance(entry, str) else
+                CampaignItem(entry.get("name") or "", entry.get("legal_basis") or "") for entry in self.checklist or []]

@@ -41,7 +41,7 @@ def _form(campaign: SpecialCampaign | None) -> SpecialCampaignForm:
     form = SpecialCampaignForm(obj=campaign)
     form.setup([n for n in grid.nodes_in_scope(db.session, acting_user()) if town.contains(n)])
     if campaign is not None and not form.is_submitted():
-        form.checklist.data = "\n".join(campaign.checklist)
+        form.checklist.data = "\n".join(special_campaigns.item_line(item) for item in campaign.items)
     return form
 
 
@@ -69,6 +69,7 @@ def detail(campaign_id: int):
     return render_template("special_campaigns/detail.html", campaign=campaign,
                            areas=special_campaigns.areas(db.session, campaign),
                            figures=special_campaigns.figures(db.session, campaign),
+                           items=special_campaigns.item_figures(db.session, campaign),
                            may_edit=_may_edit(campaign.town))
 
 

@@ -17,7 +17,7 @@ from webapp.cases import special_campaigns, timers
 from webapp.cases.registry import DemoContext
 from webapp.clock import TZ
 from webapp.demo import scans as demo_scans
-from webapp.models import GridNode, Unit, User, WorkTask
+from webapp.models import GridNode, SpecialCampaign, Unit, User, WorkTask
 from webapp.models.grid import NINE_SMALL_CATEGORIES
 from webapp.procedures.inspection.models import RectificationPlan
 from webapp.procedures.inspection.records import inspection_of
@@ -159,9 +159,33 @@ def _open_campaign(context: DemoContext) -> None:
     values = special_campaigns.CampaignInput(
         name="打通生命通道专项行动", starts_on=date(context.year, 3, 1), ends_on=date(context.year, 4, 30),
         categories=sorted(NINE_SMALL_CATEGORIES), area_ids=[],
-        checklist=["疏散通道、安全出口是否畅通", "防盗窗是否留有逃生口", "电动自行车是否在室内停放充电"])
+        checklist=[line for line, _finding in CAMPAIGN_CHECKLIST])
     special_campaigns.save(context.session, user=_user(context.session, "admin"), values=values,
                            now=datetime(context.year, 2, 20, 9, 0, tzinfo=TZ))
+
+
+# The demo campaign's own items (with their basis) and what a failure of each reads like on the record.
+CAMPAIGN_CHECKLIST = (
+    ("疏散通道、安全出口是否畅通｜《中华人民共和国消防法》第二十八条", ("后门疏散通道堆放货物", "后门")),
+    ("防盗窗是否留有逃生口｜《中华人民共和国消防法》第二十八条", ("二楼防盗窗未留逃生口", "二楼窗户")),
+    ("电动自行车是否在室内停放充电｜《中华人民共和国消防法》第十六条", ("电动自行车在店内充电", "营业厅")),
+)
+
+
+def _campaign_items(campaign: SpecialCampaign, seed: int) -> list[dict]:
+    """The campaign's own items on a tagged inspection: one fails where the checklist found a hazard too, the
+    same way (so the case takes the same road), the others pass."""
+    found, failing = seed % 6 == 0, seed % len(campaign.items) if campaign.items else -1
+    items = []
+    findings = dict(CAMPAIGN_CHECKLIST)
+    for index, item in enumerate(campaign.items):
+        hazard = found and index == failing
+        line = special_campaigns.item_line(item)
+        description, location = findings.get(line, (f"{item.name}：不符合要求", "现场")) if hazard else ("", "")
+        items.append({"item_id": "", "campaign_item": item.name, "item_name": item.name,
+                      "result": "hazard" if hazard else "passed", "description": description, "location": location,
+                      "photos": [], "corrected_on_spot": bool(hazard and seed % 4 == 0)})
+    return items
 
 
 def _inspect_all(context: DemoContext, day: date, units: list[Unit], inspectors: list[User]) -> None:
@@ -169,9 +193,11 @@ def _inspect_all(context: DemoContext, day: date, units: list[Unit], inspectors:
     for index, unit in enumerate(units):
         moment = datetime.combine(day, time(9, 0), TZ) + timedelta(minutes=5 * index)
         context.clock.set(moment)
-        data = _record_data(context, unit, moment, unit.id + day.month, inspectors)
+        seed = unit.id + day.month
+        data = _record_data(context, unit, moment, seed, inspectors)
         tagged = special_campaigns.choices(session, inspectors[0], day, unit)
         data["special_campaign_id"] = tagged[0].id if tagged else 0
+        data["items"] += _campaign_items(tagged[0], seed) if tagged else []
         cases.start_case(session, context.services, procedure_key="inspection", user=inspectors[0], grid=unit.grid,
                          unit=unit, title=f"消防检查：{unit.name}（{day.isoformat()}）", data=data, now=moment)
     session.commit()

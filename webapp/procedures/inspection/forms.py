@@ -26,6 +26,7 @@ from wtforms import (
 from wtforms.validators import NumberRange, Regexp
 
 from webapp.cases import leads as hazard_leads
+from webapp.cases import special_campaigns
 from webapp.forms.checkin import CheckinFields
 from webapp.forms.common import (
     CheckboxList,
@@ -45,6 +46,7 @@ from webapp.forms.special_campaigns import CampaignChoice, campaign_field
 from webapp.forms.task_data import EvidencePhotosField
 from webapp.forms.widgets import CnDateField, EntryList
 from webapp.models import Unit, User
+from webapp.models.campaigns import CampaignItem
 from webapp.procedures.inspection import deadlines, records
 from webapp.procedures.inspection.models import ITEM_RESULTS
 from webapp.procedures.inspection.plans import inspectors_for
@@ -53,6 +55,8 @@ from webapp.web.converters import db_int
 from webapp.web.responses import runtime
 
 PHOTO_HINT = "可拍照或选择多张图片"
+# An entry's answers kept when the form reloads its items (a file input cannot be refilled: photos go).
+KEPT_ON_RELOAD = ("result", "description", "location", "corrected_on_spot")
 
 
 def units_in_scope(session: Any, user: User) -> list[Unit]:
@@ -68,6 +72,11 @@ def lead_item_name(lead: Any) -> str:
     return f"{lead.source}线索：{lead.category}（{lead.reported_at:%m-%d} {lead.reporter_name}）"
 
 
+def campaign_item_note(item: CampaignItem) -> str:
+    """What the inspector reads under a campaign's own item: whose item it is, and the basis a failure cites."""
+    return "专项行动检查内容" + (f"；依据：{item.legal_basis}" if item.legal_basis else "")
+
+
 def _file_required(form: Form, field: Any) -> None:
     if not getattr(field.data, "filename", None):
         raise ValidationError("请上传扫描件或照片。")
@@ -78,6 +87,8 @@ class ChecklistEntryForm(SafeForm):
     item_name = HiddenField()
     # Set on the entries that check an open lead (隐患线索, e.g. from a patrol) instead of a checklist item.
     lead_id = HiddenField()
+    # Set on the entries that check an item of the 专项行动's own list (its name), after the place type's.
+    campaign_item = HiddenField()
     result = RadioField("检查结果", choices=list(ITEM_RESULTS.items()),
                         validators=[required("请选择检查结果。")])
     # No Optional(): it would stop the chain before the "required when hazard" checks below.
@@ -132,24 +143,40 @@ class InspectionRecordForm(CampaignChoice, CheckinFields, ChineseForm):
         self._just_loaded = unit is not None and self._load_checklist(session, unit)
 
     def _load_checklist(self, session: Any, unit: Unit) -> bool:
-        """(Re)load the unit category's items and the unit's open leads unless the posted entries already
-        match them. A lead comes pre-filled as a hazard for the inspector to confirm (or mark 合格: gone)."""
+        """(Re)load the unit category's items, the chosen campaign's own items and the unit's open leads unless
+        the posted entries already match them. A lead comes pre-filled as a hazard for the inspector to confirm
+        (or mark 合格: gone)."""
         items = {str(i.id): i for i in checklist_for(session, unit.grid, unit.category)}
+        offered = {value for value, _label in self.special_campaign_id.choices}
+        chosen = self.special_campaign_id.data if self.special_campaign_id.data in offered else None
+        campaign = {i.name: i for i in special_campaigns.items_of(session, chosen)}
         leads = {str(lead.id): lead for lead in hazard_leads.open_leads(session, unit.id)}
         entries = [e.form for e in self.items.entries]
-        posted = [e.item_id.data for e in entries if not e.lead_id.data]
+        posted = [e.item_id.data for e in entries if not (e.lead_id.data or e.campaign_item.data)]
+        posted_campaign = [e.campaign_item.data for e in entries if e.campaign_item.data]
         posted_leads = [e.lead_id.data for e in entries if e.lead_id.data]
-        reload = not (posted and sorted(posted) == sorted(items) and sorted(posted_leads) == sorted(leads))
+        matching = (sorted(posted) == sorted(items) and sorted(posted_campaign) == sorted(campaign)
+                    and sorted(posted_leads) == sorted(leads))
+        reload = bool(items or campaign or leads) and not (entries and matching)
         if reload:
+            # what was filled in for an entry that stays (e.g. when only the campaign changed) is kept
+            kept = {(e.item_id.data or "", e.campaign_item.data or "", e.lead_id.data or ""):
+                    {key: e.data[key] for key in KEPT_ON_RELOAD if e.data.get(key)} for e in entries}
+            fresh = [{"item_id": str(item.id), "item_name": item.name, "result": "passed"} for item in items.values()]
+            fresh += [{"item_id": "", "campaign_item": name, "item_name": name, "result": "passed"}
+                      for name in campaign]
+            fresh += [{"item_id": "", "lead_id": str(lead.id), "item_name": lead_item_name(lead), "result": "hazard",
+                       "description": lead.description} for lead in leads.values()]
             self.items.entries, self.items.last_index = [], -1
-            for item in items.values():
-                self.items.append_entry({"item_id": str(item.id), "item_name": item.name, "result": "passed"})
-            for lead in leads.values():
-                self.items.append_entry({"item_id": "", "lead_id": str(lead.id), "item_name": lead_item_name(lead),
-                                         "result": "hazard", "description": lead.description})
+            for entry in fresh:
+                key = (entry["item_id"], entry.get("campaign_item", ""), entry.get("lead_id", ""))
+                self.items.append_entry({**entry, **kept.get(key, {})})
         for entry in (e.form for e in self.items.entries):
             if entry.lead_id.data:
                 entry.item_name.data, entry.guidance = lead_item_name(leads[entry.lead_id.data]), ""
+            elif entry.campaign_item.data:
+                item = campaign[entry.campaign_item.data]
+                entry.item_name.data, entry.guidance = item.name, campaign_item_note(item)
             else:
                 item = items[entry.item_id.data]
                 entry.item_name.data, entry.guidance = item.name, item.guidance
@@ -168,7 +195,7 @@ class InspectionRecordForm(CampaignChoice, CheckinFields, ChineseForm):
 
     def validate_items(self, field: Any) -> None:
         if getattr(self, "_just_loaded", False):
-            raise ValidationError("已按单位类别载入检查项目，请逐项填写后再提交。")
+            raise ValidationError("已按单位类别（及所选专项行动）载入检查项目，请逐项填写后再提交。")
 
     def validate_major_hazard(self, field: Any) -> None:
         if field.data and not any(e.form.result.data == "hazard" for e in self.items.entries):

@@ -133,6 +133,25 @@ class Inspection(db.Model):
     grid: Mapped[GridNode] = relationship()
     hazards: Mapped[list[Hazard]] = relationship(
         back_populates="inspection", cascade="all, delete-orphan", order_by="Hazard.position")
+    campaign_checks: Mapped[list[CampaignCheck]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan", order_by="CampaignCheck.id")
+
+
+class CampaignCheck(db.Model):
+    """How an inspection tagged to a 专项行动 found one of the campaign's own checklist items; a failed one
+    points at the hazard it became. The item is kept by name, as the campaign listed it that day, so the
+    campaign's per-item figures survive a later change of its list."""
+
+    __tablename__ = "inspection_campaign_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspection.id", ondelete="CASCADE"), index=True)
+    item_name: Mapped[str] = mapped_column(String(100))
+    result: Mapped[str] = mapped_column(String(10))  # a key of ITEM_RESULTS
+    hazard_id: Mapped[int | None] = mapped_column(ForeignKey("inspection_hazard.id", ondelete="SET NULL"))
+
+    inspection: Mapped[Inspection] = relationship(back_populates="campaign_checks")
+    hazard: Mapped[Hazard | None] = relationship()
 
 
 class Hazard(db.Model):
@@ -230,5 +249,5 @@ class ReferralReceiver(db.Model):
     __table_args__ = (UniqueConstraint("grid_id", "kind", name="uq_referral_receiver_grid_kind"),)
 
 
-__all__ = ["ChecklistItem", "Hazard", "Inspection", "InspectionGroup", "InspectionPlan", "Interview",
+__all__ = ["CampaignCheck", "ChecklistItem", "Hazard", "Inspection", "InspectionGroup", "InspectionPlan", "Interview",
            "PlanAssignment", "RectificationPlan", "ReferralReceiver"]

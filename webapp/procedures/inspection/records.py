@@ -15,7 +15,7 @@ from webapp.cases.page_reads import shared_read
 from webapp.clock import TZ
 from webapp.models import AttachmentRole, Document, ProcessInstance, Unit, User
 from webapp.procedures.inspection import unit_link
-from webapp.procedures.inspection.models import ChecklistItem, Hazard, Inspection
+from webapp.procedures.inspection.models import CampaignCheck, ChecklistItem, Hazard, Inspection
 from webapp.services import documents, grid, units
 from webapp.services.documents import DocumentServices, Subject
 from webapp.services.errors import InvalidInput, NotFound
@@ -76,24 +76,33 @@ def _item_id(item: dict) -> int:
 
 
 def _hazards_from_items(session: Session, items: list, town_id: int | None, lead_photos: dict[str, list],
-                        photos: Callable[[list | None], list[dict]]) -> list[Hazard]:
+                        photos: Callable[[list | None], list[dict]],
+                        campaign_bases: dict[str, str]) -> tuple[list[Hazard], list[CampaignCheck]]:
     """The failed items as hazards, each with its checklist item's basis; only the form's items are looked up,
     and only in the unit's town (an id of another town's item gives no basis). An item checking a lead keeps
-    the lead's photos before its own."""
+    the lead's photos before its own. An item of the tagged campaign's own list (`campaign_bases`: name →
+    basis) cites the campaign's basis, and is kept as a check of the campaign, pointing at its hazard."""
     ids = {_item_id(i) for i in items if i.get("result") == "hazard"} - {0}
     query = select(ChecklistItem.id, ChecklistItem.legal_basis).where(ChecklistItem.id.in_(ids),
                                                                         ChecklistItem.town_id == town_id)
     bases = {row.id: row.legal_basis for row in session.execute(query)} if ids else {}
-    hazards = []
+    hazards, checks = [], []
     for item in items:
-        if item.get("result") != "hazard":
-            continue
-        hazards.append(Hazard(
-            position=len(hazards) + 1, item_name=item.get("item_name") or "", description=item.get("description") or "",
-            location=item.get("location") or "", legal_basis=bases.get(_item_id(item), ""),
-            photos=lead_photos.get(str(item.get("lead_id") or ""), []) + photos(item.get("photos")),
-            status="corrected_on_spot" if item.get("corrected_on_spot") else "open"))
-    return hazards
+        campaign_item = str(item.get("campaign_item") or "")
+        if campaign_item and campaign_item not in campaign_bases:
+            raise InvalidInput("专项检查内容与所选专项行动不一致，请重新载入检查项目。", field="items")
+        hazard = None
+        if item.get("result") == "hazard":
+            basis = campaign_bases[campaign_item] if campaign_item else bases.get(_item_id(item), "")
+            hazard = Hazard(
+                position=len(hazards) + 1, item_name=item.get("item_name") or campaign_item,
+                description=item.get("description") or "", location=item.get("location") or "", legal_basis=basis,
+                photos=lead_photos.get(str(item.get("lead_id") or ""), []) + photos(item.get("photos")),
+                status="corrected_on_spot" if item.get("corrected_on_spot") else "open")
+            hazards.append(hazard)
+        if campaign_item:
+            checks.append(CampaignCheck(item_name=campaign_item, result=str(item.get("result") or ""), hazard=hazard))
+    return hazards, checks
 
 
 def _town_id(unit: Unit) -> int | None:
@@ -112,14 +121,15 @@ def record_inspection(session: Session, docs: DocumentServices, *, instance: Pro
     items = data.get("items") or []
     checkin = units.check_in(session, unit, *units.checkin_values(data))
     campaign = special_campaigns.tag(session, data.get("special_campaign_id"), unit, inspected_at.date())
+    hazards, checks = _hazards_from_items(
+        session, items, _town_id(unit), _take_up_leads(session, instance, items, now),
+        lambda photos: evidence_photos(session, photos, unit=unit, user=user, instance=instance, now=now),
+        {item.name: item.legal_basis for item in campaign.items} if campaign else {})
     inspection = Inspection(
         instance=instance, unit=unit, grid=unit.grid, inspected_at=inspected_at,
         inspectors=inspector_names(session, data.get("inspector_ids") or []),
         major_hazard=bool(data.get("major_hazard")), plan_id=data.get("plan_id") or None,
-        special_campaign_id=campaign.id if campaign else None,
-        hazards=_hazards_from_items(
-            session, items, _town_id(unit), _take_up_leads(session, instance, items, now),
-            lambda photos: evidence_photos(session, photos, unit=unit, user=user, instance=instance, now=now)),
+        special_campaign_id=campaign.id if campaign else None, hazards=hazards, campaign_checks=checks,
         checkin_latitude=checkin.latitude, checkin_longitude=checkin.longitude, checkin_accuracy=checkin.accuracy,
         checkin_distance=checkin.distance, checkin_far=checkin.far)
     session.add(inspection)

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases import leads
 from webapp.cases.page_reads import shared_read
-from webapp.cases.registry import Figure
+from webapp.cases.registry import Figure, ItemCount
 from webapp.models import Document, GridNode, HazardLead, SpecialCampaign, Unit, User, WorkTask
-from webapp.procedures.inspection.models import Hazard, Inspection, InspectionPlan
+from webapp.procedures.inspection.models import CampaignCheck, Hazard, Inspection, InspectionPlan
 from webapp.services.spreadsheets import table_workbook
 
 METRICS = {
@@ -182,3 +182,17 @@ def campaign_figures(session: Session, campaign: SpecialCampaign) -> list[Figure
         .join(Inspection, Hazard.inspection_id == Inspection.id).where(tagged)).one()
     return [Figure("检查次数", str(count), 10), Figure("检查单位", str(units), 11),
             Figure("检查发现隐患", str(found), 12), Figure("检查隐患已整改", str(fixed), 13)]
+
+
+def campaign_item_counts(session: Session, campaign: SpecialCampaign) -> dict[str, ItemCount]:
+    """Per item of the campaign's own checklist: the tagged inspections that checked it (合格 or 存在隐患, not
+    不适用), found it failed, and whose hazard from it is rectified (当场改正 included)."""
+    checked = CampaignCheck.result.in_(("passed", "hazard"))
+    rows = session.execute(
+        select(CampaignCheck.item_name, func.count(CampaignCheck.id).filter(checked),
+               func.count(CampaignCheck.id).filter(CampaignCheck.result == "hazard"),
+               func.count(Hazard.id).filter(Hazard.status.in_(RECTIFIED)))
+        .join(Inspection, CampaignCheck.inspection_id == Inspection.id)
+        .outerjoin(Hazard, CampaignCheck.hazard_id == Hazard.id)
+        .where(Inspection.special_campaign_id == campaign.id).group_by(CampaignCheck.item_name))
+    return {name: ItemCount(checked, failed, fixed) for name, checked, failed, fixed in rows}
