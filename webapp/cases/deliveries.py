@@ -53,32 +53,33 @@ _COLUMNS = ["alert_id", "town_id", "channel", "address", "status", "attempts", "
             "created_at"]
 
 
-def _queue(session: Session, alert_ids: Sequence[int], channel: str, address, settings_join, *conditions) -> None:  # noqa: ANN001
+def _queue(session: Session, alert_ids: Sequence[int], channel: str, address, settings, on, *conditions) -> None:  # noqa: ANN001
     """Insert a pending `channel` delivery to `address` for each of the alerts whose recipient is an enabled
-    user of a town joined to its settings by `settings_join` (a (model, on-clause) pair), where `conditions`."""
+    user of a town whose `settings` row (a model with `town_id`) has the channel on (`on`), where `conditions`."""
+    # Most towns have no mail server, gateway or robot: one look at the small settings table spares the
+    # four-way join on every step of every case (a tenth of the demo history's time).
+    if session.scalar(select(settings.town_id).where(on).limit(1)) is None:
+        return
     scope, town = aliased(GridNode), aliased(GridNode)
-    model, on = settings_join(town)
     rows = (select(Alert.id, town.id, literal(channel), address, literal("pending"), literal(0), literal(""),
                    Alert.created_at, Alert.created_at)
             .join(User, User.id == Alert.recipient_id)
             .join(scope, scope.id == User.scope_id)
             .join(town, and_(town.level == "town", scope.path.startswith(town.path)))
-            .join(model, on)
+            .join(settings, and_(settings.town_id == town.id, on))
             .where(Alert.id.in_(list(alert_ids)), User.is_enabled.is_(True), *conditions))
     session.execute(Delivery.__table__.insert().from_select(_COLUMNS, rows))
 
 
 def queue_email(session: Session, alert_ids: Sequence[int]) -> None:
     """The e-mail channel: to users with an address and e-mail alerts on, in a town with its mail server on."""
-    _queue(session, alert_ids, "email", User.email,
-           lambda town: (MailSettings, and_(MailSettings.town_id == town.id, MailSettings.enabled.is_(True))),
+    _queue(session, alert_ids, "email", User.email, MailSettings, MailSettings.enabled.is_(True),
            User.email != "", User.email_alerts.is_(True))
 
 
 def queue_sms(session: Session, alert_ids: Sequence[int]) -> None:
     """The SMS channel: to users with a phone number and SMS alerts on, in a town with its gateway on."""
-    _queue(session, alert_ids, "sms", User.phone,
-           lambda town: (SmsSettings, and_(SmsSettings.town_id == town.id, SmsSettings.enabled.is_(True))),
+    _queue(session, alert_ids, "sms", User.phone, SmsSettings, SmsSettings.enabled.is_(True),
            User.phone != "", User.sms_alerts.is_(True))
 
 
@@ -96,10 +97,8 @@ def queue_robots(session: Session, alert_ids: Sequence[int]) -> None:
                          .scalar_subquery())
     for channel, enabled, url in (("wecom", RobotSettings.wecom_enabled, RobotSettings.wecom_url),
                                   ("dingtalk", RobotSettings.dingtalk_enabled, RobotSettings.dingtalk_url)):
-        _queue(session, alert_ids, channel, literal(hooks.ROBOT_ADDRESSES[channel]),
-               lambda town, enabled=enabled, url=url: (RobotSettings, and_(RobotSettings.town_id == town.id,
-                                                                          enabled.is_(True), url != "")),
-               first)
+        _queue(session, alert_ids, channel, literal(hooks.ROBOT_ADDRESSES[channel]), RobotSettings,
+               and_(enabled.is_(True), url != ""), first)
 
 
 def defer_quiet_hours(session: Session, alert_ids: Sequence[int]) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from docxtpl import DocxTemplate
 from jinja2 import Environment
 
-from webapp.documents.adjust import finish
+from webapp.documents.adjust import finish, finish_document_xml
 from webapp.documents.filters import build_environment
 from webapp.documents.fitting import nobreak_expressions, unbroken_terms
 from webapp.documents.manifest import TemplateLibrary, prepare_context
@@ -41,7 +41,7 @@ class DocumentRenderer:
         prepared = self._prepare(key)
         if prepared is None:
             return stamp(self.render_unprepared(key, context), properties)
-        return finish(prepared.render(context, properties))
+        return prepared.render(context, properties, adjust=finish_document_xml)
 
     def unbroken(self, key: str, context: dict[str, Any]) -> list[str]:
         """The names and 文号 the document for ``context`` prints that no line may split (for the verifier)."""
