@@ -56,9 +56,7 @@ _COLUMNS = ["alert_id", "town_id", "channel", "address", "status", "attempts", "
 def _queue(session: Session, alert_ids: Sequence[int], channel: str, address, settings, on, *conditions) -> None:  # noqa: ANN001
     """Insert a pending `channel` delivery to `address` for each of the alerts whose recipient is an enabled
     user of a town whose `settings` row (a model with `town_id`) has the channel on (`on`), where `conditions`."""
-    # Most towns have no mail server, gateway or robot: one look at the small settings table spares the
-    # four-way join on every step of every case (a tenth of the demo history's time).
-    if session.scalar(select(settings.town_id).where(on).limit(1)) is None:
+    if not _any_on(session, settings, on):
         return
     scope, town = aliased(GridNode), aliased(GridNode)
     rows = (select(Alert.id, town.id, literal(channel), address, literal("pending"), literal(0), literal(""),
@@ -69,6 +67,12 @@ def _queue(session: Session, alert_ids: Sequence[int], channel: str, address, se
             .join(settings, and_(settings.town_id == town.id, on))
             .where(Alert.id.in_(list(alert_ids)), User.is_enabled.is_(True), *conditions))
     session.execute(Delivery.__table__.insert().from_select(_COLUMNS, rows))
+
+
+def _any_on(session: Session, settings, on: ColumnElement[bool]) -> bool:  # noqa: ANN001
+    """Most towns have no mail server, gateway or robot: one look at the small settings table spares the
+    four-way join on every step of every case (a tenth of the demo history's time)."""
+    return session.scalar(select(settings.town_id).where(on).limit(1)) is not None
 
 
 def queue_email(session: Session, alert_ids: Sequence[int]) -> None:
@@ -92,6 +96,10 @@ def _same_event(alert: type[Alert] | Alert, other) -> ColumnElement[bool]:  # no
 def queue_robots(session: Session, alert_ids: Sequence[int]) -> None:
     """The group robots: one message per event (a new task for eight clerks is one post naming them all, not
     eight), to each robot the town has on."""
+    robots_on = or_(and_(RobotSettings.wecom_enabled.is_(True), RobotSettings.wecom_url != ""),
+                    and_(RobotSettings.dingtalk_enabled.is_(True), RobotSettings.dingtalk_url != ""))
+    if not _any_on(session, RobotSettings, robots_on):
+        return
     other = aliased(Alert)
     first = Alert.id == (select(func.min(other.id)).where(other.id.in_(list(alert_ids)), _same_event(Alert, other))
                          .scalar_subquery())
