@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from datetime import datetime, timedelta
@@ -20,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import MetaData, delete, func, insert, select  # noqa: E402
+from bench_app import empty_app  # noqa: E402
+from sqlalchemy import delete, func, insert, select  # noqa: E402
 
 from tests import factories  # noqa: E402
-from webapp import create_app  # noqa: E402
 from webapp.cases import alerts  # noqa: E402
 from webapp.clock import TZ  # noqa: E402
 from webapp.extensions import db  # noqa: E402
@@ -79,15 +78,8 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--count", type=int, default=1000)
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="firegrid-bench-"))
-    url = args.database_url or f"sqlite:///{data_dir / 'bench.db'}"
-    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
-                      "CHECK_WORKFLOWS": False})
+    app, url = empty_app(args.database_url)
     with app.app_context():
-        reflected = MetaData()
-        reflected.reflect(bind=db.engine)
-        reflected.drop_all(bind=db.engine)
-        db.create_all()
         overdue_tasks(db.session, args.count)
         leader_id = db.session.scalar(select(User.id).where(User.username == "leader"))
         floor = baseline(db.session, args.count, leader_id)

@@ -10,20 +10,19 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import MetaData, select  # noqa: E402
+from bench_app import empty_app  # noqa: E402
+from sqlalchemy import select  # noqa: E402
 
 from tests.inbox_support import bulk_cases  # noqa: E402
-from webapp import create_app  # noqa: E402
+from webapp.cases import inbox
+from webapp.demo import organisation as demo
 from webapp.extensions import db  # noqa: E402
 from webapp.models import User  # noqa: E402
-from webapp.demo import organisation as demo
-from webapp.cases import inbox
 
 
 def median_ms(user_id: int, repeat: int) -> float:
@@ -42,15 +41,8 @@ def main() -> None:
     parser.add_argument("--database-url")
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="firegrid-bench-"))
-    url = args.database_url or f"sqlite:///{data_dir / 'bench.db'}"
-    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
-                      "CHECK_WORKFLOWS": False})
+    app, url = empty_app(args.database_url)
     with app.app_context():
-        reflected = MetaData()
-        reflected.reflect(bind=db.engine)
-        reflected.drop_all(bind=db.engine)
-        db.create_all()
         now = app.extensions["firegrid.clock"].now()
         demo.load_demo(db.session, now=now)
         db.session.commit()

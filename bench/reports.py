@@ -12,17 +12,16 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import MetaData, func, insert, select, text  # noqa: E402
+from bench_app import empty_app  # noqa: E402
+from sqlalchemy import func, insert, select, text  # noqa: E402
 
 from tests import factories  # noqa: E402
-from webapp import create_app  # noqa: E402
 from webapp.clock import TZ  # noqa: E402
 from webapp.extensions import db  # noqa: E402
 from webapp.models import GridNode, ProcessInstance, Unit  # noqa: E402
@@ -88,15 +87,8 @@ def main() -> None:
     parser.add_argument("--units", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    data_dir = Path(tempfile.mkdtemp(prefix="firegrid-bench-"))
-    url = args.database_url or f"sqlite:///{data_dir / 'bench.db'}"
-    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
-                      "CHECK_WORKFLOWS": False})
+    app, url = empty_app(args.database_url)
     with app.app_context():
-        reflected = MetaData()
-        reflected.reflect(bind=db.engine)
-        reflected.drop_all(bind=db.engine)
-        db.create_all()
         region, towns = build_county(db.session, args.towns, args.units)
         supervisor = factories.user(db.session, "bench_county", "county", scope=region)
         db.session.commit()

@@ -75,7 +75,7 @@ def test_templates_list_and_render(app, tmp_path):
     assert all(re.fullmatch(r"[a-z_]+\t\S.*", line) for line in lines)
     out = tmp_path / "notice.docx"
     rendered = runner.invoke(main, ["templates", "render", "notice", "--sample", "--out", str(out)])
-    assert rendered.exit_code == 0 and "青石府发" in "\n".join(p.text for p in Docx(out).paragraphs)
+    assert rendered.exit_code == 0 and "松林府发" in "\n".join(p.text for p in Docx(out).paragraphs)
     data = tmp_path / "data.json"
     data.write_text('{"oops": 1}', encoding="utf-8")
     bad = runner.invoke(main, ["templates", "render", "nope", "--sample", "--out", str(out)])

@@ -110,3 +110,30 @@ def _item_groups(session) -> list:  # noqa: ANN001
     value = session.execute(text("SELECT item_groups FROM archive_settings")).scalar()
     session.commit()
     return value if isinstance(value, list) else json.loads(value)
+
+
+def test_receipt_desks_migration_keeps_receipts_and_the_alerts_that_open_them(app, session, small_town):
+    """0039desks rebuilds document_receipt on SQLite for its new unique key: the village receipts and the
+    alerts pointing at them survive going down and up (dropping the old table would cascade to the alerts)."""
+    from datetime import datetime
+
+    from webapp.clock import TZ
+    from webapp.models import Alert, Document, DocumentReceipt
+
+    now = datetime(2026, 3, 5, 9, tzinfo=TZ)
+    stored = app.extensions["firegrid.runtime"].documents.store.put(session, b"notice", "application/octet-stream", now)
+    document = Document(template_key="notice", kind="通知", title="通知", status="issued", file_sha256=stored.sha256,
+                        filename="通知.docx", grid=small_town.town, created_at=now)
+    receipt = DocumentReceipt(document=document, recipient=small_town.village, recipient_name="松林村",
+                              delivered_at=now)
+    session.add_all([document, receipt])
+    session.flush()
+    session.add(Alert(recipient=small_town.users["village_clerk"], kind="receipt", title="待签收：通知", created_at=now,
+                      receipt_id=receipt.id))
+    session.commit()
+    downgrade(revision="0038photojob")
+    upgrade()
+    rows = session.execute(text("SELECT r.recipient_name, r.desk FROM alert a "
+                                "JOIN document_receipt r ON r.id = a.receipt_id")).all()
+    session.commit()
+    assert [tuple(row) for row in rows] == [("松林村", "")]

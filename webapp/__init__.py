@@ -42,7 +42,7 @@ def _build_runtime(app: Flask):
     """Parse BPMN once, load templates, register procedures; refuse to start when they disagree."""
     from webapp.archive import codes as archive_codes
     from webapp.archive import jobs as archive_jobs
-    from webapp.cases import ledger_binder, setup
+    from webapp.cases import ledger_binder, photos, setup
     from webapp.cases.runtime import CaseRuntime
     from webapp.engine import SpecRegistry, WorkflowSpecError
     from webapp.forms.registry import form_keys
@@ -58,13 +58,14 @@ def _build_runtime(app: Flask):
     jobs.register_kind(units.SIGN_JOB)  # 九小场所 warning signs of many units
     jobs.register_kind(ledger_binder.JOB)  # 台账汇编: the year's documents bound into one PDF
     jobs.register_kind(document_services.PDF_JOB)  # the PDF/A of each issued document, made after issuing
+    jobs.register_kind(photos.JOB)  # evidence photos: decoded in full and watermarked after the submit
     setup.on_new_town("archive", archive_codes.set_up_town)  # and gives every new town its fonds settings
     specs = SpecRegistry.load(app.config["WORKFLOWS_DIR"])
     store = file_backends.build(app.config["FILE_STORE"], app.config["DATA_DIR"], lambda: db.session)
     documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"], store,
                                        layout_check=app.config.get("LAYOUT_CHECK", False),
                                        pdf_after_issue=app.config.get("PDF_AFTER_ISSUE", False))
-    runtime = CaseRuntime(specs=specs, documents=documents)
+    runtime = CaseRuntime(specs=specs, documents=documents, settings=app.config)
     if app.config.get("CHECK_WORKFLOWS", True):
         problems = runtime.problems(form_keys())
         if problems:

@@ -89,6 +89,9 @@ def _web(env: Mapping[str, str]) -> dict[str, Any]:
         "SERVER_CHANNEL_TIMEOUT": int(env.get("FIREGRID_CHANNEL_TIMEOUT", "30")),
         # uploads (photos, signed scans, attachments)
         "MAX_CONTENT_LENGTH": int(env.get("FIREGRID_MAX_UPLOAD_MB", "20")) * 1024 * 1024,
+        # 单位自助链接 (no account): what one notice's link accepts a day, so a leaked link cannot fill the store
+        "UNIT_LINK_DAILY_FILES": int(env.get("FIREGRID_UNIT_LINK_DAILY_FILES", "20")),
+        "UNIT_LINK_DAILY_MB": int(env.get("FIREGRID_UNIT_LINK_DAILY_MB", "50")),
         "UNITS_PER_PAGE": 25,
         # 一户一码: the HTTPS address people reach the app at, e.g. https://firegrid.example.gov.cn; the QR codes
         # on unit labels encode <this>/u/<code>. Unset: the address of the current request (print after setting it)

@@ -14,10 +14,10 @@ from docx.oxml.ns import qn
 from tests.docx_checks import check_gbt9704, check_pdf_text
 from webapp.documents.fitting import TITLE_CHARS, mark_fit, strip_breaks, title_lines, width
 
-LONG_TITLE = "关于印发《青石镇消防安全网格化管理工作实施方案》的通知"
+LONG_TITLE = "关于印发《松林镇消防安全网格化管理工作实施方案》的通知"
 SIXTY = ("关于表彰2025年度消防安全工作先进集体和先进个人的决定暨召开全镇消防安全工作推进会议"
          "并部署2026年冬春火灾防控工作的通知")
-LONG_MARK = "青石镇消防安全委员会办公室文件"  # 15 characters: wrapped "…办 / 公室文件" at 30 pt
+LONG_MARK = "松林镇消防安全委员会办公室文件"  # 15 characters: wrapped "…办 / 公室文件" at 30 pt
 
 
 def word_ends(text: str) -> set[int]:
@@ -51,10 +51,10 @@ def test_short_title_stays_on_one_line_and_the_clerk_places_breaks():
 
 
 def test_organ_mark_shrinks_within_the_limits():
-    assert mark_fit("江岸区青石镇人民政府文件") == (60, 100)  # 12 characters: the full 30 pt
+    assert mark_fit("示例区松林镇人民政府文件") == (60, 100)  # 12 characters: the full 30 pt
     size, scale = mark_fit(LONG_MARK)
     assert 44 <= size < 60 and scale == 100 and size / 2 * 15 <= 156 / 25.4 * 72
-    size, scale = mark_fit("江岸区青石镇人民政府江岸区青石镇消防安全委员会文件")
+    size, scale = mark_fit("示例区松林镇人民政府示例区松林镇消防安全委员会文件")
     assert size == 44 and 60 <= scale < 100  # never below 2号 (the title's size): narrower characters instead
 
 
@@ -110,4 +110,4 @@ def test_unbroken_names_are_read_back_by_the_text_preview(renderer, library):
     context["inspection"]["inspectors"] = ["彭秀兰", "欧阳明远"]
     texts = [b.text for b in docx_blocks(renderer.render("referral_letter", context))]
     assert any("（检查人员：彭秀兰、欧阳明远）" in text for text in texts)
-    assert any("（青石消整〔2026〕第0007号）" in text for text in texts)
+    assert any("（松林消整〔2026〕第0007号）" in text for text in texts)

@@ -87,10 +87,9 @@ def test_watermark_turns_a_phone_photo_upright_and_drops_its_metadata(app, sessi
         assert len(image.getexif()) == 0
 
 
-def test_a_12_megapixel_photo_is_printed_upright_at_print_size_from_the_checked_decode_or_from_the_store(
-        app, session):
-    """store_upload keeps the image its check decoded, shrunk, for the print copy in the same transaction; a
-    later copy decodes the stored bytes again. Both are upright and print-sized: 4000 × 3000 shot sideways."""
+def test_a_12_megapixel_photo_is_printed_upright_at_print_size_for_each_member(app, session):
+    """The print copy decodes the stored bytes (at print scale); each member's copy is upright and
+    print-sized: 4000 × 3000 shot sideways."""
     buffer, exif = BytesIO(), Image.Exif()
     exif[0x0112] = 6  # rotate 90° clockwise to view
     Image.new("RGB", (4000, 3000), BLUE).save(buffer, "JPEG", exif=exif.tobytes())

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from webapp.cases import actions as cases
-from webapp.cases import leads, registry
+from webapp.cases import leads, photos, registry
 from webapp.clock import TZ
 from webapp.demo.scans import photo_png
 from webapp.models import HazardLead
@@ -21,7 +21,7 @@ from webapp.procedures.inspection.models import Inspection
 from webapp.procedures.inspection.setup import checklist_for
 from webapp.procedures.patrol import patrols
 from webapp.procedures.patrol.models import Patrol
-from webapp.services import uploads
+from webapp.services import jobs, uploads
 from webapp.services.errors import InvalidInput, OutOfScope
 
 MOMENT = datetime(2026, 11, 20, 15, 0, tzinfo=TZ)
@@ -89,12 +89,16 @@ def test_a_hazard_not_fixed_becomes_an_open_lead_with_its_photos(session, runtim
         ("疏散通道堵塞", False, True), ("消防设施损坏缺失", True, False)]
     [lead] = leads.open_leads(session, small_town.units["丰收便利店"].id)
     assert (lead.source, lead.category) == ("巡查", "疏散通道堵塞")
-    assert lead.photos == [{**shot, "print_file": lead.photos[0]["print_file"]}]  # original kept, copy beside it
-    assert lead.photos[0]["print_file"] != shot["file"]
+    assert lead.photos == [{**shot, "photo": lead.photos[0]["photo"]}]  # the original, its copy to be made
     assert lead.status_label == "待检查核实"
     assert lead.reporter_name == small_town.users["inspector"].display_name
     [event] = [e for e in registry.unit_events(session, small_town.units["丰收便利店"]) if e.kind == "巡查"]
-    assert event.state == "待检查核实" and event.photo_keys == (lead.photos[0]["print_file"],)  # the print copy
+    assert event.photo_keys == (shot["file"],)  # the original until the background job made the print copy
+    jobs.run_due_jobs(session, runtime, worker="test", clock=lambda: patrol.patrolled_at)
+    [printed] = photos.resolve(session, lead.photos)
+    assert printed["print_file"] != shot["file"] and printed["file"] == shot["file"]
+    [event] = [e for e in registry.unit_events(session, small_town.units["丰收便利店"]) if e.kind == "巡查"]
+    assert event.state == "待检查核实" and event.photo_keys == (printed["print_file"],)  # the print copy
     assert "疏散通道堵塞：后门通道堆放纸箱（待检查核实）" in event.summary and "（当场整改）" in event.summary
 
 

@@ -159,9 +159,9 @@ def test_real_jpeg_and_webp_are_accepted(app, session):
         assert _store(app, session, buffer.getvalue(), f"照片.{image_format.lower()}")["type"] == media_type
 
 
-def test_a_large_jpeg_cut_short_is_refused_though_it_decodes_at_print_scale(app, session):
-    """A phone-sized JPEG decodes at print scale (DCT scaling) yet every byte of its stream is read: cut
-    anywhere in its scan it is refused; whole, it is accepted."""
+def test_a_large_jpeg_cut_short_is_refused_without_decoding_it(app, session):
+    """The submit's structural check decodes no pixel, yet a phone-sized JPEG cut anywhere in its scan is
+    refused (it lacks its EOI marker); whole, it is accepted."""
     from io import BytesIO
 
     from PIL import Image
@@ -173,3 +173,17 @@ def test_a_large_jpeg_cut_short_is_refused_though_it_decodes_at_print_scale(app,
     for cut in (len(whole) // 2, len(whole) - 4096):
         with pytest.raises(InvalidInput, match="不是有效的图片"):
             _store(app, session, whole[:cut], "截断.jpg")
+
+
+def test_an_image_damaged_in_the_middle_is_refused_at_once_unless_it_is_an_evidence_photo(app, session):
+    """A scan, an attachment or a unit's own photo is decoded in full when it is stored; only evidence photos
+    (decode_later) pass on their structure and are decoded by the background job (cases.photos)."""
+    from tests.web.test_evidence_photos import _corrupt_middle, _jpeg
+
+    damaged = _corrupt_middle(_jpeg())
+    with pytest.raises(InvalidInput, match="不是有效的图片"):
+        _store(app, session, damaged, "扫描件.jpg")
+    store = app.extensions["firegrid.runtime"].documents.store
+    later = uploads.store_upload(session, store, content=damaged, filename="现场照片.jpg",
+                                 now=app.extensions["firegrid.clock"].now(), decode_later=True)
+    assert store.read(later["file"]) == damaged

@@ -117,7 +117,7 @@ def test_pdf_download_has_the_number_and_drops_no_characters(app, session, sign_
 
     first_page = PdfReader(io.BytesIO(response.data)).pages[0].extract_text()
     compact = re.sub(r"\s+", "", first_page)
-    assert "青石镇人民政府" in compact and issued.number in compact
+    assert "松林镇人民政府" in compact and issued.number in compact
     check_pdf_text(_docs(app).store.read(issued.file_sha256), response.data, tmp_path, name="notice")
 
 

@@ -10,7 +10,9 @@ from urllib.parse import quote
 from sqlalchemy import select
 
 from tests.web.test_inspection_flow import PNG, at, record_form
+from webapp.cases import photos
 from webapp.procedures.inspection.models import Inspection
+from webapp.services import jobs
 
 # 0.01° of latitude is about 1112 m: far beyond the default 300 m; 0.001° (111 m) is near.
 POINT = (30.0, 120.0)
@@ -87,8 +89,13 @@ def test_hazard_photo_keeps_its_bytes_and_gets_a_watermarked_copy(app, session, 
     inspector = sign_in("inspector")
     case_id, inspection = start_with_location(inspector, session, small_town.units["快乐网咖"], {})
     photo = inspection.hazards[0].photos[0]
-    assert photo["file"] == hashlib.sha256(PNG).hexdigest() and photo["print_file"] != photo["file"]
-    assert "已记录签到位置" not in inspector.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert photo["file"] == hashlib.sha256(PNG).hexdigest() and "print_file" not in photo
+    page = inspector.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert "已记录签到位置" not in page and "水印件生成中" in page and "水印件</a>" not in page
+    # the background job makes the watermarked copy
+    jobs.run_due_jobs(session, app.extensions["firegrid.runtime"], worker="test", clock=lambda: at("2026-09-28T09:41"))
+    [photo] = photos.resolve(session, inspection.hazards[0].photos)
+    assert photo["print_file"] != photo["file"]
 
     page = inspector.get(f"/cases/{case_id}").get_data(as_text=True)
     original = re.search(r'href="(/cases/\d+/files/[0-9a-f]{64})">照片1</a>', page).group(1)

@@ -9,12 +9,14 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from tests import factories
 from tests.docx_checks import check_gbt9704
 from tests.web.test_inspection_flow import (
     PNG,
     at,
     check_red_header,
     document_text,
+    letter_attachments,
     reinspect,
     serve,
     start_inspection,
@@ -22,8 +24,8 @@ from tests.web.test_inspection_flow import (
     unit_in,
 )
 from webapp.clock import TZ
-from webapp.models import Document, ProcessInstance, WorkTask
-from webapp.procedures.inspection.models import Inspection, Interview, RectificationPlan
+from webapp.models import AuditEvent, Document, GridNode, ProcessInstance, WorkTask
+from webapp.procedures.inspection.models import Inspection, Interview, RectificationPlan, ReferralReceiver
 
 DEADLINES = ["2026-10-12", "2026-10-19", "2026-10-26"]  # Mondays after National Day
 
@@ -116,27 +118,54 @@ def hold_interview(clerk, session, app, tmp_path) -> None:
                "灭火器压力不足", "2026年10月26日", "2026年11月9日", "11月9日前更换全部灭火器。")
 
 
-def refer_and_finish(clerk, leader, session, app, tmp_path) -> None:
-    clerk.post(f"/tasks/{clerk.inbox_task_id('拟制移交函')}", {
-        "receiver_kind": "police", "actions_taken": "已下发整改通知书、复查并约谈，仍未整改。", "requested_action": "",
-        "feedback_days": "15", "contact_name": "林晓雯", "contact_phone": "0712-5861002"})
+def refer_and_finish(clerk, leader, admin, sign_in, session, app, tmp_path) -> None:
+    """The interviewed hazard goes to a department the admin added and gave a login (接收部门): that login
+    accepts and records the result with an attachment, which completes the case's 登记处理反馈 — the clerk
+    retypes nothing and the step leaves the clerk's 待办."""
+    assert admin.post("/inspection/receivers", {"name": "青石镇安全生产监督管理站", "contact_person": "何平",
+                                                "phone": "0712-5861234", "feedback_days": "10"}).status_code == 302
+    department = session.scalar(select(ReferralReceiver).where(ReferralReceiver.name == "青石镇安全生产监督管理站"))
+    town = session.scalar(select(GridNode).where(GridNode.name == "青石镇"))
+    desk_user = factories.user(session, "anjian", "receiver", scope=town, display_name="何平")
+    session.commit()
+    assert admin.post("/referrals/accounts", {"receiver_id": department.id, "user_id": desk_user.id}).status_code == 302
+    assert clerk.post(f"/tasks/{clerk.inbox_task_id('拟制移交函')}", {
+        "receiver_kind": [department.kind], "actions_taken": "已下发整改通知书、复查并约谈，仍未整改。",
+        "requested_action": "", "feedback_days": "15", "contact_name": "林晓雯", "contact_phone": "0712-5861002",
+    }).status_code == 302
     assert leader.post(f"/tasks/{leader.inbox_task_id('签发移交函')}", {"decision": "approve"}).status_code == 302
     letter, text, content = document_text(session, app, "referral_letter")
     assert "灭火器压力不足" in text and "疏散通道堆放杂物" not in text and "电线私拉乱接" not in text
-    check_red_header(letter, content, tmp_path, "青石派出所：")
+    check_red_header(letter, content, tmp_path, "青石镇安全生产监督管理站：")
+
     app.extensions["firegrid.clock"].set(at("2026-11-20T10:00"))
-    assert clerk.post(f"/tasks/{clerk.inbox_task_id('登记处理反馈')}", {
-        "feedback_on": "2026-11-20", "measures": "责令限期改正", "result": "已更换灭火器",
-        "feedback_scan": (io.BytesIO(PNG), "reply.png")}, content_type="multipart/form-data").status_code == 302
+    desk = sign_in("anjian")
+    row = int(re.search(r'href="/referrals/(\d+)"', desk.get("/referrals/").get_data(as_text=True)).group(1))
+    assert desk.post(f"/referrals/{row}", {"action": "accept", "accept-accepted_on": "2026-11-20",
+                                           "accept-accepted_by": "何平"}).status_code == 302
+    assert desk.post(f"/referrals/{row}", {
+        "action": "result", "result-feedback_on": "2026-11-20", "result-measures": "责令限期改正",
+        "result-result": "已更换灭火器", "result-seen_status": "accepted",
+        "result-files": (io.BytesIO(PNG), "处理决定.png")}, content_type="multipart/form-data").status_code == 302
+    session.expire_all()
+    assert session.scalar(select(WorkTask).where(WorkTask.step_key == "record_feedback")) is None
+    inspection = session.scalar(select(Inspection))
+    assert (inspection.feedback_on, inspection.feedback_result) == (date(2026, 11, 20), "已更换灭火器")
+    assert ("处理决定.png", "feedback") in [(a.name, a.role) for a in letter_attachments(session, letter.id)]
+    assert session.scalar(select(AuditEvent).where(AuditEvent.action == "task_complete",
+                                                   AuditEvent.user_id == desk_user.id)) is not None
 
 
 def test_three_hazards_three_deadlines_rectified_extended_and_referred_after_an_interview(
-        app, session, login_as, tmp_path):
+        app, session, login_as, sign_in, tmp_path):
+    """Issue 21's acceptance: each hazard on its own deadline; the last one 约谈, then referred to a department
+    whose own login records the result; every document renders and passes the shared checker."""
     clock = app.extensions["firegrid.clock"]
     clock.set(at("2026-09-28T09:40"))
     inspector, clerk, leader = login_as("inspector"), login_as("clerk"), login_as("leader")
     case = start_inspection(inspector, session, unit_in(session, "青石村"),
                             {0: "疏散通道堆放杂物", 1: "电线私拉乱接", 2: "灭火器压力不足"})
+    check_form(session, app, "inspection_record", tmp_path, "疏散通道堆放杂物", "灭火器压力不足")
     issue_notice_with_three_deadlines(clerk, leader, session, app, tmp_path)
     serve(clerk)
     first = session.scalar(select(WorkTask).where(WorkTask.step_key == "early_application"))
@@ -166,7 +195,8 @@ def test_three_hazards_three_deadlines_rectified_extended_and_referred_after_an_
     assert due == date(2026, 10, 15)  # 3 working days after the first hazard's deadline
     clock.set(at("2026-10-13T10:00"))
     reinspect(inspector, ["yes", "pending", "pending"], "2026-10-13")
-    opinion_text = document_text(session, app, "reinspection_opinion")[1]
+    opinion, opinion_text, content = document_text(session, app, "reinspection_opinion")
+    check_red_header(opinion, content, tmp_path, "已到期的火灾隐患已整改。", title="复查意见书")
     assert "疏散通道堆放杂物" in opinion_text and "电线私拉乱接" not in opinion_text
     assert "已到期的火灾隐患已整改。" in opinion_text and "其余火灾隐患整改期限未到" in opinion_text
     assert session.scalar(select(WorkTask).where(WorkTask.step_key == "early_application")).due_at.date() == date(
@@ -189,7 +219,7 @@ def test_three_hazards_three_deadlines_rectified_extended_and_referred_after_an_
     clock.set(at("2026-11-10T10:00"))
     assert "该隐患已约谈过" in reinspect_refused(inspector, ["interview"], "2026-11-10")
     reinspect(inspector, ["no"], "2026-11-10")
-    refer_and_finish(clerk, leader, session, app, tmp_path)
+    refer_and_finish(clerk, leader, login_as("admin"), sign_in, session, app, tmp_path)
 
     session.expire_all()
     assert session.get(ProcessInstance, case.id).status == "completed"

@@ -13,6 +13,7 @@ import docx
 from sqlalchemy import select
 
 from tests.docx_checks import assert_red_header_document, check_gbt9704, staged_preview_text
+from webapp.cases import photos as case_photos
 from webapp.cases import timers
 from webapp.clock import TZ
 from webapp.demo.scans import photo_png
@@ -212,7 +213,8 @@ def test_unfixed_hazard_is_referred_to_the_police_station(app, session, login_as
     # the receiver prints what it gets: each photo is the watermarked JPEG copy, the original stays in the case
     photos = [a for a in letter_attachments(session, letter.id) if a.role == "photo"]
     inspection = session.scalar(select(Inspection).where(Inspection.instance_id == case.id))
-    hazard_files = {p["print_file"] for h in inspection.hazards for p in h.photos}
+    # (made on the spot: no background job has run yet)
+    hazard_files = {p["print_file"] for h in inspection.hazards for p in case_photos.resolve(session, h.photos)}
     assert photos and {a.file_sha256 for a in photos} <= hazard_files
     assert all(a.file.media_type == "image/jpeg" and a.name.endswith("（水印）.jpg") for a in photos)
     check_red_header(letter, content, tmp_path, "青石派出所：")

@@ -81,6 +81,13 @@ def distribute(clerk, town, **extra) -> None:  # noqa: ANN001
     assert clerk.post(f"/tasks/{clerk.inbox_task_id('印发登记')}", fields).status_code == 302
 
 
+def receipt_rows(clerk, case_id: int, heading: str, names: tuple[str, ...]) -> dict[str, str]:  # noqa: ANN001
+    """The issuer's case page: its 签收情况 heading, then each recipient's row (the cells after the name)."""
+    case = clerk.get(f"/cases/{case_id}").get_data(as_text=True)
+    assert heading in case
+    return {name: re.search(rf"{name}</a></td>(.*?)</tr>", case, re.S).group(1) for name in names}
+
+
 def receipt_of(session, village) -> DocumentReceipt:  # noqa: ANN001
     session.expire_all()
     return session.scalar(select(DocumentReceipt).where(DocumentReceipt.recipient_id == village.id))
@@ -126,10 +133,7 @@ def test_three_villages_receive_two_sign_one_is_reminded(app, session, town, sig
     # the reminded clerk's notice opens the receipt, not the town's case
     assert third.get(f"/alerts/{reminded[0].id}").headers["Location"].endswith(f"/receipts/{late.id}")
 
-    case = clerk.get(f"/cases/{case_id}").get_data(as_text=True)
-    assert "签收情况（2/3 已签收）" in case
-    rows = {name: re.search(rf"{name}</a></td>(.*?)</tr>", case, re.S).group(1)
-            for name in ("松林村", "柳岸社区", "桃园村")}
+    rows = receipt_rows(clerk, case_id, "签收情况（2/3 已签收）", ("松林村", "柳岸社区", "桃园村"))
     assert "已签收" in rows["松林村"] and "柯佳怡" in rows["松林村"] and "未反馈" in rows["松林村"]
     assert "已反馈" in rows["柳岸社区"] and "已排查九小场所12家。" in rows["柳岸社区"]
     assert "已送达" in rows["桃园村"] and "未签收" in rows["桃园村"] and "已催办1次" in rows["桃园村"]

@@ -12,11 +12,13 @@ from datetime import datetime
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from webapp.cases import photos
 from webapp.clock import TZ
 from webapp.demo.scans import photo_png
 from webapp.models import AuditEvent, HazardLead
 from webapp.procedures.inspection.models import Inspection
 from webapp.procedures.patrol.models import Patrol
+from webapp.services import jobs
 
 MOMENT = datetime(2026, 11, 20, 15, 0, tzinfo=TZ)
 
@@ -64,9 +66,14 @@ def test_a_hazard_with_a_photo_reaches_the_inspection_and_the_ledger(app, sessio
     assert (patrol.checkin_latitude, patrol.checkin_longitude, patrol.checkin_accuracy) == (30.5, 114.3, 20.0)
     [hazard] = patrol.hazards
     assert hazard.category == "疏散通道堵塞" and hazard.photos[0]["type"] == "image/png"
-    assert hazard.photos[0]["print_file"] != hazard.photos[0]["file"]  # the watermarked copy for printing
     page = walker.get(f"/units/{unit.id}").get_data(as_text=True)
     assert "1项隐患已作为线索转检查核实" in page and "后门通道堆放纸箱" in page and "待检查核实" in page
+    # the watermarked copy for printing is made by the background job; till then the case page says so
+    assert "print_file" not in hazard.photos[0] and hazard.photos[0]["photo"]
+    assert "水印件生成中" in walker.get(f"/cases/{patrol.instance_id}").get_data(as_text=True)
+    jobs.run_due_jobs(session, app.extensions["firegrid.runtime"], worker="test", clock=lambda: MOMENT)
+    [photo] = photos.resolve(session, hazard.photos)
+    assert photo["state"] == "" and photo["print_file"] != photo["file"]
     # the patrol's case page shows the photo, which downloads
     case_page = walker.get(f"/cases/{patrol.instance_id}").get_data(as_text=True)
     photo_url = f"/cases/{patrol.instance_id}/files/{hazard.photos[0]['file']}"

@@ -17,7 +17,7 @@ from tests.web.test_inspection_flow import PNG, at, start_inspection, unit_in
 from tests.web.test_workbench import menu
 from webapp.cases import alerts, leads
 from webapp.documents.docx_text import paragraph_text
-from webapp.models import Alert, AuditEvent, Document, GridNode, HazardLead, ProcessInstance, Unit, User
+from webapp.models import Alert, AuditEvent, CaseEvent, Document, GridNode, HazardLead, ProcessInstance, Unit, User
 from webapp.procedures.inspection import setup
 from webapp.procedures.inspection.models import Hazard, Inspection
 from webapp.procedures.inspection.referral_models import ReferralAddressee, ReportUp
@@ -210,3 +210,186 @@ def test_a_queued_hazard_the_case_has_settled_since_is_not_referred(app, session
     session.expire_all()
     assert session.get(Hazard, hazard.id).status == "rectified"
     assert session.scalar(select(ReportUp.status).where(ReportUp.id == report)) == "queued"
+
+
+def _case_referred_to(app, session, login_as, kinds: list[str]):  # noqa: ANN202
+    """A major hazard goes straight to 拟制移交函; the clerk refers it to `kinds`, the leader signs."""
+    app.extensions["firegrid.clock"].set(at("2026-09-28T09:40"))
+    case = start_inspection(login_as("inspector"), session, unit_in(session, "青石村"), {1: "液化气瓶与明火同室"},
+                            major=True)
+    clerk, leader = login_as("clerk"), login_as("leader")
+    draft = clerk.inbox_task_id("拟制移交函")
+    form = {"receiver_kind": kinds, "actions_taken": "已责令停用。", "requested_action": "", "feedback_days": "10",
+            "contact_name": "林晓雯", "contact_phone": "0712-5861002"}
+    none = clerk.post(f"/tasks/{draft}", {**form, "receiver_kind": []})
+    assert none.status_code == 400 and "请至少选择一个移交对象" in none.get_data(as_text=True)
+    assert clerk.post(f"/tasks/{draft}", form).status_code == 302
+    assert leader.post(f"/tasks/{leader.inbox_task_id('签发移交函')}", {"decision": "approve"}).status_code == 302
+    session.expire_all()
+    return case, clerk
+
+
+def _seen_status(page: str) -> str:
+    return re.search(r'name="result-seen_status" type="hidden" value="(\w*)"', page).group(1)
+
+
+def _answer(desk, row_id: int, result: str, seen: str | None = None, **extra):  # noqa: ANN202
+    seen = seen if seen is not None else _seen_status(desk.get(f"/referrals/{row_id}").get_data(as_text=True))
+    return desk.post(f"/referrals/{row_id}", {
+        "action": "result", "result-feedback_on": "2026-10-06", "result-measures": "责令停用、现场督促",
+        "result-result": result, "result-seen_status": seen, **extra}, content_type="multipart/form-data")
+
+
+def _clerk_feedback(clerk, task_id: int | None = None):  # noqa: ANN202
+    return clerk.post(f"/tasks/{task_id or clerk.inbox_task_id('登记处理反馈')}", {
+        "feedback_on": "2026-10-06", "measures": "约谈负责人", "result": "派出所已责令整改",
+        "feedback_scan": (io.BytesIO(PNG), "reply.png")}, content_type="multipart/form-data")
+
+
+def test_a_joint_case_referral_waits_for_every_department_or_the_clerk_records_the_rest(app, session, login_as,
+                                                                                       sign_in):
+    """One letter to the police and a department with its own login (联合处置): the department's answer leaves
+    the case's 登记处理反馈 open; the clerk's feedback there records the police only."""
+    safety, desk_user = _department_login(app, session, "青石镇安全生产监督管理站", "anjian")
+    login_as("admin").post("/referrals/accounts", {"receiver_id": safety.id, "user_id": desk_user.id})
+    case, clerk = _case_referred_to(app, session, login_as, ["police", safety.kind])
+    police = setup.receivers(session, _town(session))["police"]
+    letter = session.scalar(select(Document).where(Document.template_key == "referral_letter"))
+    text = _letter_text(app.extensions["firegrid.runtime"].documents.store.read(letter.file_sha256))
+    assert f"{police.name}、青石镇安全生产监督管理站：" in text
+    rows = list(session.scalars(select(ReferralAddressee).order_by(ReferralAddressee.id)))
+    assert [r.receiver_id for r in rows] == [police.id, safety.id] and len({r.referral_id for r in rows}) == 1
+    inspection = session.get(Inspection, rows[0].referral.inspection_id)
+    assert inspection.referral_receiver == f"{police.name}、青石镇安全生产监督管理站"
+
+    app.extensions["firegrid.clock"].set(at("2026-10-06T10:00"))
+    desk = sign_in("anjian")
+    assert _answer(desk, rows[1].id, "已查封液化气瓶", **{"result-files": (io.BytesIO(PNG), "查封.png")}
+                   ).status_code == 302
+    session.expire_all()
+    assert session.get(ProcessInstance, case.id).status == "running"  # the police have not answered
+    task = clerk.inbox_task_id("登记处理反馈")
+    page = clerk.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "已查封液化气瓶（本部门账号反馈：何平）" in page and f"移交{police.name}" in page
+
+    assert _clerk_feedback(clerk, task).status_code == 302
+    session.expire_all()
+    assert session.get(ProcessInstance, case.id).status == "completed"
+    own, theirs = session.get(ReferralAddressee, rows[1].id), session.get(ReferralAddressee, rows[0].id)
+    assert (own.result, own.recorded_by_id) == ("已查封液化气瓶", desk_user.id)  # the department's answer stands
+    assert (theirs.status, theirs.result) == ("answered", "派出所已责令整改")
+
+
+def test_a_department_answering_after_the_clerk_is_recorded_and_a_stale_answer_is_told(app, session, login_as,
+                                                                                      sign_in):
+    """Two answers to one case referral: the one recorded first wins and the other is told, nothing half-saved;
+    the department's later answer is still recorded, and the case stays finished."""
+    safety, desk_user = _department_login(app, session, "青石镇安全生产监督管理站", "anjian")
+    login_as("admin").post("/referrals/accounts", {"receiver_id": safety.id, "user_id": desk_user.id})
+    case, clerk = _case_referred_to(app, session, login_as, [safety.kind])
+    row = session.scalar(select(ReferralAddressee))
+    app.extensions["firegrid.clock"].set(at("2026-10-06T10:00"))
+    desk = sign_in("anjian")
+    seen = _seen_status(desk.get(f"/referrals/{row.id}").get_data(as_text=True))
+    assert seen == "sent"
+    assert _clerk_feedback(clerk).status_code == 302  # the clerk's answer on the case lands first
+
+    stale = _answer(desk, row.id, "已查封液化气瓶", seen)
+    assert stale.status_code == 400 and "刚才已有人登记了该移交事项的处理结果" in stale.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(ReferralAddressee, row.id).result == "派出所已责令整改"
+    page = stale.get_data(as_text=True)
+    assert "镇（街道）代为登记" in page and _seen_status(page) == "answered"
+    assert _answer(desk, row.id, "已查封液化气瓶").status_code == 302  # recorded, the case untouched
+    session.expire_all()
+    row = session.get(ReferralAddressee, row.id)
+    assert (row.result, row.recorded_by_id) == ("已查封液化气瓶", desk_user.id)
+    assert session.get(ProcessInstance, case.id).status == "completed"
+    assert _feedback_result(session, case.id) == "派出所已责令整改"
+    assert "提交处理结果" not in desk.get(f"/referrals/{row.id}").get_data(as_text=True)  # its own answer stands
+
+    # the other way round: the department's answer completes the step the clerk has open on screen
+    second, clerk = _case_referred_to(app, session, login_as, [safety.kind])
+    row = session.scalar(select(ReferralAddressee).order_by(ReferralAddressee.id.desc()))
+    task = clerk.inbox_task_id("登记处理反馈")
+    app.extensions["firegrid.clock"].set(at("2026-10-06T11:00"))
+    assert _answer(desk, row.id, "已查封液化气瓶").status_code == 302
+    late = _clerk_feedback(clerk, task)
+    assert late.status_code != 302 and "已由他人办理" in late.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(ProcessInstance, second.id).status == "completed"
+    assert _feedback_result(session, second.id) == "已查封液化气瓶"
+    step = session.scalar(select(CaseEvent).where(CaseEvent.instance_id == second.id,
+                                                  CaseEvent.step_key == "record_feedback"))
+    assert step.user_id == desk_user.id and "已反馈处理结果" in step.opinion
+    assert session.scalar(select(AuditEvent).where(
+        AuditEvent.action == "task_complete", AuditEvent.object_id == str(second.id),
+        AuditEvent.user_id == desk_user.id))
+
+
+def _feedback_result(session, case_id: int) -> str:
+    return session.scalar(select(Inspection.feedback_result).where(Inspection.instance_id == case_id))
+
+
+def test_a_case_referral_to_a_department_without_a_login_reminds_the_clerks_once(app, session, login_as):
+    """The case's 登记处理反馈 step already reminds the clerks of the feedback date: no second due item."""
+    case, _clerk = _case_referred_to(app, session, login_as, ["fire"])
+    runtime, clock = app.extensions["firegrid.runtime"], app.extensions["firegrid.clock"]
+    clock.set(at("2026-10-09T08:00"))  # due 10-08: overdue
+    alerts.sweep(session, runtime, clock.now())
+    clerk_id = session.scalar(select(User.id).where(User.username == "clerk"))
+    overdue = list(session.scalars(select(Alert).where(Alert.recipient_id == clerk_id,
+                                                       Alert.dedupe_key.like("overdue:%"))))
+    assert len(overdue) == 1 and "登记处理反馈" in overdue[0].title, [a.title for a in overdue]
+    assert session.get(ProcessInstance, case.id).status == "running"
+
+
+def test_the_clerk_and_the_department_answering_at_once_one_wins_the_other_is_told(app, session, login_as):
+    """Real threads: the clerk completes 登记处理反馈 on the case while the department records its result."""
+    from tests.services.test_concurrency import _run_in_threads
+    from webapp.cases import actions
+    from webapp.extensions import db
+    from webapp.procedures.inspection import referrals
+    from webapp.services.errors import DomainError
+
+    safety, desk_user = _department_login(app, session, "青石镇安全生产监督管理站", "anjian")
+    login_as("admin").post("/referrals/accounts", {"receiver_id": safety.id, "user_id": desk_user.id})
+    case, clerk = _case_referred_to(app, session, login_as, [safety.kind])
+    row_id = session.scalar(select(ReferralAddressee.id))
+    task_id = clerk.inbox_task_id("登记处理反馈")
+    runtime, clock = app.extensions["firegrid.runtime"], app.extensions["firegrid.clock"]
+    clock.set(at("2026-10-06T10:00"))
+
+    def answer(index):
+        if index == 0:
+            return actions.submit_task(db.session, runtime, user=db.session.scalar(
+                select(User).where(User.username == "clerk")), work_task_id=task_id, now=clock.now(),
+                data={"feedback_on": "2026-10-06", "measures": "约谈负责人", "result": "镇代为登记"})
+        return referrals.record_result(
+            db.session, runtime, db.session.get(ReferralAddressee, row_id), feedback_on=date(2026, 10, 6),
+            measures="责令停用", result="部门自行反馈", files=[], seen_status="sent",
+            user=db.session.get(User, desk_user.id), now=clock.now())
+
+    results = _run_in_threads(app, 2, answer)
+    failed = [r for r in results if isinstance(r, Exception)]
+    assert len(failed) == 1 and isinstance(failed[0], DomainError), results
+    session.expire_all()
+    winner = "镇代为登记" if failed[0] is results[1] else "部门自行反馈"
+    assert session.get(ReferralAddressee, row_id).result == winner
+    assert _feedback_result(session, case.id) == winner
+    assert session.get(ProcessInstance, case.id).status == "completed"
+    assert len([e for e in session.scalars(select(CaseEvent).where(CaseEvent.instance_id == case.id))
+                if e.step_key == "record_feedback"]) == 1
+
+
+def test_the_clerk_recording_a_departments_answer_under_referrals_completes_the_case_step(app, session, login_as):
+    """A department without a login: its answer recorded by the clerk on the referral page is the case's
+    feedback too (the clerk does not type it a second time on the case)."""
+    case, clerk = _case_referred_to(app, session, login_as, ["police"])
+    row = session.scalar(select(ReferralAddressee))
+    app.extensions["firegrid.clock"].set(at("2026-10-06T10:00"))
+    assert _answer(clerk, row.id, "已当场查封").status_code == 302
+    session.expire_all()
+    assert session.get(ProcessInstance, case.id).status == "completed"
+    assert _feedback_result(session, case.id) == "已当场查封"
+    assert "登记处理反馈" not in clerk.get("/tasks/").get_data(as_text=True)

@@ -9,19 +9,19 @@ from datetime import date
 import docx
 import pdfplumber
 import pytest
-from pypdf import PdfReader
+from pypdf import PdfReader, PdfWriter
 from sqlalchemy import select
 
 from tests.docx_checks import check_gbt9704, check_pdf_text
 from tests.web.test_inspection_flow import at, draft_and_sign_notice, serve, start_inspection, unit_in
 from tests.web.test_letters_http import draft_data, run_jobs, task_id
-from webapp.cases import registry
+from webapp.cases import photos, registry
 from webapp.models import AuditEvent, Document, ProcessInstance, Unit, User
 from webapp.procedures.evaluation import registers
 from webapp.procedures.inspection.models import Inspection
 from webapp.procedures.responsibility_letters.campaigns import organ_name
 from webapp.procedures.responsibility_letters.models import ResponsibilityLetter
-from webapp.services.documents import pdf_cache_path
+from webapp.services.documents import PDF, pdf_bytes, pdf_cache_path
 
 
 def _docs(app):
@@ -66,6 +66,7 @@ def _unit_with_history(app, session, login_as) -> tuple[Unit, dict]:
     registers.add_fire(session, user=clerk_user, grid_id=unit.grid_id, occurred_on=date(2026, 10, 5),
                        place=unit.name, cause="电动车充电起火", unit_id=unit.id, now=clock.now())
     session.commit()
+    run_jobs(app, session)  # the photos' watermarked copies
     session.expire_all()
     return session.get(Unit, unit.id), {"letter": letter, "clerk": clerk, "inspector": inspector}
 
@@ -82,7 +83,8 @@ def test_each_procedure_contributes_its_entries_oldest_first(app, session, login
     assert "疏散通道堆放杂物（整改中）" in inspected.summary and inspected.state == "整改中"
     assert inspected.document_ids == (inspection.record_document_id,)
     # the file shows and prints the watermarked copies (issue 19 item 6)
-    assert inspected.photo_keys == tuple(p["print_file"] for p in inspection.hazards[0].photos) and inspected.photo_keys
+    printed = tuple(p["print_file"] for p in photos.resolve(session, inspection.hazards[0].photos))
+    assert inspected.photo_keys == printed and all(printed)
     assert inspection.notice_number in notice.summary and "2026-09-28送达" in notice.summary
     assert notice.state == "已送达" and notice.document_ids == (inspection.notice_document_id,)
     assert dict(notice.args) == {"instance_id": inspection.instance_id}
@@ -104,7 +106,7 @@ def test_unit_page_lists_the_file_newest_first_with_photos(app, session, login_a
     assert f'href="/cases/{inspection.instance_id}"' in section
     assert f'href="/documents/{inspection.notice_document_id}.docx"' in section
     assert f'href="/letters/{made["letter"].id}"' in section
-    key = inspection.hazards[0].photos[0]["print_file"]
+    key = photos.resolve(session, inspection.hazards[0].photos)[0]["print_file"]
     assert f"/units/{unit.id}/photos/{key}/thumbnail.jpg" in section
     thumb = made["inspector"].get(f"/units/{unit.id}/photos/{key}/thumbnail.jpg")
     assert thumb.status_code == 200 and thumb.mimetype == "image/jpeg"
@@ -119,7 +121,8 @@ def test_unit_page_lists_the_file_newest_first_with_photos(app, session, login_a
 
 def test_the_file_is_scope_checked_and_refusals_are_logged(app, session, login_as):
     unit, made = _unit_with_history(app, session, login_as)
-    key = session.scalar(select(Inspection).where(Inspection.unit_id == unit.id)).hazards[0].photos[0]["print_file"]
+    inspection = session.scalar(select(Inspection).where(Inspection.unit_id == unit.id))
+    key = photos.resolve(session, inspection.hazards[0].photos)[0]["print_file"]
     outsider = login_as("clerk_shiqiao")  # 石桥村; the unit lies in 青石村
     for url in (f"/units/{unit.id}", f"/units/{unit.id}/file.pdf", f"/units/{unit.id}/file.docx",
                 f"/units/{unit.id}/photos/{key}", f"/units/{unit.id}/photos/{key}/thumbnail.jpg"):
@@ -143,12 +146,27 @@ def test_without_libreoffice_the_page_says_so_and_offers_the_docx(app, session, 
     assert "记录5条，附文件3份、现场照片1张" in cells  # letter, record and notice; the hazard's photo
 
 
+def _store_a_pdf_of_the_letter_with_one_more_page(app, session, document_id: int) -> int:
+    """As the PDF job does after issuing, but with a blank page added, so the export shows which PDF it
+    took; returns the letter's own page count."""
+    docs, document = _docs(app), session.get(Document, document_id)
+    made = PdfWriter(clone_from=io.BytesIO(docs.pdf.convert(docs.store.read(document.file_sha256))))
+    pages = len(made.pages)
+    made.add_blank_page()
+    out = io.BytesIO()
+    made.write(out)
+    document.pdf_sha256 = docs.store.put(session, out.getvalue(), PDF, app.extensions["firegrid.clock"].now()).sha256
+    session.commit()
+    return pages
+
+
 @pytest.mark.slow
 def test_the_pdf_holds_the_summary_the_documents_and_the_photos(app, session, login_as, tmp_path):
     if not _docs(app).pdf.available():
         pytest.skip("LibreOffice (soffice) is not installed")
     unit, made = _unit_with_history(app, session, login_as)
-    inspector = made["inspector"]
+    inspector, docs = made["inspector"], _docs(app)
+    letter_pages = _store_a_pdf_of_the_letter_with_one_more_page(app, session, made["letter"].document_id)
     response = inspector.get(f"/units/{unit.id}/file.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))
@@ -171,9 +189,11 @@ def test_the_pdf_holds_the_summary_the_documents_and_the_photos(app, session, lo
     assert inspection.notice_number.replace(" ", "") in everything and "整改通知书" in everything
     assert "2026年度消防安全目标责任书" in everything and "消防安全检查记录" in everything
     assert photo_pages and "现场照片" in (photo_pages[-1].extract_text() or "")
-    docs = _docs(app)
-    appended = [PdfReader(pdf_cache_path(docs, session.get(Document, i).file_sha256)) for i in
-                (made["letter"].document_id, inspection.record_document_id, inspection.notice_document_id)]
+    letter = session.get(Document, made["letter"].document_id)
+    assert not pdf_cache_path(docs, letter.file_sha256).exists()  # its stored PDF was used, none made
+    appended = [PdfReader(io.BytesIO(pdf_bytes(docs, session.get(Document, i)))) for i in
+                (letter.id, inspection.record_document_id, inspection.notice_document_id)]
+    assert len(appended[0].pages) == letter_pages + 1
     assert len(reader.pages) == summary_pages + sum(len(r.pages) for r in appended) + 1  # one photo page
     assert reader.pages[summary_pages].extract_text() == appended[0].pages[0].extract_text()
     summary_docx = inspector.get(f"/units/{unit.id}/file.docx").data

@@ -45,8 +45,8 @@ def _served_notice(app, session, login_as, village: str = "青石村") -> tuple[
     inspection = session.scalar(select(Inspection).where(Inspection.instance_id == case.id))
     slip = clerk.get(f"/inspection/{inspection.id}/unit-link").get_data(as_text=True)
     assert "<svg" in slip
-    url = re.search(r'href="(http[^"]*/notice-link/[^"]+)"', slip).group(1)
-    return inspection, url[url.index("/notice-link/"):]
+    url = re.search(r'href="(http[^"]*/n/[^"]+)"', slip).group(1)
+    return inspection, url[url.index("/n/"):]
 
 
 def _post(visitor: Browser, path: str, data: dict):  # noqa: ANN202
@@ -100,12 +100,12 @@ def test_a_tampered_another_or_expired_link_is_refused(app, session, login_as):
     unit = Browser(app.test_client())
     token = path.rsplit("/", 1)[1]
     tampered = token[:-2] + ("AA" if token[-2:] != "AA" else "BB")
-    assert unit.get(f"/notice-link/{tampered}").status_code == 403
+    assert unit.get(f"/n/{tampered}").status_code == 403
     forged = unit_link.token_for("another-secret", inspection)
-    assert unit.get(f"/notice-link/{forged}").status_code == 403
+    assert unit.get(f"/n/{forged}").status_code == 403
     other = Inspection(id=inspection.id + 1000)  # a link for a notice that does not exist (same secret)
     other.deadline = inspection.deadline
-    assert unit.get(f"/notice-link/{unit_link.token_for(app.config['SECRET_KEY'], other)}").status_code == 403
+    assert unit.get(f"/n/{unit_link.token_for(app.config['SECRET_KEY'], other)}").status_code == 403
     assert session.scalar(select(AuditEvent).where(AuditEvent.action == "access_denied")) is not None
     last = unit_link.last_day(inspection)
     app.extensions["firegrid.clock"].set(at(f"{last.isoformat()}T23:00"))

@@ -102,15 +102,22 @@ def submit_task(
 
 
 def complete_waiting_step(session: Session, runtime: CaseRuntime, *, instance: ProcessInstance, step_key: str,
-                          data: dict, opinion: str, now: datetime) -> bool:
-    """A waiting step (`Procedure.waiting_steps`) done by someone without an account, e.g. a unit applying for
-    复查 through its notice's signed link; False when the case no longer waits there."""
-    if step_key not in procedure_or_404(instance.procedure).waiting_steps:
+                          data: dict, opinion: str, now: datetime, user: User | None = None) -> bool:
+    """A step done from outside the task list: a waiting step (`Procedure.waiting_steps`) by someone without
+    an account, e.g. a unit applying for 复查 through its notice's signed link, or a step another party may
+    answer (`Procedure.answered_elsewhere`) by that `user`, e.g. a receiving department recording its handling
+    result for the case's 登记处理反馈. False when the case no longer waits there; a completion by someone
+    else meanwhile is a TaskConflict (the case's version check)."""
+    procedure = procedure_or_404(instance.procedure)
+    if step_key not in procedure.waiting_steps and step_key not in procedure.answered_elsewhere:
         raise InvalidInput("该步骤不能从外部办理。")
     task = session.scalar(select(WorkTask).where(WorkTask.instance_id == instance.id, WorkTask.step_key == step_key))
     if task is None:
         return False
-    _complete(session, runtime, task, user=None, data=data, now=now, opinion=opinion, decision="approve")
+    _complete(session, runtime, task, user=user, data=data, now=now, opinion=opinion, decision="approve")
+    if user is not None:
+        audit.record(session, at=now, user=user, action="task_complete", object_type="case", object_id=instance.id,
+                     summary=f"{task.title}（{instance.title}）：{opinion}")
     return True
 
 

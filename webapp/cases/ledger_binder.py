@@ -28,7 +28,7 @@ from webapp.documents import ledger_binder as layout
 from webapp.documents.pdf import PdfUnavailable
 from webapp.models import Document, GridNode, Job, ProcessInstance, User
 from webapp.services import grid, jobs
-from webapp.services.documents import PDF, DocumentServices, pdf_bytes, pdf_cache_path
+from webapp.services.documents import PDF, DocumentServices, make_missing_pdfs, pdf_bytes
 from webapp.services.errors import InvalidInput, NotFound
 
 ORGANISATION = "组织机构与网格"
@@ -99,15 +99,10 @@ def _flat(job: Job) -> list[int]:
 
 
 def _convert_chunk(session: Session, docs: DocumentServices, job: Job) -> None:
-    """The next CHUNK documents into the PDF cache (one LibreOffice call for those not there yet)."""
+    """The PDFs of the next CHUNK documents, made where none is stored or cached yet."""
     ids = _flat(job)[job.done:job.done + CHUNK]
     documents = [d for d in session.scalars(select(Document).where(Document.id.in_(ids)))]
-    missing = [d for d in documents if not pdf_cache_path(docs, d.file_sha256).exists()]
-    for document, pdf in zip(missing, docs.pdf.convert_many([docs.store.read(d.file_sha256) for d in missing]),
-                             strict=True):
-        path = pdf_cache_path(docs, document.file_sha256)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pdf)
+    make_missing_pdfs(docs, documents)
     job.done, job.phase = job.done + len(ids), "转换文件"
 
 

@@ -1,22 +1,27 @@
-"""签收回执: an issued document delivered to villages (communities, small grids) that have accounts.
+"""签收回执: an issued document delivered to villages (communities, small grids) and departments that have
+accounts.
 
-A recipient is a grid node, not a person: the enabled accounts scoped at that node with an office role
+A village recipient is a grid node, not a person: the enabled accounts scoped at that node with an office role
 (RECEIVING_ROLES) receive it in 收到的公文 and any one of them signs for the village, as a village office
-signs for paper. Departments and units have no accounts in Firegrid, so they stay on paper.
+signs for paper. A department recipient is a desk (registry.Desk) that a procedure keeps, e.g. the inspection
+procedure's 接收部门 with their 接收部门 accounts; its receipt names the town as its node. Units have no
+accounts in Firegrid (they reach the town through a signed link per notice), so they stay on paper.
 
-Scope: a user sees a receipt whose recipient lies in their subtree (the issuing town sees all of its
-villages', a village only its own); only the recipient's own accounts read, sign and reply; 催办 is the
-issuing office's (its clerk, office head or leader). Anything else is OutOfScope (403, audit-logged).
+Scope: the issuing side sees a receipt whose recipient lies in their subtree (the issuing town sees all of its
+villages' and departments', a village only its own); a department account sees its own department's only;
+only the recipient's own accounts read, sign and reply; 催办 is the issuing office's (its clerk, office head or
+leader). Anything else is OutOfScope (403, audit-logged).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from webapp.cases import alerts
+from webapp.cases import alerts, registry
+from webapp.cases.registry import Desk
 from webapp.cases.reminders import REMINDING_ROLES, ReminderOutcome
 from webapp.clock import TZ
 from webapp.models import Document, DocumentReceipt, GridNode, User, UserRole
@@ -26,6 +31,7 @@ from webapp.services.grid import town_of
 from webapp.services.settings import reminder_settings
 
 RECEIVING_ROLES = ("clerk", "leader", "office_head")  # a village office's people
+DESK_ROLE = "receiver"  # 接收部门: an account that answers for a department, and sees only its own receipts
 RECEIVING_LEVELS = ("village", "area")
 REPLY_LIMIT = 2000
 
@@ -52,29 +58,50 @@ def candidates(session: Session, grid: GridNode) -> list[GridNode]:
     return [node for node in nodes if users[node.id]]
 
 
+def desks(session: Session, grid: GridNode) -> list[Desk]:
+    """The departments of `grid`'s town that receive documents (they have at least one enabled account)."""
+    town = town_of(grid) or grid
+    return [desk for desk in registry.receiving_desks(session, town) if desk.user_ids]
+
+
+def _desk(session: Session, receipt: DocumentReceipt) -> Desk | None:
+    return next((d for d in registry.receiving_desks(session, receipt.recipient) if d.key == receipt.desk), None)
+
+
+def _receiver_ids(session: Session, receipt: DocumentReceipt) -> list[int]:
+    """The accounts that receive, sign and reply for the receipt's recipient."""
+    if receipt.desk:
+        desk = _desk(session, receipt)
+        return list(desk.user_ids) if desk else []
+    return [u.id for u in receiving_users(session, [receipt.recipient_id])[receipt.recipient_id]]
+
+
 def deliver(session: Session, *, document: Document, recipient_ids: list[int], reply_due: date | None,
-            user: User | None, now: datetime) -> list[DocumentReceipt]:
-    """Deliver an issued document: one receipt per recipient node and a 待签收 notice for its accounts."""
+            user: User | None, now: datetime, desk_keys: list[str] | None = None) -> list[DocumentReceipt]:
+    """Deliver an issued document: one receipt per recipient node and per department (desk), and a 待签收
+    notice for their accounts."""
     if document.status != "issued":
         raise InvalidInput("只能送达已印发的公文。")
     allowed = {node.id: node for node in candidates(session, document.grid)}
-    if any(node_id not in allowed for node_id in recipient_ids):
+    town_desks = {desk.key: desk for desk in desks(session, document.grid)}
+    if any(node_id not in allowed for node_id in recipient_ids) or any(k not in town_desks for k in desk_keys or []):
         raise InvalidInput("送达单位不在可选范围内。", fields={"deliver_to": "送达单位不在可选范围内。"})
     if reply_due is not None and reply_due < now.astimezone(TZ).date():
         raise InvalidInput("反馈期限不能早于今天。", fields={"reply_due": "反馈期限不能早于今天。"})
+    town = town_of(document.grid) or document.grid
+    targets = [(allowed[node_id], "", allowed[node_id].name) for node_id in dict.fromkeys(recipient_ids)]
+    targets += [(town, key, town_desks[key].name) for key in dict.fromkeys(desk_keys or [])]
     made = []
-    for node_id in dict.fromkeys(recipient_ids):
-        node = allowed[node_id]
-        receipt = DocumentReceipt(document=document, recipient=node, recipient_name=node.name, delivered_at=now,
+    for node, desk, name in targets:
+        receipt = DocumentReceipt(document=document, recipient=node, desk=desk, recipient_name=name, delivered_at=now,
                                   delivered_by_name=user.display_name if user else "", reply_due=reply_due)
         session.add(receipt)
         made.append(receipt)
     session.flush()
-    users = receiving_users(session, [r.recipient_id for r in made])
     for receipt in made:
         due = f"，请于{receipt.reply_due:%Y年%m月%d日}前反馈落实情况" if receipt.reply_due else ""
         notice = alerts.Notice("receipt", f"receipt:{receipt.id}", f"{_label(document)}已送达，请签收{due}。")
-        alerts.notify(session, [u.id for u in users[receipt.recipient_id]], notice, f"待签收：{document.title}",
+        alerts.notify(session, _receiver_ids(session, receipt), notice, f"待签收：{document.title}",
                       now, instance_id=document.instance_id, receipt_id=receipt.id)
     if made:
         audit.record(session, at=now, user=user, action="receipt_deliver", object_type="case",
@@ -87,9 +114,21 @@ def _label(document: Document) -> str:
     return f"《{document.title}》" + (f"（{document.number}）" if document.number else "")
 
 
+def _own_desks(session: Session, user: User) -> list[str]:
+    """The keys of the departments this account receives for."""
+    if not user.has_role(DESK_ROLE):
+        return []
+    town = town_of(user.scope)
+    return [desk.key for desk in registry.receiving_desks(session, town) if user.id in desk.user_ids] if town else []
+
+
 def received(session: Session, user: User) -> list[DocumentReceipt]:
-    """收到的公文: what was delivered to the user's own node, newest first."""
-    stmt = (select(DocumentReceipt).where(DocumentReceipt.recipient_id == user.scope_id)
+    """收到的公文: what was delivered to the user's own node, or to the departments they answer for, newest
+    first."""
+    # A desk key names one department of one town, whatever node the account is scoped at.
+    mine = (DocumentReceipt.recipient_id == user.scope_id) & (DocumentReceipt.desk == "")
+    own_desks = _own_desks(session, user)
+    stmt = (select(DocumentReceipt).where(or_(mine, DocumentReceipt.desk.in_(own_desks)) if own_desks else mine)
             .order_by(DocumentReceipt.delivered_at.desc(), DocumentReceipt.id.desc()))
     return list(session.scalars(stmt))
 
@@ -97,32 +136,57 @@ def received(session: Session, user: User) -> list[DocumentReceipt]:
 def of_documents(session: Session, document_ids: list[int]) -> list[DocumentReceipt]:
     """The issuer's view: every recipient of these documents, in grid order."""
     stmt = (select(DocumentReceipt).join(GridNode, GridNode.id == DocumentReceipt.recipient_id)
-            .where(DocumentReceipt.document_id.in_(document_ids)).order_by(GridNode.path))
+            .where(DocumentReceipt.document_id.in_(document_ids))
+            .order_by(GridNode.path, DocumentReceipt.desk, DocumentReceipt.recipient_name))
     return list(session.scalars(stmt))
 
 
+def _oversees(user: User) -> bool:
+    """Sees the receipts in their scope, not only their own: anyone but a department's account."""
+    return bool(user.roles - {DESK_ROLE})
+
+
+def tally(rows: list[DocumentReceipt]) -> str:
+    """已签收 m/n of one document's receipts; "" when it was delivered to nobody."""
+    return f"已签收 {sum(1 for r in rows if r.signed_at)}/{len(rows)}" if rows else ""
+
+
+def detail(rows: list[DocumentReceipt]) -> str:
+    """Each recipient's state in one line: 松林村：已签收（柯佳怡，2026-03-05）；桃园村：已送达（未签收）."""
+    def one(r: DocumentReceipt) -> str:
+        if r.signed_at is None:
+            return f"{r.recipient_name}：{r.state_label}（未签收）"
+        return f"{r.recipient_name}：{r.state_label}（{r.signed_by_name}，{r.signed_at.astimezone(TZ):%Y-%m-%d}）"
+
+    return "；".join(one(r) for r in rows)
+
+
 def visible(session: Session, user: User, receipt_id: int) -> DocumentReceipt:
-    """A receipt the user may see: its recipient lies in their scope; another village's is refused."""
+    """A receipt the user may see: their own, or (the issuing side) one whose recipient lies in their scope;
+    another village's or another department's is refused."""
     receipt = session.get(DocumentReceipt, receipt_id)
     if receipt is None:
         raise NotFound("没有这份签收回执。")
-    if not user.scope.contains(receipt.recipient):
+    if not (is_receiver(user, receipt, session) or _oversees(user) and user.scope.contains(receipt.recipient)):
         raise OutOfScope(f"“{receipt.recipient_name}”的签收回执不在您的管辖范围内。")
     return receipt
 
 
 def is_receiving_account(user: User) -> bool:
-    """A village (or small grid) office account: it has 收到的公文."""
-    return user.scope.level in RECEIVING_LEVELS and user.has_role(*RECEIVING_ROLES)
+    """A village (or small grid) office account, or a department's account: it has 收到的公文."""
+    return user.has_role(DESK_ROLE) or user.scope.level in RECEIVING_LEVELS and user.has_role(*RECEIVING_ROLES)
 
 
-def is_receiver(user: User, receipt: DocumentReceipt) -> bool:
+def is_receiver(user: User, receipt: DocumentReceipt, session: Session) -> bool:
+    """One of the accounts that sign for the recipient (a department's: its desk names them)."""
+    if receipt.desk:
+        return user.has_role(DESK_ROLE) and user.id in _receiver_ids(session, receipt)
     return user.scope_id == receipt.recipient_id and user.has_role(*RECEIVING_ROLES)
 
 
 def _own(session: Session, user: User, receipt_id: int) -> DocumentReceipt:
     receipt = visible(session, user, receipt_id)
-    if not is_receiver(user, receipt):
+    if not is_receiver(user, receipt, session):
         raise OutOfScope(f"只有{receipt.recipient_name}的文书或负责人可以签收、反馈。")
     return receipt
 
@@ -130,7 +194,7 @@ def _own(session: Session, user: User, receipt_id: int) -> DocumentReceipt:
 def open_receipt(session: Session, user: User, receipt_id: int, now: datetime) -> DocumentReceipt:
     """The receipt page: the recipient's first visit marks it read (已阅读); the issuer's does not."""
     receipt = visible(session, user, receipt_id)
-    if receipt.read_at is None and is_receiver(user, receipt):
+    if receipt.read_at is None and is_receiver(user, receipt, session):
         receipt.read_at, receipt.read_by_name = now, user.display_name
         session.flush()
     return receipt
@@ -195,8 +259,7 @@ def remind(session: Session, user: User, receipt_id: int, now: datetime) -> Remi
     missing = "签收" if receipt.signed_at is None else "反馈落实情况"
     notice = alerts.Notice("reminder", f"receipt_reminder:{receipt.id}:{receipt.reminders}",
                            f"{user.display_name}催办：{_label(receipt.document)}尚未{missing}。")
-    users = receiving_users(session, [receipt.recipient_id])[receipt.recipient_id]
-    if not alerts.notify(session, [u.id for u in users], notice, f"催办：{receipt.document.title}", now,
+    if not alerts.notify(session, _receiver_ids(session, receipt), notice, f"催办：{receipt.document.title}", now,
                          instance_id=receipt.document.instance_id, receipt_id=receipt.id):
         raise InvalidInput(f"{receipt.recipient_name}目前没有可接收催办的账号。")
     receipt.reminded_at, receipt.reminders = now, receipt.reminders + 1

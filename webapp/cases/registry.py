@@ -160,6 +160,42 @@ class BinderPart:
     docx: bytes
 
 
+@dataclass(frozen=True)
+class Desk:
+    """A department with accounts that an issued document can be delivered to with a receipt (签收回执), kept
+    by the procedure that knows the department (e.g. the inspection procedure's 接收部门)."""
+
+    key: str  # unique among every procedure's desks, e.g. "receiver:5"; stored on the receipt
+    name: str  # Chinese, as the issuing clerk and the receipt show it
+    user_ids: tuple[int, ...]  # the enabled accounts that receive, sign and reply for it
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a case is started from (依据来文): a received document handled in another case."""
+
+    instance_id: int  # the case that holds it (the 收文)
+    title: str
+    sender: str  # 来文机关
+    sender_number: str = ""  # 来文字号
+
+    @property
+    def label(self) -> str:
+        """《标题》（来文字号）as the new case shows it after "依据来文"."""
+        number = f"（{self.sender_number}）" if self.sender_number else ""
+        return f"{self.sender}《{self.title}》{number}"
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A procedure that can be started from a received document (承办: 另行发文、召开会议 …), prefilled from it.
+    `start(session, runtime, user, grid, basis, now)` opens the case and returns it; the core links the two."""
+
+    label: str  # the button, e.g. "另行发文"
+    roles: tuple[str, ...]  # who may start it
+    start: Callable[[Session, CaseRuntime, User, GridNode, Basis, datetime], ProcessInstance]
+
+
 @dataclass
 class StepContext:
     """What a step hook sees: plain values and the DB session; no request, no Flask."""
@@ -199,11 +235,14 @@ class Procedure:
     due_date: Callable[[str, dict, WorkdayCalendar], datetime | None] | None = None
     # Functions BPMN expressions of this procedure may call (besides the engine's clock functions).
     script_functions: Mapping[str, Callable] = field(default_factory=dict)
-    # The case title from the start form's data, e.g. "隐患整改：顺发便利店".
+    # The case title from the start form's data, e.g. "隐患整改：平安便利店".
     case_title: Callable[[dict], str] = lambda data: str(data.get("title") or "")
     # Steps that only wait (e.g. for a deadline timer) and are no one's work: step key → what is awaited.
     # They stay out of inboxes; the case page shows "等待…" and still offers the step's form.
     waiting_steps: Mapping[str, str] = field(default_factory=dict)
+    # Steps someone outside the step's lane may answer from elsewhere (actions.complete_waiting_step with the
+    # user), e.g. a receiving department's own login answering the referral a clerk's 登记处理反馈 waits on.
+    answered_elsewhere: tuple[str, ...] = ()
     # Separation of duties: step key → the steps whose doers may not do it in the same case (发文: nobody signs
     # off their own draft). On unless a town's admin switches it off (设置 → 常用意见与签发回避).
     separated_steps: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -256,6 +295,10 @@ class Procedure:
     binder_parts: Callable[[Session, GridNode, int, date], list[BinderPart]] | None = None
     # Sheets this procedure adds to the organisation workbook (after the core's, in procedure order).
     workbook_sheets: tuple[WorkbookSheet, ...] = ()
+    # Departments of a town (the town node given) that documents can be delivered to with a receipt.
+    receiving_desks: Callable[[Session, GridNode], list[Desk]] | None = None
+    # How a case of this procedure starts from a received document, if it can (收文 → 承办 → 由此发起).
+    follow_up: FollowUp | None = None
     # Set by the loader: the package the procedure lives in, and its web modules (each with a Blueprint
     # `bp`, and optionally `NAV` menu entries and `UNIT_SECTIONS`).
     package: str = ""
@@ -344,6 +387,18 @@ def binder_parts(session: Session, town: GridNode, year: int, today: date) -> li
     """Every procedure's register pages for the binder of a town's year."""
     return [part for procedure in _PROCEDURES.values() if procedure.binder_parts
             for part in procedure.binder_parts(session, town, year, today)]
+
+
+def receiving_desks(session: Session, town: GridNode) -> list[Desk]:
+    """Every procedure's departments of the town that receive documents, by name."""
+    desks = [desk for procedure in _PROCEDURES.values() if procedure.receiving_desks
+             for desk in procedure.receiving_desks(session, town)]
+    return sorted(desks, key=lambda desk: desk.name)
+
+
+def follow_ups() -> dict[str, FollowUp]:
+    """Procedure key → how it starts from a received document, for the procedures that can."""
+    return {key: procedure.follow_up for key, procedure in _PROCEDURES.items() if procedure.follow_up}
 
 
 def script_functions() -> dict[str, Callable]:

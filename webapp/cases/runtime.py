@@ -6,6 +6,7 @@ Built once at start-up by create_app and passed to services as a plain argument.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,9 @@ class CaseRuntime:
     # Document services (renderer, store, numbering, PDF) are attached by create_app.
     documents: DocumentServices = None  # type: ignore[assignment]
     extras: dict[str, Any] = field(default_factory=dict)
+    # The app's settings (the live config mapping), for what a step prints that only configuration knows:
+    # the public address and the key that signs a unit's link on its notice.
+    settings: Mapping[str, Any] = field(default_factory=dict)
     _progress: dict[tuple[int, int, int], Progress] = field(default_factory=dict, repr=False)
     _progress_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

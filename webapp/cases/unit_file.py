@@ -13,7 +13,7 @@ from webapp.cases.registry import UnitEvent
 from webapp.documents import unit_file as layout
 from webapp.documents.pdf import PdfUnavailable
 from webapp.models import Document, GridNode, StoredFile, Unit
-from webapp.services.documents import DocumentServices, pdf_cache_path
+from webapp.services.documents import DocumentServices, make_missing_pdfs, pdf_bytes
 
 TEMPLATE = "unit_file"
 
@@ -99,8 +99,8 @@ def summary_docx(session: Session, docs: DocumentServices, unit: Unit, *, scope:
 
 def export_pdf(session: Session, docs: DocumentServices, unit: Unit, *, scope: GridNode, today: date) -> bytes:
     """The whole file as one PDF: the summary form, every entry's issued documents in time order, the photos.
-    One LibreOffice call converts the form, the photo pages and the documents not yet cached (raises
-    PdfUnavailable without LibreOffice, before any work)."""
+    The documents' PDFs made after issuing are used as they are; the form, the photo pages and any document
+    without a PDF yet are converted here (raises PdfUnavailable without LibreOffice, before any work)."""
     if not docs.pdf.available():
         raise PdfUnavailable()
     file = entries(session, unit, scope=scope)
@@ -109,15 +109,11 @@ def export_pdf(session: Session, docs: DocumentServices, unit: Unit, *, scope: G
     if photos:
         sources.append(layout.photo_appendix(unit.name, photos))
     documents = _documents(file)
-    uncached = [d for _, d in documents if not pdf_cache_path(docs, d.file_sha256).exists()]
-    converted = docs.pdf.convert_many(sources + [docs.store.read(d.file_sha256) for d in uncached])
-    for document, pdf in zip(uncached, converted[len(sources):], strict=True):
-        path = pdf_cache_path(docs, document.file_sha256)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(pdf)
+    make_missing_pdfs(docs, [document for _, document in documents])
+    converted = docs.pdf.convert_many(sources)
     parts = [layout.Part("一户一档", converted[0])]
-    parts += [layout.Part(f"第{entry.number}条 {document.number or document.title}",
-                          pdf_cache_path(docs, document.file_sha256).read_bytes()) for entry, document in documents]
+    parts += [layout.Part(f"第{entry.number}条 {document.number or document.title}", pdf_bytes(docs, document))
+              for entry, document in documents]
     if photos:
         parts.append(layout.Part("现场照片", converted[1]))
     return layout.merged(parts)

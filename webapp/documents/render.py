@@ -14,6 +14,7 @@ from webapp.documents.adjust import finish, finish_document_xml
 from webapp.documents.filters import build_environment
 from webapp.documents.fitting import nobreak_expressions, unbroken_terms
 from webapp.documents.manifest import TemplateLibrary, prepare_context
+from webapp.documents.pictures import Picture, embed, qr_fields
 from webapp.documents.prepared import NeedsFullRender, PreparedTemplate
 from webapp.documents.properties import CoreProperties, default_properties, stamp
 
@@ -36,12 +37,15 @@ class DocumentRenderer:
         """The DOCX with its core properties: `properties` for an issued document, else from the data.
         Raises ``ContextError`` (Chinese, naming the field) for data the manifest refuses."""
         spec = self.library.spec(key)
-        context = prepare_context(spec, context)
+        pictures: list[Picture] = []
+        context = qr_fields(spec.fields, prepare_context(spec, context), pictures)
         properties = properties or default_properties(spec.title, context, spec.kind)
         prepared = self._prepare(key)
         if prepared is None:
-            return stamp(self.render_unprepared(key, context), properties)
-        return prepared.render(context, properties, adjust=finish_document_xml)
+            content = stamp(self.render_unprepared(key, context), properties)
+        else:
+            content = prepared.render(context, properties, adjust=finish_document_xml)
+        return embed(content, pictures) if pictures else content
 
     def unbroken(self, key: str, context: dict[str, Any]) -> list[str]:
         """The names and 文号 the document for ``context`` prints that no line may split (for the verifier)."""

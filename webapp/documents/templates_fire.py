@@ -17,8 +17,11 @@ from webapp.documents.template_builder import (
 
 HAZARD = BODY.but(left=0)
 RECEIPT_RULE = FLUSH_LEFT.but(before=2 * LINE_PITCH, borders=(Border("top", val="dashed", size=6, space=4),))
-# Names and 文号 print as runs no line breaks inside (彭秀兰, not 彭 / 秀兰; fitting.nobreak).
+# Names and 文号 print as runs no line breaks inside (王秀英, not 王 / 秀英; fitting.nobreak).
 INSPECTORS = "{{r inspection.inspectors|nobreak }}"
+# single spacing: the body's exact line height would clip the picture to one line
+LINK_PICTURE = FLUSH_LEFT.but(line=240, line_rule="auto", keep_next=True)
+LINK_ADDRESS = FLUSH_LEFT.but(run=FLUSH_LEFT.run.but(size=14))  # 四号: a long address stays on one line
 KEEP_SAFE = "整改期间，你单位应当采取措施，确保消防安全；对拒不整改的，将依法移交公安派出所或消防救援机构处理。"
 
 
@@ -44,6 +47,17 @@ def _receipt(doc: GbDocument) -> None:
              "　　签收日期：{% if receipt %}{{ receipt.date|cn_date }}{% else %}　　年　　月　　日{% endif %}")
 
 
+def _unit_link(doc: GbDocument) -> None:
+    """The unit's own link under the closing lines: its QR code and the address to type, when the town has a
+    public address to print (FIREGRID_PUBLIC_URL)."""
+    doc.tag("{%p if unit_link %}")
+    doc.para(FLUSH_LEFT.but(before=LINE_PITCH, keep_next=True), "扫码上传整改照片、申请复查或延期：")
+    doc.para(LINK_PICTURE, "{{r unit_link.qr }}")
+    doc.para(LINK_ADDRESS.but(keep_next=True), "{{ unit_link.url }}")
+    doc.para(LINK_ADDRESS, "（链接有效期至{{ unit_link.valid_until|cn_date }}）")
+    doc.tag("{%p endif %}")
+
+
 def build_rectification_notice() -> GbDocument:
     doc = _to_unit("火灾隐患整改通知书")
     doc.para(BODY, "{{ inspection.date|cn_date }}，我镇消防安全检查组（检查人员：", INSPECTORS,
@@ -54,6 +68,7 @@ def build_rectification_notice() -> GbDocument:
     doc.para(BODY, KEEP_SAFE)
     doc.para(BODY, "整改完毕或整改期限届满后，请向{{ contact_office }}申请复查。")
     signature_and_date(doc)
+    _unit_link(doc)
     _receipt(doc)
     return doc
 

@@ -139,6 +139,32 @@ def _value(text: str, span: int = 1, style: ParaStyle = FORM_TEXT) -> Cell:
     return Cell(text, span=span, style=style)
 
 
+# The columns of a processing sheet's 环节 / 意见 / 办理人 / 日期 table; 2026年11月20日 stays on one line
+# (LibreOffice sets a quarter em between digits and CJK).
+_STEP_MM, _PERSON_MM, _DAY_MM = chars_mm(2, room=2), chars_mm(3, room=2), 52.0
+
+
+def _steps_table(doc: GbDocument) -> None:
+    """A row a step of the case, each with its opinion, person and date (收文处理单, 发文稿纸)."""
+    doc.table([_STEP_MM, mm_left(_STEP_MM, _PERSON_MM, _DAY_MM), _PERSON_MM, _DAY_MM], [
+        [_label("环节"), _label("意见"), _label("办理人"), _label("日期")],
+        "{%tr for step in steps %}",
+        [Cell("{{ step.name }}", style=FORM_CELL), _value("{{ step.opinion }}"), _value("{{ step.person }}"),
+         Cell("{% if step.date %}{{ step.date|cn_date }}{% endif %}", style=FORM_CELL)],
+        "{%tr endfor %}",
+    ], run=FORM_RUN, header_rows=1)
+
+
+def _sheet_head(doc: GbDocument, title: str, corner: str, facts: list[list[Cell]]) -> None:
+    """A processing sheet's head: its title, one line at the right (the sheet's number, 文号 or town), then
+    its facts in four columns, label, value, label, value; a label holds up to four characters."""
+    _form_title(doc, title)
+    doc.para(FLUSH_LEFT.but(align="right"), corner)
+    label = chars_mm(4, room=2)
+    half = mm_left(2 * label) / 2
+    doc.table([label, half, label, half], facts, run=FORM_RUN, header_rows=0)
+
+
 def build_inspection_record() -> GbDocument:
     """Three tables: the unit, the checklist (its header row repeats on every page) and the
     findings with the signatures, kept on one page; label columns are as wide as their longest word."""
@@ -277,27 +303,16 @@ def build_incoming_sheet() -> GbDocument:
     """收文处理单: the registration, then each step's person, opinion and date, then the 传阅 readers; a form
     like the others (16 pt 仿宋, no red header)."""
     doc = GbDocument(title="收文处理单")
-    _form_title(doc, "收文处理单")
-    doc.para(FLUSH_LEFT.but(align="right"), "收文编号：{{ number }}")
-    label = chars_mm(4, room=2)  # 来文机关, 来文字号, 紧急程度
-    half = mm_left(2 * label) / 2
-    doc.table([label, half, label, half], [
+    _sheet_head(doc, "收文处理单", "收文编号：{{ number }}", [
         [_label("来文机关"), _value("{{ sender }}"), _label("来文字号"), _value("{{ sender_number|default('') }}")],
         [_label("标题"), _value("{{ title }}", 3)],
         [_label("密级"), _value("{{ secrecy }}"), _label("紧急程度"), _value("{{ urgency }}")],
         [_label("收文日期"), _value("{{ received_on|cn_date }}"), _label("登记人"), _value("{{ registered_by }}")],
-    ], run=FORM_RUN, header_rows=0)
+    ])
     _table_gap(doc)
-    # 2026年11月20日 on one line: LibreOffice sets a quarter em between digits and CJK
-    step, person, day = chars_mm(2, room=2), chars_mm(3, room=2), 52.0
-    doc.table([step, mm_left(step, person, day), person, day], [
-        [_label("环节"), _label("意见"), _label("办理人"), _label("日期")],
-        "{%tr for step in steps %}",
-        [Cell("{{ step.name }}", style=FORM_CELL), _value("{{ step.opinion }}"), _value("{{ step.person }}"),
-         Cell("{% if step.date %}{{ step.date|cn_date }}{% endif %}", style=FORM_CELL)],
-        "{%tr endfor %}",
-    ], run=FORM_RUN, header_rows=1)
+    _steps_table(doc)
     _table_gap(doc)
+    person, day = _PERSON_MM, _DAY_MM
     doc.table([person, mm_left(person, day), day], [
         [_label("传阅人"), _label("阅示意见"), _label("阅文日期")],
         "{%tr for reading in readings %}",
@@ -313,11 +328,7 @@ def build_supervision_sheet() -> GbDocument:
     """督办单: the overdue step, the leader's 督办意见 and 督办期限, then a box the holder fills on paper with
     what was done (办理情况); a form like the others (16 pt 仿宋, no red header)."""
     doc = GbDocument(title="督办单")
-    _form_title(doc, "督办单")
-    doc.para(FLUSH_LEFT.but(align="right"), "{{ town }}")
-    label = chars_mm(4, room=2)  # 督办事项, 原定期限, 督办期限
-    half = mm_left(2 * label) / 2
-    doc.table([label, half, label, half], [
+    _sheet_head(doc, "督办单", "{{ town }}", [
         [_label("督办事项"), _value("{{ case_title }}", 3)],
         [_label("办理环节"), _value("{{ step }}"), _label("涉及单位"), _value("{{ unit|default('') }}")],
         [_label("承办人"), _value("{{ holders }}", 3)],
@@ -326,7 +337,7 @@ def build_supervision_sheet() -> GbDocument:
         [_label("督办期限"), _value("{{ deadline|cn_date }}前办结"), _label("督办人"), _value("{{ leader }}")],
         [_label("督办日期"), _value("{{ issued_on|cn_date }}", 3)],
         [_label("办理情况"), _value("", 3)],
-    ], run=FORM_RUN, header_rows=0)
+    ])
     doc.para(FLUSH_LEFT.but(before=LINE_PITCH // 2), "承办人请于督办期限前办结，并将办理情况报督办人。")
     return doc
 
@@ -465,11 +476,7 @@ def build_issuing_sheet() -> GbDocument:
     """发文稿纸: the document's particulars, who drafted it, then 核稿, 会签 and 签发 each with person, opinion
     and date, as the case recorded them; a form like 收文处理单 (16 pt 仿宋, no red header)."""
     doc = GbDocument(title="发文稿纸")
-    _form_title(doc, "发文稿纸")
-    doc.para(FLUSH_LEFT.but(align="right"), "文号：{{ doc_number }}")
-    label = chars_mm(4, room=2)  # 发文机关, 拟稿单位, 印发日期
-    half = mm_left(2 * label) / 2
-    doc.table([label, half, label, half], [
+    _sheet_head(doc, "发文稿纸", "文号：{{ doc_number }}", [
         [_label("发文机关"), _value("{{ organ }}", 3)],
         [_label("标题"), _value("{{ title }}", 3)],
         [_label("文种"), _value("{{ kind }}"), _label("印数"), _value("{{ copies }}份")],
@@ -479,16 +486,9 @@ def build_issuing_sheet() -> GbDocument:
         [_label("拟稿单位"), _value("{{ drafting_unit }}"), _label("拟稿人"), _value("{{ drafter }}")],
         [_label("拟稿日期"), _value("{{ drafted_on|cn_date }}"), _label("印发日期"),
          _value("{{ printed_on|cn_date }}")],
-    ], run=FORM_RUN, header_rows=0)
+    ])
     _table_gap(doc)
-    step, person, day = chars_mm(2, room=2), chars_mm(3, room=2), 52.0  # the date on one line (收文处理单)
-    doc.table([step, mm_left(step, person, day), person, day], [
-        [_label("环节"), _label("意见"), _label("办理人"), _label("日期")],
-        "{%tr for step in steps %}",
-        [Cell("{{ step.name }}", style=FORM_CELL), _value("{{ step.opinion }}"), _value("{{ step.person }}"),
-         Cell("{% if step.date %}{{ step.date|cn_date }}{% endif %}", style=FORM_CELL)],
-        "{%tr endfor %}",
-    ], run=FORM_RUN, header_rows=1)
+    _steps_table(doc)
     return doc
 
 

@@ -15,7 +15,12 @@ from wtforms.fields.core import UnboundField
 # Fields that steer the case rather than carry its content.
 CONTROL_FIELDS = {"csrf_token", "submit", "decision", "opinion", "save_opinion"}
 
-StoreUpload = Callable[[FileStorage], dict]
+StoreUpload = Callable[[FileStorage, bool], dict]  # (the file, decode its pixels later) → its reference
+
+
+class EvidencePhotosField(MultipleFileField):
+    """现场照片 of a patrol or inspection: only their structure is checked at submit, so a phone photo does not
+    hold up the step; the procedure registers them (cases.photos), and every pixel is decoded in the background."""
 
 
 def _value(field: Field, store_upload: StoreUpload) -> Any:
@@ -24,10 +29,11 @@ def _value(field: Field, store_upload: StoreUpload) -> Any:
     if isinstance(field, FieldList):
         return [_value(entry, store_upload) for entry in field.entries]
     if isinstance(field, MultipleFileField):
-        return [store_upload(f) for f in field.data or [] if isinstance(f, FileStorage) and f.filename]
+        later = isinstance(field, EvidencePhotosField)
+        return [store_upload(f, later) for f in field.data or [] if isinstance(f, FileStorage) and f.filename]
     if isinstance(field, FileField):
         upload = field.data
-        return store_upload(upload) if isinstance(upload, FileStorage) and upload.filename else None
+        return store_upload(upload, False) if isinstance(upload, FileStorage) and upload.filename else None
     return to_json_value(field.data)
 
 

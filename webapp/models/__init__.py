@@ -21,14 +21,15 @@ from webapp.models.equipment import EquipmentPoint
 from webapp.models.grid import CommitteeMember, GridNode, GridPost, Unit, UnitCardSettings, WarningSignText
 from webapp.models.jobs import Job
 from webapp.models.leads import HazardLead
+from webapp.models.photos import EvidencePhoto
 from webapp.models.receipts import DocumentReceipt
 from webapp.models.users import LoginThrottle, User, UserRole
-from webapp.models.workflow import CalendarDay, CaseEvent, ProcessInstance, WorkTask
+from webapp.models.workflow import CalendarDay, CaseEvent, CaseLink, ProcessInstance, WorkTask
 
 __all__ = [
-    "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CommitteeMember", "Delivery", "Document",
-    "DocumentAttachment", "DocumentReceipt", "DutySeparation", "EquipmentPoint", "FormDraft", "GridNode", "GridPost",
-    "HazardLead",
+    "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CaseLink", "CommitteeMember", "Delivery",
+    "Document", "DocumentAttachment", "DocumentReceipt", "DutySeparation", "EquipmentPoint", "EvidencePhoto",
+    "FormDraft", "GridNode", "GridPost", "HazardLead",
     "IssuedNumber", "Job", "LoginThrottle", "MailSettings", "NumberPrefix", "NumberSequence", "OpinionPhrase",
     "ProcessInstance", "ReminderSettings", "RobotSettings", "SmsSettings", "SpecialCampaign", "StoredFile",
     "StoredFileChunk", "Supervision", "SupervisionRule", "Unit", "UnitCardSettings", "User", "UserRole",

@@ -28,7 +28,7 @@ DEFAULT_SUPERVISOR_ROLE = "leader"
 
 ALERT_KINDS = {
     "new_task": "新待办", "send_back": "退回", "due_soon": "即将到期", "overdue": "已逾期", "reminder": "催办",
-    "supervision": "督办", "receipt": "待签收",
+    "supervision": "督办", "receipt": "待签收", "photo_damaged": "照片损坏",
 }
 
 

@@ -14,7 +14,8 @@ from webapp.models.types import AwareDateTime
 # checks that every action the code records has a label here).
 AUDIT_ACTIONS = {
     "login": "登录", "logout": "退出登录", "account_locked": "账号锁定", "access_denied": "拒绝访问",
-    "case_start": "发起案件", "task_complete": "办理步骤", "task_send_back": "退回", "case_withdraw": "撤回",
+    "case_start": "发起案件", "case_follow_up": "由来文发起办理", "task_complete": "办理步骤",
+    "task_send_back": "退回", "case_withdraw": "撤回",
     "task_remind": "催办", "task_remind_refused": "催办未发送（间隔内）", "supervision_issue": "督办",
     "receipt_deliver": "送达公文（待签收）", "receipt_sign": "签收公文", "receipt_reply": "反馈落实情况",
     "receipt_remind": "催办签收", "receipt_remind_refused": "催办签收未发送（间隔内）",

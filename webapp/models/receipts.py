@@ -19,15 +19,18 @@ RECEIPT_STATES = {"replied": "已反馈", "signed": "已签收", "read": "已阅
 class DocumentReceipt(db.Model):
     """One recipient of one issued document: delivered → read (first opened) → signed (签收) → replied
     (落实情况, when the issuer asked for it by a date). The recipient is a village, community or small grid;
-    the enabled accounts scoped at that node receive it and any of them may sign for it."""
+    the enabled accounts scoped at that node receive it and any of them may sign for it. A department's
+    receipt (`desk` set, e.g. "receiver:5") names the town as its node; the procedure that keeps the
+    department says which accounts receive for it (Procedure.receiving_desks)."""
 
     __tablename__ = "document_receipt"
-    __table_args__ = (UniqueConstraint("document_id", "recipient_id"),)
+    __table_args__ = (UniqueConstraint("document_id", "recipient_id", "desk", name="uq_document_receipt_recipient"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("document.id", ondelete="CASCADE"), index=True)
     recipient_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
     recipient_name: Mapped[str] = mapped_column(String(100))  # as it was when delivered
+    desk: Mapped[str] = mapped_column(String(60), default="", server_default="")  # a department; "": the node
     delivered_at: Mapped[datetime] = mapped_column(AwareDateTime())
     delivered_by_name: Mapped[str] = mapped_column(String(50), default="")
     reply_due: Mapped[date | None] = mapped_column(Date)  # 落实情况 asked for by this day; None: none asked

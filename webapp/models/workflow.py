@@ -120,6 +120,23 @@ class CaseEvent(db.Model):
     instance: Mapped[ProcessInstance] = relationship()
 
 
+class CaseLink(db.Model):
+    """A case started from another (承办 of a 收文 → 由此发起的发文、会议 …): the new case shows its basis
+    (依据来文), the source lists what it started."""
+
+    __tablename__ = "case_link"
+    __table_args__ = (UniqueConstraint("target_id"),)  # a case has one basis
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"))
+    basis: Mapped[str] = mapped_column(String(400))  # as the new case shows it: 来文机关《标题》（来文字号）
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime())
+
+    source: Mapped[ProcessInstance] = relationship(foreign_keys=[source_id])
+    target: Mapped[ProcessInstance] = relationship(foreign_keys=[target_id])
+
+
 class CalendarDay(db.Model):
     """An admin's entry for a year the holiday package does not know: holiday or make-up workday."""
 

@@ -221,15 +221,35 @@ def pdf_cache_path(docs: DocumentServices, sha256: str, pdfa: bool = False) -> P
     return docs.pdf_cache_dir / f"{sha256}{'-a' if pdfa else ''}.pdf"
 
 
+def _ready_pdf(docs: DocumentServices, document: Document, pdfa: bool) -> Path | str | None:
+    """Where the document's PDF already is: its stored PDF/A (a store hash), its cached PDF (a path), or None."""
+    if document.pdf_sha256 and docs.store.exists(document.pdf_sha256):
+        return document.pdf_sha256
+    cached = pdf_cache_path(docs, document.file_sha256, pdfa)
+    return cached if cached.exists() else None
+
+
+def make_missing_pdfs(docs: DocumentServices, documents: list[Document]) -> None:
+    """Cache the PDFs of the documents that have neither a stored nor a cached one, in one LibreOffice call
+    (a whole 一户一档 or a binder chunk; pdf_bytes then reads them)."""
+    missing = list({d.file_sha256: d for d in documents if _ready_pdf(docs, d, False) is None}.values())
+    for document, pdf in zip(missing, docs.pdf.convert_many([docs.store.read(d.file_sha256) for d in missing]),
+                             strict=True):
+        path = pdf_cache_path(docs, document.file_sha256)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(pdf)
+
+
 def pdf_bytes(docs: DocumentServices, document: Document, pdfa: bool = False) -> bytes:
     """The document's stored PDF/A (made after issuing), else its PDF cached by the DOCX's hash, else one
     made now (raises PdfUnavailable without LibreOffice)."""
-    if document.pdf_sha256 and docs.store.exists(document.pdf_sha256):
-        return docs.store.read(document.pdf_sha256)
-    cached = pdf_cache_path(docs, document.file_sha256, pdfa)
-    if cached.exists():
-        return cached.read_bytes()
+    ready = _ready_pdf(docs, document, pdfa)
+    if isinstance(ready, Path):
+        return ready.read_bytes()
+    if ready is not None:
+        return docs.store.read(ready)
     pdf = docs.pdf.convert(docs.store.read(document.file_sha256), pdfa=pdfa)
+    cached = pdf_cache_path(docs, document.file_sha256, pdfa)
     cached.parent.mkdir(parents=True, exist_ok=True)
     cached.write_bytes(pdf)
     return pdf

@@ -1,8 +1,11 @@
 """Uploaded files (photos, signed scans, attachments): type, content and size checked, stored by hash.
 
 What each kind must really be, checked before it is stored (messages in Chinese):
-- Images are decoded in full with Pillow (a PNG signature followed by HTML is no image), within a pixel
-  limit, and may not carry HTML or script markup anywhere.
+- Images get a structural check only, which reads no pixel (issue 19: a 3 MB photo must not hold up the
+  submit): Pillow opens the header (format and size, within a pixel limit), a JPEG must end with its EOI
+  marker and a PNG with its IEND chunk (a cut-off upload fails here), a PNG's chunk checksums must hold, and
+  no HTML or script markup may appear anywhere. Every pixel of an evidence photo is decoded later, in the
+  background (cases.photos), which also makes its watermarked copy; `decoded_image` is that full check.
 - PDFs are parsed with pypdf; JavaScript and launch actions (an OpenAction, a document-level script, a
   link's action …) anywhere in the object graph are refused.
 - OOXML (DOCX, XLSX) is checked from the zip directory alone before anything is inflated: member names
@@ -10,7 +13,8 @@ What each kind must really be, checked before it is stored (messages in Chinese)
   and the main parts; only then are the members read (CRC check), within those limits.
 
 Photos are evidence: the uploaded bytes are kept as they are (their SHA-256 is the file's name in the store,
-so anyone can verify them later), and a separate watermarked JPEG (unit, time, member) is made for printing.
+so anyone can verify them later), and a separate watermarked JPEG (unit, time, member) is made for printing
+(`watermark_photo`, run by the background job of cases.photos).
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ from zipfile import BadZipFile, ZipFile, ZipInfo
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from webapp.clock import TZ
@@ -63,12 +66,12 @@ def sniff_type(content: bytes, filename: str) -> str | None:
 
 
 def store_upload(session: Session, store: FileBackend, *, content: bytes, filename: str, now: datetime,
-                 max_bytes: int | None = None) -> dict:
+                 max_bytes: int | None = None, decode_later: bool = False) -> dict:
     """Check and store one upload; returns the reference kept in task data.
 
     `max_bytes` is the configured upload limit (FIREGRID_MAX_UPLOAD_MB); None for files the app made itself.
-    An image's check decodes it in full; a print-sized copy of that decode stays in `session.info` until the
-    transaction ends, for watermark_photo (issue 19: a patrol with a 3 MB photo decodes it once, not twice).
+    An image is decoded in full here, unless `decode_later`: an evidence photo gets the structural check only
+    and every pixel is decoded in the background (see the module docstring).
     """
     if not content:
         raise InvalidInput(f"文件“{filename}”是空的。")
@@ -77,17 +80,14 @@ def store_upload(session: Session, store: FileBackend, *, content: bytes, filena
     media_type = sniff_type(content, filename)
     if media_type is None:
         raise InvalidInput(f"文件“{filename}”的类型不支持：只接受 JPG、PNG、WEBP 图片和 PDF、DOCX、XLSX 文件。")
-    if media_type in IMAGE_FORMATS:
+    problem = content_problem(content, media_type)  # the archive must open every file later
+    if not problem and media_type in IMAGE_FORMATS and not decode_later:
         image, problem = decoded_image(content, IMAGE_FORMATS[media_type])
-    else:
-        image, problem = None, content_problem(content, media_type)  # the archive must open every file later
+        if image is not None:
+            image.close()
     if problem:
         raise InvalidInput(f"文件“{filename}”{problem}")
     stored = store.put(session, content, media_type, now)
-    if image is not None:
-        # The check has just decoded every pixel: keep a print-sized copy for watermark_photo in the same
-        # transaction, which would otherwise decode the same bytes a second time
-        session.info.setdefault(_PRINT_SOURCES, {})[stored.sha256] = _print_sized(image)
     return {"file": stored.sha256, "name": filename[:200], "type": media_type, "size": len(content)}
 
 
@@ -121,13 +121,42 @@ def content_problem(content: bytes, media_type: str) -> str | None:
 
 
 def image_problem(content: bytes, image_format: str) -> str | None:
-    return decoded_image(content, image_format)[1]
+    """The structural check of an image: header, size, end marker, PNG checksums, no markup; no pixel decoded."""
+    if _MARKUP.search(content):
+        return "不是有效的图片：其中夹带了网页代码。"
+    if not _ends_whole(content, image_format):
+        return "不是有效的图片：文件不完整（可能上传中断），请重新上传。"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(BytesIO(content), formats=[image_format]) as image:
+                if image.width * image.height > MAX_PIXELS:
+                    return "的图片尺寸过大，请缩小后上传。"
+                if image_format == "PNG":
+                    image.verify()  # every chunk's CRC, read without inflating the pixels
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        return "的图片尺寸过大，请缩小后上传。"
+    except Exception:  # Pillow raises many types for data that is not an image
+        return "不是有效的图片，或已损坏，请重新上传。"
+    return None
+
+
+_JPEG_END, _PNG_END = b"\xff\xd9", b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def _ends_whole(content: bytes, image_format: str) -> bool:
+    """Whether the file ends as its format ends: a JPEG with EOI (some cameras pad with NULs after it),
+    a PNG with IEND, a WEBP where its RIFF header says."""
+    if image_format == "JPEG":
+        return content.rstrip(b"\x00").endswith(_JPEG_END)
+    if image_format == "PNG":
+        return content.endswith(_PNG_END)
+    return len(content) >= 12 and int.from_bytes(content[4:8], "little") + 8 <= len(content)
 
 
 def decoded_image(content: bytes, image_format: str) -> tuple[Image.Image | None, str | None]:
-    """(the image, every byte of it decoded — a JPEG at print scale —, None) or (None, what is wrong)."""
-    if _MARKUP.search(content):
-        return None, "不是有效的图片：其中夹带了网页代码。"
+    """The full check (in the background for evidence photos): (the image, every byte of it decoded — a JPEG
+    at print scale —, None) or (None, what is wrong)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -136,9 +165,9 @@ def decoded_image(content: bytes, image_format: str) -> tuple[Image.Image | None
                 image.close()
                 return None, "的图片尺寸过大，请缩小后上传。"
             # A JPEG decodes at the scale its print copy needs (DCT scaling: a 12 MP photo at 2000 × 1500, about
-            # half the time of a full decode); every coefficient of the stream is still read, so a truncated or
-            # corrupt JPEG fails here exactly as in a full decode. Other formats decode in full.
-            image.draft(None, (PRINT_MAX_EDGE // 2, PRINT_MAX_EDGE // 2))
+            # half the time of a full decode); every coefficient of the stream is still read, so a corrupt
+            # JPEG fails here exactly as in a full decode. Other formats decode in full.
+            image.draft("RGB", (PRINT_MAX_EDGE // 2, PRINT_MAX_EDGE // 2))
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         return None, "的图片尺寸过大，请缩小后上传。"
@@ -258,35 +287,11 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.truetype(found[0], size, index=found[1])
 
 
-_PRINT_SOURCES = "firegrid_print_sources"  # {sha256: print-sized image} of the images checked in the transaction
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _drop_print_sources(session: Session, transaction) -> None:  # noqa: ANN001
-    if transaction.parent is None:  # commit, rollback or close of the outer transaction
-        session.info.pop(_PRINT_SOURCES, None)
-
-
-def _print_sized(image: Image.Image) -> Image.Image:
-    """A decoded image shrunk by the largest of 1, 2, 4, 8 that keeps both sides ≥ half the print size, as
-    JPEG draft mode decodes (a box average: a 12 MP photo becomes 2000 × 1500 in a few ms, where resampling
-    the full image would take longer than decoding it again)."""
-    factor = next(f for f in (8, 4, 2, 1) if f == 1 or min(image.size) // f >= PRINT_MAX_EDGE // 2)
-    return image.reduce(factor) if factor > 1 else image  # keeps `info`, so the EXIF orientation
-
-
-def watermarked_jpeg(content: bytes, lines: list[str], decoded: Image.Image | None = None) -> bytes:
-    """A JPEG copy of an image, turned upright (EXIF), at most PRINT_MAX_EDGE pixels on its long edge, with
-    `lines` written white on a dark band along its bottom. No metadata is copied (GPS stays in the original).
-    `decoded` is the same image already decoded (store_upload keeps one, print-sized); else it is decoded here."""
-    if decoded is not None:
-        image = ImageOps.exif_transpose(decoded).convert("RGB")
-    else:
-        with Image.open(BytesIO(content)) as source:
-            # JPEG: decode at 1/2, 1/4 … scale, the smallest that keeps both sides ≥ half the print size (a 12 MP
-            # photo decodes at 2000 × 1500, several times faster than in full and then shrunk)
-            source.draft("RGB", (PRINT_MAX_EDGE // 2, PRINT_MAX_EDGE // 2))
-            image = ImageOps.exif_transpose(source).convert("RGB")
+def watermarked_jpeg(image: Image.Image, lines: list[str]) -> bytes:
+    """A JPEG copy of a decoded image (see decoded_image), turned upright (EXIF), at most PRINT_MAX_EDGE pixels
+    on its long edge, with `lines` written white on a dark band along its bottom. No metadata is copied (GPS
+    stays in the original)."""
+    image = ImageOps.exif_transpose(image).convert("RGB")
     image.thumbnail((PRINT_MAX_EDGE, PRINT_MAX_EDGE))
     size = max(12, min(image.width, image.height * 4 // 3) // 28)
     font, margin, step = _font(size), max(4, size // 3), size * 4 // 3  # CJK glyphs rise above `size`
@@ -305,14 +310,16 @@ def watermarked_jpeg(content: bytes, lines: list[str], decoded: Image.Image | No
 def watermark_photo(session: Session, store: FileBackend, ref: dict, *, unit_name: str, member: str,
                     when: datetime) -> dict:
     """The upload reference with `print_file`: the SHA-256 of a watermarked JPEG copy (unit, time, member)
-    made and stored beside the untouched original. References that are no image, or already have a copy,
+    made and stored beside the untouched original. Every pixel of the original is decoded: one that cannot
+    be raises InvalidInput (the photo is damaged). References that are no image, or already have a copy,
     come back unchanged."""
     if ref.get("type") not in IMAGE_FORMATS or ref.get("print_file"):
         return dict(ref)
+    image, problem = decoded_image(store.read(ref["file"]), IMAGE_FORMATS[ref["type"]])
+    if image is None:
+        raise InvalidInput(f"照片“{ref.get('name') or ''}”{problem}")
     lines = [f"单位：{unit_name}", f"时间：{when.astimezone(TZ).strftime('%Y-%m-%d %H:%M')}", f"人员：{member}"]
-    decoded = session.info.get(_PRINT_SOURCES, {}).pop(ref["file"], None)
-    content = b"" if decoded is not None else store.read(ref["file"])
-    copy = store.put(session, watermarked_jpeg(content, lines, decoded), "image/jpeg", when)
+    copy = store.put(session, watermarked_jpeg(image, lines), "image/jpeg", when)
     return {**ref, "print_file": copy.sha256}
 
 

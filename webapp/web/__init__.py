@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Flask, url_for
 from flask_login import current_user
 
-from webapp.cases import registry
+from webapp.cases import photos, registry
 from webapp.cases.inbox import DUE_FILTERS
+from webapp.extensions import db
 from webapp.models.grid import UNIT_CATEGORIES
 from webapp.models.users import ROLES
 from webapp.models.workflow import CASE_ACTION_LABELS
@@ -51,6 +52,9 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
     """Register the shared pages, every procedure's, and `extra_modules` (the archive's), with their menus."""
     from webapp.web import read_only, security, sessions, stack_labels
     from webapp.web.errors import register_error_handlers
+    from webapp.web.posted_files import UploadRequest
+
+    app.request_class = UploadRequest  # uploads parsed in memory (a phone photo's submit, issue 19)
 
     modules = _shared_modules() + [m for p in registry.all_procedures() for m in p.web] + list(extra_modules)
     for module in modules:
@@ -62,7 +66,11 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
     stack_labels.install(app)
     app.jinja_env.globals.update(ROLES=ROLES, UNIT_CATEGORIES=UNIT_CATEGORIES, ACTIONS=CASE_ACTION_LABELS, now=now,
                                   DUE_FILTERS=DUE_FILTERS,
-                                  case_panel=lambda key: getattr(registry.get(key), "case_panel", None))
+                                  case_panel=lambda key: getattr(registry.get(key), "case_panel", None),
+                                  # each hazard's photos with their watermarked copy and state (生成中, 已损坏),
+                                  # for all the hazards of a page in one query
+                                  evidence_photos=lambda hazards: photos.resolve_groups(
+                                      db.session, [h.photos for h in hazards]))
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
 
     @app.context_processor

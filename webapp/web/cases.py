@@ -7,7 +7,7 @@ from flask_login import login_required
 from markupsafe import Markup
 
 from webapp.cases import actions as cases
-from webapp.cases import drafts, duties, inbox, leads, reminders
+from webapp.cases import drafts, duties, follow_ups, inbox, leads, reminders
 from webapp.engine.diagram import render_process_svg
 from webapp.extensions import db
 from webapp.forms.registry import form_class
@@ -112,6 +112,7 @@ def detail(instance_id: int):
         can_withdraw=cases.withdrawable_event(
             db.session, acting_user(), instance) is not None, now=now(),
         can_remind=reminders.may_remind(acting_user(), instance),
+        basis=follow_ups.basis_of(db.session, instance),
     )
 
 

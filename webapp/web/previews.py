@@ -67,7 +67,7 @@ def preview_helpers() -> dict:
     return {"step_preview": step_preview}
 
 
-def _upload_name(upload) -> dict:
+def _upload_name(upload, _decode_later: bool = False) -> dict:
     """A preview stores nothing: an upload counts only by its name (e.g. an attachment's title)."""
     return {"file": "", "name": upload.filename or "附件", "type": "", "size": 0}
 

@@ -46,7 +46,7 @@ def index():
 def _page(receipt, form: ReceiptReplyForm):  # noqa: ANN001, ANN202
     user = acting_user()
     return render_template("receipts/detail.html", receipt=receipt, form=form,
-                           receiver=receipts.is_receiver(user, receipt),
+                           receiver=receipts.is_receiver(user, receipt, db.session),
                            may_remind=receipts.may_remind(user, receipt)), form_status()
 
 

@@ -6,17 +6,19 @@ rolls it back, so no number is consumed.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from webapp.cases.registry import StepContext
+from webapp.cases import follow_ups
+from webapp.cases.registry import Basis, StepContext
+from webapp.cases.runtime import CaseRuntime
 from webapp.clock import local_day
 from webapp.models import AttachmentRole, DocumentAttachment, GridNode, ProcessInstance, User
 from webapp.procedures.incoming.models import IncomingDocument, IncomingReading
 from webapp.services import documents, numbering
-from webapp.services.errors import InvalidInput
+from webapp.services.errors import InvalidInput, OutOfScope
 from webapp.services.grid import required_town
 
 PROCEDURE_KEY = "incoming"
@@ -130,8 +132,30 @@ def record_handling(context: StepContext) -> list[int]:
     return []
 
 
+def basis(incoming: IncomingDocument) -> Basis:
+    return Basis(incoming.instance_id, incoming.title, incoming.sender, incoming.sender_number)
+
+
+def start_follow_up(session: Session, runtime: CaseRuntime, *, instance: ProcessInstance, key: str, user: User,
+                    now: datetime) -> ProcessInstance:
+    """承办: the handling person starts another procedure (发文, 会议 …) from the received document, before the
+    承办 step is submitted; the new case is linked to this one (cases.follow_ups)."""
+    incoming = _required(session, instance)
+    if incoming.handler_id != user.id:
+        raise OutOfScope("只有本件的承办人可以由此发起办理。")
+    if incoming.handled_at is not None or instance.status != "running":
+        raise InvalidInput("本件已承办完毕，不能再由此发起办理。")
+    return follow_ups.start(session, runtime, key=key, basis=basis(incoming), user=user, now=now)
+
+
+def _closing_opinion(closing_note: str, started: list[ProcessInstance]) -> str:
+    """办结's line on the 收文处理单: the note, and the cases the handling started (its 办理结果)."""
+    opinion = (closing_note or "办结").rstrip("。")
+    return f"{opinion}。由此发起：{follow_ups.summary(started)}" if started else opinion
+
+
 def sheet_context(incoming: IncomingDocument, *, closing_note: str = "", closed_by: str = "",
-                  closed_on: str = "") -> dict:
+                  closed_on: str = "", started: list[ProcessInstance] | None = None) -> dict:
     """What the 收文处理单 prints: the registration, then each step's person, opinion and date."""
     readings = [{"name": r.reader_name, "date": local_day(r.read_at), "remark": r.remark or "已阅"}
                 if r.read_at else {"name": r.reader_name, "date": "", "remark": "未阅"} for r in incoming.readings]
@@ -147,7 +171,8 @@ def sheet_context(incoming: IncomingDocument, *, closing_note: str = "", closed_
              "date": local_day(incoming.assigned_at)},
             {"name": "承办", "person": _name(incoming.handler), "opinion": incoming.handling,
              "date": local_day(incoming.handled_at)},
-            {"name": "办结", "person": closed_by, "opinion": closing_note or "办结", "date": closed_on},
+            {"name": "办结", "person": closed_by, "opinion": _closing_opinion(closing_note, started or []),
+             "date": closed_on},
         ],
         "readings": readings,
     }
@@ -160,7 +185,8 @@ def close(context: StepContext) -> list[int]:
     incoming.closing_note = (context.data.get("closing_note") or "").strip()
     incoming.closed_by_name, incoming.closed_at = _name(context.user), context.now
     data = sheet_context(incoming, closing_note=incoming.closing_note, closed_by=incoming.closed_by_name,
-                         closed_on=local_day(context.now))
+                         closed_on=local_day(context.now),
+                         started=follow_ups.started_from(session, context.instance))
     sheet = documents.create_record(
         session, context.services.documents, template_key=SHEET, context=data, title=f"收文处理单：{incoming.title}",
         subject=documents.Subject(context.instance.grid, None, context.instance, context.step_key),
@@ -176,7 +202,8 @@ def close(context: StepContext) -> list[int]:
 def preview(context: StepContext, template_key: str) -> dict:
     incoming = _required(context.session, context.instance)
     return sheet_context(incoming, closing_note=context.data.get("closing_note") or "",
-                         closed_by=_name(context.user), closed_on=local_day(context.now))
+                         closed_by=_name(context.user), closed_on=local_day(context.now),
+                         started=follow_ups.started_from(context.session, context.instance))
 
 
 def task_subject(session: Session, instance: ProcessInstance, key: str) -> str:

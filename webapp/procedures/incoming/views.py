@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_login import login_required
 
+from webapp.cases import follow_ups
 from webapp.extensions import db
+from webapp.models import ProcessInstance
 from webapp.procedures.incoming import incoming
 from webapp.procedures.incoming.models import IncomingDocument
+from webapp.services import grid
+from webapp.services.errors import InvalidInput
 from webapp.web.common import acting_user, now, roles_required
 from webapp.web.extension_points import NavItem
+from webapp.web.form_errors import flash_invalid
+from webapp.web.responses import runtime
 
 bp = Blueprint("incoming", __name__, url_prefix="/incoming")
 LIST_ROLES = ("clerk", "office_head", "leader")
@@ -22,7 +29,29 @@ def incoming_helpers() -> dict:
     def incoming_case(instance):  # noqa: ANN001, ANN202
         return db.session.query(IncomingDocument).filter_by(instance_id=instance.id).one_or_none()
 
-    return {"incoming_case": incoming_case}
+    def incoming_follow_ups(instance: ProcessInstance, found: IncomingDocument) -> dict:
+        """由此发起的办理, and what the 承办 person may still start (while 承办 is open)."""
+        user = acting_user()
+        open_to_start = found.handler_id == user.id and found.handled_at is None and instance.status == "running"
+        return {"started": follow_ups.started_from(db.session, instance),
+                "choices": follow_ups.choices(user) if open_to_start else []}
+
+    return {"incoming_case": incoming_case, "incoming_follow_ups": incoming_follow_ups}
+
+
+@bp.post("/<int:instance_id>/follow-up/<key>")
+@login_required
+def follow_up(instance_id: int, key: str):
+    """承办: start a 发文, a meeting … prefilled from the received document; opens the new case."""
+    instance = grid.get_in_scope(db.session, acting_user(), ProcessInstance, instance_id, "案件不存在。")
+    try:
+        started = incoming.start_follow_up(db.session, runtime(), instance=instance, key=key, user=acting_user(),
+                                           now=now())
+        db.session.commit()
+    except InvalidInput as error:
+        flash_invalid(error)
+        return redirect(url_for("cases.detail", instance_id=instance_id))
+    return redirect(url_for("cases.detail", instance_id=started.id))
 
 
 @bp.get("/")

@@ -7,9 +7,10 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.cases import photos as case_photos
 from webapp.models import AttachmentRole, Document, ProcessInstance, User
 from webapp.procedures.inspection import deadlines
-from webapp.procedures.inspection.models import Hazard, Inspection
+from webapp.procedures.inspection.models import Hazard, Inspection, ReferralReceiver
 from webapp.procedures.inspection.records import (
     attach_scan,
     evidence_photos,
@@ -20,7 +21,7 @@ from webapp.procedures.inspection.records import (
 )
 from webapp.procedures.inspection.referral_models import ReportUp
 from webapp.procedures.inspection.setup import receivers
-from webapp.services import documents, uploads
+from webapp.services import documents
 from webapp.services.documents import DocumentServices
 
 REFERRAL_BASIS = ["《中华人民共和国消防法》第十六条", "《消防监督检查规定》第二十四条"]
@@ -77,8 +78,8 @@ def issue_reinspection(session: Session, docs: DocumentServices, *, instance: Pr
     inspection = inspection_of(session, instance)
     context = reinspection_context(session, instance, data, now)
     for hazard, check in _checked(inspection, data):
-        hazard.photos = [*hazard.photos, *evidence_photos(session, docs, check.get("photos"),
-                                                          unit=inspection.unit, user=user, now=now)]
+        hazard.photos = [*hazard.photos, *evidence_photos(session, check.get("photos"), unit=inspection.unit,
+                                                          user=user, instance=instance, now=now)]
     document = issue_step_document(
         session, docs, inspection, "reinspect", template_key="reinspection_opinion", prefix_key="reinspection",
         context=context, title=f"复查意见书（{inspection.unit.name}）", user=user, now=now)
@@ -109,10 +110,21 @@ def _cn(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def chosen_receivers(session: Session, instance: ProcessInstance, data: dict) -> list[ReferralReceiver]:
+    """The receivers the 拟制移交函 step chose: one or several (联合处置); cases drafted before a letter could
+    go to several hold one kind as text."""
+    chosen = data.get("receiver_kind") or ["police"]
+    kinds = {chosen} if isinstance(chosen, str) else set(chosen)
+    found = receivers(session, instance.grid)
+    return [receiver for kind, receiver in found.items() if kind in kinds] or [found["police"]]
+
+
 def referral_context(session: Session, instance: ProcessInstance, data: dict, now: datetime) -> dict:
+    """One letter, its 主送 listing every chosen department (as the town's bundled letters do)."""
     inspection = inspection_of(session, instance)
     mark, signature = organ(session, "referral", instance)
-    receiver = receivers(session, instance.grid)[data.get("receiver_kind") or "police"]
+    targets = chosen_receivers(session, instance, data)
+    kinds = {t.kind for t in targets}
     attachments = []
     if inspection.notice_number:
         attachments.append(f"火灾隐患整改通知书（{inspection.notice_number}）")
@@ -122,17 +134,17 @@ def referral_context(session: Session, instance: ProcessInstance, data: dict, no
     if photos:
         attachments.append(f"现场照片{photos}张")
     return {
-        "organ_mark": mark, "doc_number": "（签发后编号）", "addressee": receiver.name,
+        "organ_mark": mark, "doc_number": "（签发后编号）", "addressee": "、".join(t.name for t in targets),
         "title": f"关于移交{inspection.unit.name}火灾隐患的函", "unit": unit_facts(inspection.unit),
         "inspection": {"date": inspection.inspected_at.date().isoformat(), "inspectors": inspection.inspectors},
         "hazards": [{"description": h.description, "location": h.location} for h in referred_hazards(inspection)],
         "actions_taken": data.get("actions_taken") or actions_taken(session, inspection),
         "legal_basis": sorted({h.legal_basis for h in referred_hazards(inspection) if h.legal_basis}) or REFERRAL_BASIS,
         "request": (data.get("requested_action") or "").strip(),  # the letter itself asks for feedback
-        "feedback_days": int(data.get("feedback_days") or receiver.feedback_days),
+        "feedback_days": int(data.get("feedback_days") or targets[0].feedback_days),
         "attachments": attachments, "signature": signature, "date": now.date().isoformat(),
         "contact": {"name": data.get("contact_name") or "", "phone": data.get("contact_phone") or ""},
-        "cc": [r.name for k, r in receivers(session, instance.grid).items() if k != receiver.kind],
+        "cc": [r.name for k, r in receivers(session, instance.grid).items() if k not in kinds],
     }
 
 
@@ -148,7 +160,7 @@ def issue_referral(session: Session, docs: DocumentServices, *, instance: Proces
     for hazard in referred_hazards(inspection):
         hazard.status = "referred"
     inspection.referral_document_id, inspection.referred_on = document.id, now.date()
-    inspection.referral_receiver = context["addressee"]
+    inspection.referral_receiver = context["addressee"][:100]  # the column's length; the list has them all
     session.flush()
     return document
 
@@ -162,8 +174,9 @@ def _attach_evidence(session: Session, docs: DocumentServices, letter: Document,
                              name=earlier.filename, media_type=documents.DOCX, role=AttachmentRole.ATTACHMENT, now=now)
     for hazard in inspection.hazards:
         for photo in hazard.photos:
-            # The receiver prints what it gets: the watermarked copy; the original stays in the case by its hash.
-            sha256, name, media_type = uploads.print_copy(photo)
+            # The receiver prints what it gets: the watermarked copy (made now if the background job has not
+            # yet come to it); the original stays in the case by its hash.
+            sha256, name, media_type = case_photos.printable(session, docs.store, photo, now)
             documents.attach(session, docs, letter, content=docs.store.read(sha256), name=name,
                              media_type=media_type, role=AttachmentRole.PHOTO, now=now)
 

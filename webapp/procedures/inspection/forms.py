@@ -15,7 +15,6 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
-    MultipleFileField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -29,6 +28,7 @@ from wtforms.validators import NumberRange, Regexp
 from webapp.cases import leads as hazard_leads
 from webapp.forms.checkin import CheckinFields
 from webapp.forms.common import (
+    CheckboxList,
     ChineseForm,
     DecisionMixin,
     max_length,
@@ -42,6 +42,7 @@ from webapp.forms.common import (
 from webapp.forms.registry import register_form
 from webapp.forms.sanitise import SafeForm
 from webapp.forms.special_campaigns import CampaignChoice, campaign_field
+from webapp.forms.task_data import EvidencePhotosField
 from webapp.forms.widgets import CnDateField, EntryList
 from webapp.models import Unit, User
 from webapp.procedures.inspection import deadlines, records
@@ -82,7 +83,7 @@ class ChecklistEntryForm(SafeForm):
     # No Optional(): it would stop the chain before the "required when hazard" checks below.
     description = TextAreaField("问题描述", validators=[max_length(500)], render_kw={"rows": 2})
     location = StringField("具体位置", validators=[max_length(100)])
-    photos = MultipleFileField("现场照片", render_kw={"accept": "image/*", "capture": "environment"})
+    photos = EvidencePhotosField("现场照片", render_kw={"accept": "image/*", "capture": "environment"})
     corrected_on_spot = BooleanField("已当场改正")
 
     def legend(self) -> str:
@@ -265,7 +266,7 @@ class ReinspectionCheckForm(SafeForm):
     rectified = RadioField("整改情况", choices=list(deadlines.CHECK_ANSWERS.items()),
                            validators=[required("请选择是否已整改。")])
     remark = StringField("说明", validators=[optional(), max_length(200)])
-    photos = MultipleFileField("复查照片", render_kw={"accept": "image/*", "capture": "environment"})
+    photos = EvidencePhotosField("复查照片", render_kw={"accept": "image/*", "capture": "environment"})
 
     def legend(self) -> str:
         return self.hazard_text.data or "隐患"
@@ -314,9 +315,18 @@ def _check_text(hazard: Any) -> str:
     return f"{hazard.description}（{hazard.location}）" + (f"，期限 {due.isoformat()}" if due else "")
 
 
+class ReceiverChoice(CheckboxList):
+    """The receivers of a letter; a draft saved when a letter had one receiver holds its kind as text."""
+
+    def process_data(self, value: Any) -> None:
+        super().process_data([value] if isinstance(value, str) else value)
+
+
 @register_form("inspection_referral_draft")
 class ReferralDraftForm(ChineseForm):
-    receiver_kind = RadioField("移交对象", validators=[required("请选择移交对象。")])
+    # One or several (联合处置): one letter 主送 each, each department answers on its own.
+    receiver_kind = ReceiverChoice("移交对象", validators=[required("请至少选择一个移交对象。")],
+                                 description="可多选：选择多个部门即联合处置，一份移交函主送各部门，各部门分别反馈")
     actions_taken = TextAreaField("已采取的措施", validators=[required("请填写已采取的措施。"), max_length(1000)])
     requested_action = TextAreaField("请求事项", validators=[optional(), max_length(500)],
                                      description="可不填；函中已写明“请于收到本函之日起N日内将处理情况书面反馈”")
@@ -333,7 +343,7 @@ class ReferralDraftForm(ChineseForm):
         from webapp.procedures.inspection.followup import actions_taken
 
         inspection = records.inspection_of(session, instance)
-        self.receiver_kind.data = self.receiver_kind.data or "police"
+        self.receiver_kind.data = self.receiver_kind.data or ["police"]
         self.feedback_days.data = self.feedback_days.data or found["police"].feedback_days
         self.actions_taken.data = self.actions_taken.data or actions_taken(session, inspection)
         self.contact_name.data = self.contact_name.data or user.display_name
@@ -343,7 +353,9 @@ class ReferralDraftForm(ChineseForm):
 @register_form("inspection_feedback")
 class FeedbackForm(_AfterInspection, ChineseForm):
     feedback_on = CnDateField("反馈日期", validators=[required("请填写反馈日期。"), not_in_future])
-    measures = TextAreaField("采取的措施", validators=[required("请填写接收单位采取的措施。"), max_length(1000)])
+    measures = TextAreaField("采取的措施", validators=[required("请填写接收单位采取的措施。"), max_length(1000)],
+                             description="接收部门在“移交”中自行反馈的，反馈齐全后本步骤自动办结；"
+                                         "此处登记的是尚未反馈的部门的情况")
     result = TextAreaField("处理结果", validators=[required("请填写处理结果。"), max_length(1000)])
     feedback_scan = FileField("反馈函扫描件", validators=[_file_required],
                               render_kw={"accept": "image/*,application/pdf"})

@@ -90,29 +90,61 @@ class ApplicationForm(ChineseForm):
 
     def setup(self, session: Any, user: User, instance: Any) -> None:
         inspection = records.inspection_of(session, instance)
-        _fill_hazards(self.plan_items, {str(h.id): h for h in inspection.hazards if h.status == "open"})
+        self.fill_hazards(inspection)
         if self.applied_on.data is None and request.method == "GET":
             self.applied_on.data = today()
         self._served_on = inspection.served_on
+
+    def fill_hazards(self, inspection: Any) -> None:
+        _fill_hazards(self.plan_items, {str(h.id): h for h in inspection.hazards if h.status == "open"})
+
+    def asks_extension(self) -> bool:
+        return self.application.data == "extension"
+
+    def applied_day(self) -> Any:
+        return self.applied_on.data
 
     def validate_applied_on(self, field: Any) -> None:
         not_before(field, self._served_on, "整改通知书送达日期")
 
     def validate_measures(self, field: Any) -> None:
-        if self.application.data == "extension" and not (field.data or "").strip():
+        if self.asks_extension() and not (field.data or "").strip():
             raise ValidationError("申请延期时请填写整改计划。")
 
     def validate_reason(self, field: Any) -> None:
-        if self.application.data == "extension" and not (field.data or "").strip():
+        if self.asks_extension() and not (field.data or "").strip():
             raise ValidationError("申请延期时请填写延期理由。")
 
     def validate_interim_measures(self, field: Any) -> None:
-        if self.application.data == "extension" and not (field.data or "").strip():
+        if self.asks_extension() and not (field.data or "").strip():
             raise ValidationError("申请延期时请填写整改期间的安全防范措施。")
 
     def validate_plan_items(self, field: Any) -> None:
-        if self.application.data == "extension":
-            _check_dates(field, self.applied_on.data, "申请日期", all_required=False)
+        if self.asks_extension():
+            _check_dates(field, self.applied_day(), "申请日期", all_required=False)
+
+    def new_dates(self) -> list[dict]:
+        """The hazards given a later date, as the case's data holds them."""
+        return [{"hazard_id": e.form.hazard_id.data, "due_on": e.form.due_on.data.isoformat()}
+                for e in self.plan_items.entries if e.form.due_on.data]
+
+
+class UnitExtensionForm(ApplicationForm):
+    """申请延期 through the unit's own link: the fields and checks of the application the inspector records,
+    dated the day it is sent (the unit chooses no date and no other kind of application)."""
+
+    application = applied_on = note = None
+
+    def asks_extension(self) -> bool:
+        return True
+
+    def applied_day(self) -> Any:
+        return today()
+
+    def setup_for(self, inspection: Any) -> None:
+        self.fill_hazards(inspection)
+        for field in (self.reason, self.measures, self.interim_measures):
+            field.label.text = field.label.text.replace("（申请延期时填写）", "")
 
 
 @register_form("inspection_extension_review")

@@ -118,7 +118,7 @@ def coverage(session: Session, plan: InspectionPlan) -> list[CoverageRow]:
 
 
 def group_names(session: Session, plan: InspectionPlan) -> dict[int, str]:
-    """Group id → "第1检查组（许建军、邓海燕）"."""
+    """Group id → "第1检查组（张伟、李娜）"."""
     ids = {i for g in plan.groups for i in g.member_ids}
     names = {u.id: u.display_name for u in session.scalars(select(User).where(User.id.in_(ids)))}
     return {g.id: f"{g.name}（{'、'.join(names.get(i, '?') for i in g.member_ids)}）" for g in plan.groups}

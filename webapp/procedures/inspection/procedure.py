@@ -13,6 +13,7 @@ from webapp.procedures.inspection import (
     interviews,
     measures,
     plans,
+    receiver_accounts,
     records,
     rectification_plans,
     referral_reminders,
@@ -71,6 +72,17 @@ def _routes(apply: Callable[[StepContext], object] | None = None) -> StepHook:
     return hook
 
 
+def _link(context: StepContext) -> records.LinkSettings:
+    settings = context.services.settings
+    return records.LinkSettings(settings.get("PUBLIC_URL") or "", settings.get("SECRET_KEY") or "")
+
+
+def _sign_notice(context: StepContext) -> list[int]:
+    """签发整改通知书: the notice prints the unit's own link and its QR code."""
+    return [records.issue_notice(context.session, _docs(context), instance=context.instance, data=context.data,
+                                 user=context.user, now=context.now, link=_link(context)).id]
+
+
 def _decide_plan(context: StepContext) -> None:
     rectification_plans.decide(context.session, context.instance, context.data, context.user, context.now)
 
@@ -82,6 +94,10 @@ def _interviewed(context: StepContext) -> None:
 def _scheduled(context: StepContext) -> list[int]:
     interviews.schedule(context.session, context.instance, context.data)
     return []
+
+
+def _lock_referrals(context: StepContext) -> None:
+    referrals.lock_case_referrals(context.session, records.inspection_of(context.session, context.instance))
 
 
 def _first_diagram(context: StepContext) -> bool:
@@ -111,13 +127,16 @@ def _refer(context: StepContext) -> list[int]:
     hazards = followup.referred_hazards(inspection)  # before the letter marks them 已移交
     letter = followup.issue_referral(context.session, _docs(context), instance=context.instance, data=context.data,
                                      user=context.user, now=context.now)
-    referrals.record_case_referral(context.session, inspection, letter, hazards, [inspection.referral_receiver],
+    targets = followup.chosen_receivers(context.session, context.instance, context.data)
+    referrals.record_case_referral(context.session, inspection, letter, hazards, targets,
                                    int(context.data.get("feedback_days") or 15), context.user, context.now)
     return [letter.id]
 
 
 def _feedback(context: StepContext) -> list[int]:
-    """登记处理反馈 of a case: recorded on the case, and as the answer in the referral list (no more reminders)."""
+    """登记处理反馈 of a case: recorded on the case, and as the answer in the referral list (no more reminders)
+    of the departments that have not answered through their own login (whose last answer may itself complete
+    this step: referrals.record_result)."""
     followup.record_feedback(context.session, _docs(context), instance=context.instance, data=context.data,
                              now=context.now)
     inspection = records.inspection_of(context.session, context.instance)
@@ -157,7 +176,7 @@ def due_date(step_key: str, data: dict, calendar: WorkdayCalendar) -> datetime |
 def preview_context(context: StepContext, template_key: str) -> dict:
     session, instance, data = context.session, context.instance, context.data
     if template_key == "rectification_notice":
-        return records.notice_context(session, instance, data, context.now)
+        return records.notice_context(session, instance, data, context.now, _link(context))
     if template_key == rectification_plans.TEMPLATE:
         return rectification_plans.plan_context(rectification_plans.pending_plan(session, instance), data)
     if template_key == interviews.TEMPLATE:
@@ -171,9 +190,9 @@ PROCEDURE = Procedure(
     after_start=_record,
     before_complete={"serve_notice": _routes(), "early_application": _applied, "reinspect": _reinspected,
                      "review_extension": _routes(_decide_plan), "schedule_interview": _scheduled,
-                     "record_interview": _routes(_interviewed), "record_feedback": _routes(),
+                     "record_interview": _routes(_interviewed), "record_feedback": _routes(_lock_referrals),
                      "sign_referral": _date_referred},
-    after_complete={"sign_notice": _issues(records.issue_notice), "serve_notice": _records(records.record_service),
+    after_complete={"sign_notice": _sign_notice, "serve_notice": _records(records.record_service),
                     "reinspect": _issues(followup.issue_reinspection),
                     "review_extension": _issues(rectification_plans.issue_plan),
                     "record_interview": _issues(interviews.issue_record),
@@ -182,6 +201,7 @@ PROCEDURE = Procedure(
     # Until the earliest due date the unit rectifies; the timer opens 复查. A unit's application (复查 or
     # 延期) is recorded from the case page, so the wait does not sit in 待办 as if someone had to act.
     waiting_steps={"early_application": "等待单位整改，最早的整改期限届满后自动转入复查"},
+    answered_elsewhere=(referrals.FEEDBACK_STEP,),
     due_date=due_date, script_functions={"inspection_route": records.inspection_route},
     case_title=lambda data: f"消防检查：{data.get('unit_name') or '单位'}（{str(data.get('inspected_on'))[:10]}）",
     preview_context=preview_context, play_demo_history=play_demo_history, demo_order=20,
@@ -198,4 +218,5 @@ PROCEDURE = Procedure(
     workbook_sheets=(workbook.SHEET,), measures=measures.MEASURES,
     web_modules=("forms", "forms_followup", "views", "referral_views", "unit_link_views"),
     due_items=referral_reminders.due_items,
+    receiving_desks=receiver_accounts.desks,
 )

@@ -7,7 +7,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from webapp.cases.registry import Desk
 from webapp.models import GridNode, User, UserRole
+from webapp.procedures.inspection.models import ReferralReceiver
 from webapp.procedures.inspection.referral_models import ReceiverAccount
 from webapp.procedures.inspection.referrals import DESK_ROLE
 from webapp.procedures.inspection.setup import receivers
@@ -19,6 +21,18 @@ def accounts(session: Session, town: GridNode) -> list[ReceiverAccount]:
     ids = [r.id for r in receivers(session, town).values()]
     return list(session.scalars(select(ReceiverAccount).where(ReceiverAccount.receiver_id.in_(ids))
                                 .order_by(ReceiverAccount.receiver_id)))
+
+
+def desks(session: Session, town: GridNode) -> list[Desk]:
+    """The town's departments with enabled 接收部门 accounts: issued documents can be delivered to them with a
+    receipt (签收回执); their accounts sign for them."""
+    stmt = (select(ReferralReceiver, User.id).join(ReceiverAccount, ReceiverAccount.receiver_id == ReferralReceiver.id)
+            .join(User, User.id == ReceiverAccount.user_id)
+            .where(ReferralReceiver.grid_id == town.id, User.is_enabled.is_(True)).order_by(User.id))
+    found: dict[int, tuple[ReferralReceiver, list[int]]] = {}
+    for receiver, user_id in session.execute(stmt):
+        found.setdefault(receiver.id, (receiver, []))[1].append(user_id)
+    return [Desk(f"receiver:{receiver.id}", receiver.name, tuple(user_ids)) for receiver, user_ids in found.values()]
 
 
 def candidates(session: Session, town: GridNode) -> list[User]:

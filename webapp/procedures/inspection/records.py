@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import leads, special_campaigns
+from webapp.cases import photos as case_photos
 from webapp.clock import TZ
 from webapp.models import AttachmentRole, Document, ProcessInstance, Unit, User
+from webapp.procedures.inspection import unit_link
 from webapp.procedures.inspection.models import ChecklistItem, Hazard, Inspection
-from webapp.services import documents, grid, units, uploads
+from webapp.services import documents, grid, units
 from webapp.services.documents import DocumentServices, Subject
 from webapp.services.errors import InvalidInput, NotFound
 from webapp.services.grid import town_of
@@ -53,12 +56,11 @@ def inspector_names(session: Session, ids: list) -> list[str]:
     return [users[int(i)].display_name for i in ids if int(i) in users]
 
 
-def evidence_photos(session: Session, docs: DocumentServices, photos: list | None, *, unit: Unit,
-                    user: User | None, now: datetime) -> list[dict]:
-    """Upload references of a hazard's photos, each with its watermarked print copy (unit, time, member)."""
-    member = user.display_name if user is not None else ""
-    return [uploads.watermark_photo(session, docs.store, p, unit_name=unit.name, member=member, when=now)
-            for p in photos or [] if p]
+def evidence_photos(session: Session, photos: list | None, *, unit: Unit, user: User | None,
+                    instance: ProcessInstance, now: datetime) -> list[dict]:
+    """Upload references of a hazard's photos, each queued for its full check and watermarked print copy
+    (unit, time, member) in the background."""
+    return case_photos.register(session, photos, unit_name=unit.name, member=user, instance_id=instance.id, now=now)
 
 
 def _item_id(item: dict) -> int:
@@ -110,7 +112,7 @@ def record_inspection(session: Session, docs: DocumentServices, *, instance: Pro
         special_campaign_id=campaign.id if campaign else None,
         hazards=_hazards_from_items(
             session, items, _town_id(unit), _take_up_leads(session, instance, items, now),
-            lambda photos: evidence_photos(session, docs, photos, unit=unit, user=user, now=now)),
+            lambda photos: evidence_photos(session, photos, unit=unit, user=user, instance=instance, now=now)),
         checkin_latitude=checkin.latitude, checkin_longitude=checkin.longitude, checkin_accuracy=checkin.accuracy,
         checkin_distance=checkin.distance, checkin_far=checkin.far)
     session.add(inspection)
@@ -177,10 +179,24 @@ def town_name(instance: ProcessInstance) -> str:
     return town.name if town else ""
 
 
-def notice_context(session: Session, instance: ProcessInstance, data: dict, now: datetime) -> dict:
-    """The 隐患整改通知书 from the draft's data (preview: the number is still a placeholder)."""
+@dataclass(frozen=True)
+class LinkSettings:
+    """The town's public address (FIREGRID_PUBLIC_URL; empty: the notice prints no link) and the signing key."""
+
+    public_url: str = ""
+    secret: str = ""
+
+
+def notice_context(session: Session, instance: ProcessInstance, data: dict, now: datetime,
+                   link: LinkSettings | None = None) -> dict:
+    """The 隐患整改通知书 from the draft's data (preview: the number is still a placeholder), with the unit's
+    own link and its QR code under the closing lines."""
     inspection = inspection_of(session, instance)
     mark, signature = organ(session, "rectification", instance)
+    latest = max((d for h in data.get("notice_hazards") or [] if (d := hazard_deadline(h, data))), default=None)
+    valid_until = date.fromisoformat(latest) + unit_link.VALID_AFTER_DEADLINE if latest else unit_link.last_day(
+        inspection)
+    block = unit_link.notice_block(link.public_url, link.secret, inspection, valid_until) if link else None
     return {
         "organ_mark": mark, "doc_number": "（签发后编号）", "title": "火灾隐患整改通知书",
         "unit": unit_facts(inspection.unit),
@@ -190,6 +206,7 @@ def notice_context(session: Session, instance: ProcessInstance, data: dict, now:
                     for h in data.get("notice_hazards") or []],
         "contact_office": CONTACT_OFFICE.format(town=town_name(instance)),
         "signature": signature, "date": now.date().isoformat(), "note": data.get("note") or None, "receipt": None,
+        "unit_link": block,
     }
 
 
@@ -211,13 +228,13 @@ def issue_step_document(session: Session, docs: DocumentServices, inspection: In
 
 
 def issue_notice(session: Session, docs: DocumentServices, *, instance: ProcessInstance, data: dict,
-                 user: User | None, now: datetime) -> Document:
+                 user: User | None, now: datetime, link: LinkSettings | None = None) -> Document:
     """签发 → 编号 (prefix `rectification`, 第NNNN号) → 印发."""
     inspection = inspection_of(session, instance)
     document = issue_step_document(
         session, docs, inspection, "sign_notice", template_key="rectification_notice", prefix_key="rectification",
-        context=notice_context(session, instance, data, now), title=f"火灾隐患整改通知书（{inspection.unit.name}）",
-        user=user, now=now)
+        context=notice_context(session, instance, data, now, link),
+        title=f"火灾隐患整改通知书（{inspection.unit.name}）", user=user, now=now)
     inspection.notice_document_id, inspection.notice_number = document.id, document.number or ""
     inspection.deadline = date.fromisoformat(str(data["deadline"])[:10])
     _apply_notice_edits(inspection, data)

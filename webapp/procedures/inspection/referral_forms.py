@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from wtforms import BooleanField, IntegerField, MultipleFileField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    MultipleFileField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import NumberRange
 
 from webapp.forms.common import (
@@ -44,6 +52,8 @@ class ResultForm(ChineseForm):
     measures = TextAreaField("采取的措施", validators=[required("请填写采取的措施。"), max_length(1000)])
     result = TextAreaField("处理结果", validators=[required("请填写处理结果。"), max_length(1000)])
     files = MultipleFileField("附件（处理文书、照片）", render_kw=IMAGE_OR_PDF | {"multiple": True})
+    # the state the page showed: an answer recorded by someone else since then wins (referrals.record_result)
+    seen_status = HiddenField()
 
 
 class ReportUpForm(ChineseForm):

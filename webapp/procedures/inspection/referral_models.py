@@ -16,7 +16,7 @@ from webapp.procedures.inspection.models import Hazard, Inspection, ReferralRece
 
 ADDRESSEE_STATES = {"sent": "待接收", "accepted": "已接收", "answered": "已反馈"}
 REPORT_STATES = {"queued": "待移交", "referred": "已移交"}
-SUBMISSION_KINDS = {"photos": "整改照片", "reinspection": "申请复查", "note": "情况说明"}
+SUBMISSION_KINDS = {"photos": "整改照片", "reinspection": "申请复查", "extension": "申请延期", "note": "情况说明"}
 
 
 class Referral(db.Model):

@@ -43,8 +43,9 @@ REPORT_ROLES = ("clerk", "inspector")
 NAV = (NavItem("referrals.index", "移交", LIST_ROLES, order=52,
                visible=lambda user: user.has_role(referrals.DESK_ROLE) or (
                    town_scoped(user) and user.has_role(*referrals.TOWN_ROLES))),)
-# What a login that is only a receiving department may open: its referrals, its alerts, its own account.
-DESK_BLUEPRINTS = {"referrals", "auth", "alerts", "health", "tasks"}
+# What a login that is only a receiving department may open: its referrals, the documents delivered to it
+# (cases.receipts keeps it to its own), its alerts, its own account.
+DESK_BLUEPRINTS = {"referrals", "receipts", "auth", "alerts", "health", "tasks"}
 
 
 @bp.before_app_request
@@ -57,6 +58,13 @@ def keep_departments_to_their_referrals():
     if request.endpoint and request.endpoint != "static" and request.blueprint not in DESK_BLUEPRINTS:
         raise OutOfScope("接收部门账号只能查看移交给本部门的事项。")
     return None
+
+
+@bp.app_context_processor
+def referral_helpers() -> dict:
+    """The case page lists the departments its letter went to and what each answered."""
+    return {"case_addressees": lambda inspection: referrals.case_addressees(db.session, inspection),
+            "answered_by_department": lambda row: referrals.answered_by_department(db.session, row)}
 
 
 @bp.get("/")
@@ -103,13 +111,15 @@ def detail(addressee_id: int):
             user=acting_user(), now=now()), "已登记接收。", target)
     else:
         done = saved(result_form, lambda: referrals.record_result(
-            db.session, row, feedback_on=result_form.feedback_on.data, measures=result_form.measures.data,
+            db.session, runtime(), row, feedback_on=result_form.feedback_on.data, measures=result_form.measures.data,
             result=result_form.result.data, files=[store_posted(f) for f in result_form.files.data or [] if f],
-            user=acting_user(), now=now()), "处理结果已登记。", target)
+            seen_status=result_form.seen_status.data, user=acting_user(), now=now()), "处理结果已登记。", target)
     if done:
         return done
+    result_form.seen_status.data = row.status  # as shown now (after a refused answer: the one that won)
     return render_template("referrals/detail.html", row=row, accept_form=accept_form, result_form=result_form,
-                           today=now().date()), form_status()
+                           today=now().date(), may_answer=referrals.may_answer(db.session, acting_user(), row),
+                           own_answer=referrals.answered_by_department(db.session, row)), form_status()
 
 
 @bp.get("/<int:addressee_id>/letter")

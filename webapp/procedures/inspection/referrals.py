@@ -1,18 +1,23 @@
 """Referral (移交) to any receiving department (接收部门): a letter for one or several queued items (hazards,
 village reports), to one or several departments (联合处置); each department's acceptance and handling result.
 
-A case's own 签发移交函 step records its letter here too (`record_case_referral`), so a department's login finds
-every referral sent to it in one list. Feedback is due `feedback_days` calendar days after the letter (local rule).
+A case's own 签发移交函 step records its letter here too (`record_case_referral`), to one or several of the
+town's receivers, so a department's login finds every referral sent to it in one list. When the last of a case
+letter's departments answers through its own login, that answer completes the case's 登记处理反馈 (the clerk
+retypes nothing); the clerk's step records the departments that have not answered. Feedback is due
+`feedback_days` calendar days after the letter (local rule).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from webapp.models import Document, GridNode, User
+from webapp.cases import actions
+from webapp.cases.runtime import CaseRuntime
+from webapp.models import AttachmentRole, Document, GridNode, User
 from webapp.procedures.inspection.followup import REFERRAL_BASIS
 from webapp.procedures.inspection.models import Hazard, Inspection, ReferralReceiver
 from webapp.procedures.inspection.referral_models import (
@@ -25,10 +30,13 @@ from webapp.procedures.inspection.referral_models import (
 from webapp.procedures.inspection.setup import receivers
 from webapp.services import audit, documents, grid
 from webapp.services.documents import DocumentServices, Subject
-from webapp.services.errors import InvalidInput, NotFound, OutOfScope
+from webapp.services.errors import InvalidInput, NotFound, OutOfScope, TaskConflict
 
 DESK_ROLE = "receiver"  # 接收部门
 TOWN_ROLES = ("clerk", "leader", "admin")
+FEEDBACK_STEP = "record_feedback"  # a case's 登记处理反馈, which its departments' own answers complete
+ANSWERED_MEANWHILE = ("刚才已有人登记了该移交事项的处理结果（如镇（街道）工作人员在案件中登记了处理反馈），"
+                      "您的提交未生效。页面已显示最新情况；如需更正，请核对后再次提交。")
 
 
 def town_receivers(session: Session, town: GridNode, ids: list[int]) -> list[ReferralReceiver]:
@@ -140,11 +148,11 @@ def _referral(session: Session, town: GridNode, document: Document, targets: lis
 
 
 def record_case_referral(session: Session, inspection: Inspection, document: Document, hazards: list[Hazard],
-                         receiver_names: list[str], feedback_days: int, user: User | None, now: datetime) -> Referral:
-    """A case's own letter (one unit, the `hazards` it refers) joins the referral list, addressed to the
-    receivers it names."""
+                         targets: list[ReferralReceiver], feedback_days: int, user: User | None,
+                         now: datetime) -> Referral:
+    """A case's own letter (one unit, the `hazards` it refers) joins the referral list, addressed to each of
+    the receivers it names (联合处置: one letter, each department answers on its own)."""
     town = grid.required_town(inspection.grid, "移交")
-    targets = [r for r in receivers(session, town).values() if r.name in receiver_names]
     referral = _referral(session, town, document, targets, feedback_days, user, now, inspection_id=inspection.id)
     referral.items = [ReferralItem(unit_id=inspection.unit_id, hazard_id=h.id, description=h.description,
                                    location=h.location) for h in hazards]
@@ -154,14 +162,46 @@ def record_case_referral(session: Session, inspection: Inspection, document: Doc
 
 def record_case_feedback(session: Session, inspection: Inspection, *, feedback_on: date, measures: str, result: str,
                          user: User | None) -> None:
-    """The case's 登记处理反馈 step answers its referral's addressees that have not answered themselves."""
-    for referral in session.scalars(select(Referral).where(Referral.inspection_id == inspection.id)):
-        for row in referral.addressees:
-            if row.status != "answered":
-                row.status, row.feedback_on, row.measures, row.result = "answered", feedback_on, measures, result
-                row.accepted_on = row.accepted_on or feedback_on
-                row.recorded_by_id = user.id if user else None
+    """The case's 登记处理反馈 step answers its referral's addressees that have not answered themselves; a
+    department's answer that lands meanwhile stands (the UPDATE only takes rows still unanswered)."""
+    rows = session.scalars(select(ReferralAddressee).join(Referral).where(Referral.inspection_id == inspection.id,
+                                                                          ReferralAddressee.status != "answered"))
+    for row in list(rows):
+        session.execute(update(ReferralAddressee)
+                        .where(ReferralAddressee.id == row.id, ReferralAddressee.status != "answered")
+                        .values(status="answered", feedback_on=feedback_on, measures=measures, result=result,
+                                accepted_on=func.coalesce(ReferralAddressee.accepted_on, feedback_on),
+                                recorded_by_id=user.id if user else None)
+                        .execution_options(synchronize_session=False))
+        session.expire(row)
     session.flush()
+
+
+def lock_case_referrals(session: Session, inspection: Inspection) -> None:
+    """The case's referral rows, locked before its 登记处理反馈 writes anything: a department's answer takes
+    the same lock first (record_result), so the two wait for each other instead of deadlocking on the
+    hazards and the addressee rows they both write (PostgreSQL; SQLite runs one writer at a time anyway)."""
+    session.scalars(select(Referral.id).where(Referral.inspection_id == inspection.id).order_by(Referral.id)
+                    .with_for_update()).all()
+
+
+def case_answer(referral: Referral) -> dict:
+    """The data of a case's 登记处理反馈 made of its departments' own answers (each named when several)."""
+    rows = referral.addressees
+    named = len(rows) > 1
+
+    def joined(attribute: str) -> str:
+        return "\n".join(f"{r.receiver.name}：{getattr(r, attribute)}" if named else getattr(r, attribute)
+                         for r in rows)
+
+    return {"feedback_on": max(r.feedback_on for r in rows).isoformat(), "measures": joined("measures"),
+            "result": joined("result"), "feedback_scan": None, "answered_by": [r.receiver.name for r in rows]}
+
+
+def case_addressees(session: Session, inspection: Inspection) -> list[ReferralAddressee]:
+    """The departments a case's letters went to, each with its state (shown on the case page)."""
+    return list(session.scalars(select(ReferralAddressee).join(Referral).where(Referral.inspection_id == inspection.id)
+                                .order_by(Referral.id, ReferralAddressee.id)))
 
 
 def desk_receiver_id(session: Session, user: User) -> int | None:
@@ -214,24 +254,81 @@ def accept(session: Session, row: ReferralAddressee, *, accepted_by: str, accept
     session.flush()
 
 
-def record_result(session: Session, row: ReferralAddressee, *, feedback_on: date, measures: str, result: str,
-                  files: list[dict], user: User, now: datetime) -> None:
+def answered_by_department(session: Session, row: ReferralAddressee) -> bool:
+    """The answer came from the department's own login (not recorded for it by the town)."""
+    return row.status == "answered" and row.recorded_by_id is not None and session.scalar(
+        select(ReceiverAccount.user_id).where(ReceiverAccount.user_id == row.recorded_by_id,
+                                              ReceiverAccount.receiver_id == row.receiver_id)) is not None
+
+
+def may_answer(session: Session, user: User, row: ReferralAddressee) -> bool:
+    """Not answered yet; or answered for the department by the town and this is the department's own login,
+    whose later answer is still recorded (and shown) even after the case has moved on."""
+    if row.status != "answered":
+        return True
+    return desk_receiver_id(session, user) == row.receiver_id and not answered_by_department(session, row)
+
+
+def record_result(session: Session, runtime: CaseRuntime, row: ReferralAddressee, *, feedback_on: date,
+                  measures: str, result: str, files: list[dict], seen_status: str | None, user: User,
+                  now: datetime) -> None:
     """处理情况反馈, by the department itself or by the clerk for it; the letter's hazards close when every
-    addressee has answered."""
+    addressee has answered, and for a case's letter that last answer completes the case's 登记处理反馈.
+
+    `seen_status` is the state the page showed: an answer someone else recorded since (the clerk on the case,
+    a colleague) wins, and this one is refused with a message, nothing saved."""
     asked = (("measures", measures, "请填写采取的措施。"), ("result", result, "请填写处理结果。"))
     problems = {name: message for name, value, message in asked if not value.strip()}
     if problems:
         raise InvalidInput("；".join(problems.values()), fields=problems)
     _not_before(feedback_on, row.referral.referred_on, "feedback_on", now)
-    row.feedback_on, row.measures, row.result = feedback_on, measures.strip(), result.strip()
-    row.files = [*row.files, *files]
-    row.status, row.recorded_by_id = "answered", user.id
-    row.accepted_on = row.accepted_on or feedback_on
-    if all(a.status == "answered" for a in row.referral.addressees):
-        _close_items(session, row.referral)
+    if not may_answer(session, user, row):
+        raise InvalidInput(ANSWERED_MEANWHILE)
+    # FOR UPDATE before any write: a joint referral's answers take turns, so the last one sees every other,
+    # and the case's own 登记处理反馈 takes this lock first too (lock_case_referrals) (PostgreSQL)
+    referral = session.scalar(select(Referral).where(Referral.id == row.referral_id).with_for_update()
+                              .execution_options(populate_existing=True))
+    claimed = session.execute(
+        update(ReferralAddressee).where(ReferralAddressee.id == row.id,
+                                        ReferralAddressee.status == (seen_status or row.status))
+        .values(status="answered", feedback_on=feedback_on, measures=measures.strip(), result=result.strip(),
+                files=[*row.files, *files], recorded_by_id=user.id,
+                accepted_on=func.coalesce(ReferralAddressee.accepted_on, feedback_on))
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise InvalidInput(ANSWERED_MEANWHILE)
+    session.scalars(select(ReferralAddressee).where(ReferralAddressee.referral_id == referral.id)
+                    .execution_options(populate_existing=True)).all()
+    session.expire(referral, ["addressees"])
     audit.record(session, at=now, user=user, action="referral_feedback", object_type="referral", object_id=row.id,
-                 summary=f"{row.receiver.name}反馈《{row.referral.title}》")
+                 summary=f"{row.receiver.name}反馈《{referral.title}》")
+    if referral.inspection_id is not None:
+        _answer_case(session, runtime, referral, row, files, user, now)
+    if all(a.status == "answered" for a in referral.addressees):
+        _close_items(session, referral)
     session.flush()
+
+
+def _answer_case(session: Session, runtime: CaseRuntime, referral: Referral, row: ReferralAddressee,
+                 files: list[dict], user: User, now: datetime) -> None:
+    """A case letter's answer: its files join the letter's 反馈 attachments on the case; the last answer of
+    the case's latest letter completes the case's 登记处理反馈 when the case still waits there."""
+    docs = runtime.documents
+    if referral.document is not None:
+        for upload in files:
+            documents.attach(session, docs, referral.document, content=docs.store.read(upload["file"]),
+                             name=upload["name"], media_type=upload["type"], role=AttachmentRole.FEEDBACK, now=now)
+    latest = session.scalar(select(func.max(Referral.id)).where(Referral.inspection_id == referral.inspection_id))
+    if latest != referral.id or any(a.status != "answered" for a in referral.addressees):
+        return
+    inspection = session.get(Inspection, referral.inspection_id)
+    opinion = (f"{row.receiver.name}已反馈处理结果" if len(referral.addressees) == 1
+               else f"各接收部门均已反馈处理结果（最后反馈：{row.receiver.name}）")
+    try:
+        actions.complete_waiting_step(session, runtime, instance=inspection.instance, step_key=FEEDBACK_STEP,
+                                      data=case_answer(referral), opinion=opinion, now=now, user=user)
+    except TaskConflict as error:
+        raise InvalidInput(ANSWERED_MEANWHILE) from error
 
 
 def _close_items(session: Session, referral: Referral) -> None:

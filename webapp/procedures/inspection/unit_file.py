@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.cases import photos as case_photos
 from webapp.cases.registry import UnitEvent
 from webapp.clock import TZ
 from webapp.models import Document, Unit
@@ -33,17 +34,16 @@ def _hazard_state(inspection: Inspection) -> str:
     return next((_STATE[s] for s in _PRESSING if s in statuses), "")
 
 
-def _inspection_entry(inspection: Inspection) -> UnitEvent:
+def _inspection_entry(inspection: Inspection, resolved: list[dict]) -> UnitEvent:
     hazards = "；".join(f"{h.description}（{h.status_label}）" for h in inspection.hazards)
     found = f"发现隐患{len(inspection.hazards)}处：{hazards}" if inspection.hazards else "未发现火灾隐患"
     major = "，重大火灾隐患" if inspection.major_hazard else ""
     # The file is shown and exported as one PDF for the county: the watermarked print copies (unit, time,
     # member) where the photo has one; the originals stay on the case page under their SHA-256.
-    photos = tuple(p.get("print_file") or p["file"] for h in inspection.hazards for p in h.photos
-                   if isinstance(p, dict) and p.get("file"))
+    photos, note = case_photos.display_keys(resolved)
     return UnitEvent(
         when=inspection.inspected_at, kind="消防安全检查",
-        summary=f"检查人员：{'、'.join(inspection.inspectors)}；{found}{major}",
+        summary=f"检查人员：{'、'.join(inspection.inspectors)}；{found}{major}" + (f"（{note}）" if note else ""),
         state=_hazard_state(inspection), endpoint=CASE, args=(("instance_id", inspection.instance_id),),
         document_ids=tuple(i for i in (inspection.record_document_id,) if i), photo_keys=photos)
 
@@ -95,5 +95,6 @@ def unit_events(session: Session, unit: Unit) -> list[UnitEvent]:
     ids = {i for x in inspections for i in (x.notice_document_id, x.reinspection_document_id,
                                              x.referral_document_id) if i}
     documents = {d.id: d for d in session.scalars(select(Document).where(Document.id.in_(ids)))} if ids else {}
-    return [entry for inspection in inspections
-            for entry in (_inspection_entry(inspection), *_followups(inspection, documents))]
+    photos = case_photos.resolve_groups(session, [[p for h in x.hazards for p in h.photos] for x in inspections])
+    return [entry for inspection, resolved in zip(inspections, photos, strict=True)
+            for entry in (_inspection_entry(inspection, resolved), *_followups(inspection, documents))]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from webapp.cases import photos as case_photos
 from webapp.extensions import db
 from webapp.models.grid import UNIT_CATEGORIES
 from webapp.procedures.inspection import checklist_sheet, reports, setup
@@ -77,7 +78,8 @@ def hazard_photo(hazard_id: int, sha256: str):
     """A hazard's photo or its watermarked print copy (水印件), scoped by the inspection's grid."""
     hazard = db.get_or_404(Hazard, hazard_id)
     grid.ensure_in_scope(acting_user(), hazard.inspection.grid)
-    names = dict(pair for p in hazard.photos for pair in ((p["file"], p.get("name") or "照片"), print_copy(p)[:2]))
+    names = dict(pair for p in case_photos.resolve(db.session, hazard.photos)
+                 for pair in ((p["file"], p.get("name") or "照片"), print_copy(p)[:2]))
     if sha256 not in names:
         abort(404)
     return stored_file_response(sha256, names[sha256])

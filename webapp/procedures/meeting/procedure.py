@@ -7,9 +7,15 @@ BPMN (workflows/meeting.bpmn) decides the order; this module decides the content
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
-from webapp.cases.registry import DemoContext, NumberUse, Procedure, StepContext
-from webapp.models import CommitteeMember, GridNode
+from sqlalchemy.orm import Session
+
+from webapp.cases import actions as cases
+from webapp.cases.registry import Basis, DemoContext, FollowUp, NumberUse, Procedure, StepContext
+from webapp.cases.runtime import CaseRuntime
+from webapp.clock import TZ
+from webapp.models import CommitteeMember, GridNode, ProcessInstance, User
 from webapp.procedures.meeting import decisions, meetings, notice
 from webapp.procedures.meeting.meetings import split_lines
 from webapp.services.errors import DomainError, InvalidInput
@@ -107,6 +113,19 @@ def _case_title(data: dict) -> str:
     return f"{names.get(str(data.get('series_key')), '会议')}（{str(data.get('held_on'))[:10]}）"
 
 
+def _start_from_basis(session: Session, runtime: CaseRuntime, user: User, grid: GridNode, basis: Basis,
+                      now: datetime) -> ProcessInstance:
+    """承办 of a 收文 → 召开会议: the town's first meeting series a week ahead, with the received document's
+    study as the first agenda line; the clerk changes either at 安排会议."""
+    series = meetings.series_of_town(session, meetings.town_of(grid))
+    if not series:
+        raise InvalidInput("本镇尚未设置会议类型，请管理员先在会议设置中添加。")
+    data = {"series_key": series[0].key, "held_on": (now.astimezone(TZ) + timedelta(days=7)).date().isoformat(),
+            "agenda": f"传达学习{basis.label}精神，研究部署贯彻落实工作", "basis": basis.label}
+    return cases.start_case(session, runtime, procedure_key="meeting", user=user, grid=grid, title=_case_title(data),
+                            data=data, now=now)
+
+
 def _play_demo_history(context: DemoContext) -> None:
     from webapp.procedures.meeting import demo
 
@@ -132,4 +151,5 @@ PROCEDURE = Procedure(
     case_panel="procedures/meeting/context.html",
     town_figures=meetings.town_figures, measures=meetings.MEASURES,
     due_items=decisions.due_items,
+    follow_up=FollowUp("召开会议", ("clerk",), _start_from_basis),
 )

@@ -133,16 +133,17 @@ class NoticeDistributionForm(ChineseForm):
     recipients = TextAreaField("分送单位", validators=[required("请填写分送单位。"), max_length(2000)],
                                description="多个单位用顿号或逗号分隔")
     deliver_to = CheckboxList("送达（需签收）", choices=[], validate_choice=False, default=None,
-                              description="所选村（社区）、小网格的文书和负责人在“收到的公文”中收到本文并签收；"
-                                          "按主送预选，未开通账号的部门、单位仍按纸质分送")
+                              description="所选村（社区）、小网格的文书和负责人，以及所选部门的接收部门账号，在“收到的公文”中"
+                                          "收到本文并签收；按主送预选。未开通账号的部门和各单位（单位没有账号）仍按纸质分送")
     reply_due = CnDateField("要求反馈落实情况的期限（可不填）", validators=[optional()],
                             description="填写后，收文单位须在此日期前填写落实情况")
 
     def setup(self, session: Any, user: Any, instance: Any) -> None:
-        nodes = delivery.choices(session, instance)
-        self.deliver_to.choices = [(str(node.id), node.name) for node in nodes]
+        recipients = delivery.choices(session, instance)
+        self.deliver_to.choices = [(r.value, r.name + ("（部门）" if r.kind == "department" else ""))
+                                   for r in recipients]
         if self.deliver_to.data is None:  # first display: preselect what 主送 names
-            self.deliver_to.data = [str(i) for i in delivery.default_recipients(session, instance, nodes)]
+            self.deliver_to.data = delivery.default_recipients(session, instance, recipients)
 
     def validate_reply_due(self, field: Field) -> None:
         if field.data and field.data < today():

@@ -16,6 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import actions as cases
+from webapp.cases import receipts
+from webapp.cases.registry import Basis
 from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
 from webapp.engine import WorkflowEngine
@@ -217,6 +219,16 @@ def start_notice(session: Session, runtime: CaseRuntime, *, user: User, grid: Gr
                             title=case_title(data), data=data, now=now)
 
 
+def start_from_basis(session: Session, runtime: CaseRuntime, user: User, grid: GridNode, basis: Basis,
+                     now: datetime) -> ProcessInstance:
+    """承办 of a 收文 → 另行发文: a 通知 draft that names the received document as its basis; the handler
+    finds the 拟稿 task in the inbox and completes 主送 and 正文."""
+    body = f"根据{basis.label}要求，结合我镇实际，现就有关工作通知如下："
+    return start_notice(session, runtime, user=user, grid=grid, now=now,
+                        draft={"title": f"关于贯彻落实《{basis.title}》的通知"[:100], "body": body,
+                               "basis": basis.label})
+
+
 def case_title(data: dict) -> str:
     return f"发文：{data.get('title') or ''}"
 
@@ -233,35 +245,42 @@ def register(session: Session, year: int) -> list[tuple[Document, NoticeDistribu
     return [(document, distribution) for document, distribution in session.execute(stmt)]
 
 
-REGISTER_HEADERS = ("文号", "文种", "标题", "主送", "签发人", "签发日期", "印发日期", "份数", "分送单位", "状态")
+REGISTER_HEADERS = ("文号", "文种", "标题", "主送", "签发人", "签发日期", "印发日期", "份数", "分送单位", "状态",
+                    "签收")
+EXPORT_HEADERS = (*REGISTER_HEADERS, "签收明细")  # the page shows the detail on hover and on the case page
 
 
 @dataclass(frozen=True)
 class RegisterRow:
     document_id: int
     cells: list[str]  # in REGISTER_HEADERS order
+    instance_id: int | None = None
+    receipt_detail: str = ""  # each recipient's 签收 state, see cases.receipts.detail
 
 
 def register_rows(session: Session, year: int, scope_path: str) -> list[RegisterRow]:
     """发文登记簿 rows, for the page (with a link to each document) and the Excel export."""
+    found = [(d, dist) for d, dist in register(session, year) if d.grid.path.startswith(scope_path)]
+    delivered: dict[int, list] = {}
+    for receipt in receipts.of_documents(session, [d.id for d, _ in found]) if found else []:
+        delivered.setdefault(receipt.document_id, []).append(receipt)
     rows = []
-    for document, distribution in register(session, year):
-        if not document.grid.path.startswith(scope_path):
-            continue
+    for document, distribution in found:
         context = json.loads(document.context_json)
+        signed = delivered.get(document.id, [])
         rows.append(RegisterRow(document.id, [
             document.number or "", document.kind, document.title, "、".join(context.get("addressees") or []),
             context.get("signer", ""),
             str(context.get("date") or ""), str(distribution.printed_on) if distribution else "",
             str(distribution.copies) if distribution else "", distribution.recipients if distribution else "",
-            document.status_label,
-        ]))
+            document.status_label, receipts.tally(signed),
+        ], document.instance_id, receipts.detail(signed)))
     return rows
 
 
 def register_workbook(year: int, rows: list[RegisterRow]) -> bytes:
-    return table_workbook(f"{year}年发文登记簿", REGISTER_HEADERS, (row.cells for row in rows),
-                          (22, 8, 48, 30, 10, 12, 12, 8, 40, 10))
+    return table_workbook(f"{year}年发文登记簿", EXPORT_HEADERS, ([*row.cells, row.receipt_detail] for row in rows),
+                          (22, 8, 48, 30, 10, 12, 12, 8, 40, 10, 12, 60))
 
 
 def case_data(engine: WorkflowEngine, instance: ProcessInstance) -> dict:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from webapp.cases.registry import NumberUse, Procedure, StepContext
+from webapp.cases.registry import FollowUp, NumberUse, Procedure, StepContext
 from webapp.procedures.notice_issuance import delivery, demo, issuing_sheet, notices, tracked, versions
 from webapp.services.errors import DomainError, InvalidInput
 from webapp.services.grid import required_town
@@ -99,4 +99,5 @@ PROCEDURE = Procedure(
     binder_section="通知与通报",
     case_panel="procedures/notice_issuance/context.html",
     web_modules=("forms", "views", "version_views"),
+    follow_up=FollowUp("另行发文", ("clerk",), notices.start_from_basis),
 )

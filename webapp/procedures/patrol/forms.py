@@ -6,13 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from wtforms import FormField, HiddenField, MultipleFileField, RadioField, SelectField, StringField, ValidationError
+from wtforms import FormField, HiddenField, RadioField, SelectField, StringField, ValidationError
 
 from webapp.forms.checkin import CheckinFields
 from webapp.forms.common import ChineseForm, max_length, today
 from webapp.forms.registry import register_form
 from webapp.forms.sanitise import SafeForm
 from webapp.forms.special_campaigns import CampaignChoice, campaign_field
+from webapp.forms.task_data import EvidencePhotosField
 from webapp.forms.widgets import EntryList
 from webapp.models import Unit, User
 from webapp.procedures.patrol.models import CATEGORIES
@@ -28,7 +29,7 @@ class PatrolHazardForm(SafeForm):
                            validate_choice=False)
     description = StringField("一句话描述", validators=[max_length(200)],
                               render_kw={"placeholder": "如：后门通道堆放纸箱", "autocomplete": "off"})
-    photos = MultipleFileField("现场照片（可多张）", render_kw={"accept": "image/*", "capture": "environment"})
+    photos = EvidencePhotosField("现场照片（可多张）", render_kw={"accept": "image/*", "capture": "environment"})
     fixed_on_spot = RadioField("当场整改", choices=[("no", "未整改"), ("yes", "已当场整改")], default="no")
 
     def legend(self) -> str:

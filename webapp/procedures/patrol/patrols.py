@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases import actions as cases
 from webapp.cases import leads, special_campaigns
+from webapp.cases import photos as case_photos
 from webapp.cases.registry import Figure, Measure, StepContext, Tally, UnitEvent, Visit
 from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
 from webapp.models import GridNode, HazardLead, ProcessInstance, SpecialCampaign, Unit, User
 from webapp.procedures.patrol.models import CATEGORIES, LEAD_SOURCE, Patrol, PatrolHazard
-from webapp.services import units, uploads
+from webapp.services import units
 from webapp.services.errors import InvalidInput
 
 KEY = "patrol"
@@ -55,11 +56,10 @@ def _hazard_entries(data: dict) -> list[dict]:
 
 
 def _evidence(context: StepContext, unit: Unit, photos: list | None) -> list[dict]:
-    """The photos' references, each with its watermarked print copy (unit, time, patroller)."""
-    member = context.user.display_name if context.user else ""
-    store = context.services.documents.store
-    return [uploads.watermark_photo(context.session, store, p, unit_name=unit.name, member=member, when=context.now)
-            for p in photos or [] if p]
+    """The photos' references, each queued for its full check and watermarked print copy (unit, time,
+    patroller) in the background."""
+    return case_photos.register(context.session, photos, unit_name=unit.name, member=context.user,
+                                instance_id=context.instance.id, now=context.now)
 
 
 def record_patrol(context: StepContext) -> list[int]:
@@ -149,16 +149,18 @@ def unit_events(session: Session, unit: Unit) -> list[UnitEvent]:
     patrols = unit_patrols(session, unit)
     states = lead_states(session, patrols)
     events = []
-    for patrol in patrols:
+    photos = case_photos.resolve_groups(session, [[p for h in patrol.hazards for p in h.photos] for patrol in patrols])
+    for patrol, resolved in zip(patrols, photos, strict=True):
         pending = any(states.get(h.lead_id or 0) is not None and states[h.lead_id].status == "open"
                       for h in patrol.hazards)
+        # the watermarked print copy (no EXIF position), as the inspection's entries show; a damaged photo
+        # is named in the summary instead
+        keys, note = case_photos.display_keys(resolved)
         events.append(UnitEvent(
-            when=patrol.patrolled_at, kind=LEAD_SOURCE, summary=f"{patrol.patroller_name}：{summary(patrol, states)}",
+            when=patrol.patrolled_at, kind=LEAD_SOURCE,
+            summary=f"{patrol.patroller_name}：{summary(patrol, states)}" + (f"（{note}）" if note else ""),
             state="待检查核实" if pending else "", endpoint="cases.detail",
-            args=(("instance_id", patrol.instance_id),),
-            # the watermarked print copy (no EXIF position), as the inspection's entries show
-            photo_keys=tuple(p.get("print_file") or p["file"] for h in patrol.hazards for p in h.photos
-                             if isinstance(p, dict))))
+            args=(("instance_id", patrol.instance_id),), photo_keys=keys))
     return events
 
 

@@ -1,0 +1,26 @@
+"""The app a bench measures: a fresh data folder and an empty schema on SQLite, or on --database-url."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import MetaData
+
+from webapp import create_app
+from webapp.extensions import db
+
+
+def empty_app(database_url: str | None) -> tuple[Flask, str]:
+    """(app, url): every table of the database dropped and made anew, so a run starts from nothing."""
+    data_dir = Path(tempfile.mkdtemp(prefix="firegrid-bench-"))
+    url = database_url or f"sqlite:///{data_dir / 'bench.db'}"
+    app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
+                      "CHECK_WORKFLOWS": False})
+    with app.app_context():
+        reflected = MetaData()
+        reflected.reflect(bind=db.engine)  # tables an older schema left behind go too
+        reflected.drop_all(bind=db.engine)
+        db.create_all()
+    return app, url
