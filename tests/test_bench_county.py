@@ -8,7 +8,6 @@ import re
 import sys
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 
 from tests import factories
@@ -27,7 +26,6 @@ def _count(session, *what) -> int:  # noqa: ANN001
     return session.scalar(select(func.count()).select_from(what[0]).where(*what[1:]))
 
 
-@pytest.mark.slow  # a town's setup, three cases through the pages, and every page of a county: ~10 s
 def test_small_county_is_generated_and_its_pages_answer(app, session) -> None:  # noqa: ANN001
     scale = county_bench.Scale(towns=2, units=12, finished=40, open_tasks=6, villages=1)
     county = county_bench.generate(app, scale, batch=7, log=lambda line: None)
