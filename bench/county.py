@@ -14,7 +14,8 @@ times shifted. So every generated case is a row the product itself wrote, and it
 
 Measure: p50/p95 of 待办 (a town clerk), the unit page (一户一档 of a unit with its ~10 cases), the 统计报表
 dashboard of a town and of the county, and the 全县概览, each through the Flask test client logged in; the
-same pages on one town of the same density (`--baseline-url`, generated in the same run). Without URLs: two
+same pages on one town of the same density (`--baseline-url`, generated in the same run), the two databases
+fetched in turn so that both see the same load. Without URLs: two
 throw-away SQLite files. Both databases' tables are dropped first unless `--keep` (measure what is there).
 """
 
@@ -341,8 +342,9 @@ def _clone(session: Session, cloner: Cloner, targets: Iterator[_Target], count: 
 
 
 def _targets(session: Session, county: County, count: int, moments: Callable[[int], datetime],
-             skip_unit: int) -> Iterator[_Target]:
-    """`count` targets dealt over the units (round-robin, the template's unit left out)."""
+             skip_unit: int) -> Iterator[tuple[int, GridNode, Town, datetime, str]]:
+    """`count` targets (Cloner.target's arguments) dealt over the units (round-robin, the template's unit
+    left out)."""
     units = {u.id: (u.name, u.grid_id) for u in session.execute(select(Unit.id, Unit.name, Unit.grid_id))}
     areas = {a.id: (a, town) for town in county.towns for a in town.areas}
     candidates = [u for u in county.unit_ids if u != skip_unit]
