@@ -81,8 +81,13 @@ def main() -> None:
                 break
             time.sleep(2)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)  # the server's own group: waitress and its LibreOffice listener
-        server.wait(timeout=30)
+        # Ctrl-C first: the server's exit handlers stop its LibreOffice listener (its own process group)
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
         if not args.keep:
             shutil.rmtree(data_dir, ignore_errors=True)
 
