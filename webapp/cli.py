@@ -156,7 +156,8 @@ def check_command() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--demo", "with_demo", is_flag=True, help="Initialise and load the demo first.")
-@click.option("--history", is_flag=True, help="With --demo: also play this year's activity (about a minute).")
+@click.option("--history", is_flag=True,
+              help="With --demo: also play this year's activity (under a minute of CPU; PDFs follow later).")
 @click.option("--threads", default=8, show_default=True, type=int)
 @with_appcontext
 def serve_command(host: str, port: int, with_demo: bool, history: bool, threads: int) -> None:

@@ -38,6 +38,20 @@ def test_chunks_until_done(session):
     assert (job.status, job.done, job.percent, job.claimed_by) == ("done", 3, 100, None)
 
 
+
+def test_run_limited_to_kinds_leaves_the_others_queued(session):
+    jobs.register_kind(jobs.JobKind("test.other", "其他", _count_step))
+    try:
+        other = jobs.enqueue(session, kind="test.other", now=T0, total=1)  # older: first in line
+        mine = jobs.enqueue(session, kind="test.count", now=T0, total=2)
+        session.commit()
+        assert jobs.run_due_jobs(session, None, worker="a", clock=lambda: T0, kinds=["test.count"]) == 2
+        session.refresh(other), session.refresh(mine)
+        assert (mine.status, other.status, other.done, other.claimed_by) == ("done", "pending", 0, None)
+        assert jobs.run_due_jobs(session, None, worker="a", clock=lambda: T0) == 1
+    finally:
+        jobs._KINDS.pop("test.other", None)  # noqa: SLF001
+
 def test_fresh_claim_is_respected_and_stale_claim_taken_over(session):
     job = jobs.enqueue(session, kind="test.count", now=T0, total=5)
     session.commit()

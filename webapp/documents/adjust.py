@@ -271,19 +271,28 @@ def finish(content: bytes) -> bytes:
     """After every render: the closing kept together (``keep_closing_together``), the 署名 placed
     over the date and the 版记 box sized from its text — one parse of the body."""
     parts = _parts(content)
-    root = etree.fromstring(parts[DOCUMENT_XML])
+    adjusted = finish_document_xml(parts[DOCUMENT_XML])
+    if adjusted is None:
+        return content
+    parts[DOCUMENT_XML] = adjusted
+    return _zip(parts, content)
+
+
+def finish_document_xml(xml: bytes) -> bytes | None:
+    """`finish` on document.xml alone (None: nothing to change), for a renderer that has the part before it
+    zips the package — unzipping and deflating every part again cost more than the render itself."""
+    root = etree.fromstring(xml)
     changed = _place_signature(root)
     if changed:
         _keep_last_body_with_signature(root.find(qn("w:body")), whole=False)
-    if "签收（存档联）".encode() in parts[DOCUMENT_XML] or "（签".encode() in parts[DOCUMENT_XML]:
+    if "签收（存档联）".encode() in xml or "（签".encode() in xml:
         _keep_sign_stubs(root.find(qn("w:body")))
         changed = True
-    if BANJI_BOX.encode() in parts[DOCUMENT_XML]:
+    if BANJI_BOX.encode() in xml:
         changed = _fit_banji(root) or changed
     if not changed:
-        return content
-    parts[DOCUMENT_XML] = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-    return _zip(parts, content)
+        return None
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
 # --- the 版记 at the foot of an even page (GB/T 9704-2012 §7.4, §7.5) ------------------------------------

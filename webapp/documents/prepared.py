@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,14 +93,16 @@ class PreparedTemplate:
         return out.getvalue(), rels
 
     # --- rendering ---------------------------------------------------------------------
-    def render(self, context: dict[str, Any], properties: CoreProperties) -> bytes:
+    def render(self, context: dict[str, Any], properties: CoreProperties,
+               adjust: Callable[[bytes], bytes | None] | None = None) -> bytes:
+        """The package; ``adjust`` may rewrite document.xml (None: unchanged) before it is zipped."""
         helper = DocxTemplate(str(self.path))  # no I/O: only used for its post-processing methods
         helper.docx_ids_index = 1000
         body = self._finish(helper, self._body.render(context))
         tree = helper.fix_tables(body)
         helper.fix_docpr_ids(tree)
-        rendered = {"word/document.xml": (self._prefix + etree.tostring(tree, encoding="unicode")
-                                          + self._suffix).encode("utf-8")}
+        document = (self._prefix + etree.tostring(tree, encoding="unicode") + self._suffix).encode("utf-8")
+        rendered = {"word/document.xml": (adjust and adjust(document)) or document}
         for part in self._parts:
             xml = self._finish(helper, part.template.render(context))
             rendered[part.zip_name] = (_XML_DECLARATION.format(part.encoding.upper()) + xml).encode(part.encoding)

@@ -10,7 +10,7 @@ from typing import Any
 from docxtpl import DocxTemplate
 from jinja2 import Environment
 
-from webapp.documents.adjust import finish
+from webapp.documents.adjust import finish, finish_document_xml
 from webapp.documents.filters import build_environment
 from webapp.documents.fitting import nobreak_expressions, unbroken_terms
 from webapp.documents.manifest import TemplateLibrary, prepare_context
@@ -44,7 +44,7 @@ class DocumentRenderer:
         if prepared is None:
             content = stamp(self.render_unprepared(key, context), properties)
         else:
-            content = finish(prepared.render(context, properties))
+            content = prepared.render(context, properties, adjust=finish_document_xml)
         return embed(content, pictures) if pictures else content
 
     def unbroken(self, key: str, context: dict[str, Any]) -> list[str]:

@@ -14,7 +14,7 @@ import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -85,16 +85,18 @@ def open_job(session: Session, subject: str) -> Job | None:
                           .order_by(Job.id.desc()).limit(1))
 
 
-def _claimable(worker: str, now: datetime, stale_after: timedelta | None):
+def _claimable(worker: str, now: datetime, stale_after: timedelta | None, kinds: Collection[str] | None):
     abandoned = [and_(Job.kind == kind.key, Job.heartbeat_at < now - (stale_after or kind.stale_after))
                  for kind in _KINDS.values()]
+    of_kind = () if kinds is None else (Job.kind.in_(list(kinds)),)
     return (Job.status.in_(("pending", "running")),
-            or_(Job.claimed_by.is_(None), Job.claimed_by == worker, *abandoned))
+            or_(Job.claimed_by.is_(None), Job.claimed_by == worker, *abandoned), *of_kind)
 
 
-def claim(session: Session, *, worker: str, now: datetime, stale_after: timedelta | None = None) -> Job | None:
-    """Take the oldest open job that is free, ours, or abandoned; committed at once."""
-    stmt = select(Job).where(*_claimable(worker, now, stale_after)).order_by(Job.id).limit(1)
+def claim(session: Session, *, worker: str, now: datetime, stale_after: timedelta | None = None,
+          kinds: Collection[str] | None = None) -> Job | None:
+    """Take the oldest open job (of `kinds`, default any) that is free, ours, or abandoned; committed at once."""
+    stmt = select(Job).where(*_claimable(worker, now, stale_after, kinds)).order_by(Job.id).limit(1)
     job = session.scalar(stmt.execution_options(populate_existing=True))
     if job is None:
         return None
@@ -110,9 +112,9 @@ def claim(session: Session, *, worker: str, now: datetime, stale_after: timedelt
 
 
 def run_pending(session: Session, services: Any, *, worker: str, now: datetime,
-                stale_after: timedelta | None = None) -> bool:
-    """Claim a job and run one chunk of it; False when there was nothing to do."""
-    job = claim(session, worker=worker, now=now, stale_after=stale_after)
+                stale_after: timedelta | None = None, kinds: Collection[str] | None = None) -> bool:
+    """Claim a job (of `kinds`, default any) and run one chunk of it; False when there was nothing to do."""
+    job = claim(session, worker=worker, now=now, stale_after=stale_after, kinds=kinds)
     if job is None:
         return False
     kind = _KINDS.get(job.kind)
@@ -153,14 +155,16 @@ def _record_failure(session: Session, job_id: int, error: Exception, now: dateti
 
 
 def run_due_jobs(session: Session, services: Any, *, worker: str, clock: Callable[[], datetime],
-                 max_chunks: int = 10_000, deadline_seconds: float | None = None) -> int:
-    """Run chunks until no job is left (or the budget is used); returns the number of chunks run."""
+                 max_chunks: int = 10_000, deadline_seconds: float | None = None,
+                 kinds: Collection[str] | None = None) -> int:
+    """Run chunks until no job (of `kinds`, default any) is left (or the budget is used); returns the number
+    of chunks run."""
     started = clock()
     chunks = 0
     while chunks < max_chunks:
         if deadline_seconds is not None and (clock() - started).total_seconds() > deadline_seconds:
             break
-        if not run_pending(session, services, worker=worker, now=clock()):
+        if not run_pending(session, services, worker=worker, now=clock(), kinds=kinds):
             break
         chunks += 1
     return chunks
