@@ -42,7 +42,7 @@ class DocumentRenderer:
         properties = properties or default_properties(spec.title, context, spec.kind)
         prepared = self._prepare(key)
         if prepared is None:
-            content = stamp(self.render_unprepared(key, context), properties)
+            content = stamp(self._docxtpl(key, context), properties)
         else:
             content = prepared.render(context, properties, adjust=finish_document_xml)
         return embed(content, pictures) if pictures else content
@@ -58,7 +58,13 @@ class DocumentRenderer:
         return self.render(key, self.library.spec(key).sample)
 
     def render_unprepared(self, key: str, context: dict[str, Any]) -> bytes:
-        """Plain docxtpl (load, patch, compile, render, save) with the same environment."""
+        """Plain docxtpl (load, patch, compile, render, save) with the same environment and pictures."""
+        spec = self.library.spec(key)
+        pictures: list[Picture] = []
+        content = self._docxtpl(key, qr_fields(spec.fields, prepare_context(spec, context), pictures))
+        return embed(content, pictures) if pictures else content
+
+    def _docxtpl(self, key: str, context: dict[str, Any]) -> bytes:
         context = prepare_context(self.library.spec(key), context)
         template = DocxTemplate(str(self.library.path(key)))
         template.render(context, jinja_env=self.env, autoescape=True)
