@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -58,19 +59,25 @@ def date8(moment: datetime | None) -> str:
     return f"{moment:%Y%m%d}" if moment else ""
 
 
-def case_history(session: Session, documents: list[Document]) -> list[dict[str, Any]]:
-    """Every event of the cases these documents came from, oldest first."""
-    instance_ids = sorted({d.instance_id for d in documents if d.instance_id})
+# case id → its events as (order, metadata row): the rows of several cases merge by the order
+CaseHistories = dict[int, list[tuple[tuple[datetime, int], dict[str, Any]]]]
+
+
+def case_histories(session: Session, instance_ids: set[int]) -> CaseHistories:
+    """Every event of these cases (a batch of items' cases, in one query), oldest first."""
+    histories: CaseHistories = {}
     if not instance_ids:
-        return []
-    events = session.scalars(select(CaseEvent).where(CaseEvent.instance_id.in_(instance_ids))
+        return histories
+    events = session.scalars(select(CaseEvent).where(CaseEvent.instance_id.in_(sorted(instance_ids)))
                              .order_by(CaseEvent.at, CaseEvent.id))
-    return [{
-        "时间": event.at.isoformat(timespec="seconds"), "办理人": event.actor_name,
-        "动作": CASE_ACTION_LABELS.get(event.action, event.action), "步骤": event.step_title or event.step_key,
-        "决定": DECISION_LABELS.get(event.decision, event.decision), "意见": event.opinion,
-        "关联文件": list(event.document_ids or []),
-    } for event in events]
+    for event in events:
+        histories.setdefault(event.instance_id, []).append(((event.at, event.id), {
+            "时间": event.at.isoformat(timespec="seconds"), "办理人": event.actor_name,
+            "动作": CASE_ACTION_LABELS.get(event.action, event.action), "步骤": event.step_title or event.step_key,
+            "决定": DECISION_LABELS.get(event.decision, event.decision), "意见": event.opinion,
+            "关联文件": list(event.document_ids or []),
+        }))
+    return histories
 
 
 def _file_record(entry: FileEntry) -> dict[str, Any]:
@@ -123,13 +130,13 @@ def _append(parent: ET.Element, key: str, value: Any) -> None:
             else str(value)
 
 
-def write_metadata(folder: Path, metadata: dict[str, Any]) -> list[Path]:
-    """元数据.json and 元数据.xml in the item folder."""
-    json_path, xml_path = folder / "元数据.json", folder / "元数据.xml"
-    json_path.write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
+def metadata_files(metadata: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """元数据.json and 元数据.xml of an item, as (name, content)."""
     root = ET.Element("电子文件")
     for key, value in metadata.items():
         _append(root, key.replace("-", ""), value)
     ET.indent(root)
-    ET.ElementTree(root).write(xml_path, encoding="utf-8", xml_declaration=True)
-    return [json_path, xml_path]
+    xml = io.BytesIO()
+    ET.ElementTree(root).write(xml, encoding="utf-8", xml_declaration=True)
+    return [("元数据.json", json.dumps(metadata, ensure_ascii=False, indent=1).encode("utf-8")),
+            ("元数据.xml", xml.getvalue())]

@@ -1,0 +1,96 @@
+"""Issue 24: the archive export packs in one pass from what was recorded when each file was stored (no
+python-docx per item), and its 四性检测 still catches a stored file that was damaged after that."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+
+from tests.services.test_archive_export import at, build_year
+from webapp.archive import inspect as archive_inspect
+from webapp.archive.export import ExportOptions, export_year
+from webapp.archive.inspect import Inspection
+from webapp.archive.verify import verify_package
+from webapp.models import Document, DocumentAttachment, GridNode, StoredFile
+
+
+@pytest.fixture()
+def docs(app):
+    return app.extensions["firegrid.runtime"].documents
+
+
+def _export(session, docs, tmp_path: Path) -> tuple[dict, Path]:
+    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    result = export_year(session, docs, town=town, year=2026, out=tmp_path / "a.zip", now=at("2026-12-31T16:00"),
+                         options=ExportOptions(pdf=False))
+    session.commit()
+    return result.report, tmp_path / "a.zip"
+
+
+def _opened_docx(monkeypatch) -> list[str]:  # noqa: ANN001
+    """The names of the DOCX files python-docx opens from now on (it still opens them)."""
+    opened, open_docx = [], archive_inspect._open_docx
+
+    def watched(path: Path) -> Inspection:
+        opened.append(path.name)
+        return open_docx(path)
+
+    monkeypatch.setattr(archive_inspect, "_open_docx", watched)
+    return opened
+
+
+def test_issued_and_attached_files_are_inspected_once_when_stored(session, small_town, app, docs):
+    year = build_year(session, app)
+    notice = session.get(Document, year.notice_ids[0])
+    found = Inspection.from_json(notice.file.inspection)
+    assert (found.opens, found.kind, found.pages_estimated) == (True, "docx", True) and found.pages >= 1
+    photo = session.scalar(select(DocumentAttachment).where(DocumentAttachment.document_id == year.record_id))
+    assert Inspection.from_json(photo.file.inspection) == Inspection(True, pages=1, kind="image")
+
+
+def test_export_opens_no_item_docx_and_records_files_stored_before_records(session, small_town, app, docs, tmp_path,
+                                                                           monkeypatch):
+    build_year(session, app)
+    opened = _opened_docx(monkeypatch)
+    report, path = _export(session, docs, tmp_path)
+    assert report["通过"] and opened == ["归档文件目录.docx"]  # only the catalogue it has just written
+
+    session.execute(update(StoredFile).values(inspection=None))  # as for files stored before issue 24
+    session.commit()
+    opened.clear()
+    report, path = _export(session, docs, tmp_path)
+    assert report["通过"] and len(opened) == 1 + 5  # the catalogue, and each item DOCX once, now recorded
+    packed = select(Document.file_sha256).where(Document.status == "issued").union(
+        select(DocumentAttachment.file_sha256))
+    assert session.scalars(select(StoredFile.inspection).where(StoredFile.sha256.in_(packed))).all().count(None) == 0
+    with zipfile.ZipFile(path) as archive:
+        metadata = [json.loads(archive.read(n)) for n in archive.namelist() if n.endswith("元数据.json")]
+    assert all(m["页数"] >= 1 and m["页数为估算"] for m in metadata)
+    assert verify_package(path).ok
+
+
+@pytest.mark.parametrize("damage", ["truncated", "overwritten"])
+def test_a_docx_damaged_in_the_store_after_issue_is_reported(session, small_town, app, docs, tmp_path, damage):
+    year = build_year(session, app)
+    notice = session.get(Document, year.notice_ids[0])
+    stored = docs.store.path(notice.file_sha256)
+    original = stored.read_bytes()
+    # what the disk might do: lose the file's end (its zip directory), or garble bytes in the middle
+    broken = original[: len(original) // 2] if damage == "truncated" else (
+        original[:2000] + bytes(len(original) - 4000) + original[-2000:])
+    try:
+        stored.write_bytes(broken)
+        report, path = _export(session, docs, tmp_path)
+    finally:
+        stored.write_bytes(original)  # the store is shared by the session's tests
+    checks = report["检测项"]
+    name = notice.filename.removesuffix(".docx")
+    assert not report["通过"]
+    assert any(name in p and "摘要或大小不符" in p for p in checks["真实性"]["问题"]), checks
+    assert any(name in p and ("无法" in p or "损坏" in p) for p in checks["可用性"]["问题"]), checks
+    assert any(name in p for p in verify_package(path).problems)
+    assert Inspection.from_json(session.get(StoredFile, notice.file_sha256).inspection).opens  # the record stays
