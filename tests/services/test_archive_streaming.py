@@ -8,14 +8,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 
-from tests.services.test_archive_export import at, build_year
+from tests.services.test_archive_export import JPEG, at, build_year
 from webapp.archive import inspect as archive_inspect
 from webapp.archive.export import ExportOptions, export_year
 from webapp.archive.inspect import Inspection
 from webapp.archive.verify import verify_package
-from webapp.models import Document, DocumentAttachment, GridNode, StoredFile
+from webapp.models import AttachmentRole, Document, DocumentAttachment, GridNode, StoredFile, User
+from webapp.services import documents
+from webapp.services.documents import Subject
 
 
 @pytest.fixture()
@@ -94,3 +96,44 @@ def test_a_docx_damaged_in_the_store_after_issue_is_reported(session, small_town
     assert any(name in p and ("无法" in p or "损坏" in p) for p in checks["可用性"]["问题"]), checks
     assert any(name in p for p in verify_package(path).problems)
     assert Inspection.from_json(session.get(StoredFile, notice.file_sha256).inspection).opens  # the record stays
+
+
+def _statements(session, docs, tmp_path: Path) -> int:  # noqa: ANN001
+    """SELECT statements one export runs (filing a new item inserts its row, once)."""
+    count = [0]
+
+    def counted(_connection, _cursor, statement: str, *_args) -> None:  # noqa: ANN001, ANN002
+        count[0] += statement.lstrip().upper().startswith("SELECT")
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", counted)
+    try:
+        _export(session, docs, tmp_path)
+    finally:
+        event.remove(engine, "before_cursor_execute", counted)
+    return count[0]
+
+
+def _records(session, docs, small_town, per_village: int, start: int) -> None:  # noqa: ANN001
+    """Inspection records with a photo each, in both villages (a village signs for its own: another class)."""
+    record = docs.library.spec("inspection_record").sample
+    clerk = session.scalar(select(User).where(User.username == "clerk"))
+    for village in (small_town.village, small_town.other_village):
+        for index in range(start, start + per_village):
+            made = documents.create_record(session, docs, template_key="inspection_record", context=record,
+                                           title=f"消防安全检查记录{index}", subject=Subject(village), user=clerk,
+                                           now=at(f"2026-07-{index + 1:02d}T10:00"))
+            documents.attach(session, docs, made, content=JPEG + bytes([index]), name="检查照片.jpg",
+                             media_type="image/jpeg", role=AttachmentRole.PHOTO, now=at("2026-07-28T10:00"))
+    session.commit()
+
+
+def test_export_queries_do_not_grow_with_items(session, small_town, app, docs, tmp_path):
+    build_year(session, app)
+    first = _statements(session, docs, tmp_path)  # 4 items, all new
+    assert _statements(session, docs, tmp_path) <= first  # the same 4, filed before
+    _records(session, docs, small_town, 1, 0)
+    fewer = _statements(session, docs, tmp_path)  # 6 items
+    _records(session, docs, small_town, 4, 1)
+    more = _statements(session, docs, tmp_path)  # 14 items, as many classes
+    assert more == fewer, (first, fewer, more)  # no query per item or per file

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from webapp.archive import codes as archive_codes
 from webapp.archive.catalogue import CatalogueRow, CatalogueWriter
 from webapp.archive.inspect import inspect_file, sha256_file
-from webapp.archive.items import ItemPlan, plan_items, select_plans
+from webapp.archive.items import ItemPlan, plan_items, select_plans, town_nodes
 from webapp.archive.metadata import case_histories
 from webapp.archive.models import ArchiveExport, ArchiveItem, ArchiveSettings
 from webapp.archive.package import BagZip, ItemWriter, MissingStoredFile, PdfStage
@@ -69,6 +69,14 @@ def _load(session: Session, ids: list[int]) -> dict[int, Document]:
     return {d.id: d for d in session.scalars(stmt)}
 
 
+def _filed(session: Session, ids: list[int]) -> list[ArchiveItem]:
+    """Items filed by an export before, with their members (the assigner finds them in the session)."""
+    if not ids:
+        return []
+    return list(session.scalars(select(ArchiveItem).where(ArchiveItem.id.in_(ids))
+                                .options(selectinload(ArchiveItem.members))))
+
+
 def _bag_info(settings, year: int, count: int, now: datetime, organs: list[str]) -> dict[str, str]:
     return {
         "Source-Organization": settings.source_organization or "、".join(organs) or "未设置立档单位",
@@ -96,8 +104,8 @@ def export_year(session: Session, docs: DocumentServices, *, town: GridNode, yea
         with tempfile.TemporaryDirectory(prefix="firegrid-archive-", dir=out.parent) as work:
             report = ArchiveReport(year, settings.fonds_code, now.date().isoformat())
             pdfs = PdfStage(docs, options.pdf, now)
-            codes, exported = _write_items(session, docs, rules, settings, plans, bag, Path(work), report, pdfs,
-                                           now, progress)
+            codes, exported = _write_items(session, docs, town, rules, settings, plans, bag, Path(work), report,
+                                           pdfs, now, progress)
             check_numbers(session, report, town.id, exported)
             report.notes.extend(pdfs.notes)
             for name, content in report.files():
@@ -109,9 +117,11 @@ def export_year(session: Session, docs: DocumentServices, *, town: GridNode, yea
     return ExportResult(out, len(plans), report.passed, report.as_dict(), codes)
 
 
-def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.CodeRules, settings: ArchiveSettings,
-                 plans: list[ItemPlan], bag: BagZip, work: Path, report: ArchiveReport, pdfs: PdfStage,
-                 now: datetime, progress: Progress | None) -> tuple[list[str], set[int]]:
+def _write_items(session: Session, docs: DocumentServices, town: GridNode, rules: archive_codes.CodeRules,
+                 settings: ArchiveSettings, plans: list[ItemPlan], bag: BagZip, work: Path, report: ArchiveReport,
+                 pdfs: PdfStage, now: datetime, progress: Progress | None) -> tuple[list[str], set[int]]:
+    """Each batch of items costs the same few queries however many items it holds."""
+    nodes = town_nodes(session, town)  # noqa: F841 - held so that documents' grid nodes load from memory
     writer = ItemWriter(docs, bag, report, pdfs, settings.source_organization)
     codes: list[str] = []
     exported: set[int] = set()
@@ -122,6 +132,7 @@ def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.
     with CatalogueWriter(work, heading, properties) as catalogue:
         for batch in _batches(plans, BATCH):
             loaded = _load(session, [i for plan in batch for i in plan.document_ids])
+            filed = _filed(session, [plan.item_id for plan in batch if plan.item_id])  # noqa: F841 - held, as nodes
             pdfs.prepare(list(loaded.values()))
             writer.histories = case_histories(session, {d.instance_id for d in loaded.values() if d.instance_id})
             for plan in batch:
