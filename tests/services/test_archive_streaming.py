@@ -11,10 +11,13 @@ import pytest
 from sqlalchemy import event, select, update
 
 from tests.services.test_archive_export import JPEG, at, build_year
+from tests.services.test_archive_usability import _break_xml_part
 from webapp.archive import inspect as archive_inspect
+from webapp.archive.catalogue import CatalogueRow, CatalogueWriter
 from webapp.archive.export import ExportOptions, export_year
-from webapp.archive.inspect import Inspection
+from webapp.archive.inspect import Inspection, inspect_large_ooxml
 from webapp.archive.verify import verify_package
+from webapp.documents.properties import CoreProperties
 from webapp.models import AttachmentRole, Document, DocumentAttachment, GridNode, StoredFile, User
 from webapp.services import documents
 from webapp.services.documents import Subject
@@ -59,13 +62,13 @@ def test_export_opens_no_item_docx_and_records_files_stored_before_records(sessi
     build_year(session, app)
     opened = _opened_docx(monkeypatch)
     report, path = _export(session, docs, tmp_path)
-    assert report["通过"] and opened == ["归档文件目录.docx"]  # only the catalogue it has just written
+    assert report["通过"] and opened == []
 
     session.execute(update(StoredFile).values(inspection=None))  # as for files stored before issue 24
     session.commit()
     opened.clear()
     report, path = _export(session, docs, tmp_path)
-    assert report["通过"] and len(opened) == 1 + 5  # the catalogue, and each item DOCX once, now recorded
+    assert report["通过"] and len(opened) == 5  # each item's DOCX, once: now recorded
     packed = select(Document.file_sha256).where(Document.status == "issued").union(
         select(DocumentAttachment.file_sha256))
     assert session.scalars(select(StoredFile.inspection).where(StoredFile.sha256.in_(packed))).all().count(None) == 0
@@ -137,3 +140,17 @@ def test_export_queries_do_not_grow_with_items(session, small_town, app, docs, t
     _records(session, docs, small_town, 4, 1)
     more = _statements(session, docs, tmp_path)  # 14 items, as many classes
     assert more == fewer, (first, fewer, more)  # no query per item or per file
+
+
+@pytest.mark.parametrize(("name", "part"), [("归档文件目录.docx", "word/document.xml"),
+                                            ("归档文件目录.xlsx", "xl/worksheets/sheet1.xml")])
+def test_the_catalogue_is_read_through_as_a_stream_and_a_broken_part_fails(tmp_path, name, part):
+    properties = CoreProperties("2026年度归档文件目录（全宗号 Z001）", "某镇人民政府", at("2026-12-31T16:00"))
+    with CatalogueWriter(tmp_path, properties.title, properties) as catalogue:
+        for seq in range(1, 30):
+            catalogue.add(CatalogueRow(seq, f"Z001-WS·2026-D10-BGS-{seq:04d}", "", "某镇人民政府", "检查记录",
+                                       "20260208", "", 1, ""))
+    assert inspect_large_ooxml(tmp_path / name).opens
+    _break_xml_part(tmp_path / name, part)
+    broken = inspect_large_ooxml(tmp_path / name)
+    assert not broken.opens and "无法打开" in broken.problem

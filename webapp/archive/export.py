@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.archive import codes as archive_codes
 from webapp.archive.catalogue import CatalogueRow, CatalogueWriter
-from webapp.archive.inspect import inspect_file, sha256_file
+from webapp.archive.inspect import inspect_large_ooxml, sha256_file
 from webapp.archive.items import ItemPlan, plan_items, select_plans, town_nodes
 from webapp.archive.metadata import case_histories
 from webapp.archive.models import ArchiveExport, ArchiveItem, ArchiveSettings
@@ -156,9 +156,10 @@ def _write_items(session: Session, docs: DocumentServices, town: GridNode, rules
 
 
 def _check_catalogue(catalogue: CatalogueWriter, report: ArchiveReport) -> None:
-    """The catalogue is opened like every packed file; one nobody can open stops the export."""
+    """The catalogue is read through (as a stream: it grows with the items); one nobody can open stops the
+    export."""
     for path in (catalogue.xlsx_path, catalogue.docx_path):
-        inspection = inspect_file(path)
+        inspection = inspect_large_ooxml(path)
         report.check_opens(path.name, inspection)
         if not inspection.opens:
             log.error("archive export: catalogue %s does not open: %s", path.name, inspection.problem)
