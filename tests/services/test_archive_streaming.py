@@ -154,3 +154,10 @@ def test_the_catalogue_is_read_through_as_a_stream_and_a_broken_part_fails(tmp_p
     _break_xml_part(tmp_path / name, part)
     broken = inspect_large_ooxml(tmp_path / name)
     assert not broken.opens and "无法打开" in broken.problem
+
+
+@pytest.mark.parametrize(("name", "content"), [("a.jpg", JPEG), ("b.jpg", b"MZ\x90\x00"), ("c.png", b""),
+                                               ("d.txt", b"x"), ("e.exe", b"x")])
+def test_bytes_recorded_at_upload_are_judged_as_the_file_would_be(tmp_path, name, content):
+    (tmp_path / name).write_bytes(content)
+    assert archive_inspect.inspect_content(content, name) == archive_inspect.inspect_file(tmp_path / name)

@@ -77,6 +77,13 @@ def recorded(text: str | None, name: str) -> Inspection | None:
 
 def inspect_content(content: bytes, name: str) -> Inspection:
     """`inspect_file` of bytes not yet on disk (an upload, a PDF/A just made), named as they will be."""
+    kind = kind_of(name)
+    if kind in {"image", "other"}:  # nothing to open: a program's signature, else any bytes will do
+        if content.startswith(_EXECUTABLE_MAGIC):
+            return Inspection(True, unsafe="可执行程序", kind=kind)
+        if not content:
+            return Inspection(False, "空文件", kind=kind)
+        return Inspection(True, pages=1 if kind == "image" else None, kind=kind)
     with tempfile.TemporaryDirectory(prefix="firegrid-inspect-") as work:
         path = Path(work) / f"file{PurePosixPath(name).suffix.lower()}"
         path.write_bytes(content)
