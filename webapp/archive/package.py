@@ -46,6 +46,7 @@ from webapp.services.documents import DocumentServices, pdf_cache_path, store_pd
 from webapp.services.file_store import FileStore
 from webapp.services.storage.backends import FileBackend
 
+CONVERT_BATCH = 20  # documents per LibreOffice call (the PDF/A the job has not made yet): bounds the DOCX bytes held
 STORED_SUFFIXES = {".docx", ".xlsx", ".pdf", ".zip", ".jpg", ".jpeg", ".png"}
 
 log = logging.getLogger(__name__)
@@ -82,8 +83,9 @@ class PdfStage:
         return cache
 
     def prepare(self, documents: list[Document]) -> None:
-        if self.enabled:
-            self._convert_missing(documents)
+        for start in range(0, len(documents), CONVERT_BATCH):
+            if self.enabled:  # a conversion may find LibreOffice missing: the rest are not tried
+                self._convert_missing(documents[start:start + CONVERT_BATCH])
         if self.enabled:
             self._load_rows(documents)
 
