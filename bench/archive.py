@@ -47,8 +47,9 @@ def make_documents(session, docs, year: int, count: int) -> None:  # noqa: ANN00
     clerk = session.scalar(select(User).where(User.username == "clerk"))
     notice, record = docs.library.spec("notice").sample, docs.library.spec("inspection_record").sample
     start = datetime(year, 1, 5, 9, tzinfo=TZ)
+    step = min(150, 350 * 24 * 60 // count)  # minutes apart: all of them inside the year, however many
     for index in range(count):
-        now = start + timedelta(minutes=150 * index)
+        now = start + timedelta(minutes=step * index)
         if index % 2:
             context = {**record, "record_no": f"JC-{year}-{index:05d}"}
             made = documents.create_record(session, docs, template_key="inspection_record", context=context,
