@@ -21,7 +21,6 @@ from tests.services.test_archive_export import at, build_year
 from webapp.archive.catalogue import COLUMNS, CatalogueRow, CatalogueWriter
 from webapp.archive.export import ExportOptions, export_year
 from webapp.archive.models import ArchiveItem
-from webapp.archive.package import zip_folder
 from webapp.archive.pdfa import check_pdfa
 from webapp.archive.verify import verify_package
 from webapp.documents.properties import CoreProperties
@@ -59,7 +58,9 @@ def _rebag(bag_dir: Path, out: Path) -> Path:
             entry["计算机文件大小"] = (metadata_path.parent / entry["计算机文件名"]).stat().st_size
         metadata_path.write_text(json.dumps(metadata, ensure_ascii=False), encoding="utf-8")
     bagit.Bag(str(bag_dir)).save(manifests=True)
-    zip_folder(bag_dir, out)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(p for p in bag_dir.rglob("*") if p.is_file()):
+            archive.write(path, f"{bag_dir.name}/{path.relative_to(bag_dir).as_posix()}")
     return out
 
 

@@ -7,7 +7,7 @@ import os
 import threading
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from webapp.cli import main
 from webapp.extensions import db
@@ -177,3 +177,9 @@ def test_archive_export_streams_files_from_the_database_store(app, session, smal
     payload = {hashlib.sha256(p.read_bytes()).hexdigest() for p in (tmp_path / "bag").rglob("*") if p.is_file()}
     exported = session.scalars(select(Document.file_sha256).where(Document.status != "void")).all()
     assert exported and set(exported) <= payload  # every exported DOCX, byte for byte as stored
+
+    session.execute(update(StoredFile).values(inspection=None))  # files stored before inspections were kept
+    session.commit()
+    again, path = _export(session, docs, tmp_path, "again.zip", pdf=False)
+    assert again.passed and verify_package(path).ok  # each opened from a temporary copy of its chunks
+    assert None not in session.scalars(select(StoredFile.inspection).where(StoredFile.sha256.in_(exported))).all()

@@ -1,4 +1,5 @@
-"""Export a town's year (its fonds): assign 档号, write items batch by batch, check, bag and zip.
+"""Export a town's year (its fonds): assign 档号 and write items batch by batch straight into the zipped
+bag (one pass: each file read once, hashed as it is packed), then the catalogue, report and manifests.
 
 Entry points: `export_year` (plain: CLI, bench, background job) and `start_export` /
 `run_export` (an ArchiveExport record for the archivist's page). Callers commit.
@@ -18,17 +19,18 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.archive import codes as archive_codes
 from webapp.archive.catalogue import CatalogueRow, CatalogueWriter
-from webapp.archive.inspect import inspect_file, sha256_file
-from webapp.archive.items import ItemPlan, plan_items, select_plans
+from webapp.archive.inspect import inspect_large_ooxml, sha256_file
+from webapp.archive.items import ItemPlan, plan_items, select_plans, town_nodes
+from webapp.archive.metadata import case_histories
 from webapp.archive.models import ArchiveExport, ArchiveItem, ArchiveSettings
-from webapp.archive.package import ItemWriter, MissingStoredFile, PdfStage, make_bag, zip_folder
+from webapp.archive.package import BagZip, ItemWriter, MissingStoredFile, PdfStage
 from webapp.archive.report import ArchiveReport, check_numbers
 from webapp.documents.properties import CoreProperties
 from webapp.models import Document, DocumentAttachment, GridNode, User
 from webapp.services.documents import DocumentServices
 from webapp.services.errors import InvalidInput, NotFound, OutOfScope, found
 
-BATCH = 20  # items per LibreOffice call; bounds the DOCX bytes held at once
+BATCH = 100  # items loaded with one set of queries; bounds the rows held at once
 UNEXPECTED = "（技术细节已记入系统日志），请重试；如仍失败请联系管理员。"
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,14 @@ def _load(session: Session, ids: list[int]) -> dict[int, Document]:
     return {d.id: d for d in session.scalars(stmt)}
 
 
+def _filed(session: Session, ids: list[int]) -> list[ArchiveItem]:
+    """Items filed by an export before, with their members (the assigner finds them in the session)."""
+    if not ids:
+        return []
+    return list(session.scalars(select(ArchiveItem).where(ArchiveItem.id.in_(ids))
+                                .options(selectinload(ArchiveItem.members))))
+
+
 def _bag_info(settings, year: int, count: int, now: datetime, organs: list[str]) -> dict[str, str]:
     return {
         "Source-Organization": settings.source_organization or "、".join(organs) or "未设置立档单位",
@@ -89,34 +99,42 @@ def export_year(session: Session, docs: DocumentServices, *, town: GridNode, yea
     settings = archive_codes.settings(session, town)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="firegrid-archive-", dir=out.parent) as work:
-        folder = Path(work) / f"{settings.fonds_code}-{settings.category_code}-{year}"
-        folder.mkdir()
-        report = ArchiveReport(year, settings.fonds_code, now.date().isoformat())
-        pdfs = PdfStage(docs, options.pdf, now)
-        codes, exported = _write_items(session, docs, rules, settings, plans, folder, report, pdfs, now, progress)
-        check_numbers(session, report, town.id, exported)
-        report.notes.extend(pdfs.notes)
-        report.write(folder)
-        make_bag(folder, _bag_info(settings, year, len(plans), now, sorted({p.organ for p in plans})))
-        zip_folder(folder, out)
+    bag = BagZip(out, f"{settings.fonds_code}-{settings.category_code}-{year}", now)
+    try:
+        with tempfile.TemporaryDirectory(prefix="firegrid-archive-", dir=out.parent) as work:
+            report = ArchiveReport(year, settings.fonds_code, now.date().isoformat())
+            pdfs = PdfStage(docs, options.pdf, now)
+            codes, exported = _write_items(session, docs, town, rules, settings, plans, bag, Path(work), report,
+                                           pdfs, now, progress)
+            check_numbers(session, report, town.id, exported)
+            report.notes.extend(pdfs.notes)
+            for name, content in report.files():
+                bag.add_bytes(name, content)
+            bag.close(_bag_info(settings, year, len(plans), now, sorted({p.organ for p in plans})))
+    except BaseException:
+        bag.abort()
+        raise
     return ExportResult(out, len(plans), report.passed, report.as_dict(), codes)
 
 
-def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.CodeRules, settings: ArchiveSettings,
-                 plans: list[ItemPlan], folder: Path, report: ArchiveReport, pdfs: PdfStage, now: datetime,
-                 progress: Progress | None) -> tuple[list[str], set[int]]:
-    writer = ItemWriter(docs, folder, report, pdfs, settings.source_organization)
+def _write_items(session: Session, docs: DocumentServices, town: GridNode, rules: archive_codes.CodeRules,
+                 settings: ArchiveSettings, plans: list[ItemPlan], bag: BagZip, work: Path, report: ArchiveReport,
+                 pdfs: PdfStage, now: datetime, progress: Progress | None) -> tuple[list[str], set[int]]:
+    """Each batch of items costs the same few queries however many items it holds."""
+    nodes = town_nodes(session, town)  # noqa: F841 - held so that documents' grid nodes load from memory
+    writer = ItemWriter(docs, bag, report, pdfs, settings.source_organization)
     codes: list[str] = []
     exported: set[int] = set()
     heading = f"{report.year}年度归档文件目录（全宗号 {report.fonds}）"
     properties = CoreProperties(title=heading, author=settings.source_organization or "",
                                 created=now, category="归档文件目录")
     assigner = archive_codes.Assigner(session, rules, now)
-    with CatalogueWriter(folder, heading, properties) as catalogue:
+    with CatalogueWriter(work, heading, properties) as catalogue:
         for batch in _batches(plans, BATCH):
             loaded = _load(session, [i for plan in batch for i in plan.document_ids])
+            filed = _filed(session, [plan.item_id for plan in batch if plan.item_id])  # noqa: F841 - held, as nodes
             pdfs.prepare(list(loaded.values()))
+            writer.histories = case_histories(session, {d.instance_id for d in loaded.values() if d.instance_id})
             for plan in batch:
                 documents = [loaded[i] for i in plan.document_ids]
                 item = assigner.assign(year=report.year, retention=plan.retention, organ=plan.organ_code,
@@ -132,13 +150,16 @@ def _write_items(session: Session, docs: DocumentServices, rules: archive_codes.
             if progress is not None:
                 progress(len(codes), len(plans))
     _check_catalogue(catalogue, report)
+    for path in (catalogue.xlsx_path, catalogue.docx_path):
+        bag.add_file(path.name, path)
     return codes, exported
 
 
 def _check_catalogue(catalogue: CatalogueWriter, report: ArchiveReport) -> None:
-    """The catalogue is opened like every packed file; one nobody can open stops the export."""
+    """The catalogue is read through (as a stream: it grows with the items); one nobody can open stops the
+    export."""
     for path in (catalogue.xlsx_path, catalogue.docx_path):
-        inspection = inspect_file(path)
+        inspection = inspect_large_ooxml(path)
         report.check_opens(path.name, inspection)
         if not inspection.opens:
             log.error("archive export: catalogue %s does not open: %s", path.name, inspection.problem)

@@ -1,18 +1,30 @@
 """Looking inside archived files: do they open, do they hide macros or programs, how many pages.
 
-Used at export (四性检测: usability and security) and again by `firegrid archive verify`. A file is
-usable when the library a reader's program relies on opens it: python-docx (every XML part parsed),
-openpyxl (every row read), pypdf (every page's content); a broken file fails the check by name.
+Used for 四性检测 (usability and security) and by `firegrid archive verify`. A file is usable when the
+library a reader's program relies on opens it: python-docx (every XML part parsed), openpyxl (every row
+read), pypdf (every page's content); a broken file fails the check by name.
+
+Opening costs far more than packing (python-docx alone was most of an export), so a stored file is
+opened once, when it is made or attached, and what was found is kept on its StoredFile row
+(`Inspection.to_json`); the export reads that record and proves the bytes are still the ones opened by
+their SHA-256, computed while it packs them. A file rendered from a library template gets the quick
+check (`inspect_rendered_docx`): its other parts are the template's own bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import json
+import posixpath
 import re
+import tempfile
 import zipfile
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import asdict, dataclass
+from pathlib import Path, PurePosixPath
 from typing import BinaryIO
+
+from lxml import etree
 
 from webapp.archive.pdfa import check_pdfa
 
@@ -33,6 +45,114 @@ class Inspection:
     pages: int | None = None
     pages_estimated: bool = False
     format: str = ""  # for a PDF: "PDF/A-2b" when it passes the PDF/A check, else "PDF"
+    kind: str = ""  # how the file was opened (see `kind_of`): a record only serves a file opened the same way
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Inspection:
+        return cls(**json.loads(text))
+
+
+def kind_of(name: str) -> str:
+    """The way a file of this name is opened: its name's suffix decides, as it does for a reader."""
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix in _EXECUTABLE_SUFFIXES:
+        return "executable"
+    if suffix in _OOXML_SUFFIXES:
+        return "docx" if suffix in {".docx", ".docm"} else "xlsx"
+    if suffix == ".pdf":
+        return "pdf"
+    return "image" if suffix in _IMAGE_SUFFIXES else "other"
+
+
+def recorded(text: str | None, name: str) -> Inspection | None:
+    """The stored inspection of the bytes, if they were opened the way a file called `name` is."""
+    if not text:
+        return None
+    inspection = Inspection.from_json(text)
+    return inspection if inspection.kind == kind_of(name) else None
+
+
+def inspect_content(content: bytes, name: str) -> Inspection:
+    """`inspect_file` of bytes not yet on disk (an upload, a PDF/A just made), named as they will be."""
+    kind = kind_of(name)
+    if kind in {"image", "other"}:  # nothing to open: a program's signature, else any bytes will do
+        if content.startswith(_EXECUTABLE_MAGIC):
+            return Inspection(True, unsafe="可执行程序", kind=kind)
+        if not content:
+            return Inspection(False, "空文件", kind=kind)
+        return Inspection(True, pages=1 if kind == "image" else None, kind=kind)
+    with tempfile.TemporaryDirectory(prefix="firegrid-inspect-") as work:
+        path = Path(work) / f"file{PurePosixPath(name).suffix.lower()}"
+        path.write_bytes(content)
+        return inspect_file(path)
+
+
+_DOCX_PARTS = {"[Content_Types].xml", "_rels/.rels", "word/document.xml"}
+_DOCUMENT_RELS = "word/_rels/document.xml.rels"
+_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
+
+
+def inspect_large_ooxml(path: Path) -> Inspection:
+    """A DOCX or XLSX too large to open whole (an export's catalogue: one table row per item), read as a stream:
+    the package reads, its main part is there, and every XML part parses, element by element in flat memory
+    (python-docx would hold the whole table, hundreds of MB of tree at 20,000 items)."""
+    main = "word/document.xml" if path.suffix.lower() in {".docx", ".docm"} else "xl/workbook.xml"
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = package.namelist()
+            missing = sorted({"[Content_Types].xml", "_rels/.rels", main} - set(names))
+            if missing:
+                return Inspection(False, f"缺少必需部件 {'、'.join(missing)}", kind=kind_of(path.name))
+            for name in names:
+                if name.endswith((".xml", ".rels")):
+                    with package.open(name) as stream:
+                        for _, element in etree.iterparse(stream, events=("end",)):
+                            element.clear()
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError, EOFError) as error:
+        return Inspection(False, f"无法打开（{_reason(error)}）", kind=kind_of(path.name))
+    return Inspection(True, kind=kind_of(path.name))
+
+
+def inspect_rendered_docx(content: bytes) -> Inspection:
+    """A DOCX just rendered from a library template, opened quickly: the package reads, the parts python-docx
+    needs are there, every part the document refers to exists, and the body the data went into parses (the
+    other parts are the template's, which every render shares); pages estimated from the text."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as package:
+            names = set(package.namelist())
+            missing = sorted(_DOCX_PARTS - names)
+            if missing:
+                return _rendered(Inspection(False, f"缺少必需部件 {'、'.join(missing)}"))
+            if any(n.lower().endswith("vbaproject.bin") for n in names):
+                return _rendered(Inspection(True, unsafe="含宏（vbaProject.bin）"))
+            if _DOCUMENT_RELS in names:
+                for relation in etree.fromstring(package.read(_DOCUMENT_RELS)).iter(_RELS):
+                    target = relation.get("Target", "")
+                    if relation.get("TargetMode") != "External" and _part(target) not in names:
+                        return _rendered(Inspection(False, f"引用的部件 {target} 缺失"))
+            body = etree.fromstring(package.read("word/document.xml"))
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, KeyError, OSError) as error:
+        return _rendered(Inspection(False, f"无法以 Word 文档打开（{_reason(error)}）"))
+    return _rendered(Inspection(True, pages=_estimated_pages(body), pages_estimated=True))
+
+
+def _rendered(inspection: Inspection) -> Inspection:
+    inspection.kind = "docx"
+    return inspection
+
+
+def _part(target: str) -> str:
+    """A relationship target of word/document.xml as a package part name."""
+    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"word/{target}")
+
+
+def _estimated_pages(body) -> int:  # noqa: ANN001 - an lxml element
+    chars = sum(len(t.text or "") for t in body.iter(f"{_W}t"))
+    breaks = sum(1 for b in body.iter(f"{_W}br") if b.get(f"{_W}type") == "page")
+    return max(1, -(-chars // CHARS_PER_PAGE)) + breaks
 
 
 def copy_hashed(source: BinaryIO, target: Path) -> tuple[str, int]:
@@ -85,9 +205,7 @@ def _open_docx(path: Path) -> Inspection:
         body = docx.Document(str(path)).element.body
     except Exception as error:  # noqa: BLE001 - whatever stops python-docx makes the file unusable
         return Inspection(False, f"无法以 Word 文档打开（{_reason(error)}）")
-    chars = sum(len(t.text or "") for t in body.iter(f"{_W}t"))
-    breaks = sum(1 for b in body.iter(f"{_W}br") if b.get(f"{_W}type") == "page")
-    return Inspection(True, pages=max(1, -(-chars // CHARS_PER_PAGE)) + breaks, pages_estimated=True)
+    return Inspection(True, pages=_estimated_pages(body), pages_estimated=True)
 
 
 def _open_xlsx(path: Path) -> Inspection:
@@ -145,6 +263,12 @@ def inspect_file(path: Path, thorough: bool = False) -> Inspection:
 
     `thorough` also checks every part's CRC (verify does; at export the SHA-256 already matched).
     """
+    inspection = _inspect_path(path, thorough)
+    inspection.kind = kind_of(path.name)
+    return inspection
+
+
+def _inspect_path(path: Path, thorough: bool) -> Inspection:
     unsafe = _executable(path)
     if unsafe:
         return Inspection(True, unsafe=unsafe)

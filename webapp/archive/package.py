@@ -1,44 +1,52 @@
-"""Writing an export: one folder per item (files, PDF/A, metadata), then the BagIt bag and its zip.
+"""Writing an export in one streaming pass: each item's files, PDF/A and metadata go straight into the
+zipped BagIt bag, each file read once from the store and hashed as it is written.
 
-Items are written in small batches: only one batch's DOCX bytes are ever in memory (for the one
-LibreOffice call that converts the batch); every other file is copied from the store in chunks.
+What the 四性检测 needs to know of a file (does it open, macros, pages, PDF/A) was found when the file
+was stored and kept on its row; packing proves by the SHA-256 that the bytes are still those. A file
+without a record (stored before records were kept), or whose bytes no longer match, is opened here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import IO, Any, BinaryIO
 
-import bagit
+from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from webapp.archive.catalogue import CatalogueRow
-from webapp.archive.inspect import Inspection, copy_hashed, inspect_file, safe_name
+from webapp.archive.inspect import CHUNK, Inspection, inspect_file, recorded, safe_name
 from webapp.archive.metadata import (
     FILE_ROLES,
     SECRECY,
+    CaseHistories,
     FileEntry,
-    case_history,
     date8,
     document_responsible,
     is_pdfa,
     item_metadata,
-    write_metadata,
+    metadata_files,
 )
 from webapp.archive.models import ArchiveItem
 from webapp.archive.report import ArchiveReport
 from webapp.clock import TZ
 from webapp.documents.pdf import PdfUnavailable
-from webapp.models import Document
+from webapp.models import Document, StoredFile
 from webapp.services.documents import DocumentServices, pdf_cache_path, store_pdfs
 from webapp.services.file_store import FileStore
+from webapp.services.storage.backends import FileBackend
 
+CONVERT_BATCH = 20  # documents per LibreOffice call (the PDF/A the job has not made yet): bounds the DOCX bytes held
 STORED_SUFFIXES = {".docx", ".xlsx", ".pdf", ".zip", ".jpg", ".jpeg", ".png"}
 
 log = logging.getLogger(__name__)
@@ -59,6 +67,7 @@ class PdfStage:
     def __init__(self, docs: DocumentServices, enabled: bool = True, now: datetime | None = None) -> None:
         self.docs, self.enabled, self.now = docs, enabled, now or datetime.now(TZ)
         self.notes: list[str] = [] if enabled else ["本次导出按要求未生成 PDF/A，仅含 DOCX 原件。"]
+        self.rows: dict[str, StoredFile] = {}  # the stored PDF/A rows of the batch being written
 
     def cached(self, document: Document) -> Path:
         """A file to pack: the stored PDF/A itself in a local store; from the database store, a copy in the PDF
@@ -74,10 +83,17 @@ class PdfStage:
         return cache
 
     def prepare(self, documents: list[Document]) -> None:
+        for start in range(0, len(documents), CONVERT_BATCH):
+            if self.enabled:  # a conversion may find LibreOffice missing: the rest are not tried
+                self._convert_missing(documents[start:start + CONVERT_BATCH])
+        if self.enabled:
+            self._load_rows(documents)
+
+    def _convert_missing(self, documents: list[Document]) -> None:
         # An absent DOCX is left to the item writer, which names it in the export's failure.
         missing = list({d.file_sha256: d for d in documents
                         if not self.cached(d).exists() and self.docs.store.exists(d.file_sha256)}.values())
-        if not self.enabled or not missing:
+        if not missing:
             return
         try:
             made = store_pdfs(object_session(missing[0]), self.docs, missing, self.now)
@@ -92,33 +108,136 @@ class PdfStage:
         if len(made) < len(missing) and note not in self.notes:
             self.notes.append(note)
 
-    def path(self, document: Document) -> Path | None:
+    def _load_rows(self, documents: list[Document]) -> None:
+        """The batch's PDF/A rows in one query (each records what opening its PDF found)."""
+        hashes = {d.pdf_sha256 for d in documents if d.pdf_sha256}
+        session = object_session(documents[0]) if documents else None
+        self.rows = {} if session is None or not hashes else {
+            row.sha256: row for row in session.scalars(select(StoredFile).where(StoredFile.sha256.in_(hashes)))}
+
+    def source(self, document: Document) -> tuple[Path | None, StoredFile | None]:
+        """The PDF/A to pack: the stored one (and its row, which records its inspection) when the store holds
+        it, else the cached file an export before stored PDFs made; (None, None) without either."""
+        if not self.enabled:
+            return None, None
         path = self.cached(document)
-        return path if self.enabled and path.exists() else None
+        if not path.exists():
+            return None, None
+        return path, self.rows.get(document.pdf_sha256 or "")
 
 
 @dataclass
 class ItemFiles:
-    folder: Path
+    folder: str  # the item's folder in the bag's payload
     entries: list[FileEntry] = field(default_factory=list)
     pages: int = 0
     estimated: bool = False
 
 
-class ItemWriter:
-    """Writes one item's folder and reports on each file it writes."""
+class BagZip:
+    """A BagIt bag written straight into a zip under one top folder: each payload file is hashed as it goes
+    in (its only read), the manifest lines wait in a temporary file (memory stays flat however many items),
+    and the tag files and manifests close the zip. Already-compressed formats are stored, text deflated."""
 
-    def __init__(self, docs: DocumentServices, root: Path, report: ArchiveReport, pdfs: PdfStage,
+    def __init__(self, out: Path, top: str, now: datetime) -> None:
+        self.out, self.top = out, top
+        self._part = out.with_name(out.name + ".part")
+        self._zip = zipfile.ZipFile(self._part, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self._manifest: IO[bytes] = tempfile.TemporaryFile(prefix="firegrid-manifest-")  # noqa: SIM115 - closed in close/abort
+        self._date = now.timetuple()[:6]
+        self.payload_bytes = self.payload_files = 0
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(f"{self.top}/{name}", self._date)
+        stored = os.path.splitext(name)[1].lower() in STORED_SUFFIXES
+        info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        return info
+
+    def add_stream(self, name: str, source: BinaryIO, size_hint: int = 0) -> tuple[str, int]:
+        """Copy a payload file (`name` under data/) in chunks; returns the SHA-256 and size of what went in."""
+        digest, size = hashlib.sha256(), 0
+        with self._zip.open(self._info(f"data/{name}"), "w", force_zip64=size_hint > 1 << 30) as target:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+                size += len(chunk)
+                target.write(chunk)
+        return self._listed(name, digest.hexdigest(), size)
+
+    def add_bytes(self, name: str, content: bytes) -> tuple[str, int]:
+        self._zip.writestr(self._info(f"data/{name}"), content)
+        return self._listed(name, hashlib.sha256(content).hexdigest(), len(content))
+
+    def add_file(self, name: str, path: Path) -> tuple[str, int]:
+        with path.open("rb") as source:
+            return self.add_stream(name, source, path.stat().st_size)
+
+    def _listed(self, name: str, digest: str, size: int) -> tuple[str, int]:
+        self._manifest.write(f"{digest}  data/{name}\n".encode())
+        self.payload_bytes += size
+        self.payload_files += 1
+        return digest, size
+
+    def close(self, info: dict[str, str]) -> None:
+        """bagit.txt, bag-info.txt (with Payload-Oxum), the payload manifest and the tag manifest; then the zip
+        takes the package's name."""
+        info = {**info, "Bag-Software-Agent": "Firegrid",
+                "Payload-Oxum": f"{self.payload_bytes}.{self.payload_files}"}
+        tags = [self._tag("bagit.txt", b"BagIt-Version: 0.97\nTag-File-Character-Encoding: UTF-8\n"),
+                self._tag("bag-info.txt", "".join(f"{key}: {_one_line(info[key])}\n" for key in sorted(info)).encode())]
+        self._manifest.seek(0)
+        digest = hashlib.sha256()
+        with self._zip.open(self._info("manifest-sha256.txt"), "w", force_zip64=True) as target:
+            while chunk := self._manifest.read(CHUNK):
+                digest.update(chunk)
+                target.write(chunk)
+        tags.append(f"{digest.hexdigest()} manifest-sha256.txt\n")
+        self._zip.writestr(self._info("tagmanifest-sha256.txt"), "".join(tags).encode())
+        self._manifest.close()
+        self._zip.close()
+        self._part.replace(self.out)
+
+    def _tag(self, name: str, content: bytes) -> str:
+        self._zip.writestr(self._info(name), content)
+        return f"{hashlib.sha256(content).hexdigest()} {name}\n"
+
+    def abort(self) -> None:
+        self._manifest.close()
+        self._zip.close()
+        self._part.unlink(missing_ok=True)
+
+
+def _one_line(value: str) -> str:
+    return str(value).replace("\r", "").replace("\n", "")
+
+
+@contextmanager
+def _on_disk(store: FileBackend, sha256: str, suffix: str) -> Iterator[Path]:
+    """The stored bytes as a file to open: the local store's own file, else a temporary copy."""
+    if isinstance(store, FileStore):
+        yield store.path(sha256)
+        return
+    with tempfile.TemporaryDirectory(prefix="firegrid-archive-") as work:
+        path = Path(work) / f"file{suffix}"
+        with store.open(sha256) as source, path.open("wb") as out:
+            shutil.copyfileobj(source, out, CHUNK)
+        yield path
+
+
+class ItemWriter:
+    """Writes one item's files and metadata into the bag and reports on each file it writes."""
+
+    def __init__(self, docs: DocumentServices, bag: BagZip, report: ArchiveReport, pdfs: PdfStage,
                  fallback_organ: str = "") -> None:
-        self.docs, self.root, self.report, self.pdfs = docs, root, report, pdfs
+        self.docs, self.bag, self.report, self.pdfs = docs, bag, report, pdfs
         self.fallback_organ = fallback_organ  # the 立档单位, for a document neither data nor town names a body for
+        self.histories: CaseHistories = {}  # the events of the batch's cases (`metadata.case_histories`)
 
     def write(self, session: Session, item: ArchiveItem, documents: list[Document]) -> CatalogueRow:
-        files = ItemFiles(self.root / safe_name(item.archive_code))
-        files.folder.mkdir()
+        files = ItemFiles(safe_name(item.archive_code))
         for index, document in enumerate(documents, start=1):
             self._document(files, index, document)
-        history = case_history(session, documents)
+        history = merged_history(self.histories, documents)
         if any(d.instance_id for d in documents) and not history:
             self.report.fail("integrity", f"{item.archive_code}：案件办理过程记录缺失")
         main = documents[0]
@@ -126,8 +245,9 @@ class ItemWriter:
         if not organ:
             self.report.fail("integrity", f"{item.archive_code}：缺少责任者（文件未写明发文机关，也不属于某个镇）")
         metadata = item_metadata(item, documents, files.entries, history, files.pages, files.estimated, organ)
-        for path in write_metadata(files.folder, metadata):
-            self.report.check_opens(f"{item.archive_code}/{path.name}", inspect_file(path))
+        for name, content in metadata_files(metadata):
+            _, size = self.bag.add_bytes(f"{files.folder}/{name}", content)
+            self.report.check_opens(f"{item.archive_code}/{name}", Inspection(size > 0, "" if size else "空文件"))
         self.report.counts["items"] += 1
         note = "页数为估算" if files.estimated else ""
         return CatalogueRow(0, item.archive_code, main.number or "", organ, main.title,
@@ -135,35 +255,50 @@ class ItemWriter:
 
     def _document(self, files: ItemFiles, index: int, document: Document) -> None:
         stem = safe_name(f"{index:02d}_{document.filename.removesuffix('.docx')}")
-        entry = self._copy(files, f"{stem}.docx", "main", document, document.file_sha256, document.file.size,
-                           document.filename)
-        pages = self._inspect(files, entry)
-        pdf = self.pdfs.path(document)
+        pages = self._stored(files, f"{stem}.docx", "main", document, document.file, document.filename)
+        pdf, row = self.pdfs.source(document)
         if pdf is not None:
-            pdf_pages = self._inspect(files, self._copy_path(files, f"{stem}.pdf", "pdf", document, pdf))
+            pdf_pages = self._pdf(files, f"{stem}.pdf", document, pdf, row)
             pages = pdf_pages if pdf_pages and pdf_pages.pages else pages
         self._add_pages(files, pages)
         for number, attachment in enumerate(document.attachments, start=1):
             name = safe_name(f"{index:02d}_{FILE_ROLES[attachment.role]}{number}_{attachment.name}")
-            added = self._copy(files, name, attachment.role, document, attachment.file_sha256, attachment.file.size,
-                               attachment.name)
-            self._add_pages(files, self._inspect(files, added))
+            self._add_pages(files, self._stored(files, name, attachment.role, document, attachment.file,
+                                                attachment.name))
 
-    def _copy(self, files: ItemFiles, name: str, role: str, document: Document, sha256: str,
-              size: int, shown_name: str) -> FileEntry:
-        label = f"{files.folder.name}/{name}"
-        if not self.docs.store.exists(sha256):
-            raise MissingStoredFile(shown_name, sha256)
-        with self.docs.store.open(sha256) as stream:
-            digest, written = copy_hashed(stream, files.folder / name)
-        self.report.check_file(label, expected_sha=sha256, sha=digest, expected_size=size, size=written)
-        return self._entry(files, name, role, document, written, digest)
+    def _stored(self, files: ItemFiles, name: str, role: str, document: Document, stored: StoredFile,
+                shown_name: str) -> Inspection:
+        """Pack a stored file, check its hash and size against its row, and report what opening it found."""
+        label = f"{files.folder}/{name}"
+        if not self.docs.store.exists(stored.sha256):
+            raise MissingStoredFile(shown_name, stored.sha256)
+        with self.docs.store.open(stored.sha256) as stream:
+            digest, written = self.bag.add_stream(label, stream, stored.size)
+        self.report.check_file(label, expected_sha=stored.sha256, sha=digest, expected_size=stored.size,
+                               size=written)
+        entry = self._entry(files, name, role, document, written, digest)
+        intact = digest == stored.sha256 and written == stored.size
+        inspection = recorded(stored.inspection, name) if intact else None
+        if inspection is None:  # no record yet, or bytes that are not the ones recorded: open them now
+            with _on_disk(self.docs.store, stored.sha256, Path(name).suffix.lower()) as path:
+                inspection = _opened(path, name)
+            if intact:  # the next export reads it
+                stored.inspection = inspection.to_json()
+        return self._inspected(label, entry, inspection)
 
-    def _copy_path(self, files: ItemFiles, name: str, role: str, document: Document, source: Path) -> FileEntry:
-        with source.open("rb") as stream:
-            digest, written = copy_hashed(stream, files.folder / name)
+    def _pdf(self, files: ItemFiles, name: str, document: Document, source: Path,
+             stored: StoredFile | None) -> Inspection:
+        label = f"{files.folder}/{name}"
+        digest, written = self.bag.add_file(label, source)
         self.report.counts["files"] += 1
-        return self._entry(files, name, role, document, written, digest)
+        entry = self._entry(files, name, "pdf", document, written, digest)
+        intact = stored is not None and digest == stored.sha256
+        inspection = recorded(stored.inspection, name) if intact else None
+        if inspection is None:
+            inspection = _opened(source, name)
+            if intact:
+                stored.inspection = inspection.to_json()
+        return self._inspected(label, entry, inspection)
 
     def _entry(self, files: ItemFiles, name: str, role: str, document: Document, size: int,
                digest: str) -> FileEntry:
@@ -171,10 +306,8 @@ class ItemWriter:
         files.entries.append(entry)
         return entry
 
-    def _inspect(self, files: ItemFiles, entry: FileEntry) -> Inspection:
-        """Open the file (usability), look for macros or programs (security), name its format (PDF/A?)."""
-        inspection = inspect_file(files.folder / entry.name)
-        label = f"{files.folder.name}/{entry.name}"
+    def _inspected(self, label: str, entry: FileEntry, inspection: Inspection) -> Inspection:
+        """Report the file as opened (usability), with any macro or program (security); name its format."""
         self.report.check_opens(label, inspection)
         entry.format = inspection.format
         if entry.role == "pdf" and inspection.opens and not is_pdfa(inspection.format):
@@ -188,24 +321,18 @@ class ItemWriter:
             files.estimated = files.estimated or inspection.pages_estimated
 
 
-def make_bag(folder: Path, info: dict[str, str]) -> bagit.Bag:
-    """Turn the folder into a BagIt bag: payload under data/, SHA-256 manifests, bag-info.txt."""
-    return bagit.make_bag(str(folder), bag_info=info, processes=1, checksums=["sha256"])
+def _opened(path: Path, name: str) -> Inspection:
+    """Open a file that is packed as `name` (the suffix decides how; a stored file's own has none)."""
+    if path.suffix.lower() == Path(name).suffix.lower():
+        return inspect_file(path)
+    with tempfile.TemporaryDirectory(prefix="firegrid-archive-") as work:
+        named = Path(work) / f"file{Path(name).suffix.lower()}"
+        shutil.copyfile(path, named)
+        return inspect_file(named)
 
 
-def zip_folder(folder: Path, out: Path) -> None:
-    """Zip the bag under one top folder; already-compressed formats are stored, text is deflated."""
-    tmp = out.with_name(out.name + ".part")
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        for path in _walk(folder):
-            compress = zipfile.ZIP_STORED if path.suffix.lower() in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
-            archive.write(path, f"{folder.name}/{path.relative_to(folder).as_posix()}", compress_type=compress)
-    tmp.replace(out)
-
-
-def _walk(folder: Path) -> Iterator[Path]:
-    """Files in name order, one directory listing at a time."""
-    for root, dirs, files in os.walk(folder):
-        dirs.sort()
-        for name in sorted(files):
-            yield Path(root) / name
+def merged_history(histories: CaseHistories, documents: list[Document]) -> list[dict[str, Any]]:
+    """Every event of the cases these documents came from, oldest first."""
+    cases = {d.instance_id for d in documents if d.instance_id}
+    events = sorted(event for case in cases for event in histories.get(case, []))
+    return [event for _, event in events]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -68,10 +67,11 @@ class ArchiveReport:
             "作废文号说明": self.explained, "说明": self.notes,
         }
 
-    def write(self, folder: Path) -> None:
+    def files(self) -> list[tuple[str, bytes]]:
+        """四性检测报告.json (read by verify) and .txt, as (name, content)."""
         data = self.as_dict()
-        (folder / REPORT_JSON).write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
-        (folder / REPORT_TXT).write_text(render_text(data), encoding="utf-8")
+        return [(REPORT_JSON, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8")),
+                (REPORT_TXT, render_text(data).encode("utf-8"))]
 
 
 def render_text(data: dict[str, Any]) -> str:

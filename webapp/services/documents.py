@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
+from webapp.archive.inspect import Inspection, inspect_content, inspect_rendered_docx
 from webapp.clock import TZ
 from webapp.documents import layout_loop, verify_layout
 from webapp.documents.fitting import strip_breaks
@@ -29,6 +31,7 @@ from webapp.models import (
     GridNode,
     NumberPrefix,
     ProcessInstance,
+    StoredFile,
     Unit,
     User,
 )
@@ -97,6 +100,7 @@ def _record(session: Session, docs: DocumentServices, *, template_key: str, cont
         raise InvalidInput(f"版式检查未通过，文件未印发：{outcome.report.label.removeprefix('未通过：')}。"
                            "请精简正文或调整内容后重新提交。")
     stored = docs.store.put(session, outcome.docx, DOCX, now)
+    note_inspection(stored, lambda: inspect_rendered_docx(outcome.docx))
     if outcome.pdf is not None:  # the PDF the verifier read is the one downloads get
         cached = pdf_cache_path(docs, stored.sha256)
         cached.parent.mkdir(parents=True, exist_ok=True)
@@ -193,10 +197,18 @@ def correct(session: Session, docs: DocumentServices, document: Document, *, con
 def attach(session: Session, docs: DocumentServices, document: Document, *, content: bytes, name: str,
            media_type: str, role: AttachmentRole, now: datetime) -> DocumentAttachment:
     stored = docs.store.put(session, content, media_type, now)
+    note_inspection(stored, lambda: inspect_content(content, name))
     attachment = DocumentAttachment(document=document, file=stored, name=name, role=role, created_at=now)
     session.add(attachment)
     session.flush()
     return attachment
+
+
+def note_inspection(stored: StoredFile, inspect: Callable[[], Inspection]) -> None:
+    """Open a file that goes into the archive once, as it is stored, and keep what was found (the archive
+    export packs it without opening it again); bytes stored before keep their record."""
+    if stored.inspection is None:
+        stored.inspection = inspect().to_json()
 
 
 def get_attachment(document: Document, attachment_id: int) -> DocumentAttachment:
@@ -330,7 +342,9 @@ def store_pdfs(session: Session, docs: DocumentServices, documents: list[Documen
             return []
         return [done for d in documents for done in store_pdfs(session, docs, [d], now)]
     for document, pdf in zip(documents, pdfs, strict=True):
-        document.pdf_sha256 = docs.store.put(session, pdf, PDF, now).sha256
+        stored = docs.store.put(session, pdf, PDF, now)
+        note_inspection(stored, lambda pdf=pdf: inspect_content(pdf, "document.pdf"))  # pages, PDF/A check
+        document.pdf_sha256 = stored.sha256
     session.flush()
     return documents
 
