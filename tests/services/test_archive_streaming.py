@@ -12,11 +12,11 @@ from sqlalchemy import event, select, update
 
 from tests.services.test_archive_export import JPEG, at, build_year
 from tests.services.test_archive_usability import _break_xml_part
-from webapp.archive import inspect as archive_inspect
 from webapp.archive.catalogue import CatalogueRow, CatalogueWriter
 from webapp.archive.export import ExportOptions, export_year
-from webapp.archive.inspect import Inspection, inspect_large_ooxml
 from webapp.archive.verify import verify_package
+from webapp.documents import inspection as file_inspection
+from webapp.documents.inspection import Inspection, inspect_large_ooxml
 from webapp.documents.properties import CoreProperties
 from webapp.models import AttachmentRole, Document, DocumentAttachment, GridNode, StoredFile, User
 from webapp.services import documents
@@ -38,13 +38,13 @@ def _export(session, docs, tmp_path: Path) -> tuple[dict, Path]:
 
 def _opened_docx(monkeypatch) -> list[str]:  # noqa: ANN001
     """The names of the DOCX files python-docx opens from now on (it still opens them)."""
-    opened, open_docx = [], archive_inspect._open_docx
+    opened, open_docx = [], file_inspection._open_docx
 
     def watched(path: Path) -> Inspection:
         opened.append(path.name)
         return open_docx(path)
 
-    monkeypatch.setattr(archive_inspect, "_open_docx", watched)
+    monkeypatch.setattr(file_inspection, "_open_docx", watched)
     return opened
 
 
@@ -160,4 +160,4 @@ def test_the_catalogue_is_read_through_as_a_stream_and_a_broken_part_fails(tmp_p
                                                ("d.txt", b"x"), ("e.exe", b"x")])
 def test_bytes_recorded_at_upload_are_judged_as_the_file_would_be(tmp_path, name, content):
     (tmp_path / name).write_bytes(content)
-    assert archive_inspect.inspect_content(content, name) == archive_inspect.inspect_file(tmp_path / name)
+    assert file_inspection.inspect_content(content, name) == file_inspection.inspect_file(tmp_path / name)

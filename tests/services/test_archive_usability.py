@@ -21,8 +21,8 @@ from tests.services.test_archive_export import at, build_year
 from webapp.archive.catalogue import COLUMNS, CatalogueRow, CatalogueWriter
 from webapp.archive.export import ExportOptions, export_year
 from webapp.archive.models import ArchiveItem
-from webapp.archive.pdfa import check_pdfa
 from webapp.archive.verify import verify_package
+from webapp.documents.pdfa import check_pdfa
 from webapp.documents.properties import CoreProperties
 from webapp.models import AttachmentRole, Document, GridNode
 from webapp.services import documents

@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.archive import codes as archive_codes
 from webapp.archive.catalogue import CatalogueRow, CatalogueWriter
-from webapp.archive.inspect import inspect_large_ooxml, sha256_file
 from webapp.archive.items import ItemPlan, plan_items, select_plans, town_nodes
 from webapp.archive.metadata import case_histories
 from webapp.archive.models import ArchiveExport, ArchiveItem, ArchiveSettings
 from webapp.archive.package import BagZip, ItemWriter, MissingStoredFile, PdfStage
 from webapp.archive.report import ArchiveReport, check_numbers
+from webapp.documents.inspection import inspect_large_ooxml, sha256_file
 from webapp.documents.properties import CoreProperties
 from webapp.models import Document, DocumentAttachment, GridNode, User
 from webapp.services.documents import DocumentServices

@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from webapp.archive.catalogue import CatalogueRow
-from webapp.archive.inspect import CHUNK, Inspection, inspect_file, recorded, safe_name
 from webapp.archive.metadata import (
     FILE_ROLES,
     SECRECY,
@@ -40,6 +39,7 @@ from webapp.archive.metadata import (
 from webapp.archive.models import ArchiveItem
 from webapp.archive.report import ArchiveReport
 from webapp.clock import TZ
+from webapp.documents.inspection import CHUNK, Inspection, inspect_file, recorded, safe_name
 from webapp.documents.pdf import PdfUnavailable
 from webapp.models import Document, StoredFile
 from webapp.services.documents import DocumentServices, pdf_cache_path, store_pdfs

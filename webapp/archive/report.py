@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.archive.inspect import Inspection
+from webapp.documents.inspection import Inspection
 from webapp.models import Document, IssuedNumber
 
 PROPERTIES = {"authenticity": "真实性", "integrity": "完整性", "usability": "可用性", "security": "安全性"}

@@ -15,10 +15,10 @@ from pathlib import Path, PurePosixPath
 
 import bagit
 
-from webapp.archive.inspect import copy_hashed, inspect_file
 from webapp.archive.metadata import is_pdfa
-from webapp.archive.pdfa import check_pdfa
 from webapp.archive.report import REPORT_JSON
+from webapp.documents.inspection import copy_hashed, inspect_file
+from webapp.documents.pdfa import check_pdfa
 
 _NOT_INSPECTED = {".json", ".xml", ".txt"}
 _OPENED_FILES = {".docx", ".xlsx", ".pdf"}  # at the top of data/: the catalogue

@@ -50,7 +50,7 @@ class StoredFile(db.Model):
     size: Mapped[int] = mapped_column()
     media_type: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
-    # What opening these bytes found (JSON of archive.inspect.Inspection): recorded when the file is made or
+    # What opening these bytes found (JSON of documents.inspection.Inspection): recorded when the file is made or
     # attached, else by the first archive export that packs it; the bytes never change, so neither does this.
     inspection: Mapped[str | None] = mapped_column(Text)
 

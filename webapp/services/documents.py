@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import event, func, inspect, select
 from sqlalchemy.orm import Session, selectinload
 
-from webapp.archive.inspect import Inspection, inspect_content, inspect_rendered_docx
 from webapp.clock import TZ
 from webapp.documents import layout_loop, verify_layout
 from webapp.documents.fitting import strip_breaks
+from webapp.documents.inspection import Inspection, inspect_content, inspect_rendered_docx
 from webapp.documents.manifest import ContextError, TemplateLibrary
 from webapp.documents.pages import PageRasterizer
 from webapp.documents.pdf import PdfConversionError, PdfConverter, PdfUnavailable

@@ -1,7 +1,7 @@
 """What opening a stored file found (opens, macros, pages, PDF/A), recorded once per content
 
-Revision ID: 0038inspection
-Revises: 0037
+Revision ID: 0041inspection
+Revises: 0040campaign_checks
 Create Date: 2026-12-04 20:45:00
 
 Existing files get none (NULL): the first archive export that packs one opens it and records the
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0038inspection'
-down_revision = '0037'
+revision = '0041inspection'
+down_revision = '0040campaign_checks'
 branch_labels = None
 depends_on = None
 

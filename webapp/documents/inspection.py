@@ -1,4 +1,4 @@
-"""Looking inside archived files: do they open, do they hide macros or programs, how many pages.
+"""Looking inside stored files (issued, attached, archived): do they open, hide macros or programs; pages.
 
 Used for 四性检测 (usability and security) and by `firegrid archive verify`. A file is usable when the
 library a reader's program relies on opens it: python-docx (every XML part parsed), openpyxl (every row
@@ -26,7 +26,7 @@ from typing import BinaryIO
 
 from lxml import etree
 
-from webapp.archive.pdfa import check_pdfa
+from webapp.documents.pdfa import check_pdfa
 
 CHUNK = 1 << 20
 CHARS_PER_PAGE = 22 * 28  # GB/T 9704: 22 lines of 28 characters
