@@ -186,3 +186,35 @@ def test_background_export_reports_progress_while_it_writes(app, session, sign_i
     assert [(p.label, p.done, p.total) for p in seen] == [("生成中", 0, 4)] * 2 + [("生成中", 2, 4)] * 2
     [record] = _records(session)
     assert record.status == "done" and archive_jobs.progress(session, app.config["DATA_DIR"], record) is None
+
+
+def test_a_package_built_on_another_host_downloads_from_the_database_store(app, session, sign_in, small_town,
+                                                                          monkeypatch):
+    """Hosts on the database file store share nothing but the database: the finished package goes into the
+    store too, so a host without the file in its own data folder (not the one that built it) still serves it;
+    on the local folder store a removed package is simply gone."""
+    import hashlib
+
+    from webapp.extensions import db
+    from webapp.services.storage import backends as file_backends
+
+    docs = app.extensions["firegrid.runtime"].documents
+    stores = {kind: file_backends.build(kind, app.config["DATA_DIR"], lambda: db.session)
+              for kind in ("database", "local")}
+    monkeypatch.setattr(docs, "store", stores["database"])
+    build_year(session, app)
+    file_backends.move_all(session, stores["database"], stores["local"])  # the year's files in both stores
+    session.commit()
+    archivist = sign_in("archivist")
+    for kind in ("database", "local"):
+        monkeypatch.setattr(docs, "store", stores[kind])
+        assert archivist.post("/archive/export", {"year": "2026", "retentions": ["D30", "D10"]}).status_code == 302
+        record = session.scalar(select(ArchiveExport).order_by(ArchiveExport.id.desc()))
+        assert record.status == "done", record.message
+        export_path(app.config["DATA_DIR"], record).unlink()  # the other host never had it
+        download = archivist.get(f"/archive/exports/{record.id}.zip")
+        if kind == "database":
+            assert download.status_code == 200 and hashlib.sha256(download.data).hexdigest() == record.sha256
+            assert zipfile.ZipFile(io.BytesIO(download.data)).testzip() is None
+        else:
+            assert download.status_code == 404

@@ -26,12 +26,14 @@ from webapp.archive.package import BagZip, ItemWriter, MissingStoredFile, PdfSta
 from webapp.archive.report import ArchiveReport, check_numbers
 from webapp.documents.inspection import inspect_large_ooxml, sha256_file
 from webapp.documents.properties import CoreProperties
-from webapp.models import Document, DocumentAttachment, GridNode, User
+from webapp.models import Document, DocumentAttachment, GridNode, StoredFile, User
 from webapp.services.documents import DocumentServices
 from webapp.services.errors import InvalidInput, NotFound, OutOfScope, found
+from webapp.services.file_store import FileStore
 
 BATCH = 100  # items loaded with one set of queries; bounds the rows held at once
 UNEXPECTED = "（技术细节已记入系统日志），请重试；如仍失败请联系管理员。"
+ZIP, PACKAGE_CHUNK = "application/zip", 1 << 20
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]  # (items written, items in all), called after each batch
@@ -205,6 +207,8 @@ def run_export(session: Session, docs: DocumentServices, data_dir: Path, export_
         with session.begin_nested():  # a failure keeps no 档号 assigned on the way, only the record
             result = export_year(session, docs, town=record.town, year=record.year, out=out, now=now,
                                  options=export_options(record), progress=progress)
+            sha256 = sha256_file(out)
+            _share_with_every_host(session, docs, out, sha256, now)
     except InvalidInput as error:
         fail(record, error.message, now)
         return
@@ -213,10 +217,25 @@ def run_export(session: Session, docs: DocumentServices, data_dir: Path, export_
         fail(record, f"生成归档包时出错{UNEXPECTED}", now)
         return
     record.status, record.filename, record.item_count = "done", out.name, result.item_count
-    record.size, record.sha256, record.passed = out.stat().st_size, sha256_file(out), result.passed
+    record.size, record.sha256, record.passed = out.stat().st_size, sha256, result.passed
     record.message = "四性检测通过" if result.passed else "四性检测发现问题，详见包内报告"
     record.finished_at = now
     session.flush()
+
+
+def _share_with_every_host(session: Session, docs: DocumentServices, package: Path, sha256: str,
+                           now: datetime) -> None:
+    """With the database file store the app hosts share nothing but the database, so the finished package
+    goes into it too, a chunk at a time: the host an archivist's download lands on may not be the one whose
+    background loop built it. The local folder store keeps it where it was written."""
+    if isinstance(docs.store, FileStore) or docs.store.exists(sha256):
+        return
+    if session.get(StoredFile, sha256) is None:
+        session.add(StoredFile(sha256=sha256, size=package.stat().st_size, media_type=ZIP, created_at=now))
+        session.flush()
+    with package.open("rb") as stream:
+        if not docs.store.adopt(session, sha256, iter(lambda: stream.read(PACKAGE_CHUNK), b"")):
+            raise ExportFailed("归档包写入文件库时校验不符，请重试。")
 
 
 def export_options(record: ArchiveExport) -> ExportOptions:
@@ -247,12 +266,20 @@ def recent_exports(session: Session, town: GridNode, limit: int = 20) -> list[Ar
 
 
 def export_path(data_dir: Path, record: ArchiveExport) -> Path:
+    """The finished package in this host's data folder."""
+    path = local_package(data_dir, record)
+    if path is None:
+        raise NotFound("归档包文件已不存在。")
+    return path
+
+
+def local_package(data_dir: Path, record: ArchiveExport) -> Path | None:
+    """The finished package in this host's data folder; None when it is not here (built on another host, or
+    removed), and the file store's copy is what remains (see _share_with_every_host)."""
     if record.status != "done" or not record.filename:
         raise NotFound("该归档包尚未生成。")
     path = exports_dir(data_dir) / record.filename
-    if not path.exists():
-        raise NotFound("归档包文件已不存在。")
-    return path
+    return path if path.exists() else None
 
 
 def stored_codes(session: Session, town: GridNode, year: int) -> dict[int, str]:
