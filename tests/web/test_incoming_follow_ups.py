@@ -83,3 +83,37 @@ def test_only_the_handler_starts_from_the_document(session, town, sign_in):  # n
     assert "该类办理不能由来文发起" in unknown.get_data(as_text=True)
     assert session.scalars(select(CaseLink)).all() == []
     assert session.scalars(select(ProcessInstance).where(ProcessInstance.procedure != "incoming")).all() == []
+
+
+def test_the_handler_sets_up_a_special_campaign_from_the_document(session, town, sign_in):  # noqa: F811
+    """A county's notice calling for a 专项行动: the handling clerk sets it up from the 收文, named from its title
+    and citing it as 依据; the campaign and the 收文 name each other, and the 收文处理单's 办结 line lists it."""
+    import html
+    import re
+
+    from webapp.models import SpecialCampaign
+
+    instance_id = _to_handling(session, sign_in)
+    clerk = sign_in("clerk")
+    link = re.search(r'href="([^"]+)">建立专项行动<', clerk.get(f"/cases/{instance_id}").get_data(as_text=True))
+    form = clerk.get(html.unescape(link.group(1))).get_data(as_text=True)
+    assert 'value="冬春火灾防控工作"' in form and f'value="{BASIS}"' in form
+    assert re.search(rf'name="basis_case" type="hidden" value="{instance_id}"', form)
+    posted = {"name": "冬春火灾防控工作", "starts_on": "2026-11-25", "ends_on": "2027-02-28", "basis": BASIS,
+              "basis_case": str(instance_id), "checklist": "疏散通道是否畅通"}
+    assert clerk.post("/campaigns/new", posted).status_code == 302
+    campaign = session.scalar(select(SpecialCampaign))
+    assert (campaign.basis, campaign.basis_instance_id) == (BASIS, instance_id)
+    shown = clerk.get(f"/campaigns/{campaign.id}").get_data(as_text=True)
+    assert f'<a href="/cases/{instance_id}">{BASIS}</a>' in shown
+    assert "专项行动：冬春火灾防控工作" in clerk.get(f"/cases/{instance_id}").get_data(as_text=True)
+
+    assert clerk.post(f"/tasks/{task_id(session, 'handle')}", {"handling": "已部署专项行动。"}).status_code == 302
+    assert "建立专项行动" not in clerk.get(f"/cases/{instance_id}").get_data(as_text=True)  # 承办 is over
+    assert sign_in("leader").post(f"/tasks/{task_id(session, 'read')}", {"read_remark": ""}).status_code == 302
+    assert clerk.post(f"/tasks/{task_id(session, 'close')}", {"closing_note": ""}).status_code == 302
+    session.expire_all()
+    sheet = session.scalar(select(Document).where(Document.template_key == "incoming_sheet"))
+    opened = docx.Document(io.BytesIO(clerk.get(f"/documents/{sheet.id}.docx").data))
+    rows = {row.cells[0].text: row.cells[1].text for table in opened.tables for row in table.rows}
+    assert rows["办结"] == "办结。由此发起：专项行动：冬春火灾防控工作"

@@ -61,8 +61,3 @@ def started_from(session: Session, instance: ProcessInstance) -> list[ProcessIns
 def basis_of(session: Session, instance: ProcessInstance) -> CaseLink | None:
     """依据来文: the link to the case this one was started from, if any."""
     return session.scalar(select(CaseLink).where(CaseLink.target_id == instance.id))
-
-
-def summary(cases: list[ProcessInstance]) -> str:
-    """One line for a record: 发文：关于…的通知、会议（2026-03-10）."""
-    return "、".join(case.title for case in cases)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from webapp.cases import registry
 from webapp.cases.registry import Figure, ItemCount
-from webapp.models import GridNode, SpecialCampaign, Unit, User
+from webapp.models import GridNode, ProcessInstance, SpecialCampaign, Unit, User
 from webapp.models.campaigns import CampaignItem
 from webapp.models.grid import UNIT_CATEGORIES
 from webapp.services.documents import DocumentServices
@@ -37,6 +37,8 @@ class CampaignInput:
     categories: list[str]
     area_ids: list[int]
     checklist: list[str]  # one item a line, its basis after a bar (BASIS_BAR, or "|")
+    basis: str = ""  # 依据: the document that asked for the campaign
+    basis_instance_id: int | None = None  # the 收文 case it is set up from (kept from the first save)
 
 
 def parse_items(lines: list[str]) -> list[CampaignItem]:
@@ -103,14 +105,33 @@ def save(session: Session, *, user: User, values: CampaignInput, now: datetime,
     if problems:
         raise InvalidInput("专项行动未保存，请按提示修改。", fields=problems)
     if campaign is None:
-        campaign = SpecialCampaign(town=town, created_at=now)
+        campaign = SpecialCampaign(town=town, created_at=now,
+                                   basis_instance_id=_basis_case(session, user, values.basis_instance_id))
         session.add(campaign)
+    campaign.basis = values.basis.strip()[:300]
     campaign.name, campaign.starts_on, campaign.ends_on = values.name.strip(), values.starts_on, values.ends_on
     campaign.categories, campaign.area_ids = list(values.categories), list(values.area_ids)
     campaign.checklist = [{"name": item.name, "legal_basis": item.legal_basis}
                           for item in parse_items(values.checklist)]
     session.flush()
     return campaign
+
+
+def _basis_case(session: Session, user: User, instance_id: int | None) -> int | None:
+    """The 收文 case a new campaign answers, if it is one the user may see (another town's: 403, logged)."""
+    if instance_id is None:
+        return None
+    case = session.get(ProcessInstance, instance_id)
+    if case is None:
+        raise NotFound("依据的来文案件不存在。")
+    ensure_in_scope(user, case.grid)
+    return case.id
+
+
+def set_up_from(session: Session, instance_id: int) -> list[SpecialCampaign]:
+    """The campaigns set up from this 收文 case (its 由此发起的办理), oldest first."""
+    return list(session.scalars(select(SpecialCampaign).where(SpecialCampaign.basis_instance_id == instance_id)
+                                .order_by(SpecialCampaign.id)))
 
 
 def get(session: Session, user: User, campaign_id: int) -> SpecialCampaign:

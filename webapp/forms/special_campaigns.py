@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from wtforms import SelectField, StringField, TextAreaField, ValidationError
+from wtforms import HiddenField, SelectField, StringField, TextAreaField, ValidationError
 
 from webapp.cases import special_campaigns
 from webapp.forms.common import CheckboxList, ChineseForm, max_length, optional, required
@@ -24,6 +24,9 @@ class SpecialCampaignForm(ChineseForm):
     categories = CheckboxList("对象场所类别（不选为全部）", choices=list(UNIT_CATEGORIES.items()),
                               validate_choice=False)
     area_ids = CheckboxList("行动范围（不选为全镇）", coerce=int, validate_choice=False)
+    basis = StringField("依据", validators=[optional(), max_length(300)],
+                        render_kw={"placeholder": "如：县消安委办《关于开展打通生命通道专项行动的通知》"})
+    basis_case = HiddenField()  # the 收文 case it is set up from, given by that case's page
     checklist = TextAreaField("专项检查内容", validators=[optional(), max_length(6000)], render_kw={"rows": 6},
                               description="每行一项，“｜”后写依据（检查不合格时作为整改通知书的依据），如"
                                           "“疏散通道是否畅通｜《中华人民共和国消防法》第二十八条”。")
@@ -52,7 +55,14 @@ class SpecialCampaignForm(ChineseForm):
         return special_campaigns.CampaignInput(
             name=self.name.data or "", starts_on=self.starts_on.data, ends_on=self.ends_on.data,
             categories=list(self.categories.data or []), area_ids=list(self.area_ids.data or []),
-            checklist=(self.checklist.data or "").splitlines())
+            checklist=(self.checklist.data or "").splitlines(), basis=self.basis.data or "",
+            basis_instance_id=int(self.basis_case.data) if (self.basis_case.data or "").isdigit() else None)
+
+    def prefill_from(self, args: Any) -> None:
+        """A new campaign set up from a 收文 (its 承办): name, 依据 and the case as that page passes them."""
+        self.name.data = (args.get("name") or "")[:100]
+        self.basis.data = (args.get("basis") or "")[:300]
+        self.basis_case.data = args.get("basis_case") or ""
 
 
 def campaign_field() -> SelectField:

@@ -38,6 +38,11 @@ class SpecialCampaign(db.Model):
     # the campaign's own items: {"name", "legal_basis"} each (a campaign saved before items had a basis holds
     # plain strings; `items` reads both)
     checklist: Mapped[list] = mapped_column(JSON, default=list)
+    # 依据: the document that asked for it, e.g. a county's notice; `basis_instance_id` is the 收文 case the
+    # campaign was set up from (承办), which then lists it among 由此发起的办理
+    basis: Mapped[str] = mapped_column(String(300), default="")
+    basis_instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id", ondelete="SET NULL"),
+                                                          index=True)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime())
 
     town: Mapped[GridNode] = relationship()

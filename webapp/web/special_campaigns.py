@@ -3,7 +3,7 @@ closing report (总结报告, DOCX)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, url_for
+from flask import Blueprint, render_template, request, url_for
 
 from webapp.cases import special_campaigns
 from webapp.extensions import db
@@ -42,6 +42,8 @@ def _form(campaign: SpecialCampaign | None) -> SpecialCampaignForm:
     form.setup([n for n in grid.nodes_in_scope(db.session, acting_user()) if town.contains(n)])
     if campaign is not None and not form.is_submitted():
         form.checklist.data = "\n".join(special_campaigns.item_line(item) for item in campaign.items)
+    elif campaign is None and not form.is_submitted():
+        form.prefill_from(request.args)
     return form
 
 

@@ -6,12 +6,13 @@ rolls it back, so no number is consumed.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from webapp.cases import follow_ups
+from webapp.cases import follow_ups, special_campaigns
 from webapp.cases.registry import Basis, StepContext
 from webapp.cases.runtime import CaseRuntime
 from webapp.clock import local_day
@@ -136,6 +137,14 @@ def basis(incoming: IncomingDocument) -> Basis:
     return Basis(incoming.instance_id, incoming.title, incoming.sender, incoming.sender_number)
 
 
+def campaign_prefill(incoming: IncomingDocument) -> dict[str, object]:
+    """What a 专项行动 set up from this document starts with: its name from the title (关于开展…的通知 →
+    …), the document as its 依据, and this case."""
+    name = re.sub(r"^关于(开展|组织开展|深入开展)?", "", incoming.title)
+    name = re.sub(r"的(通知|实施方案|工作方案|方案|意见)$", "", name) or incoming.title
+    return {"name": name[:100], "basis": basis(incoming).label[:300], "basis_case": incoming.instance_id}
+
+
 def start_follow_up(session: Session, runtime: CaseRuntime, *, instance: ProcessInstance, key: str, user: User,
                     now: datetime) -> ProcessInstance:
     """承办: the handling person starts another procedure (发文, 会议 …) from the received document, before the
@@ -148,14 +157,20 @@ def start_follow_up(session: Session, runtime: CaseRuntime, *, instance: Process
     return follow_ups.start(session, runtime, key=key, basis=basis(incoming), user=user, now=now)
 
 
-def _closing_opinion(closing_note: str, started: list[ProcessInstance]) -> str:
-    """办结's line on the 收文处理单: the note, and the cases the handling started (its 办理结果)."""
+def started_from(session: Session, instance: ProcessInstance) -> list[str]:
+    """由此发起的办理 as the 收文处理单 names it: the cases started from this one, then the 专项行动 set up."""
+    cases = [case.title for case in follow_ups.started_from(session, instance)]
+    return cases + [f"专项行动：{c.name}" for c in special_campaigns.set_up_from(session, instance.id)]
+
+
+def _closing_opinion(closing_note: str, started: list[str]) -> str:
+    """办结's line on the 收文处理单: the note, and what the handling started (its 办理结果)."""
     opinion = (closing_note or "办结").rstrip("。")
-    return f"{opinion}。由此发起：{follow_ups.summary(started)}" if started else opinion
+    return f"{opinion}。由此发起：{'、'.join(started)}" if started else opinion
 
 
 def sheet_context(incoming: IncomingDocument, *, closing_note: str = "", closed_by: str = "",
-                  closed_on: str = "", started: list[ProcessInstance] | None = None) -> dict:
+                  closed_on: str = "", started: list[str] | None = None) -> dict:
     """What the 收文处理单 prints: the registration, then each step's person, opinion and date."""
     readings = [{"name": r.reader_name, "date": local_day(r.read_at), "remark": r.remark or "已阅"}
                 if r.read_at else {"name": r.reader_name, "date": "", "remark": "未阅"} for r in incoming.readings]
@@ -186,7 +201,7 @@ def close(context: StepContext) -> list[int]:
     incoming.closed_by_name, incoming.closed_at = _name(context.user), context.now
     data = sheet_context(incoming, closing_note=incoming.closing_note, closed_by=incoming.closed_by_name,
                          closed_on=local_day(context.now),
-                         started=follow_ups.started_from(session, context.instance))
+                         started=started_from(session, context.instance))
     sheet = documents.create_record(
         session, context.services.documents, template_key=SHEET, context=data, title=f"收文处理单：{incoming.title}",
         subject=documents.Subject(context.instance.grid, None, context.instance, context.step_key),
@@ -203,7 +218,7 @@ def preview(context: StepContext, template_key: str) -> dict:
     incoming = _required(context.session, context.instance)
     return sheet_context(incoming, closing_note=context.data.get("closing_note") or "",
                          closed_by=_name(context.user), closed_on=local_day(context.now),
-                         started=follow_ups.started_from(context.session, context.instance))
+                         started=started_from(context.session, context.instance))
 
 
 def task_subject(session: Session, instance: ProcessInstance, key: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from webapp.cases import follow_ups
+from webapp.cases import follow_ups, special_campaigns
 from webapp.extensions import db
 from webapp.models import ProcessInstance
 from webapp.procedures.incoming import incoming
@@ -33,8 +33,12 @@ def incoming_helpers() -> dict:
         """由此发起的办理, and what the 承办 person may still start (while 承办 is open)."""
         user = acting_user()
         open_to_start = found.handler_id == user.id and found.handled_at is None and instance.status == "running"
+        may_set_up = open_to_start and user.has_role("admin", "clerk") and user.scope.level == "town"
         return {"started": follow_ups.started_from(db.session, instance),
-                "choices": follow_ups.choices(user) if open_to_start else []}
+                "campaigns": special_campaigns.set_up_from(db.session, instance.id),
+                "choices": follow_ups.choices(user) if open_to_start else [],
+                "campaign_url": url_for("special_campaigns.edit", **incoming.campaign_prefill(found))
+                if may_set_up else None}
 
     return {"incoming_case": incoming_case, "incoming_follow_ups": incoming_follow_ups}
 
