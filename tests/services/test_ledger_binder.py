@@ -180,6 +180,8 @@ def test_a_chunk_uses_the_pdf_the_pdf_job_stored_instead_of_converting_again(ses
     writer.write(stored)
     minutes.pdf_sha256 = docs.store.put(session, stored.getvalue(), PDF, MOMENT).sha256
     session.commit()
+    # the worker's PDF cache outlives a test, and another test may have converted these very bytes
+    pdf_cache_path(docs, minutes.file_sha256).unlink(missing_ok=True)
     job = ledger_binder.queue(session, docs, user=small_town.users["clerk"], year=2026, chosen=["会议纪要"],
                               now=MOMENT)
     session.commit()
