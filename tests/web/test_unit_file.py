@@ -157,6 +157,7 @@ def _store_a_pdf_of_the_letter_with_one_more_page(app, session, document_id: int
     made.write(out)
     document.pdf_sha256 = docs.store.put(session, out.getvalue(), PDF, app.extensions["firegrid.clock"].now()).sha256
     session.commit()
+    pdf_cache_path(docs, document.file_sha256).unlink(missing_ok=True)  # the worker's cache outlives a test
     return pages
 
 
