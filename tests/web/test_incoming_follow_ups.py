@@ -25,6 +25,16 @@ def _to_handling(session, sign_in) -> int:  # noqa: ANN001
     return session.scalar(select(IncomingDocument)).instance_id
 
 
+def _read_and_closed(session, sign_in, clerk) -> str:  # noqa: ANN001
+    """The leader reads, the clerk closes: the 收文处理单's 办结 line."""
+    assert sign_in("leader").post(f"/tasks/{task_id(session, 'read')}", {"read_remark": ""}).status_code == 302
+    assert clerk.post(f"/tasks/{task_id(session, 'close')}", {"closing_note": ""}).status_code == 302
+    session.expire_all()
+    sheet = session.scalar(select(Document).where(Document.template_key == "incoming_sheet"))
+    opened = docx.Document(io.BytesIO(clerk.get(f"/documents/{sheet.id}.docx").data))
+    return {row.cells[0].text: row.cells[1].text for table in opened.tables for row in table.rows}["办结"]
+
+
 def test_the_handler_starts_a_notice_and_a_meeting_linked_both_ways(session, town, sign_in):  # noqa: F811
     instance_id = _to_handling(session, sign_in)
     clerk = sign_in("clerk")
@@ -61,13 +71,7 @@ def test_the_handler_starts_a_notice_and_a_meeting_linked_both_ways(session, tow
     late = clerk.post(f"/incoming/{instance_id}/follow-up/notice_issuance", follow_redirects=True)
     assert "本件已承办完毕" in late.get_data(as_text=True)
     assert len(session.scalars(select(CaseLink)).all()) == 2
-    assert sign_in("leader").post(f"/tasks/{task_id(session, 'read')}", {"read_remark": ""}).status_code == 302
-    assert clerk.post(f"/tasks/{task_id(session, 'close')}", {"closing_note": ""}).status_code == 302
-    session.expire_all()
-    sheet = session.scalar(select(Document).where(Document.template_key == "incoming_sheet"))
-    opened = docx.Document(io.BytesIO(clerk.get(f"/documents/{sheet.id}.docx").data))
-    rows = {row.cells[0].text: row.cells[1].text for table in opened.tables for row in table.rows}
-    assert rows["办结"] == f"办结。由此发起：{notice.title}、{meeting.title}"
+    assert _read_and_closed(session, sign_in, clerk) == f"办结。由此发起：{notice.title}、{meeting.title}"
 
 
 def test_only_the_handler_starts_from_the_document(session, town, sign_in):  # noqa: F811
@@ -110,10 +114,4 @@ def test_the_handler_sets_up_a_special_campaign_from_the_document(session, town,
 
     assert clerk.post(f"/tasks/{task_id(session, 'handle')}", {"handling": "已部署专项行动。"}).status_code == 302
     assert "建立专项行动" not in clerk.get(f"/cases/{instance_id}").get_data(as_text=True)  # 承办 is over
-    assert sign_in("leader").post(f"/tasks/{task_id(session, 'read')}", {"read_remark": ""}).status_code == 302
-    assert clerk.post(f"/tasks/{task_id(session, 'close')}", {"closing_note": ""}).status_code == 302
-    session.expire_all()
-    sheet = session.scalar(select(Document).where(Document.template_key == "incoming_sheet"))
-    opened = docx.Document(io.BytesIO(clerk.get(f"/documents/{sheet.id}.docx").data))
-    rows = {row.cells[0].text: row.cells[1].text for table in opened.tables for row in table.rows}
-    assert rows["办结"] == "办结。由此发起：专项行动：冬春火灾防控工作"
+    assert _read_and_closed(session, sign_in, clerk) == "办结。由此发起：专项行动：冬春火灾防控工作"
