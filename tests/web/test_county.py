@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from tests import factories
 from tests.services.test_evaluation_records import at
+from tests.web.test_page_queries import _statements
 from webapp.cases import actions as cases
+from webapp.cases.coverage import month_coverage
 from webapp.clock import TZ
 from webapp.models import AuditEvent, GridNode, ProcessInstance, Unit, User, WorkTask
 from webapp.procedures.inspection.setup import checklist_for
@@ -174,6 +176,26 @@ def test_county_user_sees_every_town_with_its_own_figures(county, sign_in):
     assert f'href="{meetings_link.replace("&", "&amp;")}"' in html
     plan = visitor.get(meetings_link).get_data(as_text=True)
     assert "会议计划（柏树镇）" in plan and "2026-09-15" in plan
+
+
+def test_overview_sends_as_many_statements_for_4_towns_as_for_2(app, county, session, sign_in):
+    """Each figure is one grouped query for every town (issue 24, item 4): two more towns, no more statements;
+    and each town's coverage is the one its coverage page counts."""
+    visitor = sign_in("county")
+    two_towns = _statements(app, visitor, "/county/")
+    for index in range(2):
+        town = factories.town(session, f"新建{index}镇", region=county.region)
+        village = factories.village(session, town, f"新建{index}村", areas=(f"新建{index}一组",))
+        factories.unit(session, village.children[0], f"新建{index}商店")
+    session.commit()
+    four_towns = _statements(app, visitor, "/county/")
+    assert len(four_towns) <= len(two_towns), (two_towns, four_towns)
+    html = visitor.get("/county/").get_data(as_text=True)
+    assert _row(html, "新建1镇") == {"未整改隐患": "0", "逾期未办": "0", "2026年责任书签订率": "—", "本月检查": "0",
+                                  "本月走访覆盖率": "0%（0/1）", "2026年已召开会议": "0"}
+    for town in (county.town_a, county.town_b):
+        total = month_coverage(session, town, "2026-09").total
+        assert _row(html, town.name)["本月走访覆盖率"] == f"{total.rate_text}（{total.visited}/{total.total}）"
 
 
 def test_overview_exports_the_same_table_to_excel(county, sign_in):

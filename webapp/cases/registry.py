@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -11,7 +12,7 @@ from webapp.engine import KnownKeys, Problem, SpecRegistry
 from webapp.services import jobs
 
 if TYPE_CHECKING:
-    from sqlalchemy import Select
+    from sqlalchemy import ColumnElement, Select
     from sqlalchemy.orm import Session
 
     from webapp.cases.runtime import CaseRuntime
@@ -44,6 +45,36 @@ class Figure:
     order: int = 50  # column position on the overview
     endpoint: str | None = None  # a page listing what is counted, for this town (url_for endpoint)
     args: tuple[tuple[str, Any], ...] = ()  # its URL arguments
+
+
+class TownTally:
+    """Counts per grid path summed into the towns they fall under: the county overview asks each figure once for
+    every town (one grouped query), not once per town."""
+
+    def __init__(self, towns: list[GridNode]) -> None:
+        self.ids = {town.path: town.id for town in towns}
+        # every town's path starts with it (the region's, or a town's own when there is one): a cheap first filter
+        self.prefix = os.path.commonprefix(list(self.ids))
+
+    def under(self, path: ColumnElement[str]) -> ColumnElement[bool]:
+        return path.startswith(self.prefix)
+
+    def town_of(self, path: str) -> int | None:
+        """The id of the town `path` lies under, if any of the towns."""
+        end = path.find("/", 1)
+        while end != -1:
+            if (found := self.ids.get(path[:end + 1])) is not None:
+                return found
+            end = path.find("/", end + 1)
+        return None
+
+    def sum(self, rows: Iterable[tuple[str, int]]) -> dict[int, int]:
+        """(grid path, count) rows → town id → total (0 for a town without any)."""
+        totals = dict.fromkeys(self.ids.values(), 0)
+        for path, count in rows:
+            if (town_id := self.town_of(path)) is not None:
+                totals[town_id] += count
+        return totals
 
 
 @dataclass(frozen=True)
@@ -284,14 +315,17 @@ class Procedure:
     archive_groups: tuple[tuple[str, ...], ...] = ()
     # The number prefixes this procedure's documents are numbered under.
     number_prefixes: tuple[NumberUse, ...] = ()
-    # The county overview's figures for one town at `now` (open hazards, signing rate …), from its own queries.
-    town_figures: Callable[[Session, GridNode, datetime], list[Figure]] | None = None
+    # The county overview's figures of each town (by id) at `now` (open hazards, signing rate …), from its own
+    # queries, each one grouped query for all the towns (`TownTally`), so their number does not grow with towns.
+    town_figures: Callable[[Session, list[GridNode], datetime], dict[int, list[Figure]]] | None = None
     # Its figures of the reports upward (统计报表: dashboards, 月调度, 季通报, the county roll-up).
     measures: tuple[Measure | Ratio, ...] = ()
     # The unit file's entries this procedure contributes for one unit (一户一档).
     unit_events: Callable[[Session, Unit], list[UnitEvent]] | None = None
     # Visits of units under a grid node from `start` to `end` (both included), for coverage and 漏查.
     unit_visits: Callable[[Session, GridNode, date, date], list[Visit]] | None = None
+    # The same visits as a query of the visited units' ids (any grid), for counting them in the database.
+    visited_unit_ids: Callable[[date, date], Select] | None = None
     # The month's ("2026-09") visit plans on `grid`'s branch (the node, above or below it), and the page where
     # a clerk makes one (url_for endpoint), linked from the 上旬 reminder.
     visit_plans: Callable[[Session, GridNode, str], list[VisitPlan]] | None = None
@@ -379,6 +413,12 @@ def unit_visits(session: Session, grid: GridNode, start: date, end: date) -> lis
     """Every procedure's visits of units under `grid` in the period."""
     return [visit for procedure in _PROCEDURES.values() if procedure.unit_visits
             for visit in procedure.unit_visits(session, grid, start, end)]
+
+
+def visited_unit_ids(start: date, end: date) -> list[Select]:
+    """Every procedure's query of the ids of units visited in the period (both days included)."""
+    return [procedure.visited_unit_ids(start, end) for procedure in _PROCEDURES.values()
+            if procedure.visited_unit_ids]
 
 
 def visit_plans(session: Session, grid: GridNode, month: str) -> list[VisitPlan]:

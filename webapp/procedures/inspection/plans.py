@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import literal, or_, select
+from sqlalchemy import ColumnElement, Select, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases.registry import Visit, VisitPlan
@@ -127,11 +127,19 @@ def group_names(session: Session, plan: InspectionPlan) -> dict[int, str]:
 def unit_visits(session: Session, grid: GridNode, start: date, end: date) -> list[Visit]:
     """Coverage: every inspection of a unit now under `grid`, from `start` to `end` (Beijing days) — one query."""
     stmt = (select(Inspection.unit_id, Inspection.inspected_at).join(Unit, Inspection.unit_id == Unit.id)
-            .join(GridNode, Unit.grid_id == GridNode.id).where(
-                GridNode.path.startswith(grid.path),
-                Inspection.inspected_at >= datetime.combine(start, time(), TZ),
-                Inspection.inspected_at < datetime.combine(end + timedelta(days=1), time(), TZ)))
+            .join(GridNode, Unit.grid_id == GridNode.id).where(GridNode.path.startswith(grid.path),
+                                                               *_inspected_between(start, end)))
     return [Visit(unit_id, moment.astimezone(TZ).date(), "检查") for unit_id, moment in session.execute(stmt)]
+
+
+def visited_unit_ids(start: date, end: date) -> Select:
+    """The county overview's coverage: the units inspected from `start` to `end`, counted by the database."""
+    return select(Inspection.unit_id).where(*_inspected_between(start, end))
+
+
+def _inspected_between(start: date, end: date) -> tuple[ColumnElement[bool], ...]:
+    return (Inspection.inspected_at >= datetime.combine(start, time(), TZ),
+            Inspection.inspected_at < datetime.combine(end + timedelta(days=1), time(), TZ))
 
 
 def visit_plans(session: Session, grid: GridNode, month: str) -> list[VisitPlan]:

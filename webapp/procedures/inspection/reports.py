@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases import leads
 from webapp.cases.page_reads import shared_read
-from webapp.cases.registry import Figure, ItemCount
+from webapp.cases.registry import Figure, ItemCount, TownTally
 from webapp.models import Document, GridNode, HazardLead, SpecialCampaign, Unit, User, WorkTask
 from webapp.procedures.inspection.models import CampaignCheck, Hazard, Inspection, InspectionPlan
 from webapp.services.spreadsheets import table_workbook
@@ -101,21 +101,26 @@ def drill_down(session: Session, grid: GridNode, metric: str, now: datetime) -> 
     return [i for i in inspections_under(session, grid) if test(i)]
 
 
-def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure]:
-    """For the county overview: hazards not yet corrected (整改中 or 已移交), and this month's inspections."""
-    under_town = (select(Inspection.id).join(GridNode, Inspection.grid_id == GridNode.id)
-                  .where(GridNode.path.startswith(town.path)))
-    open_hazards = session.scalar(select(func.count()).select_from(Hazard).where(
-        Hazard.inspection_id.in_(under_town), Hazard.status.in_(("open", "interview", "escalated", "referred"))))
+def town_figures(session: Session, towns: list[GridNode], now: datetime) -> dict[int, list[Figure]]:
+    """For the county overview: hazards not yet corrected (整改中 or 已移交), and this month's inspections; each
+    one query grouped by grid path for all the towns."""
+    tally = TownTally(towns)
+    open_hazards = tally.sum(session.execute(
+        select(GridNode.path, func.count()).select_from(Hazard)
+        .join(Inspection, Hazard.inspection_id == Inspection.id).join(GridNode, Inspection.grid_id == GridNode.id)
+        .where(tally.under(GridNode.path), Hazard.status.in_(("open", "interview", "escalated", "referred")))
+        .group_by(GridNode.path)))
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    inspected = session.scalar(select(func.count()).select_from(under_town.where(
-        Inspection.inspected_at >= start, Inspection.inspected_at <= now).subquery()))
-    return [
-        Figure("未整改隐患", str(open_hazards), order=10, endpoint="inspection.cases",
+    inspected = tally.sum(session.execute(
+        select(GridNode.path, func.count()).select_from(Inspection).join(GridNode, Inspection.grid_id == GridNode.id)
+        .where(tally.under(GridNode.path), Inspection.inspected_at >= start, Inspection.inspected_at <= now)
+        .group_by(GridNode.path)))
+    return {town.id: [
+        Figure("未整改隐患", str(open_hazards[town.id]), order=10, endpoint="inspection.cases",
                args=(("grid_id", town.id), ("metric", "open"))),
-        Figure("本月检查", str(inspected), order=40, endpoint="inspection.cases",
+        Figure("本月检查", str(inspected[town.id]), order=40, endpoint="inspection.cases",
                args=(("grid_id", town.id), ("metric", "inspected"))),
-    ]
+    ] for town in towns}
 
 
 def unit_inspections(session: Session, unit: Unit) -> list[Inspection]:

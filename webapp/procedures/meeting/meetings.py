@@ -302,14 +302,16 @@ def _month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
-def town_figures(session: Session, town: GridNode, now: datetime) -> list[Figure]:
-    """For the county overview: meetings of the town's series held so far this year (纪要 issued or not)."""
-    held = session.scalar(
-        select(func.count()).select_from(Meeting).join(MeetingSeries, Meeting.series_id == MeetingSeries.id)
-        .where(MeetingSeries.town_id == town.id, Meeting.status.in_(("held", "issued")),
-               Meeting.held_on >= date(now.year, 1, 1), Meeting.held_on <= date(now.year, 12, 31)))
-    return [Figure(f"{now.year}年已召开会议", str(held), order=50, endpoint="meetings.plan",
-                   args=(("town", town.id), ("year", now.year)))]
+def town_figures(session: Session, towns: list[GridNode], now: datetime) -> dict[int, list[Figure]]:
+    """For the county overview: meetings of each town's series held so far this year (纪要 issued or not)."""
+    held = dict(session.execute(
+        select(MeetingSeries.town_id, func.count()).select_from(Meeting)
+        .join(MeetingSeries, Meeting.series_id == MeetingSeries.id)
+        .where(MeetingSeries.town_id.in_([town.id for town in towns]), Meeting.status.in_(("held", "issued")),
+               Meeting.held_on >= date(now.year, 1, 1), Meeting.held_on <= date(now.year, 12, 31))
+        .group_by(MeetingSeries.town_id)).all())
+    return {town.id: [Figure(f"{now.year}年已召开会议", str(held.get(town.id, 0)), order=50, endpoint="meetings.plan",
+                             args=(("town", town.id), ("year", now.year)))] for town in towns}
 
 
 def held_tallies(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:

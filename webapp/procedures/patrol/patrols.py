@@ -174,10 +174,18 @@ def unit_visits(session: Session, grid: GridNode, start: date, end: date) -> lis
     # Two columns only, and by the unit's grid now (as the inspection's visits): coverage reads years of them.
     stmt = (select(Patrol.unit_id, Patrol.patrolled_at).join(Unit, Patrol.unit_id == Unit.id)
             .join(GridNode, Unit.grid_id == GridNode.id)
-            .where(GridNode.path.startswith(grid.path),
-                   Patrol.patrolled_at >= datetime.combine(start, time.min, TZ),
-                   Patrol.patrolled_at < datetime.combine(end + timedelta(days=1), time.min, TZ)))
+            .where(GridNode.path.startswith(grid.path), *_patrolled_between(start, end)))
     return [Visit(unit_id, moment.astimezone(TZ).date(), LEAD_SOURCE) for unit_id, moment in session.execute(stmt)]
+
+
+def visited_unit_ids(start: date, end: date) -> Select:
+    """The county overview's coverage: the units patrolled from `start` to `end`, counted by the database."""
+    return select(Patrol.unit_id).where(*_patrolled_between(start, end))
+
+
+def _patrolled_between(start: date, end: date) -> tuple[ColumnElement[bool], ...]:
+    return (Patrol.patrolled_at >= datetime.combine(start, time.min, TZ),
+            Patrol.patrolled_at < datetime.combine(end + timedelta(days=1), time.min, TZ))
 
 
 def patrols_under(session: Session, grid: GridNode, start: date, end: date) -> list[Patrol]:
@@ -199,8 +207,7 @@ def campaign_figures(session: Session, campaign: SpecialCampaign) -> list[Figure
 
 
 def _patrolled(grid: GridNode, start: date, end: date) -> tuple[ColumnElement[bool], ...]:
-    return (GridNode.path.startswith(grid.path), Patrol.patrolled_at >= datetime.combine(start, time.min, TZ),
-            Patrol.patrolled_at < datetime.combine(end + timedelta(days=1), time.min, TZ))
+    return GridNode.path.startswith(grid.path), *_patrolled_between(start, end)
 
 
 def patrol_tallies(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:

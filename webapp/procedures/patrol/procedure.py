@@ -15,6 +15,7 @@ PROCEDURE = Procedure(
     after_start=patrols.record_patrol, case_title=patrols.case_title,
     play_demo_history=play_demo_history, demo_order=30,
     case_panel="procedures/patrol/context.html",
-    unit_events=patrols.unit_events, unit_visits=patrols.unit_visits, campaign_figures=patrols.campaign_figures,
+    unit_events=patrols.unit_events, unit_visits=patrols.unit_visits, visited_unit_ids=patrols.visited_unit_ids,
+    campaign_figures=patrols.campaign_figures,
     measures=patrols.MEASURES,
 )
