@@ -139,7 +139,8 @@ def test_every_figure_equals_a_direct_count(county, session, sign_in):  # noqa: 
 def test_each_measures_query_sums_to_its_records_per_grid(county, session):  # noqa: F811
     """The dashboards sum a measure's query in the database; the drill-down lists its records: they agree, per path."""
     counted = [m for m in registry.measures() if isinstance(m, Measure) and m.counted]
-    assert {m.key for m in counted} >= {"inspections", "inspectors", "hazards_found", "letters_due", "patrols"}
+    assert {m.key for m in counted} >= {"inspections", "inspectors", "hazards_found", "letters_due", "patrols",
+                                        "meetings", "publicity", "fires"}
     for period in map(periods.parse, ("2026-09", "2026")):
         for measure in counted:
             rows = measure.counted(county.region, period.start, period.end).subquery()
