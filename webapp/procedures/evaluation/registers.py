@@ -16,7 +16,7 @@ from webapp.documents.templates_forms import chars_mm, mm_left
 from webapp.models import CommitteeMember, GridNode, Unit, User
 from webapp.procedures.evaluation.models import FIVE_INTO, PUBLICITY_KINDS, FireIncident, PublicityEvent
 from webapp.services.errors import InvalidInput, NotFound
-from webapp.services.grid import ensure_in_scope, get_node
+from webapp.services.grid import ensure_in_scope, get_node, in_subtree
 from webapp.services.spreadsheets import table_workbook
 
 PUBLICITY_HEADERS = ("序号", "日期", "类型", "“五进”", "主题", "对象", "参加人数", "网格", "组织部门", "照片数",
@@ -137,7 +137,7 @@ def binder_parts(session: Session, town: GridNode, year: int, today: date) -> li
 
 def _of_period(stmt: Select, model: type, day_column: Any, grid: GridNode, start: date, end: date) -> Select:
     return (stmt.join(GridNode, model.grid_id == GridNode.id)
-            .where(GridNode.path.startswith(grid.path), day_column >= start, day_column <= end))
+            .where(in_subtree(model.grid_id, grid), day_column >= start, day_column <= end))
 
 
 def _registered(session: Session, model: type, day_column: Any, grid: GridNode, start: date, end: date) -> list:

@@ -12,13 +12,14 @@ from webapp.cases.registry import Measure, Ratio, Tally
 from webapp.clock import TZ
 from webapp.models import GridNode
 from webapp.procedures.inspection.models import Hazard, Inspection
+from webapp.services.grid import in_subtree
 
 # A hazard counts as rectified when fixed on the spot or found rectified at the re-inspection.
 RECTIFIED = ("corrected_on_spot", "rectified")
 
 
 def _inspected(grid: GridNode, start: date, end: date) -> tuple[ColumnElement[bool], ...]:
-    return (GridNode.path.startswith(grid.path), Inspection.inspected_at >= datetime.combine(start, time.min, TZ),
+    return (in_subtree(Inspection.grid_id, grid), Inspection.inspected_at >= datetime.combine(start, time.min, TZ),
             Inspection.inspected_at < datetime.combine(end + timedelta(days=1), time.min, TZ))
 
 
@@ -72,7 +73,7 @@ def _overdue(grid: GridNode, end: date) -> tuple[ColumnElement[bool], ...]:
     """Hazards not yet rectified whose own due date (after an approved 延期 or a 约谈, the new one) fell before
     the period's end (found at any time): still open, waiting for a 约谈 or for their referral letter."""
     due = func.coalesce(Hazard.due_on, Hazard.deadline, Inspection.deadline)
-    return GridNode.path.startswith(grid.path), Hazard.status.in_(("open", "interview", "escalated")), due < end
+    return in_subtree(Inspection.grid_id, grid), Hazard.status.in_(("open", "interview", "escalated")), due < end
 
 
 def hazards_overdue(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
@@ -90,7 +91,7 @@ def _due(hazard: Hazard, inspection: Inspection) -> date | None:
 
 
 def _referred(grid: GridNode, start: date, end: date) -> tuple[ColumnElement[bool], ...]:
-    return GridNode.path.startswith(grid.path), Inspection.referred_on >= start, Inspection.referred_on <= end
+    return in_subtree(Inspection.grid_id, grid), Inspection.referred_on >= start, Inspection.referred_on <= end
 
 
 def referrals(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:

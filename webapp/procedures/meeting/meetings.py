@@ -15,6 +15,7 @@ from webapp.procedures.meeting.models import Meeting, MeetingDecision, MeetingSe
 from webapp.services import documents, grid
 from webapp.services.documents import DocumentServices, Subject
 from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.grid import in_subtree
 
 # key, name, months between meetings, NumberPrefix key (grammar qi), and the 纪要's mark (版头) a new town
 # starts with ({town}: its name)
@@ -316,7 +317,7 @@ def _held(stmt: Select, grid: GridNode, start: date, end: date) -> Select:
     """Meetings held in the period by the towns under `grid`."""
     return (stmt.join(MeetingSeries, Meeting.series_id == MeetingSeries.id)
             .join(GridNode, MeetingSeries.town_id == GridNode.id)
-            .where(GridNode.path.startswith(grid.path), Meeting.status.in_(("held", "issued")),
+            .where(in_subtree(MeetingSeries.town_id, grid), Meeting.status.in_(("held", "issued")),
                    Meeting.held_on >= start, Meeting.held_on <= end))
 
 

@@ -18,6 +18,7 @@ from webapp.models import GridNode, HazardLead, ProcessInstance, SpecialCampaign
 from webapp.procedures.patrol.models import CATEGORIES, LEAD_SOURCE, Patrol, PatrolHazard
 from webapp.services import units
 from webapp.services.errors import InvalidInput
+from webapp.services.grid import in_subtree
 
 KEY = "patrol"
 
@@ -199,7 +200,7 @@ def campaign_figures(session: Session, campaign: SpecialCampaign) -> list[Figure
 
 
 def _patrolled(grid: GridNode, start: date, end: date) -> tuple[ColumnElement[bool], ...]:
-    return (GridNode.path.startswith(grid.path), Patrol.patrolled_at >= datetime.combine(start, time.min, TZ),
+    return (in_subtree(Patrol.grid_id, grid), Patrol.patrolled_at >= datetime.combine(start, time.min, TZ),
             Patrol.patrolled_at < datetime.combine(end + timedelta(days=1), time.min, TZ))
 
 
