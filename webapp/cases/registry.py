@@ -11,7 +11,7 @@ from webapp.engine import KnownKeys, Problem, SpecRegistry
 from webapp.services import jobs
 
 if TYPE_CHECKING:
-    from sqlalchemy import Select
+    from sqlalchemy import CompoundSelect, Select
     from sqlalchemy.orm import Session
 
     from webapp.cases.runtime import CaseRuntime
@@ -134,7 +134,7 @@ class Measure:
     # The same count as a query of (grid path, weight) rows, which the dashboards sum per path in the database
     # instead of loading every record: a county's table then costs about what one town's does. None: the
     # tallies are counted (fine for the few meetings or fires of a period).
-    counted: Callable[[GridNode, date, date], Select] | None = None
+    counted: Callable[[GridNode, date, date], Select | CompoundSelect] | None = None
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,14 @@ def upgrade():
     op.create_index('ix_inspection_grid_inspected_at', 'inspection', ['grid_id', 'inspected_at'])
     op.create_index('ix_inspection_grid_referred_on', 'inspection', ['grid_id', 'referred_on'])
     op.create_index('ix_patrol_grid_patrolled_at', 'patrol', ['grid_id', 'patrolled_at'])
+    # 逾期未整改: the hazards whose due date (their own, else the notice's) has passed
+    op.create_index('ix_inspection_deadline', 'inspection', ['deadline'])
+    op.create_index('ix_inspection_hazard_deadline', 'inspection_hazard', ['deadline'])
 
 
 def downgrade():
+    op.drop_index('ix_inspection_hazard_deadline', table_name='inspection_hazard')
+    op.drop_index('ix_inspection_deadline', table_name='inspection')
     op.drop_index('ix_patrol_grid_patrolled_at', table_name='patrol')
     op.drop_index('ix_inspection_grid_referred_on', table_name='inspection')
     op.drop_index('ix_inspection_grid_inspected_at', table_name='inspection')

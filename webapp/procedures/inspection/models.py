@@ -111,7 +111,7 @@ class Inspection(db.Model):
     reinspection_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     referral_document_id: Mapped[int | None] = mapped_column(ForeignKey("document.id"))
     notice_number: Mapped[str] = mapped_column(String(60), default="")
-    deadline: Mapped[date | None] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date, index=True)
     served_on: Mapped[date | None] = mapped_column(Date)
     served_to: Mapped[str] = mapped_column(String(50), default="")  # 签收人
     reinspected_on: Mapped[date | None] = mapped_column(Date)
@@ -176,7 +176,7 @@ class Hazard(db.Model):
     rectified_on: Mapped[date | None] = mapped_column(Date)
     # 整改期限 as the notice orders it (kept on the record whatever follows), and the date the hazard is
     # due now: the same, or later after an approved extension (延期) or a 约谈.
-    deadline: Mapped[date | None] = mapped_column(Date)
+    deadline: Mapped[date | None] = mapped_column(Date, index=True)
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     interviewed_on: Mapped[date | None] = mapped_column(Date)  # 约谈: a later failure is referred
 
