@@ -139,13 +139,36 @@ def test_every_figure_equals_a_direct_count(county, session, sign_in):  # noqa: 
 def test_each_measures_query_sums_to_its_records_per_grid(county, session):  # noqa: F811
     """The dashboards sum a measure's query in the database; the drill-down lists its records: they agree, per path."""
     counted = [m for m in registry.measures() if isinstance(m, Measure) and m.counted]
-    assert {m.key for m in counted} >= {"inspections", "inspectors", "hazards_found", "letters_due", "patrols"}
+    assert {m.key for m in counted} >= {"inspections", "inspectors", "hazards_found", "letters_due", "patrols",
+                                        "meetings", "publicity", "fires"}
     for period in map(periods.parse, ("2026-09", "2026")):
         for measure in counted:
             rows = measure.counted(county.region, period.start, period.end).subquery()
             sums = dict(session.execute(select(rows.c.path, func.sum(rows.c.weight)).group_by(rows.c.path)).all())
             listed = Counter(t.grid_path for t in measure.tallies(session, county.region, period.start, period.end))
             assert {path: int(n) for path, n in sums.items()} == dict(listed), (measure.key, period.key)
+
+
+def test_overdue_hazards_take_the_due_date_from_the_hazard_else_the_notice(county, session):  # noqa: F811
+    """逾期未整改's query takes the due date from three places one at a time (for the indexes); it counts what
+    the records list: a hazard's own due date first (even when later than its deadline), then its deadline,
+    then the notice's."""
+    inspection = session.scalars(select(Inspection).order_by(Inspection.id)).first()
+    inspection.deadline = date(2026, 8, 1)
+    past, later = date(2026, 8, 15), date(2026, 10, 15)
+    for due_on, deadline in ((past, None), (None, past), (None, None), (later, past)):
+        session.add(Hazard(inspection=inspection, item_name="项", description="隐患", due_on=due_on, deadline=deadline))
+    session.flush()
+    measure = figures.column("hazards_overdue")
+    period = periods.parse("2026-09")
+    rows = measure.counted(county.region, period.start, period.end).subquery()
+    sums = dict(session.execute(select(rows.c.path, func.sum(rows.c.weight)).group_by(rows.c.path)).all())
+    listed = Counter(t.grid_path for t in measure.tallies(session, county.region, period.start, period.end))
+    assert {path: int(n) for path, n in sums.items()} == dict(listed)
+    mine = [t for t in measure.tallies(session, county.region, period.start, period.end)
+            if dict(t.args)["instance_id"] == inspection.instance_id]
+    # the fixture's own hazard (due by the notice) and three of the four added; not the one due on 10-15
+    assert len(mine) == 1 + 3 and sum(h.due_on == later for h in inspection.hazards) == 1
 
 
 def test_a_quarter_and_a_year_split_into_months_and_quarters(county, session, sign_in):  # noqa: F811

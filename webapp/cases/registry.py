@@ -12,7 +12,7 @@ from webapp.engine import KnownKeys, Problem, SpecRegistry
 from webapp.services import jobs
 
 if TYPE_CHECKING:
-    from sqlalchemy import ColumnElement, Select
+    from sqlalchemy import ColumnElement, CompoundSelect, Select
     from sqlalchemy.orm import Session
 
     from webapp.cases.runtime import CaseRuntime
@@ -165,7 +165,7 @@ class Measure:
     # The same count as a query of (grid path, weight) rows, which the dashboards sum per path in the database
     # instead of loading every record: a county's table then costs about what one town's does. None: the
     # tallies are counted (fine for the few meetings or fires of a period).
-    counted: Callable[[GridNode, date, date], Select] | None = None
+    counted: Callable[[GridNode, date, date], Select | CompoundSelect] | None = None
 
 
 @dataclass(frozen=True)

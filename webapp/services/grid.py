@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.interfaces import ORMOption
 
@@ -76,6 +76,13 @@ def get_in_scope(session: Session, user: User, model: type[Row], row_id: int, me
     row = found(session.get(model, row_id, options=options), message)
     ensure_in_scope(user, row.grid)  # type: ignore[attr-defined]
     return row
+
+
+def in_subtree(grid_id: ColumnElement[int], node: GridNode) -> ColumnElement[bool]:
+    """A row's grid (`grid_id`) is the node or below it, as `IN (the subtree's grid ids)`: the database then
+    reaches a town's rows through a (grid, day) index, grid by grid, where a path filter on a joined grid_node
+    made PostgreSQL read the whole county's period and throw away what lies in other towns."""
+    return grid_id.in_(select(GridNode.id).where(GridNode.path.startswith(node.path)))
 
 
 def nodes_in_scope(session: Session, user: User) -> list[GridNode]:

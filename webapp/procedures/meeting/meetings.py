@@ -6,7 +6,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, literal, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from webapp.cases.registry import Figure, Measure, Tally
@@ -15,6 +15,7 @@ from webapp.procedures.meeting.models import Meeting, MeetingDecision, MeetingSe
 from webapp.services import documents, grid
 from webapp.services.documents import DocumentServices, Subject
 from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.grid import in_subtree
 
 # key, name, months between meetings, NumberPrefix key (grammar qi), and the 纪要's mark (版头) a new town
 # starts with ({town}: its name)
@@ -314,15 +315,26 @@ def town_figures(session: Session, towns: list[GridNode], now: datetime) -> dict
                              args=(("town", town.id), ("year", now.year)))] for town in towns}
 
 
+def _held(stmt: Select, grid: GridNode, start: date, end: date) -> Select:
+    """Meetings held in the period by the towns under `grid`."""
+    return (stmt.join(MeetingSeries, Meeting.series_id == MeetingSeries.id)
+            .join(GridNode, MeetingSeries.town_id == GridNode.id)
+            .where(in_subtree(MeetingSeries.town_id, grid), Meeting.status.in_(("held", "issued")),
+                   Meeting.held_on >= start, Meeting.held_on <= end))
+
+
 def held_tallies(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
     """召开会议（次） of the reports upward: meetings held in the period by the towns under `grid`."""
-    stmt = (select(Meeting, GridNode.path).join(MeetingSeries, Meeting.series_id == MeetingSeries.id)
-            .join(GridNode, MeetingSeries.town_id == GridNode.id)
-            .where(GridNode.path.startswith(grid.path), Meeting.status.in_(("held", "issued")),
-                   Meeting.held_on >= start, Meeting.held_on <= end)
-            .order_by(Meeting.held_on, Meeting.id))
-    return [Tally(path, meeting.held_on, meeting.series.name, meeting.place, "cases.detail",
-                  (("instance_id", meeting.instance_id),)) for meeting, path in session.execute(stmt)]
+    stmt = _held(select(Meeting, MeetingSeries.name, GridNode.path), grid, start, end).order_by(Meeting.held_on,
+                                                                                               Meeting.id)
+    return [Tally(path, meeting.held_on, series_name, meeting.place, "cases.detail",
+                  (("instance_id", meeting.instance_id),)) for meeting, series_name, path in session.execute(stmt)]
 
 
-MEASURES = (Measure("meetings", "召开会议（次）", held_tallies, order=40),)
+def held_per_path(grid: GridNode, start: date, end: date) -> Select:
+    """(grid path, 1) per meeting of `held_tallies`: what the dashboards sum (one query for a county's towns)."""
+    return _held(select(GridNode.path.label("path"), literal(1).label("weight")).select_from(Meeting),
+                 grid, start, end)
+
+
+MEASURES = (Measure("meetings", "召开会议（次）", held_tallies, order=40, counted=held_per_path),)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, String, Text
+from sqlalchemy import JSON, Float, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -46,6 +46,9 @@ class Patrol(db.Model):
     grid: Mapped[GridNode] = relationship()
     hazards: Mapped[list[PatrolHazard]] = relationship(
         back_populates="patrol", cascade="all, delete-orphan", order_by="PatrolHazard.position")
+
+    # A grid's patrols of a period (the dashboards): the town's rows only, not the county's month.
+    __table_args__ = (Index("ix_patrol_grid_patrolled_at", "grid_id", "patrolled_at"),)
 
     @property
     def no_problem(self) -> bool:

@@ -18,6 +18,7 @@ from webapp.models import GridNode, HazardLead, ProcessInstance, SpecialCampaign
 from webapp.procedures.patrol.models import CATEGORIES, LEAD_SOURCE, Patrol, PatrolHazard
 from webapp.services import units
 from webapp.services.errors import InvalidInput
+from webapp.services.grid import in_subtree
 
 KEY = "patrol"
 
@@ -207,7 +208,7 @@ def campaign_figures(session: Session, campaign: SpecialCampaign) -> list[Figure
 
 
 def _patrolled(grid: GridNode, start: date, end: date) -> tuple[ColumnElement[bool], ...]:
-    return GridNode.path.startswith(grid.path), *_patrolled_between(start, end)
+    return in_subtree(Patrol.grid_id, grid), *_patrolled_between(start, end)
 
 
 def patrol_tallies(session: Session, grid: GridNode, start: date, end: date) -> list[Tally]:
