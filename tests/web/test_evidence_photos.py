@@ -170,3 +170,21 @@ def test_before_the_job_ran_the_unit_file_previews_the_original(app, session, sm
 def runtime_store(app):  # noqa: ANN001, ANN201
     return app.extensions["firegrid.runtime"].documents.store
 
+
+
+def test_a_photo_whose_file_is_gone_is_marked_and_the_next_one_still_gets_its_copy(app, session, small_town,
+                                                                                  sign_in):
+    """Not a decode failure — the stored bytes are missing (a restore gone wrong): the job marks that photo
+    and goes on, instead of failing its whole chunk until it gives up with every photo left pending."""
+    unit, walker = small_town.units["丰收便利店"], sign_in("inspector")
+    assert _submit(app, walker, unit.id, _jpeg()).status_code == 302
+    missing = session.scalars(select(EvidencePhoto)).one()
+    runtime_store(app).path(missing.file_sha256).unlink()
+    good = Image.effect_noise((300, 200), 30).convert("RGB")
+    out = io.BytesIO()
+    good.save(out, "JPEG")
+    assert _submit(app, walker, unit.id, out.getvalue()).status_code == 302
+    assert _run_jobs(app, session) == 2
+    session.expire_all()
+    states = [p.status for p in session.scalars(select(EvidencePhoto).order_by(EvidencePhoto.id))]
+    assert states == ["damaged", "ready"]

@@ -17,6 +17,7 @@ the copy on the spot (`printable`).
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,7 @@ from webapp.services.errors import InvalidInput
 from webapp.services.storage.backends import FileBackend
 
 JOB_KIND = "evidence_photos"
+log = logging.getLogger(__name__)
 CHUNK = 5  # photos per job chunk (about a tenth of a second each for a 12 MP photo), committed together
 DAMAGED_NOTICE = "photo_damaged"
 
@@ -74,9 +76,12 @@ def process(session: Session, store: FileBackend, photo_id: int, now: datetime) 
     stored = session.get(StoredFile, photo.file_sha256)
     ref = {"file": photo.file_sha256, "name": photo.name, "type": stored.media_type if stored else ""}
     try:
-        marked = uploads.watermark_photo(session, store, ref, unit_name=photo.unit_name, member=photo.member_name,
-                                         when=photo.taken_at)
-    except InvalidInput:
+        with session.begin_nested():  # a failure half-way keeps no print copy
+            marked = uploads.watermark_photo(session, store, ref, unit_name=photo.unit_name,
+                                             member=photo.member_name, when=photo.taken_at)
+    except Exception as error:  # noqa: BLE001 - any photo that cannot be done must not hold up the others
+        if not isinstance(error, InvalidInput):  # not a decode failure: a missing file, a Pillow bug …
+            log.exception("evidence photo %s could not be processed", photo_id)
         photo.status = "damaged"
         _tell_member(session, photo, now)
     else:
