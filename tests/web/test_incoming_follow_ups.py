@@ -114,4 +114,9 @@ def test_the_handler_sets_up_a_special_campaign_from_the_document(session, town,
 
     assert clerk.post(f"/tasks/{task_id(session, 'handle')}", {"handling": "已部署专项行动。"}).status_code == 302
     assert "建立专项行动" not in clerk.get(f"/cases/{instance_id}").get_data(as_text=True)  # 承办 is over
+    late = {**posted, "name": "另一行动", "basis_case": str(instance_id)}
+    assert clerk.post("/campaigns/new", late).status_code == 403  # a hand-made form: no longer handling it
+    odd = clerk.post("/campaigns/new", {**late, "basis_case": "²"})  # not an id: no basis, no error
+    assert odd.status_code == 302 and session.scalar(select(SpecialCampaign).where(
+        SpecialCampaign.name == "另一行动")).basis_instance_id is None
     assert _read_and_closed(session, sign_in, clerk) == "办结。由此发起：专项行动：冬春火灾防控工作"

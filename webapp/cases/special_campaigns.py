@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from webapp.cases import registry
 from webapp.cases.registry import Figure, ItemCount
-from webapp.models import GridNode, ProcessInstance, SpecialCampaign, Unit, User
+from webapp.models import GridNode, ProcessInstance, SpecialCampaign, Unit, User, WorkTask
 from webapp.models.campaigns import CampaignItem
 from webapp.models.grid import UNIT_CATEGORIES
 from webapp.services.documents import DocumentServices
@@ -118,13 +118,17 @@ def save(session: Session, *, user: User, values: CampaignInput, now: datetime,
 
 
 def _basis_case(session: Session, user: User, instance_id: int | None) -> int | None:
-    """The 收文 case a new campaign answers, if it is one the user may see (another town's: 403, logged)."""
+    """The 收文 case a new campaign answers: one in the user's scope (another town's: 403, logged) that the user
+    is handling now (holds a step of it, as the 承办 person does), like the 收文's own 由此发起."""
     if instance_id is None:
         return None
     case = session.get(ProcessInstance, instance_id)
     if case is None:
         raise NotFound("依据的来文案件不存在。")
     ensure_in_scope(user, case.grid)
+    holds = select(WorkTask.id).where(WorkTask.instance_id == case.id, WorkTask.assignee_id == user.id)
+    if case.status != "running" or session.scalar(holds.limit(1)) is None:
+        raise OutOfScope("只有正在承办该来文的人可以由此建立专项行动。")
     return case.id
 
 

@@ -56,13 +56,17 @@ class SpecialCampaignForm(ChineseForm):
             name=self.name.data or "", starts_on=self.starts_on.data, ends_on=self.ends_on.data,
             categories=list(self.categories.data or []), area_ids=list(self.area_ids.data or []),
             checklist=(self.checklist.data or "").splitlines(), basis=self.basis.data or "",
-            basis_instance_id=int(self.basis_case.data) if (self.basis_case.data or "").isdigit() else None)
+            basis_instance_id=int(self.basis_case.data) if _is_id(self.basis_case.data) else None)
 
     def prefill_from(self, args: Any) -> None:
         """A new campaign set up from a 收文 (its 承办): name, 依据 and the case as that page passes them."""
         self.name.data = (args.get("name") or "")[:100]
         self.basis.data = (args.get("basis") or "")[:300]
         self.basis_case.data = args.get("basis_case") or ""
+
+
+def _is_id(text: str | None) -> bool:
+    return bool(text) and text.isascii() and text.isdigit()
 
 
 def campaign_field() -> SelectField:
