@@ -304,6 +304,10 @@ def test_a_department_answering_after_the_clerk_is_recorded_and_a_stale_answer_i
     session.expire_all()
     row = session.get(ReferralAddressee, row.id)
     assert (row.result, row.recorded_by_id) == ("已查封液化气瓶", desk_user.id)
+    again = _answer(desk, row.id, "重复提交的结果", "answered")  # the same page sent twice: its own answer stands
+    assert again.status_code == 400
+    session.expire_all()
+    assert session.get(ReferralAddressee, row.id).result == "已查封液化气瓶"
     assert session.get(ProcessInstance, case.id).status == "completed"
     assert _feedback_result(session, case.id) == "派出所已责令整改"
     assert "提交处理结果" not in desk.get(f"/referrals/{row.id}").get_data(as_text=True)  # its own answer stands

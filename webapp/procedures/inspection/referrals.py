@@ -288,9 +288,17 @@ def record_result(session: Session, runtime: CaseRuntime, row: ReferralAddressee
     # and the case's own 登记处理反馈 takes this lock first too (lock_case_referrals) (PostgreSQL)
     referral = session.scalar(select(Referral).where(Referral.id == row.referral_id).with_for_update()
                               .execution_options(populate_existing=True))
+    # the row as it is now, under the lock: a colleague's answer since may have made this one unwelcome, and
+    # its files are the ones to add to
+    session.refresh(row)
+    if not may_answer(session, user, row):
+        raise InvalidInput(ANSWERED_MEANWHILE)
+    recorder = ReferralAddressee.recorded_by_id
     claimed = session.execute(
         update(ReferralAddressee).where(ReferralAddressee.id == row.id,
-                                        ReferralAddressee.status == (seen_status or row.status))
+                                        ReferralAddressee.status == (seen_status or row.status),
+                                        recorder.is_(None) if row.recorded_by_id is None
+                                        else recorder == row.recorded_by_id)
         .values(status="answered", feedback_on=feedback_on, measures=measures.strip(), result=result.strip(),
                 files=[*row.files, *files], recorded_by_id=user.id,
                 accepted_on=func.coalesce(ReferralAddressee.accepted_on, feedback_on))
