@@ -131,6 +131,8 @@ def store_files(session: Session, store: FileBackend, inspection: Inspection, fi
     if wrong:
         message = f"只能上传图片（JPG、PNG、WEBP）或PDF，且文件名与内容相符：{'、'.join(wrong)}"
         raise InvalidInput(message, fields={"files": message})
+    if files:  # on PostgreSQL two posts at once take turns here, so the second counts the first's files
+        session.execute(select(Inspection.id).where(Inspection.id == inspection.id).with_for_update())
     count, size = _sent_today(session, inspection, now)
     if files and (count + len(files) > cap.files
                   or size + sum(len(c) for c, _ in files) > cap.megabytes * 1024 * 1024):
