@@ -2,7 +2,7 @@
 finished cases and 50,000 open tasks, against one town of the same density, same run.
 
     python bench/county.py --database-url URL --baseline-url URL2 [--towns 30] [--units 100000]
-                           [--finished 1000000] [--open 50000] [--repeat 30] [--keep]
+                           [--finished 1000000] [--open 50000] [--repeat 30] [--keep] [--pages PAGE …]
 
 Generation: the grid and the accounts through the product's services (tests/factories.py); the units by bulk
 insert; then, for each kind of case, one template case made through the web client exactly as a user makes it
@@ -400,6 +400,11 @@ def _after_bulk(session: Session) -> None:
 
 # --- measuring ----------------------------------------------------------------------------------------------
 
+# --pages keys → the labels of page_urls
+PAGES = {"inbox": "待办 (inbox)", "unit": "unit page", "town-dashboard": "town dashboard",
+         "county-dashboard": "county dashboard", "overview": "county overview"}
+
+
 def page_urls(county: County) -> dict[str, tuple[str, str]]:
     """Page label → (username, URL), the first town's clerk/leader and the county supervisor."""
     unit_id = county.unit_ids[len(county.towns)]  # a unit of the first town with its share of cases
@@ -428,13 +433,14 @@ def _fetcher(app: Flask, county: County, label: str) -> Callable[[], float]:
     return fetch
 
 
-def measure(sides: list[tuple[Flask, County]], repeat: int) -> list[dict[str, tuple[float, float]]]:
-    """p50/p95 in ms of each page on each side, the sides fetched in turn (so both see the same load on a
-    shared machine), `repeat` times after one warm fetch."""
+def measure(sides: list[tuple[Flask, County]], repeat: int,
+            pages: list[str] | None = None) -> list[dict[str, tuple[float, float]]]:
+    """p50/p95 in ms of each page (all, or those labelled in `pages`) on each side, the sides fetched in turn
+    (so both see the same load on a shared machine), `repeat` times after one warm fetch."""
     for app, _county in sides:
         app.extensions["firegrid.clock"].set(MOMENT + timedelta(hours=1))
     results: list[dict[str, tuple[float, float]]] = [{} for _ in sides]
-    for label in page_urls(sides[0][1]):
+    for label in pages or page_urls(sides[0][1]):
         fetches = [_fetcher(app, county, label) for app, county in sides]
         samples: list[list[float]] = [[] for _ in sides]
         for _ in range(repeat):
@@ -503,6 +509,8 @@ def main() -> None:
     parser.add_argument("--open", dest="open_tasks", type=int, default=COUNTY.open_tasks)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--keep", action="store_true", help="measure the data already there (no generation)")
+    parser.add_argument("--pages", nargs="+", choices=list(PAGES), metavar="PAGE",
+                        help=f"measure only these pages ({', '.join(PAGES)}); default all")
     args = parser.parse_args()
     scale = Scale(args.towns, args.units, args.finished, args.open_tasks)
     data_dir = Path(tempfile.mkdtemp(prefix="firegrid-county-"))
@@ -513,7 +521,8 @@ def main() -> None:
     town_app, town, town_seconds, town_cases = prepare(town_url, scale.one_town(), args.keep, data_dir / "town", log)
     log(f"county: {scale}")
     county_app, county, county_seconds, county_cases = prepare(county_url, scale, args.keep, data_dir / "county", log)
-    town_pages, county_pages = measure([(town_app, town), (county_app, county)], args.repeat)
+    town_pages, county_pages = measure([(town_app, town), (county_app, county)], args.repeat,
+                                       [PAGES[key] for key in args.pages or ()])
     log(f"\n{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
         f"load average {os.getloadavg()[0]:.1f}; backend {county_url.split(':')[0]}")
     log(f"cases: one town {town_cases:,} (generated in {town_seconds:.0f} s), "
