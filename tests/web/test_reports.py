@@ -137,16 +137,20 @@ def test_every_figure_equals_a_direct_count(county, session, sign_in):  # noqa: 
 
 
 def test_each_measures_query_sums_to_its_records_per_grid(county, session):  # noqa: F811
-    """The dashboards sum a measure's query in the database; the drill-down lists its records: they agree, per path."""
-    counted = [m for m in registry.measures() if isinstance(m, Measure) and m.counted]
-    assert {m.key for m in counted} >= {"inspections", "inspectors", "hazards_found", "letters_due", "patrols",
-                                        "meetings", "publicity", "fires"}
+    """The dashboards sum each measure in the database (the measures of a shared query read together); the
+    drill-down lists its records: they agree, per path — an inspection's second hazard, rectified, included."""
+    inspection = session.scalars(select(Inspection).order_by(Inspection.id)).first()
+    session.add(Hazard(inspection=inspection, item_name="项", description="第二处", status="rectified"))
+    session.flush()
+    measures = [m for m in registry.measures() if isinstance(m, Measure)]
+    assert {m.key for m in measures if m.counted or m.shared} >= {
+        "inspections", "inspectors", "hazards_found", "hazards_rectified", "letters_due", "patrols", "meetings",
+        "publicity", "fires"}
     for period in map(periods.parse, ("2026-09", "2026")):
-        for measure in counted:
-            rows = measure.counted(county.region, period.start, period.end).subquery()
-            sums = dict(session.execute(select(rows.c.path, func.sum(rows.c.weight)).group_by(rows.c.path)).all())
+        found = figures.per_path(session, county.region, period)
+        for measure in measures:
             listed = Counter(t.grid_path for t in measure.tallies(session, county.region, period.start, period.end))
-            assert {path: int(n) for path, n in sums.items()} == dict(listed), (measure.key, period.key)
+            assert dict(+found[measure.key]) == dict(listed), (measure.key, period.key)
 
 
 def test_overdue_hazards_take_the_due_date_from_the_hazard_else_the_notice(county, session):  # noqa: F811

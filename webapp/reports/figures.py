@@ -7,14 +7,14 @@ child whose subtree holds it, so a county of thirty towns costs the same number 
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from webapp.cases import registry
-from webapp.cases.registry import Measure, Ratio, Tally
+from webapp.cases.registry import Measure, Ratio, SharedCount, Tally
 from webapp.models import GridNode, User
 from webapp.reports.periods import Period
 from webapp.services.errors import NotFound
@@ -78,8 +78,24 @@ def _by_path(session: Session, measure: Measure, node: GridNode, period: Period)
     return Counter({grid_path: int(total or 0) for grid_path, total in found})
 
 
-def _counts(session: Session, node: GridNode, period: Period) -> dict[str, Counter[str]]:
-    return {c.key: _by_path(session, c, node, period) for c in columns() if isinstance(c, Measure)}
+def _shared(session: Session, shared: SharedCount, node: GridNode, period: Period) -> dict[str, Counter[str]]:
+    """The totals of every measure a shared query counts, by measure key and grid path."""
+    found: dict[str, Counter[str]] = defaultdict(Counter)
+    for row in session.execute(shared.query(node, period.start, period.end)).mappings():
+        for key, total in row.items():
+            if key != "path":
+                found[key][row["path"]] += int(total or 0)
+    return found
+
+
+def per_path(session: Session, node: GridNode, period: Period) -> dict[str, Counter[str]]:
+    """Each measure's count per grid path under the node; a query that counts several measures is read once."""
+    measures = [c for c in columns() if isinstance(c, Measure)]
+    shared: dict[SharedCount, dict[str, Counter[str]]] = {}
+    for m in measures:
+        if m.shared and m.shared not in shared:
+            shared[m.shared] = _shared(session, m.shared, node, period)
+    return {m.key: shared[m.shared][m.key] if m.shared else _by_path(session, m, node, period) for m in measures}
 
 
 def _per_child(counts: Counter[str], node: GridNode) -> Counter[str]:
@@ -97,7 +113,7 @@ def build(session: Session, user: User, node: GridNode, period: Period, rank: st
     """The node's table for the period, for a user whose scope holds the node (else OutOfScope: 403)."""
     ensure_in_scope(user, node)
     cols = columns()
-    counts = {key: _per_child(found, node) for key, found in _counts(session, node, period).items()}
+    counts = {key: _per_child(found, node) for key, found in per_path(session, node, period).items()}
     total = Row(node.name, None, {key: sum(found.values()) for key, found in counts.items()})
     rows = [Row(child.name, child, {key: found[child.path] for key, found in counts.items()})
             for child in node.children]
@@ -126,7 +142,7 @@ def _rank(table: Table, by: Measure | Ratio) -> None:
 def trend(session: Session, user: User, node: GridNode, period: Period) -> list[Row]:
     """The node's totals in each month of a quarter, each quarter of a year (none for a month)."""
     ensure_in_scope(user, node)
-    return [Row(part.label, None, {key: sum(found.values()) for key, found in _counts(session, node, part).items()})
+    return [Row(part.label, None, {key: sum(found.values()) for key, found in per_path(session, node, part).items()})
             for part in period.parts()]
 
 

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, CompoundSelect, Select, func, literal, select, union_all
 from sqlalchemy.orm import Session, selectinload
 
-from webapp.cases.registry import Measure, Ratio, Tally
+from webapp.cases.registry import Measure, Ratio, SharedCount, Tally
 from webapp.clock import TZ
 from webapp.models import GridNode
 from webapp.procedures.inspection.models import Hazard, Inspection
@@ -119,17 +119,40 @@ def referrals(session: Session, grid: GridNode, start: date, end: date) -> list[
 
 ONE = literal(1)
 
+def _totals(*columns: ColumnElement, hazards: bool = False) -> Select:
+    """Per grid: its path and `columns` over the inspections (or their hazards) joined to it, grouped by the
+    grid's id (the path follows from it) rather than by the path's text: a county's 40,000 inspections hash
+    faster. The join to grid_node is also what lets PostgreSQL reach a town's rows grid by grid through the
+    (grid, day) index."""
+    stmt = select(GridNode.path.label("path"), *columns)
+    stmt = stmt.select_from(Hazard).join(Inspection, Hazard.inspection_id == Inspection.id) if hazards \
+        else stmt.select_from(Inspection)
+    return stmt.join(GridNode, Inspection.grid_id == GridNode.id).group_by(GridNode.id)
+
+
+def _inspection_totals(grid: GridNode, start: date, end: date) -> Select:
+    """检查单位 and 出动检查人员 per grid path: the period's inspections read once for both."""
+    return _totals(func.count().label("inspections"),
+                   func.sum(func.json_array_length(Inspection.inspectors)).label("inspectors")
+                   ).where(*_inspected(grid, start, end))
+
+
+def _hazard_totals(grid: GridNode, start: date, end: date) -> Select:
+    """发现隐患 and 已整改隐患 per grid path: the hazards of the period's inspections read once for both. (Kept apart
+    from the inspections: one query of all four, the hazards counted per inspection first, read every hazard
+    ever found and was no faster on a county's month.)"""
+    return _totals(func.count().label("hazards_found"),
+                   func.count().filter(Hazard.status.in_(RECTIFIED)).label("hazards_rectified"),
+                   hazards=True).where(*_inspected(grid, start, end))
+
+
+INSPECTION_TOTALS, HAZARD_TOTALS = SharedCount(_inspection_totals), SharedCount(_hazard_totals)
+
 MEASURES = (
-    Measure("inspections", "检查单位（家次）", inspections, order=10, charted=True,
-            counted=lambda grid, start, end: _per_path(ONE, *_inspected(grid, start, end))),
-    Measure("inspectors", "出动检查人员（人次）", inspectors, order=11,
-            counted=lambda grid, start, end: _per_path(func.json_array_length(Inspection.inspectors),
-                                                       *_inspected(grid, start, end))),
-    Measure("hazards_found", "发现隐患（处）", hazards_found, order=12, charted=True,
-            counted=lambda grid, start, end: _per_path(ONE, *_inspected(grid, start, end), hazards=True)),
-    Measure("hazards_rectified", "已整改隐患（处）", hazards_rectified, order=13, charted=True,
-            counted=lambda grid, start, end: _per_path(ONE, *_inspected(grid, start, end),
-                                                       Hazard.status.in_(RECTIFIED), hazards=True)),
+    Measure("inspections", "检查单位（家次）", inspections, order=10, charted=True, shared=INSPECTION_TOTALS),
+    Measure("inspectors", "出动检查人员（人次）", inspectors, order=11, shared=INSPECTION_TOTALS),
+    Measure("hazards_found", "发现隐患（处）", hazards_found, order=12, charted=True, shared=HAZARD_TOTALS),
+    Measure("hazards_rectified", "已整改隐患（处）", hazards_rectified, order=13, charted=True, shared=HAZARD_TOTALS),
     Ratio("rectification_rate", "整改率", "hazards_rectified", "hazards_found", order=14),
     Measure("hazards_overdue", "逾期未整改（处）", hazards_overdue, order=15,
             counted=lambda grid, start, end: _overdue_per_path(grid, end)),
