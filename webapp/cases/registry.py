@@ -155,8 +155,8 @@ class Tally:
 @dataclass(frozen=True)
 class SharedCount:
     """One grouped query that counts several measures at once (检查单位 and 出动检查人员 both sum the period's
-    inspections): `query(grid, start, end)` gives one row per grid path under `grid`, its `path` and one total
-    per measure, labelled with the measure's key. A dashboard reads it once for all of them, where a query per
+    inspections): `query(grid, start, end)` gives one row per grid path under `grid`, its path first, then one
+    total per measure, labelled with the measure's key. A dashboard reads it once for all of them, where a query per
     measure had the database read the same rows again for each (on a county's month, 40,000 inspections)."""
 
     query: Callable[[GridNode, date, date], Select]

@@ -7,7 +7,7 @@ child whose subtree holds it, so a county of thirty towns costs the same number 
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -80,11 +80,12 @@ def _by_path(session: Session, measure: Measure, node: GridNode, period: Period)
 
 def _shared(session: Session, shared: SharedCount, node: GridNode, period: Period) -> dict[str, Counter[str]]:
     """The totals of every measure a shared query counts, by measure key and grid path."""
-    found: dict[str, Counter[str]] = defaultdict(Counter)
-    for row in session.execute(shared.query(node, period.start, period.end)).mappings():
-        for key, total in row.items():
-            if key != "path":
-                found[key][row["path"]] += int(total or 0)
+    result = session.execute(shared.query(node, period.start, period.end))
+    keys = list(result.keys())[1:]  # after the path
+    found: dict[str, Counter[str]] = {key: Counter() for key in keys}
+    for path, *totals in result:
+        for key, total in zip(keys, totals, strict=True):
+            found[key][path] += int(total or 0)
     return found
 
 
