@@ -32,14 +32,18 @@ def _inspected_between(session: Session, grid: GridNode, start: date, end: date)
     return [(inspection, path) for inspection, path in session.execute(stmt)]
 
 
-def _per_path(weight: ColumnElement, *where: ColumnElement[bool], hazards: bool = False) -> Select:
-    """(grid path, weight) rows of the inspections (or their hazards) meeting `where`: what the dashboards sum."""
-    stmt = select(GridNode.path.label("path"), weight.label("weight"))
+def _joined(stmt: Select, hazards: bool) -> Select:
+    """`stmt` over the inspections (or their hazards), each joined to its grid."""
     if hazards:
         stmt = stmt.select_from(Hazard).join(Inspection, Hazard.inspection_id == Inspection.id)
     else:
         stmt = stmt.select_from(Inspection)
-    return stmt.join(GridNode, Inspection.grid_id == GridNode.id).where(*where)
+    return stmt.join(GridNode, Inspection.grid_id == GridNode.id)
+
+
+def _per_path(weight: ColumnElement, *where: ColumnElement[bool], hazards: bool = False) -> Select:
+    """(grid path, weight) rows of the inspections (or their hazards) meeting `where`: what the dashboards sum."""
+    return _joined(select(GridNode.path.label("path"), weight.label("weight")), hazards).where(*where)
 
 
 def _tally(inspection: Inspection, path: str, detail: str, subject: str = "") -> Tally:
@@ -119,15 +123,12 @@ def referrals(session: Session, grid: GridNode, start: date, end: date) -> list[
 
 ONE = literal(1)
 
+
 def _totals(*columns: ColumnElement, hazards: bool = False) -> Select:
-    """Per grid: its path and `columns` over the inspections (or their hazards) joined to it, grouped by the
-    grid's id (the path follows from it) rather than by the path's text: a county's 40,000 inspections hash
-    faster. The join to grid_node is also what lets PostgreSQL reach a town's rows grid by grid through the
-    (grid, day) index."""
-    stmt = select(GridNode.path.label("path"), *columns)
-    stmt = stmt.select_from(Hazard).join(Inspection, Hazard.inspection_id == Inspection.id) if hazards \
-        else stmt.select_from(Inspection)
-    return stmt.join(GridNode, Inspection.grid_id == GridNode.id).group_by(GridNode.id)
+    """Per grid: its path and `columns` over the inspections (or their hazards), grouped by the grid. The join to
+    grid_node is also what lets PostgreSQL reach a town's rows grid by grid through the (grid, day) index: with
+    the grid id alone (the paths named after grouping) it read the whole county's month for one town."""
+    return _joined(select(GridNode.path.label("path"), *columns), hazards).group_by(GridNode.id)
 
 
 def _inspection_totals(grid: GridNode, start: date, end: date) -> Select:
