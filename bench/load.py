@@ -30,6 +30,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import lxml.html
 import psycopg
 
@@ -40,6 +41,7 @@ from load_support import (  # noqa: E402
     Server,
     Stats,
     check_invariants,
+    form_errors,
     load_demo,
     page_form,
     recreate_database,
@@ -207,28 +209,35 @@ async def submit_task(browser: Browser, url: str, run: Run) -> str:
     return {302: "submitted", 409: "conflict"}.get(response.status_code, "failed")
 
 
-async def start_notice(browser: Browser, run: Run) -> bool:
+def _started(response: httpx.Response | None, step: str) -> str:
+    """'started', or why not (the step and the status, with the page's first error message)."""
+    if response is not None and response.status_code == 302:
+        return "started"
+    if response is None:
+        return f"start failed ({step}: no answer)"
+    return f"start failed ({step}: {response.status_code} {form_errors(response.text)[:60]})"
+
+
+async def start_notice(browser: Browser, run: Run) -> str:
     url = "/procedures/notice_issuance/start"
     page = await browser.get(url)
     if page is None or page.status_code != 200:
-        return False
+        return _started(page, "open")
     title = f"关于做好消防安全检查工作的通知（压测{random.randrange(10**6)}）"
-    response = await browser.post(url, [("kind", "通知"), ("title", title)])
-    return response is not None and response.status_code == 302
+    return _started(await browser.post(url, [("kind", "通知"), ("title", title)]), "post")
 
 
-async def start_inspection(browser: Browser, run: Run) -> bool:
+async def start_inspection(browser: Browser, run: Run) -> str:
     page = await browser.get("/procedures/inspection/start")
     form = page_form(page.text) if page is not None and page.status_code == 200 else None
     if form is None:
-        return False
+        return _started(page, "open")
     url = f"/procedures/inspection/start?unit_id={random.choice(_options(form, 'unit_id'))}"
     page = await browser.get(url)
     form = page_form(page.text) if page is not None and page.status_code == 200 else None
     if form is None:
-        return False
-    response = await browser.post(url, fill_inspection_start(form), {})
-    return response is not None and response.status_code == 302
+        return _started(page, "unit")
+    return _started(await browser.post(url, fill_inspection_start(form), {}), "post")
 
 
 async def work_inbox(browser: Browser, skipped: set[str], run: Run) -> bool:
@@ -251,8 +260,7 @@ async def submit(browser: Browser, username: str, run: Run) -> None:
     starter = {"notice": start_notice, "inspection": start_inspection}.get(STARTS.get(username, ""))
     while run.running():
         if not await work_inbox(browser, skipped, run) and starter is not None:
-            started = await starter(browser, run)
-            run.stats.outcomes["started" if started else "start failed"] += 1
+            run.stats.outcomes[await starter(browser, run)] += 1
         await run.pause()
 
 
