@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import hashlib
 import html
+import io
 import random
 import re
 import shutil
@@ -33,6 +34,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import lxml.html
 import psycopg
+import pypdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -61,7 +63,17 @@ COMMON_PAGES = ["/", "/tasks/", "/tasks/done", "/letters/", "/meetings/plan", "/
 ROLE_PAGES = {"/inspection/": ("leader", "clerk", "inspector", "inspector2", "clerk_shiqiao", "inspector_shiqiao"),
               "/notices/register": ("leader", "clerk", "office_head", "archivist", "clerk_shiqiao")}
 STARTS = {"clerk": "notice", "clerk_shiqiao": "notice", "inspector": "inspection", "inspector2": "inspection"}
-TINY_PDF = b"%PDF-1.4\n% Firegrid load test receipt\n%%EOF\n"
+
+
+def _blank_pdf() -> bytes:
+    """A one-page PDF that opens (uploads are opened in full when stored, so a stub is refused)."""
+    out, writer = io.BytesIO(), pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(out)
+    return out.getvalue()
+
+
+RECEIPT_PDF = _blank_pdf()
 
 
 @dataclass
@@ -173,7 +185,7 @@ def fill_task_form(form: lxml.html.FormElement) -> tuple[Fields, Files] | None:
         return fields, {}
     if "receipt_scan" in names:  # 送达: date, receiver, scanned receipt
         fields = _fill_blank(_fill_blank(fields, "served_on", today()), "receiver_name", "王建国")
-        return fields, {"receipt_scan": ("回执.pdf", TINY_PDF, "application/pdf")}
+        return fields, {"receipt_scan": ("回执.pdf", RECEIPT_PDF, "application/pdf")}
     return None
 
 
@@ -183,7 +195,11 @@ def fill_inspection_start(form: lxml.html.FormElement) -> Fields:
     fields += [("inspector_ids", value) for value in _options(form, "inspector_ids")[:2]]
     fields = _set(fields, "items-0-result", "hazard")
     fields = _set(fields, "items-0-description", "疏散通道堆放杂物。")
-    return _set(fields, "items-0-location", "一楼走廊")
+    # items the form already marks as hazards (a patrol's open lead) need a place too
+    hazards = [k.removesuffix("-result") for k, v in fields if k.endswith("-result") and v == "hazard"]
+    for item in hazards:
+        fields = _fill_blank(fields, f"{item}-location", "一楼走廊")
+    return fields
 
 
 # ---------------------------------------------------------------- submitting tasks and starting cases
