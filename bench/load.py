@@ -19,6 +19,7 @@ import argparse
 import asyncio
 import hashlib
 import html
+import io
 import random
 import re
 import shutil
@@ -30,8 +31,10 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx
 import lxml.html
 import psycopg
+import pypdf
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -40,6 +43,7 @@ from load_support import (  # noqa: E402
     Server,
     Stats,
     check_invariants,
+    form_errors,
     load_demo,
     page_form,
     recreate_database,
@@ -59,7 +63,17 @@ COMMON_PAGES = ["/", "/tasks/", "/tasks/done", "/letters/", "/meetings/plan", "/
 ROLE_PAGES = {"/inspection/": ("leader", "clerk", "inspector", "inspector2", "clerk_shiqiao", "inspector_shiqiao"),
               "/notices/register": ("leader", "clerk", "office_head", "archivist", "clerk_shiqiao")}
 STARTS = {"clerk": "notice", "clerk_shiqiao": "notice", "inspector": "inspection", "inspector2": "inspection"}
-TINY_PDF = b"%PDF-1.4\n% Firegrid load test receipt\n%%EOF\n"
+
+
+def _blank_pdf() -> bytes:
+    """A one-page PDF that opens (uploads are opened in full when stored, so a stub is refused)."""
+    out, writer = io.BytesIO(), pypdf.PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.write(out)
+    return out.getvalue()
+
+
+RECEIPT_PDF = _blank_pdf()
 
 
 @dataclass
@@ -171,7 +185,7 @@ def fill_task_form(form: lxml.html.FormElement) -> tuple[Fields, Files] | None:
         return fields, {}
     if "receipt_scan" in names:  # 送达: date, receiver, scanned receipt
         fields = _fill_blank(_fill_blank(fields, "served_on", today()), "receiver_name", "王建国")
-        return fields, {"receipt_scan": ("回执.pdf", TINY_PDF, "application/pdf")}
+        return fields, {"receipt_scan": ("回执.pdf", RECEIPT_PDF, "application/pdf")}
     return None
 
 
@@ -181,7 +195,11 @@ def fill_inspection_start(form: lxml.html.FormElement) -> Fields:
     fields += [("inspector_ids", value) for value in _options(form, "inspector_ids")[:2]]
     fields = _set(fields, "items-0-result", "hazard")
     fields = _set(fields, "items-0-description", "疏散通道堆放杂物。")
-    return _set(fields, "items-0-location", "一楼走廊")
+    # items the form already marks as hazards (a patrol's open lead) need a place too
+    hazards = [k.removesuffix("-result") for k, v in fields if k.endswith("-result") and v == "hazard"]
+    for item in hazards:
+        fields = _fill_blank(fields, f"{item}-location", "一楼走廊")
+    return fields
 
 
 # ---------------------------------------------------------------- submitting tasks and starting cases
@@ -207,28 +225,35 @@ async def submit_task(browser: Browser, url: str, run: Run) -> str:
     return {302: "submitted", 409: "conflict"}.get(response.status_code, "failed")
 
 
-async def start_notice(browser: Browser, run: Run) -> bool:
+def _started(response: httpx.Response | None, step: str) -> str:
+    """'started', or why not (the step and the status, with the page's first error message)."""
+    if response is not None and response.status_code == 302:
+        return "started"
+    if response is None:
+        return f"start failed ({step}: no answer)"
+    return f"start failed ({step}: {response.status_code} {form_errors(response.text)[:60]})"
+
+
+async def start_notice(browser: Browser, run: Run) -> str:
     url = "/procedures/notice_issuance/start"
     page = await browser.get(url)
     if page is None or page.status_code != 200:
-        return False
+        return _started(page, "open")
     title = f"关于做好消防安全检查工作的通知（压测{random.randrange(10**6)}）"
-    response = await browser.post(url, [("kind", "通知"), ("title", title)])
-    return response is not None and response.status_code == 302
+    return _started(await browser.post(url, [("kind", "通知"), ("title", title)]), "post")
 
 
-async def start_inspection(browser: Browser, run: Run) -> bool:
+async def start_inspection(browser: Browser, run: Run) -> str:
     page = await browser.get("/procedures/inspection/start")
     form = page_form(page.text) if page is not None and page.status_code == 200 else None
     if form is None:
-        return False
+        return _started(page, "open")
     url = f"/procedures/inspection/start?unit_id={random.choice(_options(form, 'unit_id'))}"
     page = await browser.get(url)
     form = page_form(page.text) if page is not None and page.status_code == 200 else None
     if form is None:
-        return False
-    response = await browser.post(url, fill_inspection_start(form), {})
-    return response is not None and response.status_code == 302
+        return _started(page, "unit")
+    return _started(await browser.post(url, fill_inspection_start(form), {}), "post")
 
 
 async def work_inbox(browser: Browser, skipped: set[str], run: Run) -> bool:
@@ -251,8 +276,7 @@ async def submit(browser: Browser, username: str, run: Run) -> None:
     starter = {"notice": start_notice, "inspection": start_inspection}.get(STARTS.get(username, ""))
     while run.running():
         if not await work_inbox(browser, skipped, run) and starter is not None:
-            started = await starter(browser, run)
-            run.stats.outcomes["started" if started else "start failed"] += 1
+            run.stats.outcomes[await starter(browser, run)] += 1
         await run.pause()
 
 

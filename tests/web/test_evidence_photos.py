@@ -10,7 +10,8 @@ import re
 import threading
 
 from PIL import Image, ImageChops
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from tests.web.test_inspection_flow import at, record_form
@@ -188,3 +189,48 @@ def test_a_photo_whose_file_is_gone_is_marked_and_the_next_one_still_gets_its_co
     session.expire_all()
     states = [p.status for p in session.scalars(select(EvidencePhoto).order_by(EvidencePhoto.id))]
     assert states == ["damaged", "ready"]
+
+
+def _failing_photo_updates(times: int):  # noqa: ANN202
+    """An engine hook that fails the job's claim of a photo (an UPDATE of evidence_photo) `times` times, as a
+    database that is locked or gone would: the job's chunk fails as a whole, not one photo."""
+    left = [times]
+
+    def fail(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ARG001
+        if statement.lstrip().upper().startswith("UPDATE EVIDENCE_PHOTO") and left[0] > 0:
+            left[0] -= 1
+            raise OperationalError(statement, parameters, Exception("database is locked"))
+
+    return fail
+
+
+def _photo_jobs(session: Session) -> list[tuple[str, int]]:
+    session.expire_all()
+    return [(job.status, int(job.params.get("round") or 1))
+            for job in session.scalars(select(Job).where(Job.kind == photos.JOB_KIND).order_by(Job.id))]
+
+
+def test_photos_left_pending_by_a_job_that_gave_up_are_queued_again(app, session, small_town, sign_in):
+    unit, walker = small_town.units["丰收便利店"], sign_in("inspector")
+    assert _submit(app, walker, unit.id, _jpeg()).status_code == 302
+    hook = _failing_photo_updates(jobs.MAX_ATTEMPTS)
+    event.listen(db.engine, "before_cursor_execute", hook)
+    try:
+        _run_jobs(app, session)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", hook)
+    assert _photo_jobs(session) == [("failed", 1), ("done", 2)]
+    assert session.scalars(select(EvidencePhoto)).one().status == "ready"
+
+
+def test_after_the_last_round_the_photo_stays_pending_and_no_job_is_queued(app, session, small_town, sign_in):
+    unit, walker = small_town.units["丰收便利店"], sign_in("inspector")
+    assert _submit(app, walker, unit.id, _jpeg()).status_code == 302
+    hook = _failing_photo_updates(10_000)
+    event.listen(db.engine, "before_cursor_execute", hook)
+    try:
+        _run_jobs(app, session)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", hook)
+    assert _photo_jobs(session) == [("failed", round_) for round_ in range(1, photos.REQUEUE_ROUNDS + 1)]
+    assert session.scalars(select(EvidencePhoto)).one().status == "pending"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import threading
 import zipfile
 from datetime import datetime
 from urllib.parse import unquote
@@ -15,9 +16,10 @@ import pytest
 from docx.oxml.ns import qn
 from sqlalchemy import select
 
+from tests import factories
 from webapp.archive.export import ExportOptions, export_year
 from webapp.clock import TZ
-from webapp.models import AttachmentRole, AuditEvent, Document, GridNode, ProcessInstance
+from webapp.models import AttachmentRole, AuditEvent, Document, GridNode, ProcessInstance, WorkTask
 from webapp.procedures.notice_issuance import versions
 from webapp.services.errors import InvalidInput
 
@@ -119,6 +121,7 @@ def test_versions_diff_tracked_docx_and_frozen_final(app, session, people, tmp_p
     with pytest.raises(InvalidInput, match="定稿不能再修改"):
         versions.record(session, instance=instance, step_key="draft", data={"title": "改"}, user=None,
                         now=at("2026-03-03T09:00"))
+    session.rollback()  # as a refused request does: the attempt held the case
     assert "第4稿为定稿" in clerk.get(f"/notices/cases/{case_id}/versions").get_data(as_text=True)
 
     assert clerk.post(f"/tasks/{clerk.inbox_task_id('印发登记')}", {"printed_on": "2026-03-02", "copies": "10",
@@ -172,3 +175,42 @@ def test_libreoffice_opens_the_tracked_file_with_the_reviewers_changes(app, sess
     assert "<text:tracked-changes" in content and "<text:insertion>" in content and "<text:deletion>" in content
     assert f"<dc:creator>{REVIEWER}</dc:creator>" in content
     assert "<dc:date>2026-03-02T10:30:00</dc:date>" in content
+
+
+def test_two_co_signers_at_once_never_get_a_server_error(app, session, people, sign_in, small_town):
+    """Two 会签 of one notice submitted at the same moment both number a version: they take turns on the
+    case; the second is told the case changed (409) or, if it came after, goes through — never a 500 from a
+    duplicate version number. Told, it submits again and the case goes on."""
+    clerk, office_head, _ = people
+    factories.user(session, "leader2", "leader", scope=small_town.town, display_name="韩立新")
+    session.commit()
+    assert clerk.post("/procedures/notice_issuance/start", {"kind": "通知", "title": TITLE}).status_code == 302
+    assert clerk.post(f"/tasks/{clerk.inbox_task_id('拟稿')}",
+                      draft_form(co_signers=["leader", "leader2"])).status_code == 302
+    review = office_head.inbox_task_id("核稿")
+    assert office_head.post(f"/tasks/{review}", {"decision": "approve", "opinion": "已核"}).status_code == 302
+    signers = [sign_in("leader"), sign_in("leader2")]
+    tasks = [signer.inbox_task_id("会签") for signer in signers]
+    start, codes = threading.Barrier(2), {}
+
+    def countersign(index: int) -> None:
+        start.wait()
+        answer = signers[index].post(f"/tasks/{tasks[index]}", {"decision": "approve", "opinion": f"同意{index}"})
+        codes[index] = answer.status_code
+
+    threads = [threading.Thread(target=countersign, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(codes.values()) in ([302, 302], [302, 409]), codes
+    for index, code in codes.items():
+        if code == 409:
+            again = signers[index].post(f"/tasks/{tasks[index]}", {"decision": "approve", "opinion": "同意"})
+            assert again.status_code == 302
+    case_id = max(session.scalars(select(ProcessInstance.id)))
+    session.expire_all()
+    numbers = session.scalars(select(versions.NoticeVersion.number)
+                              .where(versions.NoticeVersion.instance_id == case_id)).all()
+    assert sorted(numbers) == [1, 2, 3, 4]
+    assert session.scalars(select(WorkTask.title).where(WorkTask.instance_id == case_id)).all() == ["签发"]

@@ -7,6 +7,7 @@ import hashlib
 import io
 import re
 import shutil
+import threading
 from datetime import timedelta
 
 import pdfplumber
@@ -165,3 +166,27 @@ def test_another_notices_id_with_this_signature_is_refused_and_logged(app, sessi
     assert len(denied) >= 2
     legacy = unit_link._legacy(app.config["SECRET_KEY"]).dumps({"i": inspection.id, "e": "2026-12-31"})
     assert unit.get(f"/notice-link/{legacy}").status_code == 200  # a slip printed before still opens
+
+
+def test_two_posts_at_once_cannot_both_pass_the_days_cap(app, session, login_as, monkeypatch):
+    """Each post alone fits the cap, both together do not: the second to count must see the first's files, on
+    SQLite (where FOR UPDATE does nothing) as on PostgreSQL."""
+    inspection, path = _served_notice(app, session, login_as)
+    monkeypatch.setitem(app.config, "UNIT_LINK_DAILY_FILES", 3)
+    app.extensions["firegrid.clock"].set(at("2026-09-29T10:00"))
+    visitors, start, codes = [Browser(app.test_client()) for _ in range(2)], threading.Barrier(2), []
+
+    def post(visitor: Browser, seed: int) -> None:
+        files = [(io.BytesIO(_noisy_png(30 + seed * 2 + i)), f"{seed}-{i}.png") for i in range(2)]
+        start.wait()
+        codes.append(_post(visitor, path, {"applicant": "店主", "files": files}).status_code)
+
+    threads = [threading.Thread(target=post, args=(visitor, seed)) for seed, visitor in enumerate(visitors)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(codes) == [302, 400]
+    session.expire_all()
+    [row] = session.scalars(select(UnitSubmission).where(UnitSubmission.inspection_id == inspection.id)).all()
+    assert len(row.files) == 2

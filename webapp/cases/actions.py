@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -258,6 +258,19 @@ def _lock(session: Session, instance: ProcessInstance, version: int | None) -> P
     if version is not None and instance.version != version:
         raise TaskConflict(ALREADY_DONE)
     return instance
+
+
+def hold_case(session: Session, instance: ProcessInstance) -> None:
+    """For a step hook about to number rows per case (e.g. 发文 versions): hold the case row until commit, so
+    parallel steps of one case (several 会签 at once) take turns — a no-op UPDATE, the row's lock on
+    PostgreSQL and the write lock on SQLite — and find a case another step changed meanwhile a conflict at
+    once, as the version check at the end of the step would, instead of a duplicate number."""
+    session.flush()  # the version compared below is then the one in the database (a flush may raise it)
+    held = session.execute(update(ProcessInstance)
+                           .where(ProcessInstance.id == instance.id, ProcessInstance.version == instance.version)
+                           .values(version=ProcessInstance.version).execution_options(synchronize_session=False))
+    if held.rowcount != 1:
+        raise TaskConflict(ALREADY_DONE)
 
 
 def _task_data_after(engine: WorkflowEngine, workflow: object, engine_task_id: str, fallback: dict) -> dict:

@@ -36,6 +36,7 @@ JOB_KIND = "evidence_photos"
 log = logging.getLogger(__name__)
 CHUNK = 5  # photos per job chunk (about a tenth of a second each for a 12 MP photo), committed together
 DAMAGED_NOTICE = "photo_damaged"
+REQUEUE_ROUNDS = 3  # jobs per photo when chunks keep failing (each job tries a chunk jobs.MAX_ATTEMPTS times)
 
 
 def register(session: Session, refs: list | None, *, unit_name: str, member: User | None,
@@ -110,7 +111,23 @@ def _step(session: Session, job: Job, runtime: Any, now: datetime) -> bool:
     return job.done >= len(ids)
 
 
-JOB = jobs.JobKind(JOB_KIND, "现场照片水印", _step)
+def _given_up(session: Session, job: Job, now: datetime) -> None:
+    """A chunk failed three times over (the database, not a photo: those are marked one by one): queue the
+    photos it left pending again, so that none waits for ever; after the last round they stay pending and
+    what is printed still makes their copy on the spot (`printable`)."""
+    ids = [int(i) for i in job.params.get("photos") or []]
+    left = session.scalars(select(EvidencePhoto.id).where(EvidencePhoto.id.in_(ids),
+                                                          EvidencePhoto.status == "pending")).all() if ids else []
+    round_ = int(job.params.get("round") or 1)
+    if not left or round_ >= REQUEUE_ROUNDS:
+        if left:
+            log.error("evidence photos %s stay pending after %d rounds", sorted(left), round_)
+        return
+    jobs.enqueue(session, kind=JOB_KIND, now=now, params={"photos": sorted(left), "round": round_ + 1},
+                 total=len(left), subject=job.subject)
+
+
+JOB = jobs.JobKind(JOB_KIND, "现场照片水印", _step, on_failed=_given_up)
 
 
 def resolve(session: Session, refs: list | None) -> list[dict]:

@@ -136,10 +136,10 @@ def run_pending(session: Session, services: Any, *, worker: str, now: datetime,
 
 
 def _record_failure(session: Session, job_id: int, error: Exception, now: datetime) -> None:
+    """Count the attempt; the user sees a Chinese note in job.error, the raw error goes to the log."""
     job = session.get(Job, job_id, populate_existing=True)
     if job is None:
         return
-    """Count the attempt; the user sees a Chinese note in job.error, the raw error goes to the log."""
     log.error("job %s (%s) chunk failed (attempt %d)", job.id, job.kind, job.attempts + 1, exc_info=error)
     job.attempts += 1
     job.claimed_by = None

@@ -3,7 +3,8 @@
 Every attempt on an account first reserves one of its allowed failures with a single conditional
 UPDATE … RETURNING, committed before the (slow) password hash is checked; only reserved attempts are
 checked, so however many arrive at once, at most `max_failures` passwords are tried per lock period.
-A right password wins only when no other attempt was reserved while it was checked; the failure
+A right password clears the failures only when no other attempt was reserved while it was checked
+(else it gives back its own reservation, so two logins of one person at once both pass); the failure
 that reaches the limit locks the account and ends its sessions (raises the session version), so a
 login that slipped in during a burst of guesses does not outlive the lock. Failures per client
 address live in a small table (`login_throttle`) that every app process shares.
@@ -86,7 +87,7 @@ def authenticate(session: Session, username: str, password: str, *, address: str
                         "账户已锁定" if user else "用户名不存在")
         raise LoginRefused(refusal_message(policy))
     user_id, attempt, password_hash = reserved
-    if _verify(password_hash, password) and _confirm(session, user_id, attempt):
+    if _verify(password_hash, password) and _confirm(session, user_id, attempt, now):
         user = session.get(User, user_id)
         if not user.is_enabled:
             raise LoginRefused("该账户已停用，请联系管理员。")
@@ -97,11 +98,16 @@ def authenticate(session: Session, username: str, password: str, *, address: str
     raise LoginRefused(refusal_message(policy))
 
 
-def _confirm(session: Session, user_id: int, attempt: int) -> bool:
-    """A right password counts only if no other attempt was reserved while it was being checked."""
+def _confirm(session: Session, user_id: int, attempt: int, now: datetime) -> bool:
+    """A right password clears the account's failures when no other attempt was reserved while it was being
+    checked, and otherwise gives back only its own reservation: a parallel login of the same person (a double
+    click, a phone and a PC) is not refused, and the others' reservations still count. Refused when a parallel
+    failure locked the account meanwhile (the lock ends sessions; this login must not outlive it)."""
     confirmed = session.execute(
-        update(User).where(User.id == user_id, User.failed_logins == attempt)
-        .values(failed_logins=0, locked_until=None)
+        update(User).where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
+        .values(failed_logins=case((User.failed_logins == attempt, 0), (User.failed_logins <= 1, 0),
+                                   else_=User.failed_logins - 1),
+                locked_until=None)
         .returning(User.id).execution_options(synchronize_session=False)
     ).first()
     session.commit()

@@ -71,6 +71,11 @@ def register_error_handlers(app: Flask) -> None:
         limit = app.config["MAX_CONTENT_LENGTH"] / 1024 / 1024
         return _page(413, f"{HTTP_MESSAGES[413]}一次提交的文件合计不能超过{limit:g}MB。")
 
+    @app.errorhandler(500)
+    def server_error(error: Exception):
+        db.session.rollback()  # an error mid-flush leaves the session unusable, and the page's menu reads it
+        return _page(500, HTTP_MESSAGES[500])
+
     for status, message in HTTP_MESSAGES.items():
-        if status not in (403, 413):
+        if status not in (403, 413, 500):
             app.register_error_handler(status, lambda error, s=status, m=message: _page(s, m))

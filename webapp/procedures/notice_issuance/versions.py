@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
+from webapp.cases.actions import hold_case
 from webapp.cases.registry import StepContext, StepHook
 from webapp.extensions import db
 from webapp.models import ProcessInstance, User
@@ -65,6 +66,7 @@ def texts_of(data: dict) -> dict[str, str]:
 def record(session: Session, *, instance: ProcessInstance, step_key: str, data: dict, user: User | None,
            now: datetime, remark: str = "", final: bool = False) -> NoticeVersion:
     """Keep the text as this step handed it on; refused once the 定稿 exists."""
+    hold_case(session, instance)
     if final_version(session, instance) is not None:
         raise InvalidInput(FROZEN)
     last = session.scalar(select(func.max(NoticeVersion.number)).where(NoticeVersion.instance_id == instance.id))
