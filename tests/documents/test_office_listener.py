@@ -75,3 +75,15 @@ def test_a_document_libreoffice_cannot_load_is_reported_and_the_listener_keeps_r
     assert office is not None
     assert _first_page(listener.convert(renderer.render_sample("notice"))) != ""
     assert listener.office_pid == office
+
+
+def test_a_listener_is_renewed_after_its_quota_of_documents(listener, renderer):
+    """LibreOffice keeps memory of every document it converted: a listener is stopped after its quota
+    and the next conversion starts a fresh one."""
+    listener.renew_after = 2
+    content = renderer.render_sample("notice")
+    listener.convert(content)
+    office = listener.office_pid
+    listener.convert(content)
+    assert not listener.running and listener.office_pid is None
+    assert _first_page(listener.convert(content)) != "" and listener.office_pid not in (None, office)
