@@ -4,14 +4,15 @@ measured in the same run.
 
     python bench/pdf.py [--count 20]
 
-Cold = every listener's start included, spread over the batch; started early = the first batch after
-`firegrid serve` started one listener when it started (a pool's second one starts during the batch); warm =
-the batch on listeners already running. The goal: <= 250 ms a document amortised.
+Cold = every listener's start included, spread over the batch; after serve's start = the first batch after
+`firegrid serve` started the listeners when it started (fresh LibreOffice processes); warm = the batch on
+listeners that converted before. The goal: <= 250 ms a document amortised.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import tempfile
 import time
@@ -32,62 +33,85 @@ def timed(action) -> float:  # noqa: ANN001
     return time.perf_counter() - start
 
 
-def office_rss_mb(pool: OfficePool) -> str:
-    """Resident memory of each running LibreOffice (soffice.bin) of the pool."""
+def office_rss_mb(pool: OfficePool) -> float:
+    """Resident memory of the pool's running LibreOffice processes (soffice.bin), together."""
     sizes = []
     for listener in pool.listeners:
         if listener.office_pid is not None:
             status = Path(f"/proc/{listener.office_pid}/status").read_text()
             sizes.append(int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]))
-    return " + ".join(f"{kb / 1024:.0f}" for kb in sizes) + " MB"
+    return sum(sizes) / 1024
 
 
-def pool_figures(soffice: str, profile: Path, documents: list[bytes], size: int) -> tuple[float, ...]:
-    """Seconds: one listener's start; the batch with every listener to start (cold), with one started before
-    (as `firegrid serve` does), with all running (warm). And the LibreOffice memory after them."""
+def pool_figures(soffice: str, profile: Path, documents: list[bytes], size: int) -> dict[str, float]:
+    """Seconds: one listener's start; the batch with every listener to start (cold), just after starting them
+    (as `firegrid serve` does), on listeners that converted before (warm), and warm again on the DOCX as stored
+    (no lean copy). And the LibreOffice memory (MB) after them."""
     pool = OfficePool.of(soffice, FONTS_CONF, size=size)
     converter = PdfConverter(profile, office=pool)
     try:
-        start = timed(pool.start)
+        figures = {"start": timed(pool.start) / size}
         pool.close()
-        cold = timed(lambda: converter.convert_many(documents))
+        figures["cold"] = timed(lambda: converter.convert_many(documents))
         pool.close()
         pool.start()
-        early = timed(lambda: converter.convert_many(documents))
-        warm = timed(lambda: converter.convert_many(documents))
-        return start, cold, early, warm, office_rss_mb(pool)
+        figures["early"] = timed(lambda: converter.convert_many(documents))
+        figures["warm"] = timed(lambda: converter.convert_many(documents))
+        figures["as stored"] = timed(lambda: pool.convert_many(documents))
+        figures["memory"] = office_rss_mb(pool)
+        return figures
     finally:
         pool.close()
+
+
+def one_shot_figures(one_shot: PdfConverter, documents: list[bytes]) -> dict[str, float]:
+    return {"batch": timed(lambda: one_shot.convert_many(documents)),
+            "per doc": timed(lambda: [one_shot.convert(d) for d in documents[:5]]) / min(5, len(documents))}
+
+
+def median(rounds: list[dict[str, float]], key: str) -> float:
+    return statistics.median(figures[key] for figures in rounds)
+
+
+def report(single: list[dict], pair: list[dict], one_shot: list[dict], n: int) -> None:
+    def ms(rounds: list[dict], key: str) -> str:
+        return f"{median(rounds, key) / n * 1000:6.1f}"
+
+    for label, rounds in (("one listener", single), ("pool of two ", pair)):
+        print(f"{label}: start {median(rounds, 'start'):4.2f} s; {n} docs, ms/doc: cold (every start included) "
+              f"{ms(rounds, 'cold')}, after serve's start {ms(rounds, 'early')}, warm {ms(rounds, 'warm')} "
+              f"(goal <= 250), warm on the DOCX as stored {ms(rounds, 'as stored')}; "
+              f"LibreOffice {median(rounds, 'memory'):.0f} MB")
+    print(f"one-shot soffice, one call for {n} docs: {ms(one_shot, 'batch')} ms/doc; "
+          f"one call per doc: {median(one_shot, 'per doc') * 1000:6.1f} ms/doc")
+    ratio = {key: median(pair, key) / median(single, key) for key in ("cold", "early", "warm")}
+    print(f"ratios pool of two / one listener: cold {ratio['cold']:.2f}, after serve's start {ratio['early']:.2f}, "
+          f"warm {ratio['warm']:.2f}; lean copy / as stored, one listener warm "
+          f"{median(single, 'warm') / median(single, 'as stored'):.2f}; "
+          f"pool of two cold / one-shot batch {median(pair, 'cold') / median(one_shot, 'batch'):.2f}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=3, help="each figure is the median of the rounds")
     args = parser.parse_args()
     renderer = DocumentRenderer(TemplateLibrary.load(REPO / "doc_templates"))
     sample = renderer.library.spec("notice").sample
     documents = [renderer.render("notice", {**sample, "title": f"关于开展消防检查的通知{i}"})
                  for i in range(args.count)]
-    n = args.count
     with tempfile.TemporaryDirectory() as profile:
         one_shot = PdfConverter(Path(profile), office=False)
         if not one_shot.available() or not OfficeListener.supported():
             print("skipped: LibreOffice or python3-uno is not installed")
             return 0
         one_shot.convert(documents[0])  # the one-shot profile is made outside the timing
-        single = pool_figures(one_shot._soffice, Path(profile), documents, 1)
-        pair = pool_figures(one_shot._soffice, Path(profile), documents, 2)
-        batch = timed(lambda: one_shot.convert_many(documents))
-        singles = timed(lambda: [one_shot.convert(d) for d in documents[:5]]) / min(5, n)
-    for label, (start, cold, early, warm, memory) in (("one listener", single), ("pool of two ", pair)):
-        print(f"{label}: start {start:4.2f} s; {n} docs, ms/doc: cold (every start included) {cold / n * 1000:6.1f}, "
-              f"one listener started early {early / n * 1000:6.1f}, warm {warm / n * 1000:6.1f} (goal <= 250); "
-              f"LibreOffice {memory}")
-    print(f"one-shot soffice, one call for {n} docs: {batch / n * 1000:6.1f} ms/doc; "
-          f"one call per doc: {singles * 1000:6.1f} ms/doc")
-    print(f"ratios pool of two / one listener: cold {pair[1] / single[1]:.2f}, "
-          f"started early {pair[2] / single[2]:.2f}, warm {pair[3] / single[3]:.2f}; "
-          f"pool of two cold / one-shot batch {pair[1] / batch:.2f}")
+        single, pair, batch = [], [], []
+        for _ in range(args.rounds):  # interleaved, so that a change in the machine's load hits every figure
+            single.append(pool_figures(one_shot._soffice, Path(profile), documents, 1))
+            pair.append(pool_figures(one_shot._soffice, Path(profile), documents, 2))
+            batch.append(one_shot_figures(one_shot, documents))
+    report(single, pair, batch, args.count)
     return 0
 
 

@@ -45,10 +45,11 @@ def test_a_batch_is_shared_by_every_listener_and_comes_back_in_order():
 def test_a_single_document_goes_to_the_listener_used_last_so_clicks_start_only_one():
     first, second = StandIn(), StandIn()
     pool = OfficePool([first, second])
-    pool.start()
     for n in range(3):
         pool.convert(str(n).encode())
     assert first.done == [b"0", b"1", b"2"] and not second.running
+    pool.start()  # at app start: every listener
+    assert first.running and second.running
 
 
 def test_the_first_refused_document_of_a_batch_stops_it_and_is_raised():

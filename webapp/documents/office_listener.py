@@ -5,9 +5,10 @@ and then converts one document at a time. The UNO side (``office_server.py``) ne
 it runs as a child process of this interpreter with that module's folder on its path; we hand it a DOCX path
 and a PDF path on one line of its stdin and read one line of answer from its stdout.
 
-A pool (``OfficePool``) holds up to ``size`` listeners, each started on first use: a single conversion takes
-the listener used last (so clicks only ever start one), a batch spreads its documents over all of them in
-parallel (two LibreOffice processes convert a batch on 2 cores in ~60% of one's time, bench/pdf.py).
+A pool (``OfficePool``) holds ``size`` listeners, started together when the app starts or each on first use:
+a single conversion takes the listener used last (so clicks only ever start one), a batch spreads its
+documents over all of them in parallel (two LibreOffice processes convert a batch on 2 busy cores in ~60% of
+one's time, bench/pdf.py).
 
 A listener that died (LibreOffice crashed or was killed) is started again on the next conversion; a
 conversion that takes longer than the timeout kills the listener (the next conversion starts a new one)
@@ -229,8 +230,9 @@ class OfficePool:
             self._idle.put(listener)
 
     def start(self) -> None:
-        """Start one listener now, e.g. at app start, so the first user does not wait for LibreOffice."""
-        with self._listener() as listener:
+        """Start every listener now, one after the other (two starts at once slow each other down), e.g. when
+        the app starts, so neither the first click nor the first batch waits for LibreOffice."""
+        for listener in self.listeners:
             listener.start()
 
     def convert(self, docx: bytes, pdfa: bool = False) -> bytes:

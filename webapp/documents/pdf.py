@@ -70,7 +70,7 @@ class PdfConverter:
         return self.convert_many([docx], pdfa)[0]
 
     def start(self) -> None:
-        """Start a listener now (app start), so the first PDF does not wait for LibreOffice; never raises."""
+        """Start the listeners now (app start), so no PDF waits for LibreOffice's start; never raises."""
         if self.office is not None and self.available():
             try:
                 self.office.start()

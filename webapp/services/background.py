@@ -56,8 +56,8 @@ def sweep(app: Flask, worker: str, fire_timers: bool) -> None:
 
 
 def start_office(app: Flask) -> threading.Thread | None:
-    """Start a LibreOffice listener beside the loop (setting PDF_START_EARLY), so that the first PDF after
-    a restart does not wait ~2 s for it; a pool's other listeners start with the first batch."""
+    """Start the LibreOffice listeners beside the loop (setting PDF_START_EARLY), so that neither the first
+    PDF nor the first batch after a restart waits ~2 s for each."""
     if not app.config.get("PDF_START_EARLY"):
         return None
     starter = threading.Thread(target=app.extensions["firegrid.runtime"].documents.pdf.start,
