@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from webapp.documents.office_listener import OfficePool, OfficeRefused
+from webapp.documents.office_listener import JOIN_COLD, OfficePool, OfficeRefused
 
 
 class StandIn:
@@ -36,10 +36,19 @@ class StandIn:
 def test_a_batch_is_shared_by_every_listener_and_comes_back_in_order():
     first, second = StandIn(), StandIn()
     pool = OfficePool([first, second])
+    pool.start()
     documents = [str(n).encode() for n in range(12)]
     assert pool.convert_many(documents, pdfa=True) == [b"pdf " + d + b" A" for d in documents]
     assert first.done and second.done and sorted(first.done + second.done) == sorted(documents)
     assert first.threads.isdisjoint(second.threads)  # in parallel, one thread each
+
+
+@pytest.mark.parametrize(("count", "joins"), [(JOIN_COLD - 5, False), (JOIN_COLD * 3, True)])
+def test_a_listener_not_running_yet_joins_only_a_long_batch(count, joins):
+    first, second = StandIn(), StandIn()
+    documents = [str(n).encode() for n in range(count)]
+    assert OfficePool([first, second]).convert_many(documents) == [b"pdf " + d for d in documents]
+    assert bool(second.done) is joins and len(first.done) + len(second.done) == count
 
 
 def test_a_single_document_goes_to_the_listener_used_last_so_clicks_start_only_one():
@@ -54,6 +63,7 @@ def test_a_single_document_goes_to_the_listener_used_last_so_clicks_start_only_o
 
 def test_the_first_refused_document_of_a_batch_stops_it_and_is_raised():
     pool = OfficePool([StandIn(refuse=b"3"), StandIn(refuse=b"3")])
+    pool.start()
     with pytest.raises(OfficeRefused):
         pool.convert_many([str(n).encode() for n in range(40)])
     assert sum(len(listener.done) for listener in pool.listeners) < 39

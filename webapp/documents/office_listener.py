@@ -46,6 +46,10 @@ START_TIMEOUT = 60.0  # LibreOffice's first start with a fresh profile takes 2-1
 # LibreOffice keeps ~1.5-2 MB of every document it converted (measured: 164 MB → 776 MB after 400 notices,
 # with no frame or document left open): a listener is renewed after this many, ~1.5 s per 200 documents.
 RENEW_AFTER = 200
+# A listener not yet running joins a batch only if this many documents are still waiting once the batch's
+# first listener converts: its start (~1.5 s of 2 busy cores, slowing the other listener) pays off only on a
+# long batch (bench/pdf.py: with 20 documents a cold pool of two took longer than one listener).
+JOIN_COLD = 30
 SERVER = Path(__file__).with_name("office_server.py")
 _UNO_DIRS = ("/usr/lib/python3/dist-packages", "/usr/lib/libreoffice/program")
 
@@ -244,21 +248,24 @@ class OfficePool:
         stops handing out documents and is raised once the conversions under way are done."""
         if len(documents) < 2 or self.size == 1:
             return [self.convert(d, pdfa) for d in documents]
-        work = iter(enumerate(documents))
         results: list[bytes | None] = [None] * len(documents)
         errors: list[tuple[int, Exception]] = []
-        take, converting, joined = threading.Lock(), threading.Event(), itertools.count()
+        handed_out, take, converting, joined = [0], threading.Lock(), threading.Event(), itertools.count()
 
         def drain(listener: OfficeListener) -> None:
             with take:
                 first = next(joined) == 0
             if not (first or listener.running):
                 converting.wait()  # two LibreOffice starts at once on 2 cores slow each other down (bench)
+                if len(documents) - handed_out[0] < JOIN_COLD:
+                    return  # too few left to pay for a start
             while True:
                 with take:
-                    index, docx = (None, b"") if errors else next(work, (None, b""))
+                    index = None if errors or handed_out[0] == len(documents) else handed_out[0]
+                    handed_out[0] += index is not None
                 if index is None:
                     return
+                docx = documents[index]
                 try:
                     results[index] = listener.convert(docx, pdfa)
                 except Exception as error:  # noqa: BLE001 - re-raised below, in the caller's thread
