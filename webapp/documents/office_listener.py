@@ -248,36 +248,9 @@ class OfficePool:
         stops handing out documents and is raised once the conversions under way are done."""
         if len(documents) < 2 or self.size == 1:
             return [self.convert(d, pdfa) for d in documents]
-        results: list[bytes | None] = [None] * len(documents)
-        errors: list[tuple[int, Exception]] = []
-        handed_out, take, converting, joined = [0], threading.Lock(), threading.Event(), itertools.count()
-
-        def drain(listener: OfficeListener) -> None:
-            with take:
-                first = next(joined) == 0
-            if not (first or listener.running):
-                converting.wait()  # two LibreOffice starts at once on 2 cores slow each other down (bench)
-                if len(documents) - handed_out[0] < JOIN_COLD:
-                    return  # too few left to pay for a start
-            while True:
-                with take:
-                    index = None if errors or handed_out[0] == len(documents) else handed_out[0]
-                    handed_out[0] += index is not None
-                if index is None:
-                    return
-                docx = documents[index]
-                try:
-                    results[index] = listener.convert(docx, pdfa)
-                except Exception as error:  # noqa: BLE001 - re-raised below, in the caller's thread
-                    with take:
-                        errors.append((index, error))
-                finally:
-                    converting.set()
-
-        self._each_idle(min(self.size, len(documents)), drain)
-        if errors:
-            raise min(errors, key=lambda found: found[0])[1]
-        return results  # type: ignore[return-value] - every document converted
+        batch = _Batch(documents, pdfa)
+        self._each_idle(min(self.size, len(documents)), batch.drain)
+        return batch.results()
 
     def _each_idle(self, count: int, action: Callable[[OfficeListener], None]) -> None:
         """Run the action with ``count`` listeners at once, one thread each."""
@@ -291,6 +264,52 @@ class OfficePool:
     def close(self) -> None:
         for listener in self.listeners:
             listener.close()
+
+
+class _Batch:
+    """One batch shared by the pool's listeners: each takes the next document until none is left."""
+
+    def __init__(self, documents: list[bytes], pdfa: bool) -> None:
+        self.documents, self.pdfa = documents, pdfa
+        self.pdfs: list[bytes | None] = [None] * len(documents)
+        self.errors: list[tuple[int, Exception]] = []
+        self.handed_out = 0
+        self._lock, self._converting, self._joined = threading.Lock(), threading.Event(), itertools.count()
+
+    def drain(self, listener: OfficeListener) -> None:
+        if not self._join(listener):
+            return
+        while (index := self._next()) is not None:
+            try:
+                self.pdfs[index] = listener.convert(self.documents[index], self.pdfa)
+            except Exception as error:  # noqa: BLE001 - raised by results(), in the caller's thread
+                with self._lock:
+                    self.errors.append((index, error))
+            finally:
+                self._converting.set()
+
+    def _join(self, listener: OfficeListener) -> bool:
+        """Whether this listener takes part: a running one or the batch's first does; one still to start
+        waits until another converts (two LibreOffice starts at once on 2 cores slow each other down) and
+        joins only a long batch (its start pays off only then)."""
+        with self._lock:
+            first = next(self._joined) == 0
+        if first or listener.running:
+            return True
+        self._converting.wait()
+        return len(self.documents) - self.handed_out >= JOIN_COLD
+
+    def _next(self) -> int | None:
+        with self._lock:
+            if self.errors or self.handed_out == len(self.documents):
+                return None
+            self.handed_out += 1
+            return self.handed_out - 1
+
+    def results(self) -> list[bytes]:
+        if self.errors:
+            raise min(self.errors, key=lambda found: found[0])[1]
+        return self.pdfs  # type: ignore[return-value] - every document converted
 
 
 _POOLS: dict[tuple[str, int], OfficePool] = {}
