@@ -6,7 +6,10 @@ from __future__ import annotations
 import io
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -87,3 +90,20 @@ def test_a_listener_is_renewed_after_its_quota_of_documents(listener, renderer):
     listener.convert(content)
     assert not listener.running and listener.office_pid is None
     assert _first_page(listener.convert(content)) != "" and listener.office_pid not in (None, office)
+
+
+def test_an_app_process_killed_outright_leaves_no_libreoffice_and_no_work_folder(converter, tmp_path):
+    """SIGKILL runs no clean-up in the app: the listener notices its stdin closing and ends everything."""
+    if not OfficeListener.supported():
+        pytest.skip("python3-uno is not installed")
+    script = ("import os, sys\nfrom webapp.documents.office_listener import OfficeListener\n"
+              "from webapp.documents.pdf import FONTS_CONF\n"
+              f"listener = OfficeListener({converter._soffice!r}, FONTS_CONF)\nlistener.start()\n"
+              "print(listener.office_pid, listener._work, flush=True)\nos.kill(os.getpid(), 9)\n")
+    app = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env=dict(os.environ, PYTHONPATH=str(Path(__file__).resolve().parents[2])))
+    office, work = app.stdout.split()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (Path(f"/proc/{office}").exists() or Path(work).exists()):
+        time.sleep(0.2)
+    assert not Path(f"/proc/{office}").exists() and not Path(work).exists()

@@ -177,7 +177,7 @@ class OfficeListener:
         env = dict(os.environ, FONTCONFIG_FILE=str(self.fonts_conf))
         if extra:
             env["PYTHONPATH"] = os.pathsep.join(filter(None, [env.get("PYTHONPATH"), extra]))
-        command = [sys.executable, str(SERVER), "--soffice", self.soffice, "--profile", str(self._work / "profile")]
+        command = [sys.executable, str(SERVER), "--soffice", self.soffice, "--work", str(self._work)]
         self._process = subprocess.Popen(command, env=env, start_new_session=True, stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
