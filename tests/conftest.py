@@ -19,6 +19,9 @@ from tests import factories
 os.environ.setdefault("FIREGRID_LAYOUT_CHECK", "0")
 # Likewise the PDF/A job queued after each issue (its tests turn it on): other tests count and run jobs.
 os.environ.setdefault("FIREGRID_PDF_AFTER_ISSUE", "0")
+# One LibreOffice per test process (each xdist worker), started on its first PDF, as before the pool.
+os.environ.setdefault("FIREGRID_PDF_LISTENERS", "1")
+os.environ.setdefault("FIREGRID_PDF_START_EARLY", "0")
 from webapp import create_app
 from webapp.demo import organisation as demo_service
 from webapp.extensions import db

@@ -43,7 +43,9 @@ def test_idle_connections_do_not_starve_a_signed_in_user(tmp_path: Path) -> None
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIREGRID_")}
-    env.update(PYTHONPATH=str(REPO), FIREGRID_DATA_DIR=str(tmp_path / "data"))
+    # one LibreOffice started on first use, as the other tests' processes (not a pool started with serve)
+    env.update(PYTHONPATH=str(REPO), FIREGRID_DATA_DIR=str(tmp_path / "data"), FIREGRID_PDF_LISTENERS="1",
+               FIREGRID_PDF_START_EARLY="0")
     server = subprocess.Popen([sys.executable, "-m", "webapp.cli", "serve", "--port", str(port), "--demo",
                                "--threads", "4"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)

@@ -61,13 +61,18 @@ class TwoHostBrowser(Browser):
         return Answer(self.http.get(host + url, timeout=60))
 
 
+# A host converts its PDFs on one LibreOffice started on first use, not on a pool started with the server:
+# two hosts on one test machine (and the xdist workers beside them) would otherwise run four.
+ONE_LAZY_LIBREOFFICE = {"FIREGRID_PDF_LISTENERS": "1", "FIREGRID_PDF_START_EARLY": "0"}
+
+
 def _start_host(tmp_path: Path, name: str, port: int, database_url: str) -> tuple[subprocess.Popen, str]:
     data_dir = tmp_path / name
     data_dir.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("FIREGRID_")}
     env.update(PYTHONPATH=str(REPO), FIREGRID_DATABASE_URL=database_url, FIREGRID_DATA_DIR=str(data_dir),
                FIREGRID_FILE_STORE="database", FIREGRID_TIMER_INTERVAL="1", FIREGRID_SECRET_KEY=SECRET,
-               FIREGRID_LAYOUT_CHECK="0")
+               FIREGRID_LAYOUT_CHECK="0", **ONE_LAZY_LIBREOFFICE)
     log = (tmp_path / f"{name}.log").open("w")
     process = subprocess.Popen([sys.executable, "-m", "webapp.cli", "serve", "--port", str(port), "--threads", "4"],
                                cwd=data_dir, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -64,7 +64,8 @@ def _build_runtime(app: Flask):
     store = file_backends.build(app.config["FILE_STORE"], app.config["DATA_DIR"], lambda: db.session)
     documents = DocumentServices.create(app.config["TEMPLATES_DIR"], app.config["DATA_DIR"], store,
                                        layout_check=app.config.get("LAYOUT_CHECK", False),
-                                       pdf_after_issue=app.config.get("PDF_AFTER_ISSUE", False))
+                                       pdf_after_issue=app.config.get("PDF_AFTER_ISSUE", False),
+                                       pdf_listeners=app.config.get("PDF_LISTENERS", 1))
     runtime = CaseRuntime(specs=specs, documents=documents, settings=app.config)
     if app.config.get("CHECK_WORKFLOWS", True):
         problems = runtime.problems(form_keys())

@@ -109,6 +109,11 @@ def _web(env: Mapping[str, str]) -> dict[str, Any]:
         "LAYOUT_CHECK": env.get("FIREGRID_LAYOUT_CHECK", "1") == "1",
         # a background job makes and stores the PDF/A of every issued document right after issuing
         "PDF_AFTER_ISSUE": env.get("FIREGRID_PDF_AFTER_ISSUE", "1") == "1",
+        # LibreOffice listeners per app process (~250 MB each): a batch (PDF/A job, binder, archive, 一户一档)
+        # converts on all of them at once, a single PDF on one; more than the cores gains nothing
+        "PDF_LISTENERS": int(env.get("FIREGRID_PDF_LISTENERS", str(min(2, os.cpu_count() or 1)))),
+        # `firegrid serve` starts the listeners when it starts, so no PDF waits ~2 s for LibreOffice's start
+        "PDF_START_EARLY": env.get("FIREGRID_PDF_START_EARLY", "1") == "1",
     }
 
 

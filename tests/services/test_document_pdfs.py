@@ -16,7 +16,7 @@ from webapp.archive.export import ExportOptions, export_year
 from webapp.documents.pdf import PdfConversionError
 from webapp.models import Document, GridNode
 from webapp.models.jobs import Job
-from webapp.services import documents, jobs
+from webapp.services import background, documents, jobs
 
 # LibreOffice's listener starts once per test process (10-30 s on 2 busy cores), so these are slow
 needs_libreoffice = pytest.mark.skipif(not shutil.which("soffice"), reason="LibreOffice (soffice) is not installed")
@@ -113,3 +113,21 @@ def test_without_libreoffice_no_job_is_queued_and_the_document_is_issued(app, se
     session.commit()
     assert issued.status == "issued" and issued.pdf_sha256 is None
     assert not _open_pdf_jobs(session)
+
+
+def test_serve_starts_a_libreoffice_listener_beside_its_loop_when_set(app, monkeypatch):
+    started = []
+    pdf = app.extensions["firegrid.runtime"].documents.pdf
+    monkeypatch.setattr(pdf, "start", lambda: started.append(True))
+    assert background.start_office(app) is None and not started  # the tests' setting: started on first use
+
+    monkeypatch.setitem(app.config, "PDF_START_EARLY", True)
+    background.start_office(app).join(10)
+    assert started == [True]
+
+
+def test_without_libreoffice_the_early_start_does_nothing(app, monkeypatch, without_libreoffice):
+    monkeypatch.setitem(app.config, "PDF_START_EARLY", True)
+    starter = background.start_office(app)
+    starter.join(10)
+    assert not starter.is_alive() and app.extensions["firegrid.runtime"].documents.pdf.office is None

@@ -55,9 +55,21 @@ def sweep(app: Flask, worker: str, fire_timers: bool) -> None:
             db.session.remove()
 
 
+def start_office(app: Flask) -> threading.Thread | None:
+    """Start the LibreOffice listeners beside the loop (setting PDF_START_EARLY), so that neither the first
+    PDF nor the first batch after a restart waits ~2 s for each."""
+    if not app.config.get("PDF_START_EARLY"):
+        return None
+    starter = threading.Thread(target=app.extensions["firegrid.runtime"].documents.pdf.start,
+                               name="firegrid-office-start", daemon=True)
+    starter.start()
+    return starter
+
+
 def start(app: Flask) -> threading.Event:
-    """Start the daemon thread; set the returned event to stop it."""
+    """Start the daemon thread (and a LibreOffice listener beside it); set the returned event to stop it."""
     stop, worker = threading.Event(), jobs.worker_id()
+    start_office(app)
 
     def loop() -> None:
         last_timer_sweep = 0.0

@@ -62,10 +62,11 @@ class DocumentServices:
 
     @classmethod
     def create(cls, templates_dir: Path, data_dir: Path, store: FileBackend, *, layout_check: bool = False,
-               pdf_after_issue: bool = False) -> DocumentServices:
+               pdf_after_issue: bool = False, pdf_listeners: int = 1) -> DocumentServices:
         library = TemplateLibrary.load(templates_dir)
         return cls(library, DocumentRenderer(library), store,
-                   PdfConverter(data_dir / "lo-profile"), data_dir / "pdf-cache", PageRasterizer(),
+                   PdfConverter(data_dir / "lo-profile", listeners=pdf_listeners), data_dir / "pdf-cache",
+                   PageRasterizer(),
                    data_dir / "preview-cache", layout_check, pdf_after_issue)
 
 
