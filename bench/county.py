@@ -387,15 +387,16 @@ def generate(app: Flask, scale: Scale, *, batch: int = 2000, log: Callable[[str]
 
 
 def _after_bulk(session: Session) -> None:
-    """PostgreSQL: sequences past the explicit ids, and planner statistics as autovacuum would have them."""
+    """PostgreSQL: sequences past the explicit ids, and planner statistics and visibility maps as autovacuum would
+    have them (without the latter, PostgreSQL reads the heap behind every index-only scan)."""
     if session.get_bind().dialect.name != "postgresql":
         return
     for table in _tables():
         session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                              f"(SELECT COALESCE(MAX(id), 0) + 1 FROM \"{table.name}\"), false)"))
     session.commit()
-    session.execute(text("ANALYZE"))
-    session.commit()
+    with session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
 
 
 # --- measuring ----------------------------------------------------------------------------------------------

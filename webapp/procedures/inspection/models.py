@@ -138,8 +138,11 @@ class Inspection(db.Model):
 
     # The dashboards count a grid's inspections (and referrals) of a period: with the grid first, a town's
     # figures read the town's rows only, not every inspection of the county's month.
+    # The county overview counts the month's inspections of every town by grid, and the units they visited
+    # (coverage), from the month's entries of the last index alone.
     __table_args__ = (Index("ix_inspection_grid_inspected_at", "grid_id", "inspected_at"),
-                      Index("ix_inspection_grid_referred_on", "grid_id", "referred_on"))
+                      Index("ix_inspection_grid_referred_on", "grid_id", "referred_on"),
+                      Index("ix_inspection_inspected_at_grid_unit", "inspected_at", "grid_id", "unit_id"))
 
 
 class CampaignCheck(db.Model):
