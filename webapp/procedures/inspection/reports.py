@@ -106,9 +106,8 @@ def town_figures(session: Session, towns: list[GridNode], now: datetime) -> dict
     one query grouped by grid for all the towns (`TownTally.by_path`)."""
     tally = TownTally(towns)
     open_hazards = tally.sum(session.execute(tally.by_path(
-        select(Inspection.grid_id, func.count()).select_from(Hazard)
-        .join(Inspection, Hazard.inspection_id == Inspection.id)
-        .where(Hazard.status.in_(("open", "interview", "escalated", "referred"))).group_by(Inspection.grid_id))))
+        select(Hazard.grid_id, func.count())
+        .where(Hazard.status.in_(("open", "interview", "escalated", "referred"))).group_by(Hazard.grid_id))))
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     inspected = tally.sum(session.execute(tally.by_path(
         select(Inspection.grid_id, func.count())
