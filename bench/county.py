@@ -327,7 +327,7 @@ def _clone(session: Session, cloner: Cloner, targets: Iterator[_Target], count: 
     def flush() -> None:
         for name in cloner.template.rows:  # parents first
             if pending.get(name):
-                session.execute(insert(cloner.tables[name]), pending[name])
+                _insert(session, cloner.tables[name], pending[name])
         session.commit()
         pending.clear()
 
@@ -339,6 +339,31 @@ def _clone(session: Session, cloner: Cloner, targets: Iterator[_Target], count: 
             if done % (batch * 20) == 0:
                 log(f"  {label}: {done:,}/{count:,} ({time.perf_counter() - started:.0f} s)")
     flush()
+
+
+def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """The rows into `table`: on PostgreSQL by COPY, the cases' workflow state compressed with lz4 where the server
+    has it (an INSERT per row and pglz compressing each case's ~14 kB of state took most of the time), elsewhere
+    by executemany."""
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
+        session.execute(insert(table), rows)
+        return
+    columns = list(table.c)
+    binds = [column.type._cached_bind_processor(dialect) for column in columns]  # JSON → text, as an INSERT sends
+    names = ", ".join(f'"{column.name}"' for column in columns)
+    cursor = session.connection().connection.driver_connection.cursor()
+    if _has_lz4(session):
+        cursor.execute("SET LOCAL default_toast_compression = lz4")
+    with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([value if bind is None or value is None else bind(value)
+                            for value, bind in zip((row[column.name] for column in columns), binds, strict=True)])
+
+
+def _has_lz4(session: Session) -> bool:
+    return bool(session.scalar(text("SELECT 'lz4' = ANY(enumvals) FROM pg_settings "
+                                    "WHERE name = 'default_toast_compression'")))
 
 
 def _targets(session: Session, county: County, count: int, moments: Callable[[int], datetime],
@@ -387,15 +412,16 @@ def generate(app: Flask, scale: Scale, *, batch: int = 2000, log: Callable[[str]
 
 
 def _after_bulk(session: Session) -> None:
-    """PostgreSQL: sequences past the explicit ids, and planner statistics as autovacuum would have them."""
+    """PostgreSQL: sequences past the explicit ids, and planner statistics and visibility maps as autovacuum would
+    have them (without the latter, PostgreSQL reads the heap behind every index-only scan)."""
     if session.get_bind().dialect.name != "postgresql":
         return
     for table in _tables():
         session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                              f"(SELECT COALESCE(MAX(id), 0) + 1 FROM \"{table.name}\"), false)"))
     session.commit()
-    session.execute(text("ANALYZE"))
-    session.commit()
+    with session.get_bind().connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("VACUUM ANALYZE"))
 
 
 # --- measuring ----------------------------------------------------------------------------------------------

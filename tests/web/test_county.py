@@ -198,6 +198,20 @@ def test_overview_sends_as_many_statements_for_4_towns_as_for_2(app, county, ses
         assert _row(html, town.name)["本月走访覆盖率"] == f"{total.rate_text}（{total.visited}/{total.total}）"
 
 
+def test_overview_counts_a_moved_unit_in_its_new_town(county, session, sign_in):
+    """Coverage counts units by the grid they lie in now (as the coverage page does): a unit inspected in town A
+    this month and then moved to town B is a visited unit of town B; its hazard stays with the inspection's grid."""
+    county.unit_a.grid_id = county.unit_b.grid_id
+    session.commit()
+    html = sign_in("county").get("/county/").get_data(as_text=True)
+    assert _row(html, "松林镇")["本月走访覆盖率"] == "0%（0/3）"
+    assert _row(html, "柏树镇")["本月走访覆盖率"] == "33%（1/3）"
+    assert _row(html, "松林镇")["未整改隐患"] == "1" and _row(html, "柏树镇")["未整改隐患"] == "0"
+    for town in (county.town_a, county.town_b):
+        total = month_coverage(session, town, "2026-09").total
+        assert _row(html, town.name)["本月走访覆盖率"] == f"{total.rate_text}（{total.visited}/{total.total}）"
+
+
 def test_overview_exports_the_same_table_to_excel(county, sign_in):
     response = sign_in("county_admin").get("/county/overview.xlsx")
     assert response.status_code == 200

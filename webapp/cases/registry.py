@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import select
+
 from webapp.engine import KnownKeys, Problem, SpecRegistry
+from webapp.models.grid import GridNode
 from webapp.services import jobs
 
 if TYPE_CHECKING:
@@ -17,7 +20,7 @@ if TYPE_CHECKING:
 
     from webapp.cases.runtime import CaseRuntime
     from webapp.clock import Clock
-    from webapp.models import GridNode, ProcessInstance, SpecialCampaign, Unit, User
+    from webapp.models import ProcessInstance, SpecialCampaign, Unit, User
     from webapp.services.spreadsheets import SheetResult, SheetRow
     from webapp.workdays import WorkdayCalendar
 
@@ -58,6 +61,16 @@ class TownTally:
 
     def under(self, path: ColumnElement[str]) -> ColumnElement[bool]:
         return path.startswith(self.prefix)
+
+    def by_path(self, grouped: Select) -> Select:
+        """A query of (grid id, count, …) grouped by grid id → the same counts by grid path, for the grids under
+        the towns: the database counts each row under its integer grid id (from an index, without a join) and
+        joins the grid nodes to the few hundred groups afterwards, instead of looking up every counted row's
+        grid node and grouping by its path."""
+        counts = grouped.subquery()
+        grid_id, *values = counts.c
+        return (select(GridNode.path, *values).join_from(counts, GridNode, GridNode.id == grid_id)
+                .where(self.under(GridNode.path)))
 
     def town_of(self, path: str) -> int | None:
         """The id of the town `path` lies under, if any of the towns."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Connection, Date, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from webapp.extensions import db
 from webapp.models.grid import GridNode, Unit
@@ -138,8 +138,11 @@ class Inspection(db.Model):
 
     # The dashboards count a grid's inspections (and referrals) of a period: with the grid first, a town's
     # figures read the town's rows only, not every inspection of the county's month.
+    # The county overview counts the month's inspections of every town by grid, and the units they visited
+    # (coverage), from the month's entries of the last index alone.
     __table_args__ = (Index("ix_inspection_grid_inspected_at", "grid_id", "inspected_at"),
-                      Index("ix_inspection_grid_referred_on", "grid_id", "referred_on"))
+                      Index("ix_inspection_grid_referred_on", "grid_id", "referred_on"),
+                      Index("ix_inspection_inspected_at_grid_unit", "inspected_at", "grid_id", "unit_id"))
 
 
 class CampaignCheck(db.Model):
@@ -179,12 +182,23 @@ class Hazard(db.Model):
     deadline: Mapped[date | None] = mapped_column(Date, index=True)
     due_on: Mapped[date | None] = mapped_column(Date, index=True)
     interviewed_on: Mapped[date | None] = mapped_column(Date)  # 约谈: a later failure is referred
+    # The inspection's grid (which never changes), copied when the hazard is made (`_grid_of_inspection`): the
+    # county overview counts each town's uncorrected hazards from the (status, grid) index alone, instead of
+    # joining every inspection of the county to the few that have such hazards.
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"))
 
     inspection: Mapped[Inspection] = relationship(back_populates="hazards")
+
+    __table_args__ = (Index("ix_inspection_hazard_status_grid", "status", "grid_id"),)
 
     @property
     def status_label(self) -> str:
         return HAZARD_STATUSES.get(self.status, self.status)
+
+
+@event.listens_for(Hazard, "before_insert")
+def _grid_of_inspection(_mapper: Mapper, _connection: Connection, hazard: Hazard) -> None:
+    hazard.grid_id = hazard.inspection.grid_id
 
 
 class RectificationPlan(db.Model):

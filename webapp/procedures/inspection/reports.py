@@ -103,18 +103,15 @@ def drill_down(session: Session, grid: GridNode, metric: str, now: datetime) -> 
 
 def town_figures(session: Session, towns: list[GridNode], now: datetime) -> dict[int, list[Figure]]:
     """For the county overview: hazards not yet corrected (整改中 or 已移交), and this month's inspections; each
-    one query grouped by grid path for all the towns."""
+    one query grouped by grid for all the towns (`TownTally.by_path`)."""
     tally = TownTally(towns)
-    open_hazards = tally.sum(session.execute(
-        select(GridNode.path, func.count()).select_from(Hazard)
-        .join(Inspection, Hazard.inspection_id == Inspection.id).join(GridNode, Inspection.grid_id == GridNode.id)
-        .where(tally.under(GridNode.path), Hazard.status.in_(("open", "interview", "escalated", "referred")))
-        .group_by(GridNode.path)))
+    open_hazards = tally.sum(session.execute(tally.by_path(
+        select(Hazard.grid_id, func.count())
+        .where(Hazard.status.in_(("open", "interview", "escalated", "referred"))).group_by(Hazard.grid_id))))
     start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    inspected = tally.sum(session.execute(
-        select(GridNode.path, func.count()).select_from(Inspection).join(GridNode, Inspection.grid_id == GridNode.id)
-        .where(tally.under(GridNode.path), Inspection.inspected_at >= start, Inspection.inspected_at <= now)
-        .group_by(GridNode.path)))
+    inspected = tally.sum(session.execute(tally.by_path(
+        select(Inspection.grid_id, func.count())
+        .where(Inspection.inspected_at >= start, Inspection.inspected_at <= now).group_by(Inspection.grid_id))))
     return {town.id: [
         Figure("未整改隐患", str(open_hazards[town.id]), order=10, endpoint="inspection.cases",
                args=(("grid_id", town.id), ("metric", "open"))),

@@ -48,7 +48,9 @@ class Patrol(db.Model):
         back_populates="patrol", cascade="all, delete-orphan", order_by="PatrolHazard.position")
 
     # A grid's patrols of a period (the dashboards): the town's rows only, not the county's month.
-    __table_args__ = (Index("ix_patrol_grid_patrolled_at", "grid_id", "patrolled_at"),)
+    # The second: the county overview's coverage reads the month's patrolled units from the index alone.
+    __table_args__ = (Index("ix_patrol_grid_patrolled_at", "grid_id", "patrolled_at"),
+                      Index("ix_patrol_patrolled_at_unit", "patrolled_at", "unit_id"))
 
     @property
     def no_problem(self) -> bool:
