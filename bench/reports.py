@@ -51,8 +51,8 @@ def build_county(session, towns: int, units: int) -> tuple[GridNode, list[GridNo
     session.execute(insert(Inspection), [
         {"id": i + 1, "instance_id": first + i, "unit_id": unit_id, "grid_id": grid_id, "inspected_at": MOMENT,
          "inspectors": ["甲", "乙"], "major_hazard": False} for i, (unit_id, grid_id) in enumerate(inspected)])
-    session.execute(insert(Hazard), [{"inspection_id": i + 1, "item_name": "疏散通道", "description": "堆放杂物",
-                                      "status": "rectified" if i % 4 == 0 else "open"}
+    session.execute(insert(Hazard), [{"inspection_id": i + 1, "grid_id": inspected[i][1], "item_name": "疏散通道",
+                                      "description": "堆放杂物", "status": "rectified" if i % 4 == 0 else "open"}
                                      for i in range(0, len(inspected), 2)])
     patrolled = unit_rows[1::5]
     base = first + len(inspected)
