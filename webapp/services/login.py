@@ -4,7 +4,7 @@ Every attempt on an account first reserves one of its allowed failures with a si
 UPDATE … RETURNING, committed before the (slow) password hash is checked; only reserved attempts are
 checked, so however many arrive at once, at most `max_failures` passwords are tried per lock period.
 A right password clears the failures only when no other attempt was reserved while it was checked
-(else it gives back its own reservation, so two logins of one person at once both pass); the failure
+(else it leaves the count, so two logins of one person at once both pass); the failure
 that reaches the limit locks the account and ends its sessions (raises the session version), so a
 login that slipped in during a burst of guesses does not outlive the lock. Failures per client
 address live in a small table (`login_throttle`) that every app process shares.
@@ -100,14 +100,13 @@ def authenticate(session: Session, username: str, password: str, *, address: str
 
 def _confirm(session: Session, user_id: int, attempt: int, now: datetime) -> bool:
     """A right password clears the account's failures when no other attempt was reserved while it was being
-    checked, and otherwise gives back only its own reservation: a parallel login of the same person (a double
-    click, a phone and a PC) is not refused, and the others' reservations still count. Refused when a parallel
-    failure locked the account meanwhile (the lock ends sessions; this login must not outlive it)."""
+    checked; otherwise it leaves the count as it is (its own reservation stays counted: giving it back could
+    give back a wrong guess's slot instead, after a parallel reset) — a parallel login of the same person (a
+    double click, a phone and a PC) is not refused for it. Refused when a parallel failure locked the account
+    meanwhile (the lock ends sessions; this login must not outlive it)."""
     confirmed = session.execute(
         update(User).where(User.id == user_id, or_(User.locked_until.is_(None), User.locked_until <= now))
-        .values(failed_logins=case((User.failed_logins == attempt, 0), (User.failed_logins <= 1, 0),
-                                   else_=User.failed_logins - 1),
-                locked_until=None)
+        .values(failed_logins=case((User.failed_logins == attempt, 0), else_=User.failed_logins), locked_until=None)
         .returning(User.id).execution_options(synchronize_session=False)
     ).first()
     session.commit()
