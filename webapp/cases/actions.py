@@ -26,6 +26,7 @@ from webapp.services.errors import InvalidInput, NotFound, OutOfScope, TaskConfl
 from webapp.services.grid import ensure_in_scope
 
 ALREADY_DONE = "该任务已由他人办理或已被退回，您的提交未生效。请返回待办列表查看最新情况。"
+CASE_CHANGED = "本案件的另一步骤刚刚办理完毕，您的提交未生效。请刷新页面后重新提交。"
 
 
 def procedure_or_404(key: str) -> Procedure:
@@ -265,12 +266,15 @@ def hold_case(session: Session, instance: ProcessInstance) -> None:
     parallel steps of one case (several 会签 at once) take turns — a no-op UPDATE, the row's lock on
     PostgreSQL and the write lock on SQLite — and find a case another step changed meanwhile a conflict at
     once, as the version check at the end of the step would, instead of a duplicate number."""
-    session.flush()  # the version compared below is then the one in the database (a flush may raise it)
+    try:
+        session.flush()  # the version compared below is then the one in the database (a flush may raise it)
+    except StaleDataError as error:
+        raise TaskConflict(CASE_CHANGED) from error
     held = session.execute(update(ProcessInstance)
                            .where(ProcessInstance.id == instance.id, ProcessInstance.version == instance.version)
                            .values(version=ProcessInstance.version).execution_options(synchronize_session=False))
     if held.rowcount != 1:
-        raise TaskConflict(ALREADY_DONE)
+        raise TaskConflict(CASE_CHANGED)
 
 
 def _task_data_after(engine: WorkflowEngine, workflow: object, engine_task_id: str, fallback: dict) -> dict:
