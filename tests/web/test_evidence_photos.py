@@ -8,6 +8,7 @@ import html
 import io
 import re
 import threading
+from datetime import datetime, timedelta
 
 from PIL import Image, ImageChops
 from sqlalchemy import event, select
@@ -43,8 +44,8 @@ def _submit(app, walker, unit_id: int, content: bytes, **fields):  # noqa: ANN00
     return walker.post("/patrol/new", data, content_type="multipart/form-data")
 
 
-def _run_jobs(app, session) -> int:  # noqa: ANN001
-    return jobs.run_due_jobs(session, app.extensions["firegrid.runtime"], worker="test", clock=lambda: MOMENT)
+def _run_jobs(app, session, moment: datetime = MOMENT) -> int:  # noqa: ANN001
+    return jobs.run_due_jobs(session, app.extensions["firegrid.runtime"], worker="test", clock=lambda: moment)
 
 
 def test_a_truncated_jpeg_is_refused_at_submit_beside_its_field_and_the_input_is_kept(app, session, small_town,
@@ -219,6 +220,9 @@ def test_photos_left_pending_by_a_job_that_gave_up_are_queued_again(app, session
         _run_jobs(app, session)
     finally:
         event.remove(db.engine, "before_cursor_execute", hook)
+    assert _photo_jobs(session) == [("failed", 1), ("pending", 2)]  # the new job waits a while
+    assert _run_jobs(app, session, MOMENT + timedelta(seconds=30)) == 0
+    _run_jobs(app, session, MOMENT + jobs.STALE_AFTER + timedelta(seconds=1))
     assert _photo_jobs(session) == [("failed", 1), ("done", 2)]
     assert session.scalars(select(EvidencePhoto)).one().status == "ready"
 
@@ -229,7 +233,8 @@ def test_after_the_last_round_the_photo_stays_pending_and_no_job_is_queued(app, 
     hook = _failing_photo_updates(10_000)
     event.listen(db.engine, "before_cursor_execute", hook)
     try:
-        _run_jobs(app, session)
+        for minutes in range(0, 3 * photos.REQUEUE_ROUNDS, 3):  # each round waits a while before it runs
+            _run_jobs(app, session, MOMENT + timedelta(minutes=minutes))
     finally:
         event.remove(db.engine, "before_cursor_execute", hook)
     assert _photo_jobs(session) == [("failed", round_) for round_ in range(1, photos.REQUEUE_ROUNDS + 1)]

@@ -124,7 +124,7 @@ def _given_up(session: Session, job: Job, now: datetime) -> None:
             log.error("evidence photos %s stay pending after %d rounds", sorted(left), round_)
         return
     jobs.enqueue(session, kind=JOB_KIND, now=now, params={"photos": sorted(left), "round": round_ + 1},
-                 total=len(left), subject=job.subject)
+                 total=len(left), subject=job.subject, later=True)  # a database blip gets time to pass
 
 
 JOB = jobs.JobKind(JOB_KIND, "现场照片水印", _step, on_failed=_given_up)

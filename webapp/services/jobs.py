@@ -57,12 +57,18 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
+RETRY_LATER = "(retry later)"  # a job queued to wait: claimable once its kind's stale time has passed
+
+
 def enqueue(session: Session, *, kind: str, now: datetime, params: dict | None = None, total: int = 0,
-            subject: str = "", title: str = "") -> Job:
+            subject: str = "", title: str = "", later: bool = False) -> Job:
+    """Queue a job; `later`: not before its kind's stale time (a retry after a failure gets some time)."""
     if kind not in _KINDS:
         raise NotFound(f"未知的后台任务类型：{kind}")
     job = Job(kind=kind, params=params or {}, total=total, subject=subject, created_at=now,
               title=title or _KINDS[kind].title, status="pending", done=0, attempts=0)
+    if later:  # as if a worker had just taken it: free once its heartbeat is stale
+        job.claimed_by, job.heartbeat_at = RETRY_LATER, now
     session.add(job)
     session.flush()
     return job
@@ -100,7 +106,7 @@ def claim(session: Session, *, worker: str, now: datetime, stale_after: timedelt
     job = session.scalar(stmt.execution_options(populate_existing=True))
     if job is None:
         return None
-    if job.claimed_by not in (None, worker):
+    if job.claimed_by not in (None, worker, RETRY_LATER):
         log.warning("job %s: taking over from %s (heartbeat %s)", job.id, job.claimed_by, job.heartbeat_at)
     job.claimed_by, job.heartbeat_at, job.status = worker, now, "running"
     try:
@@ -148,7 +154,11 @@ def _record_failure(session: Session, job_id: int, error: Exception, now: dateti
         job.error = "处理失败，已停止，请联系管理员。"
         kind = _KINDS.get(job.kind)
         if kind is not None and kind.on_failed is not None:
-            kind.on_failed(session, job, now)
+            try:
+                with session.begin_nested():
+                    kind.on_failed(session, job, now)
+            except Exception:  # the failure is still recorded; what the kind wanted to add is in the log
+                log.exception("job %s (%s): on_failed failed", job.id, job.kind)
     else:
         job.error = f"处理失败（第{job.attempts}次），系统将自动重试。"
     session.commit()
