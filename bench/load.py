@@ -181,7 +181,9 @@ def fill_task_form(form: lxml.html.FormElement) -> tuple[Fields, Files] | None:
     if any(re.fullmatch(r"checks-\d+-rectified", name) for name in names):  # 复查: all rectified
         return [(k, v) for k, v in fields if not k.endswith("-rectified")] + [
             (name, "yes") for name in sorted(names) if name.endswith("-rectified")], {}
-    if "severity" in names:  # 拟制整改通知书: the proposed deadline and hazards as prefilled
+    if "severity" in names:  # 拟制整改通知书: the proposed deadline and hazards as prefilled, and a legal basis
+        for name in sorted(n for n in names if n.endswith("-legal_basis")):  # where the record has none
+            fields = _fill_blank(fields, name, "《中华人民共和国消防法》第十六条")
         return fields, {}
     if "receipt_scan" in names:  # 送达: date, receiver, scanned receipt
         fields = _fill_blank(_fill_blank(fields, "served_on", today()), "receiver_name", "王建国")
@@ -225,35 +227,37 @@ async def submit_task(browser: Browser, url: str, run: Run) -> str:
     return {302: "submitted", 409: "conflict"}.get(response.status_code, "failed")
 
 
-def _started(response: httpx.Response | None, step: str) -> str:
-    """'started', or why not (the step and the status, with the page's first error message)."""
-    if response is not None and response.status_code == 302:
-        return "started"
+def _failed(response: httpx.Response | None, step: str) -> str:
+    """Why a start failed: the step and the status, with the page's first error message."""
     if response is None:
         return f"start failed ({step}: no answer)"
     return f"start failed ({step}: {response.status_code} {form_errors(response.text)[:60]})"
+
+
+def _started(response: httpx.Response | None) -> str:
+    return "started" if response is not None and response.status_code == 302 else _failed(response, "post")
 
 
 async def start_notice(browser: Browser, run: Run) -> str:
     url = "/procedures/notice_issuance/start"
     page = await browser.get(url)
     if page is None or page.status_code != 200:
-        return _started(page, "open")
+        return _failed(page, "open")
     title = f"关于做好消防安全检查工作的通知（压测{random.randrange(10**6)}）"
-    return _started(await browser.post(url, [("kind", "通知"), ("title", title)]), "post")
+    return _started(await browser.post(url, [("kind", "通知"), ("title", title)]))
 
 
 async def start_inspection(browser: Browser, run: Run) -> str:
     page = await browser.get("/procedures/inspection/start")
     form = page_form(page.text) if page is not None and page.status_code == 200 else None
     if form is None:
-        return _started(page, "open")
+        return _failed(page, "open")
     url = f"/procedures/inspection/start?unit_id={random.choice(_options(form, 'unit_id'))}"
     page = await browser.get(url)
     form = page_form(page.text) if page is not None and page.status_code == 200 else None
     if form is None:
-        return _started(page, "unit")
-    return _started(await browser.post(url, fill_inspection_start(form), {}), "post")
+        return _failed(page, "unit")
+    return _started(await browser.post(url, fill_inspection_start(form), {}))
 
 
 async def work_inbox(browser: Browser, skipped: set[str], run: Run) -> bool:
