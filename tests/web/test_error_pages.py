@@ -27,3 +27,18 @@ def test_a_database_error_mid_flush_still_gets_the_500_page(app, session, small_
     assert "苏晓梅" in page  # the page's header read the signed-in user through the rolled-back session
     assert session.scalar(select(func.count(ProcessInstance.id))) == 0
     assert clerk.get("/tasks/").status_code == 200
+
+
+def test_with_the_database_gone_the_500_page_still_answers_in_chinese(app, session, small_town, sign_in,
+                                                                      monkeypatch):
+    def gone(conn, cursor, statement, parameters, context, executemany):  # noqa: ANN001, ARG001
+        raise OperationalError(statement, parameters, Exception("could not connect to server"))
+
+    monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
+    clerk = sign_in("clerk")
+    event.listen(db.engine, "before_cursor_execute", gone)
+    try:
+        answer = clerk.get("/tasks/")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", gone)
+    assert answer.status_code == 500 and "服务器内部错误" in answer.get_data(as_text=True)

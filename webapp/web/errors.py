@@ -74,7 +74,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(500)
     def server_error(error: Exception):
         db.session.rollback()  # an error mid-flush leaves the session unusable, and the page's menu reads it
-        return _page(500, HTTP_MESSAGES[500])
+        try:
+            return _page(500, HTTP_MESSAGES[500])
+        except Exception:  # the database is gone too (the menu reads the user): a page without the menu
+            log.exception("the error page itself failed")
+            return f"<!doctype html><meta charset=utf-8><title>500</title><p>{HTTP_MESSAGES[500]}</p>", 500
 
     for status, message in HTTP_MESSAGES.items():
         if status not in (403, 413, 500):
