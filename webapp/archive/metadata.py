@@ -13,7 +13,8 @@ from xml.sax.saxutils import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.archive.models import RETENTIONS, ArchiveItem
+from webapp.archive.codes import FiledItem
+from webapp.archive.models import RETENTIONS
 from webapp.models import AttachmentRole, CaseEvent, Document, GridNode
 from webapp.models.workflow import CASE_ACTION_LABELS
 from webapp.services.documents import responsible_party
@@ -98,9 +99,9 @@ def is_pdfa(format_info: str) -> bool:
     return format_info.startswith("PDF/A")
 
 
-def item_metadata(item: ArchiveItem, documents: list[Document], files: list[FileEntry],
+def item_metadata(item: FiledItem, documents: list[Document], organs: list[str], files: list[FileEntry],
                   history: list[dict[str, Any]], pages: int, pages_estimated: bool, organ: str) -> dict[str, Any]:
-    """`organ`: the item's 责任者 (its main document's, else the 立档单位)."""
+    """`organs`: each document's 责任者; `organ`: the item's (its main document's, else the 立档单位)."""
     main = documents[0]
     return {
         "档号": item.archive_code, "题名": main.title, "文件编号": main.number or "",
@@ -109,8 +110,8 @@ def item_metadata(item: ArchiveItem, documents: list[Document], files: list[File
         "年度": item.year, "件号": item.serial, "密级": SECRECY, "页数": pages, "页数为估算": pages_estimated,
         "组成文件": [{
             "文件标识": d.id, "题名": d.title, "文件编号": d.number or "", "文种": d.kind, "模板": d.template_key,
-            "版本": d.version, "日期": date8(d.issued_at), "责任者": document_responsible(d) or organ,
-        } for d in documents],
+            "版本": d.version, "日期": date8(d.issued_at), "责任者": responsible_party or organ,
+        } for d, responsible_party in zip(documents, organs, strict=True)],
         "电子文件": [_file_record(f) for f in files],
         "办理过程": history,
     }

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from webapp.archive.catalogue import CatalogueRow
+from webapp.archive.codes import FiledItem
 from webapp.archive.metadata import (
     FILE_ROLES,
     SECRECY,
@@ -36,7 +37,6 @@ from webapp.archive.metadata import (
     item_metadata,
     metadata_files,
 )
-from webapp.archive.models import ArchiveItem
 from webapp.archive.report import ArchiveReport
 from webapp.clock import TZ
 from webapp.documents.inspection import CHUNK, Inspection, inspect_file, recorded, safe_name
@@ -232,8 +232,9 @@ class ItemWriter:
         self.docs, self.bag, self.report, self.pdfs = docs, bag, report, pdfs
         self.fallback_organ = fallback_organ  # the 立档单位, for a document neither data nor town names a body for
         self.histories: CaseHistories = {}  # the events of the batch's cases (`metadata.case_histories`)
+        self.organs: dict[int, str] = {}  # the batch's documents' 责任者 by id, as planning read them (`items`)
 
-    def write(self, session: Session, item: ArchiveItem, documents: list[Document]) -> CatalogueRow:
+    def write(self, session: Session, item: FiledItem, documents: list[Document]) -> CatalogueRow:
         files = ItemFiles(safe_name(item.archive_code))
         for index, document in enumerate(documents, start=1):
             self._document(files, index, document)
@@ -241,10 +242,12 @@ class ItemWriter:
         if any(d.instance_id for d in documents) and not history:
             self.report.fail("integrity", f"{item.archive_code}：案件办理过程记录缺失")
         main = documents[0]
-        organ = document_responsible(main) or self.fallback_organ
+        organs = [self.organs[d.id] if d.id in self.organs else document_responsible(d) for d in documents]
+        organ = organs[0] or self.fallback_organ
         if not organ:
             self.report.fail("integrity", f"{item.archive_code}：缺少责任者（文件未写明发文机关，也不属于某个镇）")
-        metadata = item_metadata(item, documents, files.entries, history, files.pages, files.estimated, organ)
+        metadata = item_metadata(item, documents, organs, files.entries, history, files.pages, files.estimated,
+                                 organ)
         for name, content in metadata_files(metadata):
             _, size = self.bag.add_bytes(f"{files.folder}/{name}", content)
             self.report.check_opens(f"{item.archive_code}/{name}", Inspection(size > 0, "" if size else "空文件"))
