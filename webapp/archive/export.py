@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from webapp.archive import codes as archive_codes
 from webapp.archive.catalogue import CatalogueRow, CatalogueWriter
@@ -65,8 +65,10 @@ def _batches(plans: list[ItemPlan], size: int) -> Iterator[list[ItemPlan]]:
 
 
 def _load(session: Session, ids: list[int]) -> dict[int, Document]:
+    """The batch's documents with their files and attachments; without the data they were rendered from (the
+    largest column: planning read the 责任者 from it) or their layout reports."""
     stmt = (select(Document).where(Document.id.in_(ids))
-            .options(selectinload(Document.file),
+            .options(defer(Document.context_json), defer(Document.layout_check), selectinload(Document.file),
                      selectinload(Document.attachments).selectinload(DocumentAttachment.file)))
     return {d.id: d for d in session.scalars(stmt)}
 

@@ -135,7 +135,7 @@ def _xml(key: str, value: Any, depth: int, lines: list[str]) -> None:
         lines.append(f"{pad}</{key}>")
         return
     text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-    lines.append(f"{pad}<{key}>{escape(_XML_INVALID.sub('', text))}</{key}>" if text else f"{pad}<{key} />")
+    lines.append(f"{pad}<{key}>{escape(text)}</{key}>" if text else f"{pad}<{key} />")
 
 
 def metadata_files(metadata: dict[str, Any]) -> list[tuple[str, bytes]]:
@@ -144,4 +144,5 @@ def metadata_files(metadata: dict[str, Any]) -> list[tuple[str, bytes]]:
     _xml("电子文件", metadata, 0, lines)
     # JSON without indentation: the C encoder (indented JSON takes the pure-Python one); people read the XML
     return [("元数据.json", json.dumps(metadata, ensure_ascii=False).encode("utf-8")),
-            ("元数据.xml", "\n".join(lines).encode("utf-8"))]
+            # the control characters XML cannot hold go in one pass (the names are ours: only values hold any)
+            ("元数据.xml", _XML_INVALID.sub("", "\n".join(lines)).encode("utf-8"))]
