@@ -56,8 +56,9 @@ class Inspection:
 
 
 def kind_of(name: str) -> str:
-    """The way a file of this name is opened: its name's suffix decides, as it does for a reader."""
-    suffix = PurePosixPath(name).suffix.lower()
+    """The way a file of this name is opened: its name's suffix decides, as it does for a reader (posixpath, not
+    PurePosixPath: an export asks this of every file, and pathlib would intern each distinct name)."""
+    suffix = posixpath.splitext(name)[1].lower()
     if suffix in _EXECUTABLE_SUFFIXES:
         return "executable"
     if suffix in _OOXML_SUFFIXES:
