@@ -8,8 +8,10 @@ retention rules; 件号 restart per town and class (year, retention, organ code)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
@@ -161,16 +163,16 @@ class FiledItem:
     archive_code: str
 
 
-@dataclass(slots=True)
-class ItemRequest:
-    """What the export asks of the assigner for one item: its documents (main first), class, and stored item."""
+class ItemRequest(Protocol):
+    """What the assigner reads of an item to file (`items.ItemPlan`): its documents (main first), its class, and
+    the stored item with its code, when it was filed before."""
 
     document_ids: list[int]
     retention: str
     organ_code: str
-    item_id: int | None = None
-    archive_code: str = ""  # the stored code and serial, when item_id is set
-    serial: int = 0
+    item_id: int | None
+    archive_code: str
+    serial: int
 
 
 class Assigner:
@@ -201,21 +203,20 @@ class Assigner:
             .group_by(ArchiveItem.retention, ArchiveItem.organ_code))
         return {(year, retention, organ): serial for retention, organ, serial in rows}
 
-    def assign(self, year: int, requests: list[ItemRequest]) -> list[FiledItem]:
+    def assign(self, year: int, requests: Sequence[ItemRequest]) -> list[FiledItem]:
         """The items of a batch, in order: stored ones completed with new members, new ones inserted."""
-        items, new, members = [], {}, []
+        items = []
         for request in requests:
             if request.item_id is None:
                 serial = self._next_serial(year, request.retention, request.organ_code)
                 code = self.rules.format(year=year, retention=request.retention, organ=request.organ_code,
                                          serial=serial)
-                new[request.document_ids[0]] = request
             else:
                 serial, code = request.serial, request.archive_code
             items.append(FiledItem(year, request.retention, request.organ_code, serial, code))
-        members += self._insert_items(year, [(r, i) for r, i in zip(requests, items, strict=True)
-                                             if r.item_id is None])
-        members += self._missing_members([r for r in requests if r.item_id is not None])
+        pairs = list(zip(requests, items, strict=True))
+        members = [*self._insert_items(year, [(r, i) for r, i in pairs if r.item_id is None]),
+                   *self._missing_members([r for r in requests if r.item_id is not None])]
         if members:
             self.session.execute(insert(ArchiveItemDocument), members)
         return items

@@ -132,7 +132,7 @@ def _write_items(session: Session, docs: DocumentServices, town: GridNode, rules
             writer.histories = case_histories(session, {d.instance_id for d in loaded.values() if d.instance_id})
             writer.organs = {i: organ for plan in batch for i, organ in zip(plan.document_ids, plan.organs,
                                                                              strict=True)}
-            filed = assigner.assign(report.year, [_request(plan) for plan in batch])
+            filed = assigner.assign(report.year, batch)
             for plan, item in zip(batch, filed, strict=True):
                 report.check_code(item.archive_code, rules.format(
                     year=item.year, retention=item.retention, organ=item.organ_code, serial=item.serial))
@@ -148,11 +148,6 @@ def _write_items(session: Session, docs: DocumentServices, town: GridNode, rules
     for path in (catalogue.xlsx_path, catalogue.docx_path):
         bag.add_file(path.name, path)
     return codes, exported
-
-
-def _request(plan: ItemPlan) -> archive_codes.ItemRequest:
-    return archive_codes.ItemRequest(plan.document_ids, plan.retention, plan.organ_code, plan.item_id,
-                                     plan.archive_code, plan.serial)
 
 
 def _check_catalogue(catalogue: CatalogueWriter, report: ArchiveReport) -> None:
