@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy.orm import Session, defer, load_only, selectinload
 
 from webapp.archive import codes as archive_codes
 from webapp.archive.catalogue import CatalogueRow, CatalogueWriter
@@ -65,11 +65,15 @@ def _batches(plans: list[ItemPlan], size: int) -> Iterator[list[ItemPlan]]:
 
 
 def _load(session: Session, ids: list[int]) -> dict[int, Document]:
-    """The batch's documents with their files and attachments; without the data they were rendered from (the
-    largest column: planning read the 责任者 from it) or their layout reports."""
+    """The batch's documents with their files and attachments, only the columns packing reads: not the data
+    they were rendered from (the largest column: planning read the 责任者 from it), nor their layout reports or
+    times of creation (each time is converted to Beijing time as it is read: 30,000 of them at 10,000 items)."""
+    file_columns = load_only(StoredFile.sha256, StoredFile.size, StoredFile.inspection)
     stmt = (select(Document).where(Document.id.in_(ids))
-            .options(defer(Document.context_json), defer(Document.layout_check), selectinload(Document.file),
-                     selectinload(Document.attachments).selectinload(DocumentAttachment.file)))
+            .options(defer(Document.context_json), defer(Document.layout_check), defer(Document.created_at),
+                     selectinload(Document.file).options(file_columns),
+                     selectinload(Document.attachments).options(defer(DocumentAttachment.created_at))
+                     .selectinload(DocumentAttachment.file).options(file_columns)))
     return {d.id: d for d in session.scalars(stmt)}
 
 
