@@ -35,6 +35,7 @@ _MARKS = re.compile(r"@@C(\d+)@@")
 _XLSX_COLUMNS = "ABCDEFGHI"
 _XLSX_FIRST_ROW = 3  # after the heading and the header
 _STYLE = re.compile(r' s="(\d+)"')
+_WRITE_CHUNK = 1 << 16  # characters
 _ROW_START = re.compile(r"<w:tr[ >]")
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML 1.0 cannot hold
 
@@ -101,13 +102,22 @@ class _StreamedPart:
         shell.unlink()
         self._tail = tail
         self._stream = self._zip.open(part, "w", force_zip64=True)
-        self._stream.write(head.encode("utf-8"))
+        self._pending: list[str] = [head]  # rows go to the zip ~64 kB at a time (zlib and CRC per write)
+        self._pending_size = 0
 
     def write(self, xml: str) -> None:
-        self._stream.write(xml.encode("utf-8"))
+        self._pending.append(xml)
+        self._pending_size += len(xml)
+        if self._pending_size > _WRITE_CHUNK:
+            self._flush()
+
+    def _flush(self) -> None:
+        self._stream.write("".join(self._pending).encode("utf-8"))
+        self._pending, self._pending_size = [], 0
 
     def close(self) -> None:
-        self._stream.write(self._tail.encode("utf-8"))
+        self.write(self._tail)
+        self._flush()
         self._stream.close()
         self._zip.close()
 
