@@ -20,6 +20,7 @@ from tests.docx_checks import check_pdf_text
 from webapp.archive import codes as archive_codes
 from webapp.archive.catalogue import COLUMNS
 from webapp.archive.export import ExportOptions, export_year, stored_codes
+from webapp.archive.items import ItemPlan
 from webapp.archive.models import ArchiveItem
 from webapp.archive.verify import verify_package
 from webapp.cases import actions as cases
@@ -263,3 +264,31 @@ def test_failed_pdfa_conversion_is_noted_in_chinese_and_logged(session, small_to
     notes = result.report["说明"]
     assert "部分文件转换 PDF/A 失败，这些件仅含 DOCX。" in notes
     assert not any("soffice" in note for note in notes) and "source file could not be loaded" in caplog.text
+
+
+def test_assigner_completes_a_filed_item_and_numbers_new_ones_after_the_highest(session, small_town, app):
+    """A batch's items go in as rows without ORM objects: a filed item keeps its code and gains the documents it
+    lacks (after its members), a new item takes the next 件号 of its class."""
+    year = build_year(session, app)
+    town = session.scalar(select(GridNode).where(GridNode.level == "town"))
+    rules = archive_codes.load_rules(session, town)
+    first, second, third = year.notice_ids[0], year.notice_ids[1], year.record_id
+    filed = archive_codes.Assigner(session, rules, at("2026-12-31T16:00")).assign(2026, [
+        _plan([first], "D30")])
+    item_id = session.scalar(select(ArchiveItem.id).where(ArchiveItem.main_document_id == first))
+    again = archive_codes.Assigner(session, rules, at("2027-01-05T16:00")).assign(2026, [
+        _plan([first, second], "D30", item_id=item_id, code=filed[0].archive_code, serial=1),
+        _plan([third], "D30")])
+    session.commit()
+    assert [(i.serial, i.archive_code) for i in again] == [(1, "Z001-WS·2026-D30-BGS-0001"),
+                                                           (2, "Z001-WS·2026-D30-BGS-0002")]
+    item = session.get(ArchiveItem, item_id)
+    assert [(m.document_id, m.position) for m in item.members] == [(first, 0), (second, 1)]
+    new = session.scalar(select(ArchiveItem).where(ArchiveItem.main_document_id == third))
+    assert (new.serial, new.assigned_at, [m.document_id for m in new.members]) == (2, at("2027-01-05T16:00"), [third])
+
+
+def _plan(document_ids: list[int], retention: str, *, item_id: int | None = None, code: str = "",
+                       serial: int = 0) -> ItemPlan:
+    return ItemPlan(document_ids, "题名", "", "某镇人民政府", at("2026-03-01T09:00"), retention, "BGS", code, item_id,
+                    serial)

@@ -22,6 +22,7 @@ from webapp.archive.catalogue import COLUMNS, CatalogueRow, CatalogueWriter
 from webapp.archive.export import ExportOptions, export_year
 from webapp.archive.models import ArchiveItem
 from webapp.archive.verify import verify_package
+from webapp.documents.inspection import inspect_large_ooxml
 from webapp.documents.pdfa import check_pdfa
 from webapp.documents.properties import CoreProperties
 from webapp.models import AttachmentRole, Document, GridNode
@@ -89,6 +90,26 @@ def test_catalogue_with_several_rows_opens_in_python_docx(tmp_path):
     assert core.created == at("2026-12-31T16:00")
     book = load_workbook(tmp_path / "归档文件目录.xlsx")
     assert book.properties.creator == "某镇人民政府" and book.properties.title == properties.title
+
+
+def test_catalogue_sheet_written_as_xml_keeps_user_text_as_text(tmp_path):
+    """The sheet's rows are written as XML by hand: markup is escaped, what XML cannot hold is dropped, and
+    text Excel would take for a formula is a text cell with the quote prefix, as append_row writes it."""
+    properties = CoreProperties("2026年度归档文件目录（全宗号 Z001）", "某镇人民政府", at("2026-12-31T16:00"))
+    nasty = ['=HYPERLINK("http://example.invalid","点我")', "+1+1", "@SUM(A1)", "-1", "\x01=1+1"]
+    with CatalogueWriter(tmp_path, properties.title, properties) as catalogue:
+        for seq, text in enumerate(nasty, start=1):
+            catalogue.add(CatalogueRow(seq, f"Z001-WS·2026-D10-BGS-{seq:04d}", text, " 某镇人民政府 ",
+                                       "关于<检查>&“整改”的\x07通知", "20260208", "", 0, ""))
+    assert inspect_large_ooxml(tmp_path / "归档文件目录.xlsx").opens
+    sheet = load_workbook(tmp_path / "归档文件目录.xlsx").active
+    rows = list(sheet.iter_rows(min_row=3))
+    assert [row[2].value for row in rows] == [*nasty[:4], "=1+1"]
+    assert all(row[2].data_type == "s" and row[2].quotePrefix for row in rows)
+    first = rows[0]
+    assert (first[0].value, first[7].value, first[8].value) == (1, 0, None)  # numbers stay numbers
+    assert first[3].value == " 某镇人民政府 " and first[4].value == "关于<检查>&“整改”的通知"
+    assert not first[1].quotePrefix and [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))] == COLUMNS
 
 
 def test_exported_catalogue_opens_and_converts_in_libreoffice(session, small_town, app, docs, tmp_path):

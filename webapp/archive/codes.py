@@ -8,10 +8,12 @@ retention rules; 件号 restart per town and class (year, retention, organ code)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from webapp.archive.models import (
@@ -150,44 +152,105 @@ def _replace(session: Session, town: GridNode, model: type, rows: list) -> None:
     session.add_all(rows)
 
 
-class Assigner:
-    """Gives a town's items their 档号 during one export: the stored one, else the next 件号 of the class.
+@dataclass(frozen=True, slots=True)
+class FiledItem:
+    """An item's 档号 and class as filed: a plain value, so an export holds no ORM row per item."""
 
-    The highest 件号 of each class is read once per export, not once per item.
+    year: int
+    retention: str
+    organ_code: str
+    serial: int
+    archive_code: str
+
+
+class ItemRequest(Protocol):
+    """What the assigner reads of an item to file (`items.ItemPlan`): its documents (main first), its class, and
+    the stored item with its code, when it was filed before."""
+
+    document_ids: list[int]
+    retention: str
+    organ_code: str
+    item_id: int | None
+    archive_code: str
+    serial: int
+
+
+class Assigner:
+    """Gives a town's items their 档号 during one export, a batch at a time: the stored one, else the next 件号
+    of the class. The new items and their members go in with one multi-row INSERT each per batch (no ORM
+    object per item), and the highest 件号 of every class comes from one query per export.
+
+    Gap-free: the serials continue from the highest stored, and the export's transaction keeps all or none.
+    Two exports of one town at once cannot both take a number: nothing is locked, but the unique constraint
+    on (town, class, serial) fails the later one's INSERT (it is rolled back; its archivist retries).
     """
 
     def __init__(self, session: Session, rules: CodeRules, now: datetime) -> None:
         self.session, self.rules, self.now = session, rules, now
-        self._last: dict[tuple[int, str, str], int] = {}
+        self._last: dict[tuple[int, str, str], int] | None = None
 
     def _next_serial(self, year: int, retention: str, organ: str) -> int:
+        if self._last is None:
+            self._last = self._highest_serials(year)
         key = (year, retention, organ)
-        if key not in self._last:
-            self._last[key] = self.session.scalar(select(func.max(ArchiveItem.serial)).where(
-                ArchiveItem.town_id == self.rules.town_id, ArchiveItem.year == year,
-                ArchiveItem.retention == retention, ArchiveItem.organ_code == organ)) or 0
-        self._last[key] += 1
+        self._last[key] = self._last.get(key, 0) + 1
         return self._last[key]
 
-    def assign(self, *, year: int, retention: str, organ: str, document_ids: list[int],
-               item_id: int | None) -> ArchiveItem:
-        """The item of these documents (main first): the stored one, completed with new members, or a new one."""
-        item = self.session.get(ArchiveItem, item_id) if item_id else None
-        if item is None:
-            serial = self._next_serial(year, retention, organ)
-            item = ArchiveItem(town_id=self.rules.town_id, year=year, retention=retention, organ_code=organ,
-                               serial=serial, assigned_at=self.now,
-                               main_document_id=document_ids[0], archive_code=self.rules.format(
-                                   year=year, retention=retention, organ=organ, serial=serial))
-            self.session.add(item)
-            known: set[int] = set()
-        else:
-            known = {m.document_id for m in item.members}
-        for document_id in document_ids:
-            if document_id not in known:
-                item.members.append(ArchiveItemDocument(document_id=document_id, position=len(known)))
-                known.add(document_id)
-        return item
+    def _highest_serials(self, year: int) -> dict[tuple[int, str, str], int]:
+        rows = self.session.execute(
+            select(ArchiveItem.retention, ArchiveItem.organ_code, func.max(ArchiveItem.serial))
+            .where(ArchiveItem.town_id == self.rules.town_id, ArchiveItem.year == year)
+            .group_by(ArchiveItem.retention, ArchiveItem.organ_code))
+        return {(year, retention, organ): serial for retention, organ, serial in rows}
+
+    def assign(self, year: int, requests: Sequence[ItemRequest]) -> list[FiledItem]:
+        """The items of a batch, in order: stored ones completed with new members, new ones inserted."""
+        items = []
+        for request in requests:
+            if request.item_id is None:
+                serial = self._next_serial(year, request.retention, request.organ_code)
+                code = self.rules.format(year=year, retention=request.retention, organ=request.organ_code,
+                                         serial=serial)
+            else:
+                serial, code = request.serial, request.archive_code
+            items.append(FiledItem(year, request.retention, request.organ_code, serial, code))
+        pairs = list(zip(requests, items, strict=True))
+        members = [*self._insert_items(year, [(r, i) for r, i in pairs if r.item_id is None]),
+                   *self._missing_members([r for r in requests if r.item_id is not None])]
+        if members:
+            self.session.execute(insert(ArchiveItemDocument), members)
+        return items
+
+    def _insert_items(self, year: int, pairs: list[tuple[ItemRequest, FiledItem]]) -> list[dict]:
+        """Insert the new items; the member rows of their documents (main first)."""
+        if not pairs:
+            return []
+        rows = [{"town_id": self.rules.town_id, "year": year, "retention": item.retention,
+                 "organ_code": item.organ_code, "serial": item.serial, "archive_code": item.archive_code,
+                 "main_document_id": request.document_ids[0], "assigned_at": self.now} for request, item in pairs]
+        ids = self.session.execute(insert(ArchiveItem).returning(ArchiveItem.id, sort_by_parameter_order=True),
+                                   rows).scalars().all()
+        return [{"document_id": document_id, "item_id": item_id, "position": position}
+                for (request, _), item_id in zip(pairs, ids, strict=True)
+                for position, document_id in enumerate(dict.fromkeys(request.document_ids))]
+
+    def _missing_members(self, requests: list[ItemRequest]) -> list[dict]:
+        """Documents joining an item filed before (e.g. a re-inspection opinion issued after its notice)."""
+        if not requests:
+            return []
+        known: dict[int, set[int]] = {}
+        for item_id, document_id in self.session.execute(
+                select(ArchiveItemDocument.item_id, ArchiveItemDocument.document_id)
+                .where(ArchiveItemDocument.item_id.in_([r.item_id for r in requests]))):
+            known.setdefault(item_id, set()).add(document_id)
+        rows = []
+        for request in requests:
+            filed = known.setdefault(request.item_id, set())
+            for document_id in request.document_ids:
+                if document_id not in filed:
+                    rows.append({"document_id": document_id, "item_id": request.item_id, "position": len(filed)})
+                    filed.add(document_id)
+        return rows
 
 
 # --- the settings page's text boxes: one "name=value" or "key,key" a line -------------------------

@@ -38,6 +38,7 @@ class ItemPlan:
     archive_code: str = ""
     item_id: int | None = None
     serial: int = 0
+    organs: list[str] = field(default_factory=list)  # each document's 责任者, as document_ids (organ: the main's)
 
     def sort_key(self) -> tuple:
         return (RETENTION_ORDER.get(self.retention, 9), self.organ_code, self.serial or 10**6, self.issued_at)
@@ -127,11 +128,12 @@ def plan_items(session: Session, town: GridNode, year: int, rules: CodeRules | N
         main = _main_of(row, by_case, rules.item_groups)
         if main is not None and main in plans:
             plans[main].document_ids.append(row.id)
+            plans[main].organs.append(row.organ)
             continue
         plans[row.id] = ItemPlan(
             document_ids=[row.id], title=row.title, number=row.number or "", organ=row.organ,
             issued_at=row.issued_at, retention=rules.retention(row.template_key, row.kind),
-            organ_code=rules.organ_code(row.organ))
+            organ_code=rules.organ_code(row.organ), organs=[row.organ])
     _apply_stored(session, year, list(plans.values()))
     return sorted(plans.values(), key=ItemPlan.sort_key)
 

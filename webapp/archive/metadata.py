@@ -13,7 +13,8 @@ from xml.sax.saxutils import escape
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from webapp.archive.models import RETENTIONS, ArchiveItem
+from webapp.archive.codes import FiledItem
+from webapp.archive.models import RETENTIONS
 from webapp.models import AttachmentRole, CaseEvent, Document, GridNode
 from webapp.models.workflow import CASE_ACTION_LABELS
 from webapp.services.documents import responsible_party
@@ -98,9 +99,9 @@ def is_pdfa(format_info: str) -> bool:
     return format_info.startswith("PDF/A")
 
 
-def item_metadata(item: ArchiveItem, documents: list[Document], files: list[FileEntry],
+def item_metadata(item: FiledItem, documents: list[Document], organs: list[str], files: list[FileEntry],
                   history: list[dict[str, Any]], pages: int, pages_estimated: bool, organ: str) -> dict[str, Any]:
-    """`organ`: the item's 责任者 (its main document's, else the 立档单位)."""
+    """`organs`: each document's 责任者; `organ`: the item's (its main document's, else the 立档单位)."""
     main = documents[0]
     return {
         "档号": item.archive_code, "题名": main.title, "文件编号": main.number or "",
@@ -109,8 +110,8 @@ def item_metadata(item: ArchiveItem, documents: list[Document], files: list[File
         "年度": item.year, "件号": item.serial, "密级": SECRECY, "页数": pages, "页数为估算": pages_estimated,
         "组成文件": [{
             "文件标识": d.id, "题名": d.title, "文件编号": d.number or "", "文种": d.kind, "模板": d.template_key,
-            "版本": d.version, "日期": date8(d.issued_at), "责任者": document_responsible(d) or organ,
-        } for d in documents],
+            "版本": d.version, "日期": date8(d.issued_at), "责任者": responsible_party or organ,
+        } for d, responsible_party in zip(documents, organs, strict=True)],
         "电子文件": [_file_record(f) for f in files],
         "办理过程": history,
     }
@@ -119,28 +120,36 @@ def item_metadata(item: ArchiveItem, documents: list[Document], files: list[File
 _XML_INVALID = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters XML 1.0 cannot hold
 
 
-def _xml(key: str, value: Any, depth: int, lines: list[str]) -> None:
+def _xml(key: str, value: Any, pad: str, lines: list[str]) -> None:
     """One element as indented lines (as ElementTree.indent lays it out: a list's entries are 条目), written
-    directly: building and serialising an ElementTree tree was a sixth of an export's time."""
-    pad = "  " * depth
-    if isinstance(value, dict | list):
-        children = value.items() if isinstance(value, dict) else (("条目", entry) for entry in value)
+    directly: building and serialising an ElementTree tree was a sixth of an export's time. Text, the commonest
+    value, is tested for first."""
+    if isinstance(value, str):
+        text = value
+    elif isinstance(value, dict | list):
         if not value:
             lines.append(f"{pad}<{key} />")
             return
         lines.append(f"{pad}<{key}>")
-        for child_key, child in children:
-            _xml(child_key.replace("-", ""), child, depth + 1, lines)
+        inner = pad + "  "
+        if isinstance(value, dict):
+            for child_key, child in value.items():
+                _xml(child_key.replace("-", ""), child, inner, lines)
+        else:
+            for entry in value:
+                _xml("条目", entry, inner, lines)
         lines.append(f"{pad}</{key}>")
         return
-    text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-    lines.append(f"{pad}<{key}>{escape(_XML_INVALID.sub('', text))}</{key}>" if text else f"{pad}<{key} />")
+    else:
+        text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
+    lines.append(f"{pad}<{key}>{escape(text)}</{key}>" if text else f"{pad}<{key} />")
 
 
 def metadata_files(metadata: dict[str, Any]) -> list[tuple[str, bytes]]:
     """元数据.json and 元数据.xml of an item, as (name, content)."""
     lines = ["<?xml version='1.0' encoding='utf-8'?>"]
-    _xml("电子文件", metadata, 0, lines)
+    _xml("电子文件", metadata, "", lines)
     # JSON without indentation: the C encoder (indented JSON takes the pure-Python one); people read the XML
     return [("元数据.json", json.dumps(metadata, ensure_ascii=False).encode("utf-8")),
-            ("元数据.xml", "\n".join(lines).encode("utf-8"))]
+            # the control characters XML cannot hold go in one pass (the names are ours: only values hold any)
+            ("元数据.xml", _XML_INVALID.sub("", "\n".join(lines)).encode("utf-8"))]
