@@ -14,13 +14,14 @@ from urllib.parse import unquote
 import docx
 import pytest
 from docx.oxml.ns import qn
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests import factories
 from webapp.archive.export import ExportOptions, export_year
 from webapp.clock import TZ
 from webapp.models import AttachmentRole, AuditEvent, Document, GridNode, ProcessInstance, WorkTask
-from webapp.procedures.notice_issuance import versions
+from webapp.procedures.notice_issuance import notices, versions
+from webapp.procedures.notice_issuance.models import NoticeDistribution
 from webapp.services.errors import InvalidInput
 
 TITLE = "关于<script>alert(1)</script>开展消防检查的通知"
@@ -222,3 +223,41 @@ def test_two_co_signers_at_once_never_get_a_server_error(app, session, people, s
                               .where(versions.NoticeVersion.instance_id == case_id)).all()
     assert sorted(numbers) == [1, 2, 3, 4]
     assert session.scalars(select(WorkTask.title).where(WorkTask.instance_id == case_id)).all() == ["签发"]
+
+
+def test_two_clerks_recording_one_distribution_at_once_one_is_told(app, session, people, sign_in, small_town,
+                                                                   monkeypatch):
+    """Two clerks submit the one 印发登记 at the same moment (both held until both have completed it in memory):
+    one records it, the other is told someone else did (409) — not a 500 from the second distribution row."""
+    clerk, office_head, leader = people
+    factories.user(session, "clerk2", "clerk", scope=small_town.town, display_name="何雨婷")
+    session.commit()
+    case_id = _reviewed_case(app, clerk, office_head, leader)
+    assert leader.post(f"/tasks/{leader.inbox_task_id('签发')}",
+                       {"decision": "approve", "opinion": "同意印发"}).status_code == 302
+    clerks = [clerk, sign_in("clerk2")]
+    task = clerk.inbox_task_id("印发登记")
+    both_done, record = threading.Barrier(2, timeout=60), notices.record_distribution
+
+    def record_together(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        both_done.wait()
+        return record(*args, **kwargs)
+
+    monkeypatch.setattr(notices, "record_distribution", record_together)
+    codes = {}
+
+    def submit(index: int) -> None:
+        form = {"printed_on": "2026-03-02", "copies": "10", "recipients": f"各村（社区）{index}"}
+        codes[index] = clerks[index].post(f"/tasks/{task}", form).status_code
+
+    threads = [threading.Thread(target=submit, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    monkeypatch.setattr(notices, "record_distribution", record)
+    assert sorted(codes.values()) == [302, 409], codes
+    session.expire_all()
+    document = session.scalar(select(Document).where(Document.instance_id == case_id, Document.step_key == "sign_off"))
+    assert session.scalar(select(func.count(NoticeDistribution.id))
+                          .where(NoticeDistribution.document_id == document.id)) == 1

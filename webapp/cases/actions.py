@@ -10,6 +10,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -129,16 +130,16 @@ def _complete(session: Session, runtime: CaseRuntime, task: WorkTask, *, user: U
     engine = runtime.engine(session)
     workflow = engine.deserialize(instance.state_json)
     context = StepContext(session, instance, task.step_key, dict(data), user, now, runtime, opinion)
-    hook = procedure.before_complete.get(task.step_key)
-    if hook:
-        hook(context)
+    case_id, seen = instance.id, instance.version
     try:
-        engine.complete(workflow, task.engine_task_id, {**context.data, "decision": decision}, now)
-    except TaskNotReady as error:
-        raise TaskConflict(ALREADY_DONE) from error
-    context.data = _task_data_after(engine, workflow, task.engine_task_id, context.data)
-    after = procedure.after_complete.get(task.step_key)
-    document_ids = after(context) if after else []
+        document_ids = _run_step(engine, workflow, procedure, task, context, decision)
+    except IntegrityError as error:
+        # a hook's row collided with one that a completion of this case, committed meanwhile, wrote (two
+        # clerks on one 印发登记): the version check at the end would have said so; say it now, not a 500
+        session.rollback()  # the failed transaction cannot be read on (PostgreSQL); the step is refused anyway
+        if session.scalar(select(ProcessInstance.version).where(ProcessInstance.id == case_id)) != seen:
+            raise TaskConflict(ALREADY_DONE) from error
+        raise
     _event(session, instance, user, now, action="complete", step_key=task.step_key, step_title=task.title,
            decision=decision, opinion=opinion, engine_task_id=task.engine_task_id, document_ids=document_ids,
            work_task_id=task.id)
@@ -259,6 +260,21 @@ def _lock(session: Session, instance: ProcessInstance, version: int | None) -> P
     if version is not None and instance.version != version:
         raise TaskConflict(ALREADY_DONE)
     return instance
+
+
+def _run_step(engine: WorkflowEngine, workflow: object, procedure: Procedure, task: WorkTask,
+              context: StepContext, decision: str) -> list[int]:
+    """The step's hooks around the engine's completion; the documents the step produced."""
+    hook = procedure.before_complete.get(task.step_key)
+    if hook:
+        hook(context)
+    try:
+        engine.complete(workflow, task.engine_task_id, {**context.data, "decision": decision}, context.now)
+    except TaskNotReady as error:
+        raise TaskConflict(ALREADY_DONE) from error
+    context.data = _task_data_after(engine, workflow, task.engine_task_id, context.data)
+    after = procedure.after_complete.get(task.step_key)
+    return after(context) if after else []
 
 
 def hold_case(session: Session, instance: ProcessInstance) -> None:
