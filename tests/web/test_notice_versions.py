@@ -178,6 +178,21 @@ def test_libreoffice_opens_the_tracked_file_with_the_reviewers_changes(app, sess
     assert "<dc:date>2026-03-02T10:30:00</dc:date>" in content
 
 
+def _in_two_threads(work) -> dict[int, int]:  # noqa: ANN001
+    """work(0) and work(1) in two threads at once; what each returned (a thread that raised has none)."""
+    results: dict[int, int] = {}
+
+    def run(index: int) -> None:
+        results[index] = work(index)
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
 def test_two_co_signers_at_once_never_get_a_server_error(app, session, people, sign_in, small_town, monkeypatch):
     """Two 会签 of one notice submitted at the same moment both number a version (each held until both have
     read the case, so they overlap every time): they take turns on the case, the second is told the case
@@ -200,17 +215,8 @@ def test_two_co_signers_at_once_never_get_a_server_error(app, session, people, s
         hold(*args, **kwargs)
 
     monkeypatch.setattr(versions, "hold_case", hold_together)
-    codes = {}
-
-    def countersign(index: int) -> None:
-        answer = signers[index].post(f"/tasks/{tasks[index]}", {"decision": "approve", "opinion": f"同意{index}"})
-        codes[index] = answer.status_code
-
-    threads = [threading.Thread(target=countersign, args=(index,)) for index in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    codes = _in_two_threads(lambda index: signers[index].post(
+        f"/tasks/{tasks[index]}", {"decision": "approve", "opinion": f"同意{index}"}).status_code)
     monkeypatch.setattr(versions, "hold_case", hold)
     assert sorted(codes.values()) == [302, 409], codes
     for index, code in codes.items():
@@ -244,17 +250,8 @@ def test_two_clerks_recording_one_distribution_at_once_one_is_told(app, session,
         return record(*args, **kwargs)
 
     monkeypatch.setattr(notices, "record_distribution", record_together)
-    codes = {}
-
-    def submit(index: int) -> None:
-        form = {"printed_on": "2026-03-02", "copies": "10", "recipients": f"各村（社区）{index}"}
-        codes[index] = clerks[index].post(f"/tasks/{task}", form).status_code
-
-    threads = [threading.Thread(target=submit, args=(index,)) for index in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
+    codes = _in_two_threads(lambda index: clerks[index].post(f"/tasks/{task}", {
+        "printed_on": "2026-03-02", "copies": "10", "recipients": f"各村（社区）{index}"}).status_code)
     monkeypatch.setattr(notices, "record_distribution", record)
     assert sorted(codes.values()) == [302, 409], codes
     session.expire_all()

@@ -101,6 +101,8 @@ def serve(desktop) -> int:  # noqa: ANN001
 
 
 def _descendants(pid: int) -> list[int]:
+    """Child processes, depth first (Linux /proc). The same as office_listener's: this file runs under the
+    system's Python with uno and imports nothing of the app."""
     found: list[int] = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
         with contextlib.suppress(OSError):
