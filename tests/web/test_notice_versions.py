@@ -178,7 +178,7 @@ def test_libreoffice_opens_the_tracked_file_with_the_reviewers_changes(app, sess
     assert "<dc:date>2026-03-02T10:30:00</dc:date>" in content
 
 
-def _in_two_threads(work) -> dict[int, int]:  # noqa: ANN001
+def _in_two_threads(work) -> dict:  # noqa: ANN001
     """work(0) and work(1) in two threads at once; what each returned (a thread that raised has none)."""
     results: dict[int, int] = {}
 
@@ -215,10 +215,14 @@ def test_two_co_signers_at_once_never_get_a_server_error(app, session, people, s
         hold(*args, **kwargs)
 
     monkeypatch.setattr(versions, "hold_case", hold_together)
-    codes = _in_two_threads(lambda index: signers[index].post(
-        f"/tasks/{tasks[index]}", {"decision": "approve", "opinion": f"同意{index}"}).status_code)
+    answers = _in_two_threads(lambda index: signers[index].post(
+        f"/tasks/{tasks[index]}", {"decision": "approve", "opinion": f"同意{index}"}))
     monkeypatch.setattr(versions, "hold_case", hold)
+    codes = {index: answer.status_code for index, answer in answers.items()}
     assert sorted(codes.values()) == [302, 409], codes
+    told = next(index for index, code in codes.items() if code == 409)
+    page = answers[told].get_data(as_text=True)
+    assert "本案件的另一步骤刚刚办理完毕" in page and f"同意{told}" in page  # its own form, as posted
     for index, code in codes.items():
         if code == 409:
             again = signers[index].post(f"/tasks/{tasks[index]}", {"decision": "approve", "opinion": "同意"})

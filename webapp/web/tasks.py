@@ -14,7 +14,7 @@ from webapp.forms.registry import form_class
 from webapp.forms.task_data import data_for_form, form_to_data
 from webapp.models import ProcessInstance, User, WorkTask
 from webapp.services import documents
-from webapp.services.errors import InvalidInput, NotFound
+from webapp.services.errors import InvalidInput, NotFound, OutOfScope, TaskConflict
 from webapp.services.grid import town_of
 from webapp.web import form_drafts
 from webapp.web.badges import todo_count
@@ -143,12 +143,26 @@ def submit(task_id: int):
     except InvalidInput as error:
         show_invalid(form, error)
         return _task_page(cases.task_for_user(db.session, user, task_id), form, 400)
+    except TaskConflict as error:
+        return _conflict_page(user, task_id, form, error)
     _remember_opinion(form, user)
     db.session.commit()
     flash(f"“{work_task.title}”已提交。", "success")
     if not user.scope.contains(instance.grid):  # e.g. a village clerk's 自评 in a town case
         return redirect(url_for("tasks.inbox"))
     return redirect(url_for("cases.detail", instance_id=instance.id))
+
+
+def _conflict_page(user: User, task_id: int, form, error: TaskConflict):  # noqa: ANN001, ANN202
+    """Another step of the case was done meanwhile (a parallel 会签): this form again, as posted, with why and the
+    case's new version, to send once more; the error page when the task itself is gone (done by someone else)."""
+    db.session.rollback()
+    try:
+        work_task = cases.task_for_user(db.session, user, task_id)
+    except (TaskConflict, OutOfScope):
+        raise error from None
+    show_invalid(form, InvalidInput(error.message))
+    return _task_page(work_task, form, 409)
 
 
 def _picked_opinion(form) -> None:
