@@ -4,7 +4,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData, event
+from sqlalchemy import ColumnElement, MetaData, event, update
 from sqlalchemy.engine import Engine
 
 # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.
@@ -33,3 +33,13 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
+
+
+def take_turns(session, model, row_id: int, *still: ColumnElement[bool]) -> bool:  # noqa: ANN001
+    """Hold a row until the transaction ends, so that two requests reading it and then writing take turns:
+    a no-op UPDATE locks the row on PostgreSQL and takes the database's write lock on SQLite (where FOR UPDATE
+    does nothing and the driver begins the transaction only at the first write, so a read before it would not
+    see what another request commits meanwhile). False when the row is gone or no longer meets `still`."""
+    held = session.execute(update(model).where(model.id == row_id, *still).values(id=model.id)
+                           .execution_options(synchronize_session=False))
+    return held.rowcount == 1

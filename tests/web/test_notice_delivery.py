@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import threading
 import zipfile
 from datetime import datetime
 
@@ -18,6 +19,7 @@ from tests import factories
 from tests.conftest import tiny_pdf
 from tests.docx_checks import check_gbt9704
 from webapp.archive.export import ExportOptions, export_year
+from webapp.cases import receipts
 from webapp.clock import TZ
 from webapp.models import Alert, AuditEvent, Document, DocumentReceipt, ProcessInstance
 
@@ -194,3 +196,35 @@ def test_issuing_sheet_lists_each_step_and_is_filed_with_the_notice(app, session
     [item] = [i for i in items if i["题名"] == TITLE]
     names = json.dumps(item["电子文件"], ensure_ascii=False)
     assert "发文稿纸" in names and not [i for i in items if "发文稿纸" in i["题名"]]
+
+
+def test_two_reminders_of_one_receipt_at_once_send_one(app, session, town, sign_in, monkeypatch):
+    """The clerk and the office head both click 催办 on one unsigned receipt at the same moment (each held until
+    both are in): one reminder goes, the other is told when it went — on SQLite as on PostgreSQL."""
+    case_id, people = issue(app, sign_in, town)
+    distribute(people["clerk"], town, reply_due="2026-03-20")
+    receipt = receipt_of(session, town.village)
+    both_in, take_turns = threading.Barrier(2, timeout=60), receipts.take_turns
+
+    def together(*args):  # noqa: ANN002, ANN202
+        both_in.wait()
+        return take_turns(*args)
+
+    monkeypatch.setattr(receipts, "take_turns", together)
+    answers, clickers = {}, [people["clerk"], people["office_head"]]
+
+    def click(index: int) -> None:
+        answers[index] = clickers[index].post(f"/receipts/{receipt.id}/remind", follow_redirects=True)
+
+    threads = [threading.Thread(target=click, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    monkeypatch.setattr(receipts, "take_turns", take_turns)
+    pages = [answer.get_data(as_text=True) for answer in answers.values()]
+    assert sum("已催办" in page and "其账号会在消息提醒中看到" in page for page in pages) == 1, pages
+    assert sum("后可再次催办" in page for page in pages) == 1
+    reminders = session.scalars(select(Alert).where(Alert.kind == "reminder")).all()
+    assert [alert.recipient_id for alert in reminders] == [town.users["village_clerk"].id]
+    assert receipt_of(session, town.village).reminders == 1

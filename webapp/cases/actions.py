@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -20,6 +20,7 @@ from webapp.cases.registry import Procedure, StepContext
 from webapp.cases.runtime import CaseRuntime
 from webapp.cases.task_projection import sync_tasks
 from webapp.engine import TaskNotReady, WorkflowEngine
+from webapp.extensions import take_turns
 from webapp.models import CaseEvent, GridNode, ProcessInstance, Unit, User, WorkTask
 from webapp.models.workflow import SIDE_ACTIONS
 from webapp.services import audit
@@ -279,17 +280,14 @@ def _run_step(engine: WorkflowEngine, workflow: object, procedure: Procedure, ta
 
 def hold_case(session: Session, instance: ProcessInstance) -> None:
     """For a step hook about to number rows per case (e.g. 发文 versions): hold the case row until commit, so
-    parallel steps of one case (several 会签 at once) take turns — a no-op UPDATE, the row's lock on
-    PostgreSQL and the write lock on SQLite — and find a case another step changed meanwhile a conflict at
-    once, as the version check at the end of the step would, instead of a duplicate number."""
+    parallel steps of one case (several 会签 at once) take turns (`extensions.take_turns`) and find a case
+    another step changed meanwhile a conflict at once, as the version check at the end of the step would,
+    instead of a duplicate number."""
     try:
         session.flush()  # the version compared below is then the one in the database (a flush may raise it)
     except StaleDataError as error:
         raise TaskConflict(CASE_CHANGED) from error
-    held = session.execute(update(ProcessInstance)
-                           .where(ProcessInstance.id == instance.id, ProcessInstance.version == instance.version)
-                           .values(version=ProcessInstance.version).execution_options(synchronize_session=False))
-    if held.rowcount != 1:
+    if not take_turns(session, ProcessInstance, instance.id, ProcessInstance.version == instance.version):
         raise TaskConflict(CASE_CHANGED)
 
 

@@ -24,6 +24,7 @@ from webapp.cases import alerts, registry
 from webapp.cases.registry import Desk
 from webapp.cases.reminders import REMINDING_ROLES, ReminderOutcome
 from webapp.clock import TZ
+from webapp.extensions import take_turns
 from webapp.models import Document, DocumentReceipt, GridNode, User, UserRole
 from webapp.services import audit
 from webapp.services.errors import InvalidInput, NotFound, OutOfScope
@@ -251,7 +252,9 @@ def may_remind(user: User, receipt: DocumentReceipt) -> bool:
 def remind(session: Session, user: User, receipt_id: int, now: datetime) -> ReminderOutcome:
     """催办 a recipient that has not signed (or not replied): a notice to its accounts, at most once per the
     town's 催办 interval; a refused attempt is audit-logged too. Flushes only."""
-    receipt = session.scalar(select(DocumentReceipt).where(DocumentReceipt.id == receipt_id).with_for_update())
+    take_turns(session, DocumentReceipt, receipt_id)  # a second 催办 at once waits here, then sees the first
+    receipt = session.scalar(select(DocumentReceipt).where(DocumentReceipt.id == receipt_id)
+                             .execution_options(populate_existing=True))
     if receipt is None:
         raise NotFound("没有这份签收回执。")
     if not (user.has_role(*REMINDING_ROLES) and user.scope.contains(receipt.document.grid)):

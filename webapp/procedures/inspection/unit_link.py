@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from webapp.cases import actions
 from webapp.cases.runtime import CaseRuntime
 from webapp.clock import TZ
+from webapp.extensions import take_turns
 from webapp.models import WorkTask
 from webapp.procedures.inspection.models import Inspection
 from webapp.procedures.inspection.referral_models import UnitSubmission
@@ -123,14 +124,6 @@ def _sent_today(session: Session, inspection: Inspection, now: datetime) -> tupl
     return len(files), sum(int(f.get("size") or 0) for f in files)
 
 
-def _take_turns(session: Session, inspection: Inspection) -> None:
-    """Hold the notice until commit: a no-op UPDATE locks its row on PostgreSQL and, on SQLite, takes the
-    database's write lock (there FOR UPDATE does nothing, and the driver begins the transaction only at the
-    first write, so a count read before it would not see a post committing meanwhile)."""
-    session.execute(update(Inspection).where(Inspection.id == inspection.id).values(id=Inspection.id)
-                    .execution_options(synchronize_session=False))
-
-
 def store_files(session: Session, store: FileBackend, inspection: Inspection, files: list[tuple[bytes, str]], *,
                 max_bytes: int, cap: DailyCap, now: datetime) -> list[dict]:
     """Photos or PDF scans only, each checked by the upload service (content, size), within the day's cap;
@@ -139,8 +132,8 @@ def store_files(session: Session, store: FileBackend, inspection: Inspection, fi
     if wrong:
         message = f"只能上传图片（JPG、PNG、WEBP）或PDF，且文件名与内容相符：{'、'.join(wrong)}"
         raise InvalidInput(message, fields={"files": message})
-    if files:  # two posts at once take turns here, so the second counts the first's files
-        _take_turns(session, inspection)
+    if files:  # two posts at once take turns on the notice, so the second counts the first's files
+        take_turns(session, Inspection, inspection.id)
     count, size = _sent_today(session, inspection, now)
     if files and (count + len(files) > cap.files
                   or size + sum(len(c) for c, _ in files) > cap.megabytes * 1024 * 1024):
