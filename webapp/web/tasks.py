@@ -161,7 +161,7 @@ def _conflict_page(user: User, task_id: int, form, error: TaskConflict):  # noqa
         work_task = cases.task_for_user(db.session, user, task_id)
     except (TaskConflict, OutOfScope):
         raise error from None
-    show_invalid(form, InvalidInput(error.message))
+    show_invalid(form, InvalidInput(cases.CASE_CHANGED))  # still this user's: the case changed, not the task
     return _task_page(work_task, form, 409)
 
 
