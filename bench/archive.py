@@ -26,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from flask_migrate import upgrade  # noqa: E402
 from sqlalchemy import delete, select  # noqa: E402
 
 from webapp import create_app  # noqa: E402
@@ -129,7 +130,7 @@ def main() -> None:
                           "LAYOUT_CHECK": False, "PDF_AFTER_ISSUE": args.pdf,
                           "SQLALCHEMY_DATABASE_URI": f"sqlite:///{work_dir / 'bench.db'}"})
         with app.app_context():
-            db.create_all()
+            upgrade()  # the product's schema, as `firegrid init` makes it
             session, docs = db.session, app.extensions["firegrid.runtime"].documents
             demo.load_demo(session, now=datetime(2024, 1, 1, tzinfo=TZ))
             session.commit()

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 from flask import Flask
+from flask_migrate import upgrade
 from sqlalchemy import MetaData
 
 from webapp import create_app
@@ -19,8 +20,15 @@ def empty_app(database_url: str | None) -> tuple[Flask, str]:
     app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
                       "CHECK_WORKFLOWS": False})
     with app.app_context():
-        reflected = MetaData()
-        reflected.reflect(bind=db.engine)  # tables an older schema left behind go too
-        reflected.drop_all(bind=db.engine)
-        db.create_all()
+        fresh_schema()
     return app, url
+
+
+def fresh_schema() -> None:
+    """Every table of the app's database dropped (tables an older schema left behind too), then the schema made
+    by the migrations, as `firegrid init` makes it: with the triggers that keep the inspections' monthly totals,
+    which create_all does not make."""
+    reflected = MetaData()
+    reflected.reflect(bind=db.engine)
+    reflected.drop_all(bind=db.engine)
+    upgrade()

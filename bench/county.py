@@ -38,9 +38,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from flask import Flask  # noqa: E402
-from sqlalchemy import Integer, MetaData, Table, func, insert, select, text  # noqa: E402
+from sqlalchemy import Integer, Table, func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.bench_app import fresh_schema  # noqa: E402
 from tests import factories  # noqa: E402
 from tests.conftest import Browser  # noqa: E402
 from webapp import create_app  # noqa: E402
@@ -486,13 +487,6 @@ def _app(url: str, data_dir: Path) -> Flask:
                        "CHECK_WORKFLOWS": False, "LAYOUT_CHECK": False, "PDF_AFTER_ISSUE": False})
 
 
-def _fresh_schema() -> None:
-    reflected = MetaData()
-    reflected.reflect(bind=db.engine)
-    reflected.drop_all(bind=db.engine)
-    db.create_all()
-
-
 def _existing(app: Flask) -> County:
     """The county already in the database (`--keep`)."""
     session = db.session
@@ -515,7 +509,7 @@ def prepare(url: str, scale: Scale, keep: bool, data_dir: Path, log: Callable[[s
         if keep and db.session.scalar(select(func.count(ProcessInstance.id))):
             county, seconds = _existing(app), 0.0
         else:
-            _fresh_schema()
+            fresh_schema()
             started = time.perf_counter()
             county = generate(app, scale, log=log)
             seconds = time.perf_counter() - started

@@ -28,9 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("FIREGRID_LAYOUT_CHECK", "0")
 
 from flask import Flask  # noqa: E402
-from sqlalchemy import MetaData, Select, create_engine, select  # noqa: E402
+from sqlalchemy import Select, create_engine, select  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
+from bench.bench_app import fresh_schema  # noqa: E402
 from tests.conftest import Browser  # noqa: E402
 from tests.web.test_inspection_flow import at, start_inspection  # noqa: E402
 from webapp import create_app  # noqa: E402
@@ -105,10 +106,7 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{data_dir / 'bench.db'}"
     app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        reflected = MetaData()
-        reflected.reflect(bind=db.engine)
-        reflected.drop_all(bind=db.engine)
-        db.create_all()
+        fresh_schema()
         pages = _build(app, args.rows)
     clerk = Browser(app.test_client())
     clerk.login("clerk")

@@ -31,10 +31,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from PIL import Image, ImageChops  # noqa: E402
-from sqlalchemy import MetaData, func, select  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 from werkzeug.datastructures import FileStorage  # noqa: E402
 from werkzeug.test import encode_multipart  # noqa: E402
 
+from bench.bench_app import fresh_schema  # noqa: E402
 from webapp import create_app  # noqa: E402
 from webapp.demo import organisation as demo  # noqa: E402
 from webapp.extensions import db  # noqa: E402
@@ -154,10 +155,7 @@ def main() -> None:
     app = create_app({"DATA_DIR": data_dir, "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": url,
                       "CHECK_WORKFLOWS": False, "WTF_CSRF_ENABLED": True})
     with app.app_context():
-        reflected = MetaData()
-        reflected.reflect(bind=db.engine)
-        reflected.drop_all(bind=db.engine)
-        db.create_all()
+        fresh_schema()
         demo.load_demo(db.session, now=app.extensions["firegrid.clock"].now())
         db.session.commit()
         walker = db.session.scalar(select(User).where(User.username == "inspector"))

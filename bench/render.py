@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from docxtpl import DocxTemplate  # noqa: E402
+from flask_migrate import upgrade  # noqa: E402
 
 from webapp.documents import layout_loop  # noqa: E402
 from webapp.documents.manifest import TemplateLibrary  # noqa: E402
@@ -125,7 +126,7 @@ def bench_campaign(count: int) -> None:
         app = create_app({"DATA_DIR": Path(data_dir), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{data_dir}/bench.db",
                           "SECRET_KEY": "bench"})
         with app.app_context():
-            db.create_all()
+            upgrade()  # the product's schema, as `firegrid init` makes it
             demo.load_demo(db.session, now=now)
             areas = [u.grid for u in db.session.query(Unit).all()]
             db.session.add_all([Unit(grid=areas[i % len(areas)], name=f"基准单位{i:04d}", category="small_shop",

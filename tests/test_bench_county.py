@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import Browser
+from tests.services import test_inspection_month_totals as month_totals
 from webapp.models import CaseEvent, ProcessInstance, Unit, WorkTask
 from webapp.procedures.inspection.models import Hazard, Inspection
 from webapp.procedures.patrol.models import Patrol
@@ -35,6 +36,9 @@ def test_small_county_is_generated_and_its_pages_answer(app, session) -> None:  
     assert _count(session, ProcessInstance, ProcessInstance.status == "running") == 6
     assert _count(session, WorkTask, WorkTask.waiting.is_(False)) == 6
     assert _count(session, Patrol) == 20 and _count(session, Inspection) == 26 and _count(session, Hazard) == 6
+    # the cloned inspections and hazards (by COPY on PostgreSQL) are in the monthly totals the reports read
+    assert month_totals.kept(session) == month_totals.direct(session)
+    assert sum(found[0] for found in month_totals.kept(session).values()) == 26
     # every case has its own history, in its own unit's town
     assert _count(session, CaseEvent) >= 46
     assert session.scalar(select(func.count(func.distinct(CaseEvent.instance_id)))) == 46
