@@ -212,6 +212,22 @@ def test_overview_counts_a_moved_unit_in_its_new_town(county, session, sign_in):
         assert _row(html, town.name)["本月走访覆盖率"] == f"{total.rate_text}（{total.visited}/{total.total}）"
 
 
+def test_this_months_inspections_are_counted_up_to_now(app, county, session, sign_in):
+    """本月检查 counts the month's inspections up to now (read from the kept monthly totals, less any dated later
+    this month): one on September 20 counts; one entered for September 29 (after today, the 28th) and one on
+    August 31 at 23:00 (August in Beijing) do not."""
+    actor, users = Actor(app, session), county.users
+    shop = session.scalar(select(Unit).where(Unit.name == "松香面馆"))
+    for day, hour in ((date(2026, 9, 20), "09:00"), (date(2026, 9, 29), "09:00"), (date(2026, 8, 31), "23:00")):
+        data = _inspection_data(session, shop, [users["inspector"], users["inspector2"]], day)
+        actor.start("inspection", users["inspector"], shop.grid, {**data, "inspected_time": hour}, at(day),
+                    unit=shop)
+    session.commit()
+    actor.move(TODAY)
+    html = sign_in("county").get("/county/").get_data(as_text=True)
+    assert _row(html, "松林镇")["本月检查"] == "2" and _row(html, "柏树镇")["本月检查"] == "0"
+
+
 def test_overview_exports_the_same_table_to_excel(county, sign_in):
     response = sign_in("county_admin").get("/county/overview.xlsx")
     assert response.status_code == 200
