@@ -8,35 +8,12 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
+from tests.thread_support import run_in_threads
 from webapp.cases import actions as cases
 from webapp.extensions import db
 from webapp.models import GridNode, IssuedNumber, ProcessInstance, StoredFile, User, WorkTask
 from webapp.services import documents, grid, numbering
 from webapp.services.errors import TaskConflict
-
-
-def _run_in_threads(app, count, work):
-    """Run work(index) in `count` threads released together; return their results or exceptions."""
-    barrier, results = threading.Barrier(count), [None] * count
-
-    def runner(index):
-        with app.app_context():
-            barrier.wait()
-            try:
-                results[index] = work(index)
-                db.session.commit()
-            except Exception as error:  # the test inspects what each thread got
-                db.session.rollback()
-                results[index] = error
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def _user(name):
@@ -64,7 +41,7 @@ def test_two_leaders_complete_the_same_task_one_wins(app, session, small_town):
         return cases.submit_task(db.session, runtime, user=_user("leader"), work_task_id=review_id,
                                  data={}, now=now, opinion=f"同意{index}")
 
-    results = _run_in_threads(app, 2, approve)
+    results = run_in_threads(app, 2, approve)
     outcomes = Counter(type(result).__name__ for result in results)
     assert outcomes == Counter({"ProcessInstance": 1, "TaskConflict": 1}), results
     conflict = next(r for r in results if isinstance(r, TaskConflict))
@@ -95,7 +72,7 @@ def test_fifty_concurrent_allocations_are_distinct_and_consecutive_per_town(app,
                                     grammar="wenhao", now=now)
         return issued.town_id, issued.serial
 
-    allocated = _run_in_threads(app, 50, allocate)
+    allocated = run_in_threads(app, 50, allocate)
     for town_id in towns:
         assert sorted(serial for town, serial in allocated if town == town_id) == list(range(1, 26)), allocated
     numbers = [(row.town_id, row.number) for row in session.scalars(select(IssuedNumber))]
@@ -180,7 +157,7 @@ def test_two_clerks_record_the_same_letter_signed_at_once_one_wins(app, session,
                      now=now)
         return letter.signatory_b
 
-    results = _run_in_threads(app, 2, record)
+    results = run_in_threads(app, 2, record)
     conflicts = [r for r in results if isinstance(r, TaskConflict)]
     assert len(conflicts) == 1 and "已由他人登记为“已签订”" in conflicts[0].message, results
     winner = next(r for r in results if isinstance(r, str))

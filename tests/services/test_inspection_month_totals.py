@@ -14,7 +14,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete, insert, select
 
 from tests import factories
-from tests.services.test_concurrency import _run_in_threads
+from tests.thread_support import run_in_threads
 from tests.web.test_county import Actor, _inspection_data
 from webapp.clock import TZ
 from webapp.extensions import db
@@ -108,7 +108,7 @@ def test_hazards_recorded_in_one_grid_at_once_are_all_counted(app, session, smal
         db.session.flush()
         clock.sleep(0.3)  # hold the transaction open, so that the others count while it has not committed
 
-    results = _run_in_threads(app, len(units), add_hazard)
+    results = run_in_threads(app, len(units), add_hazard)
     assert results == [None] * len(units), results
     assert kept(session) == direct(session) == {(grid.id, "2026-09"): (4, 8, 8, 4)}
 
