@@ -173,11 +173,13 @@ def send_back(
 
 def withdrawable_event(session: Session, user: User, instance: ProcessInstance) -> CaseEvent | None:
     """撤回 is possible while the user's own completion is the case's latest event."""
+    if instance.status != "running":
+        return None  # a finished case has nothing to take back (and its page need not read its events again)
     latest = session.scalar(
         select(CaseEvent).where(CaseEvent.instance_id == instance.id, CaseEvent.action.not_in(SIDE_ACTIONS))
         .order_by(CaseEvent.id.desc()).limit(1)
     )
-    if instance.status != "running" or latest is None or latest.document_ids:
+    if latest is None or latest.document_ids:
         return None  # a step that issued documents stands: they are numbered and filed (发文: the 定稿 is frozen)
     return latest if latest.action == "complete" and latest.user_id == user.id and latest.engine_task_id else None
 

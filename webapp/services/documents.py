@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, func, inspect, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from webapp.clock import TZ
 from webapp.documents import layout_loop, verify_layout
@@ -225,8 +225,10 @@ def case_documents(session: Session, instance: ProcessInstance) -> list[Document
                                 .options(selectinload(Document.attachments)).order_by(Document.id)))
 
 
-def get_document(session: Session, document_id: int) -> Document:
-    return found(session.get(Document, document_id), "文件不存在。")
+def get_document(session: Session, document_id: int, *, with_grid: bool = False) -> Document:
+    """``with_grid``: its grid in the same statement, for a scope check (a download reads nothing else of it)."""
+    options = (joinedload(Document.grid),) if with_grid else ()
+    return found(session.get(Document, document_id, options=options), "文件不存在。")
 
 
 def pdf_cache_path(docs: DocumentServices, sha256: str, pdfa: bool = False) -> Path:

@@ -18,7 +18,7 @@ bp = Blueprint("documents", __name__)
 
 
 def _document_in_scope(document_id: int):
-    document = documents.get_document(db.session, document_id)
+    document = documents.get_document(db.session, document_id, with_grid=True)
     grid.ensure_in_scope(acting_user(), document.grid)
     return document
 

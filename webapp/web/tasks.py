@@ -98,9 +98,11 @@ def _task_page(task, form, status: int = 200, **extra):
 @bp.get("/tasks/<int:task_id>")
 @login_required
 def task(task_id: int):
-    # Read once with its case and grid (the page shows both); held here, so the check below finds it in the
-    # session instead of reading it again.
-    found = db.session.get(WorkTask, task_id, options=[joinedload(WorkTask.instance).joinedload(ProcessInstance.grid)])
+    # Read once with its case and grid (the page shows both), and the case's saved state (its open task's data);
+    # held here, so the check below finds it in the session instead of reading it again.
+    case = joinedload(WorkTask.instance)
+    found = db.session.get(WorkTask, task_id, options=[case.joinedload(ProcessInstance.grid),
+                                                       case.undefer(ProcessInstance.state_json)])
     if found is None:  # finished: e.g. Back after submitting
         return _finished_page(task_id)
     user = acting_user()

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import request
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 from wtforms import (
     BooleanField,
     FileField,
@@ -62,8 +63,10 @@ KEPT_ON_RELOAD = ("result", "description", "location", "corrected_on_spot")
 def units_in_scope(session: Any, user: User) -> list[Unit]:
     from webapp.models import GridNode
 
+    # each unit's grid comes from the join (the choices show its display path): one statement, not one more per
+    # grid of the scope
     stmt = (select(Unit).join(GridNode).where(GridNode.path.startswith(user.scope.path))
-            .order_by(GridNode.path, Unit.name))
+            .options(contains_eager(Unit.grid)).order_by(GridNode.path, Unit.name))
     return list(session.scalars(stmt))
 
 

@@ -245,9 +245,28 @@ NOTICE_ORGANS = {"committee_notice": "消防安全委员会（消安委）", "of
 INTERVALS = {1: "每月", 2: "每两个月", 3: "每季度", 6: "每半年", 12: "每年", 0: "不定期"}
 
 
-def yearly_plan(session: Session, series: MeetingSeries, year: int, today: date) -> list[PlanPeriod]:
-    """Each period of the year with its meetings: held (纪要 issued or meeting held) vs due."""
-    meetings = meetings_of_series(session, series, year)
+def meetings_by_series(session: Session, series: list[MeetingSeries], year: int) -> dict[int, list[Meeting]]:
+    """`meetings_of_series` of each of the series, read together: the 会议计划 shows every series of the town, and
+    four statements per series were most of its statements."""
+    ids = [s.id for s in series]
+    if not ids:
+        return {}
+    counts = or_(Meeting.series_id.in_(ids), Meeting.extra_series.any(MeetingSeries.id.in_(ids)))
+    stmt = (select(Meeting).where(counts, Meeting.held_on >= date(year, 1, 1),
+                                  Meeting.held_on <= date(year, 12, 31)).order_by(Meeting.held_on, Meeting.id)
+            .options(selectinload(Meeting.instance).joinedload(ProcessInstance.grid), selectinload(Meeting.document),
+                     selectinload(Meeting.series), selectinload(Meeting.extra_series)))
+    found = list(session.scalars(stmt))
+    return {s.id: [m for m in found if m.series_id == s.id or any(x.id == s.id for x in m.extra_series)]
+            for s in series}
+
+
+def yearly_plan(session: Session, series: MeetingSeries, year: int, today: date,
+                meetings: list[Meeting] | None = None) -> list[PlanPeriod]:
+    """Each period of the year with its meetings: held (纪要 issued or meeting held) vs due. ``meetings``: the
+    series' sittings of the year when already read (`meetings_by_series`)."""
+    if meetings is None:
+        meetings = meetings_of_series(session, series, year)
     if not series.interval_months:
         state = _state(meetings, date(year, 1, 1), date(year, 12, 31), date.min)
         return [PlanPeriod("全年", date(year, 1, 1), date(year, 12, 31), meetings,

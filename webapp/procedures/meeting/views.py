@@ -46,8 +46,10 @@ def plan():
     today = now().date()
     year = year_arg()
     town, towns = chosen_town()
-    rows = [(series, meetings.yearly_plan(db.session, series, year, today))
-            for series in meetings.series_of_town(db.session, town)]
+    town_series = meetings.series_of_town(db.session, town)
+    sittings = meetings.meetings_by_series(db.session, town_series, year)
+    rows = [(series, meetings.yearly_plan(db.session, series, year, today, sittings[series.id]))
+            for series in town_series]
     return render_template("meetings/plan.html", rows=rows, year=year, today=today, town=town, towns=towns)
 
 
