@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
-from tests.services.test_concurrency import _run_in_threads
+from tests.thread_support import run_in_threads
 from webapp.cases import actions as cases
 from webapp.cases import alerts, reminders
 from webapp.clock import TZ
@@ -92,7 +92,7 @@ def test_simultaneous_sweeps_make_each_notice_once(app, session, small_town):
     for index in range(3):
         case_in_review(app, session, small_town.town, at(f"2026-09-2{index + 1}T09:00"))
     runtime = app.extensions["firegrid.runtime"]
-    results = _run_in_threads(app, 2, lambda index: alerts.sweep(db.session, runtime,
+    results = run_in_threads(app, 2, lambda index: alerts.sweep(db.session, runtime,
                                                                           at("2026-10-20T09:00")))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(results) == 3
@@ -107,7 +107,7 @@ def test_two_simultaneous_reminders_give_one_notice(app, session, small_town):
         return reminders.remind(db.session, user=_user(db.session, "clerk"), work_task_id=review.id,
                                 reason=f"请尽快{index}", now=moment)
 
-    results = _run_in_threads(app, 2, nudge)
+    results = run_in_threads(app, 2, nudge)
     assert sorted(r.sent for r in results) == [False, True], results
     refused = next(r for r in results if not r.sent)
     assert refused.message.startswith("该事项已于2026年09月28日 11:00催办") and "后可再次催办" in refused.message

@@ -16,7 +16,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import func, select
 
 from tests.services.test_alerts import at, case_in_review
-from tests.services.test_concurrency import _run_in_threads
+from tests.thread_support import run_in_threads
 from webapp.cases import deliveries
 from webapp.cli import main
 from webapp.extensions import db
@@ -251,7 +251,7 @@ def test_two_senders_at_once_send_each_mail_once(app, session, small_town, smtp)
     alert = session.scalar(select(Alert).where(Alert.kind == "send_back"))
     alert.title = "审核：\r\n提醒"  # a header is one line, whatever the title holds
     session.commit()
-    results = _run_in_threads(app, 2, lambda index: deliveries.send_due(db.session, start, worker=f"w{index}"))
+    results = run_in_threads(app, 2, lambda index: deliveries.send_due(db.session, start, worker=f"w{index}"))
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(r.sent for r in results) == 2
     received = sorted((rcpt[0], mail["Subject"]) for rcpt, mail in smtp.inbox.messages)

@@ -350,7 +350,7 @@ def test_a_case_referral_to_a_department_without_a_login_reminds_the_clerks_once
 
 def test_the_clerk_and_the_department_answering_at_once_one_wins_the_other_is_told(app, session, login_as):
     """Real threads: the clerk completes 登记处理反馈 on the case while the department records its result."""
-    from tests.services.test_concurrency import _run_in_threads
+    from tests.thread_support import run_in_threads
     from webapp.cases import actions
     from webapp.extensions import db
     from webapp.procedures.inspection import referrals
@@ -374,7 +374,7 @@ def test_the_clerk_and_the_department_answering_at_once_one_wins_the_other_is_to
             measures="责令停用", result="部门自行反馈", files=[], seen_status="sent",
             user=db.session.get(User, desk_user.id), now=clock.now())
 
-    results = _run_in_threads(app, 2, answer)
+    results = run_in_threads(app, 2, answer)
     failed = [r for r in results if isinstance(r, Exception)]
     assert len(failed) == 1 and isinstance(failed[0], DomainError), results
     session.expire_all()

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from tests import factories
 from tests.docx_checks import check_gbt9704, docx_all_text
 from tests.services.test_alerts import _late_draft, at, notices
-from tests.services.test_concurrency import _run_in_threads
+from tests.thread_support import run_in_threads
 from webapp.cases import actions as cases
 from webapp.cases import alerts, supervision
 from webapp.extensions import db
@@ -111,7 +111,7 @@ def test_two_leaders_issuing_at_once_one_wins_and_the_other_is_told(app, session
                                  item_id=item_id, opinion=f"督办{index}", deadline=date(2026, 10, 14),
                                  now=at("2026-10-12T09:00")).id
 
-    results = _run_in_threads(app, 2, issue)
+    results = run_in_threads(app, 2, issue)
     assert sorted(type(r).__name__ for r in results) == ["InvalidInput", "int"], results
     assert "已由其他领导督办" in str(next(r for r in results if not isinstance(r, int)))
     assert session.scalar(select(func.count(Document.id))) == 1
