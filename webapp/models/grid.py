@@ -169,7 +169,8 @@ class GridVisitTotal(db.Model):
     __tablename__ = "grid_visit_total"
 
     grid_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id", ondelete="CASCADE"), primary_key=True)
-    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-09"
+    # the overview reads one month of every grid: an index of its own (rows pile up month by month)
+    month: Mapped[str] = mapped_column(String(7), primary_key=True, index=True)  # "2026-09"
     units: Mapped[int] = mapped_column(server_default="0")
 
 

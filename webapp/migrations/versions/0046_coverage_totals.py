@@ -244,6 +244,8 @@ def _total_table(name: str) -> None:
 def upgrade():
     _total_table('grid_unit_total')
     _total_table('grid_visit_total')
+    # the overview reads one month of every grid, and the rows pile up month by month
+    op.create_index('ix_grid_visit_total_month', 'grid_visit_total', ['month'], unique=False)
     # The recounts find a grid's units of a month (and those entered by its end) from the index alone, and a
     # unit's visits of a month from one index range (these replace the visits' unit_id indexes). Plain CREATE
     # INDEX: a batch_alter_table would rebuild the table on SQLite, without the triggers.
