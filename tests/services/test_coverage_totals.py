@@ -16,9 +16,9 @@ from sqlalchemy import Column, delete, func, select, text, update
 from sqlalchemy.sql import visitors
 
 from tests import factories
-from tests.services.test_concurrency import _run_in_threads
 from tests.services.test_inspection_month_totals import _inspect
 from tests.services.test_patrol_services import patrol_with
+from tests.thread_support import run_in_threads
 from tests.web.test_county import Actor
 from webapp.cases import registry
 from webapp.cases.coverage import month_days, shift_month
@@ -27,7 +27,6 @@ from webapp.extensions import db
 from webapp.models import GridUnitTotal, GridVisitTotal, HazardLead, Unit
 from webapp.procedures.patrol.models import Patrol
 
-Key = tuple[int, str]
 MONTHS = [shift_month("2025-12", n) for n in range(14)]  # 2025-12 … 2027-01: every month the tests touch
 
 
@@ -168,7 +167,7 @@ def test_visits_and_moves_at_once_are_all_counted(app, session, small_town):  # 
         db.session.flush()
         clock.sleep(0.3)  # hold the transaction open, so that the others count while it has not committed
 
-    results = _run_in_threads(app, len(august), redate)
+    results = run_in_threads(app, len(august), redate)
     assert results == [None] * len(august), results
     assert kept(session, "2026-09")[shop.grid_id] == (5, 5) and kept(session, "2026-08")[shop.grid_id] == (5, 0)
     assert_exact(session)
@@ -183,7 +182,7 @@ def test_visits_and_moves_at_once_are_all_counted(app, session, small_town):  # 
 
     noodles_grid = noodles.grid_id
     for attempt in range(2):  # whichever flushes first
-        results = _run_in_threads(app, 2, move_or_redate)
+        results = run_in_threads(app, 2, move_or_redate)
         assert results == [None, None], results
         assert_exact(session)
         assert kept(session, "2026-10")[cafe.grid_id] == (2, 1)
