@@ -204,7 +204,7 @@ def _pause_in_each_update(session) -> Iterator[None]:  # noqa: ANN001
     its key's row first would still pass most runs."""
     postgresql = session.get_bind().dialect.name == "postgresql"
     if postgresql:
-        session.execute(text("CREATE FUNCTION test_pause() RETURNS trigger LANGUAGE plpgsql AS "
+        session.execute(text("CREATE OR REPLACE FUNCTION test_pause() RETURNS trigger LANGUAGE plpgsql AS "
                              "$$ BEGIN PERFORM pg_sleep(0.05); RETURN NEW; END $$"))
         session.execute(text("CREATE TRIGGER test_pause BEFORE UPDATE ON grid_visit_total "
                              "FOR EACH ROW EXECUTE FUNCTION test_pause()"))
@@ -214,8 +214,8 @@ def _pause_in_each_update(session) -> Iterator[None]:  # noqa: ANN001
     finally:
         if postgresql:
             session.rollback()
-            session.execute(text("DROP TRIGGER test_pause ON grid_visit_total"))
-            session.execute(text("DROP FUNCTION test_pause()"))
+            session.execute(text("DROP TRIGGER IF EXISTS test_pause ON grid_visit_total"))
+            session.execute(text("DROP FUNCTION IF EXISTS test_pause()"))
             session.commit()
 
 
