@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from tests import factories
 from tests.conftest import Browser
+from tests.services import test_coverage_totals as coverage_totals
 from tests.services import test_inspection_month_totals as month_totals
 from webapp.models import CaseEvent, ProcessInstance, Unit, WorkTask
 from webapp.procedures.inspection.models import Hazard, Inspection
@@ -39,6 +40,10 @@ def test_small_county_is_generated_and_its_pages_answer(app, session) -> None:  
     # the cloned inspections and hazards (by COPY on PostgreSQL) are in the monthly totals the reports read
     assert month_totals.kept(session) == month_totals.direct(session)
     assert sum(found[0] for found in month_totals.kept(session).values()) == 26
+    # and the units and their visits in the coverage totals of the county overview, every month of the history
+    months = [coverage_totals.shift_month("2025-08", n) for n in range(15)]  # the units' entry … after MOMENT
+    coverage_totals.assert_exact(session, months)
+    assert sum(v for _, v in coverage_totals.kept(session, f"{county_bench.MOMENT:%Y-%m}").values()) > 0
     # every case has its own history, in its own unit's town
     assert _count(session, CaseEvent) >= 46
     assert session.scalar(select(func.count(func.distinct(CaseEvent.instance_id)))) == 46

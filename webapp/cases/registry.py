@@ -349,7 +349,9 @@ class Procedure:
     unit_events: Callable[[Session, Unit], list[UnitEvent]] | None = None
     # Visits of units under a grid node from `start` to `end` (both included), for coverage and 漏查.
     unit_visits: Callable[[Session, GridNode, date, date], list[Visit]] | None = None
-    # The same visits as a query of the visited units' ids (any grid), for counting them in the database.
+    # The same visits as a query of the visited units' ids (any grid). The county overview's coverage reads them
+    # counted per grid and month by the database (migration 0046cover's triggers on the table this reads): a
+    # procedure that sets it needs a migration adding its table there (tests/services/test_coverage_totals.py).
     visited_unit_ids: Callable[[date, date], Select] | None = None
     # The month's ("2026-09") visit plans on `grid`'s branch (the node, above or below it), and the page where
     # a clerk makes one (url_for endpoint), linked from the 上旬 reminder.

@@ -18,7 +18,16 @@ from webapp.models.document import (
 )
 from webapp.models.drafts import FormDraft
 from webapp.models.equipment import EquipmentPoint
-from webapp.models.grid import CommitteeMember, GridNode, GridPost, Unit, UnitCardSettings, WarningSignText
+from webapp.models.grid import (
+    CommitteeMember,
+    GridNode,
+    GridPost,
+    GridUnitTotal,
+    GridVisitTotal,
+    Unit,
+    UnitCardSettings,
+    WarningSignText,
+)
 from webapp.models.jobs import Job
 from webapp.models.leads import HazardLead
 from webapp.models.photos import EvidencePhoto
@@ -29,7 +38,7 @@ from webapp.models.workflow import CalendarDay, CaseEvent, CaseLink, ProcessInst
 __all__ = [
     "Alert", "AttachmentRole", "AuditEvent", "CalendarDay", "CaseEvent", "CaseLink", "CommitteeMember", "Delivery",
     "Document", "DocumentAttachment", "DocumentReceipt", "DutySeparation", "EquipmentPoint", "EvidencePhoto",
-    "FormDraft", "GridNode", "GridPost", "HazardLead",
+    "FormDraft", "GridNode", "GridPost", "GridUnitTotal", "GridVisitTotal", "HazardLead",
     "IssuedNumber", "Job", "LoginThrottle", "MailSettings", "NumberPrefix", "NumberSequence", "OpinionPhrase",
     "ProcessInstance", "ReminderSettings", "RobotSettings", "SmsSettings", "SpecialCampaign", "StoredFile",
     "StoredFileChunk", "Supervision", "SupervisionRule", "Unit", "UnitCardSettings", "User", "UserRole",

@@ -97,7 +97,7 @@ class Inspection(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), unique=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))  # indexed with the time: below
     grid_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
     inspected_at: Mapped[datetime] = mapped_column(AwareDateTime(), index=True)
     inspectors: Mapped[list] = mapped_column(JSON, default=list)  # display names
@@ -138,11 +138,13 @@ class Inspection(db.Model):
 
     # The dashboards count a grid's inspections (and referrals) of a period: with the grid first, a town's
     # figures read the town's rows only, not every inspection of the county's month.
-    # The county overview counts the month's inspections of every town by grid, and the units they visited
-    # (coverage), from the month's entries of the last index alone.
+    # The county overview counts the month's inspections of every town by grid from the month's entries of the
+    # third index alone. The coverage totals' recount (migration 0046cover) probes a unit's inspections of a
+    # month in the last (it serves look-ups by unit alone too).
     __table_args__ = (Index("ix_inspection_grid_inspected_at", "grid_id", "inspected_at"),
                       Index("ix_inspection_grid_referred_on", "grid_id", "referred_on"),
-                      Index("ix_inspection_inspected_at_grid_unit", "inspected_at", "grid_id", "unit_id"))
+                      Index("ix_inspection_inspected_at_grid_unit", "inspected_at", "grid_id", "unit_id"),
+                      Index("ix_inspection_unit_inspected_at", "unit_id", "inspected_at"))
 
 
 class MonthTotal(db.Model):

@@ -25,7 +25,7 @@ class Patrol(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id", ondelete="CASCADE"), unique=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))  # indexed with the time: below
     grid_id: Mapped[int] = mapped_column(ForeignKey("grid_node.id"), index=True)
     patrolled_at: Mapped[datetime] = mapped_column(AwareDateTime(), index=True)
     patroller_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
@@ -48,9 +48,11 @@ class Patrol(db.Model):
         back_populates="patrol", cascade="all, delete-orphan", order_by="PatrolHazard.position")
 
     # A grid's patrols of a period (the dashboards): the town's rows only, not the county's month.
-    # The second: the county overview's coverage reads the month's patrolled units from the index alone.
+    # The second: a month's patrolled units from the index alone. The third: the coverage totals' recount
+    # (migration 0046cover) probes a unit's patrols of a month (it serves look-ups by unit alone too).
     __table_args__ = (Index("ix_patrol_grid_patrolled_at", "grid_id", "patrolled_at"),
-                      Index("ix_patrol_patrolled_at_unit", "patrolled_at", "unit_id"))
+                      Index("ix_patrol_patrolled_at_unit", "patrolled_at", "unit_id"),
+                      Index("ix_patrol_unit_patrolled_at", "unit_id", "patrolled_at"))
 
     @property
     def no_problem(self) -> bool:
