@@ -141,9 +141,8 @@ class ItemFiles:
 class BagZip:
     """A BagIt bag written straight into a zip under one top folder: each payload file is hashed as it goes
     in (its only read), the manifest lines and zipfile's list of members wait in temporary files (memory
-    stays flat however many items),
-    and the tag files and manifests close the zip. Already-compressed formats and small files are stored,
-    larger text deflated."""
+    stays flat however many items), and the tag files and manifests close the zip. Already-compressed formats
+    and small files are stored, larger text deflated."""
 
     def __init__(self, out: Path, top: str, now: datetime) -> None:
         self.out, self.top = out, top
