@@ -101,8 +101,12 @@ def _candidates(session: Session, town: GridNode, year: int) -> list[_Candidate]
             .order_by(Document.issued_at, Document.id)
             .execution_options(yield_per=500))
     nodes = town_nodes(session, town)
+    # A town's documents name a handful of 责任者, each read anew from a row's data: one string per name, not
+    # per document, for the plans keep them until the export ends (~0.1 kB an item).
+    organs: dict[str, str] = {}
     return [_Candidate(r.id, r.instance_id, r.template_key, r.kind, r.title, r.number, r.issued_at,
-                       responsible(r.context_json, nodes.get(r.grid_id), r.issuing_organ))
+                       organs.setdefault(organ := responsible(r.context_json, nodes.get(r.grid_id), r.issuing_organ),
+                                         organ))
             for r in session.execute(stmt)]
 
 
