@@ -21,12 +21,14 @@ from webapp.extensions import db
 from webapp.models import Unit, User
 from webapp.procedures.inspection.measures import RECTIFIED
 from webapp.procedures.inspection.models import Hazard, Inspection, MonthTotal
+from webapp.procedures.inspection.reports import UNCORRECTED
 
 Key = tuple[int, str]
 
 
 def direct(session) -> dict[Key, tuple[int, int, int, int]]:  # noqa: ANN001
-    """(inspections, inspectors, hazards found, hazards rectified) per (grid, Beijing month), counted in Python."""
+    """(inspections, inspectors, hazards found, rectified, not yet corrected) per (grid, Beijing month), counted in
+    Python."""
     found: dict[Key, Counter[str]] = {}
     for inspection in session.scalars(select(Inspection)):
         counts = found.setdefault((inspection.grid_id, f"{inspection.inspected_at.astimezone(TZ):%Y-%m}"), Counter())
@@ -34,14 +36,17 @@ def direct(session) -> dict[Key, tuple[int, int, int, int]]:  # noqa: ANN001
         counts["inspectors"] += len(inspection.inspectors)
         counts["found"] += len(inspection.hazards)
         counts["rectified"] += sum(h.status in RECTIFIED for h in inspection.hazards)
-    return {key: (c["inspections"], c["inspectors"], c["found"], c["rectified"]) for key, c in found.items()}
+        counts["open"] += sum(h.status in UNCORRECTED for h in inspection.hazards)
+    return {key: (c["inspections"], c["inspectors"], c["found"], c["rectified"], c["open"])
+            for key, c in found.items()}
 
 
 def kept(session) -> dict[Key, tuple[int, int, int, int]]:  # noqa: ANN001
     """The totals as kept (rows left at zero by deletions count as absent)."""
     session.expire_all()
     rows = session.scalars(select(MonthTotal))
-    totals = {(r.grid_id, r.month): (r.inspections, r.inspectors, r.hazards_found, r.hazards_rectified) for r in rows}
+    totals = {(r.grid_id, r.month): (r.inspections, r.inspectors, r.hazards_found, r.hazards_rectified, r.hazards_open)
+              for r in rows}
     return {key: value for key, value in totals.items() if any(value)}
 
 
@@ -62,34 +67,35 @@ def test_totals_follow_every_change_of_inspections_and_hazards(app, session, sma
     session.commit()
     grid = late.grid_id
     assert kept(session) == direct(session)
-    assert kept(session)[(grid, "2026-09")] == (1, 2, 1, 0)  # 23:59 on the 30th is September in Beijing
+    assert kept(session)[(grid, "2026-09")] == (1, 2, 1, 0, 1)  # 23:59 on the 30th is September in Beijing
 
     late.inspected_at = datetime(2026, 10, 1, 0, 0, tzinfo=TZ)  # a minute later: October
     session.commit()
     assert kept(session) == direct(session)
-    assert (grid, "2026-09") not in kept(session) and kept(session)[(grid, "2026-10")] == (1, 2, 1, 0)
+    assert (grid, "2026-09") not in kept(session) and kept(session)[(grid, "2026-10")] == (1, 2, 1, 0, 1)
 
     hazard = late.hazards[0]
-    for status, rectified in (("rectified", 1), ("interview", 0), ("corrected_on_spot", 1), ("open", 0)):
+    for status, rectified, uncorrected in (("rectified", 1, 0), ("interview", 0, 1), ("closed", 0, 0),
+                                           ("corrected_on_spot", 1, 0), ("referred", 0, 1), ("open", 0, 1)):
         hazard.status = status
         session.commit()
-        assert kept(session)[(grid, "2026-10")][3] == rectified, status
+        assert kept(session)[(grid, "2026-10")][3:] == (rectified, uncorrected), status
 
     session.add(Hazard(inspection=late, item_name="项", description="第二处", status="rectified"))
     session.execute(insert(Hazard), [{"inspection_id": late.id, "grid_id": grid, "item_name": "项",
                                       "description": f"批量{n}", "status": "open"} for n in range(3)])
     late.inspectors = [*late.inspectors, "第三人"]
     session.commit()
-    assert kept(session)[(grid, "2026-10")] == (1, 3, 5, 1) and kept(session) == direct(session)
+    assert kept(session)[(grid, "2026-10")] == (1, 3, 5, 1, 4) and kept(session) == direct(session)
 
     session.delete(hazard)
     session.commit()
-    assert kept(session)[(grid, "2026-10")] == (1, 3, 4, 1) and kept(session) == direct(session)
+    assert kept(session)[(grid, "2026-10")] == (1, 3, 4, 1, 3) and kept(session) == direct(session)
 
     session.execute(delete(Inspection).where(Inspection.id == late.id))  # its hazards go by ON DELETE CASCADE
     session.commit()
     assert session.scalar(select(db.func.count(Hazard.id)).where(Hazard.inspection_id == late.id)) == 0
-    assert kept(session) == direct(session) == {(other.grid_id, "2026-09"): (1, 2, 1, 0)}
+    assert kept(session) == direct(session) == {(other.grid_id, "2026-09"): (1, 2, 1, 0, 1)}
 
 
 def test_hazards_recorded_in_one_grid_at_once_are_all_counted(app, session, small_town):  # noqa: ANN001
@@ -100,7 +106,7 @@ def test_hazards_recorded_in_one_grid_at_once_are_all_counted(app, session, smal
     units = [small_town.units["丰收便利店"]] + [factories.unit(session, grid, f"同格商店{n}") for n in range(3)]
     inspection_ids = [_inspect(Actor(app, session), unit, date(2026, 9, 8)).id for unit in units]
     session.commit()
-    assert kept(session) == {(grid.id, "2026-09"): (4, 8, 4, 0)}
+    assert kept(session) == {(grid.id, "2026-09"): (4, 8, 4, 0, 4)}
 
     def add_hazard(index: int) -> None:
         db.session.add(Hazard(inspection=db.session.get(Inspection, inspection_ids[index]), item_name="项",
@@ -110,7 +116,7 @@ def test_hazards_recorded_in_one_grid_at_once_are_all_counted(app, session, smal
 
     results = run_in_threads(app, len(units), add_hazard)
     assert results == [None] * len(units), results
-    assert kept(session) == direct(session) == {(grid.id, "2026-09"): (4, 8, 8, 4)}
+    assert kept(session) == direct(session) == {(grid.id, "2026-09"): (4, 8, 8, 4, 4)}
 
 
 def test_the_migration_counts_an_existing_databases_inspections(app, session, small_town):  # noqa: ANN001

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.extensions import db
@@ -86,6 +86,10 @@ class WorkTask(db.Model):
         Index("ix_work_task_role_scope", "role", "scope_path"),
         # The inbox walks this index in due order and stops after one page.
         Index("ix_work_task_role_due", "role", "due_at"),
+        # The county overview's 逾期未办 counts the steps past their deadline per scope from this index alone:
+        # as many entries as overdue steps, where it read every open step of the county.
+        Index("ix_work_task_overdue", "due_at", "scope_path",
+              postgresql_where=text("waiting IS false"), sqlite_where=text("waiting IS 0")),
         # A finished task's row is deleted; its id must never name another task (a bookmarked or
         # Back-button URL would open someone else's step). PostgreSQL sequences never reuse ids.
         {"sqlite_autoincrement": True},

@@ -1,5 +1,7 @@
-"""Each grid's inspections of each month (检查单位, 出动检查人员, 发现隐患, 已整改) kept by the database as the records
-change: the reports read a county's month from ~500 rows instead of every inspection and hazard in it
+"""Each grid's inspections of each month (检查单位, 出动检查人员, 发现隐患, 已整改, and of those hazards the ones not
+yet corrected) kept by the database as the records change: the reports read a county's month from ~500 rows
+instead of every inspection and hazard in it, the county overview its uncorrected hazards from the few keys that
+have any
 
 The totals are recounted, not incremented: whatever changes an inspection or a hazard (a form, a timer, a cascade
 of a deleted case, a bulk load), the database counts that grid's month again from the rows, so a total is always
@@ -19,6 +21,7 @@ branch_labels = None
 depends_on = None
 
 RECTIFIED = "('corrected_on_spot', 'rectified')"  # measures.RECTIFIED as it stands at this revision
+UNCORRECTED = "('open', 'interview', 'escalated', 'referred')"  # reports.UNCORRECTED (the overview's 未整改隐患)
 TRIGGERS = {  # name: table
     'inspection_month_total_insert': 'inspection', 'inspection_month_total_update': 'inspection',
     'inspection_month_total_delete': 'inspection', 'hazard_month_total_insert': 'inspection_hazard',
@@ -45,8 +48,9 @@ BEGIN
         (inspections, inspectors) = (
             SELECT count(*), coalesce(sum(json_array_length(i.inspectors)), 0) FROM inspection i
             WHERE i.grid_id = g AND i.inspected_at >= month_start AND i.inspected_at < month_end),
-        (hazards_found, hazards_rectified) = (
-            SELECT count(*), count(*) FILTER (WHERE h.status IN {RECTIFIED})
+        (hazards_found, hazards_rectified, hazards_open) = (
+            SELECT count(*), count(*) FILTER (WHERE h.status IN {RECTIFIED}),
+                   count(*) FILTER (WHERE h.status IN {UNCORRECTED})
             FROM inspection_hazard h JOIN inspection i ON i.id = h.inspection_id
             WHERE i.grid_id = g AND i.inspected_at >= month_start AND i.inspected_at < month_end)
     WHERE t.grid_id = g AND t.month = m;
@@ -85,7 +89,8 @@ END $$
 INSPECTION_CHANGED = ("OLD.grid_id {ne} NEW.grid_id OR OLD.inspected_at {ne} NEW.inspected_at "
                       "OR json_array_length(OLD.inspectors) {ne} json_array_length(NEW.inspectors)")
 HAZARD_CHANGED = (f"OLD.inspection_id {{ne}} NEW.inspection_id "
-                  f"OR (OLD.status IN {RECTIFIED}) {{ne}} (NEW.status IN {RECTIFIED})")
+                  f"OR (OLD.status IN {RECTIFIED}) {{ne}} (NEW.status IN {RECTIFIED}) "
+                  f"OR (OLD.status IN {UNCORRECTED}) {{ne}} (NEW.status IN {UNCORRECTED})")
 
 PG_TRIGGERS = [
     "CREATE TRIGGER inspection_month_total_insert AFTER INSERT ON inspection "
@@ -114,19 +119,23 @@ PG_FUNCTIONS = ("inspection_month_total_of_hazard()", "inspection_month_total_of
 SQLITE_MONTH = "strftime('%Y-%m', substr({at}, 1, 19), '+8 hours')"
 IN_MONTH = "i.grid_id = k.grid_id AND i.inspected_at >= k.month_start AND i.inspected_at < k.month_end"
 SQLITE_RECOUNT = f"""
-INSERT INTO inspection_month_total (grid_id, month, inspections, inspectors, hazards_found, hazards_rectified)
+INSERT INTO inspection_month_total (grid_id, month, inspections, inspectors, hazards_found, hazards_rectified,
+                                    hazards_open)
 SELECT k.grid_id, k.month,
     (SELECT count(*) FROM inspection i WHERE {IN_MONTH}),
     (SELECT coalesce(sum(json_array_length(i.inspectors)), 0) FROM inspection i WHERE {IN_MONTH}),
     (SELECT count(*) FROM inspection_hazard h JOIN inspection i ON i.id = h.inspection_id WHERE {IN_MONTH}),
     (SELECT count(*) FROM inspection_hazard h JOIN inspection i ON i.id = h.inspection_id
-     WHERE {IN_MONTH} AND h.status IN {RECTIFIED})
+     WHERE {IN_MONTH} AND h.status IN {RECTIFIED}),
+    (SELECT count(*) FROM inspection_hazard h JOIN inspection i ON i.id = h.inspection_id
+     WHERE {IN_MONTH} AND h.status IN {UNCORRECTED})
 FROM (SELECT g AS grid_id, m AS month, datetime(m || '-01', '-8 hours') AS month_start,
              datetime(m || '-01', '+1 month', '-8 hours') AS month_end
       FROM (SELECT {{grid}} AS g, {SQLITE_MONTH.format(at='{at}')} AS m {{source}})) AS k
 WHERE true
 ON CONFLICT (grid_id, month) DO UPDATE SET inspections = excluded.inspections, inspectors = excluded.inspectors,
-    hazards_found = excluded.hazards_found, hazards_rectified = excluded.hazards_rectified;
+    hazards_found = excluded.hazards_found, hazards_rectified = excluded.hazards_rectified,
+    hazards_open = excluded.hazards_open;
 """
 
 
@@ -157,11 +166,13 @@ def _sqlite_triggers() -> list[str]:
 
 def _backfill(month: str) -> str:
     return f"""
-INSERT INTO inspection_month_total (grid_id, month, inspections, inspectors, hazards_found, hazards_rectified)
+INSERT INTO inspection_month_total (grid_id, month, inspections, inspectors, hazards_found, hazards_rectified,
+                                    hazards_open)
 SELECT i.grid_id, {month.format(at='i.inspected_at')}, count(*), coalesce(sum(json_array_length(i.inspectors)), 0),
-       coalesce(sum(h.found), 0), coalesce(sum(h.rectified), 0)
+       coalesce(sum(h.found), 0), coalesce(sum(h.rectified), 0), coalesce(sum(h.uncorrected), 0)
 FROM inspection i LEFT JOIN (
-    SELECT inspection_id, count(*) AS found, sum(CASE WHEN status IN {RECTIFIED} THEN 1 ELSE 0 END) AS rectified
+    SELECT inspection_id, count(*) AS found, sum(CASE WHEN status IN {RECTIFIED} THEN 1 ELSE 0 END) AS rectified,
+           sum(CASE WHEN status IN {UNCORRECTED} THEN 1 ELSE 0 END) AS uncorrected
     FROM inspection_hazard GROUP BY inspection_id) h ON h.inspection_id = i.id
 GROUP BY 1, 2
 """
@@ -176,10 +187,14 @@ def upgrade():
         sa.Column('inspectors', sa.Integer(), server_default='0', nullable=False),
         sa.Column('hazards_found', sa.Integer(), server_default='0', nullable=False),
         sa.Column('hazards_rectified', sa.Integer(), server_default='0', nullable=False),
+        sa.Column('hazards_open', sa.Integer(), server_default='0', nullable=False),
         sa.ForeignKeyConstraint(['grid_id'], ['grid_node.id'], name=op.f('fk_inspection_month_total_grid_id_grid_node'),
                                 ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('grid_id', 'month', name=op.f('pk_inspection_month_total')),
     )
+    # the overview counts uncorrected hazards from the keys that still have any (few, however many months pass)
+    op.create_index('ix_inspection_month_total_open', 'inspection_month_total', ['grid_id', 'hazards_open'],
+                    postgresql_where=sa.text('hazards_open > 0'), sqlite_where=sa.text('hazards_open > 0'))
     if op.get_bind().dialect.name == 'postgresql':
         for function in (PG_RECOUNT, PG_ON_INSPECTION, PG_ON_HAZARD):
             op.execute(function)

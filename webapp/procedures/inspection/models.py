@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Connection, Date, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import JSON, Connection, Date, ForeignKey, Index, String, Text, UniqueConstraint, event, text
 from sqlalchemy.orm import Mapped, Mapper, mapped_column, relationship
 
 from webapp.extensions import db
@@ -149,9 +149,10 @@ class Inspection(db.Model):
 
 class MonthTotal(db.Model):
     """A grid's inspections of one month (Beijing time) as the reports count them: 检查单位, 出动检查人员, and the
-    hazards they found and those rectified so far. Kept by the database itself (triggers of migration 0045totals
-    recount a grid's month whenever one of its inspections or hazards changes), so a county's month is read from
-    ~500 rows instead of its 40,000 inspections and their hazards; every total equals a direct count."""
+    hazards they found, those rectified so far and those not yet corrected. Kept by the database itself
+    (triggers of migration 0045totals recount a grid's month whenever one of its inspections or hazards
+    changes), so a county's month is read from ~500 rows instead of its 40,000 inspections and their hazards;
+    every total equals a direct count."""
 
     __tablename__ = "inspection_month_total"
 
@@ -161,6 +162,12 @@ class MonthTotal(db.Model):
     inspectors: Mapped[int] = mapped_column(server_default="0")
     hazards_found: Mapped[int] = mapped_column(server_default="0")
     hazards_rectified: Mapped[int] = mapped_column(server_default="0")
+    # of those hazards, the ones not yet corrected now (整改中, 待约谈, 待移交, 已移交): the county overview's
+    # 未整改隐患, summed over the keys that still have any (the partial index), however many months pass
+    hazards_open: Mapped[int] = mapped_column(server_default="0")
+
+    __table_args__ = (Index("ix_inspection_month_total_open", "grid_id", "hazards_open",
+                            postgresql_where=text("hazards_open > 0"), sqlite_where=text("hazards_open > 0")),)
 
 
 class CampaignCheck(db.Model):

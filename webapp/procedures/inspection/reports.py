@@ -16,6 +16,10 @@ from webapp.models import Document, GridNode, HazardLead, ProcessInstance, Speci
 from webapp.procedures.inspection.models import CampaignCheck, Hazard, Inspection, InspectionPlan, MonthTotal
 from webapp.services.spreadsheets import table_workbook
 
+# Hazards not yet corrected: open, waiting for a 约谈 or for their referral letter, or referred (0045totals keeps
+# their count per grid and month under the same definition).
+UNCORRECTED = ("open", "interview", "escalated", "referred")
+
 METRICS = {
     "inspected": "本月已检查", "open": "有未办结隐患", "overdue_rectification": "整改逾期未复查",
     "overdue_reinspection": "复查逾期", "awaiting_feedback": "移交待反馈", "feedback_overdue": "反馈逾期",
@@ -97,7 +101,7 @@ def metric_tests(session: Session, now: datetime) -> dict[str, Callable[[CaseFac
 
     return {
         "inspected": lambda i: i.inspected_at.strftime("%Y-%m") == month,
-        "open": lambda i: any(h.status in ("open", "interview", "escalated", "referred") for h in i.hazards),
+        "open": lambda i: any(h.status in UNCORRECTED for h in i.hazards),
         # a hazard past the date it is due now (its own deadline, or a later one after 延期 or 约谈)
         "overdue_rectification": lambda i: i.case_status == "running" and any(
             h.status == "open" and (h.due_on or i.deadline or today) < today for h in i.hazards),
@@ -147,11 +151,12 @@ def drill_down(session: Session, grid: GridNode, metric: str, now: datetime) -> 
 
 def town_figures(session: Session, towns: list[GridNode], now: datetime) -> dict[int, list[Figure]]:
     """For the county overview: hazards not yet corrected (整改中 or 已移交), and this month's inspections; each
-    one query grouped by grid for all the towns (`TownTally.by_path`)."""
+    one query grouped by grid for all the towns (`TownTally.by_path`), both from the totals the database keeps
+    (`MonthTotal`: the uncorrected from the few keys that have any, where counting read every such hazard)."""
     tally = TownTally(towns)
     open_hazards = tally.sum(session.execute(tally.by_path(
-        select(Hazard.grid_id, func.count())
-        .where(Hazard.status.in_(("open", "interview", "escalated", "referred"))).group_by(Hazard.grid_id))))
+        select(MonthTotal.grid_id, func.sum(MonthTotal.hazards_open))
+        .where(MonthTotal.hazards_open > 0).group_by(MonthTotal.grid_id))))
     inspected = tally.sum(session.execute(tally.by_path(_inspected_this_month(now))))
     return {town.id: [
         Figure("未整改隐患", str(open_hazards[town.id]), order=10, endpoint="inspection.cases",
