@@ -10,8 +10,9 @@ import time as clock
 from collections import Counter
 from datetime import date, datetime, time
 
+import pytest
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, select, update
 
 from tests import factories
 from tests.thread_support import run_in_threads
@@ -33,7 +34,7 @@ def direct(session) -> dict[Key, tuple[int, int, int, int]]:  # noqa: ANN001
     for inspection in session.scalars(select(Inspection)):
         counts = found.setdefault((inspection.grid_id, f"{inspection.inspected_at.astimezone(TZ):%Y-%m}"), Counter())
         counts["inspections"] += 1
-        counts["inspectors"] += len(inspection.inspectors)
+        counts["inspectors"] += len(inspection.inspectors or [])
         counts["found"] += len(inspection.hazards)
         counts["rectified"] += sum(h.status in RECTIFIED for h in inspection.hazards)
         counts["open"] += sum(h.status in UNCORRECTED for h in inspection.hazards)
@@ -97,6 +98,10 @@ def test_totals_follow_every_change_of_inspections_and_hazards(app, session, sma
     assert session.scalar(select(db.func.count(Hazard.id)).where(Hazard.inspection_id == late.id)) == 0
     assert kept(session) == direct(session) == {(other.grid_id, "2026-09"): (1, 2, 1, 0, 1)}
 
+    other.inspectors = None  # the JSON type writes JSON null: counted as no names, and the row still writes
+    session.commit()
+    assert kept(session) == direct(session) == {(other.grid_id, "2026-09"): (1, 0, 1, 0, 1)}
+
 
 def test_hazards_recorded_in_one_grid_at_once_are_all_counted(app, session, small_town):  # noqa: ANN001
     """Four hazards added at once to four inspections of one small grid's month, each transaction slow to commit
@@ -117,6 +122,35 @@ def test_hazards_recorded_in_one_grid_at_once_are_all_counted(app, session, smal
     results = run_in_threads(app, len(units), add_hazard)
     assert results == [None] * len(units), results
     assert kept(session) == direct(session) == {(grid.id, "2026-09"): (4, 8, 8, 4, 4)}
+
+
+@pytest.mark.parametrize("first", ["move", "rectify"])
+def test_a_hazard_rectified_while_its_inspection_moves_counts_in_the_new_month(app, session, small_town, first):
+    """One transaction moves an inspection from September to October, another rectifies its hazard, the first
+    holding its change 0.5 s: whichever comes first, October ends up with the hazard as rectified (on PostgreSQL
+    the hazard's trigger reads the inspection's month while a move of it was uncommitted, and recounted September
+    only, before the hazard's trigger held the inspection FOR SHARE)."""
+    inspection = _inspect(Actor(app, session), small_town.units["丰收便利店"], date(2026, 9, 10))
+    session.commit()
+    inspection_id, hazard_id = inspection.id, inspection.hazards[0].id
+    session.close()
+    statements = {
+        "move": (update(Inspection).where(Inspection.id == inspection_id)
+                 .values(inspected_at=datetime(2026, 10, 10, 9, 30, tzinfo=TZ))),
+        "rectify": update(Hazard).where(Hazard.id == hazard_id).values(status="rectified"),
+    }
+    second = "rectify" if first == "move" else "move"
+
+    def write(index: int) -> None:
+        if index == 1:
+            clock.sleep(0.2)  # after the first has written, while it holds its transaction open
+        db.session.execute(statements[first if index == 0 else second])
+        if index == 0:
+            clock.sleep(0.5)
+
+    results = run_in_threads(app, 2, write)
+    assert results == [None, None], results
+    assert kept(session) == direct(session) == {(inspection.grid_id, "2026-10"): (1, 2, 1, 1, 0)}
 
 
 def test_the_migration_counts_an_existing_databases_inspections(app, session, small_town):  # noqa: ANN001

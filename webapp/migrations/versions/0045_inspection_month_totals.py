@@ -22,6 +22,10 @@ depends_on = None
 
 RECTIFIED = "('corrected_on_spot', 'rectified')"  # measures.RECTIFIED as it stands at this revision
 UNCORRECTED = "('open', 'interview', 'escalated', 'referred')"  # reports.UNCORRECTED (the overview's 未整改隐患)
+# How many inspectors an inspection names. The column is NOT NULL, but the JSON type writes Python None as JSON
+# null, on which PostgreSQL's json_array_length raises (SQLite's gives 0): such a row would stop every write of
+# its grid's month.
+PG_NAMES = "CASE WHEN json_typeof({x}) = 'array' THEN json_array_length({x}) ELSE 0 END"
 TRIGGERS = {  # name: table
     'inspection_month_total_insert': 'inspection', 'inspection_month_total_update': 'inspection',
     'inspection_month_total_delete': 'inspection', 'hazard_month_total_insert': 'inspection_hazard',
@@ -46,7 +50,7 @@ BEGIN
     PERFORM 1 FROM inspection_month_total t WHERE t.grid_id = g AND t.month = m FOR UPDATE;
     UPDATE inspection_month_total t SET
         (inspections, inspectors) = (
-            SELECT count(*), coalesce(sum(json_array_length(i.inspectors)), 0) FROM inspection i
+            SELECT count(*), coalesce(sum({PG_NAMES.format(x='i.inspectors')}), 0) FROM inspection i
             WHERE i.grid_id = g AND i.inspected_at >= month_start AND i.inspected_at < month_end),
         (hazards_found, hazards_rectified, hazards_open) = (
             SELECT count(*), count(*) FILTER (WHERE h.status IN {RECTIFIED}),
@@ -57,46 +61,82 @@ BEGIN
 END $$
 """
 
+# An inspection's month when it moves: both keys recounted, in one order (grid, month), so that two moves between
+# the same two months in opposite directions cannot deadlock.
+PG_RECOUNT_TWO = """
+CREATE OR REPLACE FUNCTION inspection_month_recount_two(g1 integer, at1 timestamptz, g2 integer, at2 timestamptz)
+RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    IF (g2, to_char(at2 AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM'))
+            < (g1, to_char(at1 AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')) THEN
+        PERFORM inspection_month_recount(g2, at2);
+        PERFORM inspection_month_recount(g1, at1);
+    ELSE
+        PERFORM inspection_month_recount(g1, at1);
+        PERFORM inspection_month_recount(g2, at2);
+    END IF;
+END $$
+"""
+
 PG_ON_INSPECTION = """
 CREATE OR REPLACE FUNCTION inspection_month_total_of_inspection() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    IF TG_OP = 'UPDATE' THEN
+        PERFORM inspection_month_recount_two(OLD.grid_id, OLD.inspected_at, NEW.grid_id, NEW.inspected_at);
+    ELSIF TG_OP = 'DELETE' THEN
         PERFORM inspection_month_recount(OLD.grid_id, OLD.inspected_at);
-    END IF;
-    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    ELSE
         PERFORM inspection_month_recount(NEW.grid_id, NEW.inspected_at);
     END IF;
     RETURN NULL;
 END $$
 """
 
-# A hazard counts in its inspection's month; once the inspection is gone (a cascade), its own trigger recounted.
+# A hazard counts in its inspection's month. Its inspections are held first (FOR SHARE, in id order): a move of
+# one that has not committed is waited for, and none can move until this commits, so the months read next are
+# the ones its counts belong in (else a hazard rectified while its inspection moved stayed in the old month's
+# count). Once the inspection is gone (a cascade), the inspection's own trigger recounted.
 PG_ON_HAZARD = """
 CREATE OR REPLACE FUNCTION inspection_month_total_of_hazard() RETURNS trigger
 LANGUAGE plpgsql AS $$
+DECLARE
+    old_grid integer; old_at timestamptz; new_grid integer; new_at timestamptz;
 BEGIN
-    IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        PERFORM inspection_month_recount(i.grid_id, i.inspected_at) FROM inspection i WHERE i.id = OLD.inspection_id;
+    PERFORM 1 FROM inspection i
+    WHERE i.id IN (CASE WHEN TG_OP <> 'INSERT' THEN OLD.inspection_id END,
+                   CASE WHEN TG_OP <> 'DELETE' THEN NEW.inspection_id END)
+    ORDER BY i.id FOR SHARE;
+    IF TG_OP <> 'INSERT' THEN
+        SELECT i.grid_id, i.inspected_at INTO old_grid, old_at FROM inspection i WHERE i.id = OLD.inspection_id;
     END IF;
     IF TG_OP = 'INSERT' OR (TG_OP = 'UPDATE' AND NEW.inspection_id IS DISTINCT FROM OLD.inspection_id) THEN
-        PERFORM inspection_month_recount(i.grid_id, i.inspected_at) FROM inspection i WHERE i.id = NEW.inspection_id;
+        SELECT i.grid_id, i.inspected_at INTO new_grid, new_at FROM inspection i WHERE i.id = NEW.inspection_id;
+    END IF;
+    IF old_grid IS NOT NULL AND new_grid IS NOT NULL THEN
+        PERFORM inspection_month_recount_two(old_grid, old_at, new_grid, new_at);
+    ELSIF old_grid IS NOT NULL THEN
+        PERFORM inspection_month_recount(old_grid, old_at);
+    ELSIF new_grid IS NOT NULL THEN
+        PERFORM inspection_month_recount(new_grid, new_at);
     END IF;
     RETURN NULL;
 END $$
 """
 
 INSPECTION_CHANGED = ("OLD.grid_id {ne} NEW.grid_id OR OLD.inspected_at {ne} NEW.inspected_at "
-                      "OR json_array_length(OLD.inspectors) {ne} json_array_length(NEW.inspectors)")
+                      "OR {names_old} {ne} {names_new}")
 HAZARD_CHANGED = (f"OLD.inspection_id {{ne}} NEW.inspection_id "
                   f"OR (OLD.status IN {RECTIFIED}) {{ne}} (NEW.status IN {RECTIFIED}) "
                   f"OR (OLD.status IN {UNCORRECTED}) {{ne}} (NEW.status IN {UNCORRECTED})")
 
+PG_INSPECTION_CHANGED = INSPECTION_CHANGED.format(
+    ne='IS DISTINCT FROM', names_old=PG_NAMES.format(x='OLD.inspectors'), names_new=PG_NAMES.format(x='NEW.inspectors'))
 PG_TRIGGERS = [
     "CREATE TRIGGER inspection_month_total_insert AFTER INSERT ON inspection "
     "FOR EACH ROW EXECUTE FUNCTION inspection_month_total_of_inspection()",
     "CREATE TRIGGER inspection_month_total_update AFTER UPDATE OF grid_id, inspected_at, inspectors ON inspection "
-    f"FOR EACH ROW WHEN ({INSPECTION_CHANGED.format(ne='IS DISTINCT FROM')}) "
+    f"FOR EACH ROW WHEN ({PG_INSPECTION_CHANGED}) "
     "EXECUTE FUNCTION inspection_month_total_of_inspection()",
     "CREATE TRIGGER inspection_month_total_delete AFTER DELETE ON inspection "
     "FOR EACH ROW EXECUTE FUNCTION inspection_month_total_of_inspection()",
@@ -109,6 +149,7 @@ PG_TRIGGERS = [
     "FOR EACH ROW EXECUTE FUNCTION inspection_month_total_of_hazard()",
 ]
 PG_FUNCTIONS = ("inspection_month_total_of_hazard()", "inspection_month_total_of_inspection()",
+                "inspection_month_recount_two(integer, timestamptz, integer, timestamptz)",
                 "inspection_month_recount(integer, timestamptz)")
 
 # --- SQLite ---------------------------------------------------------------------------------------------------
@@ -147,6 +188,9 @@ def _sqlite_recount(row: str, via_inspection: bool) -> str:
     return SQLITE_RECOUNT.format(grid=f"{row}.grid_id", at=f"{row}.inspected_at", source="")
 
 
+SQLITE_NAMES = {"names_old": "json_array_length(OLD.inspectors)", "names_new": "json_array_length(NEW.inspectors)"}
+
+
 def _sqlite_triggers() -> list[str]:
     triggers = []
     for table, prefix, hazard, changed, columns in (
@@ -156,7 +200,7 @@ def _sqlite_triggers() -> list[str]:
             f"CREATE TRIGGER {prefix}_month_total_insert AFTER INSERT ON {table} "
             f"BEGIN {_sqlite_recount('NEW', hazard)} END",
             f"CREATE TRIGGER {prefix}_month_total_update AFTER UPDATE OF {columns} ON {table} "
-            f"WHEN {changed.format(ne='IS NOT')} "
+            f"WHEN {changed.format(ne='IS NOT', **SQLITE_NAMES)} "
             f"BEGIN {_sqlite_recount('OLD', hazard)} {_sqlite_recount('NEW', hazard)} END",
             f"CREATE TRIGGER {prefix}_month_total_delete AFTER DELETE ON {table} "
             f"BEGIN {_sqlite_recount('OLD', hazard)} END",
@@ -164,11 +208,11 @@ def _sqlite_triggers() -> list[str]:
     return triggers
 
 
-def _backfill(month: str) -> str:
+def _backfill(month: str, names: str) -> str:
     return f"""
 INSERT INTO inspection_month_total (grid_id, month, inspections, inspectors, hazards_found, hazards_rectified,
                                     hazards_open)
-SELECT i.grid_id, {month.format(at='i.inspected_at')}, count(*), coalesce(sum(json_array_length(i.inspectors)), 0),
+SELECT i.grid_id, {month.format(at='i.inspected_at')}, count(*), coalesce(sum({names.format(x='i.inspectors')}), 0),
        coalesce(sum(h.found), 0), coalesce(sum(h.rectified), 0), coalesce(sum(h.uncorrected), 0)
 FROM inspection i LEFT JOIN (
     SELECT inspection_id, count(*) AS found, sum(CASE WHEN status IN {RECTIFIED} THEN 1 ELSE 0 END) AS rectified,
@@ -196,14 +240,14 @@ def upgrade():
     op.create_index('ix_inspection_month_total_open', 'inspection_month_total', ['grid_id', 'hazards_open'],
                     postgresql_where=sa.text('hazards_open > 0'), sqlite_where=sa.text('hazards_open > 0'))
     if op.get_bind().dialect.name == 'postgresql':
-        for function in (PG_RECOUNT, PG_ON_INSPECTION, PG_ON_HAZARD):
+        for function in (PG_RECOUNT, PG_RECOUNT_TWO, PG_ON_INSPECTION, PG_ON_HAZARD):
             op.execute(function)
         statements = PG_TRIGGERS
-        month = "to_char({at} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')"
+        month, names = "to_char({at} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM')", PG_NAMES
     else:
         statements = _sqlite_triggers()
-        month = SQLITE_MONTH
-    op.execute(_backfill(month))
+        month, names = SQLITE_MONTH, "json_array_length({x})"
+    op.execute(_backfill(month, names))
     for statement in statements:
         op.execute(statement)
 
