@@ -90,7 +90,9 @@ def open_task(page, step: str, case_text: str = ""):  # noqa: ANN001, ANN201
     row = inbox_row(page, step)
     if case_text:
         row = row.filter(has_text=case_text)
-    row.first.get_by_role("link").click()
+    # Wait for the task page: its fields counted at once after the click could be the inbox's (none)
+    with page.expect_navigation():
+        row.first.get_by_role("link").click()
     return page
 
 
