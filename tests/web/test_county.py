@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pytest
+from flask_migrate import downgrade, upgrade
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -299,3 +300,22 @@ def test_town_a_user_gets_403_on_town_b_objects(county, sign_in, session):
         assert visitor.get(url).status_code == 403, url
     assert sign_in("clerk_b").get(f"/units/{county.unit_a.id}").status_code == 403
     assert clerk_b.scope_id == county.town_b.id
+
+
+def _task_towns(session) -> dict[int, tuple[str, int | None]]:  # noqa: ANN001
+    return {t.id: (t.scope_path, t.town_id) for t in session.scalars(select(WorkTask))}
+
+
+def test_each_step_keeps_the_town_its_scope_lies_in_and_the_migration_fills_it(county, session):
+    """逾期未办 counts steps by work_task.town_id: the town whose path begins the step's scope, for a step scoped at
+    a village as for one at its town; the migration that added the column fills it in for existing steps."""
+    towns = {t.path: t.id for t in session.scalars(select(GridNode).where(GridNode.level == "town"))}
+    made = _task_towns(session)
+    assert len(made) >= 3 and any(path not in towns for path, _ in made.values())  # some scoped below a town
+    for path, town_id in made.values():
+        assert town_id == next(i for p, i in towns.items() if path.startswith(p)), path
+    session.commit()
+    downgrade(revision="0047due")
+    upgrade()
+    session.expire_all()
+    assert _task_towns(session) == made

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from webapp.cases import coverage
 from webapp.cases import registry as procedures
-from webapp.cases.registry import Figure, TownTally
+from webapp.cases.registry import Figure
 from webapp.models import GridNode, Unit, User, WorkTask
 from webapp.services.errors import OutOfScope
 from webapp.services.spreadsheets import table_workbook
@@ -66,22 +66,17 @@ def town_sizes(session: Session, towns: list[GridNode]) -> dict[int, TownSize]:
     ) for town in towns}
 
 
-def _overdue(town: GridNode, now: datetime) -> tuple[ColumnElement[bool], ...]:
-    """Open steps of the town's cases past their deadline; steps that only wait (a timer) do not count."""
-    return WorkTask.scope_path.startswith(town.path), *_overdue_now(now)
-
-
-def _overdue_now(now: datetime) -> tuple[ColumnElement[bool], ...]:
+def _overdue(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Open steps past their deadline; steps that only wait (a timer) do not count."""
     return WorkTask.waiting.is_(False), WorkTask.due_at < now
 
 
 def overdue_steps(session: Session, towns: list[GridNode], now: datetime) -> dict[int, Figure]:
-    """Each town's open steps past their deadline, counted in one query grouped by the steps' scope path."""
-    tally = TownTally(towns)
-    counts = tally.sum(session.execute(
-        select(WorkTask.scope_path, func.count()).where(tally.under(WorkTask.scope_path), *_overdue_now(now))
-        .group_by(WorkTask.scope_path)))
-    return {town.id: Figure("逾期未办", str(counts[town.id]), order=20, endpoint="county.overdue",
+    """Each town's open steps past their deadline, counted in one query grouped by town."""
+    counts = dict(session.execute(
+        select(WorkTask.town_id, func.count()).where(WorkTask.town_id.in_([t.id for t in towns]), *_overdue(now))
+        .group_by(WorkTask.town_id)).all())
+    return {town.id: Figure("逾期未办", str(counts.get(town.id, 0)), order=20, endpoint="county.overdue",
                             args=(("town", town.id),)) for town in towns}
 
 
@@ -89,7 +84,7 @@ def overdue_tasks(session: Session, user: User, town: GridNode, now: datetime) -
     """The steps `overdue_steps` counts, oldest deadline first, for a user who may see the overview."""
     if not may_see(user) or not user.scope.contains(town) or town.level != "town":
         raise OutOfScope(f"“{town.name}”不在您的管辖范围内。")
-    stmt = select(WorkTask).where(*_overdue(town, now)).order_by(WorkTask.due_at, WorkTask.id)
+    stmt = select(WorkTask).where(WorkTask.town_id == town.id, *_overdue(now)).order_by(WorkTask.due_at, WorkTask.id)
     return list(session.scalars(stmt))
 
 

@@ -12,7 +12,8 @@ from webapp.cases import registry as procedures
 from webapp.cases.drafts import drop_task_drafts
 from webapp.clock import TZ
 from webapp.engine import TaskView, WorkflowEngine
-from webapp.models import CaseEvent, ProcessInstance, User, WorkTask
+from webapp.models import CaseEvent, GridNode, ProcessInstance, User, WorkTask
+from webapp.services.grid import town_of
 
 # A multi-instance step (会签) names its participant in this task-data key (its element variable).
 ASSIGNEE_KEY = "assignee"
@@ -41,9 +42,11 @@ def sync_tasks(session: Session, runtime, engine: WorkflowEngine, instance: Proc
 def _new_row(session: Session, instance: ProcessInstance, view: TaskView, now: datetime, calendar,
              starter: User | None) -> WorkTask:
     assignee = _assignee(session, instance, view, starter)
+    scope = _scope(instance, view, assignee)
+    town = town_of(scope)
     return WorkTask(
         instance=instance, engine_task_id=view.task_id, step_key=view.step_key, title=view.title,
-        role=view.lane or "", scope_path=_scope_path(instance, view, assignee), created_at=now,
+        role=view.lane or "", scope_path=scope.path, town_id=town.id if town else None, created_at=now,
         subject=_subject(session, instance, view, assignee), assignee=assignee,
         waiting=view.step_key in _procedure_waits(instance),
         due_at=_due_at(instance, view, now, calendar),
@@ -69,9 +72,9 @@ def _own_part(instance: ProcessInstance, view: TaskView, assignee: User | None) 
     return bool(view.data.get(ASSIGNEE_KEY)) and assignee is not None and instance.grid.contains(assignee.scope)
 
 
-def _scope_path(instance: ProcessInstance, view: TaskView, assignee: User | None) -> str:
+def _scope(instance: ProcessInstance, view: TaskView, assignee: User | None) -> GridNode:
     """Such a task is scoped at the user's node, so the user can see and do it; else the case's grid."""
-    return assignee.scope.path if _own_part(instance, view, assignee) else instance.grid.path
+    return assignee.scope if _own_part(instance, view, assignee) else instance.grid
 
 
 def _assignee(session: Session, instance: ProcessInstance, view: TaskView, starter: User | None) -> User | None:
