@@ -65,7 +65,9 @@ def test_an_export_of_four_times_the_items_holds_no_more(session, small_town, ap
     small_held, small_peak = _export(session, docs, 2025, tmp_path / "small.zip")
     large_held, large_peak = _export(session, docs, 2026, tmp_path / "large.zip")
     per_item = (large_held - small_held) / (LARGE - SMALL)
-    assert per_item < 50, (small_held, large_held)  # bytes an item; before, the plans, 档号 and id sets: ~670
+    # bytes an item: ~0 (±60 on either database: the batch's driver buffers, the catalogue's pending rows); before,
+    # the plans, 档号 and id sets held ~670
+    assert per_item < 200, (small_held, large_held)
     assert large_peak < 1.2 * small_peak, (small_peak, large_peak)
     codes = catalogue_codes(tmp_path / "large.zip")
     assert codes == [f"Z001-WS·2026-D10-BGS-{serial:04d}" for serial in range(1, LARGE + 1)]

@@ -5,7 +5,9 @@ Each town is its own fonds: a town's year holds the documents issued in its grid
 Rules: only issued documents of finished (or case-less) work are filed; a document whose case is
 still running waits. Documents of one case whose template keys form a configured group (e.g. a
 rectification notice with its re-inspection opinion) are one item, the group's first key being
-the main document. Attachments and signed scans always travel with their document.
+the main document (a document issued before its main one stands alone). Attachments and signed scans
+always travel with their document. The year's documents are read here and grouped and ordered in a
+temporary store (`item_store`), which the export and the archive page read back.
 """
 
 from __future__ import annotations
