@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from tests import factories
-from tests.services.test_archive_export import at
+from tests.services.test_archive_export import at, catalogue_codes
 from webapp.archive import codes as archive_codes
 from webapp.archive.export import ExportOptions, export_year
 from webapp.archive.models import ArchiveExport, ArchiveItem, ArchiveSettings
@@ -69,8 +69,8 @@ def test_each_town_exports_its_own_documents_under_its_own_fonds_and_serials(app
                                        now=at("2026-12-31T16:00"), options=ExportOptions(pdf=False))
     session.commit()
     a, b = results[two_towns.a.id], results[two_towns.b.id]
-    assert a.codes == ["Z001-WS·2026-D30-BGS-0001", "Z001-WS·2026-D30-BGS-0002"]
-    assert b.codes == ["Z002-WS·2026-D30-BGS-0001"]  # 件号 restart in town B's own fonds
+    assert catalogue_codes(a.path) == ["Z001-WS·2026-D30-BGS-0001", "Z001-WS·2026-D30-BGS-0002"]
+    assert catalogue_codes(b.path) == ["Z002-WS·2026-D30-BGS-0001"]  # 件号 restart in town B's own fonds
     assert _titles_in(a.path.read_bytes()) == sorted(two_towns.titles[two_towns.a.id])
     assert _titles_in(b.path.read_bytes()) == two_towns.titles[two_towns.b.id]
     assert a.passed and b.passed, (a.report, b.report)  # each town's number ledger is checked apart: no gaps
@@ -81,8 +81,8 @@ def test_each_town_exports_its_own_documents_under_its_own_fonds_and_serials(app
 def test_same_fonds_and_code_in_two_towns_do_not_clash(app, session, two_towns, tmp_path):
     """Two towns that have not entered their fonds numbers yet both start at Z001-…-0001."""
     docs = app.extensions["firegrid.runtime"].documents
-    codes = [export_year(session, docs, town=town, year=2026, out=tmp_path / f"{town.id}.zip",
-                         now=at("2026-12-31T16:00"), options=ExportOptions(pdf=False)).codes[0]
+    codes = [catalogue_codes(export_year(session, docs, town=town, year=2026, out=tmp_path / f"{town.id}.zip",
+                                         now=at("2026-12-31T16:00"), options=ExportOptions(pdf=False)).path)[0]
              for town in (two_towns.a, two_towns.b)]
     session.commit()
     assert codes == ["Z001-WS·2026-D30-BGS-0001"] * 2

@@ -164,7 +164,7 @@ class FiledItem:
 
 
 class ItemRequest(Protocol):
-    """What the assigner reads of an item to file (`items.ItemPlan`): its documents (main first), its class, and
+    """What the assigner reads of an item to file (`item_store.ItemPlan`): its documents (main first), its class, and
     the stored item with its code, when it was filed before."""
 
     document_ids: list[int]

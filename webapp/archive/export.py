@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session, defer, load_only, selectinload
 
 from webapp.archive import codes as archive_codes
 from webapp.archive.catalogue import CatalogueRow, CatalogueWriter
-from webapp.archive.items import ItemPlan, plan_items, select_plans, town_nodes
+from webapp.archive.item_store import ItemStore
+from webapp.archive.items import planned, town_nodes
 from webapp.archive.metadata import case_histories
 from webapp.archive.models import ArchiveExport, ArchiveItem, ArchiveSettings
 from webapp.archive.package import BagZip, ItemWriter, MissingStoredFile, PdfStage
@@ -56,12 +57,6 @@ class ExportResult:
     item_count: int
     passed: bool
     report: dict
-    codes: list[str]
-
-
-def _batches(plans: list[ItemPlan], size: int) -> Iterator[list[ItemPlan]]:
-    for start in range(0, len(plans), size):
-        yield plans[start:start + size]
 
 
 def _load(session: Session, ids: list[int]) -> dict[int, Document]:
@@ -90,47 +85,47 @@ def _bag_info(settings, year: int, count: int, now: datetime, organs: list[str])
 def export_year(session: Session, docs: DocumentServices, *, town: GridNode, year: int, out: Path, now: datetime,
                 options: ExportOptions | None = None, progress: Progress | None = None) -> ExportResult:
     """Build the zipped bag of a town's year at `out`, holding that town's documents only; assigns 档号 to
-    new items (flushes, does not commit)."""
+    new items (flushes, does not commit). The items wait in a temporary store beside `out`, read a batch at a
+    time: the export holds nothing per item."""
     options = options or ExportOptions()
     rules = archive_codes.load_rules(session, town)
-    plans = select_plans(plan_items(session, town, year, rules), options.organ_codes, options.retentions)
-    if not plans:
-        raise InvalidInput(f"{town.name}{year}年度没有可归档的文件。")
-    settings = archive_codes.settings(session, town)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    bag = BagZip(out, f"{settings.fonds_code}-{settings.category_code}-{year}", now)
-    try:
-        with tempfile.TemporaryDirectory(prefix="firegrid-archive-", dir=out.parent) as work:
+    with (tempfile.TemporaryDirectory(prefix="firegrid-archive-", dir=out.parent) as work,
+          planned(session, town, year, rules, folder=Path(work), organ_codes=options.organ_codes,
+                  retentions=options.retentions) as items):
+        if not items.count:
+            raise InvalidInput(f"{town.name}{year}年度没有可归档的文件。")
+        settings = archive_codes.settings(session, town)
+        bag = BagZip(out, f"{settings.fonds_code}-{settings.category_code}-{year}", now)
+        try:
             report = ArchiveReport(year, settings.fonds_code, now.date().isoformat())
             pdfs = PdfStage(docs, options.pdf, now)
-            codes, exported = _write_items(session, docs, town, rules, settings, plans, bag, Path(work), report,
-                                           pdfs, now, progress)
-            check_numbers(session, report, town.id, exported)
+            _write_items(session, docs, town, rules, settings, items, bag, Path(work), report, pdfs, now, progress)
+            report.check_repeated_codes(items.repeated_codes())
+            check_numbers(session, report, town.id, items.exported)
             report.notes.extend(pdfs.notes)
             for name, content in report.files():
                 bag.add_bytes(name, content)
-            bag.close(_bag_info(settings, year, len(plans), now, sorted({p.organ for p in plans})))
-    except BaseException:
-        bag.abort()
-        raise
-    return ExportResult(out, len(plans), report.passed, report.as_dict(), codes)
+            bag.close(_bag_info(settings, year, items.count, now, items.organs()))
+        except BaseException:
+            bag.abort()
+            raise
+        return ExportResult(out, items.count, report.passed, report.as_dict())
 
 
 def _write_items(session: Session, docs: DocumentServices, town: GridNode, rules: archive_codes.CodeRules,
-                 settings: ArchiveSettings, plans: list[ItemPlan], bag: BagZip, work: Path, report: ArchiveReport,
-                 pdfs: PdfStage, now: datetime, progress: Progress | None) -> tuple[list[str], set[int]]:
+                 settings: ArchiveSettings, items: ItemStore, bag: BagZip, work: Path, report: ArchiveReport,
+                 pdfs: PdfStage, now: datetime, progress: Progress | None) -> None:
     """Each batch of items costs the same few statements however many items it holds."""
     nodes = town_nodes(session, town)  # noqa: F841 - held so that documents' grid nodes load from memory
     writer = ItemWriter(docs, bag, report, pdfs, settings.source_organization)
-    codes: list[str] = []
-    exported: set[int] = set()
     heading = f"{report.year}年度归档文件目录（全宗号 {report.fonds}）"
     properties = CoreProperties(title=heading, author=settings.source_organization or "",
                                 created=now, category="归档文件目录")
     assigner = archive_codes.Assigner(session, rules, now)
     with CatalogueWriter(work, heading, properties) as catalogue:
-        for batch in _batches(plans, BATCH):
+        for batch in items.batches(BATCH):
             loaded = _load(session, [i for plan in batch for i in plan.document_ids])
             pdfs.prepare(list(loaded.values()))
             writer.histories = case_histories(session, {d.instance_id for d in loaded.values() if d.instance_id})
@@ -141,17 +136,15 @@ def _write_items(session: Session, docs: DocumentServices, town: GridNode, rules
                 report.check_code(item.archive_code, rules.format(
                     year=item.year, retention=item.retention, organ=item.organ_code, serial=item.serial))
                 row = _write_item(session, writer, item, [loaded[i] for i in plan.document_ids])
-                row.seq = len(codes) + 1
+                row.seq = catalogue.count + 1
                 catalogue.add(row)
-                codes.append(item.archive_code)
-                exported.update(plan.document_ids)
+            items.file([item.archive_code for item in filed])
             session.flush()  # what opening a file without a record found, kept on its row
             if progress is not None:
-                progress(len(codes), len(plans))
+                progress(catalogue.count, items.count)
     _check_catalogue(catalogue, report)
     for path in (catalogue.xlsx_path, catalogue.docx_path):
         bag.add_file(path.name, path)
-    return codes, exported
 
 
 def _check_catalogue(catalogue: CatalogueWriter, report: ArchiveReport) -> None:

@@ -5,43 +5,31 @@ Each town is its own fonds: a town's year holds the documents issued in its grid
 Rules: only issued documents of finished (or case-less) work are filed; a document whose case is
 still running waits. Documents of one case whose template keys form a configured group (e.g. a
 rectification notice with its re-inspection opinion) are one item, the group's first key being
-the main document. Attachments and signed scans always travel with their document.
+the main document (a document issued before its main one stands alone). Attachments and signed scans
+always travel with their document. The year's documents are read here and grouped and ordered in a
+temporary store (`item_store`), which the export and the archive page read back.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple
+from pathlib import Path
 
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from webapp.archive.codes import RETENTION_ORDER, CodeRules, load_rules
+from webapp.archive.codes import CodeRules, load_rules
+from webapp.archive.item_store import ItemPlan, ItemStore, PlannedDocument
 from webapp.archive.metadata import responsible
 from webapp.archive.models import ArchiveItem, ArchiveItemDocument
 from webapp.clock import TZ
 from webapp.models import Document, GridNode, IssuedNumber, ProcessInstance
 
-
-@dataclass(slots=True)
-class ItemPlan:
-    """One item to file: its documents (main first), class and, once assigned, its code."""
-
-    document_ids: list[int]
-    title: str
-    number: str
-    organ: str
-    issued_at: datetime
-    retention: str
-    organ_code: str
-    archive_code: str = ""
-    item_id: int | None = None
-    serial: int = 0
-    organs: list[str] = field(default_factory=list)  # each document's 责任者, as document_ids (organ: the main's)
-
-    def sort_key(self) -> tuple:
-        return (RETENTION_ORDER.get(self.retention, 9), self.organ_code, self.serial or 10**6, self.issued_at)
+PAGE_BATCH = 500  # items read back at once for the archive page
+READ_AT_ONCE = 100  # documents fetched at once, with their data: what planning holds, however many there are
 
 
 @dataclass
@@ -75,90 +63,54 @@ def town_nodes(session: Session, town: GridNode) -> dict[int, GridNode]:
     return {node.id: node for node in [*town.ancestors(), *below]}
 
 
-class _Candidate(NamedTuple):
-    id: int
-    instance_id: int | None
-    template_key: str
-    kind: str
-    title: str
-    number: str | None
-    issued_at: datetime
-    organ: str  # 责任者
-
-
-def _candidates(session: Session, town: GridNode, year: int) -> list[_Candidate]:
-    """The year's fileable documents, oldest first, each with its 责任者: the rows are streamed and their data
-    (context_json, the largest column) dropped as soon as the 责任者 is read from it, so a year of 20,000
-    documents is never held with its data."""
+def _documents(session: Session, town: GridNode, year: int, rules: CodeRules) -> Iterator[PlannedDocument]:
+    """The year's fileable documents, oldest first, each with its 责任者 and the class and code of the item it
+    would be the main one of (the stored item's, filed before, whatever the rules say now; else the rules'): the
+    rows are streamed and their data (context_json, the largest column) dropped once the 责任者 is read from it."""
     start, end = year_bounds(year)
     stmt = (select(Document.id, Document.instance_id, Document.template_key, Document.kind, Document.title,
                    Document.number, Document.issuing_organ, Document.issued_at, Document.context_json,
-                   Document.grid_id)
+                   Document.grid_id, ArchiveItem.id.label("item_id"), ArchiveItem.archive_code,
+                   ArchiveItem.retention.label("stored_retention"), ArchiveItem.organ_code, ArchiveItem.serial)
             .outerjoin(ProcessInstance, Document.instance_id == ProcessInstance.id)
+            .outerjoin(ArchiveItemDocument, (ArchiveItemDocument.document_id == Document.id)
+                       & (ArchiveItemDocument.position == 0))
+            .outerjoin(ArchiveItem, (ArchiveItem.id == ArchiveItemDocument.item_id) & (ArchiveItem.year == year))
             .where(Document.status == "issued", Document.issued_at >= start, Document.issued_at < end,
                    Document.grid_id.in_(town_grid_ids(town)),
                    or_(Document.instance_id.is_(None), ProcessInstance.status != "running"))
             .order_by(Document.issued_at, Document.id)
-            .execution_options(yield_per=500))
+            .execution_options(yield_per=READ_AT_ONCE))
     nodes = town_nodes(session, town)
-    # A town's documents name a handful of 责任者, each read anew from a row's data: one string per name, not
-    # per document, for the plans keep them until the export ends (~0.1 kB an item).
-    organs: dict[str, str] = {}
-    return [_Candidate(r.id, r.instance_id, r.template_key, r.kind, r.title, r.number, r.issued_at,
-                       organs.setdefault(organ := responsible(r.context_json, nodes.get(r.grid_id), r.issuing_organ),
-                                         organ))
-            for r in session.execute(stmt)]
+    for r in session.execute(stmt):
+        organ = responsible(r.context_json, nodes.get(r.grid_id), r.issuing_organ)
+        if r.item_id is None:
+            yield PlannedDocument(r.id, r.instance_id, r.template_key, r.title, r.number or "", organ, r.issued_at,
+                                  rules.retention(r.template_key, r.kind), rules.organ_code(organ))
+        else:
+            yield PlannedDocument(r.id, r.instance_id, r.template_key, r.title, r.number or "", organ, r.issued_at,
+                                  r.stored_retention, r.organ_code, r.item_id, r.archive_code, r.serial)
 
 
-def _main_of(row, by_case: dict[tuple[int, str], int], groups: list[list[str]]) -> int | None:
-    """The main document this row joins, if its case holds the group's first template."""
-    if row.instance_id is None:
-        return None
-    for group in groups:
-        if row.template_key in group[1:]:
-            main = by_case.get((row.instance_id, group[0]))
-            if main is not None and main != row.id:
-                return main
-    return None
-
-
-def plan_items(session: Session, town: GridNode, year: int, rules: CodeRules | None = None) -> list[ItemPlan]:
-    """The items of a town's year in catalogue order, with stored codes where an item was filed before."""
+@contextmanager
+def planned(session: Session, town: GridNode, year: int, rules: CodeRules | None = None, *,
+            folder: Path | None = None, organ_codes: Iterable[str] = (),
+            retentions: Iterable[str] = ()) -> Iterator[ItemStore]:
+    """The items of a town's year (those of these 机构 codes and retention classes; none named: all) in catalogue
+    order, in a temporary store (in `folder`, else SQLite's own temporary file) while the caller reads them."""
     rules = rules or load_rules(session, town)
-    rows = _candidates(session, town, year)
-    by_case = {(r.instance_id, r.template_key): r.id for r in rows if r.instance_id is not None}
-    plans: dict[int, ItemPlan] = {}
-    for row in rows:
-        main = _main_of(row, by_case, rules.item_groups)
-        if main is not None and main in plans:
-            plans[main].document_ids.append(row.id)
-            plans[main].organs.append(row.organ)
-            continue
-        plans[row.id] = ItemPlan(
-            document_ids=[row.id], title=row.title, number=row.number or "", organ=row.organ,
-            issued_at=row.issued_at, retention=rules.retention(row.template_key, row.kind),
-            organ_code=rules.organ_code(row.organ), organs=[row.organ])
-    _apply_stored(session, year, list(plans.values()))
-    return sorted(plans.values(), key=ItemPlan.sort_key)
+    with ItemStore(folder / "items.sqlite3" if folder else "") as store:
+        store.add(_documents(session, town, year, rules))
+        store.group(rules.item_groups)
+        store.choose(organ_codes, retentions)
+        yield store
 
 
-def _apply_stored(session: Session, year: int, plans: list[ItemPlan]) -> None:
-    """An item filed before keeps its class and code, whatever the rules say now."""
-    stmt = (select(ArchiveItemDocument.document_id, ArchiveItem.id, ArchiveItem.archive_code,
-                   ArchiveItem.retention, ArchiveItem.organ_code, ArchiveItem.serial)
-            .join(ArchiveItem, ArchiveItem.id == ArchiveItemDocument.item_id)
-            .where(ArchiveItemDocument.position == 0, ArchiveItem.year == year))
-    stored = {row.document_id: row for row in session.execute(stmt)}
-    for plan in plans:
-        row = stored.get(plan.document_ids[0])
-        if row is not None:
-            plan.item_id, plan.archive_code, plan.serial = row.id, row.archive_code, row.serial
-            plan.retention, plan.organ_code = row.retention, row.organ_code
-
-
-def select_plans(plans: list[ItemPlan], organ_codes: set[str] | None, retentions: set[str] | None) -> list[ItemPlan]:
-    return [p for p in plans if (not organ_codes or p.organ_code in organ_codes)
-            and (not retentions or p.retention in retentions)]
+def plan_items(session: Session, town: GridNode, year: int) -> list[ItemPlan]:
+    """Every item of a town's year in catalogue order, with stored codes where an item was filed before (the
+    archive page lists them all)."""
+    with planned(session, town, year) as store:
+        return [plan for batch in store.batches(PAGE_BATCH) for plan in batch]
 
 
 def organ_code_choices(plans: list[ItemPlan]) -> list[tuple[str, str]]:

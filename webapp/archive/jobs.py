@@ -72,8 +72,9 @@ def _subject(record: ArchiveExport) -> str:
 def item_count(session: Session, record: ArchiveExport) -> int:
     """How many items the export will write (a large one goes to the background)."""
     options = export_options(record)
-    plans = items.plan_items(session, record.town, record.year)
-    return len(items.select_plans(plans, options.organ_codes, options.retentions))
+    with items.planned(session, record.town, record.year, organ_codes=options.organ_codes,
+                       retentions=options.retentions) as planned:
+        return planned.count
 
 
 def progress(session: Session, data_dir: Path, record: ArchiveExport) -> ExportProgress | None:

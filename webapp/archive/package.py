@@ -52,6 +52,7 @@ STORED_SUFFIXES = {".docx", ".xlsx", ".pdf", ".zip", ".jpg", ".jpeg", ".png"}
 # Smaller text is stored too: an item's metadata (a few kB) deflates only to about half, and each deflated
 # member costs zlib a fresh ~256 kB state, which was a tenth of an export's time (+2% package size).
 DEFLATE_FROM = 64 * 1024
+MANIFEST_CHUNK = 1 << 16  # the manifest (a line per file) is copied into the zip in the memory a small one takes
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +197,7 @@ class BagZip:
         self._manifest.seek(0)
         digest = hashlib.sha256()
         with self._zip.open(self._info("manifest-sha256.txt"), "w", force_zip64=True) as target:
-            while chunk := self._manifest.read(CHUNK):
+            while chunk := self._manifest.read(MANIFEST_CHUNK):
                 digest.update(chunk)
                 target.write(chunk)
         tags.append(f"{digest.hexdigest()} manifest-sha256.txt\n")

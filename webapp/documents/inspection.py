@@ -29,6 +29,8 @@ from lxml import etree
 from webapp.documents.pdfa import check_pdfa
 
 CHUNK = 1 << 20
+# XML fed to the parser at once: a part as large as a 20,000-row catalogue is read in the memory a small one takes
+PARSE_CHUNK = 1 << 16
 CHARS_PER_PAGE = 22 * 28  # GB/T 9704: 22 lines of 28 characters
 _EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xca\xfe\xba\xbe", b"\xcf\xfa\xed\xfe", b"#!")
 _EXECUTABLE_SUFFIXES = {".exe", ".dll", ".com", ".bat", ".cmd", ".sh", ".js", ".vbs", ".ps1", ".jar", ".msi", ".scr"}
@@ -127,7 +129,7 @@ class _NoTree:
 def _parse_only(stream: BinaryIO) -> None:
     """Raise XMLSyntaxError unless the stream is well-formed XML."""
     parser = etree.XMLParser(target=_NoTree())
-    while chunk := stream.read(CHUNK):
+    while chunk := stream.read(PARSE_CHUNK):
         parser.feed(chunk)
     parser.close()
 
