@@ -95,3 +95,20 @@ def test_inspection_dashboard_reads_the_scope_once_however_many_grid_rows(app, s
     assert len(six_villages) <= len(two_villages), (two_villages, six_villages)
     page = leader.get("/inspection/").get_data(as_text=True)
     assert all(f"新村{index}" in page for index in range(4))
+
+
+def test_finished_case_without_hazards_reads_no_open_tasks_or_follow_ups(app, session, small_town, sign_in):
+    """A completed case has no open tasks, and an inspection without hazards no 整改计划, 约谈, 移交 or unit
+    submissions (they all follow a 整改通知书): its page asks for none of them, and still shows the record."""
+    app.extensions["firegrid.clock"].set(at("2026-09-28T09:40"))
+    inspector, clerk = sign_in("inspector"), sign_in("clerk")
+    unit, case = _unit_with(session, small_town, "无隐患商店", 1, inspector, inspector, hazards=0)
+    session.refresh(case)
+    assert case.status == "completed"
+    statements = _statements(app, clerk, f"/cases/{case.id}")
+    asked = [s for s in statements if any(f"FROM {table}" in s for table in (
+        "inspection_rectification_plan", "inspection_interview", "inspection_referral_addressee",
+        "inspection_unit_submission"))]
+    assert not [s for s in statements if s.startswith("SELECT work_task.")], statements
+    assert not asked, asked
+    assert "检查情况" in clerk.get(f"/cases/{case.id}").get_data(as_text=True)

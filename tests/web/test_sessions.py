@@ -126,6 +126,24 @@ def test_idle_and_absolute_timeouts(app, small_town, sign_in):
     assert _works(clerk)
 
 
+def _sets_session_cookie(response) -> bool:
+    return any(value.startswith("session=") for value in response.headers.getlist("Set-Cookie"))
+
+
+def test_seen_stamp_moves_by_the_minute(app, small_town, sign_in):
+    """A page a few seconds after the last does not re-sign and re-send the session cookie; a minute later the
+    stamp moves (and the idle timeout counts from it)."""
+    clerk = sign_in("clerk")
+    clerk.get("/units/")
+    assert not _sets_session_cookie(clerk.get("/units/"))
+    with clerk.client.session_transaction() as stored:
+        stored["seen_at"] -= 61
+        stale = stored["seen_at"]
+    assert _sets_session_cookie(clerk.get("/units/"))
+    with clerk.client.session_transaction() as stored:
+        assert stored["seen_at"] >= stale + 61
+
+
 def test_old_style_session_without_version_is_refused(app, small_town, sign_in):
     clerk = sign_in("clerk")
     with clerk.client.session_transaction() as stored:

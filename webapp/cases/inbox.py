@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session, contains_eager
@@ -36,18 +37,24 @@ class DueWindow:
         return WorkTask.due_at.between(self.now, self.soon_until)
 
 
+def inbox_conditions(roles: Any, scope_path: Any, user_id: Any) -> tuple:
+    """READY tasks of these roles inside the scope, unassigned or assigned to the user; not waits. Values or
+    bound parameters (the menu badge's statement is built once, see `webapp/web/badges.py`)."""
+    return (
+        WorkTask.role.in_(roles),
+        WorkTask.scope_path.startswith(scope_path),
+        or_(WorkTask.assignee_id.is_(None), WorkTask.assignee_id == user_id),
+        WorkTask.waiting.is_(False),
+    )
+
+
 def inbox_query(user: User, due: str = "", window: DueWindow | None = None) -> Select[tuple[WorkTask]]:
     """READY tasks of the user's roles inside their scope, unassigned or assigned to them; not waits."""
     stmt = (
         select(WorkTask)
         .join(WorkTask.instance)
         .options(contains_eager(WorkTask.instance).joinedload(ProcessInstance.grid))
-        .where(
-            WorkTask.role.in_(sorted(user.roles)),
-            WorkTask.scope_path.startswith(user.scope.path),
-            or_(WorkTask.assignee_id.is_(None), WorkTask.assignee_id == user.id),
-            WorkTask.waiting.is_(False),
-        )
+        .where(*inbox_conditions(sorted(user.roles), user.scope.path, user.id))
         .order_by(WorkTask.due_at.asc().nulls_last(), WorkTask.id)
     )
     if due in DUE_FILTERS and window is not None:

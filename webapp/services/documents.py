@@ -225,9 +225,11 @@ def case_documents(session: Session, instance: ProcessInstance) -> list[Document
                                 .options(selectinload(Document.attachments)).order_by(Document.id)))
 
 
-def get_document(session: Session, document_id: int, *, with_grid: bool = False) -> Document:
-    """``with_grid``: its grid in the same statement, for a scope check (a download reads nothing else of it)."""
-    options = (joinedload(Document.grid),) if with_grid else ()
+def get_document(session: Session, document_id: int, *, with_grid: bool = False, with_file: bool = False
+                 ) -> Document:
+    """``with_grid``: its grid in the same statement, for a scope check (a download reads nothing else of it);
+    ``with_file``: its stored file's row too (size and type, which a download sends)."""
+    options = ((joinedload(Document.grid),) if with_grid else ()) + ((joinedload(Document.file),) if with_file else ())
     return found(session.get(Document, document_id, options=options), "文件不存在。")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, url_for
+from flask import Flask, request, url_for
 from flask_login import current_user
 
 from webapp.cases import photos, registry
@@ -73,6 +73,14 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
                                       db.session, [h.photos for h in hazards]))
     app.jinja_env.filters["reject_key"] = lambda mapping, key: {k: v for k, v in mapping.items() if k != key}
 
+    nav_urls: dict[tuple[str, str], str] = {}  # (script root, endpoint) → URL: menu entries take no arguments
+
+    def nav_url(endpoint: str) -> str:
+        key = (request.script_root, endpoint)
+        if key not in nav_urls:
+            nav_urls[key] = url_for(endpoint)
+        return nav_urls[key]
+
     @app.context_processor
     def extension_points() -> dict:
         def nav_items() -> list[dict]:
@@ -80,7 +88,7 @@ def register_web(app: Flask, extra_modules: tuple = ()) -> None:
                 return []
             user = current_user._get_current_object()
             return [
-                {"url": url_for(item.endpoint), "label": item.label, "endpoint": item.endpoint,
+                {"url": nav_url(item.endpoint), "label": item.label, "endpoint": item.endpoint,
                  "badge": item.badge(user) if item.badge else None}
                 for item in parts.nav if item.shown_to(user)
             ]

@@ -128,10 +128,14 @@ def detail(instance_id: int):
 
 
 def instance_tasks(instance: ProcessInstance) -> list:
+    """The case's open tasks; none once it is completed (the projection mirrors the READY tasks after every step,
+    and a completed workflow has none), so most case pages need not ask."""
     from sqlalchemy import select
 
     from webapp.models import WorkTask
 
+    if instance.status == "completed":
+        return []
     return list(db.session.scalars(select(WorkTask).where(WorkTask.instance_id == instance.id)))
 
 

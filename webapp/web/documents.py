@@ -17,8 +17,8 @@ from webapp.web.responses import DOCX, download_response, pdf_response, runtime,
 bp = Blueprint("documents", __name__)
 
 
-def _document_in_scope(document_id: int):
-    document = documents.get_document(db.session, document_id, with_grid=True)
+def _document_in_scope(document_id: int, with_file: bool = False):
+    document = documents.get_document(db.session, document_id, with_grid=True, with_file=with_file)
     grid.ensure_in_scope(acting_user(), document.grid)
     return document
 
@@ -26,7 +26,7 @@ def _document_in_scope(document_id: int):
 @bp.get("/documents/<int:document_id>.docx", endpoint="download")
 @login_required
 def download(document_id: int):
-    document = _document_in_scope(document_id)
+    document = _document_in_scope(document_id, with_file=True)  # the file's row then comes with it
     return stored_download(document.file_sha256, document.filename, DOCX)
 
 

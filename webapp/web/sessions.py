@@ -10,6 +10,7 @@ import time
 from flask import Flask, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from webapp.extensions import db, login_manager
@@ -18,9 +19,11 @@ from webapp.models import User
 REMEMBER_COOKIE = "firegrid_remember"
 # Pages a user who must replace an initial password may still open.
 OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static", "health.healthz"}
+SEEN_STEP_SECONDS = 60  # how stale the session's last-seen stamp may be (see _mark_seen)
 # The signed-in user's roles and scope come with the user in one statement: every page reads both (menu,
-# scope checks).
+# scope checks). Built once: building it per request (Session.get with options) cost more than sending it.
 WITH_ROLES_AND_SCOPE = (joinedload(User.role_rows), joinedload(User.scope))
+_USER = select(User).options(*WITH_ROLES_AND_SCOPE).where(User.id == bindparam("user_id"))
 
 
 @login_manager.user_loader
@@ -29,7 +32,7 @@ def load_user(session_id: str) -> User | None:
     user_id, _, version = session_id.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id), options=WITH_ROLES_AND_SCOPE)
+    user = db.session.scalars(_USER, {"user_id": int(user_id)}).unique().one_or_none()
     return user if user and user.session_version == int(version) else None
 
 
@@ -80,6 +83,15 @@ def _timed_out() -> bool:
     return idle or too_old
 
 
+def _mark_seen() -> None:
+    """Stamp the session as seen, to the minute: a new stamp re-signs and re-sends the session cookie, which
+    every request did when the stamp moved each second. So the idle timeout may come up to a minute early,
+    never late."""
+    stamp = int(time.time())
+    if stamp - session.get("seen_at", 0) >= SEEN_STEP_SECONDS:
+        session["seen_at"] = stamp
+
+
 def _check_session():
     if request.endpoint in ("static", "health.healthz") or not current_user.is_authenticated:
         return None
@@ -88,7 +100,7 @@ def _check_session():
         session.clear()
         flash("登录已超时，请重新登录。", "warning")
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
-    session["seen_at"] = int(time.time())
+    _mark_seen()
     if current_user.must_change_password and request.endpoint not in OPEN_WHILE_CHANGING:
         flash("请先修改初始密码。", "warning")
         return redirect(url_for("auth.change_password"))

@@ -46,11 +46,11 @@ class _Captions:
 
     def run(self) -> list[tuple[int, str]]:
         for tag in TABLE_TAG.finditer(self.html):
-            name = tag.group(2).lower()
-            if tag.group(1):
-                self._end(name, tag.start())
+            closing, name = tag.group(1, 2)
+            if closing:
+                self._end(name.lower(), tag.start())
             else:
-                self._start(name, tag)
+                self._start(name.lower(), tag)
         return self.insertions
 
     def _start(self, name: str, tag: re.Match) -> None:
@@ -74,7 +74,8 @@ class _Captions:
             self.header_from, self.span = tag.end(), span
 
     def _caption_cell(self, table: _Table, attributes: str, span: int, offset: int) -> None:
-        if not table.stacked or span != 1 or OWN_LABEL.search(attributes) or table.column >= len(table.headers):
+        if not table.stacked or span != 1 or table.column >= len(table.headers) or (
+                attributes and OWN_LABEL.search(attributes)):
             return
         caption = table.headers[table.column]
         if caption:
@@ -98,7 +99,7 @@ class _Captions:
 
 
 def _span(attributes: str) -> int:
-    found = COLSPAN.search(attributes)
+    found = attributes and COLSPAN.search(attributes)  # most cells have no attributes at all
     return int(found.group(1)) if found else 1
 
 

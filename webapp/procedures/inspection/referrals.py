@@ -199,7 +199,10 @@ def case_answer(referral: Referral) -> dict:
 
 
 def case_addressees(session: Session, inspection: Inspection) -> list[ReferralAddressee]:
-    """The departments a case's letters went to, each with its state (shown on the case page)."""
+    """The departments a case's letters went to, each with its state (shown on the case page). A case's own
+    移交函 follows its 整改通知书, so a record without hazards has none (and needs no query)."""
+    if not inspection.hazards:
+        return []
     return list(session.scalars(select(ReferralAddressee).join(Referral).where(Referral.inspection_id == inspection.id)
                                 .order_by(Referral.id, ReferralAddressee.id)))
 

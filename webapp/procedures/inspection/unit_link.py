@@ -195,6 +195,9 @@ def _audit(session: Session, inspection: Inspection, row: UnitSubmission, now: d
 
 
 def submissions(session: Session, inspection: Inspection) -> list[UnitSubmission]:
+    """What the unit sent through its link, which only a 整改通知书 gives (`inspection_for`): none without hazards."""
+    if not inspection.hazards:
+        return []
     return list(session.scalars(select(UnitSubmission).where(UnitSubmission.inspection_id == inspection.id)
                                 .order_by(UnitSubmission.id)))
 

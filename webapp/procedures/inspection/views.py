@@ -36,8 +36,10 @@ def inspection_helpers() -> dict:
         return records.inspection_or_none(db.session, instance)
 
     def of_inspection(model):  # noqa: ANN001, ANN202 - a table with an inspection_id
+        # 整改计划 and 约谈 name hazards and follow a 整改通知书: a record without hazards has neither (most
+        # case pages then send no query for them)
         return lambda inspection: db.session.query(model).filter_by(inspection_id=inspection.id).order_by(
-            model.id).all()
+            model.id).all() if inspection.hazards else []
 
     return {"inspection_of": inspection_of, "inspection_plans": of_inspection(RectificationPlan),
             "inspection_interviews": of_inspection(Interview),
