@@ -40,7 +40,8 @@ def overdue_tasks(session, count: int) -> None:  # noqa: ANN001
         for i in range(count)])
     session.execute(insert(WorkTask), [
         {"instance_id": i + 1, "engine_task_id": f"{i + 1:036d}", "step_key": "review", "title": "审核",
-         "role": "leader", "scope_path": town.path, "due_at": NOW - timedelta(days=1), "created_at": NOW}
+         "role": "leader", "scope_path": town.path, "town_id": town.id, "due_at": NOW - timedelta(days=1),
+         "created_at": NOW}
         for i in range(count)])
     session.commit()
 

@@ -26,6 +26,7 @@ def bulk_cases(session, count: int, now) -> None:
     session.execute(insert(WorkTask), [
         {"instance_id": start + i, "engine_task_id": f"{start + i:036d}", "step_key": "review", "title": "审核",
          "role": ROLES[i % len(ROLES)], "scope_path": villages[i % len(villages)].path,
+         "town_id": villages[i % len(villages)].parent_id,
          "due_at": now + timedelta(days=i % 30 - 10), "created_at": now}
         for i in range(count)
     ])

@@ -144,6 +144,17 @@ def test_seen_stamp_moves_by_the_minute(app, small_town, sign_in):
         assert stored["seen_at"] >= stale + 61
 
 
+def test_a_short_idle_timeout_keeps_a_session_used_within_it(app, small_town, sign_in, monkeypatch):
+    """With a one-minute idle timeout, pages 45 s apart keep the session: the stamp then moves after 15 s, not a
+    minute (which would end the session at the second page, 90 s after the stamp)."""
+    monkeypatch.setitem(app.config, "SESSION_IDLE_MINUTES", 1)
+    clerk = sign_in("clerk")
+    for _ in range(2):
+        with clerk.client.session_transaction() as stored:
+            stored["seen_at"] -= 45
+        assert _works(clerk)
+
+
 def test_old_style_session_without_version_is_refused(app, small_town, sign_in):
     clerk = sign_in("clerk")
     with clerk.client.session_transaction() as stored:

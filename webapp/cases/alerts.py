@@ -174,7 +174,7 @@ def sweep_due(session: Session, calendar, now: datetime) -> int:
     today = now.astimezone(TZ).date()
     for town in session.scalars(select(GridNode).where(GridNode.level == "town")):
         own = custom.get(town.id)
-        in_town = and_(_open_tasks(), WorkTask.scope_path.startswith(town.path))
+        in_town = and_(_open_tasks(), WorkTask.town_id == town.id)  # the (town, deadline) index
         ahead = own.due_soon_workdays if own else DEFAULT_DUE_SOON_WORKDAYS
         until = datetime.combine(calendar.add_workdays(today, ahead), time(23, 59, 59), tzinfo=TZ)
         soon = and_(in_town, WorkTask.due_at >= now, WorkTask.due_at <= until)

@@ -19,7 +19,7 @@ from webapp.models import User
 REMEMBER_COOKIE = "firegrid_remember"
 # Pages a user who must replace an initial password may still open.
 OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static", "health.healthz"}
-SEEN_STEP_SECONDS = 60  # how stale the session's last-seen stamp may be (see _mark_seen)
+SEEN_STEP_SECONDS = 60  # how stale the session's last-seen stamp may be (see _mark_seen), at most
 # The signed-in user's roles and scope come with the user in one statement: every page reads both (menu,
 # scope checks). Built once: building it per request (Session.get with options) cost more than sending it.
 WITH_ROLES_AND_SCOPE = (joinedload(User.role_rows), joinedload(User.scope))
@@ -86,9 +86,10 @@ def _timed_out() -> bool:
 def _mark_seen() -> None:
     """Stamp the session as seen, to the minute: a new stamp re-signs and re-sends the session cookie, which
     every request did when the stamp moved each second. So the idle timeout may come up to a minute early,
-    never late."""
+    never late; a quarter of it at most, so that a short idle timeout never ends a session used within it."""
     stamp = int(time.time())
-    if stamp - session.get("seen_at", 0) >= SEEN_STEP_SECONDS:
+    step = min(SEEN_STEP_SECONDS, current_app.config["SESSION_IDLE_MINUTES"] * 15)
+    if stamp - session.get("seen_at", 0) >= step:
         session["seen_at"] = stamp
 
 

@@ -35,8 +35,11 @@ def upgrade():
 
 def downgrade():
     op.drop_index('ix_work_task_overdue', table_name='work_task')
-    with op.batch_alter_table('work_task', table_kwargs={'sqlite_autoincrement': True}) as batch_op:
-        if op.get_bind().dialect.name != 'sqlite':
-            batch_op.drop_constraint(FK, type_='foreignkey')
-        batch_op.drop_column('town_id')
+    if op.get_bind().dialect.name == 'sqlite':
+        # In place (SQLite 3.35+): batch mode's copy would drop the old table, and with it, by ON DELETE CASCADE,
+        # every 暂存 draft of an open step
+        op.execute('ALTER TABLE work_task DROP COLUMN town_id')
+    else:
+        op.drop_constraint(FK, 'work_task', type_='foreignkey')
+        op.drop_column('work_task', 'town_id')
     op.create_index('ix_work_task_overdue', 'work_task', ['due_at', 'scope_path'], **PARTIAL)
