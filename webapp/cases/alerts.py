@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -271,13 +272,14 @@ def sweep(session: Session, runtime, now: datetime) -> int:
 LIST_PAGE = 50
 
 
-def unread_count_query(user: User) -> Select[tuple[int]]:
-    """The header badge: one COUNT on the (recipient_id, read_at) index."""
-    return select(func.count(Alert.id)).where(Alert.recipient_id == user.id, Alert.read_at.is_(None))
+def unread_count_query(user_id: Any) -> Select[tuple[int]]:
+    """The header badge: one COUNT on the (recipient_id, read_at) index. A user id or a bound parameter (the menu
+    badge's statement is built once, see `webapp/web/badges.py`)."""
+    return select(func.count(Alert.id)).where(Alert.recipient_id == user_id, Alert.read_at.is_(None))
 
 
 def unread_count(session: Session, user: User) -> int:
-    return session.scalar(unread_count_query(user)) or 0
+    return session.scalar(unread_count_query(user.id)) or 0
 
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import g
 from sqlalchemy import bindparam, func, select
 
-from webapp.cases import inbox
+from webapp.cases import alerts, inbox
 from webapp.extensions import db
-from webapp.models import Alert, User, WorkTask
+from webapp.models import User, WorkTask
 
 # Built once with bound parameters: building the two COUNT subqueries anew on every page cost more CPU than
 # sending them (the same SQL as `inbox.inbox_count_query` and `alerts.unread_count_query`).
@@ -17,8 +17,7 @@ _BADGES = select(
     .where(*inbox.inbox_conditions(bindparam("roles", expanding=True), bindparam("scope_path"),
                                    bindparam("user_id")))
     .scalar_subquery(),
-    select(func.count(Alert.id)).where(Alert.recipient_id == bindparam("user_id"), Alert.read_at.is_(None))
-    .scalar_subquery(),
+    alerts.unread_count_query(bindparam("user_id")).scalar_subquery(),
 )
 
 
